@@ -1,0 +1,1 @@
+"""Klassruk core: models, services and rules, free of any UI framework."""

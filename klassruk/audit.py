@@ -1,0 +1,124 @@
+"""One audit row per written entity, for every write through a Klassruk session."""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import event, insert, inspect
+from sqlalchemy.orm import Session, sessionmaker
+
+from klassruk.permissions import Actor
+
+# Values of these columns never reach the audit log; only the fact that they changed.
+SECRET_COLUMN_MARKERS = ("hash", "secret", "token", "code_value")
+REDACTED = "***"
+
+
+class MissingActor(RuntimeError):
+    """A write was attempted without saying who is making it."""
+
+
+def _is_secret(column_name: str) -> bool:
+    return any(marker in column_name for marker in SECRET_COLUMN_MARKERS)
+
+
+def _json_value(value: Any) -> Any:
+    if isinstance(value, enum.Enum):
+        return value.value
+    if isinstance(value, (date, datetime)):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, (str, int, float, bool)) or value is None:
+        return value
+    return str(value)
+
+
+def _shown(column_name: str, value: Any) -> Any:
+    return REDACTED if _is_secret(column_name) and value is not None else _json_value(value)
+
+
+def _is_audited(obj: object) -> bool:
+    return getattr(type(obj), "__audited__", True)
+
+
+def _column_changes(obj: object, operation: str) -> dict[str, Any]:
+    state = inspect(obj)
+    changes: dict[str, Any] = {}
+    for attr in state.mapper.column_attrs:
+        key = attr.key
+        if operation == "insert":
+            changes[key] = {"new": _shown(key, getattr(obj, key))}
+        elif operation == "delete":
+            changes[key] = {"old": _shown(key, state.attrs[key].loaded_value)}
+        else:
+            history = state.attrs[key].history
+            if not history.has_changes():
+                continue
+            old = history.deleted[0] if history.deleted else None
+            new = history.added[0] if history.added else None
+            changes[key] = {"old": _shown(key, old), "new": _shown(key, new)}
+    return changes
+
+
+def _entity_id(obj: object) -> str:
+    # The identity key is not assigned yet for rows inserted by this flush; the columns are.
+    key = inspect(obj).mapper.primary_key_from_instance(obj)
+    return ",".join(str(_json_value(part)) for part in key)
+
+
+def _audit_rows(session: Session, actor: Actor) -> list[dict[str, Any]]:
+    rows: list[dict[str, Any]] = []
+    batches = (("insert", session.new), ("update", session.dirty), ("delete", session.deleted))
+    for operation, objects in batches:
+        for obj in objects:
+            if not _is_audited(obj):
+                continue
+            if operation == "update" and not session.is_modified(obj, include_collections=False):
+                continue
+            changes = _column_changes(obj, operation)
+            if operation == "update" and not changes:
+                continue
+            rows.append(
+                {
+                    "actor_user_id": actor.user_id,
+                    "actor_login": actor.login,
+                    "session_id": actor.session_id,
+                    "operation": operation,
+                    "entity": inspect(obj).mapper.local_table.name,
+                    "entity_id": _entity_id(obj),
+                    "changes": changes,
+                }
+            )
+    return rows
+
+
+def install_audit_hook(factory: sessionmaker[Session]) -> None:
+    """Refuse writes without an actor and log every insert, update and delete."""
+    from klassruk.models import AuditLog
+    from klassruk.models.base import utcnow
+
+    @event.listens_for(factory, "before_flush")
+    def _require_actor(session: Session, _context: Any, _instances: Any) -> None:
+        if not (session.new or session.dirty or session.deleted):
+            return
+        if not isinstance(session.info.get("actor"), Actor):
+            raise MissingActor("Запись без известного пользователя запрещена.")
+
+    @event.listens_for(factory, "after_flush")
+    def _write_audit(session: Session, _context: Any) -> None:
+        actor = session.info.get("actor")
+        if not isinstance(actor, Actor):
+            return
+        # Only a system actor may switch auditing off, for bulk seeding of demo data.
+        if actor.is_system and session.info.get("audit") is False:
+            return
+        rows = _audit_rows(session, actor)
+        if rows:
+            now = utcnow()
+            for row in rows:
+                row["at"] = now
+            session.connection().execute(insert(AuditLog), rows)

@@ -1,0 +1,23 @@
+"""Russian display formats: dates as ДД.ММ.ГГГГ, times in the school's time zone."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+
+def format_date(value: date | None) -> str:
+    """ДД.ММ.ГГГГ, or a dash."""
+    return value.strftime("%d.%m.%Y") if value else "—"
+
+
+def format_timestamp(value: datetime | None, timezone: str) -> str:
+    """ДД.ММ.ГГГГ ЧЧ:ММ in the school's zone, or a dash."""
+    if value is None:
+        return "—"
+    return value.astimezone(ZoneInfo(timezone)).strftime("%d.%m.%Y %H:%M")
+
+
+def school_today(timezone: str) -> date:
+    """Today's date where the school is (Russia spans eleven zones)."""
+    return datetime.now(ZoneInfo(timezone)).date()

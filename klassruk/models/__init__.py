@@ -1,0 +1,60 @@
+"""All tables; importing this package registers every model on `Base.metadata`."""
+
+from klassruk.models.accounts import (
+    ACCOUNT_STATUS_TITLES,
+    AccountStatus,
+    AppSetting,
+    UserAccount,
+    UserRole,
+)
+from klassruk.models.base import Base, UTCDateTime, utcnow
+from klassruk.models.credentials import ActivationCode
+from klassruk.models.logs import ActivityLog, AuditLog
+from klassruk.models.school import (
+    RELATION_TITLES,
+    Enrolment,
+    GroupKind,
+    GroupMembership,
+    Guardian,
+    GuardianLink,
+    Holiday,
+    Relation,
+    ReportingPeriod,
+    SchoolClass,
+    SchoolYear,
+    Staff,
+    Student,
+    StudyGroup,
+    Subject,
+    TeachingAssignment,
+)
+
+__all__ = [
+    "ACCOUNT_STATUS_TITLES",
+    "RELATION_TITLES",
+    "AccountStatus",
+    "ActivationCode",
+    "ActivityLog",
+    "AppSetting",
+    "AuditLog",
+    "Base",
+    "Enrolment",
+    "GroupKind",
+    "GroupMembership",
+    "Guardian",
+    "GuardianLink",
+    "Holiday",
+    "Relation",
+    "ReportingPeriod",
+    "SchoolClass",
+    "SchoolYear",
+    "Staff",
+    "Student",
+    "StudyGroup",
+    "Subject",
+    "TeachingAssignment",
+    "UTCDateTime",
+    "UserAccount",
+    "UserRole",
+    "utcnow",
+]

@@ -1,0 +1,69 @@
+"""Password policy and hashing (bcrypt over SHA-256, so long Cyrillic passphrases fit)."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import os
+from functools import lru_cache
+from importlib.resources import files
+
+import bcrypt
+
+from klassruk.errors import DomainError
+
+MIN_PASSWORD_LENGTH = 8
+MAX_PASSWORD_LENGTH = 200
+# Tests lower the cost through the environment; production keeps the default.
+BCRYPT_ROUNDS = int(os.environ.get("KLASSRUK_BCRYPT_ROUNDS", "12"))
+
+
+class PasswordPolicyError(DomainError):
+    """The chosen password breaks the policy; the message says why, in Russian."""
+
+
+@lru_cache(maxsize=1)
+def _common_passwords() -> frozenset[str]:
+    text = files("klassruk.resources").joinpath("common_passwords.txt").read_text("utf-8")
+    return frozenset(line.strip().casefold() for line in text.splitlines() if line.strip())
+
+
+def check_password_policy(password: str, *, login: str) -> None:
+    """Raise PasswordPolicyError unless `password` is acceptable for `login`."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise PasswordPolicyError(
+            f"Пароль слишком короткий: нужно не меньше {MIN_PASSWORD_LENGTH} символов."
+        )
+    if len(password) > MAX_PASSWORD_LENGTH:
+        raise PasswordPolicyError(
+            f"Пароль слишком длинный: не больше {MAX_PASSWORD_LENGTH} символов."
+        )
+    folded = password.casefold()
+    if login and login.casefold() in folded:
+        raise PasswordPolicyError("Пароль не должен содержать логин.")
+    if folded in _common_passwords() or len(set(folded)) < 3:
+        raise PasswordPolicyError("Этот пароль слишком распространён, его легко угадать.")
+
+
+def _prehash(password: str) -> bytes:
+    # bcrypt reads at most 72 bytes; a 40-letter Cyrillic passphrase is already 80.
+    return base64.b64encode(hashlib.sha256(password.encode("utf-8")).digest())
+
+
+def hash_password(password: str, *, rounds: int = BCRYPT_ROUNDS) -> str:
+    """A bcrypt hash of the password."""
+    return bcrypt.hashpw(_prehash(password), bcrypt.gensalt(rounds)).decode("ascii")
+
+
+def verify_password(password: str, password_hash: str) -> bool:
+    """Whether `password` matches `password_hash`."""
+    try:
+        return bcrypt.checkpw(_prehash(password), password_hash.encode("ascii"))
+    except ValueError:
+        return False
+
+
+@lru_cache(maxsize=1)
+def dummy_hash() -> str:
+    """A hash to check against for unknown logins, so they take as long as real ones."""
+    return hash_password("no-such-user-dummy-password")

@@ -1,0 +1,1 @@
+"""Services, one module per domain noun; they flush, the caller commits."""

@@ -1,0 +1,277 @@
+"""Accounts: authentication with a database-kept lockout, sessions, passwords, user lists."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from klassruk.errors import DomainError, NotFound
+from klassruk.models import AccountStatus, UserAccount, UserRole, utcnow
+from klassruk.passwords import check_password_policy, dummy_hash, hash_password, verify_password
+from klassruk.permissions import Action, Actor, Role, require
+from klassruk.services.activity import record_activity
+
+GENERIC_LOGIN_ERROR = "Неверный логин или пароль."
+BLOCKED_LOGIN_ERROR = (
+    "Учётная запись заблокирована. Обратитесь к классному руководителю или администратору."
+)
+
+
+@dataclass(frozen=True)
+class LockoutPolicy:
+    """How many failures lock an account, and for how long."""
+
+    max_failures: int = 5
+    lock_minutes: int = 15
+
+
+@dataclass(frozen=True)
+class LoginResult:
+    """Outcome of a login attempt: the account on success, else a message for the user."""
+
+    user: UserAccount | None
+    error: str | None = None
+
+
+def normalize_login(login: str) -> str:
+    """Logins are case-insensitive and typed with stray spaces; store and compare them folded."""
+    return "".join(login.split()).lower()
+
+
+def find_user_by_login(session: Session, login: str) -> UserAccount | None:
+    """The account with this login, if any."""
+    return session.scalar(select(UserAccount).where(UserAccount.login == normalize_login(login)))
+
+
+def _lock_message(locked_until: datetime) -> str:
+    minutes = max(1, int((locked_until - utcnow()).total_seconds() // 60) + 1)
+    return (
+        "Слишком много неудачных попыток входа. "
+        f"Вход временно заблокирован, повторите через {minutes} мин."
+    )
+
+
+def authenticate(
+    session: Session,
+    *,
+    login: str,
+    password: str,
+    policy: LockoutPolicy,
+    session_id: str | None = None,
+) -> LoginResult:
+    """Check a login form; count failures and lock in the database so limits hold everywhere."""
+    folded = normalize_login(login)
+    now = utcnow()
+    # FOR UPDATE serialises concurrent attempts on PostgreSQL; SQLite has BEGIN IMMEDIATE.
+    user = session.scalar(
+        select(UserAccount).where(UserAccount.login == folded).with_for_update()
+    )
+    if user is None or user.password_hash is None:
+        verify_password(password, dummy_hash())
+        record_activity(
+            session, event="login_failed", login=folded, detail="unknown", session_id=session_id
+        )
+        return LoginResult(None, GENERIC_LOGIN_ERROR)
+    if user.locked_until is not None and user.locked_until > now:
+        verify_password(password, dummy_hash())
+        record_activity(
+            session, event="login_refused_locked", login=folded, user_id=user.id,
+            session_id=session_id,
+        )
+        return LoginResult(None, _lock_message(user.locked_until))
+    if not verify_password(password, user.password_hash):
+        user.failed_attempts += 1
+        record_activity(
+            session, event="login_failed", login=folded, user_id=user.id, session_id=session_id
+        )
+        if user.failed_attempts >= policy.max_failures:
+            user.locked_until = now + timedelta(minutes=policy.lock_minutes)
+            user.failed_attempts = 0
+            record_activity(
+                session, event="account_locked", login=folded, user_id=user.id,
+                detail=f"{policy.max_failures} неудачных попыток", session_id=session_id,
+            )
+            return LoginResult(None, _lock_message(user.locked_until))
+        return LoginResult(None, GENERIC_LOGIN_ERROR)
+    if user.status == AccountStatus.BLOCKED:
+        record_activity(
+            session, event="login_refused_blocked", login=folded, user_id=user.id,
+            session_id=session_id,
+        )
+        return LoginResult(None, BLOCKED_LOGIN_ERROR)
+    user.failed_attempts = 0
+    user.locked_until = None
+    user.last_login_at = now
+    record_activity(session, event="login", login=folded, user_id=user.id, session_id=session_id)
+    return LoginResult(user)
+
+
+def user_for_session_token(
+    session: Session, *, login: str, issued_at: datetime
+) -> UserAccount | None:
+    """The account a session token still stands for, or None if it was revoked or blocked."""
+    user = find_user_by_login(session, login)
+    if user is None or user.status == AccountStatus.BLOCKED or user.password_hash is None:
+        return None
+    if issued_at < user.sessions_valid_after:
+        return None
+    return user
+
+
+def actor_for(user: UserAccount, *, session_id: str | None = None) -> Actor:
+    """The acting identity of a logged-in user."""
+    return Actor(
+        login=user.login,
+        roles=user.roles,
+        user_id=user.id,
+        staff_id=user.staff_id,
+        guardian_id=user.guardian_id,
+        student_id=user.student_id,
+        session_id=session_id,
+    )
+
+
+def _own_account(session: Session, actor: Actor) -> UserAccount:
+    if actor.user_id is None:
+        raise NotFound("Учётная запись не найдена.")
+    user = session.get(UserAccount, actor.user_id)
+    if user is None:
+        raise NotFound("Учётная запись не найдена.")
+    return user
+
+
+def revoke_sessions(session: Session, actor: Actor) -> None:
+    """Log the actor out everywhere: every session token issued until now stops working."""
+    user = _own_account(session, actor)
+    user.sessions_valid_after = utcnow()
+    record_activity(
+        session, event="logout", login=user.login, user_id=user.id, session_id=actor.session_id
+    )
+
+
+def change_password(
+    session: Session,
+    actor: Actor,
+    *,
+    current_password: str,
+    new_password: str,
+    confirmation: str,
+) -> None:
+    """Change the actor's own password; this ends every other session of the account."""
+    require(actor, Action.CHANGE_OWN_PASSWORD)
+    user = _own_account(session, actor)
+    if user.password_hash is None or not verify_password(current_password, user.password_hash):
+        raise DomainError("Текущий пароль введён неверно.")
+    if new_password != confirmation:
+        raise DomainError("Новый пароль и подтверждение не совпадают.")
+    if new_password == current_password:
+        raise DomainError("Новый пароль должен отличаться от текущего.")
+    check_password_policy(new_password, login=user.login)
+    user.password_hash = hash_password(new_password)
+    user.must_change_password = False
+    user.status = AccountStatus.ACTIVE
+    user.sessions_valid_after = utcnow()
+    record_activity(
+        session, event="password_changed", login=user.login, user_id=user.id,
+        session_id=actor.session_id,
+    )
+
+
+def create_user(
+    session: Session,
+    actor: Actor,
+    *,
+    login: str,
+    display_name: str,
+    roles: set[Role],
+    password: str | None = None,
+    password_hash: str | None = None,
+    must_change_password: bool = True,
+    staff_id: int | None = None,
+    guardian_id: int | None = None,
+    student_id: int | None = None,
+) -> UserAccount:
+    """Create an account with roles; a given password is checked against the policy."""
+    require(actor, Action.MANAGE_USERS)
+    folded = normalize_login(login)
+    if not folded:
+        raise DomainError("Логин не может быть пустым.")
+    if find_user_by_login(session, folded) is not None:
+        raise DomainError(f"Логин «{folded}» уже занят.")
+    if not roles:
+        raise DomainError("У учётной записи должна быть хотя бы одна роль.")
+    if password is not None:
+        check_password_policy(password, login=folded)
+        password_hash = hash_password(password)
+    user = UserAccount(
+        login=folded,
+        display_name=display_name,
+        password_hash=password_hash,
+        status=AccountStatus.ACTIVE,
+        must_change_password=must_change_password,
+        staff_id=staff_id,
+        guardian_id=guardian_id,
+        student_id=student_id,
+        role_rows=[UserRole(role=role) for role in sorted(roles)],
+    )
+    session.add(user)
+    session.flush()
+    return user
+
+
+@dataclass(frozen=True)
+class UserRow:
+    """A line of the admin's user list."""
+
+    login: str
+    display_name: str
+    roles: tuple[Role, ...]
+    status: AccountStatus
+    must_change_password: bool
+    locked: bool
+    last_login_at: datetime | None
+
+
+def list_users(
+    session: Session,
+    actor: Actor,
+    *,
+    role: Role | None = None,
+    status: AccountStatus | None = None,
+    search: str = "",
+    limit: int = 500,
+) -> list[UserRow]:
+    """Users filtered by role, status and a name/login fragment."""
+    require(actor, Action.VIEW_USERS)
+    query = select(UserAccount).order_by(UserAccount.display_name).limit(limit)
+    if role is not None:
+        query = query.where(UserAccount.role_rows.any(UserRole.role == role))
+    if status is not None:
+        query = query.where(UserAccount.status == status)
+    if search.strip():
+        pattern = f"%{search.strip().lower()}%"
+        query = query.where(
+            func.lower(UserAccount.display_name).contains(search.strip().lower())
+            | UserAccount.login.like(pattern)
+        )
+    now = utcnow()
+    return [
+        UserRow(
+            login=user.login,
+            display_name=user.display_name,
+            roles=tuple(sorted(user.roles)),
+            status=user.status,
+            must_change_password=user.must_change_password,
+            locked=user.locked_until is not None and user.locked_until > now,
+            last_login_at=user.last_login_at,
+        )
+        for user in session.scalars(query)
+    ]
+
+
+def count_users(session: Session) -> int:
+    """How many accounts exist (the first-run check)."""
+    return session.scalar(select(func.count()).select_from(UserAccount)) or 0

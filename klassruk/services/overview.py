@@ -1,0 +1,281 @@
+"""What each role's home page shows: counts and lists computed in SQL."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import distinct, func, select
+from sqlalchemy.orm import Session, aliased
+
+from klassruk.errors import NotFound
+from klassruk.models import (
+    AccountStatus,
+    Enrolment,
+    GroupMembership,
+    Guardian,
+    GuardianLink,
+    SchoolClass,
+    SchoolYear,
+    Staff,
+    Student,
+    StudyGroup,
+    Subject,
+    TeachingAssignment,
+    UserAccount,
+    UserRole,
+)
+from klassruk.permissions import Action, Actor, Role, require
+from klassruk.services.scope import active_on, own_class_ids_query, require_class_scope
+
+
+def current_school_year(session: Session) -> SchoolYear | None:
+    """The year marked current."""
+    return session.scalar(select(SchoolYear).where(SchoolYear.is_current))
+
+
+@dataclass(frozen=True)
+class SchoolCounts:
+    """The size of the school, for the admin and the deputy head."""
+
+    school_year: str
+    classes: int
+    students: int
+    guardians: int
+    staff: int
+    subjects: int
+    study_groups: int
+    accounts_by_role: dict[Role, int]
+    accounts_by_status: dict[AccountStatus, int]
+
+
+def _count(session: Session, query) -> int:  # type: ignore[no-untyped-def]
+    return int(session.scalar(query) or 0)
+
+
+def school_counts(session: Session, actor: Actor, *, on: date) -> SchoolCounts:
+    """Counts of the current year's structure and of accounts."""
+    require(actor, Action.VIEW_SCHOOL)
+    year = current_school_year(session)
+    year_id = year.id if year else -1
+    enrolled = active_on(Enrolment.starts_on, Enrolment.ends_on, on)
+    return SchoolCounts(
+        school_year=year.name if year else "—",
+        classes=_count(
+            session,
+            select(func.count(SchoolClass.id)).where(SchoolClass.school_year_id == year_id),
+        ),
+        students=_count(
+            session,
+            select(func.count(distinct(Enrolment.student_id)))
+            .join(SchoolClass, SchoolClass.id == Enrolment.class_id)
+            .where(SchoolClass.school_year_id == year_id, enrolled),
+        ),
+        guardians=_count(session, select(func.count(Guardian.id))),
+        staff=_count(session, select(func.count(Staff.id))),
+        subjects=_count(session, select(func.count(Subject.id))),
+        study_groups=_count(
+            session,
+            select(func.count(StudyGroup.id)).where(StudyGroup.school_year_id == year_id),
+        ),
+        accounts_by_role={
+            role: count
+            for role, count in session.execute(
+                select(UserRole.role, func.count()).group_by(UserRole.role)
+            )
+        },
+        accounts_by_status={
+            status: count
+            for status, count in session.execute(
+                select(UserAccount.status, func.count()).group_by(UserAccount.status)
+            )
+        },
+    )
+
+
+@dataclass(frozen=True)
+class ClassSummary:
+    """A class with the counts its class teacher watches."""
+
+    class_id: int
+    name: str
+    class_teacher: str
+    students: int
+    guardians: int
+    students_with_account: int
+    guardians_with_account: int
+
+
+def class_summaries(session: Session, actor: Actor, *, on: date) -> list[ClassSummary]:
+    """The actor's classes (all classes for school-wide roles) with roster and account counts."""
+    require(actor, Action.VIEW_CLASS)
+    year = current_school_year(session)
+    if year is None:
+        return []
+    enrolled = active_on(Enrolment.starts_on, Enrolment.ends_on, on)
+    student_account = aliased(UserAccount)
+    guardian_account = aliased(UserAccount)
+    query = (
+        select(
+            SchoolClass.id,
+            SchoolClass.grade,
+            SchoolClass.letter,
+            Staff.last_name,
+            Staff.first_name,
+            Staff.middle_name,
+            func.count(distinct(Enrolment.student_id)),
+            func.count(distinct(GuardianLink.guardian_id)),
+            func.count(distinct(student_account.id)),
+            func.count(distinct(guardian_account.id)),
+        )
+        .outerjoin(Staff, Staff.id == SchoolClass.class_teacher_id)
+        .outerjoin(Enrolment, (Enrolment.class_id == SchoolClass.id) & enrolled)
+        .outerjoin(GuardianLink, GuardianLink.student_id == Enrolment.student_id)
+        .outerjoin(student_account, student_account.student_id == Enrolment.student_id)
+        .outerjoin(guardian_account, guardian_account.guardian_id == GuardianLink.guardian_id)
+        .where(SchoolClass.school_year_id == year.id)
+        .group_by(SchoolClass.id, Staff.id)
+        .order_by(SchoolClass.grade, SchoolClass.letter)
+    )
+    if not actor.is_school_wide_for(Action.VIEW_CLASS):
+        query = query.where(SchoolClass.id.in_(own_class_ids_query(actor)))
+    return [
+        ClassSummary(
+            class_id=row[0],
+            name=f"{row[1]}{row[2]}",
+            class_teacher=" ".join(p for p in row[3:6] if p) or "не назначен",
+            students=row[6],
+            guardians=row[7],
+            students_with_account=row[8],
+            guardians_with_account=row[9],
+        )
+        for row in session.execute(query)
+    ]
+
+
+@dataclass(frozen=True)
+class RosterRow:
+    """A student of a class with the guardians and whether each has an account."""
+
+    student_id: int
+    student: str
+    birth_date: date | None
+    student_account: AccountStatus | None
+    guardians: str
+
+
+def class_roster(session: Session, actor: Actor, *, class_id: int, on: date) -> list[RosterRow]:
+    """The class list with guardians, for the class teacher of that class."""
+    require_class_scope(session, actor, class_id, Action.VIEW_CLASS)
+    enrolled = active_on(Enrolment.starts_on, Enrolment.ends_on, on)
+    students = session.execute(
+        select(Student, UserAccount.status)
+        .join(Enrolment, Enrolment.student_id == Student.id)
+        .outerjoin(UserAccount, UserAccount.student_id == Student.id)
+        .where(Enrolment.class_id == class_id, enrolled)
+        .order_by(Student.last_name, Student.first_name)
+    ).all()
+    student_ids = [student.id for student, _ in students]
+    guardians_of: dict[int, list[str]] = {}
+    for link, guardian in session.execute(
+        select(GuardianLink, Guardian)
+        .join(Guardian, Guardian.id == GuardianLink.guardian_id)
+        .where(GuardianLink.student_id.in_(student_ids))
+        .order_by(Guardian.last_name)
+    ):
+        guardians_of.setdefault(link.student_id, []).append(guardian.full_name)
+    return [
+        RosterRow(
+            student_id=student.id,
+            student=student.full_name,
+            birth_date=student.birth_date,
+            student_account=status,
+            guardians="; ".join(guardians_of.get(student.id, [])) or "—",
+        )
+        for student, status in students
+    ]
+
+
+@dataclass(frozen=True)
+class LoadRow:
+    """One line of a teacher's load."""
+
+    subject: str
+    group: str
+    hours_per_week: float
+    students: int
+
+
+def own_teaching_load(session: Session, actor: Actor, *, on: date) -> list[LoadRow]:
+    """The subjects and groups the actor teaches, with group sizes."""
+    require(actor, Action.VIEW_OWN_GROUPS)
+    if actor.staff_id is None:
+        return []
+    members = active_on(GroupMembership.starts_on, GroupMembership.ends_on, on)
+    query = (
+        select(
+            Subject.name,
+            StudyGroup.name,
+            TeachingAssignment.hours_per_week,
+            func.count(distinct(GroupMembership.student_id)),
+        )
+        .join(Subject, Subject.id == TeachingAssignment.subject_id)
+        .join(StudyGroup, StudyGroup.id == TeachingAssignment.group_id)
+        .outerjoin(GroupMembership, (GroupMembership.group_id == StudyGroup.id) & members)
+        .where(TeachingAssignment.staff_id == actor.staff_id)
+        .group_by(Subject.name, StudyGroup.name, TeachingAssignment.hours_per_week)
+        .order_by(StudyGroup.name, Subject.name)
+    )
+    return [LoadRow(*row) for row in session.execute(query)]
+
+
+@dataclass(frozen=True)
+class ChildRow:
+    """A student as their family or they themselves see them."""
+
+    student_id: int
+    name: str
+    class_name: str
+    class_teacher: str
+
+
+def _students_with_class(session: Session, student_ids_query, on: date) -> list[ChildRow]:  # type: ignore[no-untyped-def]
+    enrolled = active_on(Enrolment.starts_on, Enrolment.ends_on, on)
+    query = (
+        select(Student, SchoolClass, Staff)
+        .outerjoin(Enrolment, (Enrolment.student_id == Student.id) & enrolled)
+        .outerjoin(SchoolClass, SchoolClass.id == Enrolment.class_id)
+        .outerjoin(Staff, Staff.id == SchoolClass.class_teacher_id)
+        .where(Student.id.in_(student_ids_query))
+        .order_by(Student.last_name, Student.first_name)
+    )
+    return [
+        ChildRow(
+            student_id=student.id,
+            name=student.full_name,
+            class_name=school_class.name if school_class else "—",
+            class_teacher=teacher.full_name if teacher else "—",
+        )
+        for student, school_class, teacher in session.execute(query)
+    ]
+
+
+def own_children(session: Session, actor: Actor, *, on: date) -> list[ChildRow]:
+    """The guardian's children with their classes and class teachers."""
+    require(actor, Action.VIEW_CHILD)
+    if actor.guardian_id is None:
+        return []
+    ids = select(GuardianLink.student_id).where(GuardianLink.guardian_id == actor.guardian_id)
+    return _students_with_class(session, ids, on)
+
+
+def own_student_card(session: Session, actor: Actor, *, on: date) -> ChildRow:
+    """The student's own class and class teacher."""
+    require(actor, Action.VIEW_SELF)
+    if actor.student_id is None:
+        raise NotFound("Учётная запись не связана с обучающимся.")
+    own = select(Student.id).where(Student.id == actor.student_id)
+    rows = _students_with_class(session, own, on)
+    if not rows:
+        raise NotFound("Обучающийся не найден.")
+    return rows[0]

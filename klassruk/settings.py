@@ -1,0 +1,89 @@
+"""Settings read from the environment first, then `.streamlit/secrets.toml`, then defaults."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_DATA_DIR = PROJECT_ROOT / "data"
+SECRETS_FILE = PROJECT_ROOT / ".streamlit" / "secrets.toml"
+COOKIE_KEY_FILE_NAME = "cookie_key"
+MIN_COOKIE_KEY_LENGTH = 32
+
+
+class ConfigurationError(RuntimeError):
+    """The configuration cannot be used as it is."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the app needs to know about its deployment."""
+
+    database_url: str
+    data_dir: Path
+    cookie_name: str
+    cookie_key: str
+    cookie_expiry_days: float
+    lockout_max_failures: int
+    lockout_minutes: int
+    login_sleep_seconds: float
+    app_url: str
+
+
+def _read_secrets_file(path: Path) -> dict[str, object]:
+    if not path.exists():
+        return {}
+    with path.open("rb") as handle:
+        return tomllib.load(handle)
+
+
+def _lookup(name: str, file_values: dict[str, object], default: str | None = None) -> str | None:
+    if name in os.environ and os.environ[name] != "":
+        return os.environ[name]
+    value = file_values.get(name, file_values.get(name.lower()))
+    return str(value) if value is not None else default
+
+
+def load_or_create_cookie_key(data_dir: Path) -> str:
+    """Return the key kept in `data_dir`, creating a strong one readable by the owner only."""
+    data_dir.mkdir(parents=True, exist_ok=True)
+    key_file = data_dir / COOKIE_KEY_FILE_NAME
+    if key_file.exists():
+        return key_file.read_text(encoding="utf-8").strip()
+    key = secrets.token_urlsafe(48)
+    # O_EXCL: two processes starting at once must not overwrite each other's key.
+    try:
+        fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return key_file.read_text(encoding="utf-8").strip()
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(key)
+    return key
+
+
+def load_settings(secrets_file: Path = SECRETS_FILE) -> Settings:
+    """Build the settings of this process."""
+    values = _read_secrets_file(secrets_file)
+    data_dir = Path(_lookup("KLASSRUK_DATA_DIR", values) or DEFAULT_DATA_DIR)
+    database_url = _lookup("DATABASE_URL", values) or f"sqlite:///{data_dir / 'klassruk.sqlite3'}"
+    cookie_key = _lookup("KLASSRUK_COOKIE_KEY", values) or load_or_create_cookie_key(data_dir)
+    if len(cookie_key) < MIN_COOKIE_KEY_LENGTH:
+        raise ConfigurationError(
+            f"KLASSRUK_COOKIE_KEY is shorter than {MIN_COOKIE_KEY_LENGTH} characters; "
+            "generate one with: python -c 'import secrets; print(secrets.token_urlsafe(48))'"
+        )
+    return Settings(
+        database_url=database_url,
+        data_dir=data_dir,
+        cookie_name=_lookup("KLASSRUK_COOKIE_NAME", values, "klassruk_auth") or "klassruk_auth",
+        cookie_key=cookie_key,
+        cookie_expiry_days=float(_lookup("KLASSRUK_COOKIE_EXPIRY_DAYS", values, "7") or 7),
+        lockout_max_failures=int(_lookup("KLASSRUK_LOCKOUT_MAX_FAILURES", values, "5") or 5),
+        lockout_minutes=int(_lookup("KLASSRUK_LOCKOUT_MINUTES", values, "15") or 15),
+        login_sleep_seconds=float(_lookup("KLASSRUK_LOGIN_SLEEP_SECONDS", values, "0") or 0),
+        app_url=_lookup("KLASSRUK_APP_URL", values, "http://localhost:8501") or "",
+    )

@@ -1,0 +1,97 @@
+"""First start: what state the school database is in, and the two ways out of an empty one."""
+
+from __future__ import annotations
+
+import enum
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from klassruk.errors import DomainError
+from klassruk.models import AppSetting, Staff, UserAccount
+from klassruk.permissions import Actor, Role
+from klassruk.services.accounts import count_users, create_user
+
+DEMO_MODE_KEY = "demo_mode"
+SCHOOL_NAME_KEY = "school_name"
+TIMEZONE_KEY = "timezone"
+DEFAULT_TIMEZONE = "Europe/Moscow"
+
+
+class SetupState(enum.StrEnum):
+    """Whether the app can be logged into yet."""
+
+    EMPTY = "empty"
+    READY = "ready"
+
+
+def setup_state(session: Session) -> SetupState:
+    """EMPTY until the first account exists."""
+    return SetupState.READY if count_users(session) else SetupState.EMPTY
+
+
+def get_setting(session: Session, key: str, default: str = "") -> str:
+    """A school-wide setting from the database."""
+    value = session.scalar(select(AppSetting.value).where(AppSetting.key == key))
+    return value if value is not None else default
+
+
+def set_setting(session: Session, key: str, value: str) -> None:
+    """Store a school-wide setting."""
+    row = session.get(AppSetting, key)
+    if row is None:
+        session.add(AppSetting(key=key, value=value))
+    else:
+        row.value = value
+
+
+def is_demo_mode(session: Session) -> bool:
+    """Whether this database holds the demo school (its accounts may be listed publicly)."""
+    return get_setting(session, DEMO_MODE_KEY) == "1"
+
+
+def create_first_admin(
+    session: Session,
+    actor: Actor,
+    *,
+    school_name: str,
+    last_name: str,
+    first_name: str,
+    middle_name: str,
+    login: str,
+    password: str,
+    confirmation: str,
+) -> UserAccount:
+    """Set up a real school: its name and the first administrator, only on an empty database."""
+    if not actor.is_system:
+        raise DomainError("Первичная настройка выполняется только при первом запуске.")
+    if setup_state(session) is not SetupState.EMPTY:
+        raise DomainError("Школа уже настроена: войдите под существующей учётной записью.")
+    if not school_name.strip():
+        raise DomainError("Укажите название образовательной организации.")
+    if not last_name.strip() or not first_name.strip():
+        raise DomainError("Укажите фамилию и имя администратора.")
+    if password != confirmation:
+        raise DomainError("Пароль и подтверждение не совпадают.")
+    staff = Staff(
+        last_name=last_name.strip(),
+        first_name=first_name.strip(),
+        middle_name=middle_name.strip() or None,
+        position="Администратор системы",
+    )
+    session.add(staff)
+    session.flush()
+    user = create_user(
+        session,
+        actor,
+        login=login,
+        display_name=staff.full_name,
+        roles={Role.ADMIN},
+        password=password,
+        must_change_password=False,
+        staff_id=staff.id,
+    )
+    set_setting(session, SCHOOL_NAME_KEY, school_name.strip())
+    set_setting(session, TIMEZONE_KEY, DEFAULT_TIMEZONE)
+    set_setting(session, DEMO_MODE_KEY, "0")
+    return user

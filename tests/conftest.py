@@ -1,0 +1,63 @@
+"""Shared fixtures: a fresh database per test, on SQLite or on TEST_DATABASE_URL."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, text
+from sqlalchemy.orm import Session, sessionmaker
+
+os.environ.setdefault("KLASSRUK_BCRYPT_ROUNDS", "4")
+
+from klassruk.db import make_engine, make_session_factory
+from klassruk.models import Base
+from klassruk.permissions import Actor
+
+TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "")
+SYSTEM = Actor.system("test")
+
+
+def reset_postgres_schema(url: str) -> None:
+    """Drop and recreate the public schema, so each test starts from nothing."""
+    engine = make_engine(url)
+    with engine.begin() as connection:
+        connection.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
+        connection.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+
+
+@pytest.fixture
+def database_url(tmp_path: Path) -> str:
+    """An empty database: a new SQLite file, or the cleaned PostgreSQL test database."""
+    if TEST_DATABASE_URL:
+        reset_postgres_schema(TEST_DATABASE_URL)
+        return TEST_DATABASE_URL
+    return f"sqlite:///{tmp_path / 'test.sqlite3'}"
+
+
+@pytest.fixture
+def engine(database_url: str) -> Iterator[Engine]:
+    """An engine on a database holding the full schema."""
+    engine = make_engine(database_url)
+    Base.metadata.create_all(engine)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def factory(engine: Engine) -> sessionmaker[Session]:
+    """The app's own session factory (with the audit hook)."""
+    return make_session_factory(engine)
+
+
+@pytest.fixture
+def session(factory: sessionmaker[Session]) -> Iterator[Session]:
+    """A session acting as the system; tests swap `session.info['actor']` to act as users."""
+    session = factory()
+    session.info["actor"] = SYSTEM
+    yield session
+    session.rollback()
+    session.close()

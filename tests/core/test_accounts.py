@@ -1,0 +1,212 @@
+"""Authentication: lockout kept in the database, revocation, password policy, forced change."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from klassruk.db import make_engine, make_session_factory, unit_of_work
+from klassruk.errors import DomainError
+from klassruk.models import AccountStatus, ActivityLog, AuditLog, UserAccount, utcnow
+from klassruk.passwords import PasswordPolicyError, check_password_policy, verify_password
+from klassruk.permissions import Actor, Role
+from klassruk.services.accounts import (
+    GENERIC_LOGIN_ERROR,
+    LockoutPolicy,
+    authenticate,
+    change_password,
+    find_user_by_login,
+    revoke_sessions,
+    user_for_session_token,
+)
+from tests.factories import SYSTEM, TEST_PASSWORD, actor_of, make_account
+
+POLICY = LockoutPolicy(max_failures=5, lock_minutes=15)
+LOGIN = Actor.system("login")
+
+
+def _attempt(factory: sessionmaker[Session], login: str, password: str) -> str | None:
+    with unit_of_work(factory, LOGIN) as session:
+        result = authenticate(session, login=login, password=password, policy=POLICY)
+        return result.error
+
+
+@pytest.fixture
+def teacher(factory: sessionmaker[Session]) -> str:
+    with unit_of_work(factory, SYSTEM) as session:
+        make_account(session, "petrova.anna", {Role.TEACHER})
+    return "petrova.anna"
+
+
+def test_correct_password_logs_in_and_is_logged(factory, teacher):
+    assert _attempt(factory, teacher, TEST_PASSWORD) is None
+    with factory() as session:
+        user = find_user_by_login(session, teacher)
+        assert user is not None and user.last_login_at is not None
+        events = session.scalars(select(ActivityLog.event)).all()
+    assert events == ["login"]
+
+
+def test_login_is_case_and_space_insensitive(factory, teacher):
+    assert _attempt(factory, "  Petrova.ANNA ", TEST_PASSWORD) is None
+
+
+def test_unknown_login_and_wrong_password_get_the_same_message(factory, teacher):
+    assert _attempt(factory, "nobody.here", "whatever-password") == GENERIC_LOGIN_ERROR
+    assert _attempt(factory, teacher, "wrong-password") == GENERIC_LOGIN_ERROR
+
+
+def test_lockout_holds_across_two_separate_engines(database_url, engine, teacher, factory):
+    other_engine = make_engine(database_url)
+    other_factory = make_session_factory(other_engine)
+    try:
+        for _ in range(3):
+            _attempt(factory, teacher, "wrong-password")
+        for _ in range(2):
+            _attempt(other_factory, teacher, "wrong-password")
+        # The correct password is now refused through either engine.
+        assert "заблокирован" in (_attempt(factory, teacher, TEST_PASSWORD) or "")
+        assert "заблокирован" in (_attempt(other_factory, teacher, TEST_PASSWORD) or "")
+    finally:
+        other_engine.dispose()
+    with factory() as session:
+        events = session.scalars(select(ActivityLog.event).order_by(ActivityLog.id)).all()
+    assert events.count("login_failed") == 5
+    assert "account_locked" in events
+    assert events[-1] == "login_refused_locked"
+
+
+def test_lock_expires(factory, teacher):
+    for _ in range(POLICY.max_failures):
+        _attempt(factory, teacher, "wrong-password")
+    assert _attempt(factory, teacher, TEST_PASSWORD) is not None
+    with unit_of_work(factory, SYSTEM) as session:
+        user = find_user_by_login(session, teacher)
+        assert user is not None and user.locked_until is not None
+        user.locked_until = utcnow() - timedelta(seconds=1)
+    assert _attempt(factory, teacher, TEST_PASSWORD) is None
+
+
+def test_blocked_account_cannot_log_in(factory, teacher):
+    with unit_of_work(factory, SYSTEM) as session:
+        user = find_user_by_login(session, teacher)
+        assert user is not None
+        user.status = AccountStatus.BLOCKED
+    assert "заблокирована" in (_attempt(factory, teacher, TEST_PASSWORD) or "")
+
+
+def test_token_issued_before_logout_is_rejected(factory, teacher):
+    issued_at = utcnow()
+    with unit_of_work(factory, SYSTEM) as session:
+        assert user_for_session_token(session, login=teacher, issued_at=issued_at) is not None
+        revoke_sessions(session, actor_of(session, teacher))
+    with factory() as session:
+        assert user_for_session_token(session, login=teacher, issued_at=issued_at) is None
+        later = utcnow()
+        assert user_for_session_token(session, login=teacher, issued_at=later) is not None
+
+
+def test_token_issued_before_password_change_is_rejected(factory, teacher):
+    issued_at = utcnow()
+    new_password = "Другой пароль 2027"
+    with unit_of_work(factory, SYSTEM) as session:
+        actor = actor_of(session, teacher)
+        session.info["actor"] = actor
+        change_password(
+            session,
+            actor,
+            current_password=TEST_PASSWORD,
+            new_password=new_password,
+            confirmation=new_password,
+        )
+    with factory() as session:
+        assert user_for_session_token(session, login=teacher, issued_at=issued_at) is None
+        user = find_user_by_login(session, teacher)
+        assert user is not None and user.password_hash is not None
+        assert verify_password(new_password, user.password_hash)
+
+
+def test_forced_first_login_change_clears_the_flag(factory):
+    with unit_of_work(factory, SYSTEM) as session:
+        make_account(session, "novikov.ivan", {Role.STUDENT}, must_change_password=True)
+    with unit_of_work(factory, SYSTEM) as session:
+        actor = actor_of(session, "novikov.ivan")
+        session.info["actor"] = actor
+        user = find_user_by_login(session, "novikov.ivan")
+        assert user is not None and user.must_change_password
+        change_password(
+            session,
+            actor,
+            current_password=TEST_PASSWORD,
+            new_password="мой новый пароль",
+            confirmation="мой новый пароль",
+        )
+    with factory() as session:
+        user = find_user_by_login(session, "novikov.ivan")
+        assert user is not None and not user.must_change_password
+
+
+@pytest.mark.parametrize(
+    ("current", "new", "confirmation", "message"),
+    [
+        ("wrong", "мой новый пароль", "мой новый пароль", "Текущий пароль"),
+        (TEST_PASSWORD, "мой новый пароль", "другое", "не совпадают"),
+        (TEST_PASSWORD, "кот-пёс", "кот-пёс", "короткий"),
+        (TEST_PASSWORD, "qwerty123", "qwerty123", "распространён"),
+    ],
+)
+def test_bad_password_change_changes_nothing(factory, teacher, current, new, confirmation, message):
+    with factory() as session:
+        before = find_user_by_login(session, teacher)
+        assert before is not None
+        hash_before = before.password_hash
+    with pytest.raises(DomainError, match=message), unit_of_work(factory, SYSTEM) as session:
+        actor = actor_of(session, teacher)
+        session.info["actor"] = actor
+        change_password(
+            session, actor, current_password=current, new_password=new, confirmation=confirmation
+        )
+    with factory() as session:
+        after = find_user_by_login(session, teacher)
+        assert after is not None and after.password_hash == hash_before
+        assert session.scalar(
+            select(func.count()).select_from(AuditLog).where(AuditLog.operation == "update")
+        ) == 0
+
+
+@pytest.mark.parametrize(
+    "password",
+    ["Надёжный пароль 2026", "кот-учёный-ходит-по-цепи", "x7#Lq9!vRm", "пароль-длинный " * 10],
+)
+def test_policy_accepts_good_and_long_cyrillic_passwords(password):
+    check_password_policy(password, login="ivanov.petr")
+
+
+@pytest.mark.parametrize(
+    ("password", "login"),
+    [("short", "a"), ("123456789", "b"), ("ПАРОЛЬ123", "c"), ("ivanov.petr-2026", "ivanov.petr"),
+     ("aaaaaaaaaaa", "d"), ("йцукенгш", "e")],
+)
+def test_policy_refuses_short_common_and_login_passwords(password, login):
+    with pytest.raises(PasswordPolicyError):
+        check_password_policy(password, login=login)
+
+
+def test_long_passphrase_beyond_bcrypt_limit_is_verified_in_full(factory):
+    passphrase = "очень длинная парольная фраза из многих русских слов " * 2
+    with unit_of_work(factory, SYSTEM) as session:
+        user = make_account(session, "long.phrase", {Role.GUARDIAN}, password=passphrase)
+        assert user.password_hash is not None
+        assert verify_password(passphrase, user.password_hash)
+        # Differs only after byte 72: must still be refused.
+        assert not verify_password(passphrase[:-1] + "!", user.password_hash)
+
+
+def test_duplicate_login_is_refused(factory, teacher):
+    with pytest.raises(DomainError, match="занят"), unit_of_work(factory, SYSTEM) as session:
+        make_account(session, "PETROVA.anna", {Role.TEACHER})
+    with factory() as session:
+        assert session.scalar(select(func.count()).select_from(UserAccount)) == 1
