@@ -2,10 +2,28 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import date
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from klassruk.models import UserAccount
+from klassruk.models import (
+    Enrolment,
+    GroupKind,
+    GroupMembership,
+    Guardian,
+    GuardianLink,
+    Relation,
+    SchoolClass,
+    SchoolYear,
+    Staff,
+    Student,
+    StudyGroup,
+    Subject,
+    TeachingAssignment,
+    UserAccount,
+)
 from klassruk.permissions import Actor, Role
 from klassruk.services.accounts import actor_for, create_user
 
@@ -40,3 +58,61 @@ def actor_of(session: Session, login: str) -> Actor:
     user = session.scalar(select(UserAccount).where(UserAccount.login == login))
     assert user is not None, login
     return actor_for(user, session_id="test-session")
+
+
+@dataclass(frozen=True)
+class TwoClasses:
+    """Ids of a minimal school: 7А and 8Б, each with a class teacher, a student, a guardian."""
+
+    class_a: int
+    class_b: int
+    student_a: int
+    student_b: int
+    group_a: int
+    group_b: int
+
+
+def build_two_classes(session: Session, *, on: date) -> TwoClasses:
+    """Two classes with accounts: ct_a/ct_b (class teachers), teacher_a, parent_a, pupil_a…"""
+    year = SchoolYear(name="2026/2027", starts_on=date(2026, 9, 1), ends_on=date(2027, 5, 31),
+                      is_current=True)
+    math = Subject(name="Математика", short_name="Мат")
+    staff = {name: Staff(last_name=name.title(), first_name="Анна", middle_name="Ивановна")
+             for name in ("ct_a", "ct_b", "teacher_a")}
+    session.add_all([year, math, *staff.values()])
+    session.flush()
+    class_a = SchoolClass(school_year_id=year.id, grade=7, letter="А",
+                          class_teacher_id=staff["ct_a"].id)
+    class_b = SchoolClass(school_year_id=year.id, grade=8, letter="Б",
+                          class_teacher_id=staff["ct_b"].id)
+    student_a = Student(last_name="Орлов", first_name="Пётр")
+    student_b = Student(last_name="Зайцева", first_name="Мария")
+    guardian_a = Guardian(last_name="Орлова", first_name="Елена")
+    guardian_b = Guardian(last_name="Зайцев", first_name="Олег")
+    session.add_all([class_a, class_b, student_a, student_b, guardian_a, guardian_b])
+    session.flush()
+    group_a = StudyGroup(school_year_id=year.id, class_id=class_a.id, kind=GroupKind.WHOLE_CLASS,
+                         name="7А — весь класс")
+    group_b = StudyGroup(school_year_id=year.id, class_id=class_b.id, kind=GroupKind.WHOLE_CLASS,
+                         name="8Б — весь класс")
+    session.add_all([group_a, group_b])
+    session.flush()
+    session.add_all([
+        Enrolment(student_id=student_a.id, class_id=class_a.id, starts_on=year.starts_on),
+        Enrolment(student_id=student_b.id, class_id=class_b.id, starts_on=year.starts_on),
+        GroupMembership(group_id=group_a.id, student_id=student_a.id, starts_on=year.starts_on),
+        GroupMembership(group_id=group_b.id, student_id=student_b.id, starts_on=year.starts_on),
+        GuardianLink(guardian_id=guardian_a.id, student_id=student_a.id, relation=Relation.MOTHER),
+        GuardianLink(guardian_id=guardian_b.id, student_id=student_b.id, relation=Relation.FATHER),
+        TeachingAssignment(staff_id=staff["teacher_a"].id, subject_id=math.id,
+                           group_id=group_a.id, hours_per_week=5),
+    ])
+    make_account(session, "ct_a", {Role.TEACHER, Role.CLASS_TEACHER}, staff_id=staff["ct_a"].id)
+    make_account(session, "ct_b", {Role.TEACHER, Role.CLASS_TEACHER}, staff_id=staff["ct_b"].id)
+    make_account(session, "teacher_a", {Role.TEACHER}, staff_id=staff["teacher_a"].id)
+    make_account(session, "parent_a", {Role.GUARDIAN}, guardian_id=guardian_a.id)
+    make_account(session, "pupil_a", {Role.STUDENT}, student_id=student_a.id)
+    make_account(session, "zavuch", {Role.DEPUTY_HEAD})
+    make_account(session, "admin", {Role.ADMIN})
+    session.flush()
+    return TwoClasses(class_a.id, class_b.id, student_a.id, student_b.id, group_a.id, group_b.id)
