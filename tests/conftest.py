@@ -12,9 +12,12 @@ from sqlalchemy.orm import Session, sessionmaker
 
 os.environ.setdefault("KLASSRUK_BCRYPT_ROUNDS", "4")
 
+from alembic import command
+
 from klassruk.db import make_engine, make_session_factory
 from klassruk.models import Base
 from klassruk.permissions import Actor
+from klassruk.schema import alembic_config
 
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "")
 SYSTEM = Actor.system("test")
@@ -43,6 +46,8 @@ def engine(database_url: str) -> Iterator[Engine]:
     """An engine on a database holding the full schema."""
     engine = make_engine(database_url)
     Base.metadata.create_all(engine)
+    # The app migrates an unstamped database on start; this schema is already complete.
+    command.stamp(alembic_config(database_url), "head")
     yield engine
     engine.dispose()
 

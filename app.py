@@ -1,0 +1,49 @@
+"""Klassruk entry point: page config, first-run setup, login, role-based navigation."""
+
+import streamlit as st
+
+from components.auth import (
+    clear_current_actor,
+    log_out,
+    resolve_user,
+    set_current_actor,
+)
+from components.nav import (
+    CHANGE_PASSWORD_PAGE,
+    LOGIN_PAGE,
+    SETUP_PAGE,
+    build_navigation,
+    page_everywhere,
+)
+from components.runtime import db
+from klassruk.permissions import Actor
+from klassruk.setup import SCHOOL_NAME_KEY, SetupState, get_setting, setup_state
+
+st.set_page_config(page_title="Классрук", page_icon=":material/school:", layout="wide")
+
+with db(Actor.system("app")) as session:
+    state = setup_state(session)
+    school_name = get_setting(session, SCHOOL_NAME_KEY, "Классрук")
+
+if state is SetupState.EMPTY:
+    clear_current_actor()
+    st.navigation(page_everywhere(SETUP_PAGE, "Первый запуск"), position="hidden").run()
+    st.stop()
+
+user = resolve_user()
+if user is None:
+    clear_current_actor()
+    st.navigation(page_everywhere(LOGIN_PAGE, "Вход"), position="hidden").run()
+    st.stop()
+
+actor = set_current_actor(user)
+with st.sidebar:
+    st.caption(school_name)
+    st.markdown(f"**{user.display_name}**")
+    st.button("Выйти", key="sign_out", on_click=log_out, args=(actor,), icon=":material/logout:")
+
+if user.must_change_password:
+    st.navigation(page_everywhere(CHANGE_PASSWORD_PAGE, "Смена пароля"), position="hidden").run()
+    st.stop()
+
+st.navigation(build_navigation(actor)).run()

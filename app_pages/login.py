@@ -1,0 +1,54 @@
+"""Login form; in demo mode also the list of demo accounts."""
+
+import streamlit as st
+
+from components.auth import log_in
+from components.runtime import db
+from klassruk.permissions import Actor
+from klassruk.setup import SCHOOL_NAME_KEY, get_setting, is_demo_mode
+
+with db(Actor.system("login")) as session:
+    demo = is_demo_mode(session)
+    school_name = get_setting(session, SCHOOL_NAME_KEY, "Классрук")
+
+st.title("Классрук")
+st.caption(school_name)
+
+left, right = st.columns([2, 3], gap="large")
+with left, st.form("login_form"):
+    st.subheader("Вход")
+    login = st.text_input("Логин", key="login_login", autocomplete="username")
+    password = st.text_input(
+        "Пароль или код активации",
+        type="password",
+        key="login_password",
+        autocomplete="current-password",
+    )
+    if st.form_submit_button("Войти", type="primary"):
+        error = log_in(login, password)
+        if error:
+            st.error(error)
+        else:
+            st.rerun()
+
+with right:
+    if demo:
+        from klassruk.demo import DEMO_PASSWORD, featured_accounts
+
+        with db(Actor.system("login")) as session:
+            accounts = featured_accounts(session)
+        st.subheader("Демо-школа")
+        st.write(f"Пароль у всех демо-учётных записей: `{DEMO_PASSWORD}`")
+        st.table(
+            {
+                "Роль": [a.role_title for a in accounts],
+                "Логин": [a.login for a in accounts],
+                "Кто": [a.display_name for a in accounts],
+            }
+        )
+    else:
+        st.info(
+            "Логин и код активации выдаёт классный руководитель. "
+            "Не передавайте свой логин и пароль другим людям; если они стали известны "
+            "посторонним, в течение одного рабочего дня сообщите руководителю школы."
+        )

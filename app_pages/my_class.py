@@ -1,0 +1,42 @@
+"""The class teacher's class list with guardians and account states."""
+
+import pandas as pd
+import streamlit as st
+
+from components.auth import guard
+from components.runtime import db
+from components.school import today
+from klassruk.formatting import format_date
+from klassruk.models import ACCOUNT_STATUS_TITLES
+from klassruk.permissions import Action
+from klassruk.services import overview
+
+actor = guard(Action.VIEW_CLASS)
+st.title("Мой класс")
+on = today()
+with db(actor) as session:
+    classes = overview.class_summaries(session, actor, on=on)
+if not classes:
+    st.info("Классное руководство вам не назначено.")
+    st.stop()
+names = {summary.name: summary for summary in classes}
+chosen = names[st.selectbox("Класс", list(names))]
+with db(actor) as session:
+    roster = overview.class_roster(session, actor, class_id=chosen.class_id, on=on)
+st.caption(f"Классный руководитель: {chosen.class_teacher}. Обучающихся: {len(roster)}.")
+st.dataframe(
+    pd.DataFrame(
+        {
+            "№": range(1, len(roster) + 1),
+            "Обучающийся": [row.student for row in roster],
+            "Дата рождения": [format_date(row.birth_date) for row in roster],
+            "Учётная запись": [
+                ACCOUNT_STATUS_TITLES[row.student_account] if row.student_account else "нет"
+                for row in roster
+            ],
+            "Родители (законные представители)": [row.guardians for row in roster],
+        }
+    ),
+    hide_index=True,
+    width="stretch",
+)

@@ -1,0 +1,56 @@
+"""First start on an empty database: a demo school or the setup of a real one."""
+
+import streamlit as st
+
+from components.runtime import db
+from klassruk.errors import DomainError
+from klassruk.permissions import Actor
+from klassruk.setup import create_first_admin
+
+SETUP_ACTOR = Actor.system("setup")
+
+st.title("Классрук: первый запуск")
+st.write(
+    "База данных пуста. Создайте демо-школу, чтобы посмотреть систему, "
+    "или настройте свою школу и первую учётную запись администратора."
+)
+demo_tab, real_tab = st.tabs(["Демо-школа", "Своя школа"])
+
+with demo_tab:
+    st.write(
+        "Учебный год 2026/2027, классы с 1 по 11, обучающиеся, родители, учителя, "
+        "классные руководители, завуч и администратор. Данные вымышленные."
+    )
+    if st.button("Создать демо-школу", type="primary", key="create_demo"):
+        from klassruk.demo import seed_demo_school
+
+        with st.spinner("Создаём демо-школу…"), db(SETUP_ACTOR) as session:
+            seed_demo_school(session)
+        st.rerun()
+
+with real_tab, st.form("first_admin"):
+    school_name = st.text_input("Полное название образовательной организации")
+    last_name = st.text_input("Фамилия администратора")
+    first_name = st.text_input("Имя")
+    middle_name = st.text_input("Отчество (если есть)")
+    login = st.text_input("Логин администратора")
+    password = st.text_input("Пароль", type="password")
+    confirmation = st.text_input("Пароль ещё раз", type="password")
+    if st.form_submit_button("Создать администратора", type="primary"):
+        try:
+            with db(SETUP_ACTOR) as session:
+                create_first_admin(
+                    session,
+                    SETUP_ACTOR,
+                    school_name=school_name,
+                    last_name=last_name,
+                    first_name=first_name,
+                    middle_name=middle_name,
+                    login=login,
+                    password=password,
+                    confirmation=confirmation,
+                )
+        except DomainError as error:
+            st.error(str(error))
+        else:
+            st.rerun()

@@ -1,0 +1,1 @@
+"""Streamlit glue: the only UI code outside app_pages/."""

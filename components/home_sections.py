@@ -1,0 +1,121 @@
+"""Home page sections, one per role."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pandas as pd
+import streamlit as st
+
+from components.runtime import db
+from components.school import today
+from klassruk.models import ACCOUNT_STATUS_TITLES
+from klassruk.permissions import ROLE_TITLES, Actor, Role
+from klassruk.services import overview
+
+
+def _school(actor: Actor) -> None:
+    with db(actor) as session:
+        counts = overview.school_counts(session, actor, on=today())
+    st.caption(f"Учебный год {counts.school_year}")
+    columns = st.columns(6)
+    figures = [
+        ("Классов", counts.classes),
+        ("Обучающихся", counts.students),
+        ("Родителей", counts.guardians),
+        ("Сотрудников", counts.staff),
+        ("Предметов", counts.subjects),
+        ("Учебных групп", counts.study_groups),
+    ]
+    for column, (label, value) in zip(columns, figures, strict=True):
+        column.metric(label, value)
+    left, right = st.columns(2)
+    left.dataframe(
+        pd.DataFrame(
+            {
+                "Роль": [ROLE_TITLES[r] for r in counts.accounts_by_role],
+                "Учётных записей": list(counts.accounts_by_role.values()),
+            }
+        ),
+        hide_index=True,
+    )
+    right.dataframe(
+        pd.DataFrame(
+            {
+                "Состояние": [ACCOUNT_STATUS_TITLES[s] for s in counts.accounts_by_status],
+                "Учётных записей": list(counts.accounts_by_status.values()),
+            }
+        ),
+        hide_index=True,
+    )
+
+
+def _class_teacher(actor: Actor) -> None:
+    with db(actor) as session:
+        classes = overview.class_summaries(session, actor, on=today())
+    if not classes:
+        st.info("Классное руководство вам не назначено.")
+        return
+    for summary in classes:
+        st.subheader(f"{summary.name} класс")
+        columns = st.columns(4)
+        columns[0].metric("Обучающихся", summary.students)
+        columns[1].metric("Родителей", summary.guardians)
+        columns[2].metric(
+            "Учётных записей обучающихся", f"{summary.students_with_account} из {summary.students}"
+        )
+        columns[3].metric(
+            "Учётных записей родителей", f"{summary.guardians_with_account} из {summary.guardians}"
+        )
+    st.page_link("app_pages/my_class.py", label="Список класса", icon=":material/groups:")
+
+
+def _teacher(actor: Actor) -> None:
+    with db(actor) as session:
+        load = overview.own_teaching_load(session, actor, on=today())
+    if not load:
+        st.info("Учебная нагрузка вам пока не назначена.")
+        return
+    st.metric("Часов в неделю", f"{sum(row.hours_per_week for row in load):g}")
+    st.dataframe(
+        pd.DataFrame(
+            {
+                "Группа": [row.group for row in load],
+                "Предмет": [row.subject for row in load],
+                "Часов в неделю": [row.hours_per_week for row in load],
+                "Обучающихся": [row.students for row in load],
+            }
+        ),
+        hide_index=True,
+    )
+
+
+def _guardian(actor: Actor) -> None:
+    with db(actor) as session:
+        children = overview.own_children(session, actor, on=today())
+    if not children:
+        st.info("К вашей учётной записи не привязан ни один обучающийся.")
+        return
+    for child in children:
+        st.markdown(
+            f"**{child.name}** — {child.class_name} класс, "
+            f"классный руководитель: {child.class_teacher}"
+        )
+
+
+def _student(actor: Actor) -> None:
+    with db(actor) as session:
+        card = overview.own_student_card(session, actor, on=today())
+    st.markdown(
+        f"**{card.name}** — {card.class_name} класс, классный руководитель: {card.class_teacher}"
+    )
+
+
+SECTIONS: dict[Role, Callable[[Actor], None]] = {
+    Role.ADMIN: _school,
+    Role.DEPUTY_HEAD: _school,
+    Role.CLASS_TEACHER: _class_teacher,
+    Role.TEACHER: _teacher,
+    Role.GUARDIAN: _guardian,
+    Role.STUDENT: _student,
+}

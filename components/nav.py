@@ -1,0 +1,69 @@
+"""The page registry: every screen with the action it needs; navigation is built from it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import streamlit as st
+from streamlit.navigation.page import StreamlitPage
+
+from klassruk.permissions import Action, Actor
+
+
+@dataclass(frozen=True)
+class PageSpec:
+    """One screen of the app."""
+
+    path: str
+    title: str
+    icon: str
+    action: Action
+    section: str
+
+    @property
+    def url_path(self) -> str:
+        return self.path.removeprefix("app_pages/").removesuffix(".py")
+
+
+HOME = PageSpec("app_pages/home.py", "Главная", ":material/home:", Action.VIEW_HOME, "")
+PAGES: tuple[PageSpec, ...] = (
+    HOME,
+    PageSpec("app_pages/my_class.py", "Мой класс", ":material/groups:", Action.VIEW_CLASS,
+             "Классное руководство"),
+    PageSpec("app_pages/users.py", "Пользователи", ":material/manage_accounts:",
+             Action.VIEW_USERS, "Администрирование"),
+    PageSpec("app_pages/audit.py", "Журнал изменений", ":material/history:",
+             Action.VIEW_AUDIT_LOG, "Администрирование"),
+    PageSpec("app_pages/profile.py", "Профиль", ":material/person:", Action.VIEW_PROFILE,
+             "Учётная запись"),
+)
+LOGIN_PAGE = "app_pages/login.py"
+SETUP_PAGE = "app_pages/setup.py"
+CHANGE_PASSWORD_PAGE = "app_pages/change_password.py"
+
+
+def page_everywhere(path: str, title: str) -> list[StreamlitPage]:
+    """`path` at the start address and at every page's address, so a deep link survives login."""
+    return [st.Page(path, title=title, default=True)] + [
+        st.Page(path, title=title, url_path=spec.url_path) for spec in PAGES if spec is not HOME
+    ]
+
+
+def allowed_pages(actor: Actor) -> list[PageSpec]:
+    """The screens the actor may open, in menu order."""
+    return [spec for spec in PAGES if actor.can(spec.action)]
+
+
+def build_navigation(actor: Actor) -> dict[str, list[StreamlitPage]]:
+    """Menu sections of the pages the actor may open."""
+    sections: dict[str, list[StreamlitPage]] = {}
+    for spec in allowed_pages(actor):
+        page = st.Page(
+            spec.path,
+            title=spec.title,
+            icon=spec.icon,
+            url_path=spec.url_path,
+            default=spec is HOME,
+        )
+        sections.setdefault(spec.section, []).append(page)
+    return sections

@@ -1,0 +1,42 @@
+"""The password change form shared by the profile and the forced first-login change."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from components.auth import refresh_session_after_password_change
+from components.runtime import db
+from klassruk.errors import DomainError
+from klassruk.passwords import MIN_PASSWORD_LENGTH
+from klassruk.permissions import Actor
+from klassruk.services.accounts import change_password
+
+
+def password_change_form(actor: Actor) -> bool:
+    """Render the form; True once the password was changed."""
+    with st.form("change_password", clear_on_submit=True):
+        current = st.text_input("Текущий пароль", type="password", key="pw_current")
+        new = st.text_input(
+            "Новый пароль",
+            type="password",
+            key="pw_new",
+            help=f"Не короче {MIN_PASSWORD_LENGTH} символов; можно русские буквы и фразу "
+            "из нескольких слов. Нельзя: логин в пароле и распространённые пароли.",
+        )
+        confirmation = st.text_input("Новый пароль ещё раз", type="password", key="pw_confirm")
+        if not st.form_submit_button("Сменить пароль", type="primary"):
+            return False
+    try:
+        with db(actor) as session:
+            change_password(
+                session,
+                actor,
+                current_password=current,
+                new_password=new,
+                confirmation=confirmation,
+            )
+    except DomainError as error:
+        st.error(str(error))
+        return False
+    refresh_session_after_password_change()
+    return True

@@ -1,0 +1,82 @@
+"""Login, sessions and restricted pages in a real browser against a real server."""
+
+from __future__ import annotations
+
+import pytest
+
+from components.nav import HOME, PAGES
+from klassruk.demo import DEMO_PASSWORD
+
+pytestmark = pytest.mark.browser
+TIMEOUT_MS = 30_000
+
+
+def _log_in(page, login: str) -> None:
+    page.get_by_label("Логин").fill(login)
+    page.get_by_label("Пароль").fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="Войти").click()
+
+
+def _heading(page, title: str):
+    return page.get_by_role("heading", name=title, exact=True)
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context()
+    page = context.new_page()
+    page.set_default_timeout(TIMEOUT_MS)
+    yield page
+    context.close()
+
+
+@pytest.mark.parametrize("spec", [s for s in PAGES if s is not HOME], ids=lambda s: s.url_path)
+def test_logged_out_visitor_sees_no_restricted_content(page, server_url, spec):
+    page.goto(f"{server_url}/{spec.url_path}")
+    page.get_by_label("Логин").wait_for()
+    page.wait_for_timeout(500)
+    assert _heading(page, spec.title).count() == 0
+    body = page.inner_text("body")
+    assert "Выйти" not in body
+    assert "Журнал изменений" not in body and "Пользователи" not in body
+
+
+def test_class_teacher_logs_in_and_a_reload_keeps_the_session(page, server_url):
+    page.goto(server_url)
+    _log_in(page, "klassruk")
+    _heading(page, "Главная").wait_for()
+    page.get_by_text("Мой класс").first.wait_for()
+    page.wait_for_timeout(1500)  # let the cookie component write the cookie
+    page.reload()
+    _heading(page, "Главная").wait_for()
+    assert page.get_by_label("Логин").count() == 0
+
+
+def test_cookie_replayed_after_logout_does_not_log_in(browser, page, server_url):
+    page.goto(server_url)
+    _log_in(page, "roditel")
+    _heading(page, "Главная").wait_for()
+    page.wait_for_timeout(1500)
+    captured = [c for c in page.context.cookies() if c["name"] == "klassruk_auth"]
+    assert captured, "the login did not set the session cookie"
+    page.get_by_role("button", name="Выйти").click()
+    page.get_by_label("Логин").wait_for()
+
+    replay = browser.new_context()
+    try:
+        replay.add_cookies(captured)
+        other = replay.new_page()
+        other.set_default_timeout(TIMEOUT_MS)
+        other.goto(server_url)
+        other.get_by_label("Логин").wait_for()
+        other.wait_for_timeout(1000)
+        assert _heading(other, "Главная").count() == 0
+    finally:
+        replay.close()
+
+
+def test_deep_link_opened_logged_out_lands_there_after_login(page, server_url):
+    page.goto(f"{server_url}/users")
+    page.get_by_label("Логин").wait_for()
+    _log_in(page, "admin")
+    _heading(page, "Пользователи").wait_for()

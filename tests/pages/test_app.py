@@ -1,0 +1,138 @@
+"""The whole app under AppTest: first run, login per role, allowed and refused pages."""
+
+from __future__ import annotations
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from components.nav import PAGES
+from klassruk.db import unit_of_work
+from klassruk.demo import DEMO_PASSWORD
+from klassruk.permissions import ROLE_ACTIONS, Role
+from klassruk.services.accounts import find_user_by_login
+from tests.factories import SYSTEM
+from tests.pages.conftest import login, open_app
+
+DEMO_LOGINS = {
+    Role.ADMIN: "admin",
+    Role.DEPUTY_HEAD: "zavuch",
+    Role.TEACHER: "uchitel",
+    Role.CLASS_TEACHER: "klassruk",
+    Role.GUARDIAN: "roditel",
+    Role.STUDENT: "uchenik",
+}
+
+
+def _texts(at: AppTest) -> str:
+    parts = [e.value for e in (*at.markdown, *at.title, *at.header, *at.subheader, *at.caption)]
+    parts += [e.value for e in (*at.error, *at.info, *at.success)]
+    return "\n".join(str(p) for p in parts)
+
+
+def test_empty_database_leads_to_first_run_setup(app_env):
+    at = open_app().run()
+    assert not at.exception
+    assert "первый запуск" in at.title[0].value.lower()
+    assert any(b.label == "Создать демо-школу" for b in at.button)
+
+
+def test_first_run_setup_creates_an_admin_who_can_log_in(app_env):
+    at = open_app().run()
+    fields = {t.label: t for t in at.text_input}
+    fields["Полное название образовательной организации"].input("МБОУ «СОШ № 1»")
+    fields["Фамилия администратора"].input("Смирнов")
+    fields["Имя"].input("Олег")
+    fields["Логин администратора"].input("smirnov")
+    fields["Пароль"].input("Сложный пароль 42")
+    fields["Пароль ещё раз"].input("Сложный пароль 42")
+    next(b for b in at.button if b.label == "Создать администратора").click()
+    at.run()
+    assert not at.exception
+    assert any(t.key == "login_login" for t in at.text_input)
+    # Outside demo mode the login page never lists accounts.
+    assert "Демо-школа" not in _texts(at)
+    login(at, "smirnov", "Сложный пароль 42")
+    assert not at.exception
+    assert at.title[0].value == "Главная"
+
+
+def test_first_run_setup_with_bad_input_shows_message_and_creates_nothing(app_env, factory):
+    at = open_app().run()
+    fields = {t.label: t for t in at.text_input}
+    fields["Полное название образовательной организации"].input("МБОУ «СОШ № 1»")
+    fields["Фамилия администратора"].input("Смирнов")
+    fields["Имя"].input("Олег")
+    fields["Логин администратора"].input("smirnov")
+    fields["Пароль"].input("123456789")
+    fields["Пароль ещё раз"].input("123456789")
+    next(b for b in at.button if b.label == "Создать администратора").click()
+    at.run()
+    assert not at.exception
+    assert "распространён" in at.error[0].value
+    with factory() as session:
+        assert find_user_by_login(session, "smirnov") is None
+
+
+def test_demo_login_page_lists_demo_accounts(demo_app):
+    at = open_app().run()
+    assert not at.exception
+    logins = at.table[0].value["Логин"].tolist()
+    assert set(DEMO_LOGINS.values()) <= set(logins)
+
+
+def test_wrong_password_shows_generic_message(logged_in):
+    at = logged_in("klassruk", "не тот пароль")
+    assert at.error[0].value == "Неверный логин или пароль."
+    assert any(t.key == "login_login" for t in at.text_input)
+
+
+@pytest.mark.parametrize("role", list(DEMO_LOGINS))
+def test_each_role_sees_its_allowed_pages_and_is_refused_the_rest(logged_in, factory, role):
+    with factory() as session:
+        user = find_user_by_login(session, DEMO_LOGINS[role])
+        assert user is not None and role in user.roles
+        granted = set().union(*(ROLE_ACTIONS[r] for r in user.roles))
+    at = logged_in(DEMO_LOGINS[role])
+    assert not at.exception, at.exception
+    assert at.title[0].value == "Главная"
+    for spec in PAGES:
+        if spec.action in granted:
+            at.switch_page(spec.path).run()
+            assert not at.exception, (spec.path, at.exception)
+            assert not at.error, (spec.path, [e.value for e in at.error])
+        else:
+            with pytest.raises(ValueError):
+                at.switch_page(spec.path).run()
+
+
+def test_class_teacher_home_shows_own_class_counts(logged_in):
+    at = logged_in("klassruk")
+    assert any(s.value.endswith("класс") for s in at.subheader)
+    metrics = {m.label: m.value for m in at.metric}
+    assert int(metrics["Обучающихся"]) > 0
+
+
+def test_forced_password_change_gates_every_other_page(logged_in, factory):
+    with unit_of_work(factory, SYSTEM) as session:
+        user = find_user_by_login(session, "uchitel")
+        assert user is not None
+        user.must_change_password = True
+    at = logged_in("uchitel")
+    assert at.title[0].value == "Смена пароля"
+    with pytest.raises(ValueError):
+        at.switch_page("app_pages/home.py").run()
+    fields = {t.key: t for t in at.text_input}
+    fields["pw_current"].input(DEMO_PASSWORD)
+    fields["pw_new"].input("Новый пароль учителя")
+    fields["pw_confirm"].input("Новый пароль учителя")
+    next(b for b in at.button if b.label == "Сменить пароль").click()
+    at.run()
+    assert not at.exception
+    assert at.title[0].value == "Главная"
+
+
+def test_logout_returns_to_the_login_form(logged_in):
+    at = logged_in("roditel")
+    at.button(key="sign_out").click()
+    at.run()
+    assert any(t.key == "login_login" for t in at.text_input)
