@@ -30,7 +30,6 @@ class Settings:
     cookie_expiry_days: float
     lockout_max_failures: int
     lockout_minutes: int
-    login_sleep_seconds: float
     app_url: str
 
 
@@ -84,6 +83,5 @@ def load_settings(secrets_file: Path = SECRETS_FILE) -> Settings:
         cookie_expiry_days=float(_lookup("KLASSRUK_COOKIE_EXPIRY_DAYS", values, "7") or 7),
         lockout_max_failures=int(_lookup("KLASSRUK_LOCKOUT_MAX_FAILURES", values, "5") or 5),
         lockout_minutes=int(_lookup("KLASSRUK_LOCKOUT_MINUTES", values, "15") or 15),
-        login_sleep_seconds=float(_lookup("KLASSRUK_LOGIN_SLEEP_SECONDS", values, "0") or 0),
         app_url=_lookup("KLASSRUK_APP_URL", values, "http://localhost:8501") or "",
     )

@@ -26,7 +26,6 @@ def app_env(monkeypatch, tmp_path, database_url):
     """Point the app at the test database and a private data folder."""
     monkeypatch.setenv("DATABASE_URL", database_url)
     monkeypatch.setenv("KLASSRUK_DATA_DIR", str(tmp_path / "data"))
-    monkeypatch.setenv("KLASSRUK_LOGIN_SLEEP_SECONDS", "0")
     return database_url
 
 
