@@ -72,7 +72,7 @@ class TwoClasses:
     group_b: int
 
 
-def build_two_classes(session: Session, *, on: date) -> TwoClasses:
+def build_two_classes(session: Session) -> TwoClasses:
     """Two classes with accounts: ct_a/ct_b (class teachers), teacher_a, parent_a, pupil_a…"""
     year = SchoolYear(name="2026/2027", starts_on=date(2026, 9, 1), ends_on=date(2027, 5, 31),
                       is_current=True)

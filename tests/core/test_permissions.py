@@ -47,7 +47,7 @@ def test_require_refuses_an_action_the_role_lacks(role):
 
 @pytest.fixture
 def school(session):
-    ids = build_two_classes(session, on=ON)
+    ids = build_two_classes(session)
     session.flush()
     return ids
 
