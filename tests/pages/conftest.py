@@ -6,6 +6,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from klassruk.db import unit_of_work
@@ -24,6 +25,8 @@ def open_app() -> AppTest:
 @pytest.fixture
 def app_env(monkeypatch, tmp_path, database_url):
     """Point the app at the test database and a private data folder."""
+    # The engine cache is keyed by URL; on PostgreSQL every test reuses the URL of a reset schema.
+    st.cache_resource.clear()
     monkeypatch.setenv("DATABASE_URL", database_url)
     monkeypatch.setenv("KLASSRUK_DATA_DIR", str(tmp_path / "data"))
     return database_url
