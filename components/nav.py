@@ -30,6 +30,9 @@ PAGES: tuple[PageSpec, ...] = (
     HOME,
     PageSpec("app_pages/my_class.py", "Мой класс", ":material/groups:", Action.VIEW_CLASS,
              "Классное руководство"),
+    PageSpec("app_pages/study_groups.py", "Учебные группы", ":material/group_work:", Action.MANAGE_STUDY_GROUPS, "Классное руководство"),  # noqa: E501
+    PageSpec("app_pages/who_teaches.py", "Кто учит", ":material/co_present:", Action.VIEW_CLASS, "Классное руководство"),  # noqa: E501
+    PageSpec("app_pages/teaching_load.py", "Учебная нагрузка", ":material/work:", Action.MANAGE_TEACHING_LOAD, "Учебная часть"),  # noqa: E501
     PageSpec("app_pages/users.py", "Пользователи", ":material/manage_accounts:",
              Action.VIEW_USERS, "Администрирование"),
     PageSpec("app_pages/audit.py", "Журнал изменений", ":material/history:",

@@ -14,6 +14,7 @@ from faker.providers.person.ru_RU import Provider as RuPersonProvider
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from klassruk.demo_groups import SPLIT_FROM_GRADE, SPLIT_SUBJECTS, seed_demo_groups
 from klassruk.errors import DomainError
 from klassruk.logins import make_login, to_latin
 from klassruk.models import (
@@ -435,6 +436,10 @@ def _hours_by_grade() -> dict[int, list[tuple[str, float]]]:
     }
 
 
+def _groups_per_class(subject: str, grade: int) -> int:
+    return 2 if subject in SPLIT_SUBJECTS and grade >= SPLIT_FROM_GRADE else 1
+
+
 def _area_of(subject: str, grade: int) -> str:
     if grade <= 4 and subject not in PRIMARY_SPECIALIST_SUBJECTS:
         return PRIMARY_POSITION
@@ -537,7 +542,12 @@ def _plan_staff(
                 blocks.append((index, items))
         if not blocks:
             continue
-        count, owners = _split_load(blocks)
+        # A subject split into two subgroups is taught twice: hire for the doubled hours.
+        planned = [
+            (index, [(s, h * _groups_per_class(s, classes[index][0])) for s, h in items])
+            for index, items in blocks
+        ]
+        count, owners = _split_load(planned)
         teachers = [hire(area.position, area.female_share) for _ in range(count)]
         for (index, items), owner in zip(blocks, owners, strict=True):
             for subject, h in items:
@@ -789,6 +799,8 @@ def seed_demo_school(
     session.info["audit"] = False
     try:
         school = _write_plan(session, plan, taken, today)
+        session.flush()
+        seed_demo_groups(session)
         session.flush()
     finally:
         if previous is _MISSING:

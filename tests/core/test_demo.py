@@ -26,6 +26,7 @@ from klassruk.demo import (
     DemoSize,
     seed_demo_school,
 )
+from klassruk.demo_groups import SPLIT_SUBJECTS
 from klassruk.errors import DomainError
 from klassruk.models import (
     AppSetting,
@@ -107,8 +108,16 @@ def test_small_school_has_the_expected_counts(session: Session) -> None:
     assert count(session, SchoolClass) == 2
     assert count(session, Student) == 12
     assert count(session, Enrolment) == 12
-    assert count(session, StudyGroup) == 2
-    assert count(session, GroupMembership) == 12
+    whole_class = select(StudyGroup.id).where(StudyGroup.kind == GroupKind.WHOLE_CLASS)
+    assert len(session.scalars(whole_class).all()) == 2
+    assert (
+        session.scalar(
+            select(func.count())
+            .select_from(GroupMembership)
+            .where(GroupMembership.group_id.in_(whole_class))
+        )
+        == 12
+    )
     assert count(session, Guardian) == school.guardians
     assert count(session, Staff) == school.staff
     assert school.accounts == school.staff + school.guardians + school.students
@@ -118,7 +127,20 @@ def test_small_school_has_the_expected_counts(session: Session) -> None:
     per_child = Counter(session.scalars(select(GuardianLink.student_id)))
     assert set(per_child.values()) <= {1, 2} and len(per_child) == 12
     subjects_taught = sum(1 for _, _, hours in CURRICULUM for g in (5, 7) if hours[g - 1])
-    assert count(session, TeachingAssignment) == subjects_taught
+    # Split subjects are taught per subgroup: two assignments instead of one.
+    split_taught = sum(
+        1
+        for name, _, hours in CURRICULUM
+        for g in (5, 7)
+        if hours[g - 1] and name in SPLIT_SUBJECTS
+    )
+    class_and_subgroup_load = (
+        select(func.count())
+        .select_from(TeachingAssignment)
+        .join(StudyGroup, StudyGroup.id == TeachingAssignment.group_id)
+        .where(StudyGroup.kind.in_([GroupKind.WHOLE_CLASS, GroupKind.SUBGROUP]))
+    )
+    assert session.scalar(class_and_subgroup_load) == subjects_taught + split_taught
     assert count(session, Subject) == len(CURRICULUM)
     assert [c.name for c in session.scalars(select(SchoolClass).order_by(SchoolClass.id))] == [
         "5А",
@@ -247,7 +269,9 @@ def test_a_different_seed_gives_a_different_school(session: Session, tmp_path: P
 def test_every_enrolled_student_is_in_the_whole_class_group(session: Session) -> None:
     seed_demo_school(session, size=FOUR_CLASSES)
 
-    groups = session.scalars(select(StudyGroup)).all()
+    groups = session.scalars(
+        select(StudyGroup).where(StudyGroup.kind == GroupKind.WHOLE_CLASS)
+    ).all()
     assert len(groups) == 4
     for group in groups:
         assert group.kind == GroupKind.WHOLE_CLASS
@@ -432,14 +456,14 @@ def test_teachers_carry_a_realistic_load(session: Session) -> None:
             assert taught <= {"Математика", "Алгебра", "Геометрия", "Вероятность и статистика"}
         else:
             assert len(taught) <= 2, (teacher.position, taught)
-    # A class teacher teaches the own class.
+    # A class teacher teaches the own class (the whole class or one of its subgroups).
     for school_class in session.scalars(select(SchoolClass)):
-        group_id = session.scalar(
-            select(StudyGroup.id).where(StudyGroup.class_id == school_class.id)
-        )
+        class_groups = select(StudyGroup.id).where(StudyGroup.class_id == school_class.id)
         teachers = set(
             session.scalars(
-                select(TeachingAssignment.staff_id).where(TeachingAssignment.group_id == group_id)
+                select(TeachingAssignment.staff_id).where(
+                    TeachingAssignment.group_id.in_(class_groups)
+                )
             )
         )
         assert school_class.class_teacher_id in teachers

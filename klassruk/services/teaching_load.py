@@ -1,0 +1,501 @@
+"""Teaching load (учебная нагрузка): subjects, who teaches what to which class or group, hours,
+class teachers; edited in a table or imported from XLSX/CSV with row-numbered messages.
+
+A load row names its target by the class («7А», meaning the whole class) or by the exact name of a
+group («7А: Английский язык, гр. 1», a stream, an individual plan).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from klassruk.errors import DomainError, NotFound
+from klassruk.models import (
+    GroupKind,
+    SchoolClass,
+    SchoolYear,
+    Staff,
+    StudyGroup,
+    Subject,
+    TeachingAssignment,
+)
+from klassruk.permissions import Action, Actor, require
+from klassruk.services.groups import whole_class_group
+
+MAX_HOURS = 40.0
+MAX_ERRORS_SHOWN = 20
+
+# Accepted header spellings (lower case, ё→е) → field.
+HEADERS = {
+    "класс или группа": "target",
+    "класс/группа": "target",
+    "класс": "target",
+    "группа": "target",
+    "предмет": "subject",
+    "учитель": "teacher",
+    "педагог": "teacher",
+    "часов в неделю": "hours",
+    "часы в неделю": "hours",
+    "часы": "hours",
+    "часов": "hours",
+}
+TEMPLATE_HEADER = ("Класс или группа", "Предмет", "Учитель", "Часов в неделю")
+
+
+@dataclass(frozen=True)
+class LoadInput:
+    """One row of the load as typed or imported; `row` is its number for messages."""
+
+    row: int
+    target: str
+    subject: str
+    teacher: str
+    hours: str | float
+
+
+@dataclass(frozen=True)
+class LoadEntry:
+    """One saved row of the load."""
+
+    assignment_id: int
+    target: str
+    kind: GroupKind
+    subject: str
+    teacher: str
+    hours_per_week: float
+
+
+@dataclass(frozen=True)
+class SaveResult:
+    """What a save or import changed."""
+
+    created: int
+    updated: int
+    deleted: int
+    new_subjects: list[str]
+
+
+def _fold(text: str) -> str:
+    return re.sub(r"\s+", " ", str(text or "")).strip().casefold().replace("ё", "е")
+
+
+def _class_key(text: str) -> str:
+    return re.sub(r"\s+", "", str(text or "")).upper().replace("Ё", "Е")
+
+
+def _current_year(session: Session) -> SchoolYear:
+    year = session.scalar(select(SchoolYear).where(SchoolYear.is_current))
+    if year is None:
+        raise DomainError("Не задан текущий учебный год.")
+    return year
+
+
+# ---------------------------------------------------------------- subjects and class teachers
+
+
+def list_subjects(session: Session, actor: Actor) -> list[Subject]:
+    """Every subject, by name."""
+    require(actor, Action.MANAGE_TEACHING_LOAD)
+    return list(session.scalars(select(Subject).order_by(Subject.name)))
+
+
+def add_subject(session: Session, actor: Actor, *, name: str, short_name: str = "") -> Subject:
+    """Add a subject to the school's list."""
+    require(actor, Action.MANAGE_TEACHING_LOAD)
+    name = re.sub(r"\s+", " ", name).strip()
+    if not name:
+        raise DomainError("Укажите название предмета.")
+    if any(_fold(s.name) == _fold(name) for s in session.scalars(select(Subject))):
+        raise DomainError(f"Предмет «{name}» уже есть.")
+    subject = Subject(name=name, short_name=(short_name.strip() or name)[:30])
+    session.add(subject)
+    session.flush()
+    return subject
+
+
+def staff_choices(session: Session, actor: Actor) -> list[tuple[int, str]]:
+    """All staff by name, for pickers."""
+    require(actor, Action.MANAGE_TEACHING_LOAD)
+    return [
+        (s.id, s.full_name)
+        for s in session.scalars(select(Staff).order_by(Staff.last_name, Staff.first_name))
+    ]
+
+
+@dataclass(frozen=True)
+class ClassTeacherRow:
+    """A class of the current year and its class teacher."""
+
+    class_id: int
+    class_name: str
+    staff_id: int | None
+    class_teacher: str
+
+
+def class_teachers(session: Session, actor: Actor) -> list[ClassTeacherRow]:
+    """Current-year classes with their class teachers."""
+    require(actor, Action.MANAGE_TEACHING_LOAD)
+    rows = session.execute(
+        select(SchoolClass, Staff)
+        .join(SchoolYear, SchoolYear.id == SchoolClass.school_year_id)
+        .outerjoin(Staff, Staff.id == SchoolClass.class_teacher_id)
+        .where(SchoolYear.is_current)
+        .order_by(SchoolClass.grade, SchoolClass.letter)
+    ).all()
+    return [
+        ClassTeacherRow(c.id, c.name, s.id if s else None, s.full_name if s else "не назначен")
+        for c, s in rows
+    ]
+
+
+def set_class_teacher(
+    session: Session, actor: Actor, *, class_id: int, staff_id: int | None
+) -> SchoolClass:
+    """Appoint (or clear) the class teacher of a class."""
+    require(actor, Action.MANAGE_TEACHING_LOAD)
+    school_class = session.get(SchoolClass, class_id)
+    if school_class is None:
+        raise NotFound("Класс не найден.")
+    if staff_id is not None and session.get(Staff, staff_id) is None:
+        raise NotFound("Сотрудник не найден.")
+    school_class.class_teacher_id = staff_id
+    session.flush()
+    return school_class
+
+
+# ---------------------------------------------------------------- the load table
+
+
+def load_targets(session: Session, actor: Actor) -> list[str]:
+    """Names a load row may target: current-year classes, then its groups."""
+    require(actor, Action.MANAGE_TEACHING_LOAD)
+    year = _current_year(session)
+    classes = [
+        c.name
+        for c in session.scalars(
+            select(SchoolClass)
+            .where(SchoolClass.school_year_id == year.id)
+            .order_by(SchoolClass.grade, SchoolClass.letter)
+        )
+    ]
+    groups = session.scalars(
+        select(StudyGroup.name)
+        .where(StudyGroup.school_year_id == year.id, StudyGroup.kind != GroupKind.WHOLE_CLASS)
+        .order_by(StudyGroup.name)
+    )
+    return classes + list(groups)
+
+
+def teaching_load(session: Session, actor: Actor) -> list[LoadEntry]:
+    """The current year's load, by target and subject."""
+    require(actor, Action.MANAGE_TEACHING_LOAD)
+    year = _current_year(session)
+    rows = session.execute(
+        select(TeachingAssignment, StudyGroup, Subject, Staff, SchoolClass)
+        .join(StudyGroup, StudyGroup.id == TeachingAssignment.group_id)
+        .join(Subject, Subject.id == TeachingAssignment.subject_id)
+        .join(Staff, Staff.id == TeachingAssignment.staff_id)
+        .outerjoin(SchoolClass, SchoolClass.id == StudyGroup.class_id)
+        .where(StudyGroup.school_year_id == year.id)
+        .order_by(SchoolClass.grade, SchoolClass.letter, StudyGroup.name, Subject.name)
+    ).all()
+    return [
+        LoadEntry(
+            a.id,
+            c.name if g.kind is GroupKind.WHOLE_CLASS and c is not None else g.name,
+            g.kind,
+            subj.name,
+            s.full_name,
+            a.hours_per_week,
+        )
+        for a, g, subj, s, c in rows
+    ]
+
+
+def _parse_hours(value: str | float) -> float | None:
+    if isinstance(value, (int, float)):
+        hours = float(value)
+    else:
+        text = str(value or "").strip().replace(",", ".")
+        try:
+            hours = float(text)
+        except ValueError:
+            return None
+    if hours != hours or not 0 < hours <= MAX_HOURS:  # NaN or out of range
+        return None
+    return hours
+
+
+@dataclass
+class _Resolver:
+    session: Session
+    year: SchoolYear
+    create_subjects: bool
+
+    def __post_init__(self) -> None:
+        self.classes = {
+            _class_key(c.name): c
+            for c in self.session.scalars(
+                select(SchoolClass).where(SchoolClass.school_year_id == self.year.id)
+            )
+        }
+        self.groups = {
+            _fold(g.name): g
+            for g in self.session.scalars(
+                select(StudyGroup).where(
+                    StudyGroup.school_year_id == self.year.id,
+                    StudyGroup.kind != GroupKind.WHOLE_CLASS,
+                )
+            )
+        }
+        self.subjects: dict[str, Subject | None] = {}
+        for s in self.session.scalars(select(Subject)):
+            self.subjects[_fold(s.name)] = s
+            self.subjects.setdefault(_fold(s.short_name), s)
+        self.staff: dict[str, list[Staff]] = {}
+        for s in self.session.scalars(select(Staff)):
+            short = _fold(s.short_name)
+            for key in {_fold(s.full_name), short, short.replace(" ", "")}:
+                self.staff.setdefault(key, []).append(s)
+        self.split_subjects = {
+            (g.class_id, g.subject_id) for g in self.groups.values() if g.kind is GroupKind.SUBGROUP
+        }
+        self.new_subjects: list[str] = []
+
+    def resolve(
+        self, item: LoadInput
+    ) -> tuple[SchoolClass | StudyGroup, str | Subject, Staff, float] | str:
+        """The parsed row, or a Russian message for it."""
+        target_text = str(item.target or "").strip()
+        subject_text = re.sub(r"\s+", " ", str(item.subject or "")).strip()
+        teacher_text = str(item.teacher or "").strip()
+        if not target_text:
+            return "не указан класс или группа"
+        target: SchoolClass | StudyGroup | None = self.classes.get(_class_key(target_text))
+        if target is None:
+            target = self.groups.get(_fold(target_text))
+        if target is None:
+            return f"класс или группа «{target_text}» не найдены в текущем учебном году"
+        if not subject_text:
+            return "не указан предмет"
+        subject: Subject | str | None = self.subjects.get(_fold(subject_text))
+        if subject is None:
+            if not self.create_subjects:
+                return f"предмет «{subject_text}» не найден в списке предметов"
+            subject = subject_text
+        if not teacher_text:
+            return "не указан учитель"
+        found = self.staff.get(_fold(teacher_text)) or self.staff.get(
+            _fold(teacher_text).replace(" ", "")
+        )
+        if not found:
+            return f"учитель «{teacher_text}» не найден среди сотрудников"
+        if len(found) > 1:
+            return (
+                f"учитель «{teacher_text}» неоднозначен: укажите полностью фамилию, имя, отчество"
+            )
+        hours = _parse_hours(item.hours)
+        if hours is None:
+            return f"часы в неделю «{item.hours}» — нужно число больше 0 и не больше {MAX_HOURS:g}"
+        if isinstance(target, StudyGroup):
+            if target.subject_id is not None and (
+                isinstance(subject, str) or target.subject_id != subject.id
+            ):
+                return f"группа «{target.name}» создана для другого предмета"
+        elif isinstance(subject, Subject) and (target.id, subject.id) in self.split_subjects:
+            return (
+                f"в {target.name} предмет «{subject.name}» разделён на группы: "
+                "укажите группу вместо класса"
+            )
+        return target, subject, found[0], hours
+
+
+def save_teaching_load(
+    session: Session,
+    actor: Actor,
+    *,
+    rows: list[LoadInput],
+    replace: bool,
+    create_subjects: bool = False,
+) -> SaveResult:
+    """Save load rows (upsert by target and subject); with `replace`, drop rows not listed.
+
+    Every row is checked first; on any error nothing is saved and the message lists the rows.
+    """
+    require(actor, Action.MANAGE_TEACHING_LOAD)
+    year = _current_year(session)
+    resolver = _Resolver(session, year, create_subjects)
+    errors: list[str] = []
+    resolved = []
+    seen: dict[tuple[str, str], int] = {}
+    for item in rows:
+        if not any(str(v or "").strip() for v in (item.target, item.subject, item.teacher)):
+            continue  # a blank line
+        result = resolver.resolve(item)
+        if isinstance(result, str):
+            errors.append(f"строка {item.row}: {result}")
+            continue
+        target, subject, _, _ = result
+        key = (
+            f"{type(target).__name__}:{target.id}",
+            _fold(subject if isinstance(subject, str) else subject.name),
+        )
+        if key in seen:
+            errors.append(
+                f"строка {item.row}: этот предмет в «{target.name}» уже указан в строке {seen[key]}"
+            )
+            continue
+        seen[key] = item.row
+        resolved.append(result)
+    if errors:
+        shown = errors[:MAX_ERRORS_SHOWN]
+        more = len(errors) - len(shown)
+        tail = f"\n…и ещё ошибок: {more}." if more else ""
+        raise DomainError("Нагрузка не сохранена, исправьте:\n" + "\n".join(shown) + tail)
+
+    created_subjects: dict[str, Subject] = {}
+    existing = {
+        (a.group_id, a.subject_id): a
+        for a in session.scalars(
+            select(TeachingAssignment)
+            .join(StudyGroup, StudyGroup.id == TeachingAssignment.group_id)
+            .where(StudyGroup.school_year_id == year.id)
+        )
+    }
+    kept: set[int] = set()
+    created = updated = 0
+    for target, subject, staff, hours in resolved:
+        if isinstance(subject, str):
+            folded = _fold(subject)
+            if folded not in created_subjects:
+                created_subjects[folded] = Subject(name=subject, short_name=subject[:30])
+                session.add(created_subjects[folded])
+                session.flush()
+            subject = created_subjects[folded]
+        group = whole_class_group(session, target) if isinstance(target, SchoolClass) else target
+        assignment = existing.get((group.id, subject.id))
+        if assignment is None:
+            assignment = TeachingAssignment(
+                staff_id=staff.id, subject_id=subject.id, group_id=group.id, hours_per_week=hours
+            )
+            session.add(assignment)
+            session.flush()
+            existing[(group.id, subject.id)] = assignment
+            created += 1
+        elif assignment.staff_id != staff.id or assignment.hours_per_week != hours:
+            assignment.staff_id = staff.id
+            assignment.hours_per_week = hours
+            updated += 1
+        kept.add(assignment.id)
+    deleted = 0
+    if replace:
+        for assignment in existing.values():
+            if assignment.id not in kept:
+                session.delete(assignment)
+                deleted += 1
+    session.flush()
+    return SaveResult(created, updated, deleted, [s.name for s in created_subjects.values()])
+
+
+# ---------------------------------------------------------------- files
+
+
+def _decode_csv(data: bytes) -> str:
+    # UTF-8 (with or without BOM) from LibreOffice/Google; Windows-1251 from Russian Excel.
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return data.decode("cp1251")
+
+
+def _csv_rows(data: bytes) -> list[list[str]]:
+    text = _decode_csv(data)
+    first_line = text.split("\n", 1)[0]
+    delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
+    return [list(r) for r in csv.reader(io.StringIO(text), delimiter=delimiter)]
+
+
+def _xlsx_rows(data: bytes) -> list[list[str]]:
+    from openpyxl import load_workbook
+
+    try:
+        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception as error:  # openpyxl raises several unrelated types for broken files
+        raise DomainError("Файл XLSX не читается: сохраните его заново из Excel.") from error
+    sheet = workbook.worksheets[0]
+    rows = [["" if v is None else v for v in row] for row in sheet.iter_rows(values_only=True)]
+    workbook.close()
+    return rows  # type: ignore[return-value]
+
+
+def parse_load_file(data: bytes, filename: str) -> list[LoadInput]:
+    """Rows of an XLSX or CSV load file; the header row names the columns."""
+    name = filename.lower()
+    if name.endswith(".xlsx"):
+        table = _xlsx_rows(data)
+    elif name.endswith(".csv") or name.endswith(".txt"):
+        table = _csv_rows(data)
+    else:
+        raise DomainError("Загрузите файл XLSX или CSV.")
+    if not table:
+        raise DomainError("Файл пуст.")
+    columns: dict[str, int] = {}
+    for index, title in enumerate(table[0]):
+        field_name = HEADERS.get(_fold(str(title)))
+        if field_name and field_name not in columns:
+            columns[field_name] = index
+    missing = [
+        t
+        for t, f in zip(TEMPLATE_HEADER, ("target", "subject", "teacher", "hours"), strict=True)
+        if f not in columns
+    ]
+    if missing:
+        raise DomainError(
+            "В первой строке файла нет столбцов: "
+            + ", ".join(f"«{m}»" for m in missing)
+            + ". Нужны столбцы: "
+            + ", ".join(f"«{t}»" for t in TEMPLATE_HEADER)
+            + "."
+        )
+
+    def cell(row: list[str], field_name: str) -> str:
+        index = columns[field_name]
+        return row[index] if index < len(row) else ""
+
+    return [
+        LoadInput(
+            row=number,
+            target=str(cell(row, "target")),
+            subject=str(cell(row, "subject")),
+            teacher=str(cell(row, "teacher")),
+            hours=cell(row, "hours"),
+        )
+        for number, row in enumerate(table[1:], start=2)
+    ]
+
+
+def import_teaching_load(
+    session: Session, actor: Actor, *, data: bytes, filename: str, create_subjects: bool = True
+) -> SaveResult:
+    """Import load rows from a file (adds and updates; never deletes)."""
+    require(actor, Action.MANAGE_TEACHING_LOAD)
+    rows = parse_load_file(data, filename)
+    return save_teaching_load(
+        session, actor, rows=rows, replace=False, create_subjects=create_subjects
+    )
+
+
+def template_csv() -> bytes:
+    """A sample load file for Russian Excel (Windows-1251, ';')."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=";")
+    writer.writerow(TEMPLATE_HEADER)
+    writer.writerow(["7А", "Математика", "Иванова Мария Петровна", "5"])
+    writer.writerow(["7А: Английский язык, гр. 1", "Английский язык", "Петров И.С.", "3"])
+    return buffer.getvalue().encode("cp1251")
