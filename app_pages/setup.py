@@ -3,6 +3,7 @@
 import streamlit as st
 
 from components.runtime import db
+from components.school import today
 from klassruk.errors import DomainError
 from klassruk.permissions import Actor
 from klassruk.setup import create_first_admin
@@ -25,7 +26,7 @@ with demo_tab:
         from klassruk.demo import seed_demo_school
 
         with st.spinner("Создаём демо-школу…"), db(SETUP_ACTOR) as session:
-            seed_demo_school(session)
+            seed_demo_school(session, today=today())
         st.rerun()
 
 with real_tab, st.form("first_admin"):

@@ -32,6 +32,8 @@ PAGES: tuple[PageSpec, ...] = (
              "Классное руководство"),
     PageSpec("app_pages/study_groups.py", "Учебные группы", ":material/group_work:", Action.MANAGE_STUDY_GROUPS, "Классное руководство"),  # noqa: E501
     PageSpec("app_pages/who_teaches.py", "Кто учит", ":material/co_present:", Action.VIEW_CLASS, "Классное руководство"),  # noqa: E501
+    PageSpec("app_pages/credentials.py", "Реквизиты доступа", ":material/key:", Action.ISSUE_CREDENTIALS, "Классное руководство"),  # noqa: E501
+    PageSpec("app_pages/roster_import.py", "Импорт списка класса", ":material/upload_file:", Action.IMPORT_ROSTER, "Классное руководство"),  # noqa: E501
     PageSpec("app_pages/teaching_load.py", "Учебная нагрузка", ":material/work:", Action.MANAGE_TEACHING_LOAD, "Учебная часть"),  # noqa: E501
     PageSpec("app_pages/users.py", "Пользователи", ":material/manage_accounts:",
              Action.VIEW_USERS, "Администрирование"),

@@ -10,12 +10,20 @@ from klassruk.errors import DomainError
 from klassruk.passwords import MIN_PASSWORD_LENGTH
 from klassruk.permissions import Actor
 from klassruk.services.accounts import change_password
+from klassruk.services.credentials import needs_first_password, set_first_password
 
 
 def password_change_form(actor: Actor) -> bool:
     """Render the form; True once the password was changed."""
+    # Right after a login by activation code there is no current password to ask for.
+    with db(actor) as session:
+        first_password = needs_first_password(session, actor)
     with st.form("change_password", clear_on_submit=True):
-        current = st.text_input("Текущий пароль", type="password", key="pw_current")
+        current = (
+            ""
+            if first_password
+            else st.text_input("Текущий пароль", type="password", key="pw_current")
+        )
         new = st.text_input(
             "Новый пароль",
             type="password",
@@ -28,13 +36,18 @@ def password_change_form(actor: Actor) -> bool:
             return False
     try:
         with db(actor) as session:
-            change_password(
-                session,
-                actor,
-                current_password=current,
-                new_password=new,
-                confirmation=confirmation,
-            )
+            if first_password:
+                set_first_password(
+                    session, actor, new_password=new, confirmation=confirmation
+                )
+            else:
+                change_password(
+                    session,
+                    actor,
+                    current_password=current,
+                    new_password=new,
+                    confirmation=confirmation,
+                )
     except DomainError as error:
         st.error(str(error))
         return False

@@ -10,10 +10,12 @@ from collections.abc import Sequence
 
 from klassruk.db import make_engine, make_session_factory, unit_of_work
 from klassruk.errors import DomainError
+from klassruk.formatting import school_today
 from klassruk.permissions import Actor, Role
 from klassruk.schema import upgrade_to_head
 from klassruk.services.accounts import create_user
 from klassruk.settings import load_settings
+from klassruk.setup import DEFAULT_TIMEZONE
 
 CLI_ACTOR = Actor.system("cli")
 
@@ -45,7 +47,7 @@ def _command_demo(database_url: str, args: argparse.Namespace) -> None:
     started = time.perf_counter()
     factory = make_session_factory(make_engine(database_url))
     with unit_of_work(factory, CLI_ACTOR) as session:
-        school = seed_demo_school(session, size=size)
+        school = seed_demo_school(session, size=size, today=school_today(DEFAULT_TIMEZONE))
     print(
         f"Демо-школа создана за {time.perf_counter() - started:.1f} с: классов {school.classes}, "
         f"обучающихся {school.students}, родителей {school.guardians}, "

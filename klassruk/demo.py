@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import random
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 
 import holidays
@@ -14,6 +14,7 @@ from faker.providers.person.ru_RU import Provider as RuPersonProvider
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from klassruk.demo_credentials import DemoState, seed_demo_credentials
 from klassruk.demo_groups import SPLIT_FROM_GRADE, SPLIT_SUBJECTS, seed_demo_groups
 from klassruk.errors import DomainError
 from klassruk.logins import make_login, to_latin
@@ -57,6 +58,8 @@ DEFAULT = DemoSize()
 LARGE = DemoSize(classes_per_grade=8, students_per_class=25)
 
 DEMO_PASSWORD = "Демо-пароль-2026"
+# The date a demo seeded without `today` pretends it is (tests stay independent of the clock).
+DEMO_TODAY = date(2026, 11, 30)
 
 ADMIN_LOGIN = "admin"
 DEPUTY_HEAD_LOGIN = "zavuch"
@@ -802,6 +805,8 @@ def seed_demo_school(
         session.flush()
         seed_demo_groups(session)
         session.flush()
+        states = seed_demo_credentials(session, today or DEMO_TODAY)
+        school = replace(school, accounts=school.accounts - states[DemoState.NO_ACCOUNT])
     finally:
         if previous is _MISSING:
             session.info.pop("audit", None)

@@ -8,6 +8,7 @@ from klassruk.models.accounts import (
     UserRole,
 )
 from klassruk.models.base import Base, UTCDateTime, utcnow
+from klassruk.models.credentials import ActivationCode
 from klassruk.models.logs import ActivityLog, AuditLog
 from klassruk.models.school import (
     RELATION_TITLES,
@@ -32,6 +33,7 @@ __all__ = [
     "ACCOUNT_STATUS_TITLES",
     "RELATION_TITLES",
     "AccountStatus",
+    "ActivationCode",
     "ActivityLog",
     "AppSetting",
     "AuditLog",
@@ -56,3 +58,4 @@ __all__ = [
     "UserRole",
     "utcnow",
 ]
+

@@ -13,6 +13,7 @@ from klassruk.models import AccountStatus, UserAccount, UserRole, utcnow
 from klassruk.passwords import check_password_policy, dummy_hash, hash_password, verify_password
 from klassruk.permissions import Action, Actor, Role, require
 from klassruk.services.activity import record_activity
+from klassruk.services.credentials import activate_with_code, used_code_message
 
 GENERIC_LOGIN_ERROR = "Неверный логин или пароль."
 BLOCKED_LOGIN_ERROR = (
@@ -69,7 +70,9 @@ def authenticate(
     user = session.scalar(
         select(UserAccount).where(UserAccount.login == folded).with_for_update()
     )
-    if user is None or user.password_hash is None:
+    # An account with credentials issued but not yet activated has no password: only its code.
+    awaiting_code = user is not None and user.password_hash is None
+    if user is None or (awaiting_code and user.status != AccountStatus.ISSUED):
         verify_password(password, dummy_hash())
         record_activity(
             session, event="login_failed", login=folded, detail="unknown", session_id=session_id
@@ -82,7 +85,23 @@ def authenticate(
             session_id=session_id,
         )
         return LoginResult(None, _lock_message(user.locked_until))
-    if not verify_password(password, user.password_hash):
+    if user.password_hash is None:
+        verify_password(password, dummy_hash())  # same timing as a password check
+        outcome = activate_with_code(
+            session, user=user, code=password, now=now, session_id=session_id
+        )
+        accepted, known_error = outcome.activated, outcome.error
+    else:
+        accepted = verify_password(password, user.password_hash)
+        known_error = None if accepted else used_code_message(session, user=user, typed=password)
+    if known_error is not None:
+        # The real (used, replaced or expired) code: not a guess, so no lockout count.
+        record_activity(
+            session, event="login_code_refused", login=folded, user_id=user.id,
+            session_id=session_id,
+        )
+        return LoginResult(None, known_error)
+    if not accepted:
         user.failed_attempts += 1
         record_activity(
             session, event="login_failed", login=folded, user_id=user.id, session_id=session_id
@@ -114,7 +133,12 @@ def user_for_session_token(
 ) -> UserAccount | None:
     """The account a session token still stands for, or None if it was revoked or blocked."""
     user = find_user_by_login(session, login)
-    if user is None or user.status == AccountStatus.BLOCKED or user.password_hash is None:
+    if user is None or user.status == AccountStatus.BLOCKED:
+        return None
+    # Activated by code, own password not yet set: the session lives only to set it.
+    if user.password_hash is None and not (
+        user.status == AccountStatus.ACTIVE and user.must_change_password
+    ):
         return None
     if issued_at < user.sessions_valid_after:
         return None

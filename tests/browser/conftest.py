@@ -53,10 +53,15 @@ def _wait_healthy(url: str, process: subprocess.Popen[bytes], timeout: float = 6
 
 
 @pytest.fixture(scope="session")
-def server_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """The SQLite file the browser tests' server uses."""
+    return f"sqlite:///{tmp_path_factory.getbasetemp() / 'browser.sqlite3'}"
+
+
+@pytest.fixture(scope="session")
+def server_url(tmp_path_factory: pytest.TempPathFactory, database_url: str) -> Iterator[str]:
     """A demo school served by a real streamlit process on a free local port."""
     data_dir = tmp_path_factory.mktemp("browser-data")
-    database_url = f"sqlite:///{data_dir / 'klassruk.sqlite3'}"
     upgrade_to_head(database_url)
     engine = make_engine(database_url)
     with unit_of_work(make_session_factory(engine), Actor.system("test")) as session:

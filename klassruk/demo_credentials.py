@@ -1,0 +1,124 @@
+"""Demo accounts in every credentials state, so the class teacher's board shows them all."""
+
+from __future__ import annotations
+
+import enum
+import random
+from datetime import UTC, date, datetime, time, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from klassruk.errors import DomainError
+from klassruk.models import AccountStatus, ActivationCode, SchoolClass, Staff, UserAccount
+from klassruk.permissions import Actor, Role
+from klassruk.services.credentials import (
+    DEFAULT_CODE_VALID_DAYS,
+    STAFF_ROLES,
+    _accounts_of,
+    _class_people,
+    generate_code,
+    hash_code,
+)
+
+DEMO_CLASS_TEACHER_LOGIN = "klassruk"
+# Featured demo accounts keep their demo password: visitors log in with them.
+KEEP_LOGINS = frozenset({"roditel", "uchenik"})
+SEED = 20261001
+
+
+class DemoState(enum.StrEnum):
+    """What the demo makes of one person's account."""
+
+    ACTIVATED = "activated"
+    ISSUED_RECENTLY = "issued_recently"
+    ISSUED_LONG_AGO = "issued_long_ago"
+    EXPIRED = "expired"
+    BLOCKED = "blocked"
+    NO_ACCOUNT = "no_account"
+
+
+# Most of a class works in the system; a few of every other state.
+PATTERN = (
+    DemoState.ACTIVATED,
+    DemoState.ACTIVATED,
+    DemoState.ISSUED_RECENTLY,
+    DemoState.ACTIVATED,
+    DemoState.ISSUED_LONG_AGO,
+    DemoState.ACTIVATED,
+    DemoState.EXPIRED,
+    DemoState.ACTIVATED,
+    DemoState.BLOCKED,
+    DemoState.NO_ACCOUNT,
+)
+
+
+def _demo_class(session: Session) -> SchoolClass:
+    staff_id = session.scalar(
+        select(UserAccount.staff_id).where(UserAccount.login == DEMO_CLASS_TEACHER_LOGIN)
+    )
+    school_class = session.scalar(
+        select(SchoolClass).join(Staff).where(Staff.id == staff_id).order_by(SchoolClass.id)
+    )
+    if school_class is None:
+        raise DomainError("В демо-школе не найден класс демо-классного руководителя.")
+    return school_class
+
+
+def seed_demo_credentials(session: Session, today: date) -> dict[DemoState, int]:
+    """Put the demo class teacher's class into every account state; returns counts per state."""
+    actor = session.info.get("actor")
+    if not isinstance(actor, Actor) or not actor.is_system:
+        raise DomainError("Демо-данные создаёт только системный процесс.")
+    rng = random.Random(SEED)
+    now = datetime.combine(today, time(9, 0), tzinfo=UTC)
+    school_class = _demo_class(session)
+    people = _class_people(session, school_class.id, today)
+    accounts = _accounts_of(session, people)
+    counts = dict.fromkeys(DemoState, 0)
+    codes: list[ActivationCode] = []
+    index = 0
+    for ref in people:
+        user = accounts.get(ref)
+        if user is None or user.login in KEEP_LOGINS or user.roles & STAFF_ROLES:
+            continue
+        if Role.STUDENT not in user.roles and Role.GUARDIAN not in user.roles:
+            continue
+        state = PATTERN[index % len(PATTERN)]
+        index += 1
+        counts[state] += 1
+        if state is DemoState.NO_ACCOUNT:
+            session.delete(user)
+            continue
+        days_ago = {
+            DemoState.ACTIVATED: 25,
+            DemoState.ISSUED_RECENTLY: 2,
+            DemoState.ISSUED_LONG_AGO: 12,
+            DemoState.EXPIRED: DEFAULT_CODE_VALID_DAYS + 10,
+            DemoState.BLOCKED: 25,
+        }[state] + rng.randrange(3)
+        issued_at = now - timedelta(days=days_ago, hours=rng.randrange(8))
+        # Random and never shown: these accounts are taken over only by issuing a new code.
+        code = generate_code()
+        row = ActivationCode(
+            user_id=user.id,
+            code_hash=hash_code(user.id, code),
+            issued_at=issued_at,
+            expires_at=issued_at + timedelta(days=DEFAULT_CODE_VALID_DAYS),
+            issued_by_user_id=None,
+            issued_by_login=DEMO_CLASS_TEACHER_LOGIN,
+        )
+        if state in (DemoState.ACTIVATED, DemoState.BLOCKED):
+            row.used_at = issued_at + timedelta(days=rng.randrange(1, 4), hours=3)
+            if state is DemoState.BLOCKED:
+                user.status = AccountStatus.BLOCKED
+                user.sessions_valid_after = now - timedelta(days=1)
+        else:
+            user.status = AccountStatus.ISSUED
+            user.password_hash = None
+            user.must_change_password = True
+            user.sessions_valid_after = issued_at
+        codes.append(row)
+    session.add_all(codes)
+    session.flush()
+    return counts

@@ -1,0 +1,606 @@
+"""Credentials: accounts for students and guardians, one-time activation codes, the status board."""
+
+from __future__ import annotations
+
+import enum
+import hashlib
+import hmac
+import secrets
+from collections.abc import Callable, Collection
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from klassruk.errors import DomainError, NotFound
+from klassruk.logins import make_login
+from klassruk.models import (
+    AccountStatus,
+    ActivationCode,
+    Enrolment,
+    Guardian,
+    GuardianLink,
+    SchoolClass,
+    SchoolYear,
+    Student,
+    UserAccount,
+    UserRole,
+    utcnow,
+)
+from klassruk.passwords import check_password_policy, hash_password
+from klassruk.permissions import Action, Actor, Role, require
+from klassruk.services.activity import record_activity
+from klassruk.services.scope import active_on, require_class_scope
+
+# No 0/O, 1/I/L: nothing a parent can misread on paper. 31 symbols × 16 ≈ 79 bits.
+CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+CODE_GROUPS = 4
+CODE_GROUP_LENGTH = 4
+DEFAULT_CODE_VALID_DAYS = 30
+_CODE_HASH_DOMAIN = "klassruk-activation-code:v1"
+# A code typed on a Russian keyboard layout: Cyrillic look-alikes become the Latin letters.
+_LOOKALIKES = str.maketrans("АВЕКМНОРСТУХавекмнорстух", "ABEKMHOPCTYXABEKMHOPCTYX")
+
+CODE_EXPIRED_ERROR = (
+    "Срок действия кода активации истёк. Попросите классного руководителя выдать новый код."
+)
+CODE_USED_ERROR = (
+    "Этот код активации уже использован. Войдите с паролем, который вы задали при первом входе; "
+    "если вы его не помните, попросите классного руководителя выдать новый код."
+)
+CODE_REPLACED_ERROR = (
+    "Этот код активации заменён более новым. Используйте код с последнего выданного листка."
+)
+FIRST_PASSWORD_REFUSED = (
+    "Задать пароль без текущего можно только сразу после входа по коду активации. "
+    "Попросите классного руководителя выдать новый код."
+)
+STAFF_ROLES = frozenset({Role.ADMIN, Role.DEPUTY_HEAD, Role.TEACHER, Role.CLASS_TEACHER})
+
+
+def generate_code() -> str:
+    """A new random activation code such as 7KQM-P2XD-HW4N-9TRA."""
+    groups = (
+        "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_GROUP_LENGTH))
+        for _ in range(CODE_GROUPS)
+    )
+    return "-".join(groups)
+
+
+def normalize_code(typed: str) -> str:
+    """The code as stored for hashing: upper-case letters and digits only."""
+    latin = typed.translate(_LOOKALIKES).upper()
+    return "".join(ch for ch in latin if ch.isascii() and ch.isalnum())
+
+
+def hash_code(user_id: int, code: str) -> str:
+    """SHA-256 of the code bound to its account (a fast hash: the code has ~79 random bits)."""
+    payload = f"{_CODE_HASH_DOMAIN}:{user_id}:{normalize_code(code)}"
+    return hashlib.sha256(payload.encode("ascii")).hexdigest()
+
+
+class PersonKind(enum.StrEnum):
+    """Whose credentials: a student's or a guardian's."""
+
+    STUDENT = "student"
+    GUARDIAN = "guardian"
+
+
+PERSON_KIND_TITLES: dict[PersonKind, str] = {
+    PersonKind.STUDENT: "обучающийся",
+    PersonKind.GUARDIAN: "родитель (законный представитель)",
+}
+
+
+@dataclass(frozen=True, order=True)
+class PersonRef:
+    """A student or a guardian, by record id."""
+
+    kind: PersonKind
+    id: int
+
+
+@dataclass
+class _Person:
+    ref: PersonRef
+    last_name: str
+    first_name: str
+    full_name: str
+    children: list[str] = field(default_factory=list)
+
+
+def _class_or_404(session: Session, class_id: int) -> SchoolClass:
+    school_class = session.get(SchoolClass, class_id)
+    if school_class is None:
+        raise NotFound("Класс не найден.")
+    return school_class
+
+
+def _class_people(session: Session, class_id: int, on: date) -> dict[PersonRef, _Person]:
+    """Students enrolled in the class on `on`, then their guardians, in roster order."""
+    enrolled = active_on(Enrolment.starts_on, Enrolment.ends_on, on)
+    students = session.scalars(
+        select(Student)
+        .join(Enrolment, Enrolment.student_id == Student.id)
+        .where(Enrolment.class_id == class_id, enrolled)
+        .order_by(Student.last_name, Student.first_name, Student.id)
+    ).all()
+    people: dict[PersonRef, _Person] = {}
+    for student in students:
+        ref = PersonRef(PersonKind.STUDENT, student.id)
+        people[ref] = _Person(ref, student.last_name, student.first_name, student.full_name)
+    student_names = {s.id: f"{s.last_name} {s.first_name}" for s in students}
+    rows = session.execute(
+        select(Guardian, GuardianLink.student_id)
+        .join(GuardianLink, GuardianLink.guardian_id == Guardian.id)
+        .where(GuardianLink.student_id.in_(list(student_names)))
+        .order_by(Guardian.last_name, Guardian.first_name, Guardian.id)
+    ).all()
+    for guardian, student_id in rows:
+        ref = PersonRef(PersonKind.GUARDIAN, guardian.id)
+        person = people.setdefault(
+            ref, _Person(ref, guardian.last_name, guardian.first_name, guardian.full_name)
+        )
+        person.children.append(student_names[student_id])
+    roster_order = {name: index for index, name in enumerate(student_names.values())}
+    for person in people.values():
+        person.children.sort(key=roster_order.__getitem__)
+    return people
+
+
+def _accounts_of(session: Session, refs: Collection[PersonRef]) -> dict[PersonRef, UserAccount]:
+    student_ids = [r.id for r in refs if r.kind is PersonKind.STUDENT]
+    guardian_ids = [r.id for r in refs if r.kind is PersonKind.GUARDIAN]
+    found: dict[PersonRef, UserAccount] = {}
+    if student_ids:
+        for user in session.scalars(
+            select(UserAccount).where(UserAccount.student_id.in_(student_ids))
+        ):
+            found[PersonRef(PersonKind.STUDENT, user.student_id or 0)] = user
+    if guardian_ids:
+        for user in session.scalars(
+            select(UserAccount).where(UserAccount.guardian_id.in_(guardian_ids))
+        ):
+            found[PersonRef(PersonKind.GUARDIAN, user.guardian_id or 0)] = user
+    return found
+
+
+def _check_selection(
+    session: Session, people: dict[PersonRef, _Person], selected: Collection[PersonRef], cls: str
+) -> None:
+    for ref in selected:
+        if ref in people:
+            continue
+        if ref.kind is PersonKind.GUARDIAN:
+            guardian = session.get(Guardian, ref.id)
+            if guardian is not None and not session.scalar(
+                select(GuardianLink.id).where(GuardianLink.guardian_id == ref.id).limit(1)
+            ):
+                raise DomainError(
+                    f"У представителя «{guardian.full_name}» нет ни одного связанного "
+                    "обучающегося: реквизиты не выдаются. Сначала укажите его детей."
+                )
+        raise DomainError(f"Выбранный человек не относится к классу {cls}: ничего не изменено.")
+
+
+def _open_codes(session: Session, user_ids: Collection[int]) -> list[ActivationCode]:
+    if not user_ids:
+        return []
+    return list(
+        session.scalars(
+            select(ActivationCode).where(
+                ActivationCode.user_id.in_(list(user_ids)),
+                ActivationCode.used_at.is_(None),
+                ActivationCode.revoked_at.is_(None),
+            )
+        )
+    )
+
+
+@dataclass(frozen=True)
+class IssuedCredential:
+    """What goes on one paper slip; the plaintext code lives only in memory."""
+
+    kind: PersonKind
+    name: str
+    children: tuple[str, ...]
+    class_name: str
+    login: str
+    code: str
+    expires_at: datetime
+
+
+@dataclass(frozen=True)
+class IssueResult:
+    """The slips to print and the people left out, with the reason."""
+
+    issued: list[IssuedCredential]
+    skipped: list[str]
+    created_accounts: int
+
+
+def issue_credentials(
+    session: Session,
+    actor: Actor,
+    *,
+    class_id: int,
+    on: date,
+    people: Collection[PersonRef] | None = None,
+    valid_days: int = DEFAULT_CODE_VALID_DAYS,
+    now: datetime | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> IssueResult:
+    """Issue new activation codes for the selected people (None: everyone not yet activated)."""
+    require_class_scope(session, actor, class_id, Action.ISSUE_CREDENTIALS)
+    if not 1 <= valid_days <= 365:
+        raise DomainError("Срок действия кода — от 1 до 365 дней.")
+    now = now or utcnow()
+    school_class = _class_or_404(session, class_id)
+    class_people = _class_people(session, class_id, on)
+    whole_class = people is None
+    if people is not None:
+        _check_selection(session, class_people, people, school_class.name)
+        if not people:
+            raise DomainError("Никто не выбран: отметьте людей или выдайте реквизиты всему классу.")
+    selected = sorted(class_people) if people is None else sorted(set(people))
+    accounts = _accounts_of(session, selected)
+    skipped: list[str] = []
+    targets: list[tuple[_Person, UserAccount | None]] = []
+    for ref in selected:
+        person, user = class_people[ref], accounts.get(ref)
+        if user is not None and (user.staff_id is not None or user.roles & STAFF_ROLES):
+            skipped.append(
+                f"{person.full_name}: учётная запись сотрудника, реквизиты выдаёт администратор"
+            )
+            continue
+        # The whole-class action never resets someone who already works in the system.
+        if whole_class and user is not None and user.status is not AccountStatus.ISSUED:
+            continue
+        targets.append((person, user))
+
+    taken = set(session.scalars(select(UserAccount.login)))
+    created = 0
+    for person, user in targets:
+        if user is not None:
+            user.status = AccountStatus.ISSUED
+            user.password_hash = None
+            user.must_change_password = True
+            user.failed_attempts = 0
+            user.locked_until = None
+            user.sessions_valid_after = now
+            continue
+        is_student = person.ref.kind is PersonKind.STUDENT
+        new_user = UserAccount(
+            login=make_login(person.last_name, person.first_name, taken),
+            display_name=person.full_name,
+            password_hash=None,
+            status=AccountStatus.ISSUED,
+            must_change_password=True,
+            sessions_valid_after=now,
+            student_id=person.ref.id if is_student else None,
+            guardian_id=None if is_student else person.ref.id,
+            role_rows=[UserRole(role=Role.STUDENT if is_student else Role.GUARDIAN)],
+        )
+        session.add(new_user)
+        accounts[person.ref] = new_user
+        created += 1
+    session.flush()
+
+    users = [accounts[person.ref] for person, _ in targets]
+    for old in _open_codes(session, [u.id for u in users]):
+        old.revoked_at = now
+    expires_at = now + timedelta(days=valid_days)
+    issued: list[IssuedCredential] = []
+    for index, ((person, _), user) in enumerate(zip(targets, users, strict=True), start=1):
+        code = generate_code()
+        session.add(
+            ActivationCode(
+                user_id=user.id,
+                code_hash=hash_code(user.id, code),
+                issued_at=now,
+                expires_at=expires_at,
+                issued_by_user_id=actor.user_id,
+                issued_by_login=actor.login[:80],
+            )
+        )
+        issued.append(
+            IssuedCredential(
+                kind=person.ref.kind,
+                name=person.full_name,
+                children=tuple(person.children),
+                class_name=school_class.name,
+                login=user.login,
+                code=code,
+                expires_at=expires_at,
+            )
+        )
+        if progress is not None:
+            progress(index, len(targets))
+    session.flush()
+    record_activity(
+        session,
+        event="credentials_issued",
+        login=actor.login,
+        user_id=actor.user_id,
+        detail=f"класс {school_class.name}: выдано {len(issued)}, новых учётных записей {created}",
+        session_id=actor.session_id,
+    )
+    return IssueResult(issued=issued, skipped=skipped, created_accounts=created)
+
+
+@dataclass(frozen=True)
+class CodeOutcome:
+    """Result of a login with a code: activated, or a message if the code was recognised."""
+
+    activated: bool
+    error: str | None = None
+
+
+def activate_with_code(
+    session: Session,
+    *,
+    user: UserAccount,
+    code: str,
+    now: datetime | None = None,
+    session_id: str | None = None,
+) -> CodeOutcome:
+    """Use the account's current code: mark it used and the account active (password pending)."""
+    now = now or utcnow()
+    if not normalize_code(code):
+        return CodeOutcome(False)
+    typed_hash = hash_code(user.id, code)
+    matched = next(
+        (
+            row
+            for row in session.scalars(
+                select(ActivationCode)
+                .where(ActivationCode.user_id == user.id)
+                .order_by(ActivationCode.id.desc())
+            )
+            if hmac.compare_digest(row.code_hash, typed_hash)
+        ),
+        None,
+    )
+    if matched is None:
+        return CodeOutcome(False)
+    if matched.used_at is not None:
+        return CodeOutcome(False, CODE_USED_ERROR)
+    if matched.revoked_at is not None:
+        return CodeOutcome(False, CODE_REPLACED_ERROR)
+    if matched.expires_at <= now:
+        return CodeOutcome(False, CODE_EXPIRED_ERROR)
+    if user.status is not AccountStatus.ISSUED:
+        return CodeOutcome(False)
+    matched.used_at = now
+    matched.used_session_id = session_id
+    user.status = AccountStatus.ACTIVE
+    user.must_change_password = True
+    record_activity(
+        session, event="account_activated", login=user.login, user_id=user.id,
+        session_id=session_id,
+    )
+    return CodeOutcome(True)
+
+
+def used_code_message(session: Session, *, user: UserAccount, typed: str) -> str | None:
+    """If a failed password is in fact one of the account's old codes, say so plainly."""
+    typed_hash = hash_code(user.id, typed)
+    for row in session.scalars(select(ActivationCode).where(ActivationCode.user_id == user.id)):
+        if hmac.compare_digest(row.code_hash, typed_hash):
+            return CODE_USED_ERROR if row.used_at is not None else CODE_REPLACED_ERROR
+    return None
+
+
+def _pending_first_password_code(session: Session, actor: Actor) -> ActivationCode | None:
+    if actor.user_id is None or actor.session_id is None:
+        return None
+    user = session.get(UserAccount, actor.user_id)
+    if (
+        user is None
+        or user.password_hash is not None
+        or user.status is not AccountStatus.ACTIVE
+        or not user.must_change_password
+    ):
+        return None
+    latest = session.scalar(
+        select(ActivationCode)
+        .where(ActivationCode.user_id == user.id, ActivationCode.used_at.is_not(None))
+        .order_by(ActivationCode.used_at.desc(), ActivationCode.id.desc())
+        .limit(1)
+    )
+    if latest is None or latest.used_session_id != actor.session_id:
+        return None
+    return latest
+
+
+def needs_first_password(session: Session, actor: Actor) -> bool:
+    """Whether this session activated the account by code and may set a password without one."""
+    return _pending_first_password_code(session, actor) is not None
+
+
+def set_first_password(
+    session: Session, actor: Actor, *, new_password: str, confirmation: str
+) -> None:
+    """Set the first own password right after activation by code, in the same browser session."""
+    require(actor, Action.CHANGE_OWN_PASSWORD)
+    if _pending_first_password_code(session, actor) is None:
+        raise DomainError(FIRST_PASSWORD_REFUSED)
+    user = session.get(UserAccount, actor.user_id)
+    assert user is not None
+    if new_password != confirmation:
+        raise DomainError("Новый пароль и подтверждение не совпадают.")
+    check_password_policy(new_password, login=user.login)
+    user.password_hash = hash_password(new_password)
+    user.must_change_password = False
+    user.sessions_valid_after = utcnow()
+    record_activity(
+        session, event="password_set", login=user.login, user_id=user.id,
+        session_id=actor.session_id,
+    )
+
+
+class BoardState(enum.StrEnum):
+    """Where a person stands with their credentials."""
+
+    NO_ACCOUNT = "no_account"
+    CODE_ISSUED = "code_issued"
+    CODE_EXPIRED = "code_expired"
+    ACTIVE = "active"
+    BLOCKED = "blocked"
+
+
+BOARD_STATE_TITLES: dict[BoardState, str] = {
+    BoardState.NO_ACCOUNT: "нет учётной записи",
+    BoardState.CODE_ISSUED: "код выдан",
+    BoardState.CODE_EXPIRED: "код просрочен",
+    BoardState.ACTIVE: "активирована",
+    BoardState.BLOCKED: "заблокирована",
+}
+
+
+@dataclass(frozen=True)
+class BoardRow:
+    """One person on the class teacher's credentials board."""
+
+    person: PersonRef
+    name: str
+    children: tuple[str, ...]
+    login: str | None
+    state: BoardState
+    issued_at: datetime | None
+    expires_at: datetime | None
+    activated_at: datetime | None
+    last_login_at: datetime | None
+
+
+def credentials_board(
+    session: Session,
+    actor: Actor,
+    *,
+    class_id: int,
+    on: date,
+    not_activated_days: int | None = None,
+    now: datetime | None = None,
+) -> list[BoardRow]:
+    """Every student and guardian of the class with the state of their account."""
+    require_class_scope(session, actor, class_id, Action.ISSUE_CREDENTIALS)
+    now = now or utcnow()
+    people = _class_people(session, class_id, on)
+    accounts = _accounts_of(session, people)
+    latest: dict[int, ActivationCode] = {}
+    activated: dict[int, datetime] = {}
+    user_ids = [u.id for u in accounts.values()]
+    if user_ids:
+        for row in session.scalars(
+            select(ActivationCode)
+            .where(ActivationCode.user_id.in_(user_ids))
+            .order_by(ActivationCode.id)
+        ):
+            latest[row.user_id] = row
+            if row.used_at is not None:
+                activated[row.user_id] = row.used_at
+    rows: list[BoardRow] = []
+    for ref, person in people.items():
+        user = accounts.get(ref)
+        code = latest.get(user.id) if user else None
+        if user is None:
+            state = BoardState.NO_ACCOUNT
+        elif user.status is AccountStatus.BLOCKED:
+            state = BoardState.BLOCKED
+        elif user.status is AccountStatus.ACTIVE:
+            state = BoardState.ACTIVE
+        elif code is not None and code.expires_at <= now:
+            state = BoardState.CODE_EXPIRED
+        else:
+            state = BoardState.CODE_ISSUED
+        pending = state in (BoardState.CODE_ISSUED, BoardState.CODE_EXPIRED)
+        if not_activated_days is not None and not (
+            pending
+            and code is not None
+            and code.issued_at <= now - timedelta(days=not_activated_days)
+        ):
+            continue
+        rows.append(
+            BoardRow(
+                person=ref,
+                name=person.full_name,
+                children=tuple(person.children),
+                login=user.login if user else None,
+                state=state,
+                issued_at=code.issued_at if code and pending else None,
+                expires_at=code.expires_at if code and pending else None,
+                activated_at=activated.get(user.id) if user else None,
+                last_login_at=user.last_login_at if user else None,
+            )
+        )
+    return rows
+
+
+def block_accounts(
+    session: Session,
+    actor: Actor,
+    *,
+    class_id: int,
+    on: date,
+    people: Collection[PersonRef],
+    now: datetime | None = None,
+) -> int:
+    """Block the accounts of the selected people: sessions end and open codes stop working."""
+    require_class_scope(session, actor, class_id, Action.ISSUE_CREDENTIALS)
+    now = now or utcnow()
+    school_class = _class_or_404(session, class_id)
+    class_people = _class_people(session, class_id, on)
+    _check_selection(session, class_people, people, school_class.name)
+    accounts = _accounts_of(session, people)
+    for ref in people:
+        user = accounts.get(ref)
+        if user is None:
+            raise DomainError(
+                f"У «{class_people[ref].full_name}» нет учётной записи: блокировать нечего."
+            )
+        if user.staff_id is not None or user.roles & STAFF_ROLES:
+            raise DomainError(
+                f"«{class_people[ref].full_name}»: учётную запись сотрудника блокирует "
+                "администратор."
+            )
+    blocked = 0
+    users = [accounts[ref] for ref in people]
+    for old in _open_codes(session, [u.id for u in users]):
+        old.revoked_at = now
+    for user in users:
+        if user.status is AccountStatus.BLOCKED:
+            continue
+        user.status = AccountStatus.BLOCKED
+        user.sessions_valid_after = now
+        blocked += 1
+        record_activity(
+            session, event="account_blocked", login=user.login, user_id=user.id,
+            detail=f"заблокировал {actor.login}", session_id=actor.session_id,
+        )
+    session.flush()
+    return blocked
+
+
+@dataclass(frozen=True)
+class ClassChoice:
+    """A class the actor may work with, for a picker."""
+
+    class_id: int
+    name: str
+
+
+def classes_in_scope(session: Session, actor: Actor, *, action: Action) -> list[ClassChoice]:
+    """Classes of the current year the actor may issue credentials for or import into."""
+    require(actor, action)
+    query = (
+        select(SchoolClass.id, SchoolClass.grade, SchoolClass.letter)
+        .join(SchoolYear, SchoolYear.id == SchoolClass.school_year_id)
+        .where(SchoolYear.is_current)
+        .order_by(SchoolClass.grade, SchoolClass.letter)
+    )
+    if not actor.is_school_wide_for(action):
+        if actor.staff_id is None or Role.CLASS_TEACHER not in actor.roles:
+            return []
+        query = query.where(SchoolClass.class_teacher_id == actor.staff_id)
+    return [ClassChoice(row[0], f"{row[1]}{row[2]}") for row in session.execute(query)]

@@ -1,0 +1,67 @@
+"""Credential slips: one multi-page PDF whose text holds every name, login and code in Cyrillic."""
+
+from __future__ import annotations
+
+import io
+
+from pypdf import PdfReader
+from sqlalchemy.orm import Session, sessionmaker
+
+from klassruk.db import unit_of_work
+from klassruk.services.credentials import issue_credentials
+from klassruk.slips import RULES, render_slips
+from tests.core.roster_school import ON, TEACHER_A, build_school
+from tests.factories import SYSTEM, actor_of
+
+SCHOOL = "МБОУ «Средняя общеобразовательная школа №\u00a017»"
+URL = "https://klassruk.school17.example"
+
+
+def _text(pdf: bytes) -> tuple[int, str]:
+    reader = PdfReader(io.BytesIO(pdf))
+    text = "\n".join(page.extract_text() for page in reader.pages)
+    return len(reader.pages), " ".join(text.split())
+
+
+def test_slips_hold_each_name_login_and_code_in_cyrillic(factory: sessionmaker[Session]):
+    with unit_of_work(factory, SYSTEM) as session:
+        school = build_school(session)
+    with factory() as session:
+        actor = actor_of(session, TEACHER_A)
+    with unit_of_work(factory, actor) as session:
+        issued = issue_credentials(session, actor, class_id=school.class_a, on=ON).issued
+    pages, text = _text(render_slips(issued, school_name=SCHOOL, app_url=URL))
+    assert pages == 1
+    for slip in issued:
+        assert slip.name in text
+        assert slip.login in text
+        assert slip.code in text
+    assert "Средняя общеобразовательная школа" in text
+    assert URL in text
+    assert "Класс 7А" in text
+    assert "в течение одного рабочего дня" in text and "Не передавайте логин" in text
+    assert "подпись родителя" in text
+    assert RULES
+
+
+def test_a_large_selection_is_one_multi_page_document(factory):
+    from datetime import UTC, datetime
+
+    from klassruk.services.credentials import IssuedCredential, PersonKind, generate_code
+
+    slips = [
+        IssuedCredential(
+            kind=PersonKind.GUARDIAN,
+            name=f"Щербакова Ёлка Эдуардовна {n}",
+            children=("Щербаков Пётр",),
+            class_name="11Б",
+            login=f"scherbakova.elka{n}",
+            code=generate_code(),
+            expires_at=datetime(2026, 10, 31, tzinfo=UTC),
+        )
+        for n in range(1, 20)
+    ]
+    pages, text = _text(render_slips(slips, school_name=SCHOOL, app_url=URL))
+    assert pages == 3  # eight slips to a page
+    assert "Щербакова Ёлка Эдуардовна 19" in text and slips[-1].code in text
+    assert "31.10.2026" in text
