@@ -34,7 +34,10 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("app_pages/who_teaches.py", "Кто учит", ":material/co_present:", Action.VIEW_CLASS, "Классное руководство"),  # noqa: E501
     PageSpec("app_pages/credentials.py", "Реквизиты доступа", ":material/key:", Action.ISSUE_CREDENTIALS, "Классное руководство"),  # noqa: E501
     PageSpec("app_pages/roster_import.py", "Импорт списка класса", ":material/upload_file:", Action.IMPORT_ROSTER, "Классное руководство"),  # noqa: E501
+    PageSpec("app_pages/class_journal.py", "Журнал класса", ":material/menu_book:", Action.VIEW_CLASS_JOURNAL, "Классное руководство"),  # noqa: E501
+    PageSpec("app_pages/journal.py", "Журнал", ":material/edit_note:", Action.EDIT_JOURNAL, "Преподавание"),  # noqa: E501
     PageSpec("app_pages/teaching_load.py", "Учебная нагрузка", ":material/work:", Action.MANAGE_TEACHING_LOAD, "Учебная часть"),  # noqa: E501
+    PageSpec("app_pages/timetable.py", "Расписание и календарь", ":material/calendar_month:", Action.MANAGE_CALENDAR, "Учебная часть"),  # noqa: E501
     PageSpec("app_pages/users.py", "Пользователи", ":material/manage_accounts:",
              Action.VIEW_USERS, "Администрирование"),
     PageSpec("app_pages/audit.py", "Журнал изменений", ":material/history:",

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from klassruk.demo_credentials import DemoState, seed_demo_credentials
 from klassruk.demo_groups import SPLIT_FROM_GRADE, SPLIT_SUBJECTS, seed_demo_groups
+from klassruk.demo_journal import seed_demo_journal
 from klassruk.errors import DomainError
 from klassruk.logins import make_login, to_latin
 from klassruk.models import (
@@ -806,6 +807,7 @@ def seed_demo_school(
         seed_demo_groups(session)
         session.flush()
         states = seed_demo_credentials(session, today or DEMO_TODAY)
+        seed_demo_journal(session, today or DEMO_TODAY, size.seed)
         school = replace(school, accounts=school.accounts - states[DemoState.NO_ACCOUNT])
     finally:
         if previous is _MISSING:

@@ -1,5 +1,6 @@
 """All tables; importing this package registers every model on `Base.metadata`."""
 
+from klassruk.models import journal as journal  # registers the journal tables
 from klassruk.models.accounts import (
     ACCOUNT_STATUS_TITLES,
     AccountStatus,
@@ -58,4 +59,3 @@ __all__ = [
     "UserRole",
     "utcnow",
 ]
-

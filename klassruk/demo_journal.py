@@ -1,0 +1,489 @@
+"""A deterministic filled journal for whatever school the demo created (small to large)."""
+
+from __future__ import annotations
+
+import random
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.orm import Session
+
+from klassruk.errors import DomainError
+from klassruk.models import (
+    GroupKind,
+    GroupMembership,
+    SchoolYear,
+    StudyGroup,
+    Subject,
+    TeachingAssignment,
+)
+from klassruk.models.journal import (
+    GRADE_KIND_WEIGHTS,
+    Absence,
+    AbsenceMark,
+    Grade,
+    GradeChange,
+    GradeKind,
+    Lesson,
+    LessonChange,
+    LessonChangeKind,
+    LessonStatus,
+    PeriodGrade,
+    PlannedTest,
+    TimetableSlot,
+)
+from klassruk.permissions import Actor
+from klassruk.services import calendar
+
+BATCH = 20_000
+DAYS = (1, 2, 3, 4, 5)
+GRADE_CHANCE = 0.42
+ABSENCE_CHANCE = 0.05
+TEST_EVERY = 8
+SEEDER = "system:demo"
+TOPIC_WORDS = (
+    "Повторение изученного",
+    "Новый материал",
+    "Практическая работа",
+    "Решение задач",
+    "Работа с текстом",
+    "Обобщение и систематизация",
+    "Самостоятельная работа",
+)
+KINDS = (
+    (GradeKind.CLASSWORK, 0.5),
+    (GradeKind.HOMEWORK, 0.25),
+    (GradeKind.ORAL, 0.15),
+    (GradeKind.INDEPENDENT, 0.1),
+)
+MARKS = (
+    (AbsenceMark.ILL, 0.5),
+    (AbsenceMark.ABSENT, 0.3),
+    (AbsenceMark.EXCUSED, 0.15),
+    (AbsenceMark.LATE, 0.05),
+)
+CHANGE_REASONS = (
+    "Пересдача работы",
+    "Ошибка при выставлении",
+    "Оценка выставлена не тому обучающемуся",
+    "Учтена работа над ошибками",
+)
+
+
+@dataclass
+class _Unit:
+    """Lessons of one subject of a class taught at the same time (a subject or its subgroups)."""
+
+    subject_id: int
+    hours: int
+    groups: list[tuple[int, int]]  # (group_id, staff_id)
+
+
+def _choose(rng: random.Random, weighted: tuple[tuple[Any, float], ...]) -> Any:
+    return rng.choices([v for v, _ in weighted], weights=[w for _, w in weighted])[0]
+
+
+def _plan_slots(session: Session, year: SchoolYear, rng: random.Random) -> list[dict[str, Any]]:
+    """A weekly timetable per class: subgroups of a split subject share the same time."""
+    rows = session.execute(
+        select(
+            StudyGroup.id,
+            StudyGroup.class_id,
+            StudyGroup.kind,
+            TeachingAssignment.subject_id,
+            TeachingAssignment.staff_id,
+            TeachingAssignment.hours_per_week,
+        )
+        .join(TeachingAssignment, TeachingAssignment.group_id == StudyGroup.id)
+        .where(StudyGroup.school_year_id == year.id)
+        .order_by(StudyGroup.class_id, TeachingAssignment.subject_id, StudyGroup.id)
+    ).all()
+    units: dict[int | None, dict[tuple[int, bool], _Unit]] = defaultdict(dict)
+    streams: list[_Unit] = []
+    for group_id, class_id, kind, subject_id, staff_id, hours in rows:
+        count = max(1, round(hours))
+        if class_id is None:
+            streams.append(_Unit(subject_id, count, [(group_id, staff_id)]))
+            continue
+        # Individual plans take their lessons at the time of the class lesson.
+        key = (subject_id, False)
+        unit = units[class_id].setdefault(key, _Unit(subject_id, count, []))
+        unit.groups.append((group_id, staff_id))
+        if kind != GroupKind.INDIVIDUAL:
+            unit.hours = max(unit.hours, count)
+    slots: list[dict[str, Any]] = []
+    for class_units in units.values():
+        load = {day: 0 for day in DAYS}
+        subjects_on: dict[int, set[int]] = {day: set() for day in DAYS}
+        ordered = sorted(class_units.values(), key=lambda u: -u.hours)
+        for unit in ordered:
+            for _ in range(unit.hours):
+                free = [d for d in DAYS if unit.subject_id not in subjects_on[d]] or list(DAYS)
+                day = min(free, key=lambda d: (load[d], rng.random()))
+                load[day] += 1
+                subjects_on[day].add(unit.subject_id)
+                for group_id, staff_id in unit.groups:
+                    slots.append(
+                        {
+                            "school_year_id": year.id,
+                            "group_id": group_id,
+                            "subject_id": unit.subject_id,
+                            "staff_id": staff_id,
+                            "weekday": day,
+                            "lesson_number": load[day],
+                            "room": str(100 + rng.randrange(1, 40)),
+                        }
+                    )
+    for index, unit in enumerate(streams):
+        for hour in range(unit.hours):
+            group_id, staff_id = unit.groups[0]
+            slots.append(
+                {
+                    "school_year_id": year.id,
+                    "group_id": group_id,
+                    "subject_id": unit.subject_id,
+                    "staff_id": staff_id,
+                    "weekday": DAYS[(index + hour * 2) % len(DAYS)],
+                    "lesson_number": 8,
+                    "room": "Актовый зал",
+                }
+            )
+    return slots
+
+
+def _rosters(
+    session: Session, year: SchoolYear
+) -> dict[tuple[int, int], list[tuple[int, date, date | None]]]:
+    """Per (group, subject): members with their dates, minus students taught it elsewhere."""
+    members: dict[int, list[tuple[int, date, date | None]]] = defaultdict(list)
+    kinds = dict(
+        session.execute(
+            select(StudyGroup.id, StudyGroup.kind).where(StudyGroup.school_year_id == year.id)
+        ).all()
+    )
+    for group_id, student_id, start, end in session.execute(
+        select(
+            GroupMembership.group_id,
+            GroupMembership.student_id,
+            GroupMembership.starts_on,
+            GroupMembership.ends_on,
+        ).order_by(GroupMembership.student_id)
+    ):
+        members[group_id].append((student_id, start, end))
+    elsewhere: dict[int, set[int]] = defaultdict(set)  # subject → students in other groups
+    pairs = session.execute(
+        select(TeachingAssignment.group_id, TeachingAssignment.subject_id)
+    ).all()
+    for group_id, subject_id in pairs:
+        if kinds.get(group_id) not in (None, GroupKind.WHOLE_CLASS):
+            elsewhere[subject_id].update(s for s, _, _ in members[group_id])
+    result = {}
+    for group_id, subject_id in pairs:
+        roster = members[group_id]
+        if kinds.get(group_id) == GroupKind.WHOLE_CLASS:
+            roster = [m for m in roster if m[0] not in elsewhere[subject_id]]
+        result[(group_id, subject_id)] = roster
+    return result
+
+
+def seed_demo_journal(session: Session, today: date, rng_seed: int = 20260901) -> dict[str, int]:
+    """Fill timetable, lessons, grades, absences, topics, homework, tests and changes up to today.
+
+    Lessons are generated for the whole year (the timetable is known ahead), marks only up to
+    `today`. Periods ended before `today` get period grades. Rows go in by bulk inserts.
+    """
+    actor = session.info.get("actor")
+    if not isinstance(actor, Actor) or not actor.is_system:
+        raise DomainError("Демо-журнал заполняет только системный процесс.")
+    year = session.scalar(select(SchoolYear).where(SchoolYear.is_current))
+    if year is None:
+        raise DomainError("Сначала создайте демо-школу.")
+    if session.scalar(select(Lesson.id).limit(1)) is not None:
+        raise DomainError("Журнал уже заполнен.")
+    previous = session.info.get("audit")
+    session.info["audit"] = False
+    try:
+        return _seed(session, year, today, random.Random(rng_seed))
+    finally:
+        if previous is None:
+            session.info.pop("audit", None)
+        else:
+            session.info["audit"] = previous
+
+
+def _bulk(session: Session, model: type, rows: list[dict[str, Any]]) -> None:
+    for start in range(0, len(rows), BATCH):
+        session.execute(insert(model), rows[start : start + BATCH])
+
+
+def _seed(session: Session, year: SchoolYear, today: date, rng: random.Random) -> dict[str, int]:
+    _bulk(session, TimetableSlot, _plan_slots(session, year, rng))
+    slots = session.execute(
+        select(
+            TimetableSlot.id,
+            TimetableSlot.group_id,
+            TimetableSlot.subject_id,
+            TimetableSlot.staff_id,
+            TimetableSlot.weekday,
+            TimetableSlot.lesson_number,
+            TimetableSlot.room,
+        ).order_by(TimetableSlot.id)
+    ).all()
+    periods = calendar.list_periods(session)
+    off = calendar.holiday_dates(session, year.starts_on, year.ends_on)
+    days = [
+        d
+        for d in calendar.dates_between(year.starts_on, year.ends_on)
+        if d not in off and any(p.starts_on <= d <= p.ends_on for p in periods)
+    ]
+    short = dict(session.execute(select(Subject.id, Subject.short_name)).all())
+    teachers_of: dict[int, list[int]] = defaultdict(list)
+    for subject_id, staff_id in session.execute(
+        select(TeachingAssignment.subject_id, TeachingAssignment.staff_id).distinct()
+    ):
+        teachers_of[subject_id].append(staff_id)
+    all_teachers = sorted({s for staff in teachers_of.values() for s in staff})
+
+    lesson_rows: list[dict[str, Any]] = []
+    tests: list[dict[str, Any]] = []
+    changes: list[tuple[tuple[int, date], dict[str, Any]]] = []
+    counters: dict[tuple[int, int], int] = defaultdict(int)
+    for day in days:
+        for slot_id, group_id, subject_id, staff_id, weekday, number, room in slots:
+            if day.isoweekday() != weekday:
+                continue
+            n = counters[(group_id, subject_id)] = counters[(group_id, subject_id)] + 1
+            past = day <= today
+            is_test = n % TEST_EVERY == 0
+            row = {
+                "group_id": group_id,
+                "subject_id": subject_id,
+                "staff_id": staff_id,
+                "lesson_date": day,
+                "number": number,
+                "room": room,
+                "status": LessonStatus.SCHEDULED,
+                "topic": (
+                    f"Контрольная работа № {n // TEST_EVERY}"
+                    if is_test
+                    else f"{short[subject_id]}: {rng.choice(TOPIC_WORDS).lower()}, § {n}"
+                )
+                if past
+                else None,
+                "homework": f"§ {n}, № {rng.randrange(1, 40)}–{rng.randrange(40, 80)}"
+                if past and not is_test
+                else None,
+                "slot_id": slot_id,
+                "planned_on": day,
+            }
+            if is_test:
+                tests.append(
+                    {
+                        "group_id": group_id,
+                        "subject_id": subject_id,
+                        "planned_on": day,
+                        "title": f"Контрольная работа № {n // TEST_EVERY}",
+                        "created_by": SEEDER,
+                    }
+                )
+            announced = datetime.combine(day - timedelta(days=1), time(12, 0), tzinfo=UTC)
+            roll = rng.random()
+            if past and roll < 0.004 and len(all_teachers) > 1:
+                others = [t for t in teachers_of[subject_id] if t != staff_id] or [
+                    t for t in all_teachers if t != staff_id
+                ]
+                new_staff = rng.choice(others)
+                row["staff_id"] = new_staff
+                changes.append(
+                    (
+                        (slot_id, day),
+                        {
+                            "kind": LessonChangeKind.SUBSTITUTION,
+                            "announced_at": announced,
+                            "old_staff_id": staff_id,
+                            "new_staff_id": new_staff,
+                            "reason": "Болезнь учителя",
+                        },
+                    )
+                )
+            elif past and roll < 0.006:
+                row["number"] = 8
+                changes.append(
+                    (
+                        (slot_id, day),
+                        {
+                            "kind": LessonChangeKind.MOVE,
+                            "announced_at": announced,
+                            "old_date": day,
+                            "new_date": day,
+                            "old_number": number,
+                            "new_number": 8,
+                            "reason": "Изменение расписания",
+                        },
+                    )
+                )
+            elif past and roll < 0.007 and not is_test:
+                row["status"] = LessonStatus.CANCELLED
+                row["topic"] = row["homework"] = None
+                changes.append(
+                    (
+                        (slot_id, day),
+                        {
+                            "kind": LessonChangeKind.CANCELLATION,
+                            "announced_at": announced,
+                            "reason": "Учитель на курсах повышения квалификации",
+                        },
+                    )
+                )
+            lesson_rows.append(row)
+    _bulk(session, Lesson, lesson_rows)
+    _bulk(session, PlannedTest, tests)
+    del lesson_rows
+
+    ids = {
+        (slot_id, planned_on): lesson_id
+        for lesson_id, slot_id, planned_on in session.execute(
+            select(Lesson.id, Lesson.slot_id, Lesson.planned_on)
+        )
+    }
+    _bulk(
+        session,
+        LessonChange,
+        [{"lesson_id": ids[key], "announced_by": SEEDER, **change} for key, change in changes],
+    )
+
+    rosters = _rosters(session, year)
+    students = sorted({s for roster in rosters.values() for s, _, _ in roster})
+    ability = {
+        s: (rng.uniform(2.2, 2.8) if rng.random() < 0.08 else rng.uniform(3.0, 4.8))
+        for s in students
+    }
+    truancy = {s: 0.25 if rng.random() < 0.04 else ABSENCE_CHANCE for s in students}
+    grade_rows: list[dict[str, Any]] = []
+    absence_rows: list[dict[str, Any]] = []
+    totals: dict[tuple[int, int, int, int], list[float]] = defaultdict(lambda: [0.0, 0.0])
+    period_of = {
+        d: p.period_id
+        for p in periods
+        if p.ends_on < today
+        for d in calendar.dates_between(p.starts_on, p.ends_on)
+    }
+    created = datetime.combine(year.starts_on, time(9, 0), tzinfo=UTC)
+    stats = {"lessons": len(ids), "grades": 0, "absences": 0}
+    for lesson_id, group_id, subject_id, day, status, topic in session.execute(
+        select(
+            Lesson.id,
+            Lesson.group_id,
+            Lesson.subject_id,
+            Lesson.lesson_date,
+            Lesson.status,
+            Lesson.topic,
+        )
+        .where(Lesson.lesson_date <= today)
+        .order_by(Lesson.id)
+    ):
+        if status == LessonStatus.CANCELLED:
+            continue
+        is_test = bool(topic and topic.startswith("Контрольная"))
+        at = created + timedelta(days=(day - year.starts_on).days, hours=rng.randrange(0, 8))
+        for student_id, start, end in rosters.get((group_id, subject_id), ()):
+            if start > day or (end is not None and end < day):
+                continue
+            if rng.random() < truancy[student_id]:
+                absence_rows.append(
+                    {
+                        "lesson_id": lesson_id,
+                        "student_id": student_id,
+                        "mark": _choose(rng, MARKS),
+                    }
+                )
+                continue
+            if not (is_test and rng.random() < 0.95) and rng.random() >= GRADE_CHANCE:
+                continue
+            kind = GradeKind.TEST if is_test else _choose(rng, KINDS)
+            value = max(1, min(5, round(rng.gauss(ability[student_id], 0.8))))
+            weight = GRADE_KIND_WEIGHTS[kind]
+            grade_rows.append(
+                {
+                    "lesson_id": lesson_id,
+                    "student_id": student_id,
+                    "value": value,
+                    "kind": kind,
+                    "weight": weight,
+                    "created_at": at,
+                    "created_by": SEEDER,
+                }
+            )
+            period_id = period_of.get(day)
+            if period_id is not None:
+                acc = totals[(period_id, student_id, subject_id, group_id)]
+                acc[0] += value * weight
+                acc[1] += weight
+        if len(grade_rows) >= BATCH:
+            stats["grades"] += len(grade_rows)
+            _bulk(session, Grade, grade_rows)
+            grade_rows = []
+        if len(absence_rows) >= BATCH:
+            stats["absences"] += len(absence_rows)
+            _bulk(session, Absence, absence_rows)
+            absence_rows = []
+    stats["grades"] += len(grade_rows)
+    stats["absences"] += len(absence_rows)
+    _bulk(session, Grade, grade_rows)
+    _bulk(session, Absence, absence_rows)
+    _bulk(
+        session,
+        PeriodGrade,
+        [
+            {
+                "period_id": period_id,
+                "student_id": student_id,
+                "subject_id": subject_id,
+                "group_id": group_id,
+                "value": max(2, min(5, round(total / weight))),
+                "set_at": created,
+                "set_by": SEEDER,
+            }
+            for (period_id, student_id, subject_id, group_id), (total, weight) in totals.items()
+            if weight
+        ],
+    )
+    stats["changed_grades"] = _change_some_grades(session, rng, stats["grades"])
+    stats["lesson_changes"] = len(changes)
+    session.flush()
+    return stats
+
+
+def _change_some_grades(session: Session, rng: random.Random, total: int) -> int:
+    """Change about one grade in 2000 (at least a few), with a reason in the history."""
+    step = max(1, min(total // 8 or 1, 2000))
+    picked = session.execute(
+        select(
+            Grade.id, Grade.lesson_id, Grade.student_id, Grade.value, Grade.kind, Grade.created_at
+        )
+        .where(Grade.id % step == 0)
+        .order_by(Grade.id)
+    ).all()
+    history = []
+    for grade_id, lesson_id, student_id, value, kind, created_at in picked:
+        new = value + 1 if value < 5 else value - 1
+        session.execute(update(Grade).where(Grade.id == grade_id).values(value=new))
+        history.append(
+            {
+                "grade_id": grade_id,
+                "lesson_id": lesson_id,
+                "student_id": student_id,
+                "old_value": value,
+                "old_kind": kind,
+                "new_value": new,
+                "new_kind": kind,
+                "changed_at": created_at + timedelta(days=2),
+                "changed_by": SEEDER,
+                "reason": rng.choice(CHANGE_REASONS),
+            }
+        )
+    _bulk(session, GradeChange, history)
+    return len(history)

@@ -1,0 +1,214 @@
+"""The school calendar: reporting periods (open/closed) and holidays."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from klassruk.errors import DomainError, NotFound
+from klassruk.formatting import format_date
+from klassruk.models import Holiday, ReportingPeriod, SchoolYear
+from klassruk.permissions import Action, Actor, require
+
+
+def current_year(session: Session) -> SchoolYear:
+    """The current school year, or a clear error."""
+    year = session.scalar(select(SchoolYear).where(SchoolYear.is_current))
+    if year is None:
+        raise NotFound("Текущий учебный год не задан.")
+    return year
+
+
+@dataclass(frozen=True)
+class PeriodRef:
+    """A reporting period as lists show it."""
+
+    period_id: int
+    name: str
+    starts_on: date
+    ends_on: date
+    is_closed: bool
+
+    @property
+    def label(self) -> str:
+        closed = " (закрыт)" if self.is_closed else ""
+        return f"{self.name}: {format_date(self.starts_on)}–{format_date(self.ends_on)}{closed}"
+
+
+def _ref(period: ReportingPeriod) -> PeriodRef:
+    return PeriodRef(period.id, period.name, period.starts_on, period.ends_on, period.is_closed)
+
+
+def list_periods(session: Session) -> list[PeriodRef]:
+    """The current year's reporting periods in order (public calendar information)."""
+    year = session.scalar(select(SchoolYear).where(SchoolYear.is_current))
+    if year is None:
+        return []
+    return [
+        _ref(p)
+        for p in session.scalars(
+            select(ReportingPeriod)
+            .where(ReportingPeriod.school_year_id == year.id)
+            .order_by(ReportingPeriod.starts_on)
+        )
+    ]
+
+
+def get_period(session: Session, period_id: int) -> ReportingPeriod:
+    """A period by id, or NotFound."""
+    period = session.get(ReportingPeriod, period_id)
+    if period is None:
+        raise NotFound("Учебный период не найден.")
+    return period
+
+
+def period_on(session: Session, on: date) -> ReportingPeriod | None:
+    """The reporting period containing a date (None in holidays between periods)."""
+    return session.scalar(
+        select(ReportingPeriod)
+        .join(SchoolYear, SchoolYear.id == ReportingPeriod.school_year_id)
+        .where(ReportingPeriod.starts_on <= on, ReportingPeriod.ends_on >= on)
+        .order_by(SchoolYear.is_current.desc())
+    )
+
+
+def period_for_today(session: Session, on: date) -> PeriodRef | None:
+    """The period of `on`, else the last one begun before it, else the first."""
+    periods = list_periods(session)
+    begun = [p for p in periods if p.starts_on <= on]
+    if begun:
+        return begun[-1]
+    return periods[0] if periods else None
+
+
+def set_period_closed(session: Session, actor: Actor, *, period_id: int, closed: bool) -> None:
+    """Close a period (teachers can no longer edit it) or reopen it (deputy head)."""
+    require(actor, Action.MANAGE_CALENDAR)
+    period = get_period(session, period_id)
+    period.is_closed = closed
+    session.flush()
+
+
+def add_period(
+    session: Session, actor: Actor, *, name: str, starts_on: date, ends_on: date
+) -> ReportingPeriod:
+    """Add a reporting period to the current year; periods must not overlap."""
+    require(actor, Action.MANAGE_CALENDAR)
+    year = current_year(session)
+    name = name.strip()
+    if not name:
+        raise DomainError("Укажите название периода.")
+    if starts_on > ends_on:
+        raise DomainError("Период начинается позже, чем заканчивается.")
+    if starts_on < year.starts_on or ends_on > year.ends_on:
+        raise DomainError(f"Период должен лежать внутри учебного года {year.name}.")
+    for other in list_periods(session):
+        if other.name == name:
+            raise DomainError(f"Период «{name}» уже есть.")
+        if other.starts_on <= ends_on and starts_on <= other.ends_on:
+            raise DomainError(f"Период пересекается с периодом «{other.name}».")
+    period = ReportingPeriod(
+        school_year_id=year.id, name=name, starts_on=starts_on, ends_on=ends_on
+    )
+    session.add(period)
+    session.flush()
+    return period
+
+
+@dataclass(frozen=True)
+class HolidayRef:
+    """Holidays as lists show them."""
+
+    holiday_id: int
+    name: str
+    starts_on: date
+    ends_on: date
+
+
+def list_holidays(session: Session) -> list[HolidayRef]:
+    """The current year's holidays and days off in order (public calendar information)."""
+    year = session.scalar(select(SchoolYear).where(SchoolYear.is_current))
+    if year is None:
+        return []
+    return [
+        HolidayRef(h.id, h.name, h.starts_on, h.ends_on)
+        for h in session.scalars(
+            select(Holiday).where(Holiday.school_year_id == year.id).order_by(Holiday.starts_on)
+        )
+    ]
+
+
+def add_holiday(
+    session: Session, actor: Actor, *, name: str, starts_on: date, ends_on: date
+) -> Holiday:
+    """Add holidays or a day off to the current year."""
+    require(actor, Action.MANAGE_CALENDAR)
+    year = current_year(session)
+    name = name.strip()
+    if not name:
+        raise DomainError("Укажите название каникул или выходного дня.")
+    if starts_on > ends_on:
+        raise DomainError("Каникулы начинаются позже, чем заканчиваются.")
+    if starts_on < year.starts_on or ends_on > year.ends_on:
+        raise DomainError(f"Даты должны лежать внутри учебного года {year.name}.")
+    holiday = Holiday(school_year_id=year.id, name=name, starts_on=starts_on, ends_on=ends_on)
+    session.add(holiday)
+    session.flush()
+    return holiday
+
+
+def delete_holiday(session: Session, actor: Actor, *, holiday_id: int) -> None:
+    """Remove holidays entered by mistake."""
+    require(actor, Action.MANAGE_CALENDAR)
+    holiday = session.get(Holiday, holiday_id)
+    if holiday is None:
+        raise NotFound("Каникулы не найдены.")
+    session.delete(holiday)
+    session.flush()
+
+
+def holiday_dates(session: Session, starts_on: date, ends_on: date) -> set[date]:
+    """Every date in [starts_on, ends_on] that falls into holidays or a day off."""
+    days: set[date] = set()
+    for start, end in session.execute(
+        select(Holiday.starts_on, Holiday.ends_on).where(
+            Holiday.starts_on <= ends_on, Holiday.ends_on >= starts_on
+        )
+    ):
+        day = max(start, starts_on)
+        while day <= min(end, ends_on):
+            days.add(day)
+            day += timedelta(days=1)
+    return days
+
+
+def holiday_on(session: Session, on: date) -> str | None:
+    """The name of the holidays containing `on`, if any."""
+    return session.scalar(
+        select(Holiday.name).where(Holiday.starts_on <= on, Holiday.ends_on >= on).limit(1)
+    )
+
+
+def check_school_day(session: Session, on: date) -> ReportingPeriod:
+    """The period of a school day; refuse holidays, Sundays and dates outside every period."""
+    name = holiday_on(session, on)
+    if name:
+        raise DomainError(f"{format_date(on)} — {name}: уроков в этот день нет.")
+    if on.weekday() == 6:
+        raise DomainError(f"{format_date(on)} — воскресенье: уроков в этот день нет.")
+    period = period_on(session, on)
+    if period is None:
+        raise DomainError(f"{format_date(on)} не входит ни в один учебный период.")
+    return period
+
+
+def dates_between(starts_on: date, ends_on: date) -> Iterable[date]:
+    """Every date from `starts_on` to `ends_on` inclusive."""
+    day = starts_on
+    while day <= ends_on:
+        yield day
+        day += timedelta(days=1)

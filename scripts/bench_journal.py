@@ -1,0 +1,120 @@
+"""Benchmark the class journal on a large generated school with a full year of grades.
+
+    .venv/bin/python scripts/bench_journal.py                       # SQLite file under /tmp
+    .venv/bin/python scripts/bench_journal.py --url postgresql+psycopg://postgres@127.0.0.1/bench
+
+Seeds the LARGE demo school (2,000+ students) and a whole year of the journal (about a
+million grade rows), then times the class summary of one class for one period and the
+student card, printing medians. The database at --url is emptied first.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from sqlalchemy import func, select, text
+
+from klassruk.db import make_engine, make_session_factory, unit_of_work
+from klassruk.demo import LARGE, YEAR_ENDS, seed_demo_school
+from klassruk.demo_journal import seed_demo_journal
+from klassruk.models import Base, Enrolment, SchoolClass, Student
+from klassruk.models.journal import Grade, Lesson
+from klassruk.permissions import Actor
+from klassruk.services import calendar, class_journal
+
+SYSTEM = Actor.system("bench")
+
+
+def _reset(url: str) -> None:
+    engine = make_engine(url)
+    if url.startswith("sqlite"):
+        path = Path(url.removeprefix("sqlite:///"))
+        engine.dispose()
+        for suffix in ("", "-wal", "-shm"):
+            Path(str(path) + suffix).unlink(missing_ok=True)
+        return
+    with engine.begin() as connection:
+        connection.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
+        connection.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+
+
+def _median_ms(run, repeats: int) -> float:  # type: ignore[no-untyped-def]
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        run()
+        times.append((time.perf_counter() - start) * 1000)
+    return statistics.median(times)
+
+
+def main() -> None:
+    """Seed, then time the summary and the student card."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--url", default="sqlite:////tmp/klassruk_bench.sqlite3")
+    parser.add_argument("--repeats", type=int, default=15)
+    parser.add_argument("--reuse", action="store_true", help="skip seeding, use existing data")
+    args = parser.parse_args()
+    if not args.reuse:
+        _reset(args.url)
+    engine = make_engine(args.url)
+    factory = make_session_factory(engine)
+    if not args.reuse:
+        Base.metadata.create_all(engine)
+        start = time.perf_counter()
+        with unit_of_work(factory, SYSTEM) as session:
+            seed_demo_school(session, size=LARGE, today=YEAR_ENDS)
+        school_s = time.perf_counter() - start
+        start = time.perf_counter()
+        with unit_of_work(factory, SYSTEM) as session:
+            stats = seed_demo_journal(session, YEAR_ENDS, 1)
+        journal_s = time.perf_counter() - start
+        print(f"seeded school in {school_s:.1f} s, journal in {journal_s:.1f} s: {stats}")
+        if engine.dialect.name == "postgresql":
+            with engine.begin() as connection:
+                connection.execute(text("ANALYZE"))
+        else:
+            with engine.begin() as connection:
+                connection.execute(text("ANALYZE"))
+    with unit_of_work(factory, SYSTEM) as session:
+        students = session.scalar(select(func.count()).select_from(Student))
+        grades = session.scalar(select(func.count()).select_from(Grade))
+        lessons = session.scalar(select(func.count()).select_from(Lesson))
+        class_id = session.scalar(
+            select(SchoolClass.id).where(SchoolClass.grade == 7).order_by(SchoolClass.id)
+        )
+        periods = calendar.list_periods(session)
+        period_id = periods[1].period_id
+        student_id = session.scalar(
+            select(Enrolment.student_id).where(Enrolment.class_id == class_id).limit(1)
+        )
+    print(f"{engine.dialect.name}: {students} students, {lessons} lessons, {grades} grades")
+
+    def summary() -> None:
+        with unit_of_work(factory, SYSTEM) as session:
+            class_journal.class_summary(session, SYSTEM, class_id=class_id, period_id=period_id)
+
+    def charts() -> None:
+        with unit_of_work(factory, SYSTEM) as session:
+            class_journal.class_charts(session, SYSTEM, class_id=class_id, period_id=period_id)
+
+    def card() -> None:
+        with unit_of_work(factory, SYSTEM) as session:
+            class_journal.student_card(
+                session, SYSTEM, student_id=student_id, period_id=period_id
+            )
+
+    for name, run in (("class summary", summary), ("class charts", charts), ("student card", card)):
+        run()  # warm-up
+        print(f"{name:14s} median {_median_ms(run, args.repeats):8.1f} ms ({args.repeats} runs)")
+    engine.dispose()
+
+
+if __name__ == "__main__":
+    main()

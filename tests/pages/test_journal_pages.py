@@ -1,0 +1,192 @@
+"""Journal pages under AppTest: the teacher's grid writes; the class teacher's page only reads."""
+
+from __future__ import annotations
+
+import json
+
+import pyarrow as pa
+import pytest
+from sqlalchemy import func, select
+
+from klassruk.db import unit_of_work
+from klassruk.demo import DEMO_TODAY
+from klassruk.models.journal import Grade, GradeChange
+from klassruk.services import calendar, class_journal, journal
+from tests.factories import SYSTEM, actor_of
+
+
+@pytest.fixture
+def journal_app(demo_app, factory):
+    """The SMALL demo school, whose journal the demo fills up to its pretend today."""
+    return factory
+
+
+def _grid_target(factory, login):
+    """The first journal of the teacher for the current period, as the page opens it."""
+    with unit_of_work(factory, SYSTEM) as session:
+        actor = actor_of(session, login)
+        assignment = journal.own_assignments(session, actor)[0]
+        period = calendar.period_for_today(session, DEMO_TODAY)
+        grid = journal.read_journal(
+            session, actor, group_id=assignment.group_id, subject_id=assignment.subject_id,
+            period_id=period.period_id,
+        )
+    key = f"journal_grid_{assignment.group_id}_{assignment.subject_id}_{period.period_id}_0"
+    return grid, key
+
+
+def _free_cell(grid):
+    """A (row, lesson) of the grid with no marks where the student sits in the lesson."""
+    for row, student in enumerate(grid.students):
+        for lesson in grid.lessons:
+            cell = (student.student_id, lesson.lesson_id)
+            if not grid.cells[cell] and cell not in grid.outside and lesson.status == "scheduled":
+                return row, student, lesson
+    raise AssertionError("no free cell")
+
+
+def _grades_of(factory, student_id, lesson_id):
+    with unit_of_work(factory, SYSTEM) as session:
+        return sorted(
+            session.scalars(
+                select(Grade.value).where(
+                    Grade.student_id == student_id, Grade.lesson_id == lesson_id
+                )
+            )
+        )
+
+
+def _edit(at, key, row, label, value):
+    at.session_state[key] = {
+        "edited_rows": {row: {label: value}},
+        "added_rows": [],
+        "deleted_rows": [],
+    }
+
+
+def _save(at):
+    next(b for b in at.button if b.key == "journal_save").click()
+    return at.run()
+
+
+def test_teacher_enters_and_changes_grades_through_the_grid(logged_in, journal_app):
+    factory = journal_app
+    grid, key = _grid_target(factory, "uchitel")
+    row, student, lesson = _free_cell(grid)
+    label = grid.column_labels()[lesson.lesson_id]
+    at = logged_in("uchitel").switch_page("app_pages/journal.py").run()
+    assert not at.exception
+    assert at.title[0].value == "Журнал"
+
+    _edit(at, key, row, label, "5 4д")
+    at = _save(at)
+    assert not at.exception
+    assert not at.error, [e.value for e in at.error]
+    assert "новых оценок 2" in at.success[0].value
+    assert _grades_of(factory, student.student_id, lesson.lesson_id) == [4, 5]
+
+    # Changing a grade without a reason: refused, nothing saved, the grid keeps what was typed.
+    key = key.removesuffix("_0") + "_1"
+    _edit(at, key, row, label, "5 3д")
+    at = _save(at)
+    assert "причину" in at.error[0].value
+    assert _grades_of(factory, student.student_id, lesson.lesson_id) == [4, 5]
+    assert at.session_state[key]["edited_rows"] == {row: {label: "5 3д"}}
+
+    at.text_input(key="journal_reason").input("Работа над ошибками")
+    at = _save(at)
+    assert not at.error, [e.value for e in at.error]
+    assert _grades_of(factory, student.student_id, lesson.lesson_id) == [3, 5]
+    with unit_of_work(factory, SYSTEM) as session:
+        change = session.scalars(
+            select(GradeChange).where(GradeChange.changed_by == "uchitel")
+        ).one()
+    assert (change.old_value, change.new_value, change.reason) == (4, 3, "Работа над ошибками")
+
+
+def test_bad_grade_is_refused_with_a_russian_message_and_nothing_saved(logged_in, journal_app):
+    factory = journal_app
+    grid, key = _grid_target(factory, "uchitel")
+    row, _, lesson = _free_cell(grid)
+    label = grid.column_labels()[lesson.lesson_id]
+    with unit_of_work(factory, SYSTEM) as session:
+        before = session.scalar(select(func.count()).select_from(Grade))
+    at = logged_in("uchitel").switch_page("app_pages/journal.py").run()
+    _edit(at, key, row, label, "5-")
+    at = _save(at)
+    assert "«5-» — не оценка" in at.error[0].value
+    assert "Ничего не сохранено" in at.error[0].value
+    with unit_of_work(factory, SYSTEM) as session:
+        assert session.scalar(select(func.count()).select_from(Grade)) == before
+
+
+def _datasets(chart):
+    tables = []
+    for dataset in chart.proto.datasets:
+        reader = pa.ipc.open_stream(dataset.data.data)
+        tables.append(reader.read_all().to_pandas())
+    return tables
+
+
+def test_class_teacher_page_is_read_only_and_shows_the_charts(logged_in, journal_app):
+    factory = journal_app
+    at = logged_in("klassruk").switch_page("app_pages/class_journal.py").run()
+    assert not at.exception
+    assert at.title[0].value == "Журнал класса"
+    # No edit widgets: every table is a read-only dataframe; no save buttons, no text fields.
+    assert at.dataframe, "tables expected"
+    assert all(frame.proto.editing_mode == 0 for frame in at.dataframe)
+    assert not at.text_input and not at.text_area and not at.number_input
+    assert not [b for b in at.button if "Сохранить" in b.label]
+
+    charts = at.get("vega_lite_chart")
+    titles = [json.loads(c.proto.spec).get("title") for c in charts]
+    by_layer = [
+        json.loads(c.proto.spec)["layer"][0].get("title")
+        for c in charts
+        if "layer" in json.loads(c.proto.spec)
+    ]
+    assert "Средний взвешенный балл по предметам" in titles + by_layer
+    assert {"Распределение оценок", "Успеваемость по неделям", "Пропуски по неделям"} <= set(
+        titles
+    )
+
+    with unit_of_work(factory, SYSTEM) as session:
+        actor = actor_of(session, "klassruk")
+        class_id = class_journal.readable_classes(session, actor)[0][0]
+        period = calendar.period_for_today(session, DEMO_TODAY)
+        expected = class_journal.class_charts(
+            session, actor, class_id=class_id, period_id=period.period_id
+        )
+    averages = next(
+        frame
+        for chart in charts
+        for frame in _datasets(chart)
+        if "weighted_average" in frame and "subject" in frame
+    )
+    assert dict(zip(averages["subject"], averages["weighted_average"], strict=True)) == {
+        s.subject: s.weighted_average for s in expected.subject_averages
+    }
+    distribution = next(
+        frame for chart in charts for frame in _datasets(chart) if "grade" in frame
+    )
+    assert dict(zip(distribution["grade"], distribution["count"], strict=True)) == {
+        str(v): c for v, c in expected.distribution.items()
+    }
+
+
+def test_teacher_without_class_cannot_open_class_journal(logged_in, journal_app):
+    at = logged_in("uchitel")
+    with pytest.raises(ValueError):
+        at.switch_page("app_pages/class_journal.py").run()
+
+
+def test_deputy_head_timetable_page_shows_calendar_and_changes(logged_in, journal_app):
+    at = logged_in("zavuch").switch_page("app_pages/timetable.py").run()
+    assert not at.exception
+    assert at.title[0].value == "Расписание и календарь"
+    assert any(b.label == "Закрыть" for b in at.button)
+    # The deputy head reads the class journal of any class, read-only too.
+    at = at.switch_page("app_pages/class_journal.py").run()
+    assert not at.exception
+    assert all(frame.proto.editing_mode == 0 for frame in at.dataframe)
