@@ -13,6 +13,7 @@ from klassruk.errors import DomainError, NotFound
 from klassruk.formatting import format_date
 from klassruk.models import Holiday, ReportingPeriod, SchoolYear
 from klassruk.permissions import Action, Actor, require
+from klassruk.services.lookup import get_or_404
 
 
 def current_year(session: Session) -> SchoolYear:
@@ -60,9 +61,7 @@ def list_periods(session: Session) -> list[PeriodRef]:
 
 def get_period(session: Session, period_id: int) -> ReportingPeriod:
     """A period by id, or NotFound."""
-    period = session.get(ReportingPeriod, period_id)
-    if period is None:
-        raise NotFound("Учебный период не найден.")
+    period = get_or_404(session, ReportingPeriod, period_id, "Учебный период не найден.")
     return period
 
 
@@ -164,9 +163,7 @@ def add_holiday(
 def delete_holiday(session: Session, actor: Actor, *, holiday_id: int) -> None:
     """Remove holidays entered by mistake."""
     require(actor, Action.MANAGE_CALENDAR)
-    holiday = session.get(Holiday, holiday_id)
-    if holiday is None:
-        raise NotFound("Каникулы не найдены.")
+    holiday = get_or_404(session, Holiday, holiday_id, "Каникулы не найдены.")
     session.delete(holiday)
     session.flush()
 

@@ -11,7 +11,7 @@ from datetime import date, timedelta
 from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.orm import Session
 
-from klassruk.errors import NotFound, PermissionDenied
+from klassruk.errors import PermissionDenied
 from klassruk.models import (
     Enrolment,
     GroupMembership,
@@ -26,6 +26,7 @@ from klassruk.models.journal import Absence, AbsenceMark, Grade, GradeKind, Less
 from klassruk.permissions import Action, Actor
 from klassruk.services import calendar
 from klassruk.services.journal import JournalGrid, build_grid
+from klassruk.services.lookup import get_or_404
 from klassruk.services.scope import OUT_OF_SCOPE, require_class_scope
 
 AT_RISK_AVERAGE = 3.0
@@ -89,10 +90,7 @@ def _weighted():  # type: ignore[no-untyped-def]
 
 
 def _class(session: Session, class_id: int) -> SchoolClass:
-    school_class = session.get(SchoolClass, class_id)
-    if school_class is None:
-        raise NotFound("Класс не найден.")
-    return school_class
+    return get_or_404(session, SchoolClass, class_id, "Класс не найден.")
 
 
 def _class_students(class_id: int, period: ReportingPeriod) -> Select[tuple[int]]:
@@ -459,9 +457,7 @@ def student_card(session: Session, actor: Actor, *, student_id: int, period_id: 
     """All subjects of one student for the period: averages, marks, absences, weekly trend."""
     period = calendar.get_period(session, period_id)
     _require_card_scope(session, actor, student_id, period)
-    student = session.get(Student, student_id)
-    if student is None:
-        raise NotFound("Обучающийся не найден.")
+    student = get_or_404(session, Student, student_id, "Обучающийся не найден.")
     own = Grade.student_id == student_id
     per_subject = session.execute(
         select(

@@ -13,7 +13,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from klassruk.errors import DomainError, NotFound
+from klassruk.errors import DomainError
 from klassruk.logins import make_login
 from klassruk.models import (
     AccountStatus,
@@ -31,6 +31,7 @@ from klassruk.models import (
 from klassruk.passwords import check_password_policy, hash_password
 from klassruk.permissions import Action, Actor, Role, require
 from klassruk.services.activity import record_activity
+from klassruk.services.lookup import get_or_404
 from klassruk.services.scope import active_on, require_class_scope
 
 # No 0/O, 1/I/L: nothing a parent can misread on paper. 31 symbols × 16 ≈ 79 bits.
@@ -111,10 +112,7 @@ class _Person:
 
 
 def _class_or_404(session: Session, class_id: int) -> SchoolClass:
-    school_class = session.get(SchoolClass, class_id)
-    if school_class is None:
-        raise NotFound("Класс не найден.")
-    return school_class
+    return get_or_404(session, SchoolClass, class_id, "Класс не найден.")
 
 
 def _class_people(session: Session, class_id: int, on: date) -> dict[PersonRef, _Person]:

@@ -40,6 +40,7 @@ from klassruk.models import (
     TeachingAssignment,
 )
 from klassruk.permissions import Action, Actor, require
+from klassruk.services.lookup import get_or_404
 from klassruk.services.scope import (
     OUT_OF_SCOPE,
     active_on,
@@ -209,17 +210,11 @@ class IndividualSubject:
 
 
 def _class(session: Session, class_id: int) -> SchoolClass:
-    school_class = session.get(SchoolClass, class_id)
-    if school_class is None:
-        raise NotFound("Класс не найден.")
-    return school_class
+    return get_or_404(session, SchoolClass, class_id, "Класс не найден.")
 
 
 def _subject(session: Session, subject_id: int) -> Subject:
-    subject = session.get(Subject, subject_id)
-    if subject is None:
-        raise NotFound("Предмет не найден.")
-    return subject
+    return get_or_404(session, Subject, subject_id, "Предмет не найден.")
 
 
 def enrolled_students(session: Session, class_id: int, on: date) -> list[StudentRef]:
@@ -1051,9 +1046,7 @@ def teachers_of_group(
     session: Session, actor: Actor, *, group_id: int, on: date
 ) -> list[TeacherRow]:
     """The teachers of one group."""
-    group = session.get(StudyGroup, group_id)
-    if group is None:
-        raise NotFound("Группа не найдена.")
+    group = get_or_404(session, StudyGroup, group_id, "Группа не найдена.")
     if group.class_id is not None:
         require_class_scope(session, actor, group.class_id, Action.VIEW_CLASS)
     else:

@@ -10,7 +10,7 @@ from datetime import date
 from sqlalchemy import and_, exists, func, or_, select
 from sqlalchemy.orm import Session
 
-from klassruk.errors import DomainError, NotFound, PermissionDenied
+from klassruk.errors import DomainError, PermissionDenied
 from klassruk.formatting import format_date
 from klassruk.models import (
     Enrolment,
@@ -41,6 +41,7 @@ from klassruk.models.journal import (
 )
 from klassruk.permissions import Action, Actor, Role
 from klassruk.services import calendar
+from klassruk.services.lookup import get_or_404
 from klassruk.services.scope import OUT_OF_SCOPE, require_class_scope
 
 READ_ONLY = (
@@ -233,17 +234,11 @@ def require_reader(session: Session, actor: Actor, *, group_id: int, subject_id:
 
 
 def _group(session: Session, group_id: int) -> StudyGroup:
-    group = session.get(StudyGroup, group_id)
-    if group is None:
-        raise NotFound("Учебная группа не найдена.")
-    return group
+    return get_or_404(session, StudyGroup, group_id, "Учебная группа не найдена.")
 
 
 def _lesson(session: Session, lesson_id: int) -> Lesson:
-    lesson = session.get(Lesson, lesson_id)
-    if lesson is None:
-        raise NotFound("Урок не найден.")
-    return lesson
+    return get_or_404(session, Lesson, lesson_id, "Урок не найден.")
 
 
 def _period_of_lesson(session: Session, lesson: Lesson) -> ReportingPeriod:
@@ -421,9 +416,7 @@ def build_grid(
 ) -> JournalGrid:
     """Assemble the grid (no permission check: callers check read scope first)."""
     group = _group(session, group_id)
-    subject = session.get(Subject, subject_id)
-    if subject is None:
-        raise NotFound("Предмет не найден.")
+    subject = get_or_404(session, Subject, subject_id, "Предмет не найден.")
     period = calendar.get_period(session, period_id)
     intervals = roster_intervals(session, group_id, subject_id, period.starts_on, period.ends_on)
     tests = set(
@@ -777,10 +770,7 @@ def add_grade(
 
 
 def _grade(session: Session, grade_id: int) -> Grade:
-    grade = session.get(Grade, grade_id)
-    if grade is None:
-        raise NotFound("Оценка не найдена.")
-    return grade
+    return get_or_404(session, Grade, grade_id, "Оценка не найдена.")
 
 
 def change_grade(

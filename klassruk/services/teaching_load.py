@@ -27,6 +27,7 @@ from klassruk.models import (
 )
 from klassruk.permissions import Action, Actor, require
 from klassruk.services.groups import whole_class_group
+from klassruk.services.lookup import get_or_404
 
 MAX_HOURS = 40.0
 MAX_ERRORS_SHOWN = 20
@@ -159,9 +160,7 @@ def set_class_teacher(
 ) -> SchoolClass:
     """Appoint (or clear) the class teacher of a class."""
     require(actor, Action.MANAGE_TEACHING_LOAD)
-    school_class = session.get(SchoolClass, class_id)
-    if school_class is None:
-        raise NotFound("Класс не найден.")
+    school_class = get_or_404(session, SchoolClass, class_id, "Класс не найден.")
     if staff_id is not None and session.get(Staff, staff_id) is None:
         raise NotFound("Сотрудник не найден.")
     school_class.class_teacher_id = staff_id

@@ -32,6 +32,7 @@ from klassruk.models.journal import (
 )
 from klassruk.permissions import Action, Actor, require
 from klassruk.services import calendar
+from klassruk.services.lookup import get_or_404
 
 WEEKDAYS = ("Пн", "Вт", "Ср", "Чт", "Пт", "Сб")
 _WEEKDAY_NAMES = {
@@ -142,9 +143,7 @@ def add_slot(
 def delete_slot(session: Session, actor: Actor, *, slot_id: int) -> None:
     """Remove a slot; lessons already generated from it stay."""
     require(actor, Action.MANAGE_CALENDAR)
-    slot = session.get(TimetableSlot, slot_id)
-    if slot is None:
-        raise NotFound("Урок расписания не найден.")
+    slot = get_or_404(session, TimetableSlot, slot_id, "Урок расписания не найден.")
     session.delete(slot)
     session.flush()
 
@@ -413,10 +412,7 @@ def generate_lessons(
 
 
 def _lesson(session: Session, lesson_id: int) -> Lesson:
-    lesson = session.get(Lesson, lesson_id)
-    if lesson is None:
-        raise NotFound("Урок не найден.")
-    return lesson
+    return get_or_404(session, Lesson, lesson_id, "Урок не найден.")
 
 
 def _check_open(session: Session, lesson: Lesson) -> None:
