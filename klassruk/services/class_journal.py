@@ -30,8 +30,9 @@ from klassruk.services.lookup import get_or_404
 from klassruk.services.scope import OUT_OF_SCOPE, require_class_scope
 
 AT_RISK_AVERAGE = 3.0
-# Absences in a period (Н, Б, УП; lateness not counted) from which a student stands out.
-AT_RISK_ABSENCES = 10
+# Missed lessons in a period (Н, Б, УП; lateness not counted) from which a student stands out:
+# about four school days, more than a short cold explains.
+AT_RISK_ABSENCES = 20
 
 
 @dataclass(frozen=True)
