@@ -726,15 +726,23 @@ def _require_enrolled(session: Session, student_id: int, class_id: int, on: date
     return student
 
 
-def move_student(
-    session: Session, actor: Actor, *, student_id: int, to_group_id: int, on: date
-) -> GroupMembership:
-    """Move a student to another group of the same split from `on`; the old row keeps history."""
-    target = _subgroup(session, to_group_id)
+def _placement(
+    session: Session, actor: Actor, student_id: int, group_id: int, on: date
+) -> tuple[StudyGroup, Student, GroupMembership | None]:
+    """The target subgroup, the student, and their current group of that split (checked)."""
+    target = _subgroup(session, group_id)
     assert target.class_id is not None and target.subject_id is not None
     require_class_scope(session, actor, target.class_id, Action.MANAGE_STUDY_GROUPS)
     student = _require_enrolled(session, student_id, target.class_id, on)
     current = _active_split_membership(session, student_id, target.class_id, target.subject_id, on)
+    return target, student, current
+
+
+def move_student(
+    session: Session, actor: Actor, *, student_id: int, to_group_id: int, on: date
+) -> GroupMembership:
+    """Move a student to another group of the same split from `on`; the old row keeps history."""
+    target, student, current = _placement(session, actor, student_id, to_group_id, on)
     if current is None:
         raise DomainError(
             f"{student.full_name} ещё не в группе по этому предмету: используйте «Распределить»."
@@ -768,11 +776,7 @@ def place_student(
     session: Session, actor: Actor, *, student_id: int, group_id: int, on: date
 ) -> GroupMembership:
     """Put a student who is not in any group of the split (e.g. a newcomer) into a group."""
-    target = _subgroup(session, group_id)
-    assert target.class_id is not None and target.subject_id is not None
-    require_class_scope(session, actor, target.class_id, Action.MANAGE_STUDY_GROUPS)
-    student = _require_enrolled(session, student_id, target.class_id, on)
-    current = _active_split_membership(session, student_id, target.class_id, target.subject_id, on)
+    target, student, current = _placement(session, actor, student_id, group_id, on)
     if current is not None:
         raise DomainError(
             f"{student.full_name} уже в группе по этому предмету: используйте перевод."
