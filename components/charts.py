@@ -18,7 +18,7 @@ from klassruk.services.class_journal import (
 GRADE_COLORS = ["#d62728", "#ff7f0e", "#bcbd22", "#2ca02c", "#1f77b4"]
 
 
-def subject_averages_chart(rows: Sequence[SubjectAverage]) -> alt.LayerChart:
+def subject_averages_chart(rows: Sequence[SubjectAverage]) -> alt.LayerChart | alt.FacetChart:
     """Horizontal bars: the class's weighted average per subject, with the risk line at 3."""
     data = pd.DataFrame(
         {

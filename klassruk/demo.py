@@ -699,9 +699,9 @@ def _plan_children(
         host_slot = sibling_of.get(slot)
         if host_slot is None:
             continue
-        host = planned[host_slot]
+        elder = planned[host_slot]
         planned[slot] = _new_child(
-            people, host.family, classes[slot[0]][0], slot[0], sibling_of=host
+            people, elder.family, classes[slot[0]][0], slot[0], sibling_of=elder
         )
 
     def alphabetical(child: _ChildPlan) -> tuple[int, str]:
@@ -942,9 +942,9 @@ def _write_plan(session: Session, plan: _Plan, taken: set[str], today: date | No
         )
 
     accounts: list[UserAccount] = []
-    for index, (s, row) in enumerate(zip(plan.staff, staff_rows, strict=True)):
+    for index, (member, staff_row) in enumerate(zip(plan.staff, staff_rows, strict=True)):
         login = plan.featured_staff.get(index)
-        accounts.append(account(s.person, login, s.roles, staff_id=row.id))
+        accounts.append(account(member.person, login, member.roles, staff_id=staff_row.id))
     for family in plan.families:
         for person, _ in family.guardians:
             login = GUARDIAN_LOGIN if person is plan.featured_guardian else None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import cast
 
 from fontpkg_pt_sans import ROOT as PT_SANS_ROOT
 from fpdf import FPDF
@@ -65,7 +66,9 @@ def _lines(pdf: FPDF, width: float, height: float, lines: list[str]) -> None:
 def _wrap(pdf: FPDF, width: float, style: str, size: float, text: str) -> list[str]:
     # The same paragraphs repeat on every slip: wrap them once, not thousands of times.
     pdf.set_font(FONT, style, size)
-    return list(pdf.multi_cell(width, 3.0, text, dry_run=True, output="LINES"))
+    # With output="LINES" fpdf2 returns the wrapped lines; its annotation covers every mode.
+    lines = pdf.multi_cell(width, 3.0, text, dry_run=True, output="LINES")
+    return list(cast(list[str], lines))
 
 
 def _slip(

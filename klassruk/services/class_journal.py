@@ -5,10 +5,12 @@ Every figure is aggregated in SQL (GROUP BY); Python only folds days into weeks 
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Any
 
-from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy import ColumnElement, Row, Select, and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from klassruk.errors import PermissionDenied
@@ -86,7 +88,7 @@ def _round(value: object) -> float | None:
     return None if value is None else round(float(value), 2)  # type: ignore[arg-type]
 
 
-def _weighted():  # type: ignore[no-untyped-def]
+def _weighted() -> ColumnElement[Any]:
     return func.sum(Grade.value * Grade.weight) / func.sum(Grade.weight)
 
 
@@ -94,7 +96,7 @@ def _class(session: Session, class_id: int) -> SchoolClass:
     return get_or_404(session, SchoolClass, class_id, "Класс не найден.")
 
 
-def _class_students(class_id: int, period: ReportingPeriod) -> Select[tuple[int]]:
+def _class_students(class_id: int, period: ReportingPeriod) -> Select[int]:
     return select(Enrolment.student_id).where(
         Enrolment.class_id == class_id,
         Enrolment.starts_on <= period.ends_on,
@@ -102,7 +104,7 @@ def _class_students(class_id: int, period: ReportingPeriod) -> Select[tuple[int]
     )
 
 
-def _in_period(period: ReportingPeriod):  # type: ignore[no-untyped-def]
+def _in_period(period: ReportingPeriod) -> ColumnElement[bool]:
     return Lesson.lesson_date.between(period.starts_on, period.ends_on)
 
 
@@ -327,7 +329,7 @@ def _week(day: date) -> date:
     return day - timedelta(days=day.weekday())
 
 
-def _fold_weeks(rows) -> list[WeekPoint]:  # type: ignore[no-untyped-def]
+def _fold_weeks(rows: Iterable[Row[date, int, float, int]]) -> list[WeekPoint]:
     weeks: dict[date, list[float]] = {}
     for day, weighted_sum, weight_sum, count in rows:
         acc = weeks.setdefault(_week(day), [0.0, 0.0, 0])
@@ -340,7 +342,9 @@ def _fold_weeks(rows) -> list[WeekPoint]:  # type: ignore[no-untyped-def]
     ]
 
 
-def _daily(grade_filter, period: ReportingPeriod):  # type: ignore[no-untyped-def]
+def _daily(
+    grade_filter: ColumnElement[bool], period: ReportingPeriod
+) -> Select[date, int, float, int]:
     return (
         select(
             Lesson.lesson_date,

@@ -20,10 +20,11 @@ from __future__ import annotations
 
 import enum
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from sqlalchemy import delete, select
+from sqlalchemy import Row, Select, delete, select
 from sqlalchemy.orm import Session
 
 from klassruk.errors import DomainError, NotFound, PermissionDenied
@@ -1001,7 +1002,9 @@ def delete_stream(session: Session, actor: Actor, *, group_id: int) -> None:
 # ---------------------------------------------------------------- who teaches
 
 
-def _rows(query_result) -> list[TeacherRow]:  # type: ignore[no-untyped-def]
+def _rows(
+    query_result: Iterable[Row[TeachingAssignment, Subject, Staff, StudyGroup]],
+) -> list[TeacherRow]:
     return [
         TeacherRow(
             subject=subject.name,
@@ -1014,7 +1017,7 @@ def _rows(query_result) -> list[TeacherRow]:  # type: ignore[no-untyped-def]
     ]
 
 
-def _assignment_query():  # type: ignore[no-untyped-def]
+def _assignment_query() -> Select[TeachingAssignment, Subject, Staff, StudyGroup]:
     return (
         select(TeachingAssignment, Subject, Staff, StudyGroup)
         .join(Subject, Subject.id == TeachingAssignment.subject_id)

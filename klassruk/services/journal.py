@@ -7,7 +7,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy import ScalarSelect, and_, exists, func, or_, select
 from sqlalchemy.orm import Session
 
 from klassruk.errors import DomainError, PermissionDenied
@@ -115,10 +115,12 @@ def parse_cell(text: str | None) -> Cell:
     return Cell(tuple(grades), absence)
 
 
-def format_cell(grades: Iterable[tuple[int, GradeKind]], absence: AbsenceMark | None) -> str:
+def format_cell(
+    grades: Iterable[tuple[int, GradeKind | None]], absence: AbsenceMark | None
+) -> str:
     """The text of a grid cell: the absence mark first, then the grades in order."""
     parts = [absence.value] if absence else []
-    parts += [f"{value}{GRADE_KIND_SUFFIXES[kind]}" for value, kind in grades]
+    parts += [f"{value}{GRADE_KIND_SUFFIXES[kind] if kind else ''}" for value, kind in grades]
     return " ".join(parts)
 
 
@@ -259,7 +261,7 @@ class _Intervals:
         return any(start <= on and (end is None or end >= on) for start, end in self.spans)
 
 
-def _exempting_groups(group: StudyGroup, subject_id: int):  # type: ignore[no-untyped-def]
+def _exempting_groups(group: StudyGroup, subject_id: int) -> ScalarSelect[int]:
     """Groups that take a student out of the whole-class group for this subject."""
     return (
         select(StudyGroup.id)
@@ -394,7 +396,9 @@ class JournalGrid:
         }
 
 
-def _lessons_in(group_id: int, subject_id: int, period: ReportingPeriod):  # type: ignore[no-untyped-def]
+def _lessons_in(
+    group_id: int, subject_id: int, period: ReportingPeriod
+) -> ScalarSelect[int]:
     return (
         select(Lesson.id)
         .where(

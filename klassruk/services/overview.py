@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
-from sqlalchemy import distinct, func, select
+from sqlalchemy import Select, distinct, func, select
 from sqlalchemy.orm import Session, aliased
 
 from klassruk.errors import NotFound
@@ -49,7 +50,7 @@ class SchoolCounts:
     accounts_by_status: dict[AccountStatus, int]
 
 
-def _count(session: Session, query) -> int:  # type: ignore[no-untyped-def]
+def _count(session: Session, query: Select[Any]) -> int:
     return int(session.scalar(query) or 0)
 
 
@@ -239,7 +240,9 @@ class ChildRow:
     class_teacher: str
 
 
-def _students_with_class(session: Session, student_ids_query, on: date) -> list[ChildRow]:  # type: ignore[no-untyped-def]
+def _students_with_class(
+    session: Session, student_ids_query: Select[int], on: date
+) -> list[ChildRow]:
     enrolled = active_on(Enrolment.starts_on, Enrolment.ends_on, on)
     query = (
         select(Student, SchoolClass, Staff)

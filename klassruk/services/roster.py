@@ -128,7 +128,7 @@ def read_roster_file(content: bytes, filename: str) -> list[RawRow]:
     if lower.endswith(".xlsx"):
         table: list[list[object]] = _read_xlsx(content)
     elif lower.endswith((".csv", ".txt")):
-        table = list(_read_csv(content))
+        table = [list[object](row) for row in _read_csv(content)]
     else:
         raise DomainError("Поддерживаются файлы XLSX и CSV. Скачайте шаблон и заполните его.")
     table = [row for row in table if any(_clean(cell) for cell in row)]

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import Select, and_, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, Select, and_, or_, select
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from klassruk.errors import PermissionDenied
 from klassruk.models import (
@@ -21,12 +21,16 @@ from klassruk.permissions import Action, Actor, Role, require
 OUT_OF_SCOPE = "Эти данные вне вашей зоны ответственности."
 
 
-def active_on(starts_col, ends_col, on: date):  # type: ignore[no-untyped-def]
+def active_on(
+    starts_col: ColumnElement[date] | InstrumentedAttribute[date],
+    ends_col: ColumnElement[date | None] | InstrumentedAttribute[date | None],
+    on: date,
+) -> ColumnElement[bool]:
     """SQL condition: a date range [starts, ends] (open end allowed) contains `on`."""
     return and_(starts_col <= on, or_(ends_col.is_(None), ends_col >= on))
 
 
-def own_class_ids_query(actor: Actor) -> Select[tuple[int]]:
+def own_class_ids_query(actor: Actor) -> Select[int]:
     """Ids of the classes the actor is class teacher of."""
     return select(SchoolClass.id).where(SchoolClass.class_teacher_id == actor.staff_id)
 

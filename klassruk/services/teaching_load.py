@@ -254,14 +254,14 @@ class _Resolver:
             )
         }
         self.subjects: dict[str, Subject | None] = {}
-        for s in self.session.scalars(select(Subject)):
-            self.subjects[_fold(s.name)] = s
-            self.subjects.setdefault(_fold(s.short_name), s)
+        for subject in self.session.scalars(select(Subject)):
+            self.subjects[_fold(subject.name)] = subject
+            self.subjects.setdefault(_fold(subject.short_name), subject)
         self.staff: dict[str, list[Staff]] = {}
-        for s in self.session.scalars(select(Staff)):
-            short = _fold(s.short_name)
-            for key in {_fold(s.full_name), short, short.replace(" ", "")}:
-                self.staff.setdefault(key, []).append(s)
+        for member in self.session.scalars(select(Staff)):
+            short = _fold(member.short_name)
+            for key in {_fold(member.full_name), short, short.replace(" ", "")}:
+                self.staff.setdefault(key, []).append(member)
         self.split_subjects = {
             (g.class_id, g.subject_id) for g in self.groups.values() if g.kind is GroupKind.SUBGROUP
         }
@@ -430,7 +430,7 @@ def _xlsx_rows(data: bytes) -> list[list[str]]:
     sheet = workbook.worksheets[0]
     rows = [["" if v is None else v for v in row] for row in sheet.iter_rows(values_only=True)]
     workbook.close()
-    return rows  # type: ignore[return-value]
+    return rows
 
 
 def parse_load_file(data: bytes, filename: str) -> list[LoadInput]:

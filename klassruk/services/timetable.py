@@ -312,8 +312,8 @@ def import_slots(session: Session, actor: Actor, *, data: bytes, filename: str) 
         shown = "\n".join(f"• {e}" for e in errors[:10])
         more = f"\n• …и ещё ошибок: {len(errors) - 10}" if len(errors) > 10 else ""
         raise DomainError("Расписание не загружено, ничего не изменено:\n" + shown + more)
-    for row in planned:
-        session.add(TimetableSlot(**row))
+    for slot_values in planned:
+        session.add(TimetableSlot(**slot_values))
     session.flush()
     return ImportResult(len(planned))
 
