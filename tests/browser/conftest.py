@@ -105,3 +105,13 @@ def browser() -> Iterator[object]:
         instance = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield instance
         instance.close()
+
+
+def wait_until_idle(page: object, settle_ms: int = 1000) -> None:
+    """Let Streamlit finish its runs, including the one the cookie component triggers.
+
+    A click that lands while a component-triggered rerun is starting can be dropped by
+    Streamlit; people are slower than Playwright, so the tests wait as they would.
+    """
+    page.wait_for_timeout(settle_ms)  # type: ignore[attr-defined]
+    page.locator('[data-testid="stStatusWidget"]').wait_for(state="hidden")  # type: ignore[attr-defined]

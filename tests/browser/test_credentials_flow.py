@@ -12,6 +12,7 @@ from sqlalchemy import select
 from klassruk.db import make_engine, make_session_factory
 from klassruk.demo import DEMO_PASSWORD
 from klassruk.models import Enrolment, Guardian, GuardianLink, SchoolClass, Staff, UserAccount
+from tests.browser.conftest import wait_until_idle
 
 pytestmark = pytest.mark.browser
 TIMEOUT_MS = 30_000
@@ -58,14 +59,15 @@ def test_teacher_issues_a_code_and_the_parent_activates_it(
         page.set_default_timeout(TIMEOUT_MS)
         page.goto(f"{server_url}/credentials")
         _log_in(page, "klassruk", DEMO_PASSWORD)
-        page.get_by_role("heading", name="Реквизиты доступа").wait_for()
+        page.get_by_role("heading", name="Реквизиты доступа").first.wait_for()
+        wait_until_idle(page)
         people = page.get_by_role("combobox", name="Выбрать людей")
         people.click()
         people.fill(parent_name)
         page.get_by_role("option", name=re.compile(re.escape(parent_name))).first.click()
         page.keyboard.press("Escape")
         page.get_by_role("button", name="Выдать (заново) выбранным").click()
-        page.get_by_text("Реквизиты выданы: 1").wait_for()
+        page.get_by_text("Реквизиты выданы: 1").first.wait_for()
         with page.expect_download() as download:
             page.get_by_role("button", name=re.compile("листки|PDF", re.IGNORECASE)).click()
         slips = tmp_path / "slips.pdf"
@@ -80,16 +82,17 @@ def test_teacher_issues_a_code_and_the_parent_activates_it(
         other.set_default_timeout(TIMEOUT_MS)
         other.goto(server_url)
         _log_in(other, login.group(1), code.group(1))
-        other.get_by_role("heading", name="Смена пароля").wait_for()
+        other.get_by_role("heading", name="Смена пароля").first.wait_for()
+        wait_until_idle(other)
         other.get_by_label("Новый пароль", exact=True).fill(NEW_PASSWORD)
         confirmation = other.get_by_label("Новый пароль ещё раз")
         confirmation.fill(NEW_PASSWORD)
         confirmation.press("Tab")  # let the form register the last field before submitting
         other.get_by_role("button", name="Сменить пароль").click()
-        other.get_by_role("heading", name="Главная").wait_for()
+        other.get_by_role("heading", name="Главная").first.wait_for()
 
         page.reload()
-        page.get_by_role("heading", name="Реквизиты доступа").wait_for()
+        page.get_by_role("heading", name="Реквизиты доступа").first.wait_for()
         engine = make_engine(database_url)
         try:
             with make_session_factory(engine)() as session:

@@ -18,7 +18,8 @@ def _log_in(page, login: str) -> None:
 
 
 def _heading(page, title: str):
-    return page.get_by_role("heading", name=title, exact=True)
+    # While Streamlit swaps pages, the old and the new heading can both be in the DOM.
+    return page.get_by_role("heading", name=title, exact=True).first
 
 
 @pytest.fixture
@@ -33,7 +34,7 @@ def page(browser):
 @pytest.mark.parametrize("spec", [s for s in PAGES if s is not HOME], ids=lambda s: s.url_path)
 def test_logged_out_visitor_sees_no_restricted_content(page, server_url, spec):
     page.goto(f"{server_url}/{spec.url_path}")
-    page.get_by_label("Логин").wait_for()
+    page.get_by_label("Логин").first.wait_for()
     page.wait_for_timeout(500)
     assert _heading(page, spec.title).count() == 0
     body = page.inner_text("body")
@@ -60,7 +61,7 @@ def test_cookie_replayed_after_logout_does_not_log_in(browser, page, server_url)
     captured = [c for c in page.context.cookies() if c["name"] == "klassruk_auth"]
     assert captured, "the login did not set the session cookie"
     page.get_by_role("button", name="Выйти").click()
-    page.get_by_label("Логин").wait_for()
+    page.get_by_label("Логин").first.wait_for()
 
     replay = browser.new_context()
     try:
@@ -68,7 +69,7 @@ def test_cookie_replayed_after_logout_does_not_log_in(browser, page, server_url)
         other = replay.new_page()
         other.set_default_timeout(TIMEOUT_MS)
         other.goto(server_url)
-        other.get_by_label("Логин").wait_for()
+        other.get_by_label("Логин").first.wait_for()
         other.wait_for_timeout(1000)
         assert _heading(other, "Главная").count() == 0
     finally:
@@ -77,6 +78,6 @@ def test_cookie_replayed_after_logout_does_not_log_in(browser, page, server_url)
 
 def test_deep_link_opened_logged_out_lands_there_after_login(page, server_url):
     page.goto(f"{server_url}/users")
-    page.get_by_label("Логин").wait_for()
+    page.get_by_label("Логин").first.wait_for()
     _log_in(page, "admin")
     _heading(page, "Пользователи").wait_for()
