@@ -69,9 +69,20 @@ if not grid.lessons:
 
 labels = grid.column_labels()
 version = st.session_state.get(_VERSION, 0)
-grades_tab, lessons_tab, tests_tab, period_tab, advice_tab, history_tab = st.tabs(
-    ["Оценки", "Темы и задания", "Контрольные", "За период", "Рекомендации", "История"]
+# A substitute fills in only the lessons they taught: grades, absences, topics, homework.
+own_lessons = {
+    lesson.lesson_id for lesson in grid.lessons if lesson.staff_id == actor.staff_id
+}
+if assignment.substitute:
+    st.info(
+        "Вы замещали уроки в этой группе: заполните только свои уроки. "
+        "Остальное ведёт учитель-предметник группы."
+    )
+tabs = st.tabs(
+    ["Оценки", "Темы и задания"]
+    + ([] if assignment.substitute else ["Контрольные", "За период", "Рекомендации", "История"])
 )
+grades_tab, lessons_tab = tabs[0], tabs[1]
 
 with grades_tab:
     frame: dict[str, list[object]] = {STUDENT: [s.name for s in grid.students]}
@@ -86,7 +97,9 @@ with grades_tab:
             label + (" К" if lesson.has_test else ""),
             help=hint,
             max_chars=20,
-            disabled=grid.is_closed or lesson.status == "cancelled",
+            disabled=grid.is_closed
+            or lesson.status == "cancelled"
+            or (assignment.substitute and lesson.lesson_id not in own_lessons),
         )
     frame["Средний"] = [_avg(s.average) for s in grid.students]
     frame["Взвешенный"] = [_avg(s.weighted_average) for s in grid.students]
@@ -160,6 +173,7 @@ with lessons_tab:
                 _text(topics.iloc[i]["Домашнее задание"]),
             )
             for i, lesson in enumerate(grid.lessons)
+            if not assignment.substitute or lesson.lesson_id in own_lessons
         ]
         try:
             with db(actor) as session:
@@ -170,6 +184,10 @@ with lessons_tab:
             st.session_state["journal_notice"] = f"Сохранены темы и задания уроков: {count}."
             st.session_state[_VERSION] = version + 1
             st.rerun()
+
+if assignment.substitute:
+    st.stop()
+tests_tab, period_tab, advice_tab, history_tab = tabs[2:]
 
 with tests_tab:
     with db(actor) as session:

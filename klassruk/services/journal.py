@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -52,6 +52,10 @@ CLOSED = "Период «{name}» закрыт: исправления внос�
 DEPUTY_OPEN_PERIOD = (
     "Заместитель директора вносит исправления только в закрытые периоды; "
     "текущие оценки ставит учитель."
+)
+NOT_COVERED = (
+    "Как замещающий учитель вы заполняете только уроки, которые провели сами; "
+    "ничего не сохранено."
 )
 REASON_NEEDED = "Укажите причину: изменяются или удаляются уже выставленные оценки."
 MAX_ERRORS_SHOWN = 5
@@ -135,14 +139,17 @@ class AssignmentRef:
     subject_id: int
     group: str
     subject: str
+    # True when the actor only covered some of its lessons as a substitute.
+    substitute: bool = False
 
     @property
     def label(self) -> str:
-        return f"{self.group} — {self.subject}"
+        suffix = " (замена)" if self.substitute else ""
+        return f"{self.group} — {self.subject}{suffix}"
 
 
 def own_assignments(session: Session, actor: Actor) -> list[AssignmentRef]:
-    """The groups and subjects whose journal the actor keeps."""
+    """The journals the actor keeps, then those where the actor covered lessons as a substitute."""
     if not actor.can(Action.EDIT_JOURNAL) or actor.staff_id is None:
         return []
     query = (
@@ -152,7 +159,38 @@ def own_assignments(session: Session, actor: Actor) -> list[AssignmentRef]:
         .where(TeachingAssignment.staff_id == actor.staff_id)
         .order_by(StudyGroup.name, Subject.name)
     )
-    return [AssignmentRef(*row) for row in session.execute(query)]
+    kept = [AssignmentRef(*row) for row in session.execute(query)]
+    kept_keys = {(ref.group_id, ref.subject_id) for ref in kept}
+    covered = session.execute(
+        select(StudyGroup.id, Subject.id, StudyGroup.name, Subject.name)
+        .join(Lesson, Lesson.group_id == StudyGroup.id)
+        .join(Subject, Subject.id == Lesson.subject_id)
+        .where(Lesson.staff_id == actor.staff_id)
+        .distinct()
+        .order_by(StudyGroup.name, Subject.name)
+    )
+    return kept + [
+        AssignmentRef(*row, substitute=True)
+        for row in covered
+        if (row[0], row[1]) not in kept_keys
+    ]
+
+
+def _covered_lessons(
+    session: Session, actor: Actor, group_id: int, subject_id: int
+) -> set[int]:
+    """Lessons of this journal the actor taught as a substitute."""
+    if actor.staff_id is None or not actor.can(Action.EDIT_JOURNAL):
+        return set()
+    return set(
+        session.scalars(
+            select(Lesson.id).where(
+                Lesson.group_id == group_id,
+                Lesson.subject_id == subject_id,
+                Lesson.staff_id == actor.staff_id,
+            )
+        )
+    )
 
 
 def _teaches(session: Session, actor: Actor, group_id: int, subject_id: int) -> bool:
@@ -180,12 +218,22 @@ def require_writer(
     subject_id: int,
     period: ReportingPeriod,
     reason: str | None,
+    lesson_ids: Collection[int] = (),
 ) -> None:
-    """Refuse unless the actor may write this journal in this period.
+    """Refuse unless the actor may write this journal (or these lessons of it) in this period.
 
-    The subject teacher writes in open periods; the deputy head corrects closed ones with a
-    reason; everyone else (the class teacher included) only reads.
+    The subject teacher writes in open periods; a substitute writes the lessons they covered;
+    the deputy head corrects closed periods with a reason; everyone else (the class teacher
+    included) only reads.
     """
+    if lesson_ids and not _teaches(session, actor, group_id, subject_id):
+        covered = _covered_lessons(session, actor, group_id, subject_id)
+        if covered and set(lesson_ids) <= covered:
+            if period.is_closed:
+                raise DomainError(CLOSED.format(name=period.name))
+            return
+        if covered:
+            raise PermissionDenied(NOT_COVERED)
     if _teaches(session, actor, group_id, subject_id):
         if period.is_closed and not actor.is_system:
             if actor.can(Action.EDIT_CLOSED_PERIOD):
@@ -211,6 +259,8 @@ def may_write(session: Session, actor: Actor, *, group_id: int, subject_id: int)
 def require_reader(session: Session, actor: Actor, *, group_id: int, subject_id: int) -> None:
     """Refuse unless the actor keeps this journal or reads the class journal of the group."""
     if _teaches(session, actor, group_id, subject_id):
+        return
+    if _covered_lessons(session, actor, group_id, subject_id):
         return
     if actor.is_school_wide_for(Action.VIEW_CLASS_JOURNAL):
         return
@@ -348,6 +398,7 @@ class LessonColumn:
     homework: str
     teacher: str
     has_test: bool
+    staff_id: int
 
     @property
     def label(self) -> str:
@@ -442,6 +493,7 @@ def build_grid(
             lesson.homework or "",
             short,
             lesson.lesson_date in tests,
+            lesson.staff_id,
         )
         for lesson, short in (
             (lesson, staff.short_name)
@@ -607,9 +659,13 @@ def save_grid(
     """
     period = calendar.get_period(session, period_id)
     reason = (reason or "").strip()
-    require_writer(
-        session, actor, group_id=group_id, subject_id=subject_id, period=period, reason=reason
-    )
+    keeps = _teaches(session, actor, group_id, subject_id) or actor.can(Action.EDIT_CLOSED_PERIOD)
+    if keeps:
+        require_writer(
+            session, actor, group_id=group_id, subject_id=subject_id, period=period, reason=reason
+        )
+    elif not _covered_lessons(session, actor, group_id, subject_id):
+        raise PermissionDenied(READ_ONLY)
     lessons = {
         lesson.id: lesson
         for lesson in session.scalars(
@@ -679,6 +735,12 @@ def save_grid(
         raise DomainError("Ничего не сохранено. Исправьте клетки журнала:\n" + text)
     if needs_reason and not reason:
         raise DomainError(REASON_NEEDED + " Ничего не сохранено.")
+    if not keeps and plan:
+        # A substitute: every changed cell must belong to a lesson they taught.
+        require_writer(
+            session, actor, group_id=group_id, subject_id=subject_id, period=period,
+            reason=reason, lesson_ids={lesson_id for (_, lesson_id), _ in plan},
+        )
 
     added = changed = deleted = absences = 0
     for key, cell in plan:
@@ -742,6 +804,7 @@ def _writable_lesson(session: Session, actor: Actor, lesson_id: int, reason: str
         subject_id=lesson.subject_id,
         period=period,
         reason=reason,
+        lesson_ids=[lesson.id],
     )
     return lesson
 

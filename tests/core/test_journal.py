@@ -353,3 +353,38 @@ def test_topics_tests_period_grades_and_recommendations(session, school):
     )
     assert _count(session, Recommendation) == 1
     assert _grid(session, school, teacher).students[1].period_grade == 4
+
+
+def test_substitute_teacher_fills_in_only_the_lessons_they_covered(session, school):
+    from klassruk.services import timetable
+    from tests.factories import SYSTEM
+
+    substitute = actor_of(session, "ct_b")
+    first, second = school.lessons[:2]
+    a = school.two.student_a
+    assert not journal.own_assignments(session, substitute)
+    with pytest.raises(PermissionDenied):
+        _save(session, school, substitute, {(a, first): "5"})
+
+    assert substitute.staff_id is not None
+    timetable.substitute_teacher(
+        session, SYSTEM, lesson_id=first, staff_id=substitute.staff_id, reason="болезнь"
+    )
+    refs = journal.own_assignments(session, substitute)
+    assert [(r.group_id, r.subject_id, r.substitute) for r in refs] == [
+        (school.two.group_a, school.math, True)
+    ]
+    assert "(замена)" in refs[0].label
+    grid = _grid(session, school, substitute)
+    covered = [c.lesson_id for c in grid.lessons if c.staff_id == substitute.staff_id]
+    assert covered == [first]
+
+    assert _save(session, school, substitute, {(a, first): "5"}).added == 1
+    with pytest.raises(PermissionDenied, match="только уроки, которые провели сами"):
+        _save(session, school, substitute, {(a, first): "5", (a, second): "4"})
+    with pytest.raises(PermissionDenied):
+        journal.add_grade(session, substitute, lesson_id=second, student_id=a, value=4)
+    assert _count(session, Grade) == 1
+    # The subject teacher still keeps the whole journal, the covered lesson included.
+    teacher = actor_of(session, "teacher_a")
+    assert _save(session, school, teacher, {(a, first): "5 4", (a, second): "3"}).added == 2
