@@ -219,6 +219,23 @@ class GradeChange(Base):
     reason: Mapped[str] = mapped_column(String(500))
 
 
+class PeriodGradeChange(Base):
+    """History of a changed or removed period grade: old → new, who, when, why."""
+
+    __tablename__ = "period_grade_change"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    period_id: Mapped[int] = mapped_column(ForeignKey("reporting_period.id"), index=True)
+    subject_id: Mapped[int] = mapped_column(ForeignKey("subject.id"))
+    student_id: Mapped[int] = mapped_column(ForeignKey("student.id"), index=True)
+    old_value: Mapped[int] = mapped_column(SmallInteger)
+    new_value: Mapped[int | None] = mapped_column(SmallInteger)  # None: removed
+    changed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    changed_by: Mapped[str] = mapped_column(String(100))
+    changed_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    reason: Mapped[str] = mapped_column(String(500))
+
+
 class Absence(Base):
     """An absence mark (Н, Б, УП, ОП) of a student in a lesson."""
 

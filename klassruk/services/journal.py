@@ -36,6 +36,7 @@ from klassruk.models.journal import (
     Lesson,
     LessonStatus,
     PeriodGrade,
+    PeriodGradeChange,
     PlannedTest,
     Recommendation,
 )
@@ -1066,6 +1067,19 @@ def set_period_grades(
     count = 0
     for student_id, value in values.items():
         old = existing.get(student_id)
+        if old is not None and old.value != value:
+            session.add(
+                PeriodGradeChange(
+                    period_id=period_id,
+                    subject_id=subject_id,
+                    student_id=student_id,
+                    old_value=old.value,
+                    new_value=value,
+                    changed_by=actor.login,
+                    changed_by_user_id=actor.user_id,
+                    reason=reason.strip(),
+                )
+            )
         if old is not None and value is None:
             session.delete(old)
         elif old is not None and old.value != value:

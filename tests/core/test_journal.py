@@ -13,6 +13,7 @@ from klassruk.models.journal import (
     GradeChange,
     GradeKind,
     PeriodGrade,
+    PeriodGradeChange,
     Recommendation,
 )
 from klassruk.services import journal
@@ -353,6 +354,21 @@ def test_topics_tests_period_grades_and_recommendations(session, school):
     )
     assert _count(session, Recommendation) == 1
     assert _grid(session, school, teacher).students[1].period_grade == 4
+    assert _count(session, PeriodGradeChange) == 0
+    journal.set_period_grades(
+        session,
+        teacher,
+        group_id=school.two.group_a,
+        subject_id=school.math,
+        period_id=school.open_period,
+        values={a: 5},
+        reason="пересдача контрольной",
+    )
+    change = session.scalar(select(PeriodGradeChange))
+    assert change is not None
+    assert (change.old_value, change.new_value, change.reason, change.changed_by) == (
+        4, 5, "пересдача контрольной", "teacher_a"
+    )
 
 
 def test_substitute_teacher_fills_in_only_the_lessons_they_covered(session, school):
