@@ -48,6 +48,18 @@ def _save(session, school, actor, cells, reason="", period=None):
     )
 
 
+def _period_grades(session, school, actor, values, reason=""):
+    return journal.set_period_grades(
+        session,
+        actor,
+        group_id=school.two.group_a,
+        subject_id=school.math,
+        period_id=school.open_period,
+        values=values,
+        reason=reason,
+    )
+
+
 def _count(session, model):
     return session.scalar(select(func.count()).select_from(model))
 
@@ -315,35 +327,11 @@ def test_topics_tests_period_grades_and_recommendations(session, school):
     grid = _grid(session, school, teacher)
     assert grid.lessons[0].topic == "Дроби"
     assert [lesson.has_test for lesson in grid.lessons].count(True) == 1
-    assert (
-        journal.set_period_grades(
-            session,
-            teacher,
-            group_id=school.two.group_a,
-            subject_id=school.math,
-            period_id=school.open_period,
-            values={a: 4},
-        )
-        == 1
-    )
+    assert _period_grades(session, school, teacher, {a: 4}) == 1
     with pytest.raises(DomainError, match="причину"):
-        journal.set_period_grades(
-            session,
-            teacher,
-            group_id=school.two.group_a,
-            subject_id=school.math,
-            period_id=school.open_period,
-            values={a: 5},
-        )
+        _period_grades(session, school, teacher, {a: 5})
     with pytest.raises(DomainError, match="не оценка"):
-        journal.set_period_grades(
-            session,
-            teacher,
-            group_id=school.two.group_a,
-            subject_id=school.math,
-            period_id=school.open_period,
-            values={a: 6},
-        )
+        _period_grades(session, school, teacher, {a: 6})
     journal.add_recommendation(
         session,
         teacher,
@@ -355,15 +343,7 @@ def test_topics_tests_period_grades_and_recommendations(session, school):
     assert _count(session, Recommendation) == 1
     assert _grid(session, school, teacher).students[1].period_grade == 4
     assert _count(session, PeriodGradeChange) == 0
-    journal.set_period_grades(
-        session,
-        teacher,
-        group_id=school.two.group_a,
-        subject_id=school.math,
-        period_id=school.open_period,
-        values={a: 5},
-        reason="пересдача контрольной",
-    )
+    _period_grades(session, school, teacher, {a: 5}, reason="пересдача контрольной")
     change = session.scalar(select(PeriodGradeChange))
     assert change is not None
     assert (change.old_value, change.new_value, change.reason, change.changed_by) == (
