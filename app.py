@@ -16,6 +16,7 @@ from components.nav import (
     page_everywhere,
 )
 from components.runtime import db
+from components.text import escape
 from klassruk.permissions import Actor
 from klassruk.setup import SCHOOL_NAME_KEY, SetupState, get_setting, setup_state
 
@@ -38,8 +39,8 @@ if user is None:
 
 actor = set_current_actor(user)
 with st.sidebar:
-    st.caption(school_name)
-    st.markdown(f"**{user.display_name}**")
+    st.caption(escape(school_name))
+    st.markdown(f"**{escape(user.display_name)}**")
     st.button("Выйти", key="sign_out", on_click=log_out, args=(actor,), icon=":material/logout:")
 
 if user.must_change_password:

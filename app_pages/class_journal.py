@@ -12,6 +12,7 @@ from components.charts import (
 )
 from components.runtime import db
 from components.school import today
+from components.text import escape
 from klassruk.errors import DomainError
 from klassruk.permissions import Action
 from klassruk.services import calendar, class_journal
@@ -53,7 +54,7 @@ try:
         )
         charts = class_journal.class_charts(session, actor, class_id=class_id, period_id=period_id)
 except DomainError as error:
-    st.error(str(error))
+    st.error(escape(str(error)))
     st.stop()
 
 summary_tab, subject_tab, card_tab = st.tabs(["Сводка", "По предмету", "Карточка обучающегося"])
@@ -62,7 +63,7 @@ with summary_tab:
     if summary.at_risk:
         st.warning(
             "Требуют внимания:\n"
-            + "\n".join(f"- **{r.name}** — {r.reasons}" for r in summary.at_risk)
+            + "\n".join(f"- **{escape(r.name)}** — {escape(r.reasons)}" for r in summary.at_risk)
         )
     risky = {r.student_id for r in summary.at_risk}
     table: dict[str, list[object]] = {
@@ -131,7 +132,7 @@ with subject_tab:
         if not grids:
             st.info("Уроков по предмету в этом периоде нет.")
         for grid in grids:
-            st.subheader(grid.group)
+            st.subheader(escape(grid.group))
             labels = grid.column_labels()
             frame: dict[str, list[object]] = {"Обучающийся": [s.name for s in grid.students]}
             for lesson in grid.lessons:

@@ -6,6 +6,7 @@ import streamlit as st
 from components.auth import guard
 from components.runtime import db, settings
 from components.school import school_timezone, today
+from components.text import escape
 from klassruk.errors import DomainError
 from klassruk.formatting import format_timestamp
 from klassruk.permissions import Action
@@ -83,7 +84,7 @@ if last and last["class_id"] == chosen.class_id:
         st.rerun()
 
 # ------------------------------------------------------------------ the board
-st.subheader(f"Учётные записи {chosen.name} класса")
+st.subheader(f"Учётные записи {escape(chosen.name)} класса")
 left, right = st.columns([1, 2])
 late_only = left.checkbox("Только не активировавшие", key="cred_filter_late")
 late_days = right.number_input(
@@ -168,7 +169,7 @@ if issue_all or issue_selected:
             )
     except DomainError as error:
         bar.empty()
-        st.error(str(error))
+        st.error(escape(str(error)))
     else:
         if not result.issued:
             bar.empty()
@@ -196,7 +197,7 @@ if block:
                     session, actor, class_id=chosen.class_id, on=on, people=selected
                 )
         except DomainError as error:
-            st.error(str(error))
+            st.error(escape(str(error)))
         else:
             st.session_state[FLASH] = f"Заблокировано учётных записей: {count}."
             st.rerun()

@@ -4,6 +4,7 @@ import streamlit as st
 
 from components.auth import log_in
 from components.runtime import db
+from components.text import escape
 from klassruk.permissions import Actor
 from klassruk.setup import SCHOOL_NAME_KEY, get_setting, is_demo_mode
 
@@ -12,7 +13,7 @@ with db(Actor.system("login")) as session:
     school_name = get_setting(session, SCHOOL_NAME_KEY, "Классрук")
 
 st.title("Классрук")
-st.caption(school_name)
+st.caption(escape(school_name))
 
 left, right = st.columns([2, 3], gap="large")
 with left, st.form("login_form"):

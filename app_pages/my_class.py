@@ -6,6 +6,7 @@ import streamlit as st
 from components.auth import guard
 from components.runtime import db
 from components.school import today
+from components.text import escape
 from klassruk.formatting import format_date
 from klassruk.models import ACCOUNT_STATUS_TITLES
 from klassruk.permissions import Action
@@ -23,7 +24,9 @@ names = {summary.name: summary for summary in classes}
 chosen = names[st.selectbox("Класс", list(names))]
 with db(actor) as session:
     roster = overview.class_roster(session, actor, class_id=chosen.class_id, on=on)
-st.caption(f"Классный руководитель: {chosen.class_teacher}. Обучающихся: {len(roster)}.")
+st.caption(
+    f"Классный руководитель: {escape(chosen.class_teacher)}. Обучающихся: {len(roster)}."
+)
 st.dataframe(
     pd.DataFrame(
         {

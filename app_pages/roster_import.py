@@ -6,6 +6,7 @@ import streamlit as st
 from components.auth import guard
 from components.runtime import db
 from components.school import today
+from components.text import escape
 from klassruk.errors import DomainError
 from klassruk.permissions import Action
 from klassruk.services.credentials import classes_in_scope
@@ -36,7 +37,7 @@ if not options:
     st.info("Классное руководство вам не назначено.")
     st.stop()
 if FLASH in st.session_state:
-    st.success(st.session_state.pop(FLASH))
+    st.success(escape(st.session_state.pop(FLASH)))
 
 with st.expander("Шаблон и правила заполнения", expanded=False):
     for line in INSTRUCTIONS:
@@ -68,7 +69,7 @@ try:
             session, actor, content=content, filename=uploaded.name, on=on, class_id=class_id
         )
 except DomainError as error:
-    st.error(str(error))
+    st.error(escape(str(error)))
     st.stop()
 
 columns = st.columns(3)
@@ -122,7 +123,7 @@ if st.button("Импортировать", type="primary", key="roster_apply"):
                 session, actor, content=content, filename=uploaded.name, on=on, class_id=class_id
             )
     except DomainError as error:
-        st.error(str(error))
+        st.error(escape(str(error)))
     else:
         st.session_state[FLASH] = (
             f"Импорт выполнен: обучающихся добавлено {done.count(Entity.STUDENT, Change.CREATE)}, "

@@ -4,6 +4,7 @@ import streamlit as st
 
 from components.runtime import db
 from components.school import today
+from components.text import escape
 from klassruk.errors import DomainError
 from klassruk.permissions import Actor
 from klassruk.setup import create_first_admin
@@ -52,6 +53,6 @@ with real_tab, st.form("first_admin"):
                     confirmation=confirmation,
                 )
         except DomainError as error:
-            st.error(str(error))
+            st.error(escape(str(error)))
         else:
             st.rerun()

@@ -6,6 +6,7 @@ import streamlit as st
 from components.auth import guard
 from components.runtime import db
 from components.school import today
+from components.text import escape
 from klassruk.errors import DomainError
 from klassruk.formatting import format_date
 from klassruk.permissions import Action
@@ -18,7 +19,7 @@ actor = guard(Action.MANAGE_STUDY_GROUPS)
 st.title("Учебные группы")
 on = today()
 if FLASH in st.session_state:
-    st.success(st.session_state.pop(FLASH))
+    st.success(escape(st.session_state.pop(FLASH)))
 
 with db(actor) as session:
     classes = groups.classes_for_groups(session, actor)
@@ -42,7 +43,7 @@ def _done(message: str) -> None:
 
 
 # ------------------------------------------------------------------ the result
-st.subheader(f"Группы {info.class_name} класса")
+st.subheader(f"Группы {escape(info.class_name)} класса")
 if info.splits:
     st.dataframe(pd.DataFrame(info.table()), hide_index=True, width="stretch")
     st.dataframe(
@@ -63,8 +64,8 @@ for split in info.splits:
     if not split.unplaced:
         continue
     st.warning(
-        f"Не в группе по предмету «{split.subject}»: "
-        + ", ".join(s.name for s in split.unplaced)
+        f"Не в группе по предмету «{escape(split.subject)}»: "
+        + ", ".join(escape(s.name) for s in split.unplaced)
         + ". Распределите их, иначе их оценки некуда будет выставить."
     )
     with st.form(f"sg_place_{split.subject_id}"):
@@ -83,11 +84,11 @@ for split in info.splits:
                         session, actor, student_id=student_id, group_id=group_id, on=on
                     )
             except DomainError as error:
-                st.error(str(error))
+                st.error(escape(str(error)))
             else:
                 _done(f"{student_names[student_id]} — в группе «{group_names[group_id]}».")
 for group in info.individual:
-    st.caption(f"Индивидуальный учебный план: {group.name}")
+    st.caption(f"Индивидуальный учебный план: {escape(group.name)}")
 
 # ------------------------------------------------------------------ the wizard
 st.subheader("Деление на группы")
@@ -124,7 +125,7 @@ if st.button("Предложить деление", key="sg_propose", disabled=n
                     on=on,
                 )
     except DomainError as error:
-        st.error(str(error))
+        st.error(escape(str(error)))
     else:
         for subject_id, proposal in proposals.items():
             for i, members in enumerate(proposal.groups):
@@ -147,7 +148,7 @@ if plan and plan["class_id"] == class_id:
             for sid in plan["subjects"]
         }
     for subject_id in plan["subjects"]:
-        st.markdown(f"**{subject_names[subject_id]}**")
+        st.markdown(f"**{escape(subject_names[subject_id])}**")
         candidates = [s.student_id for s in plan["students"][subject_id]]
         if not teachers[subject_id]:
             st.warning(
@@ -190,7 +191,7 @@ if plan and plan["class_id"] == class_id:
             with db(actor) as session:
                 groups.create_splits(session, actor, class_id=class_id, plans=plans, on=on)
         except DomainError as error:
-            st.error(str(error))
+            st.error(escape(str(error)))
         else:
             del st.session_state[PLAN]
             st.session_state.pop("sg_subjects", None)
@@ -223,7 +224,7 @@ if info.splits:
                             session, actor, student_id=student_id, to_group_id=target, on=moved_on
                         )
                 except DomainError as error:
-                    st.error(str(error))
+                    st.error(escape(str(error)))
                 else:
                     _done(
                         f"{student_names[student_id]} переведён(а) в «{target_names[target]}» "
@@ -256,7 +257,7 @@ if info.splits:
                             session, actor, group_id=group_id, name=new_name, teacher_id=teacher_id
                         )
                 except DomainError as error:
-                    st.error(str(error))
+                    st.error(escape(str(error)))
                 else:
                     _done("Группа изменена.")
 
@@ -324,6 +325,6 @@ with st.expander("Индивидуальный учебный план (ИУП)"
                         on=on,
                     )
             except DomainError as error:
-                st.error(str(error))
+                st.error(escape(str(error)))
             else:
                 _done(f"Индивидуальный учебный план для {student_names[student_id]} создан.")

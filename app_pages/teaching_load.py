@@ -6,6 +6,7 @@ import streamlit as st
 from components.auth import guard
 from components.runtime import db
 from components.school import today
+from components.text import escape
 from klassruk.errors import DomainError
 from klassruk.permissions import Action
 from klassruk.services import groups, teaching_load
@@ -16,7 +17,7 @@ actor = guard(Action.MANAGE_TEACHING_LOAD)
 st.title("Учебная нагрузка")
 on = today()
 if FLASH in st.session_state:
-    st.success(st.session_state.pop(FLASH))
+    st.success(escape(st.session_state.pop(FLASH)))
 
 
 def _done(message: str) -> None:
@@ -42,7 +43,7 @@ try:
         staff = teaching_load.staff_choices(session, actor)
         class_rows = teaching_load.class_teachers(session, actor)
 except DomainError as error:
-    st.error(str(error))
+    st.error(escape(str(error)))
     st.stop()
 staff_names = [name for _, name in staff]
 
@@ -96,7 +97,7 @@ with tabs[0]:
             with db(actor) as session:
                 result = teaching_load.save_teaching_load(session, actor, rows=rows, replace=True)
         except DomainError as error:
-            st.error(str(error))
+            st.error(escape(str(error)))
         else:
             _done(_saved(result))
 
@@ -128,7 +129,7 @@ with tabs[1]:
                     create_subjects=create_subjects,
                 )
         except DomainError as error:
-            st.error(str(error))
+            st.error(escape(str(error)))
         else:
             _done(_saved(result))
 
@@ -149,7 +150,7 @@ with tabs[2]:
                 with db(actor) as session:
                     teaching_load.add_subject(session, actor, name=name, short_name=short)
             except DomainError as error:
-                st.error(str(error))
+                st.error(escape(str(error)))
             else:
                 _done(f"Предмет «{name.strip()}» добавлен.")
 
@@ -236,7 +237,7 @@ if actor.can(Action.MANAGE_STREAMS):
                             on=on,
                         )
                 except DomainError as error:
-                    st.error(str(error))
+                    st.error(escape(str(error)))
                 else:
                     _done(f"Поток «{stream_name.strip()}» создан.")
         if streams:

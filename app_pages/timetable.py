@@ -8,6 +8,7 @@ import streamlit as st
 from components.auth import guard
 from components.runtime import db
 from components.school import school_timezone, today
+from components.text import escape
 from klassruk.errors import DomainError
 from klassruk.formatting import format_date, format_timestamp
 from klassruk.models.journal import LESSON_CHANGE_TITLES, LessonStatus
@@ -18,7 +19,7 @@ actor = guard(Action.MANAGE_CALENDAR)
 st.title("Расписание и календарь")
 notice = st.session_state.pop("tt_notice", None)
 if notice:
-    st.success(notice)
+    st.success(escape(notice))
 
 
 def _run(action, done: str) -> None:  # type: ignore[no-untyped-def]
@@ -27,7 +28,7 @@ def _run(action, done: str) -> None:  # type: ignore[no-untyped-def]
         with db(actor) as session:
             action(session)
     except DomainError as error:
-        st.error(str(error))
+        st.error(escape(str(error)))
     else:
         st.session_state["tt_notice"] = done
         st.rerun()
@@ -43,7 +44,7 @@ with periods_tab:
         periods = calendar.list_periods(session)
     for period in periods:
         left, right = st.columns([4, 1])
-        left.markdown(period.label)
+        left.markdown(escape(period.label))
         if period.is_closed:
             if right.button("Открыть", key=f"tt_open_{period.period_id}"):
                 _run(

@@ -6,6 +6,7 @@ import streamlit as st
 from components.auth import guard
 from components.runtime import db
 from components.school import today
+from components.text import escape
 from klassruk.errors import DomainError
 from klassruk.permissions import Action
 from klassruk.services import groups, overview
@@ -53,10 +54,10 @@ try:
             title = f"Учителя: {names[student_id]}"
             rows = groups.teachers_of_student(session, actor, student_id=student_id, on=on)
 except DomainError as error:
-    st.error(str(error))
+    st.error(escape(str(error)))
     st.stop()
 
-st.subheader(title)
+st.subheader(escape(title))
 if not rows:
     st.info("Учебная нагрузка пока не внесена.")
 else:

@@ -9,6 +9,7 @@ import streamlit as st
 
 from components.runtime import db
 from components.school import today
+from components.text import escape
 from klassruk.models import ACCOUNT_STATUS_TITLES
 from klassruk.permissions import ROLE_TITLES, Actor, Role
 from klassruk.services import overview
@@ -57,7 +58,7 @@ def _class_teacher(actor: Actor) -> None:
         st.info("Классное руководство вам не назначено.")
         return
     for summary in classes:
-        st.subheader(f"{summary.name} класс")
+        st.subheader(f"{escape(summary.name)} класс")
         columns = st.columns(4)
         columns[0].metric("Обучающихся", summary.students)
         columns[1].metric("Родителей", summary.guardians)
@@ -98,8 +99,8 @@ def _guardian(actor: Actor) -> None:
         return
     for child in children:
         st.markdown(
-            f"**{child.name}** — {child.class_name} класс, "
-            f"классный руководитель: {child.class_teacher}"
+            f"**{escape(child.name)}** — {escape(child.class_name)} класс, "
+            f"классный руководитель: {escape(child.class_teacher)}"
         )
 
 
@@ -107,7 +108,8 @@ def _student(actor: Actor) -> None:
     with db(actor) as session:
         card = overview.own_student_card(session, actor, on=today())
     st.markdown(
-        f"**{card.name}** — {card.class_name} класс, классный руководитель: {card.class_teacher}"
+        f"**{escape(card.name)}** — {escape(card.class_name)} класс, "
+        f"классный руководитель: {escape(card.class_teacher)}"
     )
 
 

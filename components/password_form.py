@@ -6,6 +6,7 @@ import streamlit as st
 
 from components.auth import refresh_session_after_password_change
 from components.runtime import db
+from components.text import escape
 from klassruk.errors import DomainError
 from klassruk.passwords import MIN_PASSWORD_LENGTH
 from klassruk.permissions import Actor
@@ -49,7 +50,7 @@ def password_change_form(actor: Actor) -> bool:
                     confirmation=confirmation,
                 )
     except DomainError as error:
-        st.error(str(error))
+        st.error(escape(str(error)))
         return False
     refresh_session_after_password_change()
     return True
