@@ -14,13 +14,9 @@ from components.runtime import db
 from components.school import today
 from components.text import escape
 from klassruk.errors import DomainError
+from klassruk.formatting import format_average
 from klassruk.permissions import Action
 from klassruk.services import calendar, class_journal
-
-
-def _avg(value: float | None) -> str:
-    return "—" if value is None else f"{value:.2f}"
-
 
 actor = guard(Action.VIEW_CLASS_JOURNAL)
 st.title("Журнал класса")
@@ -76,12 +72,12 @@ with summary_tab:
             if cell is None:
                 table[subject].append("")
                 continue
-            text = _avg(cell.weighted_average) if cell.grades else ""
+            text = format_average(cell.weighted_average) if cell.grades else ""
             if cell.period_grade is not None:
                 text += f" [{cell.period_grade}]"
             table[subject].append(text.strip())
     totals = [summary.totals.get(sid, (None, 0, 0)) for sid, _ in summary.students]
-    table["Средний взвешенный"] = [_avg(t[0]) for t in totals]
+    table["Средний взвешенный"] = [format_average(t[0]) for t in totals]
     table["Оценок"] = [t[1] for t in totals]
     table["Пропусков"] = [t[2] for t in totals]
     st.caption(
@@ -101,8 +97,8 @@ with summary_tab:
                 {
                     "Обучающийся": [student_names.get(s, "") for (s, _), _ in rows],
                     "Предмет": [subject_names.get(p, "") for (_, p), _ in rows],
-                    "Средний": [_avg(c.average) for _, c in rows],
-                    "Средний взвешенный": [_avg(c.weighted_average) for _, c in rows],
+                    "Средний": [format_average(c.average) for _, c in rows],
+                    "Средний взвешенный": [format_average(c.weighted_average) for _, c in rows],
                     "Оценок": [c.grades for _, c in rows],
                     "За период": [c.period_grade or "" for _, c in rows],
                     "Пропусков": [c.absences for _, c in rows],
@@ -139,7 +135,9 @@ with subject_tab:
                 frame[labels[lesson.lesson_id]] = [
                     grid.cells[(s.student_id, lesson.lesson_id)] for s in grid.students
                 ]
-            frame["Средний взвешенный"] = [_avg(s.weighted_average) for s in grid.students]
+            frame["Средний взвешенный"] = [
+                format_average(s.weighted_average) for s in grid.students
+            ]
             frame["Пропусков"] = [s.absences for s in grid.students]
             frame["За период"] = [s.period_grade or "" for s in grid.students]
             st.dataframe(pd.DataFrame(frame), hide_index=True, width="stretch")
@@ -170,7 +168,7 @@ with card_tab:
                 session, actor, student_id=student_id, period_id=period_id
             )
         metrics = st.columns(3)
-        metrics[0].metric("Средний взвешенный балл", _avg(card.weighted_average))
+        metrics[0].metric("Средний взвешенный балл", format_average(card.weighted_average))
         metrics[1].metric("Оценок", sum(s.grades for s in card.subjects))
         metrics[2].metric("Пропусков", card.absences)
         st.dataframe(
@@ -178,8 +176,10 @@ with card_tab:
                 {
                     "Предмет": [s.subject for s in card.subjects],
                     "Оценки": [s.marks for s in card.subjects],
-                    "Средний": [_avg(s.average) for s in card.subjects],
-                    "Средний взвешенный": [_avg(s.weighted_average) for s in card.subjects],
+                    "Средний": [format_average(s.average) for s in card.subjects],
+                    "Средний взвешенный": [
+                        format_average(s.weighted_average) for s in card.subjects
+                    ],
                     "За период": [s.period_grade or "" for s in card.subjects],
                     "Пропусков": [s.absences for s in card.subjects],
                 }

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 import altair as alt
 import pandas as pd
@@ -16,10 +17,36 @@ from klassruk.services.class_journal import (
 )
 
 GRADE_COLORS = ["#d62728", "#ff7f0e", "#bcbd22", "#2ca02c", "#1f77b4"]
+LOWEST_GRADE, HIGHEST_GRADE = 1, 5
+# Grades live on 1..5: a scale from zero would draw bars and ticks where no grade can be.
+GRADE_SCALE = alt.Scale(domain=[LOWEST_GRADE, HIGHEST_GRADE], nice=False)
+# Vega formats numbers with d3-format; this is its ru-RU definition (decimal comma).
+RUSSIAN_NUMBERS = alt.Locale(
+    number=alt.NumberLocale(
+        decimal=",", thousands="\u00a0", grouping=[3], currency=["", "\u00a0₽"]
+    )
+)
+AVERAGE_FORMAT = ".2f"
+GRADE_TICK_FORMAT = ".1f"
+LABEL_LIMIT_PX = 260
+BAR_STEP_PX = 22
 
 
-def subject_averages_chart(rows: Sequence[SubjectAverage]) -> alt.LayerChart | alt.FacetChart:
-    """Horizontal bars: the class's weighted average per subject, with the risk line at 3."""
+def _russian(chart: Any) -> Any:
+    """Top-level config every chart shares: Russian numbers, labels not cut short."""
+    return (
+        chart.configure(locale=RUSSIAN_NUMBERS)
+        .configure_axis(labelLimit=LABEL_LIMIT_PX)
+        .configure_legend(labelLimit=LABEL_LIMIT_PX)
+    )
+
+
+def _grade_axis(title: str) -> alt.Axis:
+    return alt.Axis(title=title, format=GRADE_TICK_FORMAT, values=[1, 2, 3, 4, 5])
+
+
+def subject_averages_chart(rows: Sequence[SubjectAverage]) -> alt.LayerChart:
+    """Horizontal bars from 1: the class's weighted average per subject, the risk line at 3."""
     data = pd.DataFrame(
         {
             "subject": [r.subject for r in rows],
@@ -34,10 +61,12 @@ def subject_averages_chart(rows: Sequence[SubjectAverage]) -> alt.LayerChart | a
         .encode(
             x=alt.X(
                 "weighted_average:Q",
-                title="Средний взвешенный балл",
-                scale=alt.Scale(domain=[1, 5]),
+                scale=GRADE_SCALE,
+                axis=_grade_axis("Средний взвешенный балл"),
             ),
-            y=alt.Y("subject:N", title=None, sort="-x"),
+            # Bars start at the lowest grade, not at zero (which lies off the scale).
+            x2=alt.datum(LOWEST_GRADE),
+            y=alt.Y("subject:N", title=None, sort="-x", axis=alt.Axis(labelLimit=LABEL_LIMIT_PX)),
             color=alt.condition(
                 alt.datum.weighted_average < AT_RISK_AVERAGE,
                 alt.value("#d62728"),
@@ -45,18 +74,19 @@ def subject_averages_chart(rows: Sequence[SubjectAverage]) -> alt.LayerChart | a
             ),
             tooltip=[
                 alt.Tooltip("subject:N", title="Предмет"),
-                alt.Tooltip("weighted_average:Q", title="Взвешенный", format=".2f"),
-                alt.Tooltip("average:Q", title="Средний", format=".2f"),
+                alt.Tooltip("weighted_average:Q", title="Взвешенный", format=AVERAGE_FORMAT),
+                alt.Tooltip("average:Q", title="Средний", format=AVERAGE_FORMAT),
                 alt.Tooltip("grades:Q", title="Оценок"),
             ],
         )
+        .properties(height=alt.Step(BAR_STEP_PX))
     )
     rule = (
         alt.Chart(pd.DataFrame({"x": [AT_RISK_AVERAGE]}))
         .mark_rule(strokeDash=[4, 4])
-        .encode(x="x:Q")
+        .encode(x=alt.X("x:Q", scale=GRADE_SCALE))
     )
-    return alt.layer(bars, rule)
+    return _russian(alt.layer(bars, rule))
 
 
 def distribution_chart(
@@ -69,12 +99,12 @@ def distribution_chart(
             "count": [distribution[v] for v in sorted(distribution)],
         }
     )
-    return (
+    chart = (
         alt.Chart(data, title=title)
         .mark_bar()
         .encode(
-            x=alt.X("grade:O", title="Оценка"),
-            y=alt.Y("count:Q", title="Количество"),
+            x=alt.X("grade:O", title="Оценка", axis=alt.Axis(labelAngle=0)),
+            y=alt.Y("count:Q", title="Количество", axis=alt.Axis(format="d")),
             color=alt.Color(
                 "grade:O",
                 scale=alt.Scale(domain=["1", "2", "3", "4", "5"], range=GRADE_COLORS),
@@ -86,6 +116,7 @@ def distribution_chart(
             ],
         )
     )
+    return _russian(chart)
 
 
 def weekly_trend_chart(
@@ -99,23 +130,24 @@ def weekly_trend_chart(
             "grades": [p.grades for p in points],
         }
     )
-    return (
+    chart = (
         alt.Chart(data, title=title)
         .mark_line(point=True)
         .encode(
-            x=alt.X("week:O", title="Неделя с", sort=None),
+            x=alt.X("week:O", title="Неделя с", sort=None, axis=alt.Axis(labelAngle=0)),
             y=alt.Y(
                 "weighted_average:Q",
-                title="Средний взвешенный балл",
-                scale=alt.Scale(domain=[1, 5]),
+                scale=GRADE_SCALE,
+                axis=_grade_axis("Средний взвешенный балл"),
             ),
             tooltip=[
                 alt.Tooltip("week:O", title="Неделя с"),
-                alt.Tooltip("weighted_average:Q", title="Балл", format=".2f"),
+                alt.Tooltip("weighted_average:Q", title="Балл", format=AVERAGE_FORMAT),
                 alt.Tooltip("grades:Q", title="Оценок"),
             ],
         )
     )
+    return _russian(chart)
 
 
 def attendance_chart(points: Sequence[AttendancePoint]) -> alt.Chart:
@@ -128,13 +160,25 @@ def attendance_chart(points: Sequence[AttendancePoint]) -> alt.Chart:
         }
     )
     domain = [f"{m.value} — {ABSENCE_TITLES[m]}" for m in AbsenceMark]
-    return (
+    chart = (
         alt.Chart(data, title="Пропуски по неделям")
         .mark_bar()
         .encode(
-            x=alt.X("week:O", title="Неделя с", sort=None),
-            y=alt.Y("count:Q", title="Отметок", stack=True),
-            color=alt.Color("mark:N", title="Отметка", scale=alt.Scale(domain=domain)),
+            x=alt.X("week:O", title="Неделя с", sort=None, axis=alt.Axis(labelAngle=0)),
+            # A nice scale leaves head room above the tallest stack.
+            y=alt.Y(
+                "count:Q",
+                title="Отметок",
+                stack=True,
+                scale=alt.Scale(nice=True),
+                axis=alt.Axis(format="d"),
+            ),
+            color=alt.Color(
+                "mark:N",
+                title="Отметка",
+                scale=alt.Scale(domain=domain),
+                legend=alt.Legend(orient="bottom", columns=2),
+            ),
             tooltip=[
                 alt.Tooltip("week:O", title="Неделя с"),
                 alt.Tooltip("mark:N", title="Отметка"),
@@ -142,3 +186,4 @@ def attendance_chart(points: Sequence[AttendancePoint]) -> alt.Chart:
             ],
         )
     )
+    return _russian(chart)

@@ -150,6 +150,23 @@ def test_class_teacher_page_is_read_only_and_shows_the_charts(logged_in, journal
     assert {"Распределение оценок", "Успеваемость по неделям", "Пропуски по неделям"} <= set(
         titles
     )
+    specs = [json.loads(c.proto.spec) for c in charts]
+    assert all(s["config"]["locale"]["number"]["decimal"] == "," for s in specs)
+    assert all(s["config"]["axis"]["labelLimit"] >= 200 for s in specs)
+    grade_axes = [
+        encoding
+        for s in specs
+        for layer in s.get("layer", [s])
+        for encoding in layer["encoding"].values()
+        if isinstance(encoding, dict) and encoding.get("field") == "weighted_average"
+    ]
+    assert len(grade_axes) >= 2  # the subject bars and the weekly trends
+    assert all(e["scale"]["domain"] == [1, 5] for e in grade_axes)
+    bars = next(s for s in specs if "layer" in s)["layer"][0]["encoding"]
+    assert bars["x2"] == {"datum": 1}  # bars start at the lowest grade, not off the scale
+    summary_cells = at.dataframe[0].value.astype(str).to_numpy().ravel()
+    averages = [cell for cell in summary_cells if cell[:1].isdigit() and len(cell) >= 4]
+    assert averages and all("," in cell and "." not in cell for cell in averages)
 
     with unit_of_work(factory, SYSTEM) as session:
         actor = actor_of(session, "klassruk")
