@@ -13,7 +13,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from klassruk.errors import DomainError
+from klassruk.errors import DomainError, PermissionDenied
 from klassruk.logins import make_login
 from klassruk.models import (
     AccountStatus,
@@ -32,7 +32,12 @@ from klassruk.passwords import check_password_policy, hash_password
 from klassruk.permissions import Action, Actor, Role, require
 from klassruk.services.activity import record_activity
 from klassruk.services.lookup import get_or_404
-from klassruk.services.scope import active_on, require_class_scope
+from klassruk.services.scope import (
+    SHARED_GUARDIAN,
+    active_on,
+    require_class_scope,
+    shared_guardian_ids,
+)
 
 # No 0/O, 1/I/L: nothing a parent can misread on paper. 31 symbols × 16 ≈ 79 bits.
 CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
@@ -164,13 +169,31 @@ def _accounts_of(session: Session, refs: Collection[PersonRef]) -> dict[PersonRe
     return found
 
 
+def _shared_guardians(
+    session: Session, actor: Actor, accounts: dict[PersonRef, UserAccount], on: date
+) -> set[PersonRef]:
+    """Guardians with an account whose credentials this actor may not reset (see scope.py)."""
+    guardian_ids = [ref.id for ref in accounts if ref.kind is PersonKind.GUARDIAN]
+    return {
+        PersonRef(PersonKind.GUARDIAN, guardian_id)
+        for guardian_id in shared_guardian_ids(
+            session, actor, guardian_ids, Action.ISSUE_CREDENTIALS, on=on
+        )
+    }
+
+
 def _check_selection(
-    session: Session, people: dict[PersonRef, _Person], selected: Collection[PersonRef], cls: str
+    session: Session,
+    actor: Actor,
+    people: dict[PersonRef, _Person],
+    selected: Collection[PersonRef],
+    cls: str,
 ) -> None:
     for ref in selected:
         if ref in people:
             continue
-        if ref.kind is PersonKind.GUARDIAN:
+        # Only the admin learns why: a class teacher must not learn who exists outside the class.
+        if ref.kind is PersonKind.GUARDIAN and actor.is_school_wide_for(Action.ISSUE_CREDENTIALS):
             guardian = session.get(Guardian, ref.id)
             if guardian is not None and not session.scalar(
                 select(GuardianLink.id).where(GuardianLink.guardian_id == ref.id).limit(1)
@@ -238,11 +261,12 @@ def issue_credentials(
     class_people = _class_people(session, class_id, on)
     whole_class = people is None
     if people is not None:
-        _check_selection(session, class_people, people, school_class.name)
+        _check_selection(session, actor, class_people, people, school_class.name)
         if not people:
             raise DomainError("Никто не выбран: отметьте людей или выдайте реквизиты всему классу.")
     selected = sorted(class_people) if people is None else sorted(set(people))
     accounts = _accounts_of(session, selected)
+    shared = _shared_guardians(session, actor, accounts, on)
     skipped: list[str] = []
     targets: list[tuple[_Person, UserAccount | None]] = []
     for ref in selected:
@@ -254,6 +278,12 @@ def issue_credentials(
             continue
         # The whole-class action never resets someone who already works in the system.
         if whole_class and user is not None and user.status is not AccountStatus.ISSUED:
+            continue
+        if ref in shared:
+            skipped.append(
+                f"{person.full_name}: есть дети в других классах, реквизиты заново выдаёт "
+                "администратор"
+            )
             continue
         targets.append((person, user))
 
@@ -549,8 +579,9 @@ def block_accounts(
     now = now or utcnow()
     school_class = _class_or_404(session, class_id)
     class_people = _class_people(session, class_id, on)
-    _check_selection(session, class_people, people, school_class.name)
+    _check_selection(session, actor, class_people, people, school_class.name)
     accounts = _accounts_of(session, people)
+    shared = _shared_guardians(session, actor, accounts, on)
     for ref in people:
         user = accounts.get(ref)
         if user is None:
@@ -562,6 +593,8 @@ def block_accounts(
                 f"«{class_people[ref].full_name}»: учётную запись сотрудника блокирует "
                 "администратор."
             )
+        if ref in shared:
+            raise PermissionDenied(SHARED_GUARDIAN.format(name=class_people[ref].full_name))
     blocked = 0
     users = [accounts[ref] for ref in people]
     for old in _open_codes(session, [u.id for u in users]):

@@ -25,7 +25,13 @@ from klassruk.models import (
 )
 from klassruk.permissions import Action, Actor, require
 from klassruk.services.activity import record_activity
-from klassruk.services.scope import active_on, require_class_scope
+from klassruk.services.scope import (
+    active_on,
+    guardians_in_scope_query,
+    own_class_ids_query,
+    require_class_scope,
+    shared_guardian_ids,
+)
 
 CLASS_COLUMN = "Класс"
 STUDENT_COLUMNS = ("Фамилия", "Имя", "Отчество", "Дата рождения")
@@ -395,6 +401,7 @@ class _PlannedGuardian:
     existing: Guardian | None
     updates: dict[str, str] = field(default_factory=dict)
     record: Guardian | None = None
+    contacts_kept: bool = False
 
 
 @dataclass
@@ -518,7 +525,7 @@ def plan_import(
         seen[data.key] = data.row
         valid.append((data, school_class))
 
-    students = _plan_students(session, valid, on, errors)
+    students = _plan_students(session, actor, valid, on, errors)
     errors.sort(key=lambda e: e.row)
     lines = _preview_lines(students)
     return ImportPreview(lines=lines, errors=errors, students=students)
@@ -526,10 +533,20 @@ def plan_import(
 
 def _plan_students(
     session: Session,
+    actor: Actor,
     valid: list[tuple[StudentData, SchoolClass]],
     on: date,
     errors: list[RowError],
 ) -> list[_PlannedStudent]:
+    # A class teacher's import matches only people already in their scope: a pupil of their own
+    # classes, a guardian of such a pupil. Anyone else is never linked on name + contact alone
+    # (that handed another class's parent to whoever typed his name and phone), and a match
+    # outside the scope is never described, so the import cannot look up other classes.
+    school_wide = actor.is_school_wide_for(Action.IMPORT_ROSTER)
+    own_classes = None if school_wide else set(session.scalars(own_class_ids_query(actor)))
+    reachable_guardians = (
+        None if school_wide else set(session.scalars(guardians_in_scope_query(actor, on)))
+    )
     last_names = {d.last_name for d, _ in valid}
     # Candidates by surname, folded in Python: SQLite's lower() ignores Cyrillic.
     by_key: dict[tuple[str, date], list[Student]] = {}
@@ -558,6 +575,8 @@ def _plan_students(
     for guardian in session.scalars(select(Guardian)):
         if _name_key(guardian.last_name) not in guardian_names:
             continue
+        if reachable_guardians is not None and guardian.id not in reachable_guardians:
+            continue
         name = _name_key(guardian.last_name, guardian.first_name, guardian.middle_name or "")
         for contact in (guardian.phone, (guardian.email or "").lower() or None):
             if contact:
@@ -578,6 +597,20 @@ def _plan_students(
             )
             continue
         existing = candidates[0] if candidates else None
+        now_in = current_class.get(existing.id) if existing is not None else None
+        if (
+            existing is not None
+            and own_classes is not None
+            and (now_in is None or now_in.id not in own_classes)
+        ):
+            errors.append(
+                RowError(
+                    data.row,
+                    f"Обучающийся «{data.full_name}» с этой датой рождения уже есть в базе школы: "
+                    "зачисление или перевод делает администратор.",
+                )
+            )
+            continue
         enrol = True
         if existing is not None and existing.id in current_class:
             other = current_class[existing.id]
@@ -644,7 +677,21 @@ def _plan_students(
                 continue
             plan.links.append((planned, g.relation, existing_link))
         plans.append(plan)
+    _keep_shared_contacts(session, actor, plans, on)
     return plans
+
+
+def _keep_shared_contacts(
+    session: Session, actor: Actor, plans: list[_PlannedStudent], on: date
+) -> None:
+    """Drop contact changes the actor may not make: a guardian shared with other classes."""
+    planned = {p.existing.id: p for plan in plans for p, _, _ in plan.links if p.existing}
+    for guardian_id in shared_guardian_ids(
+        session, actor, list(planned), Action.IMPORT_ROSTER, on=on
+    ):
+        if planned[guardian_id].updates:
+            planned[guardian_id].updates.clear()
+            planned[guardian_id].contacts_kept = True
 
 
 def _preview_lines(plans: list[_PlannedStudent]) -> list[PreviewLine]:
@@ -676,6 +723,8 @@ def _preview_lines(plans: list[_PlannedStudent]) -> list[PreviewLine]:
                     )
                 else:
                     g_change, g_detail = Change.UNCHANGED, ""
+                if planned.contacts_kept:
+                    g_detail = "контакты не изменены: их меняет администратор"
                 lines.append(
                     PreviewLine(
                         data.row, Entity.GUARDIAN, planned.data.full_name, cls, g_change, g_detail

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import date
 
-from sqlalchemy import ColumnElement, Select, and_, or_, select
+from sqlalchemy import ColumnElement, Select, and_, false, or_, select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from klassruk.errors import PermissionDenied
@@ -16,9 +17,13 @@ from klassruk.models import (
     StudyGroup,
     TeachingAssignment,
 )
-from klassruk.permissions import Action, Actor, Role, require
+from klassruk.permissions import ROLE_ACTIONS, Action, Actor, Role, require
 
 OUT_OF_SCOPE = "Эти данные вне вашей зоны ответственности."
+SHARED_GUARDIAN = (
+    "У представителя «{name}» есть дети и в других классах: заново выдать ему реквизиты, "
+    "заблокировать его или изменить его контакты может только администратор."
+)
 
 
 def active_on(
@@ -31,8 +36,16 @@ def active_on(
 
 
 def own_class_ids_query(actor: Actor) -> Select[int]:
-    """Ids of the classes the actor is class teacher of."""
+    """Ids of the classes the actor is class teacher of (none without the role or a staff link)."""
+    if Role.CLASS_TEACHER not in actor.roles or actor.staff_id is None:
+        # `class_teacher_id == None` would match every class that has no class teacher.
+        return select(SchoolClass.id).where(false())
     return select(SchoolClass.id).where(SchoolClass.class_teacher_id == actor.staff_id)
+
+
+def _grants(role: Role, actor: Actor, action: Action) -> bool:
+    """The actor holds `role` and that role itself grants `action` (not another of its roles)."""
+    return role in actor.roles and action in ROLE_ACTIONS[role]
 
 
 def require_class_scope(session: Session, actor: Actor, class_id: int, action: Action) -> None:
@@ -76,15 +89,20 @@ def require_student_scope(
     require(actor, action)
     if actor.is_school_wide_for(action):
         return
-    if actor.student_id == student_id:
+    if actor.student_id == student_id and _grants(Role.STUDENT, actor, action):
         return
-    if actor.guardian_id is not None and session.scalar(
-        select(GuardianLink.id).where(
-            GuardianLink.guardian_id == actor.guardian_id, GuardianLink.student_id == student_id
+    if (
+        actor.guardian_id is not None
+        and _grants(Role.GUARDIAN, actor, action)
+        and session.scalar(
+            select(GuardianLink.id).where(
+                GuardianLink.guardian_id == actor.guardian_id,
+                GuardianLink.student_id == student_id,
+            )
         )
     ):
         return
-    if Role.CLASS_TEACHER in actor.roles and actor.staff_id is not None:
+    if _grants(Role.CLASS_TEACHER, actor, action) and actor.staff_id is not None:
         in_own_class = session.scalar(
             select(Enrolment.id).where(
                 Enrolment.student_id == student_id,
@@ -94,7 +112,7 @@ def require_student_scope(
         )
         if in_own_class:
             return
-    if Role.TEACHER in actor.roles and actor.staff_id is not None:
+    if _grants(Role.TEACHER, actor, action) and actor.staff_id is not None:
         in_own_group = session.scalar(
             select(GroupMembership.id)
             .join(TeachingAssignment, TeachingAssignment.group_id == GroupMembership.group_id)
@@ -112,3 +130,40 @@ def require_student_scope(
 def group_class_id(session: Session, group_id: int) -> int | None:
     """The class a group belongs to (None for cross-class streams)."""
     return session.scalar(select(StudyGroup.class_id).where(StudyGroup.id == group_id))
+
+
+def current_students_query(class_ids: Select[int], on: date) -> Select[int]:
+    """Ids of the students enrolled on `on` in any of the classes."""
+    return select(Enrolment.student_id).where(
+        Enrolment.class_id.in_(class_ids), active_on(Enrolment.starts_on, Enrolment.ends_on, on)
+    )
+
+
+def guardians_in_scope_query(actor: Actor, on: date) -> Select[int]:
+    """Guardians a class teacher reaches: those of their classes' current students only."""
+    return select(GuardianLink.guardian_id).where(
+        GuardianLink.student_id.in_(current_students_query(own_class_ids_query(actor), on))
+    )
+
+
+def shared_guardian_ids(
+    session: Session, actor: Actor, guardian_ids: Collection[int], action: Action, *, on: date
+) -> set[int]:
+    """Of these guardians, those with a child outside the actor's classes (none school-wide).
+
+    Such a guardian belongs to another class teacher too: re-issuing their code, blocking them
+    or changing their contacts would act on a family outside the actor's scope, so it needs a
+    school-wide actor (the admin). A first code for a guardian without an account is allowed:
+    nobody's access is replaced.
+    """
+    if actor.is_school_wide_for(action) or not guardian_ids:
+        return set()
+    own_students = current_students_query(own_class_ids_query(actor), on)
+    return set(
+        session.scalars(
+            select(GuardianLink.guardian_id).where(
+                GuardianLink.guardian_id.in_(list(guardian_ids)),
+                GuardianLink.student_id.not_in(own_students),
+            )
+        )
+    )
