@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import streamlit as st
 from streamlit.navigation.page import StreamlitPage
 
-from klassruk.permissions import Action, Actor
+from klassruk.permissions import Action, Actor, Role
 
 
 @dataclass(frozen=True)
@@ -62,6 +62,17 @@ def allowed_pages(actor: Actor) -> list[PageSpec]:
     return [spec for spec in PAGES if actor.can(spec.action)]
 
 
+CLASS_TEACHING_SECTION = "Классное руководство"
+SCHOOL_CLASSES_SECTION = "Классы школы"
+
+
+def section_title(section: str, actor: Actor) -> str:
+    """A menu section named for the actor: the class pages are «Классы школы» to the deputy head."""
+    if section == CLASS_TEACHING_SECTION and Role.CLASS_TEACHER not in actor.roles:
+        return SCHOOL_CLASSES_SECTION
+    return section
+
+
 def build_navigation(actor: Actor) -> dict[str, list[StreamlitPage]]:
     """Menu sections of the pages the actor may open."""
     sections: dict[str, list[StreamlitPage]] = {}
@@ -73,5 +84,5 @@ def build_navigation(actor: Actor) -> dict[str, list[StreamlitPage]]:
             url_path=spec.url_path,
             default=spec is HOME,
         )
-        sections.setdefault(spec.section, []).append(page)
+        sections.setdefault(section_title(spec.section, actor), []).append(page)
     return sections
