@@ -22,9 +22,7 @@ from klassruk.logins import make_login, to_latin
 from klassruk.models import (
     AccountStatus,
     AppSetting,
-    Enrolment,
     GroupKind,
-    GroupMembership,
     Guardian,
     GuardianLink,
     Holiday,
@@ -42,6 +40,7 @@ from klassruk.models import (
 )
 from klassruk.passwords import hash_password
 from klassruk.permissions import ROLE_TITLES, Actor, Role
+from klassruk.services.groups import enrolment_rows
 
 
 @dataclass(frozen=True)
@@ -898,11 +897,11 @@ def _write_plan(session: Session, plan: _Plan, taken: set[str], today: date | No
 
     links: list[object] = []
     for child, student in zip(plan.children, student_rows, strict=True):
-        class_id = class_rows[child.class_index].id
-        group_id = group_rows[child.class_index].id
-        links.append(Enrolment(student_id=student.id, class_id=class_id, starts_on=YEAR_STARTS))
-        links.append(
-            GroupMembership(group_id=group_id, student_id=student.id, starts_on=YEAR_STARTS)
+        links += enrolment_rows(
+            student=student,
+            school_class=class_rows[child.class_index],
+            whole_class=group_rows[child.class_index],
+            on=YEAR_STARTS,
         )
         for person, relation in child.family.guardians:
             links.append(

@@ -3,8 +3,9 @@
 Decisions the rest of the app relies on:
 
 - A class has one WHOLE_CLASS group (named like the class, «7А»); it carries the teaching load of
-  every subject that is not split. Its members are the students enrolled in the class
-  (`Enrolment` is the source of truth; no membership rows are kept for it).
+  every subject that is not split. Its membership rows mirror the class's enrolments (the journal
+  reads them): every path enrols through `enrol_student` / `enrolment_rows`, and a group created
+  later is filled from the enrolments by `whole_class_group`.
 - Splitting subject S in a class creates SUBGROUP groups (class_id, subject_id=S), each with one
   TeachingAssignment. The whole-class assignment of S is removed at the same time, so the
   subject is never taught twice; its hours go to every new group (each group has the full
@@ -268,8 +269,36 @@ def whole_class_group(session: Session, school_class: SchoolClass) -> StudyGroup
             name=school_class.name,
         )
         session.add(group)
+        enrolments = session.scalars(select(Enrolment).where(Enrolment.class_id == school_class.id))
+        session.add_all(
+            GroupMembership(
+                group=group, student_id=e.student_id, starts_on=e.starts_on, ends_on=e.ends_on
+            )
+            for e in enrolments
+        )
         session.flush()
     return group
+
+
+def enrolment_rows(
+    *, student: Student, school_class: SchoolClass, whole_class: StudyGroup, on: date
+) -> list[Enrolment | GroupMembership]:
+    """The enrolment and the whole-class membership that go together, both from `on`."""
+    return [
+        Enrolment(student=student, school_class=school_class, starts_on=on),
+        GroupMembership(group=whole_class, student=student, starts_on=on),
+    ]
+
+
+def enrol_student(
+    session: Session, *, student: Student, school_class: SchoolClass, on: date
+) -> None:
+    """Enrol the student in the class and its whole-class group from `on` (no scope check)."""
+    # The group first: creating it fills it from the enrolments already there.
+    whole_class = whole_class_group(session, school_class)
+    session.add_all(
+        enrolment_rows(student=student, school_class=school_class, whole_class=whole_class, on=on)
+    )
 
 
 def _year_group_names(session: Session, school_year_id: int) -> dict[str, int]:

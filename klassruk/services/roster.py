@@ -24,6 +24,7 @@ from klassruk.models import (
     Student,
 )
 from klassruk.permissions import Action, Actor, require
+from klassruk.services import groups
 from klassruk.services.activity import record_activity
 from klassruk.services.scope import (
     active_on,
@@ -795,7 +796,9 @@ def apply_import(
         elif "middle_name" in plan.updates:
             student.middle_name = plan.updates["middle_name"]
         if plan.enrol:
-            session.add(Enrolment(student=student, school_class=plan.school_class, starts_on=on))
+            groups.enrol_student(
+                session, student=student, school_class=plan.school_class, on=on
+            )
         for planned, relation, link in plan.links:
             if planned.record is None:
                 if planned.existing is None:
