@@ -1,18 +1,25 @@
 """The subject teacher's journal: grades and absences grid, topics, tests, period grades."""
 
+from typing import Any
+
 import pandas as pd
 import streamlit as st
 
 from components.auth import guard
+from components.editing import snapshot
 from components.runtime import db
 from components.school import school_timezone, today
-from klassruk.errors import DomainError
+from klassruk.errors import Conflict, DomainError
 from klassruk.formatting import format_date, format_timestamp
 from klassruk.permissions import Action
 from klassruk.services import calendar, journal
 
 STUDENT = "Обучающийся"
 _VERSION = "journal_grid_version"
+_SHOWN = "journal_shown"
+_CARRIED = "journal_carried"
+_CONFLICT = "journal_conflict"
+EDITORS = ("grid", "topics", "period")
 
 
 def _avg(value: float | None) -> str:
@@ -52,12 +59,36 @@ period_id = right.selectbox(
     key="journal_period",
 )
 scope = {"group_id": assignment.group_id, "subject_id": assignment.subject_id}
-with db(actor) as session:
-    grid = journal.read_journal(session, actor, period_id=period_id, **scope)
+journal_id = (assignment.group_id, assignment.subject_id, period_id)
+version = st.session_state.get(_VERSION, 0)
+suffix = f"{assignment.group_id}_{assignment.subject_id}_{period_id}_{version}"
+grid_key, topics_key, period_key = (f"journal_{part}_{suffix}" for part in EDITORS)
+carried_state = st.session_state.get(_CARRIED)
+carried: dict[str, Any] = (
+    carried_state if carried_state and carried_state["for"] == journal_id else {"for": journal_id}
+)
+
+
+def _read() -> journal.JournalGrid:
+    with db(actor) as session:
+        return journal.read_journal(session, actor, period_id=period_id, **scope)
+
+
+# What the user's edits are compared with: frozen while they edit, fresh otherwise.
+grid = snapshot(
+    _SHOWN,
+    (*journal_id, version),
+    (grid_key, topics_key, period_key),
+    _read,
+    held=any(carried.get(part) for part in EDITORS),
+)
 
 notice = st.session_state.pop("journal_notice", None)
 if notice:
     st.success(notice)
+conflict = st.session_state.pop(_CONFLICT, None)
+if conflict:
+    st.error(conflict)
 if grid.is_closed:
     st.info(
         f"Период «{grid.period}» закрыт: журнал только для просмотра. "
@@ -68,7 +99,6 @@ if not grid.lessons:
     st.stop()
 
 labels = grid.column_labels()
-version = st.session_state.get(_VERSION, 0)
 # A substitute fills in only the lessons they taught: grades, absences, topics, homework.
 own_lessons = {
     lesson.lesson_id for lesson in grid.lessons if lesson.staff_id == actor.staff_id
@@ -83,13 +113,17 @@ tabs = st.tabs(
     + ([] if assignment.substitute else ["Контрольные", "За период", "Рекомендации", "История"])
 )
 grades_tab, lessons_tab = tabs[0], tabs[1]
+pending: dict[str, dict[Any, Any]] = {part: {} for part in EDITORS}
+clicked = None
 
 with grades_tab:
+    kept_cells = carried.get("grid") or {}
     frame: dict[str, list[object]] = {STUDENT: [s.name for s in grid.students]}
     config: dict[str, object] = {STUDENT: st.column_config.TextColumn(STUDENT, disabled=True)}
     for lesson in grid.lessons:
         label = labels[lesson.lesson_id]
-        frame[label] = [grid.cells[(s.student_id, lesson.lesson_id)] for s in grid.students]
+        cells = [(s.student_id, lesson.lesson_id) for s in grid.students]
+        frame[label] = [kept_cells.get(cell, grid.cells[cell]) for cell in cells]
         hint = lesson.topic or "тема не записана"
         if lesson.has_test:
             hint = "Контрольная работа. " + hint
@@ -118,76 +152,182 @@ with grades_tab:
         width="stretch",
         num_rows="fixed",
         disabled=grid.is_closed,
-        key=f"journal_grid_{assignment.group_id}_{assignment.subject_id}_{period_id}_{version}",
+        key=grid_key,
     )
+    for row, student in enumerate(grid.students):
+        for lesson in grid.lessons:
+            cell = (student.student_id, lesson.lesson_id)
+            typed = _text(edited.iloc[row][labels[lesson.lesson_id]]).strip()
+            if typed != grid.cells[cell]:
+                pending["grid"][cell] = typed
     reason = st.text_input(
-        "Причина исправления (обязательна, если меняете или удаляете выставленную оценку)",
-        key="journal_reason",
+        "Причина исправления (нужна, если меняете или удаляете оценку, которая уже стояла)",
+        value=carried.get("reason", ""),
+        key=f"journal_reason_{version}",
     )
+    grades_message = st.empty()
     if st.button("Сохранить оценки", type="primary", key="journal_save"):
-        cells = {
-            (student.student_id, lesson.lesson_id): _text(
-                edited.iloc[row][labels[lesson.lesson_id]]
-            )
-            for row, student in enumerate(grid.students)
-            for lesson in grid.lessons
-        }
-        try:
-            with db(actor) as session:
-                saved = journal.save_grid(
-                    session, actor, period_id=period_id, cells=cells, reason=reason, **scope
-                )
-        except DomainError as error:
-            # The editor keeps what was typed: the teacher fixes the cell and saves again.
-            st.error(str(error))
-        else:
-            st.session_state["journal_notice"] = (
-                f"Сохранено: новых оценок {saved.added}, исправлено {saved.changed}, "
-                f"удалено {saved.deleted}, отметок о пропусках {saved.absences}."
-            )
-            st.session_state[_VERSION] = version + 1
-            st.session_state.pop("journal_reason", None)
-            st.rerun()
+        clicked = "grid"
 
 with lessons_tab:
+    kept_lessons = carried.get("topics") or {}
+    shown_lessons = {
+        lesson.lesson_id: kept_lessons.get(lesson.lesson_id, (lesson.topic, lesson.homework))
+        for lesson in grid.lessons
+    }
     topics = st.data_editor(
         pd.DataFrame(
             {
                 "Дата": [format_date(lesson.lesson_date) for lesson in grid.lessons],
                 "Урок": [lesson.number for lesson in grid.lessons],
                 "Учитель": [lesson.teacher for lesson in grid.lessons],
-                "Тема": [lesson.topic for lesson in grid.lessons],
-                "Домашнее задание": [lesson.homework for lesson in grid.lessons],
+                "Тема": [shown_lessons[lesson.lesson_id][0] for lesson in grid.lessons],
+                "Домашнее задание": [shown_lessons[lesson.lesson_id][1] for lesson in grid.lessons],
             }
         ),
         disabled=["Дата", "Урок", "Учитель"] if not grid.is_closed else True,
         hide_index=True,
         width="stretch",
-        key=f"journal_topics_{assignment.group_id}_{assignment.subject_id}_{period_id}_{version}",
+        key=topics_key,
     )
+    for i, lesson in enumerate(grid.lessons):
+        typed_lesson = (_text(topics.iloc[i]["Тема"]), _text(topics.iloc[i]["Домашнее задание"]))
+        if typed_lesson != (lesson.topic, lesson.homework) and (
+            not assignment.substitute or lesson.lesson_id in own_lessons
+        ):
+            pending["topics"][lesson.lesson_id] = typed_lesson
+    lessons_message = st.empty()
     if not grid.is_closed and st.button("Сохранить темы и задания", key="journal_save_topics"):
-        updates = [
-            journal.LessonUpdate(
-                lesson.lesson_id,
-                _text(topics.iloc[i]["Тема"]),
-                _text(topics.iloc[i]["Домашнее задание"]),
+        clicked = "topics"
+
+if not assignment.substitute:
+    period_tab = tabs[3]
+    with period_tab:
+        kept_period = carried.get("period") or {}
+        period_frame = st.data_editor(
+            pd.DataFrame(
+                {
+                    STUDENT: [s.name for s in grid.students],
+                    "Взвешенный": [_avg(s.weighted_average) for s in grid.students],
+                    "За период": [
+                        kept_period.get(s.student_id, str(s.period_grade or ""))
+                        for s in grid.students
+                    ],
+                }
+            ),
+            disabled=[STUDENT, "Взвешенный"] if not grid.is_closed else True,
+            hide_index=True,
+            width="stretch",
+            key=period_key,
+        )
+        for i, student in enumerate(grid.students):
+            typed_period = _text(period_frame.iloc[i]["За период"]).strip()
+            if typed_period != str(student.period_grade or ""):
+                pending["period"][student.student_id] = typed_period
+        period_reason = st.text_input(
+            "Причина (если меняете уже выставленную оценку за период)",
+            value=carried.get("period_reason", ""),
+            key=f"journal_period_reason_{version}",
+        )
+        period_message = st.empty()
+        if not grid.is_closed and st.button(
+            "Сохранить оценки за период", key="journal_save_period"
+        ):
+            clicked = "period"
+
+
+def _after_save(part: str, notice: str | None, error: Conflict | None = None) -> None:
+    """Reload the journal; carry the other editors' (and non-conflicting own) edits over."""
+    kept = {name: dict(edits) for name, edits in pending.items() if name != part}
+    if error is not None:
+        kept[part] = {k: v for k, v in pending[part].items() if k not in error.keys}
+        st.session_state[_CONFLICT] = str(error)
+        kept["reason"] = reason
+        kept["period_reason"] = period_reason if not assignment.substitute else ""
+    else:
+        st.session_state["journal_notice"] = notice
+    st.session_state[_CARRIED] = {"for": journal_id, **kept}
+    st.session_state[_VERSION] = version + 1
+    st.rerun()
+
+
+if clicked == "grid":
+    try:
+        with db(actor) as session:
+            saved = journal.save_grid(
+                session,
+                actor,
+                period_id=period_id,
+                edits={
+                    cell: journal.CellEdit(grid.cells[cell], typed)
+                    for cell, typed in pending["grid"].items()
+                },
+                reason=reason,
+                today=on,
+                **scope,
             )
-            for i, lesson in enumerate(grid.lessons)
-            if not assignment.substitute or lesson.lesson_id in own_lessons
-        ]
-        try:
-            with db(actor) as session:
-                count = journal.save_lessons(session, actor, updates=updates)
-        except DomainError as error:
-            st.error(str(error))
-        else:
-            st.session_state["journal_notice"] = f"Сохранены темы и задания уроков: {count}."
-            st.session_state[_VERSION] = version + 1
-            st.rerun()
+    except Conflict as error:
+        _after_save("grid", None, error)
+    except DomainError as error:
+        # The editor keeps what was typed: the teacher fixes the cell and saves again.
+        grades_message.error(str(error))
+    else:
+        _after_save(
+            "grid",
+            f"Сохранено: новых оценок {saved.added}, исправлено {saved.changed}, "
+            f"удалено {saved.deleted}, отметок о пропусках {saved.absences}.",
+        )
+elif clicked == "topics":
+    by_id = {lesson.lesson_id: lesson for lesson in grid.lessons}
+    try:
+        with db(actor) as session:
+            count = journal.save_lessons(
+                session,
+                actor,
+                updates=[
+                    journal.LessonUpdate(
+                        lesson_id, *typed, by_id[lesson_id].topic, by_id[lesson_id].homework
+                    )
+                    for lesson_id, typed in pending["topics"].items()
+                ],
+            )
+    except Conflict as error:
+        _after_save("topics", None, error)
+    except DomainError as error:
+        lessons_message.error(str(error))
+    else:
+        _after_save("topics", f"Сохранены темы и задания уроков: {count}.")
+elif clicked == "period":
+    shown_period = {s.student_id: s for s in grid.students}
+    values: dict[int, int | None] = {}
+    try:
+        for student_id, text in pending["period"].items():
+            if text and not (text.isdigit() and 1 <= int(text) <= 5):
+                raise DomainError(
+                    f"{shown_period[student_id].name}: «{text}» — не оценка: допустимы целые "
+                    "от 1 до 5. Ничего не сохранено."
+                )
+            values[student_id] = int(text) if text else None
+        with db(actor) as session:
+            count = journal.set_period_grades(
+                session,
+                actor,
+                period_id=period_id,
+                values=values,
+                expected={sid: shown_period[sid].period_grade for sid in values},
+                reason=period_reason,
+                **scope,
+            )
+    except Conflict as error:
+        _after_save("period", None, error)
+    except DomainError as error:
+        period_message.error(str(error))
+    else:
+        _after_save("period", f"Оценок за период сохранено: {count}.")
 
 if assignment.substitute:
     st.stop()
-tests_tab, period_tab, advice_tab, history_tab = tabs[2:]
+tests_tab, advice_tab, history_tab = tabs[2], tabs[4], tabs[5]
 
 with tests_tab:
     with db(actor) as session:
@@ -218,51 +358,6 @@ with tests_tab:
                 else:
                     st.session_state["journal_notice"] = "Контрольная работа запланирована."
                     st.rerun()
-
-with period_tab:
-    period_frame = st.data_editor(
-        pd.DataFrame(
-            {
-                STUDENT: [s.name for s in grid.students],
-                "Взвешенный": [_avg(s.weighted_average) for s in grid.students],
-                "За период": [str(s.period_grade or "") for s in grid.students],
-            }
-        ),
-        disabled=[STUDENT, "Взвешенный"] if not grid.is_closed else True,
-        hide_index=True,
-        width="stretch",
-        key=f"journal_period_{assignment.group_id}_{assignment.subject_id}_{period_id}_{version}",
-    )
-    period_reason = st.text_input(
-        "Причина (если меняете уже выставленную оценку за период)", key="journal_period_reason"
-    )
-    if not grid.is_closed and st.button("Сохранить оценки за период", key="journal_save_period"):
-        values: dict[int, int | None] = {}
-        problem = None
-        for i, student in enumerate(grid.students):
-            text = _text(period_frame.iloc[i]["За период"]).strip()
-            if text and not (text.isdigit() and 1 <= int(text) <= 5):
-                problem = f"{student.name}: «{text}» — не оценка: допустимы целые от 1 до 5."
-                break
-            values[student.student_id] = int(text) if text else None
-        try:
-            if problem:
-                raise DomainError(problem + " Ничего не сохранено.")
-            with db(actor) as session:
-                count = journal.set_period_grades(
-                    session,
-                    actor,
-                    period_id=period_id,
-                    values=values,
-                    reason=period_reason,
-                    **scope,
-                )
-        except DomainError as error:
-            st.error(str(error))
-        else:
-            st.session_state["journal_notice"] = f"Оценок за период сохранено: {count}."
-            st.session_state[_VERSION] = version + 1
-            st.rerun()
 
 with advice_tab:
     names = {s.student_id: s.name for s in grid.students}

@@ -11,3 +11,12 @@ class PermissionDenied(DomainError):
 
 class NotFound(DomainError):
     """The requested record does not exist or is outside the actor's scope."""
+
+
+class Conflict(DomainError):
+    """Someone else changed what the user was editing since it was read; nothing was saved."""
+
+    def __init__(self, message: str, keys: frozenset[object] = frozenset()) -> None:
+        super().__init__(message)
+        # What conflicted (e.g. (student_id, lesson_id) cells): the page drops these edits.
+        self.keys = keys

@@ -10,7 +10,8 @@ from datetime import date
 from sqlalchemy import ScalarSelect, and_, exists, func, or_, select
 from sqlalchemy.orm import Session
 
-from klassruk.errors import DomainError, PermissionDenied
+from klassruk import formatting
+from klassruk.errors import Conflict, DomainError, NotFound, PermissionDenied
 from klassruk.formatting import format_date
 from klassruk.models import (
     Enrolment,
@@ -42,8 +43,10 @@ from klassruk.models.journal import (
 )
 from klassruk.permissions import Action, Actor, Role
 from klassruk.services import calendar
+from klassruk.services.locking import lock_rows
 from klassruk.services.lookup import get_or_404
 from klassruk.services.scope import OUT_OF_SCOPE, require_class_scope
+from klassruk.setup import DEFAULT_TIMEZONE, TIMEZONE_KEY, get_setting
 
 READ_ONLY = (
     "Журнал по этому предмету ведёт учитель-предметник группы: "
@@ -288,10 +291,6 @@ def require_reader(session: Session, actor: Actor, *, group_id: int, subject_id:
 
 def _group(session: Session, group_id: int) -> StudyGroup:
     return get_or_404(session, StudyGroup, group_id, "Учебная группа не найдена.")
-
-
-def _lesson(session: Session, lesson_id: int) -> Lesson:
-    return get_or_404(session, Lesson, lesson_id, "Урок не найден.")
 
 
 def _period_of_lesson(session: Session, lesson: Lesson) -> ReportingPeriod:
@@ -644,6 +643,42 @@ def _history(
     )
 
 
+@dataclass(frozen=True)
+class CellEdit:
+    """A cell the user changed: what it showed when the grid was read, and what was typed."""
+
+    expected: str | None
+    new: str | None
+
+
+CONFLICT = (
+    "Пока вы редактировали, это изменили в другом сеансе, и ничего не сохранено. "
+    "Журнал обновлён; остальные ваши изменения остались на экране — проверьте и сохраните "
+    "ещё раз:\n"
+)
+FUTURE = "оценки и отметки о пропусках ставят не раньше дня урока (сегодня {today})."
+
+
+def _normal(text: str | None) -> str:
+    """A cell's text as the grid shows it, so «4 5» typed and «4 5» read compare equal."""
+    try:
+        cell = parse_cell(text)
+    except DomainError:
+        return (text or "").strip()
+    return format_cell(cell.grades, cell.absence)
+
+
+def school_today(session: Session) -> date:
+    """Today in the school's time zone (callers pass the page's own `today` where it has one)."""
+    return formatting.school_today(get_setting(session, TIMEZONE_KEY, DEFAULT_TIMEZONE))
+
+
+def _bullets(lines: list[str]) -> str:
+    text = "\n".join(f"• {line}" for line in lines[:MAX_ERRORS_SHOWN])
+    more = len(lines) - MAX_ERRORS_SHOWN
+    return text + (f"\n• …и ещё: {more}" if more > 0 else "")
+
+
 def save_grid(
     session: Session,
     actor: Actor,
@@ -651,12 +686,15 @@ def save_grid(
     group_id: int,
     subject_id: int,
     period_id: int,
-    cells: Mapping[tuple[int, int], str | None],
+    edits: Mapping[tuple[int, int], CellEdit],
     reason: str = "",
+    today: date | None = None,
 ) -> SaveSummary:
-    """Save the grid cells (student, lesson) → «5 4д» / «Н»; all or nothing.
+    """Save the cells (student, lesson) the user changed; all or nothing.
 
-    Changing or deleting an existing grade needs a reason and is written to the history.
+    Each edit carries the value the cell showed when read: if the journal now holds something
+    else, the whole save is refused with a Conflict naming the cells and their current values.
+    Changing or deleting a grade that was there needs a reason and is written to the history.
     """
     period = calendar.get_period(session, period_id)
     reason = (reason or "").strip()
@@ -667,17 +705,16 @@ def save_grid(
         )
     elif not _covered_lessons(session, actor, group_id, subject_id):
         raise PermissionDenied(READ_ONLY)
+    # Locked before the cells are compared: a concurrent save of these lessons waits here.
     lessons = {
         lesson.id: lesson
-        for lesson in session.scalars(
-            select(Lesson).where(Lesson.id.in_({lesson_id for _, lesson_id in cells}))
-        )
+        for lesson in lock_rows(session, Lesson, {lesson_id for _, lesson_id in edits})
     }
     intervals = roster_intervals(session, group_id, subject_id, period.starts_on, period.ends_on)
     names = dict(
         session.execute(
             select(Student.id, Student.last_name + " " + Student.first_name).where(
-                Student.id.in_({student_id for student_id, _ in cells})
+                Student.id.in_({student_id for student_id, _ in edits})
             )
         ).all()
     )
@@ -690,11 +727,15 @@ def save_grid(
         (a.student_id, a.lesson_id): a
         for a in session.scalars(select(Absence).where(Absence.lesson_id.in_(list(lessons))))
     }
+    today = today or school_today(session)
 
     errors: list[str] = []
+    conflicts: list[str] = []
+    conflicted: set[tuple[int, int]] = set()
     plan: list[tuple[tuple[int, int], Cell]] = []
     needs_reason = False
-    for (student_id, lesson_id), text in cells.items():
+    for key, edit in sorted(edits.items()):
+        student_id, lesson_id = key
         lesson = lessons.get(lesson_id)
         where = f"{names.get(student_id, 'обучающийся')}"
         if lesson is None or lesson.group_id != group_id or lesson.subject_id != subject_id:
@@ -705,35 +746,40 @@ def save_grid(
             errors.append(f"{where}: урок вне периода «{period.name}».")
             continue
         try:
-            cell = parse_cell(text)
+            cell = parse_cell(edit.new)
         except DomainError as error:
             errors.append(f"{where}: {error}")
             continue
-        key = (student_id, lesson_id)
         old_grades = existing_grades.get(key, [])
         old_absence = existing_absences.get(key)
         old = [(g.value, g.kind) for g in old_grades]
-        if old == list(cell.grades) and (old_absence.mark if old_absence else None) == cell.absence:
+        now_text = format_cell(old, old_absence.mark if old_absence else None)
+        new_text = format_cell(cell.grades, cell.absence)
+        if new_text in (now_text, _normal(edit.expected)):
+            continue  # nothing to do, or the user did not change this cell after all
+        if now_text != _normal(edit.expected):
+            conflicts.append(f"{where}: сейчас {f'«{now_text}»' if now_text else 'пусто'}")
+            conflicted.add(key)
             continue
-        if (cell.grades or cell.absence) and not is_in_lesson(
-            intervals, student_id, lesson.lesson_date
-        ):
-            errors.append(f"{where}: обучающийся не занимается в группе в этот день.")
-            continue
-        if (cell.grades or cell.absence) and lesson.status == LessonStatus.CANCELLED:
-            errors.append(f"{where}: урок отменён.")
-            continue
+        if cell.grades or cell.absence:
+            if lesson.lesson_date > today:
+                errors.append(f"{where}: {FUTURE.format(today=format_date(today))}")
+                continue
+            if not is_in_lesson(intervals, student_id, lesson.lesson_date):
+                errors.append(f"{where}: обучающийся не занимается в группе в этот день.")
+                continue
+            if lesson.status == LessonStatus.CANCELLED:
+                errors.append(f"{where}: урок отменён.")
+                continue
         if len(cell.grades) < len(old) or any(
             o != n for o, n in zip(old, cell.grades, strict=False)
         ):
             needs_reason = True
         plan.append((key, cell))
+    if conflicts:
+        raise Conflict(CONFLICT + _bullets(conflicts), frozenset(conflicted))
     if errors:
-        more = len(errors) - MAX_ERRORS_SHOWN
-        text = "\n".join(f"• {e}" for e in errors[:MAX_ERRORS_SHOWN])
-        if more > 0:
-            text += f"\n• …и ещё ошибок: {more}"
-        raise DomainError("Ничего не сохранено. Исправьте клетки журнала:\n" + text)
+        raise DomainError("Ничего не сохранено. Исправьте клетки журнала:\n" + _bullets(errors))
     if needs_reason and not reason:
         raise DomainError(REASON_NEEDED + " Ничего не сохранено.")
     if not keeps and plan:
@@ -796,7 +842,11 @@ def _check_value(value: int) -> None:
 
 
 def _writable_lesson(session: Session, actor: Actor, lesson_id: int, reason: str | None) -> Lesson:
-    lesson = _lesson(session, lesson_id)
+    # Locked: what the caller reads about the lesson's grades next is what it writes over.
+    locked = lock_rows(session, Lesson, [lesson_id])
+    if not locked:
+        raise NotFound("Урок не найден.")
+    lesson = locked[0]
     period = _period_of_lesson(session, lesson)
     require_writer(
         session,
@@ -820,6 +870,7 @@ def add_grade(
     kind: GradeKind = GradeKind.CLASSWORK,
     weight: float | None = None,
     reason: str | None = None,
+    today: date | None = None,
 ) -> Grade:
     """Give a student a grade in a lesson (a lesson may carry several)."""
     lesson = _writable_lesson(session, actor, lesson_id, reason)
@@ -828,6 +879,7 @@ def add_grade(
         raise DomainError("Вес оценки должен быть больше нуля.")
     if lesson.status == LessonStatus.CANCELLED:
         raise DomainError("Урок отменён: оценку поставить нельзя.")
+    _check_not_future(session, lesson, today)
     _check_member(session, lesson, student_id)
     grade = _new_grade(actor, lesson.id, student_id, value, kind)
     if weight is not None:
@@ -837,8 +889,22 @@ def add_grade(
     return grade
 
 
-def _grade(session: Session, grade_id: int) -> Grade:
-    return get_or_404(session, Grade, grade_id, "Оценка не найдена.")
+def _check_not_future(session: Session, lesson: Lesson, today: date | None) -> None:
+    today = today or school_today(session)
+    if lesson.lesson_date > today:
+        raise DomainError(
+            f"Урок {format_date(lesson.lesson_date)}: {FUTURE.format(today=format_date(today))}"
+        )
+
+
+def _locked_grade(session: Session, actor: Actor, grade_id: int, reason: str) -> Grade:
+    """The grade as it is once its lesson is locked (another save may have just changed it)."""
+    grade = get_or_404(session, Grade, grade_id, "Оценка не найдена.")
+    _writable_lesson(session, actor, grade.lesson_id, reason)
+    locked = lock_rows(session, Grade, [grade_id])
+    if not locked:
+        raise NotFound("Оценка не найдена: её только что удалили в другом сеансе.")
+    return locked[0]
 
 
 def change_grade(
@@ -851,8 +917,7 @@ def change_grade(
     kind: GradeKind | None = None,
 ) -> Grade:
     """Change a grade; the old value, the new one, who, when and why go to the history."""
-    grade = _grade(session, grade_id)
-    _writable_lesson(session, actor, grade.lesson_id, reason)
+    grade = _locked_grade(session, actor, grade_id, reason)
     _check_value(value)
     if not (reason or "").strip():
         raise DomainError("Укажите причину изменения оценки.")
@@ -869,8 +934,7 @@ def change_grade(
 
 def delete_grade(session: Session, actor: Actor, *, grade_id: int, reason: str) -> None:
     """Delete a grade given by mistake; the history keeps it with the reason."""
-    grade = _grade(session, grade_id)
-    _writable_lesson(session, actor, grade.lesson_id, reason)
+    grade = _locked_grade(session, actor, grade_id, reason)
     if not (reason or "").strip():
         raise DomainError("Укажите причину удаления оценки.")
     _history(session, actor, grade, None, reason.strip())
@@ -879,9 +943,15 @@ def delete_grade(session: Session, actor: Actor, *, grade_id: int, reason: str) 
 
 
 def set_absence(
-    session: Session, actor: Actor, *, lesson_id: int, student_id: int, mark: AbsenceMark | None
+    session: Session,
+    actor: Actor,
+    *,
+    lesson_id: int,
+    student_id: int,
+    mark: AbsenceMark | None,
+    today: date | None = None,
 ) -> None:
-    """Mark (or clear) a student's absence in a lesson."""
+    """Mark (or clear) a student's absence in a lesson (not on a lesson after today)."""
     lesson = _writable_lesson(session, actor, lesson_id, None)
     existing = session.scalar(
         select(Absence).where(Absence.lesson_id == lesson_id, Absence.student_id == student_id)
@@ -890,8 +960,10 @@ def set_absence(
         if existing is not None:
             session.delete(existing)
     elif existing is not None:
+        _check_not_future(session, lesson, today)
         existing.mark = mark
     else:
+        _check_not_future(session, lesson, today)
         _check_member(session, lesson, student_id)
         session.add(Absence(lesson_id=lesson_id, student_id=student_id, mark=mark))
     session.flush()
@@ -902,16 +974,25 @@ def set_absence(
 
 @dataclass(frozen=True)
 class LessonUpdate:
-    """New topic and homework of a lesson."""
+    """New topic and homework of a lesson, with what the page showed when it was read."""
 
     lesson_id: int
     topic: str
     homework: str
+    expected_topic: str
+    expected_homework: str
+
+
+def _quoted(text: str) -> str:
+    return f"«{text[:60]}{'…' if len(text) > 60 else ''}»" if text else "пусто"
 
 
 def save_lessons(session: Session, actor: Actor, *, updates: list[LessonUpdate]) -> int:
-    """Save topics and homework of several lessons; all or nothing."""
-    changed: list[tuple[Lesson, LessonUpdate]] = []
+    """Save topics and homework of several lessons; all or nothing, refused on a conflict."""
+    lock_rows(session, Lesson, [update.lesson_id for update in updates])
+    changed: list[tuple[Lesson, str, str]] = []
+    conflicts: list[str] = []
+    conflicted: set[int] = set()
     for update in updates:
         lesson = _writable_lesson(session, actor, update.lesson_id, "тема и задание")
         topic = (update.topic or "").strip()
@@ -920,11 +1001,23 @@ def save_lessons(session: Session, actor: Actor, *, updates: list[LessonUpdate])
             raise DomainError(
                 f"{format_date(lesson.lesson_date)}: тема — до 500 символов, задание — до 1000."
             )
-        if (lesson.topic or "") != topic or (lesson.homework or "") != homework:
-            changed.append((lesson, LessonUpdate(lesson.id, topic, homework)))
-    for lesson, update in changed:
-        lesson.topic = update.topic or None
-        lesson.homework = update.homework or None
+        now = ((lesson.topic or "").strip(), (lesson.homework or "").strip())
+        was = (update.expected_topic.strip(), update.expected_homework.strip())
+        if (topic, homework) in (now, was):
+            continue
+        if now != was:
+            conflicts.append(
+                f"{format_date(lesson.lesson_date)}: тема сейчас {_quoted(now[0])}, "
+                f"задание {_quoted(now[1])}"
+            )
+            conflicted.add(lesson.id)
+            continue
+        changed.append((lesson, topic, homework))
+    if conflicts:
+        raise Conflict(CONFLICT + _bullets(conflicts), frozenset(conflicted))
+    for lesson, topic, homework in changed:
+        lesson.topic = topic or None
+        lesson.homework = homework or None
     session.flush()
     return len(changed)
 
@@ -1038,13 +1131,19 @@ def set_period_grades(
     subject_id: int,
     period_id: int,
     values: Mapping[int, int | None],
+    expected: Mapping[int, int | None],
     reason: str = "",
 ) -> int:
-    """Set the period grades of the group's students; changing one needs a reason."""
+    """Set the period grades of the group's students; changing one needs a reason.
+
+    `expected` is what the page showed for each student: a grade changed since is a Conflict.
+    """
     period = calendar.get_period(session, period_id)
     require_writer(
         session, actor, group_id=group_id, subject_id=subject_id, period=period, reason=reason
     )
+    # Period-grade saves of one group wait for each other before comparing.
+    lock_rows(session, StudyGroup, [group_id])
     intervals = roster_intervals(session, group_id, subject_id, period.starts_on, period.ends_on)
     existing = {
         p.student_id: p
@@ -1056,11 +1155,25 @@ def set_period_grades(
             )
         )
     }
+    conflicts: list[str] = []
+    conflicted: set[int] = set()
     for student_id, value in values.items():
         if value is not None:
             _check_value(value)
         if student_id not in intervals:
             raise DomainError("Итоговую оценку ставят только обучающимся группы.")
+        old = existing.get(student_id)
+        now = old.value if old is not None else None
+        if now != expected.get(student_id) and value != now:
+            name = session.get(Student, student_id)
+            conflicts.append(
+                f"{name.full_name if name else 'обучающийся'}, «{period.name}»: "
+                f"сейчас {now if now is not None else 'пусто'}"
+            )
+            conflicted.add(student_id)
+    if conflicts:
+        raise Conflict(CONFLICT + _bullets(conflicts), frozenset(conflicted))
+    for student_id, value in values.items():
         old = existing.get(student_id)
         if old is not None and old.value != value and not reason.strip():
             raise DomainError("Укажите причину изменения итоговой оценки. Ничего не сохранено.")

@@ -19,7 +19,8 @@ from klassruk.models import (
     TeachingAssignment,
 )
 from klassruk.models.journal import Lesson
-from klassruk.services import timetable
+from klassruk.permissions import Actor
+from klassruk.services import journal, timetable
 from tests.factories import SYSTEM, TwoClasses, actor_of, build_two_classes
 
 ON = date(2026, 9, 15)
@@ -115,3 +116,34 @@ def build_journal_school(session: Session) -> JournalSchool:
     assert session.scalar(select(TeachingAssignment.id)) is not None
     session.flush()
     return JournalSchool(two, math, open_.id, closed.id, lessons, old, second.id, teacher_staff)
+
+
+def edits_over_current(
+    session: Session,
+    cells: dict[tuple[int, int], str],
+    *,
+    group_id: int,
+    subject_id: int,
+    period_id: int,
+) -> dict[tuple[int, int], journal.CellEdit]:
+    """Edits that set these cells, each expecting what the journal holds right now."""
+    now = journal.build_grid(
+        session, group_id=group_id, subject_id=subject_id, period_id=period_id
+    ).cells
+    return {key: journal.CellEdit(now.get(key, ""), text) for key, text in cells.items()}
+
+
+def set_cells(
+    session: Session,
+    actor: Actor,
+    cells: dict[tuple[int, int], str],
+    *,
+    group_id: int,
+    subject_id: int,
+    period_id: int,
+    reason: str = "",
+) -> journal.SaveSummary:
+    """Save these cells as a user who has just read the journal."""
+    scope = {"group_id": group_id, "subject_id": subject_id, "period_id": period_id}
+    edits = edits_over_current(session, cells, **scope)
+    return journal.save_grid(session, actor, edits=edits, reason=reason, **scope)

@@ -9,7 +9,7 @@ import pytest
 from klassruk.errors import PermissionDenied
 from klassruk.models import Subject, TeachingAssignment
 from klassruk.services import class_journal, journal, timetable
-from tests.core.journal_school import build_journal_school
+from tests.core.journal_school import build_journal_school, set_cells
 from tests.factories import SYSTEM, actor_of
 
 
@@ -41,13 +41,13 @@ def school(session):
     teacher = actor_of(session, "teacher_a")
     a, b = school.two.student_a, school.student_a2
     l1, l2, l3 = school.lessons[:3]
-    journal.save_grid(
+    set_cells(
         session,
         teacher,
+        {(a, l1): "5 4д", (a, l2): "3к", (b, l1): "2", (b, l2): "Н", (b, l3): "2к Б"},
         group_id=school.two.group_a,
         subject_id=school.math,
         period_id=school.open_period,
-        cells={(a, l1): "5 4д", (a, l2): "3к", (b, l1): "2", (b, l2): "Н", (b, l3): "2к Б"},
     )
     journal.set_period_grades(
         session,
@@ -56,6 +56,7 @@ def school(session):
         subject_id=school.math,
         period_id=school.open_period,
         values={a: 4},
+        expected={a: None},
     )
     grid = journal.read_journal(
         session,
@@ -64,13 +65,13 @@ def school(session):
         subject_id=russian.id,
         period_id=school.open_period,
     )
-    journal.save_grid(
+    set_cells(
         session,
         actor_of(session, "ct_a"),
+        {(a, grid.lessons[0].lesson_id): "5"},
         group_id=school.two.group_a,
         subject_id=russian.id,
         period_id=school.open_period,
-        cells={(a, grid.lessons[0].lesson_id): "5"},
     )
     return school, russian.id
 

@@ -17,8 +17,8 @@ from klassruk.models.journal import (
     Recommendation,
 )
 from klassruk.services import journal
-from tests.core.journal_school import build_journal_school
-from tests.factories import actor_of
+from tests.core.journal_school import build_journal_school, set_cells
+from tests.factories import SYSTEM, actor_of
 
 
 @pytest.fixture
@@ -37,13 +37,13 @@ def _grid(session, school, actor, period=None):
 
 
 def _save(session, school, actor, cells, reason="", period=None):
-    return journal.save_grid(
+    return set_cells(
         session,
         actor,
+        cells,
         group_id=school.two.group_a,
         subject_id=school.math,
         period_id=period or school.open_period,
-        cells=cells,
         reason=reason,
     )
 
@@ -56,8 +56,14 @@ def _period_grades(session, school, actor, values, reason=""):
         subject_id=school.math,
         period_id=school.open_period,
         values=values,
+        expected=_shown_period_grades(session, school, values),
         reason=reason,
     )
+
+
+def _shown_period_grades(session, school, values):
+    shown = {s.student_id: s.period_grade for s in _grid(session, school, SYSTEM).students}
+    return {student_id: shown.get(student_id) for student_id in values}
 
 
 def _count(session, model):
@@ -189,7 +195,7 @@ def test_class_teacher_reads_but_is_refused_any_write(session, school):
         )
     with pytest.raises(PermissionDenied):
         journal.save_lessons(
-            session, class_teacher, updates=[journal.LessonUpdate(lesson, "Дроби", "№ 1")]
+            session, class_teacher, updates=[journal.LessonUpdate(lesson, "Дроби", "№ 1", "", "")]
         )
     with pytest.raises(PermissionDenied):
         journal.set_period_grades(
@@ -199,6 +205,7 @@ def test_class_teacher_reads_but_is_refused_any_write(session, school):
             subject_id=school.math,
             period_id=school.open_period,
             values={a: 5},
+            expected={a: None},
         )
     with pytest.raises(PermissionDenied):
         journal.add_recommendation(
@@ -236,7 +243,7 @@ def test_teacher_writes_only_own_groups(session, school):
             group_id=school.two.group_b,
             subject_id=school.math,
             period_id=school.open_period,
-            cells={},
+            edits={},
         )
     # A student of another class is not in this lesson.
     with pytest.raises(DomainError, match="не занимается"):
@@ -310,7 +317,7 @@ def test_topics_tests_period_grades_and_recommendations(session, school):
     lesson = school.lessons[0]
     assert (
         journal.save_lessons(
-            session, teacher, updates=[journal.LessonUpdate(lesson, "Дроби", "№ 12, 14")]
+            session, teacher, updates=[journal.LessonUpdate(lesson, "Дроби", "№ 12, 14", "", "")]
         )
         == 1
     )

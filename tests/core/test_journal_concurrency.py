@@ -1,0 +1,206 @@
+"""Concurrent journal saves in real sessions (threads, own transactions), SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from klassruk.db import unit_of_work
+from klassruk.errors import Conflict, DomainError
+from klassruk.models.journal import Grade, GradeChange, Lesson
+from klassruk.services import journal, timetable
+from tests.concurrency import run_together
+from tests.core.journal_school import JournalSchool, build_journal_school
+from tests.factories import SYSTEM, actor_of
+
+
+@pytest.fixture
+def school(factory):
+    with unit_of_work(factory, SYSTEM) as session:
+        built = build_journal_school(session)
+    return built
+
+
+def _scope(school: JournalSchool) -> dict[str, int]:
+    return {
+        "group_id": school.two.group_a,
+        "subject_id": school.math,
+        "period_id": school.open_period,
+    }
+
+
+def _reader(school: JournalSchool):
+    def read(session):
+        return journal.read_journal(session, SYSTEM, **_scope(school)).cells
+
+    return read
+
+
+def _writer(actor, school, key, text, reason=""):
+    def write(session, shown):
+        return journal.save_grid(
+            session,
+            actor,
+            edits={key: journal.CellEdit(shown[key], text)},
+            reason=reason,
+            **_scope(school),
+        )
+
+    return write
+
+
+def _cells(factory, school):
+    with unit_of_work(factory, SYSTEM) as session:
+        return journal.read_journal(session, SYSTEM, **_scope(school)).cells
+
+
+@pytest.mark.parametrize("reason", ["", "Исправление"])
+def test_eight_sessions_with_stale_grids_keep_all_eight_grades(factory, school, reason):
+    keys = [
+        (student, lesson)
+        for student in (school.two.student_a, school.student_a2)
+        for lesson in school.lessons[:4]
+    ]
+    with unit_of_work(factory, SYSTEM) as session:
+        teachers = [actor_of(session, "teacher_a") for _ in keys]
+    results = run_together(
+        factory,
+        [
+            (teacher, _reader(school), _writer(teacher, school, key, str(1 + index % 5), reason))
+            for index, (teacher, key) in enumerate(zip(teachers, keys, strict=True))
+        ],
+    )
+    assert [getattr(r, "added", r) for r in results] == [1] * 8
+    cells = _cells(factory, school)
+    assert [cells[key] for key in keys] == [str(1 + index % 5) for index in range(8)]
+    with unit_of_work(factory, SYSTEM) as session:
+        assert session.scalars(select(GradeChange)).all() == []
+
+
+def _one_winner(factory, school, key, first, second):
+    """Teacher and substitute change the same cell at once: one wins, one gets a Conflict."""
+    with unit_of_work(factory, SYSTEM) as session:
+        teacher, substitute = actor_of(session, "teacher_a"), actor_of(session, "ct_b")
+    results = run_together(
+        factory,
+        [
+            (teacher, _reader(school), _writer(teacher, school, key, first, "пересдача")),
+            (substitute, _reader(school), _writer(substitute, school, key, second, "пересдача")),
+        ],
+    )
+    winners = [r for r in results if isinstance(r, journal.SaveSummary)]
+    losers = [r for r in results if isinstance(r, Exception)]
+    assert len(winners) == 1 and len(losers) == 1, results
+    assert isinstance(losers[0], Conflict), losers[0]
+    won = first if results[0] is winners[0] else second
+    message = str(losers[0])
+    with unit_of_work(factory, SYSTEM) as session:
+        lesson_date = session.get(Lesson, key[1]).lesson_date  # type: ignore[union-attr]
+        history = [
+            (h.old_value, h.new_value)
+            for h in session.scalars(
+                select(GradeChange).where(GradeChange.lesson_id == key[1]).order_by(GradeChange.id)
+            )
+        ]
+        grades = session.scalars(
+            select(Grade.value).where(Grade.lesson_id == key[1], Grade.student_id == key[0])
+        ).all()
+    assert "Орлов Пётр" in message
+    assert lesson_date.strftime("%d.%m.%Y") in message
+    assert f"сейчас «{won}»" in message
+    assert losers[0].keys == frozenset({key})
+    assert grades == [int(won)]
+    return history
+
+
+def _substitute_covers_first_lessons(factory, school, grade=None):
+    """ct_b covers the first three lessons (so both may write them), each maybe with a grade."""
+    with unit_of_work(factory, SYSTEM) as session:
+        ct_b = actor_of(session, "ct_b")
+        for lesson in school.lessons[:3]:
+            timetable.substitute_teacher(
+                session, SYSTEM, lesson_id=lesson, staff_id=ct_b.staff_id, reason="болезнь"
+            )
+            if grade is not None:
+                journal.add_grade(
+                    session, SYSTEM, lesson_id=lesson, student_id=school.two.student_a, value=grade
+                )
+    return school.lessons[:3]
+
+
+def test_concurrent_change_of_one_grade_has_one_winner_and_unbroken_history(factory, school):
+    for lesson in _substitute_covers_first_lessons(factory, school, grade=4):
+        history = _one_winner(factory, school, (school.two.student_a, lesson), "5", "3")
+        assert len(history) == 1 and history[0][0] == 4 and history[0][1] in (5, 3)
+
+
+def test_the_same_empty_cell_written_at_once_gives_one_grade(factory, school):
+    for lesson in _substitute_covers_first_lessons(factory, school):
+        history = _one_winner(factory, school, (school.two.student_a, lesson), "5", "4")
+        assert history == []
+
+
+def test_same_value_typed_twice_is_not_a_conflict(factory, school):
+    key = (school.two.student_a, school.lessons[0])
+    with unit_of_work(factory, SYSTEM) as session:
+        teacher = actor_of(session, "teacher_a")
+    results = run_together(
+        factory,
+        [(teacher, _reader(school), _writer(teacher, school, key, "5")) for _ in range(2)],
+    )
+    assert sorted(r.added for r in results) == [0, 1]
+    assert _cells(factory, school)[key] == "5"
+
+
+def test_reason_is_needed_only_for_grades_that_were_there_when_read(session, school):
+    teacher = actor_of(session, "teacher_a")
+    key = (school.two.student_a, school.lessons[0])
+    scope = _scope(school)
+    journal.save_grid(session, teacher, edits={key: journal.CellEdit("", "4")}, **scope)
+    with pytest.raises(DomainError, match="Укажите причину"):
+        journal.save_grid(session, teacher, edits={key: journal.CellEdit("4", "5")}, **scope)
+    # Adding to a cell keeps what was there: no reason needed.
+    journal.save_grid(session, teacher, edits={key: journal.CellEdit("4", "4 5д")}, **scope)
+    assert journal.read_journal(session, teacher, **scope).cells[key] == "4 5д"
+
+
+def test_grades_and_absences_may_not_be_dated_after_today(session, school):
+    from klassruk.models import ReportingPeriod, SchoolYear
+
+    tomorrow = journal.school_today(session) + timedelta(days=1)
+    year = session.scalar(select(SchoolYear))
+    period = ReportingPeriod(
+        school_year_id=year.id, name="Будущее", starts_on=tomorrow, ends_on=tomorrow
+    )
+    year.ends_on = max(year.ends_on, tomorrow)
+    session.add(period)
+    session.flush()
+    teacher = actor_of(session, "teacher_a")
+    lesson = Lesson(
+        group_id=school.two.group_a,
+        subject_id=school.math,
+        staff_id=school.teacher_a_staff,
+        lesson_date=tomorrow,
+        number=3,
+    )
+    session.add(lesson)
+    session.flush()
+    a = school.two.student_a
+    scope = {"group_id": school.two.group_a, "subject_id": school.math, "period_id": period.id}
+    with pytest.raises(DomainError, match="не раньше дня урока"):
+        journal.save_grid(
+            session, teacher, edits={(a, lesson.id): journal.CellEdit("", "5")}, **scope
+        )
+    with pytest.raises(DomainError, match="не раньше дня урока"):
+        journal.add_grade(session, teacher, lesson_id=lesson.id, student_id=a, value=5)
+    with pytest.raises(DomainError, match="не раньше дня урока"):
+        journal.set_absence(
+            session, teacher, lesson_id=lesson.id, student_id=a, mark=journal.AbsenceMark.ABSENT
+        )
+    assert session.scalars(select(Grade)).all() == []
+    # Homework and planned tests look ahead.
+    journal.save_lessons(
+        session, teacher, updates=[journal.LessonUpdate(lesson.id, "", "№ 5", "", "")]
+    )
