@@ -53,6 +53,10 @@ class Action(enum.StrEnum):
     EDIT_JOURNAL = "edit_journal"
     EDIT_CLOSED_PERIOD = "edit_closed_period"
     VIEW_CLASS_JOURNAL = "view_class_journal"
+    VIEW_CONSENT = "view_consent"
+    RECORD_CONSENT = "record_consent"
+    VIEW_EXTRACTS = "view_extracts"
+    PRINT_EXTRACTS = "print_extracts"
 
 
 _EVERYONE = {Action.VIEW_HOME, Action.VIEW_PROFILE, Action.CHANGE_OWN_PASSWORD}
@@ -69,6 +73,7 @@ ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
             Action.IMPORT_ROSTER,
             Action.ISSUE_CREDENTIALS,
             Action.MANAGE_TEACHING_LOAD,
+            Action.VIEW_CONSENT,
         }
     ),
     Role.DEPUTY_HEAD: frozenset(
@@ -81,6 +86,8 @@ ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
             Action.MANAGE_STREAMS,
             Action.MANAGE_CALENDAR,
             Action.EDIT_CLOSED_PERIOD,
+            Action.VIEW_CONSENT,
+            Action.VIEW_EXTRACTS,
         }
     ),
     Role.TEACHER: frozenset(_EVERYONE | {Action.VIEW_OWN_GROUPS, Action.EDIT_JOURNAL}),
@@ -92,6 +99,10 @@ ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
             Action.IMPORT_ROSTER,
             Action.ISSUE_CREDENTIALS,
             Action.MANAGE_STUDY_GROUPS,
+            Action.VIEW_CONSENT,
+            Action.RECORD_CONSENT,
+            Action.VIEW_EXTRACTS,
+            Action.PRINT_EXTRACTS,
         }
     ),
     Role.GUARDIAN: frozenset(_EVERYONE | {Action.VIEW_CHILD}),

@@ -1,5 +1,7 @@
 """All tables; importing this package registers every model on `Base.metadata`."""
 
+from klassruk.models import consent as consent  # registers the consent register
+from klassruk.models import extracts as extracts  # registers the paper extracts
 from klassruk.models import journal as journal  # registers the journal tables
 from klassruk.models.accounts import (
     ACCOUNT_STATUS_TITLES,

@@ -1,0 +1,671 @@
+"""Consent register (152-ФЗ): append-only entries per person, and the delivery route it decides."""
+
+from __future__ import annotations
+
+import enum
+import hashlib
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from klassruk.errors import DomainError, PermissionDenied
+from klassruk.models import (
+    AccountStatus,
+    Enrolment,
+    Guardian,
+    GuardianLink,
+    SchoolClass,
+    Student,
+    UserAccount,
+    utcnow,
+)
+from klassruk.models.consent import (
+    CONSENT_STATE_TITLES,
+    ConsentEntry,
+    ConsentScan,
+    ConsentState,
+    ConsentSubject,
+)
+from klassruk.permissions import Action, Actor, require
+from klassruk.services.activity import record_activity
+from klassruk.services.lookup import get_or_404
+from klassruk.services.scope import (
+    OUT_OF_SCOPE,
+    current_students_query,
+    require_class_scope,
+)
+from klassruk.setup import get_setting, set_setting
+
+STUDENT_OWN_CONSENT_KEY = "consent_student_own_from_14"
+STUDENT_OWN_CONSENT_AGE = 14
+MAX_SCAN_BYTES = 5 * 1024 * 1024
+MAX_FORM_NUMBER = 40
+MAX_REASON = 500
+# The file's first bytes decide its type: a browser's claim or a file name proves nothing.
+SCAN_SIGNATURES: dict[str, tuple[bytes, str]] = {
+    "application/pdf": (b"%PDF-", "PDF"),
+    "image/jpeg": (b"\xff\xd8\xff", "JPEG"),
+    "image/png": (b"\x89PNG\r\n\x1a\n", "PNG"),
+}
+
+# From each state, the states a new (non-correcting) entry may record.
+TRANSITIONS: dict[ConsentState, frozenset[ConsentState]] = {
+    ConsentState.NOT_ASKED: frozenset({ConsentState.GIVEN, ConsentState.REFUSED}),
+    ConsentState.GIVEN: frozenset({ConsentState.WITHDRAWN}),
+    ConsentState.REFUSED: frozenset({ConsentState.GIVEN}),
+    ConsentState.WITHDRAWN: frozenset({ConsentState.GIVEN}),
+}
+
+NO_CONSENT_HELP = (
+    "Чтобы получать сведения в электронном виде, подпишите согласие на обработку персональных "
+    "данных у классного руководителя. До тех пор школа выдаёт выписки из журнала на бумаге."
+)
+
+
+class ConsentRequired(PermissionDenied):
+    """The family gets no electronic information: consent is missing or paper was chosen."""
+
+
+# ---------------------------------------------------------------- school setting
+
+
+def student_own_consent_required(session: Session) -> bool:
+    """Whether the school's form asks students aged 14 and older for their own consent."""
+    return get_setting(session, STUDENT_OWN_CONSENT_KEY) == "1"
+
+
+def set_student_own_consent_required(session: Session, actor: Actor, *, required: bool) -> None:
+    """Turn the students' own consent (14 and older) on or off for the school."""
+    require(actor, Action.MANAGE_SCHOOL_STRUCTURE)
+    set_setting(session, STUDENT_OWN_CONSENT_KEY, "1" if required else "0")
+    session.flush()
+
+
+def _age_on(birth_date: date | None, on: date) -> int | None:
+    if birth_date is None:
+        return None
+    years = on.year - birth_date.year
+    return years - ((on.month, on.day) < (birth_date.month, birth_date.day))
+
+
+# ---------------------------------------------------------------- who belongs to the class
+
+
+@dataclass(frozen=True)
+class ClassPeople:
+    """The class's current students and their guardians (the only way a guardian is in scope)."""
+
+    students: dict[int, Student]
+    guardians: dict[int, Guardian]
+    children: dict[int, list[int]]  # guardian id → own children in the class, roster order
+
+
+def class_people(session: Session, class_id: int, on: date) -> ClassPeople:
+    """Students enrolled on `on` and the guardians linked to them."""
+    students = {
+        s.id: s
+        for s in session.scalars(
+            select(Student)
+            .where(
+                Student.id.in_(
+                    current_students_query(select(SchoolClass.id).where(SchoolClass.id == class_id), on)
+                )
+            )
+            .order_by(Student.last_name, Student.first_name, Student.id)
+        )
+    }
+    guardians: dict[int, Guardian] = {}
+    children: dict[int, list[int]] = {}
+    for guardian, student_id in session.execute(
+        select(Guardian, GuardianLink.student_id)
+        .join(GuardianLink, GuardianLink.guardian_id == Guardian.id)
+        .where(GuardianLink.student_id.in_(list(students)))
+        .order_by(Guardian.last_name, Guardian.first_name, Guardian.id)
+    ):
+        guardians[guardian.id] = guardian
+        children.setdefault(guardian.id, []).append(student_id)
+    order = {student_id: index for index, student_id in enumerate(students)}
+    for kids in children.values():
+        kids.sort(key=order.__getitem__)
+    return ClassPeople(students, guardians, children)
+
+
+# ---------------------------------------------------------------- current entries
+
+Key = tuple[ConsentSubject, int | None, int | None]
+
+
+def _key(entry: ConsentEntry) -> Key:
+    return (entry.subject, entry.guardian_id, entry.student_id)
+
+
+def _latest(
+    session: Session, *, guardian_ids: Iterable[int], student_ids: Iterable[int]
+) -> dict[Key, ConsentEntry]:
+    """The newest entry per person and subject among these guardians and students."""
+    guardian_ids, student_ids = list(guardian_ids), list(student_ids)
+    if not guardian_ids and not student_ids:
+        return {}
+    latest: dict[Key, ConsentEntry] = {}
+    for entry in session.scalars(
+        select(ConsentEntry)
+        .where(
+            or_(
+                ConsentEntry.guardian_id.in_(guardian_ids),
+                ConsentEntry.student_id.in_(student_ids),
+            )
+        )
+        .order_by(ConsentEntry.id)
+    ):
+        latest[_key(entry)] = entry
+    return latest
+
+
+def _state(entry: ConsentEntry | None) -> ConsentState:
+    return entry.state if entry is not None else ConsentState.NOT_ASKED
+
+
+# ---------------------------------------------------------------- delivery
+
+
+class Route(enum.StrEnum):
+    """How a family gets the school's information."""
+
+    ELECTRONIC = "electronic"
+    PAPER = "paper"
+
+
+ROUTE_TITLES: dict[Route, str] = {Route.ELECTRONIC: "электронно", Route.PAPER: "на бумаге"}
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """The route and why."""
+
+    route: Route
+    reason: str
+
+    @property
+    def electronic(self) -> bool:
+        return self.route is Route.ELECTRONIC
+
+
+def _decide(
+    *,
+    own: ConsentEntry | None,
+    child: ConsentEntry | None,
+    account: AccountStatus | None,
+) -> Delivery:
+    """Electronic only with both consents given, paper not chosen, and an active account."""
+    if _state(child) is not ConsentState.GIVEN:
+        title = CONSENT_STATE_TITLES[_state(child)]
+        return Delivery(Route.PAPER, f"нет согласия на обработку данных ребёнка ({title})")
+    if _state(own) is not ConsentState.GIVEN:
+        title = CONSENT_STATE_TITLES[_state(own)]
+        return Delivery(Route.PAPER, f"нет согласия на обработку своих данных ({title})")
+    if child is not None and child.prefers_paper:
+        return Delivery(Route.PAPER, "родитель выбрал бумажную форму")
+    if account is None:
+        return Delivery(Route.PAPER, "нет учётной записи")
+    if account is not AccountStatus.ACTIVE:
+        return Delivery(Route.PAPER, "учётная запись не активна")
+    return Delivery(Route.ELECTRONIC, "согласие дано, учётная запись активна")
+
+
+def _guardian_accounts(session: Session, guardian_ids: list[int]) -> dict[int, UserAccount]:
+    if not guardian_ids:
+        return {}
+    return {
+        u.guardian_id: u
+        for u in session.scalars(
+            select(UserAccount).where(UserAccount.guardian_id.in_(guardian_ids))
+        )
+        if u.guardian_id is not None
+    }
+
+
+def delivery_route(session: Session, *, guardian_id: int, student_id: int) -> Delivery:
+    """Whether this guardian may get this child's information electronically, and why."""
+    latest = _latest(session, guardian_ids=[guardian_id], student_ids=[])
+    account = _guardian_accounts(session, [guardian_id]).get(guardian_id)
+    return _decide(
+        own=latest.get((ConsentSubject.GUARDIAN_SELF, guardian_id, None)),
+        child=latest.get((ConsentSubject.CHILD, guardian_id, student_id)),
+        account=account.status if account is not None else None,
+    )
+
+
+def student_route(session: Session, *, student_id: int, on: date) -> Delivery:
+    """A student's own cabinet follows the guardians (and, 14+, own consent if the school asks)."""
+    given = session.scalars(
+        select(ConsentEntry)
+        .where(ConsentEntry.student_id == student_id)
+        .order_by(ConsentEntry.id)
+    ).all()
+    latest: dict[Key, ConsentEntry] = {}
+    for entry in given:
+        latest[_key(entry)] = entry
+    if not any(
+        key[0] is ConsentSubject.CHILD and entry.state is ConsentState.GIVEN
+        for key, entry in latest.items()
+    ):
+        return Delivery(Route.PAPER, "ни один из родителей не дал согласия")
+    if student_own_consent_required(session):
+        student = get_or_404(session, Student, student_id, "Обучающийся не найден.")
+        age = _age_on(student.birth_date, on)
+        own = latest.get((ConsentSubject.STUDENT_SELF, None, student_id))
+        if age is not None and age >= STUDENT_OWN_CONSENT_AGE and _state(own) is not (
+            ConsentState.GIVEN
+        ):
+            return Delivery(Route.PAPER, "нет собственного согласия обучающегося (14 лет и старше)")
+    return Delivery(Route.ELECTRONIC, "согласие родителей дано")
+
+
+def may_notify(session: Session, *, guardian_id: int, student_id: int) -> bool:
+    """Whether e-mail or SMS about this child may be sent to this guardian."""
+    return delivery_route(session, guardian_id=guardian_id, student_id=student_id).electronic
+
+
+def require_electronic_access(session: Session, actor: Actor, *, student_id: int, on: date) -> None:
+    """Refuse a family member's electronic view of a child without consent (staff pass)."""
+    if actor.guardian_id is not None and actor.student_id != student_id:
+        decision = delivery_route(session, guardian_id=actor.guardian_id, student_id=student_id)
+    elif actor.student_id == student_id:
+        decision = student_route(session, student_id=student_id, on=on)
+    else:
+        return
+    if not decision.electronic:
+        raise ConsentRequired(
+            f"Сведения об обучающемся в электронном виде не предоставляются: {decision.reason}. "
+            + NO_CONSENT_HELP
+        )
+
+
+# ---------------------------------------------------------------- recording
+
+
+@dataclass(frozen=True)
+class ScanUpload:
+    """A scanned signed form as uploaded."""
+
+    file_name: str
+    content: bytes
+
+
+def check_scan(upload: ScanUpload) -> str:
+    """The media type of an acceptable scan, or DomainError saying what is wrong."""
+    if not upload.content:
+        raise DomainError("Файл скана пустой.")
+    if len(upload.content) > MAX_SCAN_BYTES:
+        raise DomainError(
+            f"Скан больше {MAX_SCAN_BYTES // (1024 * 1024)} МБ: уменьшите разрешение или качество."
+        )
+    for media_type, (signature, _) in SCAN_SIGNATURES.items():
+        if upload.content.startswith(signature):
+            return media_type
+    kinds = ", ".join(name for _, name in SCAN_SIGNATURES.values())
+    raise DomainError(f"Скан должен быть файлом {kinds}; этот файл — не такой.")
+
+
+def _store_scan(session: Session, actor: Actor, upload: ScanUpload) -> ConsentScan:
+    media_type = check_scan(upload)
+    scan = ConsentScan(
+        file_name=upload.file_name.strip()[:200] or "скан",
+        media_type=media_type,
+        size=len(upload.content),
+        sha256=hashlib.sha256(upload.content).hexdigest(),
+        content=upload.content,
+        uploaded_by=actor.login[:80],
+    )
+    session.add(scan)
+    session.flush()
+    return scan
+
+
+@dataclass(frozen=True)
+class ConsentFact:
+    """What a class teacher records from a signed form."""
+
+    subject: ConsentSubject
+    state: ConsentState
+    signed_on: date | None
+    form_number: str | None
+    guardian_id: int | None = None
+    student_id: int | None = None
+    prefers_paper: bool = False
+
+
+def _check_people(
+    session: Session, people: ClassPeople, fact: ConsentFact, on: date, class_name: str
+) -> None:
+    if fact.subject is ConsentSubject.STUDENT_SELF:
+        if fact.guardian_id is not None or fact.student_id not in people.students:
+            raise PermissionDenied(f"Обучающийся не из {class_name} класса: ничего не изменено.")
+        if not student_own_consent_required(session):
+            raise DomainError(
+                "Собственное согласие обучающихся школа не собирает (настройка школы выключена)."
+            )
+        age = _age_on(people.students[fact.student_id].birth_date, on)
+        if age is None or age < STUDENT_OWN_CONSENT_AGE:
+            raise DomainError(
+                "Собственное согласие записывается только для обучающихся 14 лет и старше."
+            )
+        return
+    if fact.guardian_id is None or fact.guardian_id not in people.guardians:
+        raise PermissionDenied(
+            f"Этот родитель не связан ни с одним обучающимся {class_name} класса: "
+            "ничего не изменено."
+        )
+    if fact.subject is ConsentSubject.GUARDIAN_SELF:
+        if fact.student_id is not None:
+            raise DomainError("Согласие на свои данные не указывает ребёнка.")
+        return
+    if fact.student_id not in people.children[fact.guardian_id]:
+        raise PermissionDenied(
+            f"Ребёнок не из {class_name} класса или не связан с этим родителем: ничего не изменено."
+        )
+
+
+def _check_form(fact: ConsentFact, on: date) -> tuple[date | None, str | None]:
+    number = (fact.form_number or "").strip() or None
+    if fact.state is ConsentState.NOT_ASKED:
+        return None, None
+    if fact.signed_on is None:
+        raise DomainError("Укажите дату подписи на бланке.")
+    if fact.signed_on > on:
+        raise DomainError("Дата подписи не может быть в будущем.")
+    if number is None:
+        raise DomainError("Укажите номер бланка (регистрационный номер документа).")
+    if len(number) > MAX_FORM_NUMBER:
+        raise DomainError(f"Номер бланка — не длиннее {MAX_FORM_NUMBER} символов.")
+    if fact.prefers_paper and fact.state is not ConsentState.GIVEN:
+        raise DomainError("Бумажную форму выбирают вместе с данным согласием.")
+    if fact.prefers_paper and fact.subject is not ConsentSubject.CHILD:
+        raise DomainError("Бумажная форма выбирается в согласии на данные ребёнка.")
+    return fact.signed_on, number
+
+
+def _revoke_lost_access(
+    session: Session, actor: Actor, fact: ConsentFact, before: ConsentState, on: date, now: datetime
+) -> None:
+    # Losing consent stops electronic delivery at once: every session of the person ends.
+    lost = before is ConsentState.GIVEN and (
+        fact.state is not ConsentState.GIVEN or fact.prefers_paper
+    )
+    if not lost:
+        return
+    users: list[UserAccount] = []
+    if fact.guardian_id is not None:
+        users += session.scalars(
+            select(UserAccount).where(UserAccount.guardian_id == fact.guardian_id)
+        )
+    if fact.student_id is not None and not student_route(
+        session, student_id=fact.student_id, on=on
+    ).electronic:
+        users += session.scalars(
+            select(UserAccount).where(UserAccount.student_id == fact.student_id)
+        )
+    for user in users:
+        user.sessions_valid_after = now
+        record_activity(
+            session, event="sessions_revoked", login=user.login, user_id=user.id,
+            detail=f"согласие на обработку данных: {CONSENT_STATE_TITLES[fact.state]}; "
+            f"записал {actor.login}",
+            session_id=actor.session_id,
+        )
+
+
+def record_consent(
+    session: Session,
+    actor: Actor,
+    *,
+    class_id: int,
+    on: date,
+    fact: ConsentFact,
+    scan: ScanUpload | None = None,
+    corrects_id: int | None = None,
+    reason: str | None = None,
+    now: datetime | None = None,
+) -> ConsentEntry:
+    """Append an entry from a signed form; a correction names the mistaken entry and a reason."""
+    require_class_scope(session, actor, class_id, Action.RECORD_CONSENT)
+    now = now or utcnow()
+    class_name = get_or_404(session, SchoolClass, class_id, "Класс не найден.").name
+    people = class_people(session, class_id, on)
+    _check_people(session, people, fact, on, class_name)
+    key: Key = (fact.subject, fact.guardian_id, fact.student_id)
+    current = _latest(
+        session,
+        guardian_ids=[fact.guardian_id] if fact.guardian_id is not None else [],
+        student_ids=[fact.student_id] if fact.student_id is not None else [],
+    ).get(key)
+    before = _state(current)
+    reason = (reason or "").strip() or None
+    if reason is not None and len(reason) > MAX_REASON:
+        raise DomainError(f"Причина — не длиннее {MAX_REASON} символов.")
+    if corrects_id is not None:
+        if current is None or current.id != corrects_id:
+            raise DomainError(
+                "Исправить можно только последнюю запись о согласии этого человека: "
+                "список изменился, обновите страницу."
+            )
+        if reason is None:
+            raise DomainError("Укажите причину исправления ошибочной записи.")
+    elif fact.state not in TRANSITIONS[before]:
+        allowed = ", ".join(f"«{CONSENT_STATE_TITLES[s]}»" for s in sorted(TRANSITIONS[before]))
+        raise DomainError(
+            f"Сейчас согласие в состоянии «{CONSENT_STATE_TITLES[before]}»: "
+            f"записать «{CONSENT_STATE_TITLES[fact.state]}» нельзя (можно: {allowed}). "
+            "Если прежняя запись ошибочна, исправьте её с указанием причины."
+        )
+    signed_on, number = _check_form(fact, on)
+    stored = _store_scan(session, actor, scan) if scan is not None else None
+    entry = ConsentEntry(
+        subject=fact.subject,
+        guardian_id=fact.guardian_id,
+        student_id=fact.student_id,
+        state=fact.state,
+        signed_on=signed_on,
+        form_number=number,
+        scan_id=stored.id if stored is not None else None,
+        prefers_paper=fact.prefers_paper,
+        corrects_id=corrects_id,
+        reason=reason,
+        recorded_at=now,
+        recorded_by_user_id=actor.user_id,
+        recorded_by=actor.login[:80],
+    )
+    session.add(entry)
+    session.flush()
+    _revoke_lost_access(session, actor, fact, before, on, now)
+    session.flush()
+    return entry
+
+
+# ---------------------------------------------------------------- the class register
+
+
+@dataclass(frozen=True)
+class ConsentRow:
+    """One person-and-subject line of the class register, with its current entry."""
+
+    subject: ConsentSubject
+    guardian_id: int | None
+    student_id: int | None
+    person: str
+    child: str
+    state: ConsentState
+    entry_id: int | None
+    signed_on: date | None
+    form_number: str | None
+    has_scan: bool
+    prefers_paper: bool
+    recorded_at: datetime | None
+    recorded_by: str | None
+
+
+@dataclass(frozen=True)
+class PaperFamily:
+    """A guardian and a child of the class whose information goes on paper, and why."""
+
+    guardian_id: int
+    guardian: str
+    student_id: int
+    student: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class ClassConsent:
+    """The class's register: rows, counts per state, and the paper list."""
+
+    class_id: int
+    class_name: str
+    rows: list[ConsentRow]
+    counts: dict[ConsentState, int]
+    paper: list[PaperFamily]
+    electronic: int
+
+
+def _row(
+    subject: ConsentSubject,
+    guardian_id: int | None,
+    student_id: int | None,
+    person: str,
+    child: str,
+    entry: ConsentEntry | None,
+) -> ConsentRow:
+    return ConsentRow(
+        subject=subject,
+        guardian_id=guardian_id,
+        student_id=student_id,
+        person=person,
+        child=child,
+        state=_state(entry),
+        entry_id=entry.id if entry else None,
+        signed_on=entry.signed_on if entry else None,
+        form_number=entry.form_number if entry else None,
+        has_scan=bool(entry and entry.scan_id),
+        prefers_paper=bool(entry and entry.prefers_paper),
+        recorded_at=entry.recorded_at if entry else None,
+        recorded_by=entry.recorded_by if entry else None,
+    )
+
+
+def class_consent(session: Session, actor: Actor, *, class_id: int, on: date) -> ClassConsent:
+    """Every guardian (own data, each child) and, if asked, each student 14+ of the class."""
+    require_class_scope(session, actor, class_id, Action.VIEW_CONSENT)
+    school_class = get_or_404(session, SchoolClass, class_id, "Класс не найден.")
+    people = class_people(session, class_id, on)
+    latest = _latest(session, guardian_ids=people.guardians, student_ids=people.students)
+    accounts = _guardian_accounts(session, list(people.guardians))
+    rows: list[ConsentRow] = []
+    paper: list[PaperFamily] = []
+    electronic = 0
+    for guardian_id, guardian in people.guardians.items():
+        own = latest.get((ConsentSubject.GUARDIAN_SELF, guardian_id, None))
+        rows.append(_row(ConsentSubject.GUARDIAN_SELF, guardian_id, None, guardian.full_name,
+                         "", own))
+        account = accounts.get(guardian_id)
+        for student_id in people.children[guardian_id]:
+            student = people.students[student_id]
+            child = latest.get((ConsentSubject.CHILD, guardian_id, student_id))
+            rows.append(_row(ConsentSubject.CHILD, guardian_id, student_id, guardian.full_name,
+                             student.full_name, child))
+            decision = _decide(
+                own=own, child=child, account=account.status if account is not None else None
+            )
+            if decision.electronic:
+                electronic += 1
+            else:
+                paper.append(PaperFamily(guardian_id, guardian.full_name, student_id,
+                                         student.full_name, decision.reason))
+    if student_own_consent_required(session):
+        for student_id, student in people.students.items():
+            age = _age_on(student.birth_date, on)
+            if age is not None and age >= STUDENT_OWN_CONSENT_AGE:
+                rows.append(_row(ConsentSubject.STUDENT_SELF, None, student_id,
+                                 student.full_name, student.full_name,
+                                 latest.get((ConsentSubject.STUDENT_SELF, None, student_id))))
+    counts = {state: 0 for state in ConsentState}
+    for row in rows:
+        counts[row.state] += 1
+    return ClassConsent(class_id, school_class.name, rows, counts, paper, electronic)
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    """One entry of a person's consent history, oldest first."""
+
+    entry_id: int
+    subject: ConsentSubject
+    child: str
+    state: ConsentState
+    signed_on: date | None
+    form_number: str | None
+    scan_id: int | None
+    prefers_paper: bool
+    corrects_id: int | None
+    reason: str | None
+    recorded_at: datetime
+    recorded_by: str
+
+
+def consent_history(
+    session: Session,
+    actor: Actor,
+    *,
+    class_id: int,
+    on: date,
+    guardian_id: int | None = None,
+    student_id: int | None = None,
+) -> list[HistoryEntry]:
+    """Every entry about a guardian (all subjects) or a student's own consent, oldest first."""
+    require_class_scope(session, actor, class_id, Action.VIEW_CONSENT)
+    people = class_people(session, class_id, on)
+    if guardian_id is not None:
+        if guardian_id not in people.guardians:
+            raise PermissionDenied(OUT_OF_SCOPE)
+        condition = ConsentEntry.guardian_id == guardian_id
+    elif student_id is not None and student_id in people.students:
+        condition = (ConsentEntry.student_id == student_id) & (
+            ConsentEntry.subject == ConsentSubject.STUDENT_SELF
+        )
+    else:
+        raise PermissionDenied(OUT_OF_SCOPE)
+    names = {s.id: s.full_name for s in people.students.values()}
+    return [
+        HistoryEntry(
+            entry_id=e.id,
+            subject=e.subject,
+            child=names.get(e.student_id, "") if e.student_id else "",
+            state=e.state,
+            signed_on=e.signed_on,
+            form_number=e.form_number,
+            scan_id=e.scan_id,
+            prefers_paper=e.prefers_paper,
+            corrects_id=e.corrects_id,
+            reason=e.reason,
+            recorded_at=e.recorded_at,
+            recorded_by=e.recorded_by,
+        )
+        for e in session.scalars(select(ConsentEntry).where(condition).order_by(ConsentEntry.id))
+    ]
+
+
+def scan_file(
+    session: Session, actor: Actor, *, class_id: int, on: date, scan_id: int
+) -> tuple[str, str, bytes]:
+    """A stored scan (name, media type, bytes) of a person of the class."""
+    require_class_scope(session, actor, class_id, Action.VIEW_CONSENT)
+    people = class_people(session, class_id, on)
+    entry = session.scalar(select(ConsentEntry).where(ConsentEntry.scan_id == scan_id).limit(1))
+    if entry is None or not (
+        entry.guardian_id in people.guardians or entry.student_id in people.students
+    ):
+        raise PermissionDenied(OUT_OF_SCOPE)
+    scan = get_or_404(session, ConsentScan, scan_id, "Скан не найден.")
+    return scan.file_name, scan.media_type, scan.content
