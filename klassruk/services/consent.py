@@ -14,7 +14,6 @@ from sqlalchemy.orm import Session
 from klassruk.errors import DomainError, PermissionDenied
 from klassruk.models import (
     AccountStatus,
-    Enrolment,
     Guardian,
     GuardianLink,
     SchoolClass,
@@ -105,15 +104,12 @@ class ClassPeople:
 
 def class_people(session: Session, class_id: int, on: date) -> ClassPeople:
     """Students enrolled on `on` and the guardians linked to them."""
+    this_class = select(SchoolClass.id).where(SchoolClass.id == class_id)
     students = {
         s.id: s
         for s in session.scalars(
             select(Student)
-            .where(
-                Student.id.in_(
-                    current_students_query(select(SchoolClass.id).where(SchoolClass.id == class_id), on)
-                )
-            )
+            .where(Student.id.in_(current_students_query(this_class, on)))
             .order_by(Student.last_name, Student.first_name, Student.id)
         )
     }
