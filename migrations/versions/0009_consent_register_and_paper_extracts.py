@@ -1,7 +1,7 @@
 """consent register and paper extracts
 
 Revision ID: 0009
-Revises: 0004
+Revises: 0006
 Create Date: 2026-11-29 15:40:00
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 import klassruk.models.base
 
 revision: str = '0009'
-down_revision: str | None = '0004'
+down_revision: str | None = '0006'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,0 +1,540 @@
+"""Paper extracts from the journal: their content, the register, returned slips, the schedule."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import defaultdict
+from collections.abc import Callable, Collection
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+
+from sqlalchemy import Select, and_, or_, select
+from sqlalchemy.orm import Session, aliased
+
+from klassruk.errors import DomainError, PermissionDenied
+from klassruk.models import (
+    GroupMembership,
+    Guardian,
+    ReportingPeriod,
+    SchoolClass,
+    SchoolYear,
+    Staff,
+    Student,
+    Subject,
+    utcnow,
+)
+from klassruk.models.extracts import ExtractFrequency, ExtractSchedule, PaperExtract
+from klassruk.models.journal import (
+    ABSENCE_TITLES,
+    LESSON_CHANGE_TITLES,
+    Absence,
+    AbsenceMark,
+    Grade,
+    GradeKind,
+    Lesson,
+    LessonChange,
+    LessonChangeKind,
+    PeriodGrade,
+    PlannedTest,
+    Recommendation,
+)
+from klassruk.permissions import Action, Actor, Role
+from klassruk.services.consent import class_consent, class_people
+from klassruk.services.journal import weighted_average
+from klassruk.services.lookup import get_or_404
+from klassruk.services.scope import require_class_scope
+
+MAX_RANGE_DAYS = 200
+
+
+# ---------------------------------------------------------------- content
+
+
+@dataclass(frozen=True)
+class ExtractGrade:
+    """One grade as the extract prints it."""
+
+    on: date
+    value: int
+    kind: GradeKind
+
+
+@dataclass
+class ExtractSubject:
+    """A subject's grades, weighted average, period grade and missed lessons in the range."""
+
+    subject: str
+    grades: list[ExtractGrade] = field(default_factory=list)
+    weights: list[tuple[int, float]] = field(default_factory=list)
+    period_grade: int | None = None
+    absences: int = 0
+
+    @property
+    def average(self) -> float | None:
+        return weighted_average(self.weights)
+
+
+@dataclass(frozen=True)
+class DatedLine:
+    """A dated line of a list: homework, a test, a change, a recommendation, an absence."""
+
+    on: date
+    subject: str
+    text: str
+
+
+@dataclass
+class ExtractContent:
+    """Everything one extract prints, for one child and one guardian."""
+
+    number: int
+    student_id: int
+    guardian_id: int
+    student: str
+    guardian: str
+    class_name: str
+    class_teacher: str
+    date_from: date
+    date_to: date
+    period: str | None
+    printed_at: datetime
+    subjects: list[ExtractSubject]
+    absences: list[DatedLine]
+    homework: list[DatedLine]
+    tests: list[DatedLine]
+    changes: list[DatedLine]
+    recommendations: list[DatedLine]
+    covered: dict[str, list[int]]
+
+
+@dataclass
+class _Journal:
+    """The range's journal of several students, loaded in a few queries."""
+
+    subjects: dict[int, dict[str, ExtractSubject]] = field(
+        default_factory=lambda: defaultdict(dict)
+    )
+    absences: dict[int, list[DatedLine]] = field(default_factory=lambda: defaultdict(list))
+    homework: dict[int, list[DatedLine]] = field(default_factory=lambda: defaultdict(list))
+    tests: dict[int, list[DatedLine]] = field(default_factory=lambda: defaultdict(list))
+    changes: dict[int, list[DatedLine]] = field(default_factory=lambda: defaultdict(list))
+    recommendations: dict[int, list[DatedLine]] = field(
+        default_factory=lambda: defaultdict(list)
+    )
+    covered: dict[int, dict[str, list[int]]] = field(
+        default_factory=lambda: defaultdict(lambda: defaultdict(list))
+    )
+
+
+def _subject_of(journal: _Journal, student_id: int, name: str) -> ExtractSubject:
+    return journal.subjects[student_id].setdefault(name, ExtractSubject(name))
+
+
+def _member_lessons(
+    student_ids: list[int], date_from: date, date_to: date
+) -> Select[int, Lesson]:
+    """Lessons of the students' groups in the range while they were members."""
+    return (
+        select(GroupMembership.student_id, Lesson)
+        .join(Lesson, Lesson.group_id == GroupMembership.group_id)
+        .where(
+            GroupMembership.student_id.in_(student_ids),
+            Lesson.lesson_date.between(date_from, date_to),
+            Lesson.lesson_date >= GroupMembership.starts_on,
+            or_(GroupMembership.ends_on.is_(None), Lesson.lesson_date <= GroupMembership.ends_on),
+        )
+    )
+
+
+def _load_journal(
+    session: Session, student_ids: list[int], date_from: date, date_to: date
+) -> _Journal:
+    journal = _Journal()
+    names = dict(session.execute(select(Subject.id, Subject.name)).tuples().all())
+    in_range = Lesson.lesson_date.between(date_from, date_to)
+    for grade_id, student_id, value, kind, weight, on, subject_id in session.execute(
+        select(Grade.id, Grade.student_id, Grade.value, Grade.kind, Grade.weight,
+               Lesson.lesson_date, Lesson.subject_id)
+        .join(Lesson, Lesson.id == Grade.lesson_id)
+        .where(Grade.student_id.in_(student_ids), in_range)
+        .order_by(Lesson.lesson_date, Lesson.number, Grade.id)
+    ):
+        subject = _subject_of(journal, student_id, names[subject_id])
+        subject.grades.append(ExtractGrade(on, value, kind))
+        subject.weights.append((value, weight))
+        journal.covered[student_id]["grades"].append(grade_id)
+    for absence_id, student_id, mark, on, subject_id in session.execute(
+        select(Absence.id, Absence.student_id, Absence.mark, Lesson.lesson_date,
+               Lesson.subject_id)
+        .join(Lesson, Lesson.id == Absence.lesson_id)
+        .where(Absence.student_id.in_(student_ids), in_range)
+        .order_by(Lesson.lesson_date, Lesson.number)
+    ):
+        name = names[subject_id]
+        if mark is not AbsenceMark.LATE:
+            _subject_of(journal, student_id, name).absences += 1
+        journal.absences[student_id].append(
+            DatedLine(on, name, f"{mark.value} — {ABSENCE_TITLES[mark]}")
+        )
+        journal.covered[student_id]["absences"].append(absence_id)
+    for student_id, lesson in session.execute(
+        _member_lessons(student_ids, date_from, date_to)
+        .where(Lesson.homework.is_not(None), Lesson.homework != "")
+        .order_by(Lesson.lesson_date, Lesson.number)
+    ).tuples():
+        journal.homework[student_id].append(
+            DatedLine(lesson.lesson_date, names[lesson.subject_id], lesson.homework or "")
+        )
+        journal.covered[student_id]["homework"].append(lesson.id)
+    staff = aliased(Staff)
+    for student_id, lesson, change, new_teacher in session.execute(
+        _member_lessons(student_ids, date_from, date_to)
+        .add_columns(LessonChange, staff.last_name)
+        .join(LessonChange, LessonChange.lesson_id == Lesson.id)
+        .outerjoin(staff, staff.id == LessonChange.new_staff_id)
+        .order_by(Lesson.lesson_date, Lesson.number, LessonChange.id)
+    ).tuples():
+        journal.changes[student_id].append(
+            DatedLine(lesson.lesson_date, names[lesson.subject_id],
+                      _change_text(lesson, change, new_teacher))
+        )
+        journal.covered[student_id]["changes"].append(change.id)
+    for student_id, test_id, on, subject_id, title in session.execute(
+        select(GroupMembership.student_id, PlannedTest.id, PlannedTest.planned_on,
+               PlannedTest.subject_id, PlannedTest.title)
+        .join(PlannedTest, PlannedTest.group_id == GroupMembership.group_id)
+        .where(
+            GroupMembership.student_id.in_(student_ids),
+            PlannedTest.planned_on.between(date_from, date_to),
+            PlannedTest.planned_on >= GroupMembership.starts_on,
+            or_(GroupMembership.ends_on.is_(None),
+                PlannedTest.planned_on <= GroupMembership.ends_on),
+        )
+        .order_by(PlannedTest.planned_on)
+    ):
+        journal.tests[student_id].append(DatedLine(on, names[subject_id], title))
+        journal.covered[student_id]["tests"].append(test_id)
+    since = datetime.combine(date_from, time.min, UTC)
+    until = datetime.combine(date_to + timedelta(days=1), time.min, UTC)
+    for rec_id, student_id, at, subject_id, text, last, first, middle in session.execute(
+        select(Recommendation.id, Recommendation.student_id, Recommendation.created_at,
+               Recommendation.subject_id, Recommendation.text, staff.last_name,
+               staff.first_name, staff.middle_name)
+        .outerjoin(staff, staff.id == Recommendation.staff_id)
+        .where(
+            Recommendation.student_id.in_(student_ids),
+            Recommendation.created_at >= since,
+            Recommendation.created_at < until,
+        )
+        .order_by(Recommendation.created_at)
+    ):
+        author = f" ({Staff(last_name=last, first_name=first, middle_name=middle).short_name})"
+        journal.recommendations[student_id].append(
+            DatedLine(at.date(), names[subject_id], text + (author if last else ""))
+        )
+        journal.covered[student_id]["recommendations"].append(rec_id)
+    for pg_id, student_id, subject_id, value in session.execute(
+        select(PeriodGrade.id, PeriodGrade.student_id, PeriodGrade.subject_id, PeriodGrade.value)
+        .join(ReportingPeriod, ReportingPeriod.id == PeriodGrade.period_id)
+        .where(
+            PeriodGrade.student_id.in_(student_ids),
+            ReportingPeriod.ends_on.between(date_from, date_to),
+        )
+    ):
+        _subject_of(journal, student_id, names[subject_id]).period_grade = value
+        journal.covered[student_id]["period_grades"].append(pg_id)
+    return journal
+
+
+def _change_text(lesson: Lesson, change: LessonChange, new_teacher: str | None) -> str:
+    title = LESSON_CHANGE_TITLES[change.kind]
+    if change.kind is LessonChangeKind.SUBSTITUTION and new_teacher:
+        title += f": ведёт {new_teacher}"
+    elif change.kind is LessonChangeKind.MOVE and change.new_date is not None:
+        title += f" на {change.new_date.strftime('%d.%m')}"
+        if change.new_number is not None:
+            title += f", {change.new_number}-й урок"
+    return f"{lesson.number}-й урок, {title}"
+
+
+def _digest(covered: dict[str, list[int]]) -> str:
+    payload = json.dumps(covered, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+
+# ---------------------------------------------------------------- printing
+
+
+@dataclass(frozen=True)
+class Family:
+    """A guardian and one own child of the class: who gets one extract."""
+
+    guardian_id: int
+    student_id: int
+
+
+def _check_range(
+    session: Session, date_from: date | None, date_to: date | None, period_id: int | None
+) -> tuple[date, date, ReportingPeriod | None]:
+    period = None
+    if period_id is not None:
+        period = get_or_404(session, ReportingPeriod, period_id, "Учебный период не найден.")
+        return period.starts_on, period.ends_on, period
+    if date_from is None or date_to is None:
+        raise DomainError("Укажите период выписки: даты «с» и «по» или учебный период.")
+    if date_from > date_to:
+        raise DomainError("Дата «с» позже даты «по».")
+    if (date_to - date_from).days > MAX_RANGE_DAYS:
+        raise DomainError(f"Выписка — не больше чем за {MAX_RANGE_DAYS} дней.")
+    return date_from, date_to, period
+
+
+def print_extracts(
+    session: Session,
+    actor: Actor,
+    *,
+    class_id: int,
+    on: date,
+    date_from: date | None = None,
+    date_to: date | None = None,
+    period_id: int | None = None,
+    families: Collection[Family] | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> list[ExtractContent]:
+    """Register one extract per family (None: the class's paper list) and return their content."""
+    require_class_scope(session, actor, class_id, Action.PRINT_EXTRACTS)
+    start, end, period = _check_range(session, date_from, date_to, period_id)
+    school_class = get_or_404(session, SchoolClass, class_id, "Класс не найден.")
+    people = class_people(session, class_id, on)
+    if families is None:
+        board = class_consent(session, actor, class_id=class_id, on=on)
+        chosen = [Family(p.guardian_id, p.student_id) for p in board.paper]
+    else:
+        chosen = list(dict.fromkeys(families))
+        for family in chosen:
+            if family.student_id not in people.children.get(family.guardian_id, []):
+                raise PermissionDenied(
+                    f"Родитель и ребёнок не из {school_class.name} класса: ничего не напечатано."
+                )
+    if not chosen:
+        raise DomainError("Печатать некому: в списке нет ни одной семьи.")
+    journal = _load_journal(session, sorted({f.student_id for f in chosen}), start, end)
+    teacher = school_class.class_teacher.full_name if school_class.class_teacher else "—"
+    now = utcnow()
+    contents: list[ExtractContent] = []
+    rows: list[PaperExtract] = []
+    for family in chosen:
+        covered = {k: list(v) for k, v in sorted(journal.covered[family.student_id].items())}
+        row = PaperExtract(
+            class_id=class_id,
+            student_id=family.student_id,
+            guardian_id=family.guardian_id,
+            date_from=start,
+            date_to=end,
+            period_id=period.id if period else None,
+            printed_at=now,
+            printed_by_user_id=actor.user_id,
+            printed_by=actor.login[:80],
+            covered=covered,
+            digest=_digest(covered),
+        )
+        rows.append(row)
+    session.add_all(rows)
+    session.flush()
+    for index, (family, row) in enumerate(zip(chosen, rows, strict=True), start=1):
+        student_id = family.student_id
+        contents.append(
+            ExtractContent(
+                number=row.id,
+                student_id=student_id,
+                guardian_id=family.guardian_id,
+                student=people.students[student_id].full_name,
+                guardian=people.guardians[family.guardian_id].full_name,
+                class_name=school_class.name,
+                class_teacher=teacher,
+                date_from=start,
+                date_to=end,
+                period=period.name if period else None,
+                printed_at=now,
+                subjects=sorted(journal.subjects[student_id].values(), key=lambda s: s.subject),
+                absences=journal.absences[student_id],
+                homework=journal.homework[student_id],
+                tests=journal.tests[student_id],
+                changes=journal.changes[student_id],
+                recommendations=journal.recommendations[student_id],
+                covered=row.covered,
+            )
+        )
+        if progress is not None:
+            progress(index, len(chosen))
+    return contents
+
+
+# ---------------------------------------------------------------- the register
+
+
+@dataclass(frozen=True)
+class RegisterRow:
+    """One printed extract in the class's register."""
+
+    number: int
+    student: str
+    guardian: str
+    date_from: date
+    date_to: date
+    printed_at: datetime
+    printed_by: str
+    handed_on: date | None
+    returned_on: date | None
+
+
+def extract_register(session: Session, actor: Actor, *, class_id: int) -> list[RegisterRow]:
+    """Every extract printed for the class, newest first."""
+    require_class_scope(session, actor, class_id, Action.VIEW_EXTRACTS)
+    return [
+        RegisterRow(
+            number=row.id,
+            student=f"{s_last} {s_first}",
+            guardian=f"{g_last} {g_first}",
+            date_from=row.date_from,
+            date_to=row.date_to,
+            printed_at=row.printed_at,
+            printed_by=row.printed_by,
+            handed_on=row.handed_on,
+            returned_on=row.returned_on,
+        )
+        for row, s_last, s_first, g_last, g_first in session.execute(
+            select(PaperExtract, Student.last_name, Student.first_name, Guardian.last_name,
+                   Guardian.first_name)
+            .join(Student, Student.id == PaperExtract.student_id)
+            .join(Guardian, Guardian.id == PaperExtract.guardian_id)
+            .where(PaperExtract.class_id == class_id)
+            .order_by(PaperExtract.id.desc())
+        ).tuples()
+    ]
+
+
+def _own_extract(session: Session, actor: Actor, extract_id: int) -> PaperExtract:
+    extract = get_or_404(session, PaperExtract, extract_id, f"Выписка № {extract_id} не найдена.")
+    require_class_scope(session, actor, extract.class_id, Action.PRINT_EXTRACTS)
+    return extract
+
+
+def _check_day(day: date, extract: PaperExtract, on: date) -> None:
+    if day > on:
+        raise DomainError("Дата не может быть в будущем.")
+    if day < extract.printed_at.date():
+        raise DomainError(f"Выписка № {extract.id} напечатана позже этой даты.")
+
+
+def mark_handed(session: Session, actor: Actor, *, extract_id: int, handed_on: date,
+                on: date) -> None:
+    """Record the day the extract was handed to the family."""
+    extract = _own_extract(session, actor, extract_id)
+    _check_day(handed_on, extract, on)
+    extract.handed_on = handed_on
+    session.flush()
+
+
+def mark_returned(session: Session, actor: Actor, *, extract_id: int, returned_on: date,
+                  on: date) -> None:
+    """Record the signed slip's return: the family acknowledged what the extract showed."""
+    extract = _own_extract(session, actor, extract_id)
+    _check_day(returned_on, extract, on)
+    if extract.returned_on is not None:
+        raise DomainError(f"Талон выписки № {extract.id} уже отмечен возвращённым.")
+    if extract.handed_on is None:
+        extract.handed_on = returned_on
+    elif returned_on < extract.handed_on:
+        raise DomainError("Талон не может вернуться раньше, чем выписка выдана.")
+    extract.returned_on = returned_on
+    session.flush()
+
+
+# ---------------------------------------------------------------- schedule and reminders
+
+
+def set_schedule(session: Session, actor: Actor, *, class_id: int,
+                 frequency: ExtractFrequency, starts_on: date) -> None:
+    """How often the class's paper families get an extract."""
+    require_class_scope(session, actor, class_id, Action.PRINT_EXTRACTS)
+    schedule = session.get(ExtractSchedule, class_id)
+    if schedule is None:
+        session.add(ExtractSchedule(class_id=class_id, frequency=frequency, starts_on=starts_on,
+                                    set_by=actor.login[:80]))
+    else:
+        schedule.frequency, schedule.starts_on = frequency, starts_on
+        schedule.set_by, schedule.set_at = actor.login[:80], utcnow()
+    session.flush()
+
+
+def schedule_of(session: Session, actor: Actor, *, class_id: int) -> ExtractSchedule | None:
+    """The class's schedule, if set."""
+    require_class_scope(session, actor, class_id, Action.VIEW_EXTRACTS)
+    return session.get(ExtractSchedule, class_id)
+
+
+def due_range(session: Session, schedule: ExtractSchedule, on: date) -> tuple[date, date] | None:
+    """The latest finished unit of the schedule (a week, two weeks, a period) before `on`."""
+    if schedule.frequency is ExtractFrequency.PERIOD:
+        period = session.scalars(
+            select(ReportingPeriod)
+            .join(SchoolYear, SchoolYear.id == ReportingPeriod.school_year_id)
+            .where(SchoolYear.is_current, ReportingPeriod.ends_on < on)
+            .order_by(ReportingPeriod.ends_on.desc())
+            .limit(1)
+        ).first()
+        return (period.starts_on, period.ends_on) if period else None
+    length = 7 if schedule.frequency is ExtractFrequency.WEEKLY else 14
+    if on <= schedule.starts_on + timedelta(days=length - 1):
+        return None
+    units = (on - schedule.starts_on).days // length
+    start = schedule.starts_on + timedelta(days=(units - 1) * length)
+    return start, start + timedelta(days=length - 1)
+
+
+@dataclass(frozen=True)
+class DueExtracts:
+    """A class whose paper families are due an extract for a range."""
+
+    class_id: int
+    class_name: str
+    date_from: date
+    date_to: date
+    families: list[Family]
+
+
+def due_extracts(session: Session, actor: Actor, *, on: date) -> list[DueExtracts]:
+    """For the actor's own classes: paper families with no extract yet for the due range."""
+    if Role.CLASS_TEACHER not in actor.roles or actor.staff_id is None:
+        return []
+    due: list[DueExtracts] = []
+    for school_class, schedule in session.execute(
+        select(SchoolClass, ExtractSchedule)
+        .join(ExtractSchedule, ExtractSchedule.class_id == SchoolClass.id)
+        .join(SchoolYear, SchoolYear.id == SchoolClass.school_year_id)
+        .where(SchoolYear.is_current, SchoolClass.class_teacher_id == actor.staff_id)
+        .order_by(SchoolClass.grade, SchoolClass.letter)
+    ).tuples():
+        span = due_range(session, schedule, on)
+        if span is None:
+            continue
+        board = class_consent(session, actor, class_id=school_class.id, on=on)
+        printed = set(
+            session.execute(
+                select(PaperExtract.guardian_id, PaperExtract.student_id).where(
+                    PaperExtract.class_id == school_class.id,
+                    and_(PaperExtract.date_from <= span[0], PaperExtract.date_to >= span[1]),
+                )
+            ).tuples()
+        )
+        families = [
+            Family(p.guardian_id, p.student_id)
+            for p in board.paper
+            if (p.guardian_id, p.student_id) not in printed
+        ]
+        if families:
+            due.append(DueExtracts(school_class.id, school_class.name, span[0], span[1], families))
+    return due
+
