@@ -1,19 +1,16 @@
-"""Consent register (152-ФЗ): append-only entries per person, and the delivery route it decides."""
+"""Consent register (152-ФЗ): append-only entries per person, the class view, the paper list."""
 
 from __future__ import annotations
 
-import enum
 import hashlib
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from klassruk.errors import DomainError, PermissionDenied
 from klassruk.models import (
-    AccountStatus,
     Guardian,
     GuardianLink,
     SchoolClass,
@@ -30,16 +27,26 @@ from klassruk.models.consent import (
 )
 from klassruk.permissions import Action, Actor, require
 from klassruk.services.activity import record_activity
+from klassruk.services.delivery import (
+    STUDENT_OWN_CONSENT_AGE,
+    STUDENT_OWN_CONSENT_KEY,
+    Key,
+    age_on,
+    decide,
+    guardian_accounts,
+    latest_entries,
+    state_of,
+    student_own_consent_required,
+    student_route,
+)
 from klassruk.services.lookup import get_or_404
 from klassruk.services.scope import (
     OUT_OF_SCOPE,
     current_students_query,
     require_class_scope,
 )
-from klassruk.setup import get_setting, set_setting
+from klassruk.setup import set_setting
 
-STUDENT_OWN_CONSENT_KEY = "consent_student_own_from_14"
-STUDENT_OWN_CONSENT_AGE = 14
 MAX_SCAN_BYTES = 5 * 1024 * 1024
 MAX_FORM_NUMBER = 40
 MAX_REASON = 500
@@ -58,22 +65,7 @@ TRANSITIONS: dict[ConsentState, frozenset[ConsentState]] = {
     ConsentState.WITHDRAWN: frozenset({ConsentState.GIVEN}),
 }
 
-NO_CONSENT_HELP = (
-    "Чтобы получать сведения в электронном виде, подпишите согласие на обработку персональных "
-    "данных у классного руководителя. До тех пор школа выдаёт выписки из журнала на бумаге."
-)
-
-
-class ConsentRequired(PermissionDenied):
-    """The family gets no electronic information: consent is missing or paper was chosen."""
-
-
 # ---------------------------------------------------------------- school setting
-
-
-def student_own_consent_required(session: Session) -> bool:
-    """Whether the school's form asks students aged 14 and older for their own consent."""
-    return get_setting(session, STUDENT_OWN_CONSENT_KEY) == "1"
 
 
 def set_student_own_consent_required(session: Session, actor: Actor, *, required: bool) -> None:
@@ -81,13 +73,6 @@ def set_student_own_consent_required(session: Session, actor: Actor, *, required
     require(actor, Action.MANAGE_SCHOOL_STRUCTURE)
     set_setting(session, STUDENT_OWN_CONSENT_KEY, "1" if required else "0")
     session.flush()
-
-
-def _age_on(birth_date: date | None, on: date) -> int | None:
-    if birth_date is None:
-        return None
-    years = on.year - birth_date.year
-    return years - ((on.month, on.day) < (birth_date.month, birth_date.day))
 
 
 # ---------------------------------------------------------------- who belongs to the class
@@ -127,157 +112,6 @@ def class_people(session: Session, class_id: int, on: date) -> ClassPeople:
     for kids in children.values():
         kids.sort(key=order.__getitem__)
     return ClassPeople(students, guardians, children)
-
-
-# ---------------------------------------------------------------- current entries
-
-Key = tuple[ConsentSubject, int | None, int | None]
-
-
-def _key(entry: ConsentEntry) -> Key:
-    return (entry.subject, entry.guardian_id, entry.student_id)
-
-
-def _latest(
-    session: Session, *, guardian_ids: Iterable[int], student_ids: Iterable[int]
-) -> dict[Key, ConsentEntry]:
-    """The newest entry per person and subject among these guardians and students."""
-    guardian_ids, student_ids = list(guardian_ids), list(student_ids)
-    if not guardian_ids and not student_ids:
-        return {}
-    latest: dict[Key, ConsentEntry] = {}
-    for entry in session.scalars(
-        select(ConsentEntry)
-        .where(
-            or_(
-                ConsentEntry.guardian_id.in_(guardian_ids),
-                ConsentEntry.student_id.in_(student_ids),
-            )
-        )
-        .order_by(ConsentEntry.id)
-    ):
-        latest[_key(entry)] = entry
-    return latest
-
-
-def _state(entry: ConsentEntry | None) -> ConsentState:
-    return entry.state if entry is not None else ConsentState.NOT_ASKED
-
-
-# ---------------------------------------------------------------- delivery
-
-
-class Route(enum.StrEnum):
-    """How a family gets the school's information."""
-
-    ELECTRONIC = "electronic"
-    PAPER = "paper"
-
-
-ROUTE_TITLES: dict[Route, str] = {Route.ELECTRONIC: "электронно", Route.PAPER: "на бумаге"}
-
-
-@dataclass(frozen=True)
-class Delivery:
-    """The route and why."""
-
-    route: Route
-    reason: str
-
-    @property
-    def electronic(self) -> bool:
-        return self.route is Route.ELECTRONIC
-
-
-def _decide(
-    *,
-    own: ConsentEntry | None,
-    child: ConsentEntry | None,
-    account: AccountStatus | None,
-) -> Delivery:
-    """Electronic only with both consents given, paper not chosen, and an active account."""
-    if _state(child) is not ConsentState.GIVEN:
-        title = CONSENT_STATE_TITLES[_state(child)]
-        return Delivery(Route.PAPER, f"нет согласия на обработку данных ребёнка ({title})")
-    if _state(own) is not ConsentState.GIVEN:
-        title = CONSENT_STATE_TITLES[_state(own)]
-        return Delivery(Route.PAPER, f"нет согласия на обработку своих данных ({title})")
-    if child is not None and child.prefers_paper:
-        return Delivery(Route.PAPER, "родитель выбрал бумажную форму")
-    if account is None:
-        return Delivery(Route.PAPER, "нет учётной записи")
-    if account is not AccountStatus.ACTIVE:
-        return Delivery(Route.PAPER, "учётная запись не активна")
-    return Delivery(Route.ELECTRONIC, "согласие дано, учётная запись активна")
-
-
-def _guardian_accounts(session: Session, guardian_ids: list[int]) -> dict[int, UserAccount]:
-    if not guardian_ids:
-        return {}
-    return {
-        u.guardian_id: u
-        for u in session.scalars(
-            select(UserAccount).where(UserAccount.guardian_id.in_(guardian_ids))
-        )
-        if u.guardian_id is not None
-    }
-
-
-def delivery_route(session: Session, *, guardian_id: int, student_id: int) -> Delivery:
-    """Whether this guardian may get this child's information electronically, and why."""
-    latest = _latest(session, guardian_ids=[guardian_id], student_ids=[])
-    account = _guardian_accounts(session, [guardian_id]).get(guardian_id)
-    return _decide(
-        own=latest.get((ConsentSubject.GUARDIAN_SELF, guardian_id, None)),
-        child=latest.get((ConsentSubject.CHILD, guardian_id, student_id)),
-        account=account.status if account is not None else None,
-    )
-
-
-def student_route(session: Session, *, student_id: int, on: date) -> Delivery:
-    """A student's own cabinet follows the guardians (and, 14+, own consent if the school asks)."""
-    given = session.scalars(
-        select(ConsentEntry)
-        .where(ConsentEntry.student_id == student_id)
-        .order_by(ConsentEntry.id)
-    ).all()
-    latest: dict[Key, ConsentEntry] = {}
-    for entry in given:
-        latest[_key(entry)] = entry
-    if not any(
-        key[0] is ConsentSubject.CHILD and entry.state is ConsentState.GIVEN
-        for key, entry in latest.items()
-    ):
-        return Delivery(Route.PAPER, "ни один из родителей не дал согласия")
-    if student_own_consent_required(session):
-        student = get_or_404(session, Student, student_id, "Обучающийся не найден.")
-        age = _age_on(student.birth_date, on)
-        own = latest.get((ConsentSubject.STUDENT_SELF, None, student_id))
-        if age is not None and age >= STUDENT_OWN_CONSENT_AGE and _state(own) is not (
-            ConsentState.GIVEN
-        ):
-            return Delivery(Route.PAPER, "нет собственного согласия обучающегося (14 лет и старше)")
-    return Delivery(Route.ELECTRONIC, "согласие родителей дано")
-
-
-def may_notify(session: Session, *, guardian_id: int, student_id: int) -> bool:
-    """Whether e-mail or SMS about this child may be sent to this guardian."""
-    return delivery_route(session, guardian_id=guardian_id, student_id=student_id).electronic
-
-
-def require_electronic_access(session: Session, actor: Actor, *, student_id: int, on: date) -> None:
-    """Refuse a family member's electronic view of a child without consent (staff pass)."""
-    if actor.guardian_id is not None and actor.student_id != student_id:
-        decision = delivery_route(session, guardian_id=actor.guardian_id, student_id=student_id)
-    elif actor.student_id == student_id:
-        decision = student_route(session, student_id=student_id, on=on)
-    else:
-        return
-    if not decision.electronic:
-        raise ConsentRequired(
-            f"Сведения об обучающемся в электронном виде не предоставляются: {decision.reason}. "
-            + NO_CONSENT_HELP
-        )
 
 
 # ---------------------------------------------------------------- recording
@@ -344,7 +178,7 @@ def _check_people(
             raise DomainError(
                 "Собственное согласие обучающихся школа не собирает (настройка школы выключена)."
             )
-        age = _age_on(people.students[fact.student_id].birth_date, on)
+        age = age_on(people.students[fact.student_id].birth_date, on)
         if age is None or age < STUDENT_OWN_CONSENT_AGE:
             raise DomainError(
                 "Собственное согласие записывается только для обучающихся 14 лет и старше."
@@ -433,12 +267,12 @@ def record_consent(
     people = class_people(session, class_id, on)
     _check_people(session, people, fact, on, class_name)
     key: Key = (fact.subject, fact.guardian_id, fact.student_id)
-    current = _latest(
+    current = latest_entries(
         session,
         guardian_ids=[fact.guardian_id] if fact.guardian_id is not None else [],
         student_ids=[fact.student_id] if fact.student_id is not None else [],
     ).get(key)
-    before = _state(current)
+    before = state_of(current)
     reason = (reason or "").strip() or None
     if reason is not None and len(reason) > MAX_REASON:
         raise DomainError(f"Причина — не длиннее {MAX_REASON} символов.")
@@ -540,7 +374,7 @@ def _row(
         student_id=student_id,
         person=person,
         child=child,
-        state=_state(entry),
+        state=state_of(entry),
         entry_id=entry.id if entry else None,
         signed_on=entry.signed_on if entry else None,
         form_number=entry.form_number if entry else None,
@@ -556,8 +390,8 @@ def class_consent(session: Session, actor: Actor, *, class_id: int, on: date) ->
     require_class_scope(session, actor, class_id, Action.VIEW_CONSENT)
     school_class = get_or_404(session, SchoolClass, class_id, "Класс не найден.")
     people = class_people(session, class_id, on)
-    latest = _latest(session, guardian_ids=people.guardians, student_ids=people.students)
-    accounts = _guardian_accounts(session, list(people.guardians))
+    latest = latest_entries(session, guardian_ids=people.guardians, student_ids=people.students)
+    accounts = guardian_accounts(session, list(people.guardians))
     rows: list[ConsentRow] = []
     paper: list[PaperFamily] = []
     electronic = 0
@@ -571,7 +405,7 @@ def class_consent(session: Session, actor: Actor, *, class_id: int, on: date) ->
             child = latest.get((ConsentSubject.CHILD, guardian_id, student_id))
             rows.append(_row(ConsentSubject.CHILD, guardian_id, student_id, guardian.full_name,
                              student.full_name, child))
-            decision = _decide(
+            decision = decide(
                 own=own, child=child, account=account.status if account is not None else None
             )
             if decision.electronic:
@@ -581,7 +415,7 @@ def class_consent(session: Session, actor: Actor, *, class_id: int, on: date) ->
                                          student.full_name, decision.reason))
     if student_own_consent_required(session):
         for student_id, student in people.students.items():
-            age = _age_on(student.birth_date, on)
+            age = age_on(student.birth_date, on)
             if age is not None and age >= STUDENT_OWN_CONSENT_AGE:
                 rows.append(_row(ConsentSubject.STUDENT_SELF, None, student_id,
                                  student.full_name, student.full_name,

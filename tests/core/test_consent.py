@@ -14,17 +14,19 @@ from klassruk.services.accounts import user_for_session_token
 from klassruk.services.consent import (
     MAX_SCAN_BYTES,
     ConsentFact,
-    ConsentRequired,
-    Route,
     ScanUpload,
     class_consent,
     consent_history,
-    delivery_route,
-    may_notify,
     record_consent,
-    require_electronic_access,
     scan_file,
     set_student_own_consent_required,
+)
+from klassruk.services.delivery import (
+    ConsentRequired,
+    Route,
+    delivery_route,
+    may_notify,
+    require_electronic_access,
     student_route,
 )
 from tests.factories import SYSTEM, TwoClasses, actor_of, build_two_classes
