@@ -3,17 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from pathlib import Path
 from typing import cast
 
-from fontpkg_pt_sans import ROOT as PT_SANS_ROOT
 from fpdf import FPDF
 
 from klassruk.formatting import format_date
+from klassruk.pdf import FONT, new_document
 from klassruk.services.credentials import IssuedCredential, PersonKind
 
-FONT_DIR = Path(PT_SANS_ROOT) / "files"
-FONT = "PTSans"
 COLUMNS = 2
 ROWS = 4
 MARGIN = 8.0
@@ -31,18 +28,6 @@ RULES = (
 )
 SIGNATURE_LINE = "Реквизиты получены: ____________ / ________________  «___» ______ 20__ г."
 SIGNATURE_CAPTION = "подпись родителя (законного представителя)        расшифровка подписи"
-
-
-def _new_document() -> FPDF:
-    pdf = FPDF(orientation="portrait", unit="mm", format="A4")
-    pdf.set_auto_page_break(False)
-    pdf.set_margins(MARGIN, MARGIN)
-    pdf.add_font(FONT, "", str(FONT_DIR / "PT_Sans-Web-Regular.ttf"))
-    pdf.add_font(FONT, "B", str(FONT_DIR / "PT_Sans-Web-Bold.ttf"))
-    pdf.add_font(FONT, "I", str(FONT_DIR / "PT_Sans-Web-Italic.ttf"))
-    pdf.set_title("Реквизиты доступа")
-    pdf.set_creator("Классрук")
-    return pdf
 
 
 def _cut_lines(pdf: FPDF, width: float, height: float) -> None:
@@ -130,7 +115,7 @@ def render_slips(
     progress: Callable[[int, int], None] | None = None,
 ) -> bytes:
     """One PDF with a cut-out slip per person, eight to an A4 page."""
-    pdf = _new_document()
+    pdf = new_document("Реквизиты доступа", margin=MARGIN)
     width = (pdf.w - 2 * MARGIN) / COLUMNS
     height = (pdf.h - 2 * MARGIN) / ROWS
     per_page = COLUMNS * ROWS

@@ -301,6 +301,7 @@ def print_extracts(
     period_id: int | None = None,
     families: Collection[Family] | None = None,
     progress: Callable[[int, int], None] | None = None,
+    now: datetime | None = None,
 ) -> list[ExtractContent]:
     """Register one extract per family (None: the class's paper list) and return their content."""
     require_class_scope(session, actor, class_id, Action.PRINT_EXTRACTS)
@@ -321,7 +322,7 @@ def print_extracts(
         raise DomainError("Печатать некому: в списке нет ни одной семьи.")
     journal = _load_journal(session, sorted({f.student_id for f in chosen}), start, end)
     teacher = school_class.class_teacher.full_name if school_class.class_teacher else "—"
-    now = utcnow()
+    now = now or utcnow()
     contents: list[ExtractContent] = []
     rows: list[PaperExtract] = []
     for family in chosen:

@@ -1,0 +1,185 @@
+"""Paper extracts from the journal: A4, black and white, with a tear-off acknowledgement slip."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from itertools import groupby
+
+from fpdf import FPDF
+
+from klassruk.formatting import format_date, format_timestamp
+from klassruk.models.journal import GRADE_KIND_SUFFIXES, GRADE_KIND_TITLES, GradeKind
+from klassruk.pdf import FONT, new_document
+from klassruk.services.extracts import DatedLine, ExtractContent, ExtractSubject
+
+MARGIN = 15.0
+SLIP_HEIGHT = 38.0
+LINE = 4.6
+COLUMNS = (44.0, 94.0, 14.0, 12.0, 16.0)  # subject, grades, average, period grade, absences
+HEADERS = ("Предмет", "Оценки (дата: оценки)", "Ср. балл", "Итог", "Пропуски")
+SLIP_TITLE = "С информацией ознакомлен(а)"
+LEGEND = "Вид работы: " + "; ".join(
+    f"{GRADE_KIND_SUFFIXES[kind] or 'без буквы'} — {GRADE_KIND_TITLES[kind]}" for kind in GradeKind
+) + ". Средний балл — взвешенный (контрольные весят больше)."
+
+
+def _grades_text(subject: ExtractSubject) -> str:
+    days = []
+    for day, grades in groupby(subject.grades, key=lambda g: g.on):
+        marks = " ".join(f"{g.value}{GRADE_KIND_SUFFIXES[g.kind]}" for g in grades)
+        days.append(f"{day.strftime('%d.%m')}: {marks}")
+    return "; ".join(days) or "—"
+
+
+def _average(value: float | None) -> str:
+    return f"{value:.2f}".replace(".", ",") if value is not None else "—"
+
+
+def _heading(pdf: FPDF, text: str) -> None:
+    pdf.ln(1.5)
+    pdf.set_font(FONT, "B", 10.5)
+    pdf.cell(0, 6, text, new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font(FONT, "", 9)
+
+
+def _room_for(pdf: FPDF, height: float) -> None:
+    # Content never runs into the slip's strip at the bottom of the page.
+    if pdf.get_y() + height > pdf.h - MARGIN - SLIP_HEIGHT:
+        pdf.add_page()
+
+
+def _table(pdf: FPDF, subjects: list[ExtractSubject]) -> None:
+    pdf.set_font(FONT, "B", 8.5)
+    pdf.set_draw_color(0)
+    pdf.set_line_width(0.2)
+    _room_for(pdf, 2 * LINE + 6)
+    for width, header in zip(COLUMNS, HEADERS, strict=True):
+        pdf.cell(width, 6, header, border=1, align="C")
+    pdf.ln(6)
+    pdf.set_font(FONT, "", 9)
+    if not subjects:
+        pdf.cell(sum(COLUMNS), LINE + 1, "Оценок и пропусков за этот период нет.", border=1,
+                 new_x="LMARGIN", new_y="NEXT")
+        return
+    for subject in subjects:
+        cells = (
+            subject.subject,
+            _grades_text(subject),
+            _average(subject.average),
+            str(subject.period_grade) if subject.period_grade is not None else "—",
+            str(subject.absences) if subject.absences else "—",
+        )
+        lines = max(
+            len(pdf.multi_cell(w, LINE, text, dry_run=True, output="LINES"))  # type: ignore[arg-type]
+            for w, text in zip(COLUMNS[:2], cells[:2], strict=True)
+        )
+        height = lines * LINE + 1.2
+        _room_for(pdf, height)
+        y = pdf.get_y()
+        x = pdf.l_margin
+        for index, (width, text) in enumerate(zip(COLUMNS, cells, strict=True)):
+            pdf.rect(x, y, width, height)
+            pdf.set_xy(x, y + 0.6)
+            pdf.set_font(FONT, "B" if index == 3 else "", 9)
+            pdf.multi_cell(width, LINE, text, align="L" if index < 2 else "C")
+            x += width
+        pdf.set_xy(pdf.l_margin, y + height)
+    pdf.set_font(FONT, "I", 7.5)
+    pdf.multi_cell(0, 3.4, LEGEND, new_x="LMARGIN", new_y="NEXT")
+
+
+def _lines(pdf: FPDF, title: str, lines: Sequence[DatedLine], empty: str) -> None:
+    _room_for(pdf, 6 + LINE)
+    _heading(pdf, title)
+    if not lines:
+        pdf.cell(0, LINE, empty, new_x="LMARGIN", new_y="NEXT")
+        return
+    for line in lines:
+        text = f"{line.on.strftime('%d.%m')} · {line.subject} — {line.text}"
+        _room_for(pdf, LINE)
+        pdf.multi_cell(0, LINE, text, new_x="LMARGIN", new_y="NEXT")
+
+
+def _slip(pdf: FPDF, extract: ExtractContent, school_name: str) -> None:
+    top = pdf.h - MARGIN - SLIP_HEIGHT
+    width = pdf.w - 2 * MARGIN
+    with pdf.local_context():
+        pdf.set_draw_color(90)
+        pdf.set_dash_pattern(dash=2, gap=1.5)
+        pdf.line(MARGIN, top, MARGIN + width, top)
+    pdf.set_font(FONT, "I", 7)
+    pdf.set_xy(MARGIN, top - 3.5)
+    pdf.cell(width, 3, "линия отреза — талон верните классному руководителю", align="R")
+    pdf.set_xy(MARGIN, top + 3)
+    pdf.set_font(FONT, "B", 10)
+    pdf.cell(width, 5, f"Талон к выписке № {extract.number} · {school_name}",
+             new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font(FONT, "", 9)
+    pdf.cell(
+        width, LINE,
+        f"Обучающийся: {extract.student}, {extract.class_name} класс; сведения с "
+        f"{format_date(extract.date_from)} по {format_date(extract.date_to)}.",
+        new_x="LMARGIN", new_y="NEXT",
+    )
+    pdf.ln(3)
+    pdf.set_font(FONT, "B", 10)
+    lead, blank = f"{SLIP_TITLE}:  ", "____________________"
+    pdf.cell(width, 6, f"{lead}{blank}  / {extract.guardian} /   «___» ____________ 20__ г.",
+             new_x="LMARGIN", new_y="NEXT")
+    signature_x = MARGIN + pdf.get_string_width(lead)
+    signature_width = pdf.get_string_width(blank)
+    pdf.set_font(FONT, "I", 7)
+    pdf.set_x(signature_x - 10)
+    pdf.cell(signature_width + 20, 3, "подпись родителя (законного представителя)", align="C")
+
+
+def _extract(pdf: FPDF, extract: ExtractContent, school_name: str, timezone: str) -> None:
+    pdf.add_page()
+    pdf.set_font(FONT, "", 9)
+    pdf.cell(0, LINE, school_name, new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(1)
+    pdf.set_font(FONT, "B", 14)
+    pdf.cell(0, 7, f"Выписка из электронного журнала № {extract.number}",
+             new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font(FONT, "", 10)
+    period = f" ({extract.period})" if extract.period else ""
+    for label, value in (
+        ("Обучающийся", f"{extract.student}, {extract.class_name} класс"),
+        ("Сведения", f"с {format_date(extract.date_from)} по {format_date(extract.date_to)}"
+                     f"{period}"),
+        ("Кому", f"{extract.guardian}, родителю (законному представителю)"),
+        ("Классный руководитель", extract.class_teacher),
+        ("Дата печати", format_timestamp(extract.printed_at, timezone)),
+    ):
+        pdf.set_font(FONT, "", 10)
+        pdf.cell(44, 5.2, f"{label}:")
+        pdf.set_font(FONT, "B", 10)
+        pdf.cell(0, 5.2, value, new_x="LMARGIN", new_y="NEXT")
+    _heading(pdf, "Успеваемость")
+    _table(pdf, extract.subjects)
+    _lines(pdf, "Пропуски уроков", extract.absences, "Пропусков нет.")
+    _lines(pdf, "Домашние задания", extract.homework, "Домашних заданий нет.")
+    _lines(pdf, "Контрольные работы", extract.tests, "Контрольных работ нет.")
+    _lines(pdf, "Изменения в расписании", extract.changes, "Изменений не было.")
+    _lines(pdf, "Рекомендации учителей", extract.recommendations, "Рекомендаций нет.")
+    _slip(pdf, extract, school_name)
+
+
+def render_extracts(
+    extracts: Sequence[ExtractContent],
+    *,
+    school_name: str,
+    timezone: str,
+    progress: Callable[[int, int], None] | None = None,
+) -> bytes:
+    """One PDF: each extract starts on a new page and ends with its tear-off slip."""
+    pdf = new_document("Выписки из электронного журнала", margin=MARGIN)
+    for index, extract in enumerate(extracts, start=1):
+        _extract(pdf, extract, school_name, timezone)
+        if progress is not None:
+            progress(index, len(extracts))
+    if not extracts:
+        pdf.add_page()
+        pdf.set_font(FONT, "", 12)
+        pdf.cell(0, 10, "Нет выписок.")
+    return bytes(pdf.output())
