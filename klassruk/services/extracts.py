@@ -151,7 +151,7 @@ def _load_journal(
     session: Session, student_ids: list[int], date_from: date, date_to: date
 ) -> _Journal:
     journal = _Journal()
-    names = dict(session.execute(select(Subject.id, Subject.name)).tuples().all())
+    names = dict(session.execute(select(Subject.id, Subject.name)).all())
     in_range = Lesson.lesson_date.between(date_from, date_to)
     for grade_id, student_id, value, kind, weight, on, subject_id in session.execute(
         select(Grade.id, Grade.student_id, Grade.value, Grade.kind, Grade.weight,
@@ -182,7 +182,7 @@ def _load_journal(
         _member_lessons(student_ids, date_from, date_to)
         .where(Lesson.homework.is_not(None), Lesson.homework != "")
         .order_by(Lesson.lesson_date, Lesson.number)
-    ).tuples():
+    ):
         journal.homework[student_id].append(
             DatedLine(lesson.lesson_date, names[lesson.subject_id], lesson.homework or "")
         )
@@ -194,7 +194,7 @@ def _load_journal(
         .join(LessonChange, LessonChange.lesson_id == Lesson.id)
         .outerjoin(staff, staff.id == LessonChange.new_staff_id)
         .order_by(Lesson.lesson_date, Lesson.number, LessonChange.id)
-    ).tuples():
+    ):
         journal.changes[student_id].append(
             DatedLine(lesson.lesson_date, names[lesson.subject_id],
                       _change_text(lesson, change, new_teacher))
@@ -412,7 +412,7 @@ def extract_register(session: Session, actor: Actor, *, class_id: int) -> list[R
             .join(Guardian, Guardian.id == PaperExtract.guardian_id)
             .where(PaperExtract.class_id == class_id)
             .order_by(PaperExtract.id.desc())
-        ).tuples()
+        )
     ]
 
 
@@ -517,7 +517,7 @@ def due_extracts(session: Session, actor: Actor, *, on: date) -> list[DueExtract
         .join(SchoolYear, SchoolYear.id == SchoolClass.school_year_id)
         .where(SchoolYear.is_current, SchoolClass.class_teacher_id == actor.staff_id)
         .order_by(SchoolClass.grade, SchoolClass.letter)
-    ).tuples():
+    ):
         span = due_range(session, schedule, on)
         if span is None:
             continue
@@ -528,7 +528,7 @@ def due_extracts(session: Session, actor: Actor, *, on: date) -> list[DueExtract
                     PaperExtract.class_id == school_class.id,
                     and_(PaperExtract.date_from <= span[0], PaperExtract.date_to >= span[1]),
                 )
-            ).tuples()
+            )
         )
         families = [
             Family(p.guardian_id, p.student_id)
