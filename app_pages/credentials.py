@@ -16,6 +16,8 @@ from klassruk.services.credentials import (
     PERSON_KIND_TITLES,
     BoardState,
     PersonKind,
+    RecentCodes,
+    RecentCodesFound,
     block_accounts,
     classes_in_scope,
     credentials_board,
@@ -26,6 +28,7 @@ from klassruk.slips import render_slips
 
 LAST_ISSUE = "cred_last_issue"
 FLASH = "cred_flash"
+CONFIRM = "cred_confirm_recent"
 
 actor = guard(Action.ISSUE_CREDENTIALS)
 st.title("Реквизиты доступа")
@@ -150,6 +153,25 @@ issue_selected = col_selected.button(
 confirm_block = col_block.checkbox("Подтверждаю блокировку", key="cred_block_confirm")
 block = col_block.button("Заблокировать выбранных", key="cred_block_selected")
 
+# A whole-class issue that would void slips printed within the hour waits for the user's word.
+recent = None
+asked = st.session_state.get(CONFIRM)
+if asked and asked["class_id"] == chosen.class_id:
+    st.warning(escape(asked["message"]))
+    skip_col, replace_col, cancel_col = st.columns(3)
+    if skip_col.button("Выдать только тем, у кого свежего кода нет", key="cred_recent_skip"):
+        recent = RecentCodes.SKIP
+    if replace_col.button(
+        "Выдать заново всем (те листки перестанут действовать)", key="cred_recent_replace"
+    ):
+        recent = RecentCodes.REPLACE
+    if cancel_col.button("Не выдавать", key="cred_recent_cancel"):
+        st.session_state.pop(CONFIRM, None)
+        st.rerun()
+if recent is not None:
+    issue_all = True
+    st.session_state.pop(CONFIRM, None)
+
 if issue_all or issue_selected:
     bar = st.progress(0.0, text="Выдача реквизитов…")
 
@@ -166,14 +188,21 @@ if issue_all or issue_selected:
                 people=None if issue_all else selected,
                 valid_days=int(valid_days),
                 progress=_progress,
+                recent=recent or RecentCodes.ASK,
             )
+    except RecentCodesFound as error:
+        st.session_state[CONFIRM] = {"class_id": chosen.class_id, "message": str(error)}
+        st.rerun()
     except DomainError as error:
         bar.empty()
         st.error(escape(str(error)))
     else:
         if not result.issued:
             bar.empty()
-            st.info("Выдавать некому: у всех учётные записи уже активированы.")
+            st.info(
+                "Выдавать некому: у всех учётные записи уже активированы "
+                "или свежие коды уже выданы."
+            )
         else:
             bar.progress(1.0, text="Подготовка листков…")
             pdf = render_slips(result.issued, school_name=school_name, app_url=settings().app_url)

@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+import logging
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 import streamlit as st
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from klassruk.db import make_engine, make_session_factory, unit_of_work
+from klassruk.errors import CONCURRENT_WRITE, DomainError
 from klassruk.permissions import Actor
 from klassruk.schema import is_up_to_date, upgrade_to_head
 from klassruk.settings import Settings, load_settings
+
+_log = logging.getLogger(__name__)
 
 
 def settings() -> Settings:
@@ -42,6 +47,12 @@ def browser_session_id() -> str:
 
 @contextmanager
 def db(actor: Actor) -> Iterator[Session]:
-    """One transaction acting as `actor`."""
-    with unit_of_work(session_factory(), actor) as session:
-        yield session
+    """One transaction acting as `actor`; a constraint violation becomes a clear message."""
+    try:
+        with unit_of_work(session_factory(), actor) as session:
+            yield session
+    except IntegrityError as error:
+        # Services lock what they compare; a duplicate that still slips through (e.g. two
+        # sessions creating the same record) is rolled back and shown as a message, not a trace.
+        _log.warning("integrity error rolled back: %s", error.orig)
+        raise DomainError(CONCURRENT_WRITE) from error

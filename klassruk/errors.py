@@ -1,5 +1,10 @@
 """Domain exceptions; their message is Russian and safe to show to the user."""
 
+CONCURRENT_WRITE = (
+    "Эти данные только что изменили в другом сеансе, поэтому ничего не сохранено. "
+    "Обновите страницу и повторите действие."
+)
+
 
 class DomainError(Exception):
     """A rule of the school was broken; nothing was changed."""

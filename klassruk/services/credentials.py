@@ -10,10 +10,11 @@ from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from klassruk.errors import DomainError, PermissionDenied
+from klassruk.errors import DomainError, NotFound, PermissionDenied
+from klassruk.formatting import format_timestamp
 from klassruk.logins import make_login
 from klassruk.models import (
     AccountStatus,
@@ -31,6 +32,7 @@ from klassruk.models import (
 from klassruk.passwords import check_password_policy, hash_password
 from klassruk.permissions import Action, Actor, Role, require
 from klassruk.services.activity import record_activity
+from klassruk.services.locking import lock_name, lock_rows
 from klassruk.services.lookup import get_or_404
 from klassruk.services.scope import (
     SHARED_GUARDIAN,
@@ -219,6 +221,74 @@ def _open_codes(session: Session, user_ids: Collection[int]) -> list[ActivationC
     )
 
 
+RECENT_CODES_WINDOW = timedelta(hours=1)
+
+
+class RecentCodes(enum.StrEnum):
+    """What a whole-class issue does with codes issued within the last hour and not yet used."""
+
+    ASK = "ask"  # refuse with RecentCodesFound: the page asks the user
+    SKIP = "skip"  # issue only to those without such a code
+    REPLACE = "replace"  # void them (their slips stop working) and issue new ones
+
+
+class RecentCodesFound(DomainError):
+    """A whole-class issue would void slips printed within the last hour; nothing was changed."""
+
+    def __init__(self, message: str, count: int) -> None:
+        super().__init__(message)
+        self.count = count
+
+
+def _recent_codes(
+    session: Session, user_ids: Collection[int], now: datetime
+) -> list[tuple[int, str, datetime]]:
+    """(account, who issued, when) of unused codes of these accounts from the last hour."""
+    if not user_ids:
+        return []
+    return [
+        (user_id, who, at)
+        for user_id, who, at in session.execute(
+            select(
+                ActivationCode.user_id,
+                func.coalesce(UserAccount.display_name, ActivationCode.issued_by_login),
+                ActivationCode.issued_at,
+            )
+            .outerjoin(UserAccount, UserAccount.id == ActivationCode.issued_by_user_id)
+            .where(
+                ActivationCode.user_id.in_(list(user_ids)),
+                ActivationCode.used_at.is_(None),
+                ActivationCode.revoked_at.is_(None),
+                ActivationCode.expires_at > now,
+                ActivationCode.issued_at >= now - RECENT_CODES_WINDOW,
+            )
+            .order_by(ActivationCode.issued_at)
+        )
+    ]
+
+
+def _recent_codes_message(
+    session: Session, class_name: str, codes: list[tuple[int, str, datetime]]
+) -> str:
+    # Imported here: klassruk.setup imports the accounts service, which imports this module.
+    from klassruk.setup import DEFAULT_TIMEZONE, TIMEZONE_KEY, get_setting
+
+    zone = get_setting(session, TIMEZONE_KEY, DEFAULT_TIMEZONE)
+    batches: dict[tuple[str, str], int] = {}
+    for _, who, at in codes:
+        key = (who, format_timestamp(at, zone))
+        batches[key] = batches.get(key, 0) + 1
+    issued = "; ".join(
+        f"{who}, {when} (не использовано кодов: {count})" for (who, when), count in batches.items()
+    )
+    return (
+        f"Реквизиты {class_name} класса уже выдавались меньше часа назад: {issued}. "
+        "Если выдать всем заново, листки с этими кодами перестанут действовать. "
+        "Выберите: выдать только тем, у кого свежего кода нет, или выдать заново всем "
+        "(только если те листки потеряны или не розданы)."
+    )
+
+
 @dataclass(frozen=True)
 class IssuedCredential:
     """What goes on one paper slip; the plaintext code lives only in memory."""
@@ -251,13 +321,22 @@ def issue_credentials(
     valid_days: int = DEFAULT_CODE_VALID_DAYS,
     now: datetime | None = None,
     progress: Callable[[int, int], None] | None = None,
+    recent: RecentCodes = RecentCodes.ASK,
 ) -> IssueResult:
-    """Issue new activation codes for the selected people (None: everyone not yet activated)."""
+    """Issue new activation codes for the selected people (None: everyone not yet activated).
+
+    Issues for one class are serialised (the class row is locked), and a whole-class issue
+    does not void codes from the last hour unless `recent` says so.
+    """
     require_class_scope(session, actor, class_id, Action.ISSUE_CREDENTIALS)
     if not 1 <= valid_days <= 365:
         raise DomainError("Срок действия кода — от 1 до 365 дней.")
     now = now or utcnow()
-    school_class = _class_or_404(session, class_id)
+    # A second issue for the class waits here and then sees the codes the first one made.
+    locked = lock_rows(session, SchoolClass, [class_id])
+    if not locked:
+        raise NotFound("Класс не найден.")
+    school_class = locked[0]
     class_people = _class_people(session, class_id, on)
     whole_class = people is None
     if people is not None:
@@ -286,7 +365,18 @@ def issue_credentials(
             )
             continue
         targets.append((person, user))
+    if whole_class and recent is not RecentCodes.REPLACE:
+        codes = _recent_codes(session, [u.id for _, u in targets if u is not None], now)
+        if codes and recent is RecentCodes.ASK:
+            raise RecentCodesFound(
+                _recent_codes_message(session, school_class.name, codes), len(codes)
+            )
+        fresh = {user_id for user_id, _, _ in codes}
+        targets = [(p, u) for p, u in targets if u is None or u.id not in fresh]
 
+    if any(user is None for _, user in targets):
+        # Logins are unique school-wide: issues for different classes pick them one at a time.
+        lock_name(session, "user_account.login")
     taken = set(session.scalars(select(UserAccount.login)))
     created = 0
     for person, user in targets:

@@ -29,6 +29,7 @@ from klassruk.services.credentials import (
     BoardState,
     PersonKind,
     PersonRef,
+    RecentCodes,
     block_accounts,
     credentials_board,
     generate_code,
@@ -101,7 +102,9 @@ def test_guardian_with_children_in_two_classes_has_one_account(factory, school):
         "администратор"
     ]
     maria_a = _by_name(first, "Мария")
-    maria_b = _by_name(_issue(factory, ADMIN, school.class_b), "Мария")
+    maria_b = _by_name(
+        _issue(factory, ADMIN, school.class_b, recent=RecentCodes.REPLACE), "Мария"
+    )
     assert maria_a.login == maria_b.login
     assert maria_b.children == ("Иванов Илья",)
     with factory() as session:
@@ -207,7 +210,7 @@ def test_wrong_codes_count_towards_the_lockout(factory, school):
 def test_whole_class_issue_leaves_activated_accounts_alone(factory, school):
     first = _issue(factory, TEACHER_A, school.class_a)
     _login(factory, "ivanov.petr", _by_name(first, "Пётр").code)
-    again = _issue(factory, TEACHER_A, school.class_a)
+    again = _issue(factory, TEACHER_A, school.class_a, recent=RecentCodes.REPLACE)
     assert "Иванов Пётр" not in {c.name for c in again.issued}
     # Анна and Сергей get new codes; Мария (a child in 7Б too) only from the admin.
     assert {c.name for c in again.issued} == {"Иванова Анна", "Иванов Сергей Петрович"}

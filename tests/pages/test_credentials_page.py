@@ -92,3 +92,34 @@ def test_pages_are_not_offered_to_a_parent(logged_in):
     for page in ("app_pages/credentials.py", "app_pages/roster_import.py"):
         with pytest.raises(ValueError):
             at.switch_page(page)
+
+
+def test_second_whole_class_issue_within_the_hour_asks_before_voiding_slips(logged_in, factory):
+    at = logged_in("klassruk")
+    at.switch_page("app_pages/credentials.py").run()
+    at.button(key="cred_issue_all").click().run()
+    assert not at.exception
+    if any(b.key == "cred_recent_replace" for b in at.button):  # demo codes of a moment ago
+        at.button(key="cred_recent_replace").click().run()
+    assert "Реквизиты выданы" in at.success[0].value
+    at.toggle(key="cred_show_codes").set_value(True).run()
+    first = _codes_table(at)
+
+    at.button(key="cred_issue_all").click().run()
+    warning = next(w.value for w in at.warning if "меньше часа назад" in w.value)
+    assert "перестанут действовать" in warning
+    with factory() as session:
+        teacher = session.scalar(select(UserAccount).where(UserAccount.login == "klassruk"))
+    assert teacher.display_name.split()[0] in warning
+    at.button(key="cred_recent_skip").click().run()
+    assert "Выдавать некому" in at.info[0].value
+    # The first slips still work.
+    user, code = first["Логин"].iloc[-1], first["Код активации"].iloc[-1]
+    assert [t.value for t in login(open_app(), user, code).title] == ["Смена пароля"]
+
+    at.button(key="cred_issue_all").click().run()
+    at.button(key="cred_recent_replace").click().run()
+    assert "Реквизиты выданы" in at.success[0].value
+    user, code = first["Логин"].iloc[0], first["Код активации"].iloc[0]
+    again = login(open_app(), user, code)
+    assert again.error and [t.value for t in again.title] != ["Смена пароля"]

@@ -1,0 +1,105 @@
+"""Whole-class credential issues: serialised per class, confirmed before voiding fresh slips."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from klassruk.db import unit_of_work
+from klassruk.models import ActivationCode, UserAccount, utcnow
+from klassruk.services.credentials import (
+    IssueResult,
+    RecentCodes,
+    RecentCodesFound,
+    hash_code,
+    issue_credentials,
+)
+from tests.concurrency import run_together
+from tests.core.roster_school import ON, TEACHER_A, build_school
+from tests.factories import SYSTEM, actor_of
+
+
+@pytest.fixture
+def school(factory):
+    with unit_of_work(factory, SYSTEM) as session:
+        return build_school(session)
+
+
+def _issue(factory, class_id, **kwargs):
+    with factory() as session:
+        actor = actor_of(session, TEACHER_A)
+    with unit_of_work(factory, actor) as session:
+        return issue_credentials(session, actor, class_id=class_id, on=ON, **kwargs)
+
+
+def _valid_codes(factory, issued) -> int:
+    """How many of the printed slips would still let their owner in."""
+    valid = 0
+    with factory() as session:
+        for slip in issued:
+            user = session.scalar(select(UserAccount).where(UserAccount.login == slip.login))
+            valid += session.scalar(
+                select(ActivationCode.id).where(
+                    ActivationCode.user_id == user.id,
+                    ActivationCode.code_hash == hash_code(user.id, slip.code),
+                    ActivationCode.revoked_at.is_(None),
+                    ActivationCode.used_at.is_(None),
+                )
+            ) is not None
+    return valid
+
+
+def _codes(factory):
+    with factory() as session:
+        return [
+            (code.user_id, code.revoked_at is None)
+            for code in session.scalars(select(ActivationCode).order_by(ActivationCode.id))
+        ]
+
+
+def test_two_concurrent_whole_class_issues_give_one_outcome_and_no_dead_slips(factory, school):
+    with factory() as session:
+        teachers = [actor_of(session, TEACHER_A) for _ in range(2)]
+
+    def issue(session, _seen):
+        return issue_credentials(
+            session, session.info["actor"], class_id=school.class_a, on=ON
+        )
+
+    results = run_together(factory, [(t, lambda _s: None, issue) for t in teachers])
+    issued = [r for r in results if isinstance(r, IssueResult)]
+    refused = [r for r in results if not isinstance(r, IssueResult)]
+    assert len(issued) == 1 and len(refused) == 1, results
+    assert isinstance(refused[0], RecentCodesFound), refused[0]
+    assert "Klassruk.A" in str(refused[0]) and "меньше часа назад" in str(refused[0])
+    slips = issued[0].issued
+    assert len(slips) == 4
+    assert _valid_codes(factory, slips) == len(slips)
+    assert len(_codes(factory)) == len(slips)
+
+
+def test_whole_class_issue_within_the_hour_asks_then_skips_or_replaces_only_when_told(
+    factory, school
+):
+    first = _issue(factory, school.class_a).issued
+    before = _codes(factory)
+    with pytest.raises(RecentCodesFound) as asked:
+        _issue(factory, school.class_a)
+    message = str(asked.value)
+    # Мария also has a child in 7Б: only the admin re-issues hers, so three are at stake.
+    assert "Klassruk.A" in message and "не использовано кодов: 3" in message
+    assert asked.value.count == 3
+    assert _codes(factory) == before  # nothing voided, nothing issued
+
+    assert _issue(factory, school.class_a, recent=RecentCodes.SKIP).issued == []
+    assert _valid_codes(factory, first) == 4
+
+    replaced = _issue(factory, school.class_a, recent=RecentCodes.REPLACE).issued
+    assert _valid_codes(factory, first) == 1
+    assert _valid_codes(factory, replaced) == 3
+
+    # Codes older than an hour are re-issued without asking, as before.
+    later = utcnow() + timedelta(minutes=61)
+    assert len(_issue(factory, school.class_a, now=later).issued) == 3
