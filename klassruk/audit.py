@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import enum
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -17,15 +19,21 @@ SECRET_COLUMN_MARKERS = ("hash", "secret", "token", "code_value")
 REDACTED = "***"
 
 
+_REASON = "audit_reason"
+_INCIDENT = "audit_incident_id"
+
+
 class MissingActor(RuntimeError):
     """A write was attempted without saying who is making it."""
 
 
-def _is_secret(column_name: str) -> bool:
+def is_secret_column(column_name: str) -> bool:
+    """Whether a column's values are kept out of the audit log (only the change is noted)."""
     return any(marker in column_name for marker in SECRET_COLUMN_MARKERS)
 
 
-def _json_value(value: Any) -> Any:
+def json_value(value: Any) -> Any:
+    """A column value as the audit log stores it in JSON."""
     if isinstance(value, enum.Enum):
         return value.value
     if isinstance(value, (date, datetime)):
@@ -38,7 +46,7 @@ def _json_value(value: Any) -> Any:
 
 
 def _shown(column_name: str, value: Any) -> Any:
-    return REDACTED if _is_secret(column_name) and value is not None else _json_value(value)
+    return REDACTED if is_secret_column(column_name) and value is not None else json_value(value)
 
 
 def _is_audited(obj: object) -> bool:
@@ -67,7 +75,7 @@ def _column_changes(obj: object, operation: str) -> dict[str, Any]:
 def _entity_id(obj: object) -> str:
     # The identity key is not assigned yet for rows inserted by this flush; the columns are.
     key = inspect(obj).mapper.primary_key_from_instance(obj)
-    return ",".join(str(_json_value(part)) for part in key)
+    return ",".join(str(json_value(part)) for part in key)
 
 
 def _audit_rows(session: Session, actor: Actor) -> list[dict[str, Any]]:
@@ -91,9 +99,25 @@ def _audit_rows(session: Session, actor: Actor) -> list[dict[str, Any]]:
                     "entity": inspect(obj).mapper.local_table.name,
                     "entity_id": _entity_id(obj),
                     "changes": changes,
+                    "reason": session.info.get(_REASON),
+                    "incident_id": session.info.get(_INCIDENT),
                 }
             )
     return rows
+
+
+@contextmanager
+def audit_context(
+    session: Session, *, reason: str | None = None, incident_id: int | None = None
+) -> Iterator[None]:
+    """Writes flushed inside carry this reason and incident id in their audit rows."""
+    saved = (session.info.get(_REASON), session.info.get(_INCIDENT))
+    session.info[_REASON], session.info[_INCIDENT] = reason, incident_id
+    try:
+        yield
+        session.flush()
+    finally:
+        session.info[_REASON], session.info[_INCIDENT] = saved
 
 
 def install_audit_hook(factory: sessionmaker[Session]) -> None:

@@ -57,9 +57,18 @@ class Action(enum.StrEnum):
     RECORD_CONSENT = "record_consent"
     VIEW_EXTRACTS = "view_extracts"
     PRINT_EXTRACTS = "print_extracts"
+    REPORT_OWN_COMPROMISE = "report_own_compromise"
+    REPORT_COMPROMISE = "report_compromise"
+    VIEW_INCIDENTS = "view_incidents"
+    MANAGE_INCIDENTS = "manage_incidents"
 
 
-_EVERYONE = {Action.VIEW_HOME, Action.VIEW_PROFILE, Action.CHANGE_OWN_PASSWORD}
+_EVERYONE = {
+    Action.VIEW_HOME,
+    Action.VIEW_PROFILE,
+    Action.CHANGE_OWN_PASSWORD,
+    Action.REPORT_OWN_COMPROMISE,
+}
 
 ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
     Role.ADMIN: frozenset(
@@ -74,6 +83,9 @@ ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
             Action.ISSUE_CREDENTIALS,
             Action.MANAGE_TEACHING_LOAD,
             Action.VIEW_CONSENT,
+            Action.REPORT_COMPROMISE,
+            Action.VIEW_INCIDENTS,
+            Action.MANAGE_INCIDENTS,
         }
     ),
     Role.DEPUTY_HEAD: frozenset(
@@ -88,6 +100,7 @@ ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
             Action.EDIT_CLOSED_PERIOD,
             Action.VIEW_CONSENT,
             Action.VIEW_EXTRACTS,
+            Action.VIEW_INCIDENTS,
         }
     ),
     Role.TEACHER: frozenset(_EVERYONE | {Action.VIEW_OWN_GROUPS, Action.EDIT_JOURNAL}),
@@ -103,6 +116,8 @@ ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
             Action.RECORD_CONSENT,
             Action.VIEW_EXTRACTS,
             Action.PRINT_EXTRACTS,
+            Action.REPORT_COMPROMISE,
+            Action.VIEW_INCIDENTS,
         }
     ),
     Role.GUARDIAN: frozenset(_EVERYONE | {Action.VIEW_CHILD}),

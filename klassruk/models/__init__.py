@@ -12,6 +12,16 @@ from klassruk.models.accounts import (
 )
 from klassruk.models.base import Base, UTCDateTime, utcnow
 from klassruk.models.credentials import ActivationCode
+from klassruk.models.incidents import (
+    DataAccess,
+    DataAccessLog,
+    IncidentItem,
+    IncidentStatus,
+    ItemOutcome,
+    Notice,
+    ReporterKind,
+    SecurityIncident,
+)
 from klassruk.models.logs import ActivityLog, AuditLog
 from klassruk.models.school import (
     RELATION_TITLES,
@@ -41,16 +51,24 @@ __all__ = [
     "AppSetting",
     "AuditLog",
     "Base",
+    "DataAccess",
+    "DataAccessLog",
     "Enrolment",
     "GroupKind",
     "GroupMembership",
     "Guardian",
     "GuardianLink",
     "Holiday",
+    "IncidentItem",
+    "IncidentStatus",
+    "ItemOutcome",
+    "Notice",
     "Relation",
+    "ReporterKind",
     "ReportingPeriod",
     "SchoolClass",
     "SchoolYear",
+    "SecurityIncident",
     "Staff",
     "Student",
     "StudyGroup",

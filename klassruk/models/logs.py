@@ -26,6 +26,13 @@ class AuditLog(Base):
     entity: Mapped[str] = mapped_column(String(64), index=True)
     entity_id: Mapped[str] = mapped_column(String(64))
     changes: Mapped[dict[str, Any]] = mapped_column(JSON)
+    # Why the write was made, when the service was told (admin actions, incident restores).
+    reason: Mapped[str | None] = mapped_column(String(500))
+    # The incident this write was part of (a report, a restore), and the one that voided it.
+    incident_id: Mapped[int | None] = mapped_column(ForeignKey("security_incident.id"), index=True)
+    voided_by_incident_id: Mapped[int | None] = mapped_column(
+        ForeignKey("security_incident.id"), index=True
+    )
 
 
 class ActivityLog(Base):

@@ -207,7 +207,8 @@ def _check_selection(
         raise DomainError(f"Выбранный человек не относится к классу {cls}: ничего не изменено.")
 
 
-def _open_codes(session: Session, user_ids: Collection[int]) -> list[ActivationCode]:
+def open_codes(session: Session, user_ids: Collection[int]) -> list[ActivationCode]:
+    """Codes of these accounts that are neither used nor revoked yet."""
     if not user_ids:
         return []
     return list(
@@ -287,6 +288,24 @@ def _recent_codes_message(
         "Выберите: выдать только тем, у кого свежего кода нет, или выдать заново всем "
         "(только если те листки потеряны или не розданы)."
     )
+
+
+def add_activation_code(
+    session: Session, actor: Actor, *, user_id: int, now: datetime, expires_at: datetime
+) -> str:
+    """Store a new code for the account (hashed) and return its plaintext, shown only once."""
+    code = generate_code()
+    session.add(
+        ActivationCode(
+            user_id=user_id,
+            code_hash=hash_code(user_id, code),
+            issued_at=now,
+            expires_at=expires_at,
+            issued_by_user_id=actor.user_id,
+            issued_by_login=actor.login[:80],
+        )
+    )
+    return code
 
 
 @dataclass(frozen=True)
@@ -406,22 +425,12 @@ def issue_credentials(
     session.flush()
 
     users = [accounts[person.ref] for person, _ in targets]
-    for old in _open_codes(session, [u.id for u in users]):
+    for old in open_codes(session, [u.id for u in users]):
         old.revoked_at = now
     expires_at = now + timedelta(days=valid_days)
     issued: list[IssuedCredential] = []
     for index, ((person, _), user) in enumerate(zip(targets, users, strict=True), start=1):
-        code = generate_code()
-        session.add(
-            ActivationCode(
-                user_id=user.id,
-                code_hash=hash_code(user.id, code),
-                issued_at=now,
-                expires_at=expires_at,
-                issued_by_user_id=actor.user_id,
-                issued_by_login=actor.login[:80],
-            )
-        )
+        code = add_activation_code(session, actor, user_id=user.id, now=now, expires_at=expires_at)
         issued.append(
             IssuedCredential(
                 kind=person.ref.kind,
@@ -687,7 +696,7 @@ def block_accounts(
             raise PermissionDenied(SHARED_GUARDIAN.format(name=class_people[ref].full_name))
     blocked = 0
     users = [accounts[ref] for ref in people]
-    for old in _open_codes(session, [u.id for u in users]):
+    for old in open_codes(session, [u.id for u in users]):
         old.revoked_at = now
     for user in users:
         if user.status is AccountStatus.BLOCKED:
