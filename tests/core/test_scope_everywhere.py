@@ -1,0 +1,239 @@
+"""Every public service that takes an object id refuses every scoped role outside its scope.
+
+Services are found by introspection of klassruk.services: a new public function joins this test
+by existing. Its parameters get values from the tables below; a parameter nobody has seen yet
+fails the test until it gets one, so nothing is skipped silently. The admin and the deputy head
+are school-wide for the actions they hold: no object is outside their scope (what they lack is
+an action, which `require` refuses and test_permissions.py covers).
+"""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+import pkgutil
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+import klassruk.services
+from klassruk.db import make_engine, make_session_factory, unit_of_work
+from klassruk.errors import NotFound, PermissionDenied
+from klassruk.models import (
+    Base,
+    Guardian,
+    Holiday,
+    ReportingPeriod,
+    Staff,
+    Subject,
+)
+from klassruk.models.consent import ConsentState, ConsentSubject
+from klassruk.models.extracts import ExtractFrequency
+from klassruk.models.journal import Grade, GradeKind, Lesson, TimetableSlot
+from klassruk.permissions import Action, Role
+from klassruk.services.consent import ConsentFact
+from klassruk.services.credentials import PersonKind, PersonRef
+from klassruk.services.roster import template_csv
+from tests.conftest import SYSTEM, TEST_DATABASE_URL, reset_postgres_schema
+from tests.factories import actor_of, build_two_classes, make_account
+
+ON = date(2026, 11, 20)
+# Ids of things that belong to a class, a group or a family; the subject, the staff member and
+# the period are school-wide references (an object outside anyone's scope has one of these).
+SCOPED_IDS = frozenset({
+    "class_id", "group_id", "to_group_id", "student_id", "student_ids", "lesson_id",
+    "lesson_ids", "grade_id", "people", "holiday_id", "slot_id", "period_id", "guardian_id",
+    "scan_id",
+})
+# Public helpers without an actor: only called after the caller has checked the scope.
+HELPERS_WITHOUT_ACTOR = frozenset({
+    "calendar.get_period", "consent.class_people", "delivery.delivery_route",
+    "delivery.latest_entries", "delivery.may_notify", "delivery.student_route",
+    "groups.enrolled_students", "groups.group_of_student_on", "journal.build_grid",
+    "journal.is_in_lesson", "journal.roster_intervals", "scope.group_class_id",
+    "timetable.class_timetable", "timetable.lesson_changes", "timetable.load_options",
+})
+# The scoped actors (logins of build_two_classes, plus two half-configured accounts) and the
+# action each one holds, for services that ask which action to check.
+ACTORS: dict[str, Action] = {
+    "ct_a": Action.VIEW_CLASS,
+    "teacher_a": Action.EDIT_JOURNAL,
+    "parent_a": Action.VIEW_CHILD,
+    "pupil_a": Action.VIEW_SELF,
+    "ct_nolink": Action.VIEW_CLASS,
+    "teacher_nolink": Action.EDIT_JOURNAL,
+}
+
+
+def _has_scoped_id(function: Callable[..., Any]) -> bool:
+    return bool(SCOPED_IDS & set(inspect.signature(function).parameters))
+
+
+def _public_services() -> list[tuple[str, Callable[..., Any]]]:
+    found = []
+    for info in pkgutil.walk_packages(klassruk.services.__path__, "klassruk.services."):
+        module = importlib.import_module(info.name)
+        for name, function in inspect.getmembers(module, inspect.isfunction):
+            if name.startswith("_") or function.__module__ != module.__name__:
+                continue
+            found.append((f"{info.name.removeprefix('klassruk.services.')}.{name}", function))
+    return sorted(found, key=lambda item: item[0])
+
+
+# Take an actor and an id but check no scope, by design (each says what does instead).
+NOT_SCOPE_CHECKS = {
+    "delivery.require_electronic_access": "the consent gate after the scope check; staff pass",
+}
+SERVICES = [
+    (name, function)
+    for name, function in _public_services()
+    if _has_scoped_id(function)
+    and "actor" in inspect.signature(function).parameters
+    and name not in NOT_SCOPE_CHECKS
+]
+
+
+def test_every_public_service_with_an_object_id_takes_an_actor():
+    without = {
+        name for name, function in _public_services()
+        if _has_scoped_id(function) and "actor" not in inspect.signature(function).parameters
+    }
+    assert without == HELPERS_WITHOUT_ACTOR
+
+
+@dataclass(frozen=True)
+class Foreign:
+    """Objects of 8Б, outside the scope of every actor in ACTORS."""
+
+    ids: dict[str, Any]
+    period: ReportingPeriod
+
+
+def _build(session: Session) -> Foreign:
+    school = build_two_classes(session)
+    math = session.scalar(select(Subject))
+    father_b = session.scalar(select(Guardian.id).where(Guardian.last_name == "Зайцев"))
+    other = session.scalar(select(Staff).where(Staff.last_name == "Ct_B"))
+    assert math is not None and other is not None
+    period = ReportingPeriod(school_year_id=1, name="2 четверть", starts_on=date(2026, 11, 1),
+                             ends_on=date(2026, 12, 28))
+    holiday = Holiday(school_year_id=1, name="Каникулы", starts_on=date(2026, 12, 29),
+                      ends_on=date(2027, 1, 8))
+    slot = TimetableSlot(school_year_id=1, group_id=school.group_b, subject_id=math.id,
+                         staff_id=other.id, weekday=1, lesson_number=1)
+    lesson = Lesson(group_id=school.group_b, subject_id=math.id, staff_id=other.id,
+                    lesson_date=ON, number=1)
+    session.add_all([period, holiday, slot, lesson])
+    session.flush()
+    grade = Grade(lesson_id=lesson.id, student_id=school.student_b, value=4,
+                  kind=GradeKind.CLASSWORK, weight=1.0, created_by="ct_b")
+    session.add(grade)
+    make_account(session, "ct_nolink", {Role.CLASS_TEACHER})
+    make_account(session, "teacher_nolink", {Role.TEACHER})
+    session.flush()
+    ids = {
+        "class_id": school.class_b, "group_id": school.group_b, "to_group_id": school.group_b,
+        "student_id": school.student_b, "student_ids": [school.student_b],
+        "lesson_id": lesson.id, "lesson_ids": [lesson.id], "grade_id": grade.id,
+        "people": [PersonRef(PersonKind.STUDENT, school.student_b)],
+        "holiday_id": holiday.id, "slot_id": slot.id, "period_id": period.id,
+        "guardian_id": father_b, "scan_id": 1,
+        "fact": ConsentFact(ConsentSubject.CHILD, ConsentState.GIVEN, ON, "1",
+                            guardian_id=father_b, student_id=school.student_b),
+        "subject_id": math.id, "staff_id": other.id, "teacher_id": other.id,
+    }
+    return Foreign(ids, period)
+
+
+@pytest.fixture(scope="module")
+def built(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[tuple[sessionmaker[Session], Foreign]]:
+    """One school for all the calls (each call's writes are rolled back)."""
+    if TEST_DATABASE_URL:
+        reset_postgres_schema(TEST_DATABASE_URL)
+        url = TEST_DATABASE_URL
+    else:
+        url = f"sqlite:///{tmp_path_factory.mktemp('scope') / 'scope.sqlite3'}"
+    engine = make_engine(url)
+    Base.metadata.create_all(engine)
+    factory = make_session_factory(engine)
+    with unit_of_work(factory, SYSTEM) as session:
+        foreign = _build(session)
+    yield factory, foreign
+    engine.dispose()
+
+
+# Plausible values for everything else a service asks for: valid, so that only scope refuses.
+OTHER_ARGUMENTS: dict[str, Any] = {
+    "on": ON, "starts_on": ON, "ends_on": ON + timedelta(days=7), "new_date": ON + timedelta(1),
+    "now": datetime(2026, 11, 20, 9, tzinfo=UTC), "value": 5, "kind": GradeKind.CLASSWORK,
+    "weight": 1.0, "reason": "Проверка доступа", "text": "Повторить параграф 5", "mark": None,
+    "name": "Группа 1", "closed": True, "hours_per_week": 2, "number": 2, "new_number": 3,
+    "topic": "Дроби", "title": "Контрольная работа", "room": "101", "weekday": 2,
+    "lesson_number": 3, "not_activated_days": None, "valid_days": 30, "progress": None,
+    "subjects": [], "plans": [], "groups_count": 2, "method": "alphabet", "cells": {},
+    "values": {}, "updates": [], "rows": [], "content": template_csv(), "filename": "x.csv",
+    "login": "novyi.login", "display_name": "Новый Пользователь", "roles": {Role.GUARDIAN},
+    "edits": {}, "expected": {}, "frequency": ExtractFrequency.WEEKLY,
+}
+
+
+def _arguments(function: Callable[..., Any], foreign: Foreign, action: Action) -> dict[str, Any]:
+    values: dict[str, Any] = {}
+    for name, parameter in inspect.signature(function).parameters.items():
+        if name in ("session", "actor"):
+            continue
+        if name in foreign.ids:
+            values[name] = foreign.ids[name]
+        elif name == "action":
+            values[name] = action
+        elif name == "period":
+            values[name] = foreign.period
+        elif name in OTHER_ARGUMENTS:
+            values[name] = OTHER_ARGUMENTS[name]
+        elif parameter.default is inspect.Parameter.empty:
+            raise AssertionError(f"give parameter «{name}» a value in OTHER_ARGUMENTS")
+    return values
+
+
+CASES = [
+    pytest.param(name, function, login, id=f"{name}-{login}")
+    for name, function in SERVICES
+    for login in ACTORS
+]
+
+
+@pytest.mark.parametrize(("name", "function", "login"), CASES)
+def test_service_refuses_an_object_outside_the_actors_scope(
+    built: tuple[sessionmaker[Session], Foreign],
+    name: str,
+    function: Callable[..., Any],
+    login: str,
+):
+    factory, foreign = built
+    with factory() as session:
+        actor = actor_of(session, login)
+        session.info["actor"] = actor
+        arguments = _arguments(function, foreign, ACTORS[login])
+        try:
+            result = function(session, actor, **arguments)
+        except (PermissionDenied, NotFound):
+            return
+        finally:
+            session.rollback()
+    # A yes/no question is answered «no»; anything else returned is a leak.
+    assert result is False, f"{name} served {login}: {result!r}"
+
+
+def test_the_scope_test_covers_the_services_it_must():
+    names = {name for name, _ in SERVICES}
+    assert {"credentials.issue_credentials", "credentials.block_accounts",
+            "roster.apply_import", "groups.teachers_of_student",
+            "journal.change_grade"} <= names
+    print(f"scope calls: {len(CASES)} ({len(SERVICES)} services × {len(ACTORS)} actors)")
