@@ -2,20 +2,24 @@
 
 from __future__ import annotations
 
+import io
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
+from pypdf import PdfReader
 from sqlalchemy import select
 
 from klassruk.errors import DomainError, PermissionDenied
 from klassruk.models import AccountStatus, ActivityLog, GuardianLink, Student, UserAccount
 from klassruk.models.consent import ConsentEntry, ConsentScan, ConsentState, ConsentSubject
+from klassruk.pdf.consent_forms import render_consent_forms
 from klassruk.services.accounts import user_for_session_token
 from klassruk.services.consent import (
     MAX_SCAN_BYTES,
     ConsentFact,
     ScanUpload,
     class_consent,
+    consent_forms,
     consent_history,
     record_consent,
     scan_file,
@@ -289,3 +293,20 @@ def test_students_own_consent_from_14_when_the_school_asks(session, school):
     student.birth_date = date(2013, 5, 1)
     with pytest.raises(DomainError, match="14 лет"):
         _record(session, school, ConsentState.WITHDRAWN, subject=ConsentSubject.STUDENT_SELF)
+
+
+def test_consent_forms_for_one_guardian_or_every_one_not_asked_yet(session, school):
+    ct_a = actor_of(session, "ct_a")
+    (form,) = consent_forms(session, ct_a, class_id=school.class_a, on=ON)
+    assert (form.guardian, form.children) == ("Орлова Елена", ("Орлов Пётр",))
+    pdf = render_consent_forms([form], school_name="Школа № 7")
+    text = " ".join(PdfReader(io.BytesIO(pdf)).pages[0].extract_text().split())
+    assert "Орлова Елена" in text and "152-ФЗ" in text and "Школа № 7" in text
+    assert "электронного журнала" in text and "SMS" in text
+    _give_both(session, school)
+    assert consent_forms(session, ct_a, class_id=school.class_a, on=ON) == []
+    guardian = _guardian_of(session, school.student_a)
+    assert consent_forms(session, ct_a, class_id=school.class_a, on=ON, guardian_id=guardian)
+    with pytest.raises(PermissionDenied):
+        consent_forms(session, actor_of(session, "ct_b"), class_id=school.class_b, on=ON,
+                      guardian_id=guardian)
