@@ -10,9 +10,10 @@ import streamlit as st
 from components.runtime import db
 from components.school import today
 from components.text import escape
+from klassruk.formatting import format_date
 from klassruk.models import ACCOUNT_STATUS_TITLES
 from klassruk.permissions import ROLE_TITLES, Actor, Role
-from klassruk.services import overview
+from klassruk.services import extracts, overview
 
 
 def _school(actor: Actor) -> None:
@@ -69,6 +70,21 @@ def _class_teacher(actor: Actor) -> None:
             "Учётных записей родителей", f"{summary.guardians_with_account} из {summary.guardians}"
         )
     st.page_link("app_pages/my_class.py", label="Список класса", icon=":material/groups:")
+    _extracts_due(actor)
+
+
+def _extracts_due(actor: Actor) -> None:
+    with db(actor) as session:
+        due = extracts.due_extracts(session, actor, on=today())
+    for item in due:
+        st.warning(
+            f"Пора выдать бумажные выписки {escape(item.class_name)} класса за "
+            f"{format_date(item.date_from)}–{format_date(item.date_to)}: "
+            f"семей без выписки — {len(item.families)}.",
+            icon=":material/print:",
+        )
+    if due:
+        st.page_link("app_pages/extracts.py", label="Бумажные выписки", icon=":material/print:")
 
 
 def _teacher(actor: Actor) -> None:

@@ -35,6 +35,8 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("app_pages/credentials.py", "Реквизиты доступа", ":material/key:", Action.ISSUE_CREDENTIALS, "Классное руководство"),  # noqa: E501
     PageSpec("app_pages/roster_import.py", "Импорт списка класса", ":material/upload_file:", Action.IMPORT_ROSTER, "Классное руководство"),  # noqa: E501
     PageSpec("app_pages/class_journal.py", "Журнал класса", ":material/menu_book:", Action.VIEW_CLASS_JOURNAL, "Классное руководство"),  # noqa: E501
+    PageSpec("app_pages/consent.py", "Согласия на обработку данных", ":material/verified_user:", Action.VIEW_CONSENT, "Классное руководство"),  # noqa: E501
+    PageSpec("app_pages/extracts.py", "Бумажные выписки", ":material/print:", Action.VIEW_EXTRACTS, "Классное руководство"),  # noqa: E501
     PageSpec("app_pages/journal.py", "Журнал", ":material/edit_note:", Action.EDIT_JOURNAL, "Преподавание"),  # noqa: E501
     PageSpec("app_pages/teaching_load.py", "Учебная нагрузка", ":material/work:", Action.MANAGE_TEACHING_LOAD, "Учебная часть"),  # noqa: E501
     PageSpec("app_pages/timetable.py", "Расписание и календарь", ":material/calendar_month:", Action.MANAGE_CALENDAR, "Учебная часть"),  # noqa: E501

@@ -14,6 +14,7 @@ from faker.providers.person.ru_RU import Provider as RuPersonProvider
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from klassruk.demo_consent import seed_demo_consent
 from klassruk.demo_credentials import DemoState, seed_demo_credentials
 from klassruk.demo_groups import SPLIT_FROM_GRADE, SPLIT_SUBJECTS, seed_demo_groups
 from klassruk.demo_journal import seed_demo_journal
@@ -807,6 +808,7 @@ def seed_demo_school(
         session.flush()
         states = seed_demo_credentials(session, today or DEMO_TODAY)
         seed_demo_journal(session, today or DEMO_TODAY, size.seed)
+        seed_demo_consent(session, today or DEMO_TODAY)
         school = replace(school, accounts=school.accounts - states[DemoState.NO_ACCOUNT])
     finally:
         if previous is _MISSING:

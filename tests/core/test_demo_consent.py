@@ -1,0 +1,42 @@
+"""The demo class shows every consent state, families on paper, and the extracts register."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from klassruk.demo import DEMO_TODAY, SMALL, seed_demo_school
+from klassruk.models import GuardianLink, UserAccount
+from klassruk.models.consent import ConsentEntry, ConsentState
+from klassruk.permissions import Action
+from klassruk.services.accounts import actor_for
+from klassruk.services.consent import class_consent
+from klassruk.services.credentials import classes_in_scope
+from klassruk.services.delivery import delivery_route
+from klassruk.services.extracts import due_extracts, extract_register
+
+
+def test_the_demo_class_has_every_state_paper_families_and_extracts(session):
+    seed_demo_school(session, size=SMALL)
+    teacher = actor_for(session.scalar(select(UserAccount).where(UserAccount.login == "klassruk")))
+    (chosen,) = classes_in_scope(session, teacher, action=Action.VIEW_CONSENT)
+    board = class_consent(session, teacher, class_id=chosen.class_id, on=DEMO_TODAY)
+    assert all(board.counts[state] for state in ConsentState)
+    reasons = {p.reason for p in board.paper}
+    assert reasons >= {"родитель выбрал бумажную форму",
+                       "нет согласия на обработку данных ребёнка (отказ)"}
+    assert session.scalar(select(ConsentEntry.id).where(ConsentEntry.corrects_id.is_not(None)))
+    register = extract_register(session, teacher, class_id=chosen.class_id)
+    assert len(register) == 2
+    assert sorted((r.handed_on is not None, r.returned_on is not None) for r in register) == [
+        (True, False), (True, True)
+    ]
+    (due,) = due_extracts(session, teacher, on=DEMO_TODAY)
+    assert len(due.families) == len(board.paper)
+    # The featured parent keeps the electronic route for every child.
+    parent = session.scalar(select(UserAccount).where(UserAccount.login == "roditel"))
+    children = session.scalars(
+        select(GuardianLink.student_id).where(GuardianLink.guardian_id == parent.guardian_id)
+    ).all()
+    assert children
+    for child in children:
+        assert delivery_route(session, guardian_id=parent.guardian_id, student_id=child).electronic

@@ -1,0 +1,69 @@
+"""AppTest: the consent register and the paper extracts pages on the demo school."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from klassruk.models.consent import ConsentEntry, ConsentState
+from klassruk.models.extracts import PaperExtract
+
+
+def _table(at, column):
+    return next(df.value for df in at.dataframe if column in df.value.columns)
+
+
+def test_class_teacher_records_a_returned_form_for_a_guardian_not_asked_yet(logged_in, factory):
+    at = logged_in("klassruk")
+    at.switch_page("app_pages/consent.py").run()
+    assert not at.exception
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Не запрашивалось"] == "2" and metrics["Отозвано"] == "1"
+    assert metrics["Отказ"] == "1"
+    at.checkbox(key="consent_filter_missing").check().run()
+    assert set(_table(at, "Чьи данные")["Состояние"]) == {"не запрашивалось"}
+    target = next(o for o in at.selectbox(key="consent_target").options
+                  if "данные ребёнка" in o and "не запрашивалось" in o)
+    at.selectbox(key="consent_target").set_value(target)
+    at.text_input(key="consent_number").input("ПД-0999")
+    next(b for b in at.button if b.label == "Записать").click().run()
+    assert not at.exception
+    assert at.success and "Записано" in at.success[0].value
+    assert {m.label: m.value for m in at.metric}["Не запрашивалось"] == "1"
+    with factory() as session:
+        entry = session.scalar(select(ConsentEntry).where(ConsentEntry.form_number == "ПД-0999"))
+        assert entry.state is ConsentState.GIVEN and entry.recorded_by == "klassruk"
+    # Giving again is not a transition: the page says so and changes nothing.
+    at.selectbox(key="consent_target").set_value(target.replace("не запрашивалось", "дано"))
+    at.text_input(key="consent_number").input("ПД-1000")
+    next(b for b in at.button if b.label == "Записать").click().run()
+    assert at.error and "нельзя" in at.error[0].value
+    assert any(b.label.startswith("Скачать таблицу") for b in at.get("download_button"))
+
+
+def test_deputy_head_reads_the_register_without_recording(logged_in):
+    at = logged_in("zavuch")
+    at.switch_page("app_pages/consent.py").run()
+    assert not at.exception
+    assert not [b for b in at.button if b.label == "Записать"]
+    assert _table(at, "Чьи данные").shape[0] > 0
+
+
+def test_class_teacher_prints_the_paper_batch_and_marks_a_slip_returned(logged_in, factory):
+    at = logged_in("klassruk")
+    assert any("Пора выдать бумажные выписки" in w.value for w in at.warning)
+    at.switch_page("app_pages/extracts.py").run()
+    assert not at.exception
+    paper = _table(at, "Почему на бумаге")
+    at.button(key="extracts_print").click().run()
+    assert not at.exception
+    assert f"Напечатано выписок: {len(paper)}" in at.success[0].value
+    with factory() as session:
+        assert session.scalar(select(func.count()).select_from(PaperExtract)) == 2 + len(paper)
+    register = _table(at, "Талон возвращён")
+    assert len(register) == 2 + len(paper)
+    picker = at.selectbox(key="extracts_pick")
+    picker.set_value(picker.options[0])
+    at.radio(key="extracts_action").set_value("талон возвращён")
+    at.button(key="extracts_mark").click().run()
+    assert not at.exception and "талон возвращён" in at.success[0].value
+    assert (_table(at, "Талон возвращён")["Талон возвращён"] != "—").sum() == 2
