@@ -1,5 +1,7 @@
 """Roster import: students, guardians and links from XLSX/CSV, with a preview before writing."""
 
+import hashlib
+
 import pandas as pd
 import streamlit as st
 
@@ -16,6 +18,7 @@ from klassruk.services.roster import (
     INSTRUCTIONS,
     Change,
     Entity,
+    ImportPreview,
     apply_import,
     preview_import,
     template_csv,
@@ -24,6 +27,7 @@ from klassruk.services.roster import (
 
 WHOLE_SCHOOL = "Вся школа (класс — из столбца «Класс»)"
 FLASH = "roster_flash"
+PREVIEW = "roster_preview_kept"
 
 actor = guard(Action.IMPORT_ROSTER)
 st.title("Импорт списка класса")
@@ -63,14 +67,25 @@ if uploaded is None:
     st.stop()
 
 content = uploaded.getvalue()
-try:
-    with db(actor) as session:
-        preview = preview_import(
-            session, actor, content=content, filename=uploaded.name, on=on, class_id=class_id
-        )
-except DomainError as error:
-    st.error(escape(str(error)))
+# The preview is kept for this file, class, day and user in the session (never shared): a
+# rerun of the page (any click) does not read and plan the whole file again.
+preview_key = (hashlib.sha256(content).hexdigest(), uploaded.name, class_id, on, actor.user_id)
+kept = st.session_state.get(PREVIEW)
+if kept is None or kept[0] != preview_key:
+    try:
+        with db(actor) as session:
+            outcome: ImportPreview | str = preview_import(
+                session, actor, content=content, filename=uploaded.name, on=on, class_id=class_id
+            )
+    except DomainError as error:
+        outcome = str(error)
+    kept = st.session_state[PREVIEW] = (preview_key, outcome)
+preview = kept[1]
+if isinstance(preview, str):
+    st.error(escape(preview))
     st.stop()
+for note in preview.notes:
+    st.info(escape(note))
 
 columns = st.columns(3)
 for column, entity in zip(columns, (Entity.STUDENT, Entity.GUARDIAN, Entity.LINK), strict=True):
@@ -125,6 +140,7 @@ if st.button("Импортировать", type="primary", key="roster_apply"):
     except DomainError as error:
         st.error(escape(str(error)))
     else:
+        st.session_state.pop(PREVIEW, None)
         st.session_state[FLASH] = (
             f"Импорт выполнен: обучающихся добавлено {done.count(Entity.STUDENT, Change.CREATE)}, "
             f"представителей — {done.count(Entity.GUARDIAN, Change.CREATE)}. "

@@ -32,7 +32,7 @@ def _saved(result: teaching_load.SaveResult) -> str:
     )
     if result.new_subjects:
         text += " Новые предметы: " + ", ".join(f"«{s}»" for s in result.new_subjects) + "."
-    return text
+    return " ".join((text, *result.notes))
 
 
 try:

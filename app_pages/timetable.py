@@ -22,15 +22,18 @@ if notice:
     st.success(escape(notice))
 
 
-def _run(action, done: str) -> None:  # type: ignore[no-untyped-def]
-    """Call a service in one transaction; show the Russian error or remember the notice."""
+def _run(action, done) -> None:  # type: ignore[no-untyped-def]
+    """Call a service in one transaction; show the Russian error or remember the notice.
+
+    `done` is the notice, or a function making it from what the service returned.
+    """
     try:
         with db(actor) as session:
-            action(session)
+            result = action(session)
     except DomainError as error:
         st.error(escape(str(error)))
     else:
-        st.session_state["tt_notice"] = done
+        st.session_state["tt_notice"] = done(result) if callable(done) else done
         st.rerun()
 
 
@@ -164,7 +167,9 @@ with slots_tab:
         data, filename = upload.getvalue(), upload.name
         _run(
             lambda s: timetable.import_slots(s, actor, data=data, filename=filename),
-            "Расписание загружено.",
+            lambda result: " ".join(
+                (f"Расписание загружено: уроков в неделю добавлено {result.added}.", *result.notes)
+            ),
         )
 
 with lessons_tab:

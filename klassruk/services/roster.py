@@ -33,6 +33,7 @@ from klassruk.services.scope import (
     require_class_scope,
     shared_guardian_ids,
 )
+from klassruk.services.spreadsheets import export_cell, read_table
 
 CLASS_COLUMN = "Класс"
 STUDENT_COLUMNS = ("Фамилия", "Имя", "Отчество", "Дата рождения")
@@ -44,7 +45,6 @@ TEMPLATE_COLUMNS: tuple[str, ...] = (
     *(f"Представитель {n}: {f}" for n in range(1, GUARDIAN_SLOTS + 1) for f in GUARDIAN_FIELDS),
 )
 MAX_ROWS = 5000
-MAX_FILE_BYTES = 5 * 1024 * 1024
 
 RELATION_WORDS: dict[str, Relation] = {
     "мать": Relation.MOTHER,
@@ -69,18 +69,6 @@ def _norm_header(text: str) -> str:
     return " ".join(text.replace("ё", "е").replace("Ё", "Е").split()).casefold()
 
 
-def _clean(value: object) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, datetime):
-        return value.date().strftime("%d.%m.%Y")
-    if isinstance(value, date):
-        return value.strftime("%d.%m.%Y")
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return " ".join(str(value).split())
-
-
 def _name_key(*parts: str) -> str:
     return " ".join(" ".join(parts).replace("ё", "е").replace("Ё", "Е").split()).casefold()
 
@@ -96,52 +84,10 @@ class RawRow:
     values: dict[str, str]
 
 
-def _decode(content: bytes) -> str:
-    # Russian exports are UTF-8 (often with a BOM) or Windows-1251; UTF-8 is strict: try it first.
-    try:
-        return content.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        return content.decode("cp1251")
-
-
-def _read_csv(content: bytes) -> list[list[str]]:
-    text = _decode(content)
-    first_line = text.split("\n", 1)[0]
-    delimiter = max((";", ",", "\t"), key=first_line.count)
-    return [row for row in csv.reader(io.StringIO(text), delimiter=delimiter)]
-
-
-def _read_xlsx(content: bytes) -> list[list[object]]:
-    from openpyxl import load_workbook
-
-    try:
-        workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-    except Exception as error:  # openpyxl raises many kinds on a damaged file
-        raise DomainError(
-            "Не удалось прочитать файл XLSX: он повреждён или это не XLSX."
-        ) from error
-    try:
-        sheet = workbook.worksheets[0]
-        return [list(row) for row in sheet.iter_rows(values_only=True)]
-    finally:
-        workbook.close()
-
-
-def read_roster_file(content: bytes, filename: str) -> list[RawRow]:
-    """Rows of an XLSX or CSV roster keyed by template column; a wrong template is refused."""
-    if len(content) > MAX_FILE_BYTES:
-        raise DomainError("Файл слишком большой: не больше 5 МБ.")
-    lower = filename.lower()
-    if lower.endswith(".xlsx"):
-        table: list[list[object]] = _read_xlsx(content)
-    elif lower.endswith((".csv", ".txt")):
-        table = [list[object](row) for row in _read_csv(content)]
-    else:
-        raise DomainError("Поддерживаются файлы XLSX и CSV. Скачайте шаблон и заполните его.")
-    table = [row for row in table if any(_clean(cell) for cell in row)]
-    if not table:
-        raise DomainError("Файл пуст: в нём нет ни заголовка, ни строк.")
-    header = [_norm_header(_clean(cell)) for cell in table[0]]
+def read_roster_file(content: bytes, filename: str) -> tuple[list[RawRow], tuple[str, ...]]:
+    """Rows of an XLSX or CSV roster keyed by template column, and notes on how it was read."""
+    table = read_table(content, filename, max_rows=MAX_ROWS)
+    header = [_norm_header(cell) for cell in table.header]
     wanted = {_norm_header(col): col for col in TEMPLATE_COLUMNS}
     missing = [col for key, col in wanted.items() if key not in header]
     if missing:
@@ -152,17 +98,11 @@ def read_roster_file(content: bytes, filename: str) -> list[RawRow]:
             "Скачайте шаблон на этой странице и перенесите данные в него."
         )
     index = {wanted[key]: header.index(key) for key in wanted}
-    if len(table) - 1 > MAX_ROWS:
-        raise DomainError(f"Слишком много строк: не больше {MAX_ROWS} за один импорт.")
-    # Row numbers as in the spreadsheet: the header is row 1 (blank rows are skipped above,
-    # so count them from the original table for XLSX/CSV alike).
-    rows: list[RawRow] = []
-    for number, row in enumerate(table[1:], start=2):
-        values = {
-            col: _clean(row[pos]) if pos < len(row) else "" for col, pos in index.items()
-        }
-        rows.append(RawRow(number, values))
-    return rows
+    rows = [
+        RawRow(row.number, {col: row.get(pos) for col, pos in index.items()})
+        for row in table.rows
+    ]
+    return rows, table.notes
 
 
 # ---------------------------------------------------------------- validating rows
@@ -424,6 +364,8 @@ class ImportPreview:
     lines: list[PreviewLine]
     errors: list[RowError]
     students: list[_PlannedStudent] = field(default_factory=list, repr=False)
+    # How the file was read and what was normalised in it (sheet used, look-alike letters…).
+    notes: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -760,8 +702,10 @@ def preview_import(
 ) -> ImportPreview:
     """Read the file and show what would be created, updated and left alone; writes nothing."""
     require(actor, Action.IMPORT_ROSTER)
-    rows = read_roster_file(content, filename)
-    return plan_import(session, actor, rows=rows, on=on, class_id=class_id)
+    rows, notes = read_roster_file(content, filename)
+    preview = plan_import(session, actor, rows=rows, on=on, class_id=class_id)
+    preview.notes[:0] = notes
+    return preview
 
 
 def apply_import(
@@ -864,7 +808,7 @@ def template_xlsx(example_rows: list[list[str]] | None = None) -> bytes:
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     for row in example_rows or []:
-        sheet.append(row)
+        sheet.append([export_cell(cell) for cell in row])
     for column in sheet.columns:
         sheet.column_dimensions[column[0].column_letter].width = 22
     help_sheet = workbook.create_sheet("Пояснения")
@@ -883,7 +827,7 @@ def template_csv(
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=delimiter, lineterminator="\r\n")
     writer.writerow(TEMPLATE_COLUMNS)
-    writer.writerows(example_rows or [])
+    writer.writerows([export_cell(cell) for cell in row] for row in example_rows or [])
     return buffer.getvalue().encode(encoding)
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -28,8 +28,10 @@ from klassruk.models import (
 from klassruk.permissions import Action, Actor, require
 from klassruk.services.groups import whole_class_group
 from klassruk.services.lookup import get_or_404
+from klassruk.services.spreadsheets import export_cell, quote, read_table
 
 MAX_HOURS = 40.0
+MAX_LOAD_ROWS = 5000
 MAX_ERRORS_SHOWN = 20
 
 # Accepted header spellings (lower case, ё→е) → field.
@@ -80,6 +82,8 @@ class SaveResult:
     updated: int
     deleted: int
     new_subjects: list[str]
+    # How an imported file was read (which sheet), for the page to show.
+    notes: list[str] = field(default_factory=list)
 
 
 def _fold(text: str) -> str:
@@ -280,13 +284,13 @@ class _Resolver:
         if target is None:
             target = self.groups.get(_fold(target_text))
         if target is None:
-            return f"класс или группа «{target_text}» не найдены в текущем учебном году"
+            return f"класс или группа {quote(target_text)} не найдены в текущем учебном году"
         if not subject_text:
             return "не указан предмет"
         subject: Subject | str | None = self.subjects.get(_fold(subject_text))
         if subject is None:
             if not self.create_subjects:
-                return f"предмет «{subject_text}» не найден в списке предметов"
+                return f"предмет {quote(subject_text)} не найден в списке предметов"
             subject = subject_text
         if not teacher_text:
             return "не указан учитель"
@@ -294,14 +298,18 @@ class _Resolver:
             _fold(teacher_text).replace(" ", "")
         )
         if not found:
-            return f"учитель «{teacher_text}» не найден среди сотрудников"
+            return f"учитель {quote(teacher_text)} не найден среди сотрудников"
         if len(found) > 1:
             return (
-                f"учитель «{teacher_text}» неоднозначен: укажите полностью фамилию, имя, отчество"
+                f"учитель {quote(teacher_text)} неоднозначен: "
+                "укажите полностью фамилию, имя, отчество"
             )
         hours = _parse_hours(item.hours)
         if hours is None:
-            return f"часы в неделю «{item.hours}» — нужно число больше 0 и не больше {MAX_HOURS:g}"
+            return (
+                f"часы в неделю {quote(item.hours)} — нужно число больше 0 "
+                f"и не больше {MAX_HOURS:g}"
+            )
         if isinstance(target, StudyGroup):
             if target.subject_id is not None and (
                 isinstance(subject, str) or target.subject_id != subject.id
@@ -405,48 +413,12 @@ def save_teaching_load(
 # ---------------------------------------------------------------- files
 
 
-def _decode_csv(data: bytes) -> str:
-    # UTF-8 (with or without BOM) from LibreOffice/Google; Windows-1251 from Russian Excel.
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        return data.decode("cp1251")
-
-
-def _csv_rows(data: bytes) -> list[list[str]]:
-    text = _decode_csv(data)
-    first_line = text.split("\n", 1)[0]
-    delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
-    return [list(r) for r in csv.reader(io.StringIO(text), delimiter=delimiter)]
-
-
-def _xlsx_rows(data: bytes) -> list[list[str]]:
-    from openpyxl import load_workbook
-
-    try:
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception as error:  # openpyxl raises several unrelated types for broken files
-        raise DomainError("Файл XLSX не читается: сохраните его заново из Excel.") from error
-    sheet = workbook.worksheets[0]
-    rows = [["" if v is None else v for v in row] for row in sheet.iter_rows(values_only=True)]
-    workbook.close()
-    return rows
-
-
-def parse_load_file(data: bytes, filename: str) -> list[LoadInput]:
-    """Rows of an XLSX or CSV load file; the header row names the columns."""
-    name = filename.lower()
-    if name.endswith(".xlsx"):
-        table = _xlsx_rows(data)
-    elif name.endswith(".csv") or name.endswith(".txt"):
-        table = _csv_rows(data)
-    else:
-        raise DomainError("Загрузите файл XLSX или CSV.")
-    if not table:
-        raise DomainError("Файл пуст.")
+def parse_load_file(data: bytes, filename: str) -> tuple[list[LoadInput], tuple[str, ...]]:
+    """Rows of an XLSX or CSV load file (the header row names the columns), and reading notes."""
+    table = read_table(data, filename, max_rows=MAX_LOAD_ROWS)
     columns: dict[str, int] = {}
-    for index, title in enumerate(table[0]):
-        field_name = HEADERS.get(_fold(str(title)))
+    for index, title in enumerate(table.header):
+        field_name = HEADERS.get(_fold(title))
         if field_name and field_name not in columns:
             columns[field_name] = index
     missing = [
@@ -462,21 +434,17 @@ def parse_load_file(data: bytes, filename: str) -> list[LoadInput]:
             + ", ".join(f"«{t}»" for t in TEMPLATE_HEADER)
             + "."
         )
-
-    def cell(row: list[str], field_name: str) -> str:
-        index = columns[field_name]
-        return row[index] if index < len(row) else ""
-
-    return [
+    rows = [
         LoadInput(
-            row=number,
-            target=str(cell(row, "target")),
-            subject=str(cell(row, "subject")),
-            teacher=str(cell(row, "teacher")),
-            hours=cell(row, "hours"),
+            row=row.number,
+            target=row.get(columns["target"]),
+            subject=row.get(columns["subject"]),
+            teacher=row.get(columns["teacher"]),
+            hours=row.get(columns["hours"]),
         )
-        for number, row in enumerate(table[1:], start=2)
+        for row in table.rows
     ]
+    return rows, table.notes
 
 
 def import_teaching_load(
@@ -484,17 +452,21 @@ def import_teaching_load(
 ) -> SaveResult:
     """Import load rows from a file (adds and updates; never deletes)."""
     require(actor, Action.MANAGE_TEACHING_LOAD)
-    rows = parse_load_file(data, filename)
-    return save_teaching_load(
+    rows, notes = parse_load_file(data, filename)
+    result = save_teaching_load(
         session, actor, rows=rows, replace=False, create_subjects=create_subjects
     )
+    return replace(result, notes=list(notes))
 
 
 def template_csv() -> bytes:
     """A sample load file for Russian Excel (Windows-1251, ';')."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=";")
-    writer.writerow(TEMPLATE_HEADER)
-    writer.writerow(["7А", "Математика", "Иванова Мария Петровна", "5"])
-    writer.writerow(["7А: Английский язык, гр. 1", "Английский язык", "Петров И.С.", "3"])
+    for row in (
+        TEMPLATE_HEADER,
+        ("7А", "Математика", "Иванова Мария Петровна", "5"),
+        ("7А: Английский язык, гр. 1", "Английский язык", "Петров И.С.", "3"),
+    ):
+        writer.writerow([export_cell(cell) for cell in row])
     return buffer.getvalue().encode("cp1251")

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -33,6 +31,7 @@ from klassruk.models.journal import (
 from klassruk.permissions import Action, Actor, require
 from klassruk.services import calendar
 from klassruk.services.lookup import get_or_404
+from klassruk.services.spreadsheets import Row, quote, read_table
 
 WEEKDAYS = ("Пн", "Вт", "Ср", "Чт", "Пт", "Сб")
 _WEEKDAY_NAMES = {
@@ -177,37 +176,14 @@ def class_timetable(session: Session, *, class_id: int) -> list[SlotRow]:
 
 @dataclass(frozen=True)
 class ImportResult:
-    """How many slots an import added."""
+    """How many slots an import added, and how the file was read (which sheet)."""
 
     added: int
+    notes: tuple[str, ...] = ()
 
 
 IMPORT_COLUMNS = ("Группа", "День", "Урок", "Предмет", "Учитель", "Кабинет")
-
-
-def _read_table(data: bytes, filename: str) -> list[list[str]]:
-    if filename.lower().endswith(".xlsx"):
-        from openpyxl import load_workbook
-
-        try:
-            sheet = load_workbook(io.BytesIO(data), read_only=True, data_only=True).active
-        except Exception as error:  # openpyxl raises many kinds on a broken file
-            raise DomainError("Файл XLSX не читается: сохраните его заново в Excel.") from error
-        assert sheet is not None
-        return [
-            ["" if v is None else str(v).strip() for v in row]
-            for row in sheet.iter_rows(values_only=True)
-        ]
-    try:
-        text, delimiter = data.decode("utf-8-sig"), ","
-    except UnicodeDecodeError:
-        text, delimiter = data.decode("cp1251"), ";"
-    first = text.split("\n", 1)[0]
-    if first.count(";") > first.count(","):
-        delimiter = ";"
-    return [
-        [cell.strip() for cell in row] for row in csv.reader(io.StringIO(text), delimiter=delimiter)
-    ]
+MAX_IMPORT_ROWS = 5000
 
 
 def import_slots(session: Session, actor: Actor, *, data: bytes, filename: str) -> ImportResult:
@@ -218,10 +194,8 @@ def import_slots(session: Session, actor: Actor, *, data: bytes, filename: str) 
     """
     require(actor, Action.MANAGE_CALENDAR)
     year = calendar.current_year(session)
-    rows = [row for row in _read_table(data, filename) if any(row)]
-    if not rows:
-        raise DomainError("Файл пуст.")
-    header = [h.strip().lower() for h in rows[0]]
+    table = read_table(data, filename, max_rows=MAX_IMPORT_ROWS)
+    header = [h.lower() for h in table.header]
     missing = [c for c in IMPORT_COLUMNS[:5] if c.lower() not in header]
     if missing:
         raise DomainError(
@@ -253,14 +227,14 @@ def import_slots(session: Session, actor: Actor, *, data: bytes, filename: str) 
         for key in (staff.full_name, staff.short_name, staff.short_name.replace(" ", "")):
             teachers.setdefault(key.lower().replace("ё", "е"), staff.id)
 
-    def cell(row: list[str], column: str) -> str:
-        position = index.get(column)
-        return row[position].strip() if position is not None and position < len(row) else ""
+    def cell(row: Row, column: str) -> str:
+        return row.get(index.get(column))
 
     errors: list[str] = []
     planned: list[dict[str, object]] = []
     taken: set[tuple[str, int, int, int]] = set()
-    for line, row in enumerate(rows[1:], start=2):
+    for row in table.rows:
+        line = row.number
         group_id = groups.get(cell(row, "Группа").lower())
         weekday = _WEEKDAY_NAMES.get(cell(row, "День").lower().rstrip("."))
         number_text = cell(row, "Урок").removesuffix(".0")
@@ -268,15 +242,15 @@ def import_slots(session: Session, actor: Actor, *, data: bytes, filename: str) 
         staff_id = teachers.get(cell(row, "Учитель").lower().replace("ё", "е"))
         problems = []
         if group_id is None:
-            problems.append(f"группа «{cell(row, 'Группа')}» не найдена")
+            problems.append(f"группа {quote(cell(row, 'Группа'))} не найдена")
         if weekday is None:
-            problems.append(f"день «{cell(row, 'День')}» не понят (Пн…Сб)")
+            problems.append(f"день {quote(cell(row, 'День'))} не понят (Пн…Сб)")
         if not number_text.isdigit():
-            problems.append(f"номер урока «{cell(row, 'Урок')}» — не число")
+            problems.append(f"номер урока {quote(cell(row, 'Урок'))} — не число")
         if subject_id is None:
-            problems.append(f"предмет «{cell(row, 'Предмет')}» не найден")
+            problems.append(f"предмет {quote(cell(row, 'Предмет'))} не найден")
         if staff_id is None:
-            problems.append(f"учитель «{cell(row, 'Учитель')}» не найден")
+            problems.append(f"учитель {quote(cell(row, 'Учитель'))} не найден")
         if problems:
             errors.append(f"строка {line}: " + "; ".join(problems))
             continue
@@ -315,7 +289,7 @@ def import_slots(session: Session, actor: Actor, *, data: bytes, filename: str) 
     for slot_values in planned:
         session.add(TimetableSlot(**slot_values))
     session.flush()
-    return ImportResult(len(planned))
+    return ImportResult(len(planned), table.notes)
 
 
 # ---------------------------------------------------------------- lessons from the timetable

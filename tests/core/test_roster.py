@@ -160,7 +160,7 @@ def test_wrong_template_is_refused_with_a_clear_message(factory, school):
         _run(factory, TEACHER_A, content, "other.csv", class_id=school.class_a)
     with pytest.raises(DomainError, match="XLSX и CSV"):
         _run(factory, TEACHER_A, b"%PDF-1.7", "roster.pdf", class_id=school.class_a)
-    with pytest.raises(DomainError, match="повреждён"):
+    with pytest.raises(DomainError, match="назван как XLSX, но это текстовый файл"):
         _run(factory, TEACHER_A, b"not a zip", "roster.xlsx", class_id=school.class_a)
 
 

@@ -159,9 +159,9 @@ def test_file_without_the_columns_or_of_another_type_is_refused(session, school)
             data="Класс;Предмет;Часы\n7А;Математика;5".encode("cp1251"),
             filename="a.csv",
         )
-    with pytest.raises(DomainError, match="XLSX или CSV"):
+    with pytest.raises(DomainError, match="XLSX и CSV"):
         teaching_load.import_teaching_load(session, actor, data=b"x", filename="a.doc")
-    with pytest.raises(DomainError, match="не читается"):
+    with pytest.raises(DomainError, match="назван как XLSX"):
         teaching_load.import_teaching_load(session, actor, data=b"not a zip", filename="a.xlsx")
 
 

@@ -1,0 +1,311 @@
+"""Every uploaded table (roster, teaching load, timetable) is read here, and every exported one
+is written through `export_cell`.
+
+What the reader guarantees, whatever the user uploads:
+- a clear Russian `DomainError` instead of a traceback for a binary, renamed, damaged, old-Excel
+  or OpenDocument file, a UTF-16 text without a byte-order mark it cannot decode, a CSV it cannot
+  parse, a formula cell (named by its address) or merged cells;
+- row numbers are the spreadsheet's own: blank rows count, the header is the first non-blank row;
+- limits are checked while streaming: the file size first, then the unpacked size of the XLSX
+  parts, then data rows one by one (openpyxl read-only), so an oversized file is refused after
+  reading at most `max_rows + 1` rows;
+- with several sheets the first one is read and the result says so (`Table.notes`).
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import re
+import zipfile
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, time
+
+from klassruk.errors import DomainError
+
+MAX_FILE_BYTES = 5 * 1024 * 1024
+# Unpacked XLSX parts (sheet XML, shared strings): a 5 MB zip can hide gigabytes.
+MAX_UNPACKED_BYTES = 100 * 1024 * 1024
+# A cell longer than this is not a name, a subject or a date (csv's own limit is 128 KiB).
+MAX_CELL_CHARS = 10_000
+
+FORMULA_PREFIXES = ("=", "+", "-", "@")
+_ZIP_MAGIC = b"PK\x03\x04"
+_OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+# Control characters never found in a text table (tab, CR, LF and form feed are allowed).
+_BINARY = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
+
+
+@dataclass(frozen=True)
+class Row:
+    """A non-blank data row with its number as the spreadsheet shows it."""
+
+    number: int
+    cells: tuple[str, ...]
+
+    def get(self, index: int | None) -> str:
+        """The cell at `index`, or an empty string past the end of the row."""
+        return self.cells[index] if index is not None and index < len(self.cells) else ""
+
+
+@dataclass(frozen=True)
+class Table:
+    """The header row and the non-blank rows under it, cells as clean strings."""
+
+    header: tuple[str, ...]
+    rows: tuple[Row, ...]
+    notes: tuple[str, ...] = ()
+
+
+def quote(value: object, limit: int = 40) -> str:
+    """The value in «ёлочки», cut to a short prefix: messages never echo a whole bad input."""
+    text = " ".join(str(value).split())
+    return f"«{text[:limit]}…»" if len(text) > limit else f"«{text}»"
+
+
+def clean_cell(value: object) -> str:
+    """A cell as one trimmed line; dates as ДД.ММ.ГГГГ, whole numbers without «.0»."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        value = value.date()
+    if isinstance(value, date):
+        return value.strftime("%d.%m.%Y")
+    if isinstance(value, time):
+        return value.strftime("%H:%M")
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    text = " ".join(str(value).split())
+    # Our own exports put an apostrophe before a leading = + - @ (see export_cell): undo it.
+    if len(text) > 1 and text[0] == "'" and text[1] in FORMULA_PREFIXES:
+        text = text[1:]
+    return text
+
+
+def export_cell(value: object) -> object:
+    """A value safe to put in an exported CSV/XLSX: text starting with = + - @ is not a formula."""
+    if isinstance(value, str) and value.startswith((*FORMULA_PREFIXES, "\t", "\r")):
+        return "'" + value
+    return value
+
+
+def read_table(content: bytes, filename: str, *, max_rows: int) -> Table:
+    """Read an uploaded XLSX or CSV table; refuse anything else with a clear Russian message."""
+    if len(content) > MAX_FILE_BYTES:
+        raise DomainError(
+            f"Файл слишком большой: {len(content) / 1024 / 1024:.1f} МБ, "
+            f"можно не больше {MAX_FILE_BYTES // 1024 // 1024} МБ."
+        )
+    if not content:
+        raise DomainError("Файл пуст.")
+    lower = filename.lower()
+    kind = _sniff(content)
+    if lower.endswith(".xlsx"):
+        if kind != "zip":
+            raise DomainError(
+                f"Файл {quote(filename)} назван как XLSX, но это {_kind_title(kind)}. "
+                "Откройте его в Excel и сохраните как «Книга Excel (*.xlsx)»."
+            )
+        header, rows, notes = _read_xlsx(content, max_rows)
+    elif lower.endswith((".csv", ".txt")):
+        if kind != "text":
+            raise DomainError(
+                f"Файл {quote(filename)} назван как CSV, но это {_kind_title(kind)}. "
+                "Загрузите его с правильным расширением или сохраните как CSV."
+            )
+        header, rows, notes = _read_csv(content, max_rows)
+    else:
+        raise DomainError("Поддерживаются файлы XLSX и CSV.")
+    if header is None:
+        raise DomainError("Файл пуст: в нём нет ни заголовка, ни строк.")
+    return Table(header=header, rows=tuple(rows), notes=tuple(notes))
+
+
+def _sniff(content: bytes) -> str:
+    """What the bytes really are: zip (XLSX, ODS…), ole2 (XLS), text or binary."""
+    if content.startswith(_ZIP_MAGIC):
+        return "zip"
+    if content.startswith(_OLE2_MAGIC):
+        return "ole2"
+    try:
+        _decode(content)
+    except DomainError:
+        return "binary"
+    return "text"
+
+
+def _kind_title(kind: str) -> str:
+    return {
+        "zip": "архив или таблица Excel (XLSX)",
+        "ole2": "файл старого формата Excel 97–2003 (XLS)",
+        "text": "текстовый файл (CSV)",
+    }.get(kind, "не таблица (двоичные данные)")
+
+
+# ---------------------------------------------------------------- CSV
+
+
+def _decode(content: bytes) -> str:
+    """Text of a CSV: UTF-8 (with or without BOM), UTF-16 with BOM, else Windows-1251."""
+    if content.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        encodings: tuple[str, ...] = ("utf-16",)
+    elif b"\x00" in content[:4096]:
+        # UTF-16 without a BOM (some exports): ASCII characters carry a zero byte.
+        even_zeros = content[0:4096:2].count(0)
+        encodings = ("utf-16-be",) if even_zeros > content[1:4096:2].count(0) else ("utf-16-le",)
+    else:
+        encodings = ("utf-8-sig", "cp1251")
+    for encoding in encodings:
+        try:
+            text = content.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        if not _BINARY.search(text):
+            return text
+    raise DomainError(
+        "Файл не похож на таблицу CSV: в нём двоичные данные или неизвестная кодировка. "
+        "Сохраните таблицу как CSV (UTF-8 или Windows-1251) или как XLSX."
+    )
+
+
+def _read_csv(content: bytes, max_rows: int) -> tuple[tuple[str, ...] | None, list[Row], list[str]]:
+    text = _decode(content)
+    first_line = next((line for line in text.splitlines() if line.strip()), "")
+    delimiter = max((";", ",", "\t"), key=first_line.count)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    try:
+        # One record is one spreadsheet row (a quoted line break stays inside its cell).
+        header, rows = _collect(enumerate(reader, start=1), max_rows)
+    except csv.Error as error:
+        raise DomainError(
+            f"Не удалось разобрать CSV около строки {reader.line_num}: проверьте кавычки "
+            "и разделители или сохраните таблицу как XLSX."
+        ) from error
+    return header, rows, []
+
+
+# ---------------------------------------------------------------- XLSX
+
+
+def _read_xlsx(
+    content: bytes, max_rows: int
+) -> tuple[tuple[str, ...] | None, list[Row], list[str]]:
+    # openpyxl's own read-only worksheet parses a whole sheet that lacks a <dimension> tag just
+    # to size it (a 50,000-row file: 18 s) before the first row is seen; its workbook reader and
+    # row parser, used directly, stream rows and stop at the row limit.
+    from openpyxl.reader.excel import ExcelReader
+    from openpyxl.styles.stylesheet import apply_stylesheet
+    from openpyxl.utils import get_column_letter
+    from openpyxl.worksheet._reader import WorkSheetParser
+
+    _check_unpacked(content)
+    try:
+        reader = ExcelReader(io.BytesIO(content), read_only=True, data_only=False)
+        reader.read_manifest()
+        reader.read_strings()
+        reader.read_workbook()
+        apply_stylesheet(reader.archive, reader.wb)
+        sheets = [
+            (sheet.name, rel.target)
+            for sheet, rel in reader.parser.find_sheets()
+            if rel.target in reader.valid_files and "chartsheet" not in rel.Type
+        ]
+    except Exception as error:  # openpyxl raises many unrelated kinds on a damaged file
+        raise DomainError(
+            "Не удалось прочитать файл XLSX: он повреждён или это не таблица Excel "
+            "(например, OpenDocument). Откройте его и сохраните как «Книга Excel (*.xlsx)»."
+        ) from error
+    try:
+        if not sheets:
+            raise DomainError("В файле XLSX нет ни одного листа с таблицей.")
+        title, part = sheets[0]
+        notes = []
+        if len(sheets) > 1:
+            others = ", ".join(quote(name) for name, _ in sheets[1:4])
+            more = f" и ещё {len(sheets) - 4}" if len(sheets) > 4 else ""
+            notes.append(
+                f"В файле несколько листов: прочитан первый, {quote(title)}; "
+                f"не прочитаны {others}{more}."
+            )
+        workbook = reader.wb
+        parser = WorkSheetParser(
+            reader.archive.open(part),
+            reader.shared_strings,
+            data_only=False,
+            epoch=workbook.epoch,
+            date_formats=workbook._date_formats,
+            timedelta_formats=workbook._timedelta_formats,
+        )
+
+        def cells() -> Iterator[tuple[int, list[object]]]:
+            for number, row in parser.parse():
+                values: list[object] = []
+                for cell in row:
+                    if cell["data_type"] == "f":
+                        raise DomainError(
+                            f"Ячейка {get_column_letter(cell['column'])}{number} листа "
+                            f"{quote(title)} содержит формулу. Замените формулы значениями "
+                            "(Копировать → Специальная вставка → Значения) и загрузите файл снова."
+                        )
+                    values += [None] * (cell["column"] - 1 - len(values))
+                    values.append(cell["value"])
+                yield number, values
+
+        header, rows = _collect(cells(), max_rows)
+        # The sheet was read to its end: merged ranges (stored after the rows) are known now.
+        merged = parser.merged_cells.mergeCell if parser.merged_cells else []
+        if merged:
+            raise DomainError(
+                f"На листе {quote(title)} объединены ячейки {merged[0].ref}. Отмените "
+                "объединение (в каждой ячейке — своё значение) и загрузите файл снова."
+            )
+        return header, rows, notes
+    finally:
+        reader.archive.close()
+
+
+def _check_unpacked(content: bytes) -> None:
+    try:
+        with zipfile.ZipFile(io.BytesIO(content)) as archive:
+            unpacked = sum(item.file_size for item in archive.infolist())
+    except zipfile.BadZipFile as error:
+        raise DomainError("Файл XLSX повреждён: сохраните его заново в Excel.") from error
+    if unpacked > MAX_UNPACKED_BYTES:
+        raise DomainError(
+            "Файл XLSX слишком велик в распакованном виде: уменьшите таблицу или разделите её."
+        )
+
+
+# ---------------------------------------------------------------- both
+
+
+def _collect(
+    numbered: Iterable[tuple[int, Sequence[object]]], max_rows: int
+) -> tuple[tuple[str, ...] | None, list[Row]]:
+    """The first non-blank row as header, then the non-blank rows; stops past `max_rows`."""
+    header: tuple[str, ...] | None = None
+    rows: list[Row] = []
+    for number, values in numbered:
+        cells = tuple(clean_cell(v) for v in values)
+        while cells and not cells[-1]:
+            cells = cells[:-1]
+        if not cells:
+            continue
+        too_long = next((i for i, c in enumerate(cells) if len(c) > MAX_CELL_CHARS), None)
+        if too_long is not None:
+            raise DomainError(
+                f"Строка {number}, столбец {too_long + 1}: в ячейке больше {MAX_CELL_CHARS} "
+                f"символов ({quote(cells[too_long])}). Проверьте файл."
+            )
+        if header is None:
+            header = cells
+            continue
+        if len(rows) >= max_rows:
+            raise DomainError(
+                f"Слишком много строк: не больше {max_rows} за одну загрузку "
+                f"(строка {number} уже лишняя). Разделите файл на части."
+            )
+        rows.append(Row(number, cells))
+    return header, rows
