@@ -1,0 +1,293 @@
+"""Stress: N concurrent writers on the journal and credentials services; counts what got lost.
+
+Run: .venv/bin/python scripts/stress_writers.py [--database-url URL] [--writers 8] [--rounds 10]
+The database at --database-url is emptied and seeded with the SMALL demo school (default: a
+new SQLite file). Each round, N sessions of the same teacher read the journal grid, wait for
+each other and save at once: half write a new value into a cell of their own, half change one
+shared cell; then N sessions of the class teacher issue credentials to the whole class at once.
+Prints lost updates (a saved grade missing, two winners on one cell, a broken history chain,
+a printed slip whose code no longer works), conflicts, confirmations and unhandled errors;
+exits 1 if anything was lost or an error was not a domain error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, timedelta
+from itertools import pairwise
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from klassruk.db import make_engine, make_session_factory, unit_of_work
+from klassruk.demo import CLASS_TEACHER_LOGIN, SMALL, TEACHER_LOGIN, seed_demo_school
+from klassruk.errors import Conflict, DomainError
+from klassruk.models import ActivationCode, Base, UserAccount, utcnow
+from klassruk.models.journal import Grade, GradeChange
+from klassruk.permissions import Action, Actor
+from klassruk.services import calendar, journal
+from klassruk.services.accounts import actor_for
+from klassruk.services.credentials import (
+    IssueResult,
+    RecentCodesFound,
+    classes_in_scope,
+    hash_code,
+    issue_credentials,
+)
+
+TODAY = date(2026, 10, 1)
+SYSTEM = Actor.system("stress")
+Cell = tuple[int, int]
+
+
+def _actor(factory: sessionmaker[Session], login: str, index: int) -> Actor:
+    with factory() as session:
+        user = session.scalar(select(UserAccount).where(UserAccount.login == login))
+        assert user is not None, login
+        return actor_for(user, session_id=f"stress-{index}")
+
+
+def _first_line(error: Exception) -> str:
+    return str(error).splitlines()[0] if str(error) else ""
+
+
+def _at_once(count: int, work: Callable[[int, threading.Barrier], Any]) -> list[Any]:
+    """Run work(i, barrier) in `count` threads; each result is a value or the exception."""
+    barrier = threading.Barrier(count)
+    results: list[Any] = [None] * count
+
+    def run(index: int) -> None:
+        try:
+            results[index] = work(index, barrier)
+        except Exception as error:  # counted and classified by the caller
+            results[index] = error
+            barrier.abort()
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return results
+
+
+@dataclass
+class Journal:
+    """The journal the writers share: a cell of its own per even writer, one cell for all."""
+
+    scope: dict[str, int]
+    today: date
+    own: dict[int, Cell]
+    shared: Cell
+
+
+def _journal(factory: sessionmaker[Session], teacher: Actor, writers: int) -> Journal:
+    with unit_of_work(factory, teacher) as session:
+        ref = journal.own_assignments(session, teacher)[0]
+        period = calendar.period_for_today(session, TODAY)
+        assert period is not None
+        scope = {
+            "group_id": ref.group_id,
+            "subject_id": ref.subject_id,
+            "period_id": period.period_id,
+        }
+        grid = journal.read_journal(session, teacher, **scope)
+    # The writers pretend it is the period's last day, so every lesson of it may be graded.
+    cells = [
+        (student.student_id, lesson.lesson_id)
+        for lesson in grid.lessons
+        if lesson.status == "scheduled"
+        for student in grid.students
+        if (student.student_id, lesson.lesson_id) not in grid.outside
+    ]
+    own = dict(zip(range(0, writers, 2), cells[1:], strict=False))
+    assert len(own) == len(range(0, writers, 2)), "too many writers for this journal"
+    return Journal(scope, period.ends_on, own, cells[0])
+
+
+def _value(index: int, number: int) -> str:
+    return str(1 + (index + number) % 5)
+
+
+def _journal_round(
+    factory: sessionmaker[Session], teachers: list[Actor], book: Journal, number: int
+) -> Counter[str]:
+    count = Counter[str]()
+
+    def work(index: int, barrier: threading.Barrier) -> journal.SaveSummary:
+        teacher = teachers[index]
+        with unit_of_work(factory, teacher) as session:
+            shown = journal.read_journal(session, teacher, **book.scope).cells
+        cell = book.own.get(index, book.shared)
+        barrier.wait(timeout=60)
+        with unit_of_work(factory, teacher) as session:
+            return journal.save_grid(
+                session,
+                teacher,
+                edits={cell: journal.CellEdit(shown[cell], _value(index, number))},
+                reason="нагрузочная проверка",
+                today=book.today,
+                **book.scope,
+            )
+
+    results = _at_once(len(teachers), work)
+    winners = []
+    for index, result in enumerate(results):
+        count["saves"] += 1
+        if isinstance(result, journal.SaveSummary):
+            count["saved"] += 1
+            if index not in book.own and result.total:
+                winners.append(_value(index, number))
+        elif isinstance(result, Conflict):
+            count["conflicts"] += 1
+        elif isinstance(result, DomainError):
+            count["refused"] += 1
+        else:
+            count["unhandled errors"] += 1
+            print(f"  journal writer {index}: {type(result).__name__}: {_first_line(result)}")
+    with unit_of_work(factory, SYSTEM) as session:
+        cells = journal.build_grid(session, **book.scope).cells
+        for index, cell in book.own.items():
+            saved = isinstance(results[index], journal.SaveSummary)
+            if saved and cells[cell] != _value(index, number):
+                count["lost updates"] += 1
+        # One winner per round; the cell holds its value; each change starts where the last ended.
+        count["lost updates"] += max(0, len(winners) - 1)
+        if winners and cells[book.shared] != winners[0]:
+            count["lost updates"] += 1
+        student_id, lesson_id = book.shared
+        chain = session.execute(
+            select(GradeChange.old_value, GradeChange.new_value)
+            .where(GradeChange.student_id == student_id, GradeChange.lesson_id == lesson_id)
+            .order_by(GradeChange.id)
+        ).all()
+        count["lost updates"] += sum(1 for a, b in pairwise(chain) if a[1] != b[0])
+        grades = session.scalars(
+            select(Grade.value).where(Grade.student_id == student_id, Grade.lesson_id == lesson_id)
+        ).all()
+        count["lost updates"] += max(0, len(grades) - 1)
+    return count
+
+
+def _dead_slips(factory: sessionmaker[Session], results: list[Any]) -> int:
+    dead = 0
+    with factory() as session:
+        for result in results:
+            if not isinstance(result, IssueResult):
+                continue
+            for slip in result.issued:
+                user = session.scalar(select(UserAccount).where(UserAccount.login == slip.login))
+                assert user is not None
+                valid = session.scalar(
+                    select(ActivationCode.id).where(
+                        ActivationCode.user_id == user.id,
+                        ActivationCode.code_hash == hash_code(user.id, slip.code),
+                        ActivationCode.revoked_at.is_(None),
+                    )
+                )
+                dead += valid is None
+    return dead
+
+
+def _credentials_round(
+    factory: sessionmaker[Session], class_teachers: list[Actor], class_id: int, number: int
+) -> Counter[str]:
+    # Each round two hours after the last: its codes are no longer "from the last hour".
+    now = utcnow() + timedelta(hours=2 * (number + 1))
+
+    def work(index: int, barrier: threading.Barrier) -> IssueResult:
+        barrier.wait(timeout=60)
+        actor = class_teachers[index]
+        with unit_of_work(factory, actor) as session:
+            return issue_credentials(session, actor, class_id=class_id, on=TODAY, now=now)
+
+    results = _at_once(len(class_teachers), work)
+    count = Counter[str]()
+    for index, result in enumerate(results):
+        count["issues"] += 1
+        if isinstance(result, IssueResult):
+            count["issued"] += 1
+        elif isinstance(result, RecentCodesFound):
+            count["confirmations asked"] += 1
+        elif isinstance(result, DomainError):
+            count["refused"] += 1
+        else:
+            count["unhandled errors"] += 1
+            print(f"  credentials writer {index}: {type(result).__name__}: {_first_line(result)}")
+    count["dead slips"] += _dead_slips(factory, results)
+    return count
+
+
+def _line(name: str, count: Counter[str], keys: tuple[str, ...]) -> str:
+    return f"{name}: " + ", ".join(f"{key} {count[key]}" for key in keys)
+
+
+def main() -> None:
+    """Seed, run the rounds, print the counts."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--database-url", default="")
+    parser.add_argument("--writers", type=int, default=8)
+    parser.add_argument("--rounds", type=int, default=10)
+    args = parser.parse_args()
+    workdir = Path(tempfile.mkdtemp(prefix="klassruk-stress-"))
+    url = args.database_url or f"sqlite:///{workdir / 'stress.sqlite3'}"
+    engine = make_engine(url)
+    Base.metadata.drop_all(engine)
+    Base.metadata.create_all(engine)
+    factory = make_session_factory(engine)
+    with unit_of_work(factory, SYSTEM) as session:
+        seed_demo_school(session, size=SMALL, today=TODAY)
+    teachers = [_actor(factory, TEACHER_LOGIN, i) for i in range(args.writers)]
+    class_teachers = [_actor(factory, CLASS_TEACHER_LOGIN, i) for i in range(args.writers)]
+    with factory() as session:
+        class_id = classes_in_scope(
+            session, class_teachers[0], action=Action.ISSUE_CREDENTIALS
+        )[0].class_id
+    book = _journal(factory, teachers[0], args.writers)
+    print(f"database: {engine.dialect.name}; writers: {args.writers}; rounds: {args.rounds}")
+
+    started = time.perf_counter()
+    journal_count = Counter[str]()
+    credentials_count = Counter[str]()
+    for number in range(args.rounds):
+        journal_count += _journal_round(factory, teachers, book, number)
+        credentials_count += _credentials_round(factory, class_teachers, class_id, number)
+    print(
+        _line(
+            "journal",
+            journal_count,
+            ("saves", "saved", "conflicts", "refused", "lost updates", "unhandled errors"),
+        )
+    )
+    print(
+        _line(
+            "credentials",
+            credentials_count,
+            ("issues", "issued", "confirmations asked", "refused", "dead slips",
+             "unhandled errors"),
+        )
+    )
+    print(f"took {time.perf_counter() - started:.1f} s")
+    engine.dispose()
+    bad = (
+        journal_count["lost updates"]
+        + journal_count["unhandled errors"]
+        + credentials_count["dead slips"]
+        + credentials_count["unhandled errors"]
+    )
+    sys.exit(1 if bad else 0)
+
+
+if __name__ == "__main__":
+    main()
