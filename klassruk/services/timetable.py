@@ -30,6 +30,7 @@ from klassruk.models.journal import (
 )
 from klassruk.permissions import Action, Actor, require
 from klassruk.services import calendar
+from klassruk.services.locking import lock_rows
 from klassruk.services.lookup import get_or_404
 from klassruk.services.spreadsheets import Row, quote, read_table
 
@@ -386,7 +387,11 @@ def generate_lessons(
 
 
 def _lesson(session: Session, lesson_id: int) -> Lesson:
-    return get_or_404(session, Lesson, lesson_id, "Урок не найден.")
+    # Locked: two changes of one lesson at once must see each other, not the same old state.
+    locked = lock_rows(session, Lesson, [lesson_id])
+    if not locked:
+        raise NotFound("Урок не найден.")
+    return locked[0]
 
 
 def _check_open(session: Session, lesson: Lesson) -> None:
@@ -420,6 +425,8 @@ def substitute_teacher(
         raise NotFound("Учитель не найден.")
     if staff_id == lesson.staff_id:
         raise DomainError("Этот учитель и так ведёт урок.")
+    # Whoever else is booking this teacher now waits, then sees this lesson in the check.
+    lock_rows(session, Staff, [staff_id])
     busy = session.scalar(
         select(Lesson.id).where(
             Lesson.staff_id == staff_id,
@@ -460,6 +467,9 @@ def move_lesson(
         raise DomainError("Номер урока — от 0 до 10.")
     if (new_date, new_number) == (lesson.lesson_date, lesson.number):
         raise DomainError("Урок уже стоит в это время.")
+    # Other moves of this teacher's or this group's lessons wait until this one is decided.
+    lock_rows(session, Staff, [lesson.staff_id])
+    lock_rows(session, StudyGroup, [lesson.group_id])
     clash = session.scalar(
         select(Lesson.id).where(
             Lesson.id != lesson.id,

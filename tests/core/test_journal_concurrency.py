@@ -204,3 +204,64 @@ def test_grades_and_absences_may_not_be_dated_after_today(session, school):
     journal.save_lessons(
         session, teacher, updates=[journal.LessonUpdate(lesson.id, "", "№ 5", "", "")]
     )
+
+
+def test_two_substitutions_of_one_lesson_at_once_keep_an_unbroken_history(factory, school):
+    from klassruk.models.journal import LessonChange
+
+    lesson = school.lessons[0]
+    with unit_of_work(factory, SYSTEM) as session:
+        deputy = actor_of(session, "zavuch")
+        staff = [actor_of(session, login).staff_id for login in ("ct_a", "ct_b")]
+
+    def substitute(staff_id):
+        def write(session, _seen):
+            return timetable.substitute_teacher(
+                session, deputy, lesson_id=lesson, staff_id=staff_id, reason="болезнь"
+            )
+
+        return write
+
+    results = run_together(
+        factory, [(deputy, lambda _s: None, substitute(staff_id)) for staff_id in staff]
+    )
+    assert all(isinstance(r, LessonChange) for r in results), results
+    with unit_of_work(factory, SYSTEM) as session:
+        chain = [
+            (c.old_staff_id, c.new_staff_id)
+            for c in session.scalars(
+                select(LessonChange)
+                .where(LessonChange.lesson_id == lesson)
+                .order_by(LessonChange.id)
+            )
+        ]
+        now_teaching = session.get(Lesson, lesson).staff_id  # type: ignore[union-attr]
+    assert chain[0][0] == school.teacher_a_staff
+    assert chain[1][0] == chain[0][1]  # the second change starts where the first ended
+    assert now_teaching == chain[1][1]
+
+
+def test_two_lessons_moved_into_one_slot_at_once_one_is_refused(factory, school):
+    from datetime import date
+
+    with unit_of_work(factory, SYSTEM) as session:
+        deputy = actor_of(session, "zavuch")
+
+    def move(lesson_id):
+        def write(session, _seen):
+            return timetable.move_lesson(
+                session, deputy, lesson_id=lesson_id, new_date=date(2026, 9, 17), new_number=5
+            )
+
+        return write
+
+    results = run_together(
+        factory, [(deputy, lambda _s: None, move(lesson)) for lesson in school.lessons[:2]]
+    )
+    refused = [r for r in results if isinstance(r, Exception)]
+    assert len(refused) == 1 and "уже занят" in str(refused[0]), results
+    with unit_of_work(factory, SYSTEM) as session:
+        moved = session.scalars(
+            select(Lesson.id).where(Lesson.lesson_date == date(2026, 9, 17), Lesson.number == 5)
+        ).all()
+    assert len(moved) == 1
