@@ -42,6 +42,7 @@ from klassruk.models import (
     TeachingAssignment,
 )
 from klassruk.permissions import Action, Actor, require
+from klassruk.services.locking import lock_rows
 from klassruk.services.lookup import get_or_404
 from klassruk.services.scope import (
     OUT_OF_SCOPE,
@@ -213,6 +214,14 @@ class IndividualSubject:
 
 def _class(session: Session, class_id: int) -> SchoolClass:
     return get_or_404(session, SchoolClass, class_id, "Класс не найден.")
+
+
+def _locked_class(session: Session, class_id: int) -> SchoolClass:
+    """The class, locked: saves of one class's groups wait for each other, then check."""
+    locked = lock_rows(session, SchoolClass, [class_id])
+    if not locked:
+        raise NotFound("Класс не найден.")
+    return locked[0]
 
 
 def _subject(session: Session, subject_id: int) -> Subject:
@@ -686,7 +695,7 @@ def create_splits(
         raise DomainError("Выберите хотя бы один предмет для деления на группы.")
     if len({p.subject_id for p in plans}) != len(plans):
         raise DomainError("Каждый предмет можно разделить только один раз.")
-    school_class = _class(session, class_id)
+    school_class = _locked_class(session, class_id)
     students = enrolled_students(session, class_id, on)
     taken = _year_group_names(session, school_class.school_year_id)
     checked = [
@@ -763,6 +772,7 @@ def _placement(
     target = _subgroup(session, group_id)
     assert target.class_id is not None and target.subject_id is not None
     require_class_scope(session, actor, target.class_id, Action.MANAGE_STUDY_GROUPS)
+    _locked_class(session, target.class_id)
     student = _require_enrolled(session, student_id, target.class_id, on)
     current = _active_split_membership(session, student_id, target.class_id, target.subject_id, on)
     return target, student, current
@@ -824,6 +834,7 @@ def update_group(
     group = _subgroup(session, group_id)
     assert group.class_id is not None and group.subject_id is not None
     require_class_scope(session, actor, group.class_id, Action.MANAGE_STUDY_GROUPS)
+    _locked_class(session, group.class_id)
     name = name.strip()
     if not name:
         raise DomainError("Название группы не может быть пустым.")
@@ -862,7 +873,7 @@ def create_individual_plan(
 ) -> StudyGroup:
     """A student on an individual curriculum: a group of one, taking over the listed subjects."""
     require_class_scope(session, actor, class_id, Action.MANAGE_STUDY_GROUPS)
-    school_class = _class(session, class_id)
+    school_class = _locked_class(session, class_id)
     student = _require_enrolled(session, student_id, class_id, on)
     if not subjects:
         raise DomainError("Укажите хотя бы один предмет индивидуального учебного плана.")

@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from klassruk.db import unit_of_work
 from klassruk.errors import DomainError, PermissionDenied
 from klassruk.models import (
     Enrolment,
@@ -28,7 +29,8 @@ from klassruk.models import (
 from klassruk.permissions import Actor, Role
 from klassruk.services import groups
 from klassruk.services.groups import GroupPlan, SplitMethod, SplitPlan
-from tests.factories import actor_of, make_account
+from tests.concurrency import run_together
+from tests.factories import SYSTEM, actor_of, make_account
 
 START = date(2026, 9, 1)
 MOVE = date(2026, 11, 9)
@@ -588,3 +590,28 @@ def test_deputy_creates_a_cross_class_stream(session, school):
         groups.create_stream(
             session, deputy, name="7-8а: математика, профиль", student_ids=members, **kwargs
         )
+
+
+def test_two_sessions_splitting_one_subject_at_once_give_one_split(factory):
+    with unit_of_work(factory, SYSTEM) as session:
+        school = build_school(session)
+        teacher = actor_of(session, "kl7")
+        ids = [s.id for s in school.students7]
+
+    def split(suffix):
+        plan = english_plan(
+            school, ids[:3], ids[3:], name1=f"Англ. {suffix}1", name2=f"Англ. {suffix}2"
+        )
+
+        def write(session, _seen):
+            return groups.create_splits(
+                session, teacher, class_id=school.class7.id, plans=[plan], on=START
+            )
+
+        return write
+
+    results = run_together(factory, [(teacher, lambda _s: None, split(n)) for n in "АБ"])
+    refused = [r for r in results if isinstance(r, Exception)]
+    assert len(refused) == 1 and "уже разделён" in str(refused[0]), results
+    with unit_of_work(factory, SYSTEM) as session:
+        assert _group_count(session) == 2
