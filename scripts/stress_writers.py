@@ -58,8 +58,17 @@ def _actor(factory: sessionmaker[Session], login: str, index: int) -> Actor:
         return actor_for(user, session_id=f"stress-{index}")
 
 
-def _first_line(error: Exception) -> str:
-    return str(error).splitlines()[0] if str(error) else ""
+def _tally(name: str, results: list[Any], kinds: dict[type, str]) -> Counter[str]:
+    """Count results by the first kind they are an instance of; print anything else."""
+    count = Counter({"attempts": len(results)})
+    for index, result in enumerate(results):
+        kind = next((label for cls, label in kinds.items() if isinstance(result, cls)), None)
+        if kind is None:
+            kind = "unhandled errors"
+            first_line = (str(result).splitlines() or [""])[0]
+            print(f"  {name} writer {index}: {type(result).__name__}: {first_line}")
+        count[kind] += 1
+    return count
 
 
 def _at_once(count: int, work: Callable[[int, threading.Barrier], Any]) -> list[Any]:
@@ -123,8 +132,6 @@ def _value(index: int, number: int) -> str:
 def _journal_round(
     factory: sessionmaker[Session], teachers: list[Actor], book: Journal, number: int
 ) -> Counter[str]:
-    count = Counter[str]()
-
     def work(index: int, barrier: threading.Barrier) -> journal.SaveSummary:
         teacher = teachers[index]
         with unit_of_work(factory, teacher) as session:
@@ -142,20 +149,16 @@ def _journal_round(
             )
 
     results = _at_once(len(teachers), work)
-    winners = []
-    for index, result in enumerate(results):
-        count["saves"] += 1
-        if isinstance(result, journal.SaveSummary):
-            count["saved"] += 1
-            if index not in book.own and result.total:
-                winners.append(_value(index, number))
-        elif isinstance(result, Conflict):
-            count["conflicts"] += 1
-        elif isinstance(result, DomainError):
-            count["refused"] += 1
-        else:
-            count["unhandled errors"] += 1
-            print(f"  journal writer {index}: {type(result).__name__}: {_first_line(result)}")
+    count = _tally(
+        "journal",
+        results,
+        {journal.SaveSummary: "saved", Conflict: "conflicts", DomainError: "refused"},
+    )
+    winners = [
+        _value(index, number)
+        for index, result in enumerate(results)
+        if index not in book.own and isinstance(result, journal.SaveSummary) and result.total
+    ]
     with unit_of_work(factory, SYSTEM) as session:
         cells = journal.build_grid(session, **book.scope).cells
         for index, cell in book.own.items():
@@ -213,18 +216,11 @@ def _credentials_round(
             return issue_credentials(session, actor, class_id=class_id, on=TODAY, now=now)
 
     results = _at_once(len(class_teachers), work)
-    count = Counter[str]()
-    for index, result in enumerate(results):
-        count["issues"] += 1
-        if isinstance(result, IssueResult):
-            count["issued"] += 1
-        elif isinstance(result, RecentCodesFound):
-            count["confirmations asked"] += 1
-        elif isinstance(result, DomainError):
-            count["refused"] += 1
-        else:
-            count["unhandled errors"] += 1
-            print(f"  credentials writer {index}: {type(result).__name__}: {_first_line(result)}")
+    count = _tally(
+        "credentials",
+        results,
+        {IssueResult: "issued", RecentCodesFound: "confirmations asked", DomainError: "refused"},
+    )
     count["dead slips"] += _dead_slips(factory, results)
     return count
 
@@ -267,14 +263,14 @@ def main() -> None:
         _line(
             "journal",
             journal_count,
-            ("saves", "saved", "conflicts", "refused", "lost updates", "unhandled errors"),
+            ("attempts", "saved", "conflicts", "refused", "lost updates", "unhandled errors"),
         )
     )
     print(
         _line(
             "credentials",
             credentials_count,
-            ("issues", "issued", "confirmations asked", "refused", "dead slips",
+            ("attempts", "issued", "confirmations asked", "refused", "dead slips",
              "unhandled errors"),
         )
     )
