@@ -33,6 +33,7 @@ from klassruk.services.consent import (
 )
 from klassruk.services.credentials import classes_in_scope
 from klassruk.services.delivery import student_own_consent_required
+from klassruk.services.spreadsheets import export_cell
 from klassruk.setup import SCHOOL_NAME_KEY, get_setting
 
 FLASH = "consent_flash"
@@ -109,7 +110,8 @@ table = pd.DataFrame(
 )
 st.dataframe(table, hide_index=True, width="stretch", key="consent_table")
 export = io.BytesIO()
-table.to_excel(export, index=False, sheet_name=f"Согласия {chosen.name}")
+# Names and form numbers are user text: none may become a formula in the spreadsheet.
+table.map(export_cell).to_excel(export, index=False, sheet_name=f"Согласия {chosen.name}")
 st.download_button(
     "Скачать таблицу (XLSX)", data=export.getvalue(), file_name=f"soglasiya_{chosen.name}.xlsx",
     mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",

@@ -23,6 +23,58 @@ LEGEND = "Вид работы: " + "; ".join(
 ) + ". Средний балл — взвешенный (контрольные весят больше)."
 
 
+# Word widths per font: fpdf2's multi_cell re-measures the whole line for every character.
+_WIDTHS: dict[tuple[str, str, float, str], float] = {}
+_WIDTHS_LIMIT = 100_000
+
+
+def _width(pdf: FPDF, word: str) -> float:
+    key = (pdf.font_family, pdf.font_style, pdf.font_size_pt, word)
+    found = _WIDTHS.get(key)
+    if found is None:
+        if len(_WIDTHS) > _WIDTHS_LIMIT:
+            _WIDTHS.clear()
+        found = _WIDTHS[key] = pdf.get_string_width(word)
+    return found
+
+
+def _wrap(pdf: FPDF, text: str, width: float) -> list[str]:
+    """Greedy word wrap in the current font; a word longer than the line stays whole."""
+    room = width - 2 * pdf.c_margin
+    space = _width(pdf, " ")
+    lines: list[str] = []
+    line: list[str] = []
+    used = 0.0
+    for word in text.split():
+        word_width = _width(pdf, word)
+        if line and used + space + word_width > room:
+            lines.append(" ".join(line))
+            line, used = [], 0.0
+        used += word_width + (space if line else 0.0)
+        line.append(word)
+    if line:
+        lines.append(" ".join(line))
+    return lines or [""]
+
+
+def _put(pdf: FPDF, x: float, y: float, width: float, height: float, line: str,
+         centred: bool = False) -> None:
+    """One line of text in a box; pdf.text is much cheaper than a cell per line."""
+    if centred:
+        x += (width - _width(pdf, line)) / 2
+    else:
+        x += pdf.c_margin
+    pdf.text(x, y + height * 0.72, line)
+
+
+def _paragraph(pdf: FPDF, text: str, height: float) -> None:
+    """Wrapped text across the page, breaking to a new page before the slip's strip."""
+    for line in _wrap(pdf, text, pdf.epw):
+        _room_for(pdf, height)
+        _put(pdf, pdf.l_margin, pdf.get_y(), pdf.epw, height, line)
+        pdf.set_xy(pdf.l_margin, pdf.get_y() + height)
+
+
 def _grades_text(subject: ExtractSubject) -> str:
     days = []
     for day, grades in groupby(subject.grades, key=lambda g: g.on):
@@ -69,23 +121,21 @@ def _table(pdf: FPDF, subjects: list[ExtractSubject]) -> None:
             str(subject.period_grade) if subject.period_grade is not None else "—",
             str(subject.absences) if subject.absences else "—",
         )
-        lines = max(
-            len(pdf.multi_cell(w, LINE, text, dry_run=True, output="LINES"))  # type: ignore[arg-type]
-            for w, text in zip(COLUMNS[:2], cells[:2], strict=True)
-        )
-        height = lines * LINE + 1.2
+        pdf.set_font(FONT, "", 9)
+        wrapped = [_wrap(pdf, text, width) for width, text in zip(COLUMNS, cells, strict=True)]
+        height = max(len(lines) for lines in wrapped) * LINE + 1.2
         _room_for(pdf, height)
         y = pdf.get_y()
         x = pdf.l_margin
-        for index, (width, text) in enumerate(zip(COLUMNS, cells, strict=True)):
+        for index, (width, lines) in enumerate(zip(COLUMNS, wrapped, strict=True)):
             pdf.rect(x, y, width, height)
-            pdf.set_xy(x, y + 0.6)
             pdf.set_font(FONT, "B" if index == 3 else "", 9)
-            pdf.multi_cell(width, LINE, text, align="L" if index < 2 else "C")
+            for number, line in enumerate(lines):
+                _put(pdf, x, y + 0.6 + number * LINE, width, LINE, line, centred=index >= 2)
             x += width
         pdf.set_xy(pdf.l_margin, y + height)
     pdf.set_font(FONT, "I", 7.5)
-    pdf.multi_cell(0, 3.4, LEGEND, new_x="LMARGIN", new_y="NEXT")
+    _paragraph(pdf, LEGEND, 3.4)
 
 
 def _lines(pdf: FPDF, title: str, lines: Sequence[DatedLine], empty: str) -> None:
@@ -94,10 +144,10 @@ def _lines(pdf: FPDF, title: str, lines: Sequence[DatedLine], empty: str) -> Non
     if not lines:
         pdf.cell(0, LINE, empty, new_x="LMARGIN", new_y="NEXT")
         return
-    for line in lines:
-        text = f"{line.on.strftime('%d.%m')} · {line.subject} — {line.text}"
-        _room_for(pdf, LINE)
-        pdf.multi_cell(0, LINE, text, new_x="LMARGIN", new_y="NEXT")
+    # One paragraph per day keeps a week of homework on the extract's first page.
+    for day, of_day in groupby(lines, key=lambda line: line.on):
+        items = "; ".join(f"{line.subject} — {line.text}" for line in of_day)
+        _paragraph(pdf, f"{day.strftime('%d.%m')}: {items}", LINE)
 
 
 def _slip(pdf: FPDF, extract: ExtractContent, school_name: str) -> None:
