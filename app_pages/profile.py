@@ -3,6 +3,7 @@
 import streamlit as st
 
 from components.auth import guard
+from components.incidents import FLASH, compromise_form
 from components.password_form import password_change_form
 from klassruk.permissions import ROLE_TITLES, Action
 
@@ -15,3 +16,15 @@ st.subheader("Смена пароля")
 st.caption("После смены пароля все остальные сеансы этой учётной записи завершаются.")
 if password_change_form(actor):
     st.success("Пароль изменён.")
+
+st.subheader("Сообщить о компрометации")
+st.caption(
+    "Если логин и пароль стали известны посторонним или в системе есть действия, которых вы "
+    "не совершали, сообщите об этом в течение одного рабочего дня. Действия с учётной записью "
+    "после сообщения признаются недействительными."
+)
+if FLASH in st.session_state:
+    st.success(st.session_state.pop(FLASH) + " Вы будете выведены из системы.")
+with st.expander("Сообщить о компрометации моей учётной записи"):
+    if compromise_form(actor, login=actor.login, key="self_report", who=actor.login):
+        st.rerun()

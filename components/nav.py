@@ -40,6 +40,8 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("app_pages/journal.py", "Журнал", ":material/edit_note:", Action.EDIT_JOURNAL, "Преподавание"),  # noqa: E501
     PageSpec("app_pages/teaching_load.py", "Учебная нагрузка", ":material/work:", Action.MANAGE_TEACHING_LOAD, "Учебная часть"),  # noqa: E501
     PageSpec("app_pages/timetable.py", "Расписание и календарь", ":material/calendar_month:", Action.MANAGE_CALENDAR, "Учебная часть"),  # noqa: E501
+    PageSpec("app_pages/incidents.py", "Инциденты безопасности", ":material/gpp_maybe:",
+             Action.VIEW_INCIDENTS, "Безопасность"),
     PageSpec("app_pages/users.py", "Пользователи", ":material/manage_accounts:",
              Action.VIEW_USERS, "Администрирование"),
     PageSpec("app_pages/audit.py", "Журнал изменений", ":material/history:",

@@ -408,10 +408,12 @@ def voided_operations(session: Session, actor: Actor, *, incident_id: int) -> li
         .where(IncidentItem.incident_id == incident_id)
         .order_by(AuditLog.id)
     ).all()
+    names = _names(session, {item.decided_by_login or "" for item, _ in rows})
     return [
         VoidedOperation(
             item_id=item.id, audit=audit, outcome=item.outcome, detail=item.detail,
-            current=item.current, decided_by=item.decided_by_login,
+            current=item.current,
+            decided_by=names.get(item.decided_by_login or "", item.decided_by_login),
             decision_note=item.decision_note,
         )
         for item, audit in rows

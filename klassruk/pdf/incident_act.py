@@ -1,0 +1,125 @@
+"""The incident act for the head of school: what was reported, done, voided and restored."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from fpdf import FPDF
+
+from klassruk.audit_titles import OPERATION_TITLES, changes_text, entity_title
+from klassruk.formatting import format_timestamp
+from klassruk.models.incidents import (
+    INCIDENT_STATUS_TITLES,
+    ITEM_OUTCOME_TITLES,
+    REPORTER_KIND_TITLES,
+)
+from klassruk.pdf import FONT, new_document
+from klassruk.services.incidents import IncidentRow, VoidedOperation
+
+MARGIN = 18.0
+LABEL = 62.0
+LINE = 5.5
+
+
+def _fact(pdf: FPDF, label: str, value: str) -> None:
+    y = pdf.get_y()
+    pdf.set_font(FONT, "B", 10)
+    pdf.multi_cell(LABEL, LINE, label, new_x="RIGHT", new_y="TOP")
+    pdf.set_font(FONT, "", 10)
+    pdf.multi_cell(0, LINE, value, new_x="LMARGIN", new_y="NEXT")
+    pdf.set_y(max(pdf.get_y(), y + LINE) + 1)
+
+
+def _heading(pdf: FPDF, text: str) -> None:
+    pdf.ln(3)
+    pdf.set_font(FONT, "B", 11.5)
+    pdf.cell(0, 7, text, new_x="LMARGIN", new_y="NEXT")
+
+
+def render_incident_act(
+    incident: IncidentRow,
+    operations: Sequence[VoidedOperation],
+    *,
+    school_name: str,
+    timezone: str,
+) -> bytes:
+    """One A4 act (several pages if many operations were voided) as PDF bytes."""
+    pdf = new_document(f"Акт об инциденте № {incident.id}", margin=MARGIN)
+    pdf.set_auto_page_break(True, margin=MARGIN)
+    pdf.add_page()
+
+    def when(value: datetime | None) -> str:
+        return format_timestamp(value, timezone)
+
+    pdf.set_font(FONT, "", 10)
+    pdf.multi_cell(0, LINE, school_name, align="C", new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(2)
+    pdf.set_font(FONT, "B", 14)
+    pdf.multi_cell(
+        0, 7, f"Акт о компрометации учётной записи (инцидент № {incident.id})",
+        align="C", new_x="LMARGIN", new_y="NEXT",
+    )
+    pdf.ln(3)
+    deadline = f"до {when(incident.deadline_at)} — " + (
+        "соблюдён" if incident.reported_in_time else "НАРУШЕН"
+    )
+    facts = [
+        ("Учётная запись", f"{incident.account_name} (логин {incident.login})"),
+        ("Сообщил(а)", f"{incident.reported_by}, {REPORTER_KIND_TITLES[incident.reporter_kind]}"),
+        ("Обнаружено", when(incident.discovered_at)),
+        ("Подозревается с", when(incident.suspected_since)),
+        ("Сообщено в школу", when(incident.reported_at)),
+        ("Внесено в систему", when(incident.recorded_at)),
+        ("Как обнаружено", incident.how_discovered),
+        ("Срок сообщения (1 рабочий день)", deadline),
+        (
+            "Принятые меры",
+            f"{when(incident.recorded_at)}: учётная запись заблокирована, все сеансы "
+            "завершены, неиспользованные коды активации отозваны; администратор и "
+            "руководство школы уведомлены.",
+        ),
+        ("Состояние", INCIDENT_STATUS_TITLES[incident.status]),
+    ]
+    for label, value in facts:
+        _fact(pdf, label, value)
+
+    _heading(pdf, "Операции, признанные недействительными")
+    if incident.voided_from is None:
+        pdf.set_font(FONT, "", 10)
+        pdf.multi_cell(0, LINE, "Не рассматривались.", new_x="LMARGIN", new_y="NEXT")
+    else:
+        _fact(pdf, "Недействительны начиная с", when(incident.voided_from))
+        _fact(pdf, "Основание", incident.void_reason or "—")
+        _fact(pdf, "Всего операций", str(len(operations)))
+        pdf.set_font(FONT, "", 9)
+        for number, item in enumerate(operations, start=1):
+            audit = item.audit
+            decided = (
+                f" Решение: {item.decided_by} — "
+                f"{item.decision_note}."
+                if item.decided_by else ""
+            )
+            text = (
+                f"{number}. {when(audit.at)}, {entity_title(audit.entity)} № {audit.entity_id}, "
+                f"{OPERATION_TITLES.get(audit.operation, audit.operation)}: "
+                f"{changes_text(audit.operation, audit.changes, timezone)}. "
+                f"Итог: {ITEM_OUTCOME_TITLES[item.outcome]}"
+                f"{f' ({item.detail})' if item.detail else ''}.{decided}"
+            )
+            pdf.multi_cell(0, 4.6, text, new_x="LMARGIN", new_y="NEXT")
+            pdf.ln(0.8)
+
+    _heading(pdf, "Закрытие инцидента")
+    if incident.closed_at is None:
+        _fact(pdf, "Закрыт", "нет, инцидент открыт")
+    else:
+        _fact(pdf, "Закрыт", f"{when(incident.closed_at)}, {incident.closed_by}")
+        _fact(pdf, "Заключение", incident.close_note or "—")
+
+    pdf.ln(10)
+    pdf.set_font(FONT, "", 10)
+    for role in ("Администратор", "Руководитель образовательной организации"):
+        pdf.cell(0, 8, f"{role}: ____________________ / ____________________",
+                 new_x="LMARGIN", new_y="NEXT")
+    return bytes(pdf.output())
