@@ -309,7 +309,8 @@ def test_a_conflict_restored_by_hand_overwrites_only_on_decision(session, school
     decide_conflict(session, admin, item_id=item.item_id, restore=True, note="Оценку удалить")
     assert _grade(session, grade.id) is None
     (item,) = voided_operations(session, admin, incident_id=incident.id)
-    assert item.outcome is ItemOutcome.RESTORED_BY_HAND and item.decided_by == "admin"
+    # Who decided is shown by name, not login.
+    assert item.outcome is ItemOutcome.RESTORED_BY_HAND and item.decided_by == "Admin"
 
 
 def test_reinstating_gives_a_new_code_and_forces_a_new_password(session, two):
