@@ -15,18 +15,14 @@ from components.nav import (
     build_navigation,
     page_everywhere,
 )
-from components.runtime import db
+from components.runtime import school_settings
 from components.text import escape
-from klassruk.permissions import Actor
-from klassruk.setup import SCHOOL_NAME_KEY, SetupState, get_setting, setup_state
+from klassruk.setup import SetupState
 
 st.set_page_config(page_title="Классрук", page_icon=":material/school:", layout="wide")
 
-with db(Actor.system("app")) as session:
-    state = setup_state(session)
-    school_name = get_setting(session, SCHOOL_NAME_KEY, "Классрук")
-
-if state is SetupState.EMPTY:
+school = school_settings()
+if school.state is SetupState.EMPTY:
     clear_current_actor()
     st.navigation(page_everywhere(SETUP_PAGE, "Первый запуск"), position="hidden").run()
     st.stop()
@@ -39,7 +35,7 @@ if user is None:
 
 actor = set_current_actor(user)
 with st.sidebar:
-    st.caption(escape(school_name))
+    st.caption(escape(school.school_name))
     st.markdown(f"**{escape(user.display_name)}**")
     st.button("Выйти", key="sign_out", on_click=log_out, args=(actor,), icon=":material/logout:")
 

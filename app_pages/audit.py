@@ -6,7 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from components.auth import guard
-from components.runtime import db
+from components.runtime import db_read
 from components.school import school_timezone
 from klassruk.formatting import format_timestamp
 from klassruk.permissions import Action
@@ -19,7 +19,7 @@ st.title("Журнал изменений")
 left, right = st.columns(2)
 entity = left.text_input("Таблица (например, user_account)")
 login = right.text_input("Логин того, кто вносил изменения")
-with db(actor) as session:
+with db_read(actor) as session:
     rows = recent_changes(session, actor, entity=entity.strip(), actor_login=login)
 timezone = school_timezone()
 st.caption(f"Последние {len(rows)} изменений.")

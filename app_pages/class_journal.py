@@ -10,7 +10,7 @@ from components.charts import (
     subject_averages_chart,
     weekly_trend_chart,
 )
-from components.runtime import db
+from components.runtime import db_read
 from components.school import today
 from components.text import escape
 from klassruk.errors import DomainError
@@ -22,7 +22,7 @@ actor = guard(Action.VIEW_CLASS_JOURNAL)
 st.title("Журнал класса")
 st.caption("Только просмотр: оценки ставят учителя-предметники.")
 on = today()  # before the transaction: reading the time zone opens its own
-with db(actor) as session:
+with db_read(actor) as session:
     classes = class_journal.readable_classes(session, actor)
     periods = calendar.list_periods(session)
     current = calendar.period_for_today(session, on)
@@ -44,7 +44,7 @@ period_id = right.selectbox(
     key="cj_period",
 )
 try:
-    with db(actor) as session:
+    with db_read(actor) as session:
         summary = class_journal.class_summary(
             session, actor, class_id=class_id, period_id=period_id
         )
@@ -121,7 +121,7 @@ with subject_tab:
         subject_id = st.selectbox(
             "Предмет", list(subjects), format_func=subjects.__getitem__, key="cj_subject"
         )
-        with db(actor) as session:
+        with db_read(actor) as session:
             grids = class_journal.subject_drilldown(
                 session, actor, class_id=class_id, subject_id=subject_id, period_id=period_id
             )
@@ -163,7 +163,7 @@ with card_tab:
         student_id = st.selectbox(
             "Обучающийся", list(students), format_func=students.__getitem__, key="cj_student"
         )
-        with db(actor) as session:
+        with db_read(actor) as session:
             card = class_journal.student_card(
                 session, actor, student_id=student_id, period_id=period_id
             )

@@ -4,7 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from components.auth import guard
-from components.runtime import db, settings
+from components.runtime import db, db_read, school_settings, settings
 from components.school import school_timezone, today
 from components.text import escape
 from klassruk.errors import DomainError
@@ -23,7 +23,6 @@ from klassruk.services.credentials import (
     credentials_board,
     issue_credentials,
 )
-from klassruk.setup import SCHOOL_NAME_KEY, get_setting
 from klassruk.slips import render_slips
 
 LAST_ISSUE = "cred_last_issue"
@@ -34,9 +33,9 @@ actor = guard(Action.ISSUE_CREDENTIALS)
 st.title("Реквизиты доступа")
 on = today()
 zone = school_timezone()
-with db(actor) as session:
+with db_read(actor) as session:
     classes = classes_in_scope(session, actor, action=Action.ISSUE_CREDENTIALS)
-    school_name = get_setting(session, SCHOOL_NAME_KEY, "Классрук")
+school_name = school_settings().school_name
 if not classes:
     st.info("Классное руководство вам не назначено.")
     st.stop()
@@ -93,7 +92,7 @@ late_only = left.checkbox("Только не активировавшие", key=
 late_days = right.number_input(
     "Код выдан не меньше, дней назад", min_value=0, max_value=365, value=7, key="cred_late_days"
 )
-with db(actor) as session:
+with db_read(actor) as session:
     board = credentials_board(
         session,
         actor,

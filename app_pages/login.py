@@ -3,14 +3,12 @@
 import streamlit as st
 
 from components.auth import log_in
-from components.runtime import db
+from components.runtime import db_read, school_settings
 from components.text import escape
 from klassruk.permissions import Actor
-from klassruk.setup import SCHOOL_NAME_KEY, get_setting, is_demo_mode
 
-with db(Actor.system("login")) as session:
-    demo = is_demo_mode(session)
-    school_name = get_setting(session, SCHOOL_NAME_KEY, "Классрук")
+school = school_settings()
+demo, school_name = school.demo_mode, school.school_name
 
 st.title("Классрук")
 st.caption(escape(school_name))
@@ -36,7 +34,7 @@ with right:
     if demo:
         from klassruk.demo import DEMO_PASSWORD, featured_accounts
 
-        with db(Actor.system("login")) as session:
+        with db_read(Actor.system("login")) as session:
             accounts = featured_accounts(session)
         st.subheader("Демо-школа")
         st.write(f"Пароль у всех демо-учётных записей: `{DEMO_PASSWORD}`")

@@ -4,7 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from components.auth import guard
-from components.runtime import db
+from components.runtime import db_read
 from components.school import today
 from components.text import escape
 from klassruk.formatting import format_date
@@ -15,14 +15,14 @@ from klassruk.services import overview
 actor = guard(Action.VIEW_CLASS)
 st.title("Мой класс")
 on = today()
-with db(actor) as session:
+with db_read(actor) as session:
     classes = overview.class_summaries(session, actor, on=on)
 if not classes:
     st.info("Классное руководство вам не назначено.")
     st.stop()
 names = {summary.name: summary for summary in classes}
 chosen = names[st.selectbox("Класс", list(names))]
-with db(actor) as session:
+with db_read(actor) as session:
     roster = overview.class_roster(session, actor, class_id=chosen.class_id, on=on)
 st.caption(
     f"Классный руководитель: {escape(chosen.class_teacher)}. Обучающихся: {len(roster)}."

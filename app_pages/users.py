@@ -4,7 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from components.auth import guard
-from components.runtime import db
+from components.runtime import db_read
 from components.school import school_timezone
 from klassruk.formatting import format_timestamp
 from klassruk.models import ACCOUNT_STATUS_TITLES, AccountStatus
@@ -23,7 +23,7 @@ status = right.selectbox(
     [None, *AccountStatus],
     format_func=lambda s: "любое" if s is None else ACCOUNT_STATUS_TITLES[s],
 )
-with db(actor) as session:
+with db_read(actor) as session:
     users = list_users(session, actor, role=role, status=status, search=search)
 timezone = school_timezone()
 st.caption(f"Показано: {len(users)} (не больше 500; уточните поиск, чтобы найти остальных).")

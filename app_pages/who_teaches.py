@@ -4,7 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from components.auth import guard
-from components.runtime import db
+from components.runtime import db_read
 from components.school import today
 from components.text import escape
 from klassruk.errors import DomainError
@@ -14,7 +14,7 @@ from klassruk.services import groups, overview
 actor = guard(Action.VIEW_CLASS)
 st.title("Кто учит")
 on = today()
-with db(actor) as session:
+with db_read(actor) as session:
     classes = overview.class_summaries(session, actor, on=on)
 if not classes:
     st.info("Классное руководство вам не назначено.")
@@ -25,7 +25,7 @@ class_id = st.selectbox(
 )
 scope = st.radio("Показать", ["класс", "группа", "обучающийся"], horizontal=True, key="wt_scope")
 try:
-    with db(actor) as session:
+    with db_read(actor) as session:
         if scope == "класс":
             title = f"Учителя {class_names[class_id]} класса"
             rows = groups.teachers_of_class(session, actor, class_id=class_id, on=on)

@@ -1,120 +1,156 @@
-"""Login state: the streamlit-authenticator cookie, verified against the database every run."""
+"""Login state: a signed cookie (streamlit-authenticator's format), checked against the database.
+
+The cookie is read from the request (`st.context.cookies`) on every run. The cookie component
+(extra-streamlit-components' frontend, an iframe) is mounted only on the runs that must write or
+delete the cookie, until the browser confirms: ordinary runs mount nothing and trigger no rerun.
+"""
 
 from __future__ import annotations
 
+import os
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
+import extra_streamlit_components
+import jwt
 import streamlit as st
-import streamlit_authenticator as stauth
+import streamlit.components.v1 as st_components
 
-from components.runtime import browser_session_id, db, settings
+from components.runtime import browser_session_id, db, db_read, settings
 from klassruk.models import UserAccount
 from klassruk.permissions import Action, Actor
 from klassruk.services.accounts import (
     LockoutPolicy,
     actor_for,
     authenticate,
+    check_password,
     revoke_sessions,
+    stored_password_hash,
     user_for_session_token,
 )
 
 LOGIN_ACTOR = Actor.system("login")
 _AUTH_LOGIN = "auth_login"
 _AUTH_ISSUED_AT = "auth_issued_at"
-_COOKIE_PENDING = "auth_cookie_pending"
-_COOKIE_DELETE_PENDING = "auth_cookie_delete_pending"
+# What the cookie component still has to do in the browser: "set" or "delete".
+_COOKIE_ACTION = "auth_cookie_action"
+_COOKIE_COMPONENT_KEY = "auth_cookie_component"
+
+_cookie_component = st_components.declare_component(
+    "klassruk_cookie",
+    path=os.path.join(
+        os.path.dirname(extra_streamlit_components.__file__), "CookieManager", "frontend", "build"
+    ),
+)
 
 
-def _authenticator() -> stauth.Authenticate:
+def _read_cookie_token() -> dict[str, Any] | None:
+    """The claims of this browser's login cookie, if its signature and expiry hold."""
     config = settings()
-    return stauth.Authenticate(
-        {"usernames": {}},
-        config.cookie_name,
-        config.cookie_key,
-        config.cookie_expiry_days,
-        auto_hash=False,
-    )
+    raw = st.context.cookies.get(config.cookie_name)
+    if not raw:
+        return None
+    try:
+        claims: dict[str, Any] = jwt.decode(raw, config.cookie_key, algorithms=["HS256"])
+    except jwt.InvalidTokenError:
+        return None
+    expired = float(claims.get("exp_date", 0)) <= datetime.now(UTC).timestamp()
+    return None if expired or "username" not in claims else claims
 
 
-def _token_issued_at(token: dict[str, float]) -> datetime:
+def _issue_cookie_token(login: str, issued_at: datetime) -> tuple[str, datetime]:
+    """A signed token for `login` and its expiry (the claims streamlit-authenticator writes)."""
+    config = settings()
+    expires = issued_at + timedelta(days=config.cookie_expiry_days)
+    claims = {"username": login, "exp_date": expires.timestamp()}
+    return jwt.encode(claims, config.cookie_key, algorithm="HS256"), expires
+
+
+def _token_issued_at(token: dict[str, Any]) -> datetime:
     # The library's JWT carries only the expiry; issue time = expiry − lifetime.
     expiry = datetime.fromtimestamp(float(token["exp_date"]), UTC)
     return expiry - timedelta(days=settings().cookie_expiry_days)
 
 
+def _sync_cookie() -> None:
+    """Mount the cookie component only while a cookie write or delete awaits the browser."""
+    action = st.session_state.get(_COOKIE_ACTION)
+    if action is None:
+        return
+    name = settings().cookie_name
+    if action == "delete":
+        done = _cookie_component(
+            method="delete", cookie=name, key=_COOKIE_COMPONENT_KEY, default=False
+        )
+    else:
+        token, expires = _issue_cookie_token(
+            st.session_state[_AUTH_LOGIN], st.session_state[_AUTH_ISSUED_AT]
+        )
+        options = {"path": "/", "expires": expires.isoformat(), "sameSite": "strict"}
+        done = _cookie_component(
+            method="set", cookie=name, value=token, options=options,
+            key=_COOKIE_COMPONENT_KEY, default=False,
+        )
+    if done:
+        # The browser confirmed (that report caused this run): stop mounting from now on.
+        st.session_state.pop(_COOKIE_ACTION, None)
+
+
 def _remember(user: UserAccount, issued_at: datetime) -> None:
     st.session_state[_AUTH_LOGIN] = user.login
     st.session_state[_AUTH_ISSUED_AT] = issued_at
-    # The session keys streamlit-authenticator's own widgets and cookie expect.
-    st.session_state["authentication_status"] = True
-    st.session_state["username"] = user.login
-    st.session_state["name"] = user.display_name
-    st.session_state["roles"] = sorted(user.roles)
 
 
 def _forget() -> None:
     for key in (_AUTH_LOGIN, _AUTH_ISSUED_AT):
         st.session_state.pop(key, None)
-    st.session_state["authentication_status"] = None
-    st.session_state["username"] = None
-    st.session_state["name"] = None
-    st.session_state["roles"] = None
 
 
 def resolve_user() -> UserAccount | None:
     """The logged-in account of this browser session, checked against revocation each run."""
-    authenticator = _authenticator()
-    if st.session_state.pop(_COOKIE_DELETE_PENDING, False):
-        authenticator.cookie_controller.delete_cookie()
-    with db(LOGIN_ACTOR) as session:
+    _sync_cookie()
+    if _AUTH_LOGIN in st.session_state:
+        login, issued_at = st.session_state[_AUTH_LOGIN], st.session_state[_AUTH_ISSUED_AT]
+    else:
+        token = _read_cookie_token()
+        if token is None:
+            return None
+        login, issued_at = token["username"], _token_issued_at(token)
+    with db_read(LOGIN_ACTOR) as session:
+        user = user_for_session_token(session, login=login, issued_at=issued_at)
+    if user is None:
         if _AUTH_LOGIN in st.session_state:
-            user = user_for_session_token(
-                session,
-                login=st.session_state[_AUTH_LOGIN],
-                issued_at=st.session_state[_AUTH_ISSUED_AT],
-            )
-            if user is None:
-                _forget()
-                st.session_state[_COOKIE_DELETE_PENDING] = True
-                return None
-            if st.session_state.pop(_COOKIE_PENDING, False):
-                authenticator.cookie_controller.set_cookie()
-            return user
-        token = authenticator.cookie_controller.get_cookie()
-        if not token:
-            return None
-        issued_at = _token_issued_at(token)
-        user = user_for_session_token(session, login=token["username"], issued_at=issued_at)
-        if user is None:
-            return None
-        _remember(user, issued_at)
-        return user
+            _forget()
+            st.session_state[_COOKIE_ACTION] = "delete"
+        return None
+    _remember(user, issued_at)
+    return user
 
 
 def log_in(login: str, password: str) -> str | None:
     """Check the login form; on success remember the user and return None, else the error."""
     config = settings()
     policy = LockoutPolicy(config.lockout_max_failures, config.lockout_minutes)
+    # bcrypt (~0.23 s) runs between two short transactions, never inside the write one.
+    with db_read(LOGIN_ACTOR) as session:
+        stored = stored_password_hash(session, login=login)
+    check = check_password(login=login, password=password, stored_hash=stored)
     with db(LOGIN_ACTOR) as session:
         result = authenticate(
-            session,
-            login=login,
-            password=password,
-            policy=policy,
-            session_id=browser_session_id(),
+            session, check=check, policy=policy, session_id=browser_session_id()
         )
         if result.user is None:
             return result.error
         _remember(result.user, datetime.now(UTC))
     # The cookie is written on the next run: a rerun in this one would drop the component.
-    st.session_state[_COOKIE_PENDING] = True
+    st.session_state[_COOKIE_ACTION] = "set"
     return None
 
 
 def refresh_session_after_password_change() -> None:
     """Password change revoked every session; keep this one by re-issuing its token."""
     st.session_state[_AUTH_ISSUED_AT] = datetime.now(UTC)
-    st.session_state[_COOKIE_PENDING] = True
+    st.session_state[_COOKIE_ACTION] = "set"
 
 
 def log_out(actor: Actor) -> None:
@@ -122,7 +158,7 @@ def log_out(actor: Actor) -> None:
     with db(actor) as session:
         revoke_sessions(session, actor)
     _forget()
-    st.session_state[_COOKIE_DELETE_PENDING] = True
+    st.session_state[_COOKIE_ACTION] = "delete"
 
 
 def current_actor() -> Actor:

@@ -7,7 +7,7 @@ from collections.abc import Callable
 import pandas as pd
 import streamlit as st
 
-from components.runtime import db
+from components.runtime import db_read
 from components.school import today
 from components.text import escape
 from klassruk.formatting import format_date
@@ -17,7 +17,7 @@ from klassruk.services import extracts, overview
 
 
 def _school(actor: Actor) -> None:
-    with db(actor) as session:
+    with db_read(actor) as session:
         counts = overview.school_counts(session, actor, on=today())
     st.caption(f"Учебный год {counts.school_year}")
     columns = st.columns(6)
@@ -53,7 +53,7 @@ def _school(actor: Actor) -> None:
 
 
 def _class_teacher(actor: Actor) -> None:
-    with db(actor) as session:
+    with db_read(actor) as session:
         classes = overview.class_summaries(session, actor, on=today())
     if not classes:
         st.info("Классное руководство вам не назначено.")
@@ -74,7 +74,7 @@ def _class_teacher(actor: Actor) -> None:
 
 
 def _extracts_due(actor: Actor) -> None:
-    with db(actor) as session:
+    with db_read(actor) as session:
         due = extracts.due_extracts(session, actor, on=today())
     for item in due:
         st.warning(
@@ -88,7 +88,7 @@ def _extracts_due(actor: Actor) -> None:
 
 
 def _teacher(actor: Actor) -> None:
-    with db(actor) as session:
+    with db_read(actor) as session:
         load = overview.own_teaching_load(session, actor, on=today())
     if not load:
         st.info("Учебная нагрузка вам пока не назначена.")
@@ -108,7 +108,7 @@ def _teacher(actor: Actor) -> None:
 
 
 def _guardian(actor: Actor) -> None:
-    with db(actor) as session:
+    with db_read(actor) as session:
         children = overview.own_children(session, actor, on=today())
     if not children:
         st.info("К вашей учётной записи не привязан ни один обучающийся.")
@@ -121,7 +121,7 @@ def _guardian(actor: Actor) -> None:
 
 
 def _student(actor: Actor) -> None:
-    with db(actor) as session:
+    with db_read(actor) as session:
         card = overview.own_student_card(session, actor, on=today())
     st.markdown(
         f"**{escape(card.name)}** — {escape(card.class_name)} класс, "

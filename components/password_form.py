@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from components.auth import refresh_session_after_password_change
-from components.runtime import db
+from components.runtime import db, db_read
 from components.text import escape
 from klassruk.errors import DomainError
 from klassruk.passwords import MIN_PASSWORD_LENGTH
@@ -17,7 +17,7 @@ from klassruk.services.credentials import needs_first_password, set_first_passwo
 def password_change_form(actor: Actor) -> bool:
     """Render the form; True once the password was changed."""
     # Right after a login by activation code there is no current password to ask for.
-    with db(actor) as session:
+    with db_read(actor) as session:
         first_password = needs_first_password(session, actor)
     with st.form("change_password", clear_on_submit=True):
         current = (

@@ -1,8 +1,10 @@
-"""Per-process resources (engine, session factory) and per-run database sessions."""
+"""Per-process resources (settings, engine, school settings) and per-run database sessions."""
 
 from __future__ import annotations
 
 import logging
+import threading
+import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -16,12 +18,18 @@ from klassruk.errors import CONCURRENT_WRITE, DomainError
 from klassruk.permissions import Actor
 from klassruk.schema import is_up_to_date, upgrade_to_head
 from klassruk.settings import Settings, load_settings
+from klassruk.setup import SchoolSettings, SetupState, read_school_settings
+
+# How long a process trusts its copy of the school settings: another process may change them.
+SCHOOL_SETTINGS_TTL_S = 60.0
+_SETTINGS_READER = Actor.system("settings")
 
 _log = logging.getLogger(__name__)
 
 
+@st.cache_resource(show_spinner=False)
 def settings() -> Settings:
-    """This process's settings (cheap to read; environment changes take effect at once)."""
+    """This process's settings, read once (the environment and secrets file do not change)."""
     return load_settings()
 
 
@@ -47,7 +55,10 @@ def browser_session_id() -> str:
 
 @contextmanager
 def db(actor: Actor) -> Iterator[Session]:
-    """One transaction acting as `actor`; a constraint violation becomes a clear message."""
+    """One write transaction acting as `actor` (SQLite: takes the write lock at once).
+
+    A constraint violation becomes a clear message.
+    """
     try:
         with unit_of_work(session_factory(), actor) as session:
             yield session
@@ -56,3 +67,39 @@ def db(actor: Actor) -> Iterator[Session]:
         # sessions creating the same record) is rolled back and shown as a message, not a trace.
         _log.warning("integrity error rolled back: %s", error.orig)
         raise DomainError(CONCURRENT_WRITE) from error
+
+
+@contextmanager
+def db_read(actor: Actor) -> Iterator[Session]:
+    """One read-only transaction acting as `actor`: no write lock; any write raises."""
+    with unit_of_work(session_factory(), actor, read_only=True) as session:
+        yield session
+
+
+class _SchoolSettingsCache:
+    """The last school settings read by this process, and when."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.value: SchoolSettings | None = None
+        self.read_at = 0.0
+
+
+@st.cache_resource(show_spinner=False)
+def _school_settings_cache(database_url: str) -> _SchoolSettingsCache:
+    return _SchoolSettingsCache()
+
+
+def school_settings() -> SchoolSettings:
+    """Name, time zone, demo mode and setup state, read at most once a minute per process."""
+    cache = _school_settings_cache(settings().database_url)
+    with cache.lock:
+        if cache.value is not None and time.monotonic() - cache.read_at < SCHOOL_SETTINGS_TTL_S:
+            return cache.value
+    with db_read(_SETTINGS_READER) as session:
+        value = read_school_settings(session)
+    # An empty database is not cached: the first account must show up on the next run.
+    if value.state is SetupState.READY:
+        with cache.lock:
+            cache.value, cache.read_at = value, time.monotonic()
+    return value

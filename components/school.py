@@ -4,18 +4,13 @@ from __future__ import annotations
 
 from datetime import date
 
-from components.runtime import db
+from components.runtime import school_settings
 from klassruk.formatting import school_today
-from klassruk.permissions import Actor
-from klassruk.setup import DEFAULT_TIMEZONE, TIMEZONE_KEY, get_setting
-
-_READER = Actor.system("settings")
 
 
 def school_timezone() -> str:
     """The configured time zone of the school."""
-    with db(_READER) as session:
-        return get_setting(session, TIMEZONE_KEY, DEFAULT_TIMEZONE)
+    return school_settings().timezone
 
 
 def today() -> date:

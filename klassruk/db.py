@@ -1,7 +1,13 @@
-"""Engine and session factory; SQLite is tuned for several concurrent app sessions."""
+"""Engine and session factory; SQLite is tuned for several concurrent app sessions.
+
+Two kinds of unit of work: a write unit takes SQLite's write lock at its first statement
+(BEGIN IMMEDIATE, so it never has to upgrade a read lock and lose the race), a read-only unit
+starts a deferred transaction that takes no write lock and refuses to flush any change.
+"""
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -12,46 +18,91 @@ from sqlalchemy.orm import Session, sessionmaker
 from klassruk.audit import install_audit_hook
 from klassruk.permissions import Actor
 
-SQLITE_BUSY_TIMEOUT_MS = 15_000
+SQLITE_BUSY_TIMEOUT_S = 15.0
+# Engine execution option that marks the connections of read-only units of work.
+READ_ONLY_OPTION = "klassruk_read_only"
 
 
-def _configure_sqlite(engine: Engine) -> None:
+class ReadOnlyViolation(RuntimeError):
+    """A read-only unit of work tried to write: the caller must open a write unit instead."""
+
+
+def _configure_sqlite(engine: Engine, busy_timeout_s: float) -> None:
     # Measured (STACK_NOTES): only WAL + BEGIN IMMEDIATE lost no updates under concurrent writers.
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_s * 1000)}")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        read_only = bool(connection.get_execution_options().get(READ_ONLY_OPTION))
+        # query_only makes a stray UPDATE fail instead of upgrading the deferred read lock.
+        pooled = connection.connection.info
+        if pooled.get("query_only", False) != read_only:
+            connection.exec_driver_sql(f"PRAGMA query_only={int(read_only)}")
+            pooled["query_only"] = read_only
+        # A deferred BEGIN takes no write lock; a write unit takes it at once.
+        connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
 
-def make_engine(url: str) -> Engine:
-    """Create an engine for `url`, with the SQLite settings applied where they matter."""
+def make_engine(url: str, *, busy_timeout_s: float = SQLITE_BUSY_TIMEOUT_S) -> Engine:
+    """Create an engine for `url`; SQLite waits up to `busy_timeout_s` for the write lock."""
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 15})
-        _configure_sqlite(engine)
+        connect_args = {"check_same_thread": False, "timeout": busy_timeout_s}
+        engine = create_engine(url, connect_args=connect_args)
+        _configure_sqlite(engine, busy_timeout_s)
         return engine
     return create_engine(url, pool_pre_ping=True)
+
+
+def _refuse_writes_in_read_only_units(factory: sessionmaker[Session]) -> None:
+    @event.listens_for(factory, "before_flush")
+    def _before_flush(session: Session, _context: Any, _instances: Any) -> None:
+        if not session.info.get(READ_ONLY_OPTION):
+            return
+        changed = session.new or session.deleted or any(map(session.is_modified, session.dirty))
+        if changed:
+            raise ReadOnlyViolation("write attempted in a read-only unit of work")
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
     """A session factory whose sessions write audit rows for every change."""
     factory = sessionmaker(bind=engine, expire_on_commit=False)
     install_audit_hook(factory)
+    _refuse_writes_in_read_only_units(factory)
+    # One option engine per factory: it shares the pool and the events of `engine`.
+    options: dict[str, Any] = {READ_ONLY_OPTION: True}
+    if engine.dialect.name == "postgresql":
+        options["postgresql_readonly"] = True  # BEGIN READ ONLY, no extra round trip
+    _READ_ONLY_BINDS[factory] = engine.execution_options(**options)
     return factory
 
 
+_READ_ONLY_BINDS: weakref.WeakKeyDictionary[sessionmaker[Session], Engine] = (
+    weakref.WeakKeyDictionary()
+)
+
+
 @contextmanager
-def unit_of_work(factory: sessionmaker[Session], actor: Actor) -> Iterator[Session]:
-    """One transaction acting as `actor`: commit on success, roll back on any error."""
-    session = factory()
+def unit_of_work(
+    factory: sessionmaker[Session], actor: Actor, *, read_only: bool = False
+) -> Iterator[Session]:
+    """One transaction acting as `actor`: commit on success, roll back on any error.
+
+    `read_only=True` takes no write lock on SQLite and raises `ReadOnlyViolation` on a flush
+    that would change anything.
+    """
+    if read_only:
+        session = factory(bind=_READ_ONLY_BINDS[factory])
+        session.info[READ_ONLY_OPTION] = True
+    else:
+        session = factory()
     session.info["actor"] = actor
     try:
         yield session

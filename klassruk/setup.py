@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -16,6 +17,7 @@ DEMO_MODE_KEY = "demo_mode"
 SCHOOL_NAME_KEY = "school_name"
 TIMEZONE_KEY = "timezone"
 DEFAULT_TIMEZONE = "Europe/Moscow"
+DEFAULT_SCHOOL_NAME = "Классрук"
 
 
 class SetupState(enum.StrEnum):
@@ -28,6 +30,28 @@ class SetupState(enum.StrEnum):
 def setup_state(session: Session) -> SetupState:
     """EMPTY until the first account exists."""
     return SetupState.READY if count_users(session) else SetupState.EMPTY
+
+
+@dataclass(frozen=True)
+class SchoolSettings:
+    """The school-wide settings every run needs."""
+
+    state: SetupState
+    school_name: str
+    timezone: str
+    demo_mode: bool
+
+
+def read_school_settings(session: Session) -> SchoolSettings:
+    """All school-wide settings a run needs, in two small queries."""
+    rows = session.execute(select(AppSetting.key, AppSetting.value))
+    values = {key: value for key, value in rows}
+    return SchoolSettings(
+        state=setup_state(session),
+        school_name=values.get(SCHOOL_NAME_KEY) or DEFAULT_SCHOOL_NAME,
+        timezone=values.get(TIMEZONE_KEY) or DEFAULT_TIMEZONE,
+        demo_mode=values.get(DEMO_MODE_KEY) == "1",
+    )
 
 
 def get_setting(session: Session, key: str, default: str = "") -> str:
@@ -43,11 +67,6 @@ def set_setting(session: Session, key: str, value: str) -> None:
         session.add(AppSetting(key=key, value=value))
     else:
         row.value = value
-
-
-def is_demo_mode(session: Session) -> bool:
-    """Whether this database holds the demo school (its accounts may be listed publicly)."""
-    return get_setting(session, DEMO_MODE_KEY) == "1"
 
 
 def create_first_admin(

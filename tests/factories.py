@@ -6,8 +6,9 @@ from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
+from klassruk.db import unit_of_work
 from klassruk.models import (
     Enrolment,
     GroupKind,
@@ -25,9 +26,36 @@ from klassruk.models import (
     UserAccount,
 )
 from klassruk.permissions import Actor, Role
-from klassruk.services.accounts import actor_for, create_user
+from klassruk.services.accounts import (
+    LockoutPolicy,
+    LoginResult,
+    actor_for,
+    authenticate,
+    check_password,
+    create_user,
+    stored_password_hash,
+)
 
 SYSTEM = Actor.system("test")
+LOGIN_ACTOR = Actor.system("login")
+
+
+def attempt_login(
+    factory: sessionmaker[Session],
+    login: str,
+    password: str,
+    *,
+    policy: LockoutPolicy,
+    session_id: str | None = None,
+) -> LoginResult:
+    """A login as the app makes it: read the hash, bcrypt outside, then a short write."""
+    with unit_of_work(factory, LOGIN_ACTOR, read_only=True) as session:
+        stored = stored_password_hash(session, login=login)
+    check = check_password(login=login, password=password, stored_hash=stored)
+    with unit_of_work(factory, LOGIN_ACTOR) as session:
+        return authenticate(session, check=check, policy=policy, session_id=session_id)
+
+
 TEST_PASSWORD = "Надёжный пароль 2026"
 
 

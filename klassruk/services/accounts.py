@@ -55,45 +55,75 @@ def _lock_message(locked_until: datetime) -> str:
     )
 
 
+@dataclass(frozen=True)
+class PasswordCheck:
+    """The slow half of a login (bcrypt), done before the short write that records it."""
+
+    login: str
+    password: str
+    checked_hash: str | None
+    matches: bool
+
+
+def stored_password_hash(session: Session, *, login: str) -> str | None:
+    """The password hash a login attempt is checked against (None: unknown or code only)."""
+    return session.scalar(
+        select(UserAccount.password_hash).where(UserAccount.login == normalize_login(login))
+    )
+
+
+def check_password(*, login: str, password: str, stored_hash: str | None) -> PasswordCheck:
+    """Run bcrypt outside any transaction; unknown logins cost the same (dummy hash)."""
+    if stored_hash is None:
+        verify_password(password, dummy_hash())
+        return PasswordCheck(normalize_login(login), password, None, matches=False)
+    matches = verify_password(password, stored_hash)
+    return PasswordCheck(normalize_login(login), password, stored_hash, matches=matches)
+
+
 def authenticate(
     session: Session,
     *,
-    login: str,
-    password: str,
+    check: PasswordCheck,
     policy: LockoutPolicy,
     session_id: str | None = None,
 ) -> LoginResult:
-    """Check a login form; count failures and lock in the database so limits hold everywhere."""
-    folded = normalize_login(login)
+    """Record a checked login attempt; count failures and lock in the database.
+
+    Runs in a short write transaction: bcrypt already ran in `check_password`, so the row lock
+    (FOR UPDATE on PostgreSQL, BEGIN IMMEDIATE on SQLite) is held for milliseconds.
+    """
+    folded = check.login
     now = utcnow()
-    # FOR UPDATE serialises concurrent attempts on PostgreSQL; SQLite has BEGIN IMMEDIATE.
     user = session.scalar(
         select(UserAccount).where(UserAccount.login == folded).with_for_update()
     )
     # An account with credentials issued but not yet activated has no password: only its code.
     awaiting_code = user is not None and user.password_hash is None
     if user is None or (awaiting_code and user.status != AccountStatus.ISSUED):
-        verify_password(password, dummy_hash())
         record_activity(
             session, event="login_failed", login=folded, detail="unknown", session_id=session_id
         )
         return LoginResult(None, GENERIC_LOGIN_ERROR)
     if user.locked_until is not None and user.locked_until > now:
-        verify_password(password, dummy_hash())
         record_activity(
             session, event="login_refused_locked", login=folded, user_id=user.id,
             session_id=session_id,
         )
         return LoginResult(None, _lock_message(user.locked_until))
+    if user.password_hash != check.checked_hash and user.password_hash is not None:
+        # The password changed between the check and this transaction: not a guess, no count.
+        return LoginResult(None, GENERIC_LOGIN_ERROR)
     if user.password_hash is None:
-        verify_password(password, dummy_hash())  # same timing as a password check
         outcome = activate_with_code(
-            session, user=user, code=password, now=now, session_id=session_id
+            session, user=user, code=check.password, now=now, session_id=session_id
         )
         accepted, known_error = outcome.activated, outcome.error
     else:
-        accepted = verify_password(password, user.password_hash)
-        known_error = None if accepted else used_code_message(session, user=user, typed=password)
+        accepted = check.matches
+        known_error = (
+            None if accepted else used_code_message(session, user=user, typed=check.password)
+        )
     if known_error is not None:
         # The real (used, replaced or expired) code: not a guess, so no lockout count.
         record_activity(

@@ -12,26 +12,22 @@ from klassruk.db import make_engine, make_session_factory, unit_of_work
 from klassruk.errors import DomainError
 from klassruk.models import AccountStatus, ActivityLog, AuditLog, UserAccount, utcnow
 from klassruk.passwords import PasswordPolicyError, check_password_policy, verify_password
-from klassruk.permissions import Actor, Role
+from klassruk.permissions import Role
 from klassruk.services.accounts import (
     GENERIC_LOGIN_ERROR,
     LockoutPolicy,
-    authenticate,
     change_password,
     find_user_by_login,
     revoke_sessions,
     user_for_session_token,
 )
-from tests.factories import SYSTEM, TEST_PASSWORD, actor_of, make_account
+from tests.factories import SYSTEM, TEST_PASSWORD, actor_of, attempt_login, make_account
 
 POLICY = LockoutPolicy(max_failures=5, lock_minutes=15)
-LOGIN = Actor.system("login")
 
 
 def _attempt(factory: sessionmaker[Session], login: str, password: str) -> str | None:
-    with unit_of_work(factory, LOGIN) as session:
-        result = authenticate(session, login=login, password=password, policy=POLICY)
-        return result.error
+    return attempt_login(factory, login, password, policy=POLICY).error
 
 
 @pytest.fixture

@@ -12,12 +12,10 @@ from sqlalchemy.orm import Session, sessionmaker
 from klassruk.db import unit_of_work
 from klassruk.errors import DomainError, PermissionDenied
 from klassruk.models import AccountStatus, ActivationCode, AuditLog, Base, UserAccount, utcnow
-from klassruk.permissions import Actor
 from klassruk.services.accounts import (
     GENERIC_LOGIN_ERROR,
     LockoutPolicy,
     actor_for,
-    authenticate,
     find_user_by_login,
     user_for_session_token,
 )
@@ -39,10 +37,9 @@ from klassruk.services.credentials import (
     set_first_password,
 )
 from tests.core.roster_school import ADMIN, ON, TEACHER_A, TEACHER_B, TinySchool, build_school
-from tests.factories import SYSTEM, actor_of
+from tests.factories import SYSTEM, actor_of, attempt_login
 
 POLICY = LockoutPolicy(max_failures=5, lock_minutes=15)
-LOGIN = Actor.system("login")
 NEW_PASSWORD = "Мой личный пароль 7А"
 
 
@@ -60,11 +57,8 @@ def _issue(factory, login: str, class_id: int, people=None, **kwargs):
 
 
 def _login(factory, login: str, secret: str, *, session_id: str = "browser-1", now=None):
-    with unit_of_work(factory, LOGIN) as session:
-        result = authenticate(
-            session, login=login, password=secret, policy=POLICY, session_id=session_id
-        )
-        return result.error, (result.user.id if result.user else None)
+    result = attempt_login(factory, login, secret, policy=POLICY, session_id=session_id)
+    return result.error, (result.user.id if result.user else None)
 
 
 def _by_name(result, name_part: str):

@@ -1,0 +1,120 @@
+"""Units of work: read-only ones take no write lock, logins under load never see a lock error."""
+
+from __future__ import annotations
+
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import Session, sessionmaker
+
+from klassruk.db import ReadOnlyViolation, make_engine, make_session_factory, unit_of_work
+from klassruk.models import ActivityLog, AppSetting, UserAccount
+from klassruk.passwords import hash_password
+from klassruk.permissions import Role
+from klassruk.services.accounts import LockoutPolicy
+from tests.factories import SYSTEM, TEST_PASSWORD, attempt_login, make_account
+
+# A writer that waits this long at most; bcrypt at SLOW_ROUNDS takes several times longer.
+BUSY_TIMEOUT_S = 0.3
+SLOW_ROUNDS = 14
+CONCURRENT_LOGINS = 50
+POLICY = LockoutPolicy(max_failures=5, lock_minutes=15)
+
+
+@pytest.fixture
+def impatient_factory(database_url, engine) -> sessionmaker[Session]:
+    """A second engine on the same database whose writers wait at most BUSY_TIMEOUT_S."""
+    other = make_engine(database_url, busy_timeout_s=BUSY_TIMEOUT_S)
+    yield make_session_factory(other)
+    other.dispose()
+
+
+def test_read_only_unit_refuses_an_orm_write_and_changes_nothing(factory):
+    with pytest.raises(ReadOnlyViolation), unit_of_work(factory, SYSTEM, read_only=True) as s:
+        s.add(AppSetting(key="school_name", value="Школа № 1"))
+    with unit_of_work(factory, SYSTEM, read_only=True) as session:
+        assert session.get(AppSetting, "school_name") is None
+
+
+def test_read_only_unit_refuses_a_statement_write_in_the_database(factory):
+    with unit_of_work(factory, SYSTEM) as session:
+        session.add(AppSetting(key="school_name", value="Школа № 1"))
+    with pytest.raises(DBAPIError), unit_of_work(factory, SYSTEM, read_only=True) as session:
+        session.execute(update(AppSetting).values(value="Другая"))
+    with unit_of_work(factory, SYSTEM, read_only=True) as session:
+        assert session.get(AppSetting, "school_name").value == "Школа № 1"
+    # The pooled connection goes back to writing for the next write unit.
+    with unit_of_work(factory, SYSTEM) as session:
+        session.get(AppSetting, "school_name").value = "Школа № 2"
+    with unit_of_work(factory, SYSTEM, read_only=True) as session:
+        assert session.scalar(select(AppSetting.value)) == "Школа № 2"
+
+
+def test_open_read_only_unit_does_not_block_a_writer(factory, impatient_factory):
+    reading = threading.Event()
+    written = threading.Event()
+
+    def write() -> None:
+        reading.wait()
+        with unit_of_work(impatient_factory, SYSTEM) as session:
+            session.add(AppSetting(key="timezone", value="Asia/Yekaterinburg"))
+        written.set()
+
+    writer = threading.Thread(target=write)
+    writer.start()
+    with unit_of_work(factory, SYSTEM, read_only=True) as session:
+        assert session.scalar(select(AppSetting.value)) is None
+        reading.set()
+        # The writer commits while this read transaction is still open.
+        assert written.wait(timeout=BUSY_TIMEOUT_S * 5), "the writer was blocked by a reader"
+    writer.join()
+
+
+def _accounts_with_hash(factory, logins: list[str], rounds: int) -> None:
+    with unit_of_work(factory, SYSTEM) as session:
+        for login in logins:
+            make_account(session, login, {Role.GUARDIAN})
+        slow_hash = hash_password(TEST_PASSWORD, rounds=rounds)
+        session.execute(
+            update(UserAccount).where(UserAccount.login.in_(logins)).values(password_hash=slow_hash)
+        )
+
+
+def test_password_check_holds_no_write_lock(factory, impatient_factory):
+    _accounts_with_hash(factory, ["roditel"], rounds=SLOW_ROUNDS)
+    outcome: list[str | None] = []
+    login = threading.Thread(
+        target=lambda: outcome.append(
+            attempt_login(factory, "roditel", TEST_PASSWORD, policy=POLICY).error
+        )
+    )
+    login.start()
+    time.sleep(BUSY_TIMEOUT_S)  # the login is inside bcrypt now (it takes seconds)
+    assert login.is_alive()
+    with unit_of_work(impatient_factory, SYSTEM) as session:
+        session.add(AppSetting(key="timezone", value="Asia/Omsk"))
+    login.join()
+    assert outcome == [None]
+
+
+def test_fifty_concurrent_logins_raise_no_lock_error(factory):
+    logins = [f"roditel.{n}" for n in range(CONCURRENT_LOGINS)]
+    _accounts_with_hash(factory, logins, rounds=10)
+
+    def log_in(login: str) -> str | None:
+        return attempt_login(factory, login, TEST_PASSWORD, policy=POLICY).error
+
+    with ThreadPoolExecutor(max_workers=CONCURRENT_LOGINS) as pool:
+        errors = list(pool.map(log_in, logins))
+
+    assert errors == [None] * CONCURRENT_LOGINS
+    with unit_of_work(factory, SYSTEM, read_only=True) as session:
+        stamped = session.scalar(
+            select(func.count()).where(UserAccount.last_login_at.is_not(None))
+        )
+        logged = session.scalar(select(func.count()).where(ActivityLog.event == "login"))
+    assert stamped == logged == CONCURRENT_LOGINS
