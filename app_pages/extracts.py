@@ -86,6 +86,9 @@ if may_print and board.paper:
                                     key="extracts_from")
         date_to = right.date_input("По", value=default_end, format="DD.MM.YYYY",
                                    key="extracts_to")
+    per_child = st.checkbox(
+        "Одна выписка на ребёнка (если оба родителя в бумажном списке)", key="extracts_per_child"
+    )
     if st.button("Напечатать выписки для бумажного списка", type="primary",
                  key="extracts_print", icon=":material/print:"):
         bar = st.progress(0.0, text="Подготовка выписок…")
@@ -101,7 +104,7 @@ if may_print and board.paper:
                 contents = print_extracts(
                     session, actor, class_id=chosen.class_id, on=on,
                     date_from=date_from, date_to=date_to,
-                    period_id=period_id, progress=_collected,
+                    period_id=period_id, one_per_child=per_child, progress=_collected,
                 )
         except DomainError as error:
             bar.empty()

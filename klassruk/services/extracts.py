@@ -300,10 +300,15 @@ def print_extracts(
     date_to: date | None = None,
     period_id: int | None = None,
     families: Collection[Family] | None = None,
+    one_per_child: bool = False,
     progress: Callable[[int, int], None] | None = None,
     now: datetime | None = None,
 ) -> list[ExtractContent]:
-    """Register one extract per family (None: the class's paper list) and return their content."""
+    """Register one extract per family (None: the class's paper list) and return their content.
+
+    The school chooses whether each paper guardian gets an own extract of the child or the
+    child carries one home (`one_per_child`: to the first guardian of the paper list).
+    """
     require_class_scope(session, actor, class_id, Action.PRINT_EXTRACTS)
     start, end, period = _check_range(session, date_from, date_to, period_id)
     school_class = get_or_404(session, SchoolClass, class_id, "Класс не найден.")
@@ -311,6 +316,11 @@ def print_extracts(
     if families is None:
         board = class_consent(session, actor, class_id=class_id, on=on)
         chosen = [Family(p.guardian_id, p.student_id) for p in board.paper]
+        if one_per_child:
+            first: dict[int, Family] = {}
+            for family in chosen:
+                first.setdefault(family.student_id, family)
+            chosen = list(first.values())
     else:
         chosen = list(dict.fromkeys(families))
         for family in chosen:

@@ -10,7 +10,7 @@ from pypdf import PdfReader
 from sqlalchemy import select
 
 from klassruk.errors import DomainError, PermissionDenied
-from klassruk.models import GuardianLink
+from klassruk.models import Guardian, GuardianLink, Relation
 from klassruk.models.consent import ConsentState, ConsentSubject
 from klassruk.models.extracts import ExtractFrequency, PaperExtract
 from klassruk.models.journal import (
@@ -184,3 +184,15 @@ def test_the_weekly_schedule_reminds_of_families_without_an_extract_for_the_last
     with pytest.raises(PermissionDenied):
         set_schedule(session, actor_of(session, "ct_b"), class_id=school.two.class_a,
                      frequency=ExtractFrequency.PERIOD, starts_on=WEEK[0])
+
+
+def test_one_extract_per_child_when_the_school_prefers_it(session, school):
+    second = Guardian(last_name="Орлов", first_name="Сергей")
+    session.add(second)
+    session.flush()
+    session.add(GuardianLink(guardian_id=second.id, student_id=school.two.student_a,
+                             relation=Relation.FATHER))
+    session.flush()
+    assert len(_print(session, school)) == 2
+    (only,) = _print(session, school, one_per_child=True)
+    assert only.student_id == school.two.student_a
