@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import ForeignKey, Index, String, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from klassruk.models.accounts import UserAccount
 from klassruk.models.base import Base, UTCDateTime, utcnow
+
+OPEN_CODE = "used_at IS NULL AND revoked_at IS NULL"
 
 
 class ActivationCode(Base):
@@ -30,3 +32,14 @@ class ActivationCode(Base):
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     user: Mapped[UserAccount] = relationship(foreign_keys=[user_id])
+
+    __table_args__ = (
+        # One code per account is open at a time: a second one would mean a dead paper slip.
+        Index(
+            "uq_activation_code_open",
+            "user_id",
+            unique=True,
+            sqlite_where=text(OPEN_CODE),
+            postgresql_where=text(OPEN_CODE),
+        ),
+    )

@@ -103,3 +103,47 @@ def test_whole_class_issue_within_the_hour_asks_then_skips_or_replaces_only_when
     # Codes older than an hour are re-issued without asking, as before.
     later = utcnow() + timedelta(minutes=61)
     assert len(_issue(factory, school.class_a, now=later).issued) == 3
+
+
+def test_migration_leaves_one_open_code_per_account(database_url):
+    from alembic import command
+    from alembic.script import ScriptDirectory
+    from sqlalchemy import text
+    from sqlalchemy.exc import IntegrityError
+
+    from klassruk.db import make_engine
+    from klassruk.schema import alembic_config, upgrade_to_head
+
+    config = alembic_config(database_url)
+    before = ScriptDirectory.from_config(config).get_revision("0005").down_revision
+    assert isinstance(before, str)
+    command.upgrade(config, before)
+    engine = make_engine(database_url)
+    try:
+        with engine.begin() as connection:
+            connection.execute(text(
+                "INSERT INTO user_account (id, login, display_name, status, "
+                "must_change_password, failed_attempts, sessions_valid_after, created_at) "
+                "VALUES (1, 'ivanov.petr', 'Иванов Пётр', 'issued', TRUE, 0, "
+                "'2026-11-01 10:00:00', '2026-11-01 10:00:00')"
+            ))
+            connection.execute(text(
+                "INSERT INTO activation_code (id, user_id, code_hash, issued_at, expires_at, "
+                "issued_by_login) VALUES "
+                "(1, 1, 'a', '2026-11-01 10:00:00', '2026-12-01 10:00:00', 'ct'), "
+                "(2, 1, 'b', '2026-11-01 10:00:05', '2026-12-01 10:00:05', 'ct')"
+            ))
+        upgrade_to_head(database_url)
+        with engine.connect() as connection:
+            rows = connection.execute(
+                text("SELECT id, revoked_at FROM activation_code ORDER BY id")
+            ).all()
+        assert rows[0][1] is not None and rows[1][1] is None
+        with pytest.raises(IntegrityError), engine.begin() as connection:
+            connection.execute(text(
+                "INSERT INTO activation_code (user_id, code_hash, issued_at, expires_at, "
+                "issued_by_login) VALUES (1, 'c', '2026-11-02 10:00:00', "
+                "'2026-12-02 10:00:00', 'ct')"
+            ))
+    finally:
+        engine.dispose()
