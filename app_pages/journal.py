@@ -7,7 +7,7 @@ import streamlit as st
 
 from components.auth import guard
 from components.editing import snapshot
-from components.runtime import db
+from components.runtime import db, db_read
 from components.school import school_timezone, today
 from klassruk.errors import Conflict, DomainError
 from klassruk.formatting import format_date, format_timestamp
@@ -33,7 +33,7 @@ def _text(value: object) -> str:
 actor = guard(Action.EDIT_JOURNAL)
 st.title("Журнал")
 on = today()  # before the transaction: reading the time zone opens its own
-with db(actor) as session:
+with db_read(actor) as session:
     assignments = journal.own_assignments(session, actor)
     periods = calendar.list_periods(session)
     current = calendar.period_for_today(session, on)
@@ -70,7 +70,7 @@ carried: dict[str, Any] = (
 
 
 def _read() -> journal.JournalGrid:
-    with db(actor) as session:
+    with db_read(actor) as session:
         return journal.read_journal(session, actor, period_id=period_id, **scope)
 
 
@@ -330,7 +330,7 @@ if assignment.substitute:
 tests_tab, advice_tab, history_tab = tabs[2], tabs[4], tabs[5]
 
 with tests_tab:
-    with db(actor) as session:
+    with db_read(actor) as session:
         tests = journal.planned_tests(session, actor, period_id=period_id, **scope)
     if tests:
         st.dataframe(
@@ -377,7 +377,7 @@ with advice_tab:
             else:
                 st.session_state["journal_notice"] = "Рекомендация добавлена."
                 st.rerun()
-    with db(actor) as session:
+    with db_read(actor) as session:
         advice = journal.recommendations(session, actor, **scope)
     zone = school_timezone()
     if advice:
@@ -394,7 +394,7 @@ with advice_tab:
         )
 
 with history_tab:
-    with db(actor) as session:
+    with db_read(actor) as session:
         history = journal.grade_history(session, actor, period_id=period_id, **scope)
     if not history:
         st.caption("Выставленные оценки в этом периоде не менялись.")
