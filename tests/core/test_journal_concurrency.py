@@ -265,3 +265,64 @@ def test_two_lessons_moved_into_one_slot_at_once_one_is_refused(factory, school)
             select(Lesson.id).where(Lesson.lesson_date == date(2026, 9, 17), Lesson.number == 5)
         ).all()
     assert len(moved) == 1
+
+
+def test_period_grade_set_at_once_by_two_sessions_has_one_winner(factory, school):
+    from klassruk.models.journal import PeriodGrade, PeriodGradeChange
+
+    a = school.two.student_a
+    with unit_of_work(factory, SYSTEM) as session:
+        teachers = [actor_of(session, "teacher_a") for _ in range(2)]
+
+    def set_to(value):
+        def write(session, shown):
+            return journal.set_period_grades(
+                session,
+                session.info["actor"],
+                values={a: value},
+                expected={a: shown},
+                reason="итог",
+                **_scope(school),
+            )
+
+        return write
+
+    def shown(session):
+        grid = journal.read_journal(session, SYSTEM, **_scope(school))
+        return next(s.period_grade for s in grid.students if s.student_id == a)
+
+    results = run_together(
+        factory, [(teacher, shown, set_to(v)) for teacher, v in zip(teachers, (4, 5), strict=True)]
+    )
+    refused = [r for r in results if isinstance(r, Exception)]
+    assert len(refused) == 1 and isinstance(refused[0], Conflict), results
+    with unit_of_work(factory, SYSTEM) as session:
+        [grade] = session.scalars(select(PeriodGrade.value)).all()
+        assert session.scalars(select(PeriodGradeChange)).all() == []
+    assert "Орлов Пётр" in str(refused[0]) and f"сейчас {grade}" in str(refused[0])
+
+
+def test_topic_written_at_once_by_two_sessions_has_one_winner(factory, school):
+    lesson = school.lessons[0]
+    with unit_of_work(factory, SYSTEM) as session:
+        teachers = [actor_of(session, "teacher_a") for _ in range(2)]
+
+    def write_topic(topic):
+        def write(session, _seen):
+            update = journal.LessonUpdate(lesson, topic, "", "", "")
+            return journal.save_lessons(session, session.info["actor"], updates=[update])
+
+        return write
+
+    results = run_together(
+        factory,
+        [
+            (teacher, lambda _s: None, write_topic(topic))
+            for teacher, topic in zip(teachers, ("Дроби", "Проценты"), strict=True)
+        ],
+    )
+    refused = [r for r in results if isinstance(r, Exception)]
+    assert len(refused) == 1 and isinstance(refused[0], Conflict), results
+    with unit_of_work(factory, SYSTEM) as session:
+        topic = session.get(Lesson, lesson).topic  # type: ignore[union-attr]
+    assert f"тема сейчас «{topic}»" in str(refused[0])
