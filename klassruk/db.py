@@ -16,6 +16,7 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
 from klassruk.audit import install_audit_hook
+from klassruk.limits import install_limits_hook
 from klassruk.permissions import Actor
 
 SQLITE_BUSY_TIMEOUT_S = 15.0
@@ -72,7 +73,7 @@ def _refuse_writes_in_read_only_units(factory: sessionmaker[Session]) -> None:
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
-    """A session factory whose sessions write audit rows for every change."""
+    """Sessions that check column limits and write audit rows for every change."""
     factory = sessionmaker(bind=engine, expire_on_commit=False)
     install_audit_hook(factory)
     _refuse_writes_in_read_only_units(factory)
@@ -81,6 +82,7 @@ def make_session_factory(engine: Engine) -> sessionmaker[Session]:
     if engine.dialect.name == "postgresql":
         options["postgresql_readonly"] = True  # BEGIN READ ONLY, no extra round trip
     _READ_ONLY_BINDS[factory] = engine.execution_options(**options)
+    install_limits_hook(factory)
     return factory
 
 

@@ -26,3 +26,9 @@ def school_today(timezone: str) -> date:
 def format_average(value: float | None) -> str:
     """An average to two decimals with the Russian decimal comma («4,25»), or a dash."""
     return "—" if value is None else f"{value:.2f}".replace(".", ",")
+
+
+def quote(value: object, limit: int = 40) -> str:
+    """The value in «ёлочки», cut to a short prefix: messages never echo a whole bad input."""
+    text = " ".join(str(value).split())
+    return f"«{text[:limit]}…»" if len(text) > limit else f"«{text}»"

@@ -9,11 +9,14 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
+from klassruk.cyrillic import fix_lookalikes, fold_lookalikes, normalize_class_name
 from klassruk.errors import DomainError
+from klassruk.limits import length_problem
 from klassruk.models import (
     Enrolment,
     Guardian,
@@ -60,7 +63,6 @@ RELATION_WORDS: dict[str, Relation] = {
     "иной законный представитель": Relation.OTHER,
 }
 _EMAIL = re.compile(r"^[^@\s;,]+@[^@\s;,]+\.[^@\s;,]{2,}$")
-_CLASS_NAME = re.compile(r"^(\d{1,2})\s*[-–]?\s*([А-ЯЁA-Z])$")
 _DATE_FORMATS = ("%d.%m.%Y", "%d.%m.%y", "%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y")
 MAX_STUDENT_AGE_YEARS = 25
 
@@ -70,7 +72,8 @@ def _norm_header(text: str) -> str:
 
 
 def _name_key(*parts: str) -> str:
-    return " ".join(" ".join(parts).replace("ё", "е").replace("Ё", "Е").split()).casefold()
+    text = fold_lookalikes(" ".join(parts))
+    return " ".join(text.replace("ё", "е").replace("Ё", "Е").split()).casefold()
 
 
 # ---------------------------------------------------------------- reading files
@@ -148,6 +151,8 @@ class StudentData:
     middle_name: str | None
     birth_date: date
     guardians: tuple[GuardianData, ...]
+    # What was normalised in the row (look-alike letters), for the preview.
+    notes: tuple[str, ...] = ()
 
     @property
     def full_name(self) -> str:
@@ -198,12 +203,6 @@ def parse_relation(text: str) -> Relation:
     return relation
 
 
-def normalize_class_name(text: str) -> str | None:
-    """«7 а», «7-А» → «7А»; None if it does not look like a class."""
-    match = _CLASS_NAME.match(text.strip().upper())
-    return f"{int(match.group(1))}{match.group(2)}" if match else None
-
-
 def _validate_guardian(raw: RawRow, slot: int) -> tuple[GuardianData | None, list[str]]:
     values = {f: raw.values[f"Представитель {slot}: {f}"] for f in GUARDIAN_FIELDS}
     if not any(values.values()):
@@ -244,10 +243,49 @@ def _validate_guardian(raw: RawRow, slot: int) -> tuple[GuardianData | None, lis
     )
 
 
+# Template column → the model column it is stored in (its length is the limit).
+STORED_IN: dict[str, InstrumentedAttribute[Any]] = {
+    "Фамилия": Student.last_name,
+    "Имя": Student.first_name,
+    "Отчество": Student.middle_name,
+    **{
+        f"Представитель {n}: {f}": column
+        for n in range(1, GUARDIAN_SLOTS + 1)
+        for f, column in (
+            ("фамилия", Guardian.last_name),
+            ("имя", Guardian.first_name),
+            ("отчество", Guardian.middle_name),
+            ("e-mail", Guardian.email),
+        )
+    },
+}
+NAME_COLUMNS = tuple(c for c, column in STORED_IN.items() if column.key.endswith("_name"))
+
+
+def _normalise(raw: RawRow) -> tuple[RawRow, list[str], list[str]]:
+    """Look-alike Latin letters fixed in the names, lengths checked: row, notes, problems."""
+    values = dict(raw.values)
+    notes: list[str] = []
+    problems: list[str] = []
+    for column in NAME_COLUMNS:
+        try:
+            fixed = fix_lookalikes(values[column])
+        except DomainError as error:
+            problems.append(f"{column}: {error}")
+            continue
+        values[column] = fixed.text
+        notes.extend(fixed.notes)
+    for column, stored in STORED_IN.items():
+        problem = length_problem(stored, values[column])
+        if problem:
+            problems.append(f"{column}. {problem}")
+    return RawRow(raw.number, values), notes, problems
+
+
 def validate_row(raw: RawRow, *, on: date) -> tuple[StudentData | None, list[str]]:
     """Check one row on its own (names, date, contacts); problems are Russian sentences."""
+    raw, notes, problems = _normalise(raw)
     values = raw.values
-    problems: list[str] = []
     if not values["Фамилия"]:
         problems.append("Не указана фамилия обучающегося.")
     if not values["Имя"]:
@@ -286,6 +324,7 @@ def validate_row(raw: RawRow, *, on: date) -> tuple[StudentData | None, list[str
             middle_name=values["Отчество"] or None,
             birth_date=birth_date,
             guardians=tuple(guardians),
+            notes=tuple(notes),
         ),
         [],
     )
@@ -409,9 +448,10 @@ def plan_import(
     if not rows:
         raise DomainError("В файле нет ни одной строки с данными.")
     classes = {
-        c.name: c
+        normalize_class_name(c.name) or c.name: c
         for c in session.scalars(select(SchoolClass).where(SchoolClass.school_year_id == year.id))
     }
+    notes: list[str] = []
     errors: list[RowError] = []
     valid: list[tuple[StudentData, SchoolClass]] = []
     seen: dict[tuple[str, date], int] = {}
@@ -421,8 +461,11 @@ def plan_import(
         errors.extend(RowError(raw.number, p) for p in problems)
         if data is None:
             continue
+        notes.extend(f"Строка {data.row}: {note}" for note in data.notes)
         if target is not None:
-            if data.class_name and data.class_name != target.name:
+            if data.class_name and data.class_name != (
+                normalize_class_name(target.name) or target.name
+            ):
                 errors.append(
                     RowError(
                         data.row,
@@ -471,7 +514,7 @@ def plan_import(
     students = _plan_students(session, actor, valid, on, errors)
     errors.sort(key=lambda e: e.row)
     lines = _preview_lines(students)
-    return ImportPreview(lines=lines, errors=errors, students=students)
+    return ImportPreview(lines=lines, errors=errors, students=students, notes=notes)
 
 
 def _plan_students(

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 
 from klassruk.errors import DomainError
+from klassruk.formatting import quote
 
 MAX_FILE_BYTES = 5 * 1024 * 1024
 # Unpacked XLSX parts (sheet XML, shared strings): a 5 MB zip can hide gigabytes.
@@ -57,12 +58,6 @@ class Table:
     header: tuple[str, ...]
     rows: tuple[Row, ...]
     notes: tuple[str, ...] = ()
-
-
-def quote(value: object, limit: int = 40) -> str:
-    """The value in «ёлочки», cut to a short prefix: messages never echo a whole bad input."""
-    text = " ".join(str(value).split())
-    return f"«{text[:limit]}…»" if len(text) > limit else f"«{text}»"
 
 
 def clean_cell(value: object) -> str:

@@ -15,7 +15,9 @@ from dataclasses import dataclass, field, replace
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from klassruk.cyrillic import normalize_class_name
 from klassruk.errors import DomainError, NotFound
+from klassruk.formatting import quote
 from klassruk.models import (
     GroupKind,
     SchoolClass,
@@ -28,7 +30,7 @@ from klassruk.models import (
 from klassruk.permissions import Action, Actor, require
 from klassruk.services.groups import whole_class_group
 from klassruk.services.lookup import get_or_404
-from klassruk.services.spreadsheets import export_cell, quote, read_table
+from klassruk.services.spreadsheets import export_cell, read_table
 
 MAX_HOURS = 40.0
 MAX_LOAD_ROWS = 5000
@@ -91,7 +93,8 @@ def _fold(text: str) -> str:
 
 
 def _class_key(text: str) -> str:
-    return re.sub(r"\s+", "", str(text or "")).upper().replace("Ё", "Е")
+    # «7A» typed with a Latin A is the class 7А.
+    return normalize_class_name(text) or re.sub(r"\s+", "", text).upper().replace("Ё", "Е")
 
 
 def _current_year(session: Session) -> SchoolYear:

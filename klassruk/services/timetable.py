@@ -8,8 +8,9 @@ from datetime import date, datetime
 from sqlalchemy import insert, or_, select
 from sqlalchemy.orm import Session, aliased
 
+from klassruk.cyrillic import normalize_class_name
 from klassruk.errors import DomainError, NotFound
-from klassruk.formatting import format_date
+from klassruk.formatting import format_date, quote
 from klassruk.models import (
     AuditLog,
     ReportingPeriod,
@@ -32,7 +33,7 @@ from klassruk.permissions import Action, Actor, require
 from klassruk.services import calendar
 from klassruk.services.locking import lock_rows
 from klassruk.services.lookup import get_or_404
-from klassruk.services.spreadsheets import Row, quote, read_table
+from klassruk.services.spreadsheets import Row, read_table
 
 WEEKDAYS = ("Пн", "Вт", "Ср", "Чт", "Пт", "Сб")
 _WEEKDAY_NAMES = {
@@ -215,7 +216,8 @@ def import_slots(session: Session, actor: Actor, *, data: bytes, filename: str) 
         .join(SchoolClass, SchoolClass.id == StudyGroup.class_id)
         .where(StudyGroup.school_year_id == year.id, StudyGroup.kind == "whole_class")
     ):
-        groups.setdefault(f"{grade}{letter}".lower(), gid)
+        name = f"{grade}{letter}"
+        groups.setdefault((normalize_class_name(name) or name).lower(), gid)
     subjects = {
         key.lower(): sid
         for sid, name, short in session.execute(
@@ -236,7 +238,11 @@ def import_slots(session: Session, actor: Actor, *, data: bytes, filename: str) 
     taken: set[tuple[str, int, int, int]] = set()
     for row in table.rows:
         line = row.number
-        group_id = groups.get(cell(row, "Группа").lower())
+        group_text = cell(row, "Группа")
+        # «7A» typed with a Latin A is the class 7А.
+        group_id = groups.get(group_text.lower()) or groups.get(
+            (normalize_class_name(group_text) or group_text).lower()
+        )
         weekday = _WEEKDAY_NAMES.get(cell(row, "День").lower().rstrip("."))
         number_text = cell(row, "Урок").removesuffix(".0")
         subject_id = subjects.get(cell(row, "Предмет").lower())

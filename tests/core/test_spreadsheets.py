@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from klassruk.db import unit_of_work
 from klassruk.errors import DomainError
+from klassruk.formatting import quote
 from klassruk.models import Base, Staff
 from klassruk.permissions import Role
 from klassruk.services import teaching_load, timetable
@@ -24,7 +25,7 @@ from klassruk.services.roster import (
     template_csv,
     template_xlsx,
 )
-from klassruk.services.spreadsheets import export_cell, quote, read_table
+from klassruk.services.spreadsheets import export_cell, read_table
 from tests.core.bad_files import BAD_FILES, ROW
 from tests.core.roster_school import ADMIN, ON, TEACHER_A, TinySchool, build_school
 from tests.factories import SYSTEM, actor_of, make_account
