@@ -76,13 +76,13 @@ def make_session_factory(engine: Engine) -> sessionmaker[Session]:
     """Sessions that check column limits and write audit rows for every change."""
     factory = sessionmaker(bind=engine, expire_on_commit=False)
     install_audit_hook(factory)
+    install_limits_hook(factory)
     _refuse_writes_in_read_only_units(factory)
     # One option engine per factory: it shares the pool and the events of `engine`.
     options: dict[str, Any] = {READ_ONLY_OPTION: True}
     if engine.dialect.name == "postgresql":
         options["postgresql_readonly"] = True  # BEGIN READ ONLY, no extra round trip
     _READ_ONLY_BINDS[factory] = engine.execution_options(**options)
-    install_limits_hook(factory)
     return factory
 
 
