@@ -60,7 +60,7 @@ with st.expander("Шаблон и правила заполнения", expanded
 class_label = st.selectbox("Куда импортировать", list(options), key="roster_class")
 class_id = options[class_label]
 uploaded = st.file_uploader(
-    "Файл со списком (XLSX или CSV)", type=["xlsx", "csv"], key="roster_file"
+    "Файл со списком (XLSX или CSV)", type=["xlsx", "csv", "txt"], key="roster_file"
 )
 if uploaded is None:
     st.caption("Сначала загрузите файл: ничего не будет записано до подтверждения.")
