@@ -7,6 +7,8 @@ from components.incidents import FLASH, compromise_form
 from components.password_form import password_change_form
 from klassruk.permissions import ROLE_TITLES, Action
 
+PASSWORD_CHANGED = "profile_password_changed"
+
 actor = guard(Action.VIEW_PROFILE)
 st.title("Профиль")
 st.write(f"Логин: `{actor.login}`")
@@ -14,8 +16,12 @@ st.write("Роли: " + ", ".join(ROLE_TITLES[role] for role in sorted(actor.rol
 
 st.subheader("Смена пароля")
 st.caption("После смены пароля все остальные сеансы этой учётной записи завершаются.")
-if password_change_form(actor):
+if st.session_state.pop(PASSWORD_CHANGED, False):
     st.success("Пароль изменён.")
+if password_change_form(actor):
+    # Rerun at once: the new login cookie is written on the next run, before any reload.
+    st.session_state[PASSWORD_CHANGED] = True
+    st.rerun()
 
 st.subheader("Сообщить о компрометации")
 st.caption(

@@ -9,14 +9,12 @@ from __future__ import annotations
 
 import os
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 import extra_streamlit_components
-import jwt
 import streamlit as st
 import streamlit.components.v1 as st_components
 
-from components.runtime import browser_session_id, db, db_read, settings
+from components.runtime import adopt_browser_session_id, browser_session_id, db, db_read, settings
 from klassruk.models import UserAccount
 from klassruk.permissions import Action, Actor
 from klassruk.services.accounts import (
@@ -28,6 +26,7 @@ from klassruk.services.accounts import (
     stored_password_hash,
     user_for_session_token,
 )
+from klassruk.session_tokens import SessionToken, decode_session_token, encode_session_token
 
 LOGIN_ACTOR = Actor.system("login")
 _AUTH_LOGIN = "auth_login"
@@ -44,32 +43,22 @@ _cookie_component = st_components.declare_component(
 )
 
 
-def _read_cookie_token() -> dict[str, Any] | None:
-    """The claims of this browser's login cookie, if its signature and expiry hold."""
+def read_session_cookie() -> SessionToken | None:
+    """This browser's login cookie, if it is ours, intact and current (anything else: absent)."""
     config = settings()
-    raw = st.context.cookies.get(config.cookie_name)
-    if not raw:
-        return None
-    try:
-        claims: dict[str, Any] = jwt.decode(raw, config.cookie_key, algorithms=["HS256"])
-    except jwt.InvalidTokenError:
-        return None
-    expired = float(claims.get("exp_date", 0)) <= datetime.now(UTC).timestamp()
-    return None if expired or "username" not in claims else claims
+    return decode_session_token(
+        st.context.cookies.get(config.cookie_name),
+        key=config.cookie_key,
+        expiry_days=config.cookie_expiry_days,
+    )
 
 
 def _issue_cookie_token(login: str, issued_at: datetime) -> tuple[str, datetime]:
-    """A signed token for `login` and its expiry (the claims streamlit-authenticator writes)."""
+    """A signed token for this browser session, and its expiry."""
     config = settings()
-    expires = issued_at + timedelta(days=config.cookie_expiry_days)
-    claims = {"username": login, "exp_date": expires.timestamp()}
-    return jwt.encode(claims, config.cookie_key, algorithm="HS256"), expires
-
-
-def _token_issued_at(token: dict[str, Any]) -> datetime:
-    # The library's JWT carries only the expiry; issue time = expiry − lifetime.
-    expiry = datetime.fromtimestamp(float(token["exp_date"]), UTC)
-    return expiry - timedelta(days=settings().cookie_expiry_days)
+    token = SessionToken(login, issued_at, browser_session_id())
+    value = encode_session_token(token, key=config.cookie_key, expiry_days=config.cookie_expiry_days)
+    return value, issued_at + timedelta(days=config.cookie_expiry_days)
 
 
 def _sync_cookie() -> None:
@@ -86,7 +75,10 @@ def _sync_cookie() -> None:
         token, expires = _issue_cookie_token(
             st.session_state[_AUTH_LOGIN], st.session_state[_AUTH_ISSUED_AT]
         )
-        options = {"path": "/", "expires": expires.isoformat(), "sameSite": "strict"}
+        options = {
+            "path": "/", "expires": expires.isoformat(), "sameSite": "strict",
+            "secure": settings().app_url.startswith("https://"),
+        }
         done = _cookie_component(
             method="set", cookie=name, value=token, options=options,
             key=_COOKIE_COMPONENT_KEY, default=False,
@@ -112,10 +104,13 @@ def resolve_user() -> UserAccount | None:
     if _AUTH_LOGIN in st.session_state:
         login, issued_at = st.session_state[_AUTH_LOGIN], st.session_state[_AUTH_ISSUED_AT]
     else:
-        token = _read_cookie_token()
+        token = read_session_cookie()
         if token is None:
             return None
-        login, issued_at = token["username"], _token_issued_at(token)
+        login, issued_at = token.login, token.issued_at
+        if token.session_id is not None:
+            # A reload starts a new Streamlit session: carry on the one the cookie names.
+            adopt_browser_session_id(token.session_id)
     with db_read(LOGIN_ACTOR) as session:
         user = user_for_session_token(session, login=login, issued_at=issued_at)
     if user is None:

@@ -53,6 +53,11 @@ def browser_session_id() -> str:
     return str(st.session_state["browser_session_id"])
 
 
+def adopt_browser_session_id(session_id: str) -> None:
+    """Carry on the browser session a login cookie names (a reload starts a new Streamlit one)."""
+    st.session_state["browser_session_id"] = session_id
+
+
 @contextmanager
 def db(actor: Actor) -> Iterator[Session]:
     """One write transaction acting as `actor` (SQLite: takes the write lock at once).

@@ -100,7 +100,8 @@ def authenticate(
     )
     # An account with credentials issued but not yet activated has no password: only its code.
     awaiting_code = user is not None and user.password_hash is None
-    if user is None or (awaiting_code and user.status != AccountStatus.ISSUED):
+    # ISSUED: the first use of the code; ACTIVE without a password: an interrupted activation.
+    if user is None or (awaiting_code and user.status == AccountStatus.BLOCKED):
         record_activity(
             session, event="login_failed", login=folded, detail="unknown", session_id=session_id
         )

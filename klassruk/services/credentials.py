@@ -491,6 +491,17 @@ def activate_with_code(
     )
     if matched is None:
         return CodeOutcome(False)
+    if matched.used_at is not None and _resumable(user, matched, now):
+        # Activated, but no password was set (the tab closed, the cookie was lost): the code
+        # stays usable until the password is set or the code expires; this session may set it.
+        matched.used_session_id = session_id
+        record_activity(
+            session, event="activation_resumed", login=user.login, user_id=user.id,
+            session_id=session_id,
+        )
+        return CodeOutcome(True)
+    if matched.used_at is not None and user.password_hash is None and matched.expires_at <= now:
+        return CodeOutcome(False, CODE_EXPIRED_ERROR)  # no password was ever set with it
     if matched.used_at is not None:
         return CodeOutcome(False, CODE_USED_ERROR)
     if matched.revoked_at is not None:
@@ -508,6 +519,16 @@ def activate_with_code(
         session_id=session_id,
     )
     return CodeOutcome(True)
+
+
+def _resumable(user: UserAccount, code: ActivationCode, now: datetime) -> bool:
+    return (
+        user.status is AccountStatus.ACTIVE
+        and user.password_hash is None
+        and user.must_change_password
+        and code.revoked_at is None
+        and code.expires_at > now
+    )
 
 
 def used_code_message(session: Session, *, user: UserAccount, typed: str) -> str | None:
@@ -537,6 +558,8 @@ def _pending_first_password_code(session: Session, actor: Actor) -> ActivationCo
         .limit(1)
     )
     if latest is None or latest.used_session_id != actor.session_id:
+        return None
+    if not _resumable(user, latest, utcnow()):
         return None
     return latest
 

@@ -151,11 +151,22 @@ def test_first_login_with_code_activates_and_forces_a_password(factory, school):
     assert _login(factory, "ivanov.petr", petr.code)[0] == CODE_USED_ERROR
 
 
-def test_code_reused_before_setting_a_password_is_refused(factory, school):
+def test_interrupted_activation_is_finished_with_the_same_code(factory, school):
+    # Decision (issue 9): until a password is set, the code logs in again within its validity.
     anna = _by_name(_issue(factory, TEACHER_A, school.class_a), "Анна")
     assert _login(factory, "ivanova.anna", anna.code)[0] is None
     error, user_id = _login(factory, "ivanova.anna", anna.code, session_id="browser-2")
-    assert user_id is None and error == GENERIC_LOGIN_ERROR
+    assert error is None and user_id is not None
+    with factory() as session:
+        user = session.get(UserAccount, user_id)
+        assert needs_first_password(session, actor_for(user, session_id="browser-2"))
+        assert not needs_first_password(session, actor_for(user, session_id="browser-1"))
+    with unit_of_work(factory, SYSTEM) as session:
+        codes = select(ActivationCode).where(ActivationCode.user_id == user_id)
+        for code in session.scalars(codes):
+            code.expires_at = utcnow() - timedelta(minutes=1)
+    error, user_id = _login(factory, "ivanova.anna", anna.code, session_id="browser-4")
+    assert user_id is None and error == CODE_EXPIRED_ERROR
 
 
 def test_another_browser_cannot_set_the_first_password(factory, school):
