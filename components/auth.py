@@ -57,7 +57,9 @@ def _issue_cookie_token(login: str, issued_at: datetime) -> tuple[str, datetime]
     """A signed token for this browser session, and its expiry."""
     config = settings()
     token = SessionToken(login, issued_at, browser_session_id())
-    value = encode_session_token(token, key=config.cookie_key, expiry_days=config.cookie_expiry_days)
+    value = encode_session_token(
+        token, key=config.cookie_key, expiry_days=config.cookie_expiry_days
+    )
     return value, issued_at + timedelta(days=config.cookie_expiry_days)
 
 
@@ -75,10 +77,11 @@ def _sync_cookie() -> None:
         token, expires = _issue_cookie_token(
             st.session_state[_AUTH_LOGIN], st.session_state[_AUTH_ISSUED_AT]
         )
-        options = {
-            "path": "/", "expires": expires.isoformat(), "sameSite": "strict",
-            "secure": settings().app_url.startswith("https://"),
+        options: dict[str, object] = {
+            "path": "/", "expires": expires.isoformat(), "sameSite": "strict"
         }
+        if settings().app_url.startswith("https://"):
+            options["secure"] = True  # never sent over plain HTTP once the app is on HTTPS
         done = _cookie_component(
             method="set", cookie=name, value=token, options=options,
             key=_COOKIE_COMPONENT_KEY, default=False,
