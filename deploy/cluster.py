@@ -1,0 +1,208 @@
+"""Run N Klassruk processes behind Debian's nginx on one database (benchmarks, CI, a trial).
+
+    .venv/bin/python -m deploy.cluster --processes 2 --port 8650 \\
+        --database-url postgresql+psycopg://klassruk@db/klassruk
+
+Every process gets the same cookie key, so a login cookie written through one is accepted by
+the others; nginx keeps each browser on one process (see deploy/nginx/klassruk.conf.template).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager, suppress
+from dataclasses import dataclass
+from pathlib import Path
+
+DEPLOY_DIR = Path(__file__).resolve().parent
+PROJECT_ROOT = DEPLOY_DIR.parent
+NGINX = os.environ.get("KLASSRUK_NGINX", "/usr/sbin/nginx")
+HEALTH_TIMEOUT_S = 90.0
+
+
+@dataclass(frozen=True)
+class Server:
+    """One started process and the address it answers on."""
+
+    url: str
+    process: subprocess.Popen[bytes]
+
+
+def wait_healthy(url: str, process: subprocess.Popen[bytes], path: str = "/_stcore/health") -> None:
+    """Poll `url + path` until it answers 200; fail if the process dies first."""
+    deadline = time.monotonic() + HEALTH_TIMEOUT_S
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"{url}: the process exited with {process.returncode}")
+        try:
+            with urllib.request.urlopen(url + path, timeout=2) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.3)
+    raise RuntimeError(f"{url} did not become healthy in {HEALTH_TIMEOUT_S:.0f} s")
+
+
+def ensure_free(port: int) -> None:
+    """Refuse a port another server listens on: its health check would answer for ours."""
+    with socket.socket() as probe:
+        if probe.connect_ex(("127.0.0.1", port)) == 0:
+            raise RuntimeError(f"port {port} is already in use")
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+@contextmanager
+def streamlit_server(
+    script: str, port: int, env: dict[str, str], log_path: Path
+) -> Iterator[Server]:
+    """`streamlit run script` on 127.0.0.1:port, stopped on exit."""
+    ensure_free(port)
+    command = [
+        sys.executable, "-m", "streamlit", "run", script,
+        "--server.headless", "true",
+        "--server.address", "127.0.0.1",
+        "--server.port", str(port),
+        "--browser.gatherUsageStats", "false",
+    ]
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            command, cwd=PROJECT_ROOT, env={**os.environ, **env}, stdout=log, stderr=log
+        )
+    server = Server(f"http://127.0.0.1:{port}", process)
+    try:
+        wait_healthy(server.url, process)
+        yield server
+    finally:
+        _stop(process)
+
+
+def render_nginx_site(listen: int, upstream_ports: list[int]) -> str:
+    """The site config for these ports, from the template shipped in deploy/nginx."""
+    upstreams = "\n    ".join(
+        f"server 127.0.0.1:{port} max_fails=3 fail_timeout=10s;" for port in upstream_ports
+    )
+    values = {
+        "KLASSRUK_LISTEN": f"127.0.0.1:{listen}",
+        "KLASSRUK_UPSTREAMS": upstreams,
+        "KLASSRUK_DEPLOY_DIR": str(DEPLOY_DIR),
+    }
+    # Like `envsubst` with a list of names: nginx's own $variables stay as they are.
+    site = (DEPLOY_DIR / "nginx" / "klassruk.conf.template").read_text()
+    for name, value in values.items():
+        site = site.replace("${" + name + "}", value)
+    return site
+
+
+@contextmanager
+def nginx_server(listen: int, upstream_ports: list[int], work_dir: Path) -> Iterator[Server]:
+    """A private nginx (own prefix, pid and temp folders) proxying to the given ports."""
+    ensure_free(listen)
+    (work_dir / "klassruk.conf").write_text(render_nginx_site(listen, upstream_ports))
+    user = "user root;\n" if os.geteuid() == 0 else ""
+    (work_dir / "nginx.conf").write_text(
+        f"{user}worker_processes 1;\npid {work_dir}/nginx.pid;\n"
+        f"error_log {work_dir}/error.log warn;\n"
+        "events { worker_connections 4096; }\n"
+        "http {\n  access_log off;\n"
+        f"  client_body_temp_path {work_dir}/body;\n  proxy_temp_path {work_dir}/proxy;\n"
+        f"  fastcgi_temp_path {work_dir}/fastcgi;\n  uwsgi_temp_path {work_dir}/uwsgi;\n"
+        f"  scgi_temp_path {work_dir}/scgi;\n"
+        f"  include {work_dir}/klassruk.conf;\n}}\n"
+    )
+    process = subprocess.Popen(
+        [NGINX, "-p", str(work_dir), "-c", str(work_dir / "nginx.conf"), "-g", "daemon off;"],
+        stdout=subprocess.DEVNULL,
+        stderr=(work_dir / "nginx.log").open("wb"),
+    )
+    server = Server(f"http://127.0.0.1:{listen}", process)
+    try:
+        wait_healthy(server.url, process, path="/nginx-health")
+        yield server
+    finally:
+        _stop(process)
+
+
+@dataclass(frozen=True)
+class Cluster:
+    """App processes and, in front of them, nginx (when more than one process runs)."""
+
+    url: str
+    apps: list[Server]
+    proxy: Server | None
+
+
+@contextmanager
+def run_cluster(
+    *,
+    processes: int,
+    database_url: str,
+    port: int,
+    app_port: int,
+    env: dict[str, str] | None = None,
+    proxy: bool | None = None,
+) -> Iterator[Cluster]:
+    """Start `processes` app servers on app_port.. and nginx on `port`; stop all on exit.
+
+    `proxy=None` puts nginx in front only when there is more than one process.
+    """
+    work_dir = Path(tempfile.mkdtemp(prefix="klassruk-cluster-"))
+    shared = {
+        "DATABASE_URL": database_url,
+        "KLASSRUK_DATA_DIR": str(work_dir / "data"),
+        "KLASSRUK_COOKIE_KEY": secrets.token_urlsafe(48),
+        **(env or {}),
+    }
+    ports = [app_port + n for n in range(processes)]
+    with ExitStack() as stack:
+        apps = [
+            stack.enter_context(
+                streamlit_server("app.py", p, shared, work_dir / f"app-{p}.log")
+            )
+            for p in ports
+        ]
+        front = None
+        if proxy or (proxy is None and processes > 1):
+            front = stack.enter_context(nginx_server(port, ports, work_dir))
+        yield Cluster(front.url if front else apps[0].url, apps, front)
+
+
+def main() -> None:
+    """Run until interrupted."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--processes", type=int, default=2)
+    parser.add_argument("--database-url", required=True)
+    parser.add_argument("--port", type=int, default=8650, help="nginx")
+    parser.add_argument("--app-port", type=int, default=8651, help="first app process")
+    args = parser.parse_args()
+    with run_cluster(
+        processes=args.processes,
+        database_url=args.database_url,
+        port=args.port,
+        app_port=args.app_port,
+    ) as cluster:
+        print(f"Klassruk: {cluster.url} ({len(cluster.apps)} processes)", flush=True)
+        with suppress(KeyboardInterrupt):
+            signal.pause()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,19 @@
+"""The floor for the benchmarks: an empty Streamlit page and a page with one data frame."""
+
+import pandas as pd
+import streamlit as st
+
+
+def _empty() -> None:
+    st.title("Пустая страница")
+
+
+def _frame() -> None:
+    st.title("Одна таблица")
+    st.dataframe(pd.DataFrame({f"Предмет {n}": [4.5] * 30 for n in range(12)}))
+
+
+st.navigation(
+    [st.Page(_empty, title="Пустая", url_path="empty", default=True),
+     st.Page(_frame, title="Таблица", url_path="frame")]
+).run()

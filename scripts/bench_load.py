@@ -1,0 +1,446 @@
+"""Load test Klassruk the way browsers use it: Streamlit's websocket protocol, no browser.
+
+    # one process on a copy of the LARGE demo (SQLite), 150 guardians over 60 s, 3 minutes:
+    .venv/bin/python scripts/bench_load.py sessions --database-url sqlite:////tmp/large.sqlite3 \\
+        --users 150 --ramp 60 --duration 180
+    # two processes behind nginx on PostgreSQL:
+    .venv/bin/python scripts/bench_load.py sessions --processes 2 --database-url postgresql+psycopg://…
+    # a login storm: 100 logins arriving within 30 s
+    .venv/bin/python scripts/bench_load.py logins --database-url … --users 100 --ramp 30
+    # server time of one run: a trivial page against an empty Streamlit page, same machine, same run
+    .venv/bin/python scripts/bench_load.py runs --database-url … --login roditel --page profile
+
+Each virtual user opens a websocket (`/_stcore/stream`, subprotocol `streamlit`), runs the app,
+logs in through the login form (a `WidgetStates` back message with the form's values and the
+submit button's trigger), then opens pages by their `page_script_hash` from the `navigation`
+message, with a think time between. A page counts as a success only when the run finished, the
+navigation says that page is current, no exception was drawn and no login form came back.
+The script starts the app processes itself (and nginx for more than one, see deploy/cluster.py)
+and reports p50/p95/p99 per page, errors, and the processes' CPU time and peak memory.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import random
+import statistics
+import sys
+import time
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass, field
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from sqlalchemy import create_engine, text
+from streamlit.proto.BackMsg_pb2 import BackMsg
+from streamlit.proto.Element_pb2 import Element
+from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+from streamlit.proto.WidgetStates_pb2 import WidgetState
+from websockets.asyncio.client import ClientConnection, connect
+
+from deploy.cluster import run_cluster, streamlit_server
+
+PASSWORD = "Демо-пароль-2026"
+LOGIN_LABEL = "Логин"
+PASSWORD_LABEL = "Пароль или код активации"
+SUBMIT_LABEL = "Войти"
+RUN_TIMEOUT_S = 60.0
+EMPTY_APP = Path(__file__).resolve().parent / "bench_empty_app.py"
+_FINISHED_EARLY = ForwardMsg.ScriptFinishedStatus.FINISHED_EARLY_FOR_RERUN
+
+
+class RunFailed(Exception):
+    """A run did not show what was asked for."""
+
+
+@dataclass
+class Run:
+    """What one script run sent back."""
+
+    elements: list[Element] = field(default_factory=list)
+    pages: dict[str, str] = field(default_factory=dict)  # url path -> page_script_hash
+    current_page: str = ""
+    seconds: float = 0.0
+
+    def has_login_form(self) -> bool:
+        return any(
+            e.WhichOneof("type") == "text_input" and e.text_input.label == LOGIN_LABEL
+            for e in self.elements
+        )
+
+    def exception(self) -> str | None:
+        for element in self.elements:
+            if element.WhichOneof("type") == "exception":
+                return element.exception.message
+        return None
+
+
+class Client:
+    """One browser tab: a websocket session that runs pages."""
+
+    def __init__(self, socket: ClientConnection) -> None:
+        self.socket = socket
+        self.pages: dict[str, str] = {}
+
+    @classmethod
+    async def open(cls, url: str) -> Client:
+        ws_url = url.replace("http://", "ws://", 1) + "/_stcore/stream"
+        socket = await connect(
+            ws_url, subprotocols=["streamlit"], max_size=None, open_timeout=RUN_TIMEOUT_S,
+            ping_interval=None,
+        )
+        return cls(socket)
+
+    async def close(self) -> None:
+        await self.socket.close()
+
+    async def run(self, page_hash: str = "", widgets: Iterable[WidgetState] = ()) -> Run:
+        """Ask for a rerun and collect its messages until the script finished."""
+        message = BackMsg()
+        message.rerun_script.query_string = ""
+        message.rerun_script.page_script_hash = page_hash
+        message.rerun_script.widget_states.widgets.extend(widgets)
+        started = time.perf_counter()
+        await self.socket.send(message.SerializeToString())
+        run = Run()
+        async with asyncio.timeout(RUN_TIMEOUT_S):
+            while True:
+                forward = ForwardMsg()
+                forward.ParseFromString(await self.socket.recv())
+                kind = forward.WhichOneof("type")
+                if kind == "new_session":
+                    run.elements.clear()  # a rerun started (after st.rerun): keep its output
+                elif kind == "delta" and forward.delta.WhichOneof("type") == "new_element":
+                    run.elements.append(forward.delta.new_element)
+                elif kind == "navigation":
+                    run.pages = {p.url_pathname: p.page_script_hash
+                                 for p in forward.navigation.app_pages}
+                    run.current_page = forward.navigation.page_script_hash
+                elif kind == "script_finished" and forward.script_finished != _FINISHED_EARLY:
+                    break
+        run.seconds = time.perf_counter() - started
+        if run.pages:
+            self.pages = run.pages
+        return run
+
+    async def log_in(self, login: str, password: str = PASSWORD) -> Run:
+        """Fill and submit the login form; fail unless the home page comes back."""
+        form = await self.run()
+        ids = _login_widget_ids(form.elements)
+        widgets = [
+            WidgetState(id=ids["login"], string_value=login),
+            WidgetState(id=ids["password"], string_value=password),
+            WidgetState(id=ids["submit"], trigger_value=True),
+        ]
+        home = await self.run(widgets=widgets)
+        if home.has_login_form() or not home.pages or home.exception():
+            raise RunFailed(f"login of {login} did not reach the home page")
+        home.seconds += form.seconds
+        return home
+
+    async def open_page(self, url_path: str) -> Run:
+        """Open a page by its hash; fail unless that page ran without error."""
+        page_hash = self.pages[url_path]
+        run = await self.run(page_hash=page_hash)
+        if run.has_login_form():
+            raise RunFailed(f"{url_path}: the login page came back")
+        if run.current_page != page_hash:
+            raise RunFailed(f"{url_path}: another page ran")
+        if (error := run.exception()) is not None:
+            raise RunFailed(f"{url_path}: {error}")
+        return run
+
+
+def _login_widget_ids(elements: list[Element]) -> dict[str, str]:
+    ids: dict[str, str] = {}
+    for element in elements:
+        kind = element.WhichOneof("type")
+        if kind == "text_input" and element.text_input.label == LOGIN_LABEL:
+            ids["login"] = element.text_input.id
+        elif kind == "text_input" and element.text_input.label == PASSWORD_LABEL:
+            ids["password"] = element.text_input.id
+        elif kind == "button" and element.button.label == SUBMIT_LABEL:
+            ids["submit"] = element.button.id
+    if len(ids) != 3:
+        raise RunFailed("no login form on the first page")
+    return ids
+
+
+# ---------------------------------------------------------------- measurements
+
+
+@dataclass
+class Sample:
+    """One timed request."""
+
+    page: str
+    at: float
+    seconds: float
+    error: str | None = None
+
+
+def _percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
+
+
+def _ms(seconds: float) -> str:
+    return f"{seconds * 1000:,.0f} ms".replace(",", " ")
+
+
+def report(samples: list[Sample], since: float = 0.0, title: str = "") -> None:
+    """Per-page p50/p95/p99 of the successful requests started after `since`, and errors."""
+    by_page: dict[str, list[Sample]] = defaultdict(list)
+    for sample in samples:
+        if sample.at >= since:
+            by_page[sample.page].append(sample)
+    print(f"\n{title}")
+    print(f"{'page':<22}{'ok':>6}{'errors':>8}{'p50':>10}{'p95':>10}{'p99':>10}{'max':>10}")
+    for page, rows in sorted(by_page.items()):
+        ok = [s.seconds for s in rows if s.error is None]
+        errors = len(rows) - len(ok)
+        if ok:
+            print(f"{page:<22}{len(ok):>6}{errors:>8}{_ms(_percentile(ok, 0.5)):>10}"
+                  f"{_ms(_percentile(ok, 0.95)):>10}{_ms(_percentile(ok, 0.99)):>10}"
+                  f"{_ms(max(ok)):>10}")
+        else:
+            print(f"{page:<22}{0:>6}{errors:>8}")
+    kinds: dict[str, int] = defaultdict(int)
+    for sample in samples:
+        if sample.error is not None and sample.at >= since:
+            kinds[sample.error[:90]] += 1
+    for kind, count in sorted(kinds.items(), key=lambda item: -item[1])[:8]:
+        print(f"  {count} × {kind}")
+
+
+class ProcessMeter:
+    """CPU seconds and peak resident memory of server processes, from /proc."""
+
+    def __init__(self, pids: list[int]) -> None:
+        self.pids = pids
+        self.start_cpu = {pid: self._cpu(pid) for pid in pids}
+        self.peak_rss = dict.fromkeys(pids, 0)
+
+    @staticmethod
+    def _cpu(pid: int) -> float:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+    @staticmethod
+    def rss_mb(pid: int) -> float:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+        return 0.0
+
+    def sample(self) -> None:
+        for pid in self.pids:
+            self.peak_rss[pid] = max(self.peak_rss[pid], int(self.rss_mb(pid)))
+
+    def cpu_used(self) -> dict[int, float]:
+        return {pid: self._cpu(pid) - self.start_cpu[pid] for pid in self.pids}
+
+    def print(self, wall_s: float, requests: int) -> None:
+        used = self.cpu_used()
+        for pid in self.pids:
+            print(f"  process {pid}: CPU {used[pid]:.1f} s ({100 * used[pid] / wall_s:.0f} % of "
+                  f"a core over {wall_s:.0f} s), peak RSS {self.peak_rss[pid]} MB")
+        if requests:
+            print(f"  CPU per request: {_ms(sum(used.values()) / requests)}")
+
+
+async def _meter_loop(meter: ProcessMeter, stop: asyncio.Event) -> None:
+    while not stop.is_set():
+        meter.sample()
+        with suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), timeout=1.0)
+
+
+# ---------------------------------------------------------------- scenarios
+
+
+async def _session_user(
+    url: str, login: str, start_at: float, end_at: float, pages: list[str] | None,
+    think: tuple[float, float], samples: list[Sample], origin: float, rng: random.Random,
+) -> None:
+    await asyncio.sleep(max(0.0, start_at - time.perf_counter()))
+    client: Client | None = None
+    try:
+        started = time.perf_counter()
+        try:
+            client = await Client.open(url)
+            home = await client.log_in(login)
+        except Exception as error:  # every failure is counted, none stops the run
+            samples.append(Sample("login", started - origin, time.perf_counter() - started,
+                                  f"{type(error).__name__}: {error}"))
+            return
+        samples.append(Sample("login", started - origin, home.seconds))
+        choices = pages or sorted(client.pages)
+        while True:
+            await asyncio.sleep(rng.uniform(*think))
+            if time.perf_counter() >= end_at:
+                return
+            page = rng.choice(choices)
+            started = time.perf_counter()
+            try:
+                run = await client.open_page(page)
+                samples.append(Sample(page, started - origin, run.seconds))
+            except Exception as error:
+                samples.append(Sample(page or "home", started - origin,
+                                      time.perf_counter() - started,
+                                      f"{type(error).__name__}: {error}"))
+    finally:
+        if client is not None:
+            await client.close()
+
+
+async def _sessions(args: argparse.Namespace, url: str, meter: ProcessMeter) -> None:
+    logins = _logins(args.database_url, args.role, args.users)
+    rng = random.Random(args.seed)
+    samples: list[Sample] = []
+    origin = time.perf_counter()
+    end_at = origin + args.duration
+    pages = args.pages.split(",") if args.pages else None
+    stop = asyncio.Event()
+    metering = asyncio.create_task(_meter_loop(meter, stop))
+    users = [
+        _session_user(url, login, origin + rng.uniform(0, args.ramp), end_at, pages,
+                      (args.think_min, args.think_max), samples, origin,
+                      random.Random(rng.random()))
+        for login in logins
+    ]
+    await asyncio.gather(*users)
+    stop.set()
+    await metering
+    wall = time.perf_counter() - origin
+    print(f"\n{len(logins)} {args.role} sessions, arriving over {args.ramp:.0f} s, "
+          f"think {args.think_min:g}–{args.think_max:g} s, {wall:.0f} s in all, {url}")
+    report(samples, title="whole run")
+    report(samples, since=args.ramp, title=f"after the arrival (requests from {args.ramp:.0f} s)")
+    meter.print(wall, len(samples))
+
+
+async def _logins_storm(args: argparse.Namespace, url: str, meter: ProcessMeter) -> None:
+    logins = _logins(args.database_url, args.role, args.users)
+    rng = random.Random(args.seed)
+    samples: list[Sample] = []
+    origin = time.perf_counter()
+    stop = asyncio.Event()
+    metering = asyncio.create_task(_meter_loop(meter, stop))
+    users = [
+        _session_user(url, login, origin + rng.uniform(0, args.ramp), origin, [],
+                      (0.0, 0.0), samples, origin, random.Random(0))
+        for login in logins
+    ]
+    await asyncio.gather(*users)
+    stop.set()
+    await metering
+    wall = time.perf_counter() - origin
+    print(f"\n{len(logins)} logins arriving within {args.ramp:.0f} s, {url}")
+    report(samples, title="logins (form submit to home page drawn, first run included)")
+    meter.print(wall, len(samples))
+
+
+async def _median_rerun(
+    url: str, pid: int, login: str | None, page: str | None, repeats: int
+) -> tuple[float, float]:
+    """Median wall time of a rerun and the server's CPU time per rerun."""
+    client = await Client.open(url)
+    try:
+        if login:
+            await client.log_in(login)
+        page_hash = client.pages.get(page or "", "")
+        for _ in range(3):  # warm up
+            await client.run(page_hash=page_hash)
+        meter = ProcessMeter([pid])
+        times = [(await client.run(page_hash=page_hash)).seconds for _ in range(repeats)]
+        return statistics.median(times), meter.cpu_used()[pid] / repeats
+    finally:
+        await client.close()
+
+
+async def _runs(
+    args: argparse.Namespace, url: str, pid: int, empty_url: str, empty_pid: int
+) -> None:
+    empty, empty_cpu = await _median_rerun(empty_url, empty_pid, None, None, args.repeats)
+    print(f"\n{args.repeats} reruns each, one user, idle server "
+          "(median wall time; server CPU per run):")
+    print(f"  empty Streamlit page: {_ms(empty)}; {_ms(empty_cpu)}")
+    for page in args.page.split(","):
+        wall, cpu = await _median_rerun(url, pid, args.login, page, args.repeats)
+        print(f"  {page} as {args.login}: {_ms(wall)} ({wall / empty:.2f}×); "
+              f"{_ms(cpu)} ({cpu / empty_cpu:.2f}×)")
+
+
+# ---------------------------------------------------------------- setup
+
+
+def _logins(database_url: str, role: str, count: int) -> list[str]:
+    engine = create_engine(database_url)
+    with engine.connect() as connection:
+        rows = connection.execute(
+            text(
+                "SELECT u.login FROM user_account u JOIN user_role r ON r.user_id = u.id "
+                "WHERE r.role = :role AND u.status = 'active' AND u.password_hash IS NOT NULL "
+                "AND NOT u.must_change_password ORDER BY u.id LIMIT :count"
+            ),
+            {"role": role, "count": count},
+        ).scalars().all()
+    engine.dispose()
+    if len(rows) < count:
+        raise SystemExit(f"only {len(rows)} active {role} accounts in the database")
+    return list(rows)
+
+
+@contextmanager
+def _target(args: argparse.Namespace) -> Iterator[tuple[str, list[int]]]:
+    with run_cluster(
+        processes=args.processes,
+        database_url=args.database_url,
+        port=args.port,
+        app_port=args.port + 1,
+    ) as cluster:
+        yield cluster.url, [app.process.pid for app in cluster.apps]
+
+
+def main() -> None:
+    """Parse the scenario and run it against freshly started servers."""
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("scenario", choices=["sessions", "logins", "runs"])
+    parser.add_argument("--database-url", required=True)
+    parser.add_argument("--processes", type=int, default=1)
+    parser.add_argument("--port", type=int, default=8650, help="nginx; apps take the next ones")
+    parser.add_argument("--users", type=int, default=50)
+    parser.add_argument("--role", default="guardian")
+    parser.add_argument("--ramp", type=float, default=60.0, help="arrivals spread over seconds")
+    parser.add_argument("--duration", type=float, default=180.0)
+    parser.add_argument("--think-min", type=float, default=5.0)
+    parser.add_argument("--think-max", type=float, default=25.0)
+    parser.add_argument("--pages", default="", help="url paths; default: all of the user's")
+    parser.add_argument("--login", default="roditel", help="runs: the user")
+    parser.add_argument("--page", default="profile", help="runs: url paths, comma-separated")
+    parser.add_argument("--repeats", type=int, default=30)
+    parser.add_argument("--seed", type=int, default=1)
+    args = parser.parse_args()
+
+    with _target(args) as (url, pids):
+        meter = ProcessMeter(pids)
+        if args.scenario == "sessions":
+            asyncio.run(_sessions(args, url, meter))
+        elif args.scenario == "logins":
+            asyncio.run(_logins_storm(args, url, meter))
+        else:
+            empty_port = args.port + args.processes + 1
+            log = Path(f"/tmp/klassruk-bench-empty-{empty_port}.log")
+            with streamlit_server(str(EMPTY_APP), empty_port, {}, log) as empty:
+                asyncio.run(_runs(args, url, pids[0], empty.url, empty.process.pid))
+
+
+if __name__ == "__main__":
+    main()
