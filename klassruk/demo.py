@@ -11,7 +11,7 @@ from datetime import date, timedelta
 import holidays
 from faker import Faker
 from faker.providers.person.ru_RU import Provider as RuPersonProvider
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from klassruk.demo_consent import seed_demo_consent
@@ -42,6 +42,7 @@ from klassruk.models import (
 from klassruk.passwords import hash_password
 from klassruk.permissions import ROLE_TITLES, Actor, Role
 from klassruk.services.groups import enrolment_rows
+from klassruk.setup import claim_empty_database
 
 
 @dataclass(frozen=True)
@@ -787,14 +788,10 @@ def seed_demo_school(
     actor = session.info.get("actor")
     if not isinstance(actor, Actor) or not actor.is_system:
         raise DomainError("Демо-школу создаёт только системный процесс.")
-    if session.scalar(select(func.count()).select_from(SchoolYear)):
-        raise DomainError(
-            "В базе уже есть учебный год: демо-школу можно создать только в пустой базе."
-        )
+    # Only an empty database: seeding a real school would publish the demo password for
+    # ~1,500 accounts and switch its login page to demo mode.
+    claim_empty_database(session)
     taken = set(session.scalars(select(UserAccount.login)))
-    clash = [login for login in FEATURED_LOGINS if login in taken]
-    if clash:
-        raise DomainError(f"Логин «{clash[0]}» уже занят: демо-школу нельзя создать в этой базе.")
     plan = _plan_school(size)
     taken.update(FEATURED_LOGINS)
 

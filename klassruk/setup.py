@@ -5,11 +5,11 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from klassruk.errors import DomainError
-from klassruk.models import AppSetting, Staff, UserAccount
+from klassruk.models import AppSetting, SchoolYear, Staff, UserAccount
 from klassruk.permissions import Actor, Role
 from klassruk.services.accounts import count_users, create_user
 
@@ -30,6 +30,29 @@ class SetupState(enum.StrEnum):
 def setup_state(session: Session) -> SetupState:
     """EMPTY until the first account exists."""
     return SetupState.READY if count_users(session) else SetupState.EMPTY
+
+
+# Any constant shared by everything that claims an empty database (pg_advisory_xact_lock).
+_FIRST_RUN_LOCK = 0x6B6C6173
+
+
+def claim_empty_database(session: Session) -> None:
+    """Refuse unless the database is empty, and hold that until the transaction ends.
+
+    The demo and the first administrator both start here: on SQLite the write transaction
+    (BEGIN IMMEDIATE) already excludes the other, on PostgreSQL a transaction-level advisory
+    lock does, so a real school's first admin and a demo seeding can never both succeed.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _FIRST_RUN_LOCK})
+    occupied = count_users(session) or session.scalar(
+        select(func.count()).select_from(SchoolYear)
+    )
+    if occupied:
+        raise DomainError(
+            "База данных уже используется (в ней есть учётные записи или учебный год): "
+            "демо-школу и первого администратора можно создать только в пустой базе."
+        )
 
 
 @dataclass(frozen=True)
@@ -86,6 +109,7 @@ def create_first_admin(
         raise DomainError("Первичная настройка выполняется только при первом запуске.")
     if setup_state(session) is not SetupState.EMPTY:
         raise DomainError("Школа уже настроена: войдите под существующей учётной записью.")
+    claim_empty_database(session)
     if not school_name.strip():
         raise DomainError("Укажите название образовательной организации.")
     if not last_name.strip() or not first_name.strip():

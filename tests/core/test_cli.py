@@ -45,3 +45,69 @@ def test_create_admin_with_a_weak_password_fails_clearly_and_creates_nothing(
     with make_session_factory(engine)() as session:
         assert find_user_by_login(session, "it") is None
     engine.dispose()
+
+
+def test_demo_is_refused_in_a_real_school_with_only_its_first_admin(database_url, capsys):
+    from klassruk.db import unit_of_work
+    from klassruk.permissions import Actor
+    from klassruk.schema import upgrade_to_head
+    from klassruk.setup import create_first_admin, read_school_settings
+
+    upgrade_to_head(database_url)
+    engine = make_engine(database_url)
+    factory = make_session_factory(engine)
+    with unit_of_work(factory, Actor.system("setup")) as session:
+        create_first_admin(
+            session, Actor.system("setup"), school_name="МБОУ СОШ № 1", last_name="Иванов",
+            first_name="Иван", middle_name="", login="it", password="Пароль администратора",
+            confirmation="Пароль администратора",
+        )
+    assert main(["--database-url", database_url, "demo", "--first-grade", "5",
+                 "--last-grade", "5", "--classes-per-grade", "1"]) == 2
+    assert "только в пустой базе" in capsys.readouterr().err
+    with factory() as session:
+        assert not read_school_settings(session).demo_mode
+        assert find_user_by_login(session, "admin") is None
+    engine.dispose()
+
+
+def test_first_admin_and_demo_racing_on_an_empty_database_never_both_succeed(database_url):
+    import threading
+
+    from klassruk.db import unit_of_work
+    from klassruk.demo import DemoSize, seed_demo_school
+    from klassruk.errors import DomainError
+    from klassruk.models import UserAccount
+    from klassruk.permissions import Actor
+    from klassruk.schema import upgrade_to_head
+    from klassruk.setup import create_first_admin
+
+    upgrade_to_head(database_url)
+    engine = make_engine(database_url)
+    factory = make_session_factory(engine)
+    claimed, outcomes = threading.Event(), {}
+
+    def demo() -> None:
+        claimed.wait()
+        try:
+            with unit_of_work(factory, Actor.system("demo")) as session:
+                seed_demo_school(session, size=DemoSize(grades=(5,), classes_per_grade=1,
+                                                        students_per_class=3))
+            outcomes["demo"] = "ok"
+        except DomainError as error:
+            outcomes["demo"] = str(error)
+
+    racer = threading.Thread(target=demo)
+    racer.start()
+    with unit_of_work(factory, Actor.system("setup")) as session:
+        create_first_admin(
+            session, Actor.system("setup"), school_name="МБОУ СОШ № 1", last_name="Иванов",
+            first_name="Иван", middle_name="", login="it", password="Пароль администратора",
+            confirmation="Пароль администратора",
+        )
+        claimed.set()  # the demo now starts while this transaction still holds the claim
+    racer.join()
+    assert "только в пустой базе" in outcomes["demo"]
+    with factory() as session:
+        assert [u.login for u in session.query(UserAccount)] == ["it"]
+    engine.dispose()
