@@ -326,3 +326,29 @@ def test_topic_written_at_once_by_two_sessions_has_one_winner(factory, school):
     with unit_of_work(factory, SYSTEM) as session:
         topic = session.get(Lesson, lesson).topic  # type: ignore[union-attr]
     assert f"тема сейчас «{topic}»" in str(refused[0])
+
+
+def test_substitute_saves_own_lesson_from_a_grid_the_teacher_changed_since(factory, school):
+    first, second = _substitute_covers_first_lessons(factory, school)[:2]
+    a = school.two.student_a
+    with unit_of_work(factory, SYSTEM) as session:
+        teacher, substitute = actor_of(session, "teacher_a"), actor_of(session, "ct_b")
+        # ct_b covered only the first lesson: give the second back to its teacher.
+        timetable.substitute_teacher(
+            session, SYSTEM, lesson_id=second, staff_id=school.teacher_a_staff, reason="вернулась"
+        )
+    stale = _cells(factory, school)
+    with unit_of_work(factory, teacher) as session:
+        journal.save_grid(
+            session, teacher, edits={(a, second): journal.CellEdit("", "4")}, **_scope(school)
+        )
+    with unit_of_work(factory, substitute) as session:
+        saved = journal.save_grid(
+            session,
+            substitute,
+            edits={(a, first): journal.CellEdit(stale[(a, first)], "5")},
+            **_scope(school),
+        )
+    assert saved.added == 1
+    cells = _cells(factory, school)
+    assert (cells[(a, first)], cells[(a, second)]) == ("5", "4")
