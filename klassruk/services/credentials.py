@@ -356,6 +356,9 @@ def issue_credentials(
     if not locked:
         raise NotFound("Класс не найден.")
     school_class = locked[0]
+    # Then one issue at a time school-wide: a guardian with children in two classes, and
+    # logins, are shared between classes (issuing is quick: no bcrypt, no PDF in here).
+    lock_name(session, "credentials.issue")
     class_people = _class_people(session, class_id, on)
     whole_class = people is None
     if people is not None:
@@ -393,9 +396,6 @@ def issue_credentials(
         fresh = {user_id for user_id, _, _ in codes}
         targets = [(p, u) for p, u in targets if u is None or u.id not in fresh]
 
-    if any(user is None for _, user in targets):
-        # Logins are unique school-wide: issues for different classes pick them one at a time.
-        lock_name(session, "user_account.login")
     taken = set(session.scalars(select(UserAccount.login)))
     created = 0
     for person, user in targets:

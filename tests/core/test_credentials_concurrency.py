@@ -17,7 +17,7 @@ from klassruk.services.credentials import (
     issue_credentials,
 )
 from tests.concurrency import run_together
-from tests.core.roster_school import ON, TEACHER_A, build_school
+from tests.core.roster_school import ADMIN, ON, TEACHER_A, build_school
 from tests.factories import SYSTEM, actor_of
 
 
@@ -147,3 +147,34 @@ def test_migration_leaves_one_open_code_per_account(database_url):
             ))
     finally:
         engine.dispose()
+
+
+def test_two_classes_issuing_at_once_share_their_guardian_without_an_integrity_error(
+    factory, school
+):
+    with factory() as session:
+        writers = [
+            (actor_of(session, TEACHER_A), school.class_a),
+            (actor_of(session, ADMIN), school.class_b),
+        ]
+
+    def issue(class_id):
+        def write(session, _seen):
+            return issue_credentials(session, session.info["actor"], class_id=class_id, on=ON)
+
+        return write
+
+    results = run_together(factory, [(a, lambda _s: None, issue(c)) for a, c in writers])
+    assert all(isinstance(r, IssueResult | RecentCodesFound) for r in results), results
+    with factory() as session:
+        [maria] = session.scalars(
+            select(UserAccount).where(UserAccount.guardian_id == school.maria)
+        ).all()
+    slips = [
+        slip
+        for r in results
+        if isinstance(r, IssueResult)
+        for slip in r.issued
+        if slip.login == maria.login
+    ]
+    assert _valid_codes(factory, slips[-1:]) == 1
