@@ -113,6 +113,9 @@ FIELD_TITLES: dict[str, str] = {
     "subject": "чьи данные",
     "signed_on": "дата подписи",
     "text": "текст",
+    "generated": "создано записей",
+    "from": "с",
+    "to": "по",
 }
 
 _VALUE_TITLES: dict[str, dict[Any, str]] = {
@@ -180,7 +183,10 @@ def changes_text(operation: str, changes: dict[str, Any], timezone: str) -> str:
         title = field_title(field)
         if field == "id":
             continue
-        if operation == "update":
+        if not isinstance(change, dict):
+            # A summary row of a bulk write (generated lessons): plain values, no before/after.
+            lines.append(f"{title}: {value_text(field, change, timezone)}")
+        elif operation == "update":
             old = value_text(field, change.get("old"), timezone)
             new = value_text(field, change.get("new"), timezone)
             lines.append(f"{title}: {old} → {new}")

@@ -138,6 +138,8 @@ def undo_operation(session: Session, row: AuditLog, *, force: bool = False) -> U
     mapper = _mapper(row.entity)
     if mapper is None:
         return Undo(ItemOutcome.NOT_RESTORABLE, "таблица больше не существует")
+    if not all(isinstance(change, dict) for change in row.changes.values()):
+        return Undo(ItemOutcome.NOT_RESTORABLE, "сводная запись о массовом действии")
     try:
         with session.begin_nested():
             result = _apply(session, row, mapper, force=force)

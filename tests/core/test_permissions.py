@@ -10,7 +10,7 @@ from klassruk.errors import PermissionDenied
 from klassruk.permissions import ROLE_ACTIONS, Action, Actor, Role, actions_for, require
 from klassruk.services import overview
 from klassruk.services.accounts import list_users
-from klassruk.services.audit_trail import recent_changes
+from klassruk.services.audit_trail import ChangeFilter, change_log
 from klassruk.services.scope import (
     require_class_scope,
     require_group_scope,
@@ -109,7 +109,9 @@ def test_services_refuse_forbidden_actors(session, school):
     with pytest.raises(PermissionDenied):
         list_users(session, class_teacher_b)
     with pytest.raises(PermissionDenied):
-        recent_changes(session, actor_of(session, "zavuch"))
+        change_log(
+            session, actor_of(session, "zavuch"), filters=ChangeFilter(), timezone="Europe/Moscow"
+        )
 
 
 def test_class_teacher_sees_only_own_class_in_summaries(session, school):

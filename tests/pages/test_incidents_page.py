@@ -137,3 +137,22 @@ def test_the_incident_page_runs_for_its_guard_only(demo_app):
     at.run()
     with pytest.raises(ValueError):
         at.switch_page("app_pages/incidents.py").run()
+
+
+def test_change_log_page_names_people_and_filters_by_incident(logged_in, factory):
+    _grade_changed_with(factory, GUARDIAN_LOGIN)
+    teacher = logged_in("klassruk")
+    _report_as_class_teacher(teacher, GUARDIAN_LOGIN)
+    admin = logged_in("admin")
+    admin.switch_page("app_pages/audit.py").run()
+    assert not admin.exception
+    log = next(df.value for df in admin.dataframe if "Изменения" in df.value.columns)
+    assert not any(who.startswith("system:") for who in log["Кто"])
+    admin.number_input(key="audit_incident").set_value(1).run()
+    log = next(df.value for df in admin.dataframe if "Изменения" in df.value.columns)
+    assert set(log["Объект"]) == {"Учётная запись"}
+    assert "состояние: активна → заблокирована" in " ".join(log["Изменения"])
+    assert set(log["Инцидент"]) == {"№ 1"}
+    for login in ("zavuch", "klassruk", GUARDIAN_LOGIN):
+        with pytest.raises(ValueError):
+            logged_in(login).switch_page("app_pages/audit.py").run()
