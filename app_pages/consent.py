@@ -61,7 +61,7 @@ if not classes:
 by_name = {choice.name: choice for choice in classes}
 chosen = by_name[st.selectbox("Класс", list(by_name), key="consent_class")]
 if FLASH in st.session_state:
-    st.success(st.session_state.pop(FLASH))
+    st.success(escape(st.session_state.pop(FLASH)))
 
 with db(actor) as session:
     board = class_consent(session, actor, class_id=chosen.class_id, on=on)
@@ -187,7 +187,7 @@ if may_record:
                     reason=reason,
                 )
         except DomainError as error:
-            st.error(str(error))
+            st.error(escape(str(error)))
         else:
             st.session_state[FLASH] = (
                 f"Записано: {escape(row.person)} — {CONSENT_STATE_TITLES[state]}."
@@ -211,7 +211,7 @@ if may_record:
                             corrects_id=row.entry_id, reason=why,
                         )
                 except DomainError as error:
-                    st.error(str(error))
+                    st.error(escape(str(error)))
                 else:
                     st.session_state[FLASH] = f"Исправлено: {escape(row.person)}."
                     st.rerun()

@@ -48,7 +48,7 @@ def _when(value):  # type: ignore[no-untyped-def]
 
 
 if FLASH in st.session_state:
-    st.success(st.session_state.pop(FLASH))
+    st.success(escape(st.session_state.pop(FLASH)))
 
 # ------------------------------------------------------------------ slips of the last issue
 last = st.session_state.get(LAST_ISSUE)
@@ -59,7 +59,7 @@ if last and last["class_id"] == chosen.class_id:
         "сами коды в системе не хранятся, повторно распечатать их нельзя."
     )
     for note in last["skipped"]:
-        st.warning(note)
+        st.warning(escape(note))
     st.download_button(
         "Скачать листки с реквизитами (PDF)",
         data=last["pdf"],

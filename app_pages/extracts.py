@@ -8,6 +8,7 @@ import streamlit as st
 from components.auth import guard
 from components.runtime import db
 from components.school import school_timezone, today
+from components.text import escape
 from klassruk.errors import DomainError
 from klassruk.formatting import format_date, format_timestamp
 from klassruk.models.extracts import EXTRACT_FREQUENCY_TITLES, ExtractFrequency
@@ -45,7 +46,7 @@ by_name = {choice.name: choice for choice in classes}
 chosen = by_name[st.selectbox("Класс", list(by_name), key="extracts_class")]
 may_print = actor.can(Action.PRINT_EXTRACTS)
 if FLASH in st.session_state:
-    st.success(st.session_state.pop(FLASH))
+    st.success(escape(st.session_state.pop(FLASH)))
 
 with db(actor) as session:
     board = class_consent(session, actor, class_id=chosen.class_id, on=on)
@@ -108,7 +109,7 @@ if may_print and board.paper:
                 )
         except DomainError as error:
             bar.empty()
-            st.error(str(error))
+            st.error(escape(str(error)))
         else:
             pdf = render_extracts(contents, school_name=school_name, timezone=zone,
                                   progress=_rendered)
@@ -166,7 +167,7 @@ else:
                             mark_returned(session, actor, extract_id=number, returned_on=day,
                                           on=on)
                 except DomainError as error:
-                    st.error(str(error))
+                    st.error(escape(str(error)))
                 else:
                     st.session_state[FLASH] = f"Выписка № {number}: {action}."
                     st.rerun()

@@ -80,7 +80,7 @@ def pick_account(actor: Actor) -> tuple[str, str] | None:
 
 
 if FLASH in st.session_state:
-    st.success(st.session_state.pop(FLASH))
+    st.success(escape(st.session_state.pop(FLASH)))
 if actor.can(Action.REPORT_COMPROMISE):
     with st.expander("Сообщить о компрометации учётной записи"):
         target = pick_account(actor)
@@ -156,7 +156,7 @@ if manage and is_open:
                         from_suspected=from_suspected,
                     )
             except DomainError as error:
-                st.error(str(error))
+                st.error(escape(str(error)))
             else:
                 st.session_state[FLASH] = (
                     f"Недействительных операций: {summary.voided}; данные восстановлены: "
@@ -219,7 +219,7 @@ if manage and conflicts:
                             session, actor, item_id=item.item_id, restore=restore, note=note
                         )
                 except DomainError as error:
-                    st.error(str(error))
+                    st.error(escape(str(error)))
                 else:
                     st.rerun()
 
@@ -238,7 +238,7 @@ if manage and is_open:
                         session, actor, incident_id=incident.id, note=note, reinstate=reinstate
                     )
             except DomainError as error:
-                st.error(str(error))
+                st.error(escape(str(error)))
             else:
                 st.session_state[REINSTATED] = result
                 st.session_state[FLASH] = f"Инцидент № {incident.id} закрыт."

@@ -9,6 +9,7 @@ from components.auth import guard
 from components.editing import snapshot
 from components.runtime import db, db_read
 from components.school import school_timezone, today
+from components.text import escape
 from klassruk.errors import Conflict, DomainError
 from klassruk.formatting import format_date, format_timestamp
 from klassruk.permissions import Action
@@ -85,13 +86,13 @@ grid = snapshot(
 
 notice = st.session_state.pop("journal_notice", None)
 if notice:
-    st.success(notice)
+    st.success(escape(notice))
 conflict = st.session_state.pop(_CONFLICT, None)
 if conflict:
-    st.error(conflict)
+    st.error(escape(conflict))
 if grid.is_closed:
     st.info(
-        f"Период «{grid.period}» закрыт: журнал только для просмотра. "
+        f"Период «{escape(grid.period)}» закрыт: журнал только для просмотра. "
         "Исправления вносит заместитель директора."
     )
 if not grid.lessons:
@@ -270,7 +271,7 @@ if clicked == "grid":
         _after_save("grid", None, error)
     except DomainError as error:
         # The editor keeps what was typed: the teacher fixes the cell and saves again.
-        grades_message.error(str(error))
+        grades_message.error(escape(str(error)))
     else:
         _after_save(
             "grid",
@@ -294,7 +295,7 @@ elif clicked == "topics":
     except Conflict as error:
         _after_save("topics", None, error)
     except DomainError as error:
-        lessons_message.error(str(error))
+        lessons_message.error(escape(str(error)))
     else:
         _after_save("topics", f"Сохранены темы и задания уроков: {count}.")
 elif clicked == "period":
@@ -321,7 +322,7 @@ elif clicked == "period":
     except Conflict as error:
         _after_save("period", None, error)
     except DomainError as error:
-        period_message.error(str(error))
+        period_message.error(escape(str(error)))
     else:
         _after_save("period", f"Оценок за период сохранено: {count}.")
 
@@ -354,7 +355,7 @@ with tests_tab:
                     with db(actor) as session:
                         journal.plan_test(session, actor, on=test_date, title=title, **scope)
                 except DomainError as error:
-                    st.error(str(error))
+                    st.error(escape(str(error)))
                 else:
                     st.session_state["journal_notice"] = "Контрольная работа запланирована."
                     st.rerun()
@@ -373,7 +374,7 @@ with advice_tab:
                         session, actor, student_id=student_id, text=text, **scope
                     )
             except DomainError as error:
-                st.error(str(error))
+                st.error(escape(str(error)))
             else:
                 st.session_state["journal_notice"] = "Рекомендация добавлена."
                 st.rerun()

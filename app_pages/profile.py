@@ -5,6 +5,7 @@ import streamlit as st
 from components.auth import guard
 from components.incidents import FLASH, compromise_form
 from components.password_form import password_change_form
+from components.text import escape
 from klassruk.permissions import ROLE_TITLES, Action
 
 PASSWORD_CHANGED = "profile_password_changed"
@@ -30,7 +31,7 @@ st.caption(
     "после сообщения признаются недействительными."
 )
 if FLASH in st.session_state:
-    st.success(st.session_state.pop(FLASH) + " Вы будете выведены из системы.")
+    st.success(escape(st.session_state.pop(FLASH)) + " Вы будете выведены из системы.")
 with st.expander("Сообщить о компрометации моей учётной записи"):
     if compromise_form(actor, login=actor.login, key="self_report", who=actor.login):
         st.rerun()

@@ -34,7 +34,7 @@ def compromise_form(actor: Actor, *, login: str, key: str, who: str) -> bool:
     current = time(now_there.hour, now_there.minute)
     with st.form(key):
         st.caption(
-            f"Учётная запись «{who}» будет сразу заблокирована, все её сеансы завершены; "
+            f"Учётная запись «{escape(who)}» будет сразу заблокирована, все её сеансы завершены; "
             "администратор и руководство школы получат уведомление."
         )
         how = st.text_area("Как обнаружена компрометация", key=f"{key}_how", max_chars=1000)
@@ -66,7 +66,7 @@ def compromise_form(actor: Actor, *, login: str, key: str, who: str) -> bool:
                    f"позже срока ({format_timestamp(incident.deadline_at, zone)}).")
             )
     except DomainError as error:
-        st.error(str(error))
+        st.error(escape(str(error)))
         return False
     st.session_state[FLASH] = message
     return True

@@ -51,13 +51,25 @@ def _assert_literal(at: AppTest, *needles: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "value", [BOLD_LINK, HTML, SHORTCODES, "a\n# Заголовок\n- пункт", "\\*уже\\* экранировано"]
-)
+    "value",
+    [
+        BOLD_LINK, HTML, SHORTCODES, "a\n# Заголовок\n- пункт", "\\*уже\\* экранировано",
+        "1. пункт", "- пункт", "# заголовок", "> цитата", "`код`", "~~зачёркнуто~~",
+        "<https://example.com>", "![картинка](https://example.com/x.png)",
+    ],
+)  # fmt: skip
 def test_escape_renders_literally(value):
     html = RENDER.render(escape(value))
     assert html.count("<p>") == 1
-    for tag in ("<a ", "<strong>", "<em>", "<b>", "<h1>", "<li>", "<script"):
+    for tag in ("<a ", "<strong>", "<em>", "<b>", "<h1>", "<li>", "<script", "<img", "<code>"):
         assert tag not in html
+    for tag in ("<blockquote>", "<del>", "<s>", "<ol", "<ul"):
+        assert tag not in html
+
+
+def test_escape_keeps_ordinary_messages_as_they_read():
+    message = "Исправьте клетки журнала: Белов Дмитрий, 09.11.2026: «5-» — не оценка (с 09:30)."
+    assert escape(message) == message
 
 
 def test_guardian_home_and_sidebar_show_names_as_text(logged_in, factory):
