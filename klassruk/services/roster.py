@@ -16,6 +16,7 @@ from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from klassruk.cyrillic import fix_lookalikes, fold_lookalikes, normalize_class_name
 from klassruk.errors import DomainError
+from klassruk.formatting import quote
 from klassruk.limits import length_problem
 from klassruk.models import (
     Enrolment,
@@ -170,7 +171,8 @@ def normalize_phone(text: str) -> str:
         digits = digits[1:]
     if len(digits) != 10 or re.sub(r"[\d\s()+\-.]", "", text):
         raise DomainError(
-            f"Неверный номер телефона «{text}»: нужен российский номер, например +7 912 345-67-89."
+            f"Неверный номер телефона {quote(text)}: нужен российский номер, "
+            "например +7 912 345-67-89."
         )
     return f"+7{digits}"
 
@@ -183,11 +185,11 @@ def parse_birth_date(text: str, *, on: date) -> date:
         except ValueError:
             continue
         if parsed > on:
-            raise DomainError(f"Дата рождения «{text}» ещё не наступила.")
+            raise DomainError(f"Дата рождения {quote(text)} ещё не наступила.")
         if parsed < on - timedelta(days=366 * MAX_STUDENT_AGE_YEARS):
-            raise DomainError(f"Дата рождения «{text}» слишком ранняя для обучающегося.")
+            raise DomainError(f"Дата рождения {quote(text)} слишком ранняя для обучающегося.")
         return parsed
-    raise DomainError(f"Неверная дата рождения «{text}»: нужен формат ДД.ММ.ГГГГ.")
+    raise DomainError(f"Неверная дата рождения {quote(text)}: нужен формат ДД.ММ.ГГГГ.")
 
 
 def parse_relation(text: str) -> Relation:
@@ -197,7 +199,7 @@ def parse_relation(text: str) -> Relation:
     relation = RELATION_WORDS.get(_norm_header(text))
     if relation is None:
         raise DomainError(
-            f"Неизвестное значение «{text}» в столбце «кем приходится»: "
+            f"Неизвестное значение {quote(text)} в столбце «кем приходится»: "
             "укажите мать, отец, опекун или иной."
         )
     return relation
@@ -226,7 +228,7 @@ def _validate_guardian(raw: RawRow, slot: int) -> tuple[GuardianData | None, lis
     if values["e-mail"]:
         email = values["e-mail"].lower()
         if not _EMAIL.match(email):
-            problems.append(f"Неверный адрес e-mail «{values['e-mail']}» ({who}).")
+            problems.append(f"Неверный адрес e-mail {quote(values['e-mail'])} ({who}).")
     if problems:
         return None, problems
     return (
@@ -303,7 +305,7 @@ def validate_row(raw: RawRow, *, on: date) -> tuple[StudentData | None, list[str
         class_name = normalize_class_name(values[CLASS_COLUMN]) or ""
         if not class_name:
             problems.append(
-                f"Неверное обозначение класса «{values[CLASS_COLUMN]}»: нужно, например, 7А."
+                f"Неверное обозначение класса {quote(values[CLASS_COLUMN])}: нужно, например, 7А."
             )
     guardians: list[GuardianData] = []
     for slot in range(1, GUARDIAN_SLOTS + 1):
