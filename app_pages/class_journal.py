@@ -48,7 +48,6 @@ try:
         summary = class_journal.class_summary(
             session, actor, class_id=class_id, period_id=period_id
         )
-        charts = class_journal.class_charts(session, actor, class_id=class_id, period_id=period_id)
 except DomainError as error:
     st.error(escape(str(error)))
     st.stop()
@@ -107,6 +106,9 @@ with summary_tab:
             hide_index=True,
             width="stretch",
         )
+    # The charts' queries run after the table is on screen: Streamlit sends it as it is drawn.
+    with db_read(actor) as session:
+        charts = class_journal.class_charts(session, actor, class_id=class_id, period_id=period_id)
     chart_left, chart_right = st.columns(2)
     chart_left.altair_chart(subject_averages_chart(charts.subject_averages), width="stretch")
     chart_right.altair_chart(distribution_chart(charts.distribution), width="stretch")

@@ -14,6 +14,6 @@ def _frame() -> None:
 
 
 st.navigation(
-    [st.Page(_empty, title="Пустая", url_path="empty", default=True),
+    [st.Page(_empty, title="Пустая", default=True),
      st.Page(_frame, title="Таблица", url_path="frame")]
 ).run()
