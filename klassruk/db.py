@@ -7,17 +7,20 @@ starts a deferred transaction that takes no write lock and refuses to flush any 
 
 from __future__ import annotations
 
+import os
 import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from klassruk.audit import install_audit_hook
 from klassruk.limits import install_limits_hook
 from klassruk.permissions import Actor
+from klassruk.settings import ensure_private_dir
 
 SQLITE_BUSY_TIMEOUT_S = 15.0
 # Engine execution option that marks the connections of read-only units of work.
@@ -52,9 +55,24 @@ def _configure_sqlite(engine: Engine, busy_timeout_s: float) -> None:
         connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
 
+def _private_sqlite_file(url: str) -> None:
+    """Create the database file 0600 before SQLite does; its WAL and SHM copy that mode."""
+    database = make_url(url).database
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return
+    path = Path(database)
+    if not path.parent.exists():
+        ensure_private_dir(path.parent)
+    os.close(os.open(path, os.O_RDWR | os.O_CREAT, 0o600))
+    for existing in (path, Path(f"{path}-wal"), Path(f"{path}-shm"), Path(f"{path}-journal")):
+        if existing.exists():
+            os.chmod(existing, 0o600)  # files of an older version were created 0644
+
+
 def make_engine(url: str, *, busy_timeout_s: float = SQLITE_BUSY_TIMEOUT_S) -> Engine:
     """Create an engine for `url`; SQLite waits up to `busy_timeout_s` for the write lock."""
     if url.startswith("sqlite"):
+        _private_sqlite_file(url)
         connect_args = {"check_same_thread": False, "timeout": busy_timeout_s}
         engine = create_engine(url, connect_args=connect_args)
         _configure_sqlite(engine, busy_timeout_s)

@@ -47,9 +47,15 @@ def _lookup(name: str, file_values: dict[str, object], default: str | None = Non
     return str(value) if value is not None else default
 
 
+def ensure_private_dir(path: Path) -> None:
+    """Create `path` (or tighten it) so only the app's user can list and read it: 0700."""
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    os.chmod(path, 0o700)
+
+
 def load_or_create_cookie_key(data_dir: Path) -> str:
     """Return the key kept in `data_dir`, creating a strong one readable by the owner only."""
-    data_dir.mkdir(parents=True, exist_ok=True)
+    ensure_private_dir(data_dir)
     key_file = data_dir / COOKIE_KEY_FILE_NAME
     if key_file.exists():
         return key_file.read_text(encoding="utf-8").strip()

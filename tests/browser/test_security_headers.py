@@ -1,0 +1,62 @@
+"""`streamlit run serve.py` sends the security headers, and the app still works under its CSP."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import urllib.request
+from collections.abc import Iterator
+
+import pytest
+
+from tests.browser.conftest import PROJECT_ROOT, _free_port, _wait_healthy, wait_until_idle
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(scope="module")
+def served(database_url: str, server_url: str, tmp_path_factory) -> Iterator[str]:
+    """The demo database (seeded by server_url) served through serve.py on another port."""
+    port = _free_port()
+    env = {**os.environ, "DATABASE_URL": database_url, "KLASSRUK_BCRYPT_ROUNDS": "4",
+           "KLASSRUK_DATA_DIR": str(tmp_path_factory.mktemp("served-data"))}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", "serve.py", "--server.headless", "true",
+         "--server.address", "127.0.0.1", "--server.port", str(port),
+         "--browser.gatherUsageStats", "false"],
+        cwd=PROJECT_ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        _wait_healthy(url, process)
+        yield url
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def test_headers_are_sent_and_the_login_page_works_under_the_policy(browser, served):
+    with urllib.request.urlopen(served) as response:
+        headers = response.headers
+    assert "frame-ancestors 'none'" in headers["Content-Security-Policy"]
+    assert headers["X-Frame-Options"] == "DENY"
+    assert headers["X-Content-Type-Options"] == "nosniff"
+    assert headers["Referrer-Policy"] == "same-origin"
+    assert headers["Strict-Transport-Security"] is None  # plain HTTP here
+
+    context = browser.new_context()
+    page = context.new_page()
+    violations: list[str] = []
+    page.on("console", lambda message: violations.append(message.text)
+            if "Content Security Policy" in message.text else None)
+    try:
+        page.goto(served)
+        page.get_by_label("Логин").fill("klassruk")
+        page.get_by_label("Пароль").fill("Демо-пароль-2026")
+        page.get_by_role("button", name="Войти").click()
+        page.get_by_role("button", name="Выйти").wait_for(timeout=30_000)
+        wait_until_idle(page)
+        assert violations == []
+    finally:
+        context.close()
