@@ -71,17 +71,26 @@ def _tally(name: str, results: list[Any], kinds: dict[type, str]) -> Counter[str
     return count
 
 
-def _at_once(count: int, work: Callable[[int, threading.Barrier], Any]) -> list[Any]:
-    """Run work(i, barrier) in `count` threads; each result is a value or the exception."""
+def _at_once(count: int, work: Callable[[int, Callable[[], None]], Any]) -> list[Any]:
+    """Run work(i, ready) in `count` threads, all writing once each has called ready().
+
+    Each result is what work returned or the exception it raised.
+    """
     barrier = threading.Barrier(count)
     results: list[Any] = [None] * count
+    passed = [False] * count
 
     def run(index: int) -> None:
+        def ready() -> None:
+            barrier.wait(timeout=60)
+            passed[index] = True
+
         try:
-            results[index] = work(index, barrier)
+            results[index] = work(index, ready)
         except Exception as error:  # counted and classified by the caller
             results[index] = error
-            barrier.abort()
+            if not passed[index]:
+                barrier.abort()  # the others must not wait for a writer that failed first
 
     threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
     for thread in threads:
@@ -132,12 +141,12 @@ def _value(index: int, number: int) -> str:
 def _journal_round(
     factory: sessionmaker[Session], teachers: list[Actor], book: Journal, number: int
 ) -> Counter[str]:
-    def work(index: int, barrier: threading.Barrier) -> journal.SaveSummary:
+    def work(index: int, ready: Callable[[], None]) -> journal.SaveSummary:
         teacher = teachers[index]
-        with unit_of_work(factory, teacher) as session:
+        with unit_of_work(factory, teacher, read_only=True) as session:  # as the page reads
             shown = journal.read_journal(session, teacher, **book.scope).cells
         cell = book.own.get(index, book.shared)
-        barrier.wait(timeout=60)
+        ready()
         with unit_of_work(factory, teacher) as session:
             return journal.save_grid(
                 session,
@@ -160,7 +169,7 @@ def _journal_round(
         if index not in book.own and isinstance(result, journal.SaveSummary) and result.total
     ]
     with unit_of_work(factory, SYSTEM) as session:
-        cells = journal.build_grid(session, **book.scope).cells
+        cells = journal.read_journal(session, SYSTEM, **book.scope).cells
         for index, cell in book.own.items():
             saved = isinstance(results[index], journal.SaveSummary)
             if saved and cells[cell] != _value(index, number):
@@ -209,8 +218,8 @@ def _credentials_round(
     # Each round two hours after the last: its codes are no longer "from the last hour".
     now = utcnow() + timedelta(hours=2 * (number + 1))
 
-    def work(index: int, barrier: threading.Barrier) -> IssueResult:
-        barrier.wait(timeout=60)
+    def work(index: int, ready: Callable[[], None]) -> IssueResult:
+        ready()
         actor = class_teachers[index]
         with unit_of_work(factory, actor) as session:
             return issue_credentials(session, actor, class_id=class_id, on=TODAY, now=now)
