@@ -31,6 +31,10 @@ class ReadOnlyViolation(RuntimeError):
     """A read-only unit of work tried to write: the caller must open a write unit instead."""
 
 
+def _unicode_lower(value: object) -> object:
+    return value.lower() if isinstance(value, str) else value
+
+
 def _configure_sqlite(engine: Engine, busy_timeout_s: float) -> None:
     # Measured (STACK_NOTES): only WAL + BEGIN IMMEDIATE lost no updates under concurrent writers.
     @event.listens_for(engine, "connect")
@@ -41,6 +45,8 @@ def _configure_sqlite(engine: Engine, busy_timeout_s: float) -> None:
         cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_s * 1000)}")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA synchronous=NORMAL")
+        # SQLite's own lower() folds ASCII only; searches must fold Cyrillic as PostgreSQL does.
+        dbapi_connection.create_function("lower", 1, _unicode_lower, deterministic=True)
         cursor.close()
 
     @event.listens_for(engine, "begin")

@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, Select, func, select
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from klassruk.errors import DomainError, NotFound
 from klassruk.models import AccountStatus, UserAccount, UserRole, utcnow
@@ -290,6 +290,28 @@ class UserRow:
     last_login_at: datetime | None
 
 
+def folded(column: ColumnElement[str] | InstrumentedAttribute[str]) -> ColumnElement[str]:
+    """SQL: the text lower-cased with ё as е, the same on SQLite and PostgreSQL."""
+    return func.replace(func.lower(column), "ё", "е")
+
+
+def _users_query(
+    *, role: Role | None, status: AccountStatus | None, search: str
+) -> Select[UserAccount]:
+    query = select(UserAccount)
+    if role is not None:
+        query = query.where(UserAccount.role_rows.any(UserRole.role == role))
+    if status is not None:
+        query = query.where(UserAccount.status == status)
+    needle = search.strip().lower().replace("ё", "е")
+    if needle:
+        query = query.where(
+            folded(UserAccount.display_name).contains(needle, autoescape=True)
+            | UserAccount.login.contains(normalize_login(needle), autoescape=True)
+        )
+    return query
+
+
 def list_users(
     session: Session,
     actor: Actor,
@@ -298,20 +320,16 @@ def list_users(
     status: AccountStatus | None = None,
     search: str = "",
     limit: int = 500,
+    offset: int = 0,
 ) -> list[UserRow]:
-    """Users filtered by role, status and a name/login fragment."""
+    """Users filtered by role, status and a name/login fragment (any case, ё as е), by name."""
     require(actor, Action.VIEW_USERS)
-    query = select(UserAccount).order_by(UserAccount.display_name).limit(limit)
-    if role is not None:
-        query = query.where(UserAccount.role_rows.any(UserRole.role == role))
-    if status is not None:
-        query = query.where(UserAccount.status == status)
-    if search.strip():
-        pattern = f"%{search.strip().lower()}%"
-        query = query.where(
-            func.lower(UserAccount.display_name).contains(search.strip().lower())
-            | UserAccount.login.like(pattern)
-        )
+    query = (
+        _users_query(role=role, status=status, search=search)
+        .order_by(UserAccount.display_name, UserAccount.id)
+        .limit(limit)
+        .offset(offset)
+    )
     now = utcnow()
     return [
         UserRow(
@@ -325,6 +343,20 @@ def list_users(
         )
         for user in session.scalars(query)
     ]
+
+
+def count_matching_users(
+    session: Session,
+    actor: Actor,
+    *,
+    role: Role | None = None,
+    status: AccountStatus | None = None,
+    search: str = "",
+) -> int:
+    """How many users the same filters match, for paging."""
+    require(actor, Action.VIEW_USERS)
+    matching = _users_query(role=role, status=status, search=search).subquery()
+    return session.scalar(select(func.count()).select_from(matching)) or 0
 
 
 def count_users(session: Session) -> int:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlalchemy import ColumnElement, Select, false, or_, select
 from sqlalchemy.orm import Session
@@ -30,7 +30,6 @@ from klassruk.services.activity import record_activity
 from klassruk.services.credentials import (
     DEFAULT_CODE_VALID_DAYS,
     STAFF_ROLES,
-    add_activation_code,
     open_codes,
 )
 from klassruk.services.lookup import get_or_404
@@ -41,6 +40,7 @@ from klassruk.services.scope import (
     guardians_in_scope_query,
     own_class_ids_query,
 )
+from klassruk.services.user_admin import NewCode, reset_to_new_code
 from klassruk.setup import DEFAULT_TIMEZONE, TIMEZONE_KEY, get_setting
 from klassruk.workdays import report_deadline
 
@@ -448,15 +448,6 @@ def decide_conflict(
     session.flush()
 
 
-@dataclass(frozen=True)
-class Reinstated:
-    """A new activation code for the account, shown once."""
-
-    login: str
-    code: str
-    expires_at: datetime
-
-
 def close_incident(
     session: Session,
     actor: Actor,
@@ -466,7 +457,7 @@ def close_incident(
     reinstate: bool,
     valid_days: int = DEFAULT_CODE_VALID_DAYS,
     now: datetime | None = None,
-) -> Reinstated | None:
+) -> NewCode | None:
     """Close the incident with a note; reinstating gives a new code and forces a new password."""
     incident = _managed_incident(session, actor, incident_id)
     if incident.status is IncidentStatus.CLOSED:
@@ -481,23 +472,12 @@ def close_incident(
     if open_conflicts is not None:
         raise DomainError("Сначала примите решение по каждому конфликту восстановления данных.")
     now = now or utcnow()
-    user = incident.user
-    reinstated: Reinstated | None = None
+    reinstated: NewCode | None = None
     with audit_context(session, reason=note, incident_id=incident.id):
         if reinstate:
-            for old in open_codes(session, [user.id]):
-                old.revoked_at = now
-            user.status = AccountStatus.ISSUED
-            user.password_hash = None
-            user.must_change_password = True
-            user.failed_attempts = 0
-            user.locked_until = None
-            user.sessions_valid_after = now
-            expires_at = now + timedelta(days=valid_days)
-            code = add_activation_code(
-                session, actor, user_id=user.id, now=now, expires_at=expires_at
+            reinstated = reset_to_new_code(
+                session, actor, user=incident.user, now=now, valid_days=valid_days
             )
-            reinstated = Reinstated(login=user.login, code=code, expires_at=expires_at)
         incident.status = IncidentStatus.CLOSED
         incident.closed_at = now
         incident.closed_by_login = actor.login[:80]
