@@ -13,6 +13,7 @@ from components.nav import (
     LOGIN_PAGE,
     SETUP_PAGE,
     build_navigation,
+    menu_position,
     page_everywhere,
 )
 from components.runtime import school_settings
@@ -43,4 +44,4 @@ if user.must_change_password:
     st.navigation(page_everywhere(CHANGE_PASSWORD_PAGE, "Смена пароля"), position="hidden").run()
     st.stop()
 
-st.navigation(build_navigation(actor)).run()
+st.navigation(build_navigation(actor), position=menu_position(actor)).run()

@@ -7,6 +7,8 @@ from collections.abc import Callable
 import pandas as pd
 import streamlit as st
 
+from components import cabinet
+from components.pickers import child_picker
 from components.runtime import db_read
 from components.school import today
 from components.text import escape
@@ -107,26 +109,11 @@ def _teacher(actor: Actor) -> None:
     )
 
 
-def _guardian(actor: Actor) -> None:
-    with db_read(actor) as session:
-        children = overview.own_children(session, actor, on=today())
-    if not children:
-        st.info("К вашей учётной записи не привязан ни один обучающийся.")
-        return
-    for child in children:
-        st.markdown(
-            f"**{escape(child.name)}** — {escape(child.class_name)} класс, "
-            f"классный руководитель: {escape(child.class_teacher)}"
-        )
-
-
-def _student(actor: Actor) -> None:
-    with db_read(actor) as session:
-        card = overview.own_student_card(session, actor, on=today())
-    st.markdown(
-        f"**{escape(card.name)}** — {escape(card.class_name)} класс, "
-        f"классный руководитель: {escape(card.class_teacher)}"
-    )
+def _family(actor: Actor) -> None:
+    child = child_picker(actor, today())
+    if child is not None:
+        cabinet.open_screen(actor, child, "home")
+        cabinet.summary(actor, child)
 
 
 SECTIONS: dict[Role, Callable[[Actor], None]] = {
@@ -134,6 +121,6 @@ SECTIONS: dict[Role, Callable[[Actor], None]] = {
     Role.DEPUTY_HEAD: _school,
     Role.CLASS_TEACHER: _class_teacher,
     Role.TEACHER: _teacher,
-    Role.GUARDIAN: _guardian,
-    Role.STUDENT: _student,
+    Role.GUARDIAN: _family,
+    Role.STUDENT: _family,
 }

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
 
 import streamlit as st
 from streamlit.navigation.page import StreamlitPage
@@ -38,6 +39,15 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("app_pages/consent.py", "Согласия на обработку данных", ":material/verified_user:", Action.VIEW_CONSENT, "Классное руководство"),  # noqa: E501
     PageSpec("app_pages/extracts.py", "Бумажные выписки", ":material/print:", Action.VIEW_EXTRACTS, "Классное руководство"),  # noqa: E501
     PageSpec("app_pages/journal.py", "Журнал", ":material/edit_note:", Action.EDIT_JOURNAL, "Преподавание"),  # noqa: E501
+    PageSpec("app_pages/cabinet_grades.py", "Оценки", ":material/grade:", Action.VIEW_CABINET, "Дневник"),  # noqa: E501
+    PageSpec("app_pages/cabinet_homework.py", "Домашние задания", ":material/home_work:", Action.VIEW_CABINET, "Дневник"),  # noqa: E501
+    PageSpec("app_pages/cabinet_timetable.py", "Расписание", ":material/event_note:", Action.VIEW_CABINET, "Дневник"),  # noqa: E501
+    PageSpec("app_pages/cabinet_tests.py", "Контрольные работы", ":material/quiz:", Action.VIEW_CABINET, "Дневник"),  # noqa: E501
+    PageSpec("app_pages/cabinet_absences.py", "Пропуски", ":material/event_busy:", Action.VIEW_CABINET, "Дневник"),  # noqa: E501
+    PageSpec("app_pages/cabinet_recommendations.py", "Рекомендации", ":material/lightbulb:", Action.VIEW_CABINET, "Дневник"),  # noqa: E501
+    PageSpec("app_pages/cabinet_acknowledgements.py", "Ознакомление", ":material/task_alt:", Action.ACKNOWLEDGE, "Дневник"),  # noqa: E501
+    PageSpec("app_pages/cabinet_teachers.py", "Учителя", ":material/school:", Action.VIEW_CABINET, "Школа"),  # noqa: E501
+    PageSpec("app_pages/cabinet_calendar.py", "Каникулы и четверти", ":material/calendar_month:", Action.VIEW_CABINET, "Школа"),  # noqa: E501
     PageSpec("app_pages/teaching_load.py", "Учебная нагрузка", ":material/work:", Action.MANAGE_TEACHING_LOAD, "Учебная часть"),  # noqa: E501
     PageSpec("app_pages/timetable.py", "Расписание и календарь", ":material/calendar_month:", Action.MANAGE_CALENDAR, "Учебная часть"),  # noqa: E501
     PageSpec("app_pages/incidents.py", "Инциденты безопасности", ":material/gpp_maybe:",
@@ -75,6 +85,14 @@ def section_title(section: str, actor: Actor) -> str:
     if section == CLASS_TEACHING_SECTION and Role.CLASS_TEACHER not in actor.roles:
         return SCHOOL_CLASSES_SECTION
     return section
+
+
+def menu_position(actor: Actor) -> Literal["sidebar", "top"]:
+    """Families read on phones: a top menu does not cover the page after a choice."""
+    staff = actor.can(Action.VIEW_OWN_GROUPS) or actor.can(Action.VIEW_CLASS) or actor.can(
+        Action.VIEW_USERS
+    )
+    return "top" if actor.can(Action.VIEW_CABINET) and not staff else "sidebar"
 
 
 def build_navigation(actor: Actor) -> dict[str, list[StreamlitPage]]:

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from klassruk.demo_consent import seed_demo_consent
 from klassruk.demo_credentials import DemoState, seed_demo_credentials
+from klassruk.demo_family import seed_demo_family
 from klassruk.demo_groups import SPLIT_FROM_GRADE, SPLIT_SUBJECTS, seed_demo_groups
 from klassruk.demo_journal import seed_demo_journal
 from klassruk.errors import DomainError
@@ -806,6 +807,7 @@ def seed_demo_school(
         states = seed_demo_credentials(session, today or DEMO_TODAY)
         seed_demo_journal(session, today or DEMO_TODAY, size.seed)
         seed_demo_consent(session, today or DEMO_TODAY)
+        seed_demo_family(session, guardian_login=GUARDIAN_LOGIN, today=today or DEMO_TODAY)
         school = replace(school, accounts=school.accounts - states[DemoState.NO_ACCOUNT])
     finally:
         if previous is _MISSING:

@@ -61,6 +61,8 @@ class Action(enum.StrEnum):
     REPORT_COMPROMISE = "report_compromise"
     VIEW_INCIDENTS = "view_incidents"
     MANAGE_INCIDENTS = "manage_incidents"
+    VIEW_CABINET = "view_cabinet"
+    ACKNOWLEDGE = "acknowledge"
 
 
 _EVERYONE = {
@@ -120,8 +122,10 @@ ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
             Action.VIEW_INCIDENTS,
         }
     ),
-    Role.GUARDIAN: frozenset(_EVERYONE | {Action.VIEW_CHILD}),
-    Role.STUDENT: frozenset(_EVERYONE | {Action.VIEW_SELF}),
+    Role.GUARDIAN: frozenset(
+        _EVERYONE | {Action.VIEW_CHILD, Action.VIEW_CABINET, Action.ACKNOWLEDGE}
+    ),
+    Role.STUDENT: frozenset(_EVERYONE | {Action.VIEW_SELF, Action.VIEW_CABINET}),
 }
 
 # Roles whose scope is the whole school for the actions they hold.

@@ -12,6 +12,13 @@ from klassruk.models.accounts import (
 )
 from klassruk.models.base import Base, UTCDateTime, utcnow
 from klassruk.models.credentials import ActivationCode
+from klassruk.models.families import (
+    AckChannel,
+    AckKind,
+    Acknowledgement,
+    FamilyActivity,
+    FamilyEvent,
+)
 from klassruk.models.incidents import (
     DataAccess,
     DataAccessLog,
@@ -46,6 +53,9 @@ __all__ = [
     "ACCOUNT_STATUS_TITLES",
     "RELATION_TITLES",
     "AccountStatus",
+    "AckChannel",
+    "AckKind",
+    "Acknowledgement",
     "ActivationCode",
     "ActivityLog",
     "AppSetting",
@@ -54,6 +64,8 @@ __all__ = [
     "DataAccess",
     "DataAccessLog",
     "Enrolment",
+    "FamilyActivity",
+    "FamilyEvent",
     "GroupKind",
     "GroupMembership",
     "Guardian",

@@ -196,6 +196,8 @@ class GuardianLink(Base):
     guardian_id: Mapped[int] = mapped_column(ForeignKey("guardian.id"), index=True)
     student_id: Mapped[int] = mapped_column(ForeignKey("student.id"), index=True)
     relation: Mapped[Relation] = mapped_column(_enum(Relation, "relation"))
+    # The day the guardian stopped representing the child: the cabinet shows nothing from then.
+    ends_on: Mapped[date | None]
 
     guardian: Mapped[Guardian] = relationship()
     student: Mapped[Student] = relationship()

@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import distinct, func, insert, select
 from sqlalchemy.orm import Session
 
-from klassruk.models import ActivityLog
+from klassruk.models import ActivityLog, FamilyActivity, FamilyEvent, utcnow
+from klassruk.permissions import Action, Actor
+from klassruk.services import calendar
+from klassruk.services.scope import require_class_scope
 
 
 def record_activity(
@@ -22,3 +29,73 @@ def record_activity(
             event=event, login=login[:80], user_id=user_id, detail=detail, session_id=session_id
         )
     )
+
+
+def record_family_event(
+    session: Session,
+    actor: Actor,
+    *,
+    event: FamilyEvent,
+    on: date,
+    student_id: int | None = None,
+    class_id: int | None = None,
+    section: str | None = None,
+) -> None:
+    """Append one narrow family row (a plain INSERT: it runs at every screen open at the peak)."""
+    if actor.user_id is None:
+        return
+    session.execute(
+        insert(FamilyActivity).values(
+            at=utcnow(),
+            week_start=calendar.week_start(on),
+            user_id=actor.user_id,
+            student_id=student_id,
+            class_id=class_id,
+            event=event,
+            section=section,
+        )
+    )
+
+
+def last_viewed_student(session: Session, actor: Actor) -> int | None:
+    """The child whose cabinet screen the user opened last (the child picker starts there)."""
+    if actor.user_id is None:
+        return None
+    return session.scalar(
+        select(FamilyActivity.student_id)
+        .where(
+            FamilyActivity.user_id == actor.user_id,
+            FamilyActivity.event == FamilyEvent.SCREEN,
+        )
+        .order_by(FamilyActivity.id.desc())
+        .limit(1)
+    )
+
+
+@dataclass(frozen=True)
+class FamilyActivityRow:
+    """How often the families of a class did something in a week."""
+
+    event: FamilyEvent
+    section: str | None
+    events: int
+    users: int
+
+
+def weekly_family_activity(
+    session: Session, actor: Actor, *, class_id: int, week_start: date
+) -> list[FamilyActivityRow]:
+    """Per event and section: rows and distinct users of the class's families in a week."""
+    require_class_scope(session, actor, class_id, Action.VIEW_CLASS)
+    query = (
+        select(
+            FamilyActivity.event,
+            FamilyActivity.section,
+            func.count(),
+            func.count(distinct(FamilyActivity.user_id)),
+        )
+        .where(FamilyActivity.class_id == class_id, FamilyActivity.week_start == week_start)
+        .group_by(FamilyActivity.event, FamilyActivity.section)
+        .order_by(FamilyActivity.event, FamilyActivity.section)
+    )
+    return [FamilyActivityRow(*row) for row in session.execute(query)]

@@ -203,6 +203,11 @@ def check_school_day(session: Session, on: date) -> ReportingPeriod:
     return period
 
 
+def week_start(on: date) -> date:
+    """Monday of the school week containing `on`."""
+    return on - timedelta(days=on.weekday())
+
+
 def dates_between(starts_on: date, ends_on: date) -> Iterable[date]:
     """Every date from `starts_on` to `ends_on` inclusive."""
     day = starts_on

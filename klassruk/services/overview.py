@@ -9,7 +9,6 @@ from typing import Any
 from sqlalchemy import Select, distinct, func, select
 from sqlalchemy.orm import Session, aliased
 
-from klassruk.errors import NotFound
 from klassruk.models import (
     AccountStatus,
     Enrolment,
@@ -238,11 +237,13 @@ class ChildRow:
     name: str
     class_name: str
     class_teacher: str
+    class_id: int | None = None
 
 
-def _students_with_class(
+def students_with_class(
     session: Session, student_ids_query: Select[int], on: date
 ) -> list[ChildRow]:
+    """The students of the id query with their class on `on` (no scope check: callers do it)."""
     enrolled = active_on(Enrolment.starts_on, Enrolment.ends_on, on)
     query = (
         select(Student, SchoolClass, Staff)
@@ -258,27 +259,7 @@ def _students_with_class(
             name=student.full_name,
             class_name=school_class.name if school_class else "—",
             class_teacher=teacher.full_name if teacher else "—",
+            class_id=school_class.id if school_class else None,
         )
         for student, school_class, teacher in session.execute(query)
     ]
-
-
-def own_children(session: Session, actor: Actor, *, on: date) -> list[ChildRow]:
-    """The guardian's children with their classes and class teachers."""
-    require(actor, Action.VIEW_CHILD)
-    if actor.guardian_id is None:
-        return []
-    ids = select(GuardianLink.student_id).where(GuardianLink.guardian_id == actor.guardian_id)
-    return _students_with_class(session, ids, on)
-
-
-def own_student_card(session: Session, actor: Actor, *, on: date) -> ChildRow:
-    """The student's own class and class teacher."""
-    require(actor, Action.VIEW_SELF)
-    if actor.student_id is None:
-        raise NotFound("Учётная запись не связана с обучающимся.")
-    own = select(Student.id).where(Student.id == actor.student_id)
-    rows = _students_with_class(session, own, on)
-    if not rows:
-        raise NotFound("Обучающийся не найден.")
-    return rows[0]

@@ -10,12 +10,15 @@ from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from klassruk.errors import PermissionDenied
 from klassruk.models import (
+    AccountStatus,
     Enrolment,
     GroupMembership,
     GuardianLink,
     SchoolClass,
+    Student,
     StudyGroup,
     TeachingAssignment,
+    UserAccount,
 )
 from klassruk.permissions import ROLE_ACTIONS, Action, Actor, Role, require
 
@@ -167,3 +170,31 @@ def shared_guardian_ids(
             )
         )
     )
+
+
+def family_students_query(actor: Actor, *, on: date) -> Select[int]:
+    """Ids of the students whose cabinet the actor opens on `on`: own children, or self."""
+    if actor.guardian_id is not None and actor.can(Action.VIEW_CABINET):
+        return select(GuardianLink.student_id).where(
+            GuardianLink.guardian_id == actor.guardian_id,
+            or_(GuardianLink.ends_on.is_(None), GuardianLink.ends_on > on),
+        )
+    if actor.student_id is not None and actor.can(Action.VIEW_CABINET):
+        return select(Student.id).where(Student.id == actor.student_id)
+    return select(Student.id).where(false())
+
+
+def require_family_scope(session: Session, actor: Actor, student_id: int, *, on: date) -> None:
+    """Refuse unless the actor's account is usable and the student is their child or themself.
+
+    A guardian whose link ended sees nothing from its end day on; a blocked account nothing.
+    """
+    require(actor, Action.VIEW_CABINET)
+    usable = select(UserAccount.id).where(
+        UserAccount.id == actor.user_id, UserAccount.status != AccountStatus.BLOCKED
+    )
+    if actor.user_id is None or session.scalar(usable) is None:
+        raise PermissionDenied(OUT_OF_SCOPE)
+    reachable = family_students_query(actor, on=on).subquery()
+    if session.scalar(select(reachable.c[0]).where(reachable.c[0] == student_id)) is None:
+        raise PermissionDenied(OUT_OF_SCOPE)

@@ -11,6 +11,7 @@ from klassruk.permissions import ROLE_ACTIONS, Action, Actor, Role, actions_for,
 from klassruk.services import overview
 from klassruk.services.accounts import list_users
 from klassruk.services.audit_trail import ChangeFilter, change_log
+from klassruk.services.cabinet.common import list_children
 from klassruk.services.scope import (
     require_class_scope,
     require_group_scope,
@@ -101,10 +102,6 @@ def test_services_refuse_forbidden_actors(session, school):
     with pytest.raises(PermissionDenied):
         overview.class_roster(session, class_teacher_b, class_id=school.class_a, on=ON)
     with pytest.raises(PermissionDenied):
-        overview.own_children(session, teacher, on=ON)
-    with pytest.raises(PermissionDenied):
-        overview.own_student_card(session, parent, on=ON)
-    with pytest.raises(PermissionDenied):
         overview.own_teaching_load(session, parent, on=ON)
     with pytest.raises(PermissionDenied):
         list_users(session, class_teacher_b)
@@ -124,10 +121,11 @@ def test_class_teacher_sees_only_own_class_in_summaries(session, school):
 
 
 def test_guardian_sees_own_children_and_student_self(session, school):
-    children = overview.own_children(session, actor_of(session, "parent_a"), on=ON)
+    children = list_children(session, actor_of(session, "parent_a"), on=ON)
     assert [(c.name, c.class_name) for c in children] == [("Орлов Пётр", "7А")]
-    card = overview.own_student_card(session, actor_of(session, "pupil_a"), on=ON)
+    (card,) = list_children(session, actor_of(session, "pupil_a"), on=ON)
     assert card.class_name == "7А" and card.class_teacher.startswith("Ct_A")
+    assert list_children(session, actor_of(session, "teacher_a"), on=ON) == []
 
 
 def test_roster_and_load(session, school):

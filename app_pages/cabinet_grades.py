@@ -1,0 +1,18 @@
+"""Family cabinet: every grade of the period per subject, averages explained."""
+
+import streamlit as st
+
+from components import cabinet
+from components.auth import guard
+from components.pickers import child_picker, period_picker
+from components.school import today
+from klassruk.permissions import Action
+
+actor = guard(Action.VIEW_CABINET)
+st.title("Оценки")
+child = child_picker(actor, today())
+if child is not None:
+    cabinet.open_screen(actor, child, "grades")
+    period = period_picker(actor, today(), key="grades_period")
+    if period is not None:
+        cabinet.grades(actor, child, period)

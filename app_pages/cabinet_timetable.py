@@ -1,0 +1,16 @@
+"""Family cabinet: the week's lessons with substitutions, moves and cancellations."""
+
+import streamlit as st
+
+from components import cabinet
+from components.auth import guard
+from components.pickers import child_picker, week_navigator
+from components.school import today
+from klassruk.permissions import Action
+
+actor = guard(Action.VIEW_CABINET)
+st.title("Расписание")
+child = child_picker(actor, today())
+if child is not None:
+    cabinet.open_screen(actor, child, "timetable")
+    cabinet.timetable(actor, child, week_navigator("timetable", today()))

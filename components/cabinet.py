@@ -1,0 +1,428 @@
+"""The family cabinet's screens: lists that read well on a phone, one function per section."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable
+from datetime import UTC, date, datetime, time, timedelta
+
+import streamlit as st
+from sqlalchemy.orm import Session
+
+from components.runtime import db
+from components.school import school_timezone, today
+from components.text import escape
+from klassruk.errors import DomainError
+from klassruk.formatting import format_date, format_timestamp
+from klassruk.models import GroupKind
+from klassruk.models.families import ACK_CHANNEL_TITLES, AckKind, FamilyEvent
+from klassruk.models.journal import ABSENCE_TITLES
+from klassruk.permissions import Action, Actor
+from klassruk.services import acknowledgements, calendar
+from klassruk.services.acknowledgements import AckState
+from klassruk.services.activity import record_family_event
+from klassruk.services.cabinet import lessons, record, school
+from klassruk.services.cabinet.lessons import LessonItem
+from klassruk.services.overview import ChildRow
+
+WEEKDAYS = ("Пн", "Вт", "Ср", "Чт", "Пт", "Сб", "Вс")
+NEW_GRADES_DAYS = 7
+_SCREEN = "cabinet_screen"
+GROUP_KIND_NOTES = {
+    GroupKind.WHOLE_CLASS: "весь класс",
+    GroupKind.SUBGROUP: "подгруппа",
+    GroupKind.STREAM: "поток",
+    GroupKind.INDIVIDUAL: "индивидуальный план",
+}
+
+
+def day_label(day: date) -> str:
+    """«Пн, 30.11.2026»."""
+    return f"{WEEKDAYS[day.weekday()]}, {format_date(day)}"
+
+
+def open_screen(actor: Actor, child: ChildRow, section: str) -> None:
+    """Log one row when a screen of a child is opened (not on every rerun of the same screen)."""
+    opened = (child.student_id, section)
+    if st.session_state.get(_SCREEN) == opened:
+        return
+    st.session_state[_SCREEN] = opened
+    with db(actor) as session:
+        record_family_event(
+            session,
+            actor,
+            event=FamilyEvent.SCREEN,
+            on=today(),
+            student_id=child.student_id,
+            class_id=child.class_id,
+            section=section,
+        )
+
+
+def _lesson_line(item: LessonItem) -> str:
+    room = f", каб. {escape(item.room)}" if item.room else ""
+    line = f"{item.number}. **{escape(item.subject)}** — {escape(item.teacher)}{room}"
+    return f"~~{line}~~ (отменён)" if item.cancelled else line
+
+
+def _changes(item: LessonItem, zone: str) -> None:
+    for change in item.changes:
+        reason = f" ({escape(change.reason)})" if change.reason else ""
+        st.markdown(
+            f":orange[{escape(change.text)}{reason}] — объявлено "
+            f"{format_timestamp(change.announced_at, zone)}"
+        )
+
+
+def _ack_caption(state: AckState, zone: str) -> None:
+    if not state.acknowledged:
+        st.markdown(":red[Не подтверждено]")
+        return
+    assert state.acknowledged_at is not None and state.channel is not None
+    signed = (
+        f"Ознакомлен(а): {escape(state.guardian or '')}, "
+        f"{format_timestamp(state.acknowledged_at, zone)}, {ACK_CHANNEL_TITLES[state.channel]}"
+    )
+    st.markdown(f":green[{signed}]")
+    if state.changed_since:
+        extra = f" (новых записей: {state.new_items})" if state.new_items else ""
+        st.markdown(f":orange[**есть новое после подтверждения**{extra}]")
+
+
+# ---------------------------------------------------------------- home
+
+
+def summary(actor: Actor, child: ChildRow) -> None:
+    """Home: today's changes, the newest grades, homework of the coming days, the week's state."""
+    on = today()
+    zone = school_timezone()
+    since = on - timedelta(days=NEW_GRADES_DAYS)
+    with db(actor) as session:
+        changed = lessons.changes_on(session, actor, student_id=child.student_id, on=on)
+        fresh = record.new_grades(
+            session,
+            actor,
+            student_id=child.student_id,
+            since=datetime.combine(since, time(0), tzinfo=UTC),
+            on=on,
+        )
+        work = lessons.homework(session, actor, student_id=child.student_id, on=on)
+        week = acknowledgements.week_status(
+            session, actor, student_id=child.student_id, week_start=on, on=on
+        )
+    st.subheader(f"Изменения на сегодня, {day_label(on)}")
+    if not changed:
+        st.caption("Сегодня уроки идут по расписанию.")
+    for item in changed:
+        with st.container(border=True):
+            st.markdown(_lesson_line(item))
+            _changes(item, zone)
+    st.subheader(f"Новые оценки с {format_date(since)}")
+    if not fresh:
+        st.caption("Новых оценок нет.")
+    for grade in fresh:
+        st.markdown(
+            f"**{grade.value}** — {escape(grade.subject)}, {grade.kind_title} "
+            f"({format_date(grade.lesson_date)})"
+        )
+    st.subheader("Домашние задания")
+    recent = [item for item in work if item.lesson_date >= on - timedelta(days=1)]
+    _homework_list(recent, empty="Заданий на ближайшие дни нет.")
+    st.subheader("Эта неделя")
+    _ack_caption(week.state, zone)
+    if actor.can(Action.ACKNOWLEDGE):
+        st.page_link(
+            "app_pages/cabinet_acknowledgements.py",
+            label="Подтвердить ознакомление",
+            icon=":material/task_alt:",
+        )
+
+
+# ---------------------------------------------------------------- sections
+
+
+def grades(actor: Actor, child: ChildRow, period: calendar.PeriodRef) -> None:
+    """Per subject: every grade of the period, the weighted average explained, the period grade."""
+    with db(actor) as session:
+        subjects = record.grades_of_period(
+            session, actor, student_id=child.student_id, period_id=period.period_id, on=today()
+        )
+    if not subjects:
+        st.info("Оценок за этот период нет.")
+        return
+    for subject in subjects:
+        average = f"{subject.average:.2f}".replace(".", ",") if subject.average else "—"
+        final = f", итог: {subject.period_grade}" if subject.period_grade else ""
+        with st.expander(f"{escape(subject.subject)} · средний {average}{final}"):
+            st.caption(subject.explanation)
+            if subject.period_grade:
+                st.markdown(f"Итоговая оценка за период: **{subject.period_grade}**")
+            for grade in subject.grades:
+                st.markdown(
+                    f"{format_date(grade.lesson_date)} — **{grade.value}**, {grade.kind_title}, "
+                    f"вес {grade.weight:g}"
+                )
+
+
+def _homework_list(items: list[lessons.HomeworkItem], *, empty: str) -> None:
+    if not items:
+        st.caption(empty)
+        return
+    by_day: dict[date, list[lessons.HomeworkItem]] = defaultdict(list)
+    for item in items:
+        by_day[item.lesson_date].append(item)
+    for day, day_items in by_day.items():
+        with st.container(border=True):
+            st.markdown(f"**{day_label(day)}**")
+            for item in day_items:
+                st.markdown(f"**{escape(item.subject)}**: {escape(item.homework)}")
+                if item.topic:
+                    st.caption(f"Тема урока: {escape(item.topic)}")
+
+
+def homework(actor: Actor, child: ChildRow) -> None:
+    """Homework of the coming days, then of the past week."""
+    on = today()
+    with db(actor) as session:
+        items = lessons.homework(session, actor, student_id=child.student_id, on=on)
+    st.subheader("На ближайшие дни")
+    _homework_list([i for i in items if i.lesson_date >= on], empty="Заданий пока нет.")
+    st.subheader("За прошедшую неделю")
+    _homework_list(
+        sorted((i for i in items if i.lesson_date < on), key=lambda i: i.lesson_date, reverse=True),
+        empty="Заданий не было.",
+    )
+
+
+def timetable(actor: Actor, child: ChildRow, monday: date) -> None:
+    """The week day by day, changes marked with when they were announced."""
+    zone = school_timezone()
+    with db(actor) as session:
+        items = lessons.timetable_week(
+            session, actor, student_id=child.student_id, week_start=monday, on=today()
+        )
+    if not items:
+        st.info("На этой неделе уроков нет.")
+        return
+    by_day: dict[date, list[LessonItem]] = defaultdict(list)
+    for item in items:
+        by_day[item.lesson_date].append(item)
+    for day, day_items in by_day.items():
+        with st.container(border=True):
+            st.markdown(f"**{day_label(day)}**")
+            for item in day_items:
+                st.markdown(_lesson_line(item))
+                _changes(item, zone)
+
+
+def tests(actor: Actor, child: ChildRow, period: calendar.PeriodRef) -> None:
+    """The period's tests by date."""
+    on = today()
+    with db(actor) as session:
+        items = lessons.tests_of_period(
+            session, actor, student_id=child.student_id, period_id=period.period_id, on=on
+        )
+    if not items:
+        st.info("Контрольных работ в этом периоде не запланировано.")
+    for item in items:
+        done = " (прошла)" if item.planned_on < on else ""
+        st.markdown(
+            f"**{day_label(item.planned_on)}**{done} — {escape(item.subject)}: {escape(item.title)}"
+        )
+
+
+def teachers(actor: Actor, child: ChildRow) -> None:
+    """Who teaches the child each subject, and the class teacher."""
+    with db(actor) as session:
+        rows = school.teachers_of_child(session, actor, student_id=child.student_id, on=today())
+    st.markdown(f"Классный руководитель: **{escape(child.class_teacher)}**")
+    for row in rows:
+        note = GROUP_KIND_NOTES[row.kind]
+        group = f"{note}: {escape(row.group)}" if row.kind != GroupKind.WHOLE_CLASS else note
+        st.markdown(f"**{escape(row.subject)}** — {escape(row.teacher)}  \n{group}")
+
+
+def year_calendar(actor: Actor, child: ChildRow) -> None:
+    """Reporting periods and holidays of the year."""
+    on = today()
+    with db(actor) as session:
+        year = school.year_calendar(session, actor, student_id=child.student_id, on=on)
+    st.subheader("Учебные периоды")
+    for period in year.periods:
+        now = " — идёт сейчас" if period.starts_on <= on <= period.ends_on else ""
+        st.markdown(
+            f"**{escape(period.name)}**: {format_date(period.starts_on)} – "
+            f"{format_date(period.ends_on)}{now}"
+        )
+    st.subheader("Каникулы и праздничные дни")
+    for holiday in year.holidays:
+        days = (
+            format_date(holiday.starts_on)
+            if holiday.starts_on == holiday.ends_on
+            else f"{format_date(holiday.starts_on)} – {format_date(holiday.ends_on)}"
+        )
+        st.markdown(f"**{days}** — {escape(holiday.name)}")
+
+
+def absences(actor: Actor, child: ChildRow, period: calendar.PeriodRef) -> None:
+    """The period's absence marks with their kind, counted per kind."""
+    with db(actor) as session:
+        found = record.absences_of_period(
+            session, actor, student_id=child.student_id, period_id=period.period_id, on=today()
+        )
+    if not found.items:
+        st.info("Пропусков в этом периоде нет.")
+        return
+    st.markdown(
+        " · ".join(
+            f"{mark.value} ({ABSENCE_TITLES[mark]}): **{count}**"
+            for mark, count in found.counts.items()
+        )
+    )
+    for item in found.items:
+        st.markdown(
+            f"{day_label(item.lesson_date)}, {item.number}-й урок — {escape(item.subject)}: "
+            f"**{item.mark.value}** ({item.title})"
+        )
+
+
+def _sign_button(actor: Actor, label: str, key: str, sign: Callable[[Session], object]) -> None:
+    if not actor.can(Action.ACKNOWLEDGE):
+        return
+    if st.button(label, key=key, icon=":material/task_alt:"):
+        try:
+            with db(actor) as session:
+                sign(session)
+        except DomainError as error:
+            st.error(str(error))
+        else:
+            st.rerun()
+
+
+def recommendations(actor: Actor, child: ChildRow) -> None:
+    """Teachers' recommendations, newest first; a guardian confirms each."""
+    on = today()
+    zone = school_timezone()
+    with db(actor) as session:
+        items = record.recommendations_of(session, actor, student_id=child.student_id, on=on)
+        states = {
+            item.item_id: item
+            for item in acknowledgements.items_to_acknowledge(
+                session, actor, student_id=child.student_id, on=on
+            )
+            if item.kind is AckKind.RECOMMENDATION
+        }
+    if not items:
+        st.info("Рекомендаций пока нет.")
+    for rec in items:
+        with st.container(border=True):
+            st.caption(
+                f"{format_timestamp(rec.created_at, zone)} · {escape(rec.subject)} · "
+                f"{escape(rec.author)}"
+            )
+            st.text(rec.text)
+            ack = states.get(rec.recommendation_id)
+            if ack is not None:
+                _ack_item(actor, child, ack, zone)
+
+
+def _ack_item(actor: Actor, child: ChildRow, item: acknowledgements.AckItem, zone: str) -> None:
+    _ack_caption(item.state, zone)
+    if item.state.acknowledged and not item.state.changed_since:
+        return
+
+    def sign(session: Session) -> None:
+        acknowledgements.acknowledge_item(
+            session,
+            actor,
+            student_id=child.student_id,
+            kind=item.kind,
+            item_id=item.item_id,
+            digest=item.digest,
+            on=today(),
+        )
+
+    _sign_button(actor, "Ознакомлен(а)", f"ack_{item.kind}_{item.item_id}", sign)
+
+
+def acknowledgement(actor: Actor, child: ChildRow, monday: date) -> None:
+    """The week exactly as it will be signed, the «Ознакомлен(а)» button, then single items."""
+    on = today()
+    zone = school_timezone()
+    sunday = monday + timedelta(days=6)
+    with db(actor) as session:
+        status = acknowledgements.week_status(
+            session, actor, student_id=child.student_id, week_start=monday, on=on
+        )
+        week = lessons.timetable_week(
+            session, actor, student_id=child.student_id, week_start=monday, on=on
+        )
+        period = calendar.period_on(session, monday) or calendar.period_on(session, sunday)
+        marks = (
+            record.grades_of_period(
+                session, actor, student_id=child.student_id, period_id=period.id, on=on
+            )
+            if period
+            else []
+        )
+        missed = (
+            record.absences_of_period(
+                session, actor, student_id=child.student_id, period_id=period.id, on=on
+            ).items
+            if period
+            else []
+        )
+        items = acknowledgements.items_to_acknowledge(
+            session, actor, student_id=child.student_id, on=on
+        )
+    _ack_caption(status.state, zone)
+    week_grades = [
+        (subject.subject, grade)
+        for subject in marks
+        for grade in subject.grades
+        if monday <= grade.lesson_date <= sunday
+    ]
+    with st.container(border=True):
+        st.markdown(f"**Оценки недели: {len(week_grades)}**")
+        for subject_name, grade in week_grades:
+            st.markdown(
+                f"{format_date(grade.lesson_date)} — **{grade.value}**, {escape(subject_name)}, "
+                f"{grade.kind_title}"
+            )
+        week_missed = [a for a in missed if monday <= a.lesson_date <= sunday]
+        st.markdown(f"**Пропуски: {len(week_missed)}**")
+        for absence in week_missed:
+            st.markdown(
+                f"{format_date(absence.lesson_date)} — {escape(absence.subject)}: "
+                f"**{absence.mark.value}** ({absence.title})"
+            )
+        changed = [item for item in week if item.changes]
+        st.markdown(f"**Изменения расписания: {len(changed)}**")
+        for item in changed:
+            st.markdown(f"{day_label(item.lesson_date)}: {_lesson_line(item)}")
+            _changes(item, zone)
+        homework_count = sum(1 for item in week if item.homework)
+        st.markdown(f"**Домашних заданий: {homework_count}** (см. «Домашние задания»)")
+    if monday <= on and (not status.state.acknowledged or status.state.changed_since):
+
+        def sign(session: Session) -> None:
+            acknowledgements.acknowledge_week(
+                session,
+                actor,
+                student_id=child.student_id,
+                week_start=monday,
+                digest=status.content.digest,
+                on=on,
+            )
+
+        _sign_button(actor, "Ознакомлен(а) с неделей", "ack_week", sign)
+    st.subheader("Требуют отдельного подтверждения")
+    pending = [i for i in items if i.kind is not AckKind.RECOMMENDATION]
+    for pending_item in pending:
+        with st.container(border=True):
+            st.markdown(
+                f"**{acknowledgements.ITEM_TITLES[pending_item.kind]}** — "
+                f"{escape(pending_item.title)}: {escape(pending_item.detail)}"
+            )
+            _ack_item(actor, child, pending_item, zone)
+    st.caption("Рекомендации учителей подтверждаются на странице «Рекомендации».")

@@ -1,0 +1,93 @@
+"""Pickers shared by pages: the child of a family, a school week, a reporting period."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import streamlit as st
+
+from components.runtime import db
+from klassruk.formatting import format_date
+from klassruk.permissions import Actor
+from klassruk.services import calendar
+from klassruk.services.activity import last_viewed_student
+from klassruk.services.cabinet.common import list_children
+from klassruk.services.overview import ChildRow
+
+_CHILD = "picked_child_id"
+_WEEK_STEPS = {"‹ Раньше": -7, "Эта неделя": 0, "Позже ›": 7}
+
+
+def child_picker(actor: Actor, on: date) -> ChildRow | None:
+    """The child the page is about; a guardian of several picks one, and the choice is kept.
+
+    The first choice of a browser session is the child whose screen the user opened last time.
+    """
+    with db(actor) as session:
+        children = list_children(session, actor, on=on)
+        remembered = None if _CHILD in st.session_state else last_viewed_student(session, actor)
+    if not children:
+        st.info("К вашей учётной записи не привязан ни один обучающийся.")
+        return None
+    by_id = {child.student_id: child for child in children}
+    if st.session_state.get(_CHILD) not in by_id:
+        st.session_state[_CHILD] = remembered if remembered in by_id else children[0].student_id
+    if len(children) > 1:
+        ids = list(by_id)
+        st.session_state[_CHILD] = st.radio(
+            "Ребёнок",
+            ids,
+            index=ids.index(st.session_state[_CHILD]),
+            format_func=lambda i: f"{by_id[i].name.split()[1]}, {by_id[i].class_name}",
+            horizontal=True,
+        )
+    child = by_id[st.session_state[_CHILD]]
+    st.caption(f"{child.name}, {child.class_name} класс")
+    return child
+
+
+def _step_week(widget_key: str, state_key: str, today: date) -> None:
+    step = _WEEK_STEPS.get(st.session_state[widget_key] or "")
+    if step is not None:
+        current = st.session_state.get(state_key, calendar.week_start(today))
+        st.session_state[state_key] = (
+            calendar.week_start(today) if step == 0 else (current + timedelta(days=step))
+        )
+    st.session_state[widget_key] = None
+
+
+def week_navigator(key: str, today: date) -> date:
+    """A school week to show (its Monday), moved back and forth a week at a time."""
+    state_key = f"{key}_week"
+    widget_key = f"{key}_week_step"
+    st.segmented_control(
+        "Неделя",
+        list(_WEEK_STEPS),
+        key=widget_key,
+        on_change=_step_week,
+        args=(widget_key, state_key, today),
+        label_visibility="collapsed",
+    )
+    monday: date = st.session_state.get(state_key, calendar.week_start(today))
+    st.markdown(f"**Неделя {format_date(monday)} – {format_date(monday + timedelta(days=6))}**")
+    return monday
+
+
+def period_picker(actor: Actor, on: date, key: str) -> calendar.PeriodRef | None:
+    """A reporting period of the current year, the current one first chosen."""
+    with db(actor) as session:
+        periods = calendar.list_periods(session)
+        current = calendar.period_for_today(session, on)
+    if not periods:
+        st.info("Учебные периоды текущего года ещё не заданы.")
+        return None
+    ids = [p.period_id for p in periods]
+    by_id = {p.period_id: p for p in periods}
+    chosen: int = st.selectbox(
+        "Период",
+        ids,
+        index=ids.index(current.period_id) if current else 0,
+        format_func=lambda i: by_id[i].label,
+        key=key,
+    )
+    return by_id[chosen]

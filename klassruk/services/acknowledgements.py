@@ -1,0 +1,336 @@
+"""The acknowledgement ledger: a guardian's «Ознакомлен(а)» for a school week or for one item."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from klassruk.errors import DomainError, PermissionDenied
+from klassruk.formatting import format_date
+from klassruk.models import (
+    AckChannel,
+    AckKind,
+    Acknowledgement,
+    FamilyEvent,
+    Guardian,
+    ReportingPeriod,
+    Subject,
+)
+from klassruk.models.journal import Absence, Grade, Lesson, PeriodGrade, Recommendation
+from klassruk.permissions import Action, Actor, require
+from klassruk.services import calendar
+from klassruk.services.activity import record_family_event
+from klassruk.services.cabinet.lessons import student_lessons, student_tests
+from klassruk.services.scope import require_family_scope
+
+CHANGED_MEANWHILE = (
+    "Пока страница была открыта, появились новые сведения: посмотрите их и подтвердите ещё раз."
+)
+
+
+def _digest(shown: dict[str, Any]) -> str:
+    return hashlib.sha256(
+        json.dumps(shown, sort_keys=True, ensure_ascii=False, default=str).encode()
+    ).hexdigest()
+
+
+@dataclass(frozen=True)
+class WeekContent:
+    """What a family sees of a school week, as ids, and its fingerprint."""
+
+    shown: dict[str, list[Any]]
+    digest: str
+
+
+def _count_new(current: dict[str, list[Any]], earlier: dict[str, Any]) -> int:
+    """How many items of a week appeared or changed since an earlier view of it."""
+
+    def keys(items: list[Any]) -> set[str]:
+        return {json.dumps(item, default=str) for item in items}
+
+    return sum(len(keys(items) - keys(earlier.get(key, []))) for key, items in current.items())
+
+
+def week_content(session: Session, *, student_id: int, week_start: date) -> WeekContent:
+    """The week's grades, absences, lessons (topic, homework) and changes; no scope check."""
+    week_end = week_start + timedelta(days=6)
+    in_week = Lesson.lesson_date.between(week_start, week_end)
+    grades = [
+        [grade_id, value, str(kind), weight]
+        for grade_id, value, kind, weight in session.execute(
+            select(Grade.id, Grade.value, Grade.kind, Grade.weight)
+            .join(Lesson, Lesson.id == Grade.lesson_id)
+            .where(Grade.student_id == student_id, in_week)
+            .order_by(Grade.id)
+        )
+    ]
+    absences = [
+        [absence_id, str(mark)]
+        for absence_id, mark in session.execute(
+            select(Absence.id, Absence.mark)
+            .join(Lesson, Lesson.id == Absence.lesson_id)
+            .where(Absence.student_id == student_id, in_week)
+            .order_by(Absence.id)
+        )
+    ]
+    lessons = student_lessons(session, student_id, week_start, week_end)
+    shown: dict[str, list[Any]] = {
+        "grades": grades,
+        "absences": absences,
+        "lessons": [
+            [item.lesson_id, item.cancelled, item.topic or "", item.homework or ""]
+            for item in lessons
+        ],
+        "changes": sorted(change.change_id for item in lessons for change in item.changes),
+    }
+    return WeekContent(shown, _digest(shown))
+
+
+@dataclass(frozen=True)
+class AckState:
+    """The latest acknowledgement of a week or item, and whether something came after it."""
+
+    acknowledged_at: datetime | None = None
+    guardian: str | None = None
+    channel: AckChannel | None = None
+    new_items: int = 0
+    changed_since: bool = False
+
+    @property
+    def acknowledged(self) -> bool:
+        return self.acknowledged_at is not None
+
+
+def _latest(
+    session: Session, actor: Actor, student_id: int, kind: AckKind, **key: Any
+) -> tuple[Acknowledgement, str] | None:
+    query = (
+        select(Acknowledgement, Guardian)
+        .join(Guardian, Guardian.id == Acknowledgement.guardian_id)
+        .where(Acknowledgement.student_id == student_id, Acknowledgement.kind == kind)
+        .filter_by(**key)
+        .order_by(Acknowledgement.acknowledged_at.desc(), Acknowledgement.id.desc())
+        .limit(1)
+    )
+    if actor.guardian_id is not None:
+        # A guardian sees their own signature; the student sees whoever of the family signed.
+        query = query.where(Acknowledgement.guardian_id == actor.guardian_id)
+    row = session.execute(query).first()
+    return None if row is None else (row[0], row[1].full_name)
+
+
+def _state(
+    latest: tuple[Acknowledgement, str] | None, digest: str, week: dict[str, list[Any]] | None
+) -> AckState:
+    if latest is None:
+        return AckState()
+    ack, guardian = latest
+    return AckState(
+        acknowledged_at=ack.acknowledged_at,
+        guardian=guardian,
+        channel=ack.channel,
+        new_items=_count_new(week, ack.shown) if week is not None else 0,
+        changed_since=ack.digest != digest,
+    )
+
+
+@dataclass(frozen=True)
+class WeekStatus:
+    """A school week of a child: its content fingerprint and the acknowledgement state."""
+
+    week_start: date
+    content: WeekContent
+    state: AckState
+
+
+def week_status(
+    session: Session, actor: Actor, *, student_id: int, week_start: date, on: date
+) -> WeekStatus:
+    """Whether the week was acknowledged, and whether something appeared after that."""
+    require_family_scope(session, actor, student_id, on=on)
+    start = calendar.week_start(week_start)
+    content = week_content(session, student_id=student_id, week_start=start)
+    latest = _latest(session, actor, student_id, AckKind.WEEK, week_start=start)
+    return WeekStatus(start, content, _state(latest, content.digest, content.shown))
+
+
+def _require_guardian(session: Session, actor: Actor, student_id: int, on: date) -> int:
+    require(actor, Action.ACKNOWLEDGE)
+    require_family_scope(session, actor, student_id, on=on)
+    if actor.guardian_id is None:
+        raise PermissionDenied(
+            "Подтверждает ознакомление только родитель (законный представитель)."
+        )
+    return actor.guardian_id
+
+
+def _record(
+    session: Session,
+    actor: Actor,
+    guardian_id: int,
+    student_id: int,
+    kind: AckKind,
+    on: date,
+    shown: dict[str, Any],
+    digest: str,
+    *,
+    week_start: date | None = None,
+    item_id: int | None = None,
+) -> Acknowledgement:
+    ack = Acknowledgement(
+        guardian_id=guardian_id,
+        student_id=student_id,
+        kind=kind,
+        week_start=week_start,
+        item_id=item_id,
+        shown=shown,
+        digest=digest,
+        channel=AckChannel.WEB,
+        user_id=actor.user_id,
+        session_id=actor.session_id,
+    )
+    session.add(ack)
+    session.flush()
+    record_family_event(
+        session,
+        actor,
+        event=FamilyEvent.ACKNOWLEDGE,
+        on=on,
+        student_id=student_id,
+        section=kind.value,
+    )
+    return ack
+
+
+def acknowledge_week(
+    session: Session, actor: Actor, *, student_id: int, week_start: date, digest: str, on: date
+) -> Acknowledgement:
+    """Record «Ознакомлен(а)» for the week exactly as shown (`digest` of what the page showed)."""
+    guardian_id = _require_guardian(session, actor, student_id, on)
+    start = calendar.week_start(week_start)
+    if start > on:
+        raise DomainError("Неделя ещё не началась: подтверждать пока нечего.")
+    content = week_content(session, student_id=student_id, week_start=start)
+    if content.digest != digest:
+        raise DomainError(CHANGED_MEANWHILE)
+    latest = _latest(session, actor, student_id, AckKind.WEEK, week_start=start)
+    if latest is not None and latest[0].digest == content.digest:
+        return latest[0]
+    return _record(
+        session,
+        actor,
+        guardian_id,
+        student_id,
+        AckKind.WEEK,
+        on,
+        content.shown,
+        content.digest,
+        week_start=start,
+    )
+
+
+ITEM_TITLES: dict[AckKind, str] = {
+    AckKind.PERIOD_GRADE: "Итоговая оценка",
+    AckKind.RECOMMENDATION: "Рекомендация учителя",
+    AckKind.TEST_SCHEDULE: "График контрольных работ",
+}
+
+
+@dataclass(frozen=True)
+class AckItem:
+    """Something that needs its own acknowledgement, with its state."""
+
+    kind: AckKind
+    item_id: int
+    title: str
+    detail: str
+    shown: dict[str, Any]
+    digest: str
+    state: AckState
+
+
+def _candidates(
+    session: Session, student_id: int, on: date
+) -> list[tuple[AckKind, int, str, str, dict[str, Any]]]:
+    year = calendar.current_year(session)
+    found: list[tuple[AckKind, int, str, str, dict[str, Any]]] = []
+    for grade_id, value, subject_id, subject, period_id, period_name in session.execute(
+        select(
+            PeriodGrade.id,
+            PeriodGrade.value,
+            PeriodGrade.subject_id,
+            Subject.name,
+            ReportingPeriod.id,
+            ReportingPeriod.name,
+        )
+        .join(Subject, Subject.id == PeriodGrade.subject_id)
+        .join(ReportingPeriod, ReportingPeriod.id == PeriodGrade.period_id)
+        .where(PeriodGrade.student_id == student_id, ReportingPeriod.school_year_id == year.id)
+        .order_by(ReportingPeriod.starts_on.desc(), Subject.name)
+    ):
+        grade: dict[str, Any] = {"period": period_id, "subject": subject_id, "value": value}
+        title = f"{period_name}: {subject}"
+        found.append((AckKind.PERIOD_GRADE, grade_id, title, str(value), grade))
+    for rec_id, at, subject, text in session.execute(
+        select(Recommendation.id, Recommendation.created_at, Subject.name, Recommendation.text)
+        .join(Subject, Subject.id == Recommendation.subject_id)
+        .where(Recommendation.student_id == student_id)
+        .order_by(Recommendation.created_at.desc(), Recommendation.id.desc())
+    ):
+        title = f"{subject}, {format_date(at.date())}"
+        found.append((AckKind.RECOMMENDATION, rec_id, title, text, {"text": text}))
+    period = calendar.period_for_today(session, on)
+    if period is not None:
+        tests = student_tests(session, student_id, period.starts_on, period.ends_on)
+        if tests:
+            schedule = {"tests": [[t.test_id, t.planned_on.isoformat(), t.title] for t in tests]}
+            detail = f"контрольных работ: {len(tests)}"
+            found.append((AckKind.TEST_SCHEDULE, period.period_id, period.name, detail, schedule))
+    return found
+
+
+def items_to_acknowledge(
+    session: Session, actor: Actor, *, student_id: int, on: date
+) -> list[AckItem]:
+    """Period grades, recommendations and the period's test schedule, each with its state."""
+    require_family_scope(session, actor, student_id, on=on)
+    items = []
+    for kind, item_id, title, detail, shown in _candidates(session, student_id, on):
+        digest = _digest(shown)
+        latest = _latest(session, actor, student_id, kind, item_id=item_id)
+        state = _state(latest, digest, None)
+        items.append(AckItem(kind, item_id, title, detail, shown, digest, state))
+    return items
+
+
+def acknowledge_item(
+    session: Session,
+    actor: Actor,
+    *,
+    student_id: int,
+    kind: AckKind,
+    item_id: int,
+    digest: str,
+    on: date,
+) -> Acknowledgement:
+    """Record «Ознакомлен(а)» for one period grade, recommendation or test schedule as shown."""
+    guardian_id = _require_guardian(session, actor, student_id, on)
+    if kind is AckKind.WEEK:
+        raise DomainError("Неделю подтверждают целиком, а не как отдельную запись.")
+    for candidate in _candidates(session, student_id, on):
+        if candidate[0] is kind and candidate[1] == item_id:
+            shown = candidate[4]
+            break
+    else:
+        raise DomainError("Такой записи у обучающегося нет.")
+    if _digest(shown) != digest:
+        raise DomainError(CHANGED_MEANWHILE)
+    return _record(
+        session, actor, guardian_id, student_id, kind, on, shown, digest, item_id=item_id
+    )

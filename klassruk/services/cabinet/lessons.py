@@ -1,0 +1,255 @@
+"""The student's lessons: the timetable week with its changes, homework, tests."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, aliased
+
+from klassruk.formatting import format_date
+from klassruk.models import Staff, Subject
+from klassruk.models.journal import (
+    Lesson,
+    LessonChange,
+    LessonChangeKind,
+    LessonStatus,
+    PlannedTest,
+)
+from klassruk.permissions import Actor
+from klassruk.services import calendar
+from klassruk.services.cabinet.common import attends, student_group_ids
+from klassruk.services.scope import require_family_scope
+
+HOMEWORK_DAYS_BACK = 7
+HOMEWORK_DAYS_AHEAD = 7
+
+
+@dataclass(frozen=True)
+class ChangeNote:
+    """A substitution, move or cancellation as families read it."""
+
+    change_id: int
+    kind: LessonChangeKind
+    text: str
+    reason: str | None
+    announced_at: datetime
+
+
+@dataclass(frozen=True)
+class LessonItem:
+    """One lesson of the student's week."""
+
+    lesson_id: int
+    lesson_date: date
+    number: int
+    subject: str
+    teacher: str
+    room: str | None
+    cancelled: bool
+    topic: str | None
+    homework: str | None
+    changes: list[ChangeNote] = field(default_factory=list)
+
+
+def _short(last: str | None, first: str | None, middle: str | None) -> str:
+    if not last:
+        return "—"
+    initials = "".join(f"{p[0]}." for p in (first, middle) if p)
+    return f"{last} {initials}".strip()
+
+
+def _change_text(
+    kind: LessonChangeKind,
+    old_teacher: str,
+    new_teacher: str,
+    old_date: date | None,
+    new_date: date | None,
+    old_number: int | None,
+    new_number: int | None,
+) -> str:
+    if kind is LessonChangeKind.SUBSTITUTION:
+        return f"Замена: вместо {old_teacher} урок ведёт {new_teacher}"
+    if kind is LessonChangeKind.MOVE:
+        return (
+            f"Перенос: с {old_number}-го урока {format_date(old_date)} "
+            f"на {new_number}-й урок {format_date(new_date)}"
+        )
+    return "Урок отменён"
+
+
+def student_lessons(
+    session: Session, student_id: int, starts_on: date, ends_on: date, *, changed_only: bool = False
+) -> list[LessonItem]:
+    """The student's lessons of a date range with their changes (callers check the scope)."""
+    query = (
+        select(
+            Lesson.id,
+            Lesson.lesson_date,
+            Lesson.number,
+            Subject.name,
+            Staff.last_name,
+            Staff.first_name,
+            Staff.middle_name,
+            Lesson.room,
+            Lesson.status,
+            Lesson.topic,
+            Lesson.homework,
+        )
+        .join(Subject, Subject.id == Lesson.subject_id)
+        .join(Staff, Staff.id == Lesson.staff_id)
+        .where(
+            Lesson.group_id.in_(student_group_ids(student_id)),
+            Lesson.lesson_date.between(starts_on, ends_on),
+            attends(student_id, Lesson.group_id, Lesson.subject_id, Lesson.lesson_date),
+        )
+        .order_by(Lesson.lesson_date, Lesson.number, Subject.name)
+    )
+    if changed_only:
+        query = query.where(
+            select(LessonChange.id).where(LessonChange.lesson_id == Lesson.id).exists()
+        )
+    items = [
+        LessonItem(
+            lesson_id=row[0],
+            lesson_date=row[1],
+            number=row[2],
+            subject=row[3],
+            teacher=_short(row[4], row[5], row[6]),
+            room=row[7],
+            cancelled=row[8] == LessonStatus.CANCELLED,
+            topic=row[9],
+            homework=row[10],
+        )
+        for row in session.execute(query)
+    ]
+    if not items:
+        return items
+    old_staff, new_staff = aliased(Staff), aliased(Staff)
+    notes: dict[int, list[ChangeNote]] = defaultdict(list)
+    for row in session.execute(
+        select(
+            LessonChange.id,
+            LessonChange.lesson_id,
+            LessonChange.kind,
+            LessonChange.reason,
+            LessonChange.announced_at,
+            LessonChange.old_date,
+            LessonChange.new_date,
+            LessonChange.old_number,
+            LessonChange.new_number,
+            old_staff.last_name,
+            old_staff.first_name,
+            old_staff.middle_name,
+            new_staff.last_name,
+            new_staff.first_name,
+            new_staff.middle_name,
+        )
+        .outerjoin(old_staff, old_staff.id == LessonChange.old_staff_id)
+        .outerjoin(new_staff, new_staff.id == LessonChange.new_staff_id)
+        .where(LessonChange.lesson_id.in_([item.lesson_id for item in items]))
+        .order_by(LessonChange.announced_at)
+    ):
+        text = _change_text(
+            row[2],
+            _short(row[9], row[10], row[11]),
+            _short(row[12], row[13], row[14]),
+            row[5],
+            row[6],
+            row[7],
+            row[8],
+        )
+        notes[row[1]].append(ChangeNote(row[0], row[2], text, row[3], row[4]))
+    for item in items:
+        item.changes.extend(notes.get(item.lesson_id, []))
+    return items
+
+
+def timetable_week(
+    session: Session, actor: Actor, *, student_id: int, week_start: date, on: date
+) -> list[LessonItem]:
+    """The student's lessons Monday to Saturday of a week, with every announced change."""
+    require_family_scope(session, actor, student_id, on=on)
+    return student_lessons(
+        session, student_id, week_start, week_start + timedelta(days=5), changed_only=False
+    )
+
+
+def changes_on(session: Session, actor: Actor, *, student_id: int, on: date) -> list[LessonItem]:
+    """Today's lessons of the student that were substituted, moved or cancelled."""
+    require_family_scope(session, actor, student_id, on=on)
+    return student_lessons(session, student_id, on, on, changed_only=True)
+
+
+@dataclass(frozen=True)
+class HomeworkItem:
+    """Homework set in a lesson, with the lesson's topic."""
+
+    lesson_date: date
+    subject: str
+    topic: str | None
+    homework: str
+
+
+def homework(session: Session, actor: Actor, *, student_id: int, on: date) -> list[HomeworkItem]:
+    """Homework of the past week and the coming days, by date."""
+    require_family_scope(session, actor, student_id, on=on)
+    query = (
+        select(Lesson.lesson_date, Subject.name, Lesson.topic, Lesson.homework)
+        .join(Subject, Subject.id == Lesson.subject_id)
+        .where(
+            Lesson.group_id.in_(student_group_ids(student_id)),
+            Lesson.lesson_date.between(
+                on - timedelta(days=HOMEWORK_DAYS_BACK), on + timedelta(days=HOMEWORK_DAYS_AHEAD)
+            ),
+            Lesson.homework.is_not(None),
+            Lesson.homework != "",
+            Lesson.status == LessonStatus.SCHEDULED,
+            attends(student_id, Lesson.group_id, Lesson.subject_id, Lesson.lesson_date),
+        )
+        .order_by(Lesson.lesson_date, Lesson.number)
+    )
+    return [
+        HomeworkItem(day, subject, topic, text or "")
+        for day, subject, topic, text in session.execute(query)
+    ]
+
+
+@dataclass(frozen=True)
+class TestItem:
+    """A planned test (контрольная работа)."""
+
+    test_id: int
+    planned_on: date
+    subject: str
+    title: str
+
+
+def tests_of_period(
+    session: Session, actor: Actor, *, student_id: int, period_id: int, on: date
+) -> list[TestItem]:
+    """The student's tests planned in the period, by date."""
+    require_family_scope(session, actor, student_id, on=on)
+    period = calendar.get_period(session, period_id)
+    return student_tests(session, student_id, period.starts_on, period.ends_on)
+
+
+def student_tests(
+    session: Session, student_id: int, starts_on: date, ends_on: date
+) -> list[TestItem]:
+    """The student's tests of a date range (callers check the scope)."""
+    query = (
+        select(PlannedTest.id, PlannedTest.planned_on, Subject.name, PlannedTest.title)
+        .join(Subject, Subject.id == PlannedTest.subject_id)
+        .where(
+            PlannedTest.group_id.in_(student_group_ids(student_id)),
+            PlannedTest.planned_on.between(starts_on, ends_on),
+            attends(
+                student_id, PlannedTest.group_id, PlannedTest.subject_id, PlannedTest.planned_on
+            ),
+        )
+        .order_by(PlannedTest.planned_on, Subject.name)
+    )
+    return [TestItem(*row) for row in session.execute(query)]

@@ -1,0 +1,248 @@
+"""The student's record: grades with their averages, period grades, absences, recommendations."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from klassruk.models import Staff, Subject
+from klassruk.models.journal import (
+    ABSENCE_TITLES,
+    GRADE_KIND_TITLES,
+    Absence,
+    AbsenceMark,
+    Grade,
+    GradeKind,
+    Lesson,
+    PeriodGrade,
+    Recommendation,
+)
+from klassruk.permissions import Actor
+from klassruk.services import calendar
+from klassruk.services.scope import require_family_scope
+
+NEW_GRADES_SHOWN = 10
+
+
+def _number(value: float) -> str:
+    """A Russian decimal: 4,25; whole numbers without a fraction."""
+    return f"{value:.2f}".rstrip("0").rstrip(".").replace(".", ",")
+
+
+@dataclass(frozen=True)
+class GradeItem:
+    """One grade as families read it."""
+
+    grade_id: int
+    lesson_date: date
+    value: int
+    kind: GradeKind
+    weight: float
+
+    @property
+    def kind_title(self) -> str:
+        return GRADE_KIND_TITLES[self.kind]
+
+
+@dataclass
+class SubjectGrades:
+    """A subject of the period: every grade, the weighted average explained, the period grade."""
+
+    subject_id: int
+    subject: str
+    grades: list[GradeItem] = field(default_factory=list)
+    weighted_sum: float = 0.0
+    weight_sum: float = 0.0
+    period_grade: int | None = None
+
+    @property
+    def average(self) -> float | None:
+        return round(self.weighted_sum / self.weight_sum, 2) if self.weight_sum else None
+
+    @property
+    def explanation(self) -> str:
+        """The weighted average in one line a parent can check."""
+        if self.average is None:
+            return "Оценок за период нет."
+        return (
+            f"Средний балл {_number(self.average)} = сумма «оценка × вес» "
+            f"{_number(self.weighted_sum)} / сумма весов {_number(self.weight_sum)}"
+        )
+
+
+def grades_of_period(
+    session: Session, actor: Actor, *, student_id: int, period_id: int, on: date
+) -> list[SubjectGrades]:
+    """Per subject: the period's grades by date, the weighted average (summed in SQL), the grade."""
+    require_family_scope(session, actor, student_id, on=on)
+    period = calendar.get_period(session, period_id)
+    in_period = Lesson.lesson_date.between(period.starts_on, period.ends_on)
+    subjects: dict[int, SubjectGrades] = {}
+    for subject_id, name, weighted, weights in session.execute(
+        select(
+            Lesson.subject_id,
+            Subject.name,
+            func.sum(Grade.value * Grade.weight),
+            func.sum(Grade.weight),
+        )
+        .join(Lesson, Lesson.id == Grade.lesson_id)
+        .join(Subject, Subject.id == Lesson.subject_id)
+        .where(Grade.student_id == student_id, in_period)
+        .group_by(Lesson.subject_id, Subject.name)
+    ):
+        subjects[subject_id] = SubjectGrades(subject_id, name, [], float(weighted), float(weights))
+    for subject_id, name, value in session.execute(
+        select(PeriodGrade.subject_id, Subject.name, PeriodGrade.value)
+        .join(Subject, Subject.id == PeriodGrade.subject_id)
+        .where(PeriodGrade.student_id == student_id, PeriodGrade.period_id == period_id)
+    ):
+        subjects.setdefault(subject_id, SubjectGrades(subject_id, name)).period_grade = value
+    for row in session.execute(
+        select(
+            Lesson.subject_id,
+            Grade.id,
+            Lesson.lesson_date,
+            Grade.value,
+            Grade.kind,
+            Grade.weight,
+        )
+        .join(Lesson, Lesson.id == Grade.lesson_id)
+        .where(Grade.student_id == student_id, in_period)
+        .order_by(Lesson.lesson_date, Grade.id)
+    ):
+        subjects[row[0]].grades.append(GradeItem(*row[1:]))
+    return sorted(subjects.values(), key=lambda s: s.subject)
+
+
+@dataclass(frozen=True)
+class NewGrade:
+    """A grade given recently, for the home screen."""
+
+    grade_id: int
+    created_at: datetime
+    lesson_date: date
+    subject: str
+    value: int
+    kind: GradeKind
+
+    @property
+    def kind_title(self) -> str:
+        return GRADE_KIND_TITLES[self.kind]
+
+
+def new_grades(
+    session: Session, actor: Actor, *, student_id: int, since: datetime, on: date
+) -> list[NewGrade]:
+    """Grades given since a moment, newest first (a few)."""
+    require_family_scope(session, actor, student_id, on=on)
+    return [
+        NewGrade(*row)
+        for row in session.execute(
+            select(
+                Grade.id,
+                Grade.created_at,
+                Lesson.lesson_date,
+                Subject.name,
+                Grade.value,
+                Grade.kind,
+            )
+            .join(Lesson, Lesson.id == Grade.lesson_id)
+            .join(Subject, Subject.id == Lesson.subject_id)
+            .where(Grade.student_id == student_id, Grade.created_at >= since)
+            .order_by(Grade.created_at.desc(), Grade.id.desc())
+            .limit(NEW_GRADES_SHOWN)
+        )
+    ]
+
+
+@dataclass(frozen=True)
+class AbsenceItem:
+    """A missed (part of a) lesson."""
+
+    lesson_date: date
+    number: int
+    subject: str
+    mark: AbsenceMark
+
+    @property
+    def title(self) -> str:
+        return ABSENCE_TITLES[self.mark]
+
+
+@dataclass(frozen=True)
+class Absences:
+    """The period's absences with their count per mark."""
+
+    items: list[AbsenceItem]
+    counts: dict[AbsenceMark, int]
+
+
+def absences_of_period(
+    session: Session, actor: Actor, *, student_id: int, period_id: int, on: date
+) -> Absences:
+    """Every absence mark of the period by date, and their counts per kind (counted in SQL)."""
+    require_family_scope(session, actor, student_id, on=on)
+    period = calendar.get_period(session, period_id)
+    where = (
+        Absence.student_id == student_id,
+        Lesson.lesson_date.between(period.starts_on, period.ends_on),
+    )
+    items = [
+        AbsenceItem(*row)
+        for row in session.execute(
+            select(Lesson.lesson_date, Lesson.number, Subject.name, Absence.mark)
+            .join(Lesson, Lesson.id == Absence.lesson_id)
+            .join(Subject, Subject.id == Lesson.subject_id)
+            .where(*where)
+            .order_by(Lesson.lesson_date.desc(), Lesson.number)
+        )
+    ]
+    counts: dict[AbsenceMark, int] = defaultdict(int)
+    for mark, count in session.execute(
+        select(Absence.mark, func.count())
+        .join(Lesson, Lesson.id == Absence.lesson_id)
+        .where(*where)
+        .group_by(Absence.mark)
+    ):
+        counts[mark] = count
+    return Absences(items, dict(counts))
+
+
+@dataclass(frozen=True)
+class RecommendationItem:
+    """A teacher's recommendation to the student."""
+
+    recommendation_id: int
+    created_at: datetime
+    subject: str
+    author: str
+    text: str
+
+
+def recommendations_of(
+    session: Session, actor: Actor, *, student_id: int, on: date
+) -> list[RecommendationItem]:
+    """The teachers' recommendations to the student, newest first."""
+    require_family_scope(session, actor, student_id, on=on)
+    rows = session.execute(
+        select(
+            Recommendation.id,
+            Recommendation.created_at,
+            Subject.name,
+            Staff,
+            Recommendation.created_by,
+            Recommendation.text,
+        )
+        .join(Subject, Subject.id == Recommendation.subject_id)
+        .outerjoin(Staff, Staff.id == Recommendation.staff_id)
+        .where(Recommendation.student_id == student_id)
+        .order_by(Recommendation.created_at.desc(), Recommendation.id.desc())
+    )
+    return [
+        RecommendationItem(rec_id, at, subject, staff.full_name if staff else login, text)
+        for rec_id, at, subject, staff, login, text in rows
+    ]

@@ -1,0 +1,194 @@
+"""The family cabinet as the demo parent (two children) and the demo student see it."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from klassruk.db import unit_of_work
+from klassruk.demo import DEMO_TODAY
+from klassruk.models import (
+    AckKind,
+    Acknowledgement,
+    FamilyActivity,
+    GuardianLink,
+    Student,
+    UserAccount,
+)
+from klassruk.services import calendar
+from tests.factories import SYSTEM
+
+THIS_WEEK = calendar.week_start(DEMO_TODAY)
+
+
+def _text(at) -> str:
+    """Everything the page shows as text."""
+    parts = [m.value for m in at.markdown] + [c.value for c in at.caption]
+    parts += [e.label for e in at.expander] + [t.value for t in at.text]
+    parts += [s.value for s in at.subheader] + [i.value for i in at.info]
+    # Markdown of user text comes escaped («К\\.Г\\.»): compare what the reader sees.
+    return re.sub(r"\\(.)", r"\1", "\n".join(str(p) for p in parts))
+
+
+def _children(factory) -> dict[str, int]:
+    """The demo parent's children: first name → student id."""
+    with unit_of_work(factory, SYSTEM) as session:
+        guardian = select(UserAccount.guardian_id).where(UserAccount.login == "roditel")
+        rows = session.execute(
+            select(Student.first_name, Student.id)
+            .join(GuardianLink, GuardianLink.student_id == Student.id)
+            .where(GuardianLink.guardian_id.in_(guardian))
+        ).all()
+    return dict(rows)
+
+
+def _own_student(factory) -> int:
+    with unit_of_work(factory, SYSTEM) as session:
+        return session.scalar(select(UserAccount.student_id).where(UserAccount.login == "uchenik"))
+
+
+def _switch_child(at, student_id: int):
+    at.radio[0].set_value(student_id)
+    return at.run()
+
+
+@pytest.fixture
+def family(demo_app, factory):
+    return factory
+
+
+def test_parent_home_shows_today_changes_new_grades_homework_per_child(family, logged_in):
+    children = _children(family)
+    assert len(children) == 2
+    at = logged_in("roditel")
+    assert not at.exception
+    assert len(at.radio[0].options) == 2
+    for student_id in children.values():
+        at = _switch_child(at, student_id)
+        text = _text(at)
+        assert "Изменения на сегодня" in text
+        assert "Замена: вместо" in text and "объявлено" in text
+        assert "Новые оценки с 23.11.2026" in text
+        assert "работа на уроке" in text or "устный ответ" in text
+        assert "Тема урока" in text
+    with unit_of_work(family, SYSTEM) as session:
+        opened = session.scalars(
+            select(FamilyActivity.student_id).where(FamilyActivity.section == "home")
+        ).all()
+    assert set(children.values()) <= set(opened)
+
+
+def test_the_chosen_child_is_kept_across_pages(family, logged_in):
+    children = _children(family)
+    at = logged_in("roditel")
+    second = at.radio[0].options[1]
+    at = _switch_child(at, next(i for n, i in children.items() if second.startswith(n)))
+    at = at.switch_page("app_pages/cabinet_grades.py").run()
+    assert at.radio[0].value == next(i for n, i in children.items() if second.startswith(n))
+
+
+SECTIONS = [
+    ("app_pages/cabinet_grades.py", ["Средний балл", "сумма весов", "вес 1"]),
+    ("app_pages/cabinet_homework.py", ["На ближайшие дни", "За прошедшую неделю", "Тема урока"]),
+    ("app_pages/cabinet_timetable.py", ["Пн, 30.11.2026", "Замена: вместо", "объявлено"]),
+    ("app_pages/cabinet_tests.py", ["Контрольная работа"]),
+    ("app_pages/cabinet_teachers.py", ["Классный руководитель", "весь класс"]),
+    ("app_pages/cabinet_calendar.py", ["2 четверть", "идёт сейчас", "Зимние каникулы"]),
+    ("app_pages/cabinet_recommendations.py", ["Повторить правила"]),
+    ("app_pages/cabinet_absences.py", ["-й урок"]),
+]
+
+
+@pytest.mark.parametrize(("page", "expected"), SECTIONS)
+def test_parent_sees_every_section_of_each_child(family, logged_in, page, expected):
+    at = logged_in("roditel").switch_page(page).run()
+    for student_id in _children(family).values():
+        at = _switch_child(at, student_id)
+        assert not at.exception
+        text = _text(at)
+        for phrase in expected:
+            assert phrase in text, (page, phrase)
+    with unit_of_work(family, SYSTEM) as session:
+        screens = session.scalar(
+            select(FamilyActivity.id).where(FamilyActivity.section.is_not(None)).limit(1)
+        )
+    assert screens is not None
+
+
+@pytest.mark.parametrize(("page", "expected"), SECTIONS)
+def test_student_sees_every_section_of_self(family, logged_in, page, expected):
+    at = logged_in("uchenik").switch_page(page).run()
+    assert not at.exception
+    assert not at.radio  # nobody else to choose
+    text = _text(at)
+    for phrase in expected:
+        assert phrase in text, (page, phrase)
+    with unit_of_work(family, SYSTEM) as session:
+        viewed = session.scalars(select(FamilyActivity.student_id)).all()
+    assert set(viewed) == {_own_student(family)}
+
+
+def test_student_home_shows_own_day_and_cannot_acknowledge(family, logged_in):
+    at = logged_in("uchenik")
+    text = _text(at)
+    assert "Изменения на сегодня" in text and "Новые оценки" in text
+    with pytest.raises(ValueError):
+        at.switch_page("app_pages/cabinet_acknowledgements.py").run()
+    recommendations = at.switch_page("app_pages/cabinet_recommendations.py").run()
+    assert not [b for b in recommendations.button if b.label == "Ознакомлен(а)"]
+
+
+def test_parent_confirms_the_week_and_the_ledger_records_it(family, logged_in):
+    children = _children(family)
+    at = logged_in("roditel").switch_page("app_pages/cabinet_acknowledgements.py").run()
+    student_id = children[at.radio[0].options[0].split(",")[0]]
+    assert "Не подтверждено" in _text(at)
+    next(b for b in at.button if b.label == "Ознакомлен(а) с неделей").click()
+    at = at.run()
+    assert not at.exception
+    assert "Ознакомлен(а):" in _text(at)
+    with unit_of_work(family, SYSTEM) as session:
+        ack = session.scalars(
+            select(Acknowledgement).where(
+                Acknowledgement.student_id == student_id,
+                Acknowledgement.week_start == THIS_WEEK,
+            )
+        ).one()
+        account = session.scalar(select(UserAccount).where(UserAccount.login == "roditel"))
+        assert ack.kind is AckKind.WEEK
+        assert (ack.guardian_id, ack.user_id) == (account.guardian_id, account.id)
+        assert ack.shown["grades"] and len(ack.digest) == 64
+        events = session.scalars(
+            select(FamilyActivity.event).where(FamilyActivity.section == "week")
+        ).all()
+    assert [e.value for e in events] == ["ack"]
+
+
+def test_a_week_signed_before_a_later_grade_shows_new_content(family, logged_in):
+    at = logged_in("roditel").switch_page("app_pages/cabinet_acknowledgements.py").run()
+    children = _children(family)
+    signed_child = min(children.values())  # the demo signs weeks of the first child by id
+    at = _switch_child(at, signed_child)
+    at.session_state["acks_week"] = THIS_WEEK - timedelta(days=7)
+    at = at.run()
+    assert "Ознакомлен(а):" in _text(at)
+    assert "есть новое после подтверждения" not in _text(at)
+    at.session_state["acks_week"] = THIS_WEEK - timedelta(days=14)
+    at = at.run()
+    assert "есть новое после подтверждения" in _text(at)
+    assert [b for b in at.button if b.label == "Ознакомлен(а) с неделей"]
+
+
+def test_parent_acknowledges_a_recommendation(family, logged_in):
+    at = logged_in("roditel").switch_page("app_pages/cabinet_recommendations.py").run()
+    buttons = [b for b in at.button if b.label == "Ознакомлен(а)"]
+    assert len(buttons) == 2
+    buttons[0].click()
+    at = at.run()
+    assert len([b for b in at.button if b.label == "Ознакомлен(а)"]) == 1
+    with unit_of_work(family, SYSTEM) as session:
+        kinds = session.scalars(select(Acknowledgement.kind)).all()
+    assert AckKind.RECOMMENDATION in kinds
