@@ -15,6 +15,7 @@ import streamlit as st
 import streamlit.components.v1 as st_components
 
 from components.runtime import adopt_browser_session_id, browser_session_id, db, db_read, settings
+from components.school import today
 from klassruk.models import UserAccount
 from klassruk.permissions import Action, Actor
 from klassruk.services.accounts import (
@@ -26,6 +27,7 @@ from klassruk.services.accounts import (
     stored_password_hash,
     user_for_session_token,
 )
+from klassruk.services.activity import record_family_login
 from klassruk.session_tokens import SessionToken, decode_session_token, encode_session_token
 
 LOGIN_ACTOR = Actor.system("login")
@@ -133,12 +135,16 @@ def log_in(login: str, password: str) -> str | None:
     with db_read(LOGIN_ACTOR) as session:
         stored = stored_password_hash(session, login=login)
     check = check_password(login=login, password=password, stored_hash=stored)
+    on = today()
     with db(LOGIN_ACTOR) as session:
         result = authenticate(
             session, check=check, policy=policy, session_id=browser_session_id()
         )
         if result.user is None:
             return result.error
+        record_family_login(
+            session, actor_for(result.user, session_id=browser_session_id()), on=on
+        )
         _remember(result.user, datetime.now(UTC))
     # The cookie is written on the next run: a rerun in this one would drop the component.
     st.session_state[_COOKIE_ACTION] = "set"

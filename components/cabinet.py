@@ -61,7 +61,8 @@ def open_screen(actor: Actor, child: ChildRow, section: str) -> None:
 
 def _lesson_line(item: LessonItem) -> str:
     room = f", каб. {escape(item.room)}" if item.room else ""
-    line = f"{item.number}. **{escape(item.subject)}** — {escape(item.teacher)}{room}"
+    # «1\.» keeps Markdown from turning the lesson number into a numbered list.
+    line = f"{item.number}\\. **{escape(item.subject)}** — {escape(item.teacher)}{room}"
     return f"~~{line}~~ (отменён)" if item.cancelled else line
 
 

@@ -7,6 +7,7 @@ from datetime import date, timedelta
 import streamlit as st
 
 from components.runtime import db
+from components.text import escape
 from klassruk.formatting import format_date
 from klassruk.permissions import Actor
 from klassruk.services import calendar
@@ -38,11 +39,11 @@ def child_picker(actor: Actor, on: date) -> ChildRow | None:
             "Ребёнок",
             ids,
             index=ids.index(st.session_state[_CHILD]),
-            format_func=lambda i: f"{by_id[i].name.split()[1]}, {by_id[i].class_name}",
+            format_func=lambda i: escape(f"{by_id[i].name.split()[1]}, {by_id[i].class_name}"),
             horizontal=True,
         )
     child = by_id[st.session_state[_CHILD]]
-    st.caption(f"{child.name}, {child.class_name} класс")
+    st.caption(escape(f"{child.name}, {child.class_name} класс"))
     return child
 
 

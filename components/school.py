@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from components.runtime import school_settings
+from components.runtime import school_settings, settings
 from klassruk.formatting import school_today
 
 
@@ -14,5 +14,6 @@ def school_timezone() -> str:
 
 
 def today() -> date:
-    """Today in the school's time zone."""
-    return school_today(school_timezone())
+    """Today in the school's time zone (or the date KLASSRUK_TODAY pins)."""
+    pinned = settings().pinned_today
+    return pinned if pinned is not None else school_today(school_timezone())

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
@@ -20,13 +19,7 @@ def format_timestamp(value: datetime | None, timezone: str) -> str:
 
 
 def school_today(timezone: str) -> date:
-    """Today's date where the school is (Russia spans eleven zones).
-
-    KLASSRUK_TODAY=YYYY-MM-DD pins the date: a demo or a browser test lives on its seeded day.
-    """
-    pinned = os.environ.get("KLASSRUK_TODAY")
-    if pinned:
-        return date.fromisoformat(pinned)
+    """Today's date where the school is (Russia spans eleven zones)."""
     return datetime.now(ZoneInfo(timezone)).date()
 
 

@@ -6,6 +6,7 @@ import os
 import secrets
 import tomllib
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -31,6 +32,8 @@ class Settings:
     lockout_max_failures: int
     lockout_minutes: int
     app_url: str
+    # A fixed school date (demo, browser tests): the demo's journal is filled up to its day.
+    pinned_today: date | None = None
 
 
 def _read_secrets_file(path: Path) -> dict[str, object]:
@@ -70,6 +73,16 @@ def load_or_create_cookie_key(data_dir: Path) -> str:
     return key
 
 
+def _date(value: str | None) -> date | None:
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError as error:
+        message = f"KLASSRUK_TODAY must be a date YYYY-MM-DD, not {value!r}"
+        raise ConfigurationError(message) from error
+
+
 def load_settings(secrets_file: Path = SECRETS_FILE) -> Settings:
     """Build the settings of this process."""
     values = _read_secrets_file(secrets_file)
@@ -90,4 +103,5 @@ def load_settings(secrets_file: Path = SECRETS_FILE) -> Settings:
         lockout_max_failures=int(_lookup("KLASSRUK_LOCKOUT_MAX_FAILURES", values, "5") or 5),
         lockout_minutes=int(_lookup("KLASSRUK_LOCKOUT_MINUTES", values, "15") or 15),
         app_url=_lookup("KLASSRUK_APP_URL", values, "http://localhost:8501") or "",
+        pinned_today=_date(_lookup("KLASSRUK_TODAY", values)),
     )

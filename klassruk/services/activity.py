@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from klassruk.models import ActivityLog, FamilyActivity, FamilyEvent, utcnow
 from klassruk.permissions import Action, Actor
 from klassruk.services import calendar
+from klassruk.services.cabinet.common import list_children
 from klassruk.services.scope import require_class_scope
 
 
@@ -55,6 +56,21 @@ def record_family_event(
             section=section,
         )
     )
+
+
+def record_family_login(session: Session, actor: Actor, *, on: date) -> None:
+    """A family member logged in: one row per child they may open (the report counts per class)."""
+    if not actor.can(Action.VIEW_CABINET):
+        return
+    for child in list_children(session, actor, on=on):
+        record_family_event(
+            session,
+            actor,
+            event=FamilyEvent.LOGIN,
+            on=on,
+            student_id=child.student_id,
+            class_id=child.class_id,
+        )
 
 
 def last_viewed_student(session: Session, actor: Actor) -> int | None:

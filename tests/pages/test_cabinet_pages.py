@@ -14,6 +14,7 @@ from klassruk.models import (
     AckKind,
     Acknowledgement,
     FamilyActivity,
+    FamilyEvent,
     GuardianLink,
     Student,
     UserAccount,
@@ -144,7 +145,8 @@ def test_student_home_shows_own_day_and_cannot_acknowledge(family, logged_in):
 def test_parent_confirms_the_week_and_the_ledger_records_it(family, logged_in):
     children = _children(family)
     at = logged_in("roditel").switch_page("app_pages/cabinet_acknowledgements.py").run()
-    student_id = children[at.radio[0].options[0].split(",")[0]]
+    first = at.radio[0].options[0]
+    student_id = next(i for name, i in children.items() if first.startswith(name))
     assert "Не подтверждено" in _text(at)
     next(b for b in at.button if b.label == "Ознакомлен(а) с неделей").click()
     at = at.run()
@@ -192,3 +194,15 @@ def test_parent_acknowledges_a_recommendation(family, logged_in):
     with unit_of_work(family, SYSTEM) as session:
         kinds = session.scalars(select(Acknowledgement.kind)).all()
     assert AckKind.RECOMMENDATION in kinds
+
+
+def test_a_family_login_is_logged_once_per_child_with_the_class(family, logged_in):
+    logged_in("roditel")
+    logged_in("klassruk")  # staff logins stay out of the families' log
+    with unit_of_work(family, SYSTEM) as session:
+        rows = session.execute(
+            select(FamilyActivity.student_id, FamilyActivity.class_id, FamilyActivity.week_start)
+            .where(FamilyActivity.event == FamilyEvent.LOGIN)
+        ).all()
+    assert {row[0] for row in rows} == set(_children(family).values())
+    assert all(row[1] is not None and row[2] == THIS_WEEK for row in rows)

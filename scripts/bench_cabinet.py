@@ -1,0 +1,158 @@
+"""Benchmark the family cabinet: every screen's service time for 200 random guardians.
+
+    .venv/bin/python scripts/bench_cabinet.py                       # SQLite file under /tmp
+    .venv/bin/python scripts/bench_cabinet.py --url postgresql+psycopg://postgres@127.0.0.1/cabinet_bench
+
+Seeds the LARGE demo school with a whole year of the journal into an empty database (a database
+that already holds it is reused), then, for each of 200 random guardians with an account, opens
+every cabinet screen of their first child the way the page does: the child picker, the screen's
+services in one transaction, and the one-row activity write in its own. Prints the median and
+95th percentile per screen.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from sqlalchemy import func, select, text
+from sqlalchemy.orm import Session
+
+from klassruk.db import make_engine, make_session_factory, unit_of_work
+from klassruk.demo import LARGE, YEAR_ENDS, seed_demo_school
+from klassruk.models import FamilyEvent, SchoolYear, UserAccount
+from klassruk.models.journal import Grade
+from klassruk.permissions import Actor
+from klassruk.schema import upgrade_to_head
+from klassruk.services import acknowledgements, activity, calendar
+from klassruk.services.accounts import actor_for
+from klassruk.services.cabinet import lessons, record, school
+from klassruk.services.cabinet.common import list_children
+
+SYSTEM = Actor.system("bench")
+ON = YEAR_ENDS  # the journal is filled for the whole year up to this day
+GUARDIANS = 200
+SEED = 20261129
+Screen = Callable[[Session, Actor, int, int], object]
+
+
+def _home(session: Session, actor: Actor, student_id: int, period_id: int) -> None:
+    since = datetime.combine(ON - timedelta(days=7), datetime.min.time(), tzinfo=UTC)
+    lessons.changes_on(session, actor, student_id=student_id, on=ON)
+    record.new_grades(session, actor, student_id=student_id, since=since, on=ON)
+    lessons.homework(session, actor, student_id=student_id, on=ON)
+    acknowledgements.week_status(session, actor, student_id=student_id, week_start=ON, on=ON)
+
+
+def _acknowledgement(session: Session, actor: Actor, student_id: int, period_id: int) -> None:
+    monday = calendar.week_start(ON)
+    acknowledgements.week_status(session, actor, student_id=student_id, week_start=monday, on=ON)
+    lessons.timetable_week(session, actor, student_id=student_id, week_start=monday, on=ON)
+    record.grades_of_period(session, actor, student_id=student_id, period_id=period_id, on=ON)
+    record.absences_of_period(session, actor, student_id=student_id, period_id=period_id, on=ON)
+    acknowledgements.items_to_acknowledge(session, actor, student_id=student_id, on=ON)
+
+
+def _recommendations(session: Session, actor: Actor, student_id: int, period_id: int) -> None:
+    record.recommendations_of(session, actor, student_id=student_id, on=ON)
+    acknowledgements.items_to_acknowledge(session, actor, student_id=student_id, on=ON)
+
+
+SCREENS: dict[str, Screen] = {
+    "home": _home,
+    "grades": lambda s, a, c, p: record.grades_of_period(s, a, student_id=c, period_id=p, on=ON),
+    "homework": lambda s, a, c, p: lessons.homework(s, a, student_id=c, on=ON),
+    "timetable": lambda s, a, c, p: lessons.timetable_week(
+        s, a, student_id=c, week_start=calendar.week_start(ON), on=ON
+    ),
+    "tests": lambda s, a, c, p: lessons.tests_of_period(s, a, student_id=c, period_id=p, on=ON),
+    "teachers": lambda s, a, c, p: school.teachers_of_child(s, a, student_id=c, on=ON),
+    "calendar": lambda s, a, c, p: school.year_calendar(s, a, student_id=c, on=ON),
+    "recommendations": _recommendations,
+    "absences": lambda s, a, c, p: record.absences_of_period(
+        s, a, student_id=c, period_id=p, on=ON
+    ),
+    "acknowledgement": _acknowledgement,
+}
+
+
+def _seed_if_empty(url: str) -> None:
+    upgrade_to_head(url)
+    engine = make_engine(url)
+    factory = make_session_factory(engine)
+    with unit_of_work(factory, SYSTEM) as session:
+        seeded = session.scalar(select(func.count()).select_from(SchoolYear))
+    if not seeded:
+        start = time.perf_counter()
+        with unit_of_work(factory, SYSTEM) as session:
+            seed_demo_school(session, size=LARGE, today=ON)
+        seconds = time.perf_counter() - start
+        print(f"seeded the LARGE school and a year of its journal in {seconds:.0f} s")
+        with engine.begin() as connection:
+            connection.execute(text("ANALYZE"))
+    engine.dispose()
+
+
+def main() -> None:
+    """Seed if needed, then time every screen for random guardians."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--url", default="sqlite:////tmp/klassruk_cabinet_bench.sqlite3")
+    args = parser.parse_args()
+    _seed_if_empty(args.url)
+    engine = make_engine(args.url)
+    factory = make_session_factory(engine)
+    with unit_of_work(factory, SYSTEM) as session:
+        accounts = session.scalars(
+            select(UserAccount).where(UserAccount.guardian_id.is_not(None)).order_by(UserAccount.id)
+        ).all()
+        actors = [
+            actor_for(a, session_id="bench")
+            for a in random.Random(SEED).sample(accounts, GUARDIANS)
+        ]
+        period = calendar.period_for_today(session, ON)
+        assert period is not None
+        grades = session.scalar(select(func.count()).select_from(Grade))
+    print(f"{engine.dialect.name}: {len(accounts)} guardian accounts, {grades} grades")
+    times: dict[str, list[float]] = {name: [] for name in ("picker", *SCREENS, "activity row")}
+    for actor in actors:
+        start = time.perf_counter()
+        with unit_of_work(factory, actor) as session:
+            children = list_children(session, actor, on=ON)
+            activity.last_viewed_student(session, actor)
+        times["picker"].append(time.perf_counter() - start)
+        child = children[0]
+        for name, screen in SCREENS.items():
+            start = time.perf_counter()
+            with unit_of_work(factory, actor) as session:
+                screen(session, actor, child.student_id, period.period_id)
+            times[name].append(time.perf_counter() - start)
+        start = time.perf_counter()
+        with unit_of_work(factory, actor) as session:
+            activity.record_family_event(
+                session,
+                actor,
+                event=FamilyEvent.SCREEN,
+                on=ON,
+                student_id=child.student_id,
+                class_id=child.class_id,
+                section="bench",
+            )
+        times["activity row"].append(time.perf_counter() - start)
+    print(f"{'screen':16s} {'median':>8s} {'p95':>8s}  (ms, {GUARDIANS} guardians)")
+    for name, samples in times.items():
+        ms = sorted(t * 1000 for t in samples)
+        p95 = ms[int(len(ms) * 0.95) - 1]
+        print(f"{name:16s} {statistics.median(ms):8.1f} {p95:8.1f}")
+    engine.dispose()
+
+
+if __name__ == "__main__":
+    main()
