@@ -23,17 +23,12 @@ from klassruk.services.acknowledgements import AckState
 from klassruk.services.activity import record_family_event
 from klassruk.services.cabinet import lessons, record, school
 from klassruk.services.cabinet.lessons import LessonItem
+from klassruk.services.groups import KIND_TITLES
 from klassruk.services.overview import ChildRow
 
 WEEKDAYS = ("Пн", "Вт", "Ср", "Чт", "Пт", "Сб", "Вс")
 NEW_GRADES_DAYS = 7
 _SCREEN = "cabinet_screen"
-GROUP_KIND_NOTES = {
-    GroupKind.WHOLE_CLASS: "весь класс",
-    GroupKind.SUBGROUP: "подгруппа",
-    GroupKind.STREAM: "поток",
-    GroupKind.INDIVIDUAL: "индивидуальный план",
-}
 
 
 def day_label(day: date) -> str:
@@ -238,7 +233,7 @@ def teachers(actor: Actor, child: ChildRow) -> None:
         rows = school.teachers_of_child(session, actor, student_id=child.student_id, on=today())
     st.markdown(f"Классный руководитель: **{escape(child.class_teacher)}**")
     for row in rows:
-        note = GROUP_KIND_NOTES[row.kind]
+        note = KIND_TITLES[row.kind]
         group = f"{note}: {escape(row.group)}" if row.kind != GroupKind.WHOLE_CLASS else note
         st.markdown(f"**{escape(row.subject)}** — {escape(row.teacher)}  \n{group}")
 
