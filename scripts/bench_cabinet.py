@@ -28,7 +28,7 @@ from sqlalchemy.orm import Session
 
 from klassruk.db import make_engine, make_session_factory, unit_of_work
 from klassruk.demo import LARGE, YEAR_ENDS, seed_demo_school
-from klassruk.models import FamilyEvent, SchoolYear, UserAccount
+from klassruk.models import AccountStatus, FamilyEvent, SchoolYear, UserAccount
 from klassruk.models.journal import Grade
 from klassruk.permissions import Actor
 from klassruk.schema import upgrade_to_head
@@ -111,7 +111,9 @@ def main() -> None:
     factory = make_session_factory(engine)
     with unit_of_work(factory, SYSTEM) as session:
         accounts = session.scalars(
-            select(UserAccount).where(UserAccount.guardian_id.is_not(None)).order_by(UserAccount.id)
+            select(UserAccount)
+            .where(UserAccount.guardian_id.is_not(None), UserAccount.status == AccountStatus.ACTIVE)
+            .order_by(UserAccount.id)
         ).all()
         actors = [
             actor_for(a, session_id="bench")
@@ -120,7 +122,7 @@ def main() -> None:
         period = calendar.period_for_today(session, ON)
         assert period is not None
         grades = session.scalar(select(func.count()).select_from(Grade))
-    print(f"{engine.dialect.name}: {len(accounts)} guardian accounts, {grades} grades")
+    print(f"{engine.dialect.name}: {len(accounts)} active guardian accounts, {grades} grades")
     times: dict[str, list[float]] = {name: [] for name in ("picker", *SCREENS, "activity row")}
     for actor in actors:
         start = time.perf_counter()

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from klassruk.errors import DomainError, PermissionDenied
@@ -107,22 +107,37 @@ class AckState:
         return self.acknowledged_at is not None
 
 
-def _latest(
-    session: Session, actor: Actor, student_id: int, kind: AckKind, **key: Any
-) -> tuple[Acknowledgement, str] | None:
+def _signed(actor: Actor, student_id: int, *where: Any) -> Select[Acknowledgement, Guardian]:
     query = (
         select(Acknowledgement, Guardian)
         .join(Guardian, Guardian.id == Acknowledgement.guardian_id)
-        .where(Acknowledgement.student_id == student_id, Acknowledgement.kind == kind)
-        .filter_by(**key)
+        .where(Acknowledgement.student_id == student_id, *where)
         .order_by(Acknowledgement.acknowledged_at.desc(), Acknowledgement.id.desc())
-        .limit(1)
     )
     if actor.guardian_id is not None:
         # A guardian sees their own signature; the student sees whoever of the family signed.
         query = query.where(Acknowledgement.guardian_id == actor.guardian_id)
-    row = session.execute(query).first()
+    return query
+
+
+def _latest(
+    session: Session, actor: Actor, student_id: int, kind: AckKind, **key: Any
+) -> tuple[Acknowledgement, str] | None:
+    query = _signed(actor, student_id, Acknowledgement.kind == kind).filter_by(**key)
+    row = session.execute(query.limit(1)).first()
     return None if row is None else (row[0], row[1].full_name)
+
+
+def _latest_per_item(
+    session: Session, actor: Actor, student_id: int
+) -> dict[tuple[AckKind, int | None], tuple[Acknowledgement, str]]:
+    """The newest signature of every single item, in one query (newest rows come first)."""
+    latest: dict[tuple[AckKind, int | None], tuple[Acknowledgement, str]] = {}
+    for ack, guardian in session.execute(
+        _signed(actor, student_id, Acknowledgement.kind != AckKind.WEEK)
+    ):
+        latest.setdefault((ack.kind, ack.item_id), (ack, guardian.full_name))
+    return latest
 
 
 def _state(
@@ -301,10 +316,10 @@ def items_to_acknowledge(
     """Period grades, recommendations and the period's test schedule, each with its state."""
     require_family_scope(session, actor, student_id, on=on)
     items = []
+    signed = _latest_per_item(session, actor, student_id)
     for kind, item_id, title, detail, shown in _candidates(session, student_id, on):
         digest = _digest(shown)
-        latest = _latest(session, actor, student_id, kind, item_id=item_id)
-        state = _state(latest, digest, None)
+        state = _state(signed.get((kind, item_id)), digest, None)
         items.append(AckItem(kind, item_id, title, detail, shown, digest, state))
     return items
 
