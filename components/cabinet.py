@@ -9,7 +9,7 @@ from datetime import UTC, date, datetime, time, timedelta
 import streamlit as st
 from sqlalchemy.orm import Session
 
-from components.runtime import db
+from components.runtime import db, db_read
 from components.school import school_timezone, today
 from components.text import escape
 from klassruk.errors import DomainError
@@ -93,7 +93,7 @@ def summary(actor: Actor, child: ChildRow) -> None:
     on = today()
     zone = school_timezone()
     since = on - timedelta(days=NEW_GRADES_DAYS)
-    with db(actor) as session:
+    with db_read(actor) as session:
         changed = lessons.changes_on(session, actor, student_id=child.student_id, on=on)
         fresh = record.new_grades(
             session,
@@ -139,7 +139,7 @@ def summary(actor: Actor, child: ChildRow) -> None:
 
 def grades(actor: Actor, child: ChildRow, period: calendar.PeriodRef) -> None:
     """Per subject: every grade of the period, the weighted average explained, the period grade."""
-    with db(actor) as session:
+    with db_read(actor) as session:
         subjects = record.grades_of_period(
             session, actor, student_id=child.student_id, period_id=period.period_id, on=today()
         )
@@ -179,7 +179,7 @@ def _homework_list(items: list[lessons.HomeworkItem], *, empty: str) -> None:
 def homework(actor: Actor, child: ChildRow) -> None:
     """Homework of the coming days, then of the past week."""
     on = today()
-    with db(actor) as session:
+    with db_read(actor) as session:
         items = lessons.homework(session, actor, student_id=child.student_id, on=on)
     st.subheader("На ближайшие дни")
     _homework_list([i for i in items if i.lesson_date >= on], empty="Заданий пока нет.")
@@ -193,7 +193,7 @@ def homework(actor: Actor, child: ChildRow) -> None:
 def timetable(actor: Actor, child: ChildRow, monday: date) -> None:
     """The week day by day, changes marked with when they were announced."""
     zone = school_timezone()
-    with db(actor) as session:
+    with db_read(actor) as session:
         items = lessons.timetable_week(
             session, actor, student_id=child.student_id, week_start=monday, on=today()
         )
@@ -214,7 +214,7 @@ def timetable(actor: Actor, child: ChildRow, monday: date) -> None:
 def tests(actor: Actor, child: ChildRow, period: calendar.PeriodRef) -> None:
     """The period's tests by date."""
     on = today()
-    with db(actor) as session:
+    with db_read(actor) as session:
         items = lessons.tests_of_period(
             session, actor, student_id=child.student_id, period_id=period.period_id, on=on
         )
@@ -229,7 +229,7 @@ def tests(actor: Actor, child: ChildRow, period: calendar.PeriodRef) -> None:
 
 def teachers(actor: Actor, child: ChildRow) -> None:
     """Who teaches the child each subject, and the class teacher."""
-    with db(actor) as session:
+    with db_read(actor) as session:
         rows = school.teachers_of_child(session, actor, student_id=child.student_id, on=today())
     st.markdown(f"Классный руководитель: **{escape(child.class_teacher)}**")
     for row in rows:
@@ -241,7 +241,7 @@ def teachers(actor: Actor, child: ChildRow) -> None:
 def year_calendar(actor: Actor, child: ChildRow) -> None:
     """Reporting periods and holidays of the year."""
     on = today()
-    with db(actor) as session:
+    with db_read(actor) as session:
         year = school.year_calendar(session, actor, student_id=child.student_id, on=on)
     st.subheader("Учебные периоды")
     for period in year.periods:
@@ -262,7 +262,7 @@ def year_calendar(actor: Actor, child: ChildRow) -> None:
 
 def absences(actor: Actor, child: ChildRow, period: calendar.PeriodRef) -> None:
     """The period's absence marks with their kind, counted per kind."""
-    with db(actor) as session:
+    with db_read(actor) as session:
         found = record.absences_of_period(
             session, actor, student_id=child.student_id, period_id=period.period_id, on=today()
         )
@@ -299,7 +299,7 @@ def recommendations(actor: Actor, child: ChildRow) -> None:
     """Teachers' recommendations, newest first; a guardian confirms each."""
     on = today()
     zone = school_timezone()
-    with db(actor) as session:
+    with db_read(actor) as session:
         items = record.recommendations_of(session, actor, student_id=child.student_id, on=on)
         states = {
             item.item_id: item
@@ -346,7 +346,7 @@ def acknowledgement(actor: Actor, child: ChildRow, monday: date) -> None:
     on = today()
     zone = school_timezone()
     sunday = monday + timedelta(days=6)
-    with db(actor) as session:
+    with db_read(actor) as session:
         status = acknowledgements.week_status(
             session, actor, student_id=child.student_id, week_start=monday, on=on
         )

@@ -6,7 +6,7 @@ from datetime import date, timedelta
 
 import streamlit as st
 
-from components.runtime import db
+from components.runtime import db_read
 from components.text import escape
 from klassruk.formatting import format_date
 from klassruk.permissions import Actor
@@ -24,7 +24,7 @@ def child_picker(actor: Actor, on: date) -> ChildRow | None:
 
     The first choice of a browser session is the child whose screen the user opened last time.
     """
-    with db(actor) as session:
+    with db_read(actor) as session:
         children = list_children(session, actor, on=on)
         remembered = None if _CHILD in st.session_state else last_viewed_student(session, actor)
     if not children:
@@ -76,7 +76,7 @@ def week_navigator(key: str, today: date) -> date:
 
 def period_picker(actor: Actor, on: date, key: str) -> calendar.PeriodRef | None:
     """A reporting period of the current year, the current one first chosen."""
-    with db(actor) as session:
+    with db_read(actor) as session:
         periods = calendar.list_periods(session)
         current = calendar.period_for_today(session, on)
     if not periods:

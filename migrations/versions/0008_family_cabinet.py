@@ -1,7 +1,7 @@
 """family cabinet
 
 Revision ID: 0008
-Revises: 0010
+Revises: 0005
 Create Date: 2026-11-29 15:30:49.329092
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 import klassruk.models.base
 
 revision: str = '0008'
-down_revision: str | None = '0010'
+down_revision: str | None = '0005'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -54,7 +54,8 @@ SCOPED_IDS = frozenset({
 HELPERS_WITHOUT_ACTOR = frozenset({
     "acknowledgements.week_content", "cabinet.common.attends",
     "cabinet.common.student_group_ids", "cabinet.lessons.student_lessons",
-    "cabinet.lessons.student_tests", "calendar.get_period", "consent.class_people", "delivery.delivery_route",
+    "cabinet.lessons.student_tests", "calendar.get_period", "consent.class_people",
+    "delivery.delivery_route",
     "delivery.latest_entries", "delivery.may_notify", "delivery.student_route",
     "groups.enrolled_students", "groups.group_of_student_on", "journal.build_grid",
     "journal.is_in_lesson", "journal.roster_intervals", "scope.group_class_id",
