@@ -52,8 +52,8 @@ SCOPED_IDS = frozenset({
 })
 # Public helpers without an actor: only called after the caller has checked the scope.
 HELPERS_WITHOUT_ACTOR = frozenset({
-    "acknowledgements.week_content", "cabinet.common.attends",
-    "cabinet.common.student_group_ids", "cabinet.lessons.student_lessons",
+    "acknowledgements.week_content", "cabinet.common.attendance_of",
+    "cabinet.lessons.student_lessons",
     "cabinet.lessons.student_tests", "calendar.get_period", "consent.class_people",
     "delivery.delivery_route",
     "delivery.latest_entries", "delivery.may_notify", "delivery.student_route",

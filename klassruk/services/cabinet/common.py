@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
-from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, exists, or_, select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from klassruk.models import GroupKind, GroupMembership, StudyGroup, TeachingAssignment
 from klassruk.permissions import Actor
@@ -19,49 +19,82 @@ def list_children(session: Session, actor: Actor, *, on: date) -> list[ChildRow]
     return students_with_class(session, family_students_query(actor, on=on), on)
 
 
-def attends(
-    student_id: int,
-    group_col: Any,
-    subject_col: Any,
-    on_col: Any,
-) -> ColumnElement[bool]:
-    """SQL: the student sits in the group's lesson of that subject on that date.
+@dataclass(frozen=True)
+class _Membership:
+    group_id: int
+    whole_class: bool
+    subjects: frozenset[int]  # what a subgroup, stream or individual plan teaches
+    starts_on: date
+    ends_on: date | None
 
-    A whole-class lesson does not count for a student taught the subject in a subgroup, stream
-    or individual plan (as the journal's roster decides).
+    def covers(self, on: date) -> bool:
+        return self.starts_on <= on and (self.ends_on is None or self.ends_on >= on)
+
+
+@dataclass(frozen=True)
+class Attendance:
+    """A student's group memberships, loaded once: which lessons of their groups they sit in.
+
+    Two small queries instead of correlated subqueries per lesson row; the lesson query then
+    reads only the student's groups through the (group, subject, date) index.
     """
-    member = aliased(GroupMembership)
-    other = aliased(GroupMembership)
-    other_group = aliased(StudyGroup)
-    own_group = aliased(StudyGroup)
 
-    def active(row: Any) -> ColumnElement[bool]:
-        return and_(row.starts_on <= on_col, or_(row.ends_on.is_(None), row.ends_on >= on_col))
+    memberships: tuple[_Membership, ...]
 
-    in_group = exists().where(
-        member.group_id == group_col, member.student_id == student_id, active(member)
-    )
-    whole_class = exists().where(own_group.id == group_col, own_group.kind == GroupKind.WHOLE_CLASS)
-    taught_elsewhere = exists().where(
-        other.student_id == student_id,
-        other.group_id == other_group.id,
-        other_group.id != group_col,
-        other_group.kind != GroupKind.WHOLE_CLASS,
-        or_(
-            other_group.subject_id == subject_col,
-            # Correlate explicitly: nested twice, the outer lesson is not found automatically.
-            exists()
-            .where(
-                TeachingAssignment.group_id == other_group.id,
-                TeachingAssignment.subject_id == subject_col,
+    @property
+    def group_ids(self) -> list[int]:
+        return sorted({m.group_id for m in self.memberships})
+
+    def attends(self, group_id: int, subject_id: int, on: date) -> bool:
+        """In the group that day, and not taught the subject elsewhere if it is the whole class.
+
+        As the journal's roster decides: a subgroup, stream or individual plan for a subject
+        takes the student out of the whole-class lesson of that subject.
+        """
+        mine = [m for m in self.memberships if m.group_id == group_id and m.covers(on)]
+        if not mine:
+            return False
+        if not mine[0].whole_class:
+            return True
+        return not any(
+            not m.whole_class and subject_id in m.subjects and m.covers(on)
+            for m in self.memberships
+        )
+
+
+def attendance_of(session: Session, student_id: int) -> Attendance:
+    """Every group membership of the student with what each non-class group teaches."""
+    rows = session.execute(
+        select(
+            GroupMembership.group_id,
+            StudyGroup.kind,
+            StudyGroup.subject_id,
+            GroupMembership.starts_on,
+            GroupMembership.ends_on,
+        )
+        .join(StudyGroup, StudyGroup.id == GroupMembership.group_id)
+        .where(GroupMembership.student_id == student_id)
+    ).all()
+    taught: dict[int, set[int]] = {}
+    special = [row[0] for row in rows if row[1] != GroupKind.WHOLE_CLASS]
+    if special:
+        for group_id, subject_id in session.execute(
+            select(TeachingAssignment.group_id, TeachingAssignment.subject_id).where(
+                TeachingAssignment.group_id.in_(special)
             )
-            .correlate_except(TeachingAssignment),
-        ),
-        active(other),
+        ):
+            taught.setdefault(group_id, set()).add(subject_id)
+    return Attendance(
+        tuple(
+            _Membership(
+                group_id=group_id,
+                whole_class=kind == GroupKind.WHOLE_CLASS,
+                subjects=frozenset(
+                    taught.get(group_id, set()) | ({subject_id} if subject_id else set())
+                ),
+                starts_on=starts_on,
+                ends_on=ends_on,
+            )
+            for group_id, kind, subject_id, starts_on, ends_on in rows
+        )
     )
-    return and_(in_group, or_(~whole_class, ~taught_elsewhere))
-
-
-def student_group_ids(student_id: int) -> Select[int]:
-    """Every group the student was ever in: narrows lesson scans to the group index."""
-    return select(GroupMembership.group_id).where(GroupMembership.student_id == student_id)

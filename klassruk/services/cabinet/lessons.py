@@ -20,7 +20,7 @@ from klassruk.models.journal import (
 )
 from klassruk.permissions import Actor
 from klassruk.services import calendar
-from klassruk.services.cabinet.common import attends, student_group_ids
+from klassruk.services.cabinet.common import attendance_of
 from klassruk.services.scope import require_family_scope
 
 HOMEWORK_DAYS_BACK = 7
@@ -84,8 +84,11 @@ def student_lessons(
     session: Session, student_id: int, starts_on: date, ends_on: date, *, changed_only: bool = False
 ) -> list[LessonItem]:
     """The student's lessons of a date range with their changes (callers check the scope)."""
+    attendance = attendance_of(session, student_id)
     query = (
         select(
+            Lesson.group_id,
+            Lesson.subject_id,
             Lesson.id,
             Lesson.lesson_date,
             Lesson.number,
@@ -101,9 +104,8 @@ def student_lessons(
         .join(Subject, Subject.id == Lesson.subject_id)
         .join(Staff, Staff.id == Lesson.staff_id)
         .where(
-            Lesson.group_id.in_(student_group_ids(student_id)),
+            Lesson.group_id.in_(attendance.group_ids),
             Lesson.lesson_date.between(starts_on, ends_on),
-            attends(student_id, Lesson.group_id, Lesson.subject_id, Lesson.lesson_date),
         )
         .order_by(Lesson.lesson_date, Lesson.number, Subject.name)
     )
@@ -113,17 +115,18 @@ def student_lessons(
         )
     items = [
         LessonItem(
-            lesson_id=row[0],
-            lesson_date=row[1],
-            number=row[2],
-            subject=row[3],
-            teacher=_short(row[4], row[5], row[6]),
-            room=row[7],
-            cancelled=row[8] == LessonStatus.CANCELLED,
-            topic=row[9],
-            homework=row[10],
+            lesson_id=row[2],
+            lesson_date=row[3],
+            number=row[4],
+            subject=row[5],
+            teacher=_short(row[6], row[7], row[8]),
+            room=row[9],
+            cancelled=row[10] == LessonStatus.CANCELLED,
+            topic=row[11],
+            homework=row[12],
         )
         for row in session.execute(query)
+        if attendance.attends(row[0], row[1], row[3])
     ]
     if not items:
         return items
@@ -196,24 +199,32 @@ class HomeworkItem:
 def homework(session: Session, actor: Actor, *, student_id: int, on: date) -> list[HomeworkItem]:
     """Homework of the past week and the coming days, by date."""
     require_family_scope(session, actor, student_id, on=on)
+    attendance = attendance_of(session, student_id)
     query = (
-        select(Lesson.lesson_date, Subject.name, Lesson.topic, Lesson.homework)
+        select(
+            Lesson.group_id,
+            Lesson.subject_id,
+            Lesson.lesson_date,
+            Subject.name,
+            Lesson.topic,
+            Lesson.homework,
+        )
         .join(Subject, Subject.id == Lesson.subject_id)
         .where(
-            Lesson.group_id.in_(student_group_ids(student_id)),
+            Lesson.group_id.in_(attendance.group_ids),
             Lesson.lesson_date.between(
                 on - timedelta(days=HOMEWORK_DAYS_BACK), on + timedelta(days=HOMEWORK_DAYS_AHEAD)
             ),
             Lesson.homework.is_not(None),
             Lesson.homework != "",
             Lesson.status == LessonStatus.SCHEDULED,
-            attends(student_id, Lesson.group_id, Lesson.subject_id, Lesson.lesson_date),
         )
         .order_by(Lesson.lesson_date, Lesson.number)
     )
     return [
         HomeworkItem(day, subject, topic, text or "")
-        for day, subject, topic, text in session.execute(query)
+        for group_id, subject_id, day, subject, topic, text in session.execute(query)
+        if attendance.attends(group_id, subject_id, day)
     ]
 
 
@@ -240,16 +251,25 @@ def student_tests(
     session: Session, student_id: int, starts_on: date, ends_on: date
 ) -> list[TestItem]:
     """The student's tests of a date range (callers check the scope)."""
+    attendance = attendance_of(session, student_id)
     query = (
-        select(PlannedTest.id, PlannedTest.planned_on, Subject.name, PlannedTest.title)
+        select(
+            PlannedTest.group_id,
+            PlannedTest.subject_id,
+            PlannedTest.id,
+            PlannedTest.planned_on,
+            Subject.name,
+            PlannedTest.title,
+        )
         .join(Subject, Subject.id == PlannedTest.subject_id)
         .where(
-            PlannedTest.group_id.in_(student_group_ids(student_id)),
+            PlannedTest.group_id.in_(attendance.group_ids),
             PlannedTest.planned_on.between(starts_on, ends_on),
-            attends(
-                student_id, PlannedTest.group_id, PlannedTest.subject_id, PlannedTest.planned_on
-            ),
         )
         .order_by(PlannedTest.planned_on, Subject.name)
     )
-    return [TestItem(*row) for row in session.execute(query)]
+    return [
+        TestItem(test_id, on, subject, title)
+        for group_id, subject_id, test_id, on, subject, title in session.execute(query)
+        if attendance.attends(group_id, subject_id, on)
+    ]
