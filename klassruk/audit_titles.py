@@ -18,6 +18,7 @@ OPERATION_TITLES = {"insert": "создание", "update": "изменение"
 
 ENTITY_TITLES: dict[str, str] = {
     "absence": "Пропуск урока",
+    "acknowledgement": "Ознакомление родителя",
     "activation_code": "Код активации",
     "app_setting": "Настройка школы",
     "consent_entry": "Согласие на обработку ПДн",
