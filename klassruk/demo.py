@@ -806,8 +806,8 @@ def seed_demo_school(
         session.flush()
         states = seed_demo_credentials(session, today or DEMO_TODAY)
         seed_demo_journal(session, today or DEMO_TODAY, size.seed)
-        seed_demo_consent(session, today or DEMO_TODAY)
         seed_demo_family(session, guardian_login=GUARDIAN_LOGIN, today=today or DEMO_TODAY)
+        seed_demo_consent(session, today or DEMO_TODAY)
         school = replace(school, accounts=school.accounts - states[DemoState.NO_ACCOUNT])
     finally:
         if previous is _MISSING:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -27,7 +28,7 @@ from klassruk.permissions import Action, Actor, require
 from klassruk.services import calendar
 from klassruk.services.activity import record_family_event
 from klassruk.services.cabinet.lessons import student_lessons, student_tests
-from klassruk.services.scope import require_family_scope
+from klassruk.services.scope import require_family_scope, require_student_scope
 
 CHANGED_MEANWHILE = (
     "Пока страница была открыта, появились новые сведения: посмотрите их и подтвердите ещё раз."
@@ -349,3 +350,71 @@ def acknowledge_item(
     return _record(
         session, actor, guardian_id, student_id, kind, on, shown, digest, item_id=item_id
     )
+
+
+# ---------------------------------------------------------------- paper slips
+
+
+def paper_snapshot(
+    session: Session,
+    *,
+    student_id: int,
+    date_from: date,
+    date_to: date,
+    period_grade_ids: Collection[int],
+    recommendation_ids: Collection[int],
+) -> dict[str, Any]:
+    """What a printed extract shows, in the ledger's terms: its school weeks and single items.
+
+    A week counts when its school days (Monday to Saturday) lie inside the printed range.
+    """
+    weeks: dict[str, Any] = {}
+    start = calendar.week_start(date_from)
+    if start < date_from:
+        start += timedelta(days=7)
+    while start + timedelta(days=5) <= date_to:
+        content = week_content(session, student_id=student_id, week_start=start)
+        weeks[start.isoformat()] = {"shown": content.shown, "digest": content.digest}
+        start += timedelta(days=7)
+    wanted = {(AckKind.PERIOD_GRADE, item) for item in period_grade_ids} | {
+        (AckKind.RECOMMENDATION, item) for item in recommendation_ids
+    }
+    items = [
+        {"kind": kind.value, "item_id": item_id, "shown": shown, "digest": _digest(shown)}
+        for kind, item_id, _, _, shown in _candidates(session, student_id, date_to)
+        if (kind, item_id) in wanted
+    ]
+    return {"weeks": weeks, "items": items}
+
+
+def record_paper_acknowledgements(
+    session: Session,
+    actor: Actor,
+    *,
+    guardian_id: int,
+    student_id: int,
+    snapshot: dict[str, Any],
+    on: date,
+) -> list[Acknowledgement]:
+    """A signed slip came back: «ознакомлен(а)» on paper for every week and item it covered."""
+    require_student_scope(session, actor, student_id, Action.PRINT_EXTRACTS, on=on)
+    common = {
+        "guardian_id": guardian_id,
+        "student_id": student_id,
+        "channel": AckChannel.PAPER,
+        "user_id": None,
+        "recorded_by_user_id": actor.user_id,
+        "session_id": actor.session_id,
+    }
+    rows = [
+        Acknowledgement(kind=AckKind.WEEK, week_start=date.fromisoformat(week), item_id=None,
+                        shown=seen["shown"], digest=seen["digest"], **common)
+        for week, seen in snapshot.get("weeks", {}).items()
+    ] + [
+        Acknowledgement(kind=AckKind(item["kind"]), week_start=None, item_id=item["item_id"],
+                        shown=item["shown"], digest=item["digest"], **common)
+        for item in snapshot.get("items", [])
+    ]
+    session.add_all(rows)
+    session.flush()
+    return rows

@@ -8,6 +8,7 @@ from collections import defaultdict
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 
 from sqlalchemy import Select, and_, or_, select
 from sqlalchemy.orm import Session, aliased
@@ -40,6 +41,7 @@ from klassruk.models.journal import (
     Recommendation,
 )
 from klassruk.permissions import Action, Actor, Role
+from klassruk.services.acknowledgements import paper_snapshot, record_paper_acknowledgements
 from klassruk.services.consent import class_consent, class_people
 from klassruk.services.journal import weighted_average
 from klassruk.services.lookup import get_or_404
@@ -105,7 +107,6 @@ class ExtractContent:
     tests: list[DatedLine]
     changes: list[DatedLine]
     recommendations: list[DatedLine]
-    covered: dict[str, list[int]]
 
 
 @dataclass
@@ -258,7 +259,7 @@ def _change_text(lesson: Lesson, change: LessonChange, new_teacher: str | None) 
     return f"{lesson.number}-й урок, {title}"
 
 
-def _digest(covered: dict[str, list[int]]) -> str:
+def _digest(covered: dict[str, Any]) -> str:
     payload = json.dumps(covered, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
@@ -335,8 +336,19 @@ def print_extracts(
     now = now or utcnow()
     contents: list[ExtractContent] = []
     rows: list[PaperExtract] = []
+    ledger: dict[int, dict[str, Any]] = {}
+    for student_id in dict.fromkeys(f.student_id for f in chosen):
+        ids = journal.covered[student_id]
+        ledger[student_id] = paper_snapshot(
+            session, student_id=student_id, date_from=start, date_to=end,
+            period_grade_ids=ids["period_grades"], recommendation_ids=ids["recommendations"],
+        )
     for family in chosen:
-        covered = {k: list(v) for k, v in sorted(journal.covered[family.student_id].items())}
+        covered: dict[str, Any] = {
+            k: list(v) for k, v in sorted(journal.covered[family.student_id].items())
+        }
+        # What the ledger records when the signed slip comes back (channel «бумага»).
+        covered["ledger"] = ledger[family.student_id]
         row = PaperExtract(
             class_id=class_id,
             student_id=family.student_id,
@@ -374,7 +386,6 @@ def print_extracts(
                 tests=journal.tests[student_id],
                 changes=journal.changes[student_id],
                 recommendations=journal.recommendations[student_id],
-                covered=row.covered,
             )
         )
         if progress is not None:
@@ -461,6 +472,10 @@ def mark_returned(session: Session, actor: Actor, *, extract_id: int, returned_o
         raise DomainError("Талон не может вернуться раньше, чем выписка выдана.")
     extract.returned_on = returned_on
     session.flush()
+    record_paper_acknowledgements(
+        session, actor, guardian_id=extract.guardian_id, student_id=extract.student_id,
+        snapshot=extract.covered.get("ledger", {}), on=on,
+    )
 
 
 # ---------------------------------------------------------------- schedule and reminders

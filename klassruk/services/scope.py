@@ -21,6 +21,7 @@ from klassruk.models import (
     UserAccount,
 )
 from klassruk.permissions import ROLE_ACTIONS, Action, Actor, Role, require
+from klassruk.services.delivery import require_electronic_access
 
 OUT_OF_SCOPE = "Эти данные вне вашей зоны ответственности."
 SHARED_GUARDIAN = (
@@ -203,3 +204,5 @@ def require_family_scope(session: Session, actor: Actor, student_id: int, *, on:
     )
     if actor.user_id is None or session.scalar(allowed) is None:
         raise PermissionDenied(OUT_OF_SCOPE)
+    # Without consent to personal-data processing the family gets paper, not the cabinet.
+    require_electronic_access(session, actor, student_id=student_id, on=on)

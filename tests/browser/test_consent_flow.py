@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from klassruk.db import make_engine, make_session_factory
 from klassruk.demo import DEMO_PASSWORD
+from klassruk.models import AckChannel, Acknowledgement
 from klassruk.models.consent import ConsentEntry, ConsentState
 from klassruk.models.extracts import PaperExtract
 from tests.browser.conftest import wait_until_idle
@@ -82,5 +83,11 @@ def test_consent_recorded_extracts_printed_and_a_slip_returned(
                 select(PaperExtract).where(PaperExtract.returned_on.is_not(None))
             ).all()
             assert len(returned) == 2  # the demo's returned slip and this one
+            # The returned slip is in the acknowledgement ledger, signed on paper.
+            paper = session.scalars(
+                select(Acknowledgement).where(Acknowledgement.channel == AckChannel.PAPER)
+            ).all()
+            signed = {(a.guardian_id, a.student_id) for a in paper}
+            assert {(r.guardian_id, r.student_id) for r in returned} <= signed
     finally:
         engine.dispose()

@@ -14,6 +14,7 @@ from klassruk.models import AccountStatus, ActivityLog, GuardianLink, Student, U
 from klassruk.models.consent import ConsentEntry, ConsentScan, ConsentState, ConsentSubject
 from klassruk.pdf.consent_forms import render_consent_forms
 from klassruk.services.accounts import user_for_session_token
+from klassruk.services.cabinet import lessons
 from klassruk.services.consent import (
     MAX_SCAN_BYTES,
     ConsentFact,
@@ -310,3 +311,14 @@ def test_consent_forms_for_one_guardian_or_every_one_not_asked_yet(session, scho
     with pytest.raises(PermissionDenied):
         consent_forms(session, actor_of(session, "ct_b"), class_id=school.class_b, on=ON,
                       guardian_id=guardian)
+
+
+def test_cabinet_content_is_refused_without_consent_and_restored_after(session, school):
+    parent = actor_of(session, "parent_a")
+    with pytest.raises(ConsentRequired, match="бумаге"):
+        lessons.homework(session, parent, student_id=school.student_a, on=ON)
+    _give_both(session, school)
+    assert lessons.homework(session, parent, student_id=school.student_a, on=ON) == []
+    _record(session, school, ConsentState.WITHDRAWN)
+    with pytest.raises(ConsentRequired, match="отозвано"):
+        lessons.homework(session, parent, student_id=school.student_a, on=ON)

@@ -10,7 +10,7 @@ from pypdf import PdfReader
 from sqlalchemy import select
 
 from klassruk.errors import DomainError, PermissionDenied
-from klassruk.models import Guardian, GuardianLink, Relation
+from klassruk.models import AckChannel, AckKind, Acknowledgement, Guardian, GuardianLink, Relation
 from klassruk.models.consent import ConsentState, ConsentSubject
 from klassruk.models.extracts import ExtractFrequency, PaperExtract
 from klassruk.models.journal import (
@@ -25,6 +25,7 @@ from klassruk.models.journal import (
     Recommendation,
 )
 from klassruk.pdf.extracts import SLIP_TITLE, render_extracts
+from klassruk.services import acknowledgements
 from klassruk.services.consent import ConsentFact, record_consent
 from klassruk.services.extracts import (
     Family,
@@ -196,3 +197,38 @@ def test_one_extract_per_child_when_the_school_prefers_it(session, school):
     assert len(_print(session, school)) == 2
     (only,) = _print(session, school, one_per_child=True)
     assert only.student_id == school.two.student_a
+
+
+def test_a_returned_slip_is_a_paper_acknowledgement_of_the_weeks_and_items_it_showed(
+    session, school
+):
+    guardian = session.scalar(
+        select(GuardianLink.guardian_id).where(GuardianLink.student_id == school.two.student_a)
+    )
+    (extract,) = _print(session, school)
+    actor = actor_of(session, "ct_a")
+    mark_returned(session, actor, extract_id=extract.number, returned_on=ON, on=ON)
+    acks = session.scalars(select(Acknowledgement).order_by(Acknowledgement.id)).all()
+    assert [(a.kind, a.week_start, a.channel, a.guardian_id) for a in acks] == [
+        (AckKind.WEEK, WEEK[0], AckChannel.PAPER, guardian),
+        (AckKind.RECOMMENDATION, None, AckChannel.PAPER, guardian),
+    ]
+    assert acks[0].user_id is None and acks[0].recorded_by_user_id == actor.user_id
+    # The family's cabinet sees the paper signature, and later news as new.
+    for subject, student in ((ConsentSubject.GUARDIAN_SELF, None),
+                             (ConsentSubject.CHILD, school.two.student_a)):
+        record_consent(session, actor, class_id=school.two.class_a, on=ON, fact=ConsentFact(
+            subject, ConsentState.GIVEN, date(2026, 9, 1), "1", guardian_id=guardian,
+            student_id=student))
+    parent = actor_of(session, "parent_a")
+    status = acknowledgements.week_status(
+        session, parent, student_id=school.two.student_a, week_start=WEEK[0], on=ON
+    )
+    assert status.state.channel is AckChannel.PAPER and not status.state.changed_since
+    session.add(Grade(lesson_id=school.lessons[0], student_id=school.two.student_a, value=2,
+                      kind=GradeKind.ORAL, weight=1.0, created_by="teacher_a"))
+    session.flush()
+    status = acknowledgements.week_status(
+        session, parent, student_id=school.two.student_a, week_start=WEEK[0], on=ON
+    )
+    assert status.state.changed_since and status.state.new_items == 1

@@ -52,7 +52,8 @@ SCOPED_IDS = frozenset({
 })
 # Public helpers without an actor: only called after the caller has checked the scope.
 HELPERS_WITHOUT_ACTOR = frozenset({
-    "acknowledgements.week_content", "cabinet.common.attendance_of",
+    "acknowledgements.paper_snapshot", "acknowledgements.week_content",
+    "cabinet.common.attendance_of",
     "cabinet.lessons.student_lessons",
     "cabinet.lessons.student_tests", "calendar.get_period", "consent.class_people",
     "delivery.delivery_route",
@@ -186,7 +187,7 @@ OTHER_ARGUMENTS: dict[str, Any] = {
     "login": "novyi.login", "display_name": "Новый Пользователь", "roles": {Role.GUARDIAN},
     "edits": {}, "expected": {}, "frequency": ExtractFrequency.WEEKLY,
     "week_start": ON, "digest": "0" * 64, "since": datetime(2026, 11, 1, tzinfo=UTC),
-    "item_id": 1,
+    "item_id": 1, "snapshot": {"weeks": {}, "items": []},
 }
 
 
