@@ -13,6 +13,7 @@ from klassruk.permissions import Actor
 from klassruk.services import calendar
 from klassruk.services.activity import last_viewed_student
 from klassruk.services.cabinet.common import list_children
+from klassruk.services.delivery import ConsentRequired, require_electronic_access
 from klassruk.services.overview import ChildRow
 
 _CHILD = "picked_child_id"
@@ -44,6 +45,13 @@ def child_picker(actor: Actor, on: date) -> ChildRow | None:
         )
     child = by_id[st.session_state[_CHILD]]
     st.caption(escape(f"{child.name}, {child.class_name} класс"))
+    try:
+        with db_read(actor) as session:
+            require_electronic_access(session, actor, student_id=child.student_id, on=on)
+    except ConsentRequired as refusal:
+        # Without consent (152-ФЗ) the family gets paper extracts: say why and what to do.
+        st.warning(escape(str(refusal)), icon=":material/lock:")
+        return None
     return child
 
 

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from klassruk.models.consent import ConsentEntry, ConsentState
+from klassruk.demo import DEMO_TODAY
+from klassruk.models import GuardianLink, UserAccount
+from klassruk.models.consent import ConsentEntry, ConsentState, ConsentSubject
 from klassruk.models.extracts import PaperExtract
+from tests.factories import SYSTEM
 
 
 def _table(at, column):
@@ -67,3 +70,26 @@ def test_class_teacher_prints_the_paper_batch_and_marks_a_slip_returned(logged_i
     at.button(key="extracts_mark").click().run()
     assert not at.exception and "талон возвращён" in at.success[0].value
     assert (_table(at, "Талон возвращён")["Талон возвращён"] != "—").sum() == 2
+
+
+def test_a_parent_whose_consent_was_withdrawn_sees_why_instead_of_the_cabinet(
+    logged_in, factory
+):
+    with factory() as session:
+        session.info["actor"] = SYSTEM
+        parent = session.scalar(select(UserAccount).where(UserAccount.login == "roditel"))
+        for child in session.scalars(
+            select(GuardianLink.student_id).where(GuardianLink.guardian_id == parent.guardian_id)
+        ):
+            session.add(ConsentEntry(
+                subject=ConsentSubject.CHILD, guardian_id=parent.guardian_id, student_id=child,
+                state=ConsentState.WITHDRAWN, signed_on=DEMO_TODAY, form_number="ПД-отзыв",
+                recorded_by="klassruk",
+            ))
+        session.commit()
+    at = logged_in("roditel")
+    assert not at.exception
+    at.switch_page("app_pages/cabinet_grades.py").run()
+    assert not at.exception
+    assert any("не предоставляются" in w.value and "подпишите согласие" in w.value
+               for w in at.warning)
