@@ -11,7 +11,7 @@ from klassruk.errors import DomainError
 from klassruk.formatting import format_timestamp
 from klassruk.models import ACCOUNT_STATUS_TITLES, AccountStatus
 from klassruk.permissions import ROLE_TITLES, Action, Role
-from klassruk.services.accounts import count_matching_users, list_users
+from klassruk.services.accounts import count_matching_users, list_users, set_account_blocked
 from klassruk.services.user_admin import lift_lockout, reissue_code
 
 PAGE_SIZE = 50
@@ -79,10 +79,22 @@ with st.form("users_action"):
     left, right = st.columns(2)
     unlock = left.form_submit_button("Снять блокировку входа", disabled=not chosen.locked)
     reissue = right.form_submit_button("Выдать новый код активации")
-if unlock or reissue:
+    # Blocking (staff too) ends every session; the reason goes into the audit row.
+    blocked = chosen.status is AccountStatus.BLOCKED
+    block = left.form_submit_button("Заблокировать учётную запись", disabled=blocked)
+    unblock = right.form_submit_button("Разблокировать учётную запись", disabled=not blocked)
+if unlock or reissue or block or unblock:
     try:
         with db(actor) as session:
-            if unlock:
+            if block or unblock:
+                set_account_blocked(
+                    session, actor, login=chosen.login, blocked=block, reason=reason
+                )
+                st.session_state[FLASH] = (
+                    f"Учётная запись «{chosen.display_name}» "
+                    + ("заблокирована, её сеансы завершены." if block else "разблокирована.")
+                )
+            elif unlock:
                 lift_lockout(session, actor, login=chosen.login, reason=reason)
                 st.session_state[FLASH] = f"Вход для «{chosen.display_name}» разблокирован."
             else:

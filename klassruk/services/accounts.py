@@ -8,12 +8,14 @@ from datetime import datetime, timedelta
 from sqlalchemy import ColumnElement, Select, func, select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
+from klassruk.audit import audit_context
 from klassruk.errors import DomainError, NotFound
 from klassruk.models import AccountStatus, UserAccount, UserRole, utcnow
+from klassruk.models.incidents import IncidentStatus, SecurityIncident
 from klassruk.passwords import check_password_policy, dummy_hash, hash_password, verify_password
 from klassruk.permissions import Action, Actor, Role, require
 from klassruk.services.activity import record_activity
-from klassruk.services.credentials import activate_with_code, used_code_message
+from klassruk.services.credentials import activate_with_code, open_codes, used_code_message
 
 GENERIC_LOGIN_ERROR = "Неверный логин или пароль."
 BLOCKED_LOGIN_ERROR = (
@@ -362,3 +364,63 @@ def count_matching_users(
 def count_users(session: Session) -> int:
     """How many accounts exist (the first-run check)."""
     return session.scalar(select(func.count()).select_from(UserAccount)) or 0
+
+
+MAX_BLOCK_REASON = 500
+
+
+def set_account_blocked(
+    session: Session,
+    actor: Actor,
+    *,
+    login: str,
+    blocked: bool,
+    reason: str,
+    now: datetime | None = None,
+) -> UserAccount:
+    """Block or unblock any account, staff included, with a reason kept in the audit log."""
+    require(actor, Action.MANAGE_USERS)
+    reason = " ".join(reason.split())
+    if not reason:
+        raise DomainError("Укажите причину: она сохраняется в журнале изменений.")
+    if len(reason) > MAX_BLOCK_REASON:
+        raise DomainError(f"Причина слишком длинная: не больше {MAX_BLOCK_REASON} символов.")
+    user = find_user_by_login(session, login)
+    if user is None:
+        raise NotFound(f"Учётная запись «{login.strip()}» не найдена.")
+    if user.id == actor.user_id:
+        raise DomainError("Собственную учётную запись заблокировать или разблокировать нельзя.")
+    now = now or utcnow()
+    if blocked:
+        if user.status is AccountStatus.BLOCKED:
+            raise DomainError(f"Учётная запись «{user.login}» уже заблокирована.")
+        with audit_context(session, reason=f"Блокировка: {reason}"):
+            user.status = AccountStatus.BLOCKED
+            user.sessions_valid_after = now  # every open session ends at its next run
+            for code in open_codes(session, [user.id]):
+                code.revoked_at = now
+    else:
+        if user.status is not AccountStatus.BLOCKED:
+            raise DomainError(f"Учётная запись «{user.login}» не заблокирована.")
+        if session.scalar(
+            select(SecurityIncident.id).where(
+                SecurityIncident.user_id == user.id,
+                SecurityIncident.status == IncidentStatus.OPEN,
+            )
+        ):
+            raise DomainError(
+                f"По учётной записи «{user.login}» открыт инцидент: сначала закройте его."
+            )
+        with audit_context(session, reason=f"Разблокировка: {reason}"):
+            user.status = AccountStatus.ACTIVE if user.password_hash else AccountStatus.ISSUED
+            user.failed_attempts = 0
+            user.locked_until = None
+    record_activity(
+        session,
+        event="account_blocked" if blocked else "account_unblocked",
+        login=actor.login,
+        user_id=actor.user_id,
+        detail=f"{user.login}: {reason}"[:MAX_BLOCK_REASON],
+        session_id=actor.session_id,
+    )
+    return user

@@ -136,3 +136,16 @@ def test_logout_returns_to_the_login_form(logged_in):
     at.button(key="sign_out").click()
     at.run()
     assert any(t.key == "login_login" for t in at.text_input)
+
+
+def test_admin_blocks_a_staff_account_on_the_users_page(logged_in):
+    at = logged_in("admin")
+    at.switch_page("app_pages/users.py").run()
+    chosen = at.selectbox(key="users_chosen")
+    chosen.select(next(o for o in chosen.options if "(uchitel)" in o)).run()
+    at.text_input(key="users_reason").input("Увольнение")
+    next(b for b in at.button if b.label == "Заблокировать учётную запись").click().run()
+    assert not at.exception
+    assert any("заблокирована" in s.value for s in at.success)
+    teacher = login(open_app(), "uchitel")
+    assert teacher.error and "заблокирована" in teacher.error[0].value
