@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -10,6 +11,7 @@ import time
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -117,3 +119,25 @@ def wait_until_idle(page: object, settle_ms: int = 1000) -> None:
     """
     page.wait_for_timeout(settle_ms)  # type: ignore[attr-defined]
     page.locator('[data-testid="stStatusWidget"]').wait_for(state="hidden")  # type: ignore[attr-defined]
+
+
+def choose_person(page: Any, name: str) -> None:
+    """Pick one person by name in «Реквизиты доступа»'s «Выбрать людей»."""
+    people = page.get_by_role("combobox", name="Выбрать людей")
+    people.click()
+    people.fill(name)
+    page.get_by_role("option", name=re.compile(re.escape(name))).first.click()
+    page.keyboard.press("Escape")
+
+
+def issue_to_chosen(page: Any, tmp_path: Path) -> str:
+    """Issue codes to the chosen people and return the text of the downloaded slips PDF."""
+    from pypdf import PdfReader
+
+    page.get_by_role("button", name="Выдать (заново) выбранным").click()
+    page.get_by_text("Реквизиты выданы: 1").first.wait_for()
+    with page.expect_download() as download:
+        page.get_by_role("button", name=re.compile("листки|PDF", re.IGNORECASE)).click()
+    slips = tmp_path / "slips.pdf"
+    download.value.save_as(slips)
+    return "\n".join(p.extract_text() for p in PdfReader(slips).pages)

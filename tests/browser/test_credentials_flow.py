@@ -6,13 +6,12 @@ import re
 from pathlib import Path
 
 import pytest
-from pypdf import PdfReader
 from sqlalchemy import select
 
 from klassruk.db import make_engine, make_session_factory
 from klassruk.demo import DEMO_PASSWORD
 from klassruk.models import Enrolment, Guardian, GuardianLink, SchoolClass, Staff, UserAccount
-from tests.browser.conftest import wait_until_idle
+from tests.browser.conftest import choose_person, issue_to_chosen, wait_until_idle
 
 pytestmark = pytest.mark.browser
 TIMEOUT_MS = 30_000
@@ -61,18 +60,8 @@ def test_teacher_issues_a_code_and_the_parent_activates_it(
         _log_in(page, "klassruk", DEMO_PASSWORD)
         page.get_by_role("heading", name="Реквизиты доступа").first.wait_for()
         wait_until_idle(page)
-        people = page.get_by_role("combobox", name="Выбрать людей")
-        people.click()
-        people.fill(parent_name)
-        page.get_by_role("option", name=re.compile(re.escape(parent_name))).first.click()
-        page.keyboard.press("Escape")
-        page.get_by_role("button", name="Выдать (заново) выбранным").click()
-        page.get_by_text("Реквизиты выданы: 1").first.wait_for()
-        with page.expect_download() as download:
-            page.get_by_role("button", name=re.compile("листки|PDF", re.IGNORECASE)).click()
-        slips = tmp_path / "slips.pdf"
-        download.value.save_as(slips)
-        text = "\n".join(p.extract_text() for p in PdfReader(slips).pages)
+        choose_person(page, parent_name)
+        text = issue_to_chosen(page, tmp_path)
         assert parent_name in text
         login = re.search(r"Логин:\s*(\S+)", text)
         code = re.search(r"Код активации:\s*([A-Z0-9]{4}(?:-[A-Z0-9]{4}){3})", text)

@@ -9,7 +9,6 @@ from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
-from pypdf import PdfReader
 from sqlalchemy import select
 
 from klassruk.db import make_engine, make_session_factory
@@ -24,7 +23,7 @@ from klassruk.models import (
     UserAccount,
 )
 from klassruk.services.roster import template_csv
-from tests.browser.conftest import wait_until_idle
+from tests.browser.conftest import choose_person, issue_to_chosen, wait_until_idle
 
 pytestmark = pytest.mark.browser
 TIMEOUT_MS = 30_000
@@ -163,25 +162,12 @@ def test_class_teacher_cannot_take_over_another_classs_parent(
         wait_until_idle(page)
         assert foreign.login not in _grid_text(page)
         name = f"{foreign.last_name} {foreign.first_name} {foreign.middle_name}"
-        people = page.get_by_role("combobox", name="Выбрать людей")
-        people.click()
-        people.fill(name)
-        page.get_by_role("option", name=re.compile(re.escape(name))).first.click()
-        page.keyboard.press("Escape")
-        page.get_by_role("button", name="Выдать (заново) выбранным").click()
-        page.get_by_text("Реквизиты выданы: 1").first.wait_for()
-        with page.expect_download() as download:
-            page.get_by_role("button", name=re.compile("листки|PDF", re.IGNORECASE)).click()
-        slips = tmp_path / "slips.pdf"
-        download.value.save_as(slips)
-        text = "\n".join(p.extract_text() for p in PdfReader(slips).pages)
+        choose_person(page, name)
+        text = issue_to_chosen(page, tmp_path)
         printed = re.search(r"Логин:\s*(\S+)", text)
         assert printed and printed.group(1) != foreign.login
 
-        people.click()
-        people.fill(name)
-        page.get_by_role("option", name=re.compile(re.escape(name))).first.click()
-        page.keyboard.press("Escape")
+        choose_person(page, name)
         page.get_by_text("Подтверждаю блокировку").click()
         page.get_by_role("button", name="Заблокировать выбранных").click()
         page.get_by_text("Заблокировано учётных записей: 1").first.wait_for()
