@@ -379,9 +379,11 @@ def paper_snapshot(
     wanted = {(AckKind.PERIOD_GRADE, item) for item in period_grade_ids} | {
         (AckKind.RECOMMENDATION, item) for item in recommendation_ids
     }
+    # Most extracts show neither: skip the candidates' queries then.
+    candidates = _candidates(session, student_id, date_to) if wanted else []
     items = [
         {"kind": kind.value, "item_id": item_id, "shown": shown, "digest": _digest(shown)}
-        for kind, item_id, _, _, shown in _candidates(session, student_id, date_to)
+        for kind, item_id, _, _, shown in candidates
         if (kind, item_id) in wanted
     ]
     return {"weeks": weeks, "items": items}
