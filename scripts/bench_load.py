@@ -289,7 +289,7 @@ async def _session_user(
             started = time.perf_counter()
             try:
                 run = await client.open_page(page)
-                samples.append(Sample(page, started - origin, run.seconds))
+                samples.append(Sample(page or "home", started - origin, run.seconds))
             except Exception as error:
                 samples.append(Sample(page or "home", started - origin,
                                       time.perf_counter() - started,
