@@ -10,11 +10,13 @@ from components.charts import (
     subject_averages_chart,
     weekly_trend_chart,
 )
+from components.data_access import log_access
 from components.runtime import db_read
 from components.school import today
 from components.text import escape
 from klassruk.errors import DomainError
 from klassruk.formatting import format_average
+from klassruk.models import DataAccess
 from klassruk.permissions import Action
 from klassruk.services import calendar, class_journal
 
@@ -51,6 +53,7 @@ try:
 except DomainError as error:
     st.error(escape(str(error)))
     st.stop()
+log_access(actor, DataAccess.CLASS_JOURNAL, class_id=class_id)
 
 summary_tab, subject_tab, card_tab = st.tabs(["Сводка", "По предмету", "Карточка обучающегося"])
 
@@ -169,6 +172,7 @@ with card_tab:
             card = class_journal.student_card(
                 session, actor, student_id=student_id, period_id=period_id
             )
+        log_access(actor, DataAccess.STUDENT_CARD, student_id=student_id, class_id=class_id)
         metrics = st.columns(3)
         metrics[0].metric("Средний взвешенный балл", format_average(card.weighted_average))
         metrics[1].metric("Оценок", sum(s.grades for s in card.subjects))

@@ -6,11 +6,13 @@ import pandas as pd
 import streamlit as st
 
 from components.auth import guard
+from components.data_access import log_access
 from components.runtime import db
 from components.school import school_timezone, today
 from components.text import escape
 from klassruk.errors import DomainError
 from klassruk.formatting import format_date, format_timestamp
+from klassruk.models import DataAccess
 from klassruk.models.extracts import EXTRACT_FREQUENCY_TITLES, ExtractFrequency
 from klassruk.pdf.extracts import render_extracts
 from klassruk.permissions import Action
@@ -114,6 +116,7 @@ if may_print and board.paper:
             pdf = render_extracts(contents, school_name=school_name, timezone=zone,
                                   progress=_rendered)
             st.session_state[BATCH] = (chosen.class_id, pdf, [c.number for c in contents])
+            log_access(actor, DataAccess.EXTRACT, class_id=chosen.class_id)
             st.session_state[FLASH] = f"Напечатано выписок: {len(contents)}."
             st.rerun()
 

@@ -4,11 +4,12 @@ import pandas as pd
 import streamlit as st
 
 from components.auth import guard
+from components.data_access import log_access
 from components.runtime import db_read
 from components.school import today
 from components.text import escape
 from klassruk.formatting import format_date
-from klassruk.models import ACCOUNT_STATUS_TITLES
+from klassruk.models import ACCOUNT_STATUS_TITLES, DataAccess
 from klassruk.permissions import Action
 from klassruk.services import overview
 
@@ -24,6 +25,7 @@ names = {summary.name: summary for summary in classes}
 chosen = names[st.selectbox("Класс", list(names))]
 with db_read(actor) as session:
     roster = overview.class_roster(session, actor, class_id=chosen.class_id, on=on)
+log_access(actor, DataAccess.CLASS_LIST, class_id=chosen.class_id)
 st.caption(
     f"Классный руководитель: {escape(chosen.class_teacher)}. Обучающихся: {len(roster)}."
 )

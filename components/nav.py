@@ -54,6 +54,8 @@ PAGES: tuple[PageSpec, ...] = (
              Action.VIEW_INCIDENTS, "Безопасность"),
     PageSpec("app_pages/users.py", "Пользователи", ":material/manage_accounts:",
              Action.VIEW_USERS, "Администрирование"),
+    PageSpec("app_pages/data_access.py", "Доступ к персональным данным", ":material/visibility:",
+             Action.VIEW_AUDIT_LOG, "Администрирование"),
     PageSpec("app_pages/audit.py", "Журнал изменений", ":material/history:",
              Action.VIEW_AUDIT_LOG, "Администрирование"),
     PageSpec("app_pages/profile.py", "Профиль", ":material/person:", Action.VIEW_PROFILE,

@@ -283,6 +283,7 @@ def create_user(
 class UserRow:
     """A line of the admin's user list."""
 
+    user_id: int
     login: str
     display_name: str
     roles: tuple[Role, ...]
@@ -335,6 +336,7 @@ def list_users(
     now = utcnow()
     return [
         UserRow(
+            user_id=user.id,
             login=user.login,
             display_name=user.display_name,
             roles=tuple(sorted(user.roles)),

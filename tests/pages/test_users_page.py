@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from klassruk.db import unit_of_work
 from klassruk.demo import GUARDIAN_LOGIN
-from klassruk.models import AccountStatus, UserAccount, utcnow
+from klassruk.models import AccountStatus, DataAccess, DataAccessLog, UserAccount, utcnow
 from tests.factories import SYSTEM
 
 
@@ -62,3 +62,21 @@ def test_admin_searches_pages_unlocks_and_reissues(logged_in, factory):
 def test_users_page_is_refused_to_everyone_but_the_admin(logged_in, login):
     with pytest.raises(ValueError):
         logged_in(login).switch_page("app_pages/users.py").run()
+
+
+def test_class_list_opening_is_logged_once_and_shown_to_the_admin(logged_in, factory):
+    teacher = logged_in("klassruk")
+    teacher.switch_page("app_pages/my_class.py").run()
+    teacher.run()  # a rerun of the same page is not a second opening
+    assert not teacher.exception
+    with factory() as session:
+        rows = session.scalars(select(DataAccessLog.kind)).all()
+    assert rows == [DataAccess.CLASS_LIST]
+    admin = logged_in("admin")
+    admin.switch_page("app_pages/data_access.py").run()
+    admin.text_input(key="access_user_search").input("klassruk").run()
+    assert not admin.exception
+    log = next(df.value for df in admin.dataframe if "Что открыто" in df.value.columns)
+    assert list(log["Что открыто"]) == ["список класса"]
+    with pytest.raises(ValueError):
+        teacher.switch_page("app_pages/data_access.py").run()
