@@ -93,6 +93,7 @@ def _public_services() -> list[tuple[str, Callable[..., Any]]]:
 NOT_SCOPE_CHECKS = {
     "delivery.require_electronic_access": "the consent gate after the scope check; staff pass",
     "activity.record_family_event": "logs the screen a cabinet service already served",
+    "data_access.record_access": "logs what a page showed after its own check; never refuses",
 }
 SERVICES = [
     (name, function)
