@@ -28,6 +28,7 @@ from klassruk.services.accounts import (
     user_for_session_token,
 )
 from klassruk.services.activity import record_family_login
+from klassruk.services.throttling import ThrottlePolicy
 from klassruk.session_tokens import SessionToken, decode_session_token, encode_session_token
 
 LOGIN_ACTOR = Actor.system("login")
@@ -127,10 +128,28 @@ def resolve_user() -> UserAccount | None:
     return user
 
 
+def client_address(*, trusted_proxy: bool) -> str | None:
+    """The browser's address: our proxy's last X-Forwarded-For entry, else the socket's peer."""
+    if trusted_proxy:
+        forwarded = st.context.headers.get("X-Forwarded-For") or ""
+        last_hop = str(forwarded).split(",")[-1].strip()
+        if last_hop:
+            return last_hop
+    address = st.context.ip_address
+    # None on localhost; not a string outside a real server (AppTest).
+    return address if isinstance(address, str) else None
+
+
 def log_in(login: str, password: str) -> str | None:
     """Check the login form; on success remember the user and return None, else the error."""
     config = settings()
     policy = LockoutPolicy(config.lockout_max_failures, config.lockout_minutes)
+    throttle = ThrottlePolicy(
+        address_failures=config.throttle_address_failures,
+        window_minutes=config.throttle_window_minutes,
+        max_delay_minutes=config.throttle_max_delay_minutes,
+        school_alert_failures=config.spray_alert_failures,
+    )
     # bcrypt (~0.23 s) runs between two short transactions, never inside the write one.
     with db_read(LOGIN_ACTOR) as session:
         stored = stored_password_hash(session, login=login)
@@ -138,7 +157,12 @@ def log_in(login: str, password: str) -> str | None:
     on = today()
     with db(LOGIN_ACTOR) as session:
         result = authenticate(
-            session, check=check, policy=policy, session_id=browser_session_id()
+            session,
+            check=check,
+            policy=policy,
+            session_id=browser_session_id(),
+            client_address=client_address(trusted_proxy=config.trusted_proxy),
+            throttle=throttle,
         )
         if result.user is None:
             return result.error

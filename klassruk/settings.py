@@ -32,6 +32,14 @@ class Settings:
     lockout_max_failures: int
     lockout_minutes: int
     app_url: str
+    # Failed logins per client address before delays start, the window they are counted in,
+    # the longest delay, and the school-wide count in a window that alerts the admins.
+    throttle_address_failures: int = 10
+    throttle_window_minutes: int = 15
+    throttle_max_delay_minutes: int = 15
+    spray_alert_failures: int = 50
+    # Behind our own reverse proxy: the client address is the last X-Forwarded-For entry.
+    trusted_proxy: bool = False
     # A fixed school date (demo, browser tests): the demo's journal is filled up to its day.
     pinned_today: date | None = None
 
@@ -104,4 +112,16 @@ def load_settings(secrets_file: Path = SECRETS_FILE) -> Settings:
         lockout_minutes=int(_lookup("KLASSRUK_LOCKOUT_MINUTES", values, "15") or 15),
         app_url=_lookup("KLASSRUK_APP_URL", values, "http://localhost:8501") or "",
         pinned_today=_date(_lookup("KLASSRUK_TODAY", values)),
+        throttle_address_failures=int(
+            _lookup("KLASSRUK_THROTTLE_ADDRESS_FAILURES", values, "10") or 10
+        ),
+        throttle_window_minutes=int(
+            _lookup("KLASSRUK_THROTTLE_WINDOW_MINUTES", values, "15") or 15
+        ),
+        throttle_max_delay_minutes=int(
+            _lookup("KLASSRUK_THROTTLE_MAX_DELAY_MINUTES", values, "15") or 15
+        ),
+        spray_alert_failures=int(_lookup("KLASSRUK_SPRAY_ALERT_FAILURES", values, "50") or 50),
+        trusted_proxy=(_lookup("KLASSRUK_TRUSTED_PROXY", values, "false") or "").lower()
+        in {"1", "true", "yes"},
     )

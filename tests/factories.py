@@ -35,6 +35,7 @@ from klassruk.services.accounts import (
     create_user,
     stored_password_hash,
 )
+from klassruk.services.throttling import ThrottlePolicy
 
 SYSTEM = Actor.system("test")
 LOGIN_ACTOR = Actor.system("login")
@@ -47,13 +48,22 @@ def attempt_login(
     *,
     policy: LockoutPolicy,
     session_id: str | None = None,
+    client_address: str | None = None,
+    throttle: ThrottlePolicy | None = None,
 ) -> LoginResult:
     """A login as the app makes it: read the hash, bcrypt outside, then a short write."""
     with unit_of_work(factory, LOGIN_ACTOR, read_only=True) as session:
         stored = stored_password_hash(session, login=login)
     check = check_password(login=login, password=password, stored_hash=stored)
     with unit_of_work(factory, LOGIN_ACTOR) as session:
-        return authenticate(session, check=check, policy=policy, session_id=session_id)
+        return authenticate(
+            session,
+            check=check,
+            policy=policy,
+            session_id=session_id,
+            client_address=client_address,
+            throttle=throttle,
+        )
 
 
 TEST_PASSWORD = "Надёжный пароль 2026"

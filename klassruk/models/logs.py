@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, String
+from sqlalchemy import JSON, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from klassruk.models.base import Base, UTCDateTime, utcnow
@@ -48,3 +48,7 @@ class ActivityLog(Base):
     event: Mapped[str] = mapped_column(String(40), index=True)
     detail: Mapped[str | None] = mapped_column(String(500))
     session_id: Mapped[str | None] = mapped_column(String(64))
+    # Where a login attempt came from (the proxy's X-Forwarded-For when trusted): throttling.
+    client_address: Mapped[str | None] = mapped_column(String(45))
+
+    __table_args__ = (Index("ix_activity_log_address_at", "client_address", "at"),)

@@ -16,6 +16,12 @@ from klassruk.passwords import check_password_policy, dummy_hash, hash_password,
 from klassruk.permissions import Action, Actor, Role, require
 from klassruk.services.activity import record_activity
 from klassruk.services.credentials import activate_with_code, open_codes, used_code_message
+from klassruk.services.throttling import (
+    ThrottlePolicy,
+    address_delay,
+    alert_on_spraying,
+    throttled_message,
+)
 
 GENERIC_LOGIN_ERROR = "Неверный логин или пароль."
 BLOCKED_LOGIN_ERROR = (
@@ -89,6 +95,8 @@ def authenticate(
     check: PasswordCheck,
     policy: LockoutPolicy,
     session_id: str | None = None,
+    client_address: str | None = None,
+    throttle: ThrottlePolicy | None = None,
 ) -> LoginResult:
     """Record a checked login attempt; count failures and lock in the database.
 
@@ -97,6 +105,23 @@ def authenticate(
     """
     folded = check.login
     now = utcnow()
+    throttle = throttle or ThrottlePolicy()
+
+    def log(event: str, *, user_id: int | None = None, detail: str | None = None) -> None:
+        record_activity(
+            session, event=event, login=folded, user_id=user_id, detail=detail,
+            session_id=session_id, client_address=client_address,
+        )
+
+    def log_guess(*, user_id: int | None = None, detail: str | None = None) -> None:
+        log("login_failed", user_id=user_id, detail=detail)
+        session.flush()
+        alert_on_spraying(session, policy=throttle, now=now)
+
+    remaining = address_delay(session, address=client_address, policy=throttle, now=now)
+    if remaining is not None:
+        log("login_refused_throttled")
+        return LoginResult(None, throttled_message(remaining))
     user = session.scalar(
         select(UserAccount).where(UserAccount.login == folded).with_for_update()
     )
@@ -104,15 +129,10 @@ def authenticate(
     awaiting_code = user is not None and user.password_hash is None
     # ISSUED: the first use of the code; ACTIVE without a password: an interrupted activation.
     if user is None or (awaiting_code and user.status == AccountStatus.BLOCKED):
-        record_activity(
-            session, event="login_failed", login=folded, detail="unknown", session_id=session_id
-        )
+        log_guess(detail="unknown")
         return LoginResult(None, GENERIC_LOGIN_ERROR)
     if user.locked_until is not None and user.locked_until > now:
-        record_activity(
-            session, event="login_refused_locked", login=folded, user_id=user.id,
-            session_id=session_id,
-        )
+        log("login_refused_locked", user_id=user.id)
         return LoginResult(None, _lock_message(user.locked_until))
     if user.password_hash != check.checked_hash and user.password_hash is not None:
         # The password changed between the check and this transaction: not a guess, no count.
@@ -129,35 +149,25 @@ def authenticate(
         )
     if known_error is not None:
         # The real (used, replaced or expired) code: not a guess, so no lockout count.
-        record_activity(
-            session, event="login_code_refused", login=folded, user_id=user.id,
-            session_id=session_id,
-        )
+        log("login_code_refused", user_id=user.id)
         return LoginResult(None, known_error)
     if not accepted:
         user.failed_attempts += 1
-        record_activity(
-            session, event="login_failed", login=folded, user_id=user.id, session_id=session_id
-        )
+        log_guess(user_id=user.id)
         if user.failed_attempts >= policy.max_failures:
             user.locked_until = now + timedelta(minutes=policy.lock_minutes)
             user.failed_attempts = 0
-            record_activity(
-                session, event="account_locked", login=folded, user_id=user.id,
-                detail=f"{policy.max_failures} неудачных попыток", session_id=session_id,
-            )
+            detail = f"{policy.max_failures} неудачных попыток"
+            log("account_locked", user_id=user.id, detail=detail)
             return LoginResult(None, _lock_message(user.locked_until))
         return LoginResult(None, GENERIC_LOGIN_ERROR)
     if user.status == AccountStatus.BLOCKED:
-        record_activity(
-            session, event="login_refused_blocked", login=folded, user_id=user.id,
-            session_id=session_id,
-        )
+        log("login_refused_blocked", user_id=user.id)
         return LoginResult(None, BLOCKED_LOGIN_ERROR)
     user.failed_attempts = 0
     user.locked_until = None
     user.last_login_at = now
-    record_activity(session, event="login", login=folded, user_id=user.id, session_id=session_id)
+    log("login", user_id=user.id)
     return LoginResult(user)
 
 

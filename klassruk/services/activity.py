@@ -23,11 +23,17 @@ def record_activity(
     user_id: int | None = None,
     detail: str | None = None,
     session_id: str | None = None,
+    client_address: str | None = None,
 ) -> None:
     """Append one activity row."""
     session.add(
         ActivityLog(
-            event=event, login=login[:80], user_id=user_id, detail=detail, session_id=session_id
+            event=event,
+            login=login[:80],
+            user_id=user_id,
+            detail=detail,
+            session_id=session_id,
+            client_address=client_address[:45] if client_address else None,
         )
     )
 

@@ -1,0 +1,110 @@
+"""Login throttling beyond one account: per client address, and an alert on password spraying.
+
+The per-account lockout (accounts.authenticate) stops guessing one password; an attacker who
+tries a few passwords on each of many accounts never trips it. Failed attempts are therefore
+also counted per client address, with a delay that doubles with every failure past the
+allowance, and school-wide, where a burst across many logins alerts the administrators.
+There is no school-wide lockout: it would let anyone lock every family out at the evening peak.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import distinct, func, select
+from sqlalchemy.orm import Session
+
+from klassruk.models import AccountStatus, ActivityLog, Notice, UserAccount, UserRole
+from klassruk.permissions import Role
+
+# Guesses: a wrong password, an unknown login or a wrong code (a spent real code is no guess).
+FAILURE_EVENTS = ("login_failed",)
+SPRAY_ALERT_EVENT = "spray_alert"
+SPRAY_MIN_LOGINS = 5
+
+
+@dataclass(frozen=True)
+class ThrottlePolicy:
+    """Allowances for failed logins per client address and across the school."""
+
+    address_failures: int = 10
+    window_minutes: int = 15
+    max_delay_minutes: int = 15
+    school_alert_failures: int = 50
+
+
+def _failures_since(
+    session: Session, since: datetime, address: str | None = None
+) -> tuple[int, datetime | None]:
+    query = select(func.count(), func.max(ActivityLog.at)).where(
+        ActivityLog.event.in_(FAILURE_EVENTS), ActivityLog.at >= since
+    )
+    if address is not None:
+        query = query.where(ActivityLog.client_address == address)
+    count, last = session.execute(query).one()
+    return count, last
+
+
+def address_delay(
+    session: Session, *, address: str | None, policy: ThrottlePolicy, now: datetime
+) -> timedelta | None:
+    """How long this address must still wait before its next attempt, or None."""
+    if not address:
+        return None
+    since = now - timedelta(minutes=policy.window_minutes)
+    failures, last_failure = _failures_since(session, since, address)
+    excess = failures - policy.address_failures
+    if excess <= 0 or last_failure is None:
+        return None
+    # 2, 4, 8 … seconds after each failure past the allowance, capped.
+    delay = min(timedelta(seconds=2**excess), timedelta(minutes=policy.max_delay_minutes))
+    remaining = last_failure + delay - now
+    return remaining if remaining > timedelta(0) else None
+
+
+def throttled_message(remaining: timedelta) -> str:
+    """The Russian refusal for an address that must wait."""
+    seconds = max(1, int(remaining.total_seconds()) + 1)
+    wait = f"{seconds} с" if seconds < 60 else f"{seconds // 60 + 1} мин"
+    return (
+        "Слишком много неудачных попыток входа с этого устройства. "
+        f"Повторите через {wait}."
+    )
+
+
+def alert_on_spraying(session: Session, *, policy: ThrottlePolicy, now: datetime) -> bool:
+    """Notify the administrators once per window when failures across the school spike."""
+    since = now - timedelta(minutes=policy.window_minutes)
+    failures, _ = _failures_since(session, since)
+    if failures < policy.school_alert_failures:
+        return False
+    logins, addresses = session.execute(
+        select(
+            func.count(distinct(ActivityLog.login)),
+            func.count(distinct(ActivityLog.client_address)),
+        ).where(ActivityLog.event.in_(FAILURE_EVENTS), ActivityLog.at >= since)
+    ).one()
+    already = session.scalar(
+        select(ActivityLog.id).where(
+            ActivityLog.event == SPRAY_ALERT_EVENT, ActivityLog.at >= since
+        )
+    )
+    if logins < SPRAY_MIN_LOGINS or already is not None:
+        return False
+    text = (
+        f"Похоже на подбор паролей: {failures} неудачных входов за {policy.window_minutes} мин "
+        f"по {logins} логинам с {addresses} адресов. Проверьте журнал входов."
+    )
+    session.add(
+        ActivityLog(event=SPRAY_ALERT_EVENT, login="system", detail=text[:500], at=now)
+    )
+    admins = session.scalars(
+        select(UserAccount.id).where(
+            UserAccount.role_rows.any(UserRole.role == Role.ADMIN),
+            UserAccount.status != AccountStatus.BLOCKED,
+        )
+    )
+    for admin_id in admins:
+        session.add(Notice(user_id=admin_id, text=text))
+    return True

@@ -1,0 +1,124 @@
+"""Failed logins are throttled per client address and alert the admins on password spraying."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from klassruk.db import unit_of_work
+from klassruk.models import ActivityLog, Notice, UserAccount
+from klassruk.permissions import Role
+from klassruk.services.accounts import GENERIC_LOGIN_ERROR, LockoutPolicy
+from klassruk.services.throttling import ThrottlePolicy
+from tests.factories import SYSTEM, TEST_PASSWORD, attempt_login, make_account
+
+LOCKOUT = LockoutPolicy(max_failures=5, lock_minutes=15)
+THROTTLE = ThrottlePolicy(
+    address_failures=6, window_minutes=15, max_delay_minutes=15, school_alert_failures=12
+)
+ATTACKER = "203.0.113.7"
+
+
+def _accounts(factory: sessionmaker[Session], count: int) -> list[str]:
+    logins = [f"parent{i}" for i in range(count)]
+    with unit_of_work(factory, SYSTEM) as session:
+        for login in logins:
+            make_account(session, login, {Role.GUARDIAN})
+        make_account(session, "admin", {Role.ADMIN})
+    return logins
+
+
+def _spray(factory, logins, *, address=ATTACKER):
+    return [
+        attempt_login(
+            factory, login, "не тот пароль", policy=LOCKOUT, client_address=address,
+            throttle=THROTTLE,
+        )
+        for login in logins
+    ]
+
+
+def test_one_address_spraying_many_accounts_is_delayed_others_are_not(factory) -> None:
+    logins = _accounts(factory, 8)
+    results = _spray(factory, logins[:7])  # one guess per account: no account lockout
+    assert all(r.error == GENERIC_LOGIN_ERROR for r in results)
+
+    # The right password from the spraying address now waits, and is not counted as a guess.
+    refused = attempt_login(
+        factory, logins[7], TEST_PASSWORD, policy=LOCKOUT, client_address=ATTACKER,
+        throttle=THROTTLE,
+    )
+    assert refused.user is None
+    assert "Слишком много неудачных попыток входа с этого устройства" in (refused.error or "")
+    # Another family's address is not affected.
+    elsewhere = attempt_login(
+        factory, logins[7], TEST_PASSWORD, policy=LOCKOUT, client_address="198.51.100.2",
+        throttle=THROTTLE,
+    )
+    assert elsewhere.user is not None
+    with unit_of_work(factory, SYSTEM) as session:
+        assert session.scalar(
+            select(UserAccount.failed_attempts).where(UserAccount.login == logins[7])
+        ) == 0
+
+
+def _age_failures(factory, seconds: int) -> None:
+    with unit_of_work(factory, SYSTEM) as session:
+        for row in session.scalars(select(ActivityLog)):
+            row.at -= timedelta(seconds=seconds)
+
+
+def _right_password(factory, login):
+    return attempt_login(
+        factory, login, TEST_PASSWORD, policy=LOCKOUT, client_address=ATTACKER,
+        throttle=THROTTLE,
+    )
+
+
+def test_the_delay_passes_and_doubles_with_each_further_failure(factory) -> None:
+    logins = _accounts(factory, 8)
+    _spray(factory, logins[:7])  # one past the allowance: the next attempt waits 2 s
+    assert _right_password(factory, logins[7]).user is None
+    _age_failures(factory, 3)
+    assert _right_password(factory, logins[7]).user is not None
+
+    _spray(factory, logins[:1])  # two past the allowance: 4 s now
+    _age_failures(factory, 3)
+    waiting = _right_password(factory, logins[7])
+    assert waiting.user is None and "Повторите через" in (waiting.error or "")
+    _age_failures(factory, 2)
+    assert _right_password(factory, logins[7]).user is not None
+
+
+def test_failures_outside_the_window_do_not_count(factory) -> None:
+    logins = _accounts(factory, 8)
+    _spray(factory, logins[:7])
+    _age_failures(factory, 16 * 60)
+    assert attempt_login(
+        factory, logins[7], TEST_PASSWORD, policy=LOCKOUT, client_address=ATTACKER,
+        throttle=THROTTLE,
+    ).user is not None
+
+
+def test_spraying_across_the_school_notifies_every_admin_once_per_window(factory) -> None:
+    logins = _accounts(factory, 8)
+    for i in range(3):  # twelve failures from three addresses, under each address's allowance
+        _spray(factory, logins[2 * i : 2 * i + 4], address=f"192.0.2.{i}")
+    with unit_of_work(factory, SYSTEM) as session:
+        notices = session.scalars(select(Notice.text)).all()
+        assert len(notices) == 1
+        assert "Похоже на подбор паролей: 12 неудачных входов" in notices[0]
+        assert "по 8 логинам с 3 адресов" in notices[0]
+    _spray(factory, logins[:4], address="192.0.2.9")
+    with unit_of_work(factory, SYSTEM) as session:
+        assert session.scalar(select(func.count()).select_from(Notice)) == 1
+
+
+def test_a_burst_on_few_logins_is_the_account_lockout_s_job_not_an_alert(factory) -> None:
+    logins = _accounts(factory, 3)
+    for i in range(4):
+        _spray(factory, logins[:3], address=f"192.0.2.{i}")
+    with unit_of_work(factory, SYSTEM) as session:
+        assert session.scalar(select(func.count()).select_from(Notice)) == 0
