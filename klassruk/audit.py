@@ -42,6 +42,11 @@ def json_value(value: Any) -> Any:
         return str(value)
     if isinstance(value, (str, int, float, bool)) or value is None:
         return value
+    # JSON columns keep their structure, so a voided write can be compared and restored.
+    if isinstance(value, dict):
+        return {str(key): json_value(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [json_value(item) for item in value]
     return str(value)
 
 

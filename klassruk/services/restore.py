@@ -78,9 +78,16 @@ def _snapshot(obj: object, keys: list[str]) -> dict[str, Any]:
     return {key: json_value(getattr(obj, key)) for key in keys if not is_secret_column(key)}
 
 
+def _same(current: Any, expected: Any) -> bool:
+    if isinstance(current, (dict, list, tuple)):
+        # JSON values: tuples in memory are lists once stored; compare as the log keeps them.
+        return bool(json_value(current) == json_value(expected))
+    return bool(current == expected)
+
+
 def _differs(obj: object, columns: dict[str, ColumnElement[Any]], expected: dict[str, Any]) -> bool:
-    return any(
-        getattr(obj, key) != to_python(columns[key], value)
+    return not all(
+        _same(getattr(obj, key), to_python(columns[key], value))
         for key, value in expected.items()
         if not is_secret_column(key) and key in columns
     )
