@@ -16,7 +16,7 @@ from klassruk.errors import DomainError
 from klassruk.formatting import format_date, format_timestamp
 from klassruk.models import GroupKind
 from klassruk.models.families import ACK_CHANNEL_TITLES, AckKind, FamilyEvent
-from klassruk.models.journal import ABSENCE_TITLES
+from klassruk.models.journal import ABSENCE_TITLES, GRADE_KIND_TITLES, AbsenceMark
 from klassruk.permissions import Action, Actor
 from klassruk.services import acknowledgements, calendar
 from klassruk.services.acknowledgements import AckState
@@ -345,59 +345,36 @@ def acknowledgement(actor: Actor, child: ChildRow, monday: date) -> None:
     """The week exactly as it will be signed, the «Ознакомлен(а)» button, then single items."""
     on = today()
     zone = school_timezone()
-    sunday = monday + timedelta(days=6)
     with db_read(actor) as session:
         status = acknowledgements.week_status(
             session, actor, student_id=child.student_id, week_start=monday, on=on
-        )
-        week = lessons.timetable_week(
-            session, actor, student_id=child.student_id, week_start=monday, on=on
-        )
-        period = calendar.period_on(session, monday) or calendar.period_on(session, sunday)
-        marks = (
-            record.grades_of_period(
-                session, actor, student_id=child.student_id, period_id=period.id, on=on
-            )
-            if period
-            else []
-        )
-        missed = (
-            record.absences_of_period(
-                session, actor, student_id=child.student_id, period_id=period.id, on=on
-            ).items
-            if period
-            else []
         )
         items = acknowledgements.items_to_acknowledge(
             session, actor, student_id=child.student_id, on=on
         )
     _ack_caption(status.state, zone)
-    week_grades = [
-        (subject.subject, grade)
-        for subject in marks
-        for grade in subject.grades
-        if monday <= grade.lesson_date <= sunday
-    ]
+    week = status.content
     with st.container(border=True):
-        st.markdown(f"**Оценки недели: {len(week_grades)}**")
-        for subject_name, grade in week_grades:
+        st.markdown(f"**Оценки недели: {len(week.grades)}**")
+        for grade in week.grades:
+            kind = f", {GRADE_KIND_TITLES[grade.kind]}" if grade.kind else ""
             st.markdown(
-                f"{format_date(grade.lesson_date)} — **{grade.value}**, {escape(subject_name)}, "
-                f"{grade.kind_title}"
+                f"{format_date(grade.lesson_date)} — **{grade.mark}**, "
+                f"{escape(grade.subject)}{kind}"
             )
-        week_missed = [a for a in missed if monday <= a.lesson_date <= sunday]
-        st.markdown(f"**Пропуски: {len(week_missed)}**")
-        for absence in week_missed:
+        st.markdown(f"**Пропуски: {len(week.absences)}**")
+        for absence in week.absences:
+            title = ABSENCE_TITLES[AbsenceMark(absence.mark)]
             st.markdown(
                 f"{format_date(absence.lesson_date)} — {escape(absence.subject)}: "
-                f"**{absence.mark.value}** ({absence.title})"
+                f"**{absence.mark}** ({title})"
             )
-        changed = [item for item in week if item.changes]
+        changed = [item for item in week.lessons if item.changes]
         st.markdown(f"**Изменения расписания: {len(changed)}**")
         for item in changed:
             st.markdown(f"{day_label(item.lesson_date)}: {_lesson_line(item)}")
             _changes(item, zone)
-        homework_count = sum(1 for item in week if item.homework)
+        homework_count = sum(1 for item in week.lessons if item.homework)
         st.markdown(f"**Домашних заданий: {homework_count}** (см. «Домашние задания»)")
     if monday <= on and (not status.state.acknowledged or status.state.changed_since):
 

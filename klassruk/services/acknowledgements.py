@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Collection
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -23,11 +23,18 @@ from klassruk.models import (
     ReportingPeriod,
     Subject,
 )
-from klassruk.models.journal import Absence, Grade, Lesson, PeriodGrade, Recommendation
+from klassruk.models.journal import (
+    Absence,
+    Grade,
+    GradeKind,
+    Lesson,
+    PeriodGrade,
+    Recommendation,
+)
 from klassruk.permissions import Action, Actor, require
 from klassruk.services import calendar
 from klassruk.services.activity import record_family_event
-from klassruk.services.cabinet.lessons import student_lessons, student_tests
+from klassruk.services.cabinet.lessons import LessonItem, student_lessons, student_tests
 from klassruk.services.scope import require_family_scope, require_student_scope
 
 CHANGED_MEANWHILE = (
@@ -42,11 +49,24 @@ def _digest(shown: dict[str, Any]) -> str:
 
 
 @dataclass(frozen=True)
+class WeekMark:
+    """A grade or an absence mark of the week as the page lists it."""
+
+    lesson_date: date
+    subject: str
+    mark: str
+    kind: GradeKind | None = None
+
+
+@dataclass(frozen=True)
 class WeekContent:
-    """What a family sees of a school week, as ids, and its fingerprint."""
+    """What a family sees of a school week: the items, their ids, and the ids' fingerprint."""
 
     shown: dict[str, list[Any]]
     digest: str
+    lessons: list[LessonItem] = field(default_factory=list)
+    grades: list[WeekMark] = field(default_factory=list)
+    absences: list[WeekMark] = field(default_factory=list)
 
 
 def _count_new(current: dict[str, list[Any]], earlier: dict[str, Any]) -> int:
@@ -62,24 +82,22 @@ def week_content(session: Session, *, student_id: int, week_start: date) -> Week
     """The week's grades, absences, lessons (topic, homework) and changes; no scope check."""
     week_end = week_start + timedelta(days=6)
     in_week = Lesson.lesson_date.between(week_start, week_end)
-    grades = [
-        [grade_id, value, str(kind), weight]
-        for grade_id, value, kind, weight in session.execute(
-            select(Grade.id, Grade.value, Grade.kind, Grade.weight)
-            .join(Lesson, Lesson.id == Grade.lesson_id)
-            .where(Grade.student_id == student_id, in_week)
-            .order_by(Grade.id)
-        )
-    ]
-    absences = [
-        [absence_id, str(mark)]
-        for absence_id, mark in session.execute(
-            select(Absence.id, Absence.mark)
-            .join(Lesson, Lesson.id == Absence.lesson_id)
-            .where(Absence.student_id == student_id, in_week)
-            .order_by(Absence.id)
-        )
-    ]
+    grade_rows = session.execute(
+        select(Grade.id, Grade.value, Grade.kind, Grade.weight, Lesson.lesson_date, Subject.name)
+        .join(Lesson, Lesson.id == Grade.lesson_id)
+        .join(Subject, Subject.id == Lesson.subject_id)
+        .where(Grade.student_id == student_id, in_week)
+        .order_by(Lesson.lesson_date, Grade.id)
+    ).all()
+    absence_rows = session.execute(
+        select(Absence.id, Absence.mark, Lesson.lesson_date, Subject.name)
+        .join(Lesson, Lesson.id == Absence.lesson_id)
+        .join(Subject, Subject.id == Lesson.subject_id)
+        .where(Absence.student_id == student_id, in_week)
+        .order_by(Lesson.lesson_date, Absence.id)
+    ).all()
+    grades = sorted([row[0], row[1], str(row[2]), row[3]] for row in grade_rows)
+    absences = sorted([row[0], str(row[1])] for row in absence_rows)
     lessons = student_lessons(session, student_id, week_start, week_end)
     shown: dict[str, list[Any]] = {
         "grades": grades,
@@ -90,7 +108,13 @@ def week_content(session: Session, *, student_id: int, week_start: date) -> Week
         ],
         "changes": sorted(change.change_id for item in lessons for change in item.changes),
     }
-    return WeekContent(shown, _digest(shown))
+    return WeekContent(
+        shown,
+        _digest(shown),
+        lessons,
+        [WeekMark(row[4], row[5], str(row[1]), row[2]) for row in grade_rows],
+        [WeekMark(row[2], row[3], str(row[1])) for row in absence_rows],
+    )
 
 
 @dataclass(frozen=True)

@@ -64,37 +64,32 @@ class Attendance:
 
 def attendance_of(session: Session, student_id: int) -> Attendance:
     """Every group membership of the student with what each non-class group teaches."""
-    rows = session.execute(
+    spans: dict[tuple[int, date, date | None], tuple[bool, set[int]]] = {}
+    for group_id, kind, own_subject, taught, starts_on, ends_on in session.execute(
         select(
             GroupMembership.group_id,
             StudyGroup.kind,
             StudyGroup.subject_id,
+            TeachingAssignment.subject_id,
             GroupMembership.starts_on,
             GroupMembership.ends_on,
         )
         .join(StudyGroup, StudyGroup.id == GroupMembership.group_id)
+        # What a subgroup, stream or plan teaches; the whole class needs no list.
+        .outerjoin(
+            TeachingAssignment,
+            (TeachingAssignment.group_id == StudyGroup.id)
+            & (StudyGroup.kind != GroupKind.WHOLE_CLASS),
+        )
         .where(GroupMembership.student_id == student_id)
-    ).all()
-    taught: dict[int, set[int]] = {}
-    special = [row[0] for row in rows if row[1] != GroupKind.WHOLE_CLASS]
-    if special:
-        for group_id, subject_id in session.execute(
-            select(TeachingAssignment.group_id, TeachingAssignment.subject_id).where(
-                TeachingAssignment.group_id.in_(special)
-            )
-        ):
-            taught.setdefault(group_id, set()).add(subject_id)
+    ):
+        whole, subjects = spans.setdefault(
+            (group_id, starts_on, ends_on), (kind == GroupKind.WHOLE_CLASS, set())
+        )
+        subjects.update(s for s in (own_subject, taught) if s is not None and not whole)
     return Attendance(
         tuple(
-            _Membership(
-                group_id=group_id,
-                whole_class=kind == GroupKind.WHOLE_CLASS,
-                subjects=frozenset(
-                    taught.get(group_id, set()) | ({subject_id} if subject_id else set())
-                ),
-                starts_on=starts_on,
-                ends_on=ends_on,
-            )
-            for group_id, kind, subject_id, starts_on, ends_on in rows
+            _Membership(group_id, whole, frozenset(subjects), starts_on, ends_on)
+            for (group_id, starts_on, ends_on), (whole, subjects) in spans.items()
         )
     )
