@@ -17,10 +17,12 @@ from klassruk.models import (
     Student,
     Subject,
     TeachingAssignment,
+    utcnow,
 )
 from klassruk.models.journal import Lesson
 from klassruk.permissions import Actor
 from klassruk.services import journal, timetable
+from klassruk.services.incidents import report_compromise, void_operations
 from tests.factories import SYSTEM, TwoClasses, actor_of, build_two_classes
 
 ON = date(2026, 9, 15)
@@ -147,3 +149,23 @@ def set_cells(
     scope = {"group_id": group_id, "subject_id": subject_id, "period_id": period_id}
     edits = edits_over_current(session, cells, **scope)
     return journal.save_grid(session, actor, edits=edits, reason=reason, **scope)
+
+
+def voided_grade_incident(session: Session, *, value: int, how: str, reason: str) -> int:
+    """teacher_a's account gives a grade, then the admin reports it and voids since then."""
+    school = build_journal_school(session)
+    session.flush()
+    teacher = actor_of(session, "teacher_a")
+    session.info["actor"] = teacher
+    since = utcnow()
+    journal.add_grade(session, teacher, lesson_id=school.lessons[0],
+                      student_id=school.two.student_a, value=value)
+    session.flush()
+    admin = actor_of(session, "admin")
+    session.info["actor"] = admin
+    incident = report_compromise(
+        session, admin, login="teacher_a", discovered_at=utcnow(), suspected_since=since,
+        how_discovered=how,
+    )
+    void_operations(session, admin, incident_id=incident.id, reason=reason, from_suspected=True)
+    return incident.id

@@ -5,41 +5,26 @@ from __future__ import annotations
 from datetime import timedelta
 
 from klassruk.formatting import school_today
-from klassruk.models import utcnow
-from klassruk.services import journal
 from klassruk.services.audit_trail import ChangeFilter, change_authors, change_log, count_changes
-from klassruk.services.incidents import report_compromise, void_operations
-from tests.core.journal_school import build_journal_school
+from tests.core.journal_school import voided_grade_incident
 from tests.factories import actor_of
 
 ZONE = "Asia/Vladivostok"
 
 
 def test_change_log_reads_in_russian_and_filters(session):
-    school = build_journal_school(session)
-    session.flush()
-    teacher = actor_of(session, "teacher_a")
-    session.info["actor"] = teacher
-    since = utcnow()
-    journal.add_grade(session, teacher, lesson_id=school.lessons[0],
-                      student_id=school.two.student_a, value=4)
-    session.flush()
-    admin = actor_of(session, "admin")
-    session.info["actor"] = admin
-    incident = report_compromise(
-        session, admin, login="teacher_a", discovered_at=utcnow(), suspected_since=since,
-        how_discovered="вход ночью",
+    incident_id = voided_grade_incident(
+        session, value=4, how="вход ночью", reason="Недействительно"
     )
-    void_operations(session, admin, incident_id=incident.id, reason="Недействительно",
-                    from_suspected=True)
+    teacher, admin = actor_of(session, "teacher_a"), actor_of(session, "admin")
 
     by_teacher = ChangeFilter(author_id=teacher.user_id, entity="grade")
     (row,) = change_log(session, admin, filters=by_teacher, timezone=ZONE)
     assert (row.who, row.operation, row.entity) == ("Teacher_A", "создание", "Оценка")
     assert "значение: 4" in row.changes and "вид: работа на уроке" in row.changes
-    assert row.voided_by_incident_id == incident.id
+    assert row.voided_by_incident_id == incident_id
 
-    around = change_log(session, admin, filters=ChangeFilter(incident_id=incident.id),
+    around = change_log(session, admin, filters=ChangeFilter(incident_id=incident_id),
                         timezone=ZONE)
     assert {(r.who, r.entity) for r in around} >= {
         ("Teacher_A", "Оценка"), ("Admin", "Оценка"), ("Admin", "Учётная запись")

@@ -8,18 +8,15 @@ from pypdf import PdfReader
 from sqlalchemy import select
 
 from klassruk.audit_titles import ENTITY_TITLES, changes_text
-from klassruk.models import Base, utcnow
+from klassruk.models import Base
 from klassruk.models.journal import Grade
 from klassruk.pdf.incident_act import render_incident_act
-from klassruk.services import journal
 from klassruk.services.incidents import (
     close_incident,
     get_incident,
-    report_compromise,
-    void_operations,
     voided_operations,
 )
-from tests.core.journal_school import build_journal_school
+from tests.core.journal_school import voided_grade_incident
 from tests.factories import actor_of
 
 
@@ -44,34 +41,23 @@ def test_changes_read_in_russian_with_titles_and_school_time():
 
 
 def test_the_act_tells_the_whole_story(session):
-    school = build_journal_school(session)
-    session.flush()
-    teacher = actor_of(session, "teacher_a")
-    session.info["actor"] = teacher
-    since = utcnow()
-    journal.add_grade(session, teacher, lesson_id=school.lessons[0],
-                      student_id=school.two.student_a, value=2)
-    session.flush()
-    admin = actor_of(session, "admin")
-    session.info["actor"] = admin
-    incident = report_compromise(
-        session, admin, login="teacher_a", discovered_at=utcnow(), suspected_since=since,
-        how_discovered="Учитель заметил вход из другого города",
+    incident_id = voided_grade_incident(
+        session, value=2, how="Учитель заметил вход из другого города",
+        reason="С момента подозрения",
     )
-    void_operations(session, admin, incident_id=incident.id, reason="С момента подозрения",
-                    from_suspected=True)
-    close_incident(session, admin, incident_id=incident.id, note="Доступ восстановлен",
+    admin = actor_of(session, "admin")
+    close_incident(session, admin, incident_id=incident_id, note="Доступ восстановлен",
                    reinstate=True)
     assert session.scalar(select(Grade)) is None
     pdf = render_incident_act(
-        get_incident(session, admin, incident.id),
-        voided_operations(session, admin, incident_id=incident.id),
+        get_incident(session, admin, incident_id),
+        voided_operations(session, admin, incident_id=incident_id),
         school_name="Школа № 17",
         timezone="Europe/Moscow",
     )
     text = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
     text = " ".join(text.split())
-    assert f"инцидент № {incident.id}" in text
+    assert f"инцидент № {incident_id}" in text
     assert "Teacher_A (логин teacher_a)" in text
     assert "Учитель заметил вход из другого города" in text
     assert "соблюдён" in text
