@@ -171,6 +171,9 @@ def run_cluster(
         "KLASSRUK_COOKIE_KEY": secrets.token_urlsafe(48),
         **(env or {}),
     }
+    behind_proxy = bool(proxy or (proxy is None and processes > 1))
+    # Only behind our nginx may client addresses come from X-Forwarded-For (throttling).
+    shared["KLASSRUK_TRUSTED_PROXY"] = "true" if behind_proxy else "false"
     ports = [app_port + n for n in range(processes)]
     with ExitStack() as stack:
         apps = [
@@ -180,7 +183,7 @@ def run_cluster(
             for p in ports
         ]
         front = None
-        if proxy or (proxy is None and processes > 1):
+        if behind_proxy:
             front = stack.enter_context(nginx_server(port, ports, work_dir))
         yield Cluster(front.url if front else apps[0].url, apps, front)
 
