@@ -119,7 +119,11 @@ def test_class_teacher_reports_a_parent_and_the_admin_restores_the_grade(
         account.fill(parent_login)
         teacher.get_by_role("option", name=re.compile(re.escape(f"({parent_login})"))).click()
         wait_until_idle(teacher)
-        teacher.get_by_label("Как обнаружена компрометация").fill(
+        how = teacher.get_by_label("Как обнаружена компрометация")
+        form_box = teacher.locator('[data-testid="stExpander"] details').first
+        if form_box.get_attribute("open") is None:  # folded during the rerun of the choice
+            form_box.locator("summary").click()
+        how.fill(
             "Родитель позвонил: пароль видели посторонние"
         )
         teacher.get_by_text("Известно, с какого времени").click()
@@ -127,7 +131,9 @@ def test_class_teacher_reports_a_parent_and_the_admin_restores_the_grade(
         teacher.get_by_text("зарегистрирован").first.wait_for()
 
         # The parent's open session ends on the next action.
-        parent.get_by_role("link", name="Профиль").click()
+        # Families have a top menu; «Дневник» opens its section, «Оценки» reruns the app.
+        parent.get_by_text("Дневник", exact=True).first.click()
+        parent.get_by_text("Оценки", exact=True).first.click()
         parent.get_by_label("Логин").wait_for()
         expect(parent.get_by_role("button", name="Выйти")).to_have_count(0)
 
