@@ -4,18 +4,21 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from klassruk.errors import DomainError
 from klassruk.models import AppSetting, SchoolYear, Staff, UserAccount
-from klassruk.permissions import Actor, Role
+from klassruk.permissions import Action, Actor, Role, require
 from klassruk.services.accounts import count_users, create_user
 
 DEMO_MODE_KEY = "demo_mode"
 SCHOOL_NAME_KEY = "school_name"
 TIMEZONE_KEY = "timezone"
+APP_URL_KEY = "app_url"
+MAX_APP_URL_LENGTH = 200
 DEFAULT_TIMEZONE = "Europe/Moscow"
 DEFAULT_SCHOOL_NAME = "Классрук"
 
@@ -63,6 +66,8 @@ class SchoolSettings:
     school_name: str
     timezone: str
     demo_mode: bool
+    # The address users type, as the admin set it; empty: the deployment's KLASSRUK_APP_URL.
+    app_url: str = ""
 
 
 def read_school_settings(session: Session) -> SchoolSettings:
@@ -74,6 +79,7 @@ def read_school_settings(session: Session) -> SchoolSettings:
         school_name=values.get(SCHOOL_NAME_KEY) or DEFAULT_SCHOOL_NAME,
         timezone=values.get(TIMEZONE_KEY) or DEFAULT_TIMEZONE,
         demo_mode=values.get(DEMO_MODE_KEY) == "1",
+        app_url=values.get(APP_URL_KEY) or "",
     )
 
 
@@ -92,6 +98,46 @@ def set_setting(session: Session, key: str, value: str) -> None:
         row.value = value
 
 
+def _has_valid_port(address: str) -> bool:
+    try:
+        _ = urlsplit(address).port  # raises on a port that is not a number from 0 to 65535
+    except ValueError:
+        return False
+    return True
+
+
+def checked_app_url(value: str) -> str:
+    """The address users type, as printed on slips: an http(s) URL without a trailing slash."""
+    address = value.strip().rstrip("/")
+    example = "Например: https://klassruk.school17.ru"
+    if not address:
+        raise DomainError(f"Укажите адрес, по которому пользователи открывают Классрук. {example}")
+    parts = urlsplit(address)
+    bad = (
+        not _has_valid_port(address)
+        or parts.scheme not in {"http", "https"}
+        or not parts.hostname
+        or parts.query
+        or parts.fragment
+        or any(char.isspace() for char in address)
+        or len(address) > MAX_APP_URL_LENGTH
+    )
+    if bad:
+        raise DomainError(
+            "Адрес должен начинаться с http:// или https:// и содержать имя сервера, "
+            f"без пробелов и без «?» и «#» (не длиннее {MAX_APP_URL_LENGTH} символов). {example}"
+        )
+    return address
+
+
+def set_app_url(session: Session, actor: Actor, *, app_url: str) -> str:
+    """Change the address printed on slips and in links; returns it as stored."""
+    require(actor, Action.MANAGE_SCHOOL_STRUCTURE)
+    address = checked_app_url(app_url)
+    set_setting(session, APP_URL_KEY, address)
+    return address
+
+
 def create_first_admin(
     session: Session,
     actor: Actor,
@@ -103,8 +149,12 @@ def create_first_admin(
     login: str,
     password: str,
     confirmation: str,
+    app_url: str | None = None,
 ) -> UserAccount:
-    """Set up a real school: its name and the first administrator, only on an empty database."""
+    """Set up a real school: its name, address and first administrator, on an empty database.
+
+    `app_url` None (the CLI, tests) leaves the address to the deployment's setting.
+    """
     if not actor.is_system:
         raise DomainError("Первичная настройка выполняется только при первом запуске.")
     if setup_state(session) is not SetupState.EMPTY:
@@ -116,6 +166,7 @@ def create_first_admin(
         raise DomainError("Укажите фамилию и имя администратора.")
     if password != confirmation:
         raise DomainError("Пароль и подтверждение не совпадают.")
+    address = checked_app_url(app_url) if app_url is not None else None
     staff = Staff(
         last_name=last_name.strip(),
         first_name=first_name.strip(),
@@ -137,4 +188,6 @@ def create_first_admin(
     set_setting(session, SCHOOL_NAME_KEY, school_name.strip())
     set_setting(session, TIMEZONE_KEY, DEFAULT_TIMEZONE)
     set_setting(session, DEMO_MODE_KEY, "0")
+    if address is not None:
+        set_setting(session, APP_URL_KEY, address)
     return user
