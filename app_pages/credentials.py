@@ -4,8 +4,8 @@ import pandas as pd
 import streamlit as st
 
 from components.auth import guard
-from components.runtime import db, db_read, school_settings, settings
-from components.school import school_timezone, today
+from components.runtime import db, db_read, school_settings
+from components.school import app_address, school_timezone, today
 from components.text import escape
 from klassruk.errors import DomainError
 from klassruk.formatting import format_timestamp
@@ -204,7 +204,7 @@ if issue_all or issue_selected:
             )
         else:
             bar.progress(1.0, text="Подготовка листков…")
-            pdf = render_slips(result.issued, school_name=school_name, app_url=settings().app_url)
+            pdf = render_slips(result.issued, school_name=school_name, app_url=app_address())
             st.session_state[LAST_ISSUE] = {
                 "class_id": chosen.class_id,
                 "issued": result.issued,

@@ -2,8 +2,8 @@
 
 import streamlit as st
 
-from components.runtime import db
-from components.school import today
+from components.runtime import db, settings
+from components.school import browser_origin, today
 from components.text import escape
 from klassruk.errors import DomainError
 from klassruk.permissions import Actor
@@ -32,6 +32,12 @@ with demo_tab:
 
 with real_tab, st.form("first_admin"):
     school_name = st.text_input("Полное название образовательной организации")
+    app_url = st.text_input(
+        "Адрес Классрука для пользователей",
+        value=browser_origin() or settings().app_url,
+        help="Его печатают на листках с реквизитами доступа: по нему ученики и родители "
+        "открывают Классрук. Администратор сможет изменить его позже.",
+    )
     last_name = st.text_input("Фамилия администратора")
     first_name = st.text_input("Имя")
     middle_name = st.text_input("Отчество (если есть)")
@@ -51,6 +57,7 @@ with real_tab, st.form("first_admin"):
                     login=login,
                     password=password,
                     confirmation=confirmation,
+                    app_url=app_url,
                 )
         except DomainError as error:
             st.error(escape(str(error)))

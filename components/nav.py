@@ -58,6 +58,8 @@ PAGES: tuple[PageSpec, ...] = (
              Action.VIEW_AUDIT_LOG, "Администрирование"),
     PageSpec("app_pages/audit.py", "Журнал изменений", ":material/history:",
              Action.VIEW_AUDIT_LOG, "Администрирование"),
+    PageSpec("app_pages/school_settings.py", "Настройки школы", ":material/settings:",
+             Action.MANAGE_SCHOOL_STRUCTURE, "Администрирование"),
     PageSpec("app_pages/profile.py", "Профиль", ":material/person:", Action.VIEW_PROFILE,
              "Учётная запись"),
 )

@@ -95,6 +95,13 @@ def _school_settings_cache(database_url: str) -> _SchoolSettingsCache:
     return _SchoolSettingsCache()
 
 
+def forget_school_settings() -> None:
+    """Make the next run read the school settings again (after the admin changed one)."""
+    cache = _school_settings_cache(settings().database_url)
+    with cache.lock:
+        cache.value = None
+
+
 def school_settings() -> SchoolSettings:
     """Name, time zone, demo mode and setup state, read at most once a minute per process."""
     cache = _school_settings_cache(settings().database_url)

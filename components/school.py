@@ -1,8 +1,11 @@
-"""School-wide context for pages: name, time zone, today's date there."""
+"""School-wide context for pages: name, time zone, today's date there, the app's address."""
 
 from __future__ import annotations
 
 from datetime import date
+from urllib.parse import urlsplit
+
+import streamlit as st
 
 from components.runtime import school_settings, settings
 from klassruk.formatting import school_today
@@ -17,3 +20,17 @@ def today() -> date:
     """Today in the school's time zone (or the date KLASSRUK_TODAY pins)."""
     pinned = settings().pinned_today
     return pinned if pinned is not None else school_today(school_timezone())
+
+
+def app_address() -> str:
+    """The address users type (slips, links): the admin's setting, else KLASSRUK_APP_URL."""
+    return school_settings().app_url or settings().app_url
+
+
+def browser_origin() -> str | None:
+    """scheme://host[:port] of the page as the browser opened it; None outside a real server."""
+    url = st.context.url
+    if not isinstance(url, str):
+        return None
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else None

@@ -1,0 +1,59 @@
+"""AppTest: the admin sets the address users type; the slips print it."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from pypdf import PdfReader
+
+from components.text import escape
+from klassruk.setup import read_school_settings
+
+ADDRESS = "https://klassruk.school17.example"
+LABEL = "Адрес Классрука для пользователей"
+
+
+def _save(at, address: str):
+    next(t for t in at.text_input if t.label == LABEL).input(address)
+    next(b for b in at.button if b.label == "Сохранить").click()
+    return at.run()
+
+
+def test_admin_sets_the_address_and_the_slips_print_it(logged_in, factory):
+    admin = logged_in("admin")
+    admin.switch_page("app_pages/school_settings.py").run()
+    assert not admin.exception
+    assert admin.title[0].value == "Настройки школы"
+    _save(admin, f"{ADDRESS}/")
+    assert not admin.exception
+    assert admin.success[0].value == escape(f"Адрес сохранён: {ADDRESS}")
+    assert next(t for t in admin.text_input if t.label == LABEL).value == ADDRESS
+
+    teacher = logged_in("klassruk")
+    teacher.switch_page("app_pages/credentials.py").run()
+    people = teacher.multiselect(key="cred_people")
+    people.set_value([people.options[0]]).run()
+    teacher.button(key="cred_issue_selected").click().run()
+    assert not teacher.exception
+    pdf = teacher.session_state["cred_last_issue"]["pdf"]
+    text = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
+    assert f"Адрес: {ADDRESS}" in " ".join(text.split())
+
+
+def test_a_bad_address_shows_a_message_and_keeps_the_old_one(logged_in, factory):
+    admin = logged_in("admin")
+    admin.switch_page("app_pages/school_settings.py").run()
+    before = next(t for t in admin.text_input if t.label == LABEL).value
+    _save(admin, "школа17.рф")
+    assert not admin.exception
+    assert admin.error[0].value.startswith("Адрес должен начинаться с http")
+    with factory() as session:
+        assert read_school_settings(session).app_url in {"", before}
+
+
+@pytest.mark.parametrize("user", ["klassruk", "zavuch"])
+def test_the_page_is_not_offered_to_staff_other_than_the_admin(logged_in, user):
+    at = logged_in(user)
+    with pytest.raises(ValueError):
+        at.switch_page("app_pages/school_settings.py").run()
