@@ -20,6 +20,7 @@ from klassruk.models import UserAccount
 from klassruk.permissions import Action, Actor
 from klassruk.services.accounts import (
     LockoutPolicy,
+    SessionUser,
     actor_for,
     authenticate,
     check_password,
@@ -94,7 +95,7 @@ def _sync_cookie() -> None:
         st.session_state.pop(_COOKIE_ACTION, None)
 
 
-def _remember(user: UserAccount, issued_at: datetime) -> None:
+def _remember(user: UserAccount | SessionUser, issued_at: datetime) -> None:
     st.session_state[_AUTH_LOGIN] = user.login
     st.session_state[_AUTH_ISSUED_AT] = issued_at
 
@@ -104,7 +105,7 @@ def _forget() -> None:
         st.session_state.pop(key, None)
 
 
-def resolve_user() -> UserAccount | None:
+def resolve_user() -> SessionUser | None:
     """The logged-in account of this browser session, checked against revocation each run."""
     _sync_cookie()
     if _AUTH_LOGIN in st.session_state:
@@ -198,7 +199,7 @@ def current_actor() -> Actor:
     return actor
 
 
-def set_current_actor(user: UserAccount) -> Actor:
+def set_current_actor(user: UserAccount | SessionUser) -> Actor:
     """Record who acts in this run."""
     actor = actor_for(user, session_id=browser_session_id())
     st.session_state["actor"] = actor

@@ -171,24 +171,61 @@ def authenticate(
     return LoginResult(user)
 
 
+@dataclass(frozen=True)
+class SessionUser:
+    """Who a valid session token stands for, read afresh on every run (nothing to go stale)."""
+
+    id: int
+    login: str
+    display_name: str
+    roles: frozenset[Role]
+    must_change_password: bool
+    staff_id: int | None
+    guardian_id: int | None
+    student_id: int | None
+
+
 def user_for_session_token(
     session: Session, *, login: str, issued_at: datetime
-) -> UserAccount | None:
+) -> SessionUser | None:
     """The account a session token still stands for, or None if it was revoked or blocked."""
-    user = find_user_by_login(session, login)
-    if user is None or user.status == AccountStatus.BLOCKED:
+    # One indexed row and its roles, no ORM objects: this runs on every script run.
+    roles = (
+        select(func.aggregate_strings(UserRole.role, ","))
+        .where(UserRole.user_id == UserAccount.id)
+        .scalar_subquery()
+    )
+    row = session.execute(
+        select(
+            UserAccount.id, UserAccount.login, UserAccount.display_name, UserAccount.status,
+            UserAccount.password_hash.is_not(None).label("has_password"),
+            UserAccount.must_change_password, UserAccount.sessions_valid_after,
+            UserAccount.staff_id, UserAccount.guardian_id, UserAccount.student_id,
+            roles.label("roles"),
+        ).where(UserAccount.login == normalize_login(login))
+    ).one_or_none()
+    if row is None or row.status == AccountStatus.BLOCKED:
         return None
     # Activated by code, own password not yet set: the session lives only to set it.
-    if user.password_hash is None and not (
-        user.status == AccountStatus.ACTIVE and user.must_change_password
+    if not row.has_password and not (
+        row.status == AccountStatus.ACTIVE and row.must_change_password
     ):
         return None
-    if issued_at < user.sessions_valid_after:
+    if issued_at < row.sessions_valid_after:
         return None
-    return user
+    return SessionUser(
+        id=row.id,
+        login=row.login,
+        display_name=row.display_name,
+        roles=frozenset(Role(value) for value in (row.roles or "").split(",") if value),
+        must_change_password=row.must_change_password,
+        staff_id=row.staff_id,
+        guardian_id=row.guardian_id,
+        student_id=row.student_id,
+    )
 
 
-def actor_for(user: UserAccount, *, session_id: str | None = None) -> Actor:
+def actor_for(user: UserAccount | SessionUser, *, session_id: str | None = None) -> Actor:
     """The acting identity of a logged-in user."""
     return Actor(
         login=user.login,

@@ -10,7 +10,14 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from klassruk.db import make_engine, make_session_factory, unit_of_work
 from klassruk.errors import DomainError
-from klassruk.models import AccountStatus, ActivityLog, AuditLog, UserAccount, utcnow
+from klassruk.models import (
+    AccountStatus,
+    ActivityLog,
+    AuditLog,
+    UserAccount,
+    UserRole,
+    utcnow,
+)
 from klassruk.passwords import PasswordPolicyError, check_password_policy, verify_password
 from klassruk.permissions import Role
 from klassruk.services.accounts import (
@@ -103,6 +110,31 @@ def test_token_issued_before_logout_is_rejected(factory, teacher):
         assert user_for_session_token(session, login=teacher, issued_at=issued_at) is None
         later = utcnow()
         assert user_for_session_token(session, login=teacher, issued_at=later) is not None
+
+
+def test_revocation_and_role_changes_hold_at_once_in_another_process(
+    database_url, factory, teacher
+):
+    issued_at = utcnow()
+    other_engine = make_engine(database_url)  # a second app process, its own pool
+    other_factory = make_session_factory(other_engine)
+    try:
+        with unit_of_work(other_factory, SYSTEM, read_only=True) as session:
+            seen = user_for_session_token(session, login=teacher, issued_at=issued_at)
+        assert seen is not None and seen.roles == {Role.TEACHER}
+        with unit_of_work(factory, SYSTEM) as session:
+            user = find_user_by_login(session, teacher)
+            assert user is not None
+            user.role_rows.append(UserRole(role=Role.CLASS_TEACHER))
+        with unit_of_work(other_factory, SYSTEM, read_only=True) as session:
+            seen = user_for_session_token(session, login=teacher, issued_at=issued_at)
+        assert seen is not None and seen.roles == {Role.TEACHER, Role.CLASS_TEACHER}
+        with unit_of_work(factory, SYSTEM) as session:
+            revoke_sessions(session, actor_of(session, teacher))
+        with unit_of_work(other_factory, SYSTEM, read_only=True) as session:
+            assert user_for_session_token(session, login=teacher, issued_at=issued_at) is None
+    finally:
+        other_engine.dispose()
 
 
 def test_token_issued_before_password_change_is_rejected(factory, teacher):
