@@ -1,21 +1,34 @@
-"""Pickers shared by pages: the child of a family, a school week, a reporting period."""
+"""Pickers shared by pages, each with its empty state: class, child, week, period, dates, tabs.
+
+Usage: a picker draws its widget (or, when there is nothing to pick, a Russian message saying
+why) and returns the choice or None; the page stops on None. Keys are the page's: pass `key`.
+`kept_tabs` keeps the open tab across the rerun after a save; `multi_picker` is a multiselect
+with a Russian placeholder and without Streamlit's English «Select all».
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Any, TypeVar
 
 import streamlit as st
 
 from components.runtime import db_read
 from components.text import escape
 from klassruk.formatting import format_date
-from klassruk.permissions import Actor
+from klassruk.permissions import Action, Actor
 from klassruk.services import calendar
 from klassruk.services.activity import last_viewed_student
 from klassruk.services.cabinet.common import list_children
+from klassruk.services.credentials import ClassChoice, classes_in_scope
 from klassruk.services.delivery import ConsentRequired, require_electronic_access
 from klassruk.services.overview import ChildRow
 
+T = TypeVar("T")
+
+NO_CLASS = "Классное руководство вам не назначено."
 _CHILD = "picked_child_id"
 _WEEK_STEPS = {"‹ Раньше": -7, "Эта неделя": 0, "Позже ›": 7}
 
@@ -100,3 +113,72 @@ def period_picker(actor: Actor, on: date, key: str) -> calendar.PeriodRef | None
         key=key,
     )
     return by_id[chosen]
+
+
+def class_picker(
+    actor: Actor, action: Action, *, key: str, label: str = "Класс"
+) -> ClassChoice | None:
+    """A class of the current year the actor may work on with `action` (own classes, or all)."""
+    with db_read(actor) as session:
+        classes = classes_in_scope(session, actor, action=action)
+    if not classes:
+        st.info(NO_CLASS)
+        return None
+    by_id = {choice.class_id: choice for choice in classes}
+    chosen: int = st.selectbox(
+        label, list(by_id), format_func=lambda i: by_id[i].name, key=key
+    )
+    return by_id[chosen]
+
+
+@dataclass(frozen=True)
+class DateRange:
+    """The two ends a user typed; either may be empty when the picker allows it."""
+
+    starts: date | None
+    ends: date | None
+
+
+def date_range_picker(
+    key: str,
+    *,
+    starts: date | None = None,
+    ends: date | None = None,
+    labels: tuple[str, str] = ("С", "По"),
+) -> DateRange:
+    """Two dates side by side in the Russian format, e.g. a holiday from … to …."""
+    left, right = st.columns(2)
+    return DateRange(
+        left.date_input(labels[0], value=starts, format="DD.MM.YYYY", key=f"{key}_from"),
+        right.date_input(labels[1], value=ends, format="DD.MM.YYYY", key=f"{key}_to"),
+    )
+
+
+def multi_picker(
+    label: str,
+    options: Sequence[T],
+    *,
+    key: str,
+    format_func: Callable[[T], str] = str,
+    default: Sequence[T] | None = None,
+    placeholder: str = "Выберите из списка",
+    **widget: Any,
+) -> list[T]:
+    """A multiselect in Russian: own placeholder, no English «Select all»."""
+    return list(
+        st.multiselect(
+            label,
+            options,
+            default=default,
+            format_func=format_func,
+            key=key,
+            placeholder=placeholder,
+            select_all=False,
+            **widget,
+        )
+    )
+
+
+def kept_tabs(labels: Sequence[str], *, key: str) -> Sequence[Any]:
+    """Tabs whose selection is state: the page reopens on the same tab after a save's rerun."""
+    return st.tabs(list(labels), key=key, on_change="rerun")

@@ -28,6 +28,11 @@ def format_average(value: float | None) -> str:
     return "—" if value is None else f"{value:.2f}".replace(".", ",")
 
 
+def format_number(value: float | None) -> str:
+    """A number as short as it reads with the Russian decimal comma («1,5», «2»), or a dash."""
+    return "—" if value is None else f"{value:g}".replace(".", ",")
+
+
 def quote(value: object, limit: int = 40) -> str:
     """The value in «ёлочки», cut to a short prefix: messages never echo a whole bad input."""
     text = " ".join(str(value).split())
