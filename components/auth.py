@@ -14,6 +14,7 @@ import extra_streamlit_components
 import streamlit as st
 import streamlit.components.v1 as st_components
 
+from components.nav import spec_of
 from components.runtime import adopt_browser_session_id, browser_session_id, db, db_read, settings
 from components.school import today
 from klassruk.models import UserAccount
@@ -218,3 +219,8 @@ def guard(action: Action) -> Actor:
         st.error("Недостаточно прав для просмотра этой страницы.")
         st.stop()
     return actor
+
+
+def guard_page(page_file: str) -> Actor:
+    """`guard` with the action the page registry gives the page: `actor = guard_page(__file__)`."""
+    return guard(spec_of(page_file).action)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Literal
 
 import streamlit as st
@@ -73,6 +74,12 @@ def page_everywhere(path: str, title: str) -> list[StreamlitPage]:
     return [st.Page(path, title=title, default=True)] + [
         st.Page(path, title=title, url_path=spec.url_path) for spec in PAGES if spec is not HOME
     ]
+
+
+def spec_of(page_file: str) -> PageSpec:
+    """The registry entry of a page script (its `__file__`)."""
+    name = Path(page_file).name
+    return next(spec for spec in PAGES if Path(spec.path).name == name)
 
 
 def allowed_pages(actor: Actor) -> list[PageSpec]:

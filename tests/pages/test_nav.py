@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from components.nav import PAGES, allowed_pages, section_title
+from components.nav import PAGES, allowed_pages, section_title, spec_of
 from klassruk.permissions import Actor, Role
 
 
@@ -28,3 +28,8 @@ def test_class_pages_section_is_named_for_the_role(roles, expected, absent) -> N
 
 def test_every_page_belongs_to_a_titled_section_or_is_home() -> None:
     assert all(spec.section or spec.url_path == "home" for spec in PAGES)
+
+
+def test_every_page_finds_its_own_action_in_the_registry() -> None:
+    for spec in PAGES:
+        assert spec_of(f"/anywhere/{spec.path}") is spec
