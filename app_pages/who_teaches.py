@@ -3,58 +3,55 @@
 import pandas as pd
 import streamlit as st
 
-from components.auth import guard
+from components.auth import guard_page
+from components.feedback import reported_errors
+from components.pickers import class_picker
 from components.runtime import db_read
 from components.school import today
 from components.text import escape
-from klassruk.errors import DomainError
+from klassruk.formatting import format_number
 from klassruk.permissions import Action
 from klassruk.services import groups, overview
 
-actor = guard(Action.VIEW_CLASS)
+actor = guard_page(__file__)
 st.title("Кто учит")
 on = today()
-with db_read(actor) as session:
-    classes = overview.class_summaries(session, actor, on=on)
-if not classes:
-    st.info("Классное руководство вам не назначено.")
+picked = class_picker(actor, Action.VIEW_CLASS, key="wt_class")
+if picked is None:
     st.stop()
-class_names = {c.class_id: c.name for c in classes}
-class_id = st.selectbox(
-    "Класс", list(class_names), format_func=class_names.__getitem__, key="wt_class"
-)
+class_id = picked.class_id
 scope = st.radio("Показать", ["класс", "группа", "обучающийся"], horizontal=True, key="wt_scope")
-try:
-    with db_read(actor) as session:
-        if scope == "класс":
-            title = f"Учителя {class_names[class_id]} класса"
-            rows = groups.teachers_of_class(session, actor, class_id=class_id, on=on)
-        elif scope == "группа":
-            options = {
-                g.group_id: g.name
-                for g in groups.groups_of_class(session, actor, class_id=class_id, on=on)
-            }
-            if not options:
-                st.info("В классе нет учебных групп.")
-                st.stop()
-            group_id = st.selectbox(
-                "Группа", list(options), format_func=options.__getitem__, key="wt_group"
-            )
-            title = f"Учителя группы «{options[group_id]}»"
-            rows = groups.teachers_of_group(session, actor, group_id=group_id, on=on)
-        else:
-            roster = overview.class_roster(session, actor, class_id=class_id, on=on)
-            if not roster:
-                st.info("В классе нет обучающихся.")
-                st.stop()
-            names = {r.student_id: r.student for r in roster}
-            student_id = st.selectbox(
-                "Обучающийся", list(names), format_func=names.__getitem__, key="wt_student"
-            )
-            title = f"Учителя: {names[student_id]}"
-            rows = groups.teachers_of_student(session, actor, student_id=student_id, on=on)
-except DomainError as error:
-    st.error(escape(str(error)))
+title = ""
+rows: list[groups.TeacherRow] = []
+with reported_errors(), db_read(actor) as session:
+    if scope == "класс":
+        title = f"Учителя {picked.name} класса"
+        rows = groups.teachers_of_class(session, actor, class_id=class_id, on=on)
+    elif scope == "группа":
+        options = {
+            g.group_id: g.name
+            for g in groups.groups_of_class(session, actor, class_id=class_id, on=on)
+        }
+        if not options:
+            st.info("В классе нет учебных групп.")
+            st.stop()
+        group_id = st.selectbox(
+            "Группа", list(options), format_func=options.__getitem__, key="wt_group"
+        )
+        title = f"Учителя группы «{options[group_id]}»"
+        rows = groups.teachers_of_group(session, actor, group_id=group_id, on=on)
+    else:
+        roster = overview.class_roster(session, actor, class_id=class_id, on=on)
+        if not roster:
+            st.info("В классе нет обучающихся.")
+            st.stop()
+        names = {r.student_id: r.student for r in roster}
+        student_id = st.selectbox(
+            "Обучающийся", list(names), format_func=names.__getitem__, key="wt_student"
+        )
+        title = f"Учителя: {names[student_id]}"
+        rows = groups.teachers_of_student(session, actor, student_id=student_id, on=on)
+if not title:
     st.stop()
 
 st.subheader(escape(title))
@@ -68,7 +65,7 @@ else:
                 "Учитель": [r.teacher for r in rows],
                 "Группа": [r.group for r in rows],
                 "Вид группы": [groups.KIND_TITLES[r.kind] for r in rows],
-                "Часов в неделю": [r.hours_per_week for r in rows],
+                "Часов в неделю": [format_number(r.hours_per_week) for r in rows],
             }
         ),
         hide_index=True,

@@ -1,4 +1,4 @@
-"""AppTest of the subgroup wizard, the «who teaches» page and the teaching-load page."""
+"""AppTest of the subgroup wizard and the teaching-load page."""
 
 from __future__ import annotations
 
@@ -75,19 +75,6 @@ def test_wizard_shows_the_invariant_violation_and_saves_nothing(
     assert _pe_groups(factory) == 0
     # The proposal stays on screen for correction.
     assert at.button(key="sg_save") is not None
-
-
-def test_who_teaches_a_student_includes_the_subgroup_teacher(logged_in, factory):
-    at = logged_in("klassruk")
-    at.switch_page("app_pages/who_teaches.py").run()
-    assert not at.exception
-    at.radio(key="wt_scope").set_value("обучающийся").run()
-    assert not at.exception
-    table = at.dataframe[0].value
-    rows = dict(zip(table["Предмет"], table["Вид группы"], strict=True))
-    assert rows["Иностранный язык (английский)"] == "подгруппа"
-    assert rows["Алгебра"] in {"весь класс", "индивидуальный учебный план"}
-    assert "гр. " in table.set_index("Предмет").loc["Информатика", "Группа"]
 
 
 def test_teaching_load_page_opens_for_the_deputy_head(logged_in):
