@@ -5,41 +5,22 @@ from datetime import timedelta
 import pandas as pd
 import streamlit as st
 
-from components.auth import guard
+from components.auth import guard_page
+from components.feedback import act, show_outcome
+from components.pickers import kept_tabs
 from components.runtime import db
 from components.school import school_timezone, today
 from components.text import escape
-from klassruk.errors import DomainError
 from klassruk.formatting import format_date, format_timestamp
 from klassruk.models.journal import LESSON_CHANGE_TITLES, LessonStatus
-from klassruk.permissions import Action
 from klassruk.services import calendar, class_journal, timetable
 
-actor = guard(Action.MANAGE_CALENDAR)
+actor = guard_page(__file__)
 st.title("Расписание и календарь")
-notice = st.session_state.pop("tt_notice", None)
-if notice:
-    st.success(escape(notice))
-
-
-def _run(action, done) -> None:  # type: ignore[no-untyped-def]
-    """Call a service in one transaction; show the Russian error or remember the notice.
-
-    `done` is the notice, or a function making it from what the service returned.
-    """
-    try:
-        with db(actor) as session:
-            result = action(session)
-    except DomainError as error:
-        st.error(escape(str(error)))
-    else:
-        st.session_state["tt_notice"] = done(result) if callable(done) else done
-        st.rerun()
-
-
+show_outcome()
 on = today()
-periods_tab, holidays_tab, slots_tab, lessons_tab, changes_tab = st.tabs(
-    ["Периоды", "Каникулы", "Расписание", "Уроки", "Замены и переносы"]
+periods_tab, holidays_tab, slots_tab, lessons_tab, changes_tab = kept_tabs(
+    ["Периоды", "Каникулы", "Расписание", "Уроки", "Замены и переносы"], key="tt_tab"
 )
 
 with periods_tab:
@@ -50,14 +31,16 @@ with periods_tab:
         left.markdown(escape(period.label))
         if period.is_closed:
             if right.button("Открыть", key=f"tt_open_{period.period_id}"):
-                _run(
+                act(
+                    actor,
                     lambda s, p=period: calendar.set_period_closed(
                         s, actor, period_id=p.period_id, closed=False
                     ),
                     f"Период «{period.name}» открыт для учителей.",
                 )
         elif right.button("Закрыть", key=f"tt_close_{period.period_id}"):
-            _run(
+            act(
+                actor,
                 lambda s, p=period: calendar.set_period_closed(
                     s, actor, period_id=p.period_id, closed=True
                 ),
@@ -68,7 +51,8 @@ with periods_tab:
         starts = st.date_input("Начало", format="DD.MM.YYYY", key="tt_period_start")
         ends = st.date_input("Конец", format="DD.MM.YYYY", key="tt_period_end")
         if st.form_submit_button("Добавить период"):
-            _run(
+            act(
+                actor,
                 lambda s: calendar.add_period(s, actor, name=name, starts_on=starts, ends_on=ends),
                 "Период добавлен.",
             )
@@ -92,7 +76,8 @@ with holidays_tab:
         starts = st.date_input("С", format="DD.MM.YYYY", key="tt_holiday_start")
         ends = st.date_input("По", format="DD.MM.YYYY", key="tt_holiday_end")
         if st.form_submit_button("Добавить"):
-            _run(
+            act(
+                actor,
                 lambda s: calendar.add_holiday(s, actor, name=name, starts_on=starts, ends_on=ends),
                 "Каникулы добавлены.",
             )
@@ -143,7 +128,8 @@ with slots_tab:
                 room = st.text_input("Кабинет", key="tt_slot_room")
                 if st.form_submit_button("Добавить урок в расписание"):
                     chosen = options[option]
-                    _run(
+                    act(
+                        actor,
                         lambda s: timetable.add_slot(
                             s,
                             actor,
@@ -165,7 +151,8 @@ with slots_tab:
     upload = st.file_uploader("Файл расписания", type=["xlsx", "csv"], key="tt_upload")
     if upload is not None and st.button("Загрузить расписание", key="tt_import"):
         data, filename = upload.getvalue(), upload.name
-        _run(
+        act(
+            actor,
             lambda s: timetable.import_slots(s, actor, data=data, filename=filename),
             lambda result: " ".join(
                 (f"Расписание загружено: уроков в неделю добавлено {result.added}.", *result.notes)
@@ -181,7 +168,8 @@ with lessons_tab:
     ends = st.date_input("По", value=on + timedelta(days=6), format="DD.MM.YYYY", key="tt_gen_end")
     if st.button("Создать уроки", key="tt_generate"):
         counter: list[int] = []
-        _run(
+        act(
+            actor,
             lambda s: counter.append(
                 timetable.generate_lessons(s, actor, starts_on=starts, ends_on=ends)
             ),
@@ -224,7 +212,8 @@ with changes_tab:
                     "Кто заменяет", list(names), format_func=names.__getitem__, key="tt_ch_staff"
                 )
                 if st.button("Назначить замену", key="tt_ch_sub"):
-                    _run(
+                    act(
+                        actor,
                         lambda s: timetable.substitute_teacher(
                             s, actor, lesson_id=lesson.lesson_id, staff_id=staff_id, reason=reason
                         ),
@@ -238,7 +227,8 @@ with changes_tab:
                     "Новый номер урока", 0, 10, lesson.number, key="tt_ch_new_number"
                 )
                 if st.button("Перенести", key="tt_ch_move"):
-                    _run(
+                    act(
+                        actor,
                         lambda s: timetable.move_lesson(
                             s,
                             actor,
@@ -250,7 +240,8 @@ with changes_tab:
                         "Урок перенесён.",
                     )
             elif st.button("Отменить урок", key="tt_ch_cancel"):
-                _run(
+                act(
+                    actor,
                     lambda s: timetable.cancel_lesson(
                         s, actor, lesson_id=lesson.lesson_id, reason=reason
                     ),

@@ -1,0 +1,39 @@
+"""AppTest of the deputy head's timetable and calendar page."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from klassruk.demo import DEMO_TODAY
+
+
+def _open(logged_in):
+    at = logged_in("zavuch")
+    at.switch_page("app_pages/timetable.py").run()
+    assert not at.exception
+    return at
+
+
+def test_adding_a_holiday_reports_it_once_and_stays_on_its_tab(logged_in) -> None:
+    at = _open(logged_in)
+    at.session_state["tt_tab"] = "Каникулы"
+    at.text_input(key="tt_holiday_name").input("День учителя")
+    at.date_input(key="tt_holiday_start").set_value(DEMO_TODAY + timedelta(days=3))
+    at.date_input(key="tt_holiday_end").set_value(DEMO_TODAY + timedelta(days=3))
+    at.button(key="FormSubmitter:tt_holiday_form-Добавить").click().run()
+    assert not at.exception
+    assert [m.value for m in at.success] == ["Каникулы добавлены."]
+    assert at.session_state["tt_tab"] == "Каникулы"
+    assert "День учителя" in list(at.dataframe[0].value["Название"])
+    at.run()
+    assert not at.success
+
+
+def test_a_bad_period_is_refused_with_a_russian_message(logged_in) -> None:
+    at = _open(logged_in)
+    at.text_input(key="tt_period_name").input("Неправильный")
+    at.date_input(key="tt_period_start").set_value(DEMO_TODAY + timedelta(days=10))
+    at.date_input(key="tt_period_end").set_value(DEMO_TODAY)
+    at.button(key="FormSubmitter:tt_period_form-Добавить период").click().run()
+    assert not at.exception
+    assert at.error and not at.success
