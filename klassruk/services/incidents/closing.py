@@ -1,0 +1,53 @@
+"""Closing an incident, with the account reinstated through a new activation code or not."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from klassruk.audit import audit_context
+from klassruk.errors import DomainError
+from klassruk.models import IncidentItem, IncidentStatus, ItemOutcome, utcnow
+from klassruk.permissions import Actor
+from klassruk.services.credentials import DEFAULT_CODE_VALID_DAYS
+from klassruk.services.incidents.records import clean_text, managed_incident
+from klassruk.services.user_admin import NewCode, reset_to_new_code
+
+
+def close_incident(
+    session: Session,
+    actor: Actor,
+    *,
+    incident_id: int,
+    note: str,
+    reinstate: bool,
+    valid_days: int = DEFAULT_CODE_VALID_DAYS,
+    now: datetime | None = None,
+) -> NewCode | None:
+    """Close the incident with a note; reinstating gives a new code and forces a new password."""
+    incident = managed_incident(session, actor, incident_id)
+    if incident.status is IncidentStatus.CLOSED:
+        raise DomainError("Инцидент уже закрыт.")
+    note = clean_text(note, "заключение по инциденту")
+    open_conflicts = session.scalar(
+        select(IncidentItem.id).where(
+            IncidentItem.incident_id == incident.id,
+            IncidentItem.outcome == ItemOutcome.CONFLICT,
+        ).limit(1)
+    )
+    if open_conflicts is not None:
+        raise DomainError("Сначала примите решение по каждому конфликту восстановления данных.")
+    now = now or utcnow()
+    reinstated: NewCode | None = None
+    with audit_context(session, reason=note, incident_id=incident.id):
+        if reinstate:
+            reinstated = reset_to_new_code(
+                session, actor, user=incident.user, now=now, valid_days=valid_days
+            )
+        incident.status = IncidentStatus.CLOSED
+        incident.closed_at = now
+        incident.closed_by_login = actor.login[:80]
+        incident.close_note = note
+    return reinstated

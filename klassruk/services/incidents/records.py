@@ -1,0 +1,145 @@
+"""Incident records: the list and one incident, and what every step of handling one shares."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import ColumnElement, false, or_, select
+from sqlalchemy.orm import Session
+
+from klassruk.errors import DomainError, PermissionDenied
+from klassruk.formatting import school_today
+from klassruk.models import IncidentStatus, ReporterKind, SecurityIncident, UserAccount
+from klassruk.permissions import Action, Actor, Role, require
+from klassruk.services.lookup import get_or_404
+from klassruk.services.scope import (
+    current_students_query,
+    guardians_in_scope_query,
+    own_class_ids_query,
+)
+from klassruk.setup import DEFAULT_TIMEZONE, TIMEZONE_KEY, get_setting
+
+MAX_TEXT = 1000
+INCIDENT_NOT_FOUND = "Инцидент не найден."
+
+
+def school_zone(session: Session) -> str:
+    """The school's time zone (deadlines and shown times use it)."""
+    return get_setting(session, TIMEZONE_KEY, DEFAULT_TIMEZONE)
+
+
+def families_in_scope(actor: Actor, zone: str) -> ColumnElement[bool]:
+    """SQL: accounts of the class teacher's current students and of their guardians."""
+    if Role.CLASS_TEACHER not in actor.roles:
+        return false()
+    on = school_today(zone)
+    return or_(
+        UserAccount.student_id.in_(current_students_query(own_class_ids_query(actor), on)),
+        UserAccount.guardian_id.in_(guardians_in_scope_query(actor, on)),
+    )
+
+
+
+def clean_text(text: str, what: str) -> str:
+    cleaned = text.strip()
+    if not cleaned:
+        raise DomainError(f"Укажите {what}.")
+    if len(cleaned) > MAX_TEXT:
+        raise DomainError(f"Слишком длинный текст: не больше {MAX_TEXT} символов.")
+    return cleaned
+
+
+
+@dataclass(frozen=True)
+class IncidentRow:
+    """An incident as the list and the act show it."""
+
+    id: int
+    login: str
+    account_name: str
+    reporter_kind: ReporterKind
+    reported_by: str
+    reported_at: datetime
+    recorded_at: datetime
+    discovered_at: datetime
+    suspected_since: datetime | None
+    how_discovered: str
+    deadline_at: datetime
+    reported_in_time: bool
+    status: IncidentStatus
+    voided_from: datetime | None
+    void_reason: str | None
+    closed_at: datetime | None
+    closed_by: str | None
+    close_note: str | None
+
+
+def _row(incident: SecurityIncident, names: dict[str, str]) -> IncidentRow:
+    return IncidentRow(
+        id=incident.id,
+        login=incident.user.login,
+        account_name=incident.user.display_name,
+        reporter_kind=incident.reporter_kind,
+        reported_by=names.get(incident.reported_by_login, incident.reported_by_login),
+        reported_at=incident.reported_at,
+        recorded_at=incident.recorded_at,
+        discovered_at=incident.discovered_at,
+        suspected_since=incident.suspected_since,
+        how_discovered=incident.how_discovered,
+        deadline_at=incident.deadline_at,
+        reported_in_time=incident.reported_in_time,
+        status=incident.status,
+        voided_from=incident.voided_from,
+        void_reason=incident.void_reason,
+        closed_at=incident.closed_at,
+        closed_by=names.get(incident.closed_by_login or "", incident.closed_by_login),
+        close_note=incident.close_note,
+    )
+
+
+def display_names(session: Session, logins: set[str]) -> dict[str, str]:
+    rows = session.execute(
+        select(UserAccount.login, UserAccount.display_name).where(
+            UserAccount.login.in_(sorted(logins))
+        )
+    )
+    return {login: name for login, name in rows}
+
+
+def list_incidents(session: Session, actor: Actor) -> list[IncidentRow]:
+    """Incidents the actor may see, newest first: all school-wide, own families' for a teacher."""
+    require(actor, Action.VIEW_INCIDENTS)
+    query = (
+        select(SecurityIncident)
+        .join(UserAccount, UserAccount.id == SecurityIncident.user_id)
+        .order_by(SecurityIncident.id.desc())
+    )
+    if not actor.is_school_wide_for(Action.VIEW_INCIDENTS):
+        query = query.where(
+            or_(
+                SecurityIncident.reported_by_user_id == actor.user_id,
+                families_in_scope(actor, school_zone(session)),
+            )
+        )
+    incidents = list(session.scalars(query))
+    names = display_names(
+        session,
+        {i.reported_by_login for i in incidents} | {i.closed_by_login or "" for i in incidents},
+    )
+    return [_row(incident, names) for incident in incidents]
+
+
+def managed_incident(session: Session, actor: Actor, incident_id: int) -> SecurityIncident:
+    require(actor, Action.MANAGE_INCIDENTS)
+    return get_or_404(session, SecurityIncident, incident_id, INCIDENT_NOT_FOUND)
+
+
+def get_incident(session: Session, actor: Actor, incident_id: int) -> IncidentRow:
+    """One incident the actor may see."""
+    for row in list_incidents(session, actor):
+        if row.id == incident_id:
+            return row
+    raise PermissionDenied(INCIDENT_NOT_FOUND)
+
+

@@ -1,0 +1,161 @@
+"""Reporting a compromise: the account is blocked, its sessions and codes end at once."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from klassruk.audit import audit_context
+from klassruk.errors import DomainError, PermissionDenied
+from klassruk.formatting import format_timestamp
+from klassruk.models import (
+    AccountStatus,
+    IncidentStatus,
+    Notice,
+    ReporterKind,
+    SecurityIncident,
+    UserAccount,
+    UserRole,
+    utcnow,
+)
+from klassruk.permissions import Action, Actor, Role, require
+from klassruk.services.accounts import find_user_by_login
+from klassruk.services.activity import record_activity
+from klassruk.services.credentials import STAFF_ROLES, open_codes
+from klassruk.services.incidents.records import (
+    MAX_TEXT,
+    clean_text,
+    families_in_scope,
+    school_zone,
+)
+from klassruk.services.scope import OUT_OF_SCOPE
+from klassruk.workdays import report_deadline
+
+# Notices go to the school's management in the app: the admin and the deputy heads.
+NOTIFIED_ROLES = (Role.ADMIN, Role.DEPUTY_HEAD)
+STAFF_BY_ADMIN = "О компрометации учётной записи сотрудника сообщает администратор."
+
+
+def _reporter_kind(session: Session, actor: Actor, user: UserAccount, zone: str) -> ReporterKind:
+    """Who may report this account: its owner, the admin, or the class teacher of the family."""
+    if actor.user_id == user.id:
+        require(actor, Action.REPORT_OWN_COMPROMISE)
+        return ReporterKind.SELF
+    require(actor, Action.REPORT_COMPROMISE)
+    if actor.is_school_wide_for(Action.REPORT_COMPROMISE):
+        return ReporterKind.ADMIN
+    if user.staff_id is not None or user.roles & STAFF_ROLES:
+        raise PermissionDenied(STAFF_BY_ADMIN)
+    reachable = session.scalar(
+        select(UserAccount.id).where(UserAccount.id == user.id, families_in_scope(actor, zone))
+    )
+    if reachable is None:
+        raise PermissionDenied(OUT_OF_SCOPE)
+    return ReporterKind.CLASS_TEACHER
+
+
+
+def _check_times(
+    *, discovered_at: datetime, reported_at: datetime, suspected_since: datetime | None,
+    now: datetime,
+) -> None:
+    if discovered_at > now:
+        raise DomainError("Время обнаружения не может быть в будущем.")
+    if reported_at > now:
+        raise DomainError("Время сообщения не может быть в будущем.")
+    if reported_at < discovered_at:
+        raise DomainError("Сообщить о компрометации можно только после её обнаружения.")
+    if suspected_since is not None and suspected_since > discovered_at:
+        raise DomainError("Подозрение на компрометацию не может начаться позже её обнаружения.")
+
+
+def _notify_management(session: Session, incident: SecurityIncident, text: str) -> None:
+    recipients = session.scalars(
+        select(UserAccount.id)
+        .where(
+            UserAccount.role_rows.any(UserRole.role.in_(NOTIFIED_ROLES)),
+            UserAccount.status != AccountStatus.BLOCKED,
+        )
+        .order_by(UserAccount.id)
+    )
+    for user_id in recipients:
+        session.add(Notice(user_id=user_id, text=text[:MAX_TEXT], incident_id=incident.id))
+
+
+def report_compromise(
+    session: Session,
+    actor: Actor,
+    *,
+    login: str,
+    discovered_at: datetime,
+    how_discovered: str,
+    suspected_since: datetime | None = None,
+    reported_at: datetime | None = None,
+    now: datetime | None = None,
+) -> SecurityIncident:
+    """Record a compromise; at once block the account, end its sessions and revoke its codes."""
+    now = now or utcnow()
+    user = find_user_by_login(session, login)
+    if user is None:
+        # The same refusal as out of scope: a class teacher learns nothing about other logins.
+        require(actor, Action.REPORT_OWN_COMPROMISE)
+        raise PermissionDenied(OUT_OF_SCOPE)
+    zone = school_zone(session)
+    kind = _reporter_kind(session, actor, user, zone)
+    how = clean_text(how_discovered, "как обнаружена компрометация")
+    reported_at = reported_at or now
+    _check_times(
+        discovered_at=discovered_at, reported_at=reported_at, suspected_since=suspected_since,
+        now=now,
+    )
+    if session.scalar(
+        select(SecurityIncident.id).where(
+            SecurityIncident.user_id == user.id,
+            SecurityIncident.status == IncidentStatus.OPEN,
+        )
+    ):
+        raise DomainError(
+            f"По учётной записи «{user.display_name}» уже открыт инцидент: "
+            "она заблокирована, сеансы завершены."
+        )
+    deadline = report_deadline(discovered_at, zone)
+    incident = SecurityIncident(
+        user_id=user.id,
+        reporter_kind=kind,
+        reported_by_user_id=actor.user_id,
+        reported_by_login=actor.login[:80],
+        reported_at=reported_at,
+        recorded_at=now,
+        discovered_at=discovered_at,
+        suspected_since=suspected_since,
+        how_discovered=how,
+        deadline_at=deadline,
+        reported_in_time=reported_at < deadline,
+    )
+    session.add(incident)
+    session.flush()
+    with audit_context(
+        session, reason=f"Компрометация, инцидент № {incident.id}", incident_id=incident.id
+    ):
+        user.status = AccountStatus.BLOCKED
+        user.sessions_valid_after = now
+        for code in open_codes(session, [user.id]):
+            code.revoked_at = now
+    in_time = "в срок" if incident.reported_in_time else "с нарушением срока (один рабочий день)"
+    _notify_management(
+        session,
+        incident,
+        f"Инцидент № {incident.id}: сообщено о компрометации учётной записи "
+        f"«{user.display_name}» ({user.login}), сообщение поступило {in_time}. "
+        f"Учётная запись заблокирована, все сеансы завершены. Сообщил(а): {actor.login}, "
+        f"{format_timestamp(reported_at, zone)}.",
+    )
+    record_activity(
+        session, event="compromise_reported", login=actor.login, user_id=actor.user_id,
+        detail=f"инцидент № {incident.id}, учётная запись {user.login}",
+        session_id=actor.session_id,
+    )
+    session.flush()
+    return incident
