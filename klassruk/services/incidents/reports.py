@@ -84,6 +84,42 @@ def _notify_management(session: Session, incident: SecurityIncident, text: str) 
         session.add(Notice(user_id=user_id, text=text[:MAX_TEXT], incident_id=incident.id))
 
 
+def _refuse_second_open_incident(session: Session, user: UserAccount) -> None:
+    if session.scalar(
+        select(SecurityIncident.id).where(
+            SecurityIncident.user_id == user.id,
+            SecurityIncident.status == IncidentStatus.OPEN,
+        )
+    ):
+        raise DomainError(
+            f"По учётной записи «{user.display_name}» уже открыт инцидент: "
+            "она заблокирована, сеансы завершены."
+        )
+
+
+def _block_account(
+    session: Session, incident: SecurityIncident, user: UserAccount, now: datetime
+) -> None:
+    """Block the account, end its sessions and revoke its open codes, audited as the incident."""
+    with audit_context(
+        session, reason=f"Компрометация, инцидент № {incident.id}", incident_id=incident.id
+    ):
+        user.status = AccountStatus.BLOCKED
+        user.sessions_valid_after = now
+        for code in open_codes(session, [user.id]):
+            code.revoked_at = now
+
+
+def _notice_text(incident: SecurityIncident, user: UserAccount, actor: Actor, zone: str) -> str:
+    in_time = "в срок" if incident.reported_in_time else "с нарушением срока (один рабочий день)"
+    return (
+        f"Инцидент № {incident.id}: сообщено о компрометации учётной записи "
+        f"«{user.display_name}» ({user.login}), сообщение поступило {in_time}. "
+        f"Учётная запись заблокирована, все сеансы завершены. Сообщил(а): {actor.login}, "
+        f"{format_timestamp(incident.reported_at, zone)}."
+    )
+
+
 def report_compromise(
     session: Session,
     actor: Actor,
@@ -110,16 +146,7 @@ def report_compromise(
         discovered_at=discovered_at, reported_at=reported_at, suspected_since=suspected_since,
         now=now,
     )
-    if session.scalar(
-        select(SecurityIncident.id).where(
-            SecurityIncident.user_id == user.id,
-            SecurityIncident.status == IncidentStatus.OPEN,
-        )
-    ):
-        raise DomainError(
-            f"По учётной записи «{user.display_name}» уже открыт инцидент: "
-            "она заблокирована, сеансы завершены."
-        )
+    _refuse_second_open_incident(session, user)
     deadline = report_deadline(discovered_at, zone)
     incident = SecurityIncident(
         user_id=user.id,
@@ -136,22 +163,8 @@ def report_compromise(
     )
     session.add(incident)
     session.flush()
-    with audit_context(
-        session, reason=f"Компрометация, инцидент № {incident.id}", incident_id=incident.id
-    ):
-        user.status = AccountStatus.BLOCKED
-        user.sessions_valid_after = now
-        for code in open_codes(session, [user.id]):
-            code.revoked_at = now
-    in_time = "в срок" if incident.reported_in_time else "с нарушением срока (один рабочий день)"
-    _notify_management(
-        session,
-        incident,
-        f"Инцидент № {incident.id}: сообщено о компрометации учётной записи "
-        f"«{user.display_name}» ({user.login}), сообщение поступило {in_time}. "
-        f"Учётная запись заблокирована, все сеансы завершены. Сообщил(а): {actor.login}, "
-        f"{format_timestamp(reported_at, zone)}.",
-    )
+    _block_account(session, incident, user, now)
+    _notify_management(session, incident, _notice_text(incident, user, actor, zone))
     record_activity(
         session, event="compromise_reported", login=actor.login, user_id=actor.user_id,
         detail=f"инцидент № {incident.id}, учётная запись {user.login}",

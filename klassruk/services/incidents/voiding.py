@@ -65,6 +65,28 @@ class VoidSummary:
     not_restorable: int
 
 
+def _void_one(session: Session, incident: SecurityIncident, row: AuditLog) -> ItemOutcome:
+    """Mark one operation invalid and restore its data where nobody changed it since."""
+    detail: str | None
+    if row.entity == "user_account" and row.entity_id == str(incident.user_id):
+        outcome, detail, current = (
+            ItemOutcome.NOT_RESTORABLE,
+            "учётная запись самого инцидента: её состояние определяет инцидент",
+            None,
+        )
+    else:
+        undo = undo_operation(session, row)
+        outcome, detail, current = undo.outcome, undo.detail, undo.current
+    row.voided_by_incident_id = incident.id
+    session.add(
+        IncidentItem(
+            incident_id=incident.id, audit_id=row.id, outcome=outcome,
+            detail=detail, current=current,
+        )
+    )
+    return outcome
+
+
 def void_operations(
     session: Session,
     actor: Actor,
@@ -84,24 +106,7 @@ def void_operations(
     with audit_context(session, reason=reason, incident_id=incident.id):
         # Newest first: a chain of changes to one row unwinds back to before the first.
         for row in reversed(rows):
-            detail: str | None
-            if row.entity == "user_account" and row.entity_id == str(incident.user_id):
-                outcome, detail, current = (
-                    ItemOutcome.NOT_RESTORABLE,
-                    "учётная запись самого инцидента: её состояние определяет инцидент",
-                    None,
-                )
-            else:
-                undo = undo_operation(session, row)
-                outcome, detail, current = undo.outcome, undo.detail, undo.current
-            row.voided_by_incident_id = incident.id
-            session.add(
-                IncidentItem(
-                    incident_id=incident.id, audit_id=row.id, outcome=outcome,
-                    detail=detail, current=current,
-                )
-            )
-            counts[outcome] += 1
+            counts[_void_one(session, incident, row)] += 1
     incident.voided_at = now
     incident.voided_by_login = actor.login[:80]
     incident.void_reason = reason[:500]
