@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from klassruk.db import unit_of_work
 from klassruk.errors import Conflict, DomainError
-from klassruk.models.journal import Grade, GradeChange, Lesson
+from klassruk.models.journal import AbsenceMark, Grade, GradeChange, Lesson
 from klassruk.services import journal, timetable
 from tests.concurrency import run_together
 from tests.core.journal_school import JournalSchool, build_journal_school
@@ -197,7 +197,7 @@ def test_grades_and_absences_may_not_be_dated_after_today(session, school):
         journal.add_grade(session, teacher, lesson_id=lesson.id, student_id=a, value=5)
     with pytest.raises(DomainError, match="не раньше дня урока"):
         journal.set_absence(
-            session, teacher, lesson_id=lesson.id, student_id=a, mark=journal.AbsenceMark.ABSENT
+            session, teacher, lesson_id=lesson.id, student_id=a, mark=AbsenceMark.ABSENT
         )
     assert session.scalars(select(Grade)).all() == []
     # Homework and planned tests look ahead.

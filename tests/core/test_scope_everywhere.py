@@ -58,8 +58,8 @@ HELPERS_WITHOUT_ACTOR = frozenset({
     "cabinet.lessons.student_tests", "calendar.get_period", "consent.class_people",
     "delivery.delivery_route",
     "delivery.latest_entries", "delivery.may_notify", "delivery.student_route",
-    "groups.enrolled_students", "groups.group_of_student_on", "journal.build_grid",
-    "journal.is_in_lesson", "journal.roster_intervals", "scope.group_class_id",
+    "groups.enrolled_students", "groups.group_of_student_on", "journal.grid.build_grid",
+    "journal.members.is_in_lesson", "journal.members.roster_intervals", "scope.group_class_id",
     "timetable.class_timetable", "timetable.lesson_changes", "timetable.load_options",
 })
 # The scoped actors (logins of build_two_classes, plus two half-configured accounts) and the
@@ -243,6 +243,6 @@ def test_the_scope_test_covers_the_services_it_must():
     names = {name for name, _ in SERVICES}
     assert {"credentials.issue_credentials", "credentials.block_accounts",
             "roster.apply_import", "groups.teachers_of_student",
-            "journal.change_grade", "cabinet.record.grades_of_period",
+            "journal.grades.change_grade", "cabinet.record.grades_of_period",
             "acknowledgements.acknowledge_week"} <= names
     print(f"scope calls: {len(CASES)} ({len(SERVICES)} services × {len(ACTORS)} actors)")

@@ -1,0 +1,107 @@
+"""The subject teacher's journal: grades with history, absences, topics, tests, period grades.
+
+The package exports the names other modules use; the code lives in its modules.
+"""
+
+from klassruk.services.journal.access import (
+    AssignmentRef,
+    may_write,
+    own_assignments,
+    require_reader,
+    require_writer,
+)
+from klassruk.services.journal.cells import (
+    BAD_TOKEN,
+    GRADE_KIND_HELP,
+    Cell,
+    default_weight,
+    format_cell,
+    parse_cell,
+    weighted_average,
+)
+from klassruk.services.journal.common import (
+    CLOSED,
+    CONFLICT,
+    DEPUTY_OPEN_PERIOD,
+    FUTURE,
+    MAX_ERRORS_SHOWN,
+    NOT_COVERED,
+    READ_ONLY,
+    REASON_NEEDED,
+    school_today,
+)
+from klassruk.services.journal.grades import add_grade, change_grade, delete_grade, set_absence
+from klassruk.services.journal.grid import (
+    JournalGrid,
+    LessonColumn,
+    StudentRow,
+    build_grid,
+    read_journal,
+)
+from klassruk.services.journal.history import HistoryRow, grade_history
+from klassruk.services.journal.lessons import (
+    LessonUpdate,
+    TestRef,
+    add_lesson,
+    plan_test,
+    planned_tests,
+    save_lessons,
+)
+from klassruk.services.journal.members import is_in_lesson, roster_intervals
+from klassruk.services.journal.period_grades import set_period_grades
+from klassruk.services.journal.recommendations import (
+    RecommendationRow,
+    add_recommendation,
+    recommendations,
+)
+from klassruk.services.journal.saving import CellEdit, SaveSummary, save_grid
+
+__all__ = [
+    "BAD_TOKEN",
+    "CLOSED",
+    "CONFLICT",
+    "DEPUTY_OPEN_PERIOD",
+    "FUTURE",
+    "GRADE_KIND_HELP",
+    "MAX_ERRORS_SHOWN",
+    "NOT_COVERED",
+    "READ_ONLY",
+    "REASON_NEEDED",
+    "AssignmentRef",
+    "Cell",
+    "CellEdit",
+    "HistoryRow",
+    "JournalGrid",
+    "LessonColumn",
+    "LessonUpdate",
+    "RecommendationRow",
+    "SaveSummary",
+    "StudentRow",
+    "TestRef",
+    "add_grade",
+    "add_lesson",
+    "add_recommendation",
+    "build_grid",
+    "change_grade",
+    "default_weight",
+    "delete_grade",
+    "format_cell",
+    "grade_history",
+    "is_in_lesson",
+    "may_write",
+    "own_assignments",
+    "parse_cell",
+    "plan_test",
+    "planned_tests",
+    "read_journal",
+    "recommendations",
+    "require_reader",
+    "require_writer",
+    "roster_intervals",
+    "save_grid",
+    "save_lessons",
+    "school_today",
+    "set_absence",
+    "set_period_grades",
+    "weighted_average",
+]

@@ -1,0 +1,45 @@
+"""Messages and helpers the journal's services share."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy.orm import Session
+
+from klassruk import formatting
+from klassruk.setup import DEFAULT_TIMEZONE, TIMEZONE_KEY, get_setting
+
+READ_ONLY = (
+    "Журнал по этому предмету ведёт учитель-предметник группы: "
+    "у вас права только на просмотр, изменения не сохранены."
+)
+CLOSED = "Период «{name}» закрыт: исправления вносит заместитель директора с указанием причины."
+DEPUTY_OPEN_PERIOD = (
+    "Заместитель директора вносит исправления только в закрытые периоды; "
+    "текущие оценки ставит учитель."
+)
+NOT_COVERED = (
+    "Как замещающий учитель вы заполняете только уроки, которые провели сами; "
+    "ничего не сохранено."
+)
+REASON_NEEDED = "Укажите причину: изменяются или удаляются уже выставленные оценки."
+MAX_ERRORS_SHOWN = 5
+
+
+CONFLICT = (
+    "Пока вы редактировали, это изменили в другом сеансе, и ничего не сохранено. "
+    "Журнал обновлён; остальные ваши изменения остались на экране — проверьте и сохраните "
+    "ещё раз:\n"
+)
+FUTURE = "оценки и отметки о пропусках ставят не раньше дня урока (сегодня {today})."
+
+
+def school_today(session: Session) -> date:
+    """Today in the school's time zone (callers pass the page's own `today` where it has one)."""
+    return formatting.school_today(get_setting(session, TIMEZONE_KEY, DEFAULT_TIMEZONE))
+
+
+def _bullets(lines: list[str]) -> str:
+    text = "\n".join(f"• {line}" for line in lines[:MAX_ERRORS_SHOWN])
+    more = len(lines) - MAX_ERRORS_SHOWN
+    return text + (f"\n• …и ещё: {more}" if more > 0 else "")

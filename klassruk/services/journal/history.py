@@ -1,0 +1,98 @@
+"""The history of grade changes: written on every change, read by the journal."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from klassruk.models import (
+    Student,
+)
+from klassruk.models.journal import (
+    Grade,
+    GradeChange,
+    GradeKind,
+    Lesson,
+)
+from klassruk.permissions import Actor
+from klassruk.services import calendar
+from klassruk.services.journal.access import require_reader
+from klassruk.services.journal.cells import format_cell
+
+
+def _history(
+    session: Session, actor: Actor, grade: Grade, new: tuple[int, GradeKind] | None, reason: str
+) -> None:
+    session.add(
+        GradeChange(
+            grade_id=grade.id,
+            lesson_id=grade.lesson_id,
+            student_id=grade.student_id,
+            old_value=grade.value,
+            old_kind=grade.kind,
+            new_value=new[0] if new else None,
+            new_kind=new[1] if new else None,
+            changed_by=actor.login,
+            changed_by_user_id=actor.user_id,
+            reason=reason,
+        )
+    )
+
+
+@dataclass(frozen=True)
+class HistoryRow:
+    """One change of a grade."""
+
+    student: str
+    lesson_date: date
+    old: str
+    new: str
+    changed_at: object
+    changed_by: str
+    reason: str
+
+
+def grade_history(
+    session: Session, actor: Actor, *, group_id: int, subject_id: int, period_id: int
+) -> list[HistoryRow]:
+    """Changes and deletions of grades in this journal for the period, newest first."""
+    require_reader(session, actor, group_id=group_id, subject_id=subject_id)
+    period = calendar.get_period(session, period_id)
+    return [
+        HistoryRow(
+            f"{last} {first}",
+            on,
+            format_cell([(old_value, old_kind)], None),
+            format_cell([(new_value, new_kind)], None) if new_value is not None else "удалена",
+            at,
+            who,
+            reason,
+        )
+        for last, first, on, old_value, old_kind, new_value, new_kind, at, who, reason in (
+            session.execute(
+                select(
+                    Student.last_name,
+                    Student.first_name,
+                    Lesson.lesson_date,
+                    GradeChange.old_value,
+                    GradeChange.old_kind,
+                    GradeChange.new_value,
+                    GradeChange.new_kind,
+                    GradeChange.changed_at,
+                    GradeChange.changed_by,
+                    GradeChange.reason,
+                )
+                .join(Lesson, Lesson.id == GradeChange.lesson_id)
+                .join(Student, Student.id == GradeChange.student_id)
+                .where(
+                    Lesson.group_id == group_id,
+                    Lesson.subject_id == subject_id,
+                    Lesson.lesson_date.between(period.starts_on, period.ends_on),
+                )
+                .order_by(GradeChange.changed_at.desc(), GradeChange.id.desc())
+            )
+        )
+    ]

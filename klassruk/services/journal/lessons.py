@@ -1,0 +1,177 @@
+"""Lessons: topics, homework, extra lessons and planned tests."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from klassruk.errors import Conflict, DomainError
+from klassruk.formatting import format_date
+from klassruk.models import (
+    TeachingAssignment,
+)
+from klassruk.models.journal import (
+    Lesson,
+    LessonStatus,
+    PlannedTest,
+)
+from klassruk.permissions import Actor
+from klassruk.services import calendar
+from klassruk.services.journal.access import require_reader, require_writer
+from klassruk.services.journal.common import CONFLICT, _bullets
+from klassruk.services.journal.grades import _writable_lesson
+from klassruk.services.locking import lock_rows
+
+
+@dataclass(frozen=True)
+class LessonUpdate:
+    """New topic and homework of a lesson, with what the page showed when it was read."""
+
+    lesson_id: int
+    topic: str
+    homework: str
+    expected_topic: str
+    expected_homework: str
+
+
+def _quoted(text: str) -> str:
+    return f"«{text[:60]}{'…' if len(text) > 60 else ''}»" if text else "пусто"
+
+
+def save_lessons(session: Session, actor: Actor, *, updates: list[LessonUpdate]) -> int:
+    """Save topics and homework of several lessons; all or nothing, refused on a conflict."""
+    lock_rows(session, Lesson, [update.lesson_id for update in updates])
+    changed: list[tuple[Lesson, str, str]] = []
+    conflicts: list[str] = []
+    conflicted: set[int] = set()
+    for update in updates:
+        lesson = _writable_lesson(session, actor, update.lesson_id, "тема и задание")
+        topic = (update.topic or "").strip()
+        homework = (update.homework or "").strip()
+        if len(topic) > 500 or len(homework) > 1000:
+            raise DomainError(
+                f"{format_date(lesson.lesson_date)}: тема — до 500 символов, задание — до 1000."
+            )
+        now = ((lesson.topic or "").strip(), (lesson.homework or "").strip())
+        was = (update.expected_topic.strip(), update.expected_homework.strip())
+        if (topic, homework) in (now, was):
+            continue
+        if now != was:
+            conflicts.append(
+                f"{format_date(lesson.lesson_date)}: тема сейчас {_quoted(now[0])}, "
+                f"задание {_quoted(now[1])}"
+            )
+            conflicted.add(lesson.id)
+            continue
+        changed.append((lesson, topic, homework))
+    if conflicts:
+        raise Conflict(CONFLICT + _bullets(conflicts), frozenset(conflicted))
+    for lesson, topic, homework in changed:
+        lesson.topic = topic or None
+        lesson.homework = homework or None
+    session.flush()
+    return len(changed)
+
+
+def add_lesson(
+    session: Session,
+    actor: Actor,
+    *,
+    group_id: int,
+    subject_id: int,
+    on: date,
+    number: int,
+    topic: str = "",
+) -> Lesson:
+    """Add a lesson outside the timetable (e.g. a make-up lesson) on a school day."""
+    period = calendar.check_school_day(session, on)
+    require_writer(
+        session, actor, group_id=group_id, subject_id=subject_id, period=period, reason=topic
+    )
+    if not 0 <= number <= 10:
+        raise DomainError("Номер урока — от 0 до 10.")
+    if session.scalar(
+        select(Lesson.id).where(
+            Lesson.group_id == group_id,
+            Lesson.lesson_date == on,
+            Lesson.number == number,
+            Lesson.status == LessonStatus.SCHEDULED,
+        )
+    ):
+        raise DomainError(f"{format_date(on)} у группы уже есть {number}-й урок.")
+    staff_id = actor.staff_id or session.scalar(
+        select(TeachingAssignment.staff_id).where(
+            TeachingAssignment.group_id == group_id, TeachingAssignment.subject_id == subject_id
+        )
+    )
+    if staff_id is None:
+        raise DomainError("У группы нет учителя по этому предмету.")
+    lesson = Lesson(
+        group_id=group_id,
+        subject_id=subject_id,
+        staff_id=staff_id,
+        lesson_date=on,
+        number=number,
+        topic=topic.strip() or None,
+    )
+    session.add(lesson)
+    session.flush()
+    return lesson
+
+
+# ---------------------------------------------------------------- tests, period grades, advice
+
+
+@dataclass(frozen=True)
+class TestRef:
+    """A planned test."""
+
+    test_id: int
+    planned_on: date
+    title: str
+
+
+def plan_test(
+    session: Session, actor: Actor, *, group_id: int, subject_id: int, on: date, title: str
+) -> PlannedTest:
+    """Plan a test (контрольная работа) for a school day; families see the schedule."""
+    title = title.strip()
+    if not title:
+        raise DomainError("Укажите тему контрольной работы.")
+    period = calendar.check_school_day(session, on)
+    require_writer(
+        session, actor, group_id=group_id, subject_id=subject_id, period=period, reason=title
+    )
+    test = PlannedTest(
+        group_id=group_id,
+        subject_id=subject_id,
+        planned_on=on,
+        title=title,
+        created_by=actor.login,
+    )
+    session.add(test)
+    session.flush()
+    return test
+
+
+def planned_tests(
+    session: Session, actor: Actor, *, group_id: int, subject_id: int, period_id: int
+) -> list[TestRef]:
+    """The tests planned for the group in the period."""
+    require_reader(session, actor, group_id=group_id, subject_id=subject_id)
+    period = calendar.get_period(session, period_id)
+    return [
+        TestRef(*row)
+        for row in session.execute(
+            select(PlannedTest.id, PlannedTest.planned_on, PlannedTest.title)
+            .where(
+                PlannedTest.group_id == group_id,
+                PlannedTest.subject_id == subject_id,
+                PlannedTest.planned_on.between(period.starts_on, period.ends_on),
+            )
+            .order_by(PlannedTest.planned_on)
+        )
+    ]

@@ -1,0 +1,118 @@
+"""Period grades (четвертные, триместровые) with their change history."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from klassruk.errors import Conflict, DomainError
+from klassruk.models import (
+    Student,
+    StudyGroup,
+)
+from klassruk.models.journal import (
+    PeriodGrade,
+    PeriodGradeChange,
+)
+from klassruk.permissions import Actor
+from klassruk.services import calendar
+from klassruk.services.journal.access import require_writer
+from klassruk.services.journal.common import CONFLICT, _bullets
+from klassruk.services.journal.grades import _check_value
+from klassruk.services.journal.members import roster_intervals
+from klassruk.services.locking import lock_rows
+
+
+def set_period_grades(
+    session: Session,
+    actor: Actor,
+    *,
+    group_id: int,
+    subject_id: int,
+    period_id: int,
+    values: Mapping[int, int | None],
+    expected: Mapping[int, int | None],
+    reason: str = "",
+) -> int:
+    """Set the period grades of the group's students; changing one needs a reason.
+
+    `expected` is what the page showed for each student: a grade changed since is a Conflict.
+    """
+    period = calendar.get_period(session, period_id)
+    require_writer(
+        session, actor, group_id=group_id, subject_id=subject_id, period=period, reason=reason
+    )
+    # Period-grade saves of one group wait for each other before comparing.
+    lock_rows(session, StudyGroup, [group_id])
+    intervals = roster_intervals(session, group_id, subject_id, period.starts_on, period.ends_on)
+    existing = {
+        p.student_id: p
+        for p in session.scalars(
+            select(PeriodGrade).where(
+                PeriodGrade.period_id == period_id,
+                PeriodGrade.subject_id == subject_id,
+                PeriodGrade.student_id.in_(list(values)),
+            )
+        )
+    }
+    conflicts: list[str] = []
+    conflicted: set[int] = set()
+    for student_id, value in values.items():
+        if value is not None:
+            _check_value(value)
+        if student_id not in intervals:
+            raise DomainError("Итоговую оценку ставят только обучающимся группы.")
+        old = existing.get(student_id)
+        now = old.value if old is not None else None
+        if now != expected.get(student_id) and value != now:
+            name = session.get(Student, student_id)
+            conflicts.append(
+                f"{name.full_name if name else 'обучающийся'}, «{period.name}»: "
+                f"сейчас {now if now is not None else 'пусто'}"
+            )
+            conflicted.add(student_id)
+    if conflicts:
+        raise Conflict(CONFLICT + _bullets(conflicts), frozenset(conflicted))
+    for student_id, value in values.items():
+        old = existing.get(student_id)
+        if old is not None and old.value != value and not reason.strip():
+            raise DomainError("Укажите причину изменения итоговой оценки. Ничего не сохранено.")
+    count = 0
+    for student_id, value in values.items():
+        old = existing.get(student_id)
+        if old is not None and old.value != value:
+            session.add(
+                PeriodGradeChange(
+                    period_id=period_id,
+                    subject_id=subject_id,
+                    student_id=student_id,
+                    old_value=old.value,
+                    new_value=value,
+                    changed_by=actor.login,
+                    changed_by_user_id=actor.user_id,
+                    reason=reason.strip(),
+                )
+            )
+        if old is not None and value is None:
+            session.delete(old)
+        elif old is not None and old.value != value:
+            assert value is not None
+            old.value, old.set_by = value, actor.login
+        elif old is None and value is not None:
+            session.add(
+                PeriodGrade(
+                    period_id=period_id,
+                    student_id=student_id,
+                    subject_id=subject_id,
+                    group_id=group_id,
+                    value=value,
+                    set_by=actor.login,
+                )
+            )
+        else:
+            continue
+        count += 1
+    session.flush()
+    return count

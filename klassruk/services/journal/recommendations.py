@@ -1,0 +1,92 @@
+"""Teachers' recommendations to students."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from klassruk.errors import DomainError, PermissionDenied
+from klassruk.models import (
+    GroupMembership,
+    Student,
+    Subject,
+)
+from klassruk.models.journal import (
+    Recommendation,
+)
+from klassruk.permissions import Actor
+from klassruk.services.journal.access import _teaches, require_reader
+from klassruk.services.journal.common import READ_ONLY
+
+
+def add_recommendation(
+    session: Session, actor: Actor, *, group_id: int, subject_id: int, student_id: int, text: str
+) -> Recommendation:
+    """A teacher's recommendation to a student of the group (visible to the family later)."""
+    text = text.strip()
+    if not text:
+        raise DomainError("Напишите текст рекомендации.")
+    if len(text) > 2000:
+        raise DomainError("Рекомендация — не длиннее 2000 символов.")
+    if not _teaches(session, actor, group_id, subject_id):
+        raise PermissionDenied(READ_ONLY)
+    if (
+        session.scalar(
+            select(GroupMembership.id).where(
+                GroupMembership.group_id == group_id, GroupMembership.student_id == student_id
+            )
+        )
+        is None
+    ):
+        raise DomainError("Рекомендации пишут только обучающимся своей группы.")
+    recommendation = Recommendation(
+        student_id=student_id,
+        subject_id=subject_id,
+        staff_id=actor.staff_id,
+        text=text,
+        created_by=actor.login,
+    )
+    session.add(recommendation)
+    session.flush()
+    return recommendation
+
+
+@dataclass(frozen=True)
+class RecommendationRow:
+    """A recommendation as lists show it."""
+
+    student: str
+    subject: str
+    text: str
+    created_at: object
+    author: str
+
+
+def recommendations(
+    session: Session, actor: Actor, *, group_id: int, subject_id: int
+) -> list[RecommendationRow]:
+    """Recommendations written to the group's students in the subject."""
+    require_reader(session, actor, group_id=group_id, subject_id=subject_id)
+    members = select(GroupMembership.student_id).where(GroupMembership.group_id == group_id)
+    return [
+        RecommendationRow(f"{last} {first}", subject, text, at, author)
+        for last, first, subject, text, at, author in session.execute(
+            select(
+                Student.last_name,
+                Student.first_name,
+                Subject.name,
+                Recommendation.text,
+                Recommendation.created_at,
+                Recommendation.created_by,
+            )
+            .join(Student, Student.id == Recommendation.student_id)
+            .join(Subject, Subject.id == Recommendation.subject_id)
+            .where(
+                Recommendation.subject_id == subject_id,
+                Recommendation.student_id.in_(members),
+            )
+            .order_by(Recommendation.created_at.desc())
+        )
+    ]
