@@ -33,7 +33,7 @@ from klassruk.permissions import Action, Actor, require
 from klassruk.services import calendar
 from klassruk.services.locking import lock_rows
 from klassruk.services.lookup import get_or_404
-from klassruk.services.spreadsheets import Row, read_table
+from klassruk.services.spreadsheets import read_table
 
 WEEKDAYS = ("Пн", "Вт", "Ср", "Чт", "Пт", "Сб")
 _WEEKDAY_NAMES = {
@@ -188,6 +188,103 @@ IMPORT_COLUMNS = ("Группа", "День", "Урок", "Предмет", "У�
 MAX_IMPORT_ROWS = 5000
 
 
+@dataclass(frozen=True)
+class _ImportNames:
+    """What the names typed in a timetable file refer to: groups, subjects, teachers."""
+
+    groups: dict[str, int]
+    subjects: dict[str, int]
+    teachers: dict[str, int]
+
+    def group(self, text: str) -> int | None:
+        # «7A» typed with a Latin A is the class 7А.
+        return self.groups.get(text.lower()) or self.groups.get(
+            (normalize_class_name(text) or text).lower()
+        )
+
+    def teacher(self, text: str) -> int | None:
+        return self.teachers.get(text.lower().replace("ё", "е"))
+
+
+def _import_names(session: Session, year_id: int) -> _ImportNames:
+    groups = {
+        name.lower(): gid
+        for gid, name in session.execute(
+            select(StudyGroup.id, StudyGroup.name).where(StudyGroup.school_year_id == year_id)
+        )
+    }
+    for gid, grade, letter in session.execute(
+        select(StudyGroup.id, SchoolClass.grade, SchoolClass.letter)
+        .join(SchoolClass, SchoolClass.id == StudyGroup.class_id)
+        .where(StudyGroup.school_year_id == year_id, StudyGroup.kind == "whole_class")
+    ):
+        name = f"{grade}{letter}"
+        groups.setdefault((normalize_class_name(name) or name).lower(), gid)
+    subjects = {
+        key.lower(): sid
+        for sid, name, short in session.execute(
+            select(Subject.id, Subject.name, Subject.short_name)
+        )
+        for key in (name, short)
+    }
+    teachers: dict[str, int] = {}
+    for staff in session.scalars(select(Staff)):
+        for key in (staff.full_name, staff.short_name, staff.short_name.replace(" ", "")):
+            teachers.setdefault(key.lower().replace("ё", "е"), staff.id)
+    return _ImportNames(groups, subjects, teachers)
+
+
+def _slot_values(
+    session: Session,
+    names: _ImportNames,
+    cells: dict[str, str],
+    taken: set[tuple[str, int, int, int]],
+) -> dict[str, object] | str:
+    """The new slot's values from one file row, or what is wrong with the row."""
+    group_id = names.group(cells["Группа"])
+    weekday = _WEEKDAY_NAMES.get(cells["День"].lower().rstrip("."))
+    number_text = cells["Урок"].removesuffix(".0")
+    subject_id = names.subjects.get(cells["Предмет"].lower())
+    staff_id = names.teacher(cells["Учитель"])
+    problems = [
+        message
+        for missing, message in (
+            (group_id is None, f"группа {quote(cells['Группа'])} не найдена"),
+            (weekday is None, f"день {quote(cells['День'])} не понят (Пн…Сб)"),
+            (not number_text.isdigit(), f"номер урока {quote(cells['Урок'])} — не число"),
+            (subject_id is None, f"предмет {quote(cells['Предмет'])} не найден"),
+            (staff_id is None, f"учитель {quote(cells['Учитель'])} не найден"),
+        )
+        if missing
+    ]
+    if problems:
+        return "; ".join(problems)
+    assert group_id is not None and weekday is not None
+    assert subject_id is not None and staff_id is not None
+    number = int(number_text)
+    problem = _check_slot(
+        session,
+        group_id=group_id,
+        subject_id=subject_id,
+        staff_id=staff_id,
+        weekday=weekday,
+        lesson_number=number,
+        ignore=taken,
+    )
+    if problem:
+        return problem
+    taken.add(("group", group_id, weekday, number))
+    taken.add(("staff", staff_id, weekday, number))
+    return {
+        "group_id": group_id,
+        "subject_id": subject_id,
+        "staff_id": staff_id,
+        "weekday": weekday,
+        "lesson_number": number,
+        "room": cells["Кабинет"] or None,
+    }
+
+
 def import_slots(session: Session, actor: Actor, *, data: bytes, filename: str) -> ImportResult:
     """Import the timetable from XLSX or CSV (UTF-8 with ',' or cp1251 with ';'); all or nothing.
 
@@ -204,102 +301,81 @@ def import_slots(session: Session, actor: Actor, *, data: bytes, filename: str) 
             "В первой строке нет столбцов: " + ", ".join(f"«{c}»" for c in missing) + "."
         )
     index = {c: header.index(c.lower()) for c in IMPORT_COLUMNS if c.lower() in header}
-
-    groups = {
-        name.lower(): gid
-        for gid, name in session.execute(
-            select(StudyGroup.id, StudyGroup.name).where(StudyGroup.school_year_id == year.id)
-        )
-    }
-    for gid, grade, letter in session.execute(
-        select(StudyGroup.id, SchoolClass.grade, SchoolClass.letter)
-        .join(SchoolClass, SchoolClass.id == StudyGroup.class_id)
-        .where(StudyGroup.school_year_id == year.id, StudyGroup.kind == "whole_class")
-    ):
-        name = f"{grade}{letter}"
-        groups.setdefault((normalize_class_name(name) or name).lower(), gid)
-    subjects = {
-        key.lower(): sid
-        for sid, name, short in session.execute(
-            select(Subject.id, Subject.name, Subject.short_name)
-        )
-        for key in (name, short)
-    }
-    teachers: dict[str, int] = {}
-    for staff in session.scalars(select(Staff)):
-        for key in (staff.full_name, staff.short_name, staff.short_name.replace(" ", "")):
-            teachers.setdefault(key.lower().replace("ё", "е"), staff.id)
-
-    def cell(row: Row, column: str) -> str:
-        return row.get(index.get(column))
-
+    names = _import_names(session, year.id)
     errors: list[str] = []
     planned: list[dict[str, object]] = []
     taken: set[tuple[str, int, int, int]] = set()
     for row in table.rows:
-        line = row.number
-        group_text = cell(row, "Группа")
-        # «7A» typed with a Latin A is the class 7А.
-        group_id = groups.get(group_text.lower()) or groups.get(
-            (normalize_class_name(group_text) or group_text).lower()
-        )
-        weekday = _WEEKDAY_NAMES.get(cell(row, "День").lower().rstrip("."))
-        number_text = cell(row, "Урок").removesuffix(".0")
-        subject_id = subjects.get(cell(row, "Предмет").lower())
-        staff_id = teachers.get(cell(row, "Учитель").lower().replace("ё", "е"))
-        problems = []
-        if group_id is None:
-            problems.append(f"группа {quote(cell(row, 'Группа'))} не найдена")
-        if weekday is None:
-            problems.append(f"день {quote(cell(row, 'День'))} не понят (Пн…Сб)")
-        if not number_text.isdigit():
-            problems.append(f"номер урока {quote(cell(row, 'Урок'))} — не число")
-        if subject_id is None:
-            problems.append(f"предмет {quote(cell(row, 'Предмет'))} не найден")
-        if staff_id is None:
-            problems.append(f"учитель {quote(cell(row, 'Учитель'))} не найден")
-        if problems:
-            errors.append(f"строка {line}: " + "; ".join(problems))
-            continue
-        assert group_id is not None and weekday is not None
-        assert subject_id is not None and staff_id is not None
-        number = int(number_text)
-        problem = _check_slot(
-            session,
-            group_id=group_id,
-            subject_id=subject_id,
-            staff_id=staff_id,
-            weekday=weekday,
-            lesson_number=number,
-            ignore=taken,
-        )
-        if problem:
-            errors.append(f"строка {line}: {problem}")
-            continue
-        taken.add(("group", group_id, weekday, number))
-        taken.add(("staff", staff_id, weekday, number))
-        planned.append(
-            {
-                "school_year_id": year.id,
-                "group_id": group_id,
-                "subject_id": subject_id,
-                "staff_id": staff_id,
-                "weekday": weekday,
-                "lesson_number": number,
-                "room": cell(row, "Кабинет") or None,
-            }
-        )
+        cells = {column: row.get(index.get(column)) for column in IMPORT_COLUMNS}
+        values = _slot_values(session, names, cells, taken)
+        if isinstance(values, str):
+            errors.append(f"строка {row.number}: {values}")
+        else:
+            planned.append(values)
     if errors:
         shown = "\n".join(f"• {e}" for e in errors[:10])
         more = f"\n• …и ещё ошибок: {len(errors) - 10}" if len(errors) > 10 else ""
         raise DomainError("Расписание не загружено, ничего не изменено:\n" + shown + more)
     for slot_values in planned:
-        session.add(TimetableSlot(**slot_values))
+        session.add(TimetableSlot(school_year_id=year.id, **slot_values))
     session.flush()
     return ImportResult(len(planned), table.notes)
 
 
 # ---------------------------------------------------------------- lessons from the timetable
+
+
+def _teaching_days(session: Session, starts_on: date, ends_on: date) -> list[date]:
+    """The dates in the range that fall in a reporting period and are not holidays."""
+    periods = list(
+        session.execute(
+            select(ReportingPeriod.starts_on, ReportingPeriod.ends_on).where(
+                ReportingPeriod.starts_on <= ends_on, ReportingPeriod.ends_on >= starts_on
+            )
+        )
+    )
+    off = calendar.holiday_dates(session, starts_on, ends_on)
+    return [
+        day
+        for day in calendar.dates_between(starts_on, ends_on)
+        if day not in off and any(s <= day <= e for s, e in periods)
+    ]
+
+
+def _missing_lessons(
+    session: Session, slots: list[TimetableSlot], days: list[date]
+) -> list[dict[str, object]]:
+    """Rows of the lessons the slots give on the days and do not have yet."""
+    if not days:
+        return []
+    existing = {
+        (slot_id, planned_on)
+        for slot_id, planned_on in session.execute(
+            select(Lesson.slot_id, Lesson.planned_on).where(
+                Lesson.slot_id.in_([s.id for s in slots]),
+                Lesson.planned_on.between(days[0], days[-1]),
+            )
+        )
+    }
+    by_weekday: dict[int, list[TimetableSlot]] = {}
+    for slot in slots:
+        by_weekday.setdefault(slot.weekday, []).append(slot)
+    return [
+        {
+            "group_id": slot.group_id,
+            "subject_id": slot.subject_id,
+            "staff_id": slot.staff_id,
+            "lesson_date": day,
+            "number": slot.lesson_number,
+            "room": slot.room,
+            "status": LessonStatus.SCHEDULED,
+            "slot_id": slot.id,
+            "planned_on": day,
+        }
+        for day in days
+        for slot in by_weekday.get(day.isoweekday(), [])
+        if (slot.id, day) not in existing
+    ]
 
 
 def generate_lessons(
@@ -317,53 +393,14 @@ def generate_lessons(
     require(actor, Action.MANAGE_CALENDAR)
     if starts_on > ends_on:
         raise DomainError("Начало позже конца.")
-    periods = list(
-        session.execute(
-            select(ReportingPeriod.starts_on, ReportingPeriod.ends_on).where(
-                ReportingPeriod.starts_on <= ends_on, ReportingPeriod.ends_on >= starts_on
-            )
-        )
-    )
-    off = calendar.holiday_dates(session, starts_on, ends_on)
-    days = [
-        day
-        for day in calendar.dates_between(starts_on, ends_on)
-        if day not in off and any(s <= day <= e for s, e in periods)
-    ]
     query = select(TimetableSlot)
     if class_id is not None:
         query = query.join(StudyGroup, StudyGroup.id == TimetableSlot.group_id).where(
             StudyGroup.class_id == class_id
         )
-    slots = list(session.scalars(query))
-    existing = {
-        (slot_id, planned_on)
-        for slot_id, planned_on in session.execute(
-            select(Lesson.slot_id, Lesson.planned_on).where(
-                Lesson.slot_id.in_([s.id for s in slots]),
-                Lesson.planned_on.between(starts_on, ends_on),
-            )
-        )
-    }
-    by_weekday: dict[int, list[TimetableSlot]] = {}
-    for slot in slots:
-        by_weekday.setdefault(slot.weekday, []).append(slot)
-    rows = [
-        {
-            "group_id": slot.group_id,
-            "subject_id": slot.subject_id,
-            "staff_id": slot.staff_id,
-            "lesson_date": day,
-            "number": slot.lesson_number,
-            "room": slot.room,
-            "status": LessonStatus.SCHEDULED,
-            "slot_id": slot.id,
-            "planned_on": day,
-        }
-        for day in days
-        for slot in by_weekday.get(day.isoweekday(), [])
-        if (slot.id, day) not in existing
-    ]
+    rows = _missing_lessons(
+        session, list(session.scalars(query)), _teaching_days(session, starts_on, ends_on)
+    )
     # Bulk insert: a year of a large school is ~100 000 lessons. Core inserts bypass the per-row
     # audit hook, so one summary row says who generated what (rows derive from the timetable).
     for start in range(0, len(rows), INSERT_BATCH):
