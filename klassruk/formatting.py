@@ -37,3 +37,10 @@ def quote(value: object, limit: int = 40) -> str:
     """The value in «ёлочки», cut to a short prefix: messages never echo a whole bad input."""
     text = " ".join(str(value).split())
     return f"«{text[:limit]}…»" if len(text) > limit else f"«{text}»"
+
+
+def bullet_list(lines: list[str], limit: int) -> str:
+    """The first `limit` lines as a bulleted list, with how many more were left out."""
+    text = "\n".join(f"• {line}" for line in lines[:limit])
+    more = len(lines) - limit
+    return text + (f"\n• …и ещё: {more}" if more > 0 else "")

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from klassruk.cyrillic import normalize_class_name
 from klassruk.errors import DomainError, NotFound
-from klassruk.formatting import quote
+from klassruk.formatting import bullet_list, quote
 from klassruk.models import (
     GroupKind,
     SchoolClass,
@@ -238,6 +238,9 @@ def _parse_hours(value: str | float) -> float | None:
     return hours
 
 
+_Resolved = tuple[SchoolClass | StudyGroup, str | Subject, Staff, float]
+
+
 @dataclass
 class _Resolver:
     session: Session
@@ -274,9 +277,7 @@ class _Resolver:
         }
         self.new_subjects: list[str] = []
 
-    def resolve(
-        self, item: LoadInput
-    ) -> tuple[SchoolClass | StudyGroup, str | Subject, Staff, float] | str:
+    def resolve(self, item: LoadInput) -> _Resolved | str:
         """The parsed row, or a Russian message for it."""
         target_text = str(item.target or "").strip()
         subject_text = re.sub(r"\s+", " ", str(item.subject or "")).strip()
@@ -326,21 +327,8 @@ class _Resolver:
         return target, subject, found[0], hours
 
 
-def save_teaching_load(
-    session: Session,
-    actor: Actor,
-    *,
-    rows: list[LoadInput],
-    replace: bool,
-    create_subjects: bool = False,
-) -> SaveResult:
-    """Save load rows (upsert by target and subject); with `replace`, drop rows not listed.
-
-    Every row is checked first; on any error nothing is saved and the message lists the rows.
-    """
-    require(actor, Action.MANAGE_TEACHING_LOAD)
-    year = _current_year(session)
-    resolver = _Resolver(session, year, create_subjects)
+def _resolve_rows(resolver: _Resolver, rows: list[LoadInput]) -> list[_Resolved]:
+    """Every non-blank row resolved to its target, subject, teacher and hours; or all errors."""
     errors: list[str] = []
     resolved = []
     seen: dict[tuple[str, str], int] = {}
@@ -364,11 +352,27 @@ def save_teaching_load(
         seen[key] = item.row
         resolved.append(result)
     if errors:
-        shown = errors[:MAX_ERRORS_SHOWN]
-        more = len(errors) - len(shown)
-        tail = f"\n…и ещё ошибок: {more}." if more else ""
-        raise DomainError("Нагрузка не сохранена, исправьте:\n" + "\n".join(shown) + tail)
+        raise DomainError(
+            "Нагрузка не сохранена, исправьте:\n" + bullet_list(errors, MAX_ERRORS_SHOWN)
+        )
+    return resolved
 
+
+def save_teaching_load(
+    session: Session,
+    actor: Actor,
+    *,
+    rows: list[LoadInput],
+    replace: bool,
+    create_subjects: bool = False,
+) -> SaveResult:
+    """Save load rows (upsert by target and subject); with `replace`, drop rows not listed.
+
+    Every row is checked first; on any error nothing is saved and the message lists the rows.
+    """
+    require(actor, Action.MANAGE_TEACHING_LOAD)
+    year = _current_year(session)
+    resolved = _resolve_rows(_Resolver(session, year, create_subjects), rows)
     created_subjects: dict[str, Subject] = {}
     existing = {
         (a.group_id, a.subject_id): a
@@ -403,14 +407,11 @@ def save_teaching_load(
             assignment.hours_per_week = hours
             updated += 1
         kept.add(assignment.id)
-    deleted = 0
-    if replace:
-        for assignment in existing.values():
-            if assignment.id not in kept:
-                session.delete(assignment)
-                deleted += 1
+    stale = [a for a in existing.values() if a.id not in kept] if replace else []
+    for assignment in stale:
+        session.delete(assignment)
     session.flush()
-    return SaveResult(created, updated, deleted, [s.name for s in created_subjects.values()])
+    return SaveResult(created, updated, len(stale), [s.name for s in created_subjects.values()])
 
 
 # ---------------------------------------------------------------- files

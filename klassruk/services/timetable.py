@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session, aliased
 
 from klassruk.cyrillic import normalize_class_name
 from klassruk.errors import DomainError, NotFound
-from klassruk.formatting import format_date, quote
+from klassruk.formatting import bullet_list, format_date, quote
 from klassruk.models import (
     AuditLog,
     ReportingPeriod,
@@ -186,6 +186,7 @@ class ImportResult:
 
 IMPORT_COLUMNS = ("Группа", "День", "Урок", "Предмет", "Учитель", "Кабинет")
 MAX_IMPORT_ROWS = 5000
+MAX_ERRORS_SHOWN = 10
 
 
 @dataclass(frozen=True)
@@ -313,9 +314,9 @@ def import_slots(session: Session, actor: Actor, *, data: bytes, filename: str) 
         else:
             planned.append(values)
     if errors:
-        shown = "\n".join(f"• {e}" for e in errors[:10])
-        more = f"\n• …и ещё ошибок: {len(errors) - 10}" if len(errors) > 10 else ""
-        raise DomainError("Расписание не загружено, ничего не изменено:\n" + shown + more)
+        raise DomainError(
+            "Расписание не загружено, ничего не изменено:\n" + bullet_list(errors, MAX_ERRORS_SHOWN)
+        )
     for slot_values in planned:
         session.add(TimetableSlot(school_year_id=year.id, **slot_values))
     session.flush()
