@@ -22,9 +22,14 @@ import zipfile
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time
+from typing import TYPE_CHECKING
 
 from klassruk.errors import DomainError
 from klassruk.formatting import quote
+
+if TYPE_CHECKING:  # openpyxl is imported only when a workbook is read
+    from openpyxl.reader.excel import ExcelReader
+    from openpyxl.worksheet._reader import WorkSheetParser
 
 MAX_FILE_BYTES = 5 * 1024 * 1024
 # Unpacked XLSX parts (sheet XML, shared strings): a 5 MB zip can hide gigabytes.
@@ -184,16 +189,10 @@ def _read_csv(content: bytes, max_rows: int) -> tuple[tuple[str, ...] | None, li
 # ---------------------------------------------------------------- XLSX
 
 
-def _read_xlsx(
-    content: bytes, max_rows: int
-) -> tuple[tuple[str, ...] | None, list[Row], list[str]]:
-    # openpyxl's own read-only worksheet parses a whole sheet that lacks a <dimension> tag just
-    # to size it (a 50,000-row file: 18 s) before the first row is seen; its workbook reader and
-    # row parser, used directly, stream rows and stop at the row limit.
+def _open_workbook(content: bytes) -> tuple[ExcelReader, list[tuple[str, str]]]:
+    """The workbook's reader and its worksheets as (title, archive part), in order."""
     from openpyxl.reader.excel import ExcelReader
     from openpyxl.styles.stylesheet import apply_stylesheet
-    from openpyxl.utils import get_column_letter
-    from openpyxl.worksheet._reader import WorkSheetParser
 
     _check_unpacked(content)
     try:
@@ -202,7 +201,7 @@ def _read_xlsx(
         reader.read_strings()
         reader.read_workbook()
         apply_stylesheet(reader.archive, reader.wb)
-        sheets = [
+        return reader, [
             (sheet.name, rel.target)
             for sheet, rel in reader.parser.find_sheets()
             if rel.target in reader.valid_files and "chartsheet" not in rel.Type
@@ -212,18 +211,50 @@ def _read_xlsx(
             "Не удалось прочитать файл XLSX: он повреждён или это не таблица Excel "
             "(например, OpenDocument). Откройте его и сохраните как «Книга Excel (*.xlsx)»."
         ) from error
+
+
+def _other_sheets_note(sheets: list[tuple[str, str]]) -> list[str]:
+    if len(sheets) < 2:
+        return []
+    others = ", ".join(quote(name) for name, _ in sheets[1:4])
+    more = f" и ещё {len(sheets) - 4}" if len(sheets) > 4 else ""
+    return [
+        f"В файле несколько листов: прочитан первый, {quote(sheets[0][0])}; "
+        f"не прочитаны {others}{more}."
+    ]
+
+
+def _sheet_cells(parser: WorkSheetParser, title: str) -> Iterator[tuple[int, list[object]]]:
+    """The sheet's rows as (row number, values by column); a formula cell stops the read."""
+    from openpyxl.utils import get_column_letter
+
+    for number, row in parser.parse():
+        values: list[object] = []
+        for cell in row:
+            if cell["data_type"] == "f":
+                raise DomainError(
+                    f"Ячейка {get_column_letter(cell['column'])}{number} листа "
+                    f"{quote(title)} содержит формулу. Замените формулы значениями "
+                    "(Копировать → Специальная вставка → Значения) и загрузите файл снова."
+                )
+            values += [None] * (cell["column"] - 1 - len(values))
+            values.append(cell["value"])
+        yield number, values
+
+
+def _read_xlsx(
+    content: bytes, max_rows: int
+) -> tuple[tuple[str, ...] | None, list[Row], list[str]]:
+    # openpyxl's own read-only worksheet parses a whole sheet that lacks a <dimension> tag just
+    # to size it (a 50,000-row file: 18 s) before the first row is seen; its workbook reader and
+    # row parser, used directly, stream rows and stop at the row limit.
+    from openpyxl.worksheet._reader import WorkSheetParser
+
+    reader, sheets = _open_workbook(content)
     try:
         if not sheets:
             raise DomainError("В файле XLSX нет ни одного листа с таблицей.")
         title, part = sheets[0]
-        notes = []
-        if len(sheets) > 1:
-            others = ", ".join(quote(name) for name, _ in sheets[1:4])
-            more = f" и ещё {len(sheets) - 4}" if len(sheets) > 4 else ""
-            notes.append(
-                f"В файле несколько листов: прочитан первый, {quote(title)}; "
-                f"не прочитаны {others}{more}."
-            )
         workbook = reader.wb
         parser = WorkSheetParser(
             reader.archive.open(part),
@@ -233,22 +264,7 @@ def _read_xlsx(
             date_formats=workbook._date_formats,
             timedelta_formats=workbook._timedelta_formats,
         )
-
-        def cells() -> Iterator[tuple[int, list[object]]]:
-            for number, row in parser.parse():
-                values: list[object] = []
-                for cell in row:
-                    if cell["data_type"] == "f":
-                        raise DomainError(
-                            f"Ячейка {get_column_letter(cell['column'])}{number} листа "
-                            f"{quote(title)} содержит формулу. Замените формулы значениями "
-                            "(Копировать → Специальная вставка → Значения) и загрузите файл снова."
-                        )
-                    values += [None] * (cell["column"] - 1 - len(values))
-                    values.append(cell["value"])
-                yield number, values
-
-        header, rows = _collect(cells(), max_rows)
+        header, rows = _collect(_sheet_cells(parser, title), max_rows)
         # The sheet was read to its end: merged ranges (stored after the rows) are known now.
         merged = parser.merged_cells.mergeCell if parser.merged_cells else []
         if merged:
@@ -256,7 +272,7 @@ def _read_xlsx(
                 f"На листе {quote(title)} объединены ячейки {merged[0].ref}. Отмените "
                 "объединение (в каждой ячейке — своё значение) и загрузите файл снова."
             )
-        return header, rows, notes
+        return header, rows, _other_sheets_note(sheets)
     finally:
         reader.archive.close()
 
