@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 
 from fpdf import FPDF
@@ -37,6 +37,62 @@ def _heading(pdf: FPDF, text: str) -> None:
     pdf.cell(0, 7, text, new_x="LMARGIN", new_y="NEXT")
 
 
+def _report_facts(
+    incident: IncidentRow, when: Callable[[datetime | None], str]
+) -> list[tuple[str, str]]:
+    deadline = f"до {when(incident.deadline_at)} — " + (
+        "соблюдён" if incident.reported_in_time else "НАРУШЕН"
+    )
+    return [
+        ("Учётная запись", f"{incident.account_name} (логин {incident.login})"),
+        ("Сообщил(а)", f"{incident.reported_by}, {REPORTER_KIND_TITLES[incident.reporter_kind]}"),
+        ("Обнаружено", when(incident.discovered_at)),
+        ("Подозревается с", when(incident.suspected_since)),
+        ("Сообщено в школу", when(incident.reported_at)),
+        ("Внесено в систему", when(incident.recorded_at)),
+        ("Как обнаружено", incident.how_discovered),
+        ("Срок сообщения (1 рабочий день)", deadline),
+        (
+            "Принятые меры",
+            f"{when(incident.recorded_at)}: учётная запись заблокирована, все сеансы "
+            "завершены, неиспользованные коды активации отозваны; администратор и "
+            "руководство школы уведомлены.",
+        ),
+        ("Состояние", INCIDENT_STATUS_TITLES[incident.status]),
+    ]
+
+
+def _operation_text(number: int, item: VoidedOperation, timezone: str) -> str:
+    audit = item.audit
+    decided = f" Решение: {item.decided_by} — {item.decision_note}." if item.decided_by else ""
+    detail = f" ({item.detail})" if item.detail else ""
+    return (
+        f"{number}. {format_timestamp(audit.at, timezone)}, {entity_title(audit.entity)} "
+        f"№ {audit.entity_id}, {OPERATION_TITLES.get(audit.operation, audit.operation)}: "
+        f"{changes_text(audit.operation, audit.changes, timezone)}. "
+        f"Итог: {ITEM_OUTCOME_TITLES[item.outcome]}{detail}.{decided}"
+    )
+
+
+def _voided_section(
+    pdf: FPDF, incident: IncidentRow, operations: Sequence[VoidedOperation], timezone: str
+) -> None:
+    _heading(pdf, "Операции, признанные недействительными")
+    if incident.voided_from is None:
+        pdf.set_font(FONT, "", 10)
+        pdf.multi_cell(0, LINE, "Не рассматривались.", new_x="LMARGIN", new_y="NEXT")
+        return
+    _fact(pdf, "Недействительны начиная с", format_timestamp(incident.voided_from, timezone))
+    _fact(pdf, "Основание", incident.void_reason or "—")
+    _fact(pdf, "Всего операций", str(len(operations)))
+    pdf.set_font(FONT, "", 9)
+    for number, item in enumerate(operations, start=1):
+        pdf.multi_cell(
+            0, 4.6, _operation_text(number, item, timezone), new_x="LMARGIN", new_y="NEXT"
+        )
+        pdf.ln(0.8)
+
+
 def render_incident_act(
     incident: IncidentRow,
     operations: Sequence[VoidedOperation],
@@ -61,62 +117,15 @@ def render_incident_act(
         align="C", new_x="LMARGIN", new_y="NEXT",
     )
     pdf.ln(3)
-    deadline = f"до {when(incident.deadline_at)} — " + (
-        "соблюдён" if incident.reported_in_time else "НАРУШЕН"
-    )
-    facts = [
-        ("Учётная запись", f"{incident.account_name} (логин {incident.login})"),
-        ("Сообщил(а)", f"{incident.reported_by}, {REPORTER_KIND_TITLES[incident.reporter_kind]}"),
-        ("Обнаружено", when(incident.discovered_at)),
-        ("Подозревается с", when(incident.suspected_since)),
-        ("Сообщено в школу", when(incident.reported_at)),
-        ("Внесено в систему", when(incident.recorded_at)),
-        ("Как обнаружено", incident.how_discovered),
-        ("Срок сообщения (1 рабочий день)", deadline),
-        (
-            "Принятые меры",
-            f"{when(incident.recorded_at)}: учётная запись заблокирована, все сеансы "
-            "завершены, неиспользованные коды активации отозваны; администратор и "
-            "руководство школы уведомлены.",
-        ),
-        ("Состояние", INCIDENT_STATUS_TITLES[incident.status]),
-    ]
-    for label, value in facts:
+    for label, value in _report_facts(incident, when):
         _fact(pdf, label, value)
-
-    _heading(pdf, "Операции, признанные недействительными")
-    if incident.voided_from is None:
-        pdf.set_font(FONT, "", 10)
-        pdf.multi_cell(0, LINE, "Не рассматривались.", new_x="LMARGIN", new_y="NEXT")
-    else:
-        _fact(pdf, "Недействительны начиная с", when(incident.voided_from))
-        _fact(pdf, "Основание", incident.void_reason or "—")
-        _fact(pdf, "Всего операций", str(len(operations)))
-        pdf.set_font(FONT, "", 9)
-        for number, item in enumerate(operations, start=1):
-            audit = item.audit
-            decided = (
-                f" Решение: {item.decided_by} — "
-                f"{item.decision_note}."
-                if item.decided_by else ""
-            )
-            text = (
-                f"{number}. {when(audit.at)}, {entity_title(audit.entity)} № {audit.entity_id}, "
-                f"{OPERATION_TITLES.get(audit.operation, audit.operation)}: "
-                f"{changes_text(audit.operation, audit.changes, timezone)}. "
-                f"Итог: {ITEM_OUTCOME_TITLES[item.outcome]}"
-                f"{f' ({item.detail})' if item.detail else ''}.{decided}"
-            )
-            pdf.multi_cell(0, 4.6, text, new_x="LMARGIN", new_y="NEXT")
-            pdf.ln(0.8)
-
+    _voided_section(pdf, incident, operations, timezone)
     _heading(pdf, "Закрытие инцидента")
     if incident.closed_at is None:
         _fact(pdf, "Закрыт", "нет, инцидент открыт")
     else:
         _fact(pdf, "Закрыт", f"{when(incident.closed_at)}, {incident.closed_by}")
         _fact(pdf, "Заключение", incident.close_note or "—")
-
     pdf.ln(10)
     pdf.set_font(FONT, "", 10)
     for role in ("Администратор", "Руководитель образовательной организации"):
