@@ -3,9 +3,9 @@
 import streamlit as st
 
 from components.auth import guard
-from components.incidents import FLASH, compromise_form
+from components.feedback import show_outcome
+from components.incidents import compromise_form
 from components.password_form import password_change_form
-from components.text import escape
 from klassruk.permissions import ROLE_TITLES, Action
 
 PASSWORD_CHANGED = "profile_password_changed"
@@ -30,8 +30,6 @@ st.caption(
     "не совершали, сообщите об этом в течение одного рабочего дня. Действия с учётной записью "
     "после сообщения признаются недействительными."
 )
-if FLASH in st.session_state:
-    st.success(escape(st.session_state.pop(FLASH)) + " Вы будете выведены из системы.")
+show_outcome()
 with st.expander("Сообщить о компрометации моей учётной записи"):
-    if compromise_form(actor, login=actor.login, key="self_report", who=actor.login):
-        st.rerun()
+    compromise_form(actor, login=actor.login, key="self_report", who=actor.login)

@@ -1,4 +1,4 @@
-"""The compromise report form, shared by the profile and the incidents page."""
+"""Reporting a compromise (the profile and the incidents page) and the in-app notices."""
 
 from __future__ import annotations
 
@@ -7,17 +7,20 @@ from zoneinfo import ZoneInfo
 
 import streamlit as st
 
-from components.runtime import db
-from components.school import school_timezone
+from components.feedback import announce, reported_errors
+from components.pickers import class_picker
+from components.runtime import db, db_read
+from components.school import school_timezone, today
 from components.text import escape
-from klassruk.errors import DomainError
 from klassruk.formatting import format_timestamp
-from klassruk.models import utcnow
-from klassruk.permissions import Actor
+from klassruk.models import SecurityIncident, utcnow
+from klassruk.permissions import Action, Actor
+from klassruk.services.accounts import list_users
+from klassruk.services.credentials import credentials_board
 from klassruk.services.incidents import report_compromise
 from klassruk.services.notices import mark_notice_read, unread_notices
 
-FLASH = "incident_flash"
+ACCOUNTS_SHOWN = 50
 
 
 def _moment(label: str, key: str, *, day: date, at: time) -> datetime:
@@ -27,10 +30,22 @@ def _moment(label: str, key: str, *, day: date, at: time) -> datetime:
     return datetime.combine(chosen_day, chosen_time, tzinfo=ZoneInfo(school_timezone()))
 
 
-def compromise_form(actor: Actor, *, login: str, key: str, who: str) -> bool:
-    """Ask how and when the compromise was found, then report it; True once it is reported."""
+def _reported(incident: SecurityIncident, *, own: bool) -> str:
     zone = school_timezone()
-    now_there = utcnow().astimezone(ZoneInfo(zone))
+    in_time = (
+        "в срок." if incident.reported_in_time
+        else f"позже срока ({format_timestamp(incident.deadline_at, zone)})."
+    )
+    message = (
+        f"Инцидент № {incident.id} зарегистрирован: учётная запись заблокирована, "
+        f"сеансы завершены. Сообщение поступило {in_time}"
+    )
+    return message + (" Вы будете выведены из системы." if own else "")
+
+
+def compromise_form(actor: Actor, *, login: str, key: str, who: str) -> None:
+    """Ask how and when the compromise was found, then report it and announce the incident."""
+    now_there = utcnow().astimezone(ZoneInfo(school_timezone()))
     current = time(now_there.hour, now_there.minute)
     with st.form(key):
         st.caption(
@@ -47,8 +62,8 @@ def compromise_form(actor: Actor, *, login: str, key: str, who: str) -> bool:
         suspected = _moment("Подозревается с", f"{key}_since", day=day, at=time(0, 0))
         submitted = st.form_submit_button("Сообщить о компрометации", type="primary")
     if not submitted:
-        return False
-    try:
+        return
+    with reported_errors():
         with db(actor) as session:
             incident = report_compromise(
                 session,
@@ -59,22 +74,35 @@ def compromise_form(actor: Actor, *, login: str, key: str, who: str) -> bool:
                 suspected_since=suspected if suspected_known else None,
                 reported_at=reported,
             )
-            message = (
-                f"Инцидент № {incident.id} зарегистрирован: учётная запись заблокирована, "
-                "сеансы завершены. Сообщение поступило "
-                + ("в срок." if incident.reported_in_time else
-                   f"позже срока ({format_timestamp(incident.deadline_at, zone)}).")
-            )
-    except DomainError as error:
-        st.error(escape(str(error)))
-        return False
-    st.session_state[FLASH] = message
-    return True
+            message = _reported(incident, own=login == actor.login)
+        announce(message)
+
+
+def account_picker(actor: Actor) -> tuple[str, str] | None:
+    """The account to report, (login, name): the admin searches all, a class teacher his class."""
+    if actor.is_school_wide_for(Action.REPORT_COMPROMISE):
+        search = st.text_input("Найти учётную запись (ФИО или логин)", key="incident_search")
+        if not search.strip():
+            return None
+        with db_read(actor) as session:
+            users = list_users(session, actor, search=search, limit=ACCOUNTS_SHOWN)
+        choices = {f"{u.display_name} ({u.login})": (u.login, u.display_name) for u in users}
+    else:
+        picked = class_picker(actor, Action.ISSUE_CREDENTIALS, key="incident_class")
+        if picked is None:
+            return None
+        with db_read(actor) as session:
+            board = credentials_board(session, actor, class_id=picked.class_id, on=today())
+        choices = {f"{row.name} ({row.login})": (row.login, row.name) for row in board if row.login}
+    if not choices:
+        st.info("Учётные записи не найдены.")
+        return None
+    return choices[st.selectbox("Учётная запись", list(choices), key="incident_account")]
 
 
 def notices_section(actor: Actor) -> None:
     """The actor's unread in-app notices, each with a «Прочитано» button."""
-    with db(actor) as session:
+    with db_read(actor) as session:
         notices = unread_notices(session, actor)
     if not notices:
         return
