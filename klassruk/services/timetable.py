@@ -634,14 +634,34 @@ def lessons_on(session: Session, actor: Actor, *, on: date, class_id: int) -> li
     ]
 
 
-def subject_teachers(session: Session) -> list[tuple[int, str]]:
-    """All teachers with a teaching load, for substitutions."""
+@dataclass(frozen=True)
+class Substitute:
+    """A teacher who might take a lesson, and whether they have none of their own then."""
+
+    staff_id: int
+    name: str
+    is_free: bool
+
+
+def substitutes(session: Session, actor: Actor, *, on: date, number: int) -> list[Substitute]:
+    """Teachers with a teaching load, those free at that date and lesson number first."""
+    require(actor, Action.MANAGE_CALENDAR)
+    busy = (
+        select(Lesson.id)
+        .where(
+            Lesson.staff_id == Staff.id,
+            Lesson.lesson_date == on,
+            Lesson.number == number,
+            Lesson.status == LessonStatus.SCHEDULED,
+        )
+        .exists()
+    )
     return [
-        (staff.id, staff.full_name)
-        for staff in session.scalars(
-            select(Staff)
+        Substitute(staff.id, staff.full_name, not is_busy)
+        for staff, is_busy in session.execute(
+            select(Staff, busy)
             .where(Staff.id.in_(select(TeachingAssignment.staff_id)))
-            .order_by(Staff.last_name, Staff.first_name)
+            .order_by(busy, Staff.last_name, Staff.first_name)
         )
     ]
 

@@ -10,7 +10,7 @@ from openpyxl import Workbook
 from sqlalchemy import func, select
 
 from klassruk.errors import DomainError, PermissionDenied
-from klassruk.models import AuditLog, ReportingPeriod
+from klassruk.models import AuditLog, ReportingPeriod, Subject, TeachingAssignment
 from klassruk.models.journal import (
     Lesson,
     LessonChange,
@@ -223,3 +223,25 @@ def test_import_xlsx_and_bad_rows_change_nothing(session, school):
     assert session.scalar(select(func.count()).select_from(TimetableSlot)) == before
     with pytest.raises(DomainError, match="нет столбцов"):
         timetable.import_slots(session, deputy, data=b"a,b\n1,2\n", filename="x.csv")
+
+
+def test_substitutes_are_listed_free_teachers_first(session, school):
+    deputy = actor_of(session, "zavuch")
+    free_staff = actor_of(session, "ct_b").staff_id
+    assert free_staff is not None
+    physics = Subject(name="Физика", short_name="Физ.")
+    session.add(physics)
+    session.flush()
+    session.add(
+        TeachingAssignment(staff_id=free_staff, subject_id=physics.id, group_id=school.two.group_a)
+    )
+    session.flush()
+    lesson = session.get(Lesson, school.lessons[0])
+    rows = timetable.substitutes(session, deputy, on=lesson.lesson_date, number=lesson.number)
+    assert [r.is_free for r in rows] == sorted((r.is_free for r in rows), reverse=True)
+    assert {r.staff_id for r in rows if not r.is_free} == {lesson.staff_id}
+    assert [r.staff_id for r in rows] == [free_staff, lesson.staff_id]
+    with pytest.raises(PermissionDenied):
+        timetable.substitutes(
+            session, actor_of(session, "teacher_a"), on=lesson.lesson_date, number=lesson.number
+        )
