@@ -17,6 +17,7 @@ import streamlit as st
 
 from components.runtime import db_read
 from components.text import escape
+from klassruk.errors import DomainError
 from klassruk.formatting import format_date
 from klassruk.permissions import Action, Actor
 from klassruk.services import calendar
@@ -137,6 +138,12 @@ class DateRange:
 
     starts: date | None
     ends: date | None
+
+    def required(self) -> tuple[date, date]:
+        """Both ends, or a refusal in Russian when one is empty."""
+        if self.starts is None or self.ends is None:
+            raise DomainError("Укажите обе даты: начало и конец.")
+        return self.starts, self.ends
 
 
 def date_range_picker(

@@ -18,8 +18,8 @@ def test_adding_a_holiday_reports_it_once_and_stays_on_its_tab(logged_in) -> Non
     at = _open(logged_in)
     at.session_state["tt_tab"] = "Каникулы"
     at.text_input(key="tt_holiday_name").input("День учителя")
-    at.date_input(key="tt_holiday_start").set_value(DEMO_TODAY + timedelta(days=3))
-    at.date_input(key="tt_holiday_end").set_value(DEMO_TODAY + timedelta(days=3))
+    at.date_input(key="tt_holiday_from").set_value(DEMO_TODAY + timedelta(days=3))
+    at.date_input(key="tt_holiday_to").set_value(DEMO_TODAY + timedelta(days=3))
     at.button(key="FormSubmitter:tt_holiday_form-Добавить").click().run()
     assert not at.exception
     assert [m.value for m in at.success] == ["Каникулы добавлены."]
@@ -32,8 +32,18 @@ def test_adding_a_holiday_reports_it_once_and_stays_on_its_tab(logged_in) -> Non
 def test_a_bad_period_is_refused_with_a_russian_message(logged_in) -> None:
     at = _open(logged_in)
     at.text_input(key="tt_period_name").input("Неправильный")
-    at.date_input(key="tt_period_start").set_value(DEMO_TODAY + timedelta(days=10))
-    at.date_input(key="tt_period_end").set_value(DEMO_TODAY)
+    at.date_input(key="tt_period_from").set_value(DEMO_TODAY + timedelta(days=10))
+    at.date_input(key="tt_period_to").set_value(DEMO_TODAY)
     at.button(key="FormSubmitter:tt_period_form-Добавить период").click().run()
     assert not at.exception
     assert at.error and not at.success
+
+
+def test_substitutes_show_the_free_teachers_first_and_say_so(logged_in) -> None:
+    at = _open(logged_in)
+    at.radio(key="tt_ch_kind").set_value("Замена учителя").run()
+    assert not at.exception
+    labels = at.selectbox(key="tt_ch_staff").options
+    free = [label.endswith("— свободен") for label in labels]
+    assert free[0] and not all(free)
+    assert free == sorted(free, reverse=True)

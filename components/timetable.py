@@ -1,0 +1,303 @@
+"""The deputy head's calendar and timetable screen, one function a tab.
+
+Every tab takes the acting deputy head; actions go through `components.feedback.act`, so a
+refusal is shown in place and a success after the rerun, on the same tab (`kept_tabs`).
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pandas as pd
+import streamlit as st
+from sqlalchemy.orm import Session
+
+from components.feedback import act
+from components.pickers import date_range_picker
+from components.runtime import db_read
+from components.school import school_timezone
+from components.text import escape
+from klassruk.formatting import format_date, format_timestamp
+from klassruk.models.journal import LESSON_CHANGE_TITLES, LessonStatus
+from klassruk.permissions import Actor
+from klassruk.services import calendar, timetable
+from klassruk.services.timetable import LessonRow
+
+CHANGE_KINDS = ("Замена учителя", "Перенос", "Отмена")
+
+
+def periods_tab(actor: Actor, on: date) -> None:
+    """Reporting periods: close or reopen one, add one."""
+    with db_read(actor) as session:
+        periods = calendar.list_periods(session)
+    for period in periods:
+        _period_row(actor, period)
+    with st.form("tt_period_form"):
+        name = st.text_input("Название периода", key="tt_period_name")
+        dates = date_range_picker("tt_period", starts=on, ends=on, labels=("Начало", "Конец"))
+        if st.form_submit_button("Добавить период"):
+
+            def add(session: Session) -> object:
+                starts, ends = dates.required()
+                return calendar.add_period(
+                    session, actor, name=name, starts_on=starts, ends_on=ends
+                )
+
+            act(actor, add, "Период добавлен.")
+
+
+def _period_row(actor: Actor, period: calendar.PeriodRef) -> None:
+    left, right = st.columns([4, 1])
+    left.markdown(escape(period.label))
+    closing = not period.is_closed
+    if right.button(
+        "Закрыть" if closing else "Открыть",
+        key=f"tt_{'close' if closing else 'open'}_{period.period_id}",
+    ):
+        act(
+            actor,
+            lambda s: calendar.set_period_closed(
+                s, actor, period_id=period.period_id, closed=closing
+            ),
+            f"Период «{period.name}» закрыт."
+            if closing
+            else f"Период «{period.name}» открыт для учителей.",
+        )
+
+
+def holidays_tab(actor: Actor, on: date) -> None:
+    """Holidays and days off: the list, and a form to add one."""
+    with db_read(actor) as session:
+        holidays = calendar.list_holidays(session)
+    st.dataframe(
+        pd.DataFrame(
+            {
+                "Название": [h.name for h in holidays],
+                "С": [format_date(h.starts_on) for h in holidays],
+                "По": [format_date(h.ends_on) for h in holidays],
+            }
+        ),
+        hide_index=True,
+        width="stretch",
+    )
+    with st.form("tt_holiday_form"):
+        name = st.text_input("Название (каникулы, праздничный день)", key="tt_holiday_name")
+        dates = date_range_picker("tt_holiday", starts=on, ends=on)
+        if st.form_submit_button("Добавить"):
+
+            def add(session: Session) -> object:
+                starts, ends = dates.required()
+                return calendar.add_holiday(
+                    session, actor, name=name, starts_on=starts, ends_on=ends
+                )
+
+            act(actor, add, "Каникулы добавлены.")
+
+
+def slots_tab(actor: Actor, class_names: dict[int, str]) -> None:
+    """A class's weekly timetable, a form to add a lesson to it, and the file import."""
+    if not class_names:
+        st.info("Классов пока нет.")
+    else:
+        class_id = st.selectbox(
+            "Класс", list(class_names), format_func=class_names.__getitem__, key="tt_class"
+        )
+        with db_read(actor) as session:
+            slots = timetable.class_timetable(session, class_id=class_id)
+            options = timetable.load_options(session, class_id=class_id)
+        st.dataframe(
+            pd.DataFrame(
+                {
+                    "День": [timetable.WEEKDAYS[s.weekday - 1] for s in slots],
+                    "Урок": [s.lesson_number for s in slots],
+                    "Группа": [s.group for s in slots],
+                    "Предмет": [s.subject for s in slots],
+                    "Учитель": [s.teacher for s in slots],
+                    "Кабинет": [s.room for s in slots],
+                }
+            ),
+            hide_index=True,
+            width="stretch",
+        )
+        if options:
+            _slot_form(actor, options)
+    _import_form(actor)
+
+
+def _slot_form(actor: Actor, options: list[timetable.LoadOption]) -> None:
+    with st.form("tt_slot_form"):
+        option: int = st.selectbox(
+            "Группа, предмет, учитель",
+            range(len(options)),
+            format_func=lambda i: options[i].label,
+            key="tt_slot_option",
+        )
+        weekday = st.selectbox(
+            "День недели",
+            range(1, 7),
+            format_func=lambda d: timetable.WEEKDAYS[d - 1],
+            key="tt_slot_day",
+        )
+        number = st.number_input("Номер урока", 0, 10, 1, key="tt_slot_number")
+        room = st.text_input("Кабинет", key="tt_slot_room")
+        if st.form_submit_button("Добавить урок в расписание"):
+            chosen = options[option]
+            act(
+                actor,
+                lambda s: timetable.add_slot(
+                    s,
+                    actor,
+                    group_id=chosen.group_id,
+                    subject_id=chosen.subject_id,
+                    staff_id=chosen.staff_id,
+                    weekday=weekday,
+                    lesson_number=int(number),
+                    room=room,
+                ),
+                "Урок добавлен в расписание.",
+            )
+
+
+def _import_form(actor: Actor) -> None:
+    st.subheader("Загрузка расписания из файла")
+    st.caption(
+        "XLSX или CSV (UTF-8 с запятой или Windows-1251 с точкой с запятой). Столбцы: "
+        + ", ".join(timetable.IMPORT_COLUMNS)
+        + ". Файл загружается целиком или не загружается."
+    )
+    upload = st.file_uploader("Файл расписания", type=["xlsx", "csv"], key="tt_upload")
+    if upload is not None and st.button("Загрузить расписание", key="tt_import"):
+        data, filename = upload.getvalue(), upload.name
+        act(
+            actor,
+            lambda s: timetable.import_slots(s, actor, data=data, filename=filename),
+            lambda result: " ".join(
+                (f"Расписание загружено: уроков в неделю добавлено {result.added}.", *result.notes)
+            ),
+        )
+
+
+def lessons_tab(actor: Actor, on: date) -> None:
+    """Lessons generated from the timetable for a range of dates."""
+    st.caption(
+        "Уроки создаются по расписанию на выбранные даты; каникулы, праздники и дни вне "
+        "учебных периодов пропускаются. Повторный запуск не создаёт дублей."
+    )
+    dates = date_range_picker("tt_gen", starts=on, ends=on + timedelta(days=6))
+    if st.button("Создать уроки", key="tt_generate"):
+
+        def generate(session: Session) -> int:
+            starts, ends = dates.required()
+            return timetable.generate_lessons(session, actor, starts_on=starts, ends_on=ends)
+
+        act(actor, generate, "Уроки созданы по расписанию.")
+
+
+def changes_tab(actor: Actor, class_names: dict[int, str], on: date) -> None:
+    """Substitutions, moves and cancellations of a class's lessons, and those announced."""
+    if not class_names:
+        return
+    class_id = st.selectbox(
+        "Класс", list(class_names), format_func=class_names.__getitem__, key="tt_ch_class"
+    )
+    day = st.date_input("Дата", value=on, format="DD.MM.YYYY", key="tt_ch_day")
+    with db_read(actor) as session:
+        lessons = timetable.lessons_on(session, actor, on=day, class_id=class_id)
+    if not lessons:
+        st.info("В этот день у класса нет уроков.")
+    else:
+        chosen: int = st.selectbox(
+            "Урок",
+            range(len(lessons)),
+            format_func=lambda i: _lesson_label(lessons[i]),
+            key="tt_ch_lesson",
+        )
+        _change_form(actor, lessons[chosen], day)
+    _announced_changes(actor, class_id, on)
+
+
+def _lesson_label(lesson: LessonRow) -> str:
+    cancelled = " — отменён" if lesson.status == LessonStatus.CANCELLED else ""
+    return f"{lesson.number}. {lesson.subject} ({lesson.group}), {lesson.teacher}{cancelled}"
+
+
+def _substitute_label(substitute: timetable.Substitute) -> str:
+    return substitute.name + (" — свободен" if substitute.is_free else " — занят на этом уроке")
+
+
+def _change_form(actor: Actor, lesson: LessonRow, day: date) -> None:
+    kind = st.radio("Изменение", CHANGE_KINDS, horizontal=True, key="tt_ch_kind")
+    reason = st.text_input("Причина (увидят родители)", key="tt_ch_reason")
+    if kind == "Замена учителя":
+        with db_read(actor) as session:
+            candidates = timetable.substitutes(session, actor, on=day, number=lesson.number)
+        by_id = {c.staff_id: c for c in candidates}
+        staff_id: int = st.selectbox(
+            "Кто заменяет (свободные — первыми)",
+            list(by_id),
+            format_func=lambda i: _substitute_label(by_id[i]),
+            key="tt_ch_staff",
+        )
+        if st.button("Назначить замену", key="tt_ch_sub"):
+            act(
+                actor,
+                lambda s: timetable.substitute_teacher(
+                    s, actor, lesson_id=lesson.lesson_id, staff_id=staff_id, reason=reason
+                ),
+                "Замена назначена.",
+            )
+    elif kind == "Перенос":
+        new_day = st.date_input("Новая дата", value=day, format="DD.MM.YYYY", key="tt_ch_new_day")
+        new_number = st.number_input(
+            "Новый номер урока", 0, 10, lesson.number, key="tt_ch_new_number"
+        )
+        if st.button("Перенести", key="tt_ch_move"):
+            act(
+                actor,
+                lambda s: timetable.move_lesson(
+                    s,
+                    actor,
+                    lesson_id=lesson.lesson_id,
+                    new_date=new_day,
+                    new_number=int(new_number),
+                    reason=reason,
+                ),
+                "Урок перенесён.",
+            )
+    elif st.button("Отменить урок", key="tt_ch_cancel"):
+        act(
+            actor,
+            lambda s: timetable.cancel_lesson(s, actor, lesson_id=lesson.lesson_id, reason=reason),
+            "Урок отменён.",
+        )
+
+
+def _announced_changes(actor: Actor, class_id: int, on: date) -> None:
+    with db_read(actor) as session:
+        changes = timetable.lesson_changes(
+            session,
+            starts_on=on - timedelta(days=30),
+            ends_on=on + timedelta(days=30),
+            class_id=class_id,
+        )
+    zone = school_timezone()
+    st.subheader("Объявленные изменения (±30 дней)")
+    st.dataframe(
+        pd.DataFrame(
+            {
+                "Урок": [f"{format_date(c.lesson_date)}, {c.number}" for c in changes],
+                "Предмет": [f"{c.subject} ({c.group})" for c in changes],
+                "Изменение": [LESSON_CHANGE_TITLES[c.kind] for c in changes],
+                "Было": [
+                    c.old_teacher
+                    or (f"{format_date(c.old_date)}, {c.old_number}" if c.old_date else "")
+                    for c in changes
+                ],
+                "Стало": [c.new_teacher for c in changes],
+                "Объявлено": [format_timestamp(c.announced_at, zone) for c in changes],
+                "Причина": [c.reason for c in changes],
+            }
+        ),
+        hide_index=True,
+        width="stretch",
+    )
