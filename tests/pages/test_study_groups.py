@@ -1,4 +1,4 @@
-"""AppTest of the subgroup wizard and the teaching-load page."""
+"""AppTest of the study-groups page: the subgroup wizard and its refusals."""
 
 from __future__ import annotations
 
@@ -75,10 +75,3 @@ def test_wizard_shows_the_invariant_violation_and_saves_nothing(
     assert _pe_groups(factory) == 0
     # The proposal stays on screen for correction.
     assert at.button(key="sg_save") is not None
-
-
-def test_teaching_load_page_opens_for_the_deputy_head(logged_in):
-    at = logged_in("zavuch")
-    at.switch_page("app_pages/teaching_load.py").run()
-    assert not at.exception
-    assert at.title[0].value == "Учебная нагрузка"

@@ -1,0 +1,52 @@
+"""AppTest of the teaching-load page (deputy head)."""
+
+from __future__ import annotations
+
+
+def _open(logged_in):
+    at = logged_in("zavuch")
+    at.switch_page("app_pages/teaching_load.py").run()
+    assert not at.exception
+    return at
+
+
+def test_teaching_load_page_opens_for_the_deputy_head(logged_in):
+    at = _open(logged_in)
+    assert at.title[0].value == "Учебная нагрузка"
+
+
+def test_a_new_subject_is_reported_once_on_its_tab(logged_in) -> None:
+    at = _open(logged_in)
+    at.session_state["tl_tab"] = "Предметы"
+    at.text_input[0].input("Астрономия")
+    at.text_input[1].input("Астр.")
+    at.button(key="FormSubmitter:tl_subject-Добавить предмет").click().run()
+    assert not at.exception
+    assert [m.value for m in at.success] == ["Предмет «Астрономия» добавлен."]
+    assert at.session_state["tl_tab"] == "Предметы"
+    at.run()
+    assert not at.success
+
+
+def test_a_duplicate_subject_is_refused_in_russian(logged_in) -> None:
+    at = _open(logged_in)
+    at.text_input[0].input("Алгебра")
+    at.text_input[1].input("Алг.")
+    at.button(key="FormSubmitter:tl_subject-Добавить предмет").click().run()
+    assert not at.exception
+    assert at.error and not at.success
+    assert "Алгебра" in at.error[0].value
+
+
+def test_a_stream_is_created_and_its_hours_have_a_decimal_comma(logged_in) -> None:
+    at = _open(logged_in)
+    next(w for w in at.text_input if w.label == "Название потока").input("10АБ: Алгебра")
+    next(w for w in at.number_input if w.label == "Часов в неделю").set_value(2.5)
+    members = at.multiselect(key="tl_stream_members")
+    # One student of each of two classes: the options are ordered by class.
+    members.set_value([members.options[0], members.options[-1]])
+    at.button(key="FormSubmitter:tl_stream-Создать поток").click().run()
+    assert not at.exception
+    assert [m.value for m in at.success] == ["Поток «10АБ: Алгебра» создан."]
+    table = next(df.value for df in at.dataframe if "Поток" in df.value.columns)
+    assert list(table["Часов в неделю"]) == ["2,5"]
