@@ -6,7 +6,9 @@ refusal is shown in place and a success after the rerun, on the same tab (`kept_
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Protocol
 
 import pandas as pd
 import streamlit as st
@@ -26,24 +28,27 @@ from klassruk.services.timetable import LessonRow
 CHANGE_KINDS = ("Замена учителя", "Перенос", "Отмена")
 
 
+class AddDated(Protocol):
+    """A calendar service adding a named range of dates (a period, holidays)."""
+
+    def __call__(
+        self, session: Session, actor: Actor, *, name: str, starts_on: date, ends_on: date
+    ) -> object: ...
+
+
 def periods_tab(actor: Actor, on: date) -> None:
     """Reporting periods: close or reopen one, add one."""
     with db_read(actor) as session:
         periods = calendar.list_periods(session)
     for period in periods:
         _period_row(actor, period)
-    with st.form("tt_period_form"):
-        name = st.text_input("Название периода", key="tt_period_name")
-        dates = date_range_picker("tt_period", starts=on, ends=on, labels=("Начало", "Конец"))
-        if st.form_submit_button("Добавить период"):
-
-            def add(session: Session) -> object:
-                starts, ends = dates.required()
-                return calendar.add_period(
-                    session, actor, name=name, starts_on=starts, ends_on=ends
-                )
-
-            act(actor, add, "Период добавлен.")
+    _named_dates_form(
+        actor,
+        DatedForm("tt_period", "Название периода", ("Начало", "Конец"), "Добавить период"),
+        calendar.add_period,
+        "Период добавлен.",
+        on,
+    )
 
 
 def _period_row(actor: Actor, period: calendar.PeriodRef) -> None:
@@ -80,18 +85,36 @@ def holidays_tab(actor: Actor, on: date) -> None:
         hide_index=True,
         width="stretch",
     )
-    with st.form("tt_holiday_form"):
-        name = st.text_input("Название (каникулы, праздничный день)", key="tt_holiday_name")
-        dates = date_range_picker("tt_holiday", starts=on, ends=on)
-        if st.form_submit_button("Добавить"):
+    _named_dates_form(
+        actor,
+        DatedForm("tt_holiday", "Название (каникулы, праздничный день)", ("С", "По"), "Добавить"),
+        calendar.add_holiday,
+        "Каникулы добавлены.",
+        on,
+    )
 
-            def add(session: Session) -> object:
+
+@dataclass(frozen=True)
+class DatedForm:
+    """The words and keys of a form that adds something named over a range of dates."""
+
+    key: str
+    name_label: str
+    date_labels: tuple[str, str]
+    submit: str
+
+
+def _named_dates_form(actor: Actor, form: DatedForm, add: AddDated, outcome: str, on: date) -> None:
+    with st.form(f"{form.key}_form"):
+        name = st.text_input(form.name_label, key=f"{form.key}_name")
+        dates = date_range_picker(form.key, starts=on, ends=on, labels=form.date_labels)
+        if st.form_submit_button(form.submit):
+
+            def change(session: Session) -> object:
                 starts, ends = dates.required()
-                return calendar.add_holiday(
-                    session, actor, name=name, starts_on=starts, ends_on=ends
-                )
+                return add(session, actor, name=name, starts_on=starts, ends_on=ends)
 
-            act(actor, add, "Каникулы добавлены.")
+            act(actor, change, outcome)
 
 
 def slots_tab(actor: Actor, class_names: dict[int, str]) -> None:
