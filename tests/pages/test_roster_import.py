@@ -53,5 +53,9 @@ def test_utf16_file_with_a_latin_letter_is_previewed_once_and_imported(logged_in
     at.button(key="roster_apply").click().run()
     assert not at.exception
     assert _students(factory) == before + 1
+    assert [m.value for m in at.success] == [
+        "Импорт выполнен: обучающихся добавлено 1, представителей — 0. "
+        "Теперь можно выдать реквизиты на странице «Реквизиты доступа»."
+    ]
     with factory() as session:
         assert session.scalar(select(Student.id).where(Student.first_name == "Анна")) is not None
