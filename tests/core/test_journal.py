@@ -391,3 +391,11 @@ def test_substitute_teacher_fills_in_only_the_lessons_they_covered(session, scho
     # The subject teacher still keeps the whole journal, the covered lesson included.
     teacher = actor_of(session, "teacher_a")
     assert _save(session, school, teacher, {(a, first): "5 4", (a, second): "3"}).added == 2
+
+
+def test_period_grades_are_parsed_as_typed_and_a_bad_one_is_refused_by_name():
+    names = {1: "Белова Анна", 2: "Иванов Иван"}
+    assert journal.parse_period_grades({1: " 5 ", 2: ""}, names=names) == {1: 5, 2: None}
+    for bad in ("6", "4-", "пять", "0"):
+        with pytest.raises(DomainError, match=f"Иванов Иван: «{bad}» — не оценка"):
+            journal.parse_period_grades({1: "5", 2: bad}, names=names)

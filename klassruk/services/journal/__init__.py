@@ -48,7 +48,7 @@ from klassruk.services.journal.lessons import (
     save_lessons,
 )
 from klassruk.services.journal.members import is_in_lesson, roster_intervals
-from klassruk.services.journal.period_grades import set_period_grades
+from klassruk.services.journal.period_grades import parse_period_grades, set_period_grades
 from klassruk.services.journal.recommendations import (
     RecommendationRow,
     add_recommendation,
@@ -91,6 +91,7 @@ __all__ = [
     "may_write",
     "own_assignments",
     "parse_cell",
+    "parse_period_grades",
     "plan_test",
     "planned_tests",
     "read_journal",

@@ -25,6 +25,22 @@ from klassruk.services.journal.members import roster_intervals
 from klassruk.services.locking import lock_rows
 
 
+def parse_period_grades(
+    typed: Mapping[int, str], *, names: Mapping[int, str]
+) -> dict[int, int | None]:
+    """Period grades as typed per student («» clears one); anything but 1–5 is refused by name."""
+    values: dict[int, int | None] = {}
+    for student_id, raw in typed.items():
+        text = raw.strip()
+        if text and not (text.isdigit() and 1 <= int(text) <= 5):
+            raise DomainError(
+                f"{names[student_id]}: «{text}» — не оценка: допустимы целые "
+                "от 1 до 5. Ничего не сохранено."
+            )
+        values[student_id] = int(text) if text else None
+    return values
+
+
 def set_period_grades(
     session: Session,
     actor: Actor,
