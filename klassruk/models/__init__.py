@@ -7,6 +7,7 @@ from klassruk.models.accounts import (
     ACCOUNT_STATUS_TITLES,
     AccountStatus,
     AppSetting,
+    RecoveryCode,
     UserAccount,
     UserRole,
 )
@@ -75,6 +76,7 @@ __all__ = [
     "IncidentStatus",
     "ItemOutcome",
     "Notice",
+    "RecoveryCode",
     "Relation",
     "ReporterKind",
     "ReportingPeriod",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import BigInteger, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from klassruk.models.base import Base, UTCDateTime, utcnow
@@ -46,6 +46,11 @@ class UserAccount(Base):
     # Any session token issued before this moment is void: logout, password change, compromise.
     sessions_valid_after: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Second factor (TOTP): the secret once confirmed (the audit log shows it as ***), when it
+    # was switched on, and the last 30-second step accepted, so a seen code is not replayed.
+    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    totp_enabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    totp_last_step: Mapped[int | None] = mapped_column(BigInteger)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"), unique=True)
     guardian_id: Mapped[int | None] = mapped_column(ForeignKey("guardian.id"), unique=True)
@@ -72,6 +77,17 @@ class UserRole(Base):
     role: Mapped[Role] = mapped_column(_enum(Role, "role"), primary_key=True)
 
     user: Mapped[UserAccount] = relationship(back_populates="role_rows")
+
+
+class RecoveryCode(Base):
+    """A one-time code that stands in for the second factor; only its hash is kept."""
+
+    __tablename__ = "recovery_code"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(64))
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 class AppSetting(Base):
