@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlalchemy import ColumnElement, Select, func, select
@@ -43,6 +43,8 @@ class LoginResult:
 
     user: UserAccount | None
     error: str | None = None
+    # The password was right; the account also needs its second-factor code to log in.
+    awaiting_second_factor: bool = False
 
 
 def normalize_login(login: str) -> str:
@@ -89,6 +91,72 @@ def check_password(*, login: str, password: str, stored_hash: str | None) -> Pas
     return PasswordCheck(normalize_login(login), password, stored_hash, matches=matches)
 
 
+@dataclass
+class LoginRecorder:
+    """What one login attempt writes: activity rows, guesses, the per-account lockout."""
+
+    session: Session
+    login: str
+    now: datetime
+    session_id: str | None = None
+    client_address: str | None = None
+    throttle: ThrottlePolicy = field(default_factory=ThrottlePolicy)
+
+    def log(self, event: str, *, user_id: int | None = None, detail: str | None = None) -> None:
+        """One activity row about this attempt."""
+        record_activity(
+            self.session, event=event, login=self.login, user_id=user_id, detail=detail,
+            session_id=self.session_id, client_address=self.client_address,
+        )
+
+    def log_guess(self, *, user_id: int | None = None, detail: str | None = None) -> None:
+        """A failed guess: it counts toward the address throttle and the spraying alert."""
+        self.log("login_failed", user_id=user_id, detail=detail)
+        self.session.flush()
+        alert_on_spraying(self.session, policy=self.throttle, now=self.now)
+
+    def throttled(self) -> LoginResult | None:
+        """The refusal for an address that must still wait, if it must."""
+        remaining = address_delay(
+            self.session, address=self.client_address, policy=self.throttle, now=self.now
+        )
+        if remaining is None:
+            return None
+        self.log("login_refused_throttled")
+        return LoginResult(None, throttled_message(remaining))
+
+    def locked(self, user: UserAccount) -> LoginResult | None:
+        """The refusal for an account under a timed lock, if it is."""
+        if user.locked_until is None or user.locked_until <= self.now:
+            return None
+        self.log("login_refused_locked", user_id=user.id)
+        return LoginResult(None, _lock_message(user.locked_until))
+
+    def failed(
+        self, user: UserAccount, policy: LockoutPolicy, *, message: str = GENERIC_LOGIN_ERROR,
+        detail: str | None = None,
+    ) -> LoginResult:
+        """Count a wrong password or code against the account; lock it at the limit."""
+        user.failed_attempts += 1
+        self.log_guess(user_id=user.id, detail=detail)
+        if user.failed_attempts < policy.max_failures:
+            return LoginResult(None, message)
+        user.locked_until = self.now + timedelta(minutes=policy.lock_minutes)
+        user.failed_attempts = 0
+        self.log(
+            "account_locked", user_id=user.id, detail=f"{policy.max_failures} неудачных попыток"
+        )
+        return LoginResult(None, _lock_message(user.locked_until))
+
+    def succeeded(self, user: UserAccount, *, detail: str | None = None) -> LoginResult:
+        """The account is logged in: failures forgotten, the login recorded."""
+        user.failed_attempts = 0
+        user.locked_until = None
+        user.last_login_at = self.now
+        self.log("login", user_id=user.id, detail=detail)
+        return LoginResult(user)
+
+
 def authenticate(
     session: Session,
     *,
@@ -101,39 +169,28 @@ def authenticate(
     """Record a checked login attempt; count failures and lock in the database.
 
     Runs in a short write transaction: bcrypt already ran in `check_password`, so the row lock
-    (FOR UPDATE on PostgreSQL, BEGIN IMMEDIATE on SQLite) is held for milliseconds.
+    (FOR UPDATE on PostgreSQL, BEGIN IMMEDIATE on SQLite) is held for milliseconds. An account
+    with a second factor is not logged in here: the result awaits its code (`second_factor`).
     """
-    folded = check.login
     now = utcnow()
-    throttle = throttle or ThrottlePolicy()
-
-    def log(event: str, *, user_id: int | None = None, detail: str | None = None) -> None:
-        record_activity(
-            session, event=event, login=folded, user_id=user_id, detail=detail,
-            session_id=session_id, client_address=client_address,
-        )
-
-    def log_guess(*, user_id: int | None = None, detail: str | None = None) -> None:
-        log("login_failed", user_id=user_id, detail=detail)
-        session.flush()
-        alert_on_spraying(session, policy=throttle, now=now)
-
-    remaining = address_delay(session, address=client_address, policy=throttle, now=now)
-    if remaining is not None:
-        log("login_refused_throttled")
-        return LoginResult(None, throttled_message(remaining))
+    recorder = LoginRecorder(
+        session, check.login, now, session_id, client_address, throttle or ThrottlePolicy()
+    )
+    refused = recorder.throttled()
+    if refused is not None:
+        return refused
     user = session.scalar(
-        select(UserAccount).where(UserAccount.login == folded).with_for_update()
+        select(UserAccount).where(UserAccount.login == check.login).with_for_update()
     )
     # An account with credentials issued but not yet activated has no password: only its code.
     awaiting_code = user is not None and user.password_hash is None
     # ISSUED: the first use of the code; ACTIVE without a password: an interrupted activation.
     if user is None or (awaiting_code and user.status == AccountStatus.BLOCKED):
-        log_guess(detail="unknown")
+        recorder.log_guess(detail="unknown")
         return LoginResult(None, GENERIC_LOGIN_ERROR)
-    if user.locked_until is not None and user.locked_until > now:
-        log("login_refused_locked", user_id=user.id)
-        return LoginResult(None, _lock_message(user.locked_until))
+    refused = recorder.locked(user)
+    if refused is not None:
+        return refused
     if user.password_hash != check.checked_hash and user.password_hash is not None:
         # The password changed between the check and this transaction: not a guess, no count.
         return LoginResult(None, GENERIC_LOGIN_ERROR)
@@ -149,26 +206,19 @@ def authenticate(
         )
     if known_error is not None:
         # The real (used, replaced or expired) code: not a guess, so no lockout count.
-        log("login_code_refused", user_id=user.id)
+        recorder.log("login_code_refused", user_id=user.id)
         return LoginResult(None, known_error)
     if not accepted:
-        user.failed_attempts += 1
-        log_guess(user_id=user.id)
-        if user.failed_attempts >= policy.max_failures:
-            user.locked_until = now + timedelta(minutes=policy.lock_minutes)
-            user.failed_attempts = 0
-            detail = f"{policy.max_failures} неудачных попыток"
-            log("account_locked", user_id=user.id, detail=detail)
-            return LoginResult(None, _lock_message(user.locked_until))
-        return LoginResult(None, GENERIC_LOGIN_ERROR)
+        return recorder.failed(user, policy)
     if user.status == AccountStatus.BLOCKED:
-        log("login_refused_blocked", user_id=user.id)
+        recorder.log("login_refused_blocked", user_id=user.id)
         return LoginResult(None, BLOCKED_LOGIN_ERROR)
-    user.failed_attempts = 0
-    user.locked_until = None
-    user.last_login_at = now
-    log("login", user_id=user.id)
-    return LoginResult(user)
+    if user.totp_secret is not None:
+        # Failures are not forgotten yet: a known password must not reset the count of
+        # wrong codes, or the six digits could be guessed without end.
+        recorder.log("login_awaits_second_factor", user_id=user.id)
+        return LoginResult(None, awaiting_second_factor=True)
+    return recorder.succeeded(user)
 
 
 @dataclass(frozen=True)
