@@ -63,6 +63,7 @@ class Action(enum.StrEnum):
     MANAGE_INCIDENTS = "manage_incidents"
     VIEW_CABINET = "view_cabinet"
     ACKNOWLEDGE = "acknowledge"
+    USE_SECOND_FACTOR = "use_second_factor"
 
 
 _EVERYONE = {
@@ -72,9 +73,12 @@ _EVERYONE = {
     Action.REPORT_OWN_COMPROMISE,
 }
 
+# The second factor (TOTP) is for staff accounts; families log in with a password only.
+_STAFF = _EVERYONE | {Action.USE_SECOND_FACTOR}
+
 ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
     Role.ADMIN: frozenset(
-        _EVERYONE
+        _STAFF
         | {
             Action.VIEW_USERS,
             Action.MANAGE_USERS,
@@ -91,7 +95,7 @@ ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
         }
     ),
     Role.DEPUTY_HEAD: frozenset(
-        _EVERYONE
+        _STAFF
         | {
             Action.VIEW_SCHOOL,
             Action.VIEW_CLASS,
@@ -105,9 +109,9 @@ ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
             Action.VIEW_INCIDENTS,
         }
     ),
-    Role.TEACHER: frozenset(_EVERYONE | {Action.VIEW_OWN_GROUPS, Action.EDIT_JOURNAL}),
+    Role.TEACHER: frozenset(_STAFF | {Action.VIEW_OWN_GROUPS, Action.EDIT_JOURNAL}),
     Role.CLASS_TEACHER: frozenset(
-        _EVERYONE
+        _STAFF
         | {
             Action.VIEW_CLASS,
             Action.VIEW_CLASS_JOURNAL,

@@ -19,6 +19,8 @@ SCHOOL_NAME_KEY = "school_name"
 TIMEZONE_KEY = "timezone"
 APP_URL_KEY = "app_url"
 MAX_APP_URL_LENGTH = 200
+# Roles whose accounts must have a second factor, comma-separated (services/second_factor.py).
+SECOND_FACTOR_ROLES_KEY = "second_factor_roles"
 DEFAULT_TIMEZONE = "Europe/Moscow"
 DEFAULT_SCHOOL_NAME = "Классрук"
 
@@ -68,6 +70,7 @@ class SchoolSettings:
     demo_mode: bool
     # The address users type, as the admin set it; empty: the deployment's KLASSRUK_APP_URL.
     app_url: str = ""
+    second_factor_roles: frozenset[Role] = frozenset()
 
 
 def read_school_settings(session: Session) -> SchoolSettings:
@@ -80,7 +83,14 @@ def read_school_settings(session: Session) -> SchoolSettings:
         timezone=values.get(TIMEZONE_KEY) or DEFAULT_TIMEZONE,
         demo_mode=values.get(DEMO_MODE_KEY) == "1",
         app_url=values.get(APP_URL_KEY) or "",
+        second_factor_roles=parse_roles(values.get(SECOND_FACTOR_ROLES_KEY, "")),
     )
+
+
+def parse_roles(stored: str) -> frozenset[Role]:
+    """Roles kept in a setting as comma-separated values (unknown ones ignored)."""
+    known = {role.value: role for role in Role}
+    return frozenset(known[value] for value in stored.split(",") if value in known)
 
 
 def get_setting(session: Session, key: str, default: str = "") -> str:

@@ -5,19 +5,22 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from klassruk.audit import audit_context
 from klassruk.errors import DomainError, NotFound
-from klassruk.models import AccountStatus, UserAccount, utcnow
-from klassruk.permissions import Action, Actor, require
+from klassruk.models import AccountStatus, SchoolClass, UserAccount, UserRole, utcnow
+from klassruk.permissions import ROLE_TITLES, Action, Actor, Role, require
 from klassruk.services.accounts import find_user_by_login
 from klassruk.services.activity import record_activity
 from klassruk.services.credentials import (
     DEFAULT_CODE_VALID_DAYS,
+    STAFF_ROLES,
     add_activation_code,
     open_codes,
 )
+from klassruk.services.second_factor import clear_second_factor
 
 MAX_REASON = 500
 
@@ -104,3 +107,96 @@ def reissue_code(
         detail=f"{user.login}: {reason}"[:500], session_id=actor.session_id,
     )
     return new
+
+
+def reset_second_factor(
+    session: Session, actor: Actor, *, login: str, reason: str, now: datetime | None = None
+) -> None:
+    """Switch off a user's second factor (a lost phone); their sessions end, they enrol again."""
+    user, reason = _target(session, actor, login, reason)
+    if user.totp_secret is None:
+        raise DomainError(f"У «{user.display_name}» второй фактор не подключён.")
+    if user.id == actor.user_id:
+        raise DomainError("Свой второй фактор может сбросить только другой администратор.")
+    with audit_context(session, reason=f"Сброс второго фактора: {reason}"):
+        clear_second_factor(session, user)
+        user.sessions_valid_after = now or utcnow()
+    record_activity(
+        session, event="second_factor_reset", login=actor.login, user_id=actor.user_id,
+        detail=f"{user.login}: {reason}"[:500], session_id=actor.session_id,
+    )
+
+
+@dataclass(frozen=True)
+class RolesChanged:
+    """What a change of roles did, and what the admin still has to do."""
+
+    user: UserAccount
+    next_step: str | None
+
+
+def _check_roles(session: Session, actor: Actor, user: UserAccount, roles: frozenset[Role]) -> None:
+    if not roles:
+        raise DomainError("У учётной записи должна быть хотя бы одна роль.")
+    family_only = user.staff_id is None and (user.guardian_id or user.student_id)
+    if family_only and roles & STAFF_ROLES:
+        raise DomainError(
+            f"Учётная запись «{user.display_name}» выдана семье: роли сотрудников ей не даются."
+        )
+    for role, link in ((Role.GUARDIAN, user.guardian_id), (Role.STUDENT, user.student_id)):
+        if role in roles and link is None:
+            raise DomainError(
+                f"Роль «{ROLE_TITLES[role]}» даётся только учётной записи, выданной "
+                "классным руководителем через «Реквизиты доступа»."
+            )
+    if Role.ADMIN not in user.roles or Role.ADMIN in roles:
+        return
+    if user.id == actor.user_id:
+        raise DomainError("Снять роль администратора с самого себя нельзя.")
+    other_admins = session.scalar(
+        select(func.count()).where(
+            UserAccount.id != user.id,
+            UserAccount.status != AccountStatus.BLOCKED,
+            UserAccount.role_rows.any(UserRole.role == Role.ADMIN),
+        )
+    )
+    if not other_admins:
+        raise DomainError("Это последний действующий администратор: сначала назначьте другого.")
+
+
+def set_roles(
+    session: Session,
+    actor: Actor,
+    *,
+    login: str,
+    roles: frozenset[Role],
+    reason: str,
+    now: datetime | None = None,
+) -> RolesChanged:
+    """Give a user exactly `roles`; their sessions end, so the new menu applies at once."""
+    user, reason = _target(session, actor, login, reason)
+    _check_roles(session, actor, user, roles)
+    if roles == user.roles:
+        raise DomainError(f"Роли «{user.display_name}» не изменились.")
+    with audit_context(session, reason=f"Смена ролей: {reason}"):
+        for row in [row for row in user.role_rows if row.role not in roles]:
+            user.role_rows.remove(row)
+        user.role_rows.extend(UserRole(role=role) for role in sorted(roles - user.roles))
+        user.sessions_valid_after = now or utcnow()
+    record_activity(
+        session, event="roles_changed", login=actor.login, user_id=actor.user_id,
+        detail=f"{user.login}: {', '.join(sorted(roles))}; {reason}"[:500],
+        session_id=actor.session_id,
+    )
+    return RolesChanged(user, _class_teacher_next_step(session, user))
+
+
+def _class_teacher_next_step(session: Session, user: UserAccount) -> str | None:
+    if Role.CLASS_TEACHER not in user.roles or session.scalar(
+        select(SchoolClass.id).where(SchoolClass.class_teacher_id == user.staff_id).limit(1)
+    ):
+        return None
+    return (
+        "Класс ещё не назначен: назначьте классного руководителя классу на странице "
+        "«Учебная нагрузка», иначе раздел «Мой класс» будет пуст."
+    )

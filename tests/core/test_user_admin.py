@@ -12,7 +12,7 @@ from klassruk.models import AccountStatus, AuditLog, UserAccount, utcnow
 from klassruk.permissions import Role
 from klassruk.services.accounts import count_matching_users, list_users, user_for_session_token
 from klassruk.services.credentials import activate_with_code
-from klassruk.services.user_admin import lift_lockout, reissue_code
+from klassruk.services.user_admin import lift_lockout, reissue_code, set_roles
 from tests.factories import actor_of, build_two_classes, make_account
 
 
@@ -73,3 +73,69 @@ def test_only_the_admin_acts_on_accounts(session, two, login):
         lift_lockout(session, actor, login="parent_a", reason="r")
     with pytest.raises(PermissionDenied):
         reissue_code(session, actor, login="pupil_a", reason="r")
+
+
+def test_roles_are_set_with_a_reason_and_end_the_sessions(session, two):
+    admin = actor_of(session, "admin")
+    session.info["actor"] = admin
+    cookie = utcnow()
+    changed = set_roles(
+        session, admin, login="teacher_a",
+        roles=frozenset({Role.TEACHER, Role.CLASS_TEACHER}), reason="Приказ № 7",
+    )
+    teacher = changed.user
+    assert teacher.roles == {Role.TEACHER, Role.CLASS_TEACHER}
+    assert "Учебная нагрузка" in (changed.next_step or "")  # no class assigned yet
+    assert user_for_session_token(session, login="teacher_a", issued_at=cookie) is None
+    assert "Смена ролей: Приказ № 7" in session.scalars(
+        select(AuditLog.reason).where(AuditLog.entity == "user_role")
+    ).all()
+    dropped = set_roles(
+        session, admin, login="ct_a", roles=frozenset({Role.CLASS_TEACHER}), reason="Без часов"
+    )
+    assert dropped.user.roles == {Role.CLASS_TEACHER} and dropped.next_step is None
+
+
+@pytest.mark.parametrize(
+    ("login", "roles", "message"),
+    [
+        ("teacher_a", set(), "хотя бы одна роль"),
+        ("teacher_a", {Role.TEACHER}, "не изменились"),
+        ("parent_a", {Role.GUARDIAN, Role.TEACHER}, "выдана семье"),
+        ("zavuch", {Role.DEPUTY_HEAD, Role.GUARDIAN}, "Реквизиты доступа"),
+        ("admin", {Role.TEACHER}, "с самого себя"),
+    ],
+)
+def test_bad_role_changes_are_refused_and_change_nothing(session, two, login, roles, message):
+    admin = actor_of(session, "admin")
+    session.info["actor"] = admin
+    before = session.scalar(select(UserAccount).where(UserAccount.login == login)).roles
+    with pytest.raises(DomainError, match=message):
+        set_roles(session, admin, login=login, roles=frozenset(roles), reason="причина")
+    assert session.scalar(select(UserAccount).where(UserAccount.login == login)).roles == before
+
+
+def test_the_last_active_admin_keeps_the_role(session, two):
+    make_account(session, "admin2", {Role.ADMIN})
+    second = actor_of(session, "admin2")
+    session.info["actor"] = second
+    session.scalar(select(UserAccount).where(UserAccount.login == "admin2")).status = (
+        AccountStatus.ACTIVE
+    )
+    admin = session.scalar(select(UserAccount).where(UserAccount.login == "admin"))
+    admin.status = AccountStatus.BLOCKED
+    session.flush()
+    first = actor_of(session, "admin")
+    with pytest.raises(DomainError, match="последний действующий администратор"):
+        set_roles(session, first, login="admin2", roles=frozenset({Role.TEACHER}), reason="r")
+    admin.status = AccountStatus.ACTIVE
+    set_roles(session, second, login="admin", roles=frozenset({Role.TEACHER}), reason="Уволен")
+    assert admin.roles == {Role.TEACHER}
+
+
+def test_only_the_admin_sets_roles(session, two):
+    with pytest.raises(PermissionDenied):
+        set_roles(
+            session, actor_of(session, "zavuch"), login="teacher_a",
+            roles=frozenset({Role.ADMIN}), reason="r",
+        )
