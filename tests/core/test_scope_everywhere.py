@@ -58,7 +58,10 @@ HELPERS_WITHOUT_ACTOR = frozenset({
     "cabinet.lessons.student_tests", "calendar.get_period", "consent.class_people",
     "delivery.delivery_route",
     "delivery.latest_entries", "delivery.may_notify", "delivery.student_route",
-    "groups.enrolled_students", "groups.group_of_student_on", "journal.grid.build_grid",
+    "groups.moves.active_split_membership", "groups.moves.require_enrolled",
+    "groups.queries.class_or_404", "groups.queries.enrolled_students",
+    "groups.queries.exempt_students", "groups.queries.group_of_student_on",
+    "groups.queries.locked_class", "groups.queries.subgroup_or_404", "journal.grid.build_grid",
     "journal.members.is_in_lesson", "journal.members.roster_intervals", "scope.group_class_id",
     "timetable.class_timetable", "timetable.lesson_changes", "timetable.load_options",
 })
@@ -242,7 +245,7 @@ def test_service_refuses_an_object_outside_the_actors_scope(
 def test_the_scope_test_covers_the_services_it_must():
     names = {name for name, _ in SERVICES}
     assert {"credentials.issue_credentials", "credentials.block_accounts",
-            "roster.apply_import", "groups.teachers_of_student",
+            "roster.apply_import", "groups.who_teaches.teachers_of_student",
             "journal.grades.change_grade", "cabinet.record.grades_of_period",
             "acknowledgements.acknowledge_week"} <= names
     print(f"scope calls: {len(CASES)} ({len(SERVICES)} services × {len(ACTORS)} actors)")

@@ -1,0 +1,161 @@
+"""Cross-class streams (потоки) set up by the deputy head."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from klassruk.errors import DomainError, NotFound
+from klassruk.models import (
+    Enrolment,
+    GroupKind,
+    GroupMembership,
+    SchoolClass,
+    SchoolYear,
+    Staff,
+    Student,
+    StudyGroup,
+    TeachingAssignment,
+)
+from klassruk.permissions import Action, Actor, require
+from klassruk.services.groups.queries import (
+    GroupInfo,
+    StudentRef,
+    subject_or_404,
+    year_group_names,
+)
+from klassruk.services.scope import (
+    active_on,
+)
+
+
+def create_stream(
+    session: Session,
+    actor: Actor,
+    *,
+    name: str,
+    subject_id: int,
+    teacher_id: int,
+    hours_per_week: float,
+    student_ids: list[int],
+    on: date,
+) -> StudyGroup:
+    """A cross-class stream (поток), e.g. a profile group from 10А and 10Б (deputy head)."""
+    require(actor, Action.MANAGE_STREAMS)
+    name = name.strip()
+    subject = subject_or_404(session, subject_id)
+    if not name:
+        raise DomainError("Укажите название потока.")
+    if not student_ids:
+        raise DomainError("Поток пуст: выберите обучающихся.")
+    if len(set(student_ids)) != len(student_ids):
+        raise DomainError("Обучающийся выбран дважды.")
+    if hours_per_week <= 0:
+        raise DomainError("Часы в неделю должны быть больше нуля.")
+    if session.get(Staff, teacher_id) is None:
+        raise DomainError("Выберите учителя потока.")
+    rows = session.execute(
+        select(Enrolment.student_id, SchoolClass.id, SchoolClass.school_year_id)
+        .join(SchoolClass, SchoolClass.id == Enrolment.class_id)
+        .join(SchoolYear, SchoolYear.id == SchoolClass.school_year_id)
+        .where(
+            Enrolment.student_id.in_(student_ids),
+            SchoolYear.is_current,
+            active_on(Enrolment.starts_on, Enrolment.ends_on, on),
+        )
+    ).all()
+    if len({r[0] for r in rows}) != len(student_ids):
+        raise DomainError("Не все выбранные обучающиеся учатся в школе на эту дату.")
+    if len({r[1] for r in rows}) < 2:
+        raise DomainError(
+            "Поток объединяет обучающихся нескольких классов; для одного класса "
+            "классный руководитель создаёт подгруппы."
+        )
+    year_id = rows[0][2]
+    if name.casefold() in year_group_names(session, year_id):
+        raise DomainError(f"Группа с названием «{name}» уже есть в этом учебном году.")
+    group = StudyGroup(
+        school_year_id=year_id,
+        class_id=None,
+        subject_id=subject.id,
+        kind=GroupKind.STREAM,
+        name=name,
+    )
+    session.add(group)
+    session.flush()
+    session.add(
+        TeachingAssignment(
+            staff_id=teacher_id,
+            subject_id=subject.id,
+            group_id=group.id,
+            hours_per_week=hours_per_week,
+        )
+    )
+    session.add_all(
+        GroupMembership(group_id=group.id, student_id=sid, starts_on=on) for sid in student_ids
+    )
+    session.flush()
+    return group
+
+
+def list_streams(session: Session, actor: Actor, *, on: date) -> list[GroupInfo]:
+    """Current-year streams with teacher and members."""
+    require(actor, Action.MANAGE_STREAMS)
+    rows = session.execute(
+        select(StudyGroup, TeachingAssignment, Staff)
+        .join(SchoolYear, SchoolYear.id == StudyGroup.school_year_id)
+        .outerjoin(TeachingAssignment, TeachingAssignment.group_id == StudyGroup.id)
+        .outerjoin(Staff, Staff.id == TeachingAssignment.staff_id)
+        .where(SchoolYear.is_current, StudyGroup.kind == GroupKind.STREAM)
+        .order_by(StudyGroup.name)
+    ).all()
+    members: dict[int, list[int]] = defaultdict(list)
+    for group_id, student_id in session.execute(
+        select(GroupMembership.group_id, GroupMembership.student_id).where(
+            GroupMembership.group_id.in_([r[0].id for r in rows]),
+            active_on(GroupMembership.starts_on, GroupMembership.ends_on, on),
+        )
+    ):
+        members[group_id].append(student_id)
+    return [
+        GroupInfo(
+            group_id=g.id,
+            name=g.name,
+            kind=g.kind,
+            subject_id=g.subject_id,
+            teacher_id=s.id if s else None,
+            teacher=s.full_name if s else "не назначен",
+            hours_per_week=a.hours_per_week if a else None,
+            student_ids=members.get(g.id, []),
+        )
+        for g, a, s in rows
+    ]
+
+
+def delete_stream(session: Session, actor: Actor, *, group_id: int) -> None:
+    """Delete a stream created by mistake (its load and memberships go with it)."""
+    require(actor, Action.MANAGE_STREAMS)
+    group = session.get(StudyGroup, group_id)
+    if group is None or group.kind is not GroupKind.STREAM:
+        raise NotFound("Поток не найден.")
+    session.execute(delete(TeachingAssignment).where(TeachingAssignment.group_id == group_id))
+    session.execute(delete(GroupMembership).where(GroupMembership.group_id == group_id))
+    session.delete(group)
+    session.flush()
+
+
+def stream_candidates(session: Session, actor: Actor, *, on: date) -> list[StudentRef]:
+    """Current-year students labelled with their class, for building streams."""
+    require(actor, Action.MANAGE_STREAMS)
+    rows = session.execute(
+        select(Student, SchoolClass)
+        .join(Enrolment, Enrolment.student_id == Student.id)
+        .join(SchoolClass, SchoolClass.id == Enrolment.class_id)
+        .join(SchoolYear, SchoolYear.id == SchoolClass.school_year_id)
+        .where(SchoolYear.is_current, active_on(Enrolment.starts_on, Enrolment.ends_on, on))
+        .order_by(SchoolClass.grade, SchoolClass.letter, Student.last_name, Student.first_name)
+    ).all()
+    return [StudentRef(s.id, f"{s.full_name} ({c.name})") for s, c in rows]
