@@ -16,17 +16,15 @@ from sqlalchemy.orm import Session
 
 from klassruk.db import make_engine, make_session_factory
 from klassruk.demo import (
-    CURRICULUM,
     DEMO_PASSWORD,
     FEATURED_LOGINS,
-    MAX_LOAD,
-    PATRONYMICS,
     SMALL,
     DemoSchool,
     DemoSize,
     seed_demo_school,
 )
-from klassruk.demo_groups import SPLIT_SUBJECTS
+from klassruk.demo.catalogue import CURRICULUM, MAX_LOAD, PATRONYMICS
+from klassruk.demo.groups import SPLIT_SUBJECTS
 from klassruk.errors import DomainError
 from klassruk.models import (
     AppSetting,

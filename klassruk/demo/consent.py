@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
-from klassruk.demo_credentials import DEMO_CLASS_TEACHER_LOGIN, _demo_class
+from klassruk.demo.credentials import DEMO_CLASS_TEACHER_LOGIN, _demo_class
 from klassruk.models import GuardianLink, UserAccount
 from klassruk.models.consent import ConsentEntry, ConsentState, ConsentSubject
 from klassruk.models.extracts import ExtractFrequency

@@ -1,0 +1,319 @@
+"""Writing the planned demo school into an empty database, then the writers of its details."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
+from datetime import date
+
+import holidays
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from klassruk.demo.catalogue import (
+    CURRICULUM,
+    DEFAULT,
+    DEMO_PASSWORD,
+    DEMO_TODAY,
+    FEATURED_LOGINS,
+    GUARDIAN_LOGIN,
+    INSERT_BATCH,
+    PERIODS,
+    SETTINGS,
+    STUDENT_LOGIN,
+    VACATIONS,
+    YEAR_ENDS,
+    YEAR_NAME,
+    YEAR_STARTS,
+    DemoSize,
+)
+from klassruk.demo.consent import seed_demo_consent
+from klassruk.demo.credentials import DemoState, seed_demo_credentials
+from klassruk.demo.family import seed_demo_family
+from klassruk.demo.groups import seed_demo_groups
+from klassruk.demo.journal import seed_demo_journal
+from klassruk.demo.plan import PersonPlan, SchoolPlan, plan_school
+from klassruk.errors import DomainError
+from klassruk.logins import make_login
+from klassruk.models import (
+    AccountStatus,
+    AppSetting,
+    GroupKind,
+    Guardian,
+    GuardianLink,
+    Holiday,
+    ReportingPeriod,
+    SchoolClass,
+    SchoolYear,
+    Staff,
+    Student,
+    StudyGroup,
+    Subject,
+    TeachingAssignment,
+    UserAccount,
+    UserRole,
+)
+from klassruk.passwords import hash_password
+from klassruk.permissions import ROLE_TITLES, Actor, Role
+from klassruk.services.groups import enrolment_rows
+from klassruk.setup import claim_empty_database
+
+
+@dataclass(frozen=True)
+class DemoAccount:
+    """A featured demo account shown on the login page."""
+
+    login: str
+    role_title: str
+    display_name: str
+
+
+@dataclass(frozen=True)
+class DemoSchool:
+    """What was seeded: the featured accounts and the head counts."""
+
+    featured: list[DemoAccount]
+    classes: int
+    students: int
+    guardians: int
+    staff: int
+    accounts: int
+
+
+def _featured_title(roles: Iterable[Role]) -> str:
+    # A class teacher also teaches: name the role the account is featured for.
+    roles = set(roles)
+    top_role = min(roles - {Role.TEACHER} or roles, key=list(Role).index)
+    return ROLE_TITLES[top_role]
+
+
+def featured_accounts(session: Session) -> list[DemoAccount]:
+    """The featured demo accounts present in the database, for the login page."""
+    users = {
+        user.login: user
+        for user in session.scalars(
+            select(UserAccount).where(UserAccount.login.in_(FEATURED_LOGINS))
+        )
+    }
+    return [
+        DemoAccount(login, _featured_title(users[login].roles), users[login].display_name)
+        for login in FEATURED_LOGINS
+        if login in users
+    ]
+
+
+def _public_days_off() -> list[tuple[date, str]]:
+    calendar = holidays.country_holidays(
+        "RU", years=(YEAR_STARTS.year, YEAR_ENDS.year), language="ru"
+    )
+    days: list[tuple[date, str]] = []
+    for day, name in sorted(calendar.items()):
+        if not YEAR_STARTS <= day <= YEAR_ENDS or day.weekday() >= 5:
+            continue
+        if any(start <= day <= end for _, start, end in VACATIONS):
+            continue
+        days.append((day, name))
+    return days
+
+
+def _insert(session: Session, rows: Sequence[object]) -> None:
+    for start in range(0, len(rows), INSERT_BATCH):
+        session.add_all(rows[start : start + INSERT_BATCH])
+        session.flush()
+
+
+_MISSING = object()
+
+
+def seed_demo_school(
+    session: Session, *, size: DemoSize = DEFAULT, today: date | None = None
+) -> DemoSchool:
+    """Fill an empty database with the demo school; periods ended before `today` are closed."""
+    actor = session.info.get("actor")
+    if not isinstance(actor, Actor) or not actor.is_system:
+        raise DomainError("Демо-школу создаёт только системный процесс.")
+    # Only an empty database: seeding a real school would publish the demo password for
+    # ~1,500 accounts and switch its login page to demo mode.
+    claim_empty_database(session)
+    taken = set(session.scalars(select(UserAccount.login)))
+    plan = plan_school(size)
+    taken.update(FEATURED_LOGINS)
+
+    previous = session.info.get("audit", _MISSING)
+    # Demo rows need no audit trail, and auditing 30 000 inserts would dominate the time.
+    session.info["audit"] = False
+    try:
+        school = _write_plan(session, plan, taken, today)
+        session.flush()
+        seed_demo_groups(session)
+        session.flush()
+        states = seed_demo_credentials(session, today or DEMO_TODAY)
+        seed_demo_journal(session, today or DEMO_TODAY, size.seed)
+        seed_demo_family(session, guardian_login=GUARDIAN_LOGIN, today=today or DEMO_TODAY)
+        seed_demo_consent(session, today or DEMO_TODAY)
+        school = replace(school, accounts=school.accounts - states[DemoState.NO_ACCOUNT])
+    finally:
+        if previous is _MISSING:
+            session.info.pop("audit", None)
+        else:
+            session.info["audit"] = previous
+    return school
+
+
+def _write_plan(
+    session: Session, plan: SchoolPlan, taken: set[str], today: date | None
+) -> DemoSchool:
+    year = SchoolYear(name=YEAR_NAME, starts_on=YEAR_STARTS, ends_on=YEAR_ENDS, is_current=True)
+    subjects = {name: Subject(name=name, short_name=short) for name, short, _ in CURRICULUM}
+    staff_rows = [
+        Staff(
+            last_name=s.person.last_name,
+            first_name=s.person.first_name,
+            middle_name=s.person.middle_name,
+            position=s.position,
+            email=s.person.email,
+            phone=s.person.phone,
+        )
+        for s in plan.staff
+    ]
+    _insert(session, [year, *subjects.values(), *staff_rows])
+
+    session.add_all(
+        ReportingPeriod(
+            school_year_id=year.id,
+            name=name,
+            starts_on=start,
+            ends_on=end,
+            is_closed=today is not None and end < today,
+        )
+        for name, start, end in PERIODS
+    )
+    session.add_all(
+        Holiday(school_year_id=year.id, name=name, starts_on=start, ends_on=end)
+        for name, start, end in VACATIONS
+    )
+    session.add_all(
+        Holiday(school_year_id=year.id, name=name, starts_on=day, ends_on=day)
+        for day, name in _public_days_off()
+    )
+    class_rows = [
+        SchoolClass(
+            school_year_id=year.id,
+            grade=grade,
+            letter=letter,
+            class_teacher_id=staff_rows[plan.class_teachers[i]].id,
+        )
+        for i, (grade, letter) in enumerate(plan.classes)
+    ]
+    _insert(session, class_rows)
+
+    group_rows = [
+        StudyGroup(
+            school_year_id=year.id,
+            class_id=row.id,
+            subject_id=None,
+            kind=GroupKind.WHOLE_CLASS,
+            name=f"{row.grade}{row.letter} — весь класс",
+        )
+        for row in class_rows
+    ]
+    student_rows = [
+        Student(
+            last_name=c.person.last_name,
+            first_name=c.person.first_name,
+            middle_name=c.person.middle_name,
+            birth_date=c.birth_date,
+        )
+        for c in plan.children
+    ]
+    guardian_rows: list[Guardian] = []
+    guardian_of: dict[int, Guardian] = {}
+    for family in plan.families:
+        for person, _ in family.guardians:
+            row = Guardian(
+                last_name=person.last_name,
+                first_name=person.first_name,
+                middle_name=person.middle_name,
+                email=person.email,
+                phone=person.phone,
+            )
+            guardian_rows.append(row)
+            guardian_of[id(person)] = row
+    _insert(session, [*group_rows, *student_rows, *guardian_rows])
+
+    links: list[object] = []
+    for child, student in zip(plan.children, student_rows, strict=True):
+        links += enrolment_rows(
+            student=student,
+            school_class=class_rows[child.class_index],
+            whole_class=group_rows[child.class_index],
+            on=YEAR_STARTS,
+        )
+        for person, relation in child.family.guardians:
+            links.append(
+                GuardianLink(
+                    guardian_id=guardian_of[id(person)].id,
+                    student_id=student.id,
+                    relation=relation,
+                )
+            )
+    for class_index, subject, hours, teacher in plan.assignments:
+        links.append(
+            TeachingAssignment(
+                staff_id=staff_rows[teacher].id,
+                subject_id=subjects[subject].id,
+                group_id=group_rows[class_index].id,
+                hours_per_week=hours,
+            )
+        )
+    _insert(session, links)
+
+    password_hash = hash_password(DEMO_PASSWORD)
+    featured: dict[str, DemoAccount] = {}
+
+    def account(
+        person: PersonPlan, login: str | None, roles: set[Role], **owner: int
+    ) -> UserAccount:
+        if login is None:
+            login = make_login(person.last_name, person.first_name, taken)
+        else:
+            featured[login] = DemoAccount(login, _featured_title(roles), person.full_name)
+        return UserAccount(
+            login=login,
+            display_name=person.full_name,
+            password_hash=password_hash,
+            status=AccountStatus.ACTIVE,
+            must_change_password=False,
+            role_rows=[UserRole(role=role) for role in sorted(roles)],
+            **owner,
+        )
+
+    accounts: list[UserAccount] = []
+    for index, (member, staff_row) in enumerate(zip(plan.staff, staff_rows, strict=True)):
+        login = plan.featured_staff.get(index)
+        accounts.append(account(member.person, login, member.roles, staff_id=staff_row.id))
+    for family in plan.families:
+        for person, _ in family.guardians:
+            login = GUARDIAN_LOGIN if person is plan.featured_guardian else None
+            guardian_id = guardian_of[id(person)].id
+            accounts.append(account(person, login, {Role.GUARDIAN}, guardian_id=guardian_id))
+    for child, student in zip(plan.children, student_rows, strict=True):
+        login = STUDENT_LOGIN if child.person is plan.featured_child else None
+        accounts.append(account(child.person, login, {Role.STUDENT}, student_id=student.id))
+    _insert(session, accounts)
+
+    for key, value in SETTINGS.items():
+        setting = session.get(AppSetting, key)
+        if setting is None:
+            session.add(AppSetting(key=key, value=value))
+        else:
+            setting.value = value
+
+    return DemoSchool(
+        featured=[featured[login] for login in FEATURED_LOGINS],
+        classes=len(class_rows),
+        students=len(student_rows),
+        guardians=len(guardian_rows),
+        staff=len(staff_rows),
+        accounts=len(accounts),
+    )
