@@ -21,6 +21,8 @@ DEFAULT = DemoSize()
 LARGE = DemoSize(classes_per_grade=8, students_per_class=25)
 
 DEMO_PASSWORD = "Демо-пароль-2026"
+# Who wrote the demo's journal rows and lesson changes (the journal shows it as the author).
+SEEDER = "system:demo"
 # The date a demo seeded without `today` pretends it is (tests stay independent of the clock).
 DEMO_TODAY = date(2026, 11, 30)
 
@@ -118,6 +120,12 @@ PRIMARY_POSITION = "Учитель начальных классов"
 # In grades 1–4 these come from specialists; the class's own teacher teaches everything else.
 PRIMARY_SPECIALIST_SUBJECTS = frozenset({ENGLISH, MUSIC, PE})
 
+# Grades 5+ split these into two groups; one stream and one individual plan take the others.
+SPLIT_SUBJECTS = (ENGLISH, COMPUTING)
+SPLIT_FROM_GRADE = 5
+STREAM_SUBJECTS = (ALGEBRA, MATHS)
+IUP_SUBJECTS = (RUSSIAN, ALGEBRA, MATHS)
+
 
 @dataclass(frozen=True)
 class TeacherArea:
@@ -151,7 +159,6 @@ MAX_LOAD = 30.0
 
 SIBLING_SHARE = 0.065
 MIN_SIBLING_GAP_DAYS = 300
-INSERT_BATCH = 2000
 
 
 def _words(text: str) -> tuple[str, ...]:

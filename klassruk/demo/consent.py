@@ -8,7 +8,8 @@ from typing import Any
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
-from klassruk.demo.credentials import DEMO_CLASS_TEACHER_LOGIN, _demo_class
+from klassruk.demo.catalogue import CLASS_TEACHER_LOGIN, GUARDIAN_LOGIN
+from klassruk.demo.credentials import class_of_featured_teacher
 from klassruk.models import GuardianLink, UserAccount
 from klassruk.models.consent import ConsentEntry, ConsentState, ConsentSubject
 from klassruk.models.extracts import ExtractFrequency
@@ -24,7 +25,6 @@ from klassruk.services.extracts import (
 
 # Forms were collected at the first parents' meeting of the year.
 SIGNED_ON = date(2026, 9, 4)
-KEEP_GUARDIAN_LOGIN = "roditel"
 
 
 def _entry(subject: ConsentSubject, state: ConsentState, guardian_id: int | None,
@@ -44,13 +44,13 @@ def _entry(subject: ConsentSubject, state: ConsentState, guardian_id: int | None
 def seed_demo_consent(session: Session, today: date) -> None:
     """Every family consents, except five of the demo class, one per state and a correction."""
     recorder = session.scalar(
-        select(UserAccount).where(UserAccount.login == DEMO_CLASS_TEACHER_LOGIN)
+        select(UserAccount).where(UserAccount.login == CLASS_TEACHER_LOGIN)
     )
     assert recorder is not None
-    school_class = _demo_class(session)
+    school_class = class_of_featured_teacher(session)
     people = class_people(session, school_class.id, today)
     kept = session.scalar(
-        select(UserAccount.guardian_id).where(UserAccount.login == KEEP_GUARDIAN_LOGIN)
+        select(UserAccount.guardian_id).where(UserAccount.login == GUARDIAN_LOGIN)
     )
     special = [g for g in people.guardians if g != kept][:5]
     refused, paper, withdrawn, not_asked, corrected = special + [0] * (5 - len(special))

@@ -9,6 +9,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from klassruk.demo.catalogue import CLASS_TEACHER_LOGIN, GUARDIAN_LOGIN, STUDENT_LOGIN
 from klassruk.errors import DomainError
 from klassruk.models import AccountStatus, ActivationCode, SchoolClass, Staff, UserAccount
 from klassruk.permissions import Actor, Role
@@ -21,9 +22,8 @@ from klassruk.services.credentials import (
     hash_code,
 )
 
-DEMO_CLASS_TEACHER_LOGIN = "klassruk"
 # Featured demo accounts keep their demo password: visitors log in with them.
-KEEP_LOGINS = frozenset({"roditel", "uchenik"})
+KEEP_LOGINS = frozenset({GUARDIAN_LOGIN, STUDENT_LOGIN})
 SEED = 20261001
 
 
@@ -53,9 +53,10 @@ PATTERN = (
 )
 
 
-def _demo_class(session: Session) -> SchoolClass:
+def class_of_featured_teacher(session: Session) -> SchoolClass:
+    """The class of the featured class teacher, whom the demo's family screens are built for."""
     staff_id = session.scalar(
-        select(UserAccount.staff_id).where(UserAccount.login == DEMO_CLASS_TEACHER_LOGIN)
+        select(UserAccount.staff_id).where(UserAccount.login == CLASS_TEACHER_LOGIN)
     )
     school_class = session.scalar(
         select(SchoolClass).join(Staff).where(Staff.id == staff_id).order_by(SchoolClass.id)
@@ -72,7 +73,7 @@ def seed_demo_credentials(session: Session, today: date) -> dict[DemoState, int]
         raise DomainError("Демо-данные создаёт только системный процесс.")
     rng = random.Random(SEED)
     now = datetime.combine(today, time(9, 0), tzinfo=UTC)
-    school_class = _demo_class(session)
+    school_class = class_of_featured_teacher(session)
     people = _class_people(session, school_class.id, today)
     accounts = _accounts_of(session, people)
     counts = dict.fromkeys(DemoState, 0)
@@ -106,7 +107,7 @@ def seed_demo_credentials(session: Session, today: date) -> dict[DemoState, int]
             issued_at=issued_at,
             expires_at=issued_at + timedelta(days=DEFAULT_CODE_VALID_DAYS),
             issued_by_user_id=None,
-            issued_by_login=DEMO_CLASS_TEACHER_LOGIN,
+            issued_by_login=CLASS_TEACHER_LOGIN,
         )
         if state in (DemoState.ACTIVATED, DemoState.BLOCKED):
             row.used_at = issued_at + timedelta(days=rng.randrange(1, 4), hours=3)

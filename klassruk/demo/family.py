@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from klassruk.demo.catalogue import SEEDER
 from klassruk.models import (
     AckChannel,
     AckKind,
@@ -30,7 +31,6 @@ from klassruk.services import calendar
 from klassruk.services.acknowledgements import week_content
 from klassruk.services.cabinet.lessons import LessonItem, student_lessons
 
-SEEDER = "system:demo"
 RECOMMENDATIONS = (
     "Повторить правила из § 12 и выполнить работу над ошибками к пятнице.",
     "Хорошо работает на уроке; стоит чаще отвечать устно.",

@@ -7,6 +7,14 @@ from datetime import date
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from klassruk.demo.catalogue import (
+    CLASS_TEACHER_LOGIN,
+    IUP_SUBJECTS,
+    SPLIT_FROM_GRADE,
+    SPLIT_SUBJECTS,
+    STREAM_SUBJECTS,
+    STUDENT_LOGIN,
+)
 from klassruk.models import (
     GroupKind,
     SchoolClass,
@@ -18,11 +26,6 @@ from klassruk.models import (
 )
 from klassruk.permissions import Actor
 from klassruk.services import groups
-
-SPLIT_SUBJECTS = ("Иностранный язык (английский)", "Английский язык", "Информатика")
-STREAM_SUBJECTS = ("Алгебра", "Математика")
-IUP_SUBJECTS = ("Русский язык", "Алгебра", "Математика")
-SPLIT_FROM_GRADE = 5
 
 
 def _actor(session: Session) -> Actor:
@@ -153,10 +156,10 @@ def _seed_individual_plan(
     on: date,
 ) -> None:
     featured_staff = session.scalar(
-        select(UserAccount.staff_id).where(UserAccount.login == "klassruk")
+        select(UserAccount.staff_id).where(UserAccount.login == CLASS_TEACHER_LOGIN)
     )
     featured_student = session.scalar(
-        select(UserAccount.student_id).where(UserAccount.login == "uchenik")
+        select(UserAccount.student_id).where(UserAccount.login == STUDENT_LOGIN)
     )
     candidates = [c for c in classes if c.class_teacher_id == featured_staff] or [
         c for c in classes if c.grade >= SPLIT_FROM_GRADE

@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
+from klassruk.demo.catalogue import SEEDER
 from klassruk.errors import DomainError
 from klassruk.models import (
     GroupKind,
@@ -43,7 +44,6 @@ DAYS = (1, 2, 3, 4, 5)
 GRADE_CHANCE = 0.42
 ABSENCE_CHANCE = 0.05
 TEST_EVERY = 8
-SEEDER = "system:demo"
 TOPIC_WORDS = (
     "Повторение изученного",
     "Новый материал",

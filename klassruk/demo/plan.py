@@ -31,13 +31,14 @@ from klassruk.demo.catalogue import (
     PRIMARY_POSITION,
     PRIMARY_SPECIALIST_SUBJECTS,
     SIBLING_SHARE,
+    SPLIT_FROM_GRADE,
+    SPLIT_SUBJECTS,
     STAFF_EMAIL_DOMAIN,
     TARGET_LOAD,
     TEACHER_AREAS,
     TEACHER_LOGIN,
     DemoSize,
 )
-from klassruk.demo.groups import SPLIT_FROM_GRADE, SPLIT_SUBJECTS
 from klassruk.errors import DomainError
 from klassruk.logins import to_latin
 from klassruk.models import (

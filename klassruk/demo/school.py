@@ -17,7 +17,6 @@ from klassruk.demo.catalogue import (
     DEMO_TODAY,
     FEATURED_LOGINS,
     GUARDIAN_LOGIN,
-    INSERT_BATCH,
     PERIODS,
     SETTINGS,
     STUDENT_LOGIN,
@@ -57,6 +56,8 @@ from klassruk.passwords import hash_password
 from klassruk.permissions import ROLE_TITLES, Actor, Role
 from klassruk.services.groups import enrolment_rows
 from klassruk.setup import claim_empty_database
+
+INSERT_BATCH = 2000
 
 
 @dataclass(frozen=True)

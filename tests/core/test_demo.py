@@ -23,8 +23,7 @@ from klassruk.demo import (
     DemoSize,
     seed_demo_school,
 )
-from klassruk.demo.catalogue import CURRICULUM, MAX_LOAD, PATRONYMICS
-from klassruk.demo.groups import SPLIT_SUBJECTS
+from klassruk.demo.catalogue import CURRICULUM, MAX_LOAD, PATRONYMICS, SPLIT_SUBJECTS
 from klassruk.errors import DomainError
 from klassruk.models import (
     AppSetting,
