@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from klassruk.db import unit_of_work
 from klassruk.errors import DomainError, PermissionDenied
 from klassruk.models import (
+    AuditLog,
     Enrolment,
     GroupKind,
     GroupMembership,
@@ -590,6 +591,45 @@ def test_deputy_creates_a_cross_class_stream(session, school):
         groups.create_stream(
             session, deputy, name="7-8а: математика, профиль", student_ids=members, **kwargs
         )
+
+
+def test_deleting_a_stream_leaves_every_deleted_row_in_the_audit_log(session, school):
+    deputy = act(session, "zavuch")
+    members = [school.students7[0].id, school.students8[0].id]
+    stream = groups.create_stream(
+        session,
+        deputy,
+        name="7-8А: Математика, профиль",
+        subject_id=school.sid("Математика"),
+        teacher_id=school.staff["Математова"].id,
+        hours_per_week=2.0,
+        student_ids=members,
+        on=START,
+    )
+    load_ids = set(
+        session.scalars(
+            select(TeachingAssignment.id).where(TeachingAssignment.group_id == stream.id)
+        )
+    )
+    membership_ids = set(
+        session.scalars(select(GroupMembership.id).where(GroupMembership.group_id == stream.id))
+    )
+    stream_id = stream.id
+
+    groups.delete_stream(session, deputy, group_id=stream_id)
+
+    deleted = session.execute(
+        select(AuditLog.entity, AuditLog.entity_id, AuditLog.actor_login).where(
+            AuditLog.operation == "delete"
+        )
+    ).all()
+    assert set(deleted) == {
+        ("study_group", str(stream_id), "zavuch"),
+        *(("teaching_assignment", str(i), "zavuch") for i in load_ids),
+        *(("group_membership", str(i), "zavuch") for i in membership_ids),
+    }
+    assert len(membership_ids) == 2 and len(load_ids) == 1
+    assert session.get(StudyGroup, stream_id) is None
 
 
 def test_two_sessions_splitting_one_subject_at_once_give_one_split(factory):

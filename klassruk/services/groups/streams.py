@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import date
 
-from sqlalchemy import delete, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from klassruk.errors import DomainError, NotFound
@@ -141,8 +141,10 @@ def delete_stream(session: Session, actor: Actor, *, group_id: int) -> None:
     group = session.get(StudyGroup, group_id)
     if group is None or group.kind is not GroupKind.STREAM:
         raise NotFound("Поток не найден.")
-    session.execute(delete(TeachingAssignment).where(TeachingAssignment.group_id == group_id))
-    session.execute(delete(GroupMembership).where(GroupMembership.group_id == group_id))
+    # Row by row through the ORM, so the audit log keeps every deleted load and membership.
+    for owned in (TeachingAssignment, GroupMembership):
+        for row in session.scalars(select(owned).where(owned.group_id == group_id)):
+            session.delete(row)
     session.delete(group)
     session.flush()
 
