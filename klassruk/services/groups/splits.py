@@ -228,30 +228,8 @@ def _validate_split(
     if len(plan.groups) < 2:
         raise DomainError(f"{prefix}: для деления нужно не меньше двух групп.")
     enrolled = {s.student_id: s.name for s in students}
+    seen = _check_group_plans(session, school_class, subject, plan, enrolled, taken_names)
     exempt = exempt_students(session, list(enrolled), subject.id, on)
-    seen: dict[int, str] = {}
-    for group in plan.groups:
-        name = group.name.strip()
-        if not name:
-            raise DomainError(f"{prefix}: у каждой группы должно быть название.")
-        if name.casefold() in taken_names:
-            raise DomainError(
-                f"Группа с названием «{name}» уже есть в этом учебном году. "
-                "Выберите другое название."
-            )
-        taken_names[name.casefold()] = 0
-        if not group.student_ids:
-            raise DomainError(f"Группа «{name}» пуста: в каждой группе должен быть обучающийся.")
-        for student_id in group.student_ids:
-            if student_id not in enrolled:
-                raise DomainError(f"Группа «{name}»: обучающийся не учится в {school_class.name}.")
-            if student_id in seen:
-                raise DomainError(
-                    f"{enrolled[student_id]} записан(а) сразу в две группы по {prefix}: "
-                    f"«{seen[student_id]}» и «{name}». Оставьте одну."
-                )
-            seen[student_id] = name
-        check_teacher(session, group.teacher_id, subject, name)
     missing = [n for sid, n in enrolled.items() if sid not in seen and sid not in exempt]
     if missing:
         raise DomainError(
@@ -273,6 +251,41 @@ def _validate_split(
             f"{prefix}: в нагрузке класса нет часов по этому предмету; укажите часы в неделю."
         )
     return subject, hours, whole
+
+
+def _check_group_plans(
+    session: Session,
+    school_class: SchoolClass,
+    subject: Subject,
+    plan: SplitPlan,
+    enrolled: dict[int, str],
+    taken_names: dict[str, int],
+) -> dict[int, str]:
+    """Check each group's name, students and teacher; returns the group name of each student."""
+    seen: dict[int, str] = {}
+    for group in plan.groups:
+        name = group.name.strip()
+        if not name:
+            raise DomainError(f"«{subject.name}»: у каждой группы должно быть название.")
+        if name.casefold() in taken_names:
+            raise DomainError(
+                f"Группа с названием «{name}» уже есть в этом учебном году. "
+                "Выберите другое название."
+            )
+        taken_names[name.casefold()] = 0
+        if not group.student_ids:
+            raise DomainError(f"Группа «{name}» пуста: в каждой группе должен быть обучающийся.")
+        for student_id in group.student_ids:
+            if student_id not in enrolled:
+                raise DomainError(f"Группа «{name}»: обучающийся не учится в {school_class.name}.")
+            if student_id in seen:
+                raise DomainError(
+                    f"{enrolled[student_id]} записан(а) сразу в две группы по «{subject.name}»: "
+                    f"«{seen[student_id]}» и «{name}». Оставьте одну."
+                )
+            seen[student_id] = name
+        check_teacher(session, group.teacher_id, subject, name)
+    return seen
 
 
 def create_splits(

@@ -57,24 +57,7 @@ def create_stream(
         raise DomainError("Часы в неделю должны быть больше нуля.")
     if session.get(Staff, teacher_id) is None:
         raise DomainError("Выберите учителя потока.")
-    rows = session.execute(
-        select(Enrolment.student_id, SchoolClass.id, SchoolClass.school_year_id)
-        .join(SchoolClass, SchoolClass.id == Enrolment.class_id)
-        .join(SchoolYear, SchoolYear.id == SchoolClass.school_year_id)
-        .where(
-            Enrolment.student_id.in_(student_ids),
-            SchoolYear.is_current,
-            active_on(Enrolment.starts_on, Enrolment.ends_on, on),
-        )
-    ).all()
-    if len({r[0] for r in rows}) != len(student_ids):
-        raise DomainError("Не все выбранные обучающиеся учатся в школе на эту дату.")
-    if len({r[1] for r in rows}) < 2:
-        raise DomainError(
-            "Поток объединяет обучающихся нескольких классов; для одного класса "
-            "классный руководитель создаёт подгруппы."
-        )
-    year_id = rows[0][2]
+    year_id = _stream_year(session, student_ids, on)
     if name.casefold() in year_group_names(session, year_id):
         raise DomainError(f"Группа с названием «{name}» уже есть в этом учебном году.")
     group = StudyGroup(
@@ -99,6 +82,28 @@ def create_stream(
     )
     session.flush()
     return group
+
+
+def _stream_year(session: Session, student_ids: list[int], on: date) -> int:
+    """The current school year of the chosen students, who must come from several classes."""
+    rows = session.execute(
+        select(Enrolment.student_id, SchoolClass.id, SchoolClass.school_year_id)
+        .join(SchoolClass, SchoolClass.id == Enrolment.class_id)
+        .join(SchoolYear, SchoolYear.id == SchoolClass.school_year_id)
+        .where(
+            Enrolment.student_id.in_(student_ids),
+            SchoolYear.is_current,
+            active_on(Enrolment.starts_on, Enrolment.ends_on, on),
+        )
+    ).all()
+    if len({r[0] for r in rows}) != len(student_ids):
+        raise DomainError("Не все выбранные обучающиеся учатся в школе на эту дату.")
+    if len({r[1] for r in rows}) < 2:
+        raise DomainError(
+            "Поток объединяет обучающихся нескольких классов; для одного класса "
+            "классный руководитель создаёт подгруппы."
+        )
+    return int(rows[0][2])
 
 
 def list_streams(session: Session, actor: Actor, *, on: date) -> list[GroupInfo]:
