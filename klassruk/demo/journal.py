@@ -86,8 +86,10 @@ def _choose(rng: random.Random, weighted: tuple[tuple[Any, float], ...]) -> Any:
     return rng.choices([v for v, _ in weighted], weights=[w for _, w in weighted])[0]
 
 
-def _plan_slots(session: Session, year: SchoolYear, rng: random.Random) -> list[dict[str, Any]]:
-    """A weekly timetable per class: subgroups of a split subject share the same time."""
+def _teaching_units(
+    session: Session, year: SchoolYear
+) -> tuple[dict[int | None, dict[tuple[int, bool], _Unit]], list[_Unit]]:
+    """The year's teaching load as units per class, and the streams (taught across classes)."""
     rows = session.execute(
         select(
             StudyGroup.id,
@@ -114,6 +116,12 @@ def _plan_slots(session: Session, year: SchoolYear, rng: random.Random) -> list[
         unit.groups.append((group_id, staff_id))
         if kind != GroupKind.INDIVIDUAL:
             unit.hours = max(unit.hours, count)
+    return units, streams
+
+
+def _plan_slots(session: Session, year: SchoolYear, rng: random.Random) -> list[dict[str, Any]]:
+    """A weekly timetable per class: subgroups of a split subject share the same time."""
+    units, streams = _teaching_units(session, year)
     slots: list[dict[str, Any]] = []
     for class_units in units.values():
         load = {day: 0 for day in DAYS}
@@ -221,241 +229,308 @@ def _bulk(session: Session, model: type, rows: list[dict[str, Any]]) -> None:
 
 def _seed(session: Session, year: SchoolYear, today: date, rng: random.Random) -> dict[str, int]:
     _bulk(session, TimetableSlot, _plan_slots(session, year, rng))
-    slots = session.execute(
-        select(
-            TimetableSlot.id,
-            TimetableSlot.group_id,
-            TimetableSlot.subject_id,
-            TimetableSlot.staff_id,
-            TimetableSlot.weekday,
-            TimetableSlot.lesson_number,
-            TimetableSlot.room,
-        ).order_by(TimetableSlot.id)
-    ).all()
+    lessons, lesson_changes = _seed_lessons(session, year, today, rng)
+    marks = _Marks(session, year, today)
+    marks.seed(rng)
+    stats = {"lessons": lessons, "grades": marks.grades, "absences": marks.absences}
+    stats["changed_grades"] = _change_some_grades(session, rng, stats["grades"])
+    stats["lesson_changes"] = lesson_changes
+    session.flush()
+    return stats
+
+
+@dataclass(frozen=True)
+class _Slot:
+    """A weekly timetable slot as the lesson generator reads it."""
+
+    slot_id: int
+    group_id: int
+    subject_id: int
+    staff_id: int
+    weekday: int
+    number: int
+    room: str | None
+
+
+def _school_days(session: Session, year: SchoolYear) -> list[date]:
     periods = calendar.list_periods(session)
     off = calendar.holiday_dates(session, year.starts_on, year.ends_on)
-    days = [
+    return [
         d
         for d in calendar.dates_between(year.starts_on, year.ends_on)
         if d not in off and any(p.starts_on <= d <= p.ends_on for p in periods)
     ]
-    short = dict(session.execute(select(Subject.id, Subject.short_name)).all())
-    teachers_of: dict[int, list[int]] = defaultdict(list)
-    for subject_id, staff_id in session.execute(
-        select(TeachingAssignment.subject_id, TeachingAssignment.staff_id).distinct()
-    ):
-        teachers_of[subject_id].append(staff_id)
-    all_teachers = sorted({s for staff in teachers_of.values() for s in staff})
 
+
+def _seed_lessons(
+    session: Session, year: SchoolYear, today: date, rng: random.Random
+) -> tuple[int, int]:
+    """Lessons of the whole year, tests, and a few substitutions, moves and cancellations."""
+    slot_columns = (TimetableSlot.id, TimetableSlot.group_id, TimetableSlot.subject_id)
+    slots = [
+        _Slot(*row)
+        for row in session.execute(
+            select(
+                *slot_columns,
+                TimetableSlot.staff_id,
+                TimetableSlot.weekday,
+                TimetableSlot.lesson_number,
+                TimetableSlot.room,
+            ).order_by(TimetableSlot.id)
+        )
+    ]
+    short = dict(session.execute(select(Subject.id, Subject.short_name)).all())
+    changes = _LessonChanges(session, rng)
     lesson_rows: list[dict[str, Any]] = []
     tests: list[dict[str, Any]] = []
-    changes: list[tuple[tuple[int, date], dict[str, Any]]] = []
     counters: dict[tuple[int, int], int] = defaultdict(int)
-    for day in days:
-        for slot_id, group_id, subject_id, staff_id, weekday, number, room in slots:
-            if day.isoweekday() != weekday:
+    for day in _school_days(session, year):
+        for slot in slots:
+            if day.isoweekday() != slot.weekday:
                 continue
-            n = counters[(group_id, subject_id)] = counters[(group_id, subject_id)] + 1
-            past = day <= today
-            is_test = n % TEST_EVERY == 0
-            row = {
-                "group_id": group_id,
-                "subject_id": subject_id,
-                "staff_id": staff_id,
-                "lesson_date": day,
-                "number": number,
-                "room": room,
-                "status": LessonStatus.SCHEDULED,
-                "topic": (
-                    f"Контрольная работа № {n // TEST_EVERY}"
-                    if is_test
-                    else f"{short[subject_id]}: {rng.choice(TOPIC_WORDS).lower()}, § {n}"
-                )
-                if past
-                else None,
-                "homework": f"§ {n}, № {rng.randrange(1, 40)}–{rng.randrange(40, 80)}"
-                if past and not is_test
-                else None,
-                "slot_id": slot_id,
-                "planned_on": day,
-            }
-            if is_test:
+            key = (slot.group_id, slot.subject_id)
+            n = counters[key] = counters[key] + 1
+            row = _lesson_row(slot, day, n, day <= today, short[slot.subject_id], rng)
+            if n % TEST_EVERY == 0:
                 tests.append(
                     {
-                        "group_id": group_id,
-                        "subject_id": subject_id,
+                        "group_id": slot.group_id,
+                        "subject_id": slot.subject_id,
                         "planned_on": day,
                         "title": f"Контрольная работа № {n // TEST_EVERY}",
                         "created_by": SEEDER,
                     }
                 )
-            announced = datetime.combine(day - timedelta(days=1), time(12, 0), tzinfo=UTC)
-            roll = rng.random()
-            if past and roll < 0.004 and len(all_teachers) > 1:
-                others = [t for t in teachers_of[subject_id] if t != staff_id] or [
-                    t for t in all_teachers if t != staff_id
-                ]
-                new_staff = rng.choice(others)
-                row["staff_id"] = new_staff
-                changes.append(
-                    (
-                        (slot_id, day),
-                        {
-                            "kind": LessonChangeKind.SUBSTITUTION,
-                            "announced_at": announced,
-                            "old_staff_id": staff_id,
-                            "new_staff_id": new_staff,
-                            "reason": "Болезнь учителя",
-                        },
-                    )
-                )
-            elif past and roll < 0.006:
-                row["number"] = 8
-                changes.append(
-                    (
-                        (slot_id, day),
-                        {
-                            "kind": LessonChangeKind.MOVE,
-                            "announced_at": announced,
-                            "old_date": day,
-                            "new_date": day,
-                            "old_number": number,
-                            "new_number": 8,
-                            "reason": "Изменение расписания",
-                        },
-                    )
-                )
-            elif past and roll < 0.007 and not is_test:
-                row["status"] = LessonStatus.CANCELLED
-                row["topic"] = row["homework"] = None
-                changes.append(
-                    (
-                        (slot_id, day),
-                        {
-                            "kind": LessonChangeKind.CANCELLATION,
-                            "announced_at": announced,
-                            "reason": "Учитель на курсах повышения квалификации",
-                        },
-                    )
-                )
+            changes.maybe_change(row, slot, day, past=day <= today, is_test=n % TEST_EVERY == 0)
             lesson_rows.append(row)
     _bulk(session, Lesson, lesson_rows)
     _bulk(session, PlannedTest, tests)
-    del lesson_rows
+    return changes.write(), len(changes.changes)
 
-    ids = {
-        (slot_id, planned_on): lesson_id
-        for lesson_id, slot_id, planned_on in session.execute(
-            select(Lesson.id, Lesson.slot_id, Lesson.planned_on)
-        )
-    }
-    _bulk(
-        session,
-        LessonChange,
-        [{"lesson_id": ids[key], "announced_by": SEEDER, **change} for key, change in changes],
-    )
 
-    rosters = _rosters(session, year)
-    students = sorted({s for roster in rosters.values() for s, _, _ in roster})
-    # Most students do well; a few struggle, so the class teacher's at-risk list stays short.
-    ability = {
-        s: (rng.uniform(2.5, 3.0) if rng.random() < 0.06 else rng.uniform(3.5, 4.9))
-        for s in students
-    }
-    truancy = {s: 0.25 if rng.random() < 0.04 else ABSENCE_CHANCE for s in students}
-    grade_rows: list[dict[str, Any]] = []
-    absence_rows: list[dict[str, Any]] = []
-    totals: dict[tuple[int, int, int, int], list[float]] = defaultdict(lambda: [0.0, 0.0])
-    period_of = {
-        d: p.period_id
-        for p in periods
-        if p.ends_on < today
-        for d in calendar.dates_between(p.starts_on, p.ends_on)
-    }
-    created = datetime.combine(year.starts_on, time(9, 0), tzinfo=UTC)
-    stats = {"lessons": len(ids), "grades": 0, "absences": 0}
-    for lesson_id, group_id, subject_id, day, status, topic in session.execute(
-        select(
-            Lesson.id,
-            Lesson.group_id,
-            Lesson.subject_id,
-            Lesson.lesson_date,
-            Lesson.status,
-            Lesson.topic,
+def _lesson_row(
+    slot: _Slot, day: date, n: int, past: bool, short_name: str, rng: random.Random
+) -> dict[str, Any]:
+    """The n-th lesson of a slot's group: topic and homework filled in for past lessons."""
+    is_test = n % TEST_EVERY == 0
+    topic = None
+    if past:
+        topic = (
+            f"Контрольная работа № {n // TEST_EVERY}"
+            if is_test
+            else f"{short_name}: {rng.choice(TOPIC_WORDS).lower()}, § {n}"
         )
-        .where(Lesson.lesson_date <= today)
-        .order_by(Lesson.id)
-    ):
-        if status == LessonStatus.CANCELLED:
-            continue
-        is_test = bool(topic and topic.startswith("Контрольная"))
-        at = created + timedelta(days=(day - year.starts_on).days, hours=rng.randrange(0, 8))
-        for student_id, start, end in rosters.get((group_id, subject_id), ()):
-            if start > day or (end is not None and end < day):
-                continue
-            if rng.random() < truancy[student_id]:
-                absence_rows.append(
-                    {
-                        "lesson_id": lesson_id,
-                        "student_id": student_id,
-                        "mark": _choose(rng, MARKS),
-                    }
-                )
-                continue
-            if not (is_test and rng.random() < 0.95) and rng.random() >= GRADE_CHANCE:
-                continue
-            kind = GradeKind.TEST if is_test else _choose(rng, KINDS)
-            value = max(2, min(5, round(rng.gauss(ability[student_id], 0.6))))
-            weight = GRADE_KIND_WEIGHTS[kind]
-            grade_rows.append(
-                {
-                    "lesson_id": lesson_id,
-                    "student_id": student_id,
-                    "value": value,
-                    "kind": kind,
-                    "weight": weight,
-                    "created_at": at,
-                    "created_by": SEEDER,
-                }
-            )
-            period_id = period_of.get(day)
-            if period_id is not None:
-                acc = totals[(period_id, student_id, subject_id, group_id)]
-                acc[0] += value * weight
-                acc[1] += weight
-        if len(grade_rows) >= BATCH:
-            stats["grades"] += len(grade_rows)
-            _bulk(session, Grade, grade_rows)
-            grade_rows = []
-        if len(absence_rows) >= BATCH:
-            stats["absences"] += len(absence_rows)
-            _bulk(session, Absence, absence_rows)
-            absence_rows = []
-    stats["grades"] += len(grade_rows)
-    stats["absences"] += len(absence_rows)
-    _bulk(session, Grade, grade_rows)
-    _bulk(session, Absence, absence_rows)
-    _bulk(
-        session,
-        PeriodGrade,
-        [
-            {
-                "period_id": period_id,
-                "student_id": student_id,
-                "subject_id": subject_id,
-                "group_id": group_id,
-                "value": max(2, min(5, round(total / weight))),
-                "set_at": created,
-                "set_by": SEEDER,
+    homework = None
+    if past and not is_test:
+        homework = f"§ {n}, № {rng.randrange(1, 40)}–{rng.randrange(40, 80)}"
+    return {
+        "group_id": slot.group_id,
+        "subject_id": slot.subject_id,
+        "staff_id": slot.staff_id,
+        "lesson_date": day,
+        "number": slot.number,
+        "room": slot.room,
+        "status": LessonStatus.SCHEDULED,
+        "topic": topic,
+        "homework": homework,
+        "slot_id": slot.slot_id,
+        "planned_on": day,
+    }
+
+
+class _LessonChanges:
+    """About one past lesson in 140 gets a substitution, a move or a cancellation."""
+
+    def __init__(self, session: Session, rng: random.Random) -> None:
+        self.session, self.rng = session, rng
+        self.changes: list[tuple[tuple[int, date], dict[str, Any]]] = []
+        self.teachers_of: dict[int, list[int]] = defaultdict(list)
+        for subject_id, staff_id in session.execute(
+            select(TeachingAssignment.subject_id, TeachingAssignment.staff_id).distinct()
+        ):
+            self.teachers_of[subject_id].append(staff_id)
+        self.all_teachers = sorted({s for staff in self.teachers_of.values() for s in staff})
+
+    def maybe_change(
+        self, row: dict[str, Any], slot: _Slot, day: date, *, past: bool, is_test: bool
+    ) -> None:
+        """Roll the dice for one lesson; a change edits the lesson row and is kept for later."""
+        announced = datetime.combine(day - timedelta(days=1), time(12, 0), tzinfo=UTC)
+        roll = self.rng.random()
+        change: dict[str, Any]
+        if past and roll < 0.004 and len(self.all_teachers) > 1:
+            others = [t for t in self.teachers_of[slot.subject_id] if t != slot.staff_id] or [
+                t for t in self.all_teachers if t != slot.staff_id
+            ]
+            row["staff_id"] = self.rng.choice(others)
+            change = {
+                "kind": LessonChangeKind.SUBSTITUTION,
+                "old_staff_id": slot.staff_id,
+                "new_staff_id": row["staff_id"],
+                "reason": "Болезнь учителя",
             }
-            for (period_id, student_id, subject_id, group_id), (total, weight) in totals.items()
-            if weight
-        ],
-    )
-    stats["changed_grades"] = _change_some_grades(session, rng, stats["grades"])
-    stats["lesson_changes"] = len(changes)
-    session.flush()
-    return stats
+        elif past and roll < 0.006:
+            row["number"] = 8
+            change = {
+                "kind": LessonChangeKind.MOVE,
+                "old_date": day,
+                "new_date": day,
+                "old_number": slot.number,
+                "new_number": 8,
+                "reason": "Изменение расписания",
+            }
+        elif past and roll < 0.007 and not is_test:
+            row["status"] = LessonStatus.CANCELLED
+            row["topic"] = row["homework"] = None
+            change = {
+                "kind": LessonChangeKind.CANCELLATION,
+                "reason": "Учитель на курсах повышения квалификации",
+            }
+        else:
+            return
+        self.changes.append(((slot.slot_id, day), {**change, "announced_at": announced}))
+
+    def write(self) -> int:
+        """Write the changes against the inserted lessons; returns how many lessons there are."""
+        ids = {
+            (slot_id, planned_on): lesson_id
+            for lesson_id, slot_id, planned_on in self.session.execute(
+                select(Lesson.id, Lesson.slot_id, Lesson.planned_on)
+            )
+        }
+        _bulk(
+            self.session,
+            LessonChange,
+            [
+                {"lesson_id": ids[key], "announced_by": SEEDER, **change}
+                for key, change in self.changes
+            ],
+        )
+        return len(ids)
+
+
+class _Marks:
+    """Grades, absences and period grades of past lessons, written in batches."""
+
+    def __init__(self, session: Session, year: SchoolYear, today: date) -> None:
+        self.session, self.year, self.today = session, year, today
+        self.rosters = _rosters(session, year)
+        self.grade_rows: list[dict[str, Any]] = []
+        self.absence_rows: list[dict[str, Any]] = []
+        self.totals: dict[tuple[int, int, int, int], list[float]] = defaultdict(lambda: [0.0, 0.0])
+        self.period_of = {
+            d: p.period_id
+            for p in calendar.list_periods(session)
+            if p.ends_on < today
+            for d in calendar.dates_between(p.starts_on, p.ends_on)
+        }
+        self.created = datetime.combine(year.starts_on, time(9, 0), tzinfo=UTC)
+        self.grades = self.absences = 0
+
+    def seed(self, rng: random.Random) -> None:
+        """Mark every past lesson, then set period grades from the weighted averages."""
+        students = sorted({s for roster in self.rosters.values() for s, _, _ in roster})
+        # Most students do well; a few struggle, so the class teacher's at-risk list stays short.
+        ability = {
+            s: (rng.uniform(2.5, 3.0) if rng.random() < 0.06 else rng.uniform(3.5, 4.9))
+            for s in students
+        }
+        truancy = {s: 0.25 if rng.random() < 0.04 else ABSENCE_CHANCE for s in students}
+        for lesson_id, group_id, subject_id, day, status, topic in self.session.execute(
+            select(
+                Lesson.id,
+                Lesson.group_id,
+                Lesson.subject_id,
+                Lesson.lesson_date,
+                Lesson.status,
+                Lesson.topic,
+            )
+            .where(Lesson.lesson_date <= self.today)
+            .order_by(Lesson.id)
+        ):
+            if status == LessonStatus.CANCELLED:
+                continue
+            is_test = bool(topic and topic.startswith("Контрольная"))
+            at = self.created + timedelta(
+                days=(day - self.year.starts_on).days, hours=rng.randrange(0, 8)
+            )
+            for student_id, start, end in self.rosters.get((group_id, subject_id), ()):
+                if start > day or (end is not None and end < day):
+                    continue
+                if rng.random() < truancy[student_id]:
+                    mark = _choose(rng, MARKS)
+                    self.absence_rows.append(
+                        {"lesson_id": lesson_id, "student_id": student_id, "mark": mark}
+                    )
+                    continue
+                if not (is_test and rng.random() < 0.95) and rng.random() >= GRADE_CHANCE:
+                    continue
+                kind = GradeKind.TEST if is_test else _choose(rng, KINDS)
+                value = max(2, min(5, round(rng.gauss(ability[student_id], 0.6))))
+                self._grade(lesson_id, student_id, (subject_id, group_id), day, kind, value, at)
+            self._write(BATCH)
+        self._write(1)
+        self._write_period_grades()
+
+    def _grade(
+        self,
+        lesson_id: int,
+        student_id: int,
+        subject_group: tuple[int, int],
+        day: date,
+        kind: GradeKind,
+        value: int,
+        at: datetime,
+    ) -> None:
+        weight = GRADE_KIND_WEIGHTS[kind]
+        self.grade_rows.append(
+            {
+                "lesson_id": lesson_id,
+                "student_id": student_id,
+                "value": value,
+                "kind": kind,
+                "weight": weight,
+                "created_at": at,
+                "created_by": SEEDER,
+            }
+        )
+        period_id = self.period_of.get(day)
+        if period_id is not None:
+            acc = self.totals[(period_id, student_id, *subject_group)]
+            acc[0] += value * weight
+            acc[1] += weight
+
+    def _write(self, at_least: int) -> None:
+        """Write the pending grades and absences once there are `at_least` of a kind."""
+        if self.grade_rows and len(self.grade_rows) >= at_least:
+            self.grades += len(self.grade_rows)
+            _bulk(self.session, Grade, self.grade_rows)
+            self.grade_rows = []
+        if self.absence_rows and len(self.absence_rows) >= at_least:
+            self.absences += len(self.absence_rows)
+            _bulk(self.session, Absence, self.absence_rows)
+            self.absence_rows = []
+
+    def _write_period_grades(self) -> None:
+        _bulk(
+            self.session,
+            PeriodGrade,
+            [
+                {
+                    "period_id": period_id,
+                    "student_id": student_id,
+                    "subject_id": subject_id,
+                    "group_id": group_id,
+                    "value": max(2, min(5, round(total / weight))),
+                    "set_at": self.created,
+                    "set_by": SEEDER,
+                }
+                for (period_id, student_id, subject_id, group_id), (total, weight) in (
+                    self.totals.items()
+                )
+                if weight
+            ],
+        )
 
 
 def _change_some_grades(session: Session, rng: random.Random, total: int) -> int:
