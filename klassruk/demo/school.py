@@ -178,7 +178,34 @@ def _write_plan(
         for s in plan.staff
     ]
     _insert(session, [year, *subjects.values(), *staff_rows])
+    _add_calendar(session, year, today)
+    class_rows = [
+        SchoolClass(
+            school_year_id=year.id,
+            grade=grade,
+            letter=letter,
+            class_teacher_id=staff_rows[plan.class_teachers[i]].id,
+        )
+        for i, (grade, letter) in enumerate(plan.classes)
+    ]
+    _insert(session, class_rows)
+    people = _write_people(session, plan, year, class_rows)
+    _write_links(session, plan, people, class_rows, subjects, staff_rows)
+    accounts = _DemoAccounts(taken)
+    accounts.write(session, plan, staff_rows, people)
+    _write_settings(session)
+    return DemoSchool(
+        featured=[accounts.featured[login] for login in FEATURED_LOGINS],
+        classes=len(class_rows),
+        students=len(people.students),
+        guardians=len(people.guardian_of),
+        staff=len(staff_rows),
+        accounts=accounts.count,
+    )
 
+
+def _add_calendar(session: Session, year: SchoolYear, today: date | None) -> None:
+    """Reporting periods (those ended before `today` closed), vacations and public days off."""
     session.add_all(
         ReportingPeriod(
             school_year_id=year.id,
@@ -197,17 +224,20 @@ def _write_plan(
         Holiday(school_year_id=year.id, name=name, starts_on=day, ends_on=day)
         for day, name in _public_days_off()
     )
-    class_rows = [
-        SchoolClass(
-            school_year_id=year.id,
-            grade=grade,
-            letter=letter,
-            class_teacher_id=staff_rows[plan.class_teachers[i]].id,
-        )
-        for i, (grade, letter) in enumerate(plan.classes)
-    ]
-    _insert(session, class_rows)
 
+
+@dataclass(frozen=True)
+class _People:
+    """The written whole-class groups, students and guardians (by the planned person's id)."""
+
+    groups: list[StudyGroup]
+    students: list[Student]
+    guardian_of: dict[int, Guardian]
+
+
+def _write_people(
+    session: Session, plan: SchoolPlan, year: SchoolYear, class_rows: list[SchoolClass]
+) -> _People:
     group_rows = [
         StudyGroup(
             school_year_id=year.id,
@@ -227,33 +257,42 @@ def _write_plan(
         )
         for c in plan.children
     ]
-    guardian_rows: list[Guardian] = []
-    guardian_of: dict[int, Guardian] = {}
-    for family in plan.families:
-        for person, _ in family.guardians:
-            row = Guardian(
-                last_name=person.last_name,
-                first_name=person.first_name,
-                middle_name=person.middle_name,
-                email=person.email,
-                phone=person.phone,
-            )
-            guardian_rows.append(row)
-            guardian_of[id(person)] = row
-    _insert(session, [*group_rows, *student_rows, *guardian_rows])
+    guardian_of = {
+        id(person): Guardian(
+            last_name=person.last_name,
+            first_name=person.first_name,
+            middle_name=person.middle_name,
+            email=person.email,
+            phone=person.phone,
+        )
+        for family in plan.families
+        for person, _ in family.guardians
+    }
+    _insert(session, [*group_rows, *student_rows, *guardian_of.values()])
+    return _People(group_rows, student_rows, guardian_of)
 
+
+def _write_links(
+    session: Session,
+    plan: SchoolPlan,
+    people: _People,
+    class_rows: list[SchoolClass],
+    subjects: dict[str, Subject],
+    staff_rows: list[Staff],
+) -> None:
+    """Enrolments, whole-class memberships, guardian links and the teaching load."""
     links: list[object] = []
-    for child, student in zip(plan.children, student_rows, strict=True):
+    for child, student in zip(plan.children, people.students, strict=True):
         links += enrolment_rows(
             student=student,
             school_class=class_rows[child.class_index],
-            whole_class=group_rows[child.class_index],
+            whole_class=people.groups[child.class_index],
             on=YEAR_STARTS,
         )
         for person, relation in child.family.guardians:
             links.append(
                 GuardianLink(
-                    guardian_id=guardian_of[id(person)].id,
+                    guardian_id=people.guardian_of[id(person)].id,
                     student_id=student.id,
                     relation=relation,
                 )
@@ -263,58 +302,68 @@ def _write_plan(
             TeachingAssignment(
                 staff_id=staff_rows[teacher].id,
                 subject_id=subjects[subject].id,
-                group_id=group_rows[class_index].id,
+                group_id=people.groups[class_index].id,
                 hours_per_week=hours,
             )
         )
     _insert(session, links)
 
-    password_hash = hash_password(DEMO_PASSWORD)
-    featured: dict[str, DemoAccount] = {}
 
-    def account(
-        person: PersonPlan, login: str | None, roles: set[Role], **owner: int
+class _DemoAccounts:
+    """Active accounts with the demo password for everyone; the featured ones get fixed logins."""
+
+    def __init__(self, taken: set[str]) -> None:
+        self.taken = taken
+        self.password_hash = hash_password(DEMO_PASSWORD)
+        self.featured: dict[str, DemoAccount] = {}
+        self.count = 0
+
+    def write(
+        self, session: Session, plan: SchoolPlan, staff_rows: list[Staff], people: _People
+    ) -> None:
+        """Accounts of the staff, then the guardians, then the students."""
+        accounts: list[UserAccount] = []
+        for index, (member, staff_row) in enumerate(zip(plan.staff, staff_rows, strict=True)):
+            login = plan.featured_staff.get(index)
+            staff_id = staff_row.id
+            accounts.append(self._account(member.person, login, member.roles, staff_id=staff_id))
+        for family in plan.families:
+            for person, _ in family.guardians:
+                login = GUARDIAN_LOGIN if person is plan.featured_guardian else None
+                guardian_id = people.guardian_of[id(person)].id
+                accounts.append(
+                    self._account(person, login, {Role.GUARDIAN}, guardian_id=guardian_id)
+                )
+        for child, student in zip(plan.children, people.students, strict=True):
+            login = STUDENT_LOGIN if child.person is plan.featured_child else None
+            accounts.append(
+                self._account(child.person, login, {Role.STUDENT}, student_id=student.id)
+            )
+        _insert(session, accounts)
+        self.count = len(accounts)
+
+    def _account(
+        self, person: PersonPlan, login: str | None, roles: set[Role], **owner: int
     ) -> UserAccount:
         if login is None:
-            login = make_login(person.last_name, person.first_name, taken)
+            login = make_login(person.last_name, person.first_name, self.taken)
         else:
-            featured[login] = DemoAccount(login, _featured_title(roles), person.full_name)
+            self.featured[login] = DemoAccount(login, _featured_title(roles), person.full_name)
         return UserAccount(
             login=login,
             display_name=person.full_name,
-            password_hash=password_hash,
+            password_hash=self.password_hash,
             status=AccountStatus.ACTIVE,
             must_change_password=False,
             role_rows=[UserRole(role=role) for role in sorted(roles)],
             **owner,
         )
 
-    accounts: list[UserAccount] = []
-    for index, (member, staff_row) in enumerate(zip(plan.staff, staff_rows, strict=True)):
-        login = plan.featured_staff.get(index)
-        accounts.append(account(member.person, login, member.roles, staff_id=staff_row.id))
-    for family in plan.families:
-        for person, _ in family.guardians:
-            login = GUARDIAN_LOGIN if person is plan.featured_guardian else None
-            guardian_id = guardian_of[id(person)].id
-            accounts.append(account(person, login, {Role.GUARDIAN}, guardian_id=guardian_id))
-    for child, student in zip(plan.children, student_rows, strict=True):
-        login = STUDENT_LOGIN if child.person is plan.featured_child else None
-        accounts.append(account(child.person, login, {Role.STUDENT}, student_id=student.id))
-    _insert(session, accounts)
 
+def _write_settings(session: Session) -> None:
     for key, value in SETTINGS.items():
         setting = session.get(AppSetting, key)
         if setting is None:
             session.add(AppSetting(key=key, value=value))
         else:
             setting.value = value
-
-    return DemoSchool(
-        featured=[featured[login] for login in FEATURED_LOGINS],
-        classes=len(class_rows),
-        students=len(student_rows),
-        guardians=len(guardian_rows),
-        staff=len(staff_rows),
-        accounts=len(accounts),
-    )
