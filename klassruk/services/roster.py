@@ -449,57 +449,20 @@ def plan_import(
         raise DomainError("Выберите класс, в который импортируется список.")
     if not rows:
         raise DomainError("В файле нет ни одной строки с данными.")
-    classes = {
-        normalize_class_name(c.name) or c.name: c
-        for c in session.scalars(select(SchoolClass).where(SchoolClass.school_year_id == year.id))
-    }
+    classes = _RowClasses(session, actor, year, target)
     notes: list[str] = []
     errors: list[RowError] = []
     valid: list[tuple[StudentData, SchoolClass]] = []
     seen: dict[tuple[str, date], int] = {}
-    allowed: dict[int, bool] = {}
     for raw in rows:
         data, problems = validate_row(raw, on=on)
         errors.extend(RowError(raw.number, p) for p in problems)
         if data is None:
             continue
         notes.extend(f"Строка {data.row}: {note}" for note in data.notes)
-        if target is not None:
-            if data.class_name and data.class_name != (
-                normalize_class_name(target.name) or target.name
-            ):
-                errors.append(
-                    RowError(
-                        data.row,
-                        f"Строка относится к классу {data.class_name}, а импорт идёт "
-                        f"в {target.name} класс.",
-                    )
-                )
-                continue
-            school_class = target
-        else:
-            if not data.class_name:
-                errors.append(RowError(data.row, "Не указан класс."))
-                continue
-            found = classes.get(data.class_name)
-            if found is None:
-                errors.append(
-                    RowError(
-                        data.row, f"Класса {data.class_name} нет в текущем учебном году."
-                    )
-                )
-                continue
-            school_class = found
-        if school_class.id not in allowed:
-            try:
-                require_class_scope(session, actor, school_class.id, Action.IMPORT_ROSTER)
-                allowed[school_class.id] = True
-            except DomainError:
-                allowed[school_class.id] = False
-        if not allowed[school_class.id]:
-            errors.append(
-                RowError(data.row, f"Импорт в {school_class.name} класс вам недоступен.")
-            )
+        school_class = classes.of_row(data)
+        if isinstance(school_class, str):
+            errors.append(RowError(data.row, school_class))
             continue
         if data.key in seen:
             errors.append(
@@ -519,13 +482,65 @@ def plan_import(
     return ImportPreview(lines=lines, errors=errors, students=students, notes=notes)
 
 
-def _plan_students(
-    session: Session,
-    actor: Actor,
-    valid: list[tuple[StudentData, SchoolClass]],
-    on: date,
-    errors: list[RowError],
-) -> list[_PlannedStudent]:
+class _RowClasses:
+    """The class each row goes to: the chosen class, or the row's own among the year's classes."""
+
+    def __init__(
+        self, session: Session, actor: Actor, year: SchoolYear, target: SchoolClass | None
+    ) -> None:
+        self.session, self.actor, self.target = session, actor, target
+        self.classes = {
+            normalize_class_name(c.name) or c.name: c
+            for c in session.scalars(
+                select(SchoolClass).where(SchoolClass.school_year_id == year.id)
+            )
+        }
+        self.allowed: dict[int, bool] = {}
+
+    def of_row(self, data: StudentData) -> SchoolClass | str:
+        """The row's class, or why the row cannot go anywhere."""
+        if self.target is not None:
+            target_name = normalize_class_name(self.target.name) or self.target.name
+            if data.class_name and data.class_name != target_name:
+                return (
+                    f"Строка относится к классу {data.class_name}, а импорт идёт "
+                    f"в {self.target.name} класс."
+                )
+            school_class = self.target
+        else:
+            if not data.class_name:
+                return "Не указан класс."
+            found = self.classes.get(data.class_name)
+            if found is None:
+                return f"Класса {data.class_name} нет в текущем учебном году."
+            school_class = found
+        if school_class.id not in self.allowed:
+            try:
+                require_class_scope(
+                    self.session, self.actor, school_class.id, Action.IMPORT_ROSTER
+                )
+                self.allowed[school_class.id] = True
+            except DomainError:
+                self.allowed[school_class.id] = False
+        if not self.allowed[school_class.id]:
+            return f"Импорт в {school_class.name} класс вам недоступен."
+        return school_class
+
+
+@dataclass(frozen=True)
+class _Known:
+    """What the database already holds for the file's surnames, within the actor's scope."""
+
+    own_classes: set[int] | None
+    by_key: dict[tuple[str, date], list[Student]]
+    current_class: dict[int, SchoolClass]
+    links_of: dict[int, list[GuardianLink]]
+    by_contact: dict[tuple[str, str], Guardian]
+
+
+def _known_people(
+    session: Session, actor: Actor, valid: list[tuple[StudentData, SchoolClass]], on: date
+) -> _Known:
     # A class teacher's import matches only people already in their scope: a pupil of their own
     # classes, a guardian of such a pupil. Anyone else is never linked on name + contact alone
     # (that handed another class's parent to whoever typed his name and phone), and a match
@@ -535,16 +550,7 @@ def _plan_students(
     reachable_guardians = (
         None if school_wide else set(session.scalars(guardians_in_scope_query(actor, on)))
     )
-    last_names = {d.last_name for d, _ in valid}
-    # Candidates by surname, folded in Python: SQLite's lower() ignores Cyrillic.
-    by_key: dict[tuple[str, date], list[Student]] = {}
-    surname_keys = {_name_key(n) for n in last_names}
-    for student in session.scalars(select(Student).where(Student.birth_date.is_not(None))):
-        if _name_key(student.last_name) not in surname_keys or student.birth_date is None:
-            continue
-        by_key.setdefault(
-            (_name_key(student.last_name, student.first_name), student.birth_date), []
-        ).append(student)
+    by_key = _students_by_key(session, {d.last_name for d, _ in valid})
     matched_ids = [s.id for group in by_key.values() for s in group]
     enrolled = active_on(Enrolment.starts_on, Enrolment.ends_on, on)
     current_class: dict[int, SchoolClass] = {
@@ -559,100 +565,61 @@ def _plan_students(
     ):
         links_of.setdefault(link.student_id, []).append(link)
     guardian_names = {_name_key(g.last_name) for d, _ in valid for g in d.guardians}
+    by_contact = _guardians_by_contact(session, guardian_names, reachable_guardians)
+    return _Known(own_classes, by_key, current_class, links_of, by_contact)
+
+
+def _students_by_key(
+    session: Session, last_names: set[str]
+) -> dict[tuple[str, date], list[Student]]:
+    """Students with one of the surnames, by (folded name, birth date)."""
+    # Candidates by surname, folded in Python: SQLite's lower() ignores Cyrillic.
+    by_key: dict[tuple[str, date], list[Student]] = {}
+    surname_keys = {_name_key(n) for n in last_names}
+    for student in session.scalars(select(Student).where(Student.birth_date.is_not(None))):
+        if _name_key(student.last_name) not in surname_keys or student.birth_date is None:
+            continue
+        by_key.setdefault(
+            (_name_key(student.last_name, student.first_name), student.birth_date), []
+        ).append(student)
+    return by_key
+
+
+def _guardians_by_contact(
+    session: Session, guardian_names: set[str], reachable: set[int] | None
+) -> dict[tuple[str, str], Guardian]:
+    """Reachable guardians with one of the surnames, by (folded full name, phone or e-mail)."""
     by_contact: dict[tuple[str, str], Guardian] = {}
     for guardian in session.scalars(select(Guardian)):
         if _name_key(guardian.last_name) not in guardian_names:
             continue
-        if reachable_guardians is not None and guardian.id not in reachable_guardians:
+        if reachable is not None and guardian.id not in reachable:
             continue
         name = _name_key(guardian.last_name, guardian.first_name, guardian.middle_name or "")
         for contact in (guardian.phone, (guardian.email or "").lower() or None):
             if contact:
                 by_contact.setdefault((name, contact), guardian)
+    return by_contact
 
-    planned_guardians: dict[tuple[str, str], _PlannedGuardian] = {}
-    by_guardian_id: dict[int, _PlannedGuardian] = {}
+
+def _plan_students(
+    session: Session,
+    actor: Actor,
+    valid: list[tuple[StudentData, SchoolClass]],
+    on: date,
+    errors: list[RowError],
+) -> list[_PlannedStudent]:
+    known = _known_people(session, actor, valid, on)
+    guardians = _GuardianMatcher(known.by_contact)
     plans: list[_PlannedStudent] = []
     for data, school_class in valid:
-        candidates = by_key.get(data.key, [])
-        if len(candidates) > 1:
-            errors.append(
-                RowError(
-                    data.row,
-                    f"В базе несколько обучающихся «{data.full_name}» с той же датой рождения: "
-                    "уточните запись у администратора.",
-                )
-            )
+        plan = _plan_student(data, school_class, known)
+        if isinstance(plan, str):
+            errors.append(RowError(data.row, plan))
             continue
-        existing = candidates[0] if candidates else None
-        now_in = current_class.get(existing.id) if existing is not None else None
-        if (
-            existing is not None
-            and own_classes is not None
-            and (now_in is None or now_in.id not in own_classes)
-        ):
-            errors.append(
-                RowError(
-                    data.row,
-                    f"Обучающийся «{data.full_name}» с этой датой рождения уже есть в базе школы: "
-                    "зачисление или перевод делает администратор.",
-                )
-            )
-            continue
-        enrol = True
-        if existing is not None and existing.id in current_class:
-            other = current_class[existing.id]
-            if other.id != school_class.id:
-                errors.append(
-                    RowError(
-                        data.row,
-                        f"Обучающийся «{data.full_name}» уже зачислен в {other.name} класс; "
-                        "перевод между классами делает администратор.",
-                    )
-                )
-                continue
-            enrol = False
-        plan = _PlannedStudent(data, school_class, existing, enrol)
-        if existing is not None and _name_key(existing.middle_name or "") != _name_key(
-            data.middle_name or ""
-        ):
-            plan.updates["middle_name"] = data.middle_name
-        existing_links = links_of.get(existing.id, []) if existing else []
+        existing_links = known.links_of.get(plan.existing.id, []) if plan.existing else []
         for g in data.guardians:
-            planned = None
-            # The same person: a guardian already linked to this student under the same name,
-            # else someone with the same name and phone or e-mail (a parent of siblings).
-            for link in existing_links:
-                linked = link.guardian
-                if _name_key(linked.last_name, linked.first_name, linked.middle_name or "") == (
-                    g.name_key
-                ):
-                    planned = by_guardian_id.get(linked.id)
-                    if planned is None:
-                        planned = _PlannedGuardian(g, linked)
-                        by_guardian_id[linked.id] = planned
-                    break
-            contacts = [c for c in (g.phone, g.email) if c]
-            if planned is None:
-                for contact in contacts:
-                    known = planned_guardians.get((g.name_key, contact))
-                    if known is not None:
-                        planned = known
-                        break
-                    found = by_contact.get((g.name_key, contact))
-                    if found is not None:
-                        planned = by_guardian_id.get(found.id) or _PlannedGuardian(g, found)
-                        by_guardian_id[found.id] = planned
-                        break
-            if planned is None:
-                planned = _PlannedGuardian(g, None)
-            for contact in contacts:
-                planned_guardians.setdefault((g.name_key, contact), planned)
-            if planned.existing is not None:
-                if g.phone and planned.existing.phone != g.phone:
-                    planned.updates["phone"] = g.phone
-                if g.email and (planned.existing.email or "").lower() != g.email:
-                    planned.updates["email"] = g.email
+            planned = guardians.match(g, existing_links)
             existing_link = None
             if planned.existing is not None:
                 existing_link = next(
@@ -667,6 +634,95 @@ def _plan_students(
         plans.append(plan)
     _keep_shared_contacts(session, actor, plans, on)
     return plans
+
+
+def _plan_student(
+    data: StudentData, school_class: SchoolClass, known: _Known
+) -> _PlannedStudent | str:
+    """The row's student, new or matched in the database, or why the row cannot be imported."""
+    candidates = known.by_key.get(data.key, [])
+    if len(candidates) > 1:
+        return (
+            f"В базе несколько обучающихся «{data.full_name}» с той же датой рождения: "
+            "уточните запись у администратора."
+        )
+    existing = candidates[0] if candidates else None
+    now_in = known.current_class.get(existing.id) if existing is not None else None
+    if (
+        existing is not None
+        and known.own_classes is not None
+        and (now_in is None or now_in.id not in known.own_classes)
+    ):
+        return (
+            f"Обучающийся «{data.full_name}» с этой датой рождения уже есть в базе школы: "
+            "зачисление или перевод делает администратор."
+        )
+    if now_in is not None and now_in.id != school_class.id:
+        return (
+            f"Обучающийся «{data.full_name}» уже зачислен в {now_in.name} класс; "
+            "перевод между классами делает администратор."
+        )
+    plan = _PlannedStudent(data, school_class, existing, enrol=now_in is None)
+    if existing is not None and _name_key(existing.middle_name or "") != _name_key(
+        data.middle_name or ""
+    ):
+        plan.updates["middle_name"] = data.middle_name
+    return plan
+
+
+class _GuardianMatcher:
+    """The guardian a row means: linked to the student, met earlier in the file, or known."""
+
+    def __init__(self, by_contact: dict[tuple[str, str], Guardian]) -> None:
+        self.by_contact = by_contact
+        self.planned: dict[tuple[str, str], _PlannedGuardian] = {}
+        self.by_guardian_id: dict[int, _PlannedGuardian] = {}
+
+    def match(self, g: GuardianData, existing_links: list[GuardianLink]) -> _PlannedGuardian:
+        """The planned guardian for the row's data, with the contact changes it brings."""
+        contacts = [c for c in (g.phone, g.email) if c]
+        planned = (
+            self._linked(g, existing_links)
+            or self._by_contacts(g, contacts)
+            or _PlannedGuardian(g, None)
+        )
+        for contact in contacts:
+            self.planned.setdefault((g.name_key, contact), planned)
+        if planned.existing is not None:
+            if g.phone and planned.existing.phone != g.phone:
+                planned.updates["phone"] = g.phone
+            if g.email and (planned.existing.email or "").lower() != g.email:
+                planned.updates["email"] = g.email
+        return planned
+
+    def _linked(
+        self, g: GuardianData, existing_links: list[GuardianLink]
+    ) -> _PlannedGuardian | None:
+        # The same person: a guardian already linked to this student under the same name...
+        for link in existing_links:
+            linked = link.guardian
+            if _name_key(linked.last_name, linked.first_name, linked.middle_name or "") == (
+                g.name_key
+            ):
+                planned = self.by_guardian_id.get(linked.id)
+                if planned is None:
+                    planned = _PlannedGuardian(g, linked)
+                    self.by_guardian_id[linked.id] = planned
+                return planned
+        return None
+
+    def _by_contacts(self, g: GuardianData, contacts: list[str]) -> _PlannedGuardian | None:
+        # ...else someone with the same name and phone or e-mail (a parent of siblings).
+        for contact in contacts:
+            known = self.planned.get((g.name_key, contact))
+            if known is not None:
+                return known
+            found = self.by_contact.get((g.name_key, contact))
+            if found is not None:
+                planned = self.by_guardian_id.get(found.id) or _PlannedGuardian(g, found)
+                self.by_guardian_id[found.id] = planned
+                return planned
+        return None
 
 
 def _keep_shared_contacts(
@@ -772,38 +828,10 @@ def apply_import(
             "Исправьте строки, указанные в предпросмотре, и загрузите файл снова."
         )
     for plan in preview.students:
-        data = plan.data
-        student = plan.existing
-        if student is None:
-            student = Student(
-                last_name=data.last_name,
-                first_name=data.first_name,
-                middle_name=data.middle_name,
-                birth_date=data.birth_date,
-            )
-            session.add(student)
-        elif "middle_name" in plan.updates:
-            student.middle_name = plan.updates["middle_name"]
-        if plan.enrol:
-            groups.enrol_student(
-                session, student=student, school_class=plan.school_class, on=on
-            )
+        student = _write_student(session, plan, on)
         for planned, relation, link in plan.links:
             if planned.record is None:
-                if planned.existing is None:
-                    g = planned.data
-                    planned.record = Guardian(
-                        last_name=g.last_name,
-                        first_name=g.first_name,
-                        middle_name=g.middle_name,
-                        phone=g.phone,
-                        email=g.email,
-                    )
-                    session.add(planned.record)
-                else:
-                    planned.record = planned.existing
-                    for key, value in planned.updates.items():
-                        setattr(planned.record, key, value)
+                planned.record = _write_guardian(session, planned)
             if link is None:
                 session.add(
                     GuardianLink(guardian=planned.record, student=student, relation=relation)
@@ -825,6 +853,43 @@ def apply_import(
         session_id=actor.session_id,
     )
     return preview
+
+
+def _write_student(session: Session, plan: _PlannedStudent, on: date) -> Student:
+    """The planned student created or updated, and enrolled if the plan says so."""
+    data = plan.data
+    student = plan.existing
+    if student is None:
+        student = Student(
+            last_name=data.last_name,
+            first_name=data.first_name,
+            middle_name=data.middle_name,
+            birth_date=data.birth_date,
+        )
+        session.add(student)
+    elif "middle_name" in plan.updates:
+        student.middle_name = plan.updates["middle_name"]
+    if plan.enrol:
+        groups.enrol_student(session, student=student, school_class=plan.school_class, on=on)
+    return student
+
+
+def _write_guardian(session: Session, planned: _PlannedGuardian) -> Guardian:
+    """The planned guardian created, or the existing one with its contact changes."""
+    if planned.existing is None:
+        g = planned.data
+        guardian = Guardian(
+            last_name=g.last_name,
+            first_name=g.first_name,
+            middle_name=g.middle_name,
+            phone=g.phone,
+            email=g.email,
+        )
+        session.add(guardian)
+        return guardian
+    for key, value in planned.updates.items():
+        setattr(planned.existing, key, value)
+    return planned.existing
 
 
 # ---------------------------------------------------------------- templates
