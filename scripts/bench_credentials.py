@@ -22,7 +22,7 @@ from klassruk.demo import LARGE, SCHOOL_NAME, seed_demo_school
 from klassruk.models import ActivationCode, AuditLog, Base, SchoolClass
 from klassruk.permissions import Actor, Role
 from klassruk.services.credentials import (
-    _class_people,
+    class_people,
     issue_credentials,
 )
 from klassruk.slips import render_slips
@@ -56,7 +56,7 @@ def main() -> None:
     admin = Actor(login="bench-admin", roles=frozenset({Role.ADMIN}))
     with factory() as session:
         class_ids = list(session.scalars(select(SchoolClass.id).order_by(SchoolClass.id)))
-        selections = {cid: sorted(_class_people(session, cid, TODAY)) for cid in class_ids}
+        selections = {cid: sorted(class_people(session, cid, TODAY)) for cid in class_ids}
     issued = []
     started = time.perf_counter()
     # One transaction per class, as the page does it (a class teacher issues for own class).

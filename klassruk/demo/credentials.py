@@ -16,8 +16,8 @@ from klassruk.permissions import Actor, Role
 from klassruk.services.credentials import (
     DEFAULT_CODE_VALID_DAYS,
     STAFF_ROLES,
-    _accounts_of,
-    _class_people,
+    accounts_of,
+    class_people,
     generate_code,
     hash_code,
 )
@@ -74,8 +74,8 @@ def seed_demo_credentials(session: Session, today: date) -> dict[DemoState, int]
     rng = random.Random(SEED)
     now = datetime.combine(today, time(9, 0), tzinfo=UTC)
     school_class = class_of_featured_teacher(session)
-    people = _class_people(session, school_class.id, today)
-    accounts = _accounts_of(session, people)
+    people = class_people(session, school_class.id, today)
+    accounts = accounts_of(session, people)
     counts = dict.fromkeys(DemoState, 0)
     codes: list[ActivationCode] = []
     index = 0

@@ -110,7 +110,9 @@ class PersonRef:
 
 
 @dataclass
-class _Person:
+class ClassPerson:
+    """A student or a guardian of a class, as the credentials board and the slips name them."""
+
     ref: PersonRef
     last_name: str
     first_name: str
@@ -122,7 +124,7 @@ def _class_or_404(session: Session, class_id: int) -> SchoolClass:
     return get_or_404(session, SchoolClass, class_id, "Класс не найден.")
 
 
-def _class_people(session: Session, class_id: int, on: date) -> dict[PersonRef, _Person]:
+def class_people(session: Session, class_id: int, on: date) -> dict[PersonRef, ClassPerson]:
     """Students enrolled in the class on `on`, then their guardians, in roster order."""
     enrolled = active_on(Enrolment.starts_on, Enrolment.ends_on, on)
     students = session.scalars(
@@ -131,10 +133,10 @@ def _class_people(session: Session, class_id: int, on: date) -> dict[PersonRef, 
         .where(Enrolment.class_id == class_id, enrolled)
         .order_by(Student.last_name, Student.first_name, Student.id)
     ).all()
-    people: dict[PersonRef, _Person] = {}
+    people: dict[PersonRef, ClassPerson] = {}
     for student in students:
         ref = PersonRef(PersonKind.STUDENT, student.id)
-        people[ref] = _Person(ref, student.last_name, student.first_name, student.full_name)
+        people[ref] = ClassPerson(ref, student.last_name, student.first_name, student.full_name)
     student_names = {s.id: f"{s.last_name} {s.first_name}" for s in students}
     rows = session.execute(
         select(Guardian, GuardianLink.student_id)
@@ -145,7 +147,7 @@ def _class_people(session: Session, class_id: int, on: date) -> dict[PersonRef, 
     for guardian, student_id in rows:
         ref = PersonRef(PersonKind.GUARDIAN, guardian.id)
         person = people.setdefault(
-            ref, _Person(ref, guardian.last_name, guardian.first_name, guardian.full_name)
+            ref, ClassPerson(ref, guardian.last_name, guardian.first_name, guardian.full_name)
         )
         person.children.append(student_names[student_id])
     roster_order = {name: index for index, name in enumerate(student_names.values())}
@@ -154,7 +156,8 @@ def _class_people(session: Session, class_id: int, on: date) -> dict[PersonRef, 
     return people
 
 
-def _accounts_of(session: Session, refs: Collection[PersonRef]) -> dict[PersonRef, UserAccount]:
+def accounts_of(session: Session, refs: Collection[PersonRef]) -> dict[PersonRef, UserAccount]:
+    """The accounts of the given students and guardians (people without one are left out)."""
     student_ids = [r.id for r in refs if r.kind is PersonKind.STUDENT]
     guardian_ids = [r.id for r in refs if r.kind is PersonKind.GUARDIAN]
     found: dict[PersonRef, UserAccount] = {}
@@ -187,7 +190,7 @@ def _shared_guardians(
 def _check_selection(
     session: Session,
     actor: Actor,
-    people: dict[PersonRef, _Person],
+    people: dict[PersonRef, ClassPerson],
     selected: Collection[PersonRef],
     cls: str,
 ) -> None:
@@ -359,19 +362,47 @@ def issue_credentials(
     # Then one issue at a time school-wide: a guardian with children in two classes, and
     # logins, are shared between classes (issuing is quick: no bcrypt, no PDF in here).
     lock_name(session, "credentials.issue")
-    class_people = _class_people(session, class_id, on)
+    members = class_people(session, class_id, on)
     whole_class = people is None
     if people is not None:
-        _check_selection(session, actor, class_people, people, school_class.name)
+        _check_selection(session, actor, members, people, school_class.name)
         if not people:
             raise DomainError("Никто не выбран: отметьте людей или выдайте реквизиты всему классу.")
-    selected = sorted(class_people) if people is None else sorted(set(people))
-    accounts = _accounts_of(session, selected)
+    selected = sorted(members) if people is None else sorted(set(people))
+    accounts = accounts_of(session, selected)
+    targets, skipped = _issue_targets(session, actor, members, selected, accounts, on, whole_class)
+    if whole_class and recent is not RecentCodes.REPLACE:
+        targets = _without_recent_codes(session, school_class, targets, now, recent)
+    created = _reset_or_create_accounts(session, targets, accounts, now)
+    holders = [(person, accounts[person.ref]) for person, _ in targets]
+    expires_at = now + timedelta(days=valid_days)
+    issued = _issue_codes(session, actor, school_class.name, holders, now, expires_at, progress)
+    record_activity(
+        session,
+        event="credentials_issued",
+        login=actor.login,
+        user_id=actor.user_id,
+        detail=f"класс {school_class.name}: выдано {len(issued)}, новых учётных записей {created}",
+        session_id=actor.session_id,
+    )
+    return IssueResult(issued=issued, skipped=skipped, created_accounts=created)
+
+
+def _issue_targets(
+    session: Session,
+    actor: Actor,
+    members: dict[PersonRef, ClassPerson],
+    selected: list[PersonRef],
+    accounts: dict[PersonRef, UserAccount],
+    on: date,
+    whole_class: bool,
+) -> tuple[list[tuple[ClassPerson, UserAccount | None]], list[str]]:
+    """Who gets a new code, and why the others are skipped (staff, shared guardians)."""
     shared = _shared_guardians(session, actor, accounts, on)
     skipped: list[str] = []
-    targets: list[tuple[_Person, UserAccount | None]] = []
+    targets: list[tuple[ClassPerson, UserAccount | None]] = []
     for ref in selected:
-        person, user = class_people[ref], accounts.get(ref)
+        person, user = members[ref], accounts.get(ref)
         if user is not None and (user.staff_id is not None or user.roles & STAFF_ROLES):
             skipped.append(
                 f"{person.full_name}: учётная запись сотрудника, реквизиты выдаёт администратор"
@@ -387,15 +418,63 @@ def issue_credentials(
             )
             continue
         targets.append((person, user))
-    if whole_class and recent is not RecentCodes.REPLACE:
-        codes = _recent_codes(session, [u.id for _, u in targets if u is not None], now)
-        if codes and recent is RecentCodes.ASK:
-            raise RecentCodesFound(
-                _recent_codes_message(session, school_class.name, codes), len(codes)
-            )
-        fresh = {user_id for user_id, _, _ in codes}
-        targets = [(p, u) for p, u in targets if u is None or u.id not in fresh]
+    return targets, skipped
 
+
+def _issue_codes(
+    session: Session,
+    actor: Actor,
+    class_name: str,
+    holders: list[tuple[ClassPerson, UserAccount]],
+    now: datetime,
+    expires_at: datetime,
+    progress: Callable[[int, int], None] | None,
+) -> list[IssuedCredential]:
+    """A new code for each account; the codes it had before stop working."""
+    for old in open_codes(session, [user.id for _, user in holders]):
+        old.revoked_at = now
+    issued: list[IssuedCredential] = []
+    for index, (person, user) in enumerate(holders, start=1):
+        code = add_activation_code(session, actor, user_id=user.id, now=now, expires_at=expires_at)
+        issued.append(
+            IssuedCredential(
+                kind=person.ref.kind,
+                name=person.full_name,
+                children=tuple(person.children),
+                class_name=class_name,
+                login=user.login,
+                code=code,
+                expires_at=expires_at,
+            )
+        )
+        if progress is not None:
+            progress(index, len(holders))
+    session.flush()
+    return issued
+
+
+def _without_recent_codes(
+    session: Session,
+    school_class: SchoolClass,
+    targets: list[tuple[ClassPerson, UserAccount | None]],
+    now: datetime,
+    recent: RecentCodes,
+) -> list[tuple[ClassPerson, UserAccount | None]]:
+    """Leave out people given a code in the last hour; ASK refuses, naming them."""
+    codes = _recent_codes(session, [u.id for _, u in targets if u is not None], now)
+    if codes and recent is RecentCodes.ASK:
+        raise RecentCodesFound(_recent_codes_message(session, school_class.name, codes), len(codes))
+    fresh = {user_id for user_id, _, _ in codes}
+    return [(p, u) for p, u in targets if u is None or u.id not in fresh]
+
+
+def _reset_or_create_accounts(
+    session: Session,
+    targets: list[tuple[ClassPerson, UserAccount | None]],
+    accounts: dict[PersonRef, UserAccount],
+    now: datetime,
+) -> int:
+    """Existing accounts go back to «issued»; people without one get it. Returns how many new."""
     taken = set(session.scalars(select(UserAccount.login)))
     created = 0
     for person, user in targets:
@@ -423,37 +502,7 @@ def issue_credentials(
         accounts[person.ref] = new_user
         created += 1
     session.flush()
-
-    users = [accounts[person.ref] for person, _ in targets]
-    for old in open_codes(session, [u.id for u in users]):
-        old.revoked_at = now
-    expires_at = now + timedelta(days=valid_days)
-    issued: list[IssuedCredential] = []
-    for index, ((person, _), user) in enumerate(zip(targets, users, strict=True), start=1):
-        code = add_activation_code(session, actor, user_id=user.id, now=now, expires_at=expires_at)
-        issued.append(
-            IssuedCredential(
-                kind=person.ref.kind,
-                name=person.full_name,
-                children=tuple(person.children),
-                class_name=school_class.name,
-                login=user.login,
-                code=code,
-                expires_at=expires_at,
-            )
-        )
-        if progress is not None:
-            progress(index, len(targets))
-    session.flush()
-    record_activity(
-        session,
-        event="credentials_issued",
-        login=actor.login,
-        user_id=actor.user_id,
-        detail=f"класс {school_class.name}: выдано {len(issued)}, новых учётных записей {created}",
-        session_id=actor.session_id,
-    )
-    return IssueResult(issued=issued, skipped=skipped, created_accounts=created)
+    return created
 
 
 @dataclass(frozen=True)
@@ -624,6 +673,20 @@ class BoardRow:
     last_login_at: datetime | None
 
 
+def _board_state(
+    user: UserAccount | None, code: ActivationCode | None, now: datetime
+) -> BoardState:
+    if user is None:
+        return BoardState.NO_ACCOUNT
+    if user.status is AccountStatus.BLOCKED:
+        return BoardState.BLOCKED
+    if user.status is AccountStatus.ACTIVE:
+        return BoardState.ACTIVE
+    if code is not None and code.expires_at <= now:
+        return BoardState.CODE_EXPIRED
+    return BoardState.CODE_ISSUED
+
+
 def credentials_board(
     session: Session,
     actor: Actor,
@@ -636,8 +699,8 @@ def credentials_board(
     """Every student and guardian of the class with the state of their account."""
     require_class_scope(session, actor, class_id, Action.ISSUE_CREDENTIALS)
     now = now or utcnow()
-    people = _class_people(session, class_id, on)
-    accounts = _accounts_of(session, people)
+    people = class_people(session, class_id, on)
+    accounts = accounts_of(session, people)
     latest: dict[int, ActivationCode] = {}
     activated: dict[int, datetime] = {}
     user_ids = [u.id for u in accounts.values()]
@@ -654,16 +717,7 @@ def credentials_board(
     for ref, person in people.items():
         user = accounts.get(ref)
         code = latest.get(user.id) if user else None
-        if user is None:
-            state = BoardState.NO_ACCOUNT
-        elif user.status is AccountStatus.BLOCKED:
-            state = BoardState.BLOCKED
-        elif user.status is AccountStatus.ACTIVE:
-            state = BoardState.ACTIVE
-        elif code is not None and code.expires_at <= now:
-            state = BoardState.CODE_EXPIRED
-        else:
-            state = BoardState.CODE_ISSUED
+        state = _board_state(user, code, now)
         pending = state in (BoardState.CODE_ISSUED, BoardState.CODE_EXPIRED)
         if not_activated_days is not None and not (
             pending
@@ -700,23 +754,23 @@ def block_accounts(
     require_class_scope(session, actor, class_id, Action.ISSUE_CREDENTIALS)
     now = now or utcnow()
     school_class = _class_or_404(session, class_id)
-    class_people = _class_people(session, class_id, on)
-    _check_selection(session, actor, class_people, people, school_class.name)
-    accounts = _accounts_of(session, people)
+    members = class_people(session, class_id, on)
+    _check_selection(session, actor, members, people, school_class.name)
+    accounts = accounts_of(session, people)
     shared = _shared_guardians(session, actor, accounts, on)
     for ref in people:
         user = accounts.get(ref)
         if user is None:
             raise DomainError(
-                f"У «{class_people[ref].full_name}» нет учётной записи: блокировать нечего."
+                f"У «{members[ref].full_name}» нет учётной записи: блокировать нечего."
             )
         if user.staff_id is not None or user.roles & STAFF_ROLES:
             raise DomainError(
-                f"«{class_people[ref].full_name}»: учётную запись сотрудника блокирует "
+                f"«{members[ref].full_name}»: учётную запись сотрудника блокирует "
                 "администратор."
             )
         if ref in shared:
-            raise PermissionDenied(SHARED_GUARDIAN.format(name=class_people[ref].full_name))
+            raise PermissionDenied(SHARED_GUARDIAN.format(name=members[ref].full_name))
     blocked = 0
     users = [accounts[ref] for ref in people]
     for old in open_codes(session, [u.id for u in users]):

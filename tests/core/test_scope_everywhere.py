@@ -56,6 +56,7 @@ HELPERS_WITHOUT_ACTOR = frozenset({
     "cabinet.common.attendance_of",
     "cabinet.lessons.student_lessons",
     "cabinet.lessons.student_tests", "calendar.get_period", "consent.class_people",
+    "credentials.class_people",
     "delivery.delivery_route",
     "delivery.latest_entries", "delivery.may_notify", "delivery.student_route",
     "groups.moves.active_split_membership", "groups.moves.require_enrolled",
