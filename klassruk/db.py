@@ -18,6 +18,7 @@ from sqlalchemy import Engine, create_engine, event, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from klassruk.audit import install_audit_hook
+from klassruk.data_versions import install_version_hook
 from klassruk.limits import install_limits_hook
 from klassruk.permissions import Actor
 from klassruk.settings import ensure_private_dir
@@ -101,6 +102,7 @@ def make_session_factory(engine: Engine) -> sessionmaker[Session]:
     factory = sessionmaker(bind=engine, expire_on_commit=False)
     install_audit_hook(factory)
     install_limits_hook(factory)
+    install_version_hook(factory)
     _refuse_writes_in_read_only_units(factory)
     # One option engine per factory: it shares the pool and the events of `engine`.
     options: dict[str, Any] = {READ_ONLY_OPTION: True}
