@@ -7,6 +7,7 @@ from typing import Any
 
 import altair as alt
 import pandas as pd
+from streamlit.elements.vega_charts import _convert_altair_to_vega_lite_spec
 
 from klassruk.models.journal import ABSENCE_TITLES, AbsenceMark
 from klassruk.services.class_journal import (
@@ -30,6 +31,19 @@ AVERAGE_FORMAT = ".2f"
 GRADE_TICK_FORMAT = ".1f"
 LABEL_LIMIT_PX = 260
 BAR_STEP_PX = 22
+
+
+VegaSpec = dict[str, Any]
+
+
+def vega_spec(chart: Any) -> VegaSpec:
+    """What `st.altair_chart` would send (data as Arrow), to cache and draw by `st.vega_lite_chart`.
+
+    Building and validating an Altair chart costs more than its page's queries; a cached spec
+    is drawn without Altair. Streamlit's own conversion (private, pinned version) keeps the
+    element exactly as `st.altair_chart` makes it.
+    """
+    return _convert_altair_to_vega_lite_spec(chart)
 
 
 def _russian(chart: Any) -> Any:
