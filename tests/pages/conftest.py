@@ -27,6 +27,7 @@ def app_env(monkeypatch, tmp_path, database_url):
     """Point the app at the test database and a private data folder."""
     # The engine cache is keyed by URL; on PostgreSQL every test reuses the URL of a reset schema.
     st.cache_resource.clear()
+    st.cache_data.clear()  # keyed by URL and data version, both repeat across tests
     # Pages see the same day the demo was seeded for, whatever the calendar says.
     monkeypatch.setattr("components.school.school_today", lambda _timezone: DEMO_TODAY)
     monkeypatch.setenv("DATABASE_URL", database_url)

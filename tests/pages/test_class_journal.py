@@ -1,0 +1,51 @@
+"""The class journal page: cached reads a journal write refreshes, tabs that run when opened."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select, update
+
+from klassruk.db import unit_of_work
+from klassruk.models import DataAccess, DataAccessLog
+from klassruk.models.journal import Grade
+from tests.factories import SYSTEM
+
+
+def _summary_cells(at) -> set[str]:
+    return set(at.dataframe[0].value.astype(str).to_numpy().ravel())
+
+
+def _openings(factory) -> tuple[int, int]:
+    """How often the class journal and a student card were logged as opened."""
+    with unit_of_work(factory, SYSTEM, read_only=True) as session:
+        return tuple(
+            session.scalar(
+                select(func.count()).select_from(DataAccessLog).where(DataAccessLog.kind == kind)
+            )
+            for kind in (DataAccess.CLASS_JOURNAL, DataAccess.STUDENT_CARD)
+        )
+
+
+def test_a_grade_changed_elsewhere_shows_on_the_next_run(logged_in, factory):
+    at = logged_in("klassruk").switch_page("app_pages/class_journal.py").run()
+    assert not at.exception
+    assert "1,00" not in _summary_cells(at)
+    # Another process (a teacher's save) changes every grade: the cached summary is refreshed.
+    with unit_of_work(factory, SYSTEM) as session:
+        session.execute(update(Grade).values(value=1, weight=1))
+    at.run()
+    assert "1,00" in _summary_cells(at)
+
+
+def test_only_the_open_tab_runs(logged_in, factory):
+    at = logged_in("klassruk").switch_page("app_pages/class_journal.py").run()
+    assert not at.exception
+    assert not [box for box in at.selectbox if box.key in ("cj_subject", "cj_student")]
+    assert _openings(factory) == (1, 0)
+    at.session_state["cj_tab"] = "Карточка обучающегося"
+    at.run()
+    assert not at.exception
+    assert at.selectbox(key="cj_student").value is not None
+    assert [m.label for m in at.metric] == ["Средний взвешенный балл", "Оценок", "Пропусков"]
+    # The summary tab did not run again: no second class-journal entry in the access log.
+    assert len(at.get("vega_lite_chart")) == 2  # the card's two, not the summary's four
+    assert _openings(factory) == (1, 1)
