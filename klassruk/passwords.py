@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import os
+from dataclasses import dataclass
 from functools import lru_cache
 from importlib.resources import files
 
@@ -67,3 +68,36 @@ def verify_password(password: str, password_hash: str) -> bool:
 def dummy_hash() -> str:
     """A hash to check against for unknown logins, so they take as long as real ones."""
     return hash_password("no-such-user-dummy-password")
+
+
+@dataclass(frozen=True)
+class PasswordChange:
+    """A new password checked and hashed before the short write that stores it."""
+
+    new_hash: str
+    # The stored hash the current password matched; None when no current password was asked.
+    replaces_hash: str | None = None
+
+
+def check_new_password(
+    *,
+    login: str,
+    new_password: str,
+    confirmation: str,
+    current_password: str | None = None,
+    stored_hash: str | None = None,
+) -> PasswordChange:
+    """The slow half of a password change (bcrypt), run outside any transaction.
+
+    With `current_password`, it must match `stored_hash` (the account's hash, read before).
+    """
+    if current_password is not None and (
+        stored_hash is None or not verify_password(current_password, stored_hash)
+    ):
+        raise DomainError("Текущий пароль введён неверно.")
+    if new_password != confirmation:
+        raise DomainError("Новый пароль и подтверждение не совпадают.")
+    if new_password == current_password:
+        raise DomainError("Новый пароль должен отличаться от текущего.")
+    check_password_policy(new_password, login=login)
+    return PasswordChange(hash_password(new_password), stored_hash)

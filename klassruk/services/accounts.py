@@ -12,10 +12,22 @@ from klassruk.audit import audit_context
 from klassruk.errors import DomainError, NotFound
 from klassruk.models import AccountStatus, UserAccount, UserRole, utcnow
 from klassruk.models.incidents import IncidentStatus, SecurityIncident
-from klassruk.passwords import check_password_policy, dummy_hash, hash_password, verify_password
+from klassruk.passwords import (
+    PasswordChange,
+    check_new_password,
+    check_password_policy,
+    dummy_hash,
+    hash_password,
+    verify_password,
+)
 from klassruk.permissions import Action, Actor, Role, require
 from klassruk.services.activity import record_activity
-from klassruk.services.credentials import activate_with_code, open_codes, used_code_message
+from klassruk.services.credentials import (
+    activate_with_code,
+    open_codes,
+    store_new_password,
+    used_code_message,
+)
 from klassruk.services.throttling import (
     ThrottlePolicy,
     address_delay,
@@ -306,6 +318,22 @@ def revoke_sessions(session: Session, actor: Actor) -> None:
     )
 
 
+def apply_password_change(session: Session, actor: Actor, change: PasswordChange) -> None:
+    """Store the actor's checked new password; this ends every other session of the account."""
+    require(actor, Action.CHANGE_OWN_PASSWORD)
+    user = session.get(UserAccount, actor.user_id, with_for_update=True)
+    if user is None:
+        raise NotFound("Учётная запись не найдена.")
+    if change.replaces_hash is None or user.password_hash != change.replaces_hash:
+        # Changed in another window between the check and this write: check again.
+        raise DomainError(
+            "Пароль только что изменён в другом окне. Введите текущий пароль ещё раз."
+        )
+    store_new_password(
+        session, user, change.new_hash, event="password_changed", session_id=actor.session_id
+    )
+
+
 def change_password(
     session: Session,
     actor: Actor,
@@ -314,24 +342,14 @@ def change_password(
     new_password: str,
     confirmation: str,
 ) -> None:
-    """Change the actor's own password; this ends every other session of the account."""
+    """Both halves in one call (scripts, tests); pages run the bcrypt half before the write."""
     require(actor, Action.CHANGE_OWN_PASSWORD)
     user = _own_account(session, actor)
-    if user.password_hash is None or not verify_password(current_password, user.password_hash):
-        raise DomainError("Текущий пароль введён неверно.")
-    if new_password != confirmation:
-        raise DomainError("Новый пароль и подтверждение не совпадают.")
-    if new_password == current_password:
-        raise DomainError("Новый пароль должен отличаться от текущего.")
-    check_password_policy(new_password, login=user.login)
-    user.password_hash = hash_password(new_password)
-    user.must_change_password = False
-    user.status = AccountStatus.ACTIVE
-    user.sessions_valid_after = utcnow()
-    record_activity(
-        session, event="password_changed", login=user.login, user_id=user.id,
-        session_id=actor.session_id,
+    change = check_new_password(
+        login=user.login, new_password=new_password, confirmation=confirmation,
+        current_password=current_password, stored_hash=user.password_hash,
     )
+    apply_password_change(session, actor, change)
 
 
 def create_user(

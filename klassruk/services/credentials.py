@@ -29,7 +29,10 @@ from klassruk.models import (
     UserRole,
     utcnow,
 )
-from klassruk.passwords import check_password_policy, hash_password
+from klassruk.passwords import (
+    PasswordChange,
+    check_new_password,
+)
 from klassruk.permissions import Action, Actor, Role, require
 from klassruk.services.activity import record_activity
 from klassruk.services.locking import lock_name, lock_rows
@@ -621,21 +624,35 @@ def needs_first_password(session: Session, actor: Actor) -> bool:
 def set_first_password(
     session: Session, actor: Actor, *, new_password: str, confirmation: str
 ) -> None:
-    """Set the first own password right after activation by code, in the same browser session."""
+    """Both halves in one call (scripts, tests); pages run the bcrypt half before the write."""
+    change = check_new_password(
+        login=actor.login, new_password=new_password, confirmation=confirmation
+    )
+    store_first_password(session, actor, change)
+
+
+def store_first_password(session: Session, actor: Actor, change: PasswordChange) -> None:
+    """Set the first own password (hashed already) right after activation by code."""
     require(actor, Action.CHANGE_OWN_PASSWORD)
     if _pending_first_password_code(session, actor) is None:
         raise DomainError(FIRST_PASSWORD_REFUSED)
     user = session.get(UserAccount, actor.user_id)
     assert user is not None
-    if new_password != confirmation:
-        raise DomainError("Новый пароль и подтверждение не совпадают.")
-    check_password_policy(new_password, login=user.login)
-    user.password_hash = hash_password(new_password)
+    store_new_password(
+        session, user, change.new_hash, event="password_set", session_id=actor.session_id
+    )
+
+
+def store_new_password(
+    session: Session, user: UserAccount, new_hash: str, *, event: str, session_id: str | None
+) -> None:
+    """Set an already hashed password: activate the account and revoke its other sessions."""
+    user.password_hash = new_hash
     user.must_change_password = False
+    user.status = AccountStatus.ACTIVE
     user.sessions_valid_after = utcnow()
     record_activity(
-        session, event="password_set", login=user.login, user_id=user.id,
-        session_id=actor.session_id,
+        session, event=event, login=user.login, user_id=user.id, session_id=session_id
     )
 
 

@@ -18,14 +18,21 @@ from klassruk.models import (
     UserRole,
     utcnow,
 )
-from klassruk.passwords import PasswordPolicyError, check_password_policy, verify_password
+from klassruk.passwords import (
+    PasswordPolicyError,
+    check_new_password,
+    check_password_policy,
+    verify_password,
+)
 from klassruk.permissions import Role
 from klassruk.services.accounts import (
     GENERIC_LOGIN_ERROR,
     LockoutPolicy,
+    apply_password_change,
     change_password,
     find_user_by_login,
     revoke_sessions,
+    stored_password_hash,
     user_for_session_token,
 )
 from tests.factories import SYSTEM, TEST_PASSWORD, actor_of, attempt_login, make_account
@@ -155,6 +162,29 @@ def test_token_issued_before_password_change_is_rejected(factory, teacher):
         user = find_user_by_login(session, teacher)
         assert user is not None and user.password_hash is not None
         assert verify_password(new_password, user.password_hash)
+
+
+def test_a_checked_change_is_refused_if_the_password_changed_meanwhile(factory, teacher):
+    with unit_of_work(factory, SYSTEM, read_only=True) as session:
+        stored = stored_password_hash(session, login=teacher)
+    # bcrypt ran outside any transaction for both windows; the second write comes too late.
+    first, second = (
+        check_new_password(
+            login=teacher, new_password=new, confirmation=new,
+            current_password=TEST_PASSWORD, stored_hash=stored,
+        )
+        for new in ("Первый новый пароль", "Второй новый пароль")
+    )
+    with unit_of_work(factory, SYSTEM) as session:
+        apply_password_change(session, actor_of(session, teacher), first)
+    with (
+        pytest.raises(DomainError, match="изменён в другом окне"),
+        unit_of_work(factory, SYSTEM) as session,
+    ):
+        apply_password_change(session, actor_of(session, teacher), second)
+    with factory() as session:
+        user = find_user_by_login(session, teacher)
+        assert user is not None and verify_password("Первый новый пароль", user.password_hash)
 
 
 def test_forced_first_login_change_clears_the_flag(factory):
