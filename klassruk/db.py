@@ -24,6 +24,12 @@ from klassruk.permissions import Actor
 from klassruk.settings import ensure_private_dir
 
 SQLITE_BUSY_TIMEOUT_S = 15.0
+# Connections per app process. One is held only inside a unit of work, but a busy process runs
+# many script threads at once (one per running session, all slowed by the GIL), more than
+# SQLAlchemy's default 5 + 10; a thread waits up to 30 s for one and then fails the run. On
+# PostgreSQL keep processes × (POOL_SIZE + POOL_OVERFLOW) below max_connections (default 100).
+POOL_SIZE = 20
+POOL_OVERFLOW = 10
 # Engine execution option that marks the connections of read-only units of work.
 READ_ONLY_OPTION = "klassruk_read_only"
 
@@ -81,10 +87,16 @@ def make_engine(url: str, *, busy_timeout_s: float = SQLITE_BUSY_TIMEOUT_S) -> E
     if url.startswith("sqlite"):
         _private_sqlite_file(url)
         connect_args = {"check_same_thread": False, "timeout": busy_timeout_s}
-        engine = create_engine(url, connect_args=connect_args)
+        database = make_url(url).database
+        # An in-memory database lives in one connection (SQLAlchemy's own pool): no sizes.
+        in_memory = not database or database == ":memory:" or "mode=memory" in url
+        pool = {} if in_memory else {"pool_size": POOL_SIZE, "max_overflow": POOL_OVERFLOW}
+        engine = create_engine(url, connect_args=connect_args, **pool)
         _configure_sqlite(engine, busy_timeout_s)
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    return create_engine(
+        url, pool_pre_ping=True, pool_size=POOL_SIZE, max_overflow=POOL_OVERFLOW
+    )
 
 
 def _refuse_writes_in_read_only_units(factory: sessionmaker[Session]) -> None:
