@@ -3,16 +3,15 @@
 import pandas as pd
 import streamlit as st
 
-from components.auth import guard
+from components.auth import guard_page
 from components.runtime import db_read
 from components.school import school_timezone
 from klassruk.formatting import format_timestamp
 from klassruk.models.incidents import DATA_ACCESS_TITLES
-from klassruk.permissions import Action
 from klassruk.services.accounts import list_users
 from klassruk.services.data_access import AccessRow, access_log, find_students
 
-actor = guard(Action.VIEW_AUDIT_LOG)
+actor = guard_page(__file__)
 st.title("Доступ к персональным данным")
 zone = school_timezone()
 by_student, by_user = st.tabs(["По обучающемуся", "По пользователю"])
@@ -42,7 +41,9 @@ with by_student:
     search = st.text_input("Фамилия или имя обучающегося", key="access_student_search")
     with db_read(actor) as session:
         students = find_students(session, actor, search=search)
-    if students:
+    if not students:
+        st.info("Обучающиеся не найдены.")
+    else:
         names = {s.student_id: s.name for s in students}
         student_id = st.selectbox(
             "Обучающийся", list(names), format_func=names.__getitem__, key="access_student"
@@ -55,7 +56,9 @@ with by_user:
         with db_read(actor) as session:
             users = list_users(session, actor, search=search, limit=50)
         people = {u.user_id: f"{u.display_name} ({u.login})" for u in users}
-        if people:
+        if not people:
+            st.info("Пользователи не найдены.")
+        else:
             user_id = st.selectbox(
                 "Пользователь", list(people), format_func=people.__getitem__, key="access_user"
             )

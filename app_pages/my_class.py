@@ -3,26 +3,29 @@
 import pandas as pd
 import streamlit as st
 
-from components.auth import guard
+from components.auth import guard_page
 from components.data_access import log_access
+from components.pickers import NO_CLASS
 from components.runtime import db_read
 from components.school import today
 from components.text import escape
 from klassruk.formatting import format_date
 from klassruk.models import ACCOUNT_STATUS_TITLES, DataAccess
-from klassruk.permissions import Action
 from klassruk.services import overview
 
-actor = guard(Action.VIEW_CLASS)
+actor = guard_page(__file__)
 st.title("Мой класс")
 on = today()
 with db_read(actor) as session:
     classes = overview.class_summaries(session, actor, on=on)
 if not classes:
-    st.info("Классное руководство вам не назначено.")
+    st.info(NO_CLASS)
     st.stop()
-names = {summary.name: summary for summary in classes}
-chosen = names[st.selectbox("Класс", list(names))]
+# The summaries carry the class teacher's name, which the kit's class picker does not.
+names = {summary.class_id: summary for summary in classes}
+chosen = names[
+    st.selectbox("Класс", list(names), format_func=lambda i: names[i].name, key="my_class")
+]
 with db_read(actor) as session:
     roster = overview.class_roster(session, actor, class_id=chosen.class_id, on=on)
 log_access(actor, DataAccess.CLASS_LIST, class_id=chosen.class_id)
