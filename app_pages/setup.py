@@ -2,10 +2,9 @@
 
 import streamlit as st
 
+from components.feedback import reported_errors
 from components.runtime import db, settings
 from components.school import browser_origin, today
-from components.text import escape
-from klassruk.errors import DomainError
 from klassruk.permissions import Actor
 from klassruk.setup import create_first_admin
 
@@ -26,9 +25,10 @@ with demo_tab:
     if st.button("Создать демо-школу", type="primary", key="create_demo"):
         from klassruk.demo import seed_demo_school
 
-        with st.spinner("Создаём демо-школу…"), db(SETUP_ACTOR) as session:
-            seed_demo_school(session, today=today())
-        st.rerun()
+        with reported_errors():
+            with st.spinner("Создаём демо-школу…"), db(SETUP_ACTOR) as session:
+                seed_demo_school(session, today=today())
+            st.rerun()
 
 with real_tab, st.form("first_admin"):
     school_name = st.text_input("Полное название образовательной организации")
@@ -45,7 +45,7 @@ with real_tab, st.form("first_admin"):
     password = st.text_input("Пароль", type="password")
     confirmation = st.text_input("Пароль ещё раз", type="password")
     if st.form_submit_button("Создать администратора", type="primary"):
-        try:
+        with reported_errors():
             with db(SETUP_ACTOR) as session:
                 create_first_admin(
                     session,
@@ -59,7 +59,5 @@ with real_tab, st.form("first_admin"):
                     confirmation=confirmation,
                     app_url=app_url,
                 )
-        except DomainError as error:
-            st.error(escape(str(error)))
-        else:
+            # The next run finds an account and shows the login form.
             st.rerun()

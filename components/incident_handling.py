@@ -35,6 +35,7 @@ from klassruk.services.incidents import (
 )
 
 REINSTATED = "incident_reinstated"
+# Forms here void, restore and close: only a click submits them, never an Enter in a field.
 
 
 def incident_list(incidents: list[IncidentRow], zone: str) -> IncidentRow:
@@ -95,7 +96,7 @@ def void_section(actor: Actor, incident: IncidentRow, zone: str) -> None:
             session, actor, incident_id=incident.id, from_suspected=from_suspected
         )
     st.caption(f"Операций, которые будут признаны недействительными: {len(pending)}.")
-    with st.form("void_form"):
+    with st.form("void_form", enter_to_submit=False):
         reason = st.text_input(
             "Основание", value=f"Компрометация учётной записи, инцидент № {incident.id}"
         )
@@ -156,7 +157,7 @@ def conflict_decision(actor: Actor, item: VoidedOperation, zone: str) -> None:
         )
         st.text(f"Операция: {changes_text(audit.operation, audit.changes, zone)}")
         st.text(f"Сейчас: {now_text or 'запись удалена'}")
-        with st.form(f"conflict_{item.item_id}"):
+        with st.form(f"conflict_{item.item_id}", enter_to_submit=False):
             note = st.text_input("Обоснование решения", key=f"conflict_note_{item.item_id}")
             keep = st.form_submit_button("Оставить как есть")
             restore = st.form_submit_button("Восстановить прежнее значение")
@@ -170,7 +171,7 @@ def conflict_decision(actor: Actor, item: VoidedOperation, zone: str) -> None:
 def close_section(actor: Actor, incident: IncidentRow) -> None:
     """Close the incident with a note, giving the owner a new activation code or not."""
     st.subheader("Закрыть инцидент")
-    with st.form("close_form"):
+    with st.form("close_form", enter_to_submit=False):
         note = st.text_area("Заключение", max_chars=1000)
         reinstate = st.checkbox(
             "Восстановить доступ: выдать новый код активации, при входе — смена пароля",

@@ -47,7 +47,8 @@ def compromise_form(actor: Actor, *, login: str, key: str, who: str) -> None:
     """Ask how and when the compromise was found, then report it and announce the incident."""
     now_there = utcnow().astimezone(ZoneInfo(school_timezone()))
     current = time(now_there.hour, now_there.minute)
-    with st.form(key):
+    # No submit on Enter: the report blocks an account at once (and no English «Press Enter…»).
+    with st.form(key, enter_to_submit=False):
         st.caption(
             f"Учётная запись «{escape(who)}» будет сразу заблокирована, все её сеансы завершены; "
             "администратор и руководство школы получат уведомление."
