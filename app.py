@@ -11,12 +11,14 @@ from components.auth import (
 from components.nav import (
     CHANGE_PASSWORD_PAGE,
     LOGIN_PAGE,
+    SECOND_FACTOR_PAGE,
     SETUP_PAGE,
     build_navigation,
     menu_position,
     page_everywhere,
 )
 from components.runtime import school_settings
+from components.second_factor import must_show_second_factor_page
 from components.text import escape
 from klassruk.setup import SetupState
 
@@ -42,6 +44,10 @@ with st.sidebar:
 
 if user.must_change_password:
     st.navigation(page_everywhere(CHANGE_PASSWORD_PAGE, "Смена пароля"), position="hidden").run()
+    st.stop()
+
+if must_show_second_factor_page(user, school.second_factor_roles):
+    st.navigation(page_everywhere(SECOND_FACTOR_PAGE, "Второй фактор"), position="hidden").run()
     st.stop()
 
 st.navigation(build_navigation(actor), position=menu_position(actor)).run()

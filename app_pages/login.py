@@ -1,8 +1,8 @@
-"""Login form; in demo mode also the list of demo accounts."""
+"""Login form, then the second-factor code where the account has one; demo accounts in demo mode."""
 
 import streamlit as st
 
-from components.auth import log_in
+from components.auth import awaited_second_factor, cancel_second_factor, log_in, log_in_with_code
 from components.runtime import db_read, school_settings
 from components.text import escape
 from klassruk.permissions import Actor
@@ -14,21 +14,43 @@ st.title("Классрук")
 st.caption(escape(school_name))
 
 left, right = st.columns([2, 3], gap="large")
-with left, st.form("login_form"):
-    st.subheader("Вход")
-    login = st.text_input("Логин", key="login_login", autocomplete="username")
-    password = st.text_input(
-        "Пароль или код активации",
-        type="password",
-        key="login_password",
-        autocomplete="current-password",
-    )
-    if st.form_submit_button("Войти", type="primary"):
-        error = log_in(login, password)
-        if error:
-            st.error(error)
-        else:
+awaited = awaited_second_factor()
+if awaited is not None:
+    with left, st.form("second_factor_form"):
+        st.subheader("Второй фактор")
+        st.write(
+            f"Пароль для «{escape(awaited)}» верный. "
+            "Введите код из приложения-аутентификатора."
+        )
+        code = st.text_input(
+            "Код из приложения или резервный код", key="login_code", autocomplete="one-time-code"
+        )
+        confirm, back = st.columns(2)
+        if back.form_submit_button("Отмена"):
+            cancel_second_factor()
             st.rerun()
+        if confirm.form_submit_button("Подтвердить", type="primary"):
+            error = log_in_with_code(code)
+            if error:
+                st.error(escape(error))
+            else:
+                st.rerun()
+else:
+    with left, st.form("login_form"):
+        st.subheader("Вход")
+        login = st.text_input("Логин", key="login_login", autocomplete="username")
+        password = st.text_input(
+            "Пароль или код активации",
+            type="password",
+            key="login_password",
+            autocomplete="current-password",
+        )
+        if st.form_submit_button("Войти", type="primary"):
+            error = log_in(login, password)
+            if error:
+                st.error(escape(error))
+            else:
+                st.rerun()
 
 with right:
     if demo:

@@ -1,16 +1,17 @@
-"""Own profile: who I am, my roles, password change, logging out everywhere."""
+"""Own profile: who I am, my roles, password change, second factor, compromise report."""
 
 import streamlit as st
 
-from components.auth import guard
+from components.auth import guard_page
 from components.feedback import show_outcome
 from components.incidents import compromise_form
 from components.password_form import password_change_form
-from klassruk.permissions import ROLE_TITLES, Action
+from components.second_factor import second_factor_section
+from klassruk.permissions import ROLE_TITLES
 
 PASSWORD_CHANGED = "profile_password_changed"
 
-actor = guard(Action.VIEW_PROFILE)
+actor = guard_page(__file__)
 st.title("Профиль")
 st.write(f"Логин: `{actor.login}`")
 st.write("Роли: " + ", ".join(ROLE_TITLES[role] for role in sorted(actor.roles)))
@@ -23,6 +24,8 @@ if password_change_form(actor):
     # Rerun at once: the new login cookie is written on the next run, before any reload.
     st.session_state[PASSWORD_CHANGED] = True
     st.rerun()
+
+second_factor_section(actor)
 
 st.subheader("Сообщить о компрометации")
 st.caption(

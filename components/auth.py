@@ -8,11 +8,13 @@ delete the cookie, until the browser confirms: ordinary runs mount nothing and t
 from __future__ import annotations
 
 import os
-from datetime import UTC, datetime, timedelta
+import time
+from datetime import UTC, date, datetime, timedelta
 
 import extra_streamlit_components
 import streamlit as st
 import streamlit.components.v1 as st_components
+from sqlalchemy.orm import Session
 
 from components.nav import spec_of
 from components.runtime import adopt_browser_session_id, browser_session_id, db, db_read, settings
@@ -30,6 +32,7 @@ from klassruk.services.accounts import (
     user_for_session_token,
 )
 from klassruk.services.activity import record_family_login
+from klassruk.services.second_factor import verify_second_factor
 from klassruk.services.throttling import ThrottlePolicy
 from klassruk.session_tokens import SessionToken, decode_session_token, encode_session_token
 
@@ -39,6 +42,9 @@ _AUTH_ISSUED_AT = "auth_issued_at"
 # What the cookie component still has to do in the browser: "set" or "delete".
 _COOKIE_ACTION = "auth_cookie_action"
 _COOKIE_COMPONENT_KEY = "auth_cookie_component"
+# The login (and since when) whose password was right and whose second-factor code is awaited.
+_AWAITED_CODE = "auth_awaited_code"
+SECOND_FACTOR_WAIT_S = 300
 
 _cookie_component = st_components.declare_component(
     "klassruk_cookie",
@@ -142,16 +148,35 @@ def client_address(*, trusted_proxy: bool) -> str | None:
     return address if isinstance(address, str) else None
 
 
-def log_in(login: str, password: str) -> str | None:
-    """Check the login form; on success remember the user and return None, else the error."""
+def _login_policies() -> tuple[LockoutPolicy, ThrottlePolicy]:
     config = settings()
-    policy = LockoutPolicy(config.lockout_max_failures, config.lockout_minutes)
-    throttle = ThrottlePolicy(
+    return LockoutPolicy(config.lockout_max_failures, config.lockout_minutes), ThrottlePolicy(
         address_failures=config.throttle_address_failures,
         window_minutes=config.throttle_window_minutes,
         max_delay_minutes=config.throttle_max_delay_minutes,
         school_alert_failures=config.spray_alert_failures,
     )
+
+
+def _client() -> str | None:
+    return client_address(trusted_proxy=settings().trusted_proxy)
+
+
+def _start_session(session: Session, user: UserAccount, on: date) -> None:
+    """The login is complete: remember the user; the cookie is written on the next run."""
+    record_family_login(session, actor_for(user, session_id=browser_session_id()), on=on)
+    _remember(user, datetime.now(UTC))
+    # A rerun in this run would drop the cookie component: it is mounted on the next one.
+    st.session_state[_COOKIE_ACTION] = "set"
+
+
+def log_in(login: str, password: str) -> str | None:
+    """Check the login form; on success remember the user and return None, else the error.
+
+    An account with a second factor is not logged in yet: its code is asked for next
+    (`awaited_second_factor`), and only `log_in_with_code` starts the session.
+    """
+    policy, throttle = _login_policies()
     # bcrypt (~0.23 s) runs between two short transactions, never inside the write one.
     with db_read(LOGIN_ACTOR) as session:
         stored = stored_password_hash(session, login=login)
@@ -159,21 +184,51 @@ def log_in(login: str, password: str) -> str | None:
     on = today()
     with db(LOGIN_ACTOR) as session:
         result = authenticate(
-            session,
-            check=check,
-            policy=policy,
-            session_id=browser_session_id(),
-            client_address=client_address(trusted_proxy=config.trusted_proxy),
-            throttle=throttle,
+            session, check=check, policy=policy, session_id=browser_session_id(),
+            client_address=_client(), throttle=throttle,
+        )
+        if result.awaiting_second_factor:
+            st.session_state[_AWAITED_CODE] = (check.login, time.monotonic())
+            return None
+        if result.user is None:
+            return result.error
+        _start_session(session, result.user, on)
+    return None
+
+
+def awaited_second_factor() -> str | None:
+    """The login whose password was right and whose code is still awaited (a few minutes)."""
+    awaited = st.session_state.get(_AWAITED_CODE)
+    if awaited is None:
+        return None
+    login, since = awaited
+    if time.monotonic() - since > SECOND_FACTOR_WAIT_S:
+        st.session_state.pop(_AWAITED_CODE, None)
+        return None
+    return str(login)
+
+
+def cancel_second_factor() -> None:
+    """Back to the password form."""
+    st.session_state.pop(_AWAITED_CODE, None)
+
+
+def log_in_with_code(code: str) -> str | None:
+    """The second step of a login: the app's code or a recovery code; None once logged in."""
+    login = awaited_second_factor()
+    if login is None:
+        return "Время на ввод кода истекло. Войдите заново с логином и паролем."
+    policy, throttle = _login_policies()
+    on = today()
+    with db(LOGIN_ACTOR) as session:
+        result = verify_second_factor(
+            session, login=login, code=code, policy=policy, session_id=browser_session_id(),
+            client_address=_client(), throttle=throttle,
         )
         if result.user is None:
             return result.error
-        record_family_login(
-            session, actor_for(result.user, session_id=browser_session_id()), on=on
-        )
-        _remember(result.user, datetime.now(UTC))
-    # The cookie is written on the next run: a rerun in this one would drop the component.
-    st.session_state[_COOKIE_ACTION] = "set"
+        _start_session(session, result.user, on)
+    cancel_second_factor()
     return None
 
 

@@ -67,6 +67,7 @@ PAGES: tuple[PageSpec, ...] = (
 LOGIN_PAGE = "app_pages/login.py"
 SETUP_PAGE = "app_pages/setup.py"
 CHANGE_PASSWORD_PAGE = "app_pages/change_password.py"
+SECOND_FACTOR_PAGE = "app_pages/second_factor.py"
 
 
 def page_everywhere(path: str, title: str) -> list[StreamlitPage]:

@@ -67,6 +67,10 @@ class UserAccount(Base):
     def roles(self) -> frozenset[Role]:
         return frozenset(row.role for row in self.role_rows)
 
+    @property
+    def has_second_factor(self) -> bool:
+        return self.totp_secret is not None
+
 
 class UserRole(Base):
     """One role held by one user."""

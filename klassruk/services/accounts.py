@@ -245,6 +245,7 @@ class SessionUser:
     staff_id: int | None
     guardian_id: int | None
     student_id: int | None
+    has_second_factor: bool = False
 
 
 def user_for_session_token(
@@ -263,6 +264,7 @@ def user_for_session_token(
             UserAccount.password_hash.is_not(None).label("has_password"),
             UserAccount.must_change_password, UserAccount.sessions_valid_after,
             UserAccount.staff_id, UserAccount.guardian_id, UserAccount.student_id,
+            UserAccount.totp_secret.is_not(None).label("has_second_factor"),
             roles.label("roles"),
         ).where(UserAccount.login == normalize_login(login))
     ).one_or_none()
@@ -284,6 +286,7 @@ def user_for_session_token(
         staff_id=row.staff_id,
         guardian_id=row.guardian_id,
         student_id=row.student_id,
+        has_second_factor=row.has_second_factor,
     )
 
 

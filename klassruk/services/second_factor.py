@@ -26,6 +26,7 @@ from klassruk.services.accounts import (
     LockoutPolicy,
     LoginRecorder,
     LoginResult,
+    SessionUser,
     normalize_login,
 )
 from klassruk.services.activity import record_activity
@@ -214,9 +215,9 @@ def clear_second_factor(session: Session, user: UserAccount) -> None:
     session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
 
 
-def needs_enrolment(user: UserAccount, required_roles: frozenset[Role]) -> bool:
+def needs_enrolment(user: UserAccount | SessionUser, required_roles: frozenset[Role]) -> bool:
     """Whether the user must set up a second factor before anything else."""
-    return user.totp_secret is None and bool(user.roles & required_roles)
+    return not user.has_second_factor and bool(user.roles & required_roles)
 
 
 def set_required_roles(
