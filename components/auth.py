@@ -232,8 +232,8 @@ def log_in_with_code(code: str) -> str | None:
     return None
 
 
-def refresh_session_after_password_change() -> None:
-    """Password change revoked every session; keep this one by re-issuing its token."""
+def refresh_own_session() -> None:
+    """A password or role change revoked every session; keep this one by re-issuing its token."""
     st.session_state[_AUTH_ISSUED_AT] = datetime.now(UTC)
     st.session_state[_COOKIE_ACTION] = "set"
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from components.auth import refresh_session_after_password_change
+from components.auth import refresh_own_session
 from components.runtime import db, db_read
 from components.text import escape
 from klassruk.errors import DomainError
@@ -51,5 +51,5 @@ def password_change_form(actor: Actor) -> bool:
     except DomainError as error:
         st.error(escape(str(error)))
         return False
-    refresh_session_after_password_change()
+    refresh_own_session()
     return True

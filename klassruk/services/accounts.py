@@ -409,6 +409,7 @@ class UserRow:
     must_change_password: bool
     locked: bool
     last_login_at: datetime | None
+    has_second_factor: bool
 
 
 def folded(column: ColumnElement[str] | InstrumentedAttribute[str]) -> ColumnElement[str]:
@@ -462,6 +463,7 @@ def list_users(
             must_change_password=user.must_change_password,
             locked=user.locked_until is not None and user.locked_until > now,
             last_login_at=user.last_login_at,
+            has_second_factor=user.has_second_factor,
         )
         for user in session.scalars(query)
     ]

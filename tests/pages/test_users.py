@@ -10,7 +10,10 @@ from sqlalchemy import select
 from klassruk.db import unit_of_work
 from klassruk.demo import GUARDIAN_LOGIN
 from klassruk.models import AccountStatus, DataAccess, DataAccessLog, UserAccount, utcnow
+from klassruk.permissions import Role
+from klassruk.services.second_factor import required_roles
 from tests.factories import SYSTEM
+from tests.pages.second_factor_steps import enrol_in_database
 
 
 def _users(at):
@@ -80,3 +83,62 @@ def test_class_list_opening_is_logged_once_and_shown_to_the_admin(logged_in, fac
     assert list(log["Что открыто"]) == ["список класса"]
     with pytest.raises(ValueError):
         teacher.switch_page("app_pages/data_access.py").run()
+
+
+def _choose(at, login: str) -> None:
+    chosen = at.selectbox(key="users_chosen")
+    chosen.set_value(next(o for o in chosen.options if f"({login})" in o)).run()
+
+
+def _roles_of(factory, login: str) -> frozenset[Role]:
+    return _state(factory, login).roles
+
+
+def _set_roles(at, user_id: int, roles: list[Role], reason: str) -> None:
+    at.multiselect(key=f"users_roles_{user_id}").set_value(roles)
+    at.text_input(key="users_roles_reason").input(reason)
+    next(b for b in at.button if b.label == "Сохранить роли").click().run()
+    assert not at.exception
+
+
+def test_admin_edits_roles_with_a_reason_and_not_their_own_admin_role(logged_in, factory):
+    with factory() as session:
+        teacher = session.scalar(select(UserAccount).where(UserAccount.login == "uchitel"))
+        admin_id = session.scalar(select(UserAccount.id).where(UserAccount.login == "admin"))
+        assert teacher is not None and admin_id is not None
+        teacher_id, before = teacher.id, teacher.roles
+    admin = logged_in("admin")
+    admin.switch_page("app_pages/users.py").run()
+    _choose(admin, "uchitel")
+    _set_roles(admin, teacher_id, [*before, Role.DEPUTY_HEAD], "")
+    assert any("причину" in e.value for e in admin.error)
+    assert _roles_of(factory, "uchitel") == before
+    _set_roles(admin, teacher_id, [*before, Role.DEPUTY_HEAD], "Приказ № 41")
+    assert any("Сеансы пользователя завершены" in s.value for s in admin.success)
+    assert _roles_of(factory, "uchitel") == {*before, Role.DEPUTY_HEAD}
+
+    _choose(admin, "admin")
+    _set_roles(admin, admin_id, [Role.TEACHER], "Ухожу в учителя")
+    assert any("с самого себя" in e.value for e in admin.error)
+    assert Role.ADMIN in _roles_of(factory, "admin")
+    assert any(b.label == "Выйти" for b in admin.button)  # still logged in
+
+
+def test_admin_requires_and_resets_the_second_factor(logged_in, factory):
+    enrol_in_database(factory, "uchitel")
+    admin = logged_in("admin")
+    admin.switch_page("app_pages/users.py").run()
+    admin.multiselect(key="users_policy_roles").set_value([Role.TEACHER, Role.ADMIN])
+    admin.text_input(key="users_policy_reason").input("Приказ о защите ПДн")
+    next(b for b in admin.button if b.label == "Сохранить требование").click().run()
+    assert any("Требование сохранено" in s.value for s in admin.success)
+    with factory() as session:
+        assert required_roles(session) == {Role.TEACHER, Role.ADMIN}
+
+    _choose(admin, "uchitel")
+    users = _users(admin)
+    assert list(users.loc[users["Логин"] == "uchitel", "Второй фактор"]) == ["да"]
+    admin.text_input(key="users_second_factor_reason").input("Потерян телефон")
+    next(b for b in admin.button if b.label == "Сбросить второй фактор").click().run()
+    assert any("сброшен" in s.value for s in admin.success)
+    assert _state(factory, "uchitel").totp_secret is None
