@@ -159,3 +159,33 @@ def test_reload_right_after_a_password_change_keeps_the_login(browser, server_ur
         assert page.get_by_label("Логин").count() == 0
     finally:
         context.close()
+
+
+_WATCH_FOR_LOGIN_FORM = """
+window.loginFormSeen = false;
+new MutationObserver(() => {
+  if (document.body && document.body.innerText.includes("Пароль или код активации")) {
+    window.loginFormSeen = true;
+  }
+}).observe(document, {subtree: true, childList: true, characterData: true});
+"""
+
+
+def test_a_reload_with_a_valid_cookie_never_draws_the_login_form(browser, server_url):
+    context = browser.new_context()
+    page = context.new_page()
+    page.set_default_timeout(TIMEOUT_MS)
+    try:
+        page.goto(server_url)
+        _log_in(page, CLASS_TEACHER_LOGIN, DEMO_PASSWORD)
+        _heading(page, "Главная").wait_for()
+        _wait_for_cookie(page, "")
+        wait_until_idle(page)
+        # Every DOM change of the reloaded page is watched, not only its final state.
+        context.add_init_script(_WATCH_FOR_LOGIN_FORM)
+        page.goto(f"{server_url}/class_journal")
+        _heading(page, "Журнал класса").wait_for()
+        wait_until_idle(page)
+        assert page.evaluate("window.loginFormSeen") is False
+    finally:
+        context.close()
