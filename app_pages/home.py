@@ -2,12 +2,12 @@
 
 import streamlit as st
 
-from components.auth import guard
+from components.auth import guard_page
 from components.home_sections import SECTIONS
 from components.incidents import notices_section
-from klassruk.permissions import ROLE_TITLES, Action
+from klassruk.permissions import ROLE_TITLES
 
-actor = guard(Action.VIEW_HOME)
+actor = guard_page(__file__)
 st.title("Главная")
 notices_section(actor)
 for role in sorted(actor.roles):

@@ -8,11 +8,11 @@ import pandas as pd
 import streamlit as st
 
 from components import cabinet
-from components.pickers import child_picker
+from components.pickers import NO_CLASS, child_picker
 from components.runtime import db_read
 from components.school import today
 from components.text import escape
-from klassruk.formatting import format_date
+from klassruk.formatting import format_date, format_number
 from klassruk.models import ACCOUNT_STATUS_TITLES
 from klassruk.permissions import ROLE_TITLES, Actor, Role
 from klassruk.services import extracts, overview
@@ -58,7 +58,7 @@ def _class_teacher(actor: Actor) -> None:
     with db_read(actor) as session:
         classes = overview.class_summaries(session, actor, on=today())
     if not classes:
-        st.info("Классное руководство вам не назначено.")
+        st.info(NO_CLASS)
         return
     for summary in classes:
         st.subheader(f"{escape(summary.name)} класс")
@@ -95,13 +95,13 @@ def _teacher(actor: Actor) -> None:
     if not load:
         st.info("Учебная нагрузка вам пока не назначена.")
         return
-    st.metric("Часов в неделю", f"{sum(row.hours_per_week for row in load):g}")
+    st.metric("Часов в неделю", format_number(sum(row.hours_per_week for row in load)))
     st.dataframe(
         pd.DataFrame(
             {
                 "Группа": [row.group for row in load],
                 "Предмет": [row.subject for row in load],
-                "Часов в неделю": [row.hours_per_week for row in load],
+                "Часов в неделю": [format_number(row.hours_per_week) for row in load],
                 "Обучающихся": [row.students for row in load],
             }
         ),
