@@ -125,3 +125,19 @@ def test_second_whole_class_issue_within_the_hour_asks_before_voiding_slips(logg
     user, code = first["Логин"].iloc[0], first["Код активации"].iloc[0]
     again = login(open_app(), user, code)
     assert again.error and [t.value for t in again.title] != ["Смена пароля"]
+
+
+def test_blocking_asks_for_people_and_a_confirmation_then_reports_the_count(logged_in):
+    at = logged_in("klassruk")
+    at.switch_page("app_pages/credentials.py").run()
+    at.button(key="cred_block_selected").click().run()
+    assert [e.value for e in at.error] == ["Выберите, чьи учётные записи заблокировать."]
+    people = at.multiselect(key="cred_people")
+    assert people.placeholder == "Выберите обучающихся и родителей"
+    people.set_value([next(o for o in people.options if "активирована" in o)]).run()
+    at.button(key="cred_block_selected").click().run()
+    assert [e.value for e in at.error] == ["Отметьте «Подтверждаю блокировку»."]
+    at.checkbox(key="cred_block_confirm").check()
+    at.button(key="cred_block_selected").click().run()
+    assert not at.exception
+    assert [s.value for s in at.success] == ["Заблокировано учётных записей: 1."]

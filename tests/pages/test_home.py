@@ -1,0 +1,38 @@
+"""AppTest: the home page's sections per role, in Russian, with comma-formatted hours."""
+
+from __future__ import annotations
+
+from klassruk.formatting import format_number
+
+
+def _metrics(at) -> dict[str, str]:
+    return {m.label: m.value for m in at.metric}
+
+
+def test_admin_sees_the_school_in_figures(logged_in):
+    at = logged_in("admin")
+    assert not at.exception
+    assert [t.value for t in at.title] == ["Главная"]
+    assert "Администратор" in [h.value for h in at.header]
+    assert {"Классов", "Обучающихся", "Родителей", "Сотрудников"} <= set(_metrics(at))
+    tables = [df.value for df in at.dataframe]
+    assert any("Учётных записей" in t.columns and "Роль" in t.columns for t in tables)
+
+
+def test_class_teacher_sees_the_own_class_and_a_link_to_its_list(logged_in):
+    at = logged_in("klassruk")
+    assert not at.exception
+    assert "Классный руководитель" in [h.value for h in at.header]
+    metrics = _metrics(at)
+    assert " из " in metrics["Учётных записей обучающихся"]
+    assert any(s.value.endswith(" класс") for s in at.subheader)
+
+
+def test_teacher_sees_the_weekly_hours_with_a_decimal_comma(logged_in):
+    at = logged_in("uchitel")
+    assert not at.exception
+    load = next(df.value for df in at.dataframe if "Часов в неделю" in df.value.columns)
+    hours = list(load["Часов в неделю"])
+    assert hours and all("." not in value for value in hours)
+    total = sum(float(value.replace(",", ".")) for value in hours)
+    assert _metrics(at)["Часов в неделю"] == format_number(total)
