@@ -31,8 +31,8 @@ from klassruk.services.consent import (
     scan_file,
     set_student_own_consent_required,
 )
-from klassruk.services.credentials import classes_in_scope
 from klassruk.services.delivery import student_own_consent_required
+from klassruk.services.scope import classes_in_scope
 from klassruk.services.spreadsheets import export_cell
 from klassruk.setup import SCHOOL_NAME_KEY, get_setting
 

@@ -18,7 +18,6 @@ from klassruk.pdf.extracts import render_extracts
 from klassruk.permissions import Action
 from klassruk.services import calendar
 from klassruk.services.consent import class_consent
-from klassruk.services.credentials import classes_in_scope
 from klassruk.services.extracts import (
     due_range,
     extract_register,
@@ -28,6 +27,7 @@ from klassruk.services.extracts import (
     schedule_of,
     set_schedule,
 )
+from klassruk.services.scope import classes_in_scope
 from klassruk.setup import SCHOOL_NAME_KEY, get_setting
 
 FLASH = "extracts_flash"

@@ -8,14 +8,15 @@ from components.pickers import kept_tabs
 from components.runtime import db_read
 from components.school import today
 from components.timetable import changes_tab, holidays_tab, lessons_tab, periods_tab, slots_tab
-from klassruk.services import class_journal
+from klassruk.permissions import Action
+from klassruk.services.scope import classes_in_scope
 
 actor = guard_page(__file__)
 st.title("Расписание и календарь")
 show_outcome()
 on = today()
 with db_read(actor) as session:
-    class_names = dict(class_journal.readable_classes(session, actor))
+    class_names = dict(classes_in_scope(session, actor, action=Action.MANAGE_CALENDAR))
 
 periods, holidays, slots, lessons, changes = kept_tabs(
     ["Периоды", "Каникулы", "Расписание", "Уроки", "Замены и переносы"], key="tt_tab"

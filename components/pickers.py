@@ -23,9 +23,9 @@ from klassruk.permissions import Action, Actor
 from klassruk.services import calendar
 from klassruk.services.activity import last_viewed_student
 from klassruk.services.cabinet.common import list_children
-from klassruk.services.credentials import ClassChoice, classes_in_scope
 from klassruk.services.delivery import ConsentRequired, require_electronic_access
 from klassruk.services.overview import ChildRow
+from klassruk.services.scope import ClassChoice, classes_in_scope
 
 T = TypeVar("T")
 

@@ -21,7 +21,6 @@ from components.runtime import db, db_read
 from components.text import escape
 from klassruk.errors import DomainError
 from klassruk.permissions import Action, Actor
-from klassruk.services.credentials import classes_in_scope
 from klassruk.services.roster import (
     CHANGE_TITLES,
     ENTITY_TITLES,
@@ -34,6 +33,7 @@ from klassruk.services.roster import (
     template_csv,
     template_xlsx,
 )
+from klassruk.services.scope import classes_in_scope
 
 WHOLE_SCHOOL = "Вся школа (класс — из столбца «Класс»)"
 _PREVIEW = "roster_preview_kept"

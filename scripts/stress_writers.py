@@ -41,10 +41,10 @@ from klassruk.services.accounts import actor_for
 from klassruk.services.credentials import (
     IssueResult,
     RecentCodesFound,
-    classes_in_scope,
     hash_code,
     issue_credentials,
 )
+from klassruk.services.scope import classes_in_scope
 
 TODAY = date(2026, 10, 1)
 SYSTEM = Actor.system("stress")

@@ -6,8 +6,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, select
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from klassruk.errors import DomainError, NotFound
 from klassruk.formatting import format_date
@@ -15,12 +15,24 @@ from klassruk.models import Holiday, ReportingPeriod, SchoolYear
 from klassruk.permissions import Action, Actor, require
 from klassruk.services.lookup import get_or_404
 
+NO_CURRENT_YEAR = "Текущий учебный год не задан."
+
+
+def in_current_year(year_id: InstrumentedAttribute[int]) -> ColumnElement[bool]:
+    """SQL condition: `year_id` is the school year marked current (the one place that asks)."""
+    return year_id.in_(select(SchoolYear.id).where(SchoolYear.is_current))
+
+
+def find_current_year(session: Session) -> SchoolYear | None:
+    """The current school year; None before the first year is set up."""
+    return session.scalar(select(SchoolYear).where(in_current_year(SchoolYear.id)))
+
 
 def current_year(session: Session) -> SchoolYear:
     """The current school year, or a clear error."""
-    year = session.scalar(select(SchoolYear).where(SchoolYear.is_current))
+    year = find_current_year(session)
     if year is None:
-        raise NotFound("Текущий учебный год не задан.")
+        raise NotFound(NO_CURRENT_YEAR)
     return year
 
 
@@ -46,7 +58,7 @@ def _ref(period: ReportingPeriod) -> PeriodRef:
 
 def list_periods(session: Session) -> list[PeriodRef]:
     """The current year's reporting periods in order (public calendar information)."""
-    year = session.scalar(select(SchoolYear).where(SchoolYear.is_current))
+    year = find_current_year(session)
     if year is None:
         return []
     return [
@@ -130,7 +142,7 @@ class HolidayRef:
 
 def list_holidays(session: Session) -> list[HolidayRef]:
     """The current year's holidays and days off in order (public calendar information)."""
-    year = session.scalar(select(SchoolYear).where(SchoolYear.is_current))
+    year = find_current_year(session)
     if year is None:
         return []
     return [

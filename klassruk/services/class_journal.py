@@ -549,23 +549,6 @@ def student_card(session: Session, actor: Actor, *, student_id: int, period_id: 
     )
 
 
-def readable_classes(session: Session, actor: Actor) -> list[tuple[int, str]]:
-    """Current-year classes whose journal the actor reads (own classes, or all school-wide)."""
-    if not actor.can(Action.VIEW_CLASS_JOURNAL):
-        return []
-    query = (
-        select(SchoolClass)
-        .join(calendar.SchoolYear, calendar.SchoolYear.id == SchoolClass.school_year_id)
-        .where(calendar.SchoolYear.is_current)
-        .order_by(SchoolClass.grade, SchoolClass.letter)
-    )
-    if not actor.is_school_wide_for(Action.VIEW_CLASS_JOURNAL):
-        if actor.staff_id is None:
-            return []
-        query = query.where(SchoolClass.class_teacher_id == actor.staff_id)
-    return [(c.id, c.name) for c in session.scalars(query)]
-
-
 def class_students(
     session: Session, actor: Actor, *, class_id: int, period_id: int
 ) -> list[tuple[int, str]]:

@@ -23,7 +23,6 @@ from klassruk.models import (
     Guardian,
     GuardianLink,
     SchoolClass,
-    SchoolYear,
     Student,
     UserAccount,
     UserRole,
@@ -804,27 +803,3 @@ def block_accounts(
         )
     session.flush()
     return blocked
-
-
-@dataclass(frozen=True)
-class ClassChoice:
-    """A class the actor may work with, for a picker."""
-
-    class_id: int
-    name: str
-
-
-def classes_in_scope(session: Session, actor: Actor, *, action: Action) -> list[ClassChoice]:
-    """Classes of the current year the actor may issue credentials for or import into."""
-    require(actor, action)
-    query = (
-        select(SchoolClass.id, SchoolClass.grade, SchoolClass.letter)
-        .join(SchoolYear, SchoolYear.id == SchoolClass.school_year_id)
-        .where(SchoolYear.is_current)
-        .order_by(SchoolClass.grade, SchoolClass.letter)
-    )
-    if not actor.is_school_wide_for(action):
-        if actor.staff_id is None or Role.CLASS_TEACHER not in actor.roles:
-            return []
-        query = query.where(SchoolClass.class_teacher_id == actor.staff_id)
-    return [ClassChoice(row[0], f"{row[1]}{row[2]}") for row in session.execute(query)]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from datetime import date
+from typing import NamedTuple
 
 from sqlalchemy import ColumnElement, Select, and_, false, or_, select
 from sqlalchemy.orm import InstrumentedAttribute, Session
@@ -21,6 +22,7 @@ from klassruk.models import (
     UserAccount,
 )
 from klassruk.permissions import ROLE_ACTIONS, Action, Actor, Role, require
+from klassruk.services.calendar import in_current_year
 from klassruk.services.delivery import require_electronic_access
 
 OUT_OF_SCOPE = "Эти данные вне вашей зоны ответственности."
@@ -45,6 +47,31 @@ def own_class_ids_query(actor: Actor) -> Select[int]:
         # `class_teacher_id == None` would match every class that has no class teacher.
         return select(SchoolClass.id).where(false())
     return select(SchoolClass.id).where(SchoolClass.class_teacher_id == actor.staff_id)
+
+
+class ClassChoice(NamedTuple):
+    """A class the actor may work with, for a picker."""
+
+    class_id: int
+    name: str
+
+
+def classes_in_scope(session: Session, actor: Actor, *, action: Action) -> list[ClassChoice]:
+    """Current-year classes the actor may do `action` on: all school-wide, else own classes.
+
+    Every class picker uses this. An actor without the action is refused; an empty list means
+    the actor holds it but has no class to pick (a class teacher with no class assigned yet,
+    or a school without classes this year), and the picker says so.
+    """
+    require(actor, action)
+    query = (
+        select(SchoolClass.id, SchoolClass.grade, SchoolClass.letter)
+        .where(in_current_year(SchoolClass.school_year_id))
+        .order_by(SchoolClass.grade, SchoolClass.letter)
+    )
+    if not actor.is_school_wide_for(action):
+        query = query.where(SchoolClass.id.in_(own_class_ids_query(actor)))
+    return [ClassChoice(row[0], f"{row[1]}{row[2]}") for row in session.execute(query)]
 
 
 def _grants(role: Role, actor: Actor, action: Action) -> bool:

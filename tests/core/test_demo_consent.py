@@ -10,9 +10,9 @@ from klassruk.models.consent import ConsentEntry, ConsentState
 from klassruk.permissions import Action
 from klassruk.services.accounts import actor_for
 from klassruk.services.consent import class_consent
-from klassruk.services.credentials import classes_in_scope
 from klassruk.services.delivery import delivery_route
 from klassruk.services.extracts import due_extracts, extract_register
+from klassruk.services.scope import classes_in_scope
 
 
 def test_the_demo_class_has_every_state_paper_families_and_extracts(session):
