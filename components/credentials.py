@@ -21,7 +21,6 @@ from klassruk.services.credentials import (
     PERSON_KIND_TITLES,
     BoardRow,
     BoardState,
-    ClassChoice,
     PersonKind,
     PersonRef,
     RecentCodes,
@@ -30,6 +29,7 @@ from klassruk.services.credentials import (
     credentials_board,
     issue_credentials,
 )
+from klassruk.services.scope import ClassChoice
 from klassruk.slips import render_slips
 
 LAST_ISSUE = "cred_last_issue"
