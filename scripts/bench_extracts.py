@@ -4,8 +4,9 @@
     .venv/bin/python scripts/bench_extracts.py --url postgresql+psycopg://postgres@127.0.0.1/bench
 
 Seeds the LARGE demo school with its journal up to the demo day (the database at --url is
-emptied first), then prints extracts as the page does: one transaction registers the batch
-and collects its content, the PDF is rendered after it. Times are medians over --repeats.
+emptied first unless --reuse), then prints extracts as the page does: one transaction
+registers the batch and collects its content, the PDF is rendered after it. Times are medians
+over --repeats; --no-school stops after the class of 30.
 """
 
 from __future__ import annotations
@@ -19,20 +20,18 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
 
-from klassruk.db import make_engine, make_session_factory, unit_of_work
-from klassruk.demo import DEMO_TODAY, LARGE, seed_demo_school
-from klassruk.models import Base, SchoolClass
+from klassruk.db import unit_of_work
+from klassruk.demo import DEMO_TODAY
+from klassruk.models import SchoolClass
 from klassruk.models.journal import Grade
 from klassruk.pdf.extracts import render_extracts
-from klassruk.permissions import Actor
 from klassruk.services import calendar
 from klassruk.services.consent import class_people
 from klassruk.services.extracts import ExtractContent, Family, print_extracts
-from scripts.bench_journal import _reset
+from scripts.bench_seed import SYSTEM, large_school
 
-SYSTEM = Actor.system("bench")
 CLASS_SIZE = 30
 WEEK_END = DEMO_TODAY - timedelta(days=DEMO_TODAY.weekday() + 1)
 WEEK_START = WEEK_END - timedelta(days=6)
@@ -66,19 +65,9 @@ def main() -> None:
     parser.add_argument("--url", default="sqlite:////tmp/klassruk_bench_extracts.sqlite3")
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--reuse", action="store_true", help="skip seeding, use existing data")
+    parser.add_argument("--no-school", action="store_true", help="time one class only")
     args = parser.parse_args()
-    if not args.reuse:
-        _reset(args.url)
-    engine = make_engine(args.url)
-    factory = make_session_factory(engine)
-    if not args.reuse:
-        Base.metadata.create_all(engine)
-        start = time.perf_counter()
-        with unit_of_work(factory, SYSTEM) as session:
-            seed_demo_school(session, size=LARGE)
-        print(f"seeded the LARGE school and its journal in {time.perf_counter() - start:.1f} s")
-        with engine.begin() as connection:
-            connection.execute(text("ANALYZE"))
+    factory = large_school(args.url, today=None, fresh=not args.reuse)
     with unit_of_work(factory, SYSTEM) as session:
         classes = list(session.scalars(select(SchoolClass.id).order_by(SchoolClass.id)))
         grades = session.scalar(select(func.count()).select_from(Grade))
@@ -102,6 +91,8 @@ def main() -> None:
             f"{cpu * 1000:.0f} ms CPU of this process, {runs[0][3] / 1024:.0f} KB"
         )
 
+    if args.no_school:
+        return
     start, cpu = time.perf_counter(), time.process_time()
     total = size = collect = 0.0
     for class_id in classes:

@@ -18,30 +18,14 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
 
-from klassruk.db import make_engine, make_session_factory, unit_of_work
-from klassruk.demo import LARGE, YEAR_ENDS, seed_demo_school
-from klassruk.models import Base, Enrolment, SchoolClass, Student
+from klassruk.db import unit_of_work
+from klassruk.demo import YEAR_ENDS
+from klassruk.models import Enrolment, SchoolClass, Student
 from klassruk.models.journal import Grade, Lesson
-from klassruk.permissions import Actor
 from klassruk.services import calendar, class_journal
-
-SYSTEM = Actor.system("bench")
-
-
-def _reset(url: str) -> None:
-    engine = make_engine(url)
-    if url.startswith("sqlite"):
-        path = Path(url.removeprefix("sqlite:///"))
-        engine.dispose()
-        for suffix in ("", "-wal", "-shm"):
-            Path(str(path) + suffix).unlink(missing_ok=True)
-        return
-    with engine.begin() as connection:
-        connection.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
-        connection.execute(text("CREATE SCHEMA public"))
-    engine.dispose()
+from scripts.bench_seed import SYSTEM, large_school
 
 
 def _median_ms(run, repeats: int) -> float:  # type: ignore[no-untyped-def]
@@ -60,19 +44,7 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=15)
     parser.add_argument("--reuse", action="store_true", help="skip seeding, use existing data")
     args = parser.parse_args()
-    if not args.reuse:
-        _reset(args.url)
-    engine = make_engine(args.url)
-    factory = make_session_factory(engine)
-    if not args.reuse:
-        Base.metadata.create_all(engine)
-        start = time.perf_counter()
-        with unit_of_work(factory, SYSTEM) as session:
-            seed_demo_school(session, size=LARGE, today=YEAR_ENDS)
-        seconds = time.perf_counter() - start
-        print(f"seeded the school and a whole year of its journal in {seconds:.1f} s")
-        with engine.begin() as connection:
-            connection.execute(text("ANALYZE"))
+    factory = large_school(args.url, today=YEAR_ENDS, fresh=not args.reuse)
     with unit_of_work(factory, SYSTEM) as session:
         students = session.scalar(select(func.count()).select_from(Student))
         grades = session.scalar(select(func.count()).select_from(Grade))
@@ -85,7 +57,8 @@ def main() -> None:
         student_id = session.scalar(
             select(Enrolment.student_id).where(Enrolment.class_id == class_id).limit(1)
         )
-    print(f"{engine.dialect.name}: {students} students, {lessons} lessons, {grades} grades")
+        dialect = session.get_bind().dialect.name
+    print(f"{dialect}: {students} students, {lessons} lessons, {grades} grades")
 
     def summary() -> None:
         with unit_of_work(factory, SYSTEM) as session:
@@ -104,7 +77,6 @@ def main() -> None:
     for name, run in (("class summary", summary), ("class charts", charts), ("student card", card)):
         run()  # warm-up
         print(f"{name:14s} median {_median_ms(run, args.repeats):8.1f} ms ({args.repeats} runs)")
-    engine.dispose()
 
 
 if __name__ == "__main__":
