@@ -124,6 +124,17 @@ def make_session_factory(engine: Engine) -> sessionmaker[Session]:
     return factory
 
 
+def read_only_cache(session: Session, name: str) -> dict[Any, Any]:
+    """A cache for one read-only unit of work, where nothing can change what it holds.
+
+    A writing session gets a fresh empty dict each time: it caches nothing.
+    """
+    if session.info.get(READ_ONLY_OPTION):
+        cache: dict[Any, Any] = session.info.setdefault(name, {})
+        return cache
+    return {}
+
+
 _READ_ONLY_BINDS: weakref.WeakKeyDictionary[sessionmaker[Session], Engine] = (
     weakref.WeakKeyDictionary()
 )

@@ -150,11 +150,14 @@ def guardian_accounts(session: Session, guardian_ids: list[int]) -> dict[int, Us
 def delivery_route(session: Session, *, guardian_id: int, student_id: int) -> Delivery:
     """Whether this guardian may get this child's information electronically, and why."""
     latest = latest_entries(session, guardian_ids=[guardian_id], student_ids=[])
-    account = guardian_accounts(session, [guardian_id]).get(guardian_id)
+    # The status alone: it runs before every cabinet screen.
+    status = session.scalar(
+        select(UserAccount.status).where(UserAccount.guardian_id == guardian_id).limit(1)
+    )
     return decide(
         own=latest.get((ConsentSubject.GUARDIAN_SELF, guardian_id, None)),
         child=latest.get((ConsentSubject.CHILD, guardian_id, student_id)),
-        account=account.status if account is not None else None,
+        account=status,
     )
 
 
