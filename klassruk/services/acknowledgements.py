@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
+from collections import defaultdict
 from collections.abc import Collection
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -23,50 +23,23 @@ from klassruk.models import (
     ReportingPeriod,
     Subject,
 )
-from klassruk.models.journal import (
-    Absence,
-    Grade,
-    GradeKind,
-    Lesson,
-    PeriodGrade,
-    Recommendation,
-)
+from klassruk.models.journal import PeriodGrade
 from klassruk.permissions import Action, Actor, require
 from klassruk.services import calendar
 from klassruk.services.activity import record_family_event
-from klassruk.services.cabinet.lessons import LessonItem, student_lessons, student_tests
+from klassruk.services.cabinet.lessons import student_tests
+from klassruk.services.cabinet.record import recommendations_query
+from klassruk.services.cabinet.weeks import (
+    WeekContent,
+    fingerprint,
+    week_content,
+    week_contents,
+)
 from klassruk.services.scope import require_family_scope, require_student_scope
 
 CHANGED_MEANWHILE = (
     "Пока страница была открыта, появились новые сведения: посмотрите их и подтвердите ещё раз."
 )
-
-
-def _digest(shown: dict[str, Any]) -> str:
-    return hashlib.sha256(
-        json.dumps(shown, sort_keys=True, ensure_ascii=False, default=str).encode()
-    ).hexdigest()
-
-
-@dataclass(frozen=True)
-class WeekMark:
-    """A grade or an absence mark of the week as the page lists it."""
-
-    lesson_date: date
-    subject: str
-    mark: str
-    kind: GradeKind | None = None
-
-
-@dataclass(frozen=True)
-class WeekContent:
-    """What a family sees of a school week: the items, their ids, and the ids' fingerprint."""
-
-    shown: dict[str, list[Any]]
-    digest: str
-    lessons: list[LessonItem] = field(default_factory=list)
-    grades: list[WeekMark] = field(default_factory=list)
-    absences: list[WeekMark] = field(default_factory=list)
 
 
 def _count_new(current: dict[str, list[Any]], earlier: dict[str, Any]) -> int:
@@ -76,45 +49,6 @@ def _count_new(current: dict[str, list[Any]], earlier: dict[str, Any]) -> int:
         return {json.dumps(item, default=str) for item in items}
 
     return sum(len(keys(items) - keys(earlier.get(key, []))) for key, items in current.items())
-
-
-def week_content(session: Session, *, student_id: int, week_start: date) -> WeekContent:
-    """The week's grades, absences, lessons (topic, homework) and changes; no scope check."""
-    week_end = week_start + timedelta(days=6)
-    in_week = Lesson.lesson_date.between(week_start, week_end)
-    grade_rows = session.execute(
-        select(Grade.id, Grade.value, Grade.kind, Grade.weight, Lesson.lesson_date, Subject.name)
-        .join(Lesson, Lesson.id == Grade.lesson_id)
-        .join(Subject, Subject.id == Lesson.subject_id)
-        .where(Grade.student_id == student_id, in_week)
-        .order_by(Lesson.lesson_date, Grade.id)
-    ).all()
-    absence_rows = session.execute(
-        select(Absence.id, Absence.mark, Lesson.lesson_date, Subject.name)
-        .join(Lesson, Lesson.id == Absence.lesson_id)
-        .join(Subject, Subject.id == Lesson.subject_id)
-        .where(Absence.student_id == student_id, in_week)
-        .order_by(Lesson.lesson_date, Absence.id)
-    ).all()
-    grades = sorted([row[0], row[1], str(row[2]), row[3]] for row in grade_rows)
-    absences = sorted([row[0], str(row[1])] for row in absence_rows)
-    lessons = student_lessons(session, student_id, week_start, week_end)
-    shown: dict[str, list[Any]] = {
-        "grades": grades,
-        "absences": absences,
-        "lessons": [
-            [item.lesson_id, item.cancelled, item.topic or "", item.homework or ""]
-            for item in lessons
-        ],
-        "changes": sorted(change.change_id for item in lessons for change in item.changes),
-    }
-    return WeekContent(
-        shown,
-        _digest(shown),
-        lessons,
-        [WeekMark(row[4], row[5], str(row[1]), row[2]) for row in grade_rows],
-        [WeekMark(row[2], row[3], str(row[1])) for row in absence_rows],
-    )
 
 
 @dataclass(frozen=True)
@@ -295,13 +229,18 @@ class AckItem:
     state: AckState
 
 
-def _candidates(
-    session: Session, student_id: int, on: date
-) -> list[tuple[AckKind, int, str, str, dict[str, Any]]]:
+Candidate = tuple[AckKind, int, str, str, dict[str, Any]]
+
+
+def _period_grade_candidates(
+    session: Session, student_ids: Collection[int]
+) -> dict[int, list[Candidate]]:
+    """The students' period grades of the current year, newest period first."""
     year = calendar.current_year(session)
-    found: list[tuple[AckKind, int, str, str, dict[str, Any]]] = []
-    for grade_id, value, subject_id, subject, period_id, period_name in session.execute(
+    found: dict[int, list[Candidate]] = defaultdict(list)
+    for student_id, grade_id, value, subject_id, subject, period_id, period_name in session.execute(
         select(
+            PeriodGrade.student_id,
             PeriodGrade.id,
             PeriodGrade.value,
             PeriodGrade.subject_id,
@@ -311,20 +250,36 @@ def _candidates(
         )
         .join(Subject, Subject.id == PeriodGrade.subject_id)
         .join(ReportingPeriod, ReportingPeriod.id == PeriodGrade.period_id)
-        .where(PeriodGrade.student_id == student_id, ReportingPeriod.school_year_id == year.id)
+        .where(
+            PeriodGrade.student_id.in_(list(student_ids)),
+            ReportingPeriod.school_year_id == year.id,
+        )
         .order_by(ReportingPeriod.starts_on.desc(), Subject.name)
     ):
         grade: dict[str, Any] = {"period": period_id, "subject": subject_id, "value": value}
         title = f"{period_name}: {subject}"
-        found.append((AckKind.PERIOD_GRADE, grade_id, title, str(value), grade))
-    for rec_id, at, subject, text in session.execute(
-        select(Recommendation.id, Recommendation.created_at, Subject.name, Recommendation.text)
-        .join(Subject, Subject.id == Recommendation.subject_id)
-        .where(Recommendation.student_id == student_id)
-        .order_by(Recommendation.created_at.desc(), Recommendation.id.desc())
-    ):
-        title = f"{subject}, {format_date(at.date())}"
-        found.append((AckKind.RECOMMENDATION, rec_id, title, text, {"text": text}))
+        found[student_id].append((AckKind.PERIOD_GRADE, grade_id, title, str(value), grade))
+    return found
+
+
+def _recommendation_candidates(
+    session: Session, student_ids: Collection[int]
+) -> dict[int, list[Candidate]]:
+    """The students' recommendations, newest first."""
+    found: dict[int, list[Candidate]] = defaultdict(list)
+    for rec in session.execute(recommendations_query(student_ids)):
+        title = f"{rec.subject}, {format_date(rec.created_at.date())}"
+        found[rec.student_id].append(
+            (AckKind.RECOMMENDATION, rec.id, title, rec.text, {"text": rec.text})
+        )
+    return found
+
+
+def _candidates(session: Session, student_id: int, on: date) -> list[Candidate]:
+    found = (
+        _period_grade_candidates(session, [student_id])[student_id]
+        + _recommendation_candidates(session, [student_id])[student_id]
+    )
     period = calendar.period_for_today(session, on)
     if period is not None:
         tests = student_tests(session, student_id, period.starts_on, period.ends_on)
@@ -343,7 +298,7 @@ def items_to_acknowledge(
     items = []
     signed = _latest_per_item(session, actor, student_id)
     for kind, item_id, title, detail, shown in _candidates(session, student_id, on):
-        digest = _digest(shown)
+        digest = fingerprint(shown)
         state = _state(signed.get((kind, item_id)), digest, None)
         items.append(AckItem(kind, item_id, title, detail, shown, digest, state))
     return items
@@ -369,7 +324,7 @@ def acknowledge_item(
             break
     else:
         raise DomainError("Такой записи у обучающегося нет.")
-    if _digest(shown) != digest:
+    if fingerprint(shown) != digest:
         raise DomainError(CHANGED_MEANWHILE)
     return _record(
         session, actor, guardian_id, student_id, kind, on, shown, digest, item_id=item_id
@@ -379,38 +334,63 @@ def acknowledge_item(
 # ---------------------------------------------------------------- paper slips
 
 
-def paper_snapshot(
-    session: Session,
-    *,
-    student_id: int,
-    date_from: date,
-    date_to: date,
-    period_grade_ids: Collection[int],
-    recommendation_ids: Collection[int],
-) -> dict[str, Any]:
-    """What a printed extract shows, in the ledger's terms: its school weeks and single items.
+@dataclass(frozen=True)
+class PrintedItems:
+    """The single items an extract of one child printed: period grades and recommendations."""
 
-    A week counts when its school days (Monday to Saturday) lie inside the printed range.
-    """
-    weeks: dict[str, Any] = {}
+    period_grade_ids: Collection[int] = ()
+    recommendation_ids: Collection[int] = ()
+
+
+def printed_weeks(date_from: date, date_to: date) -> list[date]:
+    """Mondays of the school weeks whose days (Monday to Saturday) lie inside the range."""
     start = calendar.week_start(date_from)
     if start < date_from:
         start += timedelta(days=7)
+    weeks = []
     while start + timedelta(days=5) <= date_to:
-        content = week_content(session, student_id=student_id, week_start=start)
-        weeks[start.isoformat()] = {"shown": content.shown, "digest": content.digest}
+        weeks.append(start)
         start += timedelta(days=7)
-    wanted = {(AckKind.PERIOD_GRADE, item) for item in period_grade_ids} | {
-        (AckKind.RECOMMENDATION, item) for item in recommendation_ids
+    return weeks
+
+
+def paper_snapshots(
+    session: Session, *, date_from: date, date_to: date, printed: dict[int, PrintedItems]
+) -> dict[int, dict[str, Any]]:
+    """What each child's printed extract shows, in the ledger's terms: weeks and single items.
+
+    Per kind one query for the whole class and range, however many weeks it spans.
+    """
+    weeks = printed_weeks(date_from, date_to)
+    contents = week_contents(session, student_ids=list(printed), weeks=weeks)
+    wanted = {
+        student_id: {(AckKind.PERIOD_GRADE, i) for i in shown.period_grade_ids}
+        | {(AckKind.RECOMMENDATION, i) for i in shown.recommendation_ids}
+        for student_id, shown in printed.items()
     }
     # Most extracts show neither: skip the candidates' queries then.
-    candidates = _candidates(session, student_id, date_to) if wanted else []
-    items = [
-        {"kind": kind.value, "item_id": item_id, "shown": shown, "digest": _digest(shown)}
-        for kind, item_id, _, _, shown in candidates
-        if (kind, item_id) in wanted
-    ]
-    return {"weeks": weeks, "items": items}
+    asked = [student_id for student_id, items in wanted.items() if items]
+    grades = _period_grade_candidates(session, asked) if asked else {}
+    advice = _recommendation_candidates(session, asked) if asked else {}
+    snapshots: dict[int, dict[str, Any]] = {}
+    for student_id, items in wanted.items():
+        candidates = grades.get(student_id, []) + advice.get(student_id, [])
+        snapshots[student_id] = {
+            "weeks": {
+                monday.isoformat(): {
+                    "shown": contents[student_id, monday].shown,
+                    "digest": contents[student_id, monday].digest,
+                }
+                for monday in weeks
+            },
+            "items": [
+                {"kind": kind.value, "item_id": item_id, "shown": shown,
+                 "digest": fingerprint(shown)}
+                for kind, item_id, _, _, shown in candidates
+                if (kind, item_id) in items
+            ],
+        }
+    return snapshots
 
 
 def record_paper_acknowledgements(

@@ -41,7 +41,12 @@ from klassruk.models.journal import (
     Recommendation,
 )
 from klassruk.permissions import Action, Actor, Role
-from klassruk.services.acknowledgements import paper_snapshot, record_paper_acknowledgements
+from klassruk.services.acknowledgements import (
+    PrintedItems,
+    paper_snapshots,
+    record_paper_acknowledgements,
+)
+from klassruk.services.cabinet.record import recommendations_query
 from klassruk.services.consent import class_consent, class_people
 from klassruk.services.journal import weighted_average
 from klassruk.services.lookup import get_or_404
@@ -218,23 +223,17 @@ def _load_journal(
         journal.covered[student_id]["tests"].append(test_id)
     since = datetime.combine(date_from, time.min, UTC)
     until = datetime.combine(date_to + timedelta(days=1), time.min, UTC)
-    for rec_id, student_id, at, subject_id, text, last, first, middle in session.execute(
-        select(Recommendation.id, Recommendation.student_id, Recommendation.created_at,
-               Recommendation.subject_id, Recommendation.text, staff.last_name,
-               staff.first_name, staff.middle_name)
-        .outerjoin(staff, staff.id == Recommendation.staff_id)
-        .where(
-            Recommendation.student_id.in_(student_ids),
-            Recommendation.created_at >= since,
-            Recommendation.created_at < until,
-        )
+    for rec in session.execute(
+        recommendations_query(student_ids)
+        .where(Recommendation.created_at >= since, Recommendation.created_at < until)
+        .order_by(None)
         .order_by(Recommendation.created_at)
     ):
-        author = f" ({Staff(last_name=last, first_name=first, middle_name=middle).short_name})"
-        journal.recommendations[student_id].append(
-            DatedLine(at.date(), names[subject_id], text + (author if last else ""))
+        author = f" ({rec.Staff.short_name})" if rec.Staff else ""
+        journal.recommendations[rec.student_id].append(
+            DatedLine(rec.created_at.date(), rec.subject, rec.text + author)
         )
-        journal.covered[student_id]["recommendations"].append(rec_id)
+        journal.covered[rec.student_id]["recommendations"].append(rec.id)
     for pg_id, student_id, subject_id, value in session.execute(
         select(PeriodGrade.id, PeriodGrade.student_id, PeriodGrade.subject_id, PeriodGrade.value)
         .join(ReportingPeriod, ReportingPeriod.id == PeriodGrade.period_id)
@@ -336,13 +335,16 @@ def print_extracts(
     now = now or utcnow()
     contents: list[ExtractContent] = []
     rows: list[PaperExtract] = []
-    ledger: dict[int, dict[str, Any]] = {}
-    for student_id in dict.fromkeys(f.student_id for f in chosen):
-        ids = journal.covered[student_id]
-        ledger[student_id] = paper_snapshot(
-            session, student_id=student_id, date_from=start, date_to=end,
-            period_grade_ids=ids["period_grades"], recommendation_ids=ids["recommendations"],
-        )
+    ledger = paper_snapshots(
+        session, date_from=start, date_to=end,
+        printed={
+            student_id: PrintedItems(
+                journal.covered[student_id]["period_grades"],
+                journal.covered[student_id]["recommendations"],
+            )
+            for student_id in dict.fromkeys(f.student_id for f in chosen)
+        },
+    )
     for family in chosen:
         covered: dict[str, Any] = {
             k: list(v) for k, v in sorted(journal.covered[family.student_id].items())

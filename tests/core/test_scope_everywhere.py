@@ -52,11 +52,11 @@ SCOPED_IDS = frozenset({
 })
 # Public helpers without an actor: only called after the caller has checked the scope.
 HELPERS_WITHOUT_ACTOR = frozenset({
-    "acknowledgements.paper_snapshot", "acknowledgements.week_content",
-    "cabinet.common.attendance_of",
-    "cabinet.lessons.student_lessons",
-    "cabinet.lessons.student_tests", "calendar.get_period", "consent.class_people",
-    "credentials.class_people",
+    "cabinet.weeks.week_content", "cabinet.weeks.week_contents",
+    "cabinet.common.attendance_of", "cabinet.common.attendances_of",
+    "cabinet.lessons.lessons_of_students", "cabinet.lessons.student_lessons",
+    "cabinet.lessons.student_tests", "cabinet.record.recommendations_query",
+    "calendar.get_period", "consent.class_people", "credentials.class_people",
     "delivery.delivery_route",
     "delivery.latest_entries", "delivery.may_notify", "delivery.student_route",
     "groups.moves.active_split_membership", "groups.moves.require_enrolled",

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from klassruk.db import read_only_cache
 from klassruk.models import GroupKind, GroupMembership, StudyGroup, TeachingAssignment
 from klassruk.permissions import Actor
 from klassruk.services.overview import ChildRow, students_with_class
@@ -64,9 +67,24 @@ class Attendance:
 
 def attendance_of(session: Session, student_id: int) -> Attendance:
     """Every group membership of the student with what each non-class group teaches."""
-    spans: dict[tuple[int, date, date | None], tuple[bool, set[int]]] = {}
-    for group_id, kind, own_subject, taught, starts_on, ends_on in session.execute(
+    return attendances_of(session, [student_id])[student_id]
+
+
+def attendances_of(session: Session, student_ids: Collection[int]) -> dict[int, Attendance]:
+    """`attendance_of` for several students (a class's extracts) in one query."""
+    # A screen's services share one read-only unit: read the memberships once for all.
+    known: dict[int, Attendance] = read_only_cache(session, "attendance")
+    missing = [student_id for student_id in student_ids if student_id not in known]
+    if missing:
+        known.update(_load_attendances(session, missing))
+    return {student_id: known[student_id] for student_id in student_ids}
+
+
+def _load_attendances(session: Session, student_ids: list[int]) -> dict[int, Attendance]:
+    spans: dict[tuple[int, int, date, date | None], tuple[bool, set[int]]] = {}
+    for student_id, group_id, kind, own_subject, taught, starts_on, ends_on in session.execute(
         select(
+            GroupMembership.student_id,
             GroupMembership.group_id,
             StudyGroup.kind,
             StudyGroup.subject_id,
@@ -81,15 +99,15 @@ def attendance_of(session: Session, student_id: int) -> Attendance:
             (TeachingAssignment.group_id == StudyGroup.id)
             & (StudyGroup.kind != GroupKind.WHOLE_CLASS),
         )
-        .where(GroupMembership.student_id == student_id)
+        .where(GroupMembership.student_id.in_(student_ids))
     ):
         whole, subjects = spans.setdefault(
-            (group_id, starts_on, ends_on), (kind == GroupKind.WHOLE_CLASS, set())
+            (student_id, group_id, starts_on, ends_on), (kind == GroupKind.WHOLE_CLASS, set())
         )
         subjects.update(s for s in (own_subject, taught) if s is not None and not whole)
-    return Attendance(
-        tuple(
+    memberships: dict[int, list[_Membership]] = defaultdict(list)
+    for (student_id, group_id, starts_on, ends_on), (whole, subjects) in spans.items():
+        memberships[student_id].append(
             _Membership(group_id, whole, frozenset(subjects), starts_on, ends_on)
-            for (group_id, starts_on, ends_on), (whole, subjects) in spans.items()
         )
-    )
+    return {student_id: Attendance(tuple(memberships[student_id])) for student_id in student_ids}

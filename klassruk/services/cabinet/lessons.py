@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
@@ -20,7 +20,7 @@ from klassruk.models.journal import (
 )
 from klassruk.permissions import Actor
 from klassruk.services import calendar
-from klassruk.services.cabinet.common import attendance_of
+from klassruk.services.cabinet.common import attendance_of, attendances_of
 from klassruk.services.scope import require_family_scope
 
 HOMEWORK_DAYS_BACK = 7
@@ -84,7 +84,23 @@ def student_lessons(
     session: Session, student_id: int, starts_on: date, ends_on: date, *, changed_only: bool = False
 ) -> list[LessonItem]:
     """The student's lessons of a date range with their changes (callers check the scope)."""
-    attendance = attendance_of(session, student_id)
+    lessons = lessons_of_students(
+        session, [student_id], starts_on, ends_on, changed_only=changed_only
+    )
+    return lessons[student_id]
+
+
+def lessons_of_students(
+    session: Session,
+    student_ids: Collection[int],
+    starts_on: date,
+    ends_on: date,
+    *,
+    changed_only: bool = False,
+) -> dict[int, list[LessonItem]]:
+    """`student_lessons` of several students in three queries (callers check the scope)."""
+    attendance = attendances_of(session, student_ids)
+    group_ids = sorted({g for a in attendance.values() for g in a.group_ids})
     query = (
         select(
             Lesson.group_id,
@@ -103,18 +119,17 @@ def student_lessons(
         )
         .join(Subject, Subject.id == Lesson.subject_id)
         .join(Staff, Staff.id == Lesson.staff_id)
-        .where(
-            Lesson.group_id.in_(attendance.group_ids),
-            Lesson.lesson_date.between(starts_on, ends_on),
-        )
+        .where(Lesson.group_id.in_(group_ids), Lesson.lesson_date.between(starts_on, ends_on))
         .order_by(Lesson.lesson_date, Lesson.number, Subject.name)
     )
     if changed_only:
         query = query.where(
             select(LessonChange.id).where(LessonChange.lesson_id == Lesson.id).exists()
         )
-    items = [
-        LessonItem(
+    rows = session.execute(query).all() if group_ids else []
+    # One item per lesson, shared by every student who sits in it.
+    items = {
+        row[2]: LessonItem(
             lesson_id=row[2],
             lesson_date=row[3],
             number=row[4],
@@ -125,13 +140,22 @@ def student_lessons(
             topic=row[11],
             homework=row[12],
         )
-        for row in session.execute(query)
-        if attendance.attends(row[0], row[1], row[3])
-    ]
+        for row in rows
+    }
+    _add_changes(session, items)
+    return {
+        student_id: [
+            items[row[2]] for row in rows if attendance[student_id].attends(row[0], row[1], row[3])
+        ]
+        for student_id in student_ids
+    }
+
+
+def _add_changes(session: Session, items: dict[int, LessonItem]) -> None:
+    """Attach every announced change to its lesson, in the order they were announced."""
     if not items:
-        return items
+        return
     old_staff, new_staff = aliased(Staff), aliased(Staff)
-    notes: dict[int, list[ChangeNote]] = defaultdict(list)
     for row in session.execute(
         select(
             LessonChange.id,
@@ -152,7 +176,7 @@ def student_lessons(
         )
         .outerjoin(old_staff, old_staff.id == LessonChange.old_staff_id)
         .outerjoin(new_staff, new_staff.id == LessonChange.new_staff_id)
-        .where(LessonChange.lesson_id.in_([item.lesson_id for item in items]))
+        .where(LessonChange.lesson_id.in_(list(items)))
         .order_by(LessonChange.announced_at)
     ):
         text = _change_text(
@@ -164,10 +188,7 @@ def student_lessons(
             row[7],
             row[8],
         )
-        notes[row[1]].append(ChangeNote(row[0], row[2], text, row[3], row[4]))
-    for item in items:
-        item.changes.extend(notes.get(item.lesson_id, []))
-    return items
+        items[row[1]].changes.append(ChangeNote(row[0], row[2], text, row[3], row[4]))
 
 
 def timetable_week(

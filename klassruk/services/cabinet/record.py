@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from klassruk.models import Staff, Subject
@@ -223,26 +224,39 @@ class RecommendationItem:
     text: str
 
 
+def recommendations_query(
+    student_ids: Collection[int],
+) -> Select[int, int, datetime, str, str, str, Staff]:
+    """The students' recommendations with subject and author (None: no staff link), newest first."""
+    return (
+        select(
+            Recommendation.id,
+            Recommendation.student_id,
+            Recommendation.created_at,
+            Subject.name.label("subject"),
+            Recommendation.text,
+            Recommendation.created_by,
+            Staff,
+        )
+        .join(Subject, Subject.id == Recommendation.subject_id)
+        .outerjoin(Staff, Staff.id == Recommendation.staff_id)
+        .where(Recommendation.student_id.in_(list(student_ids)))
+        .order_by(Recommendation.created_at.desc(), Recommendation.id.desc())
+    )
+
+
 def recommendations_of(
     session: Session, actor: Actor, *, student_id: int, on: date
 ) -> list[RecommendationItem]:
     """The teachers' recommendations to the student, newest first."""
     require_family_scope(session, actor, student_id, on=on)
-    rows = session.execute(
-        select(
-            Recommendation.id,
-            Recommendation.created_at,
-            Subject.name,
-            Staff,
-            Recommendation.created_by,
-            Recommendation.text,
-        )
-        .join(Subject, Subject.id == Recommendation.subject_id)
-        .outerjoin(Staff, Staff.id == Recommendation.staff_id)
-        .where(Recommendation.student_id == student_id)
-        .order_by(Recommendation.created_at.desc(), Recommendation.id.desc())
-    )
     return [
-        RecommendationItem(rec_id, at, subject, staff.full_name if staff else login, text)
-        for rec_id, at, subject, staff, login, text in rows
+        RecommendationItem(
+            rec.id,
+            rec.created_at,
+            rec.subject,
+            rec.Staff.full_name if rec.Staff else rec.created_by,
+            rec.text,
+        )
+        for rec in session.execute(recommendations_query([student_id]))
     ]
