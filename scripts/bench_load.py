@@ -218,6 +218,29 @@ def report(samples: list[Sample], since: float = 0.0, title: str = "") -> None:
         print(f"  {count} × {kind}")
 
 
+def report_windows(samples: list[Sample], window: float) -> None:
+    """Per time window: sessions logged in by its end, pages served in it, their p95, errors.
+
+    With users still arriving this is a ramp search: the largest number of sessions whose
+    window kept p95 under a second, in one run (logins' bcrypt is part of each window's load).
+    """
+    logged_in = sorted(s.at + s.seconds for s in samples if s.page == "login" and s.error is None)
+    pages = [s for s in samples if s.page != "login"]
+    end = max((s.at for s in samples), default=0.0)
+    print(f"\nper {window:.0f} s window (pages only)")
+    print(f"{'from':>6}{'sessions':>10}{'pages':>8}{'errors':>8}{'p50':>10}{'p95':>10}")
+    start = 0.0
+    while start <= end:
+        rows = [s for s in pages if start <= s.at < start + window]
+        ok = [s.seconds for s in rows if s.error is None]
+        sessions = sum(1 for t in logged_in if t < start + window)
+        line = f"{start:>5.0f}s{sessions:>10}{len(ok):>8}{len(rows) - len(ok):>8}"
+        if ok:
+            line += f"{_ms(_percentile(ok, 0.5)):>10}{_ms(_percentile(ok, 0.95)):>10}"
+        print(line)
+        start += window
+
+
 class ProcessMeter:
     """CPU seconds and peak resident memory of server processes, from /proc."""
 
@@ -322,6 +345,8 @@ async def _sessions(args: argparse.Namespace, url: str, meter: ProcessMeter) -> 
           f"think {args.think_min:g}–{args.think_max:g} s, {wall:.0f} s in all, {url}")
     report(samples, title="whole run")
     report(samples, since=args.ramp, title=f"after the arrival (requests from {args.ramp:.0f} s)")
+    if args.window:
+        report_windows(samples, args.window)
     meter.print(wall, len(samples))
 
 
@@ -427,6 +452,8 @@ def main() -> None:
     parser.add_argument("--page", default="profile", help="runs: url paths, comma-separated")
     parser.add_argument("--repeats", type=int, default=30)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--window", type=float, default=0.0,
+                        help="sessions: also report p95 per window of this many seconds")
     args = parser.parse_args()
 
     with _target(args) as (url, pids):
