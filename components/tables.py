@@ -1,0 +1,26 @@
+"""Read-only tables of the page kit.
+
+Usage: `show_table({"Столбец": [...], ...})` draws the columns full width without the index;
+a missing value shows as «—», not Streamlit's English «None». Numbers that need the decimal
+comma are formatted before (`klassruk.formatting.format_number` / `format_average`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import pandas as pd
+import streamlit as st
+
+MISSING = "—"
+
+
+def show_table(columns: Mapping[str, Sequence[object]], *, key: str | None = None) -> None:
+    """A read-only table of the given columns, full width, missing values as «—»."""
+    st.dataframe(
+        pd.DataFrame(columns),
+        hide_index=True,
+        width="stretch",
+        placeholder=MISSING,
+        key=key,
+    )
