@@ -1,6 +1,5 @@
 """Who teaches a class, a group or one student: teachers with subjects and groups."""
 
-import pandas as pd
 import streamlit as st
 
 from components.auth import guard_page
@@ -8,6 +7,7 @@ from components.feedback import reported_errors
 from components.pickers import class_picker
 from components.runtime import db_read
 from components.school import today
+from components.tables import show_table
 from components.text import escape
 from klassruk.formatting import format_number
 from klassruk.permissions import Action
@@ -58,16 +58,12 @@ st.subheader(escape(title))
 if not rows:
     st.info("Учебная нагрузка пока не внесена.")
 else:
-    st.dataframe(
-        pd.DataFrame(
-            {
-                "Предмет": [r.subject for r in rows],
-                "Учитель": [r.teacher for r in rows],
-                "Группа": [r.group for r in rows],
-                "Вид группы": [groups.KIND_TITLES[r.kind] for r in rows],
-                "Часов в неделю": [format_number(r.hours_per_week) for r in rows],
-            }
-        ),
-        hide_index=True,
-        width="stretch",
+    show_table(
+        {
+            "Предмет": [r.subject for r in rows],
+            "Учитель": [r.teacher for r in rows],
+            "Группа": [r.group for r in rows],
+            "Вид группы": [groups.KIND_TITLES[r.kind] for r in rows],
+            "Часов в неделю": [format_number(r.hours_per_week) for r in rows],
+        }
     )

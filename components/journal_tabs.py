@@ -6,13 +6,13 @@ Each takes the `components.journal.Screen` of the run; additions go through the 
 
 from __future__ import annotations
 
-import pandas as pd
 import streamlit as st
 
 from components.feedback import act
 from components.journal import STUDENT, Screen
 from components.runtime import db_read
 from components.school import school_timezone
+from components.tables import show_table
 from klassruk.formatting import format_date, format_timestamp
 from klassruk.services import journal
 
@@ -24,15 +24,11 @@ def tests_tab(screen: Screen) -> None:
             session, screen.actor, period_id=screen.period_id, **screen.scope
         )
     if tests:
-        st.dataframe(
-            pd.DataFrame(
-                {
-                    "Дата": [format_date(t.planned_on) for t in tests],
-                    "Контрольная работа": [t.title for t in tests],
-                }
-            ),
-            hide_index=True,
-            width="stretch",
+        show_table(
+            {
+                "Дата": [format_date(t.planned_on) for t in tests],
+                "Контрольная работа": [t.title for t in tests],
+            }
         )
     else:
         st.caption("Контрольные работы в этом периоде не запланированы.")
@@ -73,16 +69,12 @@ def advice_tab(screen: Screen) -> None:
         zone = school_timezone()
         # The service types its timestamps loosely (object); they are aware datetimes.
         when = [format_timestamp(a.created_at, zone) for a in advice]  # type: ignore[arg-type]
-        st.dataframe(
-            pd.DataFrame(
-                {
-                    STUDENT: [a.student for a in advice],
-                    "Рекомендация": [a.text for a in advice],
-                    "Когда": when,
-                }
-            ),
-            hide_index=True,
-            width="stretch",
+        show_table(
+            {
+                STUDENT: [a.student for a in advice],
+                "Рекомендация": [a.text for a in advice],
+                "Когда": when,
+            }
         )
 
 
@@ -97,18 +89,14 @@ def history_tab(screen: Screen) -> None:
         return
     zone = school_timezone()
     when = [format_timestamp(h.changed_at, zone) for h in history]  # type: ignore[arg-type]
-    st.dataframe(
-        pd.DataFrame(
-            {
-                STUDENT: [h.student for h in history],
-                "Урок": [format_date(h.lesson_date) for h in history],
-                "Было": [h.old for h in history],
-                "Стало": [h.new for h in history],
-                "Кто": [h.changed_by for h in history],
-                "Когда": when,
-                "Причина": [h.reason for h in history],
-            }
-        ),
-        hide_index=True,
-        width="stretch",
+    show_table(
+        {
+            STUDENT: [h.student for h in history],
+            "Урок": [format_date(h.lesson_date) for h in history],
+            "Было": [h.old for h in history],
+            "Стало": [h.new for h in history],
+            "Кто": [h.changed_by for h in history],
+            "Когда": when,
+            "Причина": [h.reason for h in history],
+        }
     )

@@ -11,13 +11,13 @@ import hashlib
 from dataclasses import dataclass
 from datetime import date
 
-import pandas as pd
 import streamlit as st
 from streamlit.runtime.uploaded_file_manager import UploadedFile
 
 from components.feedback import announce, reported_errors
 from components.pickers import NO_CLASS
 from components.runtime import db, db_read
+from components.tables import show_table
 from components.text import escape
 from klassruk.errors import DomainError
 from klassruk.permissions import Action, Actor
@@ -144,15 +144,11 @@ def preview(actor: Actor, file: RosterFile) -> ImportPreview | None:
             f"В файле ошибок: {len(planned.errors)}. Пока они есть, ничего не будет записано. "
             "Исправьте строки и загрузите файл снова."
         )
-        st.dataframe(
-            pd.DataFrame(
-                {
-                    "Строка": [e.row for e in planned.errors],
-                    "Ошибка": [e.message for e in planned.errors],
-                }
-            ),
-            hide_index=True,
-            width="stretch",
+        show_table(
+            {
+                "Строка": [e.row for e in planned.errors],
+                "Ошибка": [e.message for e in planned.errors],
+            },
             key="roster_errors",
         )
     _planned_lines(planned)
@@ -160,19 +156,15 @@ def preview(actor: Actor, file: RosterFile) -> ImportPreview | None:
 
 
 def _planned_lines(planned: ImportPreview) -> None:
-    st.dataframe(
-        pd.DataFrame(
-            {
-                "Строка": [line.row for line in planned.lines],
-                "Запись": [ENTITY_TITLES[line.entity] for line in planned.lines],
-                "ФИО": [line.name for line in planned.lines],
-                "Класс": [line.class_name for line in planned.lines],
-                "Что будет": [CHANGE_TITLES[line.change] for line in planned.lines],
-                "Подробности": [line.detail for line in planned.lines],
-            }
-        ),
-        hide_index=True,
-        width="stretch",
+    show_table(
+        {
+            "Строка": [line.row for line in planned.lines],
+            "Запись": [ENTITY_TITLES[line.entity] for line in planned.lines],
+            "ФИО": [line.name for line in planned.lines],
+            "Класс": [line.class_name for line in planned.lines],
+            "Что будет": [CHANGE_TITLES[line.change] for line in planned.lines],
+            "Подробности": [line.detail for line in planned.lines],
+        },
         key="roster_preview",
     )
 

@@ -17,6 +17,7 @@ import streamlit as st
 from components.feedback import act, announce, reported_errors
 from components.pickers import multi_picker
 from components.runtime import db, db_read
+from components.tables import show_table
 from components.text import escape
 from klassruk.formatting import format_date, format_number
 from klassruk.permissions import Actor
@@ -65,17 +66,13 @@ def show_groups(view: ClassView) -> None:
     else:
         all_groups = [g for s in info.splits for g in s.groups]
         st.dataframe(pd.DataFrame(info.table()), hide_index=True, width="stretch")
-        st.dataframe(
-            pd.DataFrame(
-                {
-                    "Группа": [g.name for g in all_groups],
-                    "Учитель": [g.teacher for g in all_groups],
-                    "Часов в неделю": [format_number(g.hours_per_week) for g in all_groups],
-                    "Обучающихся": [len(g.student_ids) for g in all_groups],
-                }
-            ),
-            hide_index=True,
-            width="stretch",
+        show_table(
+            {
+                "Группа": [g.name for g in all_groups],
+                "Учитель": [g.teacher for g in all_groups],
+                "Часов в неделю": [format_number(g.hours_per_week) for g in all_groups],
+                "Обучающихся": [len(g.student_ids) for g in all_groups],
+            }
         )
     for split in info.splits:
         if split.unplaced:

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from components.feedback import act
 from components.pickers import multi_picker
 from components.runtime import db_read
+from components.tables import show_table
 from klassruk.formatting import format_number
 from klassruk.models import Subject
 from klassruk.permissions import Actor
@@ -149,15 +150,11 @@ def import_tab(view: LoadView) -> None:
 
 def subjects_tab(view: LoadView) -> None:
     """The school's subjects and a form to add one."""
-    st.dataframe(
-        pd.DataFrame(
-            {
-                "Предмет": [s.name for s in view.subjects],
-                "Кратко": [s.short_name for s in view.subjects],
-            }
-        ),
-        hide_index=True,
-        width="stretch",
+    show_table(
+        {
+            "Предмет": [s.name for s in view.subjects],
+            "Кратко": [s.short_name for s in view.subjects],
+        }
     )
     with st.form("tl_subject", clear_on_submit=True):
         left, right = st.columns([3, 1])
@@ -223,18 +220,14 @@ def streams_tab(view: LoadView) -> None:
         candidates = groups.stream_candidates(session, view.actor, on=view.on)
     subject_by_id = {s.id: s.name for s in view.subjects}
     if streams:
-        st.dataframe(
-            pd.DataFrame(
-                {
-                    "Поток": [g.name for g in streams],
-                    "Предмет": [subject_by_id.get(g.subject_id or 0, "") for g in streams],
-                    "Учитель": [g.teacher for g in streams],
-                    HOURS: [format_number(g.hours_per_week) for g in streams],
-                    "Обучающихся": [len(g.student_ids) for g in streams],
-                }
-            ),
-            hide_index=True,
-            width="stretch",
+        show_table(
+            {
+                "Поток": [g.name for g in streams],
+                "Предмет": [subject_by_id.get(g.subject_id or 0, "") for g in streams],
+                "Учитель": [g.teacher for g in streams],
+                HOURS: [format_number(g.hours_per_week) for g in streams],
+                "Обучающихся": [len(g.student_ids) for g in streams],
+            }
         )
     _stream_form(view, subject_by_id, {c.student_id: c.name for c in candidates})
     if streams:

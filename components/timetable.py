@@ -10,7 +10,6 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Protocol
 
-import pandas as pd
 import streamlit as st
 from sqlalchemy.orm import Session
 
@@ -18,6 +17,7 @@ from components.feedback import act
 from components.pickers import date_range_picker
 from components.runtime import db_read
 from components.school import school_timezone
+from components.tables import show_table
 from components.text import escape
 from klassruk.formatting import format_date, format_timestamp
 from klassruk.models.journal import LESSON_CHANGE_TITLES, LessonStatus
@@ -74,16 +74,12 @@ def holidays_tab(actor: Actor, on: date) -> None:
     """Holidays and days off: the list, and a form to add one."""
     with db_read(actor) as session:
         holidays = calendar.list_holidays(session)
-    st.dataframe(
-        pd.DataFrame(
-            {
-                "Название": [h.name for h in holidays],
-                "С": [format_date(h.starts_on) for h in holidays],
-                "По": [format_date(h.ends_on) for h in holidays],
-            }
-        ),
-        hide_index=True,
-        width="stretch",
+    show_table(
+        {
+            "Название": [h.name for h in holidays],
+            "С": [format_date(h.starts_on) for h in holidays],
+            "По": [format_date(h.ends_on) for h in holidays],
+        }
     )
     _named_dates_form(
         actor,
@@ -128,19 +124,15 @@ def slots_tab(actor: Actor, class_names: dict[int, str]) -> None:
         with db_read(actor) as session:
             slots = timetable.class_timetable(session, class_id=class_id)
             options = timetable.load_options(session, class_id=class_id)
-        st.dataframe(
-            pd.DataFrame(
-                {
-                    "День": [timetable.WEEKDAYS[s.weekday - 1] for s in slots],
-                    "Урок": [s.lesson_number for s in slots],
-                    "Группа": [s.group for s in slots],
-                    "Предмет": [s.subject for s in slots],
-                    "Учитель": [s.teacher for s in slots],
-                    "Кабинет": [s.room for s in slots],
-                }
-            ),
-            hide_index=True,
-            width="stretch",
+        show_table(
+            {
+                "День": [timetable.WEEKDAYS[s.weekday - 1] for s in slots],
+                "Урок": [s.lesson_number for s in slots],
+                "Группа": [s.group for s in slots],
+                "Предмет": [s.subject for s in slots],
+                "Учитель": [s.teacher for s in slots],
+                "Кабинет": [s.room for s in slots],
+            }
         )
         if options:
             _slot_form(actor, options)
@@ -305,22 +297,18 @@ def _announced_changes(actor: Actor, class_id: int, on: date) -> None:
         )
     zone = school_timezone()
     st.subheader("Объявленные изменения (±30 дней)")
-    st.dataframe(
-        pd.DataFrame(
-            {
-                "Урок": [f"{format_date(c.lesson_date)}, {c.number}" for c in changes],
-                "Предмет": [f"{c.subject} ({c.group})" for c in changes],
-                "Изменение": [LESSON_CHANGE_TITLES[c.kind] for c in changes],
-                "Было": [
-                    c.old_teacher
-                    or (f"{format_date(c.old_date)}, {c.old_number}" if c.old_date else "")
-                    for c in changes
-                ],
-                "Стало": [c.new_teacher for c in changes],
-                "Объявлено": [format_timestamp(c.announced_at, zone) for c in changes],
-                "Причина": [c.reason for c in changes],
-            }
-        ),
-        hide_index=True,
-        width="stretch",
+    show_table(
+        {
+            "Урок": [f"{format_date(c.lesson_date)}, {c.number}" for c in changes],
+            "Предмет": [f"{c.subject} ({c.group})" for c in changes],
+            "Изменение": [LESSON_CHANGE_TITLES[c.kind] for c in changes],
+            "Было": [
+                c.old_teacher
+                or (f"{format_date(c.old_date)}, {c.old_number}" if c.old_date else "")
+                for c in changes
+            ],
+            "Стало": [c.new_teacher for c in changes],
+            "Объявлено": [format_timestamp(c.announced_at, zone) for c in changes],
+            "Причина": [c.reason for c in changes],
+        }
     )
