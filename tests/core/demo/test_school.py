@@ -49,8 +49,8 @@ from klassruk.models import (
 )
 from klassruk.passwords import check_password_policy, verify_password
 from klassruk.permissions import Actor, Role
+from klassruk.settings import PROJECT_ROOT
 
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
 FOUR_CLASSES = DemoSize(grades=(5, 7), classes_per_grade=2, students_per_class=10)
 
 
