@@ -246,7 +246,7 @@ def test_service_refuses_an_object_outside_the_actors_scope(
 def test_the_scope_test_covers_the_services_it_must():
     names = {name for name, _ in SERVICES}
     assert {"credentials.issue_credentials", "credentials.block_accounts",
-            "roster.apply_import", "groups.who_teaches.teachers_of_student",
+            "roster.applying.apply_import", "groups.who_teaches.teachers_of_student",
             "journal.grades.change_grade", "cabinet.record.grades_of_period",
             "acknowledgements.acknowledge_week"} <= names
     print(f"scope calls: {len(CASES)} ({len(SERVICES)} services × {len(ACTORS)} actors)")
