@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import Row, Select, select
+from sqlalchemy import ColumnElement, Row, Select, select
 from sqlalchemy.orm import Session
 
 from klassruk.errors import PermissionDenied
@@ -73,11 +73,8 @@ def _sorted(rows: list[TeacherRow]) -> list[TeacherRow]:
     return sorted(rows, key=lambda r: (r.subject, r.group, r.teacher))
 
 
-def teachers_of_class(
-    session: Session, actor: Actor, *, class_id: int, on: date
-) -> list[TeacherRow]:
-    """Every teacher working with the class: whole class, subgroups, IUP, streams of its pupils."""
-    require_class_scope(session, actor, class_id, Action.VIEW_CLASS)
+def _class_or_its_streams(class_id: int, on: date) -> ColumnElement[bool]:
+    """Groups of the class, and the streams its pupils attend on `on`."""
     pupils = select(Enrolment.student_id).where(
         Enrolment.class_id == class_id, active_on(Enrolment.starts_on, Enrolment.ends_on, on)
     )
@@ -85,10 +82,17 @@ def teachers_of_class(
         GroupMembership.student_id.in_(pupils),
         active_on(GroupMembership.starts_on, GroupMembership.ends_on, on),
     )
-    query = _assignment_query().where(
-        (StudyGroup.class_id == class_id)
-        | ((StudyGroup.kind == GroupKind.STREAM) & StudyGroup.id.in_(streams))
+    return (StudyGroup.class_id == class_id) | (
+        (StudyGroup.kind == GroupKind.STREAM) & StudyGroup.id.in_(streams)
     )
+
+
+def teachers_of_class(
+    session: Session, actor: Actor, *, class_id: int, on: date
+) -> list[TeacherRow]:
+    """Every teacher working with the class: whole class, subgroups, IUP, streams of its pupils."""
+    require_class_scope(session, actor, class_id, Action.VIEW_CLASS)
+    query = _assignment_query().where(_class_or_its_streams(class_id, on))
     return _sorted(_rows(session.execute(query)))
 
 
@@ -159,19 +163,9 @@ def teachers_of_student(
 def groups_of_class(session: Session, actor: Actor, *, class_id: int, on: date) -> list[GroupInfo]:
     """The class's groups (whole class, subgroups, IUP) and the streams its students attend."""
     require_class_scope(session, actor, class_id, Action.VIEW_CLASS)
-    pupils = select(Enrolment.student_id).where(
-        Enrolment.class_id == class_id, active_on(Enrolment.starts_on, Enrolment.ends_on, on)
-    )
-    streams = select(GroupMembership.group_id).where(
-        GroupMembership.student_id.in_(pupils),
-        active_on(GroupMembership.starts_on, GroupMembership.ends_on, on),
-    )
     rows = session.scalars(
         select(StudyGroup)
-        .where(
-            (StudyGroup.class_id == class_id)
-            | ((StudyGroup.kind == GroupKind.STREAM) & StudyGroup.id.in_(streams))
-        )
+        .where(_class_or_its_streams(class_id, on))
         .order_by(StudyGroup.kind, StudyGroup.name)
     )
     return [GroupInfo(g.id, g.name, g.kind, g.subject_id, None, "", None, []) for g in rows]
