@@ -115,14 +115,6 @@ def _open(
     return _class(session, class_id), calendar.get_period(session, period_id)
 
 
-def class_subjects(
-    session: Session, actor: Actor, *, class_id: int, period_id: int
-) -> list[tuple[int, str]]:
-    """Subjects the class's students are taught (any of their groups), by name."""
-    _, period = _open(session, actor, class_id, period_id)
-    return _subjects(session, class_id, period)
-
-
 def _subjects(session: Session, class_id: int, period: ReportingPeriod) -> list[tuple[int, str]]:
     groups = select(GroupMembership.group_id).where(
         GroupMembership.student_id.in_(_class_students(class_id, period))
@@ -547,18 +539,3 @@ def student_card(session: Session, actor: Actor, *, student_id: int, period_id: 
         weighted_average=_round(total),
         absences=sum(int(c) for c in absences.values()),
     )
-
-
-def class_students(
-    session: Session, actor: Actor, *, class_id: int, period_id: int
-) -> list[tuple[int, str]]:
-    """The class's students in the period, for choosing a student card."""
-    _, period = _open(session, actor, class_id, period_id)
-    return [
-        (row[0], f"{row[1]} {row[2]}")
-        for row in session.execute(
-            select(Student.id, Student.last_name, Student.first_name)
-            .where(Student.id.in_(_class_students(class_id, period)))
-            .order_by(Student.last_name, Student.first_name, Student.id)
-        )
-    ]
