@@ -50,6 +50,7 @@ LOGIN_LABEL = "Логин"
 PASSWORD_LABEL = "Пароль или код активации"
 SUBMIT_LABEL = "Войти"
 RUN_TIMEOUT_S = 60.0
+COOKIE_COMPONENT = "klassruk_cookie"
 EMPTY_APP = Path(__file__).resolve().parent / "bench_empty_app.py"
 _FINISHED_EARLY = ForwardMsg.ScriptFinishedStatus.FINISHED_EARLY_FOR_RERUN
 
@@ -86,6 +87,8 @@ class Client:
     def __init__(self, socket: ClientConnection) -> None:
         self.socket = socket
         self.pages: dict[str, str] = {}
+        # What the browser's cookie component reports with the next run, as a browser would.
+        self.cookie_confirmation: list[WidgetState] = []
 
     @classmethod
     async def open(cls, url: str) -> Client:
@@ -105,6 +108,8 @@ class Client:
         message.rerun_script.query_string = ""
         message.rerun_script.page_script_hash = page_hash
         message.rerun_script.widget_states.widgets.extend(widgets)
+        message.rerun_script.widget_states.widgets.extend(self.cookie_confirmation)
+        self.cookie_confirmation = []
         started = time.perf_counter()
         await self.socket.send(message.SerializeToString())
         run = Run()
@@ -124,6 +129,12 @@ class Client:
                 elif kind == "script_finished" and forward.script_finished != _FINISHED_EARLY:
                     break
         run.seconds = time.perf_counter() - started
+        for element in run.elements:
+            if COOKIE_COMPONENT in element.component_instance.component_name:
+                # A browser writes the cookie and reports done: the app stops mounting the frame.
+                self.cookie_confirmation = [
+                    WidgetState(id=element.component_instance.id, json_value="true")
+                ]
         if run.pages:
             self.pages = run.pages
         return run
