@@ -10,10 +10,9 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, Select, and_, func, or_, select
+from sqlalchemy import ColumnElement, Row, Select, func, or_, select
 from sqlalchemy.orm import Session
 
-from klassruk.errors import PermissionDenied
 from klassruk.models import (
     Enrolment,
     GroupMembership,
@@ -29,7 +28,7 @@ from klassruk.permissions import Action, Actor
 from klassruk.services import calendar
 from klassruk.services.journal import JournalGrid, build_grid
 from klassruk.services.lookup import get_or_404
-from klassruk.services.scope import OUT_OF_SCOPE, require_class_scope
+from klassruk.services.scope import require_class_scope, require_student_card_scope
 
 AT_RISK_AVERAGE = 3.0
 # Missed lessons in a period (Н, Б, УП; lateness not counted) from which a student stands out:
@@ -427,33 +426,10 @@ class StudentCard:
     absences: int
 
 
-def _require_card_scope(
-    session: Session, actor: Actor, student_id: int, period: ReportingPeriod
-) -> None:
-    class_ids = list(
-        session.scalars(
-            select(Enrolment.class_id).where(
-                Enrolment.student_id == student_id,
-                and_(
-                    Enrolment.starts_on <= period.ends_on,
-                    or_(Enrolment.ends_on.is_(None), Enrolment.ends_on >= period.starts_on),
-                ),
-            )
-        )
-    )
-    for class_id in class_ids:
-        try:
-            require_class_scope(session, actor, class_id, Action.VIEW_CLASS_JOURNAL)
-            return
-        except PermissionDenied:
-            continue
-    raise PermissionDenied(OUT_OF_SCOPE)
-
-
 def student_card(session: Session, actor: Actor, *, student_id: int, period_id: int) -> StudentCard:
     """All subjects of one student for the period: averages, marks, absences, weekly trend."""
     period = calendar.get_period(session, period_id)
-    _require_card_scope(session, actor, student_id, period)
+    require_student_card_scope(session, actor, student_id=student_id, period=period)
     student = get_or_404(session, Student, student_id, "Обучающийся не найден.")
     own = Grade.student_id == student_id
     per_subject = session.execute(

@@ -10,21 +10,24 @@ from sqlalchemy import ColumnElement, Select, and_, false, or_, select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from klassruk.db import read_only_cache
-from klassruk.errors import PermissionDenied
+from klassruk.errors import DomainError, PermissionDenied
 from klassruk.models import (
     AccountStatus,
     Enrolment,
     GroupMembership,
     GuardianLink,
+    ReportingPeriod,
     SchoolClass,
     Student,
     StudyGroup,
     TeachingAssignment,
     UserAccount,
 )
+from klassruk.models.journal import Lesson
 from klassruk.permissions import ROLE_ACTIONS, Action, Actor, Role, require
 from klassruk.services.calendar import in_current_year
 from klassruk.services.delivery import require_electronic_access
+from klassruk.services.lookup import get_or_404
 
 OUT_OF_SCOPE = "Эти данные вне вашей зоны ответственности."
 SHARED_GUARDIAN = (
@@ -240,3 +243,172 @@ def require_family_scope(session: Session, actor: Actor, student_id: int, *, on:
     # Without consent to personal-data processing the family gets paper, not the cabinet.
     require_electronic_access(session, actor, student_id=student_id, on=on)
     checked[key] = True
+
+
+# ---------------------------------------------------------------- journals
+
+READ_ONLY = (
+    "Журнал по этому предмету ведёт учитель-предметник группы: "
+    "у вас права только на просмотр, изменения не сохранены."
+)
+CLOSED = "Период «{name}» закрыт: исправления вносит заместитель директора с указанием причины."
+DEPUTY_OPEN_PERIOD = (
+    "Заместитель директора вносит исправления только в закрытые периоды; "
+    "текущие оценки ставит учитель."
+)
+NOT_COVERED = (
+    "Как замещающий учитель вы заполняете только уроки, которые провели сами; "
+    "ничего не сохранено."
+)
+
+
+def keeps_journal(session: Session, actor: Actor, *, group_id: int, subject_id: int) -> bool:
+    """Whether the actor teaches this group the subject (the system keeps every journal)."""
+    if actor.is_system:
+        return True
+    if not actor.can(Action.EDIT_JOURNAL) or actor.staff_id is None:
+        return False
+    return (
+        session.scalar(
+            select(TeachingAssignment.id).where(
+                TeachingAssignment.group_id == group_id,
+                TeachingAssignment.subject_id == subject_id,
+                TeachingAssignment.staff_id == actor.staff_id,
+            )
+        )
+        is not None
+    )
+
+
+def substitute_lessons(
+    session: Session, actor: Actor, *, group_id: int, subject_id: int
+) -> set[int]:
+    """Lessons of this journal the actor taught as a substitute."""
+    if actor.staff_id is None or not actor.can(Action.EDIT_JOURNAL):
+        return set()
+    return set(
+        session.scalars(
+            select(Lesson.id).where(
+                Lesson.group_id == group_id,
+                Lesson.subject_id == subject_id,
+                Lesson.staff_id == actor.staff_id,
+            )
+        )
+    )
+
+
+def require_journal_writer(
+    session: Session,
+    actor: Actor,
+    *,
+    group_id: int,
+    subject_id: int,
+    period: ReportingPeriod,
+    reason: str | None,
+    lesson_ids: Collection[int] = (),
+) -> None:
+    """Refuse unless the actor may write this journal (or these lessons of it) in this period.
+
+    The subject teacher writes in open periods; a substitute writes the lessons they covered;
+    the deputy head corrects closed periods with a reason; everyone else (the class teacher
+    included) only reads.
+    """
+    if lesson_ids and not keeps_journal(session, actor, group_id=group_id, subject_id=subject_id):
+        covered = substitute_lessons(session, actor, group_id=group_id, subject_id=subject_id)
+        if covered and set(lesson_ids) <= covered:
+            if period.is_closed:
+                raise DomainError(CLOSED.format(name=period.name))
+            return
+        if covered:
+            raise PermissionDenied(NOT_COVERED)
+    if keeps_journal(session, actor, group_id=group_id, subject_id=subject_id):
+        if period.is_closed and not actor.is_system:
+            if actor.can(Action.EDIT_CLOSED_PERIOD):
+                if not (reason or "").strip():
+                    raise DomainError("Укажите причину исправления в закрытом периоде.")
+                return
+            raise DomainError(CLOSED.format(name=period.name))
+        return
+    if actor.can(Action.EDIT_CLOSED_PERIOD):
+        if not period.is_closed:
+            raise PermissionDenied(DEPUTY_OPEN_PERIOD)
+        if not (reason or "").strip():
+            raise DomainError("Укажите причину исправления в закрытом периоде.")
+        return
+    raise PermissionDenied(READ_ONLY)
+
+
+def may_write_journal(session: Session, actor: Actor, *, group_id: int, subject_id: int) -> bool:
+    """Whether the actor is the one who keeps this journal (for showing edit widgets)."""
+    return actor.can(Action.EDIT_CLOSED_PERIOD) or keeps_journal(
+        session, actor, group_id=group_id, subject_id=subject_id
+    )
+
+
+def require_journal_reader(
+    session: Session, actor: Actor, *, group_id: int, subject_id: int
+) -> None:
+    """Refuse unless the actor keeps this journal or reads the class journal of the group."""
+    if keeps_journal(session, actor, group_id=group_id, subject_id=subject_id):
+        return
+    if substitute_lessons(session, actor, group_id=group_id, subject_id=subject_id):
+        return
+    if actor.is_school_wide_for(Action.VIEW_CLASS_JOURNAL):
+        return
+    group = get_or_404(session, StudyGroup, group_id, "Учебная группа не найдена.")
+    if group.class_id is not None:
+        require_class_scope(session, actor, group.class_id, Action.VIEW_CLASS_JOURNAL)
+        return
+    # A stream spans classes: its class teachers read it for their own pupils.
+    if Role.CLASS_TEACHER in actor.roles and actor.staff_id is not None:
+        own_pupil = session.scalar(
+            select(GroupMembership.id)
+            .join(Enrolment, Enrolment.student_id == GroupMembership.student_id)
+            .join(SchoolClass, SchoolClass.id == Enrolment.class_id)
+            .where(
+                GroupMembership.group_id == group_id,
+                SchoolClass.class_teacher_id == actor.staff_id,
+            )
+            .limit(1)
+        )
+        if own_pupil is not None:
+            return
+    raise PermissionDenied(OUT_OF_SCOPE)
+
+
+def require_student_card_scope(
+    session: Session, actor: Actor, *, student_id: int, period: ReportingPeriod
+) -> None:
+    """Refuse unless the student was in a class whose journal the actor reads in the period."""
+    class_ids = list(
+        session.scalars(
+            select(Enrolment.class_id).where(
+                Enrolment.student_id == student_id,
+                and_(
+                    Enrolment.starts_on <= period.ends_on,
+                    or_(Enrolment.ends_on.is_(None), Enrolment.ends_on >= period.starts_on),
+                ),
+            )
+        )
+    )
+    for class_id in class_ids:
+        try:
+            require_class_scope(session, actor, class_id, Action.VIEW_CLASS_JOURNAL)
+            return
+        except PermissionDenied:
+            continue
+    raise PermissionDenied(OUT_OF_SCOPE)
+
+
+def require_student_reader(session: Session, actor: Actor, *, student_id: int, on: date) -> None:
+    """Refuse unless the student is in the actor's class, is their child, or is themself."""
+    held = [a for a in (Action.VIEW_CLASS, Action.VIEW_CHILD, Action.VIEW_SELF) if actor.can(a)]
+    if not held:
+        require(actor, Action.VIEW_SELF)
+    for action in held:
+        try:
+            require_student_scope(session, actor, student_id, action, on=on)
+        except PermissionDenied:
+            continue
+        return
+    raise PermissionDenied(OUT_OF_SCOPE)

@@ -16,7 +16,7 @@ from klassruk.models.journal import (
     PeriodGradeChange,
     Recommendation,
 )
-from klassruk.services import journal
+from klassruk.services import journal, scope
 from tests.core.journal_school import build_journal_school, set_cells
 from tests.factories import SYSTEM, actor_of
 
@@ -182,7 +182,7 @@ def test_class_teacher_reads_but_is_refused_any_write(session, school):
     a = school.two.student_a
     grid = _grid(session, school, class_teacher)
     assert len(grid.students) == 2
-    assert not journal.may_write(
+    assert not scope.may_write_journal(
         session, class_teacher, group_id=school.two.group_a, subject_id=school.math
     )
     with pytest.raises(PermissionDenied, match="только на просмотр"):

@@ -98,6 +98,9 @@ NOT_SCOPE_CHECKS = {
     "delivery.require_electronic_access": "the consent gate after the scope check; staff pass",
     "activity.record_family_event": "logs the screen a cabinet service already served",
     "data_access.record_access": "logs what a page showed after its own check; never refuses",
+    "scope.keeps_journal": "a yes/no answer the journal checks build on; never refuses",
+    "scope.may_write_journal": "a yes/no answer for showing edit widgets; never refuses",
+    "scope.substitute_lessons": "the lessons the actor covered, empty outside scope",
 }
 SERVICES = [
     (name, function)

@@ -15,7 +15,6 @@ from klassruk.models import (
     GroupKind,
     GroupMembership,
     SchoolClass,
-    SchoolYear,
     Staff,
     Student,
     StudyGroup,
@@ -27,7 +26,6 @@ from klassruk.services.locking import lock_rows
 from klassruk.services.lookup import get_or_404
 from klassruk.services.scope import (
     active_on,
-    own_class_ids_query,
     require_class_scope,
 )
 
@@ -246,20 +244,6 @@ def default_group_name(class_name: str, subject_name: str, number: int) -> str:
 
 
 # ---------------------------------------------------------------- reading
-
-
-def classes_for_groups(session: Session, actor: Actor) -> list[tuple[int, str]]:
-    """The current-year classes whose groups the actor may set up (own classes, or all)."""
-    require(actor, Action.MANAGE_STUDY_GROUPS)
-    query = (
-        select(SchoolClass)
-        .join(SchoolYear, SchoolYear.id == SchoolClass.school_year_id)
-        .where(SchoolYear.is_current)
-        .order_by(SchoolClass.grade, SchoolClass.letter)
-    )
-    if not actor.is_school_wide_for(Action.MANAGE_STUDY_GROUPS):
-        query = query.where(SchoolClass.id.in_(own_class_ids_query(actor)))
-    return [(c.id, c.name) for c in session.scalars(query)]
 
 
 def subjects_for_split(session: Session, actor: Actor, *, class_id: int) -> list[Subject]:

@@ -30,7 +30,7 @@ from klassruk.services.scope import (
     active_on,
     own_class_ids_query,
     require_class_scope,
-    require_student_scope,
+    require_student_reader,
 )
 
 
@@ -120,24 +120,11 @@ def teachers_of_group(
     return _sorted(_rows(session.execute(_assignment_query().where(StudyGroup.id == group_id))))
 
 
-def _require_student_reader(session: Session, actor: Actor, student_id: int, on: date) -> None:
-    held = [a for a in (Action.VIEW_CLASS, Action.VIEW_CHILD, Action.VIEW_SELF) if actor.can(a)]
-    if not held:
-        require(actor, Action.VIEW_SELF)
-    for action in held:
-        try:
-            require_student_scope(session, actor, student_id, action, on=on)
-        except PermissionDenied:
-            continue
-        return
-    raise PermissionDenied(OUT_OF_SCOPE)
-
-
 def teachers_of_student(
     session: Session, actor: Actor, *, student_id: int, on: date
 ) -> list[TeacherRow]:
     """The student's teachers per subject: subgroup, stream or IUP teacher beats the class one."""
-    _require_student_reader(session, actor, student_id, on)
+    require_student_reader(session, actor, student_id=student_id, on=on)
     own_groups = select(GroupMembership.group_id).where(
         GroupMembership.student_id == student_id,
         active_on(GroupMembership.starts_on, GroupMembership.ends_on, on),

@@ -5,10 +5,7 @@ The package exports the names other modules use; the code lives in its modules.
 
 from klassruk.services.journal.access import (
     AssignmentRef,
-    may_write,
     own_assignments,
-    require_reader,
-    require_writer,
 )
 from klassruk.services.journal.cells import (
     BAD_TOKEN,
@@ -20,13 +17,9 @@ from klassruk.services.journal.cells import (
     weighted_average,
 )
 from klassruk.services.journal.common import (
-    CLOSED,
     CONFLICT,
-    DEPUTY_OPEN_PERIOD,
     FUTURE,
     MAX_ERRORS_SHOWN,
-    NOT_COVERED,
-    READ_ONLY,
     REASON_NEEDED,
     school_today,
 )
@@ -58,14 +51,10 @@ from klassruk.services.journal.saving import CellEdit, SaveSummary, save_grid
 
 __all__ = [
     "BAD_TOKEN",
-    "CLOSED",
     "CONFLICT",
-    "DEPUTY_OPEN_PERIOD",
     "FUTURE",
     "GRADE_KIND_HELP",
     "MAX_ERRORS_SHOWN",
-    "NOT_COVERED",
-    "READ_ONLY",
     "REASON_NEEDED",
     "AssignmentRef",
     "Cell",

@@ -2,19 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
 from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from klassruk.errors import DomainError, PermissionDenied
+from klassruk.errors import DomainError
 from klassruk.formatting import format_date
 from klassruk.models import (
-    Enrolment,
-    GroupMembership,
     ReportingPeriod,
-    SchoolClass,
     StudyGroup,
     Subject,
     TeachingAssignment,
@@ -22,11 +18,9 @@ from klassruk.models import (
 from klassruk.models.journal import (
     Lesson,
 )
-from klassruk.permissions import Action, Actor, Role
+from klassruk.permissions import Action, Actor
 from klassruk.services import calendar
-from klassruk.services.journal.common import CLOSED, DEPUTY_OPEN_PERIOD, NOT_COVERED, READ_ONLY
 from klassruk.services.lookup import get_or_404
-from klassruk.services.scope import OUT_OF_SCOPE, require_class_scope
 
 
 @dataclass(frozen=True)
@@ -72,115 +66,6 @@ def own_assignments(session: Session, actor: Actor) -> list[AssignmentRef]:
         for row in covered
         if (row[0], row[1]) not in kept_keys
     ]
-
-
-def _covered_lessons(
-    session: Session, actor: Actor, group_id: int, subject_id: int
-) -> set[int]:
-    """Lessons of this journal the actor taught as a substitute."""
-    if actor.staff_id is None or not actor.can(Action.EDIT_JOURNAL):
-        return set()
-    return set(
-        session.scalars(
-            select(Lesson.id).where(
-                Lesson.group_id == group_id,
-                Lesson.subject_id == subject_id,
-                Lesson.staff_id == actor.staff_id,
-            )
-        )
-    )
-
-
-def _teaches(session: Session, actor: Actor, group_id: int, subject_id: int) -> bool:
-    if actor.is_system:
-        return True
-    if not actor.can(Action.EDIT_JOURNAL) or actor.staff_id is None:
-        return False
-    return (
-        session.scalar(
-            select(TeachingAssignment.id).where(
-                TeachingAssignment.group_id == group_id,
-                TeachingAssignment.subject_id == subject_id,
-                TeachingAssignment.staff_id == actor.staff_id,
-            )
-        )
-        is not None
-    )
-
-
-def require_writer(
-    session: Session,
-    actor: Actor,
-    *,
-    group_id: int,
-    subject_id: int,
-    period: ReportingPeriod,
-    reason: str | None,
-    lesson_ids: Collection[int] = (),
-) -> None:
-    """Refuse unless the actor may write this journal (or these lessons of it) in this period.
-
-    The subject teacher writes in open periods; a substitute writes the lessons they covered;
-    the deputy head corrects closed periods with a reason; everyone else (the class teacher
-    included) only reads.
-    """
-    if lesson_ids and not _teaches(session, actor, group_id, subject_id):
-        covered = _covered_lessons(session, actor, group_id, subject_id)
-        if covered and set(lesson_ids) <= covered:
-            if period.is_closed:
-                raise DomainError(CLOSED.format(name=period.name))
-            return
-        if covered:
-            raise PermissionDenied(NOT_COVERED)
-    if _teaches(session, actor, group_id, subject_id):
-        if period.is_closed and not actor.is_system:
-            if actor.can(Action.EDIT_CLOSED_PERIOD):
-                if not (reason or "").strip():
-                    raise DomainError("Укажите причину исправления в закрытом периоде.")
-                return
-            raise DomainError(CLOSED.format(name=period.name))
-        return
-    if actor.can(Action.EDIT_CLOSED_PERIOD):
-        if not period.is_closed:
-            raise PermissionDenied(DEPUTY_OPEN_PERIOD)
-        if not (reason or "").strip():
-            raise DomainError("Укажите причину исправления в закрытом периоде.")
-        return
-    raise PermissionDenied(READ_ONLY)
-
-
-def may_write(session: Session, actor: Actor, *, group_id: int, subject_id: int) -> bool:
-    """Whether the actor is the one who keeps this journal (for showing edit widgets)."""
-    return _teaches(session, actor, group_id, subject_id) or actor.can(Action.EDIT_CLOSED_PERIOD)
-
-
-def require_reader(session: Session, actor: Actor, *, group_id: int, subject_id: int) -> None:
-    """Refuse unless the actor keeps this journal or reads the class journal of the group."""
-    if _teaches(session, actor, group_id, subject_id):
-        return
-    if _covered_lessons(session, actor, group_id, subject_id):
-        return
-    if actor.is_school_wide_for(Action.VIEW_CLASS_JOURNAL):
-        return
-    group = _group(session, group_id)
-    if group.class_id is not None:
-        require_class_scope(session, actor, group.class_id, Action.VIEW_CLASS_JOURNAL)
-        return
-    # A stream spans classes: its class teachers read it for their own pupils.
-    if Role.CLASS_TEACHER in actor.roles and actor.staff_id is not None:
-        own_pupil = session.scalar(
-            select(GroupMembership.id)
-            .join(Enrolment, Enrolment.student_id == GroupMembership.student_id)
-            .join(SchoolClass, SchoolClass.id == Enrolment.class_id)
-            .where(
-                GroupMembership.group_id == group_id,
-                SchoolClass.class_teacher_id == actor.staff_id,
-            )
-            .limit(1)
-        )
-        if own_pupil is not None:
-            return
-    raise PermissionDenied(OUT_OF_SCOPE)
 
 
 def _group(session: Session, group_id: int) -> StudyGroup:

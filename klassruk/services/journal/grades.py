@@ -18,13 +18,14 @@ from klassruk.models.journal import (
     LessonStatus,
 )
 from klassruk.permissions import Actor
-from klassruk.services.journal.access import _period_of_lesson, require_writer
+from klassruk.services.journal.access import _period_of_lesson
 from klassruk.services.journal.cells import default_weight
 from klassruk.services.journal.common import FUTURE, school_today
 from klassruk.services.journal.history import _history
 from klassruk.services.journal.members import _check_member
 from klassruk.services.locking import lock_rows
 from klassruk.services.lookup import get_or_404
+from klassruk.services.scope import require_journal_writer
 
 
 def _new_grade(actor: Actor, lesson_id: int, student_id: int, value: int, kind: GradeKind) -> Grade:
@@ -50,7 +51,7 @@ def _writable_lesson(session: Session, actor: Actor, lesson_id: int, reason: str
         raise NotFound("Урок не найден.")
     lesson = locked[0]
     period = _period_of_lesson(session, lesson)
-    require_writer(
+    require_journal_writer(
         session,
         actor,
         group_id=lesson.group_id,

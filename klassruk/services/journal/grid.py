@@ -26,10 +26,11 @@ from klassruk.models.journal import (
 )
 from klassruk.permissions import Actor
 from klassruk.services import calendar
-from klassruk.services.journal.access import _group, require_reader
+from klassruk.services.journal.access import _group
 from klassruk.services.journal.cells import format_cell
 from klassruk.services.journal.members import is_in_lesson, roster_intervals
 from klassruk.services.lookup import get_or_404
+from klassruk.services.scope import require_journal_reader
 
 
 @dataclass(frozen=True)
@@ -252,5 +253,5 @@ def read_journal(
     session: Session, actor: Actor, *, group_id: int, subject_id: int, period_id: int
 ) -> JournalGrid:
     """The journal grid of a group in a subject for a period (teacher, class teacher, deputy)."""
-    require_reader(session, actor, group_id=group_id, subject_id=subject_id)
+    require_journal_reader(session, actor, group_id=group_id, subject_id=subject_id)
     return build_grid(session, group_id=group_id, subject_id=subject_id, period_id=period_id)

@@ -19,8 +19,8 @@ from klassruk.models.journal import (
 )
 from klassruk.permissions import Actor
 from klassruk.services import calendar
-from klassruk.services.journal.access import require_reader
 from klassruk.services.journal.cells import format_cell
+from klassruk.services.scope import require_journal_reader
 
 
 def _history(
@@ -59,7 +59,7 @@ def grade_history(
     session: Session, actor: Actor, *, group_id: int, subject_id: int, period_id: int
 ) -> list[HistoryRow]:
     """Changes and deletions of grades in this journal for the period, newest first."""
-    require_reader(session, actor, group_id=group_id, subject_id=subject_id)
+    require_journal_reader(session, actor, group_id=group_id, subject_id=subject_id)
     period = calendar.get_period(session, period_id)
     return [
         HistoryRow(

@@ -20,10 +20,10 @@ from klassruk.models.journal import (
 )
 from klassruk.permissions import Actor
 from klassruk.services import calendar
-from klassruk.services.journal.access import require_reader, require_writer
 from klassruk.services.journal.common import CONFLICT, _bullets
 from klassruk.services.journal.grades import _writable_lesson
 from klassruk.services.locking import lock_rows
+from klassruk.services.scope import require_journal_reader, require_journal_writer
 
 
 @dataclass(frozen=True)
@@ -88,7 +88,7 @@ def add_lesson(
 ) -> Lesson:
     """Add a lesson outside the timetable (e.g. a make-up lesson) on a school day."""
     period = calendar.check_school_day(session, on)
-    require_writer(
+    require_journal_writer(
         session, actor, group_id=group_id, subject_id=subject_id, period=period, reason=topic
     )
     if not 0 <= number <= 10:
@@ -142,7 +142,7 @@ def plan_test(
     if not title:
         raise DomainError("Укажите тему контрольной работы.")
     period = calendar.check_school_day(session, on)
-    require_writer(
+    require_journal_writer(
         session, actor, group_id=group_id, subject_id=subject_id, period=period, reason=title
     )
     test = PlannedTest(
@@ -161,7 +161,7 @@ def planned_tests(
     session: Session, actor: Actor, *, group_id: int, subject_id: int, period_id: int
 ) -> list[TestRef]:
     """The tests planned for the group in the period."""
-    require_reader(session, actor, group_id=group_id, subject_id=subject_id)
+    require_journal_reader(session, actor, group_id=group_id, subject_id=subject_id)
     period = calendar.get_period(session, period_id)
     return [
         TestRef(*row)

@@ -18,11 +18,11 @@ from klassruk.models.journal import (
 )
 from klassruk.permissions import Actor
 from klassruk.services import calendar
-from klassruk.services.journal.access import require_writer
 from klassruk.services.journal.common import CONFLICT, _bullets
 from klassruk.services.journal.grades import _check_value
 from klassruk.services.journal.members import roster_intervals
 from klassruk.services.locking import lock_rows
+from klassruk.services.scope import require_journal_writer
 
 
 def parse_period_grades(
@@ -57,7 +57,7 @@ def set_period_grades(
     `expected` is what the page showed for each student: a grade changed since is a Conflict.
     """
     period = calendar.get_period(session, period_id)
-    require_writer(
+    require_journal_writer(
         session, actor, group_id=group_id, subject_id=subject_id, period=period, reason=reason
     )
     # Period-grade saves of one group wait for each other before comparing.

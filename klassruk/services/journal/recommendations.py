@@ -17,8 +17,7 @@ from klassruk.models.journal import (
     Recommendation,
 )
 from klassruk.permissions import Actor
-from klassruk.services.journal.access import _teaches, require_reader
-from klassruk.services.journal.common import READ_ONLY
+from klassruk.services.scope import READ_ONLY, keeps_journal, require_journal_reader
 
 
 def add_recommendation(
@@ -30,7 +29,7 @@ def add_recommendation(
         raise DomainError("Напишите текст рекомендации.")
     if len(text) > 2000:
         raise DomainError("Рекомендация — не длиннее 2000 символов.")
-    if not _teaches(session, actor, group_id, subject_id):
+    if not keeps_journal(session, actor, group_id=group_id, subject_id=subject_id):
         raise PermissionDenied(READ_ONLY)
     if (
         session.scalar(
@@ -68,7 +67,7 @@ def recommendations(
     session: Session, actor: Actor, *, group_id: int, subject_id: int
 ) -> list[RecommendationRow]:
     """Recommendations written to the group's students in the subject."""
-    require_reader(session, actor, group_id=group_id, subject_id=subject_id)
+    require_journal_reader(session, actor, group_id=group_id, subject_id=subject_id)
     members = select(GroupMembership.student_id).where(GroupMembership.group_id == group_id)
     return [
         RecommendationRow(f"{last} {first}", subject, text, at, author)

@@ -20,22 +20,20 @@ from klassruk.models.journal import (
     Lesson,
     LessonStatus,
 )
-from klassruk.permissions import Action, Actor
+from klassruk.permissions import Actor
 from klassruk.services import calendar
-from klassruk.services.journal.access import _covered_lessons, _teaches, require_writer
 from klassruk.services.journal.cells import Cell, _normal, default_weight, format_cell, parse_cell
-from klassruk.services.journal.common import (
-    CONFLICT,
-    FUTURE,
-    READ_ONLY,
-    REASON_NEEDED,
-    _bullets,
-    school_today,
-)
+from klassruk.services.journal.common import CONFLICT, FUTURE, REASON_NEEDED, _bullets, school_today
 from klassruk.services.journal.grades import _new_grade
 from klassruk.services.journal.history import _history
 from klassruk.services.journal.members import is_in_lesson, roster_intervals
 from klassruk.services.locking import lock_rows
+from klassruk.services.scope import (
+    READ_ONLY,
+    may_write_journal,
+    require_journal_writer,
+    substitute_lessons,
+)
 
 
 @dataclass(frozen=True)
@@ -79,12 +77,12 @@ def save_grid(
     """
     period = calendar.get_period(session, period_id)
     reason = (reason or "").strip()
-    keeps = _teaches(session, actor, group_id, subject_id) or actor.can(Action.EDIT_CLOSED_PERIOD)
+    keeps = may_write_journal(session, actor, group_id=group_id, subject_id=subject_id)
     if keeps:
-        require_writer(
+        require_journal_writer(
             session, actor, group_id=group_id, subject_id=subject_id, period=period, reason=reason
         )
-    elif not _covered_lessons(session, actor, group_id, subject_id):
+    elif not substitute_lessons(session, actor, group_id=group_id, subject_id=subject_id):
         raise PermissionDenied(READ_ONLY)
     # Locked before the cells are compared: a concurrent save of these lessons waits here.
     lessons = {
@@ -165,7 +163,7 @@ def save_grid(
         raise DomainError(REASON_NEEDED + " Ничего не сохранено.")
     if not keeps and plan:
         # A substitute: every changed cell must belong to a lesson they taught.
-        require_writer(
+        require_journal_writer(
             session, actor, group_id=group_id, subject_id=subject_id, period=period,
             reason=reason, lesson_ids={lesson_id for (_, lesson_id), _ in plan},
         )

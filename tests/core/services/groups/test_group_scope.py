@@ -5,7 +5,9 @@ from __future__ import annotations
 import pytest
 
 from klassruk.errors import PermissionDenied
+from klassruk.permissions import Action
 from klassruk.services import groups
+from klassruk.services.scope import classes_in_scope
 from tests.core.services.groups.group_school import (
     ENGLISH,
     MOVE,
@@ -36,7 +38,8 @@ def test_class_teacher_cannot_create_or_change_groups_of_another_class(session, 
         )
     with pytest.raises(PermissionDenied):
         groups.class_groups(session, other, class_id=school.class7.id, on=START)
-    assert [c for c, _ in groups.classes_for_groups(session, other)] == [school.class8.id]
+    own = classes_in_scope(session, other, action=Action.MANAGE_STUDY_GROUPS)
+    assert [choice.class_id for choice in own] == [school.class8.id]
 
 
 def test_teacher_cannot_change_groups_at_all(session, school):
@@ -55,7 +58,7 @@ def test_teacher_cannot_change_groups_at_all(session, school):
             teacher_id=school.staff["Англова"].id,
         )
     with pytest.raises(PermissionDenied):
-        groups.classes_for_groups(session, teacher)
+        classes_in_scope(session, teacher, action=Action.MANAGE_STUDY_GROUPS)
     with pytest.raises(PermissionDenied):
         groups.create_stream(
             session,
