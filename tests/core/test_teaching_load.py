@@ -13,7 +13,7 @@ from klassruk.errors import DomainError, PermissionDenied
 from klassruk.models import SchoolClass, Subject, TeachingAssignment
 from klassruk.services import teaching_load
 from klassruk.services.teaching_load import LoadInput
-from tests.core.test_groups import ENGLISH, act, build_school, split_english
+from tests.core.services.groups.group_school import ENGLISH, act, build_school, split_english
 
 
 @pytest.fixture
