@@ -18,7 +18,6 @@ from klassruk.demo.catalogue import (
 from klassruk.models import (
     GroupKind,
     SchoolClass,
-    SchoolYear,
     StudyGroup,
     Subject,
     TeachingAssignment,
@@ -26,6 +25,7 @@ from klassruk.models import (
 )
 from klassruk.permissions import Actor
 from klassruk.services import groups
+from klassruk.services.calendar import find_current_year
 
 
 def _actor(session: Session) -> Actor:
@@ -62,7 +62,7 @@ def _second_teacher(session: Session, subject_id: int, first: int) -> int:
 def seed_demo_groups(session: Session) -> None:
     """Split English and Informatics in grades 5+, add one stream and one individual plan."""
     actor = _actor(session)
-    year = session.scalar(select(SchoolYear).where(SchoolYear.is_current))
+    year = find_current_year(session)
     if year is None:
         return
     # Groups are set up at the start of the year, like the enrolments they are built from.

@@ -38,6 +38,7 @@ from klassruk.models.journal import (
 )
 from klassruk.permissions import Actor
 from klassruk.services import calendar
+from klassruk.services.calendar import find_current_year
 
 BATCH = 20_000
 DAYS = (1, 2, 3, 4, 5)
@@ -206,7 +207,7 @@ def seed_demo_journal(session: Session, today: date, rng_seed: int = 20260901) -
     actor = session.info.get("actor")
     if not isinstance(actor, Actor) or not actor.is_system:
         raise DomainError("Демо-журнал заполняет только системный процесс.")
-    year = session.scalar(select(SchoolYear).where(SchoolYear.is_current))
+    year = find_current_year(session)
     if year is None:
         raise DomainError("Сначала создайте демо-школу.")
     if session.scalar(select(Lesson.id).limit(1)) is not None:

@@ -81,9 +81,8 @@ def period_on(session: Session, on: date) -> ReportingPeriod | None:
     """The reporting period containing a date (None in holidays between periods)."""
     return session.scalar(
         select(ReportingPeriod)
-        .join(SchoolYear, SchoolYear.id == ReportingPeriod.school_year_id)
         .where(ReportingPeriod.starts_on <= on, ReportingPeriod.ends_on >= on)
-        .order_by(SchoolYear.is_current.desc())
+        .order_by(in_current_year(ReportingPeriod.school_year_id).desc())
     )
 
 

@@ -19,7 +19,6 @@ from klassruk.models import (
     Guardian,
     ReportingPeriod,
     SchoolClass,
-    SchoolYear,
     Staff,
     Student,
     Subject,
@@ -47,6 +46,7 @@ from klassruk.services.acknowledgements import (
     record_paper_acknowledgements,
 )
 from klassruk.services.cabinet.record import recommendations_query
+from klassruk.services.calendar import in_current_year
 from klassruk.services.consent import class_consent, class_people
 from klassruk.services.journal import weighted_average
 from klassruk.services.lookup import get_or_404
@@ -508,8 +508,7 @@ def due_range(session: Session, schedule: ExtractSchedule, on: date) -> tuple[da
     if schedule.frequency is ExtractFrequency.PERIOD:
         period = session.scalars(
             select(ReportingPeriod)
-            .join(SchoolYear, SchoolYear.id == ReportingPeriod.school_year_id)
-            .where(SchoolYear.is_current, ReportingPeriod.ends_on < on)
+            .where(in_current_year(ReportingPeriod.school_year_id), ReportingPeriod.ends_on < on)
             .order_by(ReportingPeriod.ends_on.desc())
             .limit(1)
         ).first()
@@ -541,8 +540,10 @@ def due_extracts(session: Session, actor: Actor, *, on: date) -> list[DueExtract
     for school_class, schedule in session.execute(
         select(SchoolClass, ExtractSchedule)
         .join(ExtractSchedule, ExtractSchedule.class_id == SchoolClass.id)
-        .join(SchoolYear, SchoolYear.id == SchoolClass.school_year_id)
-        .where(SchoolYear.is_current, SchoolClass.class_teacher_id == actor.staff_id)
+        .where(
+            in_current_year(SchoolClass.school_year_id),
+            SchoolClass.class_teacher_id == actor.staff_id,
+        )
         .order_by(SchoolClass.grade, SchoolClass.letter)
     ):
         span = due_range(session, schedule, on)

@@ -16,7 +16,6 @@ from klassruk.models import (
     Guardian,
     GuardianLink,
     SchoolClass,
-    SchoolYear,
     Staff,
     Student,
     StudyGroup,
@@ -26,12 +25,8 @@ from klassruk.models import (
     UserRole,
 )
 from klassruk.permissions import Action, Actor, Role, require
+from klassruk.services.calendar import find_current_year
 from klassruk.services.scope import active_on, own_class_ids_query, require_class_scope
-
-
-def current_school_year(session: Session) -> SchoolYear | None:
-    """The year marked current."""
-    return session.scalar(select(SchoolYear).where(SchoolYear.is_current))
 
 
 @dataclass(frozen=True)
@@ -56,7 +51,7 @@ def _count(session: Session, query: Select[Any]) -> int:
 def school_counts(session: Session, actor: Actor, *, on: date) -> SchoolCounts:
     """Counts of the current year's structure and of accounts."""
     require(actor, Action.VIEW_SCHOOL)
-    year = current_school_year(session)
+    year = find_current_year(session)
     year_id = year.id if year else -1
     enrolled = active_on(Enrolment.starts_on, Enrolment.ends_on, on)
     return SchoolCounts(
@@ -109,7 +104,7 @@ class ClassSummary:
 def class_summaries(session: Session, actor: Actor, *, on: date) -> list[ClassSummary]:
     """The actor's classes (all classes for school-wide roles) with roster and account counts."""
     require(actor, Action.VIEW_CLASS)
-    year = current_school_year(session)
+    year = find_current_year(session)
     if year is None:
         return []
     enrolled = active_on(Enrolment.starts_on, Enrolment.ends_on, on)

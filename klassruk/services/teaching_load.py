@@ -28,6 +28,7 @@ from klassruk.models import (
     TeachingAssignment,
 )
 from klassruk.permissions import Action, Actor, require
+from klassruk.services.calendar import current_year, in_current_year
 from klassruk.services.groups import whole_class_group
 from klassruk.services.lookup import get_or_404
 from klassruk.services.spreadsheets import export_cell, read_table
@@ -97,13 +98,6 @@ def _class_key(text: str) -> str:
     return normalize_class_name(text) or re.sub(r"\s+", "", text).upper().replace("Ё", "Е")
 
 
-def _current_year(session: Session) -> SchoolYear:
-    year = session.scalar(select(SchoolYear).where(SchoolYear.is_current))
-    if year is None:
-        raise DomainError("Не задан текущий учебный год.")
-    return year
-
-
 # ---------------------------------------------------------------- subjects and class teachers
 
 
@@ -151,9 +145,8 @@ def class_teachers(session: Session, actor: Actor) -> list[ClassTeacherRow]:
     require(actor, Action.MANAGE_TEACHING_LOAD)
     rows = session.execute(
         select(SchoolClass, Staff)
-        .join(SchoolYear, SchoolYear.id == SchoolClass.school_year_id)
         .outerjoin(Staff, Staff.id == SchoolClass.class_teacher_id)
-        .where(SchoolYear.is_current)
+        .where(in_current_year(SchoolClass.school_year_id))
         .order_by(SchoolClass.grade, SchoolClass.letter)
     ).all()
     return [
@@ -181,7 +174,7 @@ def set_class_teacher(
 def load_targets(session: Session, actor: Actor) -> list[str]:
     """Names a load row may target: current-year classes, then its groups."""
     require(actor, Action.MANAGE_TEACHING_LOAD)
-    year = _current_year(session)
+    year = current_year(session)
     classes = [
         c.name
         for c in session.scalars(
@@ -201,7 +194,7 @@ def load_targets(session: Session, actor: Actor) -> list[str]:
 def teaching_load(session: Session, actor: Actor) -> list[LoadEntry]:
     """The current year's load, by target and subject."""
     require(actor, Action.MANAGE_TEACHING_LOAD)
-    year = _current_year(session)
+    year = current_year(session)
     rows = session.execute(
         select(TeachingAssignment, StudyGroup, Subject, Staff, SchoolClass)
         .join(StudyGroup, StudyGroup.id == TeachingAssignment.group_id)
@@ -371,7 +364,7 @@ def save_teaching_load(
     Every row is checked first; on any error nothing is saved and the message lists the rows.
     """
     require(actor, Action.MANAGE_TEACHING_LOAD)
-    year = _current_year(session)
+    year = current_year(session)
     resolved = _resolve_rows(_Resolver(session, year, create_subjects), rows)
     created_subjects: dict[str, Subject] = {}
     existing = {

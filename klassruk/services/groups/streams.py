@@ -14,13 +14,13 @@ from klassruk.models import (
     GroupKind,
     GroupMembership,
     SchoolClass,
-    SchoolYear,
     Staff,
     Student,
     StudyGroup,
     TeachingAssignment,
 )
 from klassruk.permissions import Action, Actor, require
+from klassruk.services.calendar import in_current_year
 from klassruk.services.groups.queries import (
     GroupInfo,
     StudentRef,
@@ -89,10 +89,9 @@ def _stream_year(session: Session, student_ids: list[int], on: date) -> int:
     rows = session.execute(
         select(Enrolment.student_id, SchoolClass.id, SchoolClass.school_year_id)
         .join(SchoolClass, SchoolClass.id == Enrolment.class_id)
-        .join(SchoolYear, SchoolYear.id == SchoolClass.school_year_id)
         .where(
             Enrolment.student_id.in_(student_ids),
-            SchoolYear.is_current,
+            in_current_year(SchoolClass.school_year_id),
             active_on(Enrolment.starts_on, Enrolment.ends_on, on),
         )
     ).all()
@@ -111,10 +110,9 @@ def list_streams(session: Session, actor: Actor, *, on: date) -> list[GroupInfo]
     require(actor, Action.MANAGE_STREAMS)
     rows = session.execute(
         select(StudyGroup, TeachingAssignment, Staff)
-        .join(SchoolYear, SchoolYear.id == StudyGroup.school_year_id)
         .outerjoin(TeachingAssignment, TeachingAssignment.group_id == StudyGroup.id)
         .outerjoin(Staff, Staff.id == TeachingAssignment.staff_id)
-        .where(SchoolYear.is_current, StudyGroup.kind == GroupKind.STREAM)
+        .where(in_current_year(StudyGroup.school_year_id), StudyGroup.kind == GroupKind.STREAM)
         .order_by(StudyGroup.name)
     ).all()
     members: dict[int, list[int]] = defaultdict(list)
@@ -161,8 +159,10 @@ def stream_candidates(session: Session, actor: Actor, *, on: date) -> list[Stude
         select(Student, SchoolClass)
         .join(Enrolment, Enrolment.student_id == Student.id)
         .join(SchoolClass, SchoolClass.id == Enrolment.class_id)
-        .join(SchoolYear, SchoolYear.id == SchoolClass.school_year_id)
-        .where(SchoolYear.is_current, active_on(Enrolment.starts_on, Enrolment.ends_on, on))
+        .where(
+            in_current_year(SchoolClass.school_year_id),
+            active_on(Enrolment.starts_on, Enrolment.ends_on, on),
+        )
         .order_by(SchoolClass.grade, SchoolClass.letter, Student.last_name, Student.first_name)
     ).all()
     return [StudentRef(s.id, f"{s.full_name} ({c.name})") for s, c in rows]

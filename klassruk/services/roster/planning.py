@@ -21,6 +21,7 @@ from klassruk.models import (
     Student,
 )
 from klassruk.permissions import Action, Actor, require
+from klassruk.services.calendar import current_year
 from klassruk.services.roster.rows import (
     GuardianData,
     RawRow,
@@ -129,13 +130,6 @@ class ImportPreview:
         return any(line.change is not Change.UNCHANGED for line in self.lines)
 
 
-def _current_year(session: Session) -> SchoolYear:
-    year = session.scalar(select(SchoolYear).where(SchoolYear.is_current))
-    if year is None:
-        raise DomainError("Не задан текущий учебный год: импорт списка класса невозможен.")
-    return year
-
-
 def plan_import(
     session: Session,
     actor: Actor,
@@ -146,7 +140,7 @@ def plan_import(
 ) -> ImportPreview:
     """Validate the rows and compare them with the database; writes nothing."""
     require(actor, Action.IMPORT_ROSTER)
-    year = _current_year(session)
+    year = current_year(session)
     target: SchoolClass | None = None
     if class_id is not None:
         require_class_scope(session, actor, class_id, Action.IMPORT_ROSTER)
