@@ -29,50 +29,6 @@ def _texts(at: AppTest) -> str:
     return "\n".join(str(p) for p in parts)
 
 
-def test_empty_database_leads_to_first_run_setup(app_env):
-    at = open_app().run()
-    assert not at.exception
-    assert "первый запуск" in at.title[0].value.lower()
-    assert any(b.label == "Создать демо-школу" for b in at.button)
-
-
-def test_first_run_setup_creates_an_admin_who_can_log_in(app_env):
-    at = open_app().run()
-    fields = {t.label: t for t in at.text_input}
-    fields["Полное название образовательной организации"].input("МБОУ «СОШ № 1»")
-    fields["Фамилия администратора"].input("Смирнов")
-    fields["Имя"].input("Олег")
-    fields["Логин администратора"].input("smirnov")
-    fields["Пароль"].input("Сложный пароль 42")
-    fields["Пароль ещё раз"].input("Сложный пароль 42")
-    next(b for b in at.button if b.label == "Создать администратора").click()
-    at.run()
-    assert not at.exception
-    assert any(t.key == "login_login" for t in at.text_input)
-    # Outside demo mode the login page never lists accounts.
-    assert "Демо-школа" not in _texts(at)
-    login(at, "smirnov", "Сложный пароль 42")
-    assert not at.exception
-    assert at.title[0].value == "Главная"
-
-
-def test_first_run_setup_with_bad_input_shows_message_and_creates_nothing(app_env, factory):
-    at = open_app().run()
-    fields = {t.label: t for t in at.text_input}
-    fields["Полное название образовательной организации"].input("МБОУ «СОШ № 1»")
-    fields["Фамилия администратора"].input("Смирнов")
-    fields["Имя"].input("Олег")
-    fields["Логин администратора"].input("smirnov")
-    fields["Пароль"].input("123456789")
-    fields["Пароль ещё раз"].input("123456789")
-    next(b for b in at.button if b.label == "Создать администратора").click()
-    at.run()
-    assert not at.exception
-    assert "распространён" in at.error[0].value
-    with factory() as session:
-        assert find_user_by_login(session, "smirnov") is None
-
-
 def test_demo_login_page_lists_demo_accounts(demo_app):
     at = open_app().run()
     assert not at.exception
