@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pyotp
 import pytest
 from sqlalchemy import func, select
 
@@ -15,6 +16,7 @@ from klassruk.models import (
     IncidentStatus,
     ItemOutcome,
     Notice,
+    RecoveryCode,
     ReporterKind,
     SecurityIncident,
     UserAccount,
@@ -34,6 +36,7 @@ from klassruk.services.incidents import (
     void_operations,
     voided_operations,
 )
+from klassruk.services.second_factor import confirm_enrolment, start_enrolment
 from tests.core.journal_school import JournalSchool, build_journal_school
 from tests.factories import SYSTEM, actor_of, build_two_classes
 
@@ -353,3 +356,17 @@ def test_only_the_admin_handles_incidents_and_teachers_see_their_families_only(s
     ]
     with pytest.raises(PermissionDenied):
         list_incidents(session, actor_of(session, "pupil_a"))
+
+
+def test_reinstating_drops_a_second_factor_the_intruder_may_have_enrolled(session, two):
+    teacher = _as(session, actor_of(session, "teacher_a"))
+    setup = start_enrolment(session, teacher)
+    confirm_enrolment(session, teacher, setup=setup, code=pyotp.TOTP(setup.secret).now())
+    admin = _as(session, actor_of(session, "admin"))
+    incident = report_compromise(
+        session, admin, login="teacher_a", discovered_at=utcnow(), how_discovered=HOW
+    )
+    close_incident(session, admin, incident_id=incident.id, note="Доступ восстановлен",
+                   reinstate=True)
+    assert _user(session, "teacher_a").totp_secret is None
+    assert session.scalars(select(RecoveryCode)).all() == []

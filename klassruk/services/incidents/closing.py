@@ -13,6 +13,7 @@ from klassruk.models import IncidentItem, IncidentStatus, ItemOutcome, utcnow
 from klassruk.permissions import Actor
 from klassruk.services.credentials import DEFAULT_CODE_VALID_DAYS
 from klassruk.services.incidents.records import clean_text, managed_incident
+from klassruk.services.second_factor import clear_second_factor
 from klassruk.services.user_admin import NewCode, reset_to_new_code
 
 
@@ -46,6 +47,8 @@ def close_incident(
             reinstated = reset_to_new_code(
                 session, actor, user=incident.user, now=now, valid_days=valid_days
             )
+            # The second factor may have been enrolled by whoever held the account: enrol anew.
+            clear_second_factor(session, incident.user)
         incident.status = IncidentStatus.CLOSED
         incident.closed_at = now
         incident.closed_by_login = actor.login[:80]
