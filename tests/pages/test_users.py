@@ -142,3 +142,18 @@ def test_admin_requires_and_resets_the_second_factor(logged_in, factory):
     next(b for b in admin.button if b.label == "Сбросить второй фактор").click().run()
     assert any("сброшен" in s.value for s in admin.success)
     assert _state(factory, "uchitel").totp_secret is None
+
+
+def test_admin_adding_a_role_to_self_stays_logged_in_with_the_new_menu(logged_in, factory):
+    with factory() as session:
+        admin_id = session.scalar(select(UserAccount.id).where(UserAccount.login == "admin"))
+    admin = logged_in("admin")
+    admin.switch_page("app_pages/users.py").run()
+    admin.text_input(key="users_search").input("admin").run()
+    _choose(admin, "admin")
+    _set_roles(admin, admin_id, [Role.ADMIN, Role.DEPUTY_HEAD], "Совмещение должностей")
+    assert _roles_of(factory, "admin") == {Role.ADMIN, Role.DEPUTY_HEAD}
+    admin.run()
+    assert any(b.label == "Выйти" for b in admin.button)
+    admin.switch_page("app_pages/timetable.py").run()  # a deputy head's page
+    assert not admin.exception
