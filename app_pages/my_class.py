@@ -5,6 +5,7 @@ import streamlit as st
 
 from components.auth import guard_page
 from components.data_access import log_access
+from components.nav import page_title, spec_of
 from components.pickers import NO_CLASS
 from components.runtime import db_read
 from components.school import today
@@ -14,7 +15,7 @@ from klassruk.models import ACCOUNT_STATUS_TITLES, DataAccess
 from klassruk.services import overview
 
 actor = guard_page(__file__)
-st.title("Мой класс")
+st.title(page_title(spec_of(__file__), actor))
 on = today()
 with db_read(actor) as session:
     classes = overview.class_summaries(session, actor, on=on)

@@ -99,6 +99,17 @@ def section_title(section: str, actor: Actor) -> str:
     return section
 
 
+# «Мой класс» is every class to whoever sees the class pages school-wide.
+_SCHOOL_WIDE_TITLES = {"app_pages/my_class.py": "Списки классов"}
+
+
+def page_title(spec: PageSpec, actor: Actor) -> str:
+    """A page's menu title for the actor: «Мой класс» is «Списки классов» to the deputy head."""
+    if Role.CLASS_TEACHER not in actor.roles:
+        return _SCHOOL_WIDE_TITLES.get(spec.path, spec.title)
+    return spec.title
+
+
 def menu_position(actor: Actor) -> Literal["sidebar", "top"]:
     """Families read on phones: a top menu does not cover the page after a choice."""
     staff = actor.can(Action.VIEW_OWN_GROUPS) or actor.can(Action.VIEW_CLASS) or actor.can(
@@ -113,7 +124,7 @@ def build_navigation(actor: Actor) -> dict[str, list[StreamlitPage]]:
     for spec in allowed_pages(actor):
         page = st.Page(
             spec.path,
-            title=spec.title,
+            title=page_title(spec, actor),
             icon=spec.icon,
             url_path=spec.url_path,
             default=spec is HOME,

@@ -26,6 +26,8 @@ def test_deputy_head_picks_any_class(logged_in):
     at = logged_in("zavuch")
     at.switch_page("app_pages/my_class.py").run()
     assert not at.exception
+    # The deputy head's menu lists it under «Классы школы»: not «Мой класс» but every class.
+    assert [t.value for t in at.title] == ["Списки классов"]
     picker = at.selectbox(key="my_class")
     assert len(picker.options) > 1
     first_caption = at.caption[0].value
