@@ -16,8 +16,8 @@ from klassruk.services.roster import (
     preview_import,
     template_csv,
 )
-from tests.core.roster_school import ON, TEACHER_A, build_school
 from tests.factories import actor_of
+from tests.schools.roster_school import ON, TEACHER_A, build_school
 
 
 def test_lookalikes_inside_cyrillic_words_are_replaced_and_reported():

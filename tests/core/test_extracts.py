@@ -36,8 +36,8 @@ from klassruk.services.extracts import (
     print_extracts,
     set_schedule,
 )
-from tests.core.journal_school import JournalSchool, build_journal_school
 from tests.factories import actor_of
+from tests.schools.journal_school import JournalSchool, build_journal_school
 
 WEEK = (date(2026, 9, 7), date(2026, 9, 13))
 ON = date(2026, 9, 15)

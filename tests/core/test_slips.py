@@ -10,8 +10,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from klassruk.db import unit_of_work
 from klassruk.services.credentials import issue_credentials
 from klassruk.slips import RULES, render_slips
-from tests.core.roster_school import ON, TEACHER_A, build_school
 from tests.factories import SYSTEM, actor_of
+from tests.schools.roster_school import ON, TEACHER_A, build_school
 
 SCHOOL = "МБОУ «Средняя общеобразовательная школа №\u00a017»"
 URL = "https://klassruk.school17.example"

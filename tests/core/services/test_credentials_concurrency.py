@@ -17,8 +17,8 @@ from klassruk.services.credentials import (
     issue_credentials,
 )
 from tests.concurrency import run_together
-from tests.core.roster_school import ADMIN, ON, TEACHER_A, build_school
 from tests.factories import SYSTEM, actor_of
+from tests.schools.roster_school import ADMIN, ON, TEACHER_A, build_school
 
 
 @pytest.fixture

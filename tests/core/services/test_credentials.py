@@ -36,8 +36,8 @@ from klassruk.services.credentials import (
     normalize_code,
     set_first_password,
 )
-from tests.core.roster_school import ADMIN, ON, TEACHER_A, TEACHER_B, TinySchool, build_school
 from tests.factories import SYSTEM, actor_of, attempt_login
+from tests.schools.roster_school import ADMIN, ON, TEACHER_A, TEACHER_B, TinySchool, build_school
 
 POLICY = LockoutPolicy(max_failures=5, lock_minutes=15)
 NEW_PASSWORD = "Мой личный пароль 7А"

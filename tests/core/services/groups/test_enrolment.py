@@ -13,8 +13,8 @@ from klassruk.models import SchoolClass
 from klassruk.schema import alembic_config, upgrade_to_head
 from klassruk.services import groups, journal
 from klassruk.services.roster import apply_import, template_csv
-from tests.core.roster_school import ON, TEACHER_A, build_school
 from tests.factories import SYSTEM, actor_of
+from tests.schools.roster_school import ON, TEACHER_A, build_school
 
 NEWCOMER = [
     "7А", "Петров", "Никита", "", "12.05.2013",

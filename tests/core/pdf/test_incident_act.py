@@ -16,8 +16,8 @@ from klassruk.services.incidents import (
     get_incident,
     voided_operations,
 )
-from tests.core.journal_school import voided_grade_incident
 from tests.factories import actor_of
+from tests.schools.journal_school import voided_grade_incident
 
 
 def test_every_audited_table_has_a_russian_name():

@@ -19,8 +19,8 @@ from klassruk.services.roster import (
     template_csv,
     template_xlsx,
 )
-from tests.core.roster_school import ADMIN, ON, TEACHER_A, TEACHER_B, TinySchool, build_school
 from tests.factories import SYSTEM, actor_of
+from tests.schools.roster_school import ADMIN, ON, TEACHER_A, TEACHER_B, TinySchool, build_school
 
 EMPTY_GUARDIAN = ["", "", "", "", "", ""]
 ROWS = [

@@ -6,8 +6,8 @@ from datetime import timedelta
 
 from klassruk.formatting import school_today
 from klassruk.services.audit_trail import ChangeFilter, change_authors, change_log, count_changes
-from tests.core.journal_school import voided_grade_incident
 from tests.factories import actor_of
+from tests.schools.journal_school import voided_grade_incident
 
 ZONE = "Asia/Vladivostok"
 

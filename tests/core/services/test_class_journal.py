@@ -9,8 +9,8 @@ import pytest
 from klassruk.errors import PermissionDenied
 from klassruk.models import Subject, TeachingAssignment
 from klassruk.services import class_journal, journal, scope, timetable
-from tests.core.journal_school import build_journal_school, set_cells
 from tests.factories import SYSTEM, actor_of
+from tests.schools.journal_school import build_journal_school, set_cells
 
 
 @pytest.fixture

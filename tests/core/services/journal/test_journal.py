@@ -17,8 +17,8 @@ from klassruk.models.journal import (
     Recommendation,
 )
 from klassruk.services import journal, scope
-from tests.core.journal_school import build_journal_school, set_cells
 from tests.factories import SYSTEM, actor_of
+from tests.schools.journal_school import build_journal_school, set_cells
 
 
 @pytest.fixture

@@ -12,8 +12,8 @@ from klassruk.errors import Conflict, DomainError
 from klassruk.models.journal import AbsenceMark, Grade, GradeChange, Lesson
 from klassruk.services import journal, timetable
 from tests.concurrency import run_together
-from tests.core.journal_school import JournalSchool, build_journal_school
 from tests.factories import SYSTEM, actor_of
+from tests.schools.journal_school import JournalSchool, build_journal_school
 
 
 @pytest.fixture

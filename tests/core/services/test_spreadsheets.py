@@ -27,8 +27,8 @@ from klassruk.services.roster import (
 )
 from klassruk.services.spreadsheets import export_cell, read_table
 from tests.core.bad_files import BAD_FILES, ROW
-from tests.core.roster_school import ADMIN, ON, TEACHER_A, TinySchool, build_school
 from tests.factories import SYSTEM, actor_of, make_account
+from tests.schools.roster_school import ADMIN, ON, TEACHER_A, TinySchool, build_school
 
 DEPUTY = "zavuch.t"
 GUARDIAN_2 = ["", "", "", "", "", ""]

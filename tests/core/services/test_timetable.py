@@ -19,8 +19,8 @@ from klassruk.models.journal import (
     TimetableSlot,
 )
 from klassruk.services import calendar, journal, timetable
-from tests.core.journal_school import build_journal_school
 from tests.factories import actor_of
+from tests.schools.journal_school import build_journal_school
 
 
 @pytest.fixture

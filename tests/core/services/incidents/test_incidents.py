@@ -37,8 +37,8 @@ from klassruk.services.incidents import (
     voided_operations,
 )
 from klassruk.services.second_factor import confirm_enrolment, start_enrolment
-from tests.core.journal_school import JournalSchool, build_journal_school
 from tests.factories import SYSTEM, actor_of, build_two_classes
+from tests.schools.journal_school import JournalSchool, build_journal_school
 
 HOW = "Ребёнок сообщил, что пароль видел одноклассник"
 
