@@ -57,6 +57,7 @@ class Action(enum.StrEnum):
     RECORD_CONSENT = "record_consent"
     VIEW_EXTRACTS = "view_extracts"
     PRINT_EXTRACTS = "print_extracts"
+    END_GUARDIAN_LINK = "end_guardian_link"
     REPORT_OWN_COMPROMISE = "report_own_compromise"
     REPORT_COMPROMISE = "report_compromise"
     VIEW_INCIDENTS = "view_incidents"
@@ -89,6 +90,7 @@ ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
             Action.ISSUE_CREDENTIALS,
             Action.MANAGE_TEACHING_LOAD,
             Action.VIEW_CONSENT,
+            Action.END_GUARDIAN_LINK,
             Action.REPORT_COMPROMISE,
             Action.VIEW_INCIDENTS,
             Action.MANAGE_INCIDENTS,
@@ -122,6 +124,7 @@ ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
             Action.RECORD_CONSENT,
             Action.VIEW_EXTRACTS,
             Action.PRINT_EXTRACTS,
+            Action.END_GUARDIAN_LINK,
             Action.REPORT_COMPROMISE,
             Action.VIEW_INCIDENTS,
         }
