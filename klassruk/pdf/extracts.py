@@ -191,6 +191,10 @@ def _extract(pdf: FPDF, extract: ExtractContent, school_name: str, timezone: str
     pdf.set_font(FONT, "B", 14)
     pdf.cell(0, 7, f"Выписка из электронного журнала № {extract.number}",
              new_x="LMARGIN", new_y="NEXT")
+    if extract.reprint_of is not None:
+        pdf.set_font(FONT, "I", 9)
+        pdf.cell(0, LINE, f"Повторная печать взамен выписки № {extract.reprint_of}",
+                 new_x="LMARGIN", new_y="NEXT")
     pdf.set_font(FONT, "", 10)
     period = f" ({extract.period})" if extract.period else ""
     for label, value in (

@@ -112,6 +112,7 @@ class ExtractContent:
     tests: list[DatedLine]
     changes: list[DatedLine]
     recommendations: list[DatedLine]
+    reprint_of: int | None = None
 
 
 @dataclass
@@ -303,11 +304,13 @@ def print_extracts(
     one_per_child: bool = False,
     progress: Callable[[int, int], None] | None = None,
     now: datetime | None = None,
+    reprint_of: int | None = None,
 ) -> list[ExtractContent]:
     """Register one extract per family (None: the class's paper list) and return their content.
 
     The school chooses whether each paper guardian gets an own extract of the child or the
     child carries one home (`one_per_child`: to the first guardian of the paper list).
+    `reprint_of` marks a reprint: the register shows which earlier number it replaces.
     """
     require_class_scope(session, actor, class_id, Action.PRINT_EXTRACTS)
     start, end, period = _check_range(session, date_from, date_to, period_id)
@@ -351,6 +354,8 @@ def print_extracts(
         }
         # What the ledger records when the signed slip comes back (channel «бумага»).
         covered["ledger"] = ledger[family.student_id]
+        if reprint_of is not None:
+            covered["reprint_of"] = reprint_of
         row = PaperExtract(
             class_id=class_id,
             student_id=family.student_id,
@@ -388,6 +393,7 @@ def print_extracts(
                 tests=journal.tests[student_id],
                 changes=journal.changes[student_id],
                 recommendations=journal.recommendations[student_id],
+                reprint_of=reprint_of,
             )
         )
         if progress is not None:
@@ -411,6 +417,7 @@ class RegisterRow:
     printed_by: str
     handed_on: date | None
     returned_on: date | None
+    reprint_of: int | None = None
 
 
 def extract_register(session: Session, actor: Actor, *, class_id: int) -> list[RegisterRow]:
@@ -427,6 +434,7 @@ def extract_register(session: Session, actor: Actor, *, class_id: int) -> list[R
             printed_by=row.printed_by,
             handed_on=row.handed_on,
             returned_on=row.returned_on,
+            reprint_of=row.covered.get("reprint_of"),
         )
         for row, s_last, s_first, g_last, g_first in session.execute(
             select(PaperExtract, Student.last_name, Student.first_name, Guardian.last_name,
@@ -443,6 +451,24 @@ def _own_extract(session: Session, actor: Actor, extract_id: int) -> PaperExtrac
     extract = get_or_404(session, PaperExtract, extract_id, f"Выписка № {extract_id} не найдена.")
     require_class_scope(session, actor, extract.class_id, Action.PRINT_EXTRACTS)
     return extract
+
+
+def reprint_extract(
+    session: Session, actor: Actor, *, extract_id: int, on: date, now: datetime | None = None
+) -> ExtractContent:
+    """Print an extract again for the same child, guardian and range, as the journal is now.
+
+    The reprint gets a new number that refers to the old one: the register keeps both, and a
+    slip that comes back is matched to what the family was actually handed.
+    """
+    extract = _own_extract(session, actor, extract_id)
+    (content,) = print_extracts(
+        session, actor, class_id=extract.class_id, on=on,
+        date_from=extract.date_from, date_to=extract.date_to, period_id=extract.period_id,
+        families=[Family(extract.guardian_id, extract.student_id)], now=now,
+        reprint_of=extract.id,
+    )
+    return content
 
 
 def _check_day(day: date, extract: PaperExtract, on: date) -> None:
