@@ -45,6 +45,7 @@ from klassruk.services.acknowledgements import (
     paper_snapshots,
     record_paper_acknowledgements,
 )
+from klassruk.services.cabinet.common import in_students_lessons
 from klassruk.services.cabinet.record import recommendations_query
 from klassruk.services.calendar import in_current_year
 from klassruk.services.consent import class_consent, class_people
@@ -159,7 +160,7 @@ def _load_journal(
 ) -> _Journal:
     journal = _Journal()
     names = dict(session.execute(select(Subject.id, Subject.name)).all())
-    in_range = Lesson.lesson_date.between(date_from, date_to)
+    in_range = in_students_lessons(session, student_ids, date_from, date_to)
     for grade_id, student_id, value, kind, weight, on, subject_id in session.execute(
         select(Grade.id, Grade.student_id, Grade.value, Grade.kind, Grade.weight,
                Lesson.lesson_date, Lesson.subject_id)

@@ -24,6 +24,7 @@ from klassruk.models.journal import (
 )
 from klassruk.permissions import Actor
 from klassruk.services import calendar
+from klassruk.services.cabinet.common import in_students_lessons
 from klassruk.services.scope import require_family_scope
 
 NEW_GRADES_SHOWN = 10
@@ -81,7 +82,7 @@ def grades_of_period(
     """Per subject: the period's grades by date, the weighted average (summed in SQL), the grade."""
     require_family_scope(session, actor, student_id, on=on)
     period = calendar.get_period(session, period_id)
-    in_period = Lesson.lesson_date.between(period.starts_on, period.ends_on)
+    in_period = in_students_lessons(session, [student_id], period.starts_on, period.ends_on)
     subjects: dict[int, SubjectGrades] = {}
     for subject_id, name, weighted, weights in session.execute(
         select(
@@ -190,7 +191,7 @@ def absences_of_period(
     period = calendar.get_period(session, period_id)
     where = (
         Absence.student_id == student_id,
-        Lesson.lesson_date.between(period.starts_on, period.ends_on),
+        in_students_lessons(session, [student_id], period.starts_on, period.ends_on),
     )
     items = [
         AbsenceItem(*row)

@@ -54,6 +54,7 @@ SCOPED_IDS = frozenset({
 HELPERS_WITHOUT_ACTOR = frozenset({
     "cabinet.weeks.week_content", "cabinet.weeks.week_contents",
     "cabinet.common.attendance_of", "cabinet.common.attendances_of",
+    "cabinet.common.in_students_lessons",
     "cabinet.lessons.lessons_of_students", "cabinet.lessons.student_lessons",
     "cabinet.lessons.student_tests", "cabinet.record.recommendations_query",
     "calendar.get_period", "consent.class_people", "credentials.class_people",
