@@ -1,0 +1,240 @@
+"""The consent register's sections and the paper list that the extracts page shows too."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pandas as pd
+import streamlit as st
+
+from components.feedback import act
+from components.runtime import db, db_read, school_settings
+from components.text import escape
+from components.xlsx import xlsx_button
+from klassruk.formatting import format_date, format_timestamp
+from klassruk.models.consent import (
+    CONSENT_STATE_TITLES,
+    CONSENT_SUBJECT_TITLES,
+    ConsentState,
+    ConsentSubject,
+)
+from klassruk.pdf.consent_forms import render_consent_forms
+from klassruk.permissions import Action, Actor
+from klassruk.services.consent import (
+    ClassConsent,
+    ConsentFact,
+    ConsentRow,
+    PaperFamily,
+    ScanUpload,
+    consent_forms,
+    consent_history,
+    record_consent,
+    scan_file,
+)
+from klassruk.services.family_links import end_guardian_link
+from klassruk.services.scope import ClassChoice
+
+
+def paper_list(paper: list[PaperFamily], *, key: str) -> None:
+    """Who gets the school's information on paper, and why."""
+    if not paper:
+        st.caption("Все семьи класса получают сведения в электронном виде.")
+        return
+    st.dataframe(
+        pd.DataFrame(
+            {
+                "Родитель": [p.guardian for p in paper],
+                "Ребёнок": [p.student for p in paper],
+                "Почему на бумаге": [p.reason for p in paper],
+            }
+        ),
+        hide_index=True, width="stretch", key=key,
+    )
+
+
+def _whose(subject: ConsentSubject, child: str | None) -> str:
+    return CONSENT_SUBJECT_TITLES[subject] + (f": {child}" if child else "")
+
+
+def label(row: ConsentRow) -> str:
+    """«Person — whose data: child (state)» as the pickers list a register row."""
+    child = row.child if row.subject is ConsentSubject.CHILD else None
+    return f"{row.person} — {_whose(row.subject, child)} ({CONSENT_STATE_TITLES[row.state]})"
+
+
+def state_table(board: ClassConsent, chosen: ClassChoice) -> None:
+    """Counts per state, the filtered table and its XLSX."""
+    columns = st.columns(len(ConsentState) + 1)
+    for column, state in zip(columns, ConsentState, strict=False):
+        column.metric(CONSENT_STATE_TITLES[state].capitalize(), board.counts[state])
+    columns[-1].metric("Семей на бумаге", len(board.paper))
+    left, right = st.columns(2)
+    states = left.multiselect(
+        "Состояние", [CONSENT_STATE_TITLES[s] for s in ConsentState], key="consent_filter_state",
+        placeholder="Все состояния",
+    )
+    not_returned = right.checkbox("Только не вернувшие бланк", key="consent_filter_missing")
+    rows = [
+        row for row in board.rows
+        if (not states or CONSENT_STATE_TITLES[row.state] in states)
+        and (not not_returned or row.state is ConsentState.NOT_ASKED)
+    ]
+    zone = school_settings().timezone
+    table = pd.DataFrame(
+        {
+            "Кто": [row.person for row in rows],
+            "Чьи данные": [
+                _whose(row.subject, row.child if row.subject is ConsentSubject.CHILD else None)
+                for row in rows
+            ],
+            "Состояние": [CONSENT_STATE_TITLES[row.state] for row in rows],
+            "Дата подписи": [format_date(row.signed_on) for row in rows],
+            "№ бланка": [row.form_number or "—" for row in rows],
+            "Скан": ["есть" if row.has_scan else "—" for row in rows],
+            "Бумага по выбору": ["да" if row.prefers_paper else "—" for row in rows],
+            "Записано": [format_timestamp(row.recorded_at, zone) for row in rows],
+            "Кем": [row.recorded_by or "—" for row in rows],
+        }
+    )
+    st.dataframe(table, hide_index=True, width="stretch", key="consent_table")
+    xlsx_button(table, sheet=f"Согласия {chosen.name}", file_name=f"soglasiya_{chosen.name}.xlsx",
+                key="consent_xlsx")
+
+
+def forms(actor: Actor, board: ClassConsent, chosen: ClassChoice, on: date) -> None:
+    """Consent forms to print: one guardian's, or all who have not returned one."""
+    st.subheader("Бланки согласия")
+    guardians = {row.person: row.guardian_id for row in board.rows if row.guardian_id is not None}
+    form_for = st.selectbox(
+        "Для кого", ["Все, кто ещё не вернул бланк", *guardians], key="consent_form_for"
+    )
+    if st.button("Подготовить бланки (PDF)", key="consent_forms_make"):
+        with db(actor) as session:
+            made = consent_forms(session, actor, class_id=chosen.class_id, on=on,
+                                 guardian_id=guardians.get(form_for))
+        pdf = render_consent_forms(made, school_name=school_settings().school_name)
+        st.session_state["consent_forms_pdf"] = (chosen.class_id, pdf, len(made))
+    ready = st.session_state.get("consent_forms_pdf")
+    if ready and ready[0] == chosen.class_id:
+        st.download_button(
+            f"Скачать бланки: {ready[2]}", data=ready[1], file_name=f"soglasie_{chosen.name}.pdf",
+            mime="application/pdf", key="consent_forms_download", icon=":material/print:",
+        )
+
+
+def record(actor: Actor, board: ClassConsent, chosen: ClassChoice, on: date) -> None:
+    """Record a returned form (or a correction of the last entry)."""
+    st.subheader("Записать бланк")
+    targets = {label(row): row for row in board.rows}
+    decisions = {CONSENT_STATE_TITLES[s]: s for s in
+                 (ConsentState.GIVEN, ConsentState.REFUSED, ConsentState.WITHDRAWN)}
+    with st.form("consent_record", clear_on_submit=False):
+        target = targets[st.selectbox("Чьё согласие", list(targets), key="consent_target")]
+        state = decisions[st.radio("Решение по бланку", list(decisions), horizontal=True,
+                                   key="consent_state")]
+        col_date, col_number = st.columns(2)
+        signed_on = col_date.date_input("Дата подписи", value=on, max_value=on,
+                                        format="DD.MM.YYYY", key="consent_signed_on")
+        number = col_number.text_input("№ бланка", max_chars=40, key="consent_number")
+        paper = st.checkbox("Родитель просит сведения на бумаге (например, нет интернета)",
+                            key="consent_paper")
+        upload = st.file_uploader("Скан подписанного бланка (PDF, JPEG или PNG, до 5 МБ)",
+                                  type=["pdf", "jpg", "jpeg", "png"], key="consent_scan")
+        correction = st.checkbox("Это исправление ошибочной последней записи",
+                                 key="consent_is_correction")
+        reason = st.text_input("Причина (для исправления или отзыва)", max_chars=500,
+                               key="consent_reason")
+        submitted = st.form_submit_button("Записать", type="primary")
+    if submitted:
+        fact = ConsentFact(
+            subject=target.subject, state=state,
+            signed_on=signed_on if isinstance(signed_on, date) else None,
+            form_number=number, guardian_id=target.guardian_id, student_id=target.student_id,
+            prefers_paper=paper,
+        )
+        scan = ScanUpload(upload.name, upload.getvalue()) if upload else None
+        act(actor, lambda session: record_consent(
+            session, actor, class_id=chosen.class_id, on=on, fact=fact, scan=scan,
+            corrects_id=target.entry_id if correction else None, reason=reason,
+        ), f"Записано: {target.person} — {CONSENT_STATE_TITLES[state]}.")
+
+
+def undo(actor: Actor, board: ClassConsent, chosen: ClassChoice, on: date) -> None:
+    """Correct a mistaken entry back to «not asked», with a reason."""
+    with st.expander("Исправить ошибочную запись на «не запрашивалось»"):
+        asked = {label(row): row for row in board.rows if row.entry_id is not None}
+        if not asked:
+            st.caption("Записей пока нет.")
+            return
+        row = asked[st.selectbox("Запись", list(asked), key="consent_undo_target")]
+        why = st.text_input("Причина исправления", max_chars=500, key="consent_undo_reason")
+        if st.button("Исправить", key="consent_undo"):
+            fact = ConsentFact(row.subject, ConsentState.NOT_ASKED, None, None,
+                               row.guardian_id, row.student_id)
+            act(actor, lambda session: record_consent(
+                session, actor, class_id=chosen.class_id, on=on, fact=fact,
+                corrects_id=row.entry_id, reason=why,
+            ), f"Исправлено: {row.person}.")
+
+
+def end_link(actor: Actor, board: ClassConsent, on: date) -> None:
+    """End a guardian's link to a child: from that day the cabinet shows them nothing of it."""
+    if not actor.can(Action.END_GUARDIAN_LINK):
+        return
+    with st.expander("Прекратить связь родителя с ребёнком"):
+        pairs = {f"{row.person} — {row.child}": row for row in board.rows
+                 if row.subject is ConsentSubject.CHILD and row.guardian_id is not None}
+        if not pairs:
+            st.caption("В классе нет связей родителей с детьми.")
+            return
+        row = pairs[st.selectbox("Родитель и ребёнок", list(pairs), key="link_end_pair")]
+        ends_on = st.date_input("С какого дня", value=on, format="DD.MM.YYYY", key="link_end_on")
+        why = st.text_input("Причина (решение суда, заявление…)", max_chars=500,
+                            key="link_end_reason")
+        if st.button("Прекратить связь", key="link_end"):
+            assert row.guardian_id is not None and row.student_id is not None
+            guardian_id, student_id = row.guardian_id, row.student_id
+            act(actor, lambda session: end_guardian_link(
+                session, actor, guardian_id=guardian_id, student_id=student_id,
+                ends_on=ends_on, reason=why, on=on,
+            ), f"Связь прекращена с {format_date(ends_on)}: {row.person} — {row.child}.")
+
+
+def history(actor: Actor, board: ClassConsent, chosen: ClassChoice, on: date) -> None:
+    """Every entry about one person, and their scanned forms."""
+    st.subheader("История записей")
+    people = {row.person: row for row in board.rows}
+    whose = st.selectbox("Человек", list(people), key="consent_history_for")
+    if not whose:
+        return
+    person = people[whose]
+    with db_read(actor) as session:
+        entries = consent_history(
+            session, actor, class_id=chosen.class_id, on=on, guardian_id=person.guardian_id,
+            student_id=person.student_id if person.guardian_id is None else None,
+        )
+    if not entries:
+        st.caption(f"О согласии {escape(whose)} записей нет.")
+        return
+    zone = school_settings().timezone
+    st.dataframe(pd.DataFrame({
+        "№": [h.entry_id for h in entries],
+        "Чьи данные": [_whose(h.subject, h.child) for h in entries],
+        "Состояние": [CONSENT_STATE_TITLES[h.state] for h in entries],
+        "Дата подписи": [format_date(h.signed_on) for h in entries],
+        "№ бланка": [h.form_number or "—" for h in entries],
+        "Исправляет запись": [h.corrects_id or "—" for h in entries],
+        "Причина": [h.reason or "—" for h in entries],
+        "Записано": [format_timestamp(h.recorded_at, zone) for h in entries],
+        "Кем": [h.recorded_by for h in entries],
+    }), hide_index=True, width="stretch", key="consent_history")
+    scans = {f"запись № {h.entry_id}": h.scan_id for h in entries if h.scan_id}
+    if scans:
+        scan_id = scans[st.selectbox("Скан бланка", list(scans), key="consent_scan_pick")]
+        assert scan_id is not None
+        with db(actor) as session:
+            name, media_type, content = scan_file(
+                session, actor, class_id=chosen.class_id, on=on, scan_id=scan_id
+            )
+        st.download_button("Скачать скан", data=content, file_name=name, mime=media_type,
+                           key="consent_scan_download")
