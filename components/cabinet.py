@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Protocol, TypeVar
 
 import streamlit as st
 from sqlalchemy.orm import Session
@@ -26,6 +27,13 @@ from klassruk.services.cabinet.lessons import LessonItem
 from klassruk.services.groups import KIND_TITLES
 from klassruk.services.overview import ChildRow
 
+
+class _OnDate(Protocol):
+    @property
+    def lesson_date(self) -> date: ...
+
+
+Dated = TypeVar("Dated", bound=_OnDate)
 WEEKDAYS = ("Пн", "Вт", "Ср", "Чт", "Пт", "Сб", "Вс")
 NEW_GRADES_DAYS = 7
 _SCREEN = "cabinet_screen"
@@ -164,16 +172,24 @@ def _homework_list(items: list[lessons.HomeworkItem], *, empty: str) -> None:
     if not items:
         st.caption(empty)
         return
-    by_day: dict[date, list[lessons.HomeworkItem]] = defaultdict(list)
+    def draw(item: lessons.HomeworkItem) -> None:
+        st.markdown(f"**{escape(item.subject)}**: {escape(item.homework)}")
+        if item.topic:
+            st.caption(f"Тема урока: {escape(item.topic)}")
+
+    _day_cards(items, draw)
+
+
+def _day_cards(items: Sequence[Dated], draw: Callable[[Dated], None]) -> None:
+    """One bordered card per date, in the items' order, each item drawn by `draw`."""
+    by_day: dict[date, list[Dated]] = defaultdict(list)
     for item in items:
         by_day[item.lesson_date].append(item)
     for day, day_items in by_day.items():
         with st.container(border=True):
             st.markdown(f"**{day_label(day)}**")
             for item in day_items:
-                st.markdown(f"**{escape(item.subject)}**: {escape(item.homework)}")
-                if item.topic:
-                    st.caption(f"Тема урока: {escape(item.topic)}")
+                draw(item)
 
 
 def homework(actor: Actor, child: ChildRow) -> None:
@@ -200,15 +216,12 @@ def timetable(actor: Actor, child: ChildRow, monday: date) -> None:
     if not items:
         st.info("На этой неделе уроков нет.")
         return
-    by_day: dict[date, list[LessonItem]] = defaultdict(list)
-    for item in items:
-        by_day[item.lesson_date].append(item)
-    for day, day_items in by_day.items():
-        with st.container(border=True):
-            st.markdown(f"**{day_label(day)}**")
-            for item in day_items:
-                st.markdown(_lesson_line(item))
-                _changes(item, zone)
+
+    def draw(item: LessonItem) -> None:
+        st.markdown(_lesson_line(item))
+        _changes(item, zone)
+
+    _day_cards(items, draw)
 
 
 def tests(actor: Actor, child: ChildRow, period: calendar.PeriodRef) -> None:
