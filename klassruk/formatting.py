@@ -29,8 +29,11 @@ def format_average(value: float | None) -> str:
 
 
 def format_number(value: float | None) -> str:
-    """A number as short as it reads with the Russian decimal comma («1,5», «2»), or a dash."""
-    return "—" if value is None else f"{value:g}".replace(".", ",")
+    """A number the Russian way: decimal comma, thin-space thousands, at most two decimals."""
+    if value is None:
+        return "—"
+    text = f"{value:,.2f}".rstrip("0").rstrip(".")
+    return text.replace(",", "\u202f").replace(".", ",")
 
 
 def quote(value: object, limit: int = 40) -> str:
