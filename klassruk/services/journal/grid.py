@@ -108,19 +108,10 @@ def _lessons_in(
     )
 
 
-def build_grid(
-    session: Session,
-    *,
-    group_id: int,
-    subject_id: int,
-    period_id: int,
-    student_ids: set[int] | None = None,
-) -> JournalGrid:
-    """Assemble the grid (no permission check: callers check read scope first)."""
-    group = _group(session, group_id)
-    subject = get_or_404(session, Subject, subject_id, "Предмет не найден.")
-    period = calendar.get_period(session, period_id)
-    intervals = roster_intervals(session, group_id, subject_id, period.starts_on, period.ends_on)
+def _lesson_columns(
+    session: Session, group_id: int, subject_id: int, period: ReportingPeriod
+) -> list[LessonColumn]:
+    """The period's lessons of the journal in order, each marked when a test is planned."""
     tests = set(
         session.scalars(
             select(PlannedTest.planned_on).where(
@@ -130,7 +121,7 @@ def build_grid(
             )
         )
     )
-    lessons = [
+    return [
         LessonColumn(
             lesson.id,
             lesson.lesson_date,
@@ -138,25 +129,30 @@ def build_grid(
             lesson.status,
             lesson.topic or "",
             lesson.homework or "",
-            short,
+            staff.short_name,
             lesson.lesson_date in tests,
             lesson.staff_id,
         )
-        for lesson, short in (
-            (lesson, staff.short_name)
-            for lesson, staff in session.execute(
-                select(Lesson, Staff)
-                .join(Staff, Staff.id == Lesson.staff_id)
-                .where(
-                    Lesson.group_id == group_id,
-                    Lesson.subject_id == subject_id,
-                    Lesson.lesson_date.between(period.starts_on, period.ends_on),
-                )
-                .order_by(Lesson.lesson_date, Lesson.number)
+        for lesson, staff in session.execute(
+            select(Lesson, Staff)
+            .join(Staff, Staff.id == Lesson.staff_id)
+            .where(
+                Lesson.group_id == group_id,
+                Lesson.subject_id == subject_id,
+                Lesson.lesson_date.between(period.starts_on, period.ends_on),
             )
+            .order_by(Lesson.lesson_date, Lesson.number)
         )
     ]
-    lesson_ids = _lessons_in(group_id, subject_id, period)
+
+
+_Marks = tuple[
+    dict[tuple[int, int], list[tuple[int, GradeKind]]], dict[tuple[int, int], AbsenceMark]
+]
+
+
+def _marks(session: Session, lesson_ids: ScalarSelect[int]) -> _Marks:
+    """Grades (in the order given) and absences per (student, lesson)."""
     grades: dict[tuple[int, int], list[tuple[int, GradeKind]]] = {}
     for student_id, lesson_id, value, kind in session.execute(
         select(Grade.student_id, Grade.lesson_id, Grade.value, Grade.kind)
@@ -172,10 +168,17 @@ def build_grid(
             )
         )
     }
-    # Students with marks stay visible even if they have left the group since.
-    ids = set(intervals) | {s for s, _ in grades} | {s for s, _ in absences}
-    if student_ids is not None:
-        ids &= student_ids
+    return grades, absences
+
+
+def _student_rows(
+    session: Session,
+    ids: set[int],
+    lesson_ids: ScalarSelect[int],
+    absences: dict[tuple[int, int], AbsenceMark],
+    period_grades: dict[int, int],
+) -> list[StudentRow]:
+    """The students in name order with their averages (computed in SQL) and absence counts."""
     stats = {
         row[0]: row[1:]
         for row in session.execute(
@@ -193,14 +196,7 @@ def build_grid(
     for (student_id, _), mark in absences.items():
         if mark != AbsenceMark.LATE:
             absence_counts[student_id] = absence_counts.get(student_id, 0) + 1
-    period_grades = dict(
-        session.execute(
-            select(PeriodGrade.student_id, PeriodGrade.value).where(
-                PeriodGrade.period_id == period_id, PeriodGrade.subject_id == subject_id
-            )
-        ).all()
-    )
-    students = [
+    return [
         StudentRow(
             student.id,
             student.full_name,
@@ -216,20 +212,37 @@ def build_grid(
             .order_by(Student.last_name, Student.first_name, Student.id)
         )
     ]
-    cells = {
-        (s.student_id, lesson.lesson_id): format_cell(
-            grades.get((s.student_id, lesson.lesson_id), ()),
-            absences.get((s.student_id, lesson.lesson_id)),
-        )
-        for s in students
-        for lesson in lessons
-    }
-    outside = {
-        (s.student_id, lesson.lesson_id)
-        for s in students
-        for lesson in lessons
-        if not is_in_lesson(intervals, s.student_id, lesson.lesson_date)
-    }
+
+
+def build_grid(
+    session: Session,
+    *,
+    group_id: int,
+    subject_id: int,
+    period_id: int,
+    student_ids: set[int] | None = None,
+) -> JournalGrid:
+    """Assemble the grid (no permission check: callers check read scope first)."""
+    group = _group(session, group_id)
+    subject = get_or_404(session, Subject, subject_id, "Предмет не найден.")
+    period = calendar.get_period(session, period_id)
+    intervals = roster_intervals(session, group_id, subject_id, period.starts_on, period.ends_on)
+    lessons = _lesson_columns(session, group_id, subject_id, period)
+    lesson_ids = _lessons_in(group_id, subject_id, period)
+    grades, absences = _marks(session, lesson_ids)
+    # Students with marks stay visible even if they have left the group since.
+    ids = set(intervals) | {s for s, _ in grades} | {s for s, _ in absences}
+    if student_ids is not None:
+        ids &= student_ids
+    period_grades = dict(
+        session.execute(
+            select(PeriodGrade.student_id, PeriodGrade.value).where(
+                PeriodGrade.period_id == period_id, PeriodGrade.subject_id == subject_id
+            )
+        ).all()
+    )
+    students = _student_rows(session, ids, lesson_ids, absences, period_grades)
+    pairs = [(s.student_id, lesson) for s in students for lesson in lessons]
     return JournalGrid(
         group_id=group_id,
         subject_id=subject_id,
@@ -240,8 +253,18 @@ def build_grid(
         is_closed=period.is_closed,
         students=students,
         lessons=lessons,
-        cells=cells,
-        outside=outside,
+        cells={
+            (student_id, lesson.lesson_id): format_cell(
+                grades.get((student_id, lesson.lesson_id), ()),
+                absences.get((student_id, lesson.lesson_id)),
+            )
+            for student_id, lesson in pairs
+        },
+        outside={
+            (student_id, lesson.lesson_id)
+            for student_id, lesson in pairs
+            if not is_in_lesson(intervals, student_id, lesson.lesson_date)
+        },
     )
 
 
