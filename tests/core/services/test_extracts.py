@@ -7,34 +7,20 @@ from datetime import date
 
 import pytest
 from pypdf import PdfReader
-from sqlalchemy import event
 
 from klassruk.errors import PermissionDenied
 from klassruk.pdf.extracts import render_extracts
 from klassruk.services.extracts import extract_register, reprint_extract
+from tests.core.services.statements import count_statements
 from tests.core.test_extracts import ON, WEEK, _print, school  # noqa: F401  (the fixture)
 from tests.factories import actor_of
 
 
-def _statements(session, run) -> int:  # type: ignore[no-untyped-def]
-    seen: list[object] = []
-    engine = session.get_bind()
-
-    def count(*_args: object) -> None:
-        seen.append(None)
-
-    event.listen(engine, "before_cursor_execute", count)
-    try:
-        run()
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
-    return len(seen)
-
-
 def test_a_month_of_extracts_takes_as_many_queries_as_a_week(session, school):  # noqa: F811
-    week = _statements(session, lambda: _print(session, school))
-    month = _statements(
-        session, lambda: _print(session, school, date_from=WEEK[0], date_to=date(2026, 10, 11))
+    week = count_statements(session.get_bind(), lambda: _print(session, school))
+    month = count_statements(
+        session.get_bind(),
+        lambda: _print(session, school, date_from=WEEK[0], date_to=date(2026, 10, 11)),
     )
     assert month == week
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import event, update
+from sqlalchemy import update
 from sqlalchemy.orm import Session, sessionmaker
 
 from klassruk.db import unit_of_work
@@ -13,6 +13,7 @@ from klassruk.models import AccountStatus, UserAccount
 from klassruk.services.cabinet import lessons, record
 from klassruk.services.cabinet.common import list_children
 from tests.conftest import SYSTEM
+from tests.core.services.statements import count_statements
 from tests.factories import actor_of
 
 
@@ -24,19 +25,7 @@ def demo(factory: sessionmaker[Session]) -> sessionmaker[Session]:
 
 
 def _account_checks(factory: sessionmaker[Session], run) -> int:  # type: ignore[no-untyped-def]
-    seen: list[str] = []
-
-    def count(_conn, _cursor, statement, *_args) -> None:  # type: ignore[no-untyped-def]
-        if "user_account.status" in statement:
-            seen.append(statement)
-
-    engine = factory.kw["bind"]
-    event.listen(engine, "before_cursor_execute", count)
-    try:
-        run()
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
-    return len(seen)
+    return count_statements(factory.kw["bind"], run, containing="user_account.status")
 
 
 def test_a_read_only_unit_checks_the_scope_once_for_all_its_services(demo):

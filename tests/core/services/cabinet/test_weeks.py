@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from klassruk.demo import DEMO_TODAY, SMALL, seed_demo_school
@@ -13,6 +13,7 @@ from klassruk.models import AckKind, Acknowledgement, Enrolment, SchoolClass
 from klassruk.services import calendar
 from klassruk.services.cabinet.common import list_children
 from klassruk.services.cabinet.weeks import week_content, week_contents
+from tests.core.services.statements import count_statements
 from tests.factories import actor_of
 
 WEEK = calendar.week_start(DEMO_TODAY)
@@ -39,21 +40,6 @@ def _class_of_parent_child(session: Session) -> list[int]:
     )
 
 
-def _statements(session: Session, run) -> int:  # type: ignore[no-untyped-def]
-    seen: list[str] = []
-
-    def count(*_args: object) -> None:
-        seen.append("x")
-
-    engine = session.get_bind()
-    event.listen(engine, "before_cursor_execute", count)
-    try:
-        run()
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
-    return len(seen)
-
-
 def test_a_class_over_weeks_is_the_same_as_each_child_and_week_alone(demo):
     students = _class_of_parent_child(demo)
     together = week_contents(demo, student_ids=students, weeks=WEEKS)
@@ -68,8 +54,13 @@ def test_a_class_over_weeks_is_the_same_as_each_child_and_week_alone(demo):
 
 def test_a_class_over_weeks_takes_a_few_queries_however_many_children_and_weeks(demo):
     students = _class_of_parent_child(demo)
-    one = _statements(demo, lambda: week_contents(demo, student_ids=students[:1], weeks=WEEKS[:1]))
-    many = _statements(demo, lambda: week_contents(demo, student_ids=students, weeks=WEEKS))
+    engine = demo.get_bind()
+    one = count_statements(
+        engine, lambda: week_contents(demo, student_ids=students[:1], weeks=WEEKS[:1])
+    )
+    many = count_statements(
+        engine, lambda: week_contents(demo, student_ids=students, weeks=WEEKS)
+    )
     assert many == one <= 6
 
 
