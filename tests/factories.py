@@ -98,6 +98,13 @@ def actor_of(session: Session, login: str) -> Actor:
     return actor_for(user, session_id="test-session")
 
 
+def act_as(session: Session, login: str) -> Actor:
+    """The actor of an existing account, from now on the one the session's audit hook records."""
+    actor = actor_of(session, login)
+    session.info["actor"] = actor
+    return actor
+
+
 @dataclass(frozen=True)
 class TwoClasses:
     """Ids of a minimal school: 7А and 8Б, each with a class teacher, a student, a guardian."""

@@ -15,7 +15,7 @@ from klassruk.services.accounts import (
     stored_password_hash,
     user_for_session_token,
 )
-from tests.factories import SYSTEM, TEST_PASSWORD, actor_of, build_two_classes
+from tests.factories import SYSTEM, TEST_PASSWORD, act_as, build_two_classes
 
 
 @pytest.fixture
@@ -23,12 +23,6 @@ def school(session):
     ids = build_two_classes(session)
     session.flush()
     return ids
-
-
-def _as(session, login):
-    actor = actor_of(session, login)
-    session.info["actor"] = actor
-    return actor
 
 
 def _log_in(session, login: str) -> str | None:
@@ -39,7 +33,7 @@ def _log_in(session, login: str) -> str | None:
 
 
 def test_admin_blocks_a_teacher_with_a_reason_and_unblocks_him(session, school):
-    admin = _as(session, "admin")
+    admin = act_as(session, "admin")
     before = utcnow()
     set_account_blocked(session, admin, login="teacher_a", blocked=True,
                         reason="Увольнение, приказ № 12")
@@ -52,7 +46,7 @@ def test_admin_blocks_a_teacher_with_a_reason_and_unblocks_him(session, school):
     reasons = session.scalars(select(AuditLog.reason).where(AuditLog.entity == "user_account"))
     assert "Блокировка: Увольнение, приказ № 12" in set(reasons)
 
-    set_account_blocked(session, _as(session, "admin"), login="teacher_a", blocked=False,
+    set_account_blocked(session, act_as(session, "admin"), login="teacher_a", blocked=False,
                         reason="Восстановлен в должности")
     session.flush()
     assert teacher.status is AccountStatus.ACTIVE
@@ -60,7 +54,7 @@ def test_admin_blocks_a_teacher_with_a_reason_and_unblocks_him(session, school):
 
 
 def test_blocking_needs_a_reason_and_an_admin_and_never_the_own_account(session, school):
-    admin = _as(session, "admin")
+    admin = act_as(session, "admin")
     with pytest.raises(DomainError, match="Укажите причину"):
         set_account_blocked(session, admin, login="teacher_a", blocked=True, reason="  ")
     with pytest.raises(DomainError, match="Собственную"):
@@ -69,7 +63,7 @@ def test_blocking_needs_a_reason_and_an_admin_and_never_the_own_account(session,
         set_account_blocked(session, admin, login="nikto", blocked=True, reason="проверка")
     for login in ("zavuch", "ct_a", "teacher_a", "parent_a", "pupil_a"):
         with pytest.raises(PermissionDenied):
-            set_account_blocked(session, _as(session, login), login="ct_b", blocked=True,
+            set_account_blocked(session, act_as(session, login), login="ct_b", blocked=True,
                                 reason="проверка")
     statuses = set(session.scalars(select(UserAccount.status)))
     assert statuses == {AccountStatus.ACTIVE}

@@ -13,7 +13,8 @@ from klassruk.errors import DomainError, PermissionDenied
 from klassruk.models import SchoolClass, Subject, TeachingAssignment
 from klassruk.services import teaching_load
 from klassruk.services.teaching_load import LoadInput
-from tests.core.services.groups.group_school import ENGLISH, act, build_school, split_english
+from tests.core.services.groups.group_school import ENGLISH, build_school, split_english
+from tests.factories import act_as
 
 
 @pytest.fixture
@@ -33,7 +34,7 @@ def _load(session, actor) -> set[tuple[str, str, str, float]]:
 
 
 def test_table_save_updates_adds_and_with_replace_removes(session, school):
-    actor = act(session, "zavuch")
+    actor = act_as(session, "zavuch")
     rows = [
         LoadInput(1, "7А", ENGLISH, "Инглишева Анна Ивановна", "2,5"),  # new teacher and hours
         LoadInput(2, "7 а", "Математика", "Математова А.И.", 5),  # short name, loose class
@@ -48,7 +49,7 @@ def test_table_save_updates_adds_and_with_replace_removes(session, school):
 
 
 def test_bad_rows_are_listed_by_number_and_nothing_is_saved(session, school):
-    actor = act(session, "zavuch")
+    actor = act_as(session, "zavuch")
     before = _count(session)
     rows = [
         LoadInput(2, "7А", "Математика", "Математова Анна Ивановна", "6"),
@@ -78,8 +79,8 @@ def test_bad_rows_are_listed_by_number_and_nothing_is_saved(session, school):
 
 
 def test_a_split_subject_needs_the_group_not_the_class(session, school):
-    split_english(session, school, act(session, "kl7"))
-    actor = act(session, "zavuch")
+    split_english(session, school, act_as(session, "kl7"))
+    actor = act_as(session, "zavuch")
     with pytest.raises(DomainError, match="строка 1: в 7А предмет «Английский язык» разделён"):
         teaching_load.save_teaching_load(
             session, actor, rows=[LoadInput(1, "7А", ENGLISH, "Англова А.И.", 3)], replace=False
@@ -114,7 +115,7 @@ def _csv(delimiter: str, encoding: str) -> bytes:
     ],
 )
 def test_csv_import_in_both_encodings_adds_rows_and_subjects(session, school, data, filename):
-    actor = act(session, "zavuch")
+    actor = act_as(session, "zavuch")
     result = teaching_load.import_teaching_load(session, actor, data=data, filename=filename)
     assert (result.created, result.updated, result.new_subjects) == (2, 0, ["Технология"])
     assert ("8А", "Технология", "Физрукова Анна Ивановна", 1.5) in _load(session, actor)
@@ -128,7 +129,7 @@ def test_xlsx_import(session, school):
     sheet["D2"] = 3  # a real number cell
     buffer = io.BytesIO()
     workbook.save(buffer)
-    actor = act(session, "zavuch")
+    actor = act_as(session, "zavuch")
     result = teaching_load.import_teaching_load(
         session, actor, data=buffer.getvalue(), filename="load.xlsx"
     )
@@ -142,7 +143,7 @@ def test_xlsx_import_without_new_subjects_reports_the_row(session, school):
         workbook.active.append(row)
     buffer = io.BytesIO()
     workbook.save(buffer)
-    actor = act(session, "zavuch")
+    actor = act_as(session, "zavuch")
     with pytest.raises(DomainError, match="строка 3: предмет «Технология» не найден"):
         teaching_load.import_teaching_load(
             session, actor, data=buffer.getvalue(), filename="load.xlsx", create_subjects=False
@@ -151,7 +152,7 @@ def test_xlsx_import_without_new_subjects_reports_the_row(session, school):
 
 
 def test_file_without_the_columns_or_of_another_type_is_refused(session, school):
-    actor = act(session, "zavuch")
+    actor = act_as(session, "zavuch")
     with pytest.raises(DomainError, match="нет столбцов: «Учитель»"):
         teaching_load.import_teaching_load(
             session,
@@ -166,7 +167,7 @@ def test_file_without_the_columns_or_of_another_type_is_refused(session, school)
 
 
 def test_class_teachers_and_subjects(session, school):
-    actor = act(session, "zavuch")
+    actor = act_as(session, "zavuch")
     teaching_load.set_class_teacher(
         session, actor, class_id=school.class8.id, staff_id=school.staff["Англова"].id
     )
@@ -183,7 +184,7 @@ def test_class_teachers_and_subjects(session, school):
 
 def test_only_deputy_and_admin_manage_the_load(session, school):
     for login in ("kl7", "english", "mama"):
-        actor = act(session, login)
+        actor = act_as(session, login)
         with pytest.raises(PermissionDenied):
             teaching_load.save_teaching_load(session, actor, rows=[], replace=True)
         with pytest.raises(PermissionDenied):

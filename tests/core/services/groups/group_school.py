@@ -25,7 +25,7 @@ from klassruk.models import (
 from klassruk.permissions import Actor, Role
 from klassruk.services import groups
 from klassruk.services.groups import GroupPlan, SplitMethod, SplitPlan
-from tests.factories import actor_of, make_account
+from tests.factories import make_account
 
 START = date(2026, 9, 1)
 MOVE = date(2026, 11, 9)
@@ -133,12 +133,6 @@ def build_school(session: Session) -> School:
     return School(year, class7, class8, subjects, staff, students7, students8)
 
 
-def act(session: Session, login: str) -> Actor:
-    actor = actor_of(session, login)
-    session.info["actor"] = actor
-    return actor
-
-
 def english_plan(school: School, first: list[int], second: list[int], **kw) -> SplitPlan:
     teacher1, teacher2 = school.staff["Англова"].id, school.staff["Инглишева"].id
     return SplitPlan(
@@ -175,4 +169,3 @@ def group_count(session: Session) -> int:
     return session.scalar(
         select(func.count()).select_from(StudyGroup).where(StudyGroup.kind == GroupKind.SUBGROUP)
     )
-

@@ -12,15 +12,15 @@ from tests.core.services.groups.group_school import (
     ENGLISH,
     MOVE,
     START,
-    act,
     english_plan,
     split_english,
 )
+from tests.factories import act_as
 
 
 def test_class_teacher_cannot_create_or_change_groups_of_another_class(session, school):
-    group1, group2 = split_english(session, school, act(session, "kl7"))
-    other = act(session, "kl8")
+    group1, group2 = split_english(session, school, act_as(session, "kl7"))
+    other = act_as(session, "kl8")
     ids = [s.id for s in school.students7]
     with pytest.raises(PermissionDenied):
         groups.create_splits(
@@ -43,8 +43,8 @@ def test_class_teacher_cannot_create_or_change_groups_of_another_class(session, 
 
 
 def test_teacher_cannot_change_groups_at_all(session, school):
-    group1, group2 = split_english(session, school, act(session, "kl7"))
-    teacher = act(session, "english")  # teaches group 1, still may not change it
+    group1, group2 = split_english(session, school, act_as(session, "kl7"))
+    teacher = act_as(session, "english")  # teaches group 1, still may not change it
     with pytest.raises(PermissionDenied):
         groups.move_student(
             session, teacher, student_id=school.students7[0].id, to_group_id=group2.id, on=MOVE

@@ -9,11 +9,12 @@ from klassruk.models import (
     GroupKind,
 )
 from klassruk.services import groups
-from tests.core.services.groups.group_school import ENGLISH, MOVE, START, act, split_english
+from tests.core.services.groups.group_school import ENGLISH, MOVE, START, split_english
+from tests.factories import act_as
 
 
 def test_individual_plan_takes_over_its_subjects(session, school):
-    actor = act(session, "kl7")
+    actor = act_as(session, "kl7")
     group1, _ = split_english(session, school, actor)
     pupil = school.students7[0].id  # in English group 1
     iup = groups.create_individual_plan(

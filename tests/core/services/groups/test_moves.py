@@ -15,11 +15,12 @@ from klassruk.models import (
     Student,
 )
 from klassruk.services import groups
-from tests.core.services.groups.group_school import ENGLISH, MOVE, START, act, split_english
+from tests.core.services.groups.group_school import ENGLISH, MOVE, START, split_english
+from tests.factories import act_as
 
 
 def test_move_keeps_history_and_old_dates_still_find_the_old_group(session, school):
-    actor = act(session, "kl7")
+    actor = act_as(session, "kl7")
     group1, group2 = split_english(session, school, actor)
     student = school.students7[0].id
     english = school.sid(ENGLISH)
@@ -52,7 +53,7 @@ def test_unsplit_subject_is_filed_in_the_whole_class_group(session, school):
 
 
 def test_a_student_who_joins_later_is_listed_until_placed(session, school):
-    actor = act(session, "kl7")
+    actor = act_as(session, "kl7")
     group1, _ = split_english(session, school, actor)
     newcomer = Student(last_name="Новиков", first_name="Пётр")
     session.add(newcomer)

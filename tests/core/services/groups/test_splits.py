@@ -23,17 +23,16 @@ from tests.concurrency import run_together
 from tests.core.services.groups.group_school import (
     ENGLISH,
     START,
-    act,
     build_school,
     english_plan,
     group_count,
     split_english,
 )
-from tests.factories import SYSTEM, actor_of
+from tests.factories import SYSTEM, act_as, actor_of
 
 
 def test_alphabetical_split_puts_every_student_in_exactly_one_group(session, school):
-    actor = act(session, "kl7")
+    actor = act_as(session, "kl7")
     created = split_english(session, school, actor)
     assert [g.name for g in created] == ["7А: Английский язык, гр. 1", "7А: Английский язык, гр. 2"]
     info = groups.class_groups(session, actor, class_id=school.class7.id, on=START)
@@ -64,7 +63,7 @@ def test_alphabetical_split_puts_every_student_in_exactly_one_group(session, sch
 
 
 def test_balanced_split_alternates_and_keeps_sizes_equal(session, school):
-    actor = act(session, "kl7")
+    actor = act_as(session, "kl7")
     proposal = groups.propose_split(
         session,
         actor,
@@ -115,7 +114,7 @@ def test_last_years_groups_are_kept_and_newcomers_fill_the_smallest_group(sessio
             )
         )
     session.flush()
-    actor = act(session, "kl7")
+    actor = act_as(session, "kl7")
     proposal = groups.propose_split(
         session,
         actor,
@@ -130,7 +129,7 @@ def test_last_years_groups_are_kept_and_newcomers_fill_the_smallest_group(sessio
     with pytest.raises(DomainError, match="не было класса 7А"):
         groups.propose_split(
             session,
-            act(session, "kl8"),
+            act_as(session, "kl8"),
             class_id=school.class8.id,
             subject_id=school.sid(ENGLISH),
             groups_count=2,
@@ -152,7 +151,7 @@ def test_last_years_groups_are_kept_and_newcomers_fill_the_smallest_group(sessio
     ],
 )
 def test_bad_split_gets_a_russian_message_and_saves_nothing(session, school, case, message):
-    actor = act(session, "kl7")
+    actor = act_as(session, "kl7")
     ids = [s.id for s in school.students7]
     first, second, kw = ids[:3], ids[3:], {}
     if case == "empty":
@@ -183,7 +182,7 @@ def test_bad_split_gets_a_russian_message_and_saves_nothing(session, school, cas
 
 
 def test_second_subject_error_saves_neither_subject(session, school):
-    actor = act(session, "kl7")
+    actor = act_as(session, "kl7")
     ids = [s.id for s in school.students7]
     informatics = SplitPlan(
         subject_id=school.sid("Информатика"),
@@ -204,7 +203,7 @@ def test_second_subject_error_saves_neither_subject(session, school):
 
 
 def test_splitting_the_same_subject_twice_is_refused(session, school):
-    actor = act(session, "kl7")
+    actor = act_as(session, "kl7")
     split_english(session, school, actor)
     with pytest.raises(DomainError, match="уже разделён"):
         split_english(session, school, actor)

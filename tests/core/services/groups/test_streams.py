@@ -14,11 +14,12 @@ from klassruk.models import (
     TeachingAssignment,
 )
 from klassruk.services import groups
-from tests.core.services.groups.group_school import START, act
+from tests.core.services.groups.group_school import START
+from tests.factories import act_as
 
 
 def test_deputy_creates_a_cross_class_stream(session, school):
-    deputy = act(session, "zavuch")
+    deputy = act_as(session, "zavuch")
     members = [school.students7[0].id, school.students8[0].id]
     math = school.sid("Математика")
     kwargs = dict(
@@ -30,7 +31,7 @@ def test_deputy_creates_a_cross_class_stream(session, school):
         groups.create_stream(session, deputy, name="Профиль", student_ids=[], **kwargs)
     with pytest.raises(PermissionDenied):
         groups.create_stream(
-            session, act(session, "kl7"), name="Профиль", student_ids=members, **kwargs
+            session, act_as(session, "kl7"), name="Профиль", student_ids=members, **kwargs
         )
     stream = groups.create_stream(
         session, deputy, name="7-8А: Математика, профиль", student_ids=members, **kwargs
@@ -38,7 +39,7 @@ def test_deputy_creates_a_cross_class_stream(session, school):
     assert stream.class_id is None and stream.kind is GroupKind.STREAM
     assert groups.group_of_student_on(session, members[1], math, START).id == stream.id
     rows = groups.teachers_of_student(
-        session, act(session, "zhukov"), student_id=members[1], on=START
+        session, act_as(session, "zhukov"), student_id=members[1], on=START
     )
     assert {r.subject: r.group for r in rows}["Математика"] == "7-8А: Математика, профиль"
     listed = groups.list_streams(session, deputy, on=START)
@@ -50,7 +51,7 @@ def test_deputy_creates_a_cross_class_stream(session, school):
 
 
 def test_deleting_a_stream_leaves_every_deleted_row_in_the_audit_log(session, school):
-    deputy = act(session, "zavuch")
+    deputy = act_as(session, "zavuch")
     members = [school.students7[0].id, school.students8[0].id]
     stream = groups.create_stream(
         session,
