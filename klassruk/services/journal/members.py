@@ -30,6 +30,10 @@ class _Intervals:
         return any(start <= on and (end is None or end >= on) for start, end in self.spans)
 
 
+# Per student: (when in the group, when another group teaches them the subject).
+Intervals = dict[int, tuple[_Intervals, _Intervals]]
+
+
 def _exempting_groups(group: StudyGroup, subject_id: int) -> ScalarSelect[int]:
     """Groups that take a student out of the whole-class group for this subject."""
     return (
@@ -51,7 +55,7 @@ def _exempting_groups(group: StudyGroup, subject_id: int) -> ScalarSelect[int]:
 
 def roster_intervals(
     session: Session, group_id: int, subject_id: int, starts_on: date, ends_on: date
-) -> dict[int, tuple[_Intervals, _Intervals]]:
+) -> Intervals:
     """Per student: when they are in the group, and when another group teaches them this subject.
 
     A student of the whole class who is taught the subject in a subgroup, a stream or an
@@ -84,7 +88,7 @@ def roster_intervals(
 
 
 def is_in_lesson(
-    intervals: dict[int, tuple[_Intervals, _Intervals]], student_id: int, on: date
+    intervals: Intervals, student_id: int, on: date
 ) -> bool:
     """Whether the student sits in the lesson of that date."""
     member = intervals.get(student_id)
