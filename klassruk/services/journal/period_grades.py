@@ -8,10 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from klassruk.errors import Conflict, DomainError
-from klassruk.models import (
-    Student,
-    StudyGroup,
-)
+from klassruk.models import ReportingPeriod, Student, StudyGroup
 from klassruk.models.journal import (
     PeriodGrade,
     PeriodGradeChange,
@@ -41,6 +38,64 @@ def parse_period_grades(
     return values
 
 
+def _refuse_conflicts(
+    session: Session,
+    period: ReportingPeriod,
+    existing: Mapping[int, PeriodGrade],
+    values: Mapping[int, int | None],
+    expected: Mapping[int, int | None],
+) -> None:
+    """Refuse the save if a grade the user changed is no longer what the page showed."""
+    conflicts: list[str] = []
+    conflicted: set[int] = set()
+    for student_id, value in values.items():
+        old = existing.get(student_id)
+        now = old.value if old is not None else None
+        if now != expected.get(student_id) and value != now:
+            name = session.get(Student, student_id)
+            conflicts.append(
+                f"{name.full_name if name else 'обучающийся'}, «{period.name}»: "
+                f"сейчас {now if now is not None else 'пусто'}"
+            )
+            conflicted.add(student_id)
+    if conflicts:
+        raise Conflict(CONFLICT + _bullets(conflicts), frozenset(conflicted))
+
+
+def _write_period_grade(
+    session: Session,
+    actor: Actor,
+    old: PeriodGrade | None,
+    new: PeriodGrade,
+    reason: str,
+) -> bool:
+    """Put `new`'s value in place of `old` (with history when it replaces one); True if changed."""
+    if old is None:
+        if new.value is None:
+            return False
+        session.add(new)
+        return True
+    if old.value == new.value:
+        return False
+    session.add(
+        PeriodGradeChange(
+            period_id=old.period_id,
+            subject_id=old.subject_id,
+            student_id=old.student_id,
+            old_value=old.value,
+            new_value=new.value,
+            changed_by=actor.login,
+            changed_by_user_id=actor.user_id,
+            reason=reason,
+        )
+    )
+    if new.value is None:
+        session.delete(old)
+    else:
+        old.value, old.set_by = new.value, actor.login
+    return True
+
+
 def set_period_grades(
     session: Session,
     actor: Actor,
@@ -63,6 +118,11 @@ def set_period_grades(
     # Period-grade saves of one group wait for each other before comparing.
     lock_rows(session, StudyGroup, [group_id])
     intervals = roster_intervals(session, group_id, subject_id, period.starts_on, period.ends_on)
+    for student_id, value in values.items():
+        if value is not None:
+            _check_value(value)
+        if student_id not in intervals:
+            raise DomainError("Итоговую оценку ставят только обучающимся группы.")
     existing = {
         p.student_id: p
         for p in session.scalars(
@@ -73,62 +133,18 @@ def set_period_grades(
             )
         )
     }
-    conflicts: list[str] = []
-    conflicted: set[int] = set()
-    for student_id, value in values.items():
-        if value is not None:
-            _check_value(value)
-        if student_id not in intervals:
-            raise DomainError("Итоговую оценку ставят только обучающимся группы.")
-        old = existing.get(student_id)
-        now = old.value if old is not None else None
-        if now != expected.get(student_id) and value != now:
-            name = session.get(Student, student_id)
-            conflicts.append(
-                f"{name.full_name if name else 'обучающийся'}, «{period.name}»: "
-                f"сейчас {now if now is not None else 'пусто'}"
-            )
-            conflicted.add(student_id)
-    if conflicts:
-        raise Conflict(CONFLICT + _bullets(conflicts), frozenset(conflicted))
-    for student_id, value in values.items():
-        old = existing.get(student_id)
-        if old is not None and old.value != value and not reason.strip():
-            raise DomainError("Укажите причину изменения итоговой оценки. Ничего не сохранено.")
+    _refuse_conflicts(session, period, existing, values, expected)
+    if not reason.strip() and any(
+        student_id in existing and existing[student_id].value != value
+        for student_id, value in values.items()
+    ):
+        raise DomainError("Укажите причину изменения итоговой оценки. Ничего не сохранено.")
     count = 0
     for student_id, value in values.items():
-        old = existing.get(student_id)
-        if old is not None and old.value != value:
-            session.add(
-                PeriodGradeChange(
-                    period_id=period_id,
-                    subject_id=subject_id,
-                    student_id=student_id,
-                    old_value=old.value,
-                    new_value=value,
-                    changed_by=actor.login,
-                    changed_by_user_id=actor.user_id,
-                    reason=reason.strip(),
-                )
-            )
-        if old is not None and value is None:
-            session.delete(old)
-        elif old is not None and old.value != value:
-            assert value is not None
-            old.value, old.set_by = value, actor.login
-        elif old is None and value is not None:
-            session.add(
-                PeriodGrade(
-                    period_id=period_id,
-                    student_id=student_id,
-                    subject_id=subject_id,
-                    group_id=group_id,
-                    value=value,
-                    set_by=actor.login,
-                )
-            )
-        else:
-            continue
-        count += 1
+        new = PeriodGrade(
+            period_id=period_id, student_id=student_id, subject_id=subject_id,
+            group_id=group_id, value=value, set_by=actor.login,
+        )
+        count += _write_period_grade(session, actor, existing.get(student_id), new, reason.strip())
     session.flush()
     return count
