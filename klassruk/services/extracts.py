@@ -48,7 +48,7 @@ from klassruk.services.acknowledgements import (
 from klassruk.services.cabinet.common import in_students_lessons
 from klassruk.services.cabinet.record import recommendations_query
 from klassruk.services.calendar import in_current_year
-from klassruk.services.consent import class_consent, class_people
+from klassruk.services.consent import ClassPeople, class_consent, class_people
 from klassruk.services.journal import weighted_average
 from klassruk.services.lookup import get_or_404
 from klassruk.services.scope import require_class_scope
@@ -155,28 +155,37 @@ def _member_lessons(
     )
 
 
-def _load_journal(
-    session: Session, student_ids: list[int], date_from: date, date_to: date
-) -> _Journal:
-    journal = _Journal()
-    names = dict(session.execute(select(Subject.id, Subject.name)).all())
-    in_range = in_students_lessons(session, student_ids, date_from, date_to)
-    for grade_id, student_id, value, kind, weight, on, subject_id in session.execute(
+@dataclass(frozen=True)
+class _Reading:
+    """What one batch reads: these students' journal between two dates."""
+
+    session: Session
+    student_ids: list[int]
+    date_from: date
+    date_to: date
+    subject_names: dict[int, str]
+
+
+def _read_marks(reading: _Reading, journal: _Journal) -> None:
+    names = reading.subject_names
+    ids = reading.student_ids
+    in_range = in_students_lessons(reading.session, ids, reading.date_from, reading.date_to)
+    for grade_id, student_id, value, kind, weight, on, subject_id in reading.session.execute(
         select(Grade.id, Grade.student_id, Grade.value, Grade.kind, Grade.weight,
                Lesson.lesson_date, Lesson.subject_id)
         .join(Lesson, Lesson.id == Grade.lesson_id)
-        .where(Grade.student_id.in_(student_ids), in_range)
+        .where(Grade.student_id.in_(ids), in_range)
         .order_by(Lesson.lesson_date, Lesson.number, Grade.id)
     ):
         subject = _subject_of(journal, student_id, names[subject_id])
         subject.grades.append(ExtractGrade(on, value, kind))
         subject.weights.append((value, weight))
         journal.covered[student_id]["grades"].append(grade_id)
-    for absence_id, student_id, mark, on, subject_id in session.execute(
+    for absence_id, student_id, mark, on, subject_id in reading.session.execute(
         select(Absence.id, Absence.student_id, Absence.mark, Lesson.lesson_date,
                Lesson.subject_id)
         .join(Lesson, Lesson.id == Absence.lesson_id)
-        .where(Absence.student_id.in_(student_ids), in_range)
+        .where(Absence.student_id.in_(ids), in_range)
         .order_by(Lesson.lesson_date, Lesson.number)
     ):
         name = names[subject_id]
@@ -186,9 +195,13 @@ def _load_journal(
             DatedLine(on, name, f"{mark.value} — {ABSENCE_TITLES[mark]}")
         )
         journal.covered[student_id]["absences"].append(absence_id)
-    for student_id, lesson in session.execute(
-        _member_lessons(student_ids, date_from, date_to)
-        .where(Lesson.homework.is_not(None), Lesson.homework != "")
+
+
+def _read_lessons(reading: _Reading, journal: _Journal) -> None:
+    names = reading.subject_names
+    lessons = _member_lessons(reading.student_ids, reading.date_from, reading.date_to)
+    for student_id, lesson in reading.session.execute(
+        lessons.where(Lesson.homework.is_not(None), Lesson.homework != "")
         .order_by(Lesson.lesson_date, Lesson.number)
     ):
         journal.homework[student_id].append(
@@ -196,9 +209,8 @@ def _load_journal(
         )
         journal.covered[student_id]["homework"].append(lesson.id)
     staff = aliased(Staff)
-    for student_id, lesson, change, new_teacher in session.execute(
-        _member_lessons(student_ids, date_from, date_to)
-        .add_columns(LessonChange, staff.last_name)
+    for student_id, lesson, change, new_teacher in reading.session.execute(
+        lessons.add_columns(LessonChange, staff.last_name)
         .join(LessonChange, LessonChange.lesson_id == Lesson.id)
         .outerjoin(staff, staff.id == LessonChange.new_staff_id)
         .order_by(Lesson.lesson_date, Lesson.number, LessonChange.id)
@@ -208,25 +220,32 @@ def _load_journal(
                       _change_text(lesson, change, new_teacher))
         )
         journal.covered[student_id]["changes"].append(change.id)
-    for student_id, test_id, on, subject_id, title in session.execute(
+
+
+def _read_tests(reading: _Reading, journal: _Journal) -> None:
+    for student_id, test_id, on, subject_id, title in reading.session.execute(
         select(GroupMembership.student_id, PlannedTest.id, PlannedTest.planned_on,
                PlannedTest.subject_id, PlannedTest.title)
         .join(PlannedTest, PlannedTest.group_id == GroupMembership.group_id)
         .where(
-            GroupMembership.student_id.in_(student_ids),
-            PlannedTest.planned_on.between(date_from, date_to),
+            GroupMembership.student_id.in_(reading.student_ids),
+            PlannedTest.planned_on.between(reading.date_from, reading.date_to),
             PlannedTest.planned_on >= GroupMembership.starts_on,
             or_(GroupMembership.ends_on.is_(None),
                 PlannedTest.planned_on <= GroupMembership.ends_on),
         )
         .order_by(PlannedTest.planned_on)
     ):
-        journal.tests[student_id].append(DatedLine(on, names[subject_id], title))
+        journal.tests[student_id].append(DatedLine(on, reading.subject_names[subject_id], title))
         journal.covered[student_id]["tests"].append(test_id)
-    since = datetime.combine(date_from, time.min, UTC)
-    until = datetime.combine(date_to + timedelta(days=1), time.min, UTC)
-    for rec in session.execute(
-        recommendations_query(student_ids)
+
+
+def _read_teachers_words(reading: _Reading, journal: _Journal) -> None:
+    """Recommendations written in the range and period grades of periods ending in it."""
+    since = datetime.combine(reading.date_from, time.min, UTC)
+    until = datetime.combine(reading.date_to + timedelta(days=1), time.min, UTC)
+    for rec in reading.session.execute(
+        recommendations_query(reading.student_ids)
         .where(Recommendation.created_at >= since, Recommendation.created_at < until)
         .order_by(None)
         .order_by(Recommendation.created_at)
@@ -236,16 +255,26 @@ def _load_journal(
             DatedLine(rec.created_at.date(), rec.subject, rec.text + author)
         )
         journal.covered[rec.student_id]["recommendations"].append(rec.id)
-    for pg_id, student_id, subject_id, value in session.execute(
+    for pg_id, student_id, subject_id, value in reading.session.execute(
         select(PeriodGrade.id, PeriodGrade.student_id, PeriodGrade.subject_id, PeriodGrade.value)
         .join(ReportingPeriod, ReportingPeriod.id == PeriodGrade.period_id)
         .where(
-            PeriodGrade.student_id.in_(student_ids),
-            ReportingPeriod.ends_on.between(date_from, date_to),
+            PeriodGrade.student_id.in_(reading.student_ids),
+            ReportingPeriod.ends_on.between(reading.date_from, reading.date_to),
         )
     ):
-        _subject_of(journal, student_id, names[subject_id]).period_grade = value
+        _subject_of(journal, student_id, reading.subject_names[subject_id]).period_grade = value
         journal.covered[student_id]["period_grades"].append(pg_id)
+
+
+def _load_journal(
+    session: Session, student_ids: list[int], date_from: date, date_to: date
+) -> _Journal:
+    names = dict(session.execute(select(Subject.id, Subject.name)).all())
+    reading = _Reading(session, student_ids, date_from, date_to, names)
+    journal = _Journal()
+    for read in (_read_marks, _read_lessons, _read_tests, _read_teachers_words):
+        read(reading, journal)
     return journal
 
 
@@ -292,6 +321,86 @@ def _check_range(
     return date_from, date_to, period
 
 
+def _chosen_families(
+    session: Session,
+    actor: Actor,
+    school_class: SchoolClass,
+    people: ClassPeople,
+    *,
+    on: date,
+    families: Collection[Family] | None,
+    one_per_child: bool,
+) -> list[Family]:
+    """The families to print for: those asked for (all of the class), or the paper list."""
+    if families is not None:
+        chosen = list(dict.fromkeys(families))
+        for family in chosen:
+            if family.student_id not in people.children.get(family.guardian_id, []):
+                raise PermissionDenied(
+                    f"Родитель и ребёнок не из {school_class.name} класса: ничего не напечатано."
+                )
+    else:
+        board = class_consent(session, actor, class_id=school_class.id, on=on)
+        chosen = [Family(p.guardian_id, p.student_id) for p in board.paper]
+        if one_per_child:
+            first: dict[int, Family] = {}
+            for family in chosen:
+                first.setdefault(family.student_id, family)
+            chosen = list(first.values())
+    if not chosen:
+        raise DomainError("Печатать некому: в списке нет ни одной семьи.")
+    return chosen
+
+
+def _covered(
+    journal: _Journal, ledger: dict[int, Any], student_id: int, reprint_of: int | None
+) -> dict[str, Any]:
+    """What an extract shows, by kind of item: what a returned slip acknowledges."""
+    covered: dict[str, Any] = {k: list(v) for k, v in sorted(journal.covered[student_id].items())}
+    # What the ledger records when the signed slip comes back (channel «бумага»).
+    covered["ledger"] = ledger[student_id]
+    if reprint_of is not None:
+        covered["reprint_of"] = reprint_of
+    return covered
+
+
+def _register(
+    session: Session,
+    actor: Actor,
+    class_id: int,
+    chosen: list[Family],
+    journal: _Journal,
+    extent: tuple[date, date, int | None],
+    *,
+    now: datetime,
+    reprint_of: int | None,
+) -> list[PaperExtract]:
+    """The register's rows of the extracts, with what each covers and the ledger's snapshot."""
+    start, end, period_id = extent
+    ledger = paper_snapshots(
+        session, date_from=start, date_to=end,
+        printed={
+            student_id: PrintedItems(
+                journal.covered[student_id]["period_grades"],
+                journal.covered[student_id]["recommendations"],
+            )
+            for student_id in dict.fromkeys(f.student_id for f in chosen)
+        },
+    )
+    rows = []
+    for family in chosen:
+        covered = _covered(journal, ledger, family.student_id, reprint_of)
+        rows.append(PaperExtract(
+            class_id=class_id, student_id=family.student_id, guardian_id=family.guardian_id,
+            date_from=start, date_to=end, period_id=period_id, printed_at=now,
+            printed_by_user_id=actor.user_id, printed_by=actor.login[:80],
+            covered=covered, digest=_digest(covered),
+        ))
+    session.add_all(rows)
+    session.flush()
+    return rows
+
+
 def print_extracts(
     session: Session,
     actor: Actor,
@@ -317,86 +426,31 @@ def print_extracts(
     start, end, period = _check_range(session, date_from, date_to, period_id)
     school_class = get_or_404(session, SchoolClass, class_id, "Класс не найден.")
     people = class_people(session, class_id, on)
-    if families is None:
-        board = class_consent(session, actor, class_id=class_id, on=on)
-        chosen = [Family(p.guardian_id, p.student_id) for p in board.paper]
-        if one_per_child:
-            first: dict[int, Family] = {}
-            for family in chosen:
-                first.setdefault(family.student_id, family)
-            chosen = list(first.values())
-    else:
-        chosen = list(dict.fromkeys(families))
-        for family in chosen:
-            if family.student_id not in people.children.get(family.guardian_id, []):
-                raise PermissionDenied(
-                    f"Родитель и ребёнок не из {school_class.name} класса: ничего не напечатано."
-                )
-    if not chosen:
-        raise DomainError("Печатать некому: в списке нет ни одной семьи.")
-    journal = _load_journal(session, sorted({f.student_id for f in chosen}), start, end)
-    teacher = school_class.class_teacher.full_name if school_class.class_teacher else "—"
-    now = now or utcnow()
-    contents: list[ExtractContent] = []
-    rows: list[PaperExtract] = []
-    ledger = paper_snapshots(
-        session, date_from=start, date_to=end,
-        printed={
-            student_id: PrintedItems(
-                journal.covered[student_id]["period_grades"],
-                journal.covered[student_id]["recommendations"],
-            )
-            for student_id in dict.fromkeys(f.student_id for f in chosen)
-        },
+    chosen = _chosen_families(
+        session, actor, school_class, people, on=on, families=families,
+        one_per_child=one_per_child,
     )
-    for family in chosen:
-        covered: dict[str, Any] = {
-            k: list(v) for k, v in sorted(journal.covered[family.student_id].items())
-        }
-        # What the ledger records when the signed slip comes back (channel «бумага»).
-        covered["ledger"] = ledger[family.student_id]
-        if reprint_of is not None:
-            covered["reprint_of"] = reprint_of
-        row = PaperExtract(
-            class_id=class_id,
-            student_id=family.student_id,
-            guardian_id=family.guardian_id,
-            date_from=start,
-            date_to=end,
-            period_id=period.id if period else None,
-            printed_at=now,
-            printed_by_user_id=actor.user_id,
-            printed_by=actor.login[:80],
-            covered=covered,
-            digest=_digest(covered),
-        )
-        rows.append(row)
-    session.add_all(rows)
-    session.flush()
+    journal = _load_journal(session, sorted({f.student_id for f in chosen}), start, end)
+    now = now or utcnow()
+    rows = _register(
+        session, actor, class_id, chosen, journal,
+        (start, end, period.id if period else None), now=now, reprint_of=reprint_of,
+    )
+    teacher = school_class.class_teacher.full_name if school_class.class_teacher else "—"
+    contents: list[ExtractContent] = []
     for index, (family, row) in enumerate(zip(chosen, rows, strict=True), start=1):
         student_id = family.student_id
-        contents.append(
-            ExtractContent(
-                number=row.id,
-                student_id=student_id,
-                guardian_id=family.guardian_id,
-                student=people.students[student_id].full_name,
-                guardian=people.guardians[family.guardian_id].full_name,
-                class_name=school_class.name,
-                class_teacher=teacher,
-                date_from=start,
-                date_to=end,
-                period=period.name if period else None,
-                printed_at=now,
-                subjects=sorted(journal.subjects[student_id].values(), key=lambda s: s.subject),
-                absences=journal.absences[student_id],
-                homework=journal.homework[student_id],
-                tests=journal.tests[student_id],
-                changes=journal.changes[student_id],
-                recommendations=journal.recommendations[student_id],
-                reprint_of=reprint_of,
-            )
-        )
+        contents.append(ExtractContent(
+            number=row.id, student_id=student_id, guardian_id=family.guardian_id,
+            student=people.students[student_id].full_name,
+            guardian=people.guardians[family.guardian_id].full_name,
+            class_name=school_class.name, class_teacher=teacher, date_from=start, date_to=end,
+            period=period.name if period else None, printed_at=now,
+            subjects=sorted(journal.subjects[student_id].values(), key=lambda s: s.subject),
+            absences=journal.absences[student_id], homework=journal.homework[student_id],
+            tests=journal.tests[student_id], changes=journal.changes[student_id],
+            recommendations=journal.recommendations[student_id], reprint_of=reprint_of,
+        ))
         if progress is not None:
             progress(index, len(chosen))
     return contents
