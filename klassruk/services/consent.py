@@ -248,6 +248,33 @@ def _revoke_lost_access(
         )
 
 
+def _check_transition(
+    current: ConsentEntry | None, fact: ConsentFact, corrects_id: int | None, reason: str | None
+) -> str | None:
+    """The cleaned reason, if the new entry may follow `current`; else a Russian refusal."""
+    reason = (reason or "").strip() or None
+    if reason is not None and len(reason) > MAX_REASON:
+        raise DomainError(f"Причина — не длиннее {MAX_REASON} символов.")
+    if corrects_id is not None:
+        if current is None or current.id != corrects_id:
+            raise DomainError(
+                "Исправить можно только последнюю запись о согласии этого человека: "
+                "список изменился, обновите страницу."
+            )
+        if reason is None:
+            raise DomainError("Укажите причину исправления ошибочной записи.")
+        return reason
+    before = state_of(current)
+    if fact.state not in TRANSITIONS[before]:
+        allowed = ", ".join(f"«{CONSENT_STATE_TITLES[s]}»" for s in sorted(TRANSITIONS[before]))
+        raise DomainError(
+            f"Сейчас согласие в состоянии «{CONSENT_STATE_TITLES[before]}»: "
+            f"записать «{CONSENT_STATE_TITLES[fact.state]}» нельзя (можно: {allowed}). "
+            "Если прежняя запись ошибочна, исправьте её с указанием причины."
+        )
+    return reason
+
+
 def record_consent(
     session: Session,
     actor: Actor,
@@ -273,24 +300,7 @@ def record_consent(
         student_ids=[fact.student_id] if fact.student_id is not None else [],
     ).get(key)
     before = state_of(current)
-    reason = (reason or "").strip() or None
-    if reason is not None and len(reason) > MAX_REASON:
-        raise DomainError(f"Причина — не длиннее {MAX_REASON} символов.")
-    if corrects_id is not None:
-        if current is None or current.id != corrects_id:
-            raise DomainError(
-                "Исправить можно только последнюю запись о согласии этого человека: "
-                "список изменился, обновите страницу."
-            )
-        if reason is None:
-            raise DomainError("Укажите причину исправления ошибочной записи.")
-    elif fact.state not in TRANSITIONS[before]:
-        allowed = ", ".join(f"«{CONSENT_STATE_TITLES[s]}»" for s in sorted(TRANSITIONS[before]))
-        raise DomainError(
-            f"Сейчас согласие в состоянии «{CONSENT_STATE_TITLES[before]}»: "
-            f"записать «{CONSENT_STATE_TITLES[fact.state]}» нельзя (можно: {allowed}). "
-            "Если прежняя запись ошибочна, исправьте её с указанием причины."
-        )
+    reason = _check_transition(current, fact, corrects_id, reason)
     signed_on, number = _check_form(fact, on)
     stored = _store_scan(session, actor, scan) if scan is not None else None
     entry = ConsentEntry(
