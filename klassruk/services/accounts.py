@@ -169,6 +169,20 @@ class LoginRecorder:
         return LoginResult(user)
 
 
+def _check_secret(
+    session: Session, user: UserAccount, check: PasswordCheck, now: datetime, session_id: str | None
+) -> tuple[bool, str | None]:
+    """Whether the password (or, before activation, the code) is right, and a known refusal."""
+    if user.password_hash is None:
+        outcome = activate_with_code(
+            session, user=user, code=check.password, now=now, session_id=session_id
+        )
+        return outcome.activated, outcome.error
+    if check.matches:
+        return True, None
+    return False, used_code_message(session, user=user, typed=check.password)
+
+
 def authenticate(
     session: Session,
     *,
@@ -206,16 +220,7 @@ def authenticate(
     if user.password_hash != check.checked_hash and user.password_hash is not None:
         # The password changed between the check and this transaction: not a guess, no count.
         return LoginResult(None, GENERIC_LOGIN_ERROR)
-    if user.password_hash is None:
-        outcome = activate_with_code(
-            session, user=user, code=check.password, now=now, session_id=session_id
-        )
-        accepted, known_error = outcome.activated, outcome.error
-    else:
-        accepted = check.matches
-        known_error = (
-            None if accepted else used_code_message(session, user=user, typed=check.password)
-        )
+    accepted, known_error = _check_secret(session, user, check, now, session_id)
     if known_error is not None:
         # The real (used, replaced or expired) code: not a guess, so no lockout count.
         recorder.log("login_code_refused", user_id=user.id)
