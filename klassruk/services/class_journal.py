@@ -137,21 +137,10 @@ def _subjects(session: Session, class_id: int, period: ReportingPeriod) -> list[
     return [(row[0], row[1]) for row in session.execute(query)]
 
 
-def class_summary(session: Session, actor: Actor, *, class_id: int, period_id: int) -> ClassSummary:
-    """Students × subjects: average, weighted average, grades, period grade, absences."""
-    school_class, period = _open(session, actor, class_id, period_id)
-    students_q = _class_students(class_id, period)
-    students = [
-        (row[0], f"{row[1]} {row[2]}")
-        for row in session.execute(
-            select(Student.id, Student.last_name, Student.first_name)
-            .where(Student.id.in_(students_q))
-            .order_by(Student.last_name, Student.first_name, Student.id)
-        )
-    ]
-    # A literal id list (one class, ~30 ids) lets PostgreSQL use the grade index; with a
-    # subquery it misestimated the class size and scanned the whole grade table.
-    ids = [student_id for student_id, _ in students]
+def _summary_cells(
+    session: Session, ids: list[int], period: ReportingPeriod
+) -> tuple[dict[tuple[int, int], SummaryCell], dict[int, int]]:
+    """Per (student, subject) the averages, grades, period grade and absences; absences total."""
     grades = session.execute(
         select(
             Grade.student_id,
@@ -179,13 +168,6 @@ def class_summary(session: Session, actor: Actor, *, class_id: int, period_id: i
             PeriodGrade.student_id.in_(ids), PeriodGrade.period_id == period.id
         )
     ).all()
-    totals_rows = session.execute(
-        select(Grade.student_id, _weighted(), func.count(Grade.id))
-        .join(Lesson, Lesson.id == Grade.lesson_id)
-        .where(Grade.student_id.in_(ids), _in_period(period))
-        .group_by(Grade.student_id)
-    ).all()
-
     raw: dict[tuple[int, int], list[object]] = {}
     for student_id, subject_id, avg, wavg, count in grades:
         raw[(student_id, subject_id)] = [_round(avg), _round(wavg), int(count), None, 0]
@@ -196,23 +178,34 @@ def class_summary(session: Session, actor: Actor, *, class_id: int, period_id: i
         raw.setdefault((student_id, subject_id), [None, None, 0, None, 0])[4] = int(count)
         absences_total[student_id] = absences_total.get(student_id, 0) + int(count)
     cells = {key: SummaryCell(*values) for key, values in raw.items()}  # type: ignore[arg-type]
-    subjects = _subjects(session, class_id, period)
-    known = {s for s, _ in subjects}
-    extra = {subject_id for _, subject_id in cells} - known
-    if extra:
-        subjects += [
-            (row[0], row[1])
-            for row in session.execute(
-                select(Subject.id, Subject.name).where(Subject.id.in_(extra))
-            )
-        ]
-    subject_names = dict(subjects)
+    return cells, absences_total
+
+
+def _student_totals(
+    session: Session, ids: list[int], period: ReportingPeriod, absences_total: dict[int, int]
+) -> dict[int, tuple[float | None, int, int]]:
+    """Per student: weighted average over all subjects, number of grades, absences."""
     totals = {
         student_id: (_round(wavg), int(count), absences_total.get(student_id, 0))
-        for student_id, wavg, count in totals_rows
+        for student_id, wavg, count in session.execute(
+            select(Grade.student_id, _weighted(), func.count(Grade.id))
+            .join(Lesson, Lesson.id == Grade.lesson_id)
+            .where(Grade.student_id.in_(ids), _in_period(period))
+            .group_by(Grade.student_id)
+        )
     }
     for student_id, count in absences_total.items():
         totals.setdefault(student_id, (None, 0, count))
+    return totals
+
+
+def _at_risk(
+    students: list[tuple[int, str]],
+    cells: dict[tuple[int, int], SummaryCell],
+    subject_names: dict[int, str],
+    absences_total: dict[int, int],
+) -> list[AtRisk]:
+    """Students with a low weighted average in a subject or many absences."""
     at_risk = []
     for student_id, name in students:
         low = sorted(
@@ -225,6 +218,33 @@ def class_summary(session: Session, actor: Actor, *, class_id: int, period_id: i
         missed = absences_total.get(student_id, 0)
         if low or missed >= AT_RISK_ABSENCES:
             at_risk.append(AtRisk(student_id, name, low, missed))
+    return at_risk
+
+
+def class_summary(session: Session, actor: Actor, *, class_id: int, period_id: int) -> ClassSummary:
+    """Students × subjects: average, weighted average, grades, period grade, absences."""
+    school_class, period = _open(session, actor, class_id, period_id)
+    students = [
+        (row[0], f"{row[1]} {row[2]}")
+        for row in session.execute(
+            select(Student.id, Student.last_name, Student.first_name)
+            .where(Student.id.in_(_class_students(class_id, period)))
+            .order_by(Student.last_name, Student.first_name, Student.id)
+        )
+    ]
+    # A literal id list (one class, ~30 ids) lets PostgreSQL use the grade index; with a
+    # subquery it misestimated the class size and scanned the whole grade table.
+    ids = [student_id for student_id, _ in students]
+    cells, absences_total = _summary_cells(session, ids, period)
+    subjects = _subjects(session, class_id, period)
+    extra = {subject_id for _, subject_id in cells} - {s for s, _ in subjects}
+    if extra:
+        subjects += [
+            (row[0], row[1])
+            for row in session.execute(
+                select(Subject.id, Subject.name).where(Subject.id.in_(extra))
+            )
+        ]
     return ClassSummary(
         class_id=class_id,
         class_name=school_class.name,
@@ -234,8 +254,8 @@ def class_summary(session: Session, actor: Actor, *, class_id: int, period_id: i
         students=students,
         subjects=subjects,
         cells=cells,
-        totals=totals,
-        at_risk=at_risk,
+        totals=_student_totals(session, ids, period, absences_total),
+        at_risk=_at_risk(students, cells, dict(subjects), absences_total),
     )
 
 
