@@ -446,20 +446,13 @@ class StudentCard:
     absences: int
 
 
-def student_card(session: Session, actor: Actor, *, student_id: int, period_id: int) -> StudentCard:
-    """All subjects of one student for the period: averages, marks, absences, weekly trend."""
-    period = calendar.get_period(session, period_id)
-    require_student_card_scope(session, actor, student_id=student_id, period=period)
-    student = get_or_404(session, Student, student_id, "Обучающийся не найден.")
+def _card_subjects(
+    session: Session, student_id: int, period: ReportingPeriod
+) -> tuple[list[CardSubject], int]:
+    """Each subject's averages, marks, period grade and absences; the absences in all."""
     own = Grade.student_id == student_id
     per_subject = session.execute(
-        select(
-            Subject.id,
-            Subject.name,
-            func.avg(Grade.value),
-            _weighted(),
-            func.count(Grade.id),
-        )
+        select(Subject.id, Subject.name, func.avg(Grade.value), _weighted(), func.count(Grade.id))
         .join(Lesson, Lesson.id == Grade.lesson_id)
         .join(Subject, Subject.id == Lesson.subject_id)
         .where(own, _in_period(period))
@@ -511,6 +504,16 @@ def student_card(session: Session, actor: Actor, *, student_id: int, period_id: 
         )
         for subject_id in sorted(names, key=names.__getitem__)
     ]
+    return subjects, sum(int(c) for c in absences.values())
+
+
+def student_card(session: Session, actor: Actor, *, student_id: int, period_id: int) -> StudentCard:
+    """All subjects of one student for the period: averages, marks, absences, weekly trend."""
+    period = calendar.get_period(session, period_id)
+    require_student_card_scope(session, actor, student_id=student_id, period=period)
+    student = get_or_404(session, Student, student_id, "Обучающийся не найден.")
+    own = Grade.student_id == student_id
+    subjects, absences = _card_subjects(session, student_id, period)
     distribution = {value: 0 for value in range(1, 6)}
     for value, count in session.execute(
         select(Grade.value, func.count(Grade.id))
@@ -533,5 +536,5 @@ def student_card(session: Session, actor: Actor, *, student_id: int, period_id: 
         weekly=_fold_weeks(session.execute(_daily(own, period))),
         distribution=distribution,
         weighted_average=_round(total),
-        absences=sum(int(c) for c in absences.values()),
+        absences=absences,
     )
