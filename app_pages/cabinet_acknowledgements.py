@@ -3,12 +3,11 @@
 import streamlit as st
 
 from components import cabinet
-from components.auth import guard
+from components.auth import guard_page
 from components.pickers import child_picker, week_navigator
 from components.school import today
-from klassruk.permissions import Action
 
-actor = guard(Action.ACKNOWLEDGE)
+actor = guard_page(__file__)
 st.title("Ознакомление")
 child = child_picker(actor, today())
 if child is not None:

@@ -3,7 +3,7 @@
 import streamlit as st
 
 from components import consent
-from components.auth import guard
+from components.auth import guard_page
 from components.feedback import act, show_outcome
 from components.pickers import class_picker
 from components.runtime import db_read
@@ -12,7 +12,7 @@ from klassruk.permissions import Action
 from klassruk.services.consent import class_consent, set_student_own_consent_required
 from klassruk.services.delivery import student_own_consent_required
 
-actor = guard(Action.VIEW_CONSENT)
+actor = guard_page(__file__)
 st.title("Согласия на обработку персональных данных")
 show_outcome()
 on = today()

@@ -3,7 +3,7 @@
 import streamlit as st
 
 from components import extracts
-from components.auth import guard
+from components.auth import guard_page
 from components.consent import paper_list
 from components.feedback import show_outcome
 from components.pickers import class_picker
@@ -14,7 +14,7 @@ from klassruk.services import calendar
 from klassruk.services.consent import class_consent
 from klassruk.services.extracts import due_range, extract_register, schedule_of
 
-actor = guard(Action.VIEW_EXTRACTS)
+actor = guard_page(__file__)
 st.title("Бумажные выписки из журнала")
 show_outcome()
 on = today()

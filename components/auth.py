@@ -20,7 +20,7 @@ from components.nav import spec_of
 from components.runtime import adopt_browser_session_id, browser_session_id, db, db_read, settings
 from components.school import today
 from klassruk.models import UserAccount
-from klassruk.permissions import Action, Actor
+from klassruk.permissions import Actor
 from klassruk.services.accounts import (
     LockoutPolicy,
     SessionUser,
@@ -267,15 +267,10 @@ def clear_current_actor() -> None:
     st.session_state.pop("actor", None)
 
 
-def guard(action: Action) -> Actor:
-    """Stop the page unless the current user holds `action`; first line of a restricted page."""
+def guard_page(page_file: str) -> Actor:
+    """First line of a restricted page: stop unless the user holds the page's registered action."""
     actor = current_actor()
-    if not actor.can(action):
+    if not actor.can(spec_of(page_file).action):
         st.error("Недостаточно прав для просмотра этой страницы.")
         st.stop()
     return actor
-
-
-def guard_page(page_file: str) -> Actor:
-    """`guard` with the action the page registry gives the page: `actor = guard_page(__file__)`."""
-    return guard(spec_of(page_file).action)

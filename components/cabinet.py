@@ -10,10 +10,10 @@ from typing import Protocol, TypeVar
 import streamlit as st
 from sqlalchemy.orm import Session
 
+from components.feedback import reported_errors
 from components.runtime import db, db_read
 from components.school import school_timezone, today
 from components.text import escape
-from klassruk.errors import DomainError
 from klassruk.formatting import format_date, format_timestamp
 from klassruk.models import GroupKind
 from klassruk.models.families import ACK_CHANNEL_TITLES, AckKind, FamilyEvent
@@ -299,12 +299,9 @@ def _sign_button(actor: Actor, label: str, key: str, sign: Callable[[Session], o
     if not actor.can(Action.ACKNOWLEDGE):
         return
     if st.button(label, key=key, icon=":material/task_alt:"):
-        try:
+        with reported_errors():
             with db(actor) as session:
                 sign(session)
-        except DomainError as error:
-            st.error(str(error))
-        else:
             st.rerun()
 
 

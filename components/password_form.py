@@ -5,9 +5,8 @@ from __future__ import annotations
 import streamlit as st
 
 from components.auth import refresh_own_session
+from components.feedback import reported_errors
 from components.runtime import db, db_read
-from components.text import escape
-from klassruk.errors import DomainError
 from klassruk.passwords import MIN_PASSWORD_LENGTH, check_new_password
 from klassruk.permissions import Actor
 from klassruk.services.accounts import apply_password_change, stored_password_hash
@@ -35,7 +34,7 @@ def password_change_form(actor: Actor) -> bool:
         confirmation = st.text_input("Новый пароль ещё раз", type="password", key="pw_confirm")
         if not st.form_submit_button("Сменить пароль", type="primary"):
             return False
-    try:
+    with reported_errors():
         # bcrypt (twice, ~0.5 s) between two short transactions, never inside the write one.
         with db_read(actor) as session:
             stored = None if first_password else stored_password_hash(session, login=actor.login)
@@ -48,8 +47,6 @@ def password_change_form(actor: Actor) -> bool:
                 store_first_password(session, actor, change)
             else:
                 apply_password_change(session, actor, change)
-    except DomainError as error:
-        st.error(escape(str(error)))
-        return False
-    refresh_own_session()
-    return True
+        refresh_own_session()
+        return True
+    return False
