@@ -9,6 +9,7 @@ import streamlit as st
 
 from components.pickers import date_range_picker
 from components.runtime import db_read
+from components.xlsx import EXCEL
 from klassruk.audit_titles import entity_title
 from klassruk.formatting import format_timestamp
 from klassruk.permissions import Actor
@@ -22,7 +23,6 @@ from klassruk.services.audit_trail import (
 from klassruk.services.spreadsheets import export_cell
 
 EXPORT_LIMIT = 50_000
-EXCEL = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def change_filters(actor: Actor) -> ChangeFilter:

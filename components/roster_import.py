@@ -19,6 +19,7 @@ from components.pickers import NO_CLASS
 from components.runtime import db, db_read
 from components.tables import show_table
 from components.text import escape
+from components.xlsx import EXCEL
 from klassruk.errors import DomainError
 from klassruk.permissions import Action, Actor
 from klassruk.services.roster import (
@@ -75,21 +76,18 @@ def template_help() -> None:
     with st.expander("Шаблон и правила заполнения", expanded=False):
         for line in INSTRUCTIONS:
             st.markdown(f"- {line}")
-        left, right = st.columns(2)
-        left.download_button(
-            "Скачать шаблон XLSX",
-            data=template_xlsx(),
-            file_name="shablon_spiska_klassa.xlsx",
-            mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-            key="roster_template_xlsx",
+        templates = (
+            ("XLSX", template_xlsx(), EXCEL),
+            ("CSV", template_csv(), "text/csv"),
         )
-        right.download_button(
-            "Скачать шаблон CSV",
-            data=template_csv(),
-            file_name="shablon_spiska_klassa.csv",
-            mime="text/csv",
-            key="roster_template_csv",
-        )
+        for column, (kind, data, mime) in zip(st.columns(2), templates, strict=True):
+            column.download_button(
+                f"Скачать шаблон {kind}",
+                data=data,
+                file_name=f"shablon_spiska_klassa.{kind.lower()}",
+                mime=mime,
+                key=f"roster_template_{kind.lower()}",
+            )
 
 
 def roster_file(uploaded: UploadedFile, target: Target, on: date) -> RosterFile:

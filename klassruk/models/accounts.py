@@ -71,6 +71,15 @@ class UserAccount(Base):
     def has_second_factor(self) -> bool:
         return self.totp_secret is not None
 
+    def return_to_issued(self, now: datetime) -> None:
+        """Void the password, the lockout and every session: the account waits for a new code."""
+        self.status = AccountStatus.ISSUED
+        self.password_hash = None
+        self.must_change_password = True
+        self.failed_attempts = 0
+        self.locked_until = None
+        self.sessions_valid_after = now
+
 
 class UserRole(Base):
     """One role held by one user."""

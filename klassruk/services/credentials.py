@@ -481,12 +481,7 @@ def _reset_or_create_accounts(
     created = 0
     for person, user in targets:
         if user is not None:
-            user.status = AccountStatus.ISSUED
-            user.password_hash = None
-            user.must_change_password = True
-            user.failed_attempts = 0
-            user.locked_until = None
-            user.sessions_valid_after = now
+            user.return_to_issued(now)
             continue
         is_student = person.ref.kind is PersonKind.STUDENT
         new_user = UserAccount(

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from sqlalchemy import insert, or_, select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import InstrumentedAttribute, Session, aliased
 
 from klassruk.cyrillic import normalize_class_name
 from klassruk.errors import DomainError, NotFound
@@ -84,21 +84,19 @@ def _check_slot(
     if session.get(Staff, staff_id) is None:
         return "учитель не найден"
     taken = ignore or set()
-    if ("group", group_id, weekday, lesson_number) in taken or session.scalar(
-        select(TimetableSlot.id).where(
-            TimetableSlot.group_id == group_id,
-            TimetableSlot.weekday == weekday,
-            TimetableSlot.lesson_number == lesson_number,
-        )
-    ):
+
+    def busy(kind: str, owner: InstrumentedAttribute[int], owner_id: int) -> bool:
+        return (kind, owner_id, weekday, lesson_number) in taken or session.scalar(
+            select(TimetableSlot.id).where(
+                owner == owner_id,
+                TimetableSlot.weekday == weekday,
+                TimetableSlot.lesson_number == lesson_number,
+            )
+        ) is not None
+
+    if busy("group", TimetableSlot.group_id, group_id):
         return f"у группы уже есть {lesson_number}-й урок в {WEEKDAYS[weekday - 1]}"
-    if ("staff", staff_id, weekday, lesson_number) in taken or session.scalar(
-        select(TimetableSlot.id).where(
-            TimetableSlot.staff_id == staff_id,
-            TimetableSlot.weekday == weekday,
-            TimetableSlot.lesson_number == lesson_number,
-        )
-    ):
+    if busy("staff", TimetableSlot.staff_id, staff_id):
         return f"учитель уже ведёт {lesson_number}-й урок в {WEEKDAYS[weekday - 1]}"
     return None
 

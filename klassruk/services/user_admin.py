@@ -40,12 +40,7 @@ def reset_to_new_code(
     """Void the account's password, sessions and open codes; issue one new code."""
     for old in open_codes(session, [user.id]):
         old.revoked_at = now
-    user.status = AccountStatus.ISSUED
-    user.password_hash = None
-    user.must_change_password = True
-    user.failed_attempts = 0
-    user.locked_until = None
-    user.sessions_valid_after = now
+    user.return_to_issued(now)
     # The revocations reach the database before the new code: one open code per account.
     session.flush()
     expires_at = now + timedelta(days=valid_days)
