@@ -17,14 +17,14 @@ from components.nav import (
     menu_position,
     page_everywhere,
 )
-from components.runtime import school_settings
+from components.runtime import start_run_school_settings
 from components.second_factor import must_show_second_factor_page
 from components.text import escape
 from klassruk.setup import SetupState
 
 st.set_page_config(page_title="Классрук", page_icon=":material/school:", layout="wide")
 
-school = school_settings()
+school = start_run_school_settings()
 if school.state is SetupState.EMPTY:
     clear_current_actor()
     st.navigation(page_everywhere(SETUP_PAGE, "Первый запуск"), position="hidden").run()

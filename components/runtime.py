@@ -95,23 +95,37 @@ def _school_settings_cache(database_url: str) -> _SchoolSettingsCache:
     return _SchoolSettingsCache()
 
 
+# The settings this run uses: read once, as the run starts (app.py), never inside a page's
+# transaction; the per-process copy below spares the database most of those reads.
+_THIS_RUN = "school_settings_this_run"
+
+
 def forget_school_settings() -> None:
     """Make the next run read the school settings again (after the admin changed one)."""
     cache = _school_settings_cache(settings().database_url)
     with cache.lock:
         cache.value = None
+    st.session_state.pop(_THIS_RUN, None)
+
+
+def start_run_school_settings() -> SchoolSettings:
+    """Read the school settings for this run (at most once a minute per process from the DB)."""
+    cache = _school_settings_cache(settings().database_url)
+    with cache.lock:
+        fresh = cache.value is not None and time.monotonic() - cache.read_at < SCHOOL_SETTINGS_TTL_S
+        value = cache.value if fresh else None
+    if value is None:
+        with db_read(_SETTINGS_READER) as session:
+            value = read_school_settings(session)
+        # An empty database is not cached: the first account must show up on the next run.
+        if value.state is SetupState.READY:
+            with cache.lock:
+                cache.value, cache.read_at = value, time.monotonic()
+    st.session_state[_THIS_RUN] = value
+    return value
 
 
 def school_settings() -> SchoolSettings:
-    """Name, time zone, demo mode and setup state, read at most once a minute per process."""
-    cache = _school_settings_cache(settings().database_url)
-    with cache.lock:
-        if cache.value is not None and time.monotonic() - cache.read_at < SCHOOL_SETTINGS_TTL_S:
-            return cache.value
-    with db_read(_SETTINGS_READER) as session:
-        value = read_school_settings(session)
-    # An empty database is not cached: the first account must show up on the next run.
-    if value.state is SetupState.READY:
-        with cache.lock:
-            cache.value, cache.read_at = value, time.monotonic()
-    return value
+    """Name, time zone, address and setup state as this run read them when it started."""
+    value = st.session_state.get(_THIS_RUN)
+    return value if isinstance(value, SchoolSettings) else start_run_school_settings()
