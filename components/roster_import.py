@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 import streamlit as st
 from streamlit.runtime.uploaded_file_manager import UploadedFile
@@ -55,6 +56,15 @@ class RosterFile:
     filename: str
     target: Target
     on: date
+
+    def arguments(self) -> dict[str, Any]:
+        """What the roster services take about the file: content, name, day and class."""
+        return {
+            "content": self.content,
+            "filename": self.filename,
+            "on": self.on,
+            "class_id": self.target.class_id,
+        }
 
 
 def target_picker(actor: Actor) -> Target | None:
@@ -108,12 +118,7 @@ def _kept_preview(actor: Actor, file: RosterFile) -> ImportPreview | str:
         try:
             with db(actor) as session:
                 outcome: ImportPreview | str = preview_import(
-                    session,
-                    actor,
-                    content=file.content,
-                    filename=file.filename,
-                    on=file.on,
-                    class_id=file.target.class_id,
+                    session, actor, **file.arguments()
                 )
         except DomainError as error:
             outcome = str(error)
@@ -171,14 +176,7 @@ def import_roster(actor: Actor, file: RosterFile) -> None:
     """Write the file's rows (checked again in the transaction) and report the counts."""
     with reported_errors():
         with db(actor) as session:
-            done = apply_import(
-                session,
-                actor,
-                content=file.content,
-                filename=file.filename,
-                on=file.on,
-                class_id=file.target.class_id,
-            )
+            done = apply_import(session, actor, **file.arguments())
         st.session_state.pop(_PREVIEW, None)
         announce(
             f"Импорт выполнен: обучающихся добавлено {done.count(Entity.STUDENT, Change.CREATE)}, "
