@@ -6,11 +6,8 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from components.nav import PAGES
-from klassruk.db import unit_of_work
-from klassruk.demo import DEMO_PASSWORD
 from klassruk.permissions import ROLE_ACTIONS, Role
 from klassruk.services.accounts import find_user_by_login
-from tests.factories import SYSTEM
 from tests.pages.conftest import login, open_app
 
 DEMO_LOGINS = {
@@ -66,25 +63,6 @@ def test_class_teacher_home_shows_own_class_counts(logged_in):
     assert any(s.value.endswith("класс") for s in at.subheader)
     metrics = {m.label: m.value for m in at.metric}
     assert int(metrics["Обучающихся"]) > 0
-
-
-def test_forced_password_change_gates_every_other_page(logged_in, factory):
-    with unit_of_work(factory, SYSTEM) as session:
-        user = find_user_by_login(session, "uchitel")
-        assert user is not None
-        user.must_change_password = True
-    at = logged_in("uchitel")
-    assert at.title[0].value == "Смена пароля"
-    with pytest.raises(ValueError):
-        at.switch_page("app_pages/home.py").run()
-    fields = {t.key: t for t in at.text_input}
-    fields["pw_current"].input(DEMO_PASSWORD)
-    fields["pw_new"].input("Новый пароль учителя")
-    fields["pw_confirm"].input("Новый пароль учителя")
-    next(b for b in at.button if b.label == "Сменить пароль").click()
-    at.run()
-    assert not at.exception
-    assert at.title[0].value == "Главная"
 
 
 def test_logout_returns_to_the_login_form(logged_in):
