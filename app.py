@@ -17,37 +17,50 @@ from components.nav import (
     menu_position,
     page_everywhere,
 )
-from components.runtime import start_run_school_settings
+from components.runtime import script_run, start_run_school_settings
 from components.second_factor import must_show_second_factor_page
 from components.text import escape
 from klassruk.setup import SetupState
 
 st.set_page_config(page_title="Классрук", page_icon=":material/school:", layout="wide")
 
-school = start_run_school_settings()
-if school.state is SetupState.EMPTY:
-    clear_current_actor()
-    st.navigation(page_everywhere(SETUP_PAGE, "Первый запуск"), position="hidden").run()
-    st.stop()
 
-user = resolve_user()
-if user is None:
-    clear_current_actor()
-    st.navigation(page_everywhere(LOGIN_PAGE, "Вход"), position="hidden").run()
-    st.stop()
+def _show_only(page: str, title: str) -> None:
+    st.navigation(page_everywhere(page, title), position="hidden").run()
 
-actor = set_current_actor(user)
-with st.sidebar:
-    st.caption(escape(school.school_name))
-    st.markdown(f"**{escape(user.display_name)}**")
-    st.button("Выйти", key="sign_out", on_click=log_out, args=(actor,), icon=":material/logout:")
 
-if user.must_change_password:
-    st.navigation(page_everywhere(CHANGE_PASSWORD_PAGE, "Смена пароля"), position="hidden").run()
-    st.stop()
+def _run() -> None:
+    """Setup, login, or the user's pages."""
+    school = start_run_school_settings()
+    if school.state is SetupState.EMPTY:
+        clear_current_actor()
+        _show_only(SETUP_PAGE, "Первый запуск")
+        return
 
-if must_show_second_factor_page(user, school.second_factor_roles):
-    st.navigation(page_everywhere(SECOND_FACTOR_PAGE, "Второй фактор"), position="hidden").run()
-    st.stop()
+    user = resolve_user()
+    if user is None:
+        clear_current_actor()
+        _show_only(LOGIN_PAGE, "Вход")
+        return
 
-st.navigation(build_navigation(actor), position=menu_position(actor)).run()
+    actor = set_current_actor(user)
+    with st.sidebar:
+        st.caption(escape(school.school_name))
+        st.markdown(f"**{escape(user.display_name)}**")
+        st.button(
+            "Выйти", key="sign_out", on_click=log_out, args=(actor,), icon=":material/logout:"
+        )
+
+    if user.must_change_password:
+        _show_only(CHANGE_PASSWORD_PAGE, "Смена пароля")
+        return
+
+    if must_show_second_factor_page(user, school.second_factor_roles):
+        _show_only(SECOND_FACTOR_PAGE, "Второй фактор")
+        return
+
+    st.navigation(build_navigation(actor), position=menu_position(actor)).run()
+
+
+with script_run():
+    _run()

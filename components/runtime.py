@@ -13,7 +13,13 @@ import streamlit as st
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from klassruk.db import make_engine, make_session_factory, unit_of_work
+from klassruk.db import (
+    end_read_only_transaction,
+    make_engine,
+    make_session_factory,
+    read_only_session,
+    unit_of_work,
+)
 from klassruk.errors import CONCURRENT_WRITE, DomainError
 from klassruk.permissions import Actor
 from klassruk.schema import is_up_to_date, upgrade_to_head
@@ -58,12 +64,42 @@ def adopt_browser_session_id(session_id: str) -> None:
     st.session_state["browser_session_id"] = session_id
 
 
+# The script run of this thread (Streamlit runs each script run in a thread of its own).
+_this_run = threading.local()
+
+
+@contextmanager
+def script_run() -> Iterator[None]:
+    """One script run: its reads share one read-only transaction, ended with the run.
+
+    A run is one view of the data: what a page checked before its content (scope, consent,
+    the period) holds for the services it calls next, and the database begins once, not per
+    read. A write in the run ends that transaction first, so later reads see the write.
+    """
+    _this_run.active = True
+    try:
+        yield
+    finally:
+        _this_run.active = False
+        reads = getattr(_this_run, "reads", None)
+        _this_run.reads = None
+        if reads is not None:
+            end_read_only_transaction(reads)
+
+
+def _end_run_reads() -> None:
+    reads = getattr(_this_run, "reads", None)
+    if reads is not None:
+        end_read_only_transaction(reads)  # the session stays the run's: a new transaction next
+
+
 @contextmanager
 def db(actor: Actor) -> Iterator[Session]:
     """One write transaction acting as `actor` (SQLite: takes the write lock at once).
 
     A constraint violation becomes a clear message.
     """
+    _end_run_reads()
     try:
         with unit_of_work(session_factory(), actor) as session:
             yield session
@@ -76,9 +112,30 @@ def db(actor: Actor) -> Iterator[Session]:
 
 @contextmanager
 def db_read(actor: Actor) -> Iterator[Session]:
-    """One read-only transaction acting as `actor`: no write lock; any write raises."""
-    with unit_of_work(session_factory(), actor, read_only=True) as session:
+    """Read-only work acting as `actor`: no write lock; any write raises.
+
+    Within a script run it is the run's one read-only transaction (see `script_run`);
+    outside one (tests of components, scripts) a transaction of its own.
+    """
+    if not getattr(_this_run, "active", False):
+        with unit_of_work(session_factory(), actor, read_only=True) as session:
+            yield session
+        return
+    reads: Session | None = getattr(_this_run, "reads", None)
+    if reads is None:
+        reads = _this_run.reads = read_only_session(session_factory(), actor)
+    session = reads
+    session.info["actor"] = actor
+    try:
         yield session
+        session.flush()  # raises ReadOnlyViolation if the block changed anything
+    except BaseException:
+        _end_run_reads()  # a failed statement leaves the transaction unusable
+        raise
+    finally:
+        # What the block loaded leaves the session, as it did when each read had its own:
+        # a page may change such an object for display without it being written.
+        session.expunge_all()
 
 
 class _SchoolSettingsCache:

@@ -32,6 +32,7 @@ POOL_SIZE = 20
 POOL_OVERFLOW = 10
 # Engine execution option that marks the connections of read-only units of work.
 READ_ONLY_OPTION = "klassruk_read_only"
+_READ_CACHES = "klassruk_read_caches"
 
 
 class ReadOnlyViolation(RuntimeError):
@@ -125,14 +126,28 @@ def make_session_factory(engine: Engine) -> sessionmaker[Session]:
 
 
 def read_only_cache(session: Session, name: str) -> dict[Any, Any]:
-    """A cache for one read-only unit of work, where nothing can change what it holds.
+    """A cache for one read-only transaction, where nothing can change what it holds.
 
     A writing session gets a fresh empty dict each time: it caches nothing.
     """
     if session.info.get(READ_ONLY_OPTION):
-        cache: dict[Any, Any] = session.info.setdefault(name, {})
+        cache: dict[Any, Any] = session.info.setdefault(_READ_CACHES, {}).setdefault(name, {})
         return cache
     return {}
+
+
+def read_only_session(factory: sessionmaker[Session], actor: Actor) -> Session:
+    """A session that takes no write lock on SQLite and raises `ReadOnlyViolation` on a write."""
+    session = factory(bind=_READ_ONLY_BINDS[factory])
+    session.info[READ_ONLY_OPTION] = True
+    session.info["actor"] = actor
+    return session
+
+
+def end_read_only_transaction(session: Session) -> None:
+    """End the transaction and forget what was cached in it: the next read sees newer data."""
+    session.info.pop(_READ_CACHES, None)
+    session.close()
 
 
 _READ_ONLY_BINDS: weakref.WeakKeyDictionary[sessionmaker[Session], Engine] = (
@@ -149,11 +164,7 @@ def unit_of_work(
     `read_only=True` takes no write lock on SQLite and raises `ReadOnlyViolation` on a flush
     that would change anything.
     """
-    if read_only:
-        session = factory(bind=_READ_ONLY_BINDS[factory])
-        session.info[READ_ONLY_OPTION] = True
-    else:
-        session = factory()
+    session = read_only_session(factory, actor) if read_only else factory()
     session.info["actor"] = actor
     try:
         yield session

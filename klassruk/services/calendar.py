@@ -9,6 +9,7 @@ from datetime import date, timedelta
 from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
+from klassruk.db import read_only_cache
 from klassruk.errors import DomainError, NotFound
 from klassruk.formatting import format_date
 from klassruk.models import Holiday, ReportingPeriod, SchoolYear
@@ -58,17 +59,18 @@ def _ref(period: ReportingPeriod) -> PeriodRef:
 
 def list_periods(session: Session) -> list[PeriodRef]:
     """The current year's reporting periods in order (public calendar information)."""
-    year = find_current_year(session)
-    if year is None:
-        return []
-    return [
-        _ref(p)
-        for p in session.scalars(
-            select(ReportingPeriod)
-            .where(ReportingPeriod.school_year_id == year.id)
-            .order_by(ReportingPeriod.starts_on)
-        )
-    ]
+    # A page's period picker and its services ask in the same run: read them once.
+    known = read_only_cache(session, "periods")
+    if "current" not in known:
+        known["current"] = [
+            _ref(p)
+            for p in session.scalars(
+                select(ReportingPeriod)
+                .where(in_current_year(ReportingPeriod.school_year_id))
+                .order_by(ReportingPeriod.starts_on)
+            )
+        ]
+    return list(known["current"])
 
 
 def get_period(session: Session, period_id: int) -> ReportingPeriod:

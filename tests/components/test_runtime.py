@@ -35,3 +35,60 @@ def test_school_settings_are_read_once_per_run_even_when_the_copy_goes_stale(
     assert len(reads) == 1
     at.run()
     assert len(reads) == 2  # the next run starts with a fresh read of the stale copy
+
+
+def _run_reads_script() -> None:
+    import streamlit as st
+    from sqlalchemy import event, select
+
+    from components import runtime
+    from klassruk.db import ReadOnlyViolation
+    from klassruk.models import AppSetting
+    from klassruk.permissions import Actor
+
+    actor = Actor.system("test")
+    engine = runtime.session_factory().kw["bind"]
+    begun: list[object] = []
+
+    def count(connection: object) -> None:
+        begun.append(connection)
+
+    event.listen(engine, "begin", count)
+
+    def probe() -> str | None:
+        with runtime.db_read(actor) as session:
+            return session.scalar(select(AppSetting.value).where(AppSetting.key == "probe"))
+
+    with runtime.script_run():
+        before = [probe(), probe(), probe()]
+        reads_before_write = len(begun)
+        with runtime.db(actor) as session:
+            session.add(AppSetting(key="probe", value="записано"))
+        after = probe()
+        try:
+            with runtime.db_read(actor) as session:
+                row = session.get(AppSetting, "probe")
+                assert row is not None
+                row.value = "изменено при чтении"
+                session.scalar(select(AppSetting.value))  # autoflush
+            refused = False
+        except ReadOnlyViolation:
+            refused = True
+        after_refusal = probe()
+    event.remove(engine, "begin", count)
+    st.text(repr([before, reads_before_write, after, refused, after_refusal, len(begun),
+                  engine.pool.checkedout()]))
+
+
+def test_a_run_reads_in_one_transaction_and_a_write_ends_it(demo_app) -> None:
+    """Reads share the run's transaction; after a write they see it; the run returns it."""
+    at = AppTest.from_function(_run_reads_script, default_timeout=30).run()
+    assert not at.exception
+    before, reads_before_write, after, refused, after_refusal, begun, checked_out = eval(
+        at.text[0].value
+    )
+    assert before == [None, None, None] and reads_before_write == 1
+    assert after == "записано"
+    assert refused and after_refusal == "записано"  # nothing changed by the refused write
+    assert begun == 4  # one read, the write, the read after it, the read after the refusal
+    assert checked_out == 0  # the run's transaction ended with the run
