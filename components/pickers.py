@@ -17,15 +17,15 @@ import streamlit as st
 
 from components.runtime import db_read
 from components.text import escape
-from klassruk.errors import DomainError
+from klassruk.errors import DomainError, PermissionDenied
 from klassruk.formatting import format_date
 from klassruk.permissions import Action, Actor
 from klassruk.services import calendar
 from klassruk.services.activity import last_viewed_student
 from klassruk.services.cabinet.common import list_children
-from klassruk.services.delivery import ConsentRequired, require_electronic_access
+from klassruk.services.delivery import ConsentRequired
 from klassruk.services.overview import ChildRow
-from klassruk.services.scope import ClassChoice, classes_in_scope
+from klassruk.services.scope import ClassChoice, classes_in_scope, require_family_scope
 
 T = TypeVar("T")
 
@@ -60,11 +60,15 @@ def child_picker(actor: Actor, on: date) -> ChildRow | None:
     child = by_id[st.session_state[_CHILD]]
     st.caption(escape(f"{child.name}, {child.class_name} класс"))
     try:
+        # The check the screen's services make: done here, it is remembered for the run.
         with db_read(actor) as session:
-            require_electronic_access(session, actor, student_id=child.student_id, on=on)
+            require_family_scope(session, actor, child.student_id, on=on)
     except ConsentRequired as refusal:
         # Without consent (152-ФЗ) the family gets paper extracts: say why and what to do.
         st.warning(escape(str(refusal)), icon=":material/lock:")
+        return None
+    except PermissionDenied as refusal:
+        st.error(escape(str(refusal)))
         return None
     return child
 

@@ -32,7 +32,7 @@ from klassruk.services.delivery import (
     STUDENT_OWN_CONSENT_KEY,
     Key,
     age_on,
-    decide,
+    decide_for,
     guardian_accounts,
     latest_entries,
     state_of,
@@ -415,7 +415,7 @@ def class_consent(session: Session, actor: Actor, *, class_id: int, on: date) ->
             child = latest.get((ConsentSubject.CHILD, guardian_id, student_id))
             rows.append(_row(ConsentSubject.CHILD, guardian_id, student_id, guardian.full_name,
                              student.full_name, child))
-            decision = decide(
+            decision = decide_for(
                 own=own, child=child, account=account.status if account is not None else None
             )
             if decision.electronic:

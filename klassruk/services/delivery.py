@@ -115,24 +115,37 @@ class Delivery:
 
 def decide(
     *,
-    own: ConsentEntry | None,
-    child: ConsentEntry | None,
+    own: ConsentState,
+    child: ConsentState,
+    prefers_paper: bool,
     account: AccountStatus | None,
 ) -> Delivery:
     """Electronic only with both consents given, paper not chosen, and an active account."""
-    if state_of(child) is not ConsentState.GIVEN:
-        title = CONSENT_STATE_TITLES[state_of(child)]
+    if child is not ConsentState.GIVEN:
+        title = CONSENT_STATE_TITLES[child]
         return Delivery(Route.PAPER, f"нет согласия на обработку данных ребёнка ({title})")
-    if state_of(own) is not ConsentState.GIVEN:
-        title = CONSENT_STATE_TITLES[state_of(own)]
+    if own is not ConsentState.GIVEN:
+        title = CONSENT_STATE_TITLES[own]
         return Delivery(Route.PAPER, f"нет согласия на обработку своих данных ({title})")
-    if child is not None and child.prefers_paper:
+    if prefers_paper:
         return Delivery(Route.PAPER, "родитель выбрал бумажную форму")
     if account is None:
         return Delivery(Route.PAPER, "нет учётной записи")
     if account is not AccountStatus.ACTIVE:
         return Delivery(Route.PAPER, "учётная запись не активна")
     return Delivery(Route.ELECTRONIC, "согласие дано, учётная запись активна")
+
+
+def decide_for(
+    *, own: ConsentEntry | None, child: ConsentEntry | None, account: AccountStatus | None
+) -> Delivery:
+    """`decide` from the current entries (None: never asked)."""
+    return decide(
+        own=state_of(own),
+        child=state_of(child),
+        prefers_paper=child is not None and child.prefers_paper,
+        account=account,
+    )
 
 
 def guardian_accounts(session: Session, guardian_ids: list[int]) -> dict[int, UserAccount]:
@@ -154,7 +167,7 @@ def delivery_route(session: Session, *, guardian_id: int, student_id: int) -> De
     status = session.scalar(
         select(UserAccount.status).where(UserAccount.guardian_id == guardian_id).limit(1)
     )
-    return decide(
+    return decide_for(
         own=latest.get((ConsentSubject.GUARDIAN_SELF, guardian_id, None)),
         child=latest.get((ConsentSubject.CHILD, guardian_id, student_id)),
         account=status,
@@ -200,6 +213,11 @@ def require_electronic_access(session: Session, actor: Actor, *, student_id: int
         decision = student_route(session, student_id=student_id, on=on)
     else:
         return
+    refuse_paper_route(decision)
+
+
+def refuse_paper_route(decision: Delivery) -> None:
+    """Raise ConsentRequired, saying why, unless the route is electronic."""
     if not decision.electronic:
         raise ConsentRequired(
             f"Сведения об обучающемся в электронном виде не предоставляются: {decision.reason}. "

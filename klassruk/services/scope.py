@@ -4,10 +4,22 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from datetime import date
+from functools import cache
 from typing import NamedTuple
 
-from sqlalchemy import ColumnElement, Select, and_, false, or_, select
-from sqlalchemy.orm import InstrumentedAttribute, Session
+from sqlalchemy import (
+    BindParameter,
+    ColumnElement,
+    Date,
+    ScalarSelect,
+    Select,
+    and_,
+    bindparam,
+    false,
+    or_,
+    select,
+)
+from sqlalchemy.orm import InstrumentedAttribute, Session, aliased
 
 from klassruk.db import read_only_cache
 from klassruk.errors import DomainError, PermissionDenied
@@ -23,10 +35,11 @@ from klassruk.models import (
     TeachingAssignment,
     UserAccount,
 )
+from klassruk.models.consent import ConsentEntry, ConsentState, ConsentSubject
 from klassruk.models.journal import Lesson
 from klassruk.permissions import ROLE_ACTIONS, Action, Actor, Role, require
 from klassruk.services.calendar import in_current_year
-from klassruk.services.delivery import require_electronic_access
+from klassruk.services.delivery import decide, refuse_paper_route, require_electronic_access
 from klassruk.services.lookup import get_or_404
 
 OUT_OF_SCOPE = "Эти данные вне вашей зоны ответственности."
@@ -222,12 +235,15 @@ def require_family_scope(session: Session, actor: Actor, student_id: int, *, on:
     A guardian whose link ended sees nothing from its end day on; a blocked account nothing.
     """
     require(actor, Action.VIEW_CABINET)
-    # A cabinet screen calls several services in one read-only unit: check once per unit.
+    # A page's picker and its services ask in one read-only unit: check once per unit.
     checked = read_only_cache(session, "family_scope")
     key = (actor.user_id, student_id, on)
     if key in checked:
         return
-    # One statement: it runs before every cabinet section at the evening peak.
+    if actor.guardian_id is not None and actor.student_id != student_id:
+        _require_guardian_gate(session, actor, student_id, on=on)
+        checked[key] = True
+        return
     reachable = family_students_query(actor, on=on).subquery()
     allowed = (
         select(UserAccount.id)
@@ -243,6 +259,63 @@ def require_family_scope(session: Session, actor: Actor, student_id: int, *, on:
     # Without consent to personal-data processing the family gets paper, not the cabinet.
     require_electronic_access(session, actor, student_id=student_id, on=on)
     checked[key] = True
+
+
+@cache
+def _guardian_gate() -> Select[AccountStatus, ConsentState, ConsentState, bool]:
+    """The account's status, the link in force and both current consents, in one statement.
+
+    Built once: it runs before every cabinet screen of a guardian at the evening peak, and a
+    reused statement skips SQLAlchemy's construction and cache-key work.
+    """
+    guardian_id: BindParameter[int] = bindparam("guardian_id")
+    student_id: BindParameter[int] = bindparam("student_id")
+    on = bindparam("on", type_=Date)
+
+    def newest(subject: ConsentSubject, student: ColumnElement[bool]) -> ScalarSelect[int]:
+        return (
+            select(ConsentEntry.id)
+            .where(ConsentEntry.guardian_id == guardian_id, ConsentEntry.subject == subject,
+                   student)
+            .order_by(ConsentEntry.id.desc())
+            .limit(1)
+            .scalar_subquery()
+        )
+
+    own, child = aliased(ConsentEntry), aliased(ConsentEntry)
+    linked = select(GuardianLink.id).where(
+        GuardianLink.guardian_id == guardian_id,
+        GuardianLink.student_id == student_id,
+        or_(GuardianLink.ends_on.is_(None), GuardianLink.ends_on > on),
+    )
+    return (
+        select(UserAccount.status, own.state, child.state, child.prefers_paper)
+        .select_from(UserAccount)
+        .outerjoin(own, own.id == newest(ConsentSubject.GUARDIAN_SELF,
+                                         ConsentEntry.student_id.is_(None)))
+        .outerjoin(child, child.id == newest(ConsentSubject.CHILD,
+                                             ConsentEntry.student_id == student_id))
+        .where(UserAccount.id == bindparam("user_id"), UserAccount.guardian_id == guardian_id,
+               linked.exists())
+    )
+
+
+def _require_guardian_gate(session: Session, actor: Actor, student_id: int, *, on: date) -> None:
+    """A guardian's own child (link in force), account not blocked, consent for electronic."""
+    row = session.execute(
+        _guardian_gate(),
+        {"user_id": actor.user_id, "guardian_id": actor.guardian_id, "student_id": student_id,
+         "on": on},
+    ).one_or_none()
+    if row is None or row[0] is AccountStatus.BLOCKED:
+        raise PermissionDenied(OUT_OF_SCOPE)
+    status, own, child, prefers_paper = row
+    refuse_paper_route(decide(
+        own=own or ConsentState.NOT_ASKED,
+        child=child or ConsentState.NOT_ASKED,
+        prefers_paper=bool(prefers_paper),
+        account=status,
+    ))
 
 
 # ---------------------------------------------------------------- journals
