@@ -24,6 +24,7 @@ from klassruk.services.acknowledgements import AckState
 from klassruk.services.activity import record_family_event
 from klassruk.services.cabinet import lessons, record, school
 from klassruk.services.cabinet.lessons import LessonItem
+from klassruk.services.cabinet.weeks import WeekContent
 from klassruk.services.groups import KIND_TITLES
 from klassruk.services.overview import ChildRow
 
@@ -69,13 +70,21 @@ def _lesson_line(item: LessonItem) -> str:
     return f"~~{line}~~ (отменён)" if item.cancelled else line
 
 
-def _changes(item: LessonItem, zone: str) -> None:
+def _changes(item: LessonItem, zone: str) -> list[str]:
+    lines = []
     for change in item.changes:
         reason = f" ({escape(change.reason)})" if change.reason else ""
-        st.markdown(
+        lines.append(
             f":orange[{escape(change.text)}{reason}] — объявлено "
             f"{format_timestamp(change.announced_at, zone)}"
         )
+    return lines
+
+
+def _paragraphs(lines: Sequence[str]) -> None:
+    """Lines as one Markdown element: a list of 80 items is one message, not 80 (per-run cost)."""
+    if lines:
+        st.markdown("\n\n".join(lines))
 
 
 def _ack_caption(state: AckState, zone: str) -> None:
@@ -119,16 +128,15 @@ def summary(actor: Actor, child: ChildRow) -> None:
         st.caption("Сегодня уроки идут по расписанию.")
     for item in changed:
         with st.container(border=True):
-            st.markdown(_lesson_line(item))
-            _changes(item, zone)
+            _paragraphs([_lesson_line(item), *_changes(item, zone)])
     st.subheader(f"Новые оценки с {format_date(since)}")
     if not fresh:
         st.caption("Новых оценок нет.")
-    for grade in fresh:
-        st.markdown(
-            f"**{grade.value}** — {escape(grade.subject)}, {grade.kind_title} "
-            f"({format_date(grade.lesson_date)})"
-        )
+    _paragraphs([
+        f"**{grade.value}** — {escape(grade.subject)}, {grade.kind_title} "
+        f"({format_date(grade.lesson_date)})"
+        for grade in fresh
+    ])
     st.subheader("Домашние задания")
     recent = [item for item in work if item.lesson_date >= on - timedelta(days=1)]
     _homework_list(recent, empty="Заданий на ближайшие дни нет.")
@@ -159,37 +167,36 @@ def grades(actor: Actor, child: ChildRow, period: calendar.PeriodRef) -> None:
         final = f", итог: {subject.period_grade}" if subject.period_grade else ""
         with st.expander(f"{escape(subject.subject)} · средний {average}{final}"):
             st.caption(subject.explanation)
-            if subject.period_grade:
-                st.markdown(f"Итоговая оценка за период: **{subject.period_grade}**")
-            for grade in subject.grades:
-                st.markdown(
-                    f"{format_date(grade.lesson_date)} — **{grade.value}**, {grade.kind_title}, "
-                    f"вес {grade.weight:g}"
-                )
+            final_line = (
+                [f"Итоговая оценка за период: **{subject.period_grade}**"]
+                if subject.period_grade else []
+            )
+            _paragraphs(final_line + [
+                f"{format_date(grade.lesson_date)} — **{grade.value}**, {grade.kind_title}, "
+                f"вес {grade.weight:g}"
+                for grade in subject.grades
+            ])
 
 
 def _homework_list(items: list[lessons.HomeworkItem], *, empty: str) -> None:
     if not items:
         st.caption(empty)
         return
-    def draw(item: lessons.HomeworkItem) -> None:
-        st.markdown(f"**{escape(item.subject)}**: {escape(item.homework)}")
-        if item.topic:
-            st.caption(f"Тема урока: {escape(item.topic)}")
+    def lines(item: lessons.HomeworkItem) -> list[str]:
+        topic = [f":gray[Тема урока: {escape(item.topic)}]"] if item.topic else []
+        return [f"**{escape(item.subject)}**: {escape(item.homework)}", *topic]
 
-    _day_cards(items, draw)
+    _day_cards(items, lines)
 
 
-def _day_cards(items: Sequence[Dated], draw: Callable[[Dated], None]) -> None:
-    """One bordered card per date, in the items' order, each item drawn by `draw`."""
+def _day_cards(items: Sequence[Dated], lines: Callable[[Dated], list[str]]) -> None:
+    """One bordered card per date, in the items' order, each item's lines from `lines`."""
     by_day: dict[date, list[Dated]] = defaultdict(list)
     for item in items:
         by_day[item.lesson_date].append(item)
     for day, day_items in by_day.items():
         with st.container(border=True):
-            st.markdown(f"**{day_label(day)}**")
-            for item in day_items:
-                draw(item)
+            _paragraphs([f"**{day_label(day)}**", *(ln for i in day_items for ln in lines(i))])
 
 
 def homework(actor: Actor, child: ChildRow) -> None:
@@ -217,11 +224,7 @@ def timetable(actor: Actor, child: ChildRow, monday: date) -> None:
         st.info("На этой неделе уроков нет.")
         return
 
-    def draw(item: LessonItem) -> None:
-        st.markdown(_lesson_line(item))
-        _changes(item, zone)
-
-    _day_cards(items, draw)
+    _day_cards(items, lambda item: [_lesson_line(item), *_changes(item, zone)])
 
 
 def tests(actor: Actor, child: ChildRow, period: calendar.PeriodRef) -> None:
@@ -233,22 +236,23 @@ def tests(actor: Actor, child: ChildRow, period: calendar.PeriodRef) -> None:
         )
     if not items:
         st.info("Контрольных работ в этом периоде не запланировано.")
-    for item in items:
-        done = " (прошла)" if item.planned_on < on else ""
-        st.markdown(
-            f"**{day_label(item.planned_on)}**{done} — {escape(item.subject)}: {escape(item.title)}"
-        )
+    _paragraphs([
+        f"**{day_label(item.planned_on)}**{' (прошла)' if item.planned_on < on else ''} — "
+        f"{escape(item.subject)}: {escape(item.title)}"
+        for item in items
+    ])
 
 
 def teachers(actor: Actor, child: ChildRow) -> None:
     """Who teaches the child each subject, and the class teacher."""
     with db_read(actor) as session:
         rows = school.teachers_of_child(session, actor, student_id=child.student_id, on=today())
-    st.markdown(f"Классный руководитель: **{escape(child.class_teacher)}**")
+    lines = [f"Классный руководитель: **{escape(child.class_teacher)}**"]
     for row in rows:
         note = KIND_TITLES[row.kind]
         group = f"{note}: {escape(row.group)}" if row.kind != GroupKind.WHOLE_CLASS else note
-        st.markdown(f"**{escape(row.subject)}** — {escape(row.teacher)}  \n{group}")
+        lines.append(f"**{escape(row.subject)}** — {escape(row.teacher)}  \n{group}")
+    _paragraphs(lines)
 
 
 def year_calendar(actor: Actor, child: ChildRow) -> None:
@@ -257,20 +261,23 @@ def year_calendar(actor: Actor, child: ChildRow) -> None:
     with db_read(actor) as session:
         year = school.year_calendar(session, actor, student_id=child.student_id, on=on)
     st.subheader("Учебные периоды")
-    for period in year.periods:
-        now = " — идёт сейчас" if period.starts_on <= on <= period.ends_on else ""
-        st.markdown(
-            f"**{escape(period.name)}**: {format_date(period.starts_on)} – "
-            f"{format_date(period.ends_on)}{now}"
-        )
+    _paragraphs([
+        f"**{escape(period.name)}**: {format_date(period.starts_on)} – "
+        f"{format_date(period.ends_on)}"
+        + (" — идёт сейчас" if period.starts_on <= on <= period.ends_on else "")
+        for period in year.periods
+    ])
     st.subheader("Каникулы и праздничные дни")
-    for holiday in year.holidays:
-        days = (
-            format_date(holiday.starts_on)
-            if holiday.starts_on == holiday.ends_on
-            else f"{format_date(holiday.starts_on)} – {format_date(holiday.ends_on)}"
-        )
-        st.markdown(f"**{days}** — {escape(holiday.name)}")
+    _paragraphs([
+        f"**{_days(holiday.starts_on, holiday.ends_on)}** — {escape(holiday.name)}"
+        for holiday in year.holidays
+    ])
+
+
+def _days(starts_on: date, ends_on: date) -> str:
+    if starts_on == ends_on:
+        return format_date(starts_on)
+    return f"{format_date(starts_on)} – {format_date(ends_on)}"
 
 
 def absences(actor: Actor, child: ChildRow, period: calendar.PeriodRef) -> None:
@@ -282,17 +289,15 @@ def absences(actor: Actor, child: ChildRow, period: calendar.PeriodRef) -> None:
     if not found.items:
         st.info("Пропусков в этом периоде нет.")
         return
-    st.markdown(
-        " · ".join(
-            f"{mark.value} ({ABSENCE_TITLES[mark]}): **{count}**"
-            for mark, count in found.counts.items()
-        )
+    counts = " · ".join(
+        f"{mark.value} ({ABSENCE_TITLES[mark]}): **{count}**"
+        for mark, count in found.counts.items()
     )
-    for item in found.items:
-        st.markdown(
-            f"{day_label(item.lesson_date)}, {item.number}-й урок — {escape(item.subject)}: "
-            f"**{item.mark.value}** ({item.title})"
-        )
+    _paragraphs([counts, *(
+        f"{day_label(item.lesson_date)}, {item.number}-й урок — {escape(item.subject)}: "
+        f"**{item.mark.value}** ({item.title})"
+        for item in found.items
+    )])
 
 
 def _sign_button(actor: Actor, label: str, key: str, sign: Callable[[Session], object]) -> None:
@@ -351,6 +356,30 @@ def _ack_item(actor: Actor, child: ChildRow, item: acknowledgements.AckItem, zon
     _sign_button(actor, "Ознакомлен(а)", f"ack_{item.kind}_{item.item_id}", sign)
 
 
+def _week_lines(week: WeekContent, zone: str) -> list[str]:
+    """The week's content as it will be signed: grades, absences, changes, homework count."""
+    lines = [f"**Оценки недели: {len(week.grades)}**"]
+    for grade in week.grades:
+        kind = f", {GRADE_KIND_TITLES[grade.kind]}" if grade.kind else ""
+        lines.append(
+            f"{format_date(grade.lesson_date)} — **{grade.mark}**, {escape(grade.subject)}{kind}"
+        )
+    lines.append(f"**Пропуски: {len(week.absences)}**")
+    for absence in week.absences:
+        title = ABSENCE_TITLES[AbsenceMark(absence.mark)]
+        lines.append(
+            f"{format_date(absence.lesson_date)} — {escape(absence.subject)}: "
+            f"**{absence.mark}** ({title})"
+        )
+    changed = [item for item in week.lessons if item.changes]
+    lines.append(f"**Изменения расписания: {len(changed)}**")
+    for item in changed:
+        lines += [f"{day_label(item.lesson_date)}: {_lesson_line(item)}", *_changes(item, zone)]
+    homework_count = sum(1 for item in week.lessons if item.homework)
+    lines.append(f"**Домашних заданий: {homework_count}** (см. «Домашние задания»)")
+    return lines
+
+
 def acknowledgement(actor: Actor, child: ChildRow, monday: date) -> None:
     """The week exactly as it will be signed, the «Ознакомлен(а)» button, then single items."""
     on = today()
@@ -365,27 +394,7 @@ def acknowledgement(actor: Actor, child: ChildRow, monday: date) -> None:
     _ack_caption(status.state, zone)
     week = status.content
     with st.container(border=True):
-        st.markdown(f"**Оценки недели: {len(week.grades)}**")
-        for grade in week.grades:
-            kind = f", {GRADE_KIND_TITLES[grade.kind]}" if grade.kind else ""
-            st.markdown(
-                f"{format_date(grade.lesson_date)} — **{grade.mark}**, "
-                f"{escape(grade.subject)}{kind}"
-            )
-        st.markdown(f"**Пропуски: {len(week.absences)}**")
-        for absence in week.absences:
-            title = ABSENCE_TITLES[AbsenceMark(absence.mark)]
-            st.markdown(
-                f"{format_date(absence.lesson_date)} — {escape(absence.subject)}: "
-                f"**{absence.mark}** ({title})"
-            )
-        changed = [item for item in week.lessons if item.changes]
-        st.markdown(f"**Изменения расписания: {len(changed)}**")
-        for item in changed:
-            st.markdown(f"{day_label(item.lesson_date)}: {_lesson_line(item)}")
-            _changes(item, zone)
-        homework_count = sum(1 for item in week.lessons if item.homework)
-        st.markdown(f"**Домашних заданий: {homework_count}** (см. «Домашние задания»)")
+        _paragraphs(_week_lines(week, zone))
     if monday <= on and (not status.state.acknowledged or status.state.changed_since):
 
         def sign(session: Session) -> None:
