@@ -22,6 +22,11 @@ def _enum(enum_cls: type[enum.Enum], name: str) -> Enum:
     )
 
 
+
+def full_name(last_name: str, first_name: str, middle_name: str | None) -> str:
+    """«Фамилия Имя Отчество», without the parts that are empty."""
+    return " ".join(p for p in (last_name, first_name, middle_name) if p)
+
 class SchoolYear(Base):
     """An academic year such as 2026/2027."""
 
@@ -90,7 +95,7 @@ class Staff(Base):
 
     @property
     def full_name(self) -> str:
-        return " ".join(p for p in (self.last_name, self.first_name, self.middle_name) if p)
+        return full_name(self.last_name, self.first_name, self.middle_name)
 
     @property
     def short_name(self) -> str:
@@ -135,7 +140,7 @@ class Student(Base):
 
     @property
     def full_name(self) -> str:
-        return " ".join(p for p in (self.last_name, self.first_name, self.middle_name) if p)
+        return full_name(self.last_name, self.first_name, self.middle_name)
 
 
 class Enrolment(Base):
@@ -167,7 +172,7 @@ class Guardian(Base):
 
     @property
     def full_name(self) -> str:
-        return " ".join(p for p in (self.last_name, self.first_name, self.middle_name) if p)
+        return full_name(self.last_name, self.first_name, self.middle_name)
 
 
 class Relation(enum.StrEnum):

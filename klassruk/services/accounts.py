@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import cache
+from typing import Any
 
-from sqlalchemy import ColumnElement, Select, func, select
+from sqlalchemy import ColumnElement, Select, bindparam, func, select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from klassruk.audit import audit_context
@@ -253,25 +255,31 @@ class SessionUser:
     has_second_factor: bool = False
 
 
-def user_for_session_token(
-    session: Session, *, login: str, issued_at: datetime
-) -> SessionUser | None:
-    """The account a session token still stands for, or None if it was revoked or blocked."""
-    # One indexed row and its roles, no ORM objects: this runs on every script run.
+@cache
+def _session_user_query() -> Select[*tuple[Any, ...]]:
+    """The account row a session stands for, with its roles; built once (it runs every run)."""
     roles = (
         select(func.aggregate_strings(UserRole.role, ","))
         .where(UserRole.user_id == UserAccount.id)
         .scalar_subquery()
     )
+    return select(
+        UserAccount.id, UserAccount.login, UserAccount.display_name, UserAccount.status,
+        UserAccount.password_hash.is_not(None).label("has_password"),
+        UserAccount.must_change_password, UserAccount.sessions_valid_after,
+        UserAccount.staff_id, UserAccount.guardian_id, UserAccount.student_id,
+        UserAccount.totp_secret.is_not(None).label("has_second_factor"),
+        roles.label("roles"),
+    ).where(UserAccount.login == bindparam("login"))
+
+
+def user_for_session_token(
+    session: Session, *, login: str, issued_at: datetime
+) -> SessionUser | None:
+    """The account a session token still stands for, or None if it was revoked or blocked."""
+    # One indexed row and its roles, no ORM objects.
     row = session.execute(
-        select(
-            UserAccount.id, UserAccount.login, UserAccount.display_name, UserAccount.status,
-            UserAccount.password_hash.is_not(None).label("has_password"),
-            UserAccount.must_change_password, UserAccount.sessions_valid_after,
-            UserAccount.staff_id, UserAccount.guardian_id, UserAccount.student_id,
-            UserAccount.totp_secret.is_not(None).label("has_second_factor"),
-            roles.label("roles"),
-        ).where(UserAccount.login == normalize_login(login))
+        _session_user_query(), {"login": normalize_login(login)}
     ).one_or_none()
     if row is None or row.status == AccountStatus.BLOCKED:
         return None

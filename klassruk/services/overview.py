@@ -24,6 +24,7 @@ from klassruk.models import (
     UserAccount,
     UserRole,
 )
+from klassruk.models.school import full_name
 from klassruk.permissions import Action, Actor, Role, require
 from klassruk.services.calendar import find_current_year
 from klassruk.services.scope import active_on, own_class_ids_query, require_class_scope
@@ -240,8 +241,13 @@ def students_with_class(
 ) -> list[ChildRow]:
     """The students of the id query with their class on `on` (no scope check: callers do it)."""
     enrolled = active_on(Enrolment.starts_on, Enrolment.ends_on, on)
+    # Columns, not entities: the cabinet asks before every screen.
     query = (
-        select(Student, SchoolClass, Staff)
+        select(
+            Student.id, Student.last_name, Student.first_name, Student.middle_name,
+            SchoolClass.id, SchoolClass.grade, SchoolClass.letter,
+            Staff.last_name, Staff.first_name, Staff.middle_name,
+        )
         .outerjoin(Enrolment, (Enrolment.student_id == Student.id) & enrolled)
         .outerjoin(SchoolClass, SchoolClass.id == Enrolment.class_id)
         .outerjoin(Staff, Staff.id == SchoolClass.class_teacher_id)
@@ -250,11 +256,13 @@ def students_with_class(
     )
     return [
         ChildRow(
-            student_id=student.id,
-            name=student.full_name,
-            class_name=school_class.name if school_class else "—",
-            class_teacher=teacher.full_name if teacher else "—",
-            class_id=school_class.id if school_class else None,
+            student_id=student_id,
+            name=full_name(last, first, middle),
+            class_name=f"{grade}{letter}" if class_id else "—",
+            class_teacher=full_name(*teacher) if teacher[0] else "—",
+            class_id=class_id,
         )
-        for student, school_class, teacher in session.execute(query)
+        for student_id, last, first, middle, class_id, grade, letter, *teacher in (
+            session.execute(query)
+        )
     ]
