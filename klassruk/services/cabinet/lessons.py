@@ -5,8 +5,10 @@ from __future__ import annotations
 from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from functools import cache
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Date, Select, bindparam, select
 from sqlalchemy.orm import Session, aliased
 
 from klassruk.formatting import format_date
@@ -101,32 +103,14 @@ def lessons_of_students(
     """`student_lessons` of several students in three queries (callers check the scope)."""
     attendance = attendances_of(session, student_ids)
     group_ids = sorted({g for a in attendance.values() for g in a.group_ids})
-    query = (
-        select(
-            Lesson.group_id,
-            Lesson.subject_id,
-            Lesson.id,
-            Lesson.lesson_date,
-            Lesson.number,
-            Subject.name,
-            Staff.last_name,
-            Staff.first_name,
-            Staff.middle_name,
-            Lesson.room,
-            Lesson.status,
-            Lesson.topic,
-            Lesson.homework,
-        )
-        .join(Subject, Subject.id == Lesson.subject_id)
-        .join(Staff, Staff.id == Lesson.staff_id)
-        .where(Lesson.group_id.in_(group_ids), Lesson.lesson_date.between(starts_on, ends_on))
-        .order_by(Lesson.lesson_date, Lesson.number, Subject.name)
+    rows = (
+        session.execute(
+            _lessons_query(changed_only),
+            {"group_ids": group_ids, "starts_on": starts_on, "ends_on": ends_on},
+        ).all()
+        if group_ids
+        else []
     )
-    if changed_only:
-        query = query.where(
-            select(LessonChange.id).where(LessonChange.lesson_id == Lesson.id).exists()
-        )
-    rows = session.execute(query).all() if group_ids else []
     # One item per lesson, shared by every student who sits in it.
     items = {
         row[2]: LessonItem(
@@ -151,12 +135,47 @@ def lessons_of_students(
     }
 
 
-def _add_changes(session: Session, items: dict[int, LessonItem]) -> None:
-    """Attach every announced change to its lesson, in the order they were announced."""
-    if not items:
-        return
+# The lesson and change queries run for nearly every cabinet screen: built once, with bind
+# parameters, they skip SQLAlchemy's statement construction and cache-key work on each run.
+@cache
+def _lessons_query(changed_only: bool) -> Select[*tuple[Any, ...]]:
+    query = (
+        select(
+            Lesson.group_id,
+            Lesson.subject_id,
+            Lesson.id,
+            Lesson.lesson_date,
+            Lesson.number,
+            Subject.name,
+            Staff.last_name,
+            Staff.first_name,
+            Staff.middle_name,
+            Lesson.room,
+            Lesson.status,
+            Lesson.topic,
+            Lesson.homework,
+        )
+        .join(Subject, Subject.id == Lesson.subject_id)
+        .join(Staff, Staff.id == Lesson.staff_id)
+        .where(
+            Lesson.group_id.in_(bindparam("group_ids", expanding=True)),
+            Lesson.lesson_date.between(
+                bindparam("starts_on", type_=Date), bindparam("ends_on", type_=Date)
+            ),
+        )
+        .order_by(Lesson.lesson_date, Lesson.number, Subject.name)
+    )
+    if changed_only:
+        query = query.where(
+            select(LessonChange.id).where(LessonChange.lesson_id == Lesson.id).exists()
+        )
+    return query
+
+
+@cache
+def _changes_query() -> Select[*tuple[Any, ...]]:
     old_staff, new_staff = aliased(Staff), aliased(Staff)
-    for row in session.execute(
+    return (
         select(
             LessonChange.id,
             LessonChange.lesson_id,
@@ -176,9 +195,16 @@ def _add_changes(session: Session, items: dict[int, LessonItem]) -> None:
         )
         .outerjoin(old_staff, old_staff.id == LessonChange.old_staff_id)
         .outerjoin(new_staff, new_staff.id == LessonChange.new_staff_id)
-        .where(LessonChange.lesson_id.in_(list(items)))
+        .where(LessonChange.lesson_id.in_(bindparam("lesson_ids", expanding=True)))
         .order_by(LessonChange.announced_at)
-    ):
+    )
+
+
+def _add_changes(session: Session, items: dict[int, LessonItem]) -> None:
+    """Attach every announced change to its lesson, in the order they were announced."""
+    if not items:
+        return
+    for row in session.execute(_changes_query(), {"lesson_ids": list(items)}):
         text = _change_text(
             row[2],
             _short(row[9], row[10], row[11]),
