@@ -183,8 +183,8 @@ def _homework_list(items: list[lessons.HomeworkItem], *, empty: str) -> None:
         st.caption(empty)
         return
     def lines(item: lessons.HomeworkItem) -> list[str]:
-        topic = [f":gray[Тема урока: {escape(item.topic)}]"] if item.topic else []
-        return [f"**{escape(item.subject)}**: {escape(item.homework)}", *topic]
+        topic = f"  \n:small[:gray[Тема урока: {escape(item.topic)}]]" if item.topic else ""
+        return [f"**{escape(item.subject)}**: {escape(item.homework)}{topic}"]
 
     _day_cards(items, lines)
 
