@@ -92,6 +92,9 @@ CLASS_TEACHING_SECTION = "Классное руководство"
 SCHOOL_CLASSES_SECTION = "Классы школы"
 
 
+_MENU = "menu_pages"
+
+
 def section_title(section: str, actor: Actor) -> str:
     """A menu section named for the actor: the class pages are «Классы школы» to the deputy head."""
     if section == CLASS_TEACHING_SECTION and Role.CLASS_TEACHER not in actor.roles:
@@ -119,7 +122,21 @@ def menu_position(actor: Actor) -> Literal["sidebar", "top"]:
 
 
 def build_navigation(actor: Actor) -> dict[str, list[StreamlitPage]]:
-    """Menu sections of the pages the actor may open."""
+    """Menu sections of the pages the actor may open, built once per browser session and roles.
+
+    Kept in the session, not the process: Streamlit marks the page a run may call on the page
+    object itself, so two sessions must never share one.
+    """
+    key = (actor.user_id, actor.roles)
+    built = st.session_state.get(_MENU)
+    if built is not None and built[0] == key:
+        return dict(built[1])
+    sections = _menu_sections(actor)
+    st.session_state[_MENU] = (key, sections)
+    return dict(sections)
+
+
+def _menu_sections(actor: Actor) -> dict[str, list[StreamlitPage]]:
     sections: dict[str, list[StreamlitPage]] = {}
     for spec in allowed_pages(actor):
         page = st.Page(

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import select
 
 from components.nav import PAGES, allowed_pages, section_title, spec_of
+from klassruk.db import unit_of_work
+from klassruk.models import UserAccount, UserRole
 from klassruk.permissions import Actor, Role
+from tests.factories import SYSTEM
 
 
 def _actor(*roles: Role) -> Actor:
@@ -33,3 +37,22 @@ def test_every_page_belongs_to_a_titled_section_or_is_home() -> None:
 def test_every_page_finds_its_own_action_in_the_registry() -> None:
     for spec in PAGES:
         assert spec_of(f"/anywhere/{spec.path}") is spec
+
+
+def test_the_menu_is_kept_for_the_session_and_rebuilt_when_the_roles_change(
+    logged_in, factory
+) -> None:
+    at = logged_in("uchitel")
+    kept = at.session_state["menu_pages"]
+    at.run()
+    assert at.session_state["menu_pages"] is kept  # the next run reuses the pages
+    with pytest.raises(ValueError):
+        at.switch_page("app_pages/credentials.py").run()
+    with unit_of_work(factory, SYSTEM) as session:
+        user = session.scalar(select(UserAccount).where(UserAccount.login == "uchitel"))
+        assert user is not None
+        session.add(UserRole(user_id=user.id, role=Role.CLASS_TEACHER))
+    at.switch_page("app_pages/home.py").run()  # the roles are read afresh on every run
+    at.switch_page("app_pages/credentials.py").run()
+    assert not at.exception
+    assert any("Реквизиты" in title.value for title in at.title)
