@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import time
+import uuid
 from datetime import UTC, date, datetime, timedelta
 
 import extra_streamlit_components
@@ -39,9 +40,9 @@ from klassruk.session_tokens import SessionToken, decode_session_token, encode_s
 LOGIN_ACTOR = Actor.system("login")
 _AUTH_LOGIN = "auth_login"
 _AUTH_ISSUED_AT = "auth_issued_at"
-# What the cookie component still has to do in the browser: "set" or "delete".
+# What the cookie component still has to do in the browser ("set" or "delete"), and the key of
+# the component instance that does it (new for every request: its reported value is its own).
 _COOKIE_ACTION = "auth_cookie_action"
-_COOKIE_COMPONENT_KEY = "auth_cookie_component"
 # The login (and since when) whose password was right and whose second-factor code is awaited.
 _AWAITED_CODE = "auth_awaited_code"
 SECOND_FACTOR_WAIT_S = 300
@@ -74,16 +75,26 @@ def _issue_cookie_token(login: str, issued_at: datetime) -> tuple[str, datetime]
     return value, issued_at + timedelta(days=config.cookie_expiry_days)
 
 
+def _request_cookie(action: str) -> None:
+    st.session_state[_COOKIE_ACTION] = (action, f"auth_cookie_{action}_{uuid.uuid4().hex}")
+
+
 def _sync_cookie() -> None:
-    """Mount the cookie component only while a cookie write or delete awaits the browser."""
-    action = st.session_state.get(_COOKIE_ACTION)
-    if action is None:
+    """Mount the cookie component only while a cookie write or delete awaits the browser.
+
+    The browser's report reruns the script; that run already finds the report in the session
+    state and mounts nothing, so no frame lingers and no further run follows.
+    """
+    pending = st.session_state.get(_COOKIE_ACTION)
+    if pending is None:
+        return
+    action, key = pending
+    if st.session_state.get(key):
+        st.session_state.pop(_COOKIE_ACTION, None)
         return
     name = settings().cookie_name
     if action == "delete":
-        done = _cookie_component(
-            method="delete", cookie=name, key=_COOKIE_COMPONENT_KEY, default=False
-        )
+        _cookie_component(method="delete", cookie=name, key=key, default=False)
     else:
         token, expires = _issue_cookie_token(
             st.session_state[_AUTH_LOGIN], st.session_state[_AUTH_ISSUED_AT]
@@ -93,13 +104,9 @@ def _sync_cookie() -> None:
         }
         if settings().app_url.startswith("https://"):
             options["secure"] = True  # never sent over plain HTTP once the app is on HTTPS
-        done = _cookie_component(
-            method="set", cookie=name, value=token, options=options,
-            key=_COOKIE_COMPONENT_KEY, default=False,
+        _cookie_component(
+            method="set", cookie=name, value=token, options=options, key=key, default=False
         )
-    if done:
-        # The browser confirmed (that report caused this run): stop mounting from now on.
-        st.session_state.pop(_COOKIE_ACTION, None)
 
 
 def _remember(user: UserAccount | SessionUser, issued_at: datetime) -> None:
@@ -130,7 +137,7 @@ def resolve_user() -> SessionUser | None:
     if user is None:
         if _AUTH_LOGIN in st.session_state:
             _forget()
-            st.session_state[_COOKIE_ACTION] = "delete"
+            _request_cookie("delete")
         return None
     _remember(user, issued_at)
     return user
@@ -167,7 +174,7 @@ def _start_session(session: Session, user: UserAccount, on: date) -> None:
     record_family_login(session, actor_for(user, session_id=browser_session_id()), on=on)
     _remember(user, datetime.now(UTC))
     # A rerun in this run would drop the cookie component: it is mounted on the next one.
-    st.session_state[_COOKIE_ACTION] = "set"
+    _request_cookie("set")
 
 
 def log_in(login: str, password: str) -> str | None:
@@ -235,7 +242,7 @@ def log_in_with_code(code: str) -> str | None:
 def refresh_own_session() -> None:
     """A password or role change revoked every session; keep this one by re-issuing its token."""
     st.session_state[_AUTH_ISSUED_AT] = datetime.now(UTC)
-    st.session_state[_COOKIE_ACTION] = "set"
+    _request_cookie("set")
 
 
 def log_out(actor: Actor) -> None:
@@ -243,7 +250,7 @@ def log_out(actor: Actor) -> None:
     with db(actor) as session:
         revoke_sessions(session, actor)
     _forget()
-    st.session_state[_COOKIE_ACTION] = "delete"
+    _request_cookie("delete")
 
 
 def current_actor() -> Actor:

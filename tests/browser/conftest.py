@@ -118,6 +118,9 @@ def wait_until_idle(page: object, settle_ms: int = 1000) -> None:
     Streamlit; people are slower than Playwright, so the tests wait as they would.
     """
     page.wait_for_timeout(settle_ms)  # type: ignore[attr-defined]
+    # A login (or logout) is done once the cookie component reported and was taken away: its
+    # report reruns the page, which would close a drop-down the test has just opened.
+    page.locator('iframe[title*="klassruk_cookie"]').wait_for(state="detached")  # type: ignore[attr-defined]
     page.locator('[data-testid="stStatusWidget"]').wait_for(state="hidden")  # type: ignore[attr-defined]
 
 

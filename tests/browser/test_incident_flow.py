@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 from playwright.sync_api import expect
 from sqlalchemy import select
 
@@ -83,6 +84,24 @@ def _grade_value(database_url: str, grade_id: int) -> int:
         engine.dispose()
 
 
+def _choose_account(page, login: str) -> None:  # type: ignore[no-untyped-def]
+    """Type the login into «Учётная запись» and pick it, as a person would: again if a rerun
+    of the page closed the list before the click."""
+    option = page.get_by_role("option", name=re.compile(re.escape(f"({login})")))
+    for attempt in range(3):
+        account = page.get_by_role("combobox", name="Учётная запись")
+        account.click()
+        account.fill(login)
+        try:
+            option.click(timeout=5_000)
+            break
+        except PlaywrightTimeoutError:
+            if attempt == 2:
+                raise
+            wait_until_idle(page)
+    wait_until_idle(page)
+
+
 def _log_in(browser, server_url: str, login: str, path: str = ""):
     context = browser.new_context(locale="ru-RU", timezone_id="Europe/Moscow")
     page = context.new_page()
@@ -114,11 +133,8 @@ def test_class_teacher_reports_a_parent_and_the_admin_restores_the_grade(
         teacher.get_by_role("heading", name="Инциденты безопасности").first.wait_for()
         wait_until_idle(teacher)
         teacher.locator("[data-testid=\"stExpander\"] summary").first.click()
-        account = teacher.get_by_role("combobox", name="Учётная запись")
-        account.click()
-        account.fill(parent_login)
-        teacher.get_by_role("option", name=re.compile(re.escape(f"({parent_login})"))).click()
         wait_until_idle(teacher)
+        _choose_account(teacher, parent_login)
         how = teacher.get_by_label("Как обнаружена компрометация")
         form_box = teacher.locator('[data-testid="stExpander"] details').first
         if form_box.get_attribute("open") is None:  # folded during the rerun of the choice
