@@ -2,8 +2,9 @@
 
 Usage: a picker draws its widget (or, when there is nothing to pick, a Russian message saying
 why) and returns the choice or None; the page stops on None. Keys are the page's: pass `key`.
-`kept_tabs` keeps the open tab across the rerun after a save; `multi_picker` is a multiselect
-with a Russian placeholder and without Streamlit's English «Select all».
+`kept_tabs` keeps the open tab across the rerun after a save, `kept_expander` an optional
+section open for the session; `multi_picker` is a multiselect with a Russian placeholder and
+without Streamlit's English «Select all».
 """
 
 from __future__ import annotations
@@ -101,23 +102,29 @@ def week_navigator(key: str, today: date) -> date:
 
 
 def period_picker(actor: Actor, on: date, key: str) -> calendar.PeriodRef | None:
-    """A reporting period of the current year, the current one first chosen."""
+    """A reporting period of the current year, one click away; the current one first chosen."""
     with db_read(actor) as session:
         periods = calendar.list_periods(session)
         current = calendar.period_for_today(session, on)
     if not periods:
         st.info("Учебные периоды текущего года ещё не заданы.")
         return None
-    ids = [p.period_id for p in periods]
     by_id = {p.period_id: p for p in periods}
-    chosen: int = st.selectbox(
+    default = current.period_id if current else periods[0].period_id
+    # Buttons, not a drop-down: a school year has four to six periods, and Chromium showed
+    # the table ~50 ms later with a drop-down's code to load first.
+    chosen = st.segmented_control(
         "Период",
-        ids,
-        index=ids.index(current.period_id) if current else 0,
-        format_func=lambda i: by_id[i].label,
+        list(by_id),
+        default=default,
+        required=True,
+        format_func=lambda i: by_id[i].name,
         key=key,
     )
-    return by_id[chosen]
+    period = by_id.get(chosen, by_id[default])
+    closed = ", закрыт" if period.is_closed else ""
+    st.caption(f"{format_date(period.starts_on)} – {format_date(period.ends_on)}{closed}")
+    return period
 
 
 def class_picker(
@@ -129,6 +136,10 @@ def class_picker(
     if not classes:
         st.info(NO_CLASS)
         return None
+    if len(classes) == 1:
+        # Most class teachers have one class: a drop-down with one line only costs a load.
+        st.markdown(f"{label}: **{escape(classes[0].name)}**")
+        return classes[0]
     by_id = {choice.class_id: choice for choice in classes}
     chosen: int = st.selectbox(
         label, list(by_id), format_func=lambda i: by_id[i].name, key=key
@@ -193,3 +204,17 @@ def multi_picker(
 def kept_tabs(labels: Sequence[str], *, key: str) -> Sequence[Any]:
     """Tabs whose selection is state: the page reopens on the same tab after a save's rerun."""
     return st.tabs(list(labels), key=key, on_change="rerun")
+
+
+def kept_expander(label: str, *, key: str) -> Any:
+    """An expander whose content the page draws only while `.open`; kept open for the session.
+
+    Streamlit forgets a widget's state on a page that does not draw it; the choice is copied
+    aside so a user who opened the section finds it open when coming back to the page.
+    """
+    kept = f"{key}_kept_open"
+
+    def keep() -> None:
+        st.session_state[kept] = bool(st.session_state[key])
+
+    return st.expander(label, expanded=st.session_state.get(kept, False), key=key, on_change=keep)
