@@ -39,7 +39,14 @@ def test_class_teacher_page_is_read_only_and_shows_the_charts(logged_in, journal
     assert not at.text_input and not at.text_area and not at.number_input
     assert not [b for b in at.button if "Сохранить" in b.label]
 
+    # The charts' section is closed on arrival (the table comes first) and drawn once opened.
+    assert not at.get("vega_lite_chart")
+    assert "Графики" in [e.label.split(":")[0] for e in at.expander]
+    at.session_state["cj_charts"] = True
+    at.run()
+    assert not at.exception
     charts = at.get("vega_lite_chart")
+    assert len(charts) == 4
     titles = [json.loads(c.proto.spec).get("title") for c in charts]
     by_layer = [
         json.loads(c.proto.spec)["layer"][0].get("title")

@@ -1,0 +1,58 @@
+"""The class journal in a browser: the class as text, periods as buttons, charts kept open."""
+
+from __future__ import annotations
+
+import pytest
+
+from klassruk.demo import CLASS_TEACHER_LOGIN, DEMO_PASSWORD
+from tests.browser.conftest import wait_until_idle
+
+pytestmark = pytest.mark.browser
+TIMEOUT_MS = 30_000
+CHART = '[data-testid="stVegaLiteChart"]'
+CHARTS_SECTION = "Графики: средние по предметам, оценки, динамика, пропуски"
+
+
+def test_the_charts_open_on_request_and_stay_open_when_the_teacher_comes_back(
+    browser, server_url
+):
+    context = browser.new_context(locale="ru-RU")
+    try:
+        page = context.new_page()
+        page.set_default_timeout(TIMEOUT_MS)
+        page.goto(f"{server_url}/class_journal")
+        page.get_by_label("Логин").fill(CLASS_TEACHER_LOGIN)
+        page.get_by_label("Пароль").fill(DEMO_PASSWORD)
+        page.get_by_role("button", name="Войти").click()
+        page.get_by_role("heading", name="Журнал класса").wait_for()
+        wait_until_idle(page)
+        page.locator('[data-testid="stDataFrame"]').first.wait_for(state="visible")
+        # One class: named, not offered in a drop-down of one line.
+        page.get_by_text("Класс:").first.wait_for()
+        assert page.get_by_role("combobox", name="Класс").count() == 0
+        # Periods are a radio group of buttons; another one is one click and shows its dates.
+        periods = page.get_by_role("radiogroup", name="Период")
+        dates = page.locator('[data-testid="stCaptionContainer"]', has_text=" – ").first
+        shown = dates.inner_text()
+        first = periods.get_by_role("radio", name="1 четверть")
+        assert first.get_attribute("aria-checked") == "false"
+        first.click()
+        wait_until_idle(page)
+        assert first.get_attribute("aria-checked") == "true"
+        assert dates.inner_text() != shown
+        assert page.locator(CHART).count() == 0
+
+        page.get_by_text(CHARTS_SECTION).click()
+        page.locator(CHART).nth(3).wait_for(state="visible")
+        assert page.locator(CHART).count() == 4
+        wait_until_idle(page)
+
+        page.get_by_role("link", name="Главная").first.click()
+        page.get_by_role("heading", name="Главная").first.wait_for()
+        wait_until_idle(page)
+        assert page.locator(CHART).count() == 0
+        page.get_by_role("link", name="Журнал класса").first.click()
+        page.locator(CHART).nth(3).wait_for(state="visible")
+        assert page.locator(CHART).count() == 4
+    finally:
+        context.close()
