@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import gc
 import logging
+import sys
 import threading
 import time
 import uuid
@@ -85,6 +87,30 @@ def script_run() -> Iterator[None]:
         _this_run.reads = None
         if reads is not None:
             end_read_only_transaction(reads)
+        freeze_imported_code()
+
+
+_freezing = threading.Lock()
+_modules_frozen = 0
+
+
+def freeze_imported_code() -> None:
+    """After a run that imported modules, move what exists out of the full collector's way.
+
+    A process keeps its imports (pandas, altair, SQLAlchemy: ~200,000 objects) for life, yet
+    every full garbage collection walked them again: 90-230 ms with the GIL held, stalling
+    every user of the process (py-spy and gc callbacks, a running server). Frozen, a full
+    collection took 25-30 ms. Only runs that imported something pay the collection before it.
+    """
+    global _modules_frozen
+    if len(sys.modules) == _modules_frozen or not _freezing.acquire(blocking=False):
+        return
+    try:
+        _modules_frozen = len(sys.modules)
+        gc.collect()  # what is garbage now is not frozen with the rest
+        gc.freeze()
+    finally:
+        _freezing.release()
 
 
 def _end_run_reads() -> None:

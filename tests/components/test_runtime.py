@@ -1,6 +1,9 @@
-"""School settings are read once, as a run starts, never from inside a page's work."""
+"""A script run: school settings read once, its reads in one transaction, new code frozen."""
 
 from __future__ import annotations
+
+import gc
+import importlib
 
 from streamlit.testing.v1 import AppTest
 
@@ -92,3 +95,30 @@ def test_a_run_reads_in_one_transaction_and_a_write_ends_it(demo_app) -> None:
     assert refused and after_refusal == "записано"  # nothing changed by the refused write
     assert begun == 4  # one read, the write, the read after it, the read after the refusal
     assert checked_out == 0  # the run's transaction ended with the run
+
+
+def test_a_run_that_imported_code_freezes_it_and_a_run_that_did_not_collects_nothing(
+    tmp_path, monkeypatch
+) -> None:
+    (tmp_path / "klassruk_freshly_imported.py").write_text("ROWS = [[n] for n in range(1000)]\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    full_collections: list[int] = []
+
+    def count_full(phase: str, info: dict[str, int]) -> None:
+        if phase == "start" and info["generation"] == 2:
+            full_collections.append(1)
+
+    gc.disable()  # only the runs' own collections are counted
+    gc.callbacks.append(count_full)
+    try:
+        with components.runtime.script_run():
+            rows = importlib.import_module("klassruk_freshly_imported").ROWS
+        assert len(full_collections) == 1
+        # Frozen objects are no longer among those a collection walks.
+        assert not any(tracked is rows for tracked in gc.get_objects())
+        with components.runtime.script_run():
+            pass
+        assert len(full_collections) == 1
+    finally:
+        gc.callbacks.remove(count_full)
+        gc.enable()
