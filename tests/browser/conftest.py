@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from klassruk.db import make_engine, make_session_factory, unit_of_work
-from klassruk.demo import DEMO_TODAY, SMALL, seed_demo_school
+from klassruk.demo import DEMO_PASSWORD, DEMO_TODAY, SMALL, seed_demo_school
 from klassruk.permissions import Actor
 from klassruk.schema import upgrade_to_head
 
@@ -122,6 +122,16 @@ def wait_until_idle(page: object, settle_ms: int = 1000) -> None:
     # report reruns the page, which would close a drop-down the test has just opened.
     page.locator('iframe[title*="klassruk_cookie"]').wait_for(state="detached")  # type: ignore[attr-defined]
     page.locator('[data-testid="stStatusWidget"]').wait_for(state="hidden")  # type: ignore[attr-defined]
+
+
+def log_in_at(page: Any, url: str, login: str, heading: str) -> None:
+    """Open `url`, log in through the form with the demo password, wait for the page."""
+    page.goto(url)
+    page.get_by_label("Логин").fill(login)
+    page.get_by_label("Пароль").fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="Войти").click()
+    page.get_by_role("heading", name=heading).first.wait_for()
+    wait_until_idle(page)
 
 
 def choose_person(page: Any, name: str) -> None:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from klassruk.demo import CLASS_TEACHER_LOGIN, DEMO_PASSWORD
-from tests.browser.conftest import wait_until_idle
+from klassruk.demo import CLASS_TEACHER_LOGIN
+from tests.browser.conftest import log_in_at, wait_until_idle
 
 pytestmark = pytest.mark.browser
 TIMEOUT_MS = 30_000
@@ -20,12 +20,7 @@ def test_the_charts_open_on_request_and_stay_open_when_the_teacher_comes_back(
     try:
         page = context.new_page()
         page.set_default_timeout(TIMEOUT_MS)
-        page.goto(f"{server_url}/class_journal")
-        page.get_by_label("Логин").fill(CLASS_TEACHER_LOGIN)
-        page.get_by_label("Пароль").fill(DEMO_PASSWORD)
-        page.get_by_role("button", name="Войти").click()
-        page.get_by_role("heading", name="Журнал класса").wait_for()
-        wait_until_idle(page)
+        log_in_at(page, f"{server_url}/class_journal", CLASS_TEACHER_LOGIN, "Журнал класса")
         page.locator('[data-testid="stDataFrame"]').first.wait_for(state="visible")
         # One class: named, not offered in a drop-down of one line.
         page.get_by_text("Класс:").first.wait_for()

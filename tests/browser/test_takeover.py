@@ -12,7 +12,7 @@ from playwright.sync_api import expect
 from sqlalchemy import select
 
 from klassruk.db import make_engine, make_session_factory
-from klassruk.demo import CLASS_TEACHER_LOGIN, DEMO_PASSWORD
+from klassruk.demo import CLASS_TEACHER_LOGIN
 from klassruk.models import (
     Enrolment,
     Guardian,
@@ -23,7 +23,7 @@ from klassruk.models import (
     UserAccount,
 )
 from klassruk.services.roster import template_csv
-from tests.browser.conftest import choose_person, issue_to_chosen, wait_until_idle
+from tests.browser.conftest import choose_person, issue_to_chosen, log_in_at, wait_until_idle
 
 pytestmark = pytest.mark.browser
 TIMEOUT_MS = 30_000
@@ -137,12 +137,8 @@ def test_class_teacher_cannot_take_over_another_classs_parent(
     try:
         page = context.new_page()
         page.set_default_timeout(TIMEOUT_MS)
-        page.goto(f"{server_url}/roster_import")
-        page.get_by_label("Логин").fill(CLASS_TEACHER_LOGIN)
-        page.get_by_label("Пароль").fill(DEMO_PASSWORD)
-        page.get_by_role("button", name="Войти").click()
-        page.get_by_role("heading", name="Импорт списка класса").first.wait_for()
-        wait_until_idle(page)
+        log_in_at(page, f"{server_url}/roster_import", CLASS_TEACHER_LOGIN,
+                  "Импорт списка класса")
 
         # The real pupil's name and birth date: refused, without telling where that pupil is.
         _upload(page, both, "уже есть в базе школы")

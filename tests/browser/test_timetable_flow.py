@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from klassruk.demo import DEMO_PASSWORD
-from tests.browser.conftest import wait_until_idle
+from klassruk.demo import DEPUTY_HEAD_LOGIN
+from tests.browser.conftest import log_in_at, wait_until_idle
 
 pytestmark = pytest.mark.browser
 TIMEOUT_MS = 30_000
@@ -17,12 +17,7 @@ def test_a_substitution_is_saved_and_the_page_stays_on_its_tab(browser, server_u
     try:
         page = context.new_page()
         page.set_default_timeout(TIMEOUT_MS)
-        page.goto(f"{server_url}/timetable")
-        page.get_by_label("Логин").fill("zavuch")
-        page.get_by_label("Пароль").fill(DEMO_PASSWORD)
-        page.get_by_role("button", name="Войти").click()
-        page.get_by_role("heading", name="Расписание и календарь").wait_for()
-        wait_until_idle(page)
+        log_in_at(page, f"{server_url}/timetable", DEPUTY_HEAD_LOGIN, "Расписание и календарь")
         page.get_by_role("tab", name=CHANGES_TAB).click()
         wait_until_idle(page)
         chosen = page.get_by_label("Кто заменяет (свободные — первыми)")
