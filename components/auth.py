@@ -11,6 +11,7 @@ import os
 import time
 import uuid
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 import extra_streamlit_components
 import streamlit as st
@@ -83,8 +84,11 @@ def _sync_cookie() -> None:
     """Mount the cookie component only while a cookie write or delete awaits the browser.
 
     The browser's report reruns the script; that run already finds the report in the session
-    state and mounts nothing, so no frame lingers and no further run follows.
+    state and mounts nothing, so no frame lingers and no further run follows. The component
+    lives in a slot every run draws first, so the page after it keeps its place in both runs
+    and Streamlit never shows the page twice while the second run replaces the first.
     """
+    slot = st.empty()
     pending = st.session_state.get(_COOKIE_ACTION)
     if pending is None:
         return
@@ -93,9 +97,8 @@ def _sync_cookie() -> None:
         st.session_state.pop(_COOKIE_ACTION, None)
         return
     name = settings().cookie_name
-    if action == "delete":
-        _cookie_component(method="delete", cookie=name, key=key, default=False)
-    else:
+    arguments: dict[str, Any] = {"method": "delete", "cookie": name}
+    if action != "delete":
         token, expires = _issue_cookie_token(
             st.session_state[_AUTH_LOGIN], st.session_state[_AUTH_ISSUED_AT]
         )
@@ -104,9 +107,9 @@ def _sync_cookie() -> None:
         }
         if settings().app_url.startswith("https://"):
             options["secure"] = True  # never sent over plain HTTP once the app is on HTTPS
-        _cookie_component(
-            method="set", cookie=name, value=token, options=options, key=key, default=False
-        )
+        arguments = {"method": "set", "cookie": name, "value": token, "options": options}
+    with slot:
+        _cookie_component(**arguments, key=key, default=False)
 
 
 def _remember(user: UserAccount | SessionUser, issued_at: datetime) -> None:

@@ -6,6 +6,7 @@ import pytest
 
 from components.nav import HOME, PAGES
 from klassruk.demo import DEMO_PASSWORD
+from tests.browser.conftest import wait_until_idle
 
 pytestmark = pytest.mark.browser
 TIMEOUT_MS = 30_000
@@ -81,3 +82,30 @@ def test_deep_link_opened_logged_out_lands_there_after_login(page, server_url):
     page.get_by_label("Логин").first.wait_for()
     _log_in(page, "admin")
     _heading(page, "Пользователи").wait_for()
+
+
+# Counts, after every DOM change, how many login fields and «Главная» headings the page holds.
+_COUNT_COPIES = """
+window.mostCopies = {login: 0, home: 0};
+new MutationObserver(() => {
+  const login = document.querySelectorAll('input[aria-label="Логин"]').length;
+  const home = [...document.querySelectorAll('h1')].filter(h => h.innerText.trim() === 'Главная')
+    .length;
+  window.mostCopies.login = Math.max(window.mostCopies.login, login);
+  window.mostCopies.home = Math.max(window.mostCopies.home, home);
+}).observe(document, {childList: true, subtree: true});
+"""
+
+
+def test_the_cookie_round_trip_never_shows_a_page_twice(page, server_url):
+    """Writing or deleting the cookie reruns the page; its elements must not shift and double."""
+    page.goto(server_url)
+    page.get_by_label("Логин").first.wait_for()
+    page.evaluate(_COUNT_COPIES)
+    _log_in(page, "klassruk")
+    _heading(page, "Главная").wait_for()
+    wait_until_idle(page)
+    page.get_by_role("button", name="Выйти").click()
+    page.get_by_label("Логин").first.wait_for()
+    wait_until_idle(page)
+    assert page.evaluate("window.mostCopies") == {"login": 1, "home": 1}
