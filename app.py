@@ -10,6 +10,7 @@ from components.auth import (
 )
 from components.nav import (
     CHANGE_PASSWORD_PAGE,
+    FAVICON,
     LOGIN_PAGE,
     SECOND_FACTOR_PAGE,
     SETUP_PAGE,
@@ -22,7 +23,7 @@ from components.second_factor import must_show_second_factor_page
 from components.text import escape
 from klassruk.setup import SetupState
 
-st.set_page_config(page_title="Классрук", page_icon=":material/school:", layout="wide")
+st.set_page_config(page_title="Классрук", page_icon=FAVICON, layout="wide")
 
 
 def _show_only(page: str, title: str) -> None:

@@ -11,6 +11,10 @@ from streamlit.navigation.page import StreamlitPage
 
 from klassruk.permissions import Action, Actor, Role
 
+# The tab's icon as SVG markup, which Streamlit sends as a data: URI. A `:material/…:` icon
+# made every browser fetch it from fonts.gstatic.com: a request to Google from each school PC.
+FAVICON = (Path(__file__).parent / "favicon.svg").read_text(encoding="utf-8")
+
 
 @dataclass(frozen=True)
 class PageSpec:

@@ -50,6 +50,9 @@ def test_headers_are_sent_and_the_login_page_works_under_the_policy(browser, ser
     violations: list[str] = []
     page.on("console", lambda message: violations.append(message.text)
             if "Content Security Policy" in message.text else None)
+    elsewhere: list[str] = []  # requests to any other host: none may leave the school's server
+    page.on("request", lambda request: elsewhere.append(request.url)
+            if not request.url.startswith((served, "data:", "blob:")) else None)
     try:
         page.goto(served)
         page.get_by_label("Логин").fill("klassruk")
@@ -58,5 +61,8 @@ def test_headers_are_sent_and_the_login_page_works_under_the_policy(browser, ser
         page.get_by_role("button", name="Выйти").wait_for(timeout=30_000)
         wait_until_idle(page)
         assert violations == []
+        assert elsewhere == []
+        icon = page.locator("link[rel='shortcut icon']").get_attribute("href")
+        assert icon is not None and icon.startswith("data:image/svg+xml")
     finally:
         context.close()
