@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import time
 import uuid
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import extra_streamlit_components
@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from components.nav import spec_of
 from components.runtime import adopt_browser_session_id, browser_session_id, db, db_read, settings
 from components.school import today
+from klassruk.clock import utcnow
 from klassruk.models import UserAccount
 from klassruk.permissions import Actor
 from klassruk.services.accounts import (
@@ -175,7 +176,7 @@ def _client() -> str | None:
 def _start_session(session: Session, user: UserAccount, on: date) -> None:
     """The login is complete: remember the user; the cookie is written on the next run."""
     record_family_login(session, actor_for(user, session_id=browser_session_id()), on=on)
-    _remember(user, datetime.now(UTC))
+    _remember(user, utcnow())
     # A rerun in this run would drop the cookie component: it is mounted on the next one.
     _request_cookie("set")
 
@@ -244,7 +245,7 @@ def log_in_with_code(code: str) -> str | None:
 
 def refresh_own_session() -> None:
     """A password or role change revoked every session; keep this one by re-issuing its token."""
-    st.session_state[_AUTH_ISSUED_AT] = datetime.now(UTC)
+    st.session_state[_AUTH_ISSUED_AT] = utcnow()
     _request_cookie("set")
 
 

@@ -12,8 +12,9 @@ from components.pickers import class_picker
 from components.runtime import db, db_read
 from components.school import school_timezone, today
 from components.text import escape
+from klassruk.clock import utcnow
 from klassruk.formatting import format_timestamp
-from klassruk.models import SecurityIncident, utcnow
+from klassruk.models import SecurityIncident
 from klassruk.permissions import Action, Actor
 from klassruk.services.accounts import list_users
 from klassruk.services.credentials import credentials_board

@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 import streamlit as st
 
 from components.runtime import school_settings, settings
-from klassruk.formatting import school_today
+from klassruk.clock import school_today
 
 
 def school_timezone() -> str:
@@ -17,9 +17,8 @@ def school_timezone() -> str:
 
 
 def today() -> date:
-    """Today in the school's time zone (or the date KLASSRUK_TODAY pins)."""
-    pinned = settings().pinned_today
-    return pinned if pinned is not None else school_today(school_timezone())
+    """Today in the school's time zone."""
+    return school_today(school_timezone())
 
 
 def app_address() -> str:

@@ -127,8 +127,8 @@ def audit_context(
 
 def install_audit_hook(factory: sessionmaker[Session]) -> None:
     """Refuse writes without an actor and log every insert, update and delete."""
+    from klassruk.clock import utcnow
     from klassruk.models import AuditLog
-    from klassruk.models.base import utcnow
 
     @event.listens_for(factory, "before_flush")
     def _require_actor(session: Session, _context: Any, _instances: Any) -> None:

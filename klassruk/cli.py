@@ -8,9 +8,9 @@ import sys
 import time
 from collections.abc import Sequence
 
+from klassruk.clock import school_today
 from klassruk.db import make_engine, make_session_factory, unit_of_work
 from klassruk.errors import DomainError
-from klassruk.formatting import school_today
 from klassruk.permissions import Actor, Role
 from klassruk.schema import upgrade_to_head
 from klassruk.services.accounts import create_user

@@ -18,11 +18,6 @@ def format_timestamp(value: datetime | None, timezone: str) -> str:
     return value.astimezone(ZoneInfo(timezone)).strftime("%d.%m.%Y %H:%M")
 
 
-def school_today(timezone: str) -> date:
-    """Today's date where the school is (Russia spans eleven zones)."""
-    return datetime.now(ZoneInfo(timezone)).date()
-
-
 def format_average(value: float | None) -> str:
     """An average to two decimals with the Russian decimal comma («4,25»), or a dash."""
     return "—" if value is None else f"{value:.2f}".replace(".", ",")

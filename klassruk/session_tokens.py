@@ -8,6 +8,8 @@ from datetime import UTC, datetime, timedelta
 
 import jwt
 
+from klassruk.clock import utcnow
+
 ALGORITHM = "HS256"
 _SESSION_ID = re.compile(r"^[0-9a-f]{16,64}$")
 
@@ -49,7 +51,7 @@ def decode_session_token(
     session_id = claims.get("sid")
     if not isinstance(login, str) or not login or not _is_number(expires):
         return None
-    now = now or datetime.now(UTC)
+    now = now or utcnow()
     try:
         expires_at = datetime.fromtimestamp(float(expires), UTC)  # type: ignore[arg-type]
         # Older cookies carry only the expiry: issue time = expiry − lifetime.

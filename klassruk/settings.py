@@ -6,7 +6,6 @@ import os
 import secrets
 import tomllib
 from dataclasses import dataclass
-from datetime import date
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -40,8 +39,6 @@ class Settings:
     spray_alert_failures: int = 50
     # Behind our own reverse proxy: the client address is the last X-Forwarded-For entry.
     trusted_proxy: bool = False
-    # A fixed school date (demo, browser tests): the demo's journal is filled up to its day.
-    pinned_today: date | None = None
 
 
 def _read_secrets_file(path: Path) -> dict[str, object]:
@@ -81,15 +78,6 @@ def load_or_create_cookie_key(data_dir: Path) -> str:
     return key
 
 
-def _date(value: str | None) -> date | None:
-    if not value:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError as error:
-        message = f"KLASSRUK_TODAY must be a date YYYY-MM-DD, not {value!r}"
-        raise ConfigurationError(message) from error
-
 
 def load_settings(secrets_file: Path = SECRETS_FILE) -> Settings:
     """Build the settings of this process."""
@@ -111,7 +99,6 @@ def load_settings(secrets_file: Path = SECRETS_FILE) -> Settings:
         lockout_max_failures=int(_lookup("KLASSRUK_LOCKOUT_MAX_FAILURES", values, "5") or 5),
         lockout_minutes=int(_lookup("KLASSRUK_LOCKOUT_MINUTES", values, "15") or 15),
         app_url=_lookup("KLASSRUK_APP_URL", values, "http://localhost:8501") or "",
-        pinned_today=_date(_lookup("KLASSRUK_TODAY", values)),
         throttle_address_failures=int(
             _lookup("KLASSRUK_THROTTLE_ADDRESS_FAILURES", values, "10") or 10
         ),

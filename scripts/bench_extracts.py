@@ -22,8 +22,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from sqlalchemy import func, select
 
+from klassruk.clock import school_today
 from klassruk.db import unit_of_work
-from klassruk.demo import DEMO_TODAY
+from klassruk.demo.catalogue import TIMEZONE
 from klassruk.models import SchoolClass
 from klassruk.models.journal import Grade
 from klassruk.pdf.extracts import render_extracts
@@ -33,12 +34,13 @@ from klassruk.services.extracts import ExtractContent, Family, print_extracts
 from scripts.bench_seed import SYSTEM, large_school
 
 CLASS_SIZE = 30
-WEEK_END = DEMO_TODAY - timedelta(days=DEMO_TODAY.weekday() + 1)
+TODAY = school_today(TIMEZONE)
+WEEK_END = TODAY - timedelta(days=TODAY.weekday() + 1)
 WEEK_START = WEEK_END - timedelta(days=6)
 
 
 def _families(session, class_id: int, limit: int | None) -> list[Family]:  # type: ignore[no-untyped-def]
-    people = class_people(session, class_id, DEMO_TODAY)
+    people = class_people(session, class_id, TODAY)
     families = [Family(g, s) for g, kids in people.children.items() for s in kids]
     return families[:limit] if limit else families
 
@@ -51,7 +53,7 @@ def _batch(factory, class_id: int, families: list[Family], **span) -> Timing:  #
     start, cpu = time.perf_counter(), time.process_time()
     with unit_of_work(factory, SYSTEM) as session:
         contents: list[ExtractContent] = print_extracts(
-            session, SYSTEM, class_id=class_id, on=DEMO_TODAY, families=families, **span
+            session, SYSTEM, class_id=class_id, on=TODAY, families=families, **span
         )
     collected = time.perf_counter()
     pdf = render_extracts(contents, school_name="Демо-школа", timezone="Europe/Moscow")

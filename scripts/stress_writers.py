@@ -30,10 +30,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from klassruk.clock import utcnow
 from klassruk.db import make_engine, make_session_factory, unit_of_work
 from klassruk.demo import CLASS_TEACHER_LOGIN, SMALL, TEACHER_LOGIN, seed_demo_school
 from klassruk.errors import Conflict, DomainError
-from klassruk.models import ActivationCode, Base, UserAccount, utcnow
+from klassruk.models import ActivationCode, Base, UserAccount
 from klassruk.models.journal import Grade, GradeChange
 from klassruk.permissions import Action, Actor
 from klassruk.services import calendar, journal

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import time_machine
 from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -18,9 +19,23 @@ from klassruk.db import make_engine, make_session_factory
 from klassruk.models import Base
 from klassruk.permissions import Actor
 from klassruk.schema import alembic_config
+from tests.frozen import FROZEN_AT
 
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "")
 SYSTEM = Actor.system("test")
+
+
+@pytest.fixture(autouse=True)
+def frozen_clock(request: pytest.FixtureRequest) -> Iterator[time_machine.Traveller | None]:
+    """Every test lives on one school day whatever the real date is; time still ticks.
+
+    Browser tests talk to a server process on the real clock, so they keep the real date.
+    """
+    if request.node.get_closest_marker("browser"):
+        yield None
+        return
+    with time_machine.travel(FROZEN_AT, tick=True) as traveller:
+        yield traveller
 
 
 def reset_postgres_schema(url: str) -> None:

@@ -23,8 +23,6 @@ LARGE = DemoSize(classes_per_grade=8, students_per_class=25)
 DEMO_PASSWORD = "Демо-пароль-2026"
 # Who wrote the demo's journal rows and lesson changes (the journal shows it as the author).
 SEEDER = "system:demo"
-# The date a demo seeded without `today` pretends it is (tests stay independent of the clock).
-DEMO_TODAY = date(2026, 11, 30)
 
 ADMIN_LOGIN = "admin"
 DEPUTY_HEAD_LOGIN = "zavuch"

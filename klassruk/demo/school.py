@@ -10,16 +10,17 @@ import holidays
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from klassruk.clock import school_today
 from klassruk.demo.catalogue import (
     CURRICULUM,
     DEFAULT,
     DEMO_PASSWORD,
-    DEMO_TODAY,
     FEATURED_LOGINS,
     GUARDIAN_LOGIN,
     PERIODS,
     SETTINGS,
     STUDENT_LOGIN,
+    TIMEZONE,
     VACATIONS,
     YEAR_ENDS,
     YEAR_NAME,
@@ -140,6 +141,7 @@ def seed_demo_school(
     plan = plan_school(size)
     taken.update(FEATURED_LOGINS)
 
+    today = today or school_today(TIMEZONE)
     previous = session.info.get("audit", _MISSING)
     # Demo rows need no audit trail, and auditing 30 000 inserts would dominate the time.
     session.info["audit"] = False
@@ -148,10 +150,10 @@ def seed_demo_school(
         session.flush()
         seed_demo_groups(session)
         session.flush()
-        states = seed_demo_credentials(session, today or DEMO_TODAY)
-        seed_demo_journal(session, today or DEMO_TODAY, size.seed)
-        seed_demo_family(session, guardian_login=GUARDIAN_LOGIN, today=today or DEMO_TODAY)
-        seed_demo_consent(session, today or DEMO_TODAY)
+        states = seed_demo_credentials(session, today)
+        seed_demo_journal(session, today, size.seed)
+        seed_demo_family(session, guardian_login=GUARDIAN_LOGIN, today=today)
+        seed_demo_consent(session, today)
         school = replace(school, accounts=school.accounts - states[DemoState.NO_ACCOUNT])
     finally:
         if previous is _MISSING:

@@ -12,7 +12,7 @@ from klassruk.models.accounts import (
     UserAccount,
     UserRole,
 )
-from klassruk.models.base import Base, UTCDateTime, utcnow
+from klassruk.models.base import Base, UTCDateTime
 from klassruk.models.credentials import ActivationCode
 from klassruk.models.families import (
     AckChannel,
@@ -92,5 +92,4 @@ __all__ = [
     "UTCDateTime",
     "UserAccount",
     "UserRole",
-    "utcnow",
 ]

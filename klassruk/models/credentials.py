@@ -7,8 +7,9 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Index, String, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from klassruk.clock import utcnow
 from klassruk.models.accounts import UserAccount
-from klassruk.models.base import Base, UTCDateTime, utcnow
+from klassruk.models.base import Base, UTCDateTime
 
 OPEN_CODE = "used_at IS NULL AND revoked_at IS NULL"
 

@@ -9,7 +9,8 @@ from typing import Any
 from sqlalchemy import JSON, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from klassruk.models.base import Base, UTCDateTime, utcnow
+from klassruk.clock import utcnow
+from klassruk.models.base import Base, UTCDateTime
 from klassruk.models.school import _enum
 
 

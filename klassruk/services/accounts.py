@@ -11,8 +11,9 @@ from sqlalchemy import ColumnElement, Select, bindparam, func, select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from klassruk.audit import audit_context
+from klassruk.clock import utcnow
 from klassruk.errors import DomainError, NotFound
-from klassruk.models import AccountStatus, UserAccount, UserRole, utcnow
+from klassruk.models import AccountStatus, UserAccount, UserRole
 from klassruk.models.incidents import IncidentStatus, SecurityIncident
 from klassruk.passwords import (
     PasswordChange,

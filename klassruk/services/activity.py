@@ -8,7 +8,8 @@ from datetime import date
 from sqlalchemy import distinct, func, insert, select
 from sqlalchemy.orm import Session
 
-from klassruk.models import ActivityLog, FamilyActivity, FamilyEvent, utcnow
+from klassruk.clock import utcnow
+from klassruk.models import ActivityLog, FamilyActivity, FamilyEvent
 from klassruk.permissions import Action, Actor
 from klassruk.services import calendar
 from klassruk.services.cabinet.common import list_children

@@ -9,6 +9,7 @@ from datetime import date, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from klassruk.clock import utcnow
 from klassruk.errors import DomainError, PermissionDenied
 from klassruk.models import (
     Guardian,
@@ -16,7 +17,6 @@ from klassruk.models import (
     SchoolClass,
     Student,
     UserAccount,
-    utcnow,
 )
 from klassruk.models.consent import (
     CONSENT_STATE_TITLES,

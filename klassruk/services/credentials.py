@@ -13,6 +13,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from klassruk.clock import utcnow
 from klassruk.errors import DomainError, NotFound, PermissionDenied
 from klassruk.formatting import format_timestamp
 from klassruk.logins import make_login
@@ -26,7 +27,6 @@ from klassruk.models import (
     Student,
     UserAccount,
     UserRole,
-    utcnow,
 )
 from klassruk.passwords import (
     PasswordChange,

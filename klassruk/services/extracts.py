@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import Select, and_, or_, select
 from sqlalchemy.orm import Session, aliased
 
+from klassruk.clock import utcnow
 from klassruk.errors import DomainError, PermissionDenied
 from klassruk.models import (
     GroupMembership,
@@ -22,7 +23,6 @@ from klassruk.models import (
     Staff,
     Student,
     Subject,
-    utcnow,
 )
 from klassruk.models.extracts import ExtractFrequency, ExtractSchedule, PaperExtract
 from klassruk.models.journal import (

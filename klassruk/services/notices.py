@@ -7,8 +7,9 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from klassruk.clock import utcnow
 from klassruk.errors import NotFound
-from klassruk.models import Notice, utcnow
+from klassruk.models import Notice
 from klassruk.permissions import Action, Actor, require
 
 

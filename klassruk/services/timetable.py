@@ -8,6 +8,7 @@ from datetime import date, datetime
 from sqlalchemy import insert, or_, select
 from sqlalchemy.orm import InstrumentedAttribute, Session, aliased
 
+from klassruk.clock import utcnow
 from klassruk.cyrillic import normalize_class_name
 from klassruk.errors import DomainError, NotFound
 from klassruk.formatting import bullet_list, format_date, quote
@@ -20,7 +21,6 @@ from klassruk.models import (
     Subject,
     TeachingAssignment,
 )
-from klassruk.models.base import utcnow
 from klassruk.models.journal import (
     Grade,
     Lesson,

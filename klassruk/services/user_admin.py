@@ -9,8 +9,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from klassruk.audit import audit_context
+from klassruk.clock import utcnow
 from klassruk.errors import DomainError, NotFound
-from klassruk.models import AccountStatus, SchoolClass, UserAccount, UserRole, utcnow
+from klassruk.models import AccountStatus, SchoolClass, UserAccount, UserRole
 from klassruk.permissions import ROLE_TITLES, Action, Actor, Role, require
 from klassruk.services.accounts import find_user_by_login
 from klassruk.services.activity import record_activity

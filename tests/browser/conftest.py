@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from klassruk.db import make_engine, make_session_factory, unit_of_work
-from klassruk.demo import DEMO_PASSWORD, DEMO_TODAY, SMALL, seed_demo_school
+from klassruk.demo import DEMO_PASSWORD, SMALL, seed_demo_school
 from klassruk.permissions import Actor
 from klassruk.schema import upgrade_to_head
 
@@ -75,8 +75,6 @@ def server_url(tmp_path_factory: pytest.TempPathFactory, database_url: str) -> I
         "DATABASE_URL": database_url,
         "KLASSRUK_DATA_DIR": str(data_dir),
         "KLASSRUK_BCRYPT_ROUNDS": "4",
-        # The server lives on the day the demo was seeded for, as the page tests do.
-        "KLASSRUK_TODAY": DEMO_TODAY.isoformat(),
     }
     process = subprocess.Popen(
         [

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
 
+from klassruk.clock import school_today, utcnow
 from klassruk.db import make_engine, make_session_factory
-from klassruk.demo import DEMO_PASSWORD, DEMO_TODAY
+from klassruk.demo import DEMO_PASSWORD
+from klassruk.demo.catalogue import TIMEZONE
 from klassruk.models import (
     AckKind,
     Acknowledgement,
@@ -56,7 +58,7 @@ def test_parent_on_a_phone_switches_child_reads_the_day_and_confirms_the_week(
         wait_until_idle(page)
         page.get_by_text(re.compile(r"^Афанасьева .*, 5А класс$")).wait_for()  # the choice stays
         page.get_by_text("Не подтверждено").first.wait_for()
-        before = datetime.now(UTC)
+        before = utcnow()
         page.get_by_role("button", name="Ознакомлен(а) с неделей").click()
         page.get_by_text(re.compile(r"^Ознакомлен\(а\): ")).first.wait_for()
     finally:
@@ -70,13 +72,13 @@ def test_parent_on_a_phone_switches_child_reads_the_day_and_confirms_the_week(
             signed = session.scalars(
                 select(Acknowledgement).where(
                     Acknowledgement.user_id == parent.id,
-                    Acknowledgement.week_start == calendar.week_start(DEMO_TODAY),
+                    Acknowledgement.week_start == calendar.week_start(school_today(TIMEZONE)),
                 )
             ).all()
             assert len(signed) == 1
             ack = signed[0]
             assert ack.kind is AckKind.WEEK and ack.guardian_id == parent.guardian_id
-            assert before - timedelta(seconds=5) <= ack.acknowledged_at <= datetime.now(UTC)
+            assert before - timedelta(seconds=5) <= ack.acknowledged_at <= utcnow()
             assert ack.shown["changes"], "the week with today's substitution was signed"
             assert ack.student_id == _student_in(session, "5")
     finally:

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import base64
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import jwt
 import pytest
 from sqlalchemy import select
 
+from klassruk.clock import utcnow
 from klassruk.db import make_engine, make_session_factory, unit_of_work
 from klassruk.demo import CLASS_TEACHER_LOGIN, DEMO_PASSWORD
 from klassruk.models import SchoolClass, Staff, UserAccount
@@ -30,7 +31,7 @@ def _b64(data: dict[str, object]) -> str:
 
 
 def _forged() -> list[str]:
-    claims = {"username": "admin", "exp_date": (datetime.now(UTC) + timedelta(days=1)).timestamp()}
+    claims = {"username": "admin", "exp_date": (utcnow() + timedelta(days=1)).timestamp()}
     return [
         _b64({"alg": "none", "typ": "JWT"}) + "." + _b64(claims) + ".",
         jwt.encode(claims, "x" * 64, algorithm="HS512"),
@@ -87,7 +88,7 @@ def _issue_code(database_url: str) -> tuple[str, str]:
                     select(UserAccount.staff_id).where(UserAccount.login == CLASS_TEACHER_LOGIN)))
             )
             assert class_id is not None
-            today = datetime.now(UTC).date()
+            today = utcnow().date()
             student = enrolled_students(session, class_id=class_id, on=today)[-1]
             result = issue_credentials(
                 session, SYSTEM, class_id=class_id, on=today,

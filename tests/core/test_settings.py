@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import stat
-from datetime import date
 
 import pytest
 
@@ -13,7 +12,7 @@ from klassruk.settings import ConfigurationError, load_settings
 @pytest.fixture(autouse=True)
 def _clean_env(monkeypatch, tmp_path):
     for name in (
-        "DATABASE_URL", "KLASSRUK_COOKIE_KEY", "KLASSRUK_LOCKOUT_MAX_FAILURES", "KLASSRUK_TODAY"
+        "DATABASE_URL", "KLASSRUK_COOKIE_KEY", "KLASSRUK_LOCKOUT_MAX_FAILURES"
     ):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("KLASSRUK_DATA_DIR", str(tmp_path / "data"))
@@ -51,11 +50,3 @@ def test_weak_cookie_key_refuses_to_start(tmp_path, monkeypatch):
     with pytest.raises(ConfigurationError, match="KLASSRUK_COOKIE_KEY"):
         load_settings(tmp_path / "missing.toml")
 
-
-def test_a_pinned_school_date_is_read_and_a_bad_one_refused(tmp_path, monkeypatch):
-    assert load_settings(tmp_path / "missing.toml").pinned_today is None
-    monkeypatch.setenv("KLASSRUK_TODAY", "2026-11-30")
-    assert load_settings(tmp_path / "missing.toml").pinned_today == date(2026, 11, 30)
-    monkeypatch.setenv("KLASSRUK_TODAY", "30.11.2026")
-    with pytest.raises(ConfigurationError, match="KLASSRUK_TODAY"):
-        load_settings(tmp_path / "missing.toml")

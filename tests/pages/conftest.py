@@ -10,7 +10,7 @@ import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from klassruk.db import unit_of_work
-from klassruk.demo import DEMO_PASSWORD, DEMO_TODAY, SMALL, seed_demo_school
+from klassruk.demo import DEMO_PASSWORD, SMALL, seed_demo_school
 from tests.factories import SYSTEM
 
 APP_TIMEOUT = 60
@@ -28,8 +28,6 @@ def app_env(monkeypatch, tmp_path, database_url):
     # The engine cache is keyed by URL; on PostgreSQL every test reuses the URL of a reset schema.
     st.cache_resource.clear()
     st.cache_data.clear()  # keyed by URL and data version, both repeat across tests
-    # Pages see the same day the demo was seeded for, whatever the calendar says.
-    monkeypatch.setattr("components.school.school_today", lambda _timezone: DEMO_TODAY)
     monkeypatch.setenv("DATABASE_URL", database_url)
     monkeypatch.setenv("KLASSRUK_DATA_DIR", str(tmp_path / "data"))
     return database_url

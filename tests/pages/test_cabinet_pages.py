@@ -9,7 +9,6 @@ import pytest
 from sqlalchemy import select
 
 from klassruk.db import unit_of_work
-from klassruk.demo import DEMO_TODAY
 from klassruk.models import (
     AckKind,
     Acknowledgement,
@@ -21,8 +20,9 @@ from klassruk.models import (
 )
 from klassruk.services import calendar
 from tests.factories import SYSTEM
+from tests.frozen import TODAY
 
-THIS_WEEK = calendar.week_start(DEMO_TODAY)
+THIS_WEEK = calendar.week_start(TODAY)
 
 
 def _text(at) -> str:

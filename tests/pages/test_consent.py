@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from klassruk.demo import DEMO_TODAY
 from klassruk.models import AuditLog, GuardianLink
+from tests.frozen import TODAY
 
 
 def test_class_teacher_ends_a_link_with_a_reason(logged_in, factory):
@@ -22,7 +22,7 @@ def test_class_teacher_ends_a_link_with_a_reason(logged_in, factory):
     assert "Связь прекращена" in at.success[0].value
     with factory() as session:
         ended = session.scalars(select(GuardianLink).where(GuardianLink.ends_on.is_not(None)))
-        assert [link.ends_on for link in ended] == [DEMO_TODAY]
+        assert [link.ends_on for link in ended] == [TODAY]
         reasons = session.scalars(
             select(AuditLog.reason).where(AuditLog.entity == "guardian_link")
         ).all()

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from klassruk.demo import DEMO_TODAY
 from klassruk.models import GuardianLink, UserAccount
 from klassruk.models.consent import ConsentEntry, ConsentState, ConsentSubject
 from klassruk.models.extracts import PaperExtract
 from tests.factories import SYSTEM
+from tests.frozen import TODAY
 
 
 def _table(at, column):
@@ -83,7 +83,7 @@ def test_a_parent_whose_consent_was_withdrawn_sees_why_instead_of_the_cabinet(
         ):
             session.add(ConsentEntry(
                 subject=ConsentSubject.CHILD, guardian_id=parent.guardian_id, student_id=child,
-                state=ConsentState.WITHDRAWN, signed_on=DEMO_TODAY, form_number="ПД-отзыв",
+                state=ConsentState.WITHDRAWN, signed_on=TODAY, form_number="ПД-отзыв",
                 recorded_by="klassruk",
             ))
         session.commit()

@@ -7,9 +7,10 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
+from klassruk.clock import utcnow
 from klassruk.db import unit_of_work
 from klassruk.demo import GUARDIAN_LOGIN
-from klassruk.models import AccountStatus, SecurityIncident, UserAccount, utcnow
+from klassruk.models import AccountStatus, SecurityIncident, UserAccount
 from klassruk.models.journal import Grade
 from klassruk.services.accounts import actor_for
 from tests.pages.conftest import open_app

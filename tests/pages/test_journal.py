@@ -8,11 +8,11 @@ import pytest
 from sqlalchemy import func, select
 
 from klassruk.db import unit_of_work
-from klassruk.demo import DEMO_TODAY
 from klassruk.formatting import format_date
 from klassruk.models.journal import Grade, GradeChange, PeriodGrade
 from klassruk.services import calendar, journal
 from tests.factories import SYSTEM, actor_of
+from tests.frozen import TODAY
 
 
 @pytest.fixture
@@ -26,7 +26,7 @@ def _grid_target(factory, login):
     with unit_of_work(factory, SYSTEM) as session:
         actor = actor_of(session, login)
         assignment = journal.own_assignments(session, actor)[0]
-        period = calendar.period_for_today(session, DEMO_TODAY)
+        period = calendar.period_for_today(session, TODAY)
         grid = journal.read_journal(
             session, actor, group_id=assignment.group_id, subject_id=assignment.subject_id,
             period_id=period.period_id,
@@ -70,7 +70,7 @@ def _set_elsewhere(factory, login, grid, student, lesson, text):
             subject_id=grid.subject_id,
             period_id=grid.period_id,
             edits={(student.student_id, lesson.lesson_id): journal.CellEdit("", text)},
-            today=DEMO_TODAY,
+            today=TODAY,
         )
 
 

@@ -8,11 +8,11 @@ import pyarrow as pa
 import pytest
 
 from klassruk.db import unit_of_work
-from klassruk.demo import DEMO_TODAY
 from klassruk.permissions import Action
 from klassruk.services import calendar, class_journal
 from klassruk.services.scope import classes_in_scope
 from tests.factories import SYSTEM, actor_of
+from tests.frozen import TODAY
 
 
 @pytest.fixture
@@ -78,7 +78,7 @@ def test_class_teacher_page_is_read_only_and_shows_the_charts(logged_in, journal
     with unit_of_work(factory, SYSTEM) as session:
         actor = actor_of(session, "klassruk")
         class_id = classes_in_scope(session, actor, action=Action.VIEW_CLASS_JOURNAL)[0].class_id
-        period = calendar.period_for_today(session, DEMO_TODAY)
+        period = calendar.period_for_today(session, TODAY)
         expected = class_journal.class_charts(
             session, actor, class_id=class_id, period_id=period.period_id
         )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from klassruk.demo import DEMO_TODAY
+from tests.frozen import TODAY
 
 
 def _open(logged_in):
@@ -18,8 +18,8 @@ def test_adding_a_holiday_reports_it_once_and_stays_on_its_tab(logged_in) -> Non
     at = _open(logged_in)
     at.session_state["tt_tab"] = "Каникулы"
     at.text_input(key="tt_holiday_name").input("День учителя")
-    at.date_input(key="tt_holiday_from").set_value(DEMO_TODAY + timedelta(days=3))
-    at.date_input(key="tt_holiday_to").set_value(DEMO_TODAY + timedelta(days=3))
+    at.date_input(key="tt_holiday_from").set_value(TODAY + timedelta(days=3))
+    at.date_input(key="tt_holiday_to").set_value(TODAY + timedelta(days=3))
     at.button(key="FormSubmitter:tt_holiday_form-Добавить").click().run()
     assert not at.exception
     assert [m.value for m in at.success] == ["Каникулы добавлены."]
@@ -32,8 +32,8 @@ def test_adding_a_holiday_reports_it_once_and_stays_on_its_tab(logged_in) -> Non
 def test_a_bad_period_is_refused_with_a_russian_message(logged_in) -> None:
     at = _open(logged_in)
     at.text_input(key="tt_period_name").input("Неправильный")
-    at.date_input(key="tt_period_from").set_value(DEMO_TODAY + timedelta(days=10))
-    at.date_input(key="tt_period_to").set_value(DEMO_TODAY)
+    at.date_input(key="tt_period_from").set_value(TODAY + timedelta(days=10))
+    at.date_input(key="tt_period_to").set_value(TODAY)
     at.button(key="FormSubmitter:tt_period_form-Добавить период").click().run()
     assert not at.exception
     assert at.error and not at.success

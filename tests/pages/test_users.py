@@ -7,9 +7,10 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
+from klassruk.clock import utcnow
 from klassruk.db import unit_of_work
 from klassruk.demo import GUARDIAN_LOGIN
-from klassruk.models import AccountStatus, DataAccess, DataAccessLog, UserAccount, utcnow
+from klassruk.models import AccountStatus, DataAccess, DataAccessLog, UserAccount
 from klassruk.permissions import Role
 from klassruk.services.second_factor import required_roles
 from tests.factories import SYSTEM

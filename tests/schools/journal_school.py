@@ -8,6 +8,7 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from klassruk.clock import utcnow
 from klassruk.models import (
     Enrolment,
     GroupMembership,
@@ -17,7 +18,6 @@ from klassruk.models import (
     Student,
     Subject,
     TeachingAssignment,
-    utcnow,
 )
 from klassruk.models.journal import Lesson
 from klassruk.permissions import Actor

@@ -8,8 +8,8 @@ from datetime import datetime
 from sqlalchemy import ColumnElement, false, or_, select
 from sqlalchemy.orm import Session
 
+from klassruk.clock import school_today
 from klassruk.errors import DomainError, PermissionDenied
-from klassruk.formatting import school_today
 from klassruk.models import IncidentStatus, ReporterKind, SecurityIncident, UserAccount
 from klassruk.permissions import Action, Actor, Role, require
 from klassruk.services.lookup import get_or_404

@@ -8,6 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from klassruk.audit import audit_context
+from klassruk.clock import utcnow
 from klassruk.errors import DomainError, PermissionDenied
 from klassruk.formatting import format_timestamp
 from klassruk.models import (
@@ -18,7 +19,6 @@ from klassruk.models import (
     SecurityIncident,
     UserAccount,
     UserRole,
-    utcnow,
 )
 from klassruk.permissions import Action, Actor, Role, require
 from klassruk.services.accounts import find_user_by_login

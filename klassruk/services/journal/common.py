@@ -6,7 +6,7 @@ from datetime import date
 
 from sqlalchemy.orm import Session
 
-from klassruk import formatting
+from klassruk import clock
 from klassruk.setup import DEFAULT_TIMEZONE, TIMEZONE_KEY, get_setting
 
 REASON_NEEDED = "Укажите причину: изменяются или удаляются уже выставленные оценки."
@@ -23,7 +23,7 @@ FUTURE = "оценки и отметки о пропусках ставят не
 
 def school_today(session: Session) -> date:
     """Today in the school's time zone (callers pass the page's own `today` where it has one)."""
-    return formatting.school_today(get_setting(session, TIMEZONE_KEY, DEFAULT_TIMEZONE))
+    return clock.school_today(get_setting(session, TIMEZONE_KEY, DEFAULT_TIMEZONE))
 
 
 def _bullets(lines: list[str]) -> str:

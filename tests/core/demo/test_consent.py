@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from klassruk.demo import DEMO_TODAY, SMALL, seed_demo_school
+from klassruk.demo import SMALL, seed_demo_school
 from klassruk.models import GuardianLink, UserAccount
 from klassruk.models.consent import ConsentEntry, ConsentState
 from klassruk.permissions import Action
@@ -13,13 +13,14 @@ from klassruk.services.consent import class_consent
 from klassruk.services.delivery import delivery_route
 from klassruk.services.extracts import due_extracts, extract_register
 from klassruk.services.scope import classes_in_scope
+from tests.frozen import TODAY
 
 
 def test_the_demo_class_has_every_state_paper_families_and_extracts(session):
     seed_demo_school(session, size=SMALL)
     teacher = actor_for(session.scalar(select(UserAccount).where(UserAccount.login == "klassruk")))
     (chosen,) = classes_in_scope(session, teacher, action=Action.VIEW_CONSENT)
-    board = class_consent(session, teacher, class_id=chosen.class_id, on=DEMO_TODAY)
+    board = class_consent(session, teacher, class_id=chosen.class_id, on=TODAY)
     assert all(board.counts[state] for state in ConsentState)
     reasons = {p.reason for p in board.paper}
     assert reasons >= {"родитель выбрал бумажную форму",
@@ -30,7 +31,7 @@ def test_the_demo_class_has_every_state_paper_families_and_extracts(session):
     assert sorted((r.handed_on is not None, r.returned_on is not None) for r in register) == [
         (True, False), (True, True)
     ]
-    (due,) = due_extracts(session, teacher, on=DEMO_TODAY)
+    (due,) = due_extracts(session, teacher, on=TODAY)
     assert len(due.families) == len(board.paper)
     # The featured parent keeps the electronic route for every child.
     parent = session.scalar(select(UserAccount).where(UserAccount.login == "roditel"))

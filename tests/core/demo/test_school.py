@@ -159,7 +159,7 @@ def test_the_school_year_periods_and_holidays(session: Session) -> None:
     )
     periods = session.scalars(select(ReportingPeriod).order_by(ReportingPeriod.starts_on)).all()
     assert [(p.name, p.starts_on, p.ends_on, p.is_closed) for p in periods] == [
-        ("1 четверть", date(2026, 9, 1), date(2026, 10, 24), False),
+        ("1 четверть", date(2026, 9, 1), date(2026, 10, 24), True),
         ("2 четверть", date(2026, 11, 5), date(2026, 12, 28), False),
         ("3 четверть", date(2027, 1, 12), date(2027, 3, 20), False),
         ("4 четверть", date(2027, 3, 30), date(2027, 5, 31), False),

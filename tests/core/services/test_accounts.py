@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from klassruk.clock import utcnow
 from klassruk.db import make_engine, make_session_factory, unit_of_work
 from klassruk.errors import DomainError
 from klassruk.models import (
@@ -16,7 +17,6 @@ from klassruk.models import (
     AuditLog,
     UserAccount,
     UserRole,
-    utcnow,
 )
 from klassruk.passwords import (
     PasswordPolicyError,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from klassruk.formatting import school_today
+from klassruk.clock import school_today
 from klassruk.services.audit_trail import ChangeFilter, change_authors, change_log, count_changes
 from tests.factories import actor_of
 from tests.schools.journal_school import voided_grade_incident

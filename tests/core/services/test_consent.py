@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import io
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 
 import pytest
 from pypdf import PdfReader
 from sqlalchemy import select
 
+from klassruk.clock import utcnow
 from klassruk.errors import DomainError, PermissionDenied
 from klassruk.models import AccountStatus, ActivityLog, GuardianLink, Student, UserAccount
 from klassruk.models.consent import ConsentEntry, ConsentScan, ConsentState, ConsentSubject
@@ -126,7 +127,7 @@ def test_withdrawal_keeps_history_stops_delivery_and_revokes_sessions_at_once(se
     _give_both(session, school)
     parent = session.scalar(select(UserAccount).where(UserAccount.login == "parent_a"))
     pupil = session.scalar(select(UserAccount).where(UserAccount.login == "pupil_a"))
-    issued = datetime.now(UTC) - timedelta(minutes=5)
+    issued = utcnow() - timedelta(minutes=5)
     parent.sessions_valid_after = pupil.sessions_valid_after = issued - timedelta(hours=1)
     assert user_for_session_token(session, login="parent_a", issued_at=issued) is not None
     assert _route(session, school) is Route.ELECTRONIC

@@ -9,9 +9,10 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from klassruk.clock import utcnow
 from klassruk.db import unit_of_work
 from klassruk.errors import DomainError, PermissionDenied
-from klassruk.models import AccountStatus, ActivationCode, AuditLog, Base, UserAccount, utcnow
+from klassruk.models import AccountStatus, ActivationCode, AuditLog, Base, UserAccount
 from klassruk.services.accounts import (
     GENERIC_LOGIN_ERROR,
     LockoutPolicy,

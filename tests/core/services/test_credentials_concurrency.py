@@ -7,8 +7,9 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
+from klassruk.clock import utcnow
 from klassruk.db import unit_of_work
-from klassruk.models import ActivationCode, UserAccount, utcnow
+from klassruk.models import ActivationCode, UserAccount
 from klassruk.services.credentials import (
     IssueResult,
     RecentCodes,

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from klassruk.demo import DEMO_TODAY, SMALL, seed_demo_school
+from klassruk.demo import SMALL, seed_demo_school
 from klassruk.errors import DomainError, PermissionDenied
 from klassruk.models import AuditLog, SchoolClass, UserAccount
 from klassruk.permissions import Actor
@@ -16,8 +16,9 @@ from klassruk.services.cabinet import lessons
 from klassruk.services.cabinet.common import list_children
 from klassruk.services.family_links import end_guardian_link
 from tests.factories import actor_of
+from tests.frozen import TODAY
 
-ON = DEMO_TODAY
+ON = TODAY
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ from sqlalchemy import delete, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from klassruk.db import unit_of_work
-from klassruk.demo import DEMO_TODAY, SMALL, seed_demo_school
+from klassruk.demo import SMALL, seed_demo_school
 from klassruk.errors import PermissionDenied
 from klassruk.models import AccountStatus, GuardianLink, UserAccount
 from klassruk.models.consent import ConsentEntry, ConsentState, ConsentSubject
@@ -20,6 +20,7 @@ from klassruk.services.scope import require_family_scope
 from tests.conftest import SYSTEM
 from tests.core.services.statements import count_statements
 from tests.factories import actor_of
+from tests.frozen import TODAY
 
 
 @pytest.fixture
@@ -36,13 +37,13 @@ def _account_checks(factory: sessionmaker[Session], run) -> int:  # type: ignore
 def test_a_read_only_unit_checks_the_scope_once_for_all_its_services(demo):
     with unit_of_work(demo, SYSTEM) as session:
         parent = actor_of(session, "roditel")
-        child = list_children(session, parent, on=DEMO_TODAY)[0].student_id
+        child = list_children(session, parent, on=TODAY)[0].student_id
 
     def screen(read_only: bool) -> None:
         with unit_of_work(demo, parent, read_only=read_only) as session:
-            lessons.homework(session, parent, student_id=child, on=DEMO_TODAY)
-            lessons.changes_on(session, parent, student_id=child, on=DEMO_TODAY)
-            record.recommendations_of(session, parent, student_id=child, on=DEMO_TODAY)
+            lessons.homework(session, parent, student_id=child, on=TODAY)
+            lessons.changes_on(session, parent, student_id=child, on=TODAY)
+            record.recommendations_of(session, parent, student_id=child, on=TODAY)
 
     # A guardian's check is one statement: account, link and consents together.
     assert _account_checks(demo, lambda: screen(True)) == 1
@@ -52,15 +53,15 @@ def test_a_read_only_unit_checks_the_scope_once_for_all_its_services(demo):
 def test_a_writing_session_sees_a_block_made_between_two_services(demo):
     with unit_of_work(demo, SYSTEM) as session:
         parent = actor_of(session, "roditel")
-        child = list_children(session, parent, on=DEMO_TODAY)[0].student_id
+        child = list_children(session, parent, on=TODAY)[0].student_id
     with pytest.raises(PermissionDenied), unit_of_work(demo, parent) as session:
-        lessons.homework(session, parent, student_id=child, on=DEMO_TODAY)
+        lessons.homework(session, parent, student_id=child, on=TODAY)
         session.execute(
             update(UserAccount)
             .where(UserAccount.id == parent.user_id)
             .values(status=AccountStatus.BLOCKED)
         )
-        lessons.homework(session, parent, student_id=child, on=DEMO_TODAY)
+        lessons.homework(session, parent, student_id=child, on=TODAY)
 
 
 _STATES = [None, ConsentState.GIVEN, ConsentState.REFUSED, ConsentState.WITHDRAWN]
@@ -70,7 +71,7 @@ def test_the_one_statement_gate_decides_as_the_delivery_route_and_the_link(demo)
     """Every combination: the cabinet's gate refuses exactly what the register's rules refuse."""
     with unit_of_work(demo, SYSTEM) as session:
         parent = actor_of(session, "roditel")
-        child = list_children(session, parent, on=DEMO_TODAY)[0].student_id
+        child = list_children(session, parent, on=TODAY)[0].student_id
     for case in itertools.product(
         _STATES, _STATES, [False, True], [AccountStatus.ACTIVE, AccountStatus.BLOCKED],
         [False, True],
@@ -86,7 +87,7 @@ def test_the_one_statement_gate_decides_as_the_delivery_route_and_the_link(demo)
         )
         with unit_of_work(demo, parent, read_only=True) as session:
             try:
-                require_family_scope(session, parent, child, on=DEMO_TODAY)
+                require_family_scope(session, parent, child, on=TODAY)
                 outcome = None
             except PermissionDenied as refusal:
                 outcome = type(refusal)
@@ -111,7 +112,7 @@ def _set_family(  # type: ignore[no-untyped-def]
     session.execute(
         update(GuardianLink)
         .where(GuardianLink.guardian_id == guardian, GuardianLink.student_id == child)
-        .values(ends_on=DEMO_TODAY if link_ended else None)
+        .values(ends_on=TODAY if link_ended else None)
     )
     session.flush()
 

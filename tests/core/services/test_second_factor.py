@@ -8,8 +8,9 @@ import pyotp
 import pytest
 from sqlalchemy import select
 
+from klassruk.clock import utcnow
 from klassruk.errors import DomainError, PermissionDenied
-from klassruk.models import AccountStatus, ActivityLog, AuditLog, RecoveryCode, UserAccount, utcnow
+from klassruk.models import AccountStatus, ActivityLog, AuditLog, RecoveryCode, UserAccount
 from klassruk.permissions import Role
 from klassruk.services.accounts import LockoutPolicy
 from klassruk.services.second_factor import (

@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
+from klassruk.clock import utcnow
 from klassruk.errors import DomainError, NotFound, PermissionDenied
-from klassruk.models import AccountStatus, AuditLog, UserAccount, utcnow
+from klassruk.models import AccountStatus, AuditLog, UserAccount
 from klassruk.services.accounts import (
     LockoutPolicy,
     authenticate,

@@ -7,8 +7,9 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
+from klassruk.clock import utcnow
 from klassruk.errors import DomainError, PermissionDenied
-from klassruk.models import AccountStatus, AuditLog, UserAccount, utcnow
+from klassruk.models import AccountStatus, AuditLog, UserAccount
 from klassruk.permissions import Role
 from klassruk.services.accounts import count_matching_users, list_users, user_for_session_token
 from klassruk.services.credentials import activate_with_code

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from klassruk.demo import DEMO_TODAY, SMALL, seed_demo_school
+from klassruk.demo import SMALL, seed_demo_school
 from klassruk.errors import DomainError, PermissionDenied
 from klassruk.models import (
     AccountStatus,
@@ -31,8 +31,9 @@ from klassruk.services import acknowledgements, activity, calendar
 from klassruk.services.cabinet import lessons, record, school
 from klassruk.services.cabinet.common import list_children
 from tests.factories import actor_of
+from tests.frozen import TODAY
 
-ON = DEMO_TODAY
+ON = TODAY
 SINCE = datetime(2026, 11, 23, tzinfo=UTC)
 WEEK = calendar.week_start(ON)
 

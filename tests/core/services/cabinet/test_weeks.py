@@ -8,15 +8,16 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from klassruk.demo import DEMO_TODAY, SMALL, seed_demo_school
+from klassruk.demo import SMALL, seed_demo_school
 from klassruk.models import AckKind, Acknowledgement, Enrolment, SchoolClass
 from klassruk.services import calendar
 from klassruk.services.cabinet.common import list_children
 from klassruk.services.cabinet.weeks import week_content, week_contents
 from tests.core.services.statements import count_statements
 from tests.factories import actor_of
+from tests.frozen import TODAY
 
-WEEK = calendar.week_start(DEMO_TODAY)
+WEEK = calendar.week_start(TODAY)
 WEEKS = [WEEK - timedelta(days=7 * n) for n in range(4)]
 
 
@@ -29,7 +30,7 @@ def demo(session: Session) -> Session:
 
 def _class_of_parent_child(session: Session) -> list[int]:
     parent = actor_of(session, "roditel")
-    child = list_children(session, parent, on=DEMO_TODAY)[0]
+    child = list_children(session, parent, on=TODAY)[0]
     return list(
         session.scalars(
             select(Enrolment.student_id)

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from klassruk.demo import DEMO_TODAY, SMALL, seed_demo_school
-from klassruk.models import Acknowledgement, utcnow
+from klassruk.clock import utcnow
+from klassruk.demo import SMALL, seed_demo_school
+from klassruk.models import Acknowledgement
 from klassruk.services import acknowledgements, calendar
 from klassruk.services.incidents import report_compromise, void_operations
 from tests.factories import actor_of
+from tests.frozen import TODAY
 
-WEEK = calendar.week_start(DEMO_TODAY)
+WEEK = calendar.week_start(TODAY)
 
 
 def test_a_voided_acknowledgement_no_longer_counts(session):
@@ -22,15 +24,15 @@ def test_a_voided_acknowledgement_no_longer_counts(session):
     suspected = utcnow()
     session.info["actor"] = parent
     status = acknowledgements.week_status(
-        session, parent, student_id=child, week_start=WEEK, on=DEMO_TODAY
+        session, parent, student_id=child, week_start=WEEK, on=TODAY
     )
     acknowledgements.acknowledge_week(
         session, parent, student_id=child, week_start=WEEK, digest=status.content.digest,
-        on=DEMO_TODAY,
+        on=TODAY,
     )
     session.flush()
     assert acknowledgements.week_status(
-        session, parent, student_id=child, week_start=WEEK, on=DEMO_TODAY
+        session, parent, student_id=child, week_start=WEEK, on=TODAY
     ).state.acknowledged
 
     admin = actor_of(session, "admin")

@@ -8,6 +8,7 @@ import pyotp
 import pytest
 from sqlalchemy import func, select
 
+from klassruk.clock import utcnow
 from klassruk.errors import DomainError, PermissionDenied
 from klassruk.models import (
     AccountStatus,
@@ -20,7 +21,6 @@ from klassruk.models import (
     ReporterKind,
     SecurityIncident,
     UserAccount,
-    utcnow,
 )
 from klassruk.models.journal import Absence, AbsenceMark, Grade, GradeChange
 from klassruk.permissions import Actor
