@@ -6,10 +6,13 @@ from components import cabinet
 from components.auth import guard_page
 from components.pickers import child_picker, week_navigator
 from components.school import today
+from klassruk.services import calendar
 
 actor = guard_page(__file__)
 st.title("Расписание")
 child = child_picker(actor, today())
 if child is not None:
     cabinet.open_screen(actor, child, "timetable")
-    cabinet.timetable(actor, child, week_navigator("timetable", today()))
+    # At the weekend families look at the coming week.
+    monday = week_navigator("timetable", calendar.coming_week_start(today()))
+    cabinet.timetable(actor, child, monday)

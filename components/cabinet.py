@@ -105,13 +105,36 @@ def _ack_caption(state: AckState, zone: str) -> None:
 # ---------------------------------------------------------------- home
 
 
+def _next_day_changes(
+    on: date, day: date | None, changed: list[lessons.LessonItem], zone: str
+) -> None:
+    """Today's changes on a school day; on a day off, the next school day's."""
+    if day is None:
+        st.subheader(f"Сегодня, {day_label(on)}")
+        st.caption("Уроков в ближайшие недели нет: каникулы.")
+        return
+    if day == on:
+        st.subheader(f"Изменения на сегодня, {day_label(on)}")
+        quiet = "Сегодня уроки идут по расписанию."
+    else:
+        st.subheader(f"Следующий учебный день — {day_label(day)}")
+        st.caption(f"Сегодня, {day_label(on)}, уроков нет.")
+        quiet = "Изменений нет: уроки пойдут по расписанию."
+    if not changed:
+        st.caption(quiet)
+    for item in changed:
+        with st.container(border=True):
+            _paragraphs([_lesson_line(item), *_changes(item, zone)])
+
+
 def summary(actor: Actor, child: ChildRow) -> None:
-    """Home: today's changes, the newest grades, homework of the coming days, the week's state."""
+    """Home: the next school day's changes, the newest grades, homework due, the week's state."""
     on = today()
     zone = school_timezone()
     since = on - timedelta(days=NEW_GRADES_DAYS)
     with db_read(actor) as session:
-        changed = lessons.changes_on(session, actor, student_id=child.student_id, on=on)
+        day = lessons.next_school_day(session, actor, student_id=child.student_id, on=on)
+        changed = lessons.changes_on(session, actor, student_id=child.student_id, on=day or on)
         fresh = record.new_grades(
             session,
             actor,
@@ -123,12 +146,7 @@ def summary(actor: Actor, child: ChildRow) -> None:
         week = acknowledgements.week_status(
             session, actor, student_id=child.student_id, week_start=on, on=on
         )
-    st.subheader(f"Изменения на сегодня, {day_label(on)}")
-    if not changed:
-        st.caption("Сегодня уроки идут по расписанию.")
-    for item in changed:
-        with st.container(border=True):
-            _paragraphs([_lesson_line(item), *_changes(item, zone)])
+    _next_day_changes(on, day, changed, zone)
     st.subheader(f"Новые оценки с {format_date(since)}")
     if not fresh:
         st.caption("Новых оценок нет.")
@@ -138,7 +156,9 @@ def summary(actor: Actor, child: ChildRow) -> None:
         for grade in fresh
     ])
     st.subheader("Домашние задания")
-    recent = [item for item in work if item.lesson_date >= on - timedelta(days=1)]
+    # From the last school day before the next one: what was set then is due next.
+    given = max((item.lesson_date for item in work if item.lesson_date < (day or on)), default=on)
+    recent = [item for item in work if item.lesson_date >= given]
     _homework_list(recent, empty="Заданий на ближайшие дни нет.")
     st.subheader("Эта неделя")
     _ack_caption(week.state, zone)

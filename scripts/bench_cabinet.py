@@ -26,8 +26,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from klassruk.clock import school_today
 from klassruk.db import unit_of_work
-from klassruk.demo import YEAR_ENDS
+from klassruk.demo import TIMEZONE, demo_year
 from klassruk.models import AccountStatus, FamilyEvent, UserAccount
 from klassruk.models.journal import Grade
 from klassruk.permissions import Actor
@@ -38,7 +39,7 @@ from klassruk.services.cabinet.common import list_children
 from klassruk.services.delivery import require_electronic_access
 from scripts.bench_seed import SYSTEM, large_school
 
-ON = YEAR_ENDS  # the journal is filled for the whole year up to this day
+ON = demo_year(school_today(TIMEZONE)).ends_on  # the journal is filled for the whole year
 GUARDIANS = 200
 SEED = 20261129
 Screen = Callable[[Session, Actor, int, int], object]

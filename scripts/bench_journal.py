@@ -20,8 +20,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from sqlalchemy import func, select
 
+from klassruk.clock import school_today
 from klassruk.db import unit_of_work
-from klassruk.demo import YEAR_ENDS
+from klassruk.demo import TIMEZONE, demo_year
 from klassruk.models import Enrolment, SchoolClass, Student
 from klassruk.models.journal import Grade, Lesson
 from klassruk.services import calendar, class_journal
@@ -44,7 +45,8 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=15)
     parser.add_argument("--reuse", action="store_true", help="skip seeding, use existing data")
     args = parser.parse_args()
-    factory = large_school(args.url, today=YEAR_ENDS, fresh=not args.reuse)
+    year_end = demo_year(school_today(TIMEZONE)).ends_on  # the journal filled for the whole year
+    factory = large_school(args.url, today=year_end, fresh=not args.reuse)
     with unit_of_work(factory, SYSTEM) as session:
         students = session.scalar(select(func.count()).select_from(Student))
         grades = session.scalar(select(func.count()).select_from(Grade))

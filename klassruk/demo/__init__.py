@@ -18,9 +18,10 @@ from klassruk.demo.catalogue import (
     SMALL,
     STUDENT_LOGIN,
     TEACHER_LOGIN,
-    YEAR_ENDS,
-    YEAR_STARTS,
+    TIMEZONE,
     DemoSize,
+    DemoYear,
+    demo_year,
 )
 from klassruk.demo.school import DemoAccount, DemoSchool, featured_accounts, seed_demo_school
 
@@ -37,11 +38,12 @@ __all__ = [
     "SMALL",
     "STUDENT_LOGIN",
     "TEACHER_LOGIN",
-    "YEAR_ENDS",
-    "YEAR_STARTS",
+    "TIMEZONE",
     "DemoAccount",
     "DemoSchool",
     "DemoSize",
+    "DemoYear",
+    "demo_year",
     "featured_accounts",
     "seed_demo_school",
 ]

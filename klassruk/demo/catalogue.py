@@ -44,20 +44,53 @@ SCHOOL_NAME = "МБОУ «Средняя общеобразовательная 
 TIMEZONE = "Europe/Moscow"
 SETTINGS = {"school_name": SCHOOL_NAME, "timezone": TIMEZONE, "demo_mode": "1"}
 
-YEAR_NAME = "2026/2027"
-YEAR_STARTS = date(2026, 9, 1)
-YEAR_ENDS = date(2027, 5, 31)
-PERIODS: tuple[tuple[str, date, date], ...] = (
+# The calendar of the 2026/2027 year; a demo seeded on another day gets the school year that
+# day belongs to (or, in the summer, the one that starts next), with the same dates moved to it.
+_TEMPLATE_YEAR = 2026
+_YEAR = (date(2026, 9, 1), date(2027, 5, 31))
+_PERIODS: tuple[tuple[str, date, date], ...] = (
     ("1 четверть", date(2026, 9, 1), date(2026, 10, 24)),
     ("2 четверть", date(2026, 11, 5), date(2026, 12, 28)),
     ("3 четверть", date(2027, 1, 12), date(2027, 3, 20)),
     ("4 четверть", date(2027, 3, 30), date(2027, 5, 31)),
 )
-VACATIONS: tuple[tuple[str, date, date], ...] = (
+_VACATIONS: tuple[tuple[str, date, date], ...] = (
     ("Осенние каникулы", date(2026, 10, 25), date(2026, 11, 4)),
     ("Зимние каникулы", date(2026, 12, 29), date(2027, 1, 11)),
     ("Весенние каникулы", date(2027, 3, 21), date(2027, 3, 29)),
 )
+
+
+@dataclass(frozen=True)
+class DemoYear:
+    """The demo's school year: its name, bounds, reporting periods and vacations."""
+
+    name: str
+    starts_on: date
+    ends_on: date
+    periods: tuple[tuple[str, date, date], ...]
+    vacations: tuple[tuple[str, date, date], ...]
+
+
+def demo_year(today: date) -> DemoYear:
+    """The school year `today` falls in; from June on, the year that starts on 1 September."""
+    shift = (today.year if today.month >= 6 else today.year - 1) - _TEMPLATE_YEAR
+
+    def moved(day: date) -> date:
+        return day.replace(year=day.year + shift)
+
+    starts, ends = (moved(day) for day in _YEAR)
+    return DemoYear(
+        name=f"{starts.year}/{ends.year}",
+        starts_on=starts,
+        ends_on=ends,
+        periods=tuple((name, moved(a), moved(b)) for name, a, b in _PERIODS),
+        vacations=tuple((name, moved(a), moved(b)) for name, a, b in _VACATIONS),
+    )
+
+
+# Grades taught without marks (безотметочное обучение): the journal takes no numeric grades there.
+UNMARKED_GRADES = frozenset({1})
 
 CLASS_LETTERS = "АБВГДЕЖЗИКЛМН"
 STAFF_EMAIL_DOMAIN = "school.example"

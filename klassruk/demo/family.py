@@ -7,7 +7,9 @@ from datetime import UTC, date, datetime, time, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from klassruk.clock import utcnow
 from klassruk.demo.catalogue import SEEDER
+from klassruk.errors import DomainError
 from klassruk.models import (
     AckChannel,
     AckKind,
@@ -29,8 +31,12 @@ from klassruk.models.journal import (
 )
 from klassruk.services import calendar
 from klassruk.services.acknowledgements import week_content
-from klassruk.services.cabinet.lessons import LessonItem, student_lessons
+from klassruk.services.cabinet.lessons import LessonItem, first_school_day, student_lessons
+from klassruk.services.journal.common import require_marks_allowed
 
+# How far back the demo looks for the last school day: past any vacation, summer included.
+SEASON_DAYS = 100
+HOMEWORK_AHEAD = "Прочитать параграф к следующему уроку и ответить на вопросы после него."
 RECOMMENDATIONS = (
     "Повторить правила из § 12 и выполнить работу над ошибками к пятнице.",
     "Хорошо работает на уроке; стоит чаще отвечать устно.",
@@ -38,8 +44,10 @@ RECOMMENDATIONS = (
 
 
 def _at(day: date, hour: int, minute: int = 0) -> datetime:
-    # Moscow is UTC+3 all year: demo times read naturally in the school's zone.
-    return datetime.combine(day, time(hour - 3, minute), tzinfo=UTC)
+    # Moscow is UTC+3 all year: demo times read naturally in the school's zone. Never later than
+    # now: an announcement or a grade cannot be dated in the future of the seeding moment.
+    moment = datetime.combine(day, time(hour - 3, minute), tzinfo=UTC)
+    return min(moment, utcnow() - timedelta(minutes=1))
 
 
 def _other_teacher(session: Session, lesson: Lesson) -> int | None:
@@ -111,6 +119,11 @@ def _move(session: Session, item: LessonItem, today: date) -> None:
 
 
 def _fresh_grade(session: Session, student_id: int, item: LessonItem, today: date) -> None:
+    lesson = session.get_one(Lesson, item.lesson_id)
+    try:
+        require_marks_allowed(session, lesson.group_id)
+    except DomainError:
+        return  # a first grader: taught without marks
     session.add(
         Grade(
             lesson_id=item.lesson_id,
@@ -143,11 +156,63 @@ def _sign_week(
     )
 
 
-def seed_demo_family(session: Session, *, guardian_login: str, today: date) -> None:
-    """This week for each child of the demo guardian, and one signed, one unsigned week.
+def _last_school_day(session: Session, student_id: int, anchor: date) -> date | None:
+    before = student_lessons(session, student_id, anchor - timedelta(days=SEASON_DAYS), anchor)
+    return max((i.lesson_date for i in before if i.lesson_date < anchor), default=None)
 
-    First child: last week signed, the week before signed and then a grade added (so it shows
-    «есть новое»). Second child: last week unsigned. Today each child has a substitution.
+
+def _plan_week(upcoming: list[LessonItem]) -> dict[str, LessonItem]:
+    """Which of the coming lessons get the substitution, the move, the cancellation, the test."""
+    first_day = upcoming[0].lesson_date
+    later = [item for item in upcoming if item.lesson_date > first_day]
+    picks = {"substitution": upcoming[0]}
+    picks["cancellation"] = later[0] if later else upcoming[-1]
+    rest = [item for item in upcoming[1:] if item is not picks["cancellation"]]
+    if rest:
+        picks["move"] = rest[0]
+    if len(rest) > 1:
+        picks["test"] = rest[-1]
+    return picks
+
+
+def _add_week_changes(session: Session, student_id: int, anchor: date, today: date) -> None:
+    """The anchor's week: a substitution, a move, a cancellation and a test still to come."""
+    week_end = calendar.week_start(anchor) + timedelta(days=5)
+    upcoming = [
+        item
+        for item in student_lessons(session, student_id, anchor, week_end)
+        if not item.cancelled and not item.changes
+    ]
+    if not upcoming:
+        return
+    picks = _plan_week(upcoming)
+    _substitute(session, picks["substitution"], anchor)
+    _cancel(session, picks["cancellation"], today)
+    if "move" in picks:
+        _move(session, picks["move"], today)
+    if "test" in picks:
+        lesson = session.get_one(Lesson, picks["test"].lesson_id)
+        session.add(
+            PlannedTest(
+                group_id=lesson.group_id,
+                subject_id=lesson.subject_id,
+                planned_on=lesson.lesson_date,
+                title=f"Контрольная работа: {picks['test'].subject.lower()}",
+                created_by=SEEDER,
+            )
+        )
+    for item in upcoming:
+        if item.lesson_date == anchor and not item.homework:
+            session.get_one(Lesson, item.lesson_id).homework = HOMEWORK_AHEAD
+
+
+def seed_demo_family(session: Session, *, guardian_login: str, today: date) -> None:
+    """The demo guardian's children around the next school day from `today` (today if it is one).
+
+    Each child: that week's substitution, move, cancellation and test, homework for that day,
+    a fresh grade on the last school day before it, two recommendations. First child: the latest
+    week with lessons is left to sign, the two before it are signed, then a grade is added to
+    the earlier (so it shows «есть новое»). Second child: nothing signed.
     """
     account = session.scalar(select(UserAccount).where(UserAccount.login == guardian_login))
     if account is None or account.guardian_id is None:
@@ -159,28 +224,17 @@ def seed_demo_family(session: Session, *, guardian_login: str, today: date) -> N
             .order_by(GuardianLink.student_id)
         )
     )
-    this_week = calendar.week_start(today)
-    last_week = this_week - timedelta(days=7)
     for index, student_id in enumerate(children):
-        week = student_lessons(session, student_id, this_week, this_week + timedelta(days=5))
-        today_lessons = [item for item in week if item.lesson_date == today]
-        later = [item for item in week if item.lesson_date > today]
-        if today_lessons:
-            _substitute(session, today_lessons[0], today)
-            _fresh_grade(session, student_id, today_lessons[-1], today)
-        if later:
-            (_cancel if index == 0 else _move)(session, later[0], today)
-            test_lesson = later[-1]
-            session.add(
-                PlannedTest(
-                    group_id=session.get_one(Lesson, test_lesson.lesson_id).group_id,
-                    subject_id=session.get_one(Lesson, test_lesson.lesson_id).subject_id,
-                    planned_on=test_lesson.lesson_date,
-                    title=f"Контрольная работа: {test_lesson.subject.lower()}",
-                    created_by=SEEDER,
-                )
-            )
-        for days_ago, (text, item) in enumerate(zip(RECOMMENDATIONS, week[:2], strict=False)):
+        anchor = first_school_day(session, student_id, today)
+        if anchor is None:
+            continue
+        _add_week_changes(session, student_id, anchor, today)
+        graded_day = _last_school_day(session, student_id, anchor)
+        recent = student_lessons(session, student_id, graded_day or anchor, graded_day or anchor)
+        recent = [item for item in recent if not item.cancelled]
+        if recent:
+            _fresh_grade(session, student_id, recent[-1], graded_day or anchor)
+        for days_ago, (text, item) in enumerate(zip(RECOMMENDATIONS, recent[:2], strict=False)):
             lesson = session.get_one(Lesson, item.lesson_id)
             session.add(
                 Recommendation(
@@ -194,6 +248,9 @@ def seed_demo_family(session: Session, *, guardian_login: str, today: date) -> N
             )
         session.flush()
         if index == 0:
+            # The latest week with lessons stays to sign; the two before it are signed.
+            latest = _last_school_day(session, student_id, today + timedelta(days=1)) or anchor
+            last_week = calendar.week_start(latest) - timedelta(days=7)
             _sign_week(session, account.guardian_id, account.id, student_id, last_week)
             before = last_week - timedelta(days=7)
             _sign_week(session, account.guardian_id, account.id, student_id, before)

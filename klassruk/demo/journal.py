@@ -16,6 +16,7 @@ from klassruk.errors import DomainError
 from klassruk.models import (
     GroupKind,
     GroupMembership,
+    SchoolClass,
     SchoolYear,
     StudyGroup,
     Subject,
@@ -416,6 +417,13 @@ class _Marks:
     def __init__(self, session: Session, year: SchoolYear, today: date) -> None:
         self.session, self.year, self.today = session, year, today
         self.rosters = _rosters(session, year)
+        self.unmarked = set(
+            session.scalars(
+                select(StudyGroup.id)
+                .join(SchoolClass, SchoolClass.id == StudyGroup.class_id)
+                .where(SchoolClass.without_marks)
+            )
+        )
         self.grade_rows: list[dict[str, Any]] = []
         self.absence_rows: list[dict[str, Any]] = []
         self.totals: dict[tuple[int, int, int, int], list[float]] = defaultdict(lambda: [0.0, 0.0])
@@ -463,6 +471,8 @@ class _Marks:
                     self.absence_rows.append(
                         {"lesson_id": lesson_id, "student_id": student_id, "mark": mark}
                     )
+                    continue
+                if group_id in self.unmarked:
                     continue
                 if not (is_test and rng.random() < 0.95) and rng.random() >= GRADE_CHANCE:
                     continue

@@ -17,15 +17,13 @@ from klassruk.demo.catalogue import (
     DEMO_PASSWORD,
     FEATURED_LOGINS,
     GUARDIAN_LOGIN,
-    PERIODS,
     SETTINGS,
     STUDENT_LOGIN,
     TIMEZONE,
-    VACATIONS,
-    YEAR_ENDS,
-    YEAR_NAME,
-    YEAR_STARTS,
+    UNMARKED_GRADES,
     DemoSize,
+    DemoYear,
+    demo_year,
 )
 from klassruk.demo.consent import seed_demo_consent
 from klassruk.demo.credentials import DemoState, seed_demo_credentials
@@ -104,15 +102,15 @@ def featured_accounts(session: Session) -> list[DemoAccount]:
     ]
 
 
-def _public_days_off() -> list[tuple[date, str]]:
+def _public_days_off(year: DemoYear) -> list[tuple[date, str]]:
     calendar = holidays.country_holidays(
-        "RU", years=(YEAR_STARTS.year, YEAR_ENDS.year), language="ru"
+        "RU", years=(year.starts_on.year, year.ends_on.year), language="ru"
     )
     days: list[tuple[date, str]] = []
     for day, name in sorted(calendar.items()):
-        if not YEAR_STARTS <= day <= YEAR_ENDS or day.weekday() >= 5:
+        if not year.starts_on <= day <= year.ends_on or day.weekday() >= 5:
             continue
-        if any(start <= day <= end for _, start, end in VACATIONS):
+        if any(start <= day <= end for _, start, end in year.vacations):
             continue
         days.append((day, name))
     return days
@@ -163,10 +161,11 @@ def seed_demo_school(
     return school
 
 
-def _write_plan(
-    session: Session, plan: SchoolPlan, taken: set[str], today: date | None
-) -> DemoSchool:
-    year = SchoolYear(name=YEAR_NAME, starts_on=YEAR_STARTS, ends_on=YEAR_ENDS, is_current=True)
+def _write_plan(session: Session, plan: SchoolPlan, taken: set[str], today: date) -> DemoSchool:
+    dates = demo_year(today)
+    year = SchoolYear(
+        name=dates.name, starts_on=dates.starts_on, ends_on=dates.ends_on, is_current=True
+    )
     subjects = {name: Subject(name=name, short_name=short) for name, short, _ in CURRICULUM}
     staff_rows = [
         Staff(
@@ -180,19 +179,20 @@ def _write_plan(
         for s in plan.staff
     ]
     _insert(session, [year, *subjects.values(), *staff_rows])
-    _add_calendar(session, year, today)
+    _add_calendar(session, year, dates, today)
     class_rows = [
         SchoolClass(
             school_year_id=year.id,
             grade=grade,
             letter=letter,
             class_teacher_id=staff_rows[plan.class_teachers[i]].id,
+            without_marks=grade in UNMARKED_GRADES,
         )
         for i, (grade, letter) in enumerate(plan.classes)
     ]
     _insert(session, class_rows)
     people = _write_people(session, plan, year, class_rows)
-    _write_links(session, plan, people, class_rows, subjects, staff_rows)
+    _write_links(session, plan, people, class_rows, subjects, staff_rows, year.starts_on)
     accounts = _DemoAccounts(taken)
     accounts.write(session, plan, staff_rows, people)
     _write_settings(session)
@@ -206,7 +206,7 @@ def _write_plan(
     )
 
 
-def _add_calendar(session: Session, year: SchoolYear, today: date | None) -> None:
+def _add_calendar(session: Session, year: SchoolYear, dates: DemoYear, today: date) -> None:
     """Reporting periods (those ended before `today` closed), vacations and public days off."""
     session.add_all(
         ReportingPeriod(
@@ -214,17 +214,17 @@ def _add_calendar(session: Session, year: SchoolYear, today: date | None) -> Non
             name=name,
             starts_on=start,
             ends_on=end,
-            is_closed=today is not None and end < today,
+            is_closed=end < today,
         )
-        for name, start, end in PERIODS
+        for name, start, end in dates.periods
     )
     session.add_all(
         Holiday(school_year_id=year.id, name=name, starts_on=start, ends_on=end)
-        for name, start, end in VACATIONS
+        for name, start, end in dates.vacations
     )
     session.add_all(
         Holiday(school_year_id=year.id, name=name, starts_on=day, ends_on=day)
-        for day, name in _public_days_off()
+        for day, name in _public_days_off(dates)
     )
 
 
@@ -281,6 +281,7 @@ def _write_links(
     class_rows: list[SchoolClass],
     subjects: dict[str, Subject],
     staff_rows: list[Staff],
+    year_starts: date,
 ) -> None:
     """Enrolments, whole-class memberships, guardian links and the teaching load."""
     links: list[object] = []
@@ -289,7 +290,7 @@ def _write_links(
             student=student,
             school_class=class_rows[child.class_index],
             whole_class=people.groups[child.class_index],
-            on=YEAR_STARTS,
+            on=year_starts,
         )
         for person, relation in child.family.guardians:
             links.append(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import date
 
-from sqlalchemy import CheckConstraint, Enum, ForeignKey, String, UniqueConstraint
+from sqlalchemy import CheckConstraint, Enum, ForeignKey, String, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from klassruk.models.base import Base
@@ -113,6 +113,8 @@ class SchoolClass(Base):
     grade: Mapped[int]
     letter: Mapped[str] = mapped_column(String(4))
     class_teacher_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"), index=True)
+    # Безотметочное обучение (first graders): the journal keeps absences and topics, no marks.
+    without_marks: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     school_year: Mapped[SchoolYear] = relationship()
     class_teacher: Mapped[Staff | None] = relationship()

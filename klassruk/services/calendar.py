@@ -221,6 +221,11 @@ def week_start(on: date) -> date:
     return on - timedelta(days=on.weekday())
 
 
+def coming_week_start(on: date) -> date:
+    """Monday of this week on a weekday; on Saturday or Sunday, of the week ahead."""
+    return week_start(on + timedelta(days=2) if on.weekday() >= 5 else on)
+
+
 def dates_between(starts_on: date, ends_on: date) -> Iterable[date]:
     """Every date from `starts_on` to `ends_on` inclusive."""
     day = starts_on

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
 
 from klassruk.db import unit_of_work
+from klassruk.demo import SMALL, seed_demo_school
 from klassruk.models import (
     AckKind,
     Acknowledgement,
@@ -21,6 +22,7 @@ from klassruk.models import (
 from klassruk.services import calendar
 from tests.factories import SYSTEM
 from tests.frozen import TODAY
+from tests.pages.conftest import login, open_app
 
 THIS_WEEK = calendar.week_start(TODAY)
 
@@ -206,3 +208,19 @@ def test_a_family_login_is_logged_once_per_child_with_the_class(family, logged_i
         ).all()
     assert {row[0] for row in rows} == set(_children(family).values())
     assert all(row[1] is not None and row[2] == THIS_WEEK for row in rows)
+
+
+def test_on_a_sunday_home_speaks_of_monday_and_the_timetable_opens_the_coming_week(
+    app_env, factory, frozen_clock
+):
+    frozen_clock.move_to(datetime(2026, 12, 6, 9, 0, tzinfo=UTC))  # Sunday, 12:00 in Moscow
+    with unit_of_work(factory, SYSTEM) as session:
+        seed_demo_school(session, size=SMALL)
+    at = login(open_app(), "roditel")
+    shown = _text(at)
+    assert "Следующий учебный день — Пн, 07.12.2026" in shown
+    assert "Сегодня, Вс, 06.12.2026, уроков нет." in shown
+    assert "Замена: вместо" in shown
+    assert "Сегодня уроки идут по расписанию" not in shown
+    at.switch_page("app_pages/cabinet_timetable.py").run()
+    assert "Неделя 07.12.2026 – 13.12.2026" in _text(at)

@@ -27,6 +27,8 @@ from klassruk.services.scope import require_family_scope
 
 HOMEWORK_DAYS_BACK = 7
 HOMEWORK_DAYS_AHEAD = 7
+# Where the next school day is looked for: past a weekend first, then past a vacation or summer.
+NEXT_DAY_HORIZONS = (7, 100)
 
 
 @dataclass(frozen=True)
@@ -225,6 +227,21 @@ def timetable_week(
     return student_lessons(
         session, student_id, week_start, week_start + timedelta(days=5), changed_only=False
     )
+
+
+def first_school_day(session: Session, student_id: int, on: date) -> date | None:
+    """The first day from `on` on with a lesson of the student (callers check the scope)."""
+    for days in NEXT_DAY_HORIZONS:
+        ahead = student_lessons(session, student_id, on, on + timedelta(days=days))
+        if ahead:
+            return min(item.lesson_date for item in ahead)
+    return None
+
+
+def next_school_day(session: Session, actor: Actor, *, student_id: int, on: date) -> date | None:
+    """Today if the student has lessons today, else the next day with lessons."""
+    require_family_scope(session, actor, student_id, on=on)
+    return first_school_day(session, student_id, on)
 
 
 def changes_on(session: Session, actor: Actor, *, student_id: int, on: date) -> list[LessonItem]:

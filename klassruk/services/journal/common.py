@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from datetime import date
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from klassruk import clock
+from klassruk.errors import DomainError
+from klassruk.models import SchoolClass, StudyGroup
 from klassruk.setup import DEFAULT_TIMEZONE, TIMEZONE_KEY, get_setting
 
 REASON_NEEDED = "Укажите причину: изменяются или удаляются уже выставленные оценки."
@@ -24,6 +27,20 @@ FUTURE = "оценки и отметки о пропусках ставят не
 def school_today(session: Session) -> date:
     """Today in the school's time zone (callers pass the page's own `today` where it has one)."""
     return clock.school_today(get_setting(session, TIMEZONE_KEY, DEFAULT_TIMEZONE))
+
+
+def require_marks_allowed(session: Session, group_id: int) -> None:
+    """Refuse marks in a class taught without them (безотметочное обучение)."""
+    row = session.execute(
+        select(SchoolClass.grade, SchoolClass.letter)
+        .join(StudyGroup, StudyGroup.class_id == SchoolClass.id)
+        .where(StudyGroup.id == group_id, SchoolClass.without_marks)
+    ).first()
+    if row is not None:
+        raise DomainError(
+            f"В {row.grade}{row.letter} классе безотметочное обучение: оценки не ставятся "
+            "(пропуски, темы и домашние задания ведутся как обычно)."
+        )
 
 
 def _bullets(lines: list[str]) -> str:

@@ -20,7 +20,7 @@ from klassruk.models.journal import (
 from klassruk.permissions import Actor
 from klassruk.services.journal.access import _period_of_lesson
 from klassruk.services.journal.cells import default_weight
-from klassruk.services.journal.common import FUTURE, school_today
+from klassruk.services.journal.common import FUTURE, require_marks_allowed, school_today
 from klassruk.services.journal.history import _history
 from klassruk.services.journal.members import _check_member
 from klassruk.services.locking import lock_rows
@@ -78,6 +78,7 @@ def add_grade(
     """Give a student a grade in a lesson (a lesson may carry several)."""
     lesson = _writable_lesson(session, actor, lesson_id, reason)
     _check_value(value)
+    require_marks_allowed(session, lesson.group_id)
     if weight is not None and weight <= 0:
         raise DomainError("Вес оценки должен быть больше нуля.")
     if lesson.status == LessonStatus.CANCELLED:

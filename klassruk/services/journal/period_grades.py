@@ -15,7 +15,7 @@ from klassruk.models.journal import (
 )
 from klassruk.permissions import Actor
 from klassruk.services import calendar
-from klassruk.services.journal.common import CONFLICT, _bullets
+from klassruk.services.journal.common import CONFLICT, _bullets, require_marks_allowed
 from klassruk.services.journal.grades import _check_value
 from klassruk.services.journal.members import roster_intervals
 from klassruk.services.locking import lock_rows
@@ -115,6 +115,8 @@ def set_period_grades(
     require_journal_writer(
         session, actor, group_id=group_id, subject_id=subject_id, period=period, reason=reason
     )
+    if any(value is not None for value in values.values()):
+        require_marks_allowed(session, group_id)
     # Period-grade saves of one group wait for each other before comparing.
     lock_rows(session, StudyGroup, [group_id])
     intervals = roster_intervals(session, group_id, subject_id, period.starts_on, period.ends_on)

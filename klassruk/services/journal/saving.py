@@ -21,7 +21,14 @@ from klassruk.models.journal import (
 from klassruk.permissions import Actor
 from klassruk.services import calendar
 from klassruk.services.journal.cells import Cell, _normal, default_weight, format_cell, parse_cell
-from klassruk.services.journal.common import CONFLICT, FUTURE, REASON_NEEDED, _bullets, school_today
+from klassruk.services.journal.common import (
+    CONFLICT,
+    FUTURE,
+    REASON_NEEDED,
+    _bullets,
+    require_marks_allowed,
+    school_today,
+)
 from klassruk.services.journal.grades import _new_grade
 from klassruk.services.journal.history import _history
 from klassruk.services.journal.members import Intervals, is_in_lesson, roster_intervals
@@ -265,6 +272,8 @@ def save_grid(
     for key, edit in sorted(edits.items()):
         _plan_edit(plan, journal, key, edit)
     plan.refuse_if_wrong(reason)
+    if any(cell.grades for _, cell in plan.cells):
+        require_marks_allowed(session, group_id)
     if not keeps and plan.cells:
         # A substitute: every changed cell must belong to a lesson they taught.
         require_journal_writer(
