@@ -3,6 +3,7 @@
 import streamlit as st
 
 from components.auth import guard_page
+from components.backups import backup_status
 from components.feedback import announce, reported_errors, show_outcome
 from components.runtime import db, forget_school_settings
 from components.school import app_address
@@ -25,3 +26,4 @@ if saved:
             stored = set_app_url(session, actor, app_url=address)
         forget_school_settings()
         announce(f"Адрес сохранён: {stored}")
+backup_status()

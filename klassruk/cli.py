@@ -1,4 +1,4 @@
-"""Command-line tools for school IT: migrate, seed the demo school, create an administrator."""
+"""Command-line tools for school IT: migrate, demo, create an administrator, backup, restore."""
 
 from __future__ import annotations
 
@@ -7,10 +7,12 @@ import getpass
 import sys
 import time
 from collections.abc import Sequence
+from pathlib import Path
 
 from klassruk.clock import school_today
 from klassruk.db import make_engine, make_session_factory, unit_of_work
 from klassruk.errors import DomainError
+from klassruk.operations.backup import describe_tables, make_backup, restore_backup
 from klassruk.permissions import Actor, Role
 from klassruk.schema import upgrade_to_head
 from klassruk.services.accounts import create_user
@@ -75,6 +77,40 @@ def _command_create_admin(database_url: str, args: argparse.Namespace) -> None:
     print(f"Администратор «{login}» создан.")
 
 
+def _command_backup(database_url: str, args: argparse.Namespace) -> None:
+    settings = load_settings()
+    report = make_backup(
+        database_url,
+        Path(args.output_dir) if args.output_dir else settings.backup_dir,
+        passphrase=settings.backup_passphrase or None,
+        keep_daily=args.keep_daily,
+        keep_weekly=args.keep_weekly,
+    )
+    rows = sum(table.rows for table in report.tables.values())
+    print(
+        f"Резервная копия: {report.path} ({report.size / 1_048_576:.1f} МБ), схема "
+        f"{report.revision}, таблиц {len(report.tables)}, строк {rows}."
+    )
+    for path in report.removed:
+        print(f"  удалена старая копия {path.name}")
+
+
+def _command_restore(database_url: str, args: argparse.Namespace) -> None:
+    report = restore_backup(
+        Path(args.file),
+        database_url,
+        passphrase=load_settings().backup_passphrase or None,
+        force=args.force,
+    )
+    rows = sum(table.rows for table in report.tables.values())
+    print(
+        f"Восстановлена копия от {report.created_at} (схема {report.revision}): "
+        f"строк {rows}; число строк и контрольные суммы всех таблиц совпали с копией."
+    )
+    for line in describe_tables(report.tables):
+        print(f"  {line}")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of `python -m klassruk`."""
     parser = argparse.ArgumentParser(prog="python -m klassruk", description=__doc__)
@@ -97,6 +133,17 @@ def build_parser() -> argparse.ArgumentParser:
     admin.add_argument("--name", required=True, help="ФИО для отображения")
     admin.add_argument("--password-stdin", action="store_true", help="прочитать пароль из stdin")
     admin.set_defaults(handler=_command_create_admin)
+
+    backup = commands.add_parser("backup", help="сделать резервную копию (можно на ходу)")
+    backup.add_argument("--output-dir", help="вместо KLASSRUK_BACKUP_DIR")
+    backup.add_argument("--keep-daily", type=int, default=7, help="сколько дневных копий хранить")
+    backup.add_argument("--keep-weekly", type=int, default=4, help="сколько недельных хранить")
+    backup.set_defaults(handler=_command_backup)
+
+    restore = commands.add_parser("restore", help="восстановить копию в пустую базу")
+    restore.add_argument("file", help="файл копии klassruk-ГГГГММДД-ЧЧММСС.backup")
+    restore.add_argument("--force", action="store_true", help="перезаписать непустую базу")
+    restore.set_defaults(handler=_command_restore)
     return parser
 
 

@@ -39,6 +39,9 @@ class Settings:
     spray_alert_failures: int = 50
     # Behind our own reverse proxy: the client address is the last X-Forwarded-For entry.
     trusted_proxy: bool = False
+    # Where `python -m klassruk backup` writes, and the passphrase that encrypts the copies.
+    backup_dir: Path = DEFAULT_DATA_DIR / "backups"
+    backup_passphrase: str = ""
 
 
 def _read_secrets_file(path: Path) -> dict[str, object]:
@@ -111,4 +114,6 @@ def load_settings(secrets_file: Path = SECRETS_FILE) -> Settings:
         spray_alert_failures=int(_lookup("KLASSRUK_SPRAY_ALERT_FAILURES", values, "50") or 50),
         trusted_proxy=(_lookup("KLASSRUK_TRUSTED_PROXY", values, "false") or "").lower()
         in {"1", "true", "yes"},
+        backup_dir=Path(_lookup("KLASSRUK_BACKUP_DIR", values) or data_dir / "backups"),
+        backup_passphrase=_lookup("KLASSRUK_BACKUP_PASSPHRASE", values) or "",
     )

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import io
+from datetime import timedelta
 
 import pytest
 from pypdf import PdfReader
 
 from components.text import escape
+from klassruk.clock import utcnow
+from klassruk.operations.backup import make_backup
 from klassruk.setup import read_school_settings
 
 ADDRESS = "https://klassruk.school17.example"
@@ -57,3 +60,19 @@ def test_the_page_is_not_offered_to_staff_other_than_the_admin(logged_in, user):
     at = logged_in(user)
     with pytest.raises(ValueError):
         at.switch_page("app_pages/school_settings.py").run()
+
+
+def test_admin_sees_the_newest_backup_and_a_warning_when_it_is_stale(
+    logged_in, app_env, tmp_path, frozen_clock
+):
+    admin = logged_in("admin")
+    admin.switch_page("app_pages/school_settings.py").run()
+    assert any("Резервных копий нет" in w.value for w in admin.warning)
+    made = make_backup(app_env, tmp_path / "data" / "backups")
+    admin.run()
+    assert not admin.warning
+    assert any("Последняя копия: 30.11.2026" in s.value for s in admin.success)
+    frozen_clock.move_to(utcnow() + timedelta(days=2))
+    admin.run()
+    assert any("старше суток" in w.value for w in admin.warning)
+    assert made.path.exists()

@@ -1,0 +1,1 @@
+"""What school IT runs beside the app: backups and restores."""
