@@ -18,7 +18,7 @@ from components.nav import (
     menu_position,
     page_everywhere,
 )
-from components.runtime import script_run, start_run_school_settings
+from components.runtime import schema_problem_of_database, script_run, start_run_school_settings
 from components.second_factor import must_show_second_factor_page
 from components.text import escape
 from klassruk.setup import SetupState
@@ -32,6 +32,10 @@ def _show_only(page: str, title: str) -> None:
 
 def _run() -> None:
     """Setup, login, or the user's pages."""
+    problem = schema_problem_of_database()
+    if problem is not None:
+        st.error(problem)  # migrations are a deployment step, never a page run's side effect
+        return
     school = start_run_school_settings()
     if school.state is SetupState.EMPTY:
         clear_current_actor()

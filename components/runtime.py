@@ -24,7 +24,7 @@ from klassruk.db import (
 )
 from klassruk.errors import CONCURRENT_WRITE, DomainError
 from klassruk.permissions import Actor
-from klassruk.schema import is_up_to_date, upgrade_to_head
+from klassruk.schema import schema_problem
 from klassruk.settings import Settings, load_settings
 from klassruk.setup import SchoolSettings, SetupState, read_school_settings
 
@@ -41,16 +41,34 @@ def settings() -> Settings:
     return load_settings()
 
 
-@st.cache_resource(show_spinner="Подготовка базы данных…")
+@st.cache_resource(show_spinner=False)
 def _factory_for(database_url: str) -> sessionmaker[Session]:
     # Keyed by URL: tests and the app in one process must not share engines across databases.
-    if not is_up_to_date(database_url):
-        upgrade_to_head(database_url)
     return make_session_factory(make_engine(database_url))
 
 
+@st.cache_resource(show_spinner=False)
+def _fitting_schemas() -> set[str]:
+    # URLs whose schema fits this code. A misfit is checked again on the next run, so the app
+    # works as soon as IT has run `python -m klassruk migrate`.
+    return set()
+
+
+def schema_problem_of_database() -> str | None:
+    """Why this process must not serve its database (a schema of another version), or None."""
+    url = settings().database_url
+    if url in _fitting_schemas():
+        return None
+    problem = schema_problem(url)
+    if problem is None:
+        _fitting_schemas().add(url)
+    else:
+        _log.error("Schema of %s does not fit this code: %s", url, problem)
+    return problem
+
+
 def session_factory() -> sessionmaker[Session]:
-    """The session factory of the configured database, migrated to the newest schema."""
+    """The session factory of the configured database (its schema checked by app.py)."""
     return _factory_for(settings().database_url)
 
 

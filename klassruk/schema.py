@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from enum import Enum
 from typing import Any
 
 from alembic import command
@@ -27,16 +28,57 @@ def upgrade_to_head(database_url: str) -> None:
     command.upgrade(alembic_config(database_url), "head")
 
 
-def is_up_to_date(database_url: str) -> bool:
-    """Whether the database is at the newest migration."""
+class SchemaState(Enum):
+    """Where the database's schema stands against this version of the code."""
+
+    CURRENT = "current"
+    EMPTY = "empty"
+    BEHIND = "behind"
+    AHEAD = "ahead"
+
+
+def schema_state(database_url: str) -> SchemaState:
+    """Compare the database's migration revision with the code's newest one."""
     script = ScriptDirectory.from_config(alembic_config(database_url))
     engine = make_engine(database_url)
     try:
         with engine.connect() as connection:
-            current = MigrationContext.configure(connection).get_current_heads()
+            current = set(MigrationContext.configure(connection).get_current_heads())
     finally:
         engine.dispose()
-    return set(current) == set(script.get_heads())
+    if current == set(script.get_heads()):
+        return SchemaState.CURRENT
+    if not current:
+        return SchemaState.EMPTY
+    known = {revision.revision for revision in script.walk_revisions()}
+    return SchemaState.AHEAD if current - known else SchemaState.BEHIND
+
+
+def is_up_to_date(database_url: str) -> bool:
+    """Whether the database is at the newest migration."""
+    return schema_state(database_url) is SchemaState.CURRENT
+
+
+SCHEMA_PROBLEMS = {
+    SchemaState.EMPTY: (
+        "База данных ещё не создана. Администратору: выполните "
+        "`python -m klassruk migrate` и перезапустите Классрук."
+    ),
+    SchemaState.BEHIND: (
+        "База данных не обновлена до этой версии Классрука. Администратору: сделайте резервную "
+        "копию (`python -m klassruk backup`), выполните `python -m klassruk migrate` и "
+        "перезапустите Классрук."
+    ),
+    SchemaState.AHEAD: (
+        "База данных обновлена более новой версией Классрука, чем запущенная. Администратору: "
+        "обновите программу на этом сервере до той же версии."
+    ),
+}
+
+
+def schema_problem(database_url: str) -> str | None:
+    """Why the app must not start on this database, in Russian; None when the schema fits."""
+    return SCHEMA_PROBLEMS.get(schema_state(database_url))
 
 
 def schema_drift(database_url: str) -> list[Any]:

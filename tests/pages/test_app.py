@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import pytest
+from alembic import command
 from streamlit.testing.v1 import AppTest
 
 from components.nav import PAGES
 from klassruk.permissions import ROLE_ACTIONS, Role
+from klassruk.schema import alembic_config, schema_state
 from klassruk.services.accounts import find_user_by_login
 from tests.pages.conftest import login, open_app
 
@@ -83,3 +85,20 @@ def test_admin_blocks_a_staff_account_on_the_users_page(logged_in):
     assert any("заблокирована" in s.value for s in at.success)
     teacher = login(open_app(), "uchitel")
     assert teacher.error and "заблокирована" in teacher.error[0].value
+
+
+def test_the_app_refuses_a_database_of_another_schema_version_and_says_what_to_run(
+    app_env, engine
+):
+    config = alembic_config(app_env)
+    command.stamp(config, "0013")  # an older release's schema
+    at = open_app()
+    at.run()
+    assert not at.exception
+    assert "python -m klassruk migrate" in at.error[0].value
+    assert schema_state(app_env).value == "behind"  # nothing migrated behind IT's back
+    with engine.begin() as connection:
+        connection.exec_driver_sql("UPDATE alembic_version SET version_num = '9999'")
+    at = open_app()
+    at.run()
+    assert "более новой версией" in at.error[0].value
