@@ -23,6 +23,7 @@ from components.runtime import adopt_browser_session_id, browser_session_id, db,
 from components.school import today
 from klassruk.clock import utcnow
 from klassruk.models import UserAccount
+from klassruk.operations.monitoring import FAILED_LOGINS
 from klassruk.permissions import Actor
 from klassruk.services.accounts import (
     LockoutPolicy,
@@ -202,6 +203,7 @@ def log_in(login: str, password: str) -> str | None:
             st.session_state[_AWAITED_CODE] = (check.login, time.monotonic())
             return None
         if result.user is None:
+            FAILED_LOGINS.inc()
             return result.error
         _start_session(session, result.user, on)
     return None
@@ -237,6 +239,7 @@ def log_in_with_code(code: str) -> str | None:
             client_address=_client(), throttle=throttle,
         )
         if result.user is None:
+            FAILED_LOGINS.inc()
             return result.error
         _start_session(session, result.user, on)
     cancel_second_factor()

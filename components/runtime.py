@@ -14,6 +14,7 @@ from contextlib import contextmanager
 import streamlit as st
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
+from streamlit import runtime
 
 from klassruk.db import (
     end_read_only_transaction,
@@ -23,6 +24,7 @@ from klassruk.db import (
     unit_of_work,
 )
 from klassruk.errors import CONCURRENT_WRITE, DomainError
+from klassruk.operations.monitoring import SCRIPT_RUN_SECONDS, SESSIONS
 from klassruk.permissions import Actor
 from klassruk.schema import schema_problem
 from klassruk.settings import Settings, load_settings
@@ -45,6 +47,18 @@ def settings() -> Settings:
 def _factory_for(database_url: str) -> sessionmaker[Session]:
     # Keyed by URL: tests and the app in one process must not share engines across databases.
     return make_session_factory(make_engine(database_url))
+
+
+def _connected_sessions() -> float:
+    # Streamlit has no public count of sessions; its session manager is read defensively.
+    try:
+        manager = runtime.get_instance()._session_mgr
+        return float(len(manager.list_active_sessions()))
+    except Exception:
+        return float("nan")
+
+
+SESSIONS.set_function(_connected_sessions)
 
 
 @st.cache_resource(show_spinner=False)
@@ -97,9 +111,11 @@ def script_run() -> Iterator[None]:
     read. A write in the run ends that transaction first, so later reads see the write.
     """
     _this_run.active = True
+    started = time.monotonic()
     try:
         yield
     finally:
+        SCRIPT_RUN_SECONDS.observe(time.monotonic() - started)
         _this_run.active = False
         reads = getattr(_this_run, "reads", None)
         _this_run.reads = None

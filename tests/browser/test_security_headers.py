@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -66,3 +67,15 @@ def test_headers_are_sent_and_the_login_page_works_under_the_policy(browser, ser
         assert icon is not None and icon.startswith("data:image/svg+xml")
     finally:
         context.close()
+
+
+def test_health_and_metrics_are_answered_by_the_process_itself(served):
+    with urllib.request.urlopen(f"{served}/healthz") as response:
+        assert response.status == 200
+        assert json.loads(response.read()) == {"database": "ok", "schema": "current"}
+    urllib.request.urlopen(served).read()  # a page load makes script runs to count
+    with urllib.request.urlopen(f"{served}/metrics") as response:
+        metrics = response.read().decode()
+    for name in ("klassruk_script_run_seconds", "klassruk_failed_logins_total",
+                 "klassruk_sessions", "klassruk_errors_total"):
+        assert name in metrics
