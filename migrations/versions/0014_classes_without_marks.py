@@ -16,10 +16,11 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("school_class") as batch:
-        batch.add_column(
-            sa.Column("without_marks", sa.Boolean(), server_default=sa.false(), nullable=False)
-        )
+    # A plain ADD COLUMN: a batch copy of school_class would drop a table that others reference.
+    op.add_column(
+        "school_class",
+        sa.Column("without_marks", sa.Boolean(), server_default=sa.false(), nullable=False),
+    )
 
 
 def downgrade() -> None:
