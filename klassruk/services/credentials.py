@@ -34,7 +34,7 @@ from klassruk.passwords import (
 )
 from klassruk.permissions import Action, Actor, Role, require
 from klassruk.services.activity import record_activity
-from klassruk.services.locking import lock_name, lock_rows
+from klassruk.services.locking import lock_name, lock_rows, read_modify_write
 from klassruk.services.lookup import get_or_404
 from klassruk.services.scope import (
     SHARED_GUARDIAN,
@@ -335,6 +335,7 @@ class IssueResult:
     created_accounts: int
 
 
+@read_modify_write("the class row and a school-wide transaction lock; recent codes re-read")
 def issue_credentials(
     session: Session,
     actor: Actor,
