@@ -38,7 +38,9 @@ def lock_rows(session: Session, model: type[Row], ids: Collection[int]) -> list[
             select(model)
             .where(table.id.in_(sorted(set(ids))))
             .order_by(table.id)
-            .with_for_update()
+            # NO KEY UPDATE: writers of the row wait, but inserts that merely refer to it (an
+            # audit row naming the locked account as its actor) do not, so no deadlock.
+            .with_for_update(key_share=True)
             # A row already in the session must be refreshed with what the lock waited for.
             .execution_options(populate_existing=True)
         )

@@ -32,7 +32,7 @@ from klassruk.services.incidents.records import (
     families_in_scope,
     school_zone,
 )
-from klassruk.services.locking import read_modify_write, refuse_duplicate
+from klassruk.services.locking import lock_rows, read_modify_write, refuse_duplicate
 from klassruk.services.scope import OUT_OF_SCOPE
 from klassruk.workdays import report_deadline
 
@@ -96,6 +96,8 @@ def _already_open(user: UserAccount) -> str:
 
 def _insert_incident(session: Session, incident: SecurityIncident, user: UserAccount) -> None:
     """Insert the incident; one open incident per account is the database's rule."""
+    # Unblocking the account locks this row too: it waits for the incident, then sees it.
+    lock_rows(session, UserAccount, [user.id])
     if session.scalar(
         select(SecurityIncident.id).where(
             SecurityIncident.user_id == user.id,

@@ -9,6 +9,7 @@ fails `test_every_registered_service_has_a_case`. The run ends with the table of
 
 from __future__ import annotations
 
+import ast
 import importlib
 import pkgutil
 from collections.abc import Callable, Iterator
@@ -28,6 +29,7 @@ from klassruk.demo import SMALL, seed_demo_school
 from klassruk.demo.credentials import class_of_featured_teacher
 from klassruk.errors import DomainError
 from klassruk.models import (
+    AccountStatus,
     AckChannel,
     Acknowledgement,
     Guardian,
@@ -36,14 +38,19 @@ from klassruk.models import (
     ItemOutcome,
     SecurityIncident,
     Student,
+    Subject,
+    UserAccount,
+    UserRole,
 )
 from klassruk.models.consent import ConsentEntry, ConsentState, ConsentSubject
 from klassruk.models.extracts import ExtractFrequency, ExtractSchedule, PaperExtract
 from klassruk.models.journal import Grade
-from klassruk.permissions import Actor
+from klassruk.permissions import Actor, Role
 from klassruk.services import acknowledgements, calendar, consent, extracts, journal, timetable
+from klassruk.services.accounts import set_account_blocked
 from klassruk.services.cabinet.common import list_children
 from klassruk.services.credentials import IssueResult, RecentCodesFound, issue_credentials
+from klassruk.services.family_links import end_guardian_link
 from klassruk.services.incidents import (
     close_incident,
     decide_conflict,
@@ -54,16 +61,20 @@ from klassruk.services.incidents import (
 )
 from klassruk.services.locking import READ_MODIFY_WRITE
 from klassruk.services.roster import ImportPreview, apply_import
+from klassruk.services.teaching_load import add_subject
+from klassruk.services.user_admin import set_roles
 from tests.concurrency import run_together
 from tests.core.services.roster.test_roster import ROWS, _csv_utf8
 from tests.core.services.test_credentials_concurrency import _valid_codes
-from tests.factories import SYSTEM, actor_of
+from tests.factories import SYSTEM, actor_of, make_account
 from tests.frozen import TODAY
 from tests.schools import roster_school
 from tests.schools.journal_school import JournalSchool, build_journal_school
 
 Writer = tuple[Actor, Callable[[Session], Any], Callable[[Session, Any], Any]]
 SERVICES = Path(klassruk.services.__file__).parent
+# Each write keeps its transaction open this long: the two writes overlap on every run.
+HOLD_S = 0.5
 
 
 def _nothing(_session: Session) -> None:
@@ -505,6 +516,133 @@ def _closed_once(factory, found, results):
     return "закрыт один раз, второму — отказ"
 
 
+# ---------------------------------------------------------------- accounts, links, subjects
+
+
+def _block_twice(factory):
+    _compromise(factory, report=False)
+
+    def write(session: Session, _seen: Any) -> UserAccount:
+        return set_account_blocked(session, session.info["actor"], login="teacher_a",
+                                   blocked=True, reason="утеря пароля")
+
+    return None, [(a, _nothing, write) for a in _actors(factory, "admin", "admin")]
+
+
+def _blocked_once(factory, _world, results):
+    _refused(results, "уже заблокирована")
+    return "заблокирована один раз, второму — отказ"
+
+
+def _unblock_while_reported(factory):
+    _compromise(factory, report=False)
+    admin = _actors(factory, "admin")[0]
+    with unit_of_work(factory, admin) as session:
+        set_account_blocked(session, admin, login="teacher_a", blocked=True, reason="отпуск")
+
+    def unblock(session: Session, _seen: Any) -> UserAccount:
+        return set_account_blocked(session, session.info["actor"], login="teacher_a",
+                                   blocked=False, reason="вернулась")
+
+    def report(session: Session, _seen: Any) -> SecurityIncident:
+        return report_compromise(session, session.info["actor"], login="teacher_a",
+                                 discovered_at=utcnow(), how_discovered="вход ночью")
+
+    admins = _actors(factory, "admin", "admin")
+    return None, [(admins[0], _nothing, unblock), (admins[1], _nothing, report)]
+
+
+def _blocked_with_its_incident(factory, _world, results):
+    unblocked, reported = results
+    assert isinstance(reported, SecurityIncident), reported
+    with factory() as session:
+        user = session.scalar(select(UserAccount).where(UserAccount.login == "teacher_a"))
+        assert user is not None
+        status = user.status
+    assert status is AccountStatus.BLOCKED  # whatever the order, the incident's block stays
+    if isinstance(unblocked, Exception):
+        assert "открыт инцидент" in str(unblocked), repr(unblocked)
+        return "сообщение первым, разблокировке — отказ"
+    return "разблокировка первой, сообщение заблокировало снова"
+
+
+def _roles_twice(factory):
+    _compromise(factory, report=False)
+
+    def write(session: Session, _seen: Any) -> Any:
+        return set_roles(session, session.info["actor"], login="teacher_a",
+                         roles=frozenset({Role.TEACHER, Role.DEPUTY_HEAD}), reason="приказ")
+
+    return None, [(a, _nothing, write) for a in _actors(factory, "admin", "admin")]
+
+
+def _roles_once(factory, _world, results):
+    _refused(results, "не изменились")
+    with factory() as session:
+        roles = session.scalars(
+            select(UserRole.role).join(UserAccount).where(UserAccount.login == "teacher_a")
+        ).all()
+    assert sorted(roles) == sorted([Role.TEACHER, Role.DEPUTY_HEAD])
+    return "роли даны один раз, второму — «не изменились»"
+
+
+def _admins_unseat_each_other(factory):
+    _compromise(factory, report=False)
+    with unit_of_work(factory, SYSTEM) as session:
+        make_account(session, "admin2", {Role.ADMIN})
+
+    def unseat(login: str):
+        def write(session: Session, _seen: Any) -> Any:
+            return set_roles(session, session.info["actor"], login=login,
+                             roles=frozenset({Role.DEPUTY_HEAD}), reason="перевод")
+
+        return write
+
+    admin, admin2 = _actors(factory, "admin", "admin2")
+    return None, [(admin, _nothing, unseat("admin2")), (admin2, _nothing, unseat("admin"))]
+
+
+def _one_admin_left(factory, _world, results):
+    _refused(results, "последний действующий администратор")
+    with factory() as session:
+        admins = session.scalars(select(UserRole.user_id).where(UserRole.role == Role.ADMIN))
+        assert len(admins.all()) == 1
+    return "один администратор остался, второму — отказ"
+
+
+def _end_link_twice(factory):
+    demo = _demo(factory)
+    row = demo["given"]
+
+    def write(session: Session, _seen: Any) -> Any:
+        return end_guardian_link(
+            session, session.info["actor"], guardian_id=row.guardian_id,
+            student_id=row.student_id, ends_on=TODAY, reason="решение суда", on=TODAY,
+        )
+
+    return demo, [(a, _nothing, write) for a in _actors(factory, "klassruk", "klassruk")]
+
+
+def _ended_once(factory, demo, results):
+    _refused(results, "уже прекращена")
+    return "прекращена один раз, второму — отказ"
+
+
+def _subject_twice(factory):
+    _roster(factory)
+
+    def write(session: Session, _seen: Any) -> Any:
+        return add_subject(session, session.info["actor"], name="Астрономия")
+
+    return None, [(a, _nothing, write) for a in _actors(factory, "admin", "admin")]
+
+
+def _subject_once(factory, _world, results):
+    _refused(results, "уже есть")
+    assert _count(factory, select(func.count(Subject.id)).where(Subject.name == "Астрономия")) == 1
+    return "один предмет, второму — «уже есть»"
+
+
 # ---------------------------------------------------------------- the matrix
 
 
@@ -557,6 +695,25 @@ CASES: dict[str, Case] = {
     "close_incident twice": Case(
         "klassruk.services.incidents.closing.close_incident", _close_twice, _closed_once
     ),
+    "set_account_blocked, block twice": Case(
+        "klassruk.services.accounts.set_account_blocked", _block_twice, _blocked_once
+    ),
+    "set_account_blocked, unblock while reported": Case(
+        "klassruk.services.accounts.set_account_blocked", _unblock_while_reported,
+        _blocked_with_its_incident,
+    ),
+    "user_admin.set_roles twice": Case(
+        "klassruk.services.user_admin.set_roles", _roles_twice, _roles_once
+    ),
+    "set_roles: two admins unseat each other": Case(
+        "klassruk.services.user_admin.set_roles", _admins_unseat_each_other, _one_admin_left
+    ),
+    "end_guardian_link twice": Case(
+        "klassruk.services.family_links.end_guardian_link", _end_link_twice, _ended_once
+    ),
+    "teaching_load.add_subject twice": Case(
+        "klassruk.services.teaching_load.add_subject", _subject_twice, _subject_once
+    ),
 }
 
 
@@ -583,7 +740,7 @@ def test_two_sessions_at_once_give_a_serial_outcome(factory, table, name):
     case = CASES[name]
     database = factory.kw["bind"].dialect.name
     world, writers = case.build(factory)
-    results = run_together(factory, writers)
+    results = run_together(factory, writers, hold_s=HOLD_S)
     try:
         outcome = case.check(factory, world, results)
     except AssertionError:
@@ -605,3 +762,129 @@ def test_every_registered_service_has_a_case():
     covered = {case.service for case in CASES.values()}
     assert set(READ_MODIFY_WRITE) - covered == set(), "registered without a concurrency case"
     assert covered - set(READ_MODIFY_WRITE) == set(), "a case for a service not registered"
+
+
+# A public service that reads the database and writes (adds, deletes, flushes or sets an
+# attribute), itself or through its module's private helpers, is a read-modify-write suspect.
+READS = {"scalar", "scalars", "get", "get_or_404", "execute"}
+WRITES = {"add", "add_all", "delete", "flush"}
+GUARDS = {"lock_rows", "lock_name", "insert_unique", "refuse_duplicate", "with_for_update"}
+
+# Suspects that are not registered, each with why (reviewed for issue 23). A new suspect must
+# be registered (and get a case above) or be added here with its reason.
+ROW_LOCKED_AND_TESTED_ELSEWHERE = "row locks; two-session tests in test_journal_concurrency.py"
+ACCOUNT_LOCKED = "the account row locked in user_admin._target, as for set_roles (its case)"
+NOT_REGISTERED: dict[str, str] = {
+    "journal.grades.add_grade": ROW_LOCKED_AND_TESTED_ELSEWHERE,
+    "journal.grades.change_grade": ROW_LOCKED_AND_TESTED_ELSEWHERE,
+    "journal.grades.delete_grade": ROW_LOCKED_AND_TESTED_ELSEWHERE,
+    "journal.grades.set_absence": ROW_LOCKED_AND_TESTED_ELSEWHERE,
+    "journal.lessons.save_lessons": ROW_LOCKED_AND_TESTED_ELSEWHERE,
+    "journal.period_grades.set_period_grades": ROW_LOCKED_AND_TESTED_ELSEWHERE,
+    "journal.saving.save_grid": ROW_LOCKED_AND_TESTED_ELSEWHERE,
+    "timetable.substitute_teacher": ROW_LOCKED_AND_TESTED_ELSEWHERE,
+    "timetable.move_lesson": ROW_LOCKED_AND_TESTED_ELSEWHERE,
+    "timetable.cancel_lesson": "the lesson row locked (lock_rows) before its status is checked",
+    "groups.splits.create_splits": "the class row locked (locked_class); test_splits.py",
+    "groups.splits.update_group": "the class row locked (locked_class)",
+    "groups.individual_plans.create_individual_plan": "the class row locked (locked_class)",
+    "groups.moves.move_student": "the class row locked (locked_class); test_moves.py",
+    "second_factor.verify_second_factor": "the account row read FOR UPDATE",
+    "second_factor.confirm_enrolment": "the account row read FOR UPDATE",
+    "credentials.activate_with_code": "its caller (accounts.authenticate) locks the account row",
+    "groups.queries.locked_class": "a lock helper: its callers are the services",
+    "incidents.records.managed_incident": "a lock helper: its callers are the services",
+    "acknowledgements.record_paper_acknowledgements": "insert_unique under uq_acknowledgement_*; "
+    "its caller extracts.mark_returned is registered",
+    "user_admin.lift_lockout": ACCOUNT_LOCKED,
+    "user_admin.reissue_code": ACCOUNT_LOCKED,
+    "user_admin.reset_second_factor": ACCOUNT_LOCKED,
+    "accounts.authenticate": "the account row read FOR UPDATE",
+    "second_factor.clear_second_factor": "blind write on an account its callers have locked",
+    "second_factor.has_second_factor": "reads only (its helper may lock, here it does not)",
+    "restore.undo_operation": "internal to voiding: runs under the incident's and rows' locks",
+    "accounts.revoke_sessions": "blind write of the own account's stamp: any order is serial",
+    "notices.mark_notice_read": "blind write of a read time: any order is serial",
+    "teaching_load.set_class_teacher": "blind write of one column: the last appointment wins",
+    "extracts.mark_handed": "blind write of one date: the last one wins",
+    "calendar.holiday_dates": "reads only (the write is a Python set's add)",
+    "cabinet.record.grades_of_period": "reads only (the write is a Python set's add)",
+    "roster.planning.plan_import": "reads only; apply_import plans it again under its lock",
+    # Found by this check and NOT reviewed in issue 23's round: candidates for the next one.
+    "calendar.delete_holiday": "not reviewed yet (a second delete raises StaleDataError)",
+    "credentials.block_accounts": "not reviewed yet",
+    "extracts.print_extracts": "not reviewed yet",
+    "groups.queries.whole_class_group": "not reviewed yet",
+    "groups.streams.create_stream": "not reviewed yet",
+    "groups.streams.delete_stream": "not reviewed yet",
+    "journal.lessons.add_lesson": "not reviewed yet",
+    "journal.recommendations.add_recommendation": "not reviewed yet",
+    "teaching_load.save_teaching_load": "not reviewed yet",
+    "throttling.alert_on_spraying": "not reviewed yet",
+    "second_factor.start_enrolment": "not reviewed yet",
+    "timetable.add_slot": "not reviewed yet",
+    "timetable.delete_slot": "not reviewed yet",
+    "timetable.import_slots": "not reviewed yet",
+    "timetable.generate_lessons": "not reviewed yet",
+}
+
+
+def _called(node: ast.AST) -> set[str]:
+    names = set()
+    for child in ast.walk(node):
+        if isinstance(child, ast.Call):
+            func = child.func
+            if isinstance(func, ast.Attribute):
+                names.add(func.attr)
+            elif isinstance(func, ast.Name):
+                names.add(func.id)
+    return names
+
+
+def _sets_attribute(node: ast.AST) -> bool:
+    for child in ast.walk(node):
+        targets = (
+            child.targets if isinstance(child, ast.Assign)
+            else [child.target] if isinstance(child, ast.AugAssign) else []
+        )
+        if any(isinstance(target, ast.Attribute) for target in targets):
+            return True
+    return False
+
+
+def _suspects() -> set[str]:
+    """Public services that read and write, through their module's private helpers too."""
+    found = set()
+    for path in sorted(SERVICES.rglob("*.py")):
+        if path.name == "locking.py":  # the mechanism itself
+            continue
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        functions = {f.name: f for f in tree.body if isinstance(f, ast.FunctionDef)}
+
+        def reach(name: str, seen: set[str], functions=functions) -> tuple[set[str], bool]:
+            called, sets = _called(functions[name]), _sets_attribute(functions[name])
+            for helper in called - seen:
+                if helper.startswith("_") and helper in functions:
+                    seen.add(helper)
+                    more, more_sets = reach(helper, seen)
+                    called, sets = called | more, sets or more_sets
+            return called, sets
+
+        module = ".".join(path.relative_to(SERVICES).with_suffix("").parts)
+        for name in functions:
+            if name.startswith("_"):
+                continue
+            called, sets = reach(name, {name})
+            reads, writes = called & READS, bool(called & WRITES) or sets
+            if called & GUARDS or (reads and writes):
+                found.add(f"{module}.{name}")
+    return found
+
+
+def test_every_read_modify_write_suspect_is_registered_or_explained():
+    _import_every_service()
+    registered = {name.removeprefix("klassruk.services.") for name in READ_MODIFY_WRITE}
+    unexplained = _suspects() - registered - set(NOT_REGISTERED)
+    assert unexplained == set(), "register with @read_modify_write or explain in NOT_REGISTERED"
+    stale = set(NOT_REGISTERED) - _suspects()
+    assert stale == set(), "explained but no longer a suspect: remove from NOT_REGISTERED"
