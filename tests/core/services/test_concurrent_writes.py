@@ -253,7 +253,7 @@ def _returned_once(factory, demo, results):
     _refused(results, "уже отмечен возвращённым")
     assert demo["slip"] > 0
     assert _paper(factory) - demo["paper_before"] == demo["slip"]
-    return f"+{demo['slip']} бумажных подтверждения, второму — отказ"
+    return f"бумажных подтверждений: +{demo['slip']}, второму — отказ"
 
 
 def _schedule_twice(factory):
