@@ -49,7 +49,12 @@ from klassruk.permissions import Actor, Role
 from klassruk.services import acknowledgements, calendar, consent, extracts, journal, timetable
 from klassruk.services.accounts import set_account_blocked
 from klassruk.services.cabinet.common import list_children
-from klassruk.services.credentials import IssueResult, RecentCodesFound, issue_credentials
+from klassruk.services.credentials import (
+    IssueResult,
+    RecentCodes,
+    RecentCodesFound,
+    issue_credentials,
+)
 from klassruk.services.family_links import end_guardian_link
 from klassruk.services.incidents import (
     close_incident,
@@ -312,6 +317,32 @@ def _issued_once(factory, school, results):
     slips = winners[0].issued
     assert slips and _valid_codes(factory, slips) == len(slips)
     return f"{len(slips)} листка, второму — вопрос о свежих кодах"
+
+
+def _replace_twice(factory):
+    """Both teachers were asked about the same fresh slips and both answer «заново всем»."""
+    school = _roster(factory)
+    teachers = _actors(factory, roster_school.TEACHER_A, roster_school.TEACHER_A)
+    with unit_of_work(factory, teachers[0]) as session:
+        issue_credentials(session, teachers[0], class_id=school.class_a, on=roster_school.ON)
+    with pytest.raises(RecentCodesFound) as asked, unit_of_work(factory, teachers[0]) as session:
+        issue_credentials(session, teachers[0], class_id=school.class_a, on=roster_school.ON)
+
+    def replace(session: Session, _seen: Any) -> IssueResult:
+        return issue_credentials(
+            session, session.info["actor"], class_id=school.class_a, on=roster_school.ON,
+            recent=RecentCodes.REPLACE, recent_seen=asked.value.seen,
+        )
+
+    return school, [(t, _nothing, replace) for t in teachers]
+
+
+def _replaced_once(factory, school, results):
+    winners, loser = _refused(results, "меньше часа назад")
+    assert isinstance(loser, RecentCodesFound)  # asked again: these slips were not in question
+    slips = winners[0].issued
+    assert slips and _valid_codes(factory, slips) == len(slips)
+    return "заменены один раз, второго спросили о новых листках"
 
 
 def _import_twice(factory):
@@ -676,6 +707,9 @@ CASES: dict[str, Case] = {
     ),
     "issue_credentials, whole class twice": Case(
         "klassruk.services.credentials.issue_credentials", _issue_twice, _issued_once
+    ),
+    "issue_credentials, two «заново всем» answers": Case(
+        "klassruk.services.credentials.issue_credentials", _replace_twice, _replaced_once
     ),
     "roster apply_import, same file twice": Case(
         "klassruk.services.roster.applying.apply_import", _import_twice, _imported_once
