@@ -123,6 +123,7 @@ class IssueRequest:
     people: list[PersonRef] | None
     valid_days: int
     recent: RecentCodes = RecentCodes.ASK
+    recent_seen: frozenset[int] | None = None  # the codes the answered question was about
 
 
 def _person_label(row: BoardRow) -> str:
@@ -130,7 +131,7 @@ def _person_label(row: BoardRow) -> str:
     return f"{row.name} — {kind} ({BOARD_STATE_TITLES[row.state]})"
 
 
-def _recent_codes_answer(chosen: ClassChoice) -> RecentCodes | None:
+def _recent_codes_answer(chosen: ClassChoice) -> tuple[RecentCodes, frozenset[int]] | None:
     """A whole-class issue that would void slips printed within the hour waits for a word."""
     asked = st.session_state.get(CONFIRM)
     if not asked or asked["class_id"] != chosen.class_id:
@@ -147,9 +148,10 @@ def _recent_codes_answer(chosen: ClassChoice) -> RecentCodes | None:
     if cancel_col.button("Не выдавать", key="cred_recent_cancel"):
         st.session_state.pop(CONFIRM, None)
         st.rerun()
-    if answer is not None:
-        st.session_state.pop(CONFIRM, None)
-    return answer
+    if answer is None:
+        return None
+    st.session_state.pop(CONFIRM, None)
+    return answer, asked["seen"]
 
 
 def _issue(actor: Actor, chosen: ClassChoice, on: date, request: IssueRequest) -> None:
@@ -164,9 +166,12 @@ def _issue(actor: Actor, chosen: ClassChoice, on: date, request: IssueRequest) -
                 result = issue_credentials(
                     session, actor, class_id=chosen.class_id, on=on, people=request.people,
                     valid_days=request.valid_days, progress=progress, recent=request.recent,
+                    recent_seen=request.recent_seen,
                 )
         except RecentCodesFound as error:
-            st.session_state[CONFIRM] = {"class_id": chosen.class_id, "message": str(error)}
+            st.session_state[CONFIRM] = {
+                "class_id": chosen.class_id, "message": str(error), "seen": error.seen,
+            }
             st.rerun()
         if result.issued:
             bar.progress(1.0, text="Подготовка листков…")
@@ -216,9 +221,11 @@ def credential_actions(actor: Actor, chosen: ClassChoice, on: date, board: list[
     )
     confirm_block = col_block.checkbox("Подтверждаю блокировку", key="cred_block_confirm")
     block = col_block.button("Заблокировать выбранных", key="cred_block_selected")
-    recent = _recent_codes_answer(chosen)
-    if issue_all or recent is not None:
-        _issue(actor, chosen, on, IssueRequest(None, valid_days, recent or RecentCodes.ASK))
+    answered = _recent_codes_answer(chosen)
+    if answered is not None:
+        _issue(actor, chosen, on, IssueRequest(None, valid_days, *answered))
+    elif issue_all:
+        _issue(actor, chosen, on, IssueRequest(None, valid_days))
     elif issue_selected:
         _issue(actor, chosen, on, IssueRequest(selected, valid_days))
     if block and not selected:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -16,11 +17,17 @@ Write = Callable[[Session, Any], Any]
 
 
 def run_together(
-    factory: sessionmaker[Session], writers: Sequence[tuple[Actor, Read, Write]]
+    factory: sessionmaker[Session],
+    writers: Sequence[tuple[Actor, Read, Write]],
+    *,
+    hold_s: float = 0.0,
 ) -> list[Any]:
     """Each writer reads in one transaction, all wait for each other, then all write at once.
 
     A writer is (actor, read, write); `write` gets its session and what `read` returned.
+    `hold_s` keeps each write transaction open that long before its commit, so the writes
+    surely overlap: without a guard in the database the other writer reads the state as it
+    was before, whatever the thread scheduling.
     Returns, per writer, what `write` returned or the exception it raised.
     """
     barrier = threading.Barrier(len(writers))
@@ -38,6 +45,7 @@ def run_together(
         try:
             with unit_of_work(factory, actor) as session:
                 results[index] = write(session, seen)
+                time.sleep(hold_s)
         except Exception as error:  # the test asserts on it
             results[index] = error
 

@@ -87,6 +87,8 @@ class ConsentEntry(Base):
 
     __table_args__ = (
         Index("ix_consent_entry_guardian_subject", "guardian_id", "subject", "student_id"),
+        # One correction per entry: a second one must correct the first correction.
+        Index("uq_consent_entry_corrects", "corrects_id", unique=True),
         CheckConstraint(
             "(subject = 'guardian_self' AND guardian_id IS NOT NULL AND student_id IS NULL)"
             " OR (subject = 'child' AND guardian_id IS NOT NULL AND student_id IS NOT NULL)"

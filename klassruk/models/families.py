@@ -6,7 +6,7 @@ import enum
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, String
+from sqlalchemy import JSON, ForeignKey, Index, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from klassruk.clock import utcnow
@@ -38,6 +38,10 @@ ACK_CHANNEL_TITLES: dict[AckChannel, str] = {
 }
 
 
+ACK_WEEK = "kind = 'week'"
+ACK_ITEM = "kind <> 'week'"
+
+
 class Acknowledgement(Base):
     """«Ознакомлен(а)»: a guardian saw exactly this content of a child; append-only ledger."""
 
@@ -65,6 +69,22 @@ class Acknowledgement(Base):
     __table_args__ = (
         Index("ix_acknowledgement_student_kind_week", "student_id", "kind", "week_start"),
         Index("ix_acknowledgement_guardian_student", "guardian_id", "student_id"),
+        # One row per guardian, child, week (or item), content and channel: a repeated or
+        # concurrent «Ознакомлен(а)» finds the row already there. New content is a new row.
+        Index(
+            "uq_acknowledgement_week",
+            "guardian_id", "student_id", "week_start", "digest", "channel",
+            unique=True,
+            sqlite_where=text(ACK_WEEK),
+            postgresql_where=text(ACK_WEEK),
+        ),
+        Index(
+            "uq_acknowledgement_item",
+            "guardian_id", "student_id", "kind", "item_id", "digest", "channel",
+            unique=True,
+            sqlite_where=text(ACK_ITEM),
+            postgresql_where=text(ACK_ITEM),
+        ),
     )
 
 

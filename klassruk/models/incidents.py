@@ -6,7 +6,7 @@ import enum
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, String
+from sqlalchemy import JSON, ForeignKey, Index, String, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from klassruk.clock import utcnow
@@ -43,6 +43,9 @@ INCIDENT_STATUS_TITLES: dict[IncidentStatus, str] = {
 }
 
 
+INCIDENT_OPEN = "status = 'open'"
+
+
 class SecurityIncident(Base):
     """A reported compromise of one account, with the deadline check and how it was handled."""
 
@@ -74,6 +77,17 @@ class SecurityIncident(Base):
     close_note: Mapped[str | None] = mapped_column(String(1000))
 
     user: Mapped[UserAccount] = relationship(foreign_keys=[user_id])
+
+    __table_args__ = (
+        # One open incident per account: a second report while one is open is refused.
+        Index(
+            "uq_security_incident_open",
+            "user_id",
+            unique=True,
+            sqlite_where=text(INCIDENT_OPEN),
+            postgresql_where=text(INCIDENT_OPEN),
+        ),
+    )
 
 
 class ItemOutcome(enum.StrEnum):

@@ -31,6 +31,7 @@ from klassruk.services.credentials import (
     store_new_password,
     used_code_message,
 )
+from klassruk.services.locking import lock_rows, read_modify_write
 from klassruk.services.throttling import (
     ThrottlePolicy,
     address_delay,
@@ -505,6 +506,7 @@ def count_users(session: Session) -> int:
 MAX_BLOCK_REASON = 500
 
 
+@read_modify_write("the account row locked before its status and incidents are checked")
 def set_account_blocked(
     session: Session,
     actor: Actor,
@@ -521,9 +523,11 @@ def set_account_blocked(
         raise DomainError("Укажите причину: она сохраняется в журнале изменений.")
     if len(reason) > MAX_BLOCK_REASON:
         raise DomainError(f"Причина слишком длинная: не больше {MAX_BLOCK_REASON} символов.")
-    user = find_user_by_login(session, login)
-    if user is None:
+    found = find_user_by_login(session, login)
+    if found is None:
         raise NotFound(f"Учётная запись «{login.strip()}» не найдена.")
+    # A report of compromise locks the same row: unblocking never slips past a new incident.
+    (user,) = lock_rows(session, UserAccount, [found.id])
     if user.id == actor.user_id:
         raise DomainError("Собственную учётную запись заблокировать или разблокировать нельзя.")
     now = now or utcnow()

@@ -35,6 +35,7 @@ from klassruk.services.cabinet.weeks import (
     week_content,
     week_contents,
 )
+from klassruk.services.locking import insert_unique, read_modify_write
 from klassruk.services.scope import require_family_scope, require_student_scope
 
 CHANGED_MEANWHILE = (
@@ -144,6 +145,30 @@ def _require_guardian(session: Session, actor: Actor, student_id: int, on: date)
     return actor.guardian_id
 
 
+def _twin(session: Session, ack: Acknowledgement) -> Acknowledgement | None:
+    """The ledger's row for the same guardian, child, week or item, content and channel."""
+    key = Acknowledgement.week_start if ack.kind is AckKind.WEEK else Acknowledgement.item_id
+    value = ack.week_start if ack.kind is AckKind.WEEK else ack.item_id
+    return session.scalar(
+        select(Acknowledgement)
+        .where(
+            Acknowledgement.guardian_id == ack.guardian_id,
+            Acknowledgement.student_id == ack.student_id,
+            Acknowledgement.kind == ack.kind,
+            key == value,
+            Acknowledgement.digest == ack.digest,
+            Acknowledgement.channel == ack.channel,
+        )
+        .order_by(Acknowledgement.id)
+        .limit(1)
+    )
+
+
+def _insert_once(session: Session, ack: Acknowledgement) -> tuple[Acknowledgement, bool]:
+    """The row, or its twin when this content was already acknowledged (even a moment ago)."""
+    return insert_unique(session, ack, existing=lambda: _twin(session, ack))
+
+
 def _record(
     session: Session,
     actor: Actor,
@@ -157,31 +182,34 @@ def _record(
     week_start: date | None = None,
     item_id: int | None = None,
 ) -> Acknowledgement:
-    ack = Acknowledgement(
-        guardian_id=guardian_id,
-        student_id=student_id,
-        kind=kind,
-        week_start=week_start,
-        item_id=item_id,
-        shown=shown,
-        digest=digest,
-        channel=AckChannel.WEB,
-        user_id=actor.user_id,
-        session_id=actor.session_id,
-    )
-    session.add(ack)
-    session.flush()
-    record_family_event(
+    ack, new = _insert_once(
         session,
-        actor,
-        event=FamilyEvent.ACKNOWLEDGE,
-        on=on,
-        student_id=student_id,
-        section=kind.value,
+        Acknowledgement(
+            guardian_id=guardian_id,
+            student_id=student_id,
+            kind=kind,
+            week_start=week_start,
+            item_id=item_id,
+            shown=shown,
+            digest=digest,
+            channel=AckChannel.WEB,
+            user_id=actor.user_id,
+            session_id=actor.session_id,
+        ),
     )
+    if new:
+        record_family_event(
+            session,
+            actor,
+            event=FamilyEvent.ACKNOWLEDGE,
+            on=on,
+            student_id=student_id,
+            section=kind.value,
+        )
     return ack
 
 
+@read_modify_write("unique index uq_acknowledgement_week; a repeat returns the row")
 def acknowledge_week(
     session: Session, actor: Actor, *, student_id: int, week_start: date, digest: str, on: date
 ) -> Acknowledgement:
@@ -193,9 +221,6 @@ def acknowledge_week(
     content = week_content(session, student_id=student_id, week_start=start)
     if content.digest != digest:
         raise DomainError(CHANGED_MEANWHILE)
-    latest = _latest(session, actor, student_id, AckKind.WEEK, week_start=start)
-    if latest is not None and latest[0].digest == content.digest:
-        return latest[0]
     return _record(
         session,
         actor,
@@ -304,6 +329,7 @@ def items_to_acknowledge(
     return items
 
 
+@read_modify_write("unique index uq_acknowledgement_item; a repeat returns the row")
 def acknowledge_item(
     session: Session,
     actor: Actor,
@@ -402,7 +428,10 @@ def record_paper_acknowledgements(
     snapshot: dict[str, Any],
     on: date,
 ) -> list[Acknowledgement]:
-    """A signed slip came back: «ознакомлен(а)» on paper for every week and item it covered."""
+    """A signed slip came back: «ознакомлен(а)» on paper for every week and item it covered.
+
+    Content already acknowledged on paper keeps its row: a slip is never counted twice.
+    """
     require_student_scope(session, actor, student_id, Action.PRINT_EXTRACTS, on=on)
     common = {
         "guardian_id": guardian_id,
@@ -421,6 +450,4 @@ def record_paper_acknowledgements(
                         shown=item["shown"], digest=item["digest"], **common)
         for item in snapshot.get("items", [])
     ]
-    session.add_all(rows)
-    session.flush()
-    return rows
+    return [_insert_once(session, row)[0] for row in rows]

@@ -14,6 +14,7 @@ from klassruk.errors import DomainError, NotFound
 from klassruk.formatting import format_date
 from klassruk.models import Holiday, ReportingPeriod, SchoolYear
 from klassruk.permissions import Action, Actor, require
+from klassruk.services.locking import lock_rows, read_modify_write
 from klassruk.services.lookup import get_or_404
 
 NO_CURRENT_YEAR = "Текущий учебный год не задан."
@@ -173,11 +174,14 @@ def add_holiday(
     return holiday
 
 
+@read_modify_write("the holiday row locked: a second delete finds it gone")
 def delete_holiday(session: Session, actor: Actor, *, holiday_id: int) -> None:
     """Remove holidays entered by mistake."""
     require(actor, Action.MANAGE_CALENDAR)
-    holiday = get_or_404(session, Holiday, holiday_id, "Каникулы не найдены.")
-    session.delete(holiday)
+    locked = lock_rows(session, Holiday, [holiday_id])
+    if not locked:
+        raise NotFound("Каникулы не найдены: возможно, их только что удалили в другом сеансе.")
+    session.delete(locked[0])
     session.flush()
 
 

@@ -39,6 +39,7 @@ from klassruk.services.delivery import (
     student_own_consent_required,
     student_route,
 )
+from klassruk.services.locking import lock_rows, read_modify_write, refuse_duplicate
 from klassruk.services.lookup import get_or_404
 from klassruk.services.scope import (
     OUT_OF_SCOPE,
@@ -248,6 +249,20 @@ def _revoke_lost_access(
         )
 
 
+CORRECTED_MEANWHILE = (
+    "Эту запись о согласии только что исправили в другом сеансе: ничего не изменено. "
+    "Обновите страницу и посмотрите текущее состояние."
+)
+
+
+def _lock_person(session: Session, fact: ConsentFact) -> None:
+    """Entries about one person follow each other: a second recorder waits, then sees the first."""
+    if fact.guardian_id is not None:
+        lock_rows(session, Guardian, [fact.guardian_id])
+    else:
+        lock_rows(session, Student, [fact.student_id] if fact.student_id is not None else [])
+
+
 def _check_transition(
     current: ConsentEntry | None, fact: ConsentFact, corrects_id: int | None, reason: str | None
 ) -> str | None:
@@ -275,6 +290,9 @@ def _check_transition(
     return reason
 
 
+@read_modify_write(
+    "the person's row locked before the current entry is read; unique uq_consent_entry_corrects"
+)
 def record_consent(
     session: Session,
     actor: Actor,
@@ -294,6 +312,7 @@ def record_consent(
     people = class_people(session, class_id, on)
     _check_people(session, people, fact, on, class_name)
     key: Key = (fact.subject, fact.guardian_id, fact.student_id)
+    _lock_person(session, fact)
     current = latest_entries(
         session,
         guardian_ids=[fact.guardian_id] if fact.guardian_id is not None else [],
@@ -318,8 +337,8 @@ def record_consent(
         recorded_by_user_id=actor.user_id,
         recorded_by=actor.login[:80],
     )
-    session.add(entry)
-    session.flush()
+    with refuse_duplicate(session, CORRECTED_MEANWHILE):
+        session.add(entry)
     _revoke_lost_access(session, actor, fact, before, on, now)
     session.flush()
     return entry

@@ -34,7 +34,7 @@ from klassruk.passwords import (
 )
 from klassruk.permissions import Action, Actor, Role, require
 from klassruk.services.activity import record_activity
-from klassruk.services.locking import lock_name, lock_rows
+from klassruk.services.locking import lock_name, lock_rows, read_modify_write
 from klassruk.services.lookup import get_or_404
 from klassruk.services.scope import (
     SHARED_GUARDIAN,
@@ -241,24 +241,27 @@ class RecentCodes(enum.StrEnum):
 class RecentCodesFound(DomainError):
     """A whole-class issue would void slips printed within the last hour; nothing was changed."""
 
-    def __init__(self, message: str, count: int) -> None:
+    def __init__(self, message: str, count: int, seen: frozenset[int] = frozenset()) -> None:
         super().__init__(message)
         self.count = count
+        # The codes the question is about: an answer applies to exactly these.
+        self.seen = seen
 
 
 def _recent_codes(
     session: Session, user_ids: Collection[int], now: datetime
-) -> list[tuple[int, str, datetime]]:
-    """(account, who issued, when) of unused codes of these accounts from the last hour."""
+) -> list[tuple[int, str, datetime, int]]:
+    """(account, who issued, when, code id) of unused codes of these accounts from the last hour."""
     if not user_ids:
         return []
     return [
-        (user_id, who, at)
-        for user_id, who, at in session.execute(
+        (user_id, who, at, code_id)
+        for user_id, who, at, code_id in session.execute(
             select(
                 ActivationCode.user_id,
                 func.coalesce(UserAccount.display_name, ActivationCode.issued_by_login),
                 ActivationCode.issued_at,
+                ActivationCode.id,
             )
             .outerjoin(UserAccount, UserAccount.id == ActivationCode.issued_by_user_id)
             .where(
@@ -274,14 +277,14 @@ def _recent_codes(
 
 
 def _recent_codes_message(
-    session: Session, class_name: str, codes: list[tuple[int, str, datetime]]
+    session: Session, class_name: str, codes: list[tuple[int, str, datetime, int]]
 ) -> str:
     # Imported here: klassruk.setup imports the accounts service, which imports this module.
     from klassruk.setup import DEFAULT_TIMEZONE, TIMEZONE_KEY, get_setting
 
     zone = get_setting(session, TIMEZONE_KEY, DEFAULT_TIMEZONE)
     batches: dict[tuple[str, str], int] = {}
-    for _, who, at in codes:
+    for _, who, at, _ in codes:
         key = (who, format_timestamp(at, zone))
         batches[key] = batches.get(key, 0) + 1
     issued = "; ".join(
@@ -335,6 +338,7 @@ class IssueResult:
     created_accounts: int
 
 
+@read_modify_write("the class row and a school-wide transaction lock; recent codes re-read")
 def issue_credentials(
     session: Session,
     actor: Actor,
@@ -346,11 +350,14 @@ def issue_credentials(
     now: datetime | None = None,
     progress: Callable[[int, int], None] | None = None,
     recent: RecentCodes = RecentCodes.ASK,
+    recent_seen: Collection[int] | None = None,
 ) -> IssueResult:
     """Issue new activation codes for the selected people (None: everyone not yet activated).
 
     Issues for one class are serialised (the class row is locked), and a whole-class issue
-    does not void codes from the last hour unless `recent` says so.
+    does not void codes from the last hour unless `recent` says so. `recent_seen` are the codes
+    the user was asked about (`RecentCodesFound.seen`): if others were issued meanwhile (an
+    overlapping run), the answer does not cover them and the user is asked again.
     """
     require_class_scope(session, actor, class_id, Action.ISSUE_CREDENTIALS)
     if not 1 <= valid_days <= 365:
@@ -373,8 +380,8 @@ def issue_credentials(
     selected = sorted(members) if people is None else sorted(set(people))
     accounts = accounts_of(session, selected)
     targets, skipped = _issue_targets(session, actor, members, selected, accounts, on, whole_class)
-    if whole_class and recent is not RecentCodes.REPLACE:
-        targets = _without_recent_codes(session, school_class, targets, now, recent)
+    if whole_class:
+        targets = _without_recent_codes(session, school_class, targets, now, recent, recent_seen)
     created = _reset_or_create_accounts(session, targets, accounts, now)
     holders = [(person, accounts[person.ref]) for person, _ in targets]
     expires_at = now + timedelta(days=valid_days)
@@ -461,12 +468,21 @@ def _without_recent_codes(
     targets: list[tuple[ClassPerson, UserAccount | None]],
     now: datetime,
     recent: RecentCodes,
+    seen: Collection[int] | None,
 ) -> list[tuple[ClassPerson, UserAccount | None]]:
-    """Leave out people given a code in the last hour; ASK refuses, naming them."""
+    """Leave out (SKIP) or keep (REPLACE) people given a code in the last hour; ASK refuses.
+
+    An answer given to a question about other codes than those there now is asked again.
+    """
     codes = _recent_codes(session, [u.id for _, u in targets if u is not None], now)
-    if codes and recent is RecentCodes.ASK:
-        raise RecentCodesFound(_recent_codes_message(session, school_class.name, codes), len(codes))
-    fresh = {user_id for user_id, _, _ in codes}
+    found = frozenset(code_id for *_, code_id in codes)
+    changed = seen is not None and found != frozenset(seen)
+    if codes and (recent is RecentCodes.ASK or changed):
+        message = _recent_codes_message(session, school_class.name, codes)
+        raise RecentCodesFound(message, len(codes), found)
+    if recent is RecentCodes.REPLACE:
+        return targets
+    fresh = {user_id for user_id, *_ in codes}
     return [(p, u) for p, u in targets if u is None or u.id not in fresh]
 
 

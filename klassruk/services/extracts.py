@@ -50,6 +50,7 @@ from klassruk.services.cabinet.record import recommendations_query
 from klassruk.services.calendar import in_current_year
 from klassruk.services.consent import ClassPeople, class_consent, class_people
 from klassruk.services.journal import weighted_average
+from klassruk.services.locking import lock_rows, read_modify_write
 from klassruk.services.lookup import get_or_404
 from klassruk.services.scope import require_class_scope
 
@@ -542,10 +543,12 @@ def mark_handed(session: Session, actor: Actor, *, extract_id: int, handed_on: d
     session.flush()
 
 
+@read_modify_write("the extract's row locked before «returned» is checked")
 def mark_returned(session: Session, actor: Actor, *, extract_id: int, returned_on: date,
                   on: date) -> None:
     """Record the signed slip's return: the family acknowledged what the extract showed."""
-    extract = _own_extract(session, actor, extract_id)
+    # A second session marking the same slip waits here and then sees it returned.
+    (extract,) = lock_rows(session, PaperExtract, [_own_extract(session, actor, extract_id).id])
     _check_day(returned_on, extract, on)
     if extract.returned_on is not None:
         raise DomainError(f"Талон выписки № {extract.id} уже отмечен возвращённым.")
@@ -564,10 +567,13 @@ def mark_returned(session: Session, actor: Actor, *, extract_id: int, returned_o
 # ---------------------------------------------------------------- schedule and reminders
 
 
+@read_modify_write("the class row locked before the schedule is looked up")
 def set_schedule(session: Session, actor: Actor, *, class_id: int,
                  frequency: ExtractFrequency, starts_on: date) -> None:
     """How often the class's paper families get an extract."""
     require_class_scope(session, actor, class_id, Action.PRINT_EXTRACTS)
+    # Two first schedules at once: the second waits, then finds the first and updates it.
+    lock_rows(session, SchoolClass, [class_id])
     schedule = session.get(ExtractSchedule, class_id)
     if schedule is None:
         session.add(ExtractSchedule(class_id=class_id, frequency=frequency, starts_on=starts_on,

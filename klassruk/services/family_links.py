@@ -12,11 +12,13 @@ from klassruk.errors import DomainError
 from klassruk.formatting import format_date
 from klassruk.models import GuardianLink
 from klassruk.permissions import Action, Actor
+from klassruk.services.locking import lock_rows, read_modify_write
 from klassruk.services.scope import require_student_scope
 
 MAX_REASON = 500
 
 
+@read_modify_write("the link row locked before «already ended» is checked")
 def end_guardian_link(
     session: Session,
     actor: Actor,
@@ -44,6 +46,8 @@ def end_guardian_link(
     )
     if link is None:
         raise DomainError("Этот родитель не связан с этим ребёнком.")
+    # Ended twice at once: the second waits here, then sees the end the first one set.
+    (link,) = lock_rows(session, GuardianLink, [link.id])
     if link.ends_on is not None:
         raise DomainError(f"Связь уже прекращена с {format_date(link.ends_on)}.")
     link.ends_on = ends_on

@@ -18,6 +18,8 @@ from sqlalchemy.types import TypeDecorator
 
 from klassruk.audit import is_secret_column, json_value
 from klassruk.models import AuditLog, Base, ItemOutcome
+from klassruk.models.journal import Lesson
+from klassruk.services.locking import lock_rows
 
 
 @dataclass(frozen=True)
@@ -28,6 +30,9 @@ class Undo:
     detail: str | None = None
     current: dict[str, Any] | None = None
 
+
+# Tables whose rows the journal writes only while holding their lesson's row lock.
+LOCKED_THROUGH_LESSON = frozenset({"grade", "absence"})
 
 SECRET_NOT_RESTORED = (
     "пароль или код активации не восстанавливаются: выдайте новые реквизиты доступа"
@@ -101,11 +106,26 @@ def _secret_values(values: dict[str, Any]) -> bool:
     return any(is_secret_column(key) and value is not None for key, value in values.items())
 
 
+def _locked(session: Session, row: AuditLog, mapper: Mapper[Any]) -> Any:
+    """The row as it is once locked, after the lock its own writers take first (compare-and-set).
+
+    The journal changes grades and absences under their lesson's lock: voiding takes the same
+    lock, so a teacher's edit and a void of one cell run one after the other, never interleaved.
+    """
+    identity = _identity(mapper, row.entity_id)
+    if row.entity in LOCKED_THROUGH_LESSON:
+        obj = session.get(mapper.class_, identity)
+        lesson_id = getattr(obj, "lesson_id", None) or _side(row, "old").get("lesson_id")
+        if lesson_id is not None:
+            lock_rows(session, Lesson, [lesson_id])
+    return session.get(mapper.class_, identity, with_for_update=True, populate_existing=True)
+
+
 def _apply(
     session: Session, row: AuditLog, mapper: Mapper[Any], *, force: bool
 ) -> Undo:
     columns = _columns(mapper)
-    obj = session.get(mapper.class_, _identity(mapper, row.entity_id))
+    obj = _locked(session, row, mapper)
     keys = list(row.changes)
     if row.operation == "insert":
         if obj is None:

@@ -30,6 +30,7 @@ from klassruk.models import (
 from klassruk.permissions import Action, Actor, require
 from klassruk.services.calendar import current_year, in_current_year
 from klassruk.services.groups import whole_class_group
+from klassruk.services.locking import lock_name, read_modify_write
 from klassruk.services.lookup import get_or_404
 from klassruk.services.spreadsheets import export_cell, read_table
 
@@ -107,12 +108,15 @@ def list_subjects(session: Session, actor: Actor) -> list[Subject]:
     return list(session.scalars(select(Subject).order_by(Subject.name)))
 
 
+@read_modify_write("a transaction lock before the folded names are compared")
 def add_subject(session: Session, actor: Actor, *, name: str, short_name: str = "") -> Subject:
     """Add a subject to the school's list."""
     require(actor, Action.MANAGE_TEACHING_LOAD)
     name = re.sub(r"\s+", " ", name).strip()
     if not name:
         raise DomainError("Укажите название предмета.")
+    # Names are compared folded (in Python), which no unique index expresses: one at a time.
+    lock_name(session, "teaching_load.subject")
     if any(_fold(s.name) == _fold(name) for s in session.scalars(select(Subject))):
         raise DomainError(f"Предмет «{name}» уже есть.")
     subject = Subject(name=name, short_name=(short_name.strip() or name)[:30])

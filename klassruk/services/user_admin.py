@@ -21,6 +21,7 @@ from klassruk.services.credentials import (
     add_activation_code,
     open_codes,
 )
+from klassruk.services.locking import lock_name, lock_rows, read_modify_write
 from klassruk.services.second_factor import clear_second_factor
 
 MAX_REASON = 500
@@ -56,9 +57,11 @@ def _target(session: Session, actor: Actor, login: str, reason: str) -> tuple[Us
         raise DomainError("Укажите причину: она попадает в журнал изменений.")
     if len(cleaned) > MAX_REASON:
         raise DomainError(f"Причина слишком длинная: не больше {MAX_REASON} символов.")
-    user = find_user_by_login(session, login)
-    if user is None:
+    found = find_user_by_login(session, login)
+    if found is None:
         raise NotFound("Учётная запись не найдена.")
+    # Two admins changing one account: the second waits, then checks what the first left.
+    (user,) = lock_rows(session, UserAccount, [found.id])
     return user, cleaned
 
 
@@ -149,6 +152,8 @@ def _check_roles(session: Session, actor: Actor, user: UserAccount, roles: froze
         return
     if user.id == actor.user_id:
         raise DomainError("Снять роль администратора с самого себя нельзя.")
+    # Two admins taking the role from each other at once would each see the other: in turn.
+    lock_name(session, "user_admin.admins")
     other_admins = session.scalar(
         select(func.count()).where(
             UserAccount.id != user.id,
@@ -160,6 +165,7 @@ def _check_roles(session: Session, actor: Actor, user: UserAccount, roles: froze
         raise DomainError("Это последний действующий администратор: сначала назначьте другого.")
 
 
+@read_modify_write("the account row locked before its roles are compared")
 def set_roles(
     session: Session,
     actor: Actor,

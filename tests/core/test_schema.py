@@ -50,3 +50,100 @@ def test_schema_state_tells_empty_behind_current_and_ahead(database_url):
         connection.exec_driver_sql("UPDATE alembic_version SET version_num = 'ffff'")
     engine.dispose()
     assert schema_state(database_url) is SchemaState.AHEAD
+
+
+def test_0015_keeps_one_row_of_each_concurrent_duplicate(database_url):
+    from datetime import UTC, date, datetime
+
+    import pytest
+    from alembic import command
+    from sqlalchemy import select
+    from sqlalchemy.exc import IntegrityError
+    from sqlalchemy.orm import Session
+
+    from klassruk.models import (
+        AckChannel,
+        AckKind,
+        Acknowledgement,
+        Guardian,
+        IncidentStatus,
+        ReporterKind,
+        SecurityIncident,
+        Student,
+        UserAccount,
+    )
+    from klassruk.models.consent import ConsentEntry, ConsentState, ConsentSubject
+    from klassruk.schema import alembic_config
+
+    command.upgrade(alembic_config(database_url), "0013")
+    at = datetime(2026, 11, 20, 10, tzinfo=UTC)
+    engine = make_engine(database_url)
+
+    def ack(**key):
+        return Acknowledgement(guardian_id=1, student_id=1, shown={}, digest="d",
+                               channel=AckChannel.WEB, acknowledged_at=at, **key)
+
+    def incident(status):
+        return SecurityIncident(
+            user_id=1, reporter_kind=ReporterKind.ADMIN, reported_by_login="admin",
+            reported_at=at, recorded_at=at, discovered_at=at, how_discovered="—",
+            deadline_at=at, reported_in_time=True, status=status,
+        )
+
+    def entry(state, corrects_id=None):
+        return ConsentEntry(
+            subject=ConsentSubject.CHILD, guardian_id=1, student_id=1, state=state,
+            signed_on=date(2026, 11, 20), form_number="1", corrects_id=corrects_id,
+            reason="ошибка" if corrects_id else None, recorded_at=at, recorded_by="ct",
+        )
+
+    try:
+        with Session(engine) as session:
+            session.add_all([
+                Guardian(id=1, last_name="Иванова", first_name="Анна"),
+                Student(id=1, last_name="Иванов", first_name="Пётр"),
+                UserAccount(id=1, login="ivanova", display_name="Иванова Анна", guardian_id=1),
+            ])
+            session.flush()
+            week = date(2026, 11, 16)
+            session.add_all([ack(kind=AckKind.WEEK, week_start=week) for _ in range(3)])
+            session.add_all([ack(kind=AckKind.RECOMMENDATION, item_id=7) for _ in range(2)])
+            session.add(ack(kind=AckKind.RECOMMENDATION, item_id=8))
+            session.add_all([incident(IncidentStatus.OPEN) for _ in range(3)])
+            session.add(entry(ConsentState.GIVEN))
+            session.flush()
+            session.add_all([entry(ConsentState.REFUSED, corrects_id=1) for _ in range(3)])
+            session.commit()
+
+        upgrade_to_head(database_url)
+        assert schema_drift(database_url) == []
+        with Session(engine) as session:
+            acks = session.execute(
+                select(Acknowledgement.id, Acknowledgement.kind, Acknowledgement.item_id)
+                .order_by(Acknowledgement.id)
+            ).all()
+            incidents = session.execute(
+                select(SecurityIncident.id, SecurityIncident.status, SecurityIncident.close_note)
+                .order_by(SecurityIncident.id)
+            ).all()
+            corrections = session.execute(
+                select(ConsentEntry.id, ConsentEntry.corrects_id).order_by(ConsentEntry.id)
+            ).all()
+        # The earliest of each set of copies is kept.
+        assert [(a.id, a.kind, a.item_id) for a in acks] == [
+            (1, AckKind.WEEK, None), (4, AckKind.RECOMMENDATION, 7), (6, AckKind.RECOMMENDATION, 8)
+        ]
+        assert [i.status for i in incidents] == [
+            IncidentStatus.OPEN, IncidentStatus.CLOSED, IncidentStatus.CLOSED
+        ]
+        assert "повтор инцидента № 1" in incidents[1].close_note
+        # Later corrections follow one another, as recording them in turn would have.
+        assert [tuple(c) for c in corrections] == [(1, None), (2, 1), (3, 2), (4, 3)]
+        with pytest.raises(IntegrityError), Session(engine) as session:
+            session.add(ack(kind=AckKind.WEEK, week_start=week))
+            session.commit()
+        with pytest.raises(IntegrityError), Session(engine) as session:
+            session.add(incident(IncidentStatus.OPEN))
+            session.commit()
+    finally:
+        engine.dispose()

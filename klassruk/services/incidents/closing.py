@@ -14,10 +14,12 @@ from klassruk.models import IncidentItem, IncidentStatus, ItemOutcome
 from klassruk.permissions import Actor
 from klassruk.services.credentials import DEFAULT_CODE_VALID_DAYS
 from klassruk.services.incidents.records import clean_text, managed_incident
+from klassruk.services.locking import read_modify_write
 from klassruk.services.second_factor import clear_second_factor
 from klassruk.services.user_admin import NewCode, reset_to_new_code
 
 
+@read_modify_write("the incident row locked before its status is checked")
 def close_incident(
     session: Session,
     actor: Actor,
@@ -29,7 +31,7 @@ def close_incident(
     now: datetime | None = None,
 ) -> NewCode | None:
     """Close the incident with a note; reinstating gives a new code and forces a new password."""
-    incident = managed_incident(session, actor, incident_id)
+    incident = managed_incident(session, actor, incident_id, lock=True)
     if incident.status is IncidentStatus.CLOSED:
         raise DomainError("Инцидент уже закрыт.")
     note = clean_text(note, "заключение по инциденту")

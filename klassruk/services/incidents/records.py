@@ -12,6 +12,7 @@ from klassruk.clock import school_today
 from klassruk.errors import DomainError, PermissionDenied
 from klassruk.models import IncidentStatus, ReporterKind, SecurityIncident, UserAccount
 from klassruk.permissions import Action, Actor, Role, require
+from klassruk.services.locking import lock_rows
 from klassruk.services.lookup import get_or_404
 from klassruk.services.scope import (
     current_students_query,
@@ -130,9 +131,15 @@ def list_incidents(session: Session, actor: Actor) -> list[IncidentRow]:
     return [_row(incident, names) for incident in incidents]
 
 
-def managed_incident(session: Session, actor: Actor, incident_id: int) -> SecurityIncident:
+def managed_incident(
+    session: Session, actor: Actor, incident_id: int, *, lock: bool = False
+) -> SecurityIncident:
+    """An incident the actor may handle; `lock`: a second handler of it waits, then sees ours."""
     require(actor, Action.MANAGE_INCIDENTS)
-    return get_or_404(session, SecurityIncident, incident_id, INCIDENT_NOT_FOUND)
+    incident = get_or_404(session, SecurityIncident, incident_id, INCIDENT_NOT_FOUND)
+    if lock:
+        (incident,) = lock_rows(session, SecurityIncident, [incident.id])
+    return incident
 
 
 def get_incident(session: Session, actor: Actor, incident_id: int) -> IncidentRow:

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from klassruk.audit import audit_context
@@ -13,6 +14,7 @@ from klassruk.errors import DomainError, PermissionDenied
 from klassruk.formatting import format_timestamp
 from klassruk.models import (
     AccountStatus,
+    AuditLog,
     IncidentStatus,
     Notice,
     ReporterKind,
@@ -30,6 +32,7 @@ from klassruk.services.incidents.records import (
     families_in_scope,
     school_zone,
 )
+from klassruk.services.locking import lock_rows, read_modify_write, refuse_duplicate
 from klassruk.services.scope import OUT_OF_SCOPE
 from klassruk.workdays import report_deadline
 
@@ -84,26 +87,51 @@ def _notify_management(session: Session, incident: SecurityIncident, text: str) 
         session.add(Notice(user_id=user_id, text=text[:MAX_TEXT], incident_id=incident.id))
 
 
-def _refuse_second_open_incident(session: Session, user: UserAccount) -> None:
+def _already_open(user: UserAccount) -> str:
+    return (
+        f"По учётной записи «{user.display_name}» уже открыт инцидент: "
+        "она заблокирована, сеансы завершены."
+    )
+
+
+def _insert_incident(session: Session, incident: SecurityIncident, user: UserAccount) -> None:
+    """Insert the incident; one open incident per account is the database's rule."""
+    # Unblocking the account locks this row too: it waits for the incident, then sees it.
+    lock_rows(session, UserAccount, [user.id])
     if session.scalar(
         select(SecurityIncident.id).where(
             SecurityIncident.user_id == user.id,
             SecurityIncident.status == IncidentStatus.OPEN,
         )
     ):
-        raise DomainError(
-            f"По учётной записи «{user.display_name}» уже открыт инцидент: "
-            "она заблокирована, сеансы завершены."
+        raise DomainError(_already_open(user))
+    # Two reports at once: the second insert waits for the first and is refused by the index.
+    with refuse_duplicate(session, _already_open(user)):
+        session.add(incident)
+    # The incident's own insert is part of handling it: voiding must never undo it.
+    session.execute(
+        update(AuditLog)
+        .where(
+            AuditLog.entity == SecurityIncident.__tablename__,
+            AuditLog.entity_id == str(incident.id),
+            AuditLog.operation == "insert",
         )
+        .values(incident_id=incident.id)
+    )
+
+
+def _handling(session: Session, incident: SecurityIncident) -> AbstractContextManager[None]:
+    """Writes that handle the incident: audited with it, so voiding leaves them alone."""
+    return audit_context(
+        session, reason=f"Компрометация, инцидент № {incident.id}", incident_id=incident.id
+    )
 
 
 def _block_account(
     session: Session, incident: SecurityIncident, user: UserAccount, now: datetime
 ) -> None:
     """Block the account, end its sessions and revoke its open codes, audited as the incident."""
-    with audit_context(
-        session, reason=f"Компрометация, инцидент № {incident.id}", incident_id=incident.id
-    ):
+    with _handling(session, incident):
         user.status = AccountStatus.BLOCKED
         user.sessions_valid_after = now
         for code in open_codes(session, [user.id]):
@@ -120,6 +148,7 @@ def _notice_text(incident: SecurityIncident, user: UserAccount, actor: Actor, zo
     )
 
 
+@read_modify_write("partial unique index uq_security_incident_open (one open per account)")
 def report_compromise(
     session: Session,
     actor: Actor,
@@ -146,7 +175,6 @@ def report_compromise(
         discovered_at=discovered_at, reported_at=reported_at, suspected_since=suspected_since,
         now=now,
     )
-    _refuse_second_open_incident(session, user)
     deadline = report_deadline(discovered_at, zone)
     incident = SecurityIncident(
         user_id=user.id,
@@ -161,14 +189,13 @@ def report_compromise(
         deadline_at=deadline,
         reported_in_time=reported_at < deadline,
     )
-    session.add(incident)
-    session.flush()
+    _insert_incident(session, incident, user)
     _block_account(session, incident, user, now)
-    _notify_management(session, incident, _notice_text(incident, user, actor, zone))
-    record_activity(
-        session, event="compromise_reported", login=actor.login, user_id=actor.user_id,
-        detail=f"инцидент № {incident.id}, учётная запись {user.login}",
-        session_id=actor.session_id,
-    )
-    session.flush()
+    with _handling(session, incident):
+        _notify_management(session, incident, _notice_text(incident, user, actor, zone))
+        record_activity(
+            session, event="compromise_reported", login=actor.login, user_id=actor.user_id,
+            detail=f"инцидент № {incident.id}, учётная запись {user.login}",
+            session_id=actor.session_id,
+        )
     return incident

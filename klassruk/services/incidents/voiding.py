@@ -19,6 +19,7 @@ from klassruk.services.incidents.records import (
     get_incident,
     managed_incident,
 )
+from klassruk.services.locking import lock_rows, read_modify_write
 from klassruk.services.lookup import get_or_404
 from klassruk.services.restore import undo_operation
 
@@ -88,6 +89,7 @@ def _void_one(session: Session, incident: SecurityIncident, row: AuditLog) -> It
     return outcome
 
 
+@read_modify_write("the incident row locked; each restored row compared under its lock")
 def void_operations(
     session: Session,
     actor: Actor,
@@ -98,7 +100,8 @@ def void_operations(
     now: datetime | None = None,
 ) -> VoidSummary:
     """Mark the account's operations invalid and restore their data, newest first, in one go."""
-    incident = managed_incident(session, actor, incident_id)
+    # A second void of the incident waits here, then finds the operations already voided.
+    incident = managed_incident(session, actor, incident_id, lock=True)
     reason = clean_text(reason, "причину")
     now = now or utcnow()
     since = _void_start(incident, from_suspected=from_suspected)
@@ -158,6 +161,7 @@ def voided_operations(session: Session, actor: Actor, *, incident_id: int) -> li
     ]
 
 
+@read_modify_write("the item row locked before its outcome is checked")
 def decide_conflict(
     session: Session,
     actor: Actor,
@@ -169,7 +173,8 @@ def decide_conflict(
 ) -> None:
     """A person's decision on a conflict: keep the later change, or restore over it."""
     require(actor, Action.MANAGE_INCIDENTS)
-    item = get_or_404(session, IncidentItem, item_id, "Операция не найдена.")
+    found = get_or_404(session, IncidentItem, item_id, "Операция не найдена.")
+    (item,) = lock_rows(session, IncidentItem, [found.id])
     if item.outcome is not ItemOutcome.CONFLICT:
         raise DomainError("Решение нужно только для конфликта; эта операция уже обработана.")
     note = clean_text(note, "обоснование решения")

@@ -16,6 +16,7 @@ from klassruk.models import (
 from klassruk.permissions import Actor
 from klassruk.services import groups
 from klassruk.services.activity import record_activity
+from klassruk.services.locking import lock_name, read_modify_write
 from klassruk.services.roster.planning import (
     Change,
     Entity,
@@ -26,6 +27,7 @@ from klassruk.services.roster.planning import (
 )
 
 
+@read_modify_write("one import at a time (a transaction lock), planned inside the lock")
 def apply_import(
     session: Session,
     actor: Actor,
@@ -36,6 +38,9 @@ def apply_import(
     class_id: int | None = None,
 ) -> ImportPreview:
     """Import the file in one go: refuses (writing nothing) while any row has an error."""
+    # People are matched by name and birth date across classes, which no row lock covers: a
+    # second import waits here, then plans against the people the first one created.
+    lock_name(session, "roster.import")
     preview = preview_import(
         session, actor, content=content, filename=filename, on=on, class_id=class_id
     )

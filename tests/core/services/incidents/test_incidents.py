@@ -114,6 +114,11 @@ def test_each_reporter_blocks_the_account_and_revokes_sessions_and_codes(
     )
     assert block is not None and block.changes["status"]["new"] == "blocked"
     assert block.reason == f"Компрометация, инцидент № {incident.id}"
+    # Reporting is handling the incident: none of its own writes is an operation to void.
+    admin = _as(session, actor_of(session, "admin"))
+    assert operations_to_void(
+        session, admin, incident_id=incident.id, from_suspected=True
+    ) == [], kind
 
 
 def test_class_teacher_reports_own_pupils_but_no_one_else(session, two):
