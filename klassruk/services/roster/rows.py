@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy.orm import InstrumentedAttribute
 
+from klassruk.contacts import normalize_email, normalize_phone
 from klassruk.cyrillic import fix_lookalikes, fold_lookalikes, normalize_class_name
 from klassruk.errors import DomainError
 from klassruk.formatting import quote
@@ -44,7 +44,6 @@ RELATION_WORDS: dict[str, Relation] = {
     "другое": Relation.OTHER,
     "иной законный представитель": Relation.OTHER,
 }
-_EMAIL = re.compile(r"^[^@\s;,]+@[^@\s;,]+\.[^@\s;,]{2,}$")
 _DATE_FORMATS = ("%d.%m.%Y", "%d.%m.%y", "%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y")
 MAX_STUDENT_AGE_YEARS = 25
 
@@ -146,19 +145,6 @@ class StudentData:
         return name_key(self.last_name, self.first_name), self.birth_date
 
 
-def normalize_phone(text: str) -> str:
-    """A Russian phone number as +7XXXXXXXXXX; raises DomainError if it cannot be one."""
-    digits = re.sub(r"\D", "", text)
-    if len(digits) == 11 and digits[0] in "78":
-        digits = digits[1:]
-    if len(digits) != 10 or re.sub(r"[\d\s()+\-.]", "", text):
-        raise DomainError(
-            f"Неверный номер телефона {quote(text)}: нужен российский номер, "
-            "например +7 912 345-67-89."
-        )
-    return f"+7{digits}"
-
-
 def parse_birth_date(text: str, *, on: date) -> date:
     """A date of birth written as ДД.ММ.ГГГГ (or ГГГГ-ММ-ДД); raises DomainError if invalid."""
     for fmt in _DATE_FORMATS:
@@ -208,9 +194,10 @@ def _validate_guardian(raw: RawRow, slot: int) -> tuple[GuardianData | None, lis
         except DomainError as error:
             problems.append(f"{error} ({who})")
     if values["e-mail"]:
-        email = values["e-mail"].lower()
-        if not _EMAIL.match(email):
-            problems.append(f"Неверный адрес e-mail {quote(values['e-mail'])} ({who}).")
+        try:
+            email = normalize_email(values["e-mail"])
+        except DomainError as error:
+            problems.append(f"{error} ({who})")
     if problems:
         return None, problems
     return (

@@ -14,7 +14,6 @@ from klassruk.services.roster import (
     Change,
     Entity,
     apply_import,
-    normalize_phone,
     preview_import,
     template_csv,
     template_xlsx,
@@ -202,16 +201,3 @@ def test_template_has_the_expected_header():
     assert template_xlsx()[:2] == b"PK"
 
 
-@pytest.mark.parametrize(
-    ("typed", "expected"),
-    [("8 (912) 345-67-89", "+79123456789"), ("+7 912 345 67 89", "+79123456789"),
-     ("9123456789", "+79123456789"), ("7-495-123-45-67", "+74951234567")],
-)
-def test_phone_numbers_are_normalised(typed, expected):
-    assert normalize_phone(typed) == expected
-
-
-@pytest.mark.parametrize("typed", ["12345", "+1 202 555 0100", "8 912 ABC 67 89"])
-def test_bad_phone_numbers_are_refused(typed):
-    with pytest.raises(DomainError, match="Неверный номер телефона"):
-        normalize_phone(typed)
