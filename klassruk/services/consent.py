@@ -40,6 +40,7 @@ from klassruk.services.delivery import (
     student_route,
 )
 from klassruk.services.lookup import get_or_404
+from klassruk.services.scans import check_scan_structure
 from klassruk.services.scope import (
     OUT_OF_SCOPE,
     current_students_query,
@@ -135,6 +136,7 @@ def check_scan(upload: ScanUpload) -> str:
         )
     for media_type, (signature, _) in SCAN_SIGNATURES.items():
         if upload.content.startswith(signature):
+            check_scan_structure(upload.content, media_type)
             return media_type
     kinds = ", ".join(name for _, name in SCAN_SIGNATURES.values())
     raise DomainError(f"Скан должен быть файлом {kinds}; этот файл — не такой.")

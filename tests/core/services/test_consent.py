@@ -35,12 +35,13 @@ from klassruk.services.delivery import (
     require_electronic_access,
     student_route,
 )
+from tests.core import scan_files
 from tests.factories import SYSTEM, TwoClasses, actor_of, build_two_classes
 
 ON = date(2026, 10, 1)
 SIGNED = date(2026, 9, 25)
-PNG = b"\x89PNG\r\n\x1a\n" + b"\0" * 100
-PDF = b"%PDF-1.4\n" + b"x" * 100
+PNG = scan_files.png()
+PDF = scan_files.pdf()
 
 
 @pytest.fixture
