@@ -47,6 +47,7 @@ from klassruk.services.scope import (
     require_class_scope,
 )
 from klassruk.setup import set_setting
+from klassruk.text_policy import clean_line, clean_text
 
 MAX_SCAN_BYTES = 5 * 1024 * 1024
 MAX_FORM_NUMBER = 40
@@ -145,7 +146,7 @@ def check_scan(upload: ScanUpload) -> str:
 def _store_scan(session: Session, actor: Actor, upload: ScanUpload) -> ConsentScan:
     media_type = check_scan(upload)
     scan = ConsentScan(
-        file_name=upload.file_name.strip()[:200] or "скан",
+        file_name=clean_line(upload.file_name)[:200] or "скан",
         media_type=media_type,
         size=len(upload.content),
         sha256=hashlib.sha256(upload.content).hexdigest(),
@@ -254,7 +255,7 @@ def _check_transition(
     current: ConsentEntry | None, fact: ConsentFact, corrects_id: int | None, reason: str | None
 ) -> str | None:
     """The cleaned reason, if the new entry may follow `current`; else a Russian refusal."""
-    reason = (reason or "").strip() or None
+    reason = clean_text(reason or "") or None  # a reason of invisible characters is none
     if reason is not None and len(reason) > MAX_REASON:
         raise DomainError(f"Причина — не длиннее {MAX_REASON} символов.")
     if corrects_id is not None:

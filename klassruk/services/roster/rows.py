@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy.orm import InstrumentedAttribute
 
 from klassruk.contacts import normalize_email, normalize_phone
-from klassruk.cyrillic import fix_lookalikes, fold_lookalikes, normalize_class_name
+from klassruk.cyrillic import normalize_class_name
 from klassruk.errors import DomainError
 from klassruk.formatting import quote
 from klassruk.limits import length_problem
@@ -19,6 +19,7 @@ from klassruk.models import (
     Student,
 )
 from klassruk.services.spreadsheets import read_table
+from klassruk.text_policy import clean_name, person_key
 
 CLASS_COLUMN = "Класс"
 STUDENT_COLUMNS = ("Фамилия", "Имя", "Отчество", "Дата рождения")
@@ -52,10 +53,8 @@ def _norm_header(text: str) -> str:
     return " ".join(text.replace("ё", "е").replace("Ё", "Е").split()).casefold()
 
 
-def name_key(*parts: str) -> str:
-    """A name folded for matching: look-alike Latin letters, ё and case do not matter."""
-    text = fold_lookalikes(" ".join(parts))
-    return " ".join(text.replace("ё", "е").replace("Ё", "Е").split()).casefold()
+# People in a file and in the database are compared on the text policy's one key.
+name_key = person_key
 
 
 # ---------------------------------------------------------------- reading files
@@ -240,9 +239,9 @@ def _normalise(raw: RawRow) -> tuple[RawRow, list[str], list[str]]:
     problems: list[str] = []
     for column in NAME_COLUMNS:
         try:
-            fixed = fix_lookalikes(values[column])
+            fixed = clean_name(values[column], field=column)
         except DomainError as error:
-            problems.append(f"{column}: {error}")
+            problems.append(str(error))
             continue
         values[column] = fixed.text
         notes.extend(fixed.notes)

@@ -209,6 +209,20 @@ def test_the_form_needs_a_signed_date_not_in_the_future_and_a_number(session, sc
     assert session.scalar(select(ConsentEntry.id)) is None
 
 
+def test_reasons_form_numbers_and_file_names_are_stored_without_controls(session, school):
+    # NUL in any of them made PostgreSQL refuse the save with DataError.
+    wrong = _record(session, school, ConsentState.GIVEN, form_number="ПД\x00-17",
+                    scan=ScanUpload("бланк\x00\n\u200f.png", PNG))
+    with pytest.raises(DomainError, match="Укажите причину"):
+        _record(session, school, ConsentState.REFUSED, corrects_id=wrong.id, reason="\u200b\x00")
+    fixed = _record(session, school, ConsentState.REFUSED, corrects_id=wrong.id,
+                    reason="Ошибка\x00 в бланке\u200b\nисправлено")
+    session.expire_all()
+    assert session.get(ConsentEntry, fixed.id).reason == "Ошибка в бланке\nисправлено"
+    assert session.get(ConsentEntry, wrong.id).form_number == "ПД-17"
+    assert session.get(ConsentScan, wrong.scan_id).file_name == "бланк .png"
+
+
 def test_scans_are_checked_by_content_and_size_and_read_back_in_scope(session, school):
     entry = _record(session, school, ConsentState.GIVEN, scan=ScanUpload("бланк.png", PNG))
     name, media_type, content = scan_file(

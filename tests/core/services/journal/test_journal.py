@@ -412,3 +412,32 @@ def test_period_grades_are_parsed_as_typed_and_a_bad_one_is_refused_by_name():
     for bad in ("6", "4-", "пять", "0"):
         with pytest.raises(DomainError, match=f"Иванов Иван: «{bad}» — не оценка"):
             journal.parse_period_grades({1: "5", 2: bad}, names=names)
+
+
+def test_topics_homework_tests_and_recommendations_are_stored_without_controls(session, school):
+    """NUL in any of them made PostgreSQL refuse the save with DataError; now it is cleaned."""
+    from datetime import date
+
+    from klassruk.models.journal import Lesson, PlannedTest
+
+    teacher = actor_of(session, "teacher_a")
+    lesson = school.lessons[0]
+    journal.save_lessons(
+        session,
+        teacher,
+        updates=[journal.LessonUpdate(lesson, "Дроби\x00\u200b", "№ 12\r\n№ 14\u202e", "", "")],
+    )
+    journal.plan_test(
+        session, teacher, group_id=school.two.group_a, subject_id=school.math,
+        on=date(2026, 9, 21), title="Контрольная\x00 № 1",
+    )  # fmt: skip
+    journal.add_recommendation(
+        session, teacher, group_id=school.two.group_a, subject_id=school.math,
+        student_id=school.two.student_a, text="Повторить\x00 дроби\nи доли",
+    )  # fmt: skip
+    session.flush()
+    session.expire_all()
+    stored = session.get(Lesson, lesson)
+    assert (stored.topic, stored.homework) == ("Дроби", "№ 12\n№ 14")
+    assert session.scalar(select(PlannedTest.title)) == "Контрольная № 1"
+    assert session.scalar(select(Recommendation.text)) == "Повторить дроби\nи доли"

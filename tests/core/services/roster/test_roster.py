@@ -201,3 +201,27 @@ def test_template_has_the_expected_header():
     assert template_xlsx()[:2] == b"PK"
 
 
+
+
+def test_names_with_invisible_or_odd_characters_are_refused_by_row(factory, school):
+    rows = [
+        ["7А", "Пет\u200bров", "Никита", "", "12.05.2013", *EMPTY_GUARDIAN, *EMPTY_GUARDIAN],
+        ["7А", "Иванов", "=Иван", "", "12.05.2013", *EMPTY_GUARDIAN, *EMPTY_GUARDIAN],
+        ["7А", "Сидоров", "Олег", "", "12.05.2013",
+         "Сидорова", "Анна\u00ad", "", "мать", "+77912345678", "anna@mail..ru",
+         *EMPTY_GUARDIAN],
+    ]  # fmt: skip
+    before = _counts(factory)
+    preview = _run(factory, TEACHER_A, _csv_utf8(rows), "names.csv", class_id=school.class_a)
+    by_row: dict[int, list[str]] = {}
+    for error in preview.errors:
+        by_row.setdefault(error.row, []).append(error.message)
+    assert any("недопустимый символ U+200B (невидимый пробел)" in m for m in by_row[2])
+    assert any("недопустимый символ «=» (U+003D)" in m for m in by_row[3])
+    assert any("U+00AD (мягкий перенос)" in m for m in by_row[4])
+    assert any("Неверный номер телефона «+77912345678»" in m for m in by_row[4])
+    assert any("Неверный адрес e-mail «anna@mail..ru»" in m for m in by_row[4])
+    with pytest.raises(DomainError):
+        _run(factory, TEACHER_A, _csv_utf8(rows), "names.csv", apply=True,
+             class_id=school.class_a)  # fmt: skip
+    assert _counts(factory) == before
