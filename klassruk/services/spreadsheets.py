@@ -42,7 +42,8 @@ MAX_CELL_CHARS = 10_000
 MAX_PACKING_RATIO = 200
 _RATIO_CHECKED_FROM = 1024 * 1024
 
-FORMULA_PREFIXES = ("=", "+", "-", "@")
+# Full-width forms too: Excel in East Asian locales reads «＝SUM(…)» as a formula.
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\uff1d", "\uff0b", "\uff0d", "\uff20")
 _ZIP_MAGIC = b"PK\x03\x04"
 _OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 # Excel saves a password-protected XLSX as an OLE2 container with this stream in it.
@@ -111,8 +112,15 @@ def clean_cell(value: object) -> str:
 
 
 def export_cell(value: object) -> object:
-    """A value safe to put in an exported CSV/XLSX: text starting with = + - @ is not a formula."""
-    if isinstance(value, str) and value.startswith((*FORMULA_PREFIXES, "\t", "\r")):
+    """A value safe to put in an exported CSV/XLSX: text starting with = + - @ is not a formula.
+
+    Every export (CSV and XLSX writers, tables downloaded from pages) passes its cells here;
+    spaces or invisible characters before the sign do not hide it.
+    """
+    if isinstance(value, str) and (
+        value.startswith(("\t", "\r", "\n"))
+        or value.lstrip(" \u00a0\u200b\u200e\u200f\u2060\ufeff").startswith(FORMULA_PREFIXES)
+    ):
         return "'" + value
     return value
 

@@ -114,6 +114,13 @@ def test_a_randomly_damaged_xlsx_is_a_message_never_a_crash(seed):
         assert len(str(error)) < 400
 
 
+@pytest.mark.parametrize(
+    "value", [" =1+1", "\u200b=HYPERLINK(\"x\")", "\ufeff@SUM(A1)", "\uff1dSUM(A1)", "\nx", "\t=1"]
+)
+def test_formula_signs_behind_spaces_or_invisible_characters_are_neutralised(value):
+    assert export_cell(value) == "'" + value
+
+
 def _preview(factory, content: bytes, filename: str, school: TinySchool):
     with unit_of_work(factory, SYSTEM) as session:
         actor = actor_of(session, TEACHER_A)
