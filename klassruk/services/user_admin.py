@@ -22,6 +22,7 @@ from klassruk.services.credentials import (
     open_codes,
 )
 from klassruk.services.second_factor import clear_second_factor
+from klassruk.text_policy import clean_text
 
 MAX_REASON = 500
 
@@ -51,7 +52,7 @@ def reset_to_new_code(
 
 def _target(session: Session, actor: Actor, login: str, reason: str) -> tuple[UserAccount, str]:
     require(actor, Action.MANAGE_USERS)
-    cleaned = reason.strip()
+    cleaned = clean_text(reason)
     if not cleaned:
         raise DomainError("Укажите причину: она попадает в журнал изменений.")
     if len(cleaned) > MAX_REASON:
