@@ -12,10 +12,17 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 import streamlit as st
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import (
+    DataError,
+    DBAPIError,
+    IntegrityError,
+    PendingRollbackError,
+    SQLAlchemyError,
+)
 from sqlalchemy.orm import Session, sessionmaker
 from streamlit import runtime
 
+from components.text import escape
 from klassruk.db import (
     end_read_only_transaction,
     make_engine,
@@ -23,8 +30,8 @@ from klassruk.db import (
     read_only_session,
     unit_of_work,
 )
-from klassruk.errors import CONCURRENT_WRITE, DomainError
-from klassruk.operations.monitoring import SCRIPT_RUN_SECONDS, SESSIONS
+from klassruk.errors import CONCURRENT_WRITE, DatabaseUnavailable, DomainError
+from klassruk.operations.monitoring import ERRORS, SCRIPT_RUN_SECONDS, SESSIONS
 from klassruk.permissions import Actor
 from klassruk.schema import schema_problem
 from klassruk.settings import Settings, load_settings
@@ -109,18 +116,23 @@ def script_run() -> Iterator[None]:
     A run is one view of the data: what a page checked before its content (scope, consent,
     the period) holds for the services it calls next, and the database begins once, not per
     read. A write in the run ends that transaction first, so later reads see the write.
+    A database failure or a domain error no page caught ends the run with its message.
     """
     _this_run.active = True
     started = time.monotonic()
     try:
-        yield
+        with _database_failures():
+            yield
+    except DomainError as error:
+        # A page drawing its content (outside `reported_errors`) stops here, not in a traceback.
+        st.error(escape(str(error)))
     finally:
         SCRIPT_RUN_SECONDS.observe(time.monotonic() - started)
         _this_run.active = False
         reads = getattr(_this_run, "reads", None)
         _this_run.reads = None
         if reads is not None:
-            end_read_only_transaction(reads)
+            _close_quietly(reads)
         freeze_imported_code()
 
 
@@ -150,24 +162,124 @@ def freeze_imported_code() -> None:
 def _end_run_reads() -> None:
     reads = getattr(_this_run, "reads", None)
     if reads is not None:
-        end_read_only_transaction(reads)  # the session stays the run's: a new transaction next
+        _close_quietly(reads)  # the session stays the run's: a new transaction next
+
+
+def _close_quietly(session: Session) -> None:
+    """End a read-only transaction; on a dead connection there is nothing left to end."""
+    try:
+        end_read_only_transaction(session)
+    except SQLAlchemyError:
+        _log.warning("closing a read-only session failed", exc_info=True)
+
+
+# What the user reads when the database itself fails: what happened, that nothing was saved,
+# what to do. The traceback goes to the log for IT.
+CONNECTION_LOST = (
+    "Связь с базой данных прервалась, поэтому ничего не сохранено. Обновите страницу "
+    "и повторите действие; если ошибка повторится, сообщите администратору школы."
+)
+DISK_FULL = (
+    "На сервере закончилось место для базы данных, поэтому ничего не сохранено. "
+    "Сообщите администратору школы."
+)
+READ_ONLY = (
+    "База данных сейчас открыта только для чтения, поэтому ничего не сохранено. "
+    "Сообщите администратору школы."
+)
+DATABASE_BUSY = (
+    "База данных занята другими сохранениями и не ответила вовремя, поэтому ничего "
+    "не сохранено. Повторите действие через минуту."
+)
+DATA_REFUSED = (
+    "База данных не приняла введённые значения (недопустимые символы или слишком большое "
+    "число), поэтому ничего не сохранено. Проверьте введённое и повторите."
+)
+PENDING_ROLLBACK = (
+    "Предыдущая операция с базой данных не завершилась, поэтому ничего не сохранено. "
+    "Обновите страницу и повторите действие."
+)
+DATABASE_FAILED = (
+    "Ошибка базы данных, поэтому ничего не сохранено. Обновите страницу и повторите "
+    "действие; если ошибка повторится, сообщите администратору школы."
+)
+# PostgreSQL SQLSTATE codes and SQLite messages → the message; the first match wins.
+_SQLSTATES = (
+    ("53100", DISK_FULL),
+    ("25006", READ_ONLY),
+    ("40001", CONCURRENT_WRITE),
+    ("40P01", CONCURRENT_WRITE),
+    ("08", CONNECTION_LOST),
+    ("57P", CONNECTION_LOST),
+    ("22", DATA_REFUSED),
+)
+_SQLITE_TEXTS = (
+    ("database or disk is full", DISK_FULL),
+    ("disk i/o error", DISK_FULL),
+    ("readonly database", READ_ONLY),
+    ("database is locked", DATABASE_BUSY),
+    ("unable to open database file", CONNECTION_LOST),
+)
+
+
+def database_failure_message(error: BaseException) -> str | None:
+    """The Russian message for a failure of the database itself; None for other errors."""
+    if isinstance(error, PendingRollbackError):
+        return PENDING_ROLLBACK
+    if isinstance(error, IntegrityError):
+        return CONCURRENT_WRITE
+    if not isinstance(error, DBAPIError):
+        return DATABASE_FAILED if isinstance(error, SQLAlchemyError) else None
+    sqlstate = str(getattr(error.orig, "sqlstate", "") or "")
+    for prefix, message in _SQLSTATES:
+        if sqlstate.startswith(prefix):
+            return message
+    text = str(error.orig).lower()
+    for fragment, message in _SQLITE_TEXTS:
+        if fragment in text:
+            return message
+    if isinstance(error, DataError):
+        return DATA_REFUSED
+    if error.connection_invalidated or error.__class__.__name__ in (
+        "OperationalError",
+        "InterfaceError",
+    ):
+        return CONNECTION_LOST
+    return DATABASE_FAILED
+
+
+@contextmanager
+def _database_failures() -> Iterator[None]:
+    """Turn a failure of the database into `DatabaseUnavailable` (logged with the traceback)."""
+    try:
+        yield
+    except SQLAlchemyError as error:
+        message = database_failure_message(error)
+        assert message is not None
+        if isinstance(error, IntegrityError):
+            # Services lock what they compare; a duplicate that still slips through (e.g. two
+            # sessions creating the same record) is rolled back and shown as a message.
+            _log.warning("integrity error rolled back: %s", error.orig)
+            ERRORS.labels(kind="integrity").inc()
+            raise DomainError(message) from error
+        _log.error("database failure, the transaction was rolled back", exc_info=error)
+        ERRORS.labels(kind="database").inc()
+        if message is CONNECTION_LOST:
+            # Other pooled connections may be as dead as this one: the next run connects anew.
+            session_factory().kw["bind"].dispose()
+        raise DatabaseUnavailable(message) from error
 
 
 @contextmanager
 def db(actor: Actor) -> Iterator[Session]:
     """One write transaction acting as `actor` (SQLite: takes the write lock at once).
 
-    A constraint violation becomes a clear message.
+    A constraint violation or a failure of the database becomes a clear Russian message.
     """
-    _end_run_reads()
-    try:
+    with _database_failures():
+        _end_run_reads()
         with unit_of_work(session_factory(), actor) as session:
             yield session
-    except IntegrityError as error:
-        # Services lock what they compare; a duplicate that still slips through (e.g. two
-        # sessions creating the same record) is rolled back and shown as a message, not a trace.
-        _log.warning("integrity error rolled back: %s", error.orig)
-        raise DomainError(CONCURRENT_WRITE) from error
 
 
 @contextmanager
@@ -178,7 +290,9 @@ def db_read(actor: Actor) -> Iterator[Session]:
     outside one (tests of components, scripts) a transaction of its own.
     """
     if not getattr(_this_run, "active", False):
-        with unit_of_work(session_factory(), actor, read_only=True) as session:
+        with _database_failures(), unit_of_work(
+            session_factory(), actor, read_only=True
+        ) as session:
             yield session
         return
     reads: Session | None = getattr(_this_run, "reads", None)
@@ -187,8 +301,9 @@ def db_read(actor: Actor) -> Iterator[Session]:
     session = reads
     session.info["actor"] = actor
     try:
-        yield session
-        session.flush()  # raises ReadOnlyViolation if the block changed anything
+        with _database_failures():
+            yield session
+            session.flush()  # raises ReadOnlyViolation if the block changed anything
     except BaseException:
         _end_run_reads()  # a failed statement leaves the transaction unusable
         raise

@@ -13,6 +13,7 @@ from sqlalchemy import event, insert, inspect
 from sqlalchemy.orm import Session, sessionmaker
 
 from klassruk.permissions import Actor
+from klassruk.text_policy import clean_text
 
 # Values of these columns never reach the audit log; only the fact that they changed.
 SECRET_COLUMN_MARKERS = ("hash", "secret", "token", "code_value")
@@ -117,7 +118,9 @@ def audit_context(
 ) -> Iterator[None]:
     """Writes flushed inside carry this reason and incident id in their audit rows."""
     saved = (session.info.get(_REASON), session.info.get(_INCIDENT))
-    session.info[_REASON], session.info[_INCIDENT] = reason, incident_id
+    # The reason goes into the audit row by a Core insert, past the ORM's text hook.
+    cleaned = clean_text(reason) if reason else reason
+    session.info[_REASON], session.info[_INCIDENT] = cleaned, incident_id
     try:
         yield
         session.flush()

@@ -22,6 +22,7 @@ from klassruk.data_versions import install_version_hook
 from klassruk.limits import install_limits_hook
 from klassruk.permissions import Actor
 from klassruk.settings import ensure_private_dir
+from klassruk.text_policy import install_text_hook
 
 SQLITE_BUSY_TIMEOUT_S = 15.0
 # Connections per app process. One is held only inside a unit of work, but a busy process runs
@@ -113,6 +114,7 @@ def _refuse_writes_in_read_only_units(factory: sessionmaker[Session]) -> None:
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
     """Sessions that check column limits and write audit rows for every change."""
     factory = sessionmaker(bind=engine, expire_on_commit=False)
+    install_text_hook(factory)  # first: what is audited and length-checked is what is stored
     install_audit_hook(factory)
     install_limits_hook(factory)
     install_version_hook(factory)

@@ -10,6 +10,10 @@ class DomainError(Exception):
     """A rule of the school was broken; nothing was changed."""
 
 
+class DatabaseUnavailable(DomainError):
+    """The database itself failed (connection, disk, read-only file); nothing was saved."""
+
+
 class PermissionDenied(DomainError):
     """The actor may not do this."""
 

@@ -13,6 +13,7 @@ from klassruk.errors import DomainError
 from klassruk.models import AppSetting, SchoolYear, Staff, UserAccount
 from klassruk.permissions import Action, Actor, Role, require
 from klassruk.services.accounts import count_users, create_user
+from klassruk.text_policy import clean_name
 
 DEMO_MODE_KEY = "demo_mode"
 SCHOOL_NAME_KEY = "school_name"
@@ -178,9 +179,9 @@ def create_first_admin(
         raise DomainError("Пароль и подтверждение не совпадают.")
     address = checked_app_url(app_url) if app_url is not None else None
     staff = Staff(
-        last_name=last_name.strip(),
-        first_name=first_name.strip(),
-        middle_name=middle_name.strip() or None,
+        last_name=clean_name(last_name, field="Фамилия").text,
+        first_name=clean_name(first_name, field="Имя").text,
+        middle_name=clean_name(middle_name, field="Отчество").text or None,
         position="Администратор системы",
     )
     session.add(staff)

@@ -41,12 +41,14 @@ from klassruk.services.delivery import (
 )
 from klassruk.services.locking import lock_rows, read_modify_write, refuse_duplicate
 from klassruk.services.lookup import get_or_404
+from klassruk.services.scans import check_scan_structure
 from klassruk.services.scope import (
     OUT_OF_SCOPE,
     current_students_query,
     require_class_scope,
 )
 from klassruk.setup import set_setting
+from klassruk.text_policy import clean_line, clean_text
 
 MAX_SCAN_BYTES = 5 * 1024 * 1024
 MAX_FORM_NUMBER = 40
@@ -136,6 +138,7 @@ def check_scan(upload: ScanUpload) -> str:
         )
     for media_type, (signature, _) in SCAN_SIGNATURES.items():
         if upload.content.startswith(signature):
+            check_scan_structure(upload.content, media_type)
             return media_type
     kinds = ", ".join(name for _, name in SCAN_SIGNATURES.values())
     raise DomainError(f"Скан должен быть файлом {kinds}; этот файл — не такой.")
@@ -144,7 +147,7 @@ def check_scan(upload: ScanUpload) -> str:
 def _store_scan(session: Session, actor: Actor, upload: ScanUpload) -> ConsentScan:
     media_type = check_scan(upload)
     scan = ConsentScan(
-        file_name=upload.file_name.strip()[:200] or "скан",
+        file_name=clean_line(upload.file_name)[:200] or "скан",
         media_type=media_type,
         size=len(upload.content),
         sha256=hashlib.sha256(upload.content).hexdigest(),
@@ -267,7 +270,7 @@ def _check_transition(
     current: ConsentEntry | None, fact: ConsentFact, corrects_id: int | None, reason: str | None
 ) -> str | None:
     """The cleaned reason, if the new entry may follow `current`; else a Russian refusal."""
-    reason = (reason or "").strip() or None
+    reason = clean_text(reason or "") or None  # a reason of invisible characters is none
     if reason is not None and len(reason) > MAX_REASON:
         raise DomainError(f"Причина — не длиннее {MAX_REASON} символов.")
     if corrects_id is not None:

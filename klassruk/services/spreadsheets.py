@@ -2,9 +2,11 @@
 is written through `export_cell`.
 
 What the reader guarantees, whatever the user uploads:
-- a clear Russian `DomainError` instead of a traceback for a binary, renamed, damaged, old-Excel
-  or OpenDocument file, a UTF-16 text without a byte-order mark it cannot decode, a CSV it cannot
-  parse, a formula cell (named by its address) or merged cells;
+- a clear Russian `DomainError` instead of a traceback for a binary, renamed, damaged, old-Excel,
+  password-protected or OpenDocument file, a UTF-16 text without a byte-order mark it cannot
+  decode, a CSV it cannot parse, a formula cell (named by its address) or merged cells; any other
+  failure while reading becomes «Файл повреждён или не является таблицей…» with what was
+  recognised before it;
 - row numbers are the spreadsheet's own: blank rows count, the header is the first non-blank row;
 - limits are checked while streaming: the file size first, then the unpacked size of the XLSX
   parts, then data rows one by one (openpyxl read-only), so an oversized file is refused after
@@ -36,10 +38,16 @@ MAX_FILE_BYTES = 5 * 1024 * 1024
 MAX_UNPACKED_BYTES = 100 * 1024 * 1024
 # A cell longer than this is not a name, a subject or a date (csv's own limit is 128 KiB).
 MAX_CELL_CHARS = 10_000
+# A large XLSX part packed tighter than this is a zip bomb, not a table (real sheets: 5-50×).
+MAX_PACKING_RATIO = 200
+_RATIO_CHECKED_FROM = 1024 * 1024
 
-FORMULA_PREFIXES = ("=", "+", "-", "@")
+# Full-width forms too: Excel in East Asian locales reads «＝SUM(…)» as a formula.
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\uff1d", "\uff0b", "\uff0d", "\uff20")
 _ZIP_MAGIC = b"PK\x03\x04"
 _OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+# Excel saves a password-protected XLSX as an OLE2 container with this stream in it.
+_ENCRYPTED_STREAM = "EncryptedPackage".encode("utf-16-le")
 # Control characters never found in a text table (tab, CR, LF and form feed are allowed).
 _BINARY = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
 
@@ -54,6 +62,25 @@ class Row:
     def get(self, index: int | None) -> str:
         """The cell at `index`, or an empty string past the end of the row."""
         return self.cells[index] if index is not None and index < len(self.cells) else ""
+
+
+@dataclass
+class _Progress:
+    """What the reader recognised so far, for the message when the file turns out damaged."""
+
+    kind: str
+    sheet: str | None = None
+    row: int = 0
+
+    def damaged(self) -> DomainError:
+        recognised = [self.kind]
+        if self.sheet is not None:
+            recognised.append(f"лист {quote(self.sheet)}")
+        recognised.append(f"прочитано строк: {self.row}" if self.row else "строки не прочитаны")
+        return DomainError(
+            f"Файл повреждён или не является таблицей (распознано: {', '.join(recognised)}). "
+            "Откройте его в Excel и сохраните заново как «Книга Excel (*.xlsx)» или CSV."
+        )
 
 
 @dataclass(frozen=True)
@@ -85,8 +112,15 @@ def clean_cell(value: object) -> str:
 
 
 def export_cell(value: object) -> object:
-    """A value safe to put in an exported CSV/XLSX: text starting with = + - @ is not a formula."""
-    if isinstance(value, str) and value.startswith((*FORMULA_PREFIXES, "\t", "\r")):
+    """A value safe to put in an exported CSV/XLSX: text starting with = + - @ is not a formula.
+
+    Every export (CSV and XLSX writers, tables downloaded from pages) passes its cells here;
+    spaces or invisible characters before the sign do not hide it.
+    """
+    if isinstance(value, str) and (
+        value.startswith(("\t", "\r", "\n"))
+        or value.lstrip(" \u00a0\u200b\u200e\u200f\u2060\ufeff").startswith(FORMULA_PREFIXES)
+    ):
         return "'" + value
     return value
 
@@ -102,22 +136,36 @@ def read_table(content: bytes, filename: str, *, max_rows: int) -> Table:
         raise DomainError("Файл пуст.")
     lower = filename.lower()
     kind = _sniff(content)
+    if kind == "encrypted":
+        raise DomainError(
+            f"Файл {quote(filename)} защищён паролем. Откройте его в Excel, снимите пароль "
+            "(Файл → Сведения → Защита книги → Зашифровать с использованием пароля: очистите "
+            "поле) и загрузите файл снова."
+        )
     if lower.endswith(".xlsx"):
         if kind != "zip":
             raise DomainError(
                 f"Файл {quote(filename)} назван как XLSX, но это {_kind_title(kind)}. "
                 "Откройте его в Excel и сохраните как «Книга Excel (*.xlsx)»."
             )
-        header, rows, notes = _read_xlsx(content, max_rows)
+        progress = _Progress("книга Excel (XLSX)")
+        read = _read_xlsx
     elif lower.endswith((".csv", ".txt")):
         if kind != "text":
             raise DomainError(
                 f"Файл {quote(filename)} назван как CSV, но это {_kind_title(kind)}. "
                 "Загрузите его с правильным расширением или сохраните как CSV."
             )
-        header, rows, notes = _read_csv(content, max_rows)
+        progress = _Progress("текстовая таблица (CSV)")
+        read = _read_csv
     else:
         raise DomainError("Поддерживаются файлы XLSX и CSV.")
+    try:
+        header, rows, notes = read(content, max_rows, progress)
+    except DomainError:
+        raise
+    except Exception as error:  # a damaged file fails in the libraries in ways without end
+        raise progress.damaged() from error
     if header is None:
         raise DomainError("Файл пуст: в нём нет ни заголовка, ни строк.")
     return Table(header=header, rows=tuple(rows), notes=tuple(notes))
@@ -128,7 +176,7 @@ def _sniff(content: bytes) -> str:
     if content.startswith(_ZIP_MAGIC):
         return "zip"
     if content.startswith(_OLE2_MAGIC):
-        return "ole2"
+        return "encrypted" if _ENCRYPTED_STREAM in content else "ole2"
     try:
         _decode(content)
     except DomainError:
@@ -170,15 +218,25 @@ def _decode(content: bytes) -> str:
     )
 
 
-def _read_csv(content: bytes, max_rows: int) -> tuple[tuple[str, ...] | None, list[Row], list[str]]:
+def _read_csv(
+    content: bytes, max_rows: int, progress: _Progress
+) -> tuple[tuple[str, ...] | None, list[Row], list[str]]:
     text = _decode(content)
     first_line = next((line for line in text.splitlines() if line.strip()), "")
     delimiter = max((";", ",", "\t"), key=first_line.count)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     try:
         # One record is one spreadsheet row (a quoted line break stays inside its cell).
-        header, rows = _collect(enumerate(reader, start=1), max_rows)
+        header, rows = _collect(enumerate(reader, start=1), max_rows, progress)
     except csv.Error as error:
+        lines = text.splitlines()
+        line = lines[reader.line_num - 1] if 0 < reader.line_num <= len(lines) else ""
+        # A huge cell without quotes is a size problem; an unclosed quote swallows the rest.
+        if "field larger than field limit" in str(error) and '"' not in line:
+            raise DomainError(
+                f"Строка {progress.row + 1}: в ячейке больше {MAX_CELL_CHARS} символов. "
+                "Проверьте файл."
+            ) from error
         raise DomainError(
             f"Не удалось разобрать CSV около строки {reader.line_num}: проверьте кавычки "
             "и разделители или сохраните таблицу как XLSX."
@@ -243,7 +301,7 @@ def _sheet_cells(parser: WorkSheetParser, title: str) -> Iterator[tuple[int, lis
 
 
 def _read_xlsx(
-    content: bytes, max_rows: int
+    content: bytes, max_rows: int, progress: _Progress
 ) -> tuple[tuple[str, ...] | None, list[Row], list[str]]:
     # openpyxl's own read-only worksheet parses a whole sheet that lacks a <dimension> tag just
     # to size it (a 50,000-row file: 18 s) before the first row is seen; its workbook reader and
@@ -255,6 +313,7 @@ def _read_xlsx(
         if not sheets:
             raise DomainError("В файле XLSX нет ни одного листа с таблицей.")
         title, part = sheets[0]
+        progress.sheet = title
         workbook = reader.wb
         parser = WorkSheetParser(
             reader.archive.open(part),
@@ -264,7 +323,7 @@ def _read_xlsx(
             date_formats=workbook._date_formats,
             timedelta_formats=workbook._timedelta_formats,
         )
-        header, rows = _collect(_sheet_cells(parser, title), max_rows)
+        header, rows = _collect(_sheet_cells(parser, title), max_rows, progress)
         # The sheet was read to its end: merged ranges (stored after the rows) are known now.
         merged = parser.merged_cells.mergeCell if parser.merged_cells else []
         if merged:
@@ -280,12 +339,21 @@ def _read_xlsx(
 def _check_unpacked(content: bytes) -> None:
     try:
         with zipfile.ZipFile(io.BytesIO(content)) as archive:
-            unpacked = sum(item.file_size for item in archive.infolist())
+            items = archive.infolist()
     except zipfile.BadZipFile as error:
         raise DomainError("Файл XLSX повреждён: сохраните его заново в Excel.") from error
-    if unpacked > MAX_UNPACKED_BYTES:
+    if sum(item.file_size for item in items) > MAX_UNPACKED_BYTES:
         raise DomainError(
             "Файл XLSX слишком велик в распакованном виде: уменьшите таблицу или разделите её."
+        )
+    if any(
+        item.file_size > _RATIO_CHECKED_FROM
+        and item.file_size > MAX_PACKING_RATIO * max(item.compress_size, 1)
+        for item in items
+    ):
+        raise DomainError(
+            "Файл XLSX сжат подозрительно сильно (так бывает у «zip-бомб», не у таблиц): "
+            "сохраните таблицу заново в Excel."
         )
 
 
@@ -293,12 +361,13 @@ def _check_unpacked(content: bytes) -> None:
 
 
 def _collect(
-    numbered: Iterable[tuple[int, Sequence[object]]], max_rows: int
+    numbered: Iterable[tuple[int, Sequence[object]]], max_rows: int, progress: _Progress
 ) -> tuple[tuple[str, ...] | None, list[Row]]:
     """The first non-blank row as header, then the non-blank rows; stops past `max_rows`."""
     header: tuple[str, ...] | None = None
     rows: list[Row] = []
     for number, values in numbered:
+        progress.row = number
         cells = tuple(clean_cell(v) for v in values)
         while cells and not cells[-1]:
             cells = cells[:-1]

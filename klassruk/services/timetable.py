@@ -34,6 +34,7 @@ from klassruk.services import calendar
 from klassruk.services.locking import lock_rows
 from klassruk.services.lookup import get_or_404
 from klassruk.services.spreadsheets import read_table
+from klassruk.text_policy import clean_text
 
 WEEKDAYS = ("Пн", "Вт", "Ср", "Чт", "Пт", "Сб")
 _WEEKDAY_NAMES = {
@@ -452,7 +453,7 @@ def _change(
         kind=kind,
         announced_at=at or utcnow(),
         announced_by=actor.login,
-        reason=reason.strip() or None,
+        reason=clean_text(reason) or None,
     )
 
 
@@ -539,7 +540,7 @@ def cancel_lesson(session: Session, actor: Actor, *, lesson_id: int, reason: str
     require(actor, Action.MANAGE_CALENDAR)
     lesson = _lesson(session, lesson_id)
     _check_open(session, lesson)
-    if not reason.strip():
+    if not clean_text(reason):
         raise DomainError("Укажите причину отмены урока: её увидят родители.")
     if session.scalar(select(Grade.id).where(Grade.lesson_id == lesson.id).limit(1)):
         raise DomainError("На уроке уже выставлены оценки: отменить его нельзя.")

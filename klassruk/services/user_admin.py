@@ -23,6 +23,7 @@ from klassruk.services.credentials import (
 )
 from klassruk.services.locking import lock_name, lock_rows, read_modify_write
 from klassruk.services.second_factor import clear_second_factor
+from klassruk.text_policy import clean_text
 
 MAX_REASON = 500
 
@@ -52,7 +53,7 @@ def reset_to_new_code(
 
 def _target(session: Session, actor: Actor, login: str, reason: str) -> tuple[UserAccount, str]:
     require(actor, Action.MANAGE_USERS)
-    cleaned = reason.strip()
+    cleaned = clean_text(reason)
     if not cleaned:
         raise DomainError("Укажите причину: она попадает в журнал изменений.")
     if len(cleaned) > MAX_REASON:

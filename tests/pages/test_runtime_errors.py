@@ -1,13 +1,50 @@
-"""The page runtime turns a constraint violation into a Russian message, never a traceback."""
+"""The page runtime turns database failures into one Russian message, never a traceback.
+
+Real failures: a PostgreSQL backend terminated mid-transaction, a read-only SQLite file, a full
+SQLite file (`PRAGMA max_page_count`), a value PostgreSQL refuses, a session left pending.
+"""
 
 from __future__ import annotations
 
-import pytest
+import contextlib
+import logging
 
-from components.runtime import db
-from klassruk.errors import CONCURRENT_WRITE, DomainError
-from klassruk.models import Subject
+import pytest
+from sqlalchemy import Engine, create_engine, func, select, text
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+from streamlit.testing.v1 import AppTest
+
+import components.runtime as runtime
+from components.runtime import (
+    CONNECTION_LOST,
+    DATA_REFUSED,
+    DISK_FULL,
+    PENDING_ROLLBACK,
+    READ_ONLY,
+    db,
+)
+from klassruk.errors import CONCURRENT_WRITE, DatabaseUnavailable, DomainError
+from klassruk.models import ActivityLog, AppSetting, Subject
+from tests.conftest import TEST_DATABASE_URL
 from tests.factories import SYSTEM
+from tests.pages.conftest import APP_TIMEOUT, login, open_app
+
+on_postgres = pytest.mark.skipif(not TEST_DATABASE_URL, reason="needs TEST_DATABASE_URL")
+on_sqlite = pytest.mark.skipif(bool(TEST_DATABASE_URL), reason="a SQLite file")
+
+
+def _count(engine: Engine, model: type) -> int:
+    with engine.connect() as connection:
+        return int(connection.scalar(select(func.count()).select_from(model)) or 0)
+
+
+def _terminate(database_url: str, pid: int) -> None:
+    """Kill one backend from another connection, as an administrator or a crash would."""
+    other = create_engine(database_url)
+    with other.connect() as connection:
+        connection.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+    other.dispose()
 
 
 def test_integrity_error_becomes_a_domain_error_and_is_rolled_back(app_env, factory):
@@ -20,3 +57,144 @@ def test_integrity_error_becomes_a_domain_error_and_is_rolled_back(app_env, fact
     assert str(error.value) == CONCURRENT_WRITE
     with db(SYSTEM) as session:
         assert sorted(s.name for s in session.query(Subject)) == ["Физика"]
+
+
+def test_a_pending_rollback_is_a_russian_message(app_env, engine, caplog):
+    with db(SYSTEM) as session:
+        session.add(Subject(name="Физика", short_name="Физ"))
+    with pytest.raises(DatabaseUnavailable) as error, db(SYSTEM) as session:
+        session.add(Subject(name="Химия", short_name="Хим"))
+        session.add(Subject(name="Физика", short_name="Физ"))
+        with contextlib.suppress(IntegrityError):  # a service that swallows it and goes on
+            session.flush()
+        session.add(Subject(name="Биология", short_name="Био"))
+        session.flush()
+    assert str(error.value) == PENDING_ROLLBACK
+    assert _count(engine, Subject) == 1
+    assert "Traceback" in caplog.text or any(r.exc_info for r in caplog.records)
+
+
+@on_postgres
+def test_connection_killed_mid_transaction_is_a_message_and_the_next_one_works(
+    app_env, engine, caplog
+):
+    caplog.set_level(logging.ERROR, logger="components.runtime")
+    with pytest.raises(DatabaseUnavailable) as error, db(SYSTEM) as session:
+        session.add(Subject(name="Химия", short_name="Хим"))
+        session.flush()
+        _terminate(app_env, session.scalar(text("SELECT pg_backend_pid()")))
+        session.add(Subject(name="Физика", short_name="Физ"))
+        session.flush()
+    assert str(error.value) == CONNECTION_LOST
+    assert _count(engine, Subject) == 0
+    assert any(r.exc_info for r in caplog.records), "IT needs the traceback in the log"
+    with db(SYSTEM) as session:  # the process is usable again: no dead connection reused
+        session.add(Subject(name="Физика", short_name="Физ"))
+    assert _count(engine, Subject) == 1
+
+
+@on_postgres
+def test_a_value_postgresql_refuses_is_a_message(app_env, engine):
+    with pytest.raises(DatabaseUnavailable) as error, db(SYSTEM) as session:
+        session.add(AppSetting(key="probe", value="NUL\x00внутри"))
+        session.flush()
+    assert str(error.value) == DATA_REFUSED
+    assert _count(engine, AppSetting) == 0
+
+
+def _save_page() -> None:
+    """A page that writes and then fails: the app's own script-run wrapper must catch it."""
+    import os
+
+    import streamlit as st
+    from sqlalchemy import text
+
+    from components import runtime
+    from klassruk.models import Subject
+    from klassruk.permissions import Actor
+    from tests.pages.test_runtime_errors import _fill_disk, _terminate
+
+    failure = os.environ["KLASSRUK_TEST_FAILURE"]
+    with runtime.script_run():
+        st.title("Сохранение")
+        if st.session_state.get("failed"):
+            with runtime.db_read(Actor.system("test")) as session:
+                st.text(f"предметов: {session.query(Subject).count()}")
+            return
+        st.session_state["failed"] = True
+        with runtime.db(Actor.system("test")) as session:
+            session.add(Subject(name="Химия", short_name="Хим"))
+            session.flush()
+            if failure == "killed":
+                pid = session.scalar(text("SELECT pg_backend_pid()"))
+                _terminate(runtime.settings().database_url, pid)
+            else:
+                _fill_disk(session)
+            session.add(Subject(name="Физика", short_name="Физ"))
+            session.flush()
+
+
+def _fill_disk(session: Session) -> None:
+    """Let the file grow no more and write more than fits in it."""
+    pages = session.scalar(text("PRAGMA page_count"))
+    session.execute(text(f"PRAGMA max_page_count = {pages}"))
+    for n in range(400):
+        session.add(AppSetting(key=f"k{n}", value="щ" * 240))
+    session.flush()
+
+
+@pytest.mark.parametrize(
+    ("failure", "message"),
+    [
+        pytest.param("killed", CONNECTION_LOST, marks=on_postgres),
+        pytest.param("disk_full", DISK_FULL, marks=on_sqlite),
+    ],
+)
+def test_a_page_whose_save_fails_shows_the_message_not_an_exception(
+    app_env, engine, monkeypatch, failure, message
+):
+    monkeypatch.setenv("KLASSRUK_TEST_FAILURE", failure)
+    at = AppTest.from_function(_save_page, default_timeout=APP_TIMEOUT).run()
+    assert not at.exception
+    assert [e.value for e in at.error] == [message]
+    assert _count(engine, Subject) == 0
+    assert _count(engine, AppSetting) == 0
+    at.run()  # a reload: the same browser session reads the database again
+    assert not at.exception and not at.error
+    assert [t.value for t in at.text] == ["предметов: 0"]
+
+
+@on_sqlite
+def test_a_read_only_database_file_is_a_message_on_a_real_page(demo_app, engine, monkeypatch):
+    at = login(open_app(), "klassruk")
+    assert not at.exception
+    activity = _count(engine, ActivityLog)
+    engine.dispose()
+    path = demo_app.removeprefix("sqlite:///")
+    # Root ignores file modes: SQLite's own read-only open is the read-only file system here.
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///file:{path}?mode=ro&uri=true")
+    runtime.settings.clear()
+    at.switch_page("app_pages/class_journal.py").run()  # opening a page records the visit
+    assert not at.exception
+    assert [e.value for e in at.error] == [READ_ONLY]
+    assert _count(engine, ActivityLog) == activity
+
+
+def test_database_failures_on_disk_map_to_their_messages():
+    """SQLite's own error texts: full disk, read-only file, a lock held too long."""
+    import sqlite3
+
+    from sqlalchemy.exc import OperationalError
+
+    cases = {
+        "database or disk is full": DISK_FULL,
+        "attempt to write a readonly database": READ_ONLY,
+        "database is locked": runtime.DATABASE_BUSY,
+    }
+    for text_, message in cases.items():
+        error = OperationalError("INSERT", {}, sqlite3.OperationalError(text_))
+        assert runtime.database_failure_message(error) == message
+
+
+def test_an_unrelated_error_is_not_called_a_database_failure():
+    assert runtime.database_failure_message(ValueError("x")) is None

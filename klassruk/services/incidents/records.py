@@ -20,6 +20,7 @@ from klassruk.services.scope import (
     own_class_ids_query,
 )
 from klassruk.setup import DEFAULT_TIMEZONE, TIMEZONE_KEY, get_setting
+from klassruk.text_policy import clean_text as clean_stored_text
 
 MAX_TEXT = 1000
 INCIDENT_NOT_FOUND = "Инцидент не найден."
@@ -43,7 +44,7 @@ def families_in_scope(actor: Actor, zone: str) -> ColumnElement[bool]:
 
 
 def clean_text(text: str, what: str) -> str:
-    cleaned = text.strip()
+    cleaned = clean_stored_text(text)
     if not cleaned:
         raise DomainError(f"Укажите {what}.")
     if len(cleaned) > MAX_TEXT:

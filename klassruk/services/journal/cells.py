@@ -51,8 +51,10 @@ def parse_cell(text: str | None) -> Cell:
     """Parse «5 4д», «Н», «ОП 5к»; raise DomainError naming the first bad token."""
     if text is None:
         return Cell()
+    # Only an empty cell is empty: «nan», «None», «null» typed in a cell are not marks (the
+    # grid turns the editor's own empty values into "" before they get here).
     text = str(text).strip()
-    if not text or text.lower() == "nan" or text == "None":
+    if not text:
         return Cell()
     grades: list[tuple[int, GradeKind]] = []
     absence: AbsenceMark | None = None

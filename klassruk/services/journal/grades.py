@@ -26,6 +26,7 @@ from klassruk.services.journal.members import _check_member
 from klassruk.services.locking import lock_rows
 from klassruk.services.lookup import get_or_404
 from klassruk.services.scope import require_journal_writer
+from klassruk.text_policy import clean_text
 
 
 def _new_grade(actor: Actor, lesson_id: int, student_id: int, value: int, kind: GradeKind) -> Grade:
@@ -123,12 +124,12 @@ def change_grade(
     """Change a grade; the old value, the new one, who, when and why go to the history."""
     grade = _locked_grade(session, actor, grade_id, reason)
     _check_value(value)
-    if not (reason or "").strip():
+    if not clean_text(reason or ""):
         raise DomainError("Укажите причину изменения оценки.")
     new_kind = kind or grade.kind
     if (grade.value, grade.kind) == (value, new_kind):
         return grade
-    _history(session, actor, grade, (value, new_kind), reason.strip())
+    _history(session, actor, grade, (value, new_kind), clean_text(reason))
     if new_kind != grade.kind:
         grade.weight = default_weight(new_kind)
     grade.value, grade.kind = value, new_kind
@@ -139,9 +140,9 @@ def change_grade(
 def delete_grade(session: Session, actor: Actor, *, grade_id: int, reason: str) -> None:
     """Delete a grade given by mistake; the history keeps it with the reason."""
     grade = _locked_grade(session, actor, grade_id, reason)
-    if not (reason or "").strip():
+    if not clean_text(reason or ""):
         raise DomainError("Укажите причину удаления оценки.")
-    _history(session, actor, grade, None, reason.strip())
+    _history(session, actor, grade, None, clean_text(reason))
     session.delete(grade)
     session.flush()
 

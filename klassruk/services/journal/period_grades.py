@@ -20,6 +20,7 @@ from klassruk.services.journal.grades import _check_value
 from klassruk.services.journal.members import roster_intervals
 from klassruk.services.locking import lock_rows
 from klassruk.services.scope import require_journal_writer
+from klassruk.text_policy import clean_text
 
 
 def parse_period_grades(
@@ -136,7 +137,7 @@ def set_period_grades(
         )
     }
     _refuse_conflicts(session, period, existing, values, expected)
-    if not reason.strip() and any(
+    if not clean_text(reason) and any(
         student_id in existing and existing[student_id].value != value
         for student_id, value in values.items()
     ):
@@ -147,6 +148,7 @@ def set_period_grades(
             period_id=period_id, student_id=student_id, subject_id=subject_id,
             group_id=group_id, value=value, set_by=actor.login,
         )
-        count += _write_period_grade(session, actor, existing.get(student_id), new, reason.strip())
+        old = existing.get(student_id)
+        count += _write_period_grade(session, actor, old, new, clean_text(reason))
     session.flush()
     return count

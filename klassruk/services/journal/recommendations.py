@@ -18,13 +18,14 @@ from klassruk.models.journal import (
 )
 from klassruk.permissions import Actor
 from klassruk.services.scope import READ_ONLY, keeps_journal, require_journal_reader
+from klassruk.text_policy import clean_text
 
 
 def add_recommendation(
     session: Session, actor: Actor, *, group_id: int, subject_id: int, student_id: int, text: str
 ) -> Recommendation:
     """A teacher's recommendation to a student of the group (visible to the family later)."""
-    text = text.strip()
+    text = clean_text(text)
     if not text:
         raise DomainError("Напишите текст рекомендации.")
     if len(text) > 2000:

@@ -39,6 +39,7 @@ from klassruk.services.scope import (
     require_journal_writer,
     substitute_lessons,
 )
+from klassruk.text_policy import clean_text
 
 
 @dataclass(frozen=True)
@@ -256,7 +257,7 @@ def save_grid(
     Changing or deleting a grade that was there needs a reason and is written to the history.
     """
     period = calendar.get_period(session, period_id)
-    reason = (reason or "").strip()
+    reason = clean_text(reason or "")
     keeps = may_write_journal(session, actor, group_id=group_id, subject_id=subject_id)
     if keeps:
         require_journal_writer(

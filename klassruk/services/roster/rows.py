@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy.orm import InstrumentedAttribute
 
-from klassruk.cyrillic import fix_lookalikes, fold_lookalikes, normalize_class_name
+from klassruk.contacts import normalize_email, normalize_phone
+from klassruk.cyrillic import normalize_class_name
 from klassruk.errors import DomainError
 from klassruk.formatting import quote
 from klassruk.limits import length_problem
@@ -19,6 +19,7 @@ from klassruk.models import (
     Student,
 )
 from klassruk.services.spreadsheets import read_table
+from klassruk.text_policy import clean_name, person_key
 
 CLASS_COLUMN = "Класс"
 STUDENT_COLUMNS = ("Фамилия", "Имя", "Отчество", "Дата рождения")
@@ -44,7 +45,6 @@ RELATION_WORDS: dict[str, Relation] = {
     "другое": Relation.OTHER,
     "иной законный представитель": Relation.OTHER,
 }
-_EMAIL = re.compile(r"^[^@\s;,]+@[^@\s;,]+\.[^@\s;,]{2,}$")
 _DATE_FORMATS = ("%d.%m.%Y", "%d.%m.%y", "%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y")
 MAX_STUDENT_AGE_YEARS = 25
 
@@ -53,10 +53,8 @@ def _norm_header(text: str) -> str:
     return " ".join(text.replace("ё", "е").replace("Ё", "Е").split()).casefold()
 
 
-def name_key(*parts: str) -> str:
-    """A name folded for matching: look-alike Latin letters, ё and case do not matter."""
-    text = fold_lookalikes(" ".join(parts))
-    return " ".join(text.replace("ё", "е").replace("Ё", "Е").split()).casefold()
+# People in a file and in the database are compared on the text policy's one key.
+name_key = person_key
 
 
 # ---------------------------------------------------------------- reading files
@@ -146,19 +144,6 @@ class StudentData:
         return name_key(self.last_name, self.first_name), self.birth_date
 
 
-def normalize_phone(text: str) -> str:
-    """A Russian phone number as +7XXXXXXXXXX; raises DomainError if it cannot be one."""
-    digits = re.sub(r"\D", "", text)
-    if len(digits) == 11 and digits[0] in "78":
-        digits = digits[1:]
-    if len(digits) != 10 or re.sub(r"[\d\s()+\-.]", "", text):
-        raise DomainError(
-            f"Неверный номер телефона {quote(text)}: нужен российский номер, "
-            "например +7 912 345-67-89."
-        )
-    return f"+7{digits}"
-
-
 def parse_birth_date(text: str, *, on: date) -> date:
     """A date of birth written as ДД.ММ.ГГГГ (or ГГГГ-ММ-ДД); raises DomainError if invalid."""
     for fmt in _DATE_FORMATS:
@@ -208,9 +193,10 @@ def _validate_guardian(raw: RawRow, slot: int) -> tuple[GuardianData | None, lis
         except DomainError as error:
             problems.append(f"{error} ({who})")
     if values["e-mail"]:
-        email = values["e-mail"].lower()
-        if not _EMAIL.match(email):
-            problems.append(f"Неверный адрес e-mail {quote(values['e-mail'])} ({who}).")
+        try:
+            email = normalize_email(values["e-mail"])
+        except DomainError as error:
+            problems.append(f"{error} ({who})")
     if problems:
         return None, problems
     return (
@@ -253,9 +239,9 @@ def _normalise(raw: RawRow) -> tuple[RawRow, list[str], list[str]]:
     problems: list[str] = []
     for column in NAME_COLUMNS:
         try:
-            fixed = fix_lookalikes(values[column])
+            fixed = clean_name(values[column], field=column)
         except DomainError as error:
-            problems.append(f"{column}: {error}")
+            problems.append(str(error))
             continue
         values[column] = fixed.text
         notes.extend(fixed.notes)

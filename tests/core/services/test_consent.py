@@ -35,12 +35,13 @@ from klassruk.services.delivery import (
     require_electronic_access,
     student_route,
 )
+from tests.core import scan_files
 from tests.factories import SYSTEM, TwoClasses, actor_of, build_two_classes
 
 ON = date(2026, 10, 1)
 SIGNED = date(2026, 9, 25)
-PNG = b"\x89PNG\r\n\x1a\n" + b"\0" * 100
-PDF = b"%PDF-1.4\n" + b"x" * 100
+PNG = scan_files.png()
+PDF = scan_files.pdf()
 
 
 @pytest.fixture
@@ -206,6 +207,20 @@ def test_the_form_needs_a_signed_date_not_in_the_future_and_a_number(session, sc
     with pytest.raises(DomainError, match="номер бланка"):
         _record(session, school, ConsentState.GIVEN, form_number="  ")
     assert session.scalar(select(ConsentEntry.id)) is None
+
+
+def test_reasons_form_numbers_and_file_names_are_stored_without_controls(session, school):
+    # NUL in any of them made PostgreSQL refuse the save with DataError.
+    wrong = _record(session, school, ConsentState.GIVEN, form_number="ПД\x00-17",
+                    scan=ScanUpload("бланк\x00\n\u200f.png", PNG))
+    with pytest.raises(DomainError, match="Укажите причину"):
+        _record(session, school, ConsentState.REFUSED, corrects_id=wrong.id, reason="\u200b\x00")
+    fixed = _record(session, school, ConsentState.REFUSED, corrects_id=wrong.id,
+                    reason="Ошибка\x00 в бланке\u200b\nисправлено")
+    session.expire_all()
+    assert session.get(ConsentEntry, fixed.id).reason == "Ошибка в бланке\nисправлено"
+    assert session.get(ConsentEntry, wrong.id).form_number == "ПД-17"
+    assert session.get(ConsentScan, wrong.scan_id).file_name == "бланк .png"
 
 
 def test_scans_are_checked_by_content_and_size_and_read_back_in_scope(session, school):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import random
 from collections.abc import Callable
 
 import pytest
@@ -26,7 +27,7 @@ from klassruk.services.roster import (
     template_xlsx,
 )
 from klassruk.services.spreadsheets import export_cell, read_table
-from tests.core.bad_files import BAD_FILES, ROW
+from tests.core.bad_files import BAD_FILES, ODD_BUT_READABLE, ROW, template_xlsx_file
 from tests.factories import SYSTEM, actor_of, make_account
 from tests.schools.roster_school import ADMIN, ON, TEACHER_A, TinySchool, build_school
 
@@ -90,6 +91,34 @@ def test_bad_file_gets_its_russian_message_and_changes_nothing(factory, school, 
         IMPORTS[importer](session, content, filename, school)
     assert len(str(error.value)) < 400  # never echoes the whole input
     assert _rows_in_database(factory) == before
+
+
+def test_a_sheet_declaring_a_million_rows_is_read_by_its_real_rows():
+    filename, build = ODD_BUT_READABLE["million_rows_declared"]
+    table = read_table(build(), filename, max_rows=5000)
+    assert table.header == TEMPLATE_COLUMNS
+    assert [row.number for row in table.rows] == [1_048_576]
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_a_randomly_damaged_xlsx_is_a_message_never_a_crash(seed):
+    rng = random.Random(seed)
+    content = bytearray(template_xlsx_file())
+    if seed % 4 == 0:
+        content = content[: rng.randrange(4, len(content))]
+    for _ in range(1 + seed % 5):
+        content[rng.randrange(len(content))] = rng.randrange(256)
+    try:
+        read_table(bytes(content), "spisok.xlsx", max_rows=5000)
+    except DomainError as error:
+        assert len(str(error)) < 400
+
+
+@pytest.mark.parametrize(
+    "value", [" =1+1", "\u200b=HYPERLINK(\"x\")", "\ufeff@SUM(A1)", "\uff1dSUM(A1)", "\nx", "\t=1"]
+)
+def test_formula_signs_behind_spaces_or_invisible_characters_are_neutralised(value):
+    assert export_cell(value) == "'" + value
 
 
 def _preview(factory, content: bytes, filename: str, school: TinySchool):

@@ -79,7 +79,9 @@ def test_parse_cell_accepts_grades_kinds_and_marks():
     assert journal.format_cell(cell.grades, AbsenceMark.ILL) == "Б 5 4д 3к"
 
 
-@pytest.mark.parametrize("bad", ["6", "5-", "0", "4+", "пять", "5.5"])
+@pytest.mark.parametrize(
+    "bad", ["6", "5-", "0", "4+", "пять", "5.5", "nan", "NaN", "None", "null", "NULL", "<NA>"]
+)
 def test_parse_cell_refuses_anything_but_1_to_5(bad):
     with pytest.raises(DomainError, match="не оценка"):
         journal.parse_cell(bad)
@@ -174,6 +176,17 @@ def test_bad_grid_input_saves_nothing_and_names_the_cells(session, school):
     assert "«6»" in message and "«5-»" in message
     assert "Белова Анна, 07.09.2026" in message
     assert _count(session, Grade) == 0
+
+
+@pytest.mark.parametrize("typed", ["nan", "None", "null", "NaN"])
+def test_typing_nan_or_none_over_a_grade_keeps_the_grade(session, school, typed):
+    teacher = actor_of(session, "teacher_a")
+    lesson, a = school.lessons[0], school.two.student_a
+    _save(session, school, teacher, {(a, lesson): "5 4д"})
+    with pytest.raises(DomainError, match=f"«{typed}» — не оценка"):
+        _save(session, school, teacher, {(a, lesson): typed}, reason="Ошибочно")
+    assert sorted(session.scalars(select(Grade.value))) == [4, 5]
+    assert _count(session, GradeChange) == 0
 
 
 def test_class_teacher_reads_but_is_refused_any_write(session, school):
@@ -399,3 +412,32 @@ def test_period_grades_are_parsed_as_typed_and_a_bad_one_is_refused_by_name():
     for bad in ("6", "4-", "пять", "0"):
         with pytest.raises(DomainError, match=f"Иванов Иван: «{bad}» — не оценка"):
             journal.parse_period_grades({1: "5", 2: bad}, names=names)
+
+
+def test_topics_homework_tests_and_recommendations_are_stored_without_controls(session, school):
+    """NUL in any of them made PostgreSQL refuse the save with DataError; now it is cleaned."""
+    from datetime import date
+
+    from klassruk.models.journal import Lesson, PlannedTest
+
+    teacher = actor_of(session, "teacher_a")
+    lesson = school.lessons[0]
+    journal.save_lessons(
+        session,
+        teacher,
+        updates=[journal.LessonUpdate(lesson, "Дроби\x00\u200b", "№ 12\r\n№ 14\u202e", "", "")],
+    )
+    journal.plan_test(
+        session, teacher, group_id=school.two.group_a, subject_id=school.math,
+        on=date(2026, 9, 21), title="Контрольная\x00 № 1",
+    )  # fmt: skip
+    journal.add_recommendation(
+        session, teacher, group_id=school.two.group_a, subject_id=school.math,
+        student_id=school.two.student_a, text="Повторить\x00 дроби\nи доли",
+    )  # fmt: skip
+    session.flush()
+    session.expire_all()
+    stored = session.get(Lesson, lesson)
+    assert (stored.topic, stored.homework) == ("Дроби", "№ 12\n№ 14")
+    assert session.scalar(select(PlannedTest.title)) == "Контрольная № 1"
+    assert session.scalar(select(Recommendation.text)) == "Повторить дроби\nи доли"

@@ -14,7 +14,6 @@ from klassruk.services.roster import (
     Change,
     Entity,
     apply_import,
-    normalize_phone,
     preview_import,
     template_csv,
     template_xlsx,
@@ -202,16 +201,27 @@ def test_template_has_the_expected_header():
     assert template_xlsx()[:2] == b"PK"
 
 
-@pytest.mark.parametrize(
-    ("typed", "expected"),
-    [("8 (912) 345-67-89", "+79123456789"), ("+7 912 345 67 89", "+79123456789"),
-     ("9123456789", "+79123456789"), ("7-495-123-45-67", "+74951234567")],
-)
-def test_phone_numbers_are_normalised(typed, expected):
-    assert normalize_phone(typed) == expected
 
 
-@pytest.mark.parametrize("typed", ["12345", "+1 202 555 0100", "8 912 ABC 67 89"])
-def test_bad_phone_numbers_are_refused(typed):
-    with pytest.raises(DomainError, match="Неверный номер телефона"):
-        normalize_phone(typed)
+def test_names_with_invisible_or_odd_characters_are_refused_by_row(factory, school):
+    rows = [
+        ["7А", "Пет\u200bров", "Никита", "", "12.05.2013", *EMPTY_GUARDIAN, *EMPTY_GUARDIAN],
+        ["7А", "Иванов", "=Иван", "", "12.05.2013", *EMPTY_GUARDIAN, *EMPTY_GUARDIAN],
+        ["7А", "Сидоров", "Олег", "", "12.05.2013",
+         "Сидорова", "Анна\u00ad", "", "мать", "+77912345678", "anna@mail..ru",
+         *EMPTY_GUARDIAN],
+    ]  # fmt: skip
+    before = _counts(factory)
+    preview = _run(factory, TEACHER_A, _csv_utf8(rows), "names.csv", class_id=school.class_a)
+    by_row: dict[int, list[str]] = {}
+    for error in preview.errors:
+        by_row.setdefault(error.row, []).append(error.message)
+    assert any("недопустимый символ U+200B (невидимый пробел)" in m for m in by_row[2])
+    assert any("недопустимый символ «=» (U+003D)" in m for m in by_row[3])
+    assert any("U+00AD (мягкий перенос)" in m for m in by_row[4])
+    assert any("Неверный номер телефона «+77912345678»" in m for m in by_row[4])
+    assert any("Неверный адрес e-mail «anna@mail..ru»" in m for m in by_row[4])
+    with pytest.raises(DomainError):
+        _run(factory, TEACHER_A, _csv_utf8(rows), "names.csv", apply=True,
+             class_id=school.class_a)  # fmt: skip
+    assert _counts(factory) == before

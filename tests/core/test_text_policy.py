@@ -1,0 +1,87 @@
+"""One text policy: NFC, invisible characters by field kind, names, comparisons of people."""
+
+from __future__ import annotations
+
+import unicodedata
+
+import pytest
+from sqlalchemy import select
+
+from klassruk.errors import DomainError
+from klassruk.models import AppSetting
+from klassruk.text_policy import clean_line, clean_name, clean_text, person_key
+
+DECOMPOSED_J = unicodedata.normalize("NFD", "Йован")
+
+
+@pytest.mark.parametrize(
+    ("typed", "named"),
+    [
+        ("Пет\u200bров", "U+200B (невидимый пробел)"),
+        ("Петров\u200d", "U+200D (невидимый соединитель)"),
+        ("\u200eПетров", "U+200E (метка направления текста)"),
+        ("Пет\u202eров", "U+202E (управление направлением текста)"),
+        ("Пет\u2066ров\u2069", "U+2066 (изоляция направления текста)"),
+        ("Пет\u00adров", "U+00AD (мягкий перенос)"),
+        ("\ufeffПетров", "U+FEFF (метка порядка байтов)"),
+        ("Пет\x00ров", "U+0000 (нулевой символ)"),
+        ("Пет\x1fров", "U+001F (невидимый управляющий символ)"),
+        ("Петров2", "«2» (U+0032)"),
+        ("Петров;DROP", "«;» (U+003B)"),
+        ("Петров😀", "«😀» (U+1F600)"),
+        ("=Петров", "«=» (U+003D)"),
+        ("@Петров", "«@» (U+0040)"),
+        ("+Петров", "«+» (U+002B)"),
+        ("Петров\tИван", "U+0009 (табуляция)"),
+    ],
+)
+def test_a_name_with_a_character_not_allowed_is_refused_naming_it(typed, named):
+    with pytest.raises(DomainError) as error:
+        clean_name(typed, field="Фамилия")
+    message = str(error.value)
+    assert message.startswith("Фамилия: недопустимый символ " + named)
+    assert "\u200b" not in message and "\x00" not in message
+
+
+def test_a_name_may_not_start_with_a_hyphen():
+    with pytest.raises(DomainError, match="должно начинаться с буквы"):
+        clean_name("-Петров", field="Фамилия")
+
+
+@pytest.mark.parametrize(
+    ("typed", "stored"),
+    [
+        ("  Римский-Корсаков ", "Римский-Корсаков"),
+        ("Д'Артаньян", "Д'Артаньян"),
+        ("O’Brien", "O’Brien"),
+        ("Анна  Мария", "Анна Мария"),
+        (DECOMPOSED_J, "Йован"),  # NFC: «Й» is one character again
+        ("Aнна", "Анна"),  # a Latin A inside a Cyrillic word
+    ],
+)
+def test_names_of_letters_hyphen_apostrophe_and_space_are_stored_normalised(typed, stored):
+    assert clean_name(typed, field="Имя").text == stored
+
+
+def test_people_are_compared_on_the_normalised_form():
+    assert person_key("Пётр", "Иванов") == person_key("петр\u200b", "ИВAНОВ")
+    assert person_key(DECOMPOSED_J) == person_key("Йован")
+    assert person_key("Ива\u00adнов") == person_key("Иванов")
+    assert person_key("Иванов") != person_key("Иванова")
+
+
+def test_free_text_loses_controls_and_invisible_characters_keeping_line_breaks():
+    typed = "\ufeffДроби\x00 и\u200b доли\r\n№ 12,\u202e 13\x07"
+    assert clean_text(typed) == "Дроби и доли\n№ 12, 13"
+    assert clean_line("бланк\n\x00скан\u200f.pdf") == "бланк скан.pdf"
+    assert clean_text(unicodedata.normalize("NFD", "ёжик")) == "ёжик"
+
+
+def test_every_stored_string_is_cleaned_before_it_reaches_the_database(session):
+    # NUL made PostgreSQL refuse the whole save (DataError); now it never reaches it.
+    session.add(AppSetting(key="probe", value="Тема\x00 урока\u200b\n№ 2"))
+    session.flush()
+    session.expire_all()
+    assert session.scalar(select(AppSetting.value).where(AppSetting.key == "probe")) == (
+        "Тема урока\n№ 2"
+    )
