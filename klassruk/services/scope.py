@@ -19,6 +19,7 @@ from sqlalchemy import (
     false,
     or_,
     select,
+    true,
 )
 from sqlalchemy.orm import InstrumentedAttribute, Session, aliased
 
@@ -503,35 +504,89 @@ def may_write_journal(session: Session, actor: Actor, *, group_id: int, subject_
     )
 
 
+Span = tuple[date, date | None]
+
+
+@dataclass(frozen=True)
+class JournalReach:
+    """The rows of a journal a reader sees: all of them, or some pupils on some days only."""
+
+    # None: every row on every day; else per pupil the days they may be seen (open end allowed).
+    spans: dict[int, list[Span]] | None = None
+
+    def sees(self, student_id: int, on: date) -> bool:
+        """Whether the reader sees this pupil's row on this day."""
+        if self.spans is None:
+            return True
+        return any(
+            start <= on and (end is None or on <= end)
+            for start, end in self.spans.get(student_id, ())
+        )
+
+    def rows(
+        self, student_col: ColumnElement[int] | InstrumentedAttribute[int],
+        day_col: ColumnElement[date] | InstrumentedAttribute[date],
+    ) -> ColumnElement[bool]:
+        """SQL condition: the (pupil, day) of a row is one the reader sees."""
+        if self.spans is None:
+            return true()
+        return or_(false(), *(
+            and_(student_col == student_id, day_col >= start,
+                 true() if end is None else day_col <= end)
+            for student_id, spans in self.spans.items() for start, end in spans
+        ))
+
+
+FULL_REACH = JournalReach()
+
+
+def enrolment_reach(
+    session: Session, class_ids: Select[int], students: Select[int] | None = None
+) -> JournalReach:
+    """Pupils of these classes (of `students`, if given), each on the days enrolled there."""
+    query = select(Enrolment.student_id, Enrolment.starts_on, Enrolment.ends_on).where(
+        Enrolment.class_id.in_(class_ids)
+    )
+    if students is not None:
+        query = query.where(Enrolment.student_id.in_(students))
+    spans: dict[int, list[Span]] = {}
+    for student_id, start, end in session.execute(query):
+        spans.setdefault(student_id, []).append((start, end))
+    return JournalReach(spans)
+
+
+def _stream_reach(session: Session, actor: Actor, group_id: int) -> JournalReach | None:
+    """A stream's rows a class teacher sees: own pupils, on the days they were in own classes."""
+    if Role.CLASS_TEACHER not in actor.roles or actor.staff_id is None:
+        return None
+    members = select(GroupMembership.student_id).where(GroupMembership.group_id == group_id)
+    reach = enrolment_reach(session, own_class_ids_query(actor), members)
+    return reach if reach.spans else None
+
+
 def require_journal_reader(
     session: Session, actor: Actor, *, group_id: int, subject_id: int
-) -> None:
-    """Refuse unless the actor keeps this journal or reads the class journal of the group."""
+) -> JournalReach:
+    """Refuse unless the actor keeps this journal or reads the class journal of the group.
+
+    Returns what the actor sees of it: everything, or, in a stream that spans classes, the
+    class teacher's own pupils on the days they were in the own class.
+    """
     if keeps_journal(session, actor, group_id=group_id, subject_id=subject_id):
-        return
+        return FULL_REACH
     if substitute_lessons(session, actor, group_id=group_id, subject_id=subject_id):
-        return
+        return FULL_REACH
     if actor.is_school_wide_for(Action.VIEW_CLASS_JOURNAL):
-        return
+        return FULL_REACH
     group = get_or_404(session, StudyGroup, group_id, "Учебная группа не найдена.")
     if group.class_id is not None:
         require_class_scope(session, actor, group.class_id, Action.VIEW_CLASS_JOURNAL)
-        return
-    # A stream spans classes: its class teachers read it for their own pupils.
-    if Role.CLASS_TEACHER in actor.roles and actor.staff_id is not None:
-        own_pupil = session.scalar(
-            select(GroupMembership.id)
-            .join(Enrolment, Enrolment.student_id == GroupMembership.student_id)
-            .join(SchoolClass, SchoolClass.id == Enrolment.class_id)
-            .where(
-                GroupMembership.group_id == group_id,
-                SchoolClass.class_teacher_id == actor.staff_id,
-            )
-            .limit(1)
-        )
-        if own_pupil is not None:
-            return
-    raise PermissionDenied(OUT_OF_SCOPE)
+        return FULL_REACH
+    require(actor, Action.VIEW_CLASS_JOURNAL)
+    reach = _stream_reach(session, actor, group_id)
+    if reach is None:
+        raise PermissionDenied(OUT_OF_SCOPE)
+    return reach
 
 
 def require_student_card_scope(

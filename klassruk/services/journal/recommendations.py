@@ -67,8 +67,10 @@ def recommendations(
     session: Session, actor: Actor, *, group_id: int, subject_id: int
 ) -> list[RecommendationRow]:
     """Recommendations written to the group's students in the subject."""
-    require_journal_reader(session, actor, group_id=group_id, subject_id=subject_id)
+    reach = require_journal_reader(session, actor, group_id=group_id, subject_id=subject_id)
     members = select(GroupMembership.student_id).where(GroupMembership.group_id == group_id)
+    if reach.spans is not None:
+        members = members.where(GroupMembership.student_id.in_(list(reach.spans)))
     return [
         RecommendationRow(f"{last} {first}", subject, text, at, author)
         for last, first, subject, text, at, author in session.execute(
