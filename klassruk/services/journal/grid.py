@@ -228,7 +228,6 @@ def build_grid(
     group_id: int,
     subject_id: int,
     period_id: int,
-    student_ids: set[int] | None = None,
     reach: JournalReach = FULL_REACH,
 ) -> JournalGrid:
     """Assemble the grid of what `reach` sees (no permission check: callers check it first)."""
@@ -241,8 +240,6 @@ def build_grid(
     grades, absences = _marks(session, lesson_ids, reach)
     # Students with marks stay visible even if they have left the group since.
     ids = set(intervals) | {s for s, _ in grades} | {s for s, _ in absences}
-    if student_ids is not None:
-        ids &= student_ids
     if reach.spans is not None:
         ids &= set(reach.spans)
     period_grades = dict(
