@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -17,13 +18,19 @@ from klassruk.models.journal import (
     Recommendation,
 )
 from klassruk.permissions import Actor
-from klassruk.services.scope import READ_ONLY, keeps_journal, require_journal_reader
+from klassruk.services.scope import (
+    READ_ONLY,
+    active_on,
+    keeps_journal,
+    require_journal_reader,
+)
 
 
 def add_recommendation(
-    session: Session, actor: Actor, *, group_id: int, subject_id: int, student_id: int, text: str
+    session: Session, actor: Actor, *, group_id: int, subject_id: int, student_id: int, text: str,
+    on: date,
 ) -> Recommendation:
-    """A teacher's recommendation to a student of the group (visible to the family later)."""
+    """A teacher's recommendation to a current student of the group (the family sees it)."""
     text = text.strip()
     if not text:
         raise DomainError("Напишите текст рекомендации.")
@@ -34,7 +41,8 @@ def add_recommendation(
     if (
         session.scalar(
             select(GroupMembership.id).where(
-                GroupMembership.group_id == group_id, GroupMembership.student_id == student_id
+                GroupMembership.group_id == group_id, GroupMembership.student_id == student_id,
+                active_on(GroupMembership.starts_on, GroupMembership.ends_on, on),
             )
         )
         is None
