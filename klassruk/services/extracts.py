@@ -39,7 +39,7 @@ from klassruk.models.journal import (
     PlannedTest,
     Recommendation,
 )
-from klassruk.permissions import Action, Actor, Role
+from klassruk.permissions import Action, Actor
 from klassruk.services.acknowledgements import (
     PrintedItems,
     paper_snapshots,
@@ -55,6 +55,7 @@ from klassruk.services.scope import (
     ClassPeople,
     class_people,
     families_of_class_query,
+    own_class_ids_query,
     require_class_scope,
     require_family_of_class,
 )
@@ -630,15 +631,13 @@ class DueExtracts:
 
 def due_extracts(session: Session, actor: Actor, *, on: date) -> list[DueExtracts]:
     """For the actor's own classes: paper families with no extract yet for the due range."""
-    if Role.CLASS_TEACHER not in actor.roles or actor.staff_id is None:
-        return []
     due: list[DueExtracts] = []
     for school_class, schedule in session.execute(
         select(SchoolClass, ExtractSchedule)
         .join(ExtractSchedule, ExtractSchedule.class_id == SchoolClass.id)
         .where(
             in_current_year(SchoolClass.school_year_id),
-            SchoolClass.class_teacher_id == actor.staff_id,
+            SchoolClass.id.in_(own_class_ids_query(actor)),
         )
         .order_by(SchoolClass.grade, SchoolClass.letter)
     ):

@@ -589,6 +589,31 @@ def require_journal_reader(
     return reach
 
 
+def _enrolled_in(period: ReportingPeriod) -> ColumnElement[bool]:
+    """SQL condition: the enrolment overlaps the period."""
+    return and_(
+        Enrolment.starts_on <= period.ends_on,
+        or_(Enrolment.ends_on.is_(None), Enrolment.ends_on >= period.starts_on),
+    )
+
+
+def require_class_card_scope(
+    session: Session, actor: Actor, *, class_id: int, student_id: int, period: ReportingPeriod
+) -> None:
+    """Refuse unless the actor reads the class's journal and the pupil was in it in the period.
+
+    The class journal's cached reads run as the system: this decides which card they may show.
+    """
+    require_class_scope(session, actor, class_id, Action.VIEW_CLASS_JOURNAL)
+    if session.scalar(
+        select(Enrolment.id).where(
+            Enrolment.class_id == class_id, Enrolment.student_id == student_id,
+            _enrolled_in(period),
+        ).limit(1)
+    ) is None:
+        raise PermissionDenied(OUT_OF_SCOPE)
+
+
 def require_student_card_scope(
     session: Session, actor: Actor, *, student_id: int, period: ReportingPeriod
 ) -> None:
@@ -596,11 +621,7 @@ def require_student_card_scope(
     class_ids = list(
         session.scalars(
             select(Enrolment.class_id).where(
-                Enrolment.student_id == student_id,
-                and_(
-                    Enrolment.starts_on <= period.ends_on,
-                    or_(Enrolment.ends_on.is_(None), Enrolment.ends_on >= period.starts_on),
-                ),
+                Enrolment.student_id == student_id, _enrolled_in(period)
             )
         )
     )
