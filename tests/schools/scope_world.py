@@ -73,6 +73,8 @@ class Probe:
     students: tuple[int, ...] = ()
     # Checks (`require_…`) that rightly pass here: the edge they are probed with is not theirs.
     passing: frozenset[str] = field(default=frozenset())
+    # The family sits at the edge of the actor's class: whatever lists the class is probed too.
+    class_wide: bool = False
 
 
 def _guardian(session: Session, surname: str, *children: int, ends_on: date | None = None
@@ -201,7 +203,7 @@ def build_scope_world(session: Session, two: TwoClasses, period: ReportingPeriod
                "fact": family(ended, two.student_a), "scan_id": ended_scan,
                "extract_id": ended_extract, "login": "parent_ended"},
               own, ("Бывшева",), ("parent_ended",), ((ended, two.student_a), (ended, None)),
-              (ended_extract,), (ended,)),
+              (ended_extract,), (ended,), class_wide=True),
         Probe("moved pupil", "ct_a",
               {"student_id": moved.id, "student_ids": [moved.id],
                "people": person(PersonKind.STUDENT, moved.id) + person(PersonKind.GUARDIAN,
@@ -209,7 +211,8 @@ def build_scope_world(session: Session, two: TwoClasses, period: ReportingPeriod
                "guardian_id": mother, "fact": family(mother, moved.id), "scan_id": moved_scan,
                "extract_id": moved_extract, "login": "parent_moved"},
               own, ("Переходов",), ("parent_moved", "pupil_moved"),
-              ((mother, moved.id), (mother, None)), (moved_extract,), (mother,), (moved.id,)),
+              ((mother, moved.id), (mother, None)), (moved_extract,), (mother,), (moved.id,),
+              class_wide=True),
         Probe("shared guardian", "ct_a",
               {"people": person(PersonKind.GUARDIAN, shared), "scan_id": shared_scan,
                "fact": family(shared, two.student_b), "login": "parent_shared",
@@ -217,7 +220,7 @@ def build_scope_world(session: Session, two: TwoClasses, period: ReportingPeriod
               own, ("Общая-чужой", "Зайцева"), ("parent_shared",), ((shared, two.student_b),),
               (), (shared,), (two.student_b,),
               # Her link to Орлов is 7А's: checks of it pass, what reaches Зайцева does not.
-              frozenset({"scope.require_family_of_class"})),
+              frozenset({"scope.require_family_of_class"}), class_wide=True),
         Probe("stream across classes", "ct_a", {"group_id": stream.id, "to_group_id": stream.id},
               own, ("Зайцева",), students=(two.student_b,),
               # Орлов is in the stream: ct_a reads it, for him only.
