@@ -7,12 +7,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
-from sqlalchemy import Engine, func, select, text
+from sqlalchemy import func, select, text
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from klassruk.clock import utcnow
-from klassruk.db import make_engine
+from klassruk.db import make_engine, make_session_factory, unit_of_work
 from klassruk.errors import DomainError
 from klassruk.models import AppSetting, SchoolYear, Staff, UserAccount
 from klassruk.permissions import Action, Actor, Role, require
@@ -125,6 +125,9 @@ def served_over_https(address: str) -> bool:
     return urlsplit(address).scheme.lower() == "https"
 
 
+_EDGE_READER = Actor.system("http_edge")
+
+
 class SchoolAddressReader:
     """The school's address for the HTTP edge (outside page runs), re-read every `ttl`."""
 
@@ -132,7 +135,7 @@ class SchoolAddressReader:
         self.database_url = database_url
         self.deployment_value = deployment_value
         self.ttl = ttl
-        self._engine: Engine | None = None
+        self._factory: sessionmaker[Session] | None = None
         self._cached: tuple[datetime, str] | None = None
 
     def __call__(self) -> str:
@@ -142,12 +145,11 @@ class SchoolAddressReader:
             return self._cached[1]
         admin_value = ""
         try:
-            if self._engine is None:
-                self._engine = make_engine(self.database_url)
-            with self._engine.connect() as connection:
-                admin_value = connection.scalar(
-                    select(AppSetting.value).where(AppSetting.key == APP_URL_KEY)
-                ) or ""
+            if self._factory is None:
+                self._factory = make_session_factory(make_engine(self.database_url))
+            # A read-only unit: no write lock on SQLite for a look at one setting.
+            with unit_of_work(self._factory, _EDGE_READER, read_only=True) as session:
+                admin_value = get_setting(session, APP_URL_KEY)
         except SQLAlchemyError:
             # Before the first migration there is no table yet: the deployment's value holds.
             admin_value = ""
