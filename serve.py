@@ -5,18 +5,27 @@ the same script with ASGI middleware. Behind nginx, its snippet deploy/security-
 sends the same list.
 """
 
+from datetime import timedelta
+
 import streamlit as st
 from starlette.middleware import Middleware
 
 from klassruk.http_headers import SecurityHeadersMiddleware
 from klassruk.operations.monitoring import OperationsMiddleware
 from klassruk.settings import load_settings
+from klassruk.setup import SchoolAddressReader, served_over_https
 
-settings = load_settings()
+_settings = load_settings()
+# HSTS follows the school's address as the admin sets it (else KLASSRUK_APP_URL), re-read
+# every half minute: one setting decides the cookie's Secure flag, HSTS and printed links.
+_address = SchoolAddressReader(
+    _settings.database_url, _settings.app_url, ttl=timedelta(seconds=30)
+)
+
 app = st.App(
     "app.py",
     middleware=[
-        Middleware(OperationsMiddleware, database_url=settings.database_url),
-        Middleware(SecurityHeadersMiddleware, https=settings.app_url.startswith("https://")),
+        Middleware(OperationsMiddleware, database_url=_settings.database_url),
+        Middleware(SecurityHeadersMiddleware, https=lambda: served_over_https(_address())),
     ],
 )

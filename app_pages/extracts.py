@@ -27,7 +27,7 @@ with db_read(actor) as session:
     board = class_consent(session, actor, class_id=chosen.class_id, on=on)
     schedule = schedule_of(session, actor, class_id=chosen.class_id)
     due = due_range(session, schedule, on) if schedule is not None else None
-    register = extract_register(session, actor, class_id=chosen.class_id)
+    register = extract_register(session, actor, class_id=chosen.class_id, on=on)
 
 st.subheader(f"Бумажный список: {len(board.paper)}")
 paper_list(board.paper, key="extracts_paper_list")

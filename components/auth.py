@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from components.nav import spec_of
 from components.runtime import adopt_browser_session_id, browser_session_id, db, db_read, settings
-from components.school import today
+from components.school import app_address, today
 from klassruk.clock import utcnow
 from klassruk.models import UserAccount
 from klassruk.operations.monitoring import FAILED_LOGINS
@@ -37,8 +37,9 @@ from klassruk.services.accounts import (
 )
 from klassruk.services.activity import record_family_login
 from klassruk.services.second_factor import verify_second_factor
-from klassruk.services.throttling import ThrottlePolicy
+from klassruk.services.throttling import ThrottlePolicy, client_address_from
 from klassruk.session_tokens import SessionToken, decode_session_token, encode_session_token
+from klassruk.setup import served_over_https
 
 LOGIN_ACTOR = Actor.system("login")
 _AUTH_LOGIN = "auth_login"
@@ -107,7 +108,7 @@ def _sync_cookie() -> None:
         options: dict[str, object] = {
             "path": "/", "expires": expires.isoformat(), "sameSite": "strict"
         }
-        if settings().app_url.startswith("https://"):
+        if served_over_https(app_address()):
             options["secure"] = True  # never sent over plain HTTP once the app is on HTTPS
         arguments = {"method": "set", "cookie": name, "value": token, "options": options}
     with slot:
@@ -148,16 +149,15 @@ def resolve_user() -> SessionUser | None:
     return user
 
 
-def client_address(*, trusted_proxy: bool) -> str | None:
-    """The browser's address: our proxy's last X-Forwarded-For entry, else the socket's peer."""
-    if trusted_proxy:
-        forwarded = st.context.headers.get("X-Forwarded-For") or ""
-        last_hop = str(forwarded).split(",")[-1].strip()
-        if last_hop:
-            return last_hop
-    address = st.context.ip_address
-    # None on localhost; not a string outside a real server (AppTest).
-    return address if isinstance(address, str) else None
+def client_address(*, trusted_proxies: tuple[str, ...]) -> str | None:
+    """The browser's address: the socket's peer, or our trusted proxy's X-Forwarded-For."""
+    peer = st.context.ip_address
+    # Streamlit reports a loopback peer as None (and nothing outside a real server).
+    return client_address_from(
+        peer=peer if isinstance(peer, str) else "127.0.0.1",
+        forwarded_for=st.context.headers.get("X-Forwarded-For"),
+        proxies=trusted_proxies,
+    )
 
 
 def _login_policies() -> tuple[LockoutPolicy, ThrottlePolicy]:
@@ -171,7 +171,7 @@ def _login_policies() -> tuple[LockoutPolicy, ThrottlePolicy]:
 
 
 def _client() -> str | None:
-    return client_address(trusted_proxy=settings().trusted_proxy)
+    return client_address(trusted_proxies=settings().trusted_proxies)
 
 
 def _start_session(session: Session, user: UserAccount, on: date) -> None:

@@ -30,10 +30,10 @@ from klassruk.data_versions import read_version
 from klassruk.formatting import format_average
 from klassruk.models import DataAccess
 from klassruk.permissions import Action, Actor
-from klassruk.services import class_journal
+from klassruk.services import calendar, class_journal
 from klassruk.services.class_journal import ClassSummary, StudentCard
 from klassruk.services.journal import JournalGrid
-from klassruk.services.scope import require_class_scope
+from klassruk.services.scope import require_class_card_scope, require_class_scope
 
 # The cached reads act as the system: the actor's scope was checked by `open_view` first.
 _CACHE_READER = Actor.system("class_journal")
@@ -256,9 +256,14 @@ def draw_card(view: JournalView) -> None:
     """One student of the class in all subjects, with the weekly trend."""
     students = dict(summary_of(view).students)
     student_id = _pick("Обучающийся", students, key="cj_student", empty="В классе нет обучающихся.")
-    # Only a student of the checked class reaches the cached (system) read.
-    if student_id not in students:
+    if student_id is None:
         return
+    # The cached read runs as the system: scope.py decides whether this card may be shown.
+    with db_read(view.actor) as session:
+        require_class_card_scope(
+            session, view.actor, class_id=view.class_id, student_id=student_id,
+            period=calendar.get_period(session, view.period_id),
+        )
     card, specs = _card(settings().database_url, student_id, view.period_id, view.version)
     log_access(view.actor, DataAccess.STUDENT_CARD, student_id=student_id, class_id=view.class_id)
     metrics = st.columns(3)

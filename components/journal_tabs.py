@@ -11,7 +11,7 @@ import streamlit as st
 from components.feedback import act
 from components.journal import STUDENT, Screen
 from components.runtime import db_read
-from components.school import school_timezone
+from components.school import school_timezone, today
 from components.tables import show_table
 from klassruk.formatting import format_date, format_timestamp
 from klassruk.services import journal
@@ -59,7 +59,8 @@ def advice_tab(screen: Screen) -> None:
             act(
                 screen.actor,
                 lambda s: journal.add_recommendation(
-                    s, screen.actor, student_id=student_id, text=text, **screen.scope
+                    s, screen.actor, student_id=student_id, text=text, on=today(),
+                    **screen.scope
                 ),
                 "Рекомендация добавлена.",
             )

@@ -9,6 +9,7 @@ import streamlit as st
 
 from components.runtime import school_settings, settings
 from klassruk.clock import school_today
+from klassruk.setup import school_address
 
 
 def school_timezone() -> str:
@@ -22,8 +23,8 @@ def today() -> date:
 
 
 def app_address() -> str:
-    """The address users type (slips, links): the admin's setting, else KLASSRUK_APP_URL."""
-    return school_settings().app_url or settings().app_url
+    """The address users type (slips, links, Secure cookie): see klassruk.setup.school_address."""
+    return school_address(school_settings().app_url, settings().app_url)
 
 
 def browser_origin() -> str | None:

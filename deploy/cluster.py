@@ -173,7 +173,7 @@ def run_cluster(
     }
     behind_proxy = bool(proxy or (proxy is None and processes > 1))
     # Only behind our nginx may client addresses come from X-Forwarded-For (throttling).
-    shared["KLASSRUK_TRUSTED_PROXY"] = "true" if behind_proxy else "false"
+    shared["KLASSRUK_TRUSTED_PROXIES"] = "127.0.0.1" if behind_proxy else ""
     ports = [app_port + n for n in range(processes)]
     with ExitStack() as stack:
         apps = [

@@ -34,12 +34,20 @@ HSTS = ("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
 
 # The frontends of custom components (the login cookie's) are framed by the app itself.
 COMPONENT_PATH = "/component/"
+# nginx's variable holding HSTS on HTTPS requests and nothing on plain HTTP (an empty value
+# sends no header): deploy/nginx/klassruk.conf.template defines it with a map on $scheme.
+NGINX_HSTS_VARIABLE = "$klassruk_hsts"
+
+
+def is_component_path(path: str) -> bool:
+    """Whether the request is for Streamlit's component frontends (not any path naming one)."""
+    return path.startswith(COMPONENT_PATH)
 
 
 def headers_for(*, https: bool, path: str = "/") -> dict[str, str]:
     """The headers a response carries: nobody may frame the app, only the app its components."""
     headers = {**SECURITY_HEADERS, **(dict([HSTS]) if https else {})}
-    if COMPONENT_PATH in path:
+    if is_component_path(path):
         headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY.replace(
             "frame-ancestors 'none'", "frame-ancestors 'self'"
         )
@@ -56,8 +64,10 @@ def nginx_snippet(path: str = "/") -> str:
     lines = ["# Generated from klassruk/http_headers.py (tests/core/test_http_headers.py)."]
     lines += [
         f'add_header {name} "{value}" always;'
-        for name, value in headers_for(https=True, path=path).items()
+        for name, value in headers_for(https=False, path=path).items()
     ]
+    # HSTS only on HTTPS requests: a browser must never learn it from a plain-HTTP answer.
+    lines.append(f"add_header {HSTS[0]} {NGINX_HSTS_VARIABLE} always;")
     return "\n".join(lines) + "\n"
 
 
@@ -69,8 +79,12 @@ Send = Callable[[MutableMapping[str, Any]], Awaitable[None]]
 class SecurityHeadersMiddleware:
     """ASGI middleware adding the headers to every HTTP response (websockets pass untouched)."""
 
-    def __init__(self, app: Callable[[Scope, Receive, Send], Awaitable[None]], *, https: bool):
+    def __init__(
+        self, app: Callable[[Scope, Receive, Send], Awaitable[None]], *,
+        https: Callable[[], bool],
+    ):
         self.app = app
+        # Asked per response: the school's address (and so HTTPS) can change while running.
         self.https = https
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -80,7 +94,7 @@ class SecurityHeadersMiddleware:
 
         extra = [
             (name.lower().encode(), value.encode())
-            for name, value in headers_for(https=self.https, path=scope["path"]).items()
+            for name, value in headers_for(https=self.https(), path=scope["path"]).items()
         ]
 
         async def send_with_headers(message: MutableMapping[str, Any]) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import secrets
 import tomllib
@@ -37,8 +38,9 @@ class Settings:
     throttle_window_minutes: int = 15
     throttle_max_delay_minutes: int = 15
     spray_alert_failures: int = 50
-    # Behind our own reverse proxy: the client address is the last X-Forwarded-For entry.
-    trusted_proxy: bool = False
+    # Addresses or networks of our own reverse proxies: only a request whose TCP peer is one
+    # of them has its X-Forwarded-For believed (services/throttling.client_address_from).
+    trusted_proxies: tuple[str, ...] = ()
     # Where `python -m klassruk backup` writes, and the passphrase that encrypts the copies.
     backup_dir: Path = DEFAULT_DATA_DIR / "backups"
     backup_passphrase: str = ""
@@ -112,8 +114,20 @@ def load_settings(secrets_file: Path = SECRETS_FILE) -> Settings:
             _lookup("KLASSRUK_THROTTLE_MAX_DELAY_MINUTES", values, "15") or 15
         ),
         spray_alert_failures=int(_lookup("KLASSRUK_SPRAY_ALERT_FAILURES", values, "50") or 50),
-        trusted_proxy=(_lookup("KLASSRUK_TRUSTED_PROXY", values, "false") or "").lower()
-        in {"1", "true", "yes"},
+        trusted_proxies=parse_proxies(_lookup("KLASSRUK_TRUSTED_PROXIES", values, "") or ""),
         backup_dir=Path(_lookup("KLASSRUK_BACKUP_DIR", values) or data_dir / "backups"),
         backup_passphrase=_lookup("KLASSRUK_BACKUP_PASSPHRASE", values) or "",
     )
+
+
+def parse_proxies(value: str) -> tuple[str, ...]:
+    """Proxy addresses or networks (CIDR), separated by commas or spaces, checked."""
+    networks = []
+    for item in value.replace(",", " ").split():
+        try:
+            networks.append(str(ipaddress.ip_network(item, strict=False)))
+        except ValueError:
+            raise ConfigurationError(
+                f"KLASSRUK_TRUSTED_PROXIES: «{item}» is not an IP address or network (CIDR)"
+            ) from None
+    return tuple(networks)

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
 from sqlalchemy import func, select, text
-from sqlalchemy.orm import Session
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session, sessionmaker
 
+from klassruk.clock import utcnow
+from klassruk.db import make_engine, make_session_factory, unit_of_work
 from klassruk.errors import DomainError
 from klassruk.models import AppSetting, SchoolYear, Staff, UserAccount
 from klassruk.permissions import Action, Actor, Role, require
@@ -107,6 +111,52 @@ def set_setting(session: Session, key: str, value: str) -> None:
         session.add(AppSetting(key=key, value=value))
     else:
         row.value = value
+
+
+def school_address(admin_value: str, deployment_value: str) -> str:
+    """The address users type: the admin's setting, else the deployment's KLASSRUK_APP_URL.
+
+    The one rule behind the slips' address, the cookie's `Secure` flag and HSTS.
+    """
+    return admin_value or deployment_value
+
+
+def served_over_https(address: str) -> bool:
+    """Whether the school's address is an HTTPS one (Secure cookie, HSTS)."""
+    return urlsplit(address).scheme.lower() == "https"
+
+
+_EDGE_READER = Actor.system("http_edge")
+
+
+class SchoolAddressReader:
+    """The school's address for the HTTP edge (outside page runs), re-read every `ttl`."""
+
+    def __init__(self, database_url: str, deployment_value: str, *, ttl: timedelta) -> None:
+        self.database_url = database_url
+        self.deployment_value = deployment_value
+        self.ttl = ttl
+        self._factory: sessionmaker[Session] | None = None
+        self._cached: tuple[datetime, str] | None = None
+
+    def __call__(self) -> str:
+        """The address as the admin set it a moment ago (the deployment's when unreadable)."""
+        now = utcnow()
+        if self._cached is not None and now - self._cached[0] < self.ttl:
+            return self._cached[1]
+        admin_value = ""
+        try:
+            if self._factory is None:
+                self._factory = make_session_factory(make_engine(self.database_url))
+            # A read-only unit: no write lock on SQLite for a look at one setting.
+            with unit_of_work(self._factory, _EDGE_READER, read_only=True) as session:
+                admin_value = get_setting(session, APP_URL_KEY)
+        except SQLAlchemyError:
+            # Before the first migration there is no table yet: the deployment's value holds.
+            admin_value = ""
+        address = school_address(admin_value, self.deployment_value)
+        self._cached = (now, address)
+        return address
 
 
 def _has_valid_port(address: str) -> bool:

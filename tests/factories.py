@@ -25,6 +25,7 @@ from klassruk.models import (
     TeachingAssignment,
     UserAccount,
 )
+from klassruk.models.consent import ConsentEntry, ConsentState, ConsentSubject
 from klassruk.permissions import Actor, Role
 from klassruk.services.accounts import (
     LockoutPolicy,
@@ -89,6 +90,15 @@ def make_account(
         must_change_password=must_change_password,
         **links,
     )
+
+
+def give_consent(session: Session, guardian_id: int, student_id: int) -> None:
+    """The guardian's consent to their own and the child's data: the family goes electronic."""
+    for subject, student in ((ConsentSubject.GUARDIAN_SELF, None),
+                             (ConsentSubject.CHILD, student_id)):
+        session.add(ConsentEntry(subject=subject, guardian_id=guardian_id, student_id=student,
+                                 state=ConsentState.GIVEN, recorded_by="тест"))
+    session.flush()
 
 
 def actor_of(session: Session, login: str) -> Actor:

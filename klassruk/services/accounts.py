@@ -117,6 +117,14 @@ class LoginRecorder:
     session_id: str | None = None
     client_address: str | None = None
     throttle: ThrottlePolicy = field(default_factory=ThrottlePolicy)
+    # Only after a right password may a lock be named: before it, «locked» tells a guesser
+    # that the login exists, so the refusal reads as a wrong password.
+    password_known: bool = False
+
+    def _lock_refusal(self, locked_until: datetime) -> LoginResult:
+        return LoginResult(
+            None, _lock_message(locked_until) if self.password_known else GENERIC_LOGIN_ERROR
+        )
 
     def log(self, event: str, *, user_id: int | None = None, detail: str | None = None) -> None:
         """One activity row about this attempt."""
@@ -146,7 +154,7 @@ class LoginRecorder:
         if user.locked_until is None or user.locked_until <= self.now:
             return None
         self.log("login_refused_locked", user_id=user.id)
-        return LoginResult(None, _lock_message(user.locked_until))
+        return self._lock_refusal(user.locked_until)
 
     def failed(
         self, user: UserAccount, policy: LockoutPolicy, *, message: str = GENERIC_LOGIN_ERROR,
@@ -162,7 +170,7 @@ class LoginRecorder:
         self.log(
             "account_locked", user_id=user.id, detail=f"{policy.max_failures} неудачных попыток"
         )
-        return LoginResult(None, _lock_message(user.locked_until))
+        return self._lock_refusal(user.locked_until)
 
     def succeeded(self, user: UserAccount, *, detail: str | None = None) -> LoginResult:
         """The account is logged in: failures forgotten, the login recorded."""

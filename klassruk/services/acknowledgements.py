@@ -23,6 +23,7 @@ from klassruk.models import (
     ReportingPeriod,
     Subject,
 )
+from klassruk.models.extracts import PaperExtract
 from klassruk.models.journal import PeriodGrade
 from klassruk.permissions import Action, Actor, require
 from klassruk.services import calendar
@@ -36,7 +37,8 @@ from klassruk.services.cabinet.weeks import (
     week_contents,
 )
 from klassruk.services.locking import insert_unique, read_modify_write
-from klassruk.services.scope import require_family_scope, require_student_scope
+from klassruk.services.lookup import get_or_404
+from klassruk.services.scope import require_family_of_class, require_family_scope
 
 CHANGED_MEANWHILE = (
     "Пока страница была открыта, появились новые сведения: посмотрите их и подтвердите ещё раз."
@@ -420,22 +422,23 @@ def paper_snapshots(
 
 
 def record_paper_acknowledgements(
-    session: Session,
-    actor: Actor,
-    *,
-    guardian_id: int,
-    student_id: int,
-    snapshot: dict[str, Any],
-    on: date,
+    session: Session, actor: Actor, *, extract_id: int, on: date
 ) -> list[Acknowledgement]:
     """A signed slip came back: «ознакомлен(а)» on paper for every week and item it covered.
 
-    Content already acknowledged on paper keeps its row: a slip is never counted twice.
+    Who signed and what they saw come from the register row the server wrote when it printed
+    the extract, never from the caller; the family must be the class's today. Content already
+    acknowledged on paper keeps its row: a slip is never counted twice.
     """
-    require_student_scope(session, actor, student_id, Action.PRINT_EXTRACTS, on=on)
+    extract = get_or_404(session, PaperExtract, extract_id, f"Выписка № {extract_id} не найдена.")
+    require_family_of_class(
+        session, actor, class_id=extract.class_id, guardian_id=extract.guardian_id,
+        student_id=extract.student_id, on=on, action=Action.PRINT_EXTRACTS,
+    )
+    snapshot: dict[str, Any] = extract.covered.get("ledger", {})
     common = {
-        "guardian_id": guardian_id,
-        "student_id": student_id,
+        "guardian_id": extract.guardian_id,
+        "student_id": extract.student_id,
         "channel": AckChannel.PAPER,
         "user_id": None,
         "recorded_by_user_id": actor.user_id,

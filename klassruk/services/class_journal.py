@@ -28,7 +28,11 @@ from klassruk.permissions import Action, Actor
 from klassruk.services import calendar
 from klassruk.services.journal import JournalGrid, build_grid
 from klassruk.services.lookup import get_or_404
-from klassruk.services.scope import require_class_scope, require_student_card_scope
+from klassruk.services.scope import (
+    enrolment_reach,
+    require_class_scope,
+    require_student_card_scope,
+)
 
 AT_RISK_AVERAGE = 3.0
 # Missed lessons in a period (Н, Б, УП; lateness not counted) from which a student stands out:
@@ -265,7 +269,8 @@ def subject_drilldown(
     """The subject's journal as its teachers see it (one grid per group), the class's rows only."""
     _, period = _open(session, actor, class_id, period_id)
     students_q = _class_students(class_id, period)
-    student_ids = set(session.scalars(students_q))
+    # A pupil who joined or left the class in the period shows only on their days in it.
+    reach = enrolment_reach(session, select(SchoolClass.id).where(SchoolClass.id == class_id))
     group_ids = list(
         session.scalars(
             select(Lesson.group_id)
@@ -288,7 +293,7 @@ def subject_drilldown(
             group_id=group_id,
             subject_id=subject_id,
             period_id=period_id,
-            student_ids=student_ids,
+            reach=reach,
         )
         for group_id in group_ids
     ]

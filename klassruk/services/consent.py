@@ -11,13 +11,7 @@ from sqlalchemy.orm import Session
 
 from klassruk.clock import utcnow
 from klassruk.errors import DomainError, PermissionDenied
-from klassruk.models import (
-    Guardian,
-    GuardianLink,
-    SchoolClass,
-    Student,
-    UserAccount,
-)
+from klassruk.models import Guardian, SchoolClass, Student, UserAccount
 from klassruk.models.consent import (
     CONSENT_STATE_TITLES,
     ConsentEntry,
@@ -44,7 +38,9 @@ from klassruk.services.lookup import get_or_404
 from klassruk.services.scans import check_scan_structure
 from klassruk.services.scope import (
     OUT_OF_SCOPE,
-    current_students_query,
+    ClassPeople,
+    class_people,
+    reaches_consent_entry,
     require_class_scope,
 )
 from klassruk.setup import set_setting
@@ -76,45 +72,6 @@ def set_student_own_consent_required(session: Session, actor: Actor, *, required
     require(actor, Action.MANAGE_SCHOOL_STRUCTURE)
     set_setting(session, STUDENT_OWN_CONSENT_KEY, "1" if required else "0")
     session.flush()
-
-
-# ---------------------------------------------------------------- who belongs to the class
-
-
-@dataclass(frozen=True)
-class ClassPeople:
-    """The class's current students and their guardians (the only way a guardian is in scope)."""
-
-    students: dict[int, Student]
-    guardians: dict[int, Guardian]
-    children: dict[int, list[int]]  # guardian id → own children in the class, roster order
-
-
-def class_people(session: Session, class_id: int, on: date) -> ClassPeople:
-    """Students enrolled on `on` and the guardians linked to them."""
-    this_class = select(SchoolClass.id).where(SchoolClass.id == class_id)
-    students = {
-        s.id: s
-        for s in session.scalars(
-            select(Student)
-            .where(Student.id.in_(current_students_query(this_class, on)))
-            .order_by(Student.last_name, Student.first_name, Student.id)
-        )
-    }
-    guardians: dict[int, Guardian] = {}
-    children: dict[int, list[int]] = {}
-    for guardian, student_id in session.execute(
-        select(Guardian, GuardianLink.student_id)
-        .join(GuardianLink, GuardianLink.guardian_id == Guardian.id)
-        .where(GuardianLink.student_id.in_(list(students)))
-        .order_by(Guardian.last_name, Guardian.first_name, Guardian.id)
-    ):
-        guardians[guardian.id] = guardian
-        children.setdefault(guardian.id, []).append(student_id)
-    order = {student_id: index for index, student_id in enumerate(students)}
-    for kids in children.values():
-        kids.sort(key=order.__getitem__)
-    return ClassPeople(students, guardians, children)
 
 
 # ---------------------------------------------------------------- recording
@@ -491,7 +448,12 @@ def consent_history(
     if guardian_id is not None:
         if guardian_id not in people.guardians:
             raise PermissionDenied(OUT_OF_SCOPE)
-        condition = ConsentEntry.guardian_id == guardian_id
+        # The guardian's own consent, and about children only those of this class today: a
+        # guardian shared with another class does not open that class's entries.
+        condition = (ConsentEntry.guardian_id == guardian_id) & (
+            (ConsentEntry.subject == ConsentSubject.GUARDIAN_SELF)
+            | ConsentEntry.student_id.in_(people.children[guardian_id])
+        )
     elif student_id is not None and student_id in people.students:
         condition = (ConsentEntry.student_id == student_id) & (
             ConsentEntry.subject == ConsentSubject.STUDENT_SELF
@@ -524,10 +486,8 @@ def scan_file(
     """A stored scan (name, media type, bytes) of a person of the class."""
     require_class_scope(session, actor, class_id, Action.VIEW_CONSENT)
     people = class_people(session, class_id, on)
-    entry = session.scalar(select(ConsentEntry).where(ConsentEntry.scan_id == scan_id).limit(1))
-    if entry is None or not (
-        entry.guardian_id in people.guardians or entry.student_id in people.students
-    ):
+    entries = session.scalars(select(ConsentEntry).where(ConsentEntry.scan_id == scan_id))
+    if not any(reaches_consent_entry(people, entry) for entry in entries):
         raise PermissionDenied(OUT_OF_SCOPE)
     scan = get_or_404(session, ConsentScan, scan_id, "Скан не найден.")
     return scan.file_name, scan.media_type, scan.content

@@ -20,11 +20,9 @@ from klassruk.logins import make_login
 from klassruk.models import (
     AccountStatus,
     ActivationCode,
-    Enrolment,
     Guardian,
     GuardianLink,
     SchoolClass,
-    Student,
     UserAccount,
     UserRole,
 )
@@ -36,12 +34,8 @@ from klassruk.permissions import Action, Actor, Role, require
 from klassruk.services.activity import record_activity
 from klassruk.services.locking import lock_name, lock_rows, read_modify_write
 from klassruk.services.lookup import get_or_404
-from klassruk.services.scope import (
-    SHARED_GUARDIAN,
-    active_on,
-    require_class_scope,
-    shared_guardian_ids,
-)
+from klassruk.services.scope import SHARED_GUARDIAN, require_class_scope, shared_guardian_ids
+from klassruk.services.scope import class_people as class_roster
 
 # No 0/O, 1/I/L: nothing a parent can misread on paper. 31 symbols × 16 ≈ 79 bits.
 CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
@@ -127,34 +121,19 @@ def _class_or_404(session: Session, class_id: int) -> SchoolClass:
 
 
 def class_people(session: Session, class_id: int, on: date) -> dict[PersonRef, ClassPerson]:
-    """Students enrolled in the class on `on`, then their guardians, in roster order."""
-    enrolled = active_on(Enrolment.starts_on, Enrolment.ends_on, on)
-    students = session.scalars(
-        select(Student)
-        .join(Enrolment, Enrolment.student_id == Student.id)
-        .where(Enrolment.class_id == class_id, enrolled)
-        .order_by(Student.last_name, Student.first_name, Student.id)
-    ).all()
+    """Students enrolled in the class on `on`, then their current guardians, in roster order."""
+    roster = class_roster(session, class_id, on)
     people: dict[PersonRef, ClassPerson] = {}
-    for student in students:
+    for student in roster.students.values():
         ref = PersonRef(PersonKind.STUDENT, student.id)
         people[ref] = ClassPerson(ref, student.last_name, student.first_name, student.full_name)
-    student_names = {s.id: f"{s.last_name} {s.first_name}" for s in students}
-    rows = session.execute(
-        select(Guardian, GuardianLink.student_id)
-        .join(GuardianLink, GuardianLink.guardian_id == Guardian.id)
-        .where(GuardianLink.student_id.in_(list(student_names)))
-        .order_by(Guardian.last_name, Guardian.first_name, Guardian.id)
-    ).all()
-    for guardian, student_id in rows:
-        ref = PersonRef(PersonKind.GUARDIAN, guardian.id)
-        person = people.setdefault(
-            ref, ClassPerson(ref, guardian.last_name, guardian.first_name, guardian.full_name)
+    for guardian_id, guardian in roster.guardians.items():
+        ref = PersonRef(PersonKind.GUARDIAN, guardian_id)
+        people[ref] = ClassPerson(
+            ref, guardian.last_name, guardian.first_name, guardian.full_name,
+            [f"{roster.students[s].last_name} {roster.students[s].first_name}"
+             for s in roster.children[guardian_id]],
         )
-        person.children.append(student_names[student_id])
-    roster_order = {name: index for index, name in enumerate(student_names.values())}
-    for person in people.values():
-        person.children.sort(key=roster_order.__getitem__)
     return people
 
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import Select, and_, or_, select
+from sqlalchemy import Select, and_, or_, select, tuple_
 from sqlalchemy.orm import Session, aliased
 
 from klassruk.clock import utcnow
@@ -39,7 +39,7 @@ from klassruk.models.journal import (
     PlannedTest,
     Recommendation,
 )
-from klassruk.permissions import Action, Actor, Role
+from klassruk.permissions import Action, Actor
 from klassruk.services.acknowledgements import (
     PrintedItems,
     paper_snapshots,
@@ -48,11 +48,18 @@ from klassruk.services.acknowledgements import (
 from klassruk.services.cabinet.common import in_students_lessons
 from klassruk.services.cabinet.record import recommendations_query
 from klassruk.services.calendar import in_current_year
-from klassruk.services.consent import ClassPeople, class_consent, class_people
+from klassruk.services.consent import class_consent
 from klassruk.services.journal import weighted_average
 from klassruk.services.locking import lock_rows, read_modify_write
 from klassruk.services.lookup import get_or_404
-from klassruk.services.scope import require_class_scope
+from klassruk.services.scope import (
+    ClassPeople,
+    class_people,
+    families_of_class_query,
+    own_class_ids_query,
+    require_class_scope,
+    require_family_of_class,
+)
 
 MAX_RANGE_DAYS = 200
 
@@ -476,7 +483,9 @@ class RegisterRow:
     reprint_of: int | None = None
 
 
-def extract_register(session: Session, actor: Actor, *, class_id: int) -> list[RegisterRow]:
+def extract_register(
+    session: Session, actor: Actor, *, class_id: int, on: date
+) -> list[RegisterRow]:
     """Every extract printed for the class, newest first."""
     require_class_scope(session, actor, class_id, Action.VIEW_EXTRACTS)
     return [
@@ -497,15 +506,25 @@ def extract_register(session: Session, actor: Actor, *, class_id: int) -> list[R
                    Guardian.first_name)
             .join(Student, Student.id == PaperExtract.student_id)
             .join(Guardian, Guardian.id == PaperExtract.guardian_id)
-            .where(PaperExtract.class_id == class_id)
+            .where(
+                PaperExtract.class_id == class_id,
+                # History through a family that is the class's today: a pupil who left, or a
+                # guardian whose link ended, takes their extracts out of this register.
+                tuple_(PaperExtract.guardian_id, PaperExtract.student_id).in_(
+                    families_of_class_query(class_id, on)
+                ),
+            )
             .order_by(PaperExtract.id.desc())
         )
     ]
 
 
-def _own_extract(session: Session, actor: Actor, extract_id: int) -> PaperExtract:
+def _own_extract(session: Session, actor: Actor, extract_id: int, on: date) -> PaperExtract:
     extract = get_or_404(session, PaperExtract, extract_id, f"Выписка № {extract_id} не найдена.")
-    require_class_scope(session, actor, extract.class_id, Action.PRINT_EXTRACTS)
+    require_family_of_class(
+        session, actor, class_id=extract.class_id, guardian_id=extract.guardian_id,
+        student_id=extract.student_id, on=on, action=Action.PRINT_EXTRACTS,
+    )
     return extract
 
 
@@ -517,7 +536,7 @@ def reprint_extract(
     The reprint gets a new number that refers to the old one: the register keeps both, and a
     slip that comes back is matched to what the family was actually handed.
     """
-    extract = _own_extract(session, actor, extract_id)
+    extract = _own_extract(session, actor, extract_id, on)
     (content,) = print_extracts(
         session, actor, class_id=extract.class_id, on=on,
         date_from=extract.date_from, date_to=extract.date_to, period_id=extract.period_id,
@@ -537,7 +556,7 @@ def _check_day(day: date, extract: PaperExtract, on: date) -> None:
 def mark_handed(session: Session, actor: Actor, *, extract_id: int, handed_on: date,
                 on: date) -> None:
     """Record the day the extract was handed to the family."""
-    extract = _own_extract(session, actor, extract_id)
+    extract = _own_extract(session, actor, extract_id, on)
     _check_day(handed_on, extract, on)
     extract.handed_on = handed_on
     session.flush()
@@ -548,7 +567,7 @@ def mark_returned(session: Session, actor: Actor, *, extract_id: int, returned_o
                   on: date) -> None:
     """Record the signed slip's return: the family acknowledged what the extract showed."""
     # A second session marking the same slip waits here and then sees it returned.
-    (extract,) = lock_rows(session, PaperExtract, [_own_extract(session, actor, extract_id).id])
+    (extract,) = lock_rows(session, PaperExtract, [_own_extract(session, actor, extract_id, on).id])
     _check_day(returned_on, extract, on)
     if extract.returned_on is not None:
         raise DomainError(f"Талон выписки № {extract.id} уже отмечен возвращённым.")
@@ -558,10 +577,7 @@ def mark_returned(session: Session, actor: Actor, *, extract_id: int, returned_o
         raise DomainError("Талон не может вернуться раньше, чем выписка выдана.")
     extract.returned_on = returned_on
     session.flush()
-    record_paper_acknowledgements(
-        session, actor, guardian_id=extract.guardian_id, student_id=extract.student_id,
-        snapshot=extract.covered.get("ledger", {}), on=on,
-    )
+    record_paper_acknowledgements(session, actor, extract_id=extract.id, on=on)
 
 
 # ---------------------------------------------------------------- schedule and reminders
@@ -621,15 +637,13 @@ class DueExtracts:
 
 def due_extracts(session: Session, actor: Actor, *, on: date) -> list[DueExtracts]:
     """For the actor's own classes: paper families with no extract yet for the due range."""
-    if Role.CLASS_TEACHER not in actor.roles or actor.staff_id is None:
-        return []
     due: list[DueExtracts] = []
     for school_class, schedule in session.execute(
         select(SchoolClass, ExtractSchedule)
         .join(ExtractSchedule, ExtractSchedule.class_id == SchoolClass.id)
         .where(
             in_current_year(SchoolClass.school_year_id),
-            SchoolClass.class_teacher_id == actor.staff_id,
+            SchoolClass.id.in_(own_class_ids_query(actor)),
         )
         .order_by(SchoolClass.grade, SchoolClass.letter)
     ):

@@ -27,7 +27,12 @@ from klassruk.models import (
 from klassruk.models.school import full_name
 from klassruk.permissions import Action, Actor, Role, require
 from klassruk.services.calendar import find_current_year
-from klassruk.services.scope import active_on, own_class_ids_query, require_class_scope
+from klassruk.services.scope import (
+    active_on,
+    link_current_on,
+    own_class_ids_query,
+    require_class_scope,
+)
 
 
 @dataclass(frozen=True)
@@ -126,7 +131,10 @@ def class_summaries(session: Session, actor: Actor, *, on: date) -> list[ClassSu
         )
         .outerjoin(Staff, Staff.id == SchoolClass.class_teacher_id)
         .outerjoin(Enrolment, (Enrolment.class_id == SchoolClass.id) & enrolled)
-        .outerjoin(GuardianLink, GuardianLink.student_id == Enrolment.student_id)
+        .outerjoin(
+            GuardianLink,
+            (GuardianLink.student_id == Enrolment.student_id) & link_current_on(on),
+        )
         .outerjoin(student_account, student_account.student_id == Enrolment.student_id)
         .outerjoin(guardian_account, guardian_account.guardian_id == GuardianLink.guardian_id)
         .where(SchoolClass.school_year_id == year.id)
@@ -176,7 +184,7 @@ def class_roster(session: Session, actor: Actor, *, class_id: int, on: date) -> 
     for link, guardian in session.execute(
         select(GuardianLink, Guardian)
         .join(Guardian, Guardian.id == GuardianLink.guardian_id)
-        .where(GuardianLink.student_id.in_(student_ids))
+        .where(GuardianLink.student_id.in_(student_ids), link_current_on(on))
         .order_by(Guardian.last_name)
     ):
         guardians_of.setdefault(link.student_id, []).append(guardian.full_name)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Collection
+from dataclasses import dataclass
 from datetime import date
 from functools import cache
 from typing import NamedTuple
@@ -18,6 +19,7 @@ from sqlalchemy import (
     false,
     or_,
     select,
+    true,
 )
 from sqlalchemy.orm import InstrumentedAttribute, Session, aliased
 
@@ -27,6 +29,7 @@ from klassruk.models import (
     AccountStatus,
     Enrolment,
     GroupMembership,
+    Guardian,
     GuardianLink,
     ReportingPeriod,
     SchoolClass,
@@ -56,6 +59,11 @@ def active_on(
 ) -> ColumnElement[bool]:
     """SQL condition: a date range [starts, ends] (open end allowed) contains `on`."""
     return and_(starts_col <= on, or_(ends_col.is_(None), ends_col >= on))
+
+
+def link_current_on(on: date) -> ColumnElement[bool]:
+    """SQL condition: the guardian link is in force on `on` (its end day excluded)."""
+    return or_(GuardianLink.ends_on.is_(None), GuardianLink.ends_on > on)
 
 
 def own_class_ids_query(actor: Actor) -> Select[int]:
@@ -139,17 +147,15 @@ def require_student_scope(
         return
     if actor.student_id == student_id and _grants(Role.STUDENT, actor, action):
         return
-    if (
-        actor.guardian_id is not None
-        and _grants(Role.GUARDIAN, actor, action)
-        and session.scalar(
-            select(GuardianLink.id).where(
-                GuardianLink.guardian_id == actor.guardian_id,
-                GuardianLink.student_id == student_id,
-            )
-        )
-    ):
-        return
+    # A guardian reaches a child as the cabinet does: link in force, account usable, and an
+    # electronic route (a paper-only family gets paper, not data through another screen).
+    refused: PermissionDenied | None = None
+    if actor.guardian_id is not None and _grants(Role.GUARDIAN, actor, action):
+        try:
+            _require_guardian_gate(session, actor, student_id, on=on)
+            return
+        except PermissionDenied as error:
+            refused = error
     if _grants(Role.CLASS_TEACHER, actor, action) and actor.staff_id is not None:
         in_own_class = session.scalar(
             select(Enrolment.id).where(
@@ -172,7 +178,7 @@ def require_student_scope(
         )
         if in_own_group:
             return
-    raise PermissionDenied(OUT_OF_SCOPE)
+    raise refused or PermissionDenied(OUT_OF_SCOPE)
 
 
 def group_class_id(session: Session, group_id: int) -> int | None:
@@ -188,10 +194,90 @@ def current_students_query(class_ids: Select[int], on: date) -> Select[int]:
 
 
 def guardians_in_scope_query(actor: Actor, on: date) -> Select[int]:
-    """Guardians a class teacher reaches: those of their classes' current students only."""
+    """Guardians a class teacher reaches: of their classes' current students, by a current link."""
     return select(GuardianLink.guardian_id).where(
-        GuardianLink.student_id.in_(current_students_query(own_class_ids_query(actor), on))
+        GuardianLink.student_id.in_(current_students_query(own_class_ids_query(actor), on)),
+        link_current_on(on),
     )
+
+
+def families_of_class_query(class_id: int, on: date) -> Select[int, int]:
+    """(guardian, student) pairs of a class on `on`: a pupil enrolled then, a link in force."""
+    this_class = select(SchoolClass.id).where(SchoolClass.id == class_id)
+    return select(GuardianLink.guardian_id, GuardianLink.student_id).where(
+        GuardianLink.student_id.in_(current_students_query(this_class, on)),
+        link_current_on(on),
+    )
+
+
+def require_family_of_class(
+    session: Session, actor: Actor, *, class_id: int, guardian_id: int, student_id: int,
+    on: date, action: Action,
+) -> None:
+    """Refuse unless the guardian is the child's current guardian and the child is in the class.
+
+    History about a family (extracts, paper acknowledgements) is reached only this way: through
+    a link in force today to a pupil of the class today. The refusal is the same whether the
+    family exists elsewhere or not at all.
+    """
+    require_class_scope(session, actor, class_id, action)
+    pairs = families_of_class_query(class_id, on).subquery()
+    found = session.scalar(
+        select(pairs.c.guardian_id).where(
+            pairs.c.guardian_id == guardian_id, pairs.c.student_id == student_id
+        ).limit(1)
+    )
+    if found is None:
+        raise PermissionDenied(OUT_OF_SCOPE)
+
+
+@dataclass(frozen=True)
+class ClassPeople:
+    """The class's current students and their current guardians (how a guardian is in scope)."""
+
+    students: dict[int, Student]
+    guardians: dict[int, Guardian]
+    children: dict[int, list[int]]  # guardian id → own children in the class, roster order
+
+
+def class_people(session: Session, class_id: int, on: date) -> ClassPeople:
+    """Students enrolled on `on`, in roster order, and the guardians linked to them that day.
+
+    The one roster read of a class: consent, credentials, extracts and the demo use it.
+    Callers check the actor's scope over the class first.
+    """
+    this_class = select(SchoolClass.id).where(SchoolClass.id == class_id)
+    students = {
+        s.id: s
+        for s in session.scalars(
+            select(Student)
+            .where(Student.id.in_(current_students_query(this_class, on)))
+            .order_by(Student.last_name, Student.first_name, Student.id)
+        )
+    }
+    guardians: dict[int, Guardian] = {}
+    children: dict[int, list[int]] = {}
+    for guardian, student_id in session.execute(
+        select(Guardian, GuardianLink.student_id)
+        .join(GuardianLink, GuardianLink.guardian_id == Guardian.id)
+        .where(GuardianLink.student_id.in_(list(students)), link_current_on(on))
+        .order_by(Guardian.last_name, Guardian.first_name, Guardian.id)
+    ):
+        guardians[guardian.id] = guardian
+        children.setdefault(guardian.id, []).append(student_id)
+    order = {student_id: index for index, student_id in enumerate(students)}
+    for kids in children.values():
+        kids.sort(key=order.__getitem__)
+    return ClassPeople(students, guardians, children)
+
+
+def reaches_consent_entry(roster: ClassPeople, entry: ConsentEntry) -> bool:
+    """Whether a consent entry is about the class's people today, as consent_history shows."""
+    if entry.subject is ConsentSubject.GUARDIAN_SELF:
+        return entry.guardian_id in roster.guardians
+    if entry.subject is ConsentSubject.STUDENT_SELF:
+        return entry.student_id in roster.students
+    return entry.student_id in roster.children.get(entry.guardian_id or 0, [])
 
 
 def shared_guardian_ids(
@@ -212,6 +298,7 @@ def shared_guardian_ids(
             select(GuardianLink.guardian_id).where(
                 GuardianLink.guardian_id.in_(list(guardian_ids)),
                 GuardianLink.student_id.not_in(own_students),
+                link_current_on(on),
             )
         )
     )
@@ -221,8 +308,7 @@ def family_students_query(actor: Actor, *, on: date) -> Select[int]:
     """Ids of the students whose cabinet the actor opens on `on`: own children, or self."""
     if actor.guardian_id is not None and actor.can(Action.VIEW_CABINET):
         return select(GuardianLink.student_id).where(
-            GuardianLink.guardian_id == actor.guardian_id,
-            or_(GuardianLink.ends_on.is_(None), GuardianLink.ends_on > on),
+            GuardianLink.guardian_id == actor.guardian_id, link_current_on(on)
         )
     if actor.student_id is not None and actor.can(Action.VIEW_CABINET):
         return select(Student.id).where(Student.id == actor.student_id)
@@ -418,35 +504,114 @@ def may_write_journal(session: Session, actor: Actor, *, group_id: int, subject_
     )
 
 
+Span = tuple[date, date | None]
+
+
+@dataclass(frozen=True)
+class JournalReach:
+    """The rows of a journal a reader sees: all of them, or some pupils on some days only."""
+
+    # None: every row on every day; else per pupil the days they may be seen (open end allowed).
+    spans: dict[int, list[Span]] | None = None
+
+    def sees(self, student_id: int, on: date) -> bool:
+        """Whether the reader sees this pupil's row on this day."""
+        if self.spans is None:
+            return True
+        return any(
+            start <= on and (end is None or on <= end)
+            for start, end in self.spans.get(student_id, ())
+        )
+
+    def rows(
+        self, student_col: ColumnElement[int] | InstrumentedAttribute[int],
+        day_col: ColumnElement[date] | InstrumentedAttribute[date],
+    ) -> ColumnElement[bool]:
+        """SQL condition: the (pupil, day) of a row is one the reader sees."""
+        if self.spans is None:
+            return true()
+        return or_(false(), *(
+            and_(student_col == student_id, day_col >= start,
+                 true() if end is None else day_col <= end)
+            for student_id, spans in self.spans.items() for start, end in spans
+        ))
+
+
+FULL_REACH = JournalReach()
+
+
+def enrolment_reach(
+    session: Session, class_ids: Select[int], students: Select[int] | None = None
+) -> JournalReach:
+    """Pupils of these classes (of `students`, if given), each on the days enrolled there."""
+    query = select(Enrolment.student_id, Enrolment.starts_on, Enrolment.ends_on).where(
+        Enrolment.class_id.in_(class_ids)
+    )
+    if students is not None:
+        query = query.where(Enrolment.student_id.in_(students))
+    spans: dict[int, list[Span]] = {}
+    for student_id, start, end in session.execute(query):
+        spans.setdefault(student_id, []).append((start, end))
+    return JournalReach(spans)
+
+
+def _stream_reach(session: Session, actor: Actor, group_id: int) -> JournalReach | None:
+    """A stream's rows a class teacher sees: own pupils, on the days they were in own classes."""
+    if Role.CLASS_TEACHER not in actor.roles or actor.staff_id is None:
+        return None
+    members = select(GroupMembership.student_id).where(GroupMembership.group_id == group_id)
+    reach = enrolment_reach(session, own_class_ids_query(actor), members)
+    return reach if reach.spans else None
+
+
 def require_journal_reader(
     session: Session, actor: Actor, *, group_id: int, subject_id: int
-) -> None:
-    """Refuse unless the actor keeps this journal or reads the class journal of the group."""
+) -> JournalReach:
+    """Refuse unless the actor keeps this journal or reads the class journal of the group.
+
+    Returns what the actor sees of it: everything, or, in a stream that spans classes, the
+    class teacher's own pupils on the days they were in the own class.
+    """
     if keeps_journal(session, actor, group_id=group_id, subject_id=subject_id):
-        return
+        return FULL_REACH
     if substitute_lessons(session, actor, group_id=group_id, subject_id=subject_id):
-        return
+        return FULL_REACH
     if actor.is_school_wide_for(Action.VIEW_CLASS_JOURNAL):
-        return
+        return FULL_REACH
     group = get_or_404(session, StudyGroup, group_id, "Учебная группа не найдена.")
     if group.class_id is not None:
         require_class_scope(session, actor, group.class_id, Action.VIEW_CLASS_JOURNAL)
-        return
-    # A stream spans classes: its class teachers read it for their own pupils.
-    if Role.CLASS_TEACHER in actor.roles and actor.staff_id is not None:
-        own_pupil = session.scalar(
-            select(GroupMembership.id)
-            .join(Enrolment, Enrolment.student_id == GroupMembership.student_id)
-            .join(SchoolClass, SchoolClass.id == Enrolment.class_id)
-            .where(
-                GroupMembership.group_id == group_id,
-                SchoolClass.class_teacher_id == actor.staff_id,
-            )
-            .limit(1)
-        )
-        if own_pupil is not None:
-            return
-    raise PermissionDenied(OUT_OF_SCOPE)
+        return FULL_REACH
+    require(actor, Action.VIEW_CLASS_JOURNAL)
+    reach = _stream_reach(session, actor, group_id)
+    if reach is None:
+        raise PermissionDenied(OUT_OF_SCOPE)
+    return reach
+
+
+def _enrolled_in(period: ReportingPeriod) -> ColumnElement[bool]:
+    """SQL condition: the enrolment overlaps the period."""
+    return and_(
+        Enrolment.starts_on <= period.ends_on,
+        or_(Enrolment.ends_on.is_(None), Enrolment.ends_on >= period.starts_on),
+    )
+
+
+def require_class_card_scope(
+    session: Session, actor: Actor, *, class_id: int, student_id: int, period: ReportingPeriod
+) -> None:
+    """Refuse unless the actor reads the class's journal and the pupil was in it in the period.
+
+    The class journal's cached reads run as the system: this decides which card they may show.
+    """
+    require_class_scope(session, actor, class_id, Action.VIEW_CLASS_JOURNAL)
+    if session.scalar(
+        select(Enrolment.id).where(
+            Enrolment.class_id == class_id, Enrolment.student_id == student_id,
+            _enrolled_in(period),
+        ).limit(1)
+    ) is None:
+        raise PermissionDenied(OUT_OF_SCOPE)
 
 
 def require_student_card_scope(
@@ -456,11 +621,7 @@ def require_student_card_scope(
     class_ids = list(
         session.scalars(
             select(Enrolment.class_id).where(
-                Enrolment.student_id == student_id,
-                and_(
-                    Enrolment.starts_on <= period.ends_on,
-                    or_(Enrolment.ends_on.is_(None), Enrolment.ends_on >= period.starts_on),
-                ),
+                Enrolment.student_id == student_id, _enrolled_in(period)
             )
         )
     )

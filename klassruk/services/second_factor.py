@@ -176,7 +176,7 @@ def verify_second_factor(
     now = now or utcnow()
     recorder = LoginRecorder(
         session, normalize_login(login), now, session_id, client_address,
-        throttle or ThrottlePolicy(),
+        throttle or ThrottlePolicy(), password_known=True,
     )
     refused = recorder.throttled()
     if refused is not None:

@@ -9,6 +9,8 @@ There is no school-wide lockout: it would let anyone lock every family out at th
 
 from __future__ import annotations
 
+import ipaddress
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -46,11 +48,63 @@ def _failures_since(
     return count, last
 
 
+IpAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+
+
+def _parsed(address: str | None) -> IpAddress | None:
+    """The address, an IPv4 one mapped into IPv6 (`::ffff:127.0.0.1`) unwrapped; None if not one."""
+    try:
+        parsed = ipaddress.ip_address((address or "").strip())
+    except ValueError:
+        return None
+    if isinstance(parsed, ipaddress.IPv6Address) and parsed.ipv4_mapped is not None:
+        return parsed.ipv4_mapped
+    return parsed
+
+
+def is_loopback(address: str | None) -> bool:
+    """Whether the address is this machine's own (127.0.0.0/8, ::1, or IPv4-mapped loopback)."""
+    parsed = _parsed(address)
+    return parsed is not None and parsed.is_loopback
+
+
+def _is_proxy(address: IpAddress | None, proxies: Sequence[str]) -> bool:
+    return address is not None and any(
+        address in ipaddress.ip_network(network) for network in proxies
+    )
+
+
+def client_address_from(
+    *, peer: str | None, forwarded_for: str | None, proxies: Sequence[str]
+) -> str | None:
+    """The client's address: the TCP peer, unless the peer is one of our proxies.
+
+    Then X-Forwarded-For is read from the right (each proxy appends whom it heard from) and the
+    first entry that is not one of our proxies is the client; what a client wrote further left
+    is never believed. A client reaching the app directly cannot choose its address.
+    """
+    current = _parsed(peer)
+    if not _is_proxy(current, proxies):
+        return str(current) if current is not None else None
+    for hop in reversed((forwarded_for or "").split(",")):
+        hop_address = _parsed(hop)
+        if hop_address is None:
+            break  # garbage in the chain: trust no further, keep the last proxy's address
+        current = hop_address
+        if not _is_proxy(current, proxies):
+            break
+    return str(current)
+
+
 def address_delay(
     session: Session, *, address: str | None, policy: ThrottlePolicy, now: datetime
 ) -> timedelta | None:
-    """How long this address must still wait before its next attempt, or None."""
-    if not address:
+    """How long this address must still wait before its next attempt, or None.
+
+    The machine's own address is never held back: health checks and the operator's own
+    session on the server come from it.
+    """
+    if not address or is_loopback(address):
         return None
     since = now - timedelta(minutes=policy.window_minutes)
     failures, last_failure = _failures_since(session, since, address)

@@ -162,11 +162,12 @@ def test_the_register_records_handing_over_and_the_returned_slip(session, school
     mark_returned(session, actor, extract_id=extract.number, returned_on=ON, on=ON)
     with pytest.raises(DomainError, match="уже отмечен"):
         mark_returned(session, actor, extract_id=extract.number, returned_on=ON, on=ON)
-    (row,) = extract_register(session, actor, class_id=school.two.class_a)
+    (row,) = extract_register(session, actor, class_id=school.two.class_a, on=ON)
     assert (row.number, row.handed_on, row.returned_on) == (extract.number, ON, ON)
-    assert extract_register(session, actor_of(session, "zavuch"), class_id=school.two.class_a)
+    assert extract_register(session, actor_of(session, "zavuch"), class_id=school.two.class_a,
+                            on=ON)
     with pytest.raises(PermissionDenied):
-        extract_register(session, actor_of(session, "ct_b"), class_id=school.two.class_a)
+        extract_register(session, actor_of(session, "ct_b"), class_id=school.two.class_a, on=ON)
 
 
 def test_the_weekly_schedule_reminds_of_families_without_an_extract_for_the_last_week(

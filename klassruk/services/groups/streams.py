@@ -6,6 +6,7 @@ from collections import defaultdict
 from datetime import date
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from klassruk.errors import DomainError, NotFound
@@ -144,12 +145,21 @@ def delete_stream(session: Session, actor: Actor, *, group_id: int) -> None:
     group = session.get(StudyGroup, group_id)
     if group is None or group.kind is not GroupKind.STREAM:
         raise NotFound("Поток не найден.")
-    # Row by row through the ORM, so the audit log keeps every deleted load and membership.
-    for owned in (TeachingAssignment, GroupMembership):
-        for row in session.scalars(select(owned).where(owned.group_id == group_id)):
-            session.delete(row)
-    session.delete(group)
-    session.flush()
+    name = group.name
+    try:
+        # A savepoint: a stream the journal already refers to stays whole, with a message.
+        with session.begin_nested():
+            # Row by row through the ORM, so the audit log keeps every deleted load and member.
+            for owned in (TeachingAssignment, GroupMembership):
+                for row in session.scalars(select(owned).where(owned.group_id == group_id)):
+                    session.delete(row)
+            session.delete(group)
+            session.flush()
+    except IntegrityError:
+        raise DomainError(
+            f"Поток «{name}» нельзя удалить: по нему уже есть расписание, уроки, контрольные "
+            "или итоговые оценки. Удалить можно только поток, по которому ничего не записано."
+        ) from None
 
 
 def stream_candidates(session: Session, actor: Actor, *, on: date) -> list[StudentRef]:

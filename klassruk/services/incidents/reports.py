@@ -9,7 +9,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from klassruk.audit import audit_context
-from klassruk.clock import utcnow
+from klassruk.clock import school_today, utcnow
 from klassruk.errors import DomainError, PermissionDenied
 from klassruk.formatting import format_timestamp
 from klassruk.models import (
@@ -33,7 +33,7 @@ from klassruk.services.incidents.records import (
     school_zone,
 )
 from klassruk.services.locking import lock_rows, read_modify_write, refuse_duplicate
-from klassruk.services.scope import OUT_OF_SCOPE
+from klassruk.services.scope import OUT_OF_SCOPE, SHARED_GUARDIAN, shared_guardian_ids
 from klassruk.workdays import report_deadline
 
 # Notices go to the school's management in the app: the admin and the deputy heads.
@@ -56,6 +56,11 @@ def _reporter_kind(session: Session, actor: Actor, user: UserAccount, zone: str)
     )
     if reachable is None:
         raise PermissionDenied(OUT_OF_SCOPE)
+    # The same rule as blocking from the credentials board: a shared family is the admin's.
+    if user.guardian_id is not None and shared_guardian_ids(
+        session, actor, [user.guardian_id], Action.REPORT_COMPROMISE, on=school_today(zone)
+    ):
+        raise PermissionDenied(SHARED_GUARDIAN.format(name=user.display_name))
     return ReporterKind.CLASS_TEACHER
 
 

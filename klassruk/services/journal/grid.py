@@ -30,7 +30,7 @@ from klassruk.services.journal.access import _group
 from klassruk.services.journal.cells import format_cell
 from klassruk.services.journal.members import is_in_lesson, roster_intervals
 from klassruk.services.lookup import get_or_404
-from klassruk.services.scope import require_journal_reader
+from klassruk.services.scope import FULL_REACH, JournalReach, require_journal_reader
 
 
 @dataclass(frozen=True)
@@ -151,20 +151,24 @@ _Marks = tuple[
 ]
 
 
-def _marks(session: Session, lesson_ids: ScalarSelect[int]) -> _Marks:
-    """Grades (in the order given) and absences per (student, lesson)."""
+def _marks(session: Session, lesson_ids: ScalarSelect[int], reach: JournalReach) -> _Marks:
+    """Grades (in the order given) and absences per (student, lesson) that the reader sees."""
     grades: dict[tuple[int, int], list[tuple[int, GradeKind]]] = {}
     for student_id, lesson_id, value, kind in session.execute(
         select(Grade.student_id, Grade.lesson_id, Grade.value, Grade.kind)
-        .where(Grade.lesson_id.in_(lesson_ids))
+        .join(Lesson, Lesson.id == Grade.lesson_id)
+        .where(Grade.lesson_id.in_(lesson_ids), reach.rows(Grade.student_id, Lesson.lesson_date))
         .order_by(Grade.id)
     ):
         grades.setdefault((student_id, lesson_id), []).append((value, kind))
     absences = {
         (student_id, lesson_id): mark
         for student_id, lesson_id, mark in session.execute(
-            select(Absence.student_id, Absence.lesson_id, Absence.mark).where(
-                Absence.lesson_id.in_(lesson_ids)
+            select(Absence.student_id, Absence.lesson_id, Absence.mark)
+            .join(Lesson, Lesson.id == Absence.lesson_id)
+            .where(
+                Absence.lesson_id.in_(lesson_ids),
+                reach.rows(Absence.student_id, Lesson.lesson_date),
             )
         )
     }
@@ -177,6 +181,7 @@ def _student_rows(
     lesson_ids: ScalarSelect[int],
     absences: dict[tuple[int, int], AbsenceMark],
     period_grades: dict[int, int],
+    reach: JournalReach,
 ) -> list[StudentRow]:
     """The students in name order with their averages (computed in SQL) and absence counts."""
     stats = {
@@ -188,7 +193,10 @@ def _student_rows(
                 func.sum(Grade.value * Grade.weight) / func.sum(Grade.weight),
                 func.count(Grade.id),
             )
-            .where(Grade.lesson_id.in_(lesson_ids))
+            .join(Lesson, Lesson.id == Grade.lesson_id)
+            .where(
+                Grade.lesson_id.in_(lesson_ids), reach.rows(Grade.student_id, Lesson.lesson_date)
+            )
             .group_by(Grade.student_id)
         )
     }
@@ -220,20 +228,20 @@ def build_grid(
     group_id: int,
     subject_id: int,
     period_id: int,
-    student_ids: set[int] | None = None,
+    reach: JournalReach = FULL_REACH,
 ) -> JournalGrid:
-    """Assemble the grid (no permission check: callers check read scope first)."""
+    """Assemble the grid of what `reach` sees (no permission check: callers check it first)."""
     group = _group(session, group_id)
     subject = get_or_404(session, Subject, subject_id, "Предмет не найден.")
     period = calendar.get_period(session, period_id)
     intervals = roster_intervals(session, group_id, subject_id, period.starts_on, period.ends_on)
     lessons = _lesson_columns(session, group_id, subject_id, period)
     lesson_ids = _lessons_in(group_id, subject_id, period)
-    grades, absences = _marks(session, lesson_ids)
+    grades, absences = _marks(session, lesson_ids, reach)
     # Students with marks stay visible even if they have left the group since.
     ids = set(intervals) | {s for s, _ in grades} | {s for s, _ in absences}
-    if student_ids is not None:
-        ids &= student_ids
+    if reach.spans is not None:
+        ids &= set(reach.spans)
     period_grades = dict(
         session.execute(
             select(PeriodGrade.student_id, PeriodGrade.value).where(
@@ -241,7 +249,7 @@ def build_grid(
             )
         ).all()
     )
-    students = _student_rows(session, ids, lesson_ids, absences, period_grades)
+    students = _student_rows(session, ids, lesson_ids, absences, period_grades, reach)
     pairs = [(s.student_id, lesson) for s in students for lesson in lessons]
     return JournalGrid(
         group_id=group_id,
@@ -264,6 +272,7 @@ def build_grid(
             (student_id, lesson.lesson_id)
             for student_id, lesson in pairs
             if not is_in_lesson(intervals, student_id, lesson.lesson_date)
+            or not reach.sees(student_id, lesson.lesson_date)
         },
     )
 
@@ -276,5 +285,7 @@ def read_journal(
     session: Session, actor: Actor, *, group_id: int, subject_id: int, period_id: int
 ) -> JournalGrid:
     """The journal grid of a group in a subject for a period (teacher, class teacher, deputy)."""
-    require_journal_reader(session, actor, group_id=group_id, subject_id=subject_id)
-    return build_grid(session, group_id=group_id, subject_id=subject_id, period_id=period_id)
+    reach = require_journal_reader(session, actor, group_id=group_id, subject_id=subject_id)
+    return build_grid(
+        session, group_id=group_id, subject_id=subject_id, period_id=period_id, reach=reach
+    )

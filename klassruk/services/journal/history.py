@@ -59,7 +59,7 @@ def grade_history(
     session: Session, actor: Actor, *, group_id: int, subject_id: int, period_id: int
 ) -> list[HistoryRow]:
     """Changes and deletions of grades in this journal for the period, newest first."""
-    require_journal_reader(session, actor, group_id=group_id, subject_id=subject_id)
+    reach = require_journal_reader(session, actor, group_id=group_id, subject_id=subject_id)
     period = calendar.get_period(session, period_id)
     return [
         HistoryRow(
@@ -91,6 +91,7 @@ def grade_history(
                     Lesson.group_id == group_id,
                     Lesson.subject_id == subject_id,
                     Lesson.lesson_date.between(period.starts_on, period.ends_on),
+                    reach.rows(GradeChange.student_id, Lesson.lesson_date),
                 )
                 .order_by(GradeChange.changed_at.desc(), GradeChange.id.desc())
             )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -17,14 +18,20 @@ from klassruk.models.journal import (
     Recommendation,
 )
 from klassruk.permissions import Actor
-from klassruk.services.scope import READ_ONLY, keeps_journal, require_journal_reader
+from klassruk.services.scope import (
+    READ_ONLY,
+    active_on,
+    keeps_journal,
+    require_journal_reader,
+)
 from klassruk.text_policy import clean_text
 
 
 def add_recommendation(
-    session: Session, actor: Actor, *, group_id: int, subject_id: int, student_id: int, text: str
+    session: Session, actor: Actor, *, group_id: int, subject_id: int, student_id: int, text: str,
+    on: date,
 ) -> Recommendation:
-    """A teacher's recommendation to a student of the group (visible to the family later)."""
+    """A teacher's recommendation to a current student of the group (the family sees it)."""
     text = clean_text(text)
     if not text:
         raise DomainError("Напишите текст рекомендации.")
@@ -35,7 +42,8 @@ def add_recommendation(
     if (
         session.scalar(
             select(GroupMembership.id).where(
-                GroupMembership.group_id == group_id, GroupMembership.student_id == student_id
+                GroupMembership.group_id == group_id, GroupMembership.student_id == student_id,
+                active_on(GroupMembership.starts_on, GroupMembership.ends_on, on),
             )
         )
         is None
@@ -68,8 +76,10 @@ def recommendations(
     session: Session, actor: Actor, *, group_id: int, subject_id: int
 ) -> list[RecommendationRow]:
     """Recommendations written to the group's students in the subject."""
-    require_journal_reader(session, actor, group_id=group_id, subject_id=subject_id)
+    reach = require_journal_reader(session, actor, group_id=group_id, subject_id=subject_id)
     members = select(GroupMembership.student_id).where(GroupMembership.group_id == group_id)
+    if reach.spans is not None:
+        members = members.where(GroupMembership.student_id.in_(list(reach.spans)))
     return [
         RecommendationRow(f"{last} {first}", subject, text, at, author)
         for last, first, subject, text, at, author in session.execute(

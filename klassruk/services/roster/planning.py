@@ -33,6 +33,7 @@ from klassruk.services.roster.rows import (
 )
 from klassruk.services.scope import (
     active_on,
+    current_students_query,
     guardians_in_scope_query,
     own_class_ids_query,
     require_class_scope,
@@ -233,7 +234,6 @@ class _RowClasses:
 class _Known:
     """What the database already holds for the file's surnames, within the actor's scope."""
 
-    own_classes: set[int] | None
     by_key: dict[tuple[str, date], list[Student]]
     current_class: dict[int, SchoolClass]
     links_of: dict[int, list[GuardianLink]]
@@ -248,11 +248,18 @@ def _known_people(
     # (that handed another class's parent to whoever typed his name and phone), and a match
     # outside the scope is never described, so the import cannot look up other classes.
     school_wide = actor.is_school_wide_for(Action.IMPORT_ROSTER)
-    own_classes = None if school_wide else set(session.scalars(own_class_ids_query(actor)))
     reachable_guardians = (
         None if school_wide else set(session.scalars(guardians_in_scope_query(actor, on)))
     )
     by_key = _students_by_key(session, {d.last_name for d, _ in valid})
+    if not school_wide:
+        # Only the actor's own pupils are matched: whether a namesake exists in another class
+        # must change nothing in the answer (a row that matches none is a new pupil).
+        own = set(session.scalars(current_students_query(own_class_ids_query(actor), on)))
+        by_key = {
+            key: kept for key, group in by_key.items()
+            if (kept := [s for s in group if s.id in own])
+        }
     matched_ids = [s.id for group in by_key.values() for s in group]
     enrolled = active_on(Enrolment.starts_on, Enrolment.ends_on, on)
     current_class: dict[int, SchoolClass] = {
@@ -268,7 +275,7 @@ def _known_people(
         links_of.setdefault(link.student_id, []).append(link)
     guardian_names = {name_key(g.last_name) for d, _ in valid for g in d.guardians}
     by_contact = _guardians_by_contact(session, guardian_names, reachable_guardians)
-    return _Known(own_classes, by_key, current_class, links_of, by_contact)
+    return _Known(by_key, current_class, links_of, by_contact)
 
 
 def _students_by_key(
@@ -350,15 +357,6 @@ def _plan_student(
         )
     existing = candidates[0] if candidates else None
     now_in = known.current_class.get(existing.id) if existing is not None else None
-    if (
-        existing is not None
-        and known.own_classes is not None
-        and (now_in is None or now_in.id not in known.own_classes)
-    ):
-        return (
-            f"Обучающийся «{data.full_name}» с этой датой рождения уже есть в базе школы: "
-            "зачисление или перевод делает администратор."
-        )
     if now_in is not None and now_in.id != school_class.id:
         return (
             f"Обучающийся «{data.full_name}» уже зачислен в {now_in.name} класс; "

@@ -26,7 +26,7 @@ def test_the_demo_class_has_every_state_paper_families_and_extracts(session):
     assert reasons >= {"родитель выбрал бумажную форму",
                        "нет согласия на обработку данных ребёнка (отказ)"}
     assert session.scalar(select(ConsentEntry.id).where(ConsentEntry.corrects_id.is_not(None)))
-    register = extract_register(session, teacher, class_id=chosen.class_id)
+    register = extract_register(session, teacher, class_id=chosen.class_id, on=TODAY)
     assert len(register) == 2
     assert sorted((r.handed_on is not None, r.returned_on is not None) for r in register) == [
         (True, False), (True, True)

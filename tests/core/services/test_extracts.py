@@ -33,7 +33,7 @@ def test_a_reprint_gets_a_new_number_that_refers_to_the_old_one(session, school)
     assert (again.student, again.guardian, again.date_from, again.date_to) == (
         first.student, first.guardian, first.date_from, first.date_to,
     )
-    register = extract_register(session, actor, class_id=school.two.class_a)
+    register = extract_register(session, actor, class_id=school.two.class_a, on=ON)
     assert [(r.number, r.reprint_of) for r in register] == [
         (again.number, first.number), (first.number, None),
     ]

@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 import klassruk.services
 from klassruk.db import make_engine, make_session_factory, unit_of_work
-from klassruk.errors import NotFound, PermissionDenied
+from klassruk.errors import DomainError, NotFound, PermissionDenied
 from klassruk.models import (
     Base,
     Guardian,
@@ -33,7 +33,7 @@ from klassruk.models import (
     Subject,
 )
 from klassruk.models.consent import ConsentState, ConsentSubject
-from klassruk.models.extracts import ExtractFrequency
+from klassruk.models.extracts import ExtractFrequency, PaperExtract
 from klassruk.models.journal import Grade, GradeKind, Lesson, TimetableSlot
 from klassruk.permissions import Action, Role
 from klassruk.services.consent import ConsentFact
@@ -41,6 +41,7 @@ from klassruk.services.credentials import PersonKind, PersonRef
 from klassruk.services.roster import template_csv
 from tests.conftest import SYSTEM, TEST_DATABASE_URL, reset_postgres_schema
 from tests.factories import actor_of, build_two_classes, make_account
+from tests.schools.scope_world import Probe, build_scope_world, fingerprint
 
 ON = date(2026, 11, 20)
 # Ids of things that belong to a class, a group or a family; the subject, the staff member and
@@ -48,8 +49,10 @@ ON = date(2026, 11, 20)
 SCOPED_IDS = frozenset({
     "class_id", "group_id", "to_group_id", "student_id", "student_ids", "lesson_id",
     "lesson_ids", "grade_id", "people", "holiday_id", "slot_id", "period_id", "guardian_id",
-    "scan_id",
+    "scan_id", "extract_id",
 })
+# Services that reach a person by another handle than an id (a login typed by the user).
+ALSO_SCOPED = frozenset({"incidents.reports.report_compromise"})
 # Public helpers without an actor: only called after the caller has checked the scope.
 HELPERS_WITHOUT_ACTOR = frozenset({
     "cabinet.weeks.week_content", "cabinet.weeks.week_contents",
@@ -57,7 +60,8 @@ HELPERS_WITHOUT_ACTOR = frozenset({
     "cabinet.common.in_students_lessons",
     "cabinet.lessons.lessons_of_students", "cabinet.lessons.student_lessons",
     "cabinet.lessons.student_tests", "cabinet.record.recommendations_query",
-    "calendar.get_period", "consent.class_people", "credentials.class_people",
+    "calendar.get_period", "scope.class_people", "credentials.class_people",
+    "scope.families_of_class_query",
     "delivery.delivery_route",
     "delivery.latest_entries", "delivery.may_notify", "delivery.student_route",
     "groups.moves.active_split_membership", "groups.moves.require_enrolled",
@@ -67,8 +71,8 @@ HELPERS_WITHOUT_ACTOR = frozenset({
     "journal.members.is_in_lesson", "journal.members.roster_intervals", "scope.group_class_id",
     "timetable.class_timetable", "timetable.lesson_changes", "timetable.load_options",
 })
-# The scoped actors (logins of build_two_classes, plus two half-configured accounts) and the
-# action each one holds, for services that ask which action to check.
+# The scoped actors (logins of build_two_classes, two half-configured accounts, three edge
+# families) and the action each one holds, for services that ask which action to check.
 ACTORS: dict[str, Action] = {
     "ct_a": Action.VIEW_CLASS,
     "teacher_a": Action.EDIT_JOURNAL,
@@ -76,6 +80,10 @@ ACTORS: dict[str, Action] = {
     "pupil_a": Action.VIEW_SELF,
     "ct_nolink": Action.VIEW_CLASS,
     "teacher_nolink": Action.EDIT_JOURNAL,
+    # Families of 7А at the edge (tests/schools/scope_world.py): no more than parent_a in 8Б.
+    "parent_ended": Action.VIEW_CHILD,
+    "parent_blocked": Action.VIEW_CHILD,
+    "parent_paper": Action.VIEW_CHILD,
 }
 
 
@@ -106,7 +114,7 @@ NOT_SCOPE_CHECKS = {
 SERVICES = [
     (name, function)
     for name, function in _public_services()
-    if _has_scoped_id(function)
+    if (_has_scoped_id(function) or name in ALSO_SCOPED)
     and "actor" in inspect.signature(function).parameters
     and name not in NOT_SCOPE_CHECKS
 ]
@@ -122,10 +130,11 @@ def test_every_public_service_with_an_object_id_takes_an_actor():
 
 @dataclass(frozen=True)
 class Foreign:
-    """Objects of 8Б, outside the scope of every actor in ACTORS."""
+    """Objects of 8Б, outside the scope of every actor in ACTORS; the edge families' probes."""
 
     ids: dict[str, Any]
     period: ReportingPeriod
+    probes: list[Probe]
 
 
 def _build(session: Session) -> Foreign:
@@ -149,19 +158,25 @@ def _build(session: Session) -> Foreign:
     session.add(grade)
     make_account(session, "ct_nolink", {Role.CLASS_TEACHER})
     make_account(session, "teacher_nolink", {Role.TEACHER})
+    make_account(session, "parent_b", {Role.GUARDIAN}, guardian_id=father_b)
+    extract = PaperExtract(class_id=school.class_b, student_id=school.student_b,
+                           guardian_id=father_b, date_from=ON, date_to=ON, printed_by="ct_b",
+                           covered={"ledger": {"weeks": {}, "items": []}}, digest="0" * 64)
+    session.add(extract)
     session.flush()
+    probes = build_scope_world(session, school, period)
     ids = {
         "class_id": school.class_b, "group_id": school.group_b, "to_group_id": school.group_b,
         "student_id": school.student_b, "student_ids": [school.student_b],
         "lesson_id": lesson.id, "lesson_ids": [lesson.id], "grade_id": grade.id,
         "people": [PersonRef(PersonKind.STUDENT, school.student_b)],
         "holiday_id": holiday.id, "slot_id": slot.id, "period_id": period.id,
-        "guardian_id": father_b, "scan_id": 1,
+        "guardian_id": father_b, "scan_id": 1, "extract_id": extract.id, "login": "parent_b",
         "fact": ConsentFact(ConsentSubject.CHILD, ConsentState.GIVEN, ON, "1",
                             guardian_id=father_b, student_id=school.student_b),
         "subject_id": math.id, "staff_id": other.id, "teacher_id": other.id,
     }
-    return Foreign(ids, period)
+    return Foreign(ids, period, probes)
 
 
 @pytest.fixture(scope="module")
@@ -197,16 +212,22 @@ OTHER_ARGUMENTS: dict[str, Any] = {
     "edits": {}, "expected": {}, "frequency": ExtractFrequency.WEEKLY,
     "week_start": ON, "digest": "0" * 64, "since": datetime(2026, 11, 1, tzinfo=UTC),
     "item_id": 1, "snapshot": {"weeks": {}, "items": []},
+    "discovered_at": datetime(2026, 11, 20, 8, tzinfo=UTC), "how_discovered": "Чужой вход",
+    "handed_on": ON, "returned_on": ON,
 }
 
 
-def _arguments(function: Callable[..., Any], foreign: Foreign, action: Action) -> dict[str, Any]:
+def _arguments(
+    function: Callable[..., Any], foreign: Foreign, action: Action,
+    ids: dict[str, Any] | None = None,
+) -> dict[str, Any]:
     values: dict[str, Any] = {}
+    ids = foreign.ids if ids is None else ids
     for name, parameter in inspect.signature(function).parameters.items():
         if name in ("session", "actor"):
             continue
-        if name in foreign.ids:
-            values[name] = foreign.ids[name]
+        if name in ids:
+            values[name] = ids[name]
         elif name == "action":
             values[name] = action
         elif name == "period":
@@ -254,3 +275,70 @@ def test_the_scope_test_covers_the_services_it_must():
             "journal.grades.change_grade", "cabinet.record.grades_of_period",
             "acknowledgements.acknowledge_week"} <= names
     print(f"scope calls: {len(CASES)} ({len(SERVICES)} services × {len(ACTORS)} actors)")
+
+
+# ---------------------------------------------------------------- the edges of a scope
+# Each probe is one actor facing one family at the edge of its scope (tests/schools/
+# scope_world.py): a service that takes a parameter pointing there is called with it, and
+# everything else from inside the actor's scope, so only the edge can refuse. It must refuse
+# (an error that names nothing of the family) or filter (an answer with none of the family's
+# markers, and nothing of the family changed).
+PROBE_ACTIONS = {"ct_a": Action.VIEW_CLASS, "teacher_a": Action.EDIT_JOURNAL}
+
+
+def _probe_cases(foreign: Foreign) -> list[tuple[str, Callable[..., Any], Probe]]:
+    return [
+        (name, function, probe)
+        for probe in foreign.probes
+        for name, function in SERVICES
+        if set(probe.closed) & set(inspect.signature(function).parameters)
+        or (probe.class_wide and "class_id" in inspect.signature(function).parameters)
+    ]
+
+
+def _outcome(session: Session, name: str, function: Callable[..., Any], probe: Probe,
+             foreign: Foreign) -> str:
+    actor = actor_of(session, probe.login)
+    session.info["actor"] = actor
+    action = PROBE_ACTIONS.get(probe.login, Action.VIEW_CHILD)
+    arguments = _arguments(function, foreign, action, {**foreign.ids, **probe.open,
+                                                       **probe.closed})
+    before = fingerprint(session, probe)
+    try:
+        result = function(session, actor, **arguments)
+    except DomainError as refused:
+        leaked = [m for m in probe.markers if m in str(refused)]
+        return f"allowed: the refusal names {leaked}" if leaked else "refused"
+    finally:
+        session.flush()
+    if fingerprint(session, probe) != before:
+        return "allowed: changed the family's records"
+    checked = set(probe.closed) & set(inspect.signature(function).parameters)
+    if checked and name.rsplit(".", 1)[1].startswith("require_") and name not in probe.passing:
+        return "allowed: the check passed"
+    shown = repr(result)
+    leaked = [m for m in probe.markers if m in shown]
+    return f"allowed: the answer shows {leaked}" if leaked else "filtered"
+
+
+def test_every_service_refuses_or_filters_at_the_edges_of_the_scope(
+    built: tuple[sessionmaker[Session], Foreign],
+):
+    factory, foreign = built
+    outcomes: dict[str, list[str]] = {}
+    for name, function, probe in _probe_cases(foreign):
+        with factory() as session:
+            try:
+                outcome = _outcome(session, name, function, probe, foreign)
+            finally:
+                session.rollback()
+        outcomes.setdefault(outcome.split(":")[0], []).append(
+            f"{probe.name} × {name}: {outcome}"
+        )
+    allowed = outcomes.get("allowed", [])
+    counts = {kind: len(rows) for kind, rows in outcomes.items()}
+    print(f"edge calls: {sum(counts.values())} over {len(foreign.probes)} probes — "
+          f"{counts.get('refused', 0)} refused, {counts.get('filtered', 0)} filtered, "
+          f"{len(allowed)} wrongly allowed")
+    assert allowed == []
+    assert sum(counts.values()) > 200 and counts.get("refused", 0) > 100

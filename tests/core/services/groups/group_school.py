@@ -25,7 +25,7 @@ from klassruk.models import (
 from klassruk.permissions import Actor, Role
 from klassruk.services import groups
 from klassruk.services.groups import GroupPlan, SplitMethod, SplitPlan
-from tests.factories import make_account
+from tests.factories import give_consent, make_account
 
 START = date(2026, 9, 1)
 MOVE = date(2026, 11, 9)
@@ -127,6 +127,7 @@ def build_school(session: Session) -> School:
     make_account(session, "english", {Role.TEACHER}, staff_id=staff["Англова"].id)
     make_account(session, "zavuch", {Role.DEPUTY_HEAD}, staff_id=staff["Завучева"].id)
     make_account(session, "mama", {Role.GUARDIAN}, guardian_id=guardian.id)
+    give_consent(session, guardian.id, students7[1].id)
     make_account(session, "belov", {Role.STUDENT}, student_id=students7[1].id)
     make_account(session, "zhukov", {Role.STUDENT}, student_id=students8[0].id)
     session.flush()

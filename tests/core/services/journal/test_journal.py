@@ -18,6 +18,7 @@ from klassruk.models.journal import (
 )
 from klassruk.services import journal, scope
 from tests.factories import SYSTEM, actor_of
+from tests.frozen import TODAY
 from tests.schools.journal_school import build_journal_school, set_cells
 
 
@@ -228,6 +229,7 @@ def test_class_teacher_reads_but_is_refused_any_write(session, school):
             subject_id=school.math,
             student_id=a,
             text="Повторить дроби",
+            on=TODAY,
         )
     assert _count(session, Grade) + _count(session, Absence) + _count(session, PeriodGrade) == 0
 
@@ -359,6 +361,7 @@ def test_topics_tests_period_grades_and_recommendations(session, school):
         subject_id=school.math,
         student_id=a,
         text="Повторить действия с дробями",
+        on=TODAY,
     )
     assert _count(session, Recommendation) == 1
     assert _grid(session, school, teacher).students[1].period_grade == 4

@@ -143,8 +143,8 @@ def test_every_error_kind_is_reported_with_its_row_and_nothing_is_written(factor
     assert any("Неверный номер телефона «12345»" in m for m in by_row[5])
     assert 6 not in by_row
     assert any("повторяется в файле (см. строку 6)" in m for m in by_row[7])
-    # A pupil of another class: refused without naming that class (see test_scope_people.py).
-    assert any("уже есть в базе школы" in m and "7Б" not in m for m in by_row[8])
+    # A pupil of another class is not matched: the row reads as a new pupil's (test_scope_people).
+    assert 8 not in by_row
     assert any("Не указана фамилия представителя 1" in m for m in by_row[9])
     assert any("Неизвестное значение «бабушка»" in m for m in by_row[9])
     assert 10 not in by_row

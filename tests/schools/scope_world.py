@@ -1,0 +1,277 @@
+"""People at the edges of a class teacher's scope, around build_two_classes (issue 22).
+
+Each family here is linked to 7А (ct_a's class) in a way that must NOT open it: a guardian
+whose link ended, a pupil who moved to 8Б, a guardian shared with 8Б (whose 8Б child's records
+stay closed), a blocked family and a paper-only family (their own child stays closed to
+them on screen), and a maths stream across 7А and 8Б. Every record a leak would show carries
+a marker: a surname or a form number that must never appear in an answer.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from klassruk.models import (
+    AccountStatus,
+    Enrolment,
+    GroupKind,
+    GroupMembership,
+    Guardian,
+    GuardianLink,
+    Relation,
+    ReportingPeriod,
+    Staff,
+    Student,
+    StudyGroup,
+    Subject,
+    TeachingAssignment,
+    UserAccount,
+)
+from klassruk.models.consent import ConsentEntry, ConsentScan, ConsentState, ConsentSubject
+from klassruk.models.extracts import PaperExtract
+from klassruk.models.families import Acknowledgement
+from klassruk.models.journal import (
+    Absence,
+    Grade,
+    GradeKind,
+    Lesson,
+    PeriodGrade,
+    Recommendation,
+)
+from klassruk.permissions import Role
+from klassruk.services.consent import ConsentFact
+from klassruk.services.credentials import PersonKind, PersonRef
+from tests.factories import TwoClasses, give_consent, make_account
+
+ON = date(2026, 11, 20)
+LINK_ENDED = date(2026, 10, 1)
+MOVED_ON = date(2026, 11, 1)
+PDF = b"%PDF-1.4 scan"
+
+
+@dataclass
+class Probe:
+    """One actor facing one family at the edge of its scope."""
+
+    name: str
+    login: str
+    # Parameters that point at what must stay closed; a service is probed if it takes one.
+    closed: dict[str, Any]
+    # Values for everything else: within the actor's scope, so only the edge can refuse.
+    open: dict[str, Any]
+    markers: tuple[str, ...]
+    # What must not change: accounts (by login), consent (guardian, student) pairs, extracts.
+    logins: tuple[str, ...] = ()
+    pairs: tuple[tuple[int, int | None], ...] = ()
+    extracts: tuple[int, ...] = ()
+    guardians: tuple[int, ...] = ()
+    students: tuple[int, ...] = ()
+    # Checks (`require_…`) that rightly pass here: the edge they are probed with is not theirs.
+    passing: frozenset[str] = field(default=frozenset())
+    # The family sits at the edge of the actor's class: whatever lists the class is probed too.
+    class_wide: bool = False
+
+
+def _guardian(session: Session, surname: str, *children: int, ends_on: date | None = None
+              ) -> int:
+    guardian = Guardian(last_name=surname, first_name="Анна", email=f"{surname}@mail.example")
+    session.add(guardian)
+    session.flush()
+    for child in children:
+        session.add(GuardianLink(guardian_id=guardian.id, student_id=child,
+                                 relation=Relation.MOTHER, ends_on=ends_on))
+    session.flush()
+    return guardian.id
+
+
+def _entry_with_scan(session: Session, guardian_id: int, student_id: int, form: str) -> int:
+    """A signed form about the child, with its scan: the scan's id."""
+    scan = ConsentScan(file_name=f"{form}.pdf", media_type="application/pdf", size=len(PDF),
+                       sha256="0" * 64, content=PDF, uploaded_by="тест")
+    session.add(scan)
+    session.flush()
+    session.add(ConsentEntry(subject=ConsentSubject.CHILD, guardian_id=guardian_id,
+                             student_id=student_id, state=ConsentState.GIVEN,
+                             signed_on=date(2026, 9, 10), form_number=form, scan_id=scan.id,
+                             recorded_at=datetime(2026, 9, 10, 9, tzinfo=UTC),
+                             recorded_by="ct_a"))
+    session.flush()
+    return scan.id
+
+
+def _extract(session: Session, class_id: int, guardian_id: int, student_id: int) -> int:
+    extract = PaperExtract(class_id=class_id, student_id=student_id, guardian_id=guardian_id,
+                           date_from=date(2026, 9, 7), date_to=date(2026, 9, 12),
+                           printed_at=datetime(2026, 9, 14, 9, tzinfo=UTC), printed_by="ct_a",
+                           covered={"ledger": {"weeks": {}, "items": []}}, digest="0" * 64)
+    session.add(extract)
+    session.flush()
+    return extract.id
+
+
+def build_scope_world(session: Session, two: TwoClasses, period: ReportingPeriod) -> list[Probe]:
+    """Add the edge families to the two-class school; the probes that test them."""
+    year_start = date(2026, 9, 1)
+    # A guardian of Орлов (7А) until 01.10: the link ended; the account is still active.
+    ended = _guardian(session, "Бывшева", two.student_a, ends_on=LINK_ENDED)
+    make_account(session, "parent_ended", {Role.GUARDIAN}, guardian_id=ended)
+    give_consent(session, ended, two.student_a)
+    ended_scan = _entry_with_scan(session, ended, two.student_a, "Бывшева-1")
+    ended_extract = _extract(session, two.class_a, ended, two.student_a)
+    # A pupil of 7А until 31.10, in 8Б since 01.11, with his mother.
+    moved = Student(last_name="Переходов", first_name="Лев", birth_date=date(2013, 3, 3))
+    session.add(moved)
+    session.flush()
+    session.add_all([
+        Enrolment(student_id=moved.id, class_id=two.class_a, starts_on=year_start,
+                  ends_on=date(2026, 10, 31)),
+        Enrolment(student_id=moved.id, class_id=two.class_b, starts_on=MOVED_ON),
+        GroupMembership(group_id=two.group_a, student_id=moved.id, starts_on=year_start,
+                        ends_on=date(2026, 10, 31)),
+        GroupMembership(group_id=two.group_b, student_id=moved.id, starts_on=MOVED_ON),
+    ])
+    mother = _guardian(session, "Переходова", moved.id)
+    make_account(session, "parent_moved", {Role.GUARDIAN}, guardian_id=mother)
+    make_account(session, "pupil_moved", {Role.STUDENT}, student_id=moved.id)
+    moved_scan = _entry_with_scan(session, mother, moved.id, "Переходова-1")
+    moved_extract = _extract(session, two.class_a, mother, moved.id)
+    # A mother of Орлов (7А) and of Зайцева (8Б): her 8Б child's records stay 8Б's.
+    shared = _guardian(session, "Общая", two.student_a, two.student_b)
+    make_account(session, "parent_shared", {Role.GUARDIAN}, guardian_id=shared)
+    give_consent(session, shared, two.student_a)
+    shared_scan = _entry_with_scan(session, shared, two.student_b, "Общая-чужой")
+    # A blocked family and a paper-only family of Орлов.
+    blocked = _guardian(session, "Блокова", two.student_a)
+    user = make_account(session, "parent_blocked", {Role.GUARDIAN}, guardian_id=blocked)
+    user.status = AccountStatus.BLOCKED
+    give_consent(session, blocked, two.student_a)
+    paper = _guardian(session, "Бумажная", two.student_a)
+    make_account(session, "parent_paper", {Role.GUARDIAN}, guardian_id=paper)
+    session.add_all([
+        ConsentEntry(subject=ConsentSubject.GUARDIAN_SELF, guardian_id=paper,
+                     state=ConsentState.GIVEN, recorded_by="тест"),
+        ConsentEntry(subject=ConsentSubject.CHILD, guardian_id=paper, student_id=two.student_a,
+                     state=ConsentState.GIVEN, prefers_paper=True, recorded_by="тест"),
+    ])
+    # A maths stream of Орлов (7А) and Зайцева (8Б), one lesson with both graded.
+    math = session.scalar(select(Subject))
+    teacher = Staff(last_name="Потокова", first_name="Анна")
+    assert math is not None
+    session.add(teacher)
+    session.flush()
+    stream = StudyGroup(school_year_id=period.school_year_id, class_id=None,
+                        kind=GroupKind.STREAM, name="7А-8Б: профиль", subject_id=math.id)
+    session.add(stream)
+    session.flush()
+    lesson = Lesson(group_id=stream.id, subject_id=math.id, staff_id=teacher.id,
+                    lesson_date=ON, number=5)
+    session.add_all([
+        TeachingAssignment(staff_id=teacher.id, subject_id=math.id, group_id=stream.id,
+                           hours_per_week=1),
+        GroupMembership(group_id=stream.id, student_id=two.student_a, starts_on=year_start),
+        GroupMembership(group_id=stream.id, student_id=two.student_b, starts_on=year_start),
+        lesson,
+    ])
+    session.flush()
+    session.add_all(
+        Grade(lesson_id=lesson.id, student_id=student, value=value, kind=GradeKind.CLASSWORK,
+              weight=1.0, created_by="potok")
+        for student, value in ((two.student_a, 5), (two.student_b, 2))
+    )
+    session.flush()
+    own = {"class_id": two.class_a, "student_id": two.student_a, "group_id": two.group_a,
+           "to_group_id": two.group_a, "student_ids": [two.student_a],
+           "people": [PersonRef(PersonKind.STUDENT, two.student_a)], "guardian_id": None,
+           "extract_id": None, "login": "pupil_a", "subject_id": math.id}
+    fact = ConsentFact(ConsentSubject.CHILD, ConsentState.WITHDRAWN, ON, "1")
+
+    def person(kind: PersonKind, id_: int) -> list[PersonRef]:
+        return [PersonRef(kind, id_)]
+
+    def family(guardian: int, student: int) -> ConsentFact:
+        return ConsentFact(fact.subject, fact.state, ON, "1", guardian_id=guardian,
+                           student_id=student)
+
+    class_teacher = [
+        Probe("ended link", "ct_a",
+              {"guardian_id": ended, "people": person(PersonKind.GUARDIAN, ended),
+               "fact": family(ended, two.student_a), "scan_id": ended_scan,
+               "extract_id": ended_extract, "login": "parent_ended"},
+              own, ("Бывшева",), ("parent_ended",), ((ended, two.student_a), (ended, None)),
+              (ended_extract,), (ended,), class_wide=True),
+        Probe("moved pupil", "ct_a",
+              {"student_id": moved.id, "student_ids": [moved.id],
+               "people": person(PersonKind.STUDENT, moved.id) + person(PersonKind.GUARDIAN,
+                                                                        mother),
+               "guardian_id": mother, "fact": family(mother, moved.id), "scan_id": moved_scan,
+               "extract_id": moved_extract, "login": "parent_moved"},
+              own, ("Переходов",), ("parent_moved", "pupil_moved"),
+              ((mother, moved.id), (mother, None)), (moved_extract,), (mother,), (moved.id,),
+              class_wide=True),
+        Probe("shared guardian", "ct_a",
+              {"people": person(PersonKind.GUARDIAN, shared), "scan_id": shared_scan,
+               "fact": family(shared, two.student_b), "login": "parent_shared",
+               "guardian_id": shared},
+              own, ("Общая-чужой", "Зайцева"), ("parent_shared",), ((shared, two.student_b),),
+              (), (shared,), (two.student_b,),
+              # Her link to Орлов is 7А's: checks of it pass, what reaches Зайцева does not.
+              frozenset({"scope.require_family_of_class"}), class_wide=True),
+        Probe("stream across classes", "ct_a", {"group_id": stream.id, "to_group_id": stream.id},
+              own, ("Зайцева",), students=(two.student_b,),
+              # Орлов is in the stream: ct_a reads it, for him only.
+              passing=frozenset({"scope.require_journal_reader"})),
+    ]
+    child = {**own, "student_id": two.student_a}
+    families = [
+        Probe(f"{name} family", login, {"student_id": two.student_a,
+                                         "student_ids": [two.student_a]},
+              child, ("Орлов", "Teacher_A", "Потокова"))
+        for name, login in (("ended-link", "parent_ended"), ("blocked", "parent_blocked"),
+                            ("paper-only", "parent_paper"), ("moved-away", "parent_moved"))
+    ]
+    # The moved pupil's mother and the pupil himself also reach nothing of 7А's Орлов.
+    teacher_of_old_group = Probe(
+        "moved pupil, old group's teacher", "teacher_a",
+        {"student_id": moved.id, "student_ids": [moved.id]}, own, ("Переходов",),
+        students=(moved.id,))
+    return [*class_teacher, *families, teacher_of_old_group]
+
+
+def fingerprint(session: Session, probe: Probe) -> tuple[Any, ...]:
+    """The state of what a probe must not change: accounts, consent, extracts, contacts."""
+    accounts = session.execute(
+        select(UserAccount.login, UserAccount.status, UserAccount.password_hash,
+               UserAccount.sessions_valid_after, UserAccount.failed_attempts)
+        .where(UserAccount.login.in_(probe.logins)).order_by(UserAccount.login)
+    ).all()
+    consent = [
+        session.scalars(select(ConsentEntry.id).where(
+            ConsentEntry.guardian_id == guardian,
+            ConsentEntry.student_id.is_(None) if student is None
+            else ConsentEntry.student_id == student,
+        )).all()
+        for guardian, student in probe.pairs
+    ]
+    extracts = session.execute(
+        select(PaperExtract.id, PaperExtract.handed_on, PaperExtract.returned_on)
+        .where(PaperExtract.id.in_(probe.extracts))
+    ).all()
+    contacts = session.execute(
+        select(Guardian.email, Guardian.phone).where(Guardian.id.in_(probe.guardians))
+    ).all()
+    signed = [
+        session.scalars(select(Acknowledgement.id).where(
+            Acknowledgement.guardian_id == guardian, Acknowledgement.student_id == student
+        )).all()
+        for guardian, student in probe.pairs if student is not None
+    ]
+    journal = [
+        session.scalars(select(table.id).where(table.student_id.in_(probe.students))).all()
+        for table in (Grade, Absence, Recommendation, PeriodGrade, GroupMembership, Enrolment)
+    ]
+    return (accounts, consent, extracts, contacts, signed, journal)
