@@ -131,7 +131,7 @@ KLASSRUK_COOKIE_KEY=$(python3 -c 'import secrets; print(secrets.token_urlsafe(48
 KLASSRUK_DATA_DIR=$data_dir
 KLASSRUK_BACKUP_DIR=$data_dir/backups
 KLASSRUK_APP_URL=https://$server_name
-KLASSRUK_TRUSTED_PROXY=true
+KLASSRUK_TRUSTED_PROXIES=127.0.0.1,::1
 ENV
   chgrp klassruk "$env_file"
   umask 022
