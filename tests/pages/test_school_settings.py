@@ -57,3 +57,26 @@ def test_the_page_is_not_offered_to_staff_other_than_the_admin(logged_in, user):
     at = logged_in(user)
     with pytest.raises(ValueError):
         at.switch_page("app_pages/school_settings.py").run()
+
+
+def _address_warnings(at) -> list[str]:
+    return [w.value for w in at.warning if "Адрес школы для входа не задан" in w.value]
+
+
+def test_slips_warn_where_to_set_the_address_until_the_admin_sets_a_public_one(logged_in):
+    teacher = logged_in("klassruk")
+    teacher.switch_page("app_pages/credentials.py").run()
+    assert not teacher.exception
+    # The demo runs with the deployment's default address, this computer's.
+    [warning] = _address_warnings(teacher)
+    assert "localhost" in warning and "Администрирование → Настройки школы" in warning
+    admin = logged_in("admin")
+    assert _address_warnings(admin)  # the admin's home says it too
+    admin.switch_page("app_pages/school_settings.py").run()
+    assert _address_warnings(admin)
+    _save(admin, "http://127.0.0.1:8501")
+    assert admin.success and _address_warnings(admin)
+    _save(admin, ADDRESS)
+    assert not _address_warnings(admin)
+    teacher.switch_page("app_pages/credentials.py").run()
+    assert not _address_warnings(teacher)
