@@ -127,7 +127,7 @@ def _class_or_404(session: Session, class_id: int) -> SchoolClass:
 
 
 def class_people(session: Session, class_id: int, on: date) -> dict[PersonRef, ClassPerson]:
-    """Students enrolled in the class on `on`, then their guardians, in roster order."""
+    """Students enrolled in the class on `on`, each followed by their guardians, in roster order."""
     enrolled = active_on(Enrolment.starts_on, Enrolment.ends_on, on)
     students = session.scalars(
         select(Student)
@@ -155,7 +155,26 @@ def class_people(session: Session, class_id: int, on: date) -> dict[PersonRef, C
     roster_order = {name: index for index, name in enumerate(student_names.values())}
     for person in people.values():
         person.children.sort(key=roster_order.__getitem__)
-    return people
+    links = [(guardian.id, student_id) for guardian, student_id in rows]
+    return _in_class_list_order(people, [s.id for s in students], links)
+
+
+def _in_class_list_order(
+    people: dict[PersonRef, ClassPerson],
+    student_ids: list[int],
+    links: list[tuple[int, int]],
+) -> dict[PersonRef, ClassPerson]:
+    """Each student in list order followed by their guardians (a shared one by the first child)."""
+    guardians_of: dict[int, list[PersonRef]] = {}
+    for guardian_id, student_id in links:
+        guardians_of.setdefault(student_id, []).append(PersonRef(PersonKind.GUARDIAN, guardian_id))
+    ordered: dict[PersonRef, ClassPerson] = {}
+    for student_id in student_ids:
+        student = PersonRef(PersonKind.STUDENT, student_id)
+        ordered[student] = people[student]
+        for ref in guardians_of.get(student_id, []):
+            ordered.setdefault(ref, people[ref])
+    return ordered
 
 
 def accounts_of(session: Session, refs: Collection[PersonRef]) -> dict[PersonRef, UserAccount]:
@@ -370,7 +389,9 @@ def issue_credentials(
         _check_selection(session, actor, members, people, school_class.name)
         if not people:
             raise DomainError("Никто не выбран: отметьте людей или выдайте реквизиты всему классу.")
-    selected = sorted(members) if people is None else sorted(set(people))
+    # Slips come out in the class list's order, each student's guardians beside them.
+    chosen = set(members if people is None else people)
+    selected = [ref for ref in members if ref in chosen]
     accounts = accounts_of(session, selected)
     targets, skipped = _issue_targets(session, actor, members, selected, accounts, on, whole_class)
     if whole_class and recent is not RecentCodes.REPLACE:
