@@ -67,9 +67,10 @@ def confirmed(key: str) -> Confirmed | None:
         reason = ""
         if risky.reason is not None:
             reason = st.text_input(risky.reason, max_chars=MAX_REASON, key=f"{key}_reason")
-        yes, no = st.columns(2)
-        agreed = yes.button(risky.confirm, type="primary", key=f"{key}_yes")
-        if no.button("Отмена", key=f"{key}_no"):
+        with st.container(horizontal=True):
+            agreed = st.button(risky.confirm, type="primary", key=f"{key}_yes")
+            cancelled = st.button("Отмена", key=f"{key}_no")
+        if cancelled:
             forget(key)
             st.rerun()
     if not agreed:
