@@ -6,12 +6,13 @@ from components.auth import guard_page
 from components.credentials import account_board, credential_actions, last_issue_slips
 from components.feedback import show_outcome
 from components.pickers import class_picker
-from components.school import school_timezone, today
+from components.school import address_warning, school_timezone, today
 from klassruk.permissions import Action
 
 actor = guard_page(__file__)
 st.title("Реквизиты доступа")
 show_outcome()
+address_warning()
 on = today()
 chosen = class_picker(actor, Action.ISSUE_CREDENTIALS, key="cred_class")
 if chosen is None:

@@ -6,12 +6,13 @@ from components.auth import guard_page
 from components.backups import backup_status
 from components.feedback import announce, reported_errors, show_outcome
 from components.runtime import db, forget_school_settings
-from components.school import app_address
+from components.school import address_warning, app_address
 from klassruk.setup import set_app_url
 
 actor = guard_page(__file__)
 st.title("Настройки школы")
 show_outcome()
+address_warning()
 with st.form("school_address"):
     address = st.text_input(
         "Адрес Классрука для пользователей",

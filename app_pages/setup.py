@@ -6,7 +6,7 @@ from components.feedback import reported_errors
 from components.runtime import db, settings
 from components.school import browser_origin, today
 from klassruk.permissions import Actor
-from klassruk.setup import create_first_admin
+from klassruk.setup import create_first_admin, reachable_by_users
 
 SETUP_ACTOR = Actor.system("setup")
 
@@ -38,6 +38,11 @@ with real_tab, st.form("first_admin"):
         help="Его печатают на листках с реквизитами доступа: по нему ученики и родители "
         "открывают Классрук. Администратор сможет изменить его позже.",
     )
+    if not reachable_by_users(app_url):
+        st.warning(
+            "Это адрес самого сервера: с других компьютеров по нему не войти. Укажите адрес, "
+            "который будут открывать ученики и родители (например, https://klassruk.school17.ru)."
+        )
     last_name = st.text_input("Фамилия администратора")
     first_name = st.text_input("Имя")
     middle_name = st.text_input("Отчество (если есть)")

@@ -10,6 +10,7 @@ from components.study_groups import (
     edit_group,
     individual_plan,
     load_view,
+    merge_groups,
     move_student,
     show_groups,
     split_wizard,
@@ -31,5 +32,7 @@ if view.info.splits:
         move_student(view)
     with st.expander("Переименовать группу или сменить учителя"):
         edit_group(view)
+    with st.expander("Объединить группы обратно в класс"):
+        merge_groups(view)
 with st.expander("Индивидуальный учебный план (ИУП)"):
     individual_plan(view)

@@ -7,7 +7,9 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
+from components.confirm import Risky, ask, confirmed
 from components.feedback import act
+from components.pickers import kept_choice
 from components.runtime import db, db_read, school_settings
 from components.text import escape
 from components.xlsx import xlsx_button
@@ -34,6 +36,8 @@ from klassruk.services.consent import (
 from klassruk.services.family_links import end_guardian_link
 from klassruk.services.scope import ClassChoice
 
+WITHDRAW_CONFIRM = "consent_withdraw"
+
 
 def paper_list(paper: list[PaperFamily], *, key: str) -> None:
     """Who gets the school's information on paper, and why."""
@@ -54,6 +58,10 @@ def paper_list(paper: list[PaperFamily], *, key: str) -> None:
 
 def _whose(subject: ConsentSubject, child: str | None) -> str:
     return CONSENT_SUBJECT_TITLES[subject] + (f": {child}" if child else "")
+
+
+def _identity(row: ConsentRow) -> tuple[ConsentSubject, int | None, int | None]:
+    return row.subject, row.guardian_id, row.student_id
 
 
 def label(row: ConsentRow) -> str:
@@ -122,14 +130,32 @@ def forms(actor: Actor, board: ClassConsent, chosen: ClassChoice, on: date) -> N
         )
 
 
+def withdrawal_question(row: ConsentRow) -> str:
+    """What withdrawing this consent does, and to whom (names as the register lists them)."""
+    if row.subject is ConsentSubject.STUDENT_SELF:
+        who = f"Обучающийся: {row.person}. Чьи данные: свои."
+        effect = "личный кабинет обучающегося закроется, если нет согласия родителя"
+    else:
+        whose = f"ребёнок — {row.child}" if row.subject is ConsentSubject.CHILD else "свои"
+        who = f"Родитель: {row.person}. Чьи данные: {whose}."
+        effect = "сеансы родителя завершатся, сведения пойдут на бумаге"
+    return (
+        f"Отозвать согласие на обработку персональных данных? {who} "
+        f"Электронная доставка прекратится сразу: {effect}."
+    )
+
+
 def record(actor: Actor, board: ClassConsent, chosen: ClassChoice, on: date) -> None:
-    """Record a returned form (or a correction of the last entry)."""
+    """Record a returned form (or a correction of the last entry); a withdrawal confirms first."""
     st.subheader("Записать бланк")
-    targets = {label(row): row for row in board.rows}
+    rows = {_identity(row): row for row in board.rows}
     decisions = {CONSENT_STATE_TITLES[s]: s for s in
                  (ConsentState.GIVEN, ConsentState.REFUSED, ConsentState.WITHDRAWN)}
     with st.form("consent_record", clear_on_submit=False):
-        target = targets[st.selectbox("Чьё согласие", list(targets), key="consent_target")]
+        # Kept by person: after a save the label's state changes, the person stays chosen.
+        picked = kept_choice(
+            "Чьё согласие", {key: label(row) for key, row in rows.items()}, key="consent_target"
+        )
         state = decisions[st.radio("Решение по бланку", list(decisions), horizontal=True,
                                    key="consent_state")]
         col_date, col_number = st.columns(2)
@@ -145,7 +171,8 @@ def record(actor: Actor, board: ClassConsent, chosen: ClassChoice, on: date) -> 
         reason = st.text_input("Причина (для исправления или отзыва)", max_chars=500,
                                key="consent_reason")
         submitted = st.form_submit_button("Записать", type="primary")
-    if submitted:
+    if submitted and picked is not None:
+        target = rows[picked]
         fact = ConsentFact(
             subject=target.subject, state=state,
             signed_on=signed_on if isinstance(signed_on, date) else None,
@@ -153,20 +180,41 @@ def record(actor: Actor, board: ClassConsent, chosen: ClassChoice, on: date) -> 
             prefers_paper=paper,
         )
         scan = ScanUpload(upload.name, upload.getvalue()) if upload else None
-        act(actor, lambda session: record_consent(
-            session, actor, class_id=chosen.class_id, on=on, fact=fact, scan=scan,
-            corrects_id=target.entry_id if correction else None, reason=reason,
-        ), f"Записано: {target.person} — {CONSENT_STATE_TITLES[state]}.")
+        corrects = target.entry_id if correction else None
+        if state is ConsentState.WITHDRAWN and corrects is None:
+            ask(WITHDRAW_CONFIRM, Risky(
+                withdrawal_question(target), "Отозвать согласие", payload=(target, fact, scan),
+                reason="Причина отзыва (хранится в истории записей)",
+            ), reason=reason)
+        else:
+            _save(actor, chosen, on, target, fact, scan, corrects, reason)
+    answer = confirmed(WITHDRAW_CONFIRM)
+    if answer is not None:
+        target, fact, scan = answer.payload
+        _save(actor, chosen, on, target, fact, scan, None, answer.reason)
+
+
+def _save(
+    actor: Actor, chosen: ClassChoice, on: date, target: ConsentRow, fact: ConsentFact,
+    scan: ScanUpload | None, corrects: int | None, reason: str,
+) -> None:
+    act(actor, lambda session: record_consent(
+        session, actor, class_id=chosen.class_id, on=on, fact=fact, scan=scan,
+        corrects_id=corrects, reason=reason,
+    ), f"Записано: {target.person} — {CONSENT_STATE_TITLES[fact.state]}.")
 
 
 def undo(actor: Actor, board: ClassConsent, chosen: ClassChoice, on: date) -> None:
     """Correct a mistaken entry back to «not asked», with a reason."""
     with st.expander("Исправить ошибочную запись на «не запрашивалось»"):
-        asked = {label(row): row for row in board.rows if row.entry_id is not None}
+        asked = {_identity(row): row for row in board.rows if row.entry_id is not None}
         if not asked:
             st.caption("Записей пока нет.")
             return
-        row = asked[st.selectbox("Запись", list(asked), key="consent_undo_target")]
+        picked = kept_choice(
+            "Запись", {key: label(row) for key, row in asked.items()}, key="consent_undo_target"
+        )
+        row = asked[picked or next(iter(asked))]
         why = st.text_input("Причина исправления", max_chars=500, key="consent_undo_reason")
         if st.button("Исправить", key="consent_undo"):
             fact = ConsentFact(row.subject, ConsentState.NOT_ASKED, None, None,

@@ -8,7 +8,8 @@ from datetime import date, datetime
 import pandas as pd
 import streamlit as st
 
-from components.feedback import announce, reported_errors
+from components.confirm import Risky, ask, confirmed
+from components.feedback import act, reported_errors
 from components.pickers import multi_picker
 from components.runtime import db, db_read, school_settings
 from components.school import app_address
@@ -34,6 +35,7 @@ from klassruk.slips import render_slips
 
 LAST_ISSUE = "cred_last_issue"
 CONFIRM = "cred_confirm_recent"
+BLOCK_CONFIRM = "cred_block"
 
 
 def last_issue_slips(chosen: ClassChoice) -> None:
@@ -189,22 +191,25 @@ def _issue(actor: Actor, chosen: ClassChoice, on: date, request: IssueRequest) -
     bar.empty()
 
 
-def _block(actor: Actor, chosen: ClassChoice, on: date, people: list[PersonRef]) -> None:
-    with reported_errors():
-        with db(actor) as session:
-            count = block_accounts(session, actor, class_id=chosen.class_id, on=on, people=people)
-        announce(f"Заблокировано учётных записей: {count}.")
+def block_question(rows: list[BoardRow], class_name: str) -> str:
+    """Whose accounts blocking closes, and what it does to them."""
+    people = "; ".join(f"{row.name} ({PERSON_KIND_TITLES[row.person.kind]})" for row in rows)
+    return (
+        f"Заблокировать учётные записи ({len(rows)}, класс {class_name}): {people}? "
+        "Их сеансы завершатся сразу, войти они не смогут, пока не будут выданы новые реквизиты."
+    )
 
 
 def credential_actions(actor: Actor, chosen: ClassChoice, on: date, board: list[BoardRow]) -> None:
     """Pick people; issue codes to them or to the whole class; block their accounts."""
-    labels = {_person_label(row): row.person for row in board}
-    selected = [
+    labels = {_person_label(row): row for row in board}
+    selected_rows = [
         labels[label] for label in multi_picker(
             "Выбрать людей", list(labels), key="cred_people",
             placeholder="Выберите обучающихся и родителей",
         )
     ]
+    selected = [row.person for row in selected_rows]
     valid_days = int(st.number_input(
         "Срок действия кода, дней", min_value=1, max_value=365, value=DEFAULT_CODE_VALID_DAYS,
         key="cred_valid_days",
@@ -219,7 +224,6 @@ def credential_actions(actor: Actor, chosen: ClassChoice, on: date, board: list[
         "Выдать (заново) выбранным", key="cred_issue_selected",
         help="Новый код заменяет прежний; пароль выбранных сбрасывается.",
     )
-    confirm_block = col_block.checkbox("Подтверждаю блокировку", key="cred_block_confirm")
     block = col_block.button("Заблокировать выбранных", key="cred_block_selected")
     answered = _recent_codes_answer(chosen)
     if answered is not None:
@@ -230,7 +234,18 @@ def credential_actions(actor: Actor, chosen: ClassChoice, on: date, board: list[
         _issue(actor, chosen, on, IssueRequest(selected, valid_days))
     if block and not selected:
         st.error("Выберите, чьи учётные записи заблокировать.")
-    elif block and not confirm_block:
-        st.error("Отметьте «Подтверждаю блокировку».")
     elif block:
-        _block(actor, chosen, on, selected)
+        ask(BLOCK_CONFIRM, Risky(
+            block_question(selected_rows, chosen.name), "Заблокировать",
+            payload=(chosen.class_id, selected),
+        ))
+    answer = confirmed(BLOCK_CONFIRM)
+    if answer is not None:
+        class_id, people = answer.payload
+        act(
+            actor,
+            lambda session: block_accounts(
+                session, actor, class_id=class_id, on=on, people=people
+            ),
+            lambda count: f"Заблокировано учётных записей: {count}.",
+        )

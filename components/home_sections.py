@@ -10,15 +10,17 @@ import streamlit as st
 from components import cabinet
 from components.pickers import NO_CLASS, child_picker
 from components.runtime import db_read
-from components.school import today
+from components.school import address_warning, today
 from components.text import escape
 from klassruk.formatting import format_date, format_number
 from klassruk.models import ACCOUNT_STATUS_TITLES
-from klassruk.permissions import ROLE_TITLES, Actor, Role
+from klassruk.permissions import ROLE_TITLES, Action, Actor, Role
 from klassruk.services import extracts, overview
 
 
 def _school(actor: Actor) -> None:
+    if actor.can(Action.MANAGE_SCHOOL_STRUCTURE):
+        address_warning()
     with db_read(actor) as session:
         counts = overview.school_counts(session, actor, on=today())
     st.caption(f"Учебный год {counts.school_year}")

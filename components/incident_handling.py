@@ -7,6 +7,7 @@ from datetime import datetime
 import pandas as pd
 import streamlit as st
 
+from components.confirm import Risky, ask, confirmed
 from components.feedback import announce, reported_errors
 from components.runtime import db, db_read, school_settings
 from components.text import escape
@@ -35,6 +36,7 @@ from klassruk.services.incidents import (
 )
 
 REINSTATED = "incident_reinstated"
+VOID_CONFIRM = "incident_void"
 # Forms here void, restore and close: only a click submits them, never an Enter in a field.
 
 
@@ -100,13 +102,23 @@ def void_section(actor: Actor, incident: IncidentRow, zone: str) -> None:
         reason = st.text_input(
             "Основание", value=f"Компрометация учётной записи, инцидент № {incident.id}"
         )
-        if not st.form_submit_button("Признать недействительными и восстановить данные"):
-            return
+        if st.form_submit_button("Признать недействительными и восстановить данные"):
+            start = "подозрения" if from_suspected else "сообщения"
+            ask(VOID_CONFIRM, Risky(
+                f"Признать недействительными операции учётной записи «{incident.login}» "
+                f"({incident.account_name}) с момента {start}: {len(pending)}? Изменённые ими "
+                "данные будут восстановлены, где это возможно; отменить это нельзя.",
+                "Признать недействительными", payload=(incident.id, reason, from_suspected),
+            ))
+    answer = confirmed(VOID_CONFIRM)
+    if answer is None:
+        return
+    incident_id, why, since_suspected = answer.payload
     with reported_errors():
         with db(actor) as session:
             summary = void_operations(
-                session, actor, incident_id=incident.id, reason=reason,
-                from_suspected=from_suspected,
+                session, actor, incident_id=incident_id, reason=why,
+                from_suspected=since_suspected,
             )
         announce(
             f"Недействительных операций: {summary.voided}; данные восстановлены: "

@@ -2,14 +2,15 @@
 
 Usage: a picker draws its widget (or, when there is nothing to pick, a Russian message saying
 why) and returns the choice or None; the page stops on None. Keys are the page's: pass `key`.
-`kept_tabs` keeps the open tab across the rerun after a save, `kept_expander` an optional
-section open for the session; `multi_picker` is a multiselect with a Russian placeholder and
-without Streamlit's English «Select all».
+`kept_choice` is a drop-down whose choice survives its label changing (a state in brackets)
+after a save; `kept_tabs` keeps the open tab across the rerun after a save, `kept_expander` an
+optional section open for the session; `multi_picker` is a multiselect with a Russian
+placeholder and without Streamlit's English «Select all».
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any, TypeVar
@@ -29,6 +30,7 @@ from klassruk.services.overview import ChildRow
 from klassruk.services.scope import ClassChoice, classes_in_scope, require_family_scope
 
 T = TypeVar("T")
+K = TypeVar("K", bound=Hashable)
 
 NO_CLASS = "Классное руководство вам не назначено."
 _CHILD = "picked_child_id"
@@ -199,6 +201,22 @@ def multi_picker(
             **widget,
         )
     )
+
+
+def kept_choice(label: str, options: dict[K, str], *, key: str) -> K | None:
+    """A drop-down of things by label that keeps the thing chosen when its label changes.
+
+    None only when there is nothing to choose from.
+    """
+    kept = f"{key}_kept"
+    labels = list(options.values())
+    if st.session_state.get(key) not in labels and st.session_state.get(kept) in options:
+        st.session_state[key] = options[st.session_state[kept]]
+    chosen = st.selectbox(label, labels, key=key)
+    identity = next((thing for thing, text in options.items() if text == chosen), None)
+    if identity is not None:
+        st.session_state[kept] = identity
+    return identity
 
 
 def kept_tabs(labels: Sequence[str], *, key: str) -> Sequence[Any]:

@@ -7,9 +7,11 @@ from urllib.parse import urlsplit
 
 import streamlit as st
 
+from components.nav import PAGES
 from components.runtime import school_settings, settings
+from components.text import escape
 from klassruk.clock import school_today
-from klassruk.setup import school_address
+from klassruk.setup import reachable_by_users, school_address
 
 
 def school_timezone() -> str:
@@ -25,6 +27,29 @@ def today() -> date:
 def app_address() -> str:
     """The address users type (slips, links, Secure cookie): see klassruk.setup.school_address."""
     return school_address(school_settings().app_url, settings().app_url)
+
+
+def _settings_menu_path() -> str:
+    spec = next(p for p in PAGES if p.path == "app_pages/school_settings.py")
+    return f"{spec.section} → {spec.title}"
+
+
+def address_warning() -> None:
+    """Warn, naming the menu item to fix it, while slips would print an address nobody can open."""
+    address = app_address()
+    if reachable_by_users(address):
+        return
+    problem = (
+        f"сейчас это адрес самого сервера «{address}», по нему ученики и родители не войдут"
+        if address else "на листках с реквизитами не будет адреса"
+    )
+    st.warning(
+        escape(
+            f"Адрес школы для входа не задан: {problem}. Укажите его в разделе "
+            f"«{_settings_menu_path()}» (это делает администратор)."
+        ),
+        icon=":material/link_off:",
+    )
 
 
 def browser_origin() -> str | None:

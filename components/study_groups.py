@@ -14,6 +14,7 @@ from typing import Any, cast
 import pandas as pd
 import streamlit as st
 
+from components.confirm import Risky, ask, confirmed
 from components.feedback import act, announce, reported_errors
 from components.pickers import multi_picker
 from components.runtime import db, db_read
@@ -24,6 +25,7 @@ from klassruk.permissions import Actor
 from klassruk.services import groups
 
 _DRAFT = "sg_plan"
+MERGE_CONFIRM = "sg_merge"
 
 
 @dataclass(frozen=True)
@@ -157,8 +159,16 @@ def _propose(view: ClassView, chosen: list[int], count: int, method: groups.Spli
                 )
                 for subject_id in chosen
             }
+            teachers = {
+                subject_id: groups.current_teacher(
+                    session, view.actor, class_id=view.class_id, subject_id=subject_id
+                )
+                for subject_id in chosen
+            }
         for subject_id, proposal in proposals.items():
             for i, members in enumerate(proposal.groups):
+                # Each group starts with the class's teacher of the subject, never a guess.
+                st.session_state[_field("teacher", subject_id, i)] = teachers[subject_id]
                 st.session_state[_field("members", subject_id, i)] = members
                 st.session_state[_field("name", subject_id, i)] = groups.default_group_name(
                     view.info.class_name, view.subject_names[subject_id], i + 1
@@ -184,12 +194,14 @@ def _edit_draft(view: ClassView, draft: dict[str, Any]) -> None:
         candidates = [s.student_id for s in draft["students"][subject_id]]
         for i, column in enumerate(st.columns(draft["count"])):
             column.text_input("Название группы", key=_field("name", subject_id, i))
+            if st.session_state.get(_field("teacher", subject_id, i)) not in teachers:
+                st.session_state[_field("teacher", subject_id, i)] = None
             column.selectbox(
                 "Учитель",
                 list(teachers),
                 format_func=teachers.__getitem__,
                 key=_field("teacher", subject_id, i),
-                index=None if not teachers else 0,
+                index=None,
                 placeholder="выберите учителя",
             )
             with column:
@@ -199,8 +211,23 @@ def _edit_draft(view: ClassView, draft: dict[str, Any]) -> None:
                     format_func=lambda sid: names.get(sid, "—"),
                     key=_field("members", subject_id, i),
                 )
+        _same_teacher_note(draft["count"], subject_id)
+    st.caption(
+        "Уроки групп встают в расписание на место уроков класса по этому предмету: "
+        "у каждого обучающегося их столько же, сколько было. Развести группы по времени "
+        "и кабинетам может завуч."
+    )
     if st.button("Сохранить группы", type="primary", key="sg_save"):
         _save_draft(view, draft)
+
+
+def _same_teacher_note(count: int, subject_id: int) -> None:
+    chosen = [st.session_state.get(_field("teacher", subject_id, i)) for i in range(count)]
+    if None not in chosen and len(set(chosen)) < count:
+        st.warning(
+            "У нескольких групп один учитель, а уроки у них в одно время (как у класса): "
+            "выберите другого учителя или попросите завуча развести расписание групп."
+        )
 
 
 def _save_draft(view: ClassView, draft: dict[str, Any]) -> None:
@@ -293,6 +320,47 @@ def edit_group(view: ClassView) -> None:
                 ),
                 "Группа изменена.",
             )
+
+
+def merge_groups(view: ClassView) -> None:
+    """Teach a split subject to the whole class again; the groups' lessons return to the class."""
+    st.caption(
+        "Для деления, сделанного по ошибке: уроки групп снова становятся уроками класса. "
+        "Группы, в журнале которых уже есть оценки или пропуски, не объединяются."
+    )
+    split_names = {s.subject_id: s.subject for s in view.info.splits}
+    subject_id = st.selectbox(
+        "Предмет", list(split_names), format_func=split_names.__getitem__, key="sg_merge_subj"
+    )
+    split = next(s for s in view.info.splits if s.subject_id == subject_id)
+    teachers = view.teachers_of(subject_id)
+    teacher_id = st.selectbox(
+        "Учитель класса", list(teachers), format_func=teachers.__getitem__,
+        index=next((i for i, t in enumerate(teachers) if t == split.groups[0].teacher_id), None),
+        key="sg_merge_teacher", placeholder="выберите учителя",
+    )
+    if st.button("Объединить группы", key="sg_merge_ask"):
+        if teacher_id is None:
+            st.error("Выберите учителя, который будет вести предмет у всего класса.")
+        else:
+            names = ", ".join(f"«{g.name}»" for g in split.groups)
+            ask(MERGE_CONFIRM, Risky(
+                f"Объединить группы {names} с {format_date(view.on)}? Предмет "
+                f"«{split.subject}» у всего класса {view.info.class_name} снова ведёт учитель: "
+                f"{teachers[teacher_id]}. Уроки групп станут уроками класса, группы удалятся.",
+                "Объединить", payload=(subject_id, teacher_id),
+            ))
+    answer = confirmed(MERGE_CONFIRM)
+    if answer is not None:
+        merged_subject, merged_teacher = answer.payload
+        act(
+            view.actor,
+            lambda s: groups.merge_split(
+                s, view.actor, class_id=view.class_id, subject_id=merged_subject,
+                teacher_id=merged_teacher, on=view.on,
+            ),
+            f"Предмет «{split_names[merged_subject]}» снова ведётся у всего класса.",
+        )
 
 
 def individual_plan(view: ClassView) -> None:

@@ -13,6 +13,7 @@ from typing import Protocol
 import streamlit as st
 from sqlalchemy.orm import Session
 
+from components.confirm import Risky, ask, confirmed
 from components.feedback import act
 from components.pickers import date_range_picker
 from components.runtime import db_read
@@ -26,6 +27,8 @@ from klassruk.services import calendar, timetable
 from klassruk.services.timetable import LessonRow
 
 CHANGE_KINDS = ("Замена учителя", "Перенос", "Отмена")
+PERIOD_CONFIRM = "tt_period_confirm"
+CANCEL_CONFIRM = "tt_cancel_confirm"
 
 
 class AddDated(Protocol):
@@ -37,11 +40,23 @@ class AddDated(Protocol):
 
 
 def periods_tab(actor: Actor, on: date) -> None:
-    """Reporting periods: close or reopen one, add one."""
+    """Reporting periods: close or reopen one (after a confirmation), add one."""
     with db_read(actor) as session:
         periods = calendar.list_periods(session)
     for period in periods:
-        _period_row(actor, period)
+        _period_row(period)
+    answer = confirmed(PERIOD_CONFIRM)
+    if answer is not None:
+        period, closing = answer.payload
+        act(
+            actor,
+            lambda s: calendar.set_period_closed(
+                s, actor, period_id=period.period_id, closed=closing
+            ),
+            f"Период «{period.name}» закрыт."
+            if closing
+            else f"Период «{period.name}» открыт для учителей.",
+        )
     _named_dates_form(
         actor,
         DatedForm("tt_period", "Название периода", ("Начало", "Конец"), "Добавить период"),
@@ -51,7 +66,21 @@ def periods_tab(actor: Actor, on: date) -> None:
     )
 
 
-def _period_row(actor: Actor, period: calendar.PeriodRef) -> None:
+def period_question(period: calendar.PeriodRef, closing: bool) -> str:
+    """What closing or reopening the period does, and to whom."""
+    dates = f"{format_date(period.starts_on)} – {format_date(period.ends_on)}"
+    if closing:
+        return (
+            f"Закрыть период «{period.name}» ({dates})? Учителя больше не смогут менять в нём "
+            "оценки, пропуски, темы и задания; исправления сможет вносить только завуч."
+        )
+    return (
+        f"Открыть закрытый период «{period.name}» ({dates})? Учителя снова смогут менять в нём "
+        "оценки, пропуски, темы и задания, в том числе итоговые оценки за период."
+    )
+
+
+def _period_row(period: calendar.PeriodRef) -> None:
     left, right = st.columns([4, 1])
     left.markdown(escape(period.label))
     closing = not period.is_closed
@@ -59,14 +88,13 @@ def _period_row(actor: Actor, period: calendar.PeriodRef) -> None:
         "Закрыть" if closing else "Открыть",
         key=f"tt_{'close' if closing else 'open'}_{period.period_id}",
     ):
-        act(
-            actor,
-            lambda s: calendar.set_period_closed(
-                s, actor, period_id=period.period_id, closed=closing
+        ask(
+            PERIOD_CONFIRM,
+            Risky(
+                period_question(period, closing),
+                "Закрыть период" if closing else "Открыть период",
+                payload=(period, closing),
             ),
-            f"Период «{period.name}» закрыт."
-            if closing
-            else f"Период «{period.name}» открыт для учителей.",
         )
 
 
@@ -280,11 +308,33 @@ def _change_form(actor: Actor, lesson: LessonRow, day: date) -> None:
                 "Урок перенесён.",
             )
     elif st.button("Отменить урок", key="tt_ch_cancel"):
+        ask(
+            CANCEL_CONFIRM,
+            Risky(
+                cancel_question(lesson, day),
+                "Отменить урок",
+                payload=lesson.lesson_id,
+                reason="Причина отмены (увидят родители)",
+            ),
+            reason=reason,
+        )
+    answer = confirmed(CANCEL_CONFIRM)
+    if answer is not None:
+        lesson_id, why = answer.payload, answer.reason
         act(
             actor,
-            lambda s: timetable.cancel_lesson(s, actor, lesson_id=lesson.lesson_id, reason=reason),
+            lambda s: timetable.cancel_lesson(s, actor, lesson_id=lesson_id, reason=why),
             "Урок отменён.",
         )
+
+
+def cancel_question(lesson: LessonRow, day: date) -> str:
+    """What cancelling the lesson does, and to whom."""
+    return (
+        f"Отменить урок {lesson.number} ({format_date(day)}): {lesson.subject}, "
+        f"{lesson.group}, учитель {lesson.teacher}? Семьи группы сразу увидят отмену "
+        "в расписании вместе с причиной."
+    )
 
 
 def _announced_changes(actor: Actor, class_id: int, on: date) -> None:

@@ -7,6 +7,7 @@ import streamlit as st
 from sqlalchemy.orm import Session
 
 from components.auth import refresh_own_session
+from components.confirm import Risky, ask, confirmed
 from components.feedback import act, announce, reported_errors
 from components.pickers import multi_picker
 from components.runtime import db, db_read
@@ -28,6 +29,7 @@ from klassruk.services.user_admin import (
 # The code just issued: shown once, on the run after the action; never stored.
 NEW_CODE = "users_new_code"
 REASON_LABEL = "Причина (попадёт в журнал изменений)"
+BLOCK_CONFIRM = "users_block"
 
 
 def _role_names(roles: tuple[Role, ...] | frozenset[Role]) -> str:
@@ -82,12 +84,27 @@ def access_form(actor: Actor, chosen: UserRow) -> None:
         block = left.form_submit_button("Заблокировать учётную запись", disabled=blocked)
         unblock = right.form_submit_button("Разблокировать учётную запись", disabled=not blocked)
     name, login = chosen.display_name, chosen.login
-    if block or unblock:
+    if block:
+        ask(BLOCK_CONFIRM, Risky(
+            f"Заблокировать учётную запись «{login}» ({name}; {_role_names(chosen.roles)})? "
+            "Все её сеансы завершатся сразу, войти с ней будет нельзя до разблокировки.",
+            "Заблокировать", payload=(login, name, reason),
+        ))
+    answer = confirmed(BLOCK_CONFIRM)
+    if answer is not None:
+        blocked_login, blocked_name, why = answer.payload
         act(
             actor,
-            lambda s: set_account_blocked(s, actor, login=login, blocked=block, reason=reason),
-            f"Учётная запись «{name}» "
-            + ("заблокирована, её сеансы завершены." if block else "разблокирована."),
+            lambda s: set_account_blocked(
+                s, actor, login=blocked_login, blocked=True, reason=why
+            ),
+            f"Учётная запись «{blocked_name}» заблокирована, её сеансы завершены.",
+        )
+    if unblock:
+        act(
+            actor,
+            lambda s: set_account_blocked(s, actor, login=login, blocked=False, reason=reason),
+            f"Учётная запись «{name}» разблокирована.",
         )
     elif unlock:
         act(

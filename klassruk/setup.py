@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import ipaddress
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from urllib.parse import urlsplit
@@ -189,6 +190,18 @@ def checked_app_url(value: str) -> str:
             f"без пробелов и без «?» и «#» (не длиннее {MAX_APP_URL_LENGTH} символов). {example}"
         )
     return address
+
+
+def reachable_by_users(address: str) -> bool:
+    """Whether users elsewhere can open `address`: set, and not this computer (loopback)."""
+    host = (urlsplit(address.strip()).hostname or "").rstrip(".").lower()
+    if not host or host == "localhost" or host.endswith(".localhost"):
+        return False
+    try:
+        ip = ipaddress.ip_address(host)
+    except ValueError:
+        return True  # a name: the school's DNS decides, we cannot know better
+    return not (ip.is_loopback or ip.is_unspecified)
 
 
 def set_app_url(session: Session, actor: Actor, *, app_url: str) -> str:

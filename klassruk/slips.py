@@ -27,7 +27,11 @@ RULES = (
     "руководителю школы и классному руководителю."
 )
 SIGNATURE_LINE = "Реквизиты получены: ____________ / ________________  «___» ______ 20__ г."
-SIGNATURE_CAPTION = "подпись родителя (законного представителя)        расшифровка подписи"
+# Each person signs for their own slip: a student's slip never asks for a parent's signature.
+SIGNATURE_CAPTIONS = {
+    PersonKind.STUDENT: "подпись обучающегося        расшифровка подписи",
+    PersonKind.GUARDIAN: "подпись родителя (законного представителя)        расшифровка подписи",
+}
 
 
 def _cut_lines(pdf: FPDF, width: float, height: float) -> None:
@@ -104,7 +108,7 @@ def _slip(
     pdf.set_x(left)
     pdf.cell(inner, 3.0, SIGNATURE_LINE, new_x="LEFT", new_y="NEXT")
     pdf.set_x(left)
-    pdf.cell(inner, 3.0, SIGNATURE_CAPTION, new_x="LEFT", new_y="NEXT")
+    pdf.cell(inner, 3.0, SIGNATURE_CAPTIONS[slip.kind], new_x="LEFT", new_y="NEXT")
 
 
 def render_slips(

@@ -247,6 +247,11 @@ def _check_transition(
             f"записать «{CONSENT_STATE_TITLES[fact.state]}» нельзя (можно: {allowed}). "
             "Если прежняя запись ошибочна, исправьте её с указанием причины."
         )
+    if fact.state is ConsentState.WITHDRAWN and reason is None:
+        raise DomainError(
+            "Укажите причину отзыва согласия (например, «заявление родителя от 01.12.2026»): "
+            "она хранится в истории записей."
+        )
     return reason
 
 

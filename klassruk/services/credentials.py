@@ -121,19 +121,23 @@ def _class_or_404(session: Session, class_id: int) -> SchoolClass:
 
 
 def class_people(session: Session, class_id: int, on: date) -> dict[PersonRef, ClassPerson]:
-    """Students enrolled in the class on `on`, then their current guardians, in roster order."""
+    """Students enrolled in the class on `on`, each followed by their current guardians."""
     roster = class_roster(session, class_id, on)
     people: dict[PersonRef, ClassPerson] = {}
     for student in roster.students.values():
         ref = PersonRef(PersonKind.STUDENT, student.id)
         people[ref] = ClassPerson(ref, student.last_name, student.first_name, student.full_name)
-    for guardian_id, guardian in roster.guardians.items():
-        ref = PersonRef(PersonKind.GUARDIAN, guardian_id)
-        people[ref] = ClassPerson(
-            ref, guardian.last_name, guardian.first_name, guardian.full_name,
-            [f"{roster.students[s].last_name} {roster.students[s].first_name}"
-             for s in roster.children[guardian_id]],
-        )
+        # A shared guardian stands by the first of their children in the class list.
+        for guardian_id in roster.guardians:
+            if roster.children[guardian_id][0] != student.id:
+                continue
+            guardian = roster.guardians[guardian_id]
+            people[PersonRef(PersonKind.GUARDIAN, guardian_id)] = ClassPerson(
+                PersonRef(PersonKind.GUARDIAN, guardian_id),
+                guardian.last_name, guardian.first_name, guardian.full_name,
+                [f"{roster.students[s].last_name} {roster.students[s].first_name}"
+                 for s in roster.children[guardian_id]],
+            )
     return people
 
 
@@ -356,7 +360,9 @@ def issue_credentials(
         _check_selection(session, actor, members, people, school_class.name)
         if not people:
             raise DomainError("Никто не выбран: отметьте людей или выдайте реквизиты всему классу.")
-    selected = sorted(members) if people is None else sorted(set(people))
+    # Slips come out in the class list's order, each student's guardians beside them.
+    chosen = set(members if people is None else people)
+    selected = [ref for ref in members if ref in chosen]
     accounts = accounts_of(session, selected)
     targets, skipped = _issue_targets(session, actor, members, selected, accounts, on, whole_class)
     if whole_class:

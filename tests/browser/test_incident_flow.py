@@ -165,6 +165,7 @@ def test_class_teacher_reports_a_parent_and_the_admin_restores_the_grade(
         admin.get_by_role(
             "button", name="Признать недействительными и восстановить данные"
         ).click()
+        admin.get_by_role("button", name="Признать недействительными", exact=True).click()
         admin.get_by_text("данные восстановлены: 1").first.wait_for()
         voided = admin.locator('[data-testid="stDataFrame"]').filter(has_text="восстановлено")
         expect(voided.first).to_be_attached()

@@ -164,8 +164,8 @@ def test_class_teacher_cannot_take_over_another_classs_parent(
         assert printed and printed.group(1) != foreign.login
 
         choose_person(page, name)
-        page.get_by_text("Подтверждаю блокировку").click()
         page.get_by_role("button", name="Заблокировать выбранных").click()
+        page.get_by_role("button", name="Заблокировать", exact=True).click()
         page.get_by_text("Заблокировано учётных записей: 1").first.wait_for()
         assert _after_children(database_url, foreign.guardian_id) == children_before
         assert _account_of(database_url, foreign.login) == foreign.account

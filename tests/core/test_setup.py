@@ -10,7 +10,12 @@ from klassruk.db import unit_of_work
 from klassruk.errors import DomainError, PermissionDenied
 from klassruk.models import AppSetting, UserAccount
 from klassruk.permissions import Actor, Role
-from klassruk.setup import create_first_admin, read_school_settings, set_app_url
+from klassruk.setup import (
+    create_first_admin,
+    reachable_by_users,
+    read_school_settings,
+    set_app_url,
+)
 
 SETUP = Actor.system("setup")
 ADMIN = Actor(login="it", roles=frozenset({Role.ADMIN}))
@@ -69,3 +74,23 @@ def test_only_the_admin_changes_the_address(factory):
         set_app_url(session, TEACHER, app_url="https://elsewhere.example")
     with factory() as session:
         assert read_school_settings(session).app_url == ADDRESS
+
+
+@pytest.mark.parametrize(
+    ("address", "reachable"),
+    [
+        ("", False),
+        ("http://localhost:8501", False),
+        ("http://LOCALHOST.:8501", False),
+        ("http://app.localhost", False),
+        ("http://127.0.0.1:8501", False),
+        ("http://127.1.2.3", False),
+        ("http://[::1]:8501", False),
+        ("http://0.0.0.0:8501", False),
+        ("http://10.0.0.5:8501", True),
+        ("https://klassruk.school17.example", True),
+        ("http://[2001:db8::1]", True),
+    ],
+)
+def test_an_address_on_this_computer_is_not_reachable_by_users(address: str, reachable: bool):
+    assert reachable_by_users(address) is reachable

@@ -81,6 +81,8 @@ def test_admin_blocks_a_staff_account_on_the_users_page(logged_in):
     chosen.select(next(o for o in chosen.options if "(uchitel)" in o)).run()
     at.text_input(key="users_reason").input("Увольнение")
     next(b for b in at.button if b.label == "Заблокировать учётную запись").click().run()
+    assert any("«uchitel»" in w.value for w in at.warning) and not at.success
+    at.button(key="users_block_yes").click().run()
     assert not at.exception
     assert any("заблокирована" in s.value for s in at.success)
     teacher = login(open_app(), "uchitel")

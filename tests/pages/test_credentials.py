@@ -134,10 +134,16 @@ def test_blocking_asks_for_people_and_a_confirmation_then_reports_the_count(logg
     assert [e.value for e in at.error] == ["Выберите, чьи учётные записи заблокировать."]
     people = at.multiselect(key="cred_people")
     assert people.placeholder == "Выберите обучающихся и родителей"
-    people.set_value([next(o for o in people.options if "активирована" in o)]).run()
+    person = next(o for o in people.options if "активирована" in o)
+    people.set_value([person]).run()
     at.button(key="cred_block_selected").click().run()
-    assert [e.value for e in at.error] == ["Отметьте «Подтверждаю блокировку»."]
-    at.checkbox(key="cred_block_confirm").check()
+    # Nothing happens before a word naming whom it touches; «Отмена» drops the question.
+    question = next(w.value for w in at.warning if w.value.startswith("Заблокировать"))
+    assert person.split(" — ")[0] in question and "сеансы завершатся" in question
+    assert not at.success
+    at.button(key="cred_block_no").click().run()
+    assert not [w for w in at.warning if w.value.startswith("Заблокировать")]
     at.button(key="cred_block_selected").click().run()
+    at.button(key="cred_block_yes").click().run()
     assert not at.exception
     assert [s.value for s in at.success] == ["Заблокировано учётных записей: 1."]

@@ -70,9 +70,32 @@ def test_admin_sees_the_newest_backup_and_a_warning_when_it_is_stale(
     assert any("Резервных копий нет" in w.value for w in admin.warning)
     made = make_backup(app_env, tmp_path / "data" / "backups")
     admin.run()
-    assert not admin.warning
+    assert not [w for w in admin.warning if "копи" in w.value]
     assert any("Последняя копия: 30.11.2026" in s.value for s in admin.success)
     frozen_clock.move_to(utcnow() + timedelta(days=2))
     admin.run()
     assert any("старше суток" in w.value for w in admin.warning)
     assert made.path.exists()
+
+
+def _address_warnings(at) -> list[str]:
+    return [w.value for w in at.warning if "Адрес школы для входа не задан" in w.value]
+
+
+def test_slips_warn_where_to_set_the_address_until_the_admin_sets_a_public_one(logged_in):
+    teacher = logged_in("klassruk")
+    teacher.switch_page("app_pages/credentials.py").run()
+    assert not teacher.exception
+    # The demo runs with the deployment's default address, this computer's.
+    [warning] = _address_warnings(teacher)
+    assert "localhost" in warning and "Администрирование → Настройки школы" in warning
+    admin = logged_in("admin")
+    assert _address_warnings(admin)  # the admin's home says it too
+    admin.switch_page("app_pages/school_settings.py").run()
+    assert _address_warnings(admin)
+    _save(admin, "http://127.0.0.1:8501")
+    assert admin.success and _address_warnings(admin)
+    _save(admin, ADDRESS)
+    assert not _address_warnings(admin)
+    teacher.switch_page("app_pages/credentials.py").run()
+    assert not _address_warnings(teacher)

@@ -43,6 +43,9 @@ def test_empty_database_offers_both_ways_in_russian_with_the_address_prefilled(a
     assert any(b.label == "Создать демо-школу" for b in at.button)
     address = next(t for t in at.text_input if t.label == ADDRESS_LABEL)
     assert address.value.startswith("http")
+    # Outside a browser the pre-filled address is the deployment's default, this computer's.
+    assert "localhost" in address.value
+    assert any("адрес самого сервера" in w.value for w in at.warning)
 
 
 def test_setup_creates_an_admin_who_can_log_in(app_env):

@@ -75,3 +75,68 @@ def test_wizard_shows_the_invariant_violation_and_saves_nothing(
     assert _pe_groups(factory) == 0
     # The proposal stays on screen for correction.
     assert at.button(key="sg_save") is not None
+
+
+TRUD = "Труд (технология)"
+
+
+def _trud_lessons_a_week(factory, class_id: int) -> dict[int, int]:
+    """Each pupil's «Труд» lessons this week, as the families' timetable lists them."""
+    from datetime import timedelta
+
+    from klassruk.models import Enrolment
+    from klassruk.services.cabinet.lessons import lessons_of_students
+    from klassruk.services.calendar import week_start
+    from tests.frozen import TODAY
+
+    with factory() as session:
+        ids = list(session.scalars(
+            select(Enrolment.student_id).where(Enrolment.class_id == class_id)
+        ))
+        monday = week_start(TODAY)
+        lessons = lessons_of_students(session, ids, monday, monday + timedelta(days=5))
+        return {sid: sum(item.subject == TRUD for item in items) for sid, items in lessons.items()}
+
+
+def test_splitting_trud_keeps_its_teacher_and_its_lessons_then_merges_back(logged_in, factory):
+    from klassruk.models import Staff, TeachingAssignment
+
+    # A second «Труд» teacher, first by the alphabet: the wizard must not pick her by default.
+    with factory() as session:
+        session.info["actor"] = SYSTEM
+        trud = session.scalar(select(Subject.id).where(Subject.name == TRUD))
+        other_group = session.scalar(select(StudyGroup.id).where(
+            ~StudyGroup.id.in_(select(TeachingAssignment.group_id)
+                               .where(TeachingAssignment.subject_id == trud))
+        ).limit(1))
+        newcomer = Staff(last_name="Аасен", first_name="Алла", middle_name="Юрьевна")
+        session.add(newcomer)
+        session.flush()
+        session.add(TeachingAssignment(staff_id=newcomer.id, subject_id=trud,
+                                       group_id=other_group, hours_per_week=1.0))
+        session.commit()
+    at = logged_in("klassruk")
+    at.switch_page("app_pages/study_groups.py").run()
+    at.multiselect(key="sg_subjects").set_value([trud]).run()
+    at.button(key="sg_propose").click().run()
+    first, second = (at.selectbox(key=f"sg_teacher_{trud}_{i}") for i in (0, 1))
+    assert first.index is not None and second.index == first.index
+    current = first.options[first.index]
+    assert current != "Аасен Алла Юрьевна"
+    assert any("один учитель" in w.value for w in at.warning)
+    class_id = at.session_state["sg_plan"]["class_id"]
+    before = _trud_lessons_a_week(factory, class_id)
+    assert sum(before.values()) > 0  # (a pupil on an individual plan may have none)
+    at.button(key="sg_save").click().run()
+    assert not at.exception and "Группы сохранены" in at.success[0].value
+    teachers = at.dataframe[1].value
+    assert set(teachers[teachers["Группа"].str.contains("Труд")]["Учитель"]) == {current}
+    assert _trud_lessons_a_week(factory, class_id) == before
+
+    at.selectbox(key="sg_merge_subj").set_value(trud).run()
+    at.button(key="sg_merge_ask").click().run()
+    assert any(w.value.startswith("Объединить группы") for w in at.warning)
+    at.button(key="sg_merge_yes").click().run()
+    assert not at.exception, at.exception
+    assert [s.value for s in at.success] == [f"Предмет «{TRUD}» снова ведётся у всего класса."]
+    assert _trud_lessons_a_week(factory, class_id) == before

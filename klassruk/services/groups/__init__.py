@@ -21,6 +21,7 @@ from klassruk.services.groups.individual_plans import (
     IndividualSubject,
     create_individual_plan,
 )
+from klassruk.services.groups.merges import merge_split
 from klassruk.services.groups.moves import (
     move_student,
     place_student,
@@ -50,6 +51,7 @@ from klassruk.services.groups.splits import (
     SplitPlan,
     SplitProposal,
     create_splits,
+    current_teacher,
     propose_split,
     update_group,
 )
@@ -86,6 +88,7 @@ __all__ = [
     "create_individual_plan",
     "create_splits",
     "create_stream",
+    "current_teacher",
     "default_group_name",
     "delete_stream",
     "enrol_student",
@@ -94,6 +97,7 @@ __all__ = [
     "group_of_student_on",
     "groups_of_class",
     "list_streams",
+    "merge_split",
     "move_student",
     "place_student",
     "propose_split",

@@ -32,6 +32,7 @@ from klassruk.services.groups.queries import (
     subject_teacher_ids,
     year_group_names,
 )
+from klassruk.services.groups.schedule import Target, carry_schedule
 from klassruk.services.scope import (
     require_class_scope,
 )
@@ -304,9 +305,11 @@ def create_splits(
         (plan, *_validate_split(session, school_class, plan, students, taken, on)) for plan in plans
     ]
     created: list[StudyGroup] = []
+    whole_group = _whole_class_group_id(session, class_id)
     for plan, subject, hours, whole in checked:
         if whole is not None:
             session.delete(whole)
+        targets: list[Target] = []
         for group_plan in plan.groups:
             group = StudyGroup(
                 school_year_id=school_class.school_year_id,
@@ -331,8 +334,40 @@ def create_splits(
                 for sid in group_plan.student_ids
             )
             created.append(group)
+            targets.append(Target(group.id, group_plan.teacher_id))
+        if whole_group is not None:
+            # The class's lessons of the subject become each group's: nobody loses a lesson.
+            carry_schedule(
+                session, subject_id=subject.id, sources=[whole_group], targets=targets, on=on,
+                subject_name=subject.name,
+            )
     session.flush()
     return created
+
+
+def _whole_class_group_id(session: Session, class_id: int) -> int | None:
+    return session.scalar(
+        select(StudyGroup.id).where(
+            StudyGroup.class_id == class_id, StudyGroup.kind == GroupKind.WHOLE_CLASS
+        )
+    )
+
+
+def current_teacher(
+    session: Session, actor: Actor, *, class_id: int, subject_id: int
+) -> int | None:
+    """Who teaches the subject to the whole class now: the default teacher of each new group."""
+    require_class_scope(session, actor, class_id, Action.MANAGE_STUDY_GROUPS)
+    return session.scalar(
+        select(TeachingAssignment.staff_id)
+        .join(StudyGroup, StudyGroup.id == TeachingAssignment.group_id)
+        .where(
+            StudyGroup.class_id == class_id,
+            StudyGroup.kind == GroupKind.WHOLE_CLASS,
+            TeachingAssignment.subject_id == subject_id,
+        )
+        .limit(1)
+    )
 
 
 def update_group(

@@ -59,6 +59,8 @@ def _record(session, school, state, *, subject=ConsentSubject.CHILD, login="ct_a
     guardian = _guardian_of(session, school.student_a)
     actor = actor_of(session, login)
     session.info["actor"] = actor
+    if state is ConsentState.WITHDRAWN:
+        kwargs.setdefault("reason", "заявление родителя об отзыве")
     fact = ConsentFact(
         subject=subject,
         state=state,
@@ -153,7 +155,20 @@ def test_withdrawal_keeps_history_stops_delivery_and_revokes_sessions_at_once(se
         (ConsentSubject.CHILD, ConsentState.GIVEN),
         (ConsentSubject.CHILD, ConsentState.WITHDRAWN),
     ]
+    assert history[-1].reason == "заявление родителя"
     _record(session, school, ConsentState.GIVEN, form_number="ПД-18")
+    assert _route(session, school) is Route.ELECTRONIC
+
+
+@pytest.mark.parametrize("reason", [None, "", "   "])
+def test_a_withdrawal_without_a_reason_is_refused_and_changes_nothing(session, school, reason):
+    _give_both(session, school)
+    last = session.scalar(select(ConsentEntry.id).order_by(ConsentEntry.id.desc()).limit(1))
+    with pytest.raises(DomainError, match="причину отзыва"):
+        _record(session, school, ConsentState.WITHDRAWN, reason=reason)
+    assert session.scalar(
+        select(ConsentEntry.id).order_by(ConsentEntry.id.desc()).limit(1)
+    ) == last
     assert _route(session, school) is Route.ELECTRONIC
 
 
