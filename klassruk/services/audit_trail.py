@@ -108,18 +108,18 @@ def _conditions(filters: ChangeFilter, timezone: str) -> list[ColumnElement[bool
     return conditions
 
 
-def _people(model: Any) -> Callable[[list[int]], Select[Any]]:
+def _people(model: Any) -> Callable[[list[int]], Select[*tuple[Any, ...]]]:
     return lambda ids: select(
         model.id, model.last_name, model.first_name, model.middle_name
     ).where(model.id.in_(ids))
 
 
-def _named(model: Any, column: Any) -> Callable[[list[int]], Select[Any]]:
+def _named(model: Any, column: Any) -> Callable[[list[int]], Select[*tuple[Any, ...]]]:
     return lambda ids: select(model.id, column).where(model.id.in_(ids))
 
 
 # How the rows of each table that people refer to are called, read in one query per table.
-LABEL_QUERIES: dict[str, Callable[[list[int]], Select[Any]]] = {
+LABEL_QUERIES: dict[str, Callable[[list[int]], Select[*tuple[Any, ...]]]] = {
     "user_account": _named(UserAccount, UserAccount.display_name),
     "student": _people(Student),
     "guardian": _people(Guardian),
@@ -221,7 +221,7 @@ def audit_names(session: Session, rows: Sequence[AuditLog]) -> Names:
         for chunk in _chunks(ids):
             for found in session.execute(LABEL_QUERIES[table](chunk)):
                 labels[(table, str(found[0]))] = _label(table, found)
-    for (table, entity_id), values in known.items():
+    for (table, row_id), values in known.items():
         if table in LABEL_QUERIES:
             continue
         parts = [
@@ -230,7 +230,7 @@ def audit_names(session: Session, rows: Sequence[AuditLog]) -> Names:
             if (target, str(values.get(column))) in labels
         ]
         if parts:
-            labels[(table, entity_id)] = ", ".join(dict.fromkeys(parts[:2]))
+            labels[(table, row_id)] = ", ".join(dict.fromkeys(parts[:2]))
     named = session.execute(
         select(UserAccount.login, UserAccount.display_name).where(
             UserAccount.login.in_(sorted(logins))

@@ -114,6 +114,14 @@ def test_a_user_reports_own_account_from_the_profile(logged_in, factory):
     assert not parent.exception
     assert _account(factory, GUARDIAN_LOGIN).status is AccountStatus.BLOCKED
     assert "Вход" in [s.value for s in parent.subheader]
+    # The login form says what happened and what comes next, once.
+    (notice,) = [w.value for w in parent.warning]
+    assert "Вы сообщили о компрометации своей учётной записи, инцидент № 1" in notice
+    assert "Учётная запись заблокирована" in notice
+    assert "классный руководитель свяжется с вами" in notice
+    assert "новый код активации" in notice
+    parent.run()
+    assert not parent.warning and "Вход" in [s.value for s in parent.subheader]
 
 
 @pytest.mark.parametrize("login", [GUARDIAN_LOGIN, "uchenik", "uchitel"])
