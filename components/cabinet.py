@@ -19,6 +19,7 @@ from klassruk.models import GroupKind
 from klassruk.models.families import ACK_CHANNEL_TITLES, AckKind, FamilyEvent
 from klassruk.models.journal import ABSENCE_TITLES, GRADE_KIND_TITLES, AbsenceMark
 from klassruk.permissions import Action, Actor
+from klassruk.russian import agree_with
 from klassruk.services import acknowledgements, calendar
 from klassruk.services.acknowledgements import AckState
 from klassruk.services.activity import record_family_event
@@ -93,7 +94,8 @@ def _ack_caption(state: AckState, zone: str) -> None:
         return
     assert state.acknowledged_at is not None and state.channel is not None
     signed = (
-        f"Ознакомлен(а): {escape(state.guardian or '')}, "
+        f"{agree_with(state.guardian or '', 'Ознакомлен', 'Ознакомлена')}: "
+        f"{escape(state.guardian or '')}, "
         f"{format_timestamp(state.acknowledged_at, zone)}, {ACK_CHANNEL_TITLES[state.channel]}"
     )
     st.markdown(f":green[{signed}]")

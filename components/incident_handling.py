@@ -27,6 +27,7 @@ from klassruk.models.incidents import (
 )
 from klassruk.pdf.incident_act import render_incident_act
 from klassruk.permissions import Actor
+from klassruk.russian import agree_with
 from klassruk.services.incidents import (
     IncidentRow,
     VoidedOperation,
@@ -67,7 +68,9 @@ def incident_facts(incident: IncidentRow, zone: str) -> None:
 
     st.subheader(f"Инцидент № {incident.id}: {escape(incident.account_name)}")
     facts = {
-        "Сообщил(а)": f"{incident.reported_by}, {REPORTER_KIND_TITLES[incident.reporter_kind]}",
+        agree_with(incident.reported_by, "Сообщил", "Сообщила"): (
+            f"{incident.reported_by}, {REPORTER_KIND_TITLES[incident.reporter_kind]}"
+        ),
         "Обнаружено": when(incident.discovered_at),
         "Подозревается с": when(incident.suspected_since),
         "Сообщено в школу": when(incident.reported_at),

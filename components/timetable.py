@@ -22,6 +22,7 @@ from components.text import escape
 from klassruk.formatting import format_date, format_timestamp
 from klassruk.models.journal import LESSON_CHANGE_TITLES, LessonStatus
 from klassruk.permissions import Actor
+from klassruk.russian import agree_with
 from klassruk.services import calendar, timetable
 from klassruk.services.timetable import LessonRow
 
@@ -237,7 +238,9 @@ def _lesson_label(lesson: LessonRow) -> str:
 
 
 def _substitute_label(substitute: timetable.Substitute) -> str:
-    return substitute.name + (" — свободен" if substitute.is_free else " — занят на этом уроке")
+    if substitute.is_free:
+        return f"{substitute.name} — {agree_with(substitute.name, 'свободен', 'свободна')}"
+    return f"{substitute.name} — {agree_with(substitute.name, 'занят', 'занята')} на этом уроке"
 
 
 def _change_form(actor: Actor, lesson: LessonRow, day: date) -> None:

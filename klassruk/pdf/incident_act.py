@@ -15,6 +15,7 @@ from klassruk.models.incidents import (
     REPORTER_KIND_TITLES,
 )
 from klassruk.pdf import FONT, new_document
+from klassruk.russian import agree_with
 from klassruk.services.incidents import IncidentRow, VoidedOperation
 
 MARGIN = 18.0
@@ -47,7 +48,10 @@ def _report_facts(
     )
     return [
         ("Учётная запись", f"{incident.account_name} (логин {incident.login})"),
-        ("Сообщил(а)", f"{incident.reported_by}, {REPORTER_KIND_TITLES[incident.reporter_kind]}"),
+        (
+            agree_with(incident.reported_by, "Сообщил", "Сообщила"),
+            f"{incident.reported_by}, {REPORTER_KIND_TITLES[incident.reporter_kind]}",
+        ),
         ("Обнаружено", when(incident.discovered_at)),
         ("Подозревается с", when(incident.suspected_since)),
         ("Сообщено в школу", when(incident.reported_at)),

@@ -21,6 +21,7 @@ from klassruk.models import (
     Student,
 )
 from klassruk.permissions import Action, Actor, require
+from klassruk.russian import agree_with
 from klassruk.services.calendar import current_year
 from klassruk.services.roster.rows import (
     GuardianData,
@@ -130,6 +131,11 @@ class ImportPreview:
         return any(line.change is not Change.UNCHANGED for line in self.lines)
 
 
+def _pupil(full_name: str) -> str:
+    """«Обучающийся» or «Обучающаяся», as the name's gender asks."""
+    return agree_with(full_name, "Обучающийся", "Обучающаяся")
+
+
 def plan_import(
     session: Session,
     actor: Actor,
@@ -170,7 +176,7 @@ def plan_import(
             errors.append(
                 RowError(
                     data.row,
-                    f"Обучающийся «{data.full_name}» повторяется в файле (см. строку "
+                    f"{_pupil(data.full_name)} «{data.full_name}» повторяется в файле (см. строку "
                     f"{seen[data.key]}).",
                 )
             )
@@ -356,12 +362,14 @@ def _plan_student(
         and (now_in is None or now_in.id not in known.own_classes)
     ):
         return (
-            f"Обучающийся «{data.full_name}» с этой датой рождения уже есть в базе школы: "
+            f"{_pupil(data.full_name)} «{data.full_name}» с этой датой рождения уже есть "
+            "в базе школы: "
             "зачисление или перевод делает администратор."
         )
     if now_in is not None and now_in.id != school_class.id:
         return (
-            f"Обучающийся «{data.full_name}» уже зачислен в {now_in.name} класс; "
+            f"{_pupil(data.full_name)} «{data.full_name}» уже "
+            f"{agree_with(data.full_name, 'зачислен', 'зачислена')} в {now_in.name} класс; "
             "перевод между классами делает администратор."
         )
     plan = PlannedStudent(data, school_class, existing, enrol=now_in is None)
