@@ -6,6 +6,7 @@ from components.audit_log import change_filters, change_table, export_buttons, l
 from components.auth import guard_page
 from components.runtime import db_read
 from components.school import school_timezone
+from components.tables import show_table
 from klassruk.services.audit_trail import change_log, count_changes, count_logins, login_log
 
 PAGE_SIZE = 100
@@ -28,7 +29,7 @@ with changes_tab:
             offset=(int(page) - 1) * PAGE_SIZE,
         )
     st.caption(f"Найдено изменений: {total}; показаны {len(rows)}, новые сверху.")
-    st.dataframe(change_table(rows, zone), hide_index=True, width="stretch", key="audit_table")
+    show_table(change_table(rows, zone), key="audit_table", empty="Изменений не найдено.")
     export_buttons(actor, filters, zone)
 with logins_tab:
     with db_read(actor) as session:
@@ -37,4 +38,4 @@ with logins_tab:
     st.caption(
         f"Входов, неудачных попыток и выходов: {logins_total}; показаны последние {len(logins)}."
     )
-    st.dataframe(login_table(logins, zone), hide_index=True, width="stretch", key="login_table")
+    show_table(login_table(logins, zone), key="login_table", empty="Входов не найдено.")

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import io
+from datetime import timedelta
 
 import pandas as pd
 import streamlit as st
 
 from components.pickers import date_range_picker
 from components.runtime import db_read
+from components.school import today
 from components.xlsx import EXCEL
 from klassruk.audit_titles import entity_title
 from klassruk.formatting import format_timestamp
@@ -24,6 +26,7 @@ from klassruk.services.audit_trail import (
 from klassruk.services.spreadsheets import export_cell
 
 EXPORT_LIMIT = 50_000
+LAST_DAYS = 30
 
 
 def change_filters(actor: Actor) -> ChangeFilter:
@@ -44,7 +47,11 @@ def change_filters(actor: Actor) -> ChangeFilter:
     incident = right.number_input(
         "Инцидент № (0 — любые)", min_value=0, step=1, value=0, key="audit_incident"
     )
-    dates = date_range_picker("audit", labels=("С даты", "По дату"))
+    # Empty dates would show the date field's English «dd.mm.yyyy»: the last month by default.
+    on = today()
+    dates = date_range_picker(
+        "audit", starts=on - timedelta(days=LAST_DAYS), ends=on, labels=("С даты", "По дату")
+    )
     return ChangeFilter(
         author_id=person,
         entity=entity,

@@ -14,7 +14,7 @@ from components.feedback import reported_errors
 from components.runtime import db, db_read
 from components.school import school_timezone, today
 from components.text import escape
-from klassruk.formatting import format_date, format_timestamp
+from klassruk.formatting import format_date, format_number, format_timestamp
 from klassruk.models import GroupKind
 from klassruk.models.families import ACK_CHANNEL_TITLES, AckKind, FamilyEvent
 from klassruk.models.journal import ABSENCE_TITLES, GRADE_KIND_TITLES, AbsenceMark
@@ -175,7 +175,7 @@ def grades(actor: Actor, child: ChildRow, period: calendar.PeriodRef) -> None:
             )
             _paragraphs(final_line + [
                 f"{format_date(grade.lesson_date)} — **{grade.value}**, {grade.kind_title}, "
-                f"вес {grade.weight:g}"
+                f"вес {format_number(grade.weight)}"
                 for grade in subject.grades
             ])
 

@@ -1,8 +1,9 @@
 """Read-only tables of the page kit.
 
 Usage: `show_table({"Столбец": [...], ...})` draws the columns full width without the index;
-a missing value shows as «—», not Streamlit's English «None». Numbers that need the decimal
-comma are formatted before (`klassruk.formatting.format_number` / `format_average`).
+a missing value shows as «—», not Streamlit's English «None», and a table with no rows is a
+Russian line, not the grid's English «empty». Numbers that need the decimal comma are
+formatted before (`klassruk.formatting.format_number` / `format_average`).
 """
 
 from __future__ import annotations
@@ -15,10 +16,19 @@ import streamlit as st
 MISSING = "—"
 
 
-def show_table(columns: Mapping[str, Sequence[object]], *, key: str | None = None) -> None:
+def show_table(
+    columns: Mapping[str, Sequence[object]] | pd.DataFrame,
+    *,
+    key: str | None = None,
+    empty: str = "Записей нет.",
+) -> None:
     """A read-only table of the given columns, full width, missing values as «—»."""
+    frame = columns if isinstance(columns, pd.DataFrame) else pd.DataFrame(columns)
+    if frame.empty:
+        st.caption(empty)
+        return
     st.dataframe(
-        pd.DataFrame(columns),
+        frame,
         hide_index=True,
         width="stretch",
         placeholder=MISSING,

@@ -17,10 +17,12 @@ from components.feedback import act
 from components.pickers import multi_picker
 from components.runtime import db_read
 from components.tables import show_table
+from components.uploads import file_picker
 from klassruk.formatting import format_number
 from klassruk.models import Subject
 from klassruk.permissions import Actor
 from klassruk.services import groups, teaching_load
+from klassruk.services.spreadsheets import MAX_FILE_BYTES
 
 HOURS = "Часов в неделю"
 
@@ -133,7 +135,9 @@ def import_tab(view: LoadView) -> None:
         file_name="nagruzka_obrazec.csv",
         mime="text/csv",
     )
-    upload = st.file_uploader("Файл нагрузки", type=["xlsx", "csv"], key="tl_upload")
+    upload = file_picker(
+        "Файл нагрузки", kinds=["xlsx", "csv"], max_bytes=MAX_FILE_BYTES, key="tl_upload"
+    )
     create_subjects = st.checkbox(
         "Добавить в список предметов те, которых в нём нет", value=True, key="tl_new_subjects"
     )

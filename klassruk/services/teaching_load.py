@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from klassruk.cyrillic import normalize_class_name
 from klassruk.errors import DomainError, NotFound
-from klassruk.formatting import bullet_list, quote
+from klassruk.formatting import bullet_list, format_number, quote
 from klassruk.models import (
     GroupKind,
     SchoolClass,
@@ -305,7 +305,7 @@ class _Resolver:
         if hours is None:
             return (
                 f"часы в неделю {quote(item.hours)} — нужно число больше 0 "
-                f"и не больше {MAX_HOURS:g}"
+                f"и не больше {format_number(MAX_HOURS)}"
             )
         if isinstance(target, StudyGroup):
             if target.subject_id is not None and (

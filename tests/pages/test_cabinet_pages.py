@@ -112,6 +112,8 @@ def test_parent_sees_every_section_of_each_child(family, logged_in, page, expect
         text = _text(at)
         for phrase in expected:
             assert phrase in text, (page, phrase)
+        # Weights and numbers the Russian way: «вес 1,5», never «вес 1.5».
+        assert not re.search(r"вес \d+\.\d", text), page
     with unit_of_work(family, SYSTEM) as session:
         screens = session.scalar(
             select(FamilyActivity.id).where(FamilyActivity.section.is_not(None)).limit(1)

@@ -141,6 +141,8 @@ def test_changing_or_deleting_a_grade_needs_a_reason_and_keeps_history(session, 
         period_id=school.open_period,
     )
     assert {r.new for r in rows} == {"3", "удалена"}
+    # The teacher by name, as every screen names people; the login is not shown.
+    assert {r.changed_by for r in rows} == {"Teacher_A"}
     assert list(session.scalars(select(Grade.value))) == [5]
 
 
@@ -399,3 +401,9 @@ def test_period_grades_are_parsed_as_typed_and_a_bad_one_is_refused_by_name():
     for bad in ("6", "4-", "пять", "0"):
         with pytest.raises(DomainError, match=f"Иванов Иван: «{bad}» — не оценка"):
             journal.parse_period_grades({1: "5", 2: bad}, names=names)
+
+
+def test_the_kinds_help_writes_weights_with_the_decimal_comma():
+    from klassruk.services.journal.cells import GRADE_KIND_HELP
+
+    assert "(вес 1,5)" in GRADE_KIND_HELP and "1.5" not in GRADE_KIND_HELP
