@@ -24,6 +24,7 @@ from klassruk.audit_titles import (
 )
 from klassruk.formatting import format_date
 from klassruk.models import ActivityLog, AuditLog, Base, UserAccount
+from klassruk.models.incidents import SecurityIncident
 from klassruk.models.journal import Lesson
 from klassruk.models.school import (
     Guardian,
@@ -131,6 +132,11 @@ LABEL_QUERIES: dict[str, Callable[[list[int]], Select[*tuple[Any, ...]]]] = {
     "school_class": lambda ids: select(
         SchoolClass.id, SchoolClass.grade, SchoolClass.letter
     ).where(SchoolClass.id.in_(ids)),
+    "security_incident": lambda ids: select(
+        SecurityIncident.id, UserAccount.display_name
+    ).join(UserAccount, UserAccount.id == SecurityIncident.user_id).where(
+        SecurityIncident.id.in_(ids)
+    ),
     "lesson": lambda ids: select(
         Lesson.id, Subject.name, Lesson.lesson_date, Lesson.number
     ).join(Subject, Subject.id == Lesson.subject_id).where(Lesson.id.in_(ids)),
@@ -142,6 +148,8 @@ def _label(table: str, row: Sequence[Any]) -> str:
         return full_name(row[1], row[2], row[3])
     if table == "school_class":
         return f"{row[1]}{row[2]}"
+    if table == "security_incident":
+        return f"№ {row[0]}, учётная запись «{row[1]}»"
     if table == "lesson":
         return f"{row[1]}, {format_date(row[2])}, {row[3]}-й урок"
     return str(row[1])
