@@ -1,12 +1,13 @@
-"""Admin: the audit trail of every change, readable by school IT, with filters and export."""
+"""Admin: the audit trail of every change and, apart, the logins; filters and export."""
 
 import streamlit as st
 
-from components.audit_log import change_filters, change_table, export_buttons
+from components.audit_log import change_filters, change_table, export_buttons, login_table
 from components.auth import guard_page
 from components.runtime import db_read
 from components.school import school_timezone
-from klassruk.services.audit_trail import change_log, count_changes
+from components.tables import show_table
+from klassruk.services.audit_trail import change_log, count_changes, count_logins, login_log
 
 PAGE_SIZE = 100
 
@@ -14,18 +15,27 @@ actor = guard_page(__file__)
 st.title("Журнал изменений")
 zone = school_timezone()
 filters = change_filters(actor)
-with db_read(actor) as session:
-    total = count_changes(session, actor, filters=filters, timezone=zone)
-pages = max(1, -(-total // PAGE_SIZE))
-page = st.number_input(
-    f"Страница (из {pages})", min_value=1, max_value=pages, value=1,
-    key="audit_page",
-)
-with db_read(actor) as session:
-    rows = change_log(
-        session, actor, filters=filters, timezone=zone, limit=PAGE_SIZE,
-        offset=(int(page) - 1) * PAGE_SIZE,
+changes_tab, logins_tab = st.tabs(["Изменения данных", "Входы в систему"])
+with changes_tab:
+    with db_read(actor) as session:
+        total = count_changes(session, actor, filters=filters, timezone=zone)
+    pages = max(1, -(-total // PAGE_SIZE))
+    page = st.number_input(
+        f"Страница (из {pages})", min_value=1, max_value=pages, value=1, key="audit_page",
     )
-st.caption(f"Найдено изменений: {total}; показаны {len(rows)}, новые сверху.")
-st.dataframe(change_table(rows, zone), hide_index=True, width="stretch", key="audit_table")
-export_buttons(actor, filters, zone)
+    with db_read(actor) as session:
+        rows = change_log(
+            session, actor, filters=filters, timezone=zone, limit=PAGE_SIZE,
+            offset=(int(page) - 1) * PAGE_SIZE,
+        )
+    st.caption(f"Найдено изменений: {total}; показаны {len(rows)}, новые сверху.")
+    show_table(change_table(rows, zone), key="audit_table", empty="Изменений не найдено.")
+    export_buttons(actor, filters, zone)
+with logins_tab:
+    with db_read(actor) as session:
+        logins_total = count_logins(session, actor, filters=filters, timezone=zone)
+        logins = login_log(session, actor, filters=filters, timezone=zone, limit=PAGE_SIZE)
+    st.caption(
+        f"Входов, неудачных попыток и выходов: {logins_total}; показаны последние {len(logins)}."
+    )
+    show_table(login_table(logins, zone), key="login_table", empty="Входов не найдено.")

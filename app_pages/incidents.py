@@ -19,6 +19,7 @@ from components.runtime import db_read
 from components.school import school_timezone
 from klassruk.models.incidents import IncidentStatus, ItemOutcome
 from klassruk.permissions import Action
+from klassruk.services.audit_trail import audit_names
 from klassruk.services.incidents import list_incidents, voided_operations
 
 actor = guard_page(__file__)
@@ -46,14 +47,15 @@ if manage and is_open:
     void_section(actor, incident, zone)
 with db_read(actor) as session:
     operations = voided_operations(session, actor, incident_id=incident.id)
-voided_table(operations, zone)
+    names = audit_names(session, [o.audit for o in operations])
+voided_table(operations, zone, names)
 conflicts = [o for o in operations if o.outcome is ItemOutcome.CONFLICT]
 if manage and conflicts:
     st.subheader("Конфликты: решите вручную")
     for item in conflicts:
-        conflict_decision(actor, item, zone)
+        conflict_decision(actor, item, zone, names)
 if manage and is_open:
     close_section(actor, incident)
-reinstated_code(incident, zone)
+reinstated_code(actor, incident, zone)
 if actor.is_school_wide_for(Action.VIEW_INCIDENTS):
-    act_download(incident, operations, zone)
+    act_download(incident, operations, zone, names)

@@ -2,7 +2,13 @@
 
 import streamlit as st
 
-from components.auth import awaited_second_factor, cancel_second_factor, log_in, log_in_with_code
+from components.auth import (
+    awaited_second_factor,
+    cancel_second_factor,
+    log_in,
+    log_in_with_code,
+    take_login_notice,
+)
 from components.runtime import db_read, school_settings
 from components.text import escape
 from klassruk.permissions import Actor
@@ -12,6 +18,9 @@ demo, school_name = school.demo_mode, school.school_name
 
 st.title("Классрук")
 st.caption(escape(school_name))
+notice = take_login_notice()
+if notice:
+    st.warning(escape(notice), icon=":material/lock:")
 
 left, right = st.columns([2, 3], gap="large")
 awaited = awaited_second_factor()

@@ -12,6 +12,8 @@ from components.roster_import import (
     template_help,
 )
 from components.school import today
+from components.uploads import file_picker
+from klassruk.services.spreadsheets import MAX_FILE_BYTES
 
 actor = guard_page(__file__)
 st.title("Импорт списка класса")
@@ -21,8 +23,8 @@ if target is None:
 show_outcome()
 template_help()
 
-uploaded = st.file_uploader(
-    "Файл со списком (XLSX или CSV)", type=["xlsx", "csv", "txt"], key="roster_file"
+uploaded = file_picker(
+    "Файл со списком", kinds=["xlsx", "csv", "txt"], max_bytes=MAX_FILE_BYTES, key="roster_file"
 )
 if uploaded is None:
     st.caption("Сначала загрузите файл: ничего не будет записано до подтверждения.")

@@ -8,7 +8,7 @@ from components.second_factor import enrolment_form, recovery_codes_unseen, show
 actor = current_actor()
 st.title("Второй фактор")
 if recovery_codes_unseen():
-    show_recovery_codes()
+    show_recovery_codes(actor)
     st.stop()
 st.info(
     "Для вашей роли школа требует второй фактор входа: после пароля — код из приложения "

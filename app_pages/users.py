@@ -47,7 +47,7 @@ with db_read(actor) as session:
 timezone = school_timezone()
 st.caption(f"Найдено: {total}; на странице: {len(users)}.")
 users_table(users, timezone)
-new_code_notice(timezone)
+new_code_notice(actor, timezone)
 if not actor.can(Action.MANAGE_USERS):
     st.stop()
 

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import io
+from datetime import timedelta
 
 import pandas as pd
 import streamlit as st
 
 from components.pickers import date_range_picker
 from components.runtime import db_read
+from components.school import today
 from components.xlsx import EXCEL
 from klassruk.audit_titles import entity_title
 from klassruk.formatting import format_timestamp
@@ -16,6 +18,7 @@ from klassruk.permissions import Actor
 from klassruk.services.audit_trail import (
     ChangeFilter,
     ChangeRow,
+    LoginRow,
     change_authors,
     change_log,
     logged_entities,
@@ -23,6 +26,7 @@ from klassruk.services.audit_trail import (
 from klassruk.services.spreadsheets import export_cell
 
 EXPORT_LIMIT = 50_000
+LAST_DAYS = 30
 
 
 def change_filters(actor: Actor) -> ChangeFilter:
@@ -31,8 +35,11 @@ def change_filters(actor: Actor) -> ChangeFilter:
         authors = change_authors(session, actor)
         entities = logged_entities(session, actor)
     left, middle, right = st.columns(3)
-    people = {f"{a.name} ({a.login})": a.user_id for a in authors}
-    person = left.selectbox("Кто вносил изменения", ["все", *people], key="audit_person")
+    names = {a.user_id: a.name for a in authors}
+    person = left.selectbox(
+        "Кто", [None, *names], format_func=lambda i: "все" if i is None else names[i],
+        key="audit_person",
+    )
     entity = middle.selectbox(
         "Что изменено", [None, *entities],
         format_func=lambda e: "всё" if e is None else entity_title(e), key="audit_entity",
@@ -40,9 +47,13 @@ def change_filters(actor: Actor) -> ChangeFilter:
     incident = right.number_input(
         "Инцидент № (0 — любые)", min_value=0, step=1, value=0, key="audit_incident"
     )
-    dates = date_range_picker("audit", labels=("С даты", "По дату"))
+    # Empty dates would show the date field's English «dd.mm.yyyy»: the last month by default.
+    on = today()
+    dates = date_range_picker(
+        "audit", starts=on - timedelta(days=LAST_DAYS), ends=on, labels=("С даты", "По дату")
+    )
     return ChangeFilter(
-        author_id=people.get(person),
+        author_id=person,
         entity=entity,
         date_from=dates.starts,
         date_to=dates.ends,
@@ -57,8 +68,7 @@ def change_table(rows: list[ChangeRow], zone: str) -> pd.DataFrame:
             "Когда": [format_timestamp(r.at, zone) for r in rows],
             "Кто": [r.who for r in rows],
             "Действие": [r.operation for r in rows],
-            "Объект": [r.entity for r in rows],
-            "Запись №": [r.entity_id for r in rows],
+            "Объект": [r.object for r in rows],
             "Изменения": [r.changes for r in rows],
             "Основание": [r.reason or "" for r in rows],
             "Инцидент": [
@@ -66,6 +76,19 @@ def change_table(rows: list[ChangeRow], zone: str) -> pd.DataFrame:
                 else (f"№ {r.incident_id}" if r.incident_id else "")
                 for r in rows
             ],
+        }
+    )
+
+
+def login_table(rows: list[LoginRow], zone: str) -> pd.DataFrame:
+    """Logins, failures and logouts, apart from the data changes."""
+    return pd.DataFrame(
+        {
+            "Когда": [format_timestamp(r.at, zone) for r in rows],
+            "Кто": [r.who for r in rows],
+            "Событие": [r.event for r in rows],
+            "Подробности": [r.detail for r in rows],
+            "Адрес": [r.address for r in rows],
         }
     )
 

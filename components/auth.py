@@ -120,6 +120,20 @@ def _remember(user: UserAccount | SessionUser, issued_at: datetime) -> None:
     st.session_state[_AUTH_ISSUED_AT] = issued_at
 
 
+_LOGIN_NOTICE = "login_notice"
+
+
+def leave_login_notice(text: str) -> None:
+    """A message the login page shows once, after this session's account is logged out."""
+    st.session_state[_LOGIN_NOTICE] = text
+
+
+def take_login_notice() -> str | None:
+    """The message left for the login page, once."""
+    notice = st.session_state.pop(_LOGIN_NOTICE, None)
+    return notice if isinstance(notice, str) else None
+
+
 def _forget() -> None:
     for key in (_AUTH_LOGIN, _AUTH_ISSUED_AT):
         st.session_state.pop(key, None)

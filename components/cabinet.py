@@ -14,11 +14,12 @@ from components.feedback import reported_errors
 from components.runtime import db, db_read
 from components.school import school_timezone, today
 from components.text import escape
-from klassruk.formatting import format_date, format_timestamp
+from klassruk.formatting import format_date, format_number, format_timestamp
 from klassruk.models import GroupKind
 from klassruk.models.families import ACK_CHANNEL_TITLES, AckKind, FamilyEvent
 from klassruk.models.journal import ABSENCE_TITLES, GRADE_KIND_TITLES, AbsenceMark
 from klassruk.permissions import Action, Actor
+from klassruk.russian import agree_with
 from klassruk.services import acknowledgements, calendar
 from klassruk.services.acknowledgements import AckState
 from klassruk.services.activity import record_family_event
@@ -93,7 +94,8 @@ def _ack_caption(state: AckState, zone: str) -> None:
         return
     assert state.acknowledged_at is not None and state.channel is not None
     signed = (
-        f"Ознакомлен(а): {escape(state.guardian or '')}, "
+        f"{agree_with(state.guardian or '', 'Ознакомлен', 'Ознакомлена')}: "
+        f"{escape(state.guardian or '')}, "
         f"{format_timestamp(state.acknowledged_at, zone)}, {ACK_CHANNEL_TITLES[state.channel]}"
     )
     st.markdown(f":green[{signed}]")
@@ -193,7 +195,7 @@ def grades(actor: Actor, child: ChildRow, period: calendar.PeriodRef) -> None:
             )
             _paragraphs(final_line + [
                 f"{format_date(grade.lesson_date)} — **{grade.value}**, {grade.kind_title}, "
-                f"вес {grade.weight:g}"
+                f"вес {format_number(grade.weight)}"
                 for grade in subject.grades
             ])
 

@@ -12,6 +12,7 @@ from components.feedback import act
 from components.pickers import kept_choice
 from components.runtime import db, db_read, school_settings
 from components.text import escape
+from components.uploads import file_picker
 from components.xlsx import xlsx_button
 from klassruk.formatting import format_date, format_timestamp
 from klassruk.models.consent import (
@@ -23,6 +24,7 @@ from klassruk.models.consent import (
 from klassruk.pdf.consent_forms import render_consent_forms
 from klassruk.permissions import Action, Actor
 from klassruk.services.consent import (
+    MAX_SCAN_BYTES,
     ClassConsent,
     ConsentFact,
     ConsentRow,
@@ -164,8 +166,8 @@ def record(actor: Actor, board: ClassConsent, chosen: ClassChoice, on: date) -> 
         number = col_number.text_input("№ бланка", max_chars=40, key="consent_number")
         paper = st.checkbox("Родитель просит сведения на бумаге (например, нет интернета)",
                             key="consent_paper")
-        upload = st.file_uploader("Скан подписанного бланка (PDF, JPEG или PNG, до 5 МБ)",
-                                  type=["pdf", "jpg", "jpeg", "png"], key="consent_scan")
+        upload = file_picker("Скан подписанного бланка", kinds=["pdf", "jpg", "jpeg", "png"],
+                             max_bytes=MAX_SCAN_BYTES, key="consent_scan")
         correction = st.checkbox("Это исправление ошибочной последней записи",
                                  key="consent_is_correction")
         reason = st.text_input("Причина (для исправления или отзыва)", max_chars=500,

@@ -11,11 +11,13 @@ from components.confirm import Risky, ask, confirmed
 from components.feedback import announce, reported_errors
 from components.runtime import db, db_read, school_settings
 from components.text import escape
+from components.users import new_code_slip
 from klassruk.audit_titles import (
     OPERATION_TITLES,
+    Names,
     changes_text,
-    entity_title,
     field_title,
+    object_title,
     value_text,
 )
 from klassruk.formatting import format_timestamp
@@ -26,6 +28,7 @@ from klassruk.models.incidents import (
 )
 from klassruk.pdf.incident_act import render_incident_act
 from klassruk.permissions import Actor
+from klassruk.russian import agree_with
 from klassruk.services.incidents import (
     IncidentRow,
     VoidedOperation,
@@ -67,7 +70,9 @@ def incident_facts(incident: IncidentRow, zone: str) -> None:
 
     st.subheader(f"Инцидент № {incident.id}: {escape(incident.account_name)}")
     facts = {
-        "Сообщил(а)": f"{incident.reported_by}, {REPORTER_KIND_TITLES[incident.reporter_kind]}",
+        agree_with(incident.reported_by, "Сообщил", "Сообщила"): (
+            f"{incident.reported_by}, {REPORTER_KIND_TITLES[incident.reporter_kind]}"
+        ),
         "Обнаружено": when(incident.discovered_at),
         "Подозревается с": when(incident.suspected_since),
         "Сообщено в школу": when(incident.reported_at),
@@ -127,7 +132,7 @@ def void_section(actor: Actor, incident: IncidentRow, zone: str) -> None:
         )
 
 
-def voided_table(operations: list[VoidedOperation], zone: str) -> None:
+def voided_table(operations: list[VoidedOperation], zone: str, names: Names) -> None:
     """The operations the incident voided, and what became of their data."""
     st.subheader("Недействительные операции")
     if not operations:
@@ -138,11 +143,15 @@ def voided_table(operations: list[VoidedOperation], zone: str) -> None:
             {
                 "Когда": [format_timestamp(o.audit.at, zone) for o in operations],
                 "Объект": [
-                    f"{entity_title(o.audit.entity)} № {o.audit.entity_id}" for o in operations
+                    object_title(o.audit.entity, o.audit.entity_id, names) for o in operations
                 ],
                 "Действие": [OPERATION_TITLES[o.audit.operation] for o in operations],
                 "Изменения": [
-                    changes_text(o.audit.operation, o.audit.changes, zone) for o in operations
+                    changes_text(
+                        o.audit.operation, o.audit.changes, zone, table=o.audit.entity,
+                        names=names,
+                    )
+                    for o in operations
                 ],
                 "Итог": [ITEM_OUTCOME_TITLES[o.outcome] for o in operations],
                 "Пояснение": [o.detail or o.decision_note or "" for o in operations],
@@ -154,20 +163,24 @@ def voided_table(operations: list[VoidedOperation], zone: str) -> None:
     )
 
 
-def conflict_decision(actor: Actor, item: VoidedOperation, zone: str) -> None:
+def conflict_decision(actor: Actor, item: VoidedOperation, zone: str, names: Names) -> None:
     """One conflict: what the voided operation did, what is there now, keep or restore."""
     audit = item.audit
     with st.container(border=True):
         st.markdown(
-            f"**{entity_title(audit.entity)} № {escape(audit.entity_id)}** — "
+            f"**{escape(object_title(audit.entity, audit.entity_id, names))}** — "
             f"{escape(item.detail or '')}"
         )
         now_text = "; ".join(
-            f"{field_title(key)}: {value_text(key, value, zone)}"
+            f"{field_title(key, audit.entity)}: "
+            f"{value_text(key, value, zone, table=audit.entity, names=names)}"
             for key, value in (item.current or {}).items()
             if key != "id"
         )
-        st.text(f"Операция: {changes_text(audit.operation, audit.changes, zone)}")
+        operation = changes_text(
+            audit.operation, audit.changes, zone, table=audit.entity, names=names
+        )
+        st.text(f"Операция: {operation}")
         st.text(f"Сейчас: {now_text or 'запись удалена'}")
         with st.form(f"conflict_{item.item_id}", enter_to_submit=False):
             note = st.text_input("Обоснование решения", key=f"conflict_note_{item.item_id}")
@@ -200,25 +213,28 @@ def close_section(actor: Actor, incident: IncidentRow) -> None:
         announce(f"Инцидент № {incident.id} закрыт.")
 
 
-def reinstated_code(incident: IncidentRow, zone: str) -> None:
-    """The new activation code of a reinstated account, shown to the admin who closed it."""
+def reinstated_code(actor: Actor, incident: IncidentRow, zone: str) -> None:
+    """The new activation code of a reinstated account, on screen and on a printable slip."""
     reinstated = st.session_state.get(REINSTATED)
     if reinstated is None or reinstated.login != incident.login:
         return
     st.warning(
         f"Новый код активации для «{escape(reinstated.login)}»: **{reinstated.code}** "
         f"(действует до {format_timestamp(reinstated.expires_at, zone)}). "
-        "Передайте его владельцу лично; в системе код не хранится."
+        "Передайте его владельцу лично или распечатайте листок; в системе код не хранится."
     )
+    new_code_slip(actor, reinstated, key="incident_code_slip")
 
 
-def act_download(incident: IncidentRow, operations: list[VoidedOperation], zone: str) -> None:
+def act_download(
+    incident: IncidentRow, operations: list[VoidedOperation], zone: str, names: Names
+) -> None:
     """The incident act (PDF) for the head of school, rendered only when clicked."""
     school_name = school_settings().school_name
     st.download_button(
         "Скачать акт об инциденте (PDF)",
         data=lambda: render_incident_act(
-            incident, operations, school_name=school_name, timezone=zone
+            incident, operations, school_name=school_name, timezone=zone, names=names
         ),
         file_name=f"akt_incident_{incident.id}.pdf",
         mime="application/pdf",

@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 
 import streamlit as st
 
+from components.auth import leave_login_notice
 from components.feedback import announce, reported_errors
 from components.pickers import class_picker
 from components.runtime import db, db_read
@@ -15,7 +16,7 @@ from components.text import escape
 from klassruk.clock import utcnow
 from klassruk.formatting import format_timestamp
 from klassruk.models import SecurityIncident
-from klassruk.permissions import Action, Actor
+from klassruk.permissions import Action, Actor, Role
 from klassruk.services.accounts import list_users
 from klassruk.services.credentials import credentials_board
 from klassruk.services.incidents import report_compromise
@@ -31,17 +32,33 @@ def _moment(label: str, key: str, *, day: date, at: time) -> datetime:
     return datetime.combine(chosen_day, chosen_time, tzinfo=ZoneInfo(school_timezone()))
 
 
-def _reported(incident: SecurityIncident, *, own: bool) -> str:
+def _reported(incident: SecurityIncident) -> str:
     zone = school_timezone()
     in_time = (
         "в срок." if incident.reported_in_time
         else f"позже срока ({format_timestamp(incident.deadline_at, zone)})."
     )
-    message = (
+    return (
         f"Инцидент № {incident.id} зарегистрирован: учётная запись заблокирована, "
         f"сеансы завершены. Сообщение поступило {in_time}"
     )
-    return message + (" Вы будете выведены из системы." if own else "")
+
+
+def own_report_notice(incident: SecurityIncident, actor: Actor) -> str:
+    """What the login page tells someone who has just reported their own account."""
+    family = bool(actor.roles & {Role.GUARDIAN, Role.STUDENT})
+    contact = "классный руководитель" if family else "администратор школы"
+    return (
+        f"Вы сообщили о компрометации своей учётной записи, инцидент № {incident.id} "
+        f"зарегистрирован {format_timestamp(incident.recorded_at, school_timezone())}. "
+        "Учётная запись заблокирована, все её сеансы завершены: войти с прежним паролем "
+        "нельзя, и никто другой тоже не войдёт. Всё, что сделано с учётной записью после "
+        "сообщения, будет признано недействительным.\n\n"
+        f"Что дальше: {contact} свяжется с вами. Чтобы снова войти, получите у "
+        f"{'классного руководителя' if family else 'администратора школы'} новый код "
+        "активации (лично или на бумажном листке), введите его здесь вместо пароля "
+        "и задайте новый пароль."
+    )
 
 
 def compromise_form(actor: Actor, *, login: str, key: str, who: str) -> None:
@@ -76,8 +93,13 @@ def compromise_form(actor: Actor, *, login: str, key: str, who: str) -> None:
                 suspected_since=suspected if suspected_known else None,
                 reported_at=reported,
             )
-            message = _reported(incident, own=login == actor.login)
-        announce(message)
+            message = _reported(incident)
+            own = own_report_notice(incident, actor) if login == actor.login else None
+        if own is None:
+            announce(message)
+        # The account is logged out on the rerun: the login page says what happened and next.
+        leave_login_notice(own)
+        st.rerun()
 
 
 def account_picker(actor: Actor) -> tuple[str, str] | None:

@@ -8,7 +8,10 @@ import segno
 import streamlit as st
 
 from components.feedback import reported_errors
-from components.runtime import db, db_read
+from components.runtime import db, db_read, school_settings
+from components.school import today
+from klassruk.formatting import format_date
+from klassruk.pdf.recovery_codes import render_recovery_codes
 from klassruk.permissions import Action, Actor, Role
 from klassruk.services.accounts import SessionUser
 from klassruk.services.second_factor import (
@@ -16,6 +19,7 @@ from klassruk.services.second_factor import (
     confirm_enrolment,
     has_second_factor,
     needs_enrolment,
+    own_name,
     start_enrolment,
     unused_recovery_codes,
 )
@@ -81,9 +85,11 @@ def recovery_codes_unseen() -> bool:
     return _RECOVERY in st.session_state
 
 
-def show_recovery_codes() -> None:
-    """The new recovery codes, once; they are gone after the user confirms saving them."""
+def show_recovery_codes(actor: Actor) -> None:
+    """The new recovery codes, once, on screen and as a PDF; gone once the user saved them."""
     codes = st.session_state.get(_RECOVERY) or []
+    with db_read(actor) as session:
+        name = own_name(session, actor)
     st.success("Второй фактор подключён: при входе после пароля будет нужен код из приложения.")
     st.warning(
         "Сохраните резервные коды — распечатайте или запишите и храните отдельно от телефона. "
@@ -91,6 +97,15 @@ def show_recovery_codes() -> None:
         "Больше они показаны не будут."
     )
     st.code("\n".join(codes), language=None)
+    pdf = render_recovery_codes(
+        codes, name=name, login=actor.login, school_name=school_settings().school_name,
+        made_on=format_date(today()),
+    )
+    st.download_button(
+        "Скачать коды для печати (PDF)", data=pdf, file_name="rezervnye_kody.pdf",
+        mime="application/pdf", icon=":material/print:", key="totp_codes_pdf",
+        on_click="ignore",
+    )
     if st.button("Я сохранил(а) резервные коды", key="totp_codes_saved", type="primary"):
         st.session_state.pop(_RECOVERY, None)
         st.rerun()

@@ -22,6 +22,7 @@ from components.tables import show_table
 from components.text import escape
 from klassruk.formatting import format_date, format_number
 from klassruk.permissions import Actor
+from klassruk.russian import Case, agree_with, decline_name
 from klassruk.services import groups
 
 _DRAFT = "sg_plan"
@@ -281,7 +282,8 @@ def move_student(view: ClassView) -> None:
                 lambda s: groups.move_student(
                     s, view.actor, student_id=student_id, to_group_id=target, on=moved_on
                 ),
-                f"{names[student_id]} переведён(а) в «{target_names[target]}» "
+                f"{names[student_id]} {agree_with(names[student_id], 'переведён', 'переведена')} "
+                f"в «{target_names[target]}» "
                 f"с {format_date(moved_on)}.",
             )
 
@@ -407,7 +409,8 @@ def individual_plan(view: ClassView) -> None:
                 ],
                 on=view.on,
             ),
-            f"Индивидуальный учебный план для {names[student_id]} создан.",
+            f"Индивидуальный учебный план для {decline_name(names[student_id], Case.GENITIVE)} "
+            "создан.",
         )
 
 

@@ -17,10 +17,12 @@ from components.feedback import act
 from components.pickers import multi_picker
 from components.runtime import db_read
 from components.tables import show_table
+from components.uploads import file_picker
 from klassruk.formatting import format_number
 from klassruk.models import Subject
 from klassruk.permissions import Actor
 from klassruk.services import groups, teaching_load
+from klassruk.services.spreadsheets import MAX_FILE_BYTES
 
 HOURS = "Часов в неделю"
 
@@ -36,6 +38,7 @@ class LoadView:
     subjects: list[Subject]
     staff: list[tuple[int, str]]
     class_rows: list[teaching_load.ClassTeacherRow]
+    totals: list[teaching_load.TeacherTotal]
 
     @property
     def staff_names(self) -> list[str]:
@@ -54,6 +57,7 @@ def load_view(actor: Actor, on: date) -> LoadView:
             teaching_load.list_subjects(session, actor),
             teaching_load.staff_choices(session, actor),
             teaching_load.class_teachers(session, actor),
+            teaching_load.teacher_totals(session, actor),
         )
 
 
@@ -101,7 +105,9 @@ def load_tab(view: LoadView) -> None:
             ),
         },
     )
-    if st.button("Сохранить нагрузку", type="primary", key="tl_save"):
+    save = st.button("Сохранить нагрузку", type="primary", key="tl_save")
+    teacher_totals(view.totals)
+    if save:
         rows = [
             teaching_load.LoadInput(
                 row=number,
@@ -119,6 +125,25 @@ def load_tab(view: LoadView) -> None:
         )
 
 
+def teacher_totals(totals: list[teaching_load.TeacherTotal]) -> None:
+    """Each teacher's hours a week in all, as saved (numbers sort as numbers)."""
+    st.subheader("Итого по учителям")
+    st.caption(
+        f"Всего часов в неделю: {format_number(sum(t.hours_per_week for t in totals))}; "
+        "несохранённые изменения таблицы выше сюда ещё не вошли."
+    )
+    show_table(
+        {
+            "Учитель": [t.teacher for t in totals],
+            HOURS: [t.hours_per_week for t in totals],
+            "Строк нагрузки": [t.rows for t in totals],
+        },
+        key="tl_totals",
+        numbers=[HOURS],
+        empty="Нагрузка ещё не внесена.",
+    )
+
+
 def import_tab(view: LoadView) -> None:
     """Rows of a file added to the load or updating it; nothing deleted."""
     st.write(
@@ -133,7 +158,9 @@ def import_tab(view: LoadView) -> None:
         file_name="nagruzka_obrazec.csv",
         mime="text/csv",
     )
-    upload = st.file_uploader("Файл нагрузки", type=["xlsx", "csv"], key="tl_upload")
+    upload = file_picker(
+        "Файл нагрузки", kinds=["xlsx", "csv"], max_bytes=MAX_FILE_BYTES, key="tl_upload"
+    )
     create_subjects = st.checkbox(
         "Добавить в список предметов те, которых в нём нет", value=True, key="tl_new_subjects"
     )
@@ -225,9 +252,10 @@ def streams_tab(view: LoadView) -> None:
                 "Поток": [g.name for g in streams],
                 "Предмет": [subject_by_id.get(g.subject_id or 0, "") for g in streams],
                 "Учитель": [g.teacher for g in streams],
-                HOURS: [format_number(g.hours_per_week) for g in streams],
+                HOURS: [g.hours_per_week for g in streams],
                 "Обучающихся": [len(g.student_ids) for g in streams],
-            }
+            },
+            numbers=[HOURS],
         )
     _stream_form(view, subject_by_id, {c.student_id: c.name for c in candidates})
     if streams:

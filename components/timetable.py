@@ -20,10 +20,13 @@ from components.runtime import db_read
 from components.school import school_timezone
 from components.tables import show_table
 from components.text import escape
+from components.uploads import file_picker
 from klassruk.formatting import format_date, format_timestamp
 from klassruk.models.journal import LESSON_CHANGE_TITLES, LessonStatus
 from klassruk.permissions import Actor
+from klassruk.russian import agree_with
 from klassruk.services import calendar, timetable
+from klassruk.services.spreadsheets import MAX_FILE_BYTES
 from klassruk.services.timetable import LessonRow
 
 CHANGE_KINDS = ("Замена учителя", "Перенос", "Отмена")
@@ -208,7 +211,9 @@ def _import_form(actor: Actor) -> None:
         + ", ".join(timetable.IMPORT_COLUMNS)
         + ". Файл загружается целиком или не загружается."
     )
-    upload = st.file_uploader("Файл расписания", type=["xlsx", "csv"], key="tt_upload")
+    upload = file_picker(
+        "Файл расписания", kinds=["xlsx", "csv"], max_bytes=MAX_FILE_BYTES, key="tt_upload"
+    )
     if upload is not None and st.button("Загрузить расписание", key="tt_import"):
         data, filename = upload.getvalue(), upload.name
         act(
@@ -265,7 +270,9 @@ def _lesson_label(lesson: LessonRow) -> str:
 
 
 def _substitute_label(substitute: timetable.Substitute) -> str:
-    return substitute.name + (" — свободен" if substitute.is_free else " — занят на этом уроке")
+    if substitute.is_free:
+        return f"{substitute.name} — {agree_with(substitute.name, 'свободен', 'свободна')}"
+    return f"{substitute.name} — {agree_with(substitute.name, 'занят', 'занята')} на этом уроке"
 
 
 def _change_form(actor: Actor, lesson: LessonRow, day: date) -> None:

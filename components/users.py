@@ -10,7 +10,8 @@ from components.auth import refresh_own_session
 from components.confirm import Risky, ask, confirmed
 from components.feedback import act, announce, reported_errors
 from components.pickers import multi_picker
-from components.runtime import db, db_read
+from components.runtime import db, db_read, school_settings
+from components.school import app_address, today
 from components.text import escape
 from klassruk.formatting import format_timestamp
 from klassruk.models import ACCOUNT_STATUS_TITLES, AccountStatus
@@ -20,11 +21,13 @@ from klassruk.services.credentials import STAFF_ROLES
 from klassruk.services.second_factor import required_roles, set_required_roles
 from klassruk.services.user_admin import (
     NewCode,
+    code_slip,
     lift_lockout,
     reissue_code,
     reset_second_factor,
     set_roles,
 )
+from klassruk.slips import render_slips
 
 # The code just issued: shown once, on the run after the action; never stored.
 NEW_CODE = "users_new_code"
@@ -56,16 +59,28 @@ def users_table(users: list[UserRow], timezone: str) -> None:
     )
 
 
-def new_code_notice(timezone: str) -> None:
-    """The activation code the admin just issued, to hand over in person."""
+def new_code_slip(actor: Actor, new_code: NewCode, *, key: str) -> None:
+    """The new code on one paper slip (PDF), printed as the class's credential slips are."""
+    with db_read(actor) as session:
+        slip = code_slip(session, actor, new_code=new_code, on=today())
+    pdf = render_slips([slip], school_name=school_settings().school_name, app_url=app_address())
+    st.download_button(
+        "Скачать листок с кодом (PDF)", data=pdf, file_name=f"kod_{new_code.login}.pdf",
+        mime="application/pdf", icon=":material/print:", key=key, on_click="ignore",
+    )
+
+
+def new_code_notice(actor: Actor, timezone: str) -> None:
+    """The activation code the admin just issued, to hand over in person or on a slip."""
     new_code = st.session_state.pop(NEW_CODE, None)
     if isinstance(new_code, NewCode):
         st.warning(
             f"Новый код активации для «{escape(new_code.login)}»: **{new_code.code}** "
             f"(действует до "
             f"{format_timestamp(new_code.expires_at, timezone)}). Передайте его владельцу "
-            "лично; в системе код не хранится."
+            "лично или распечатайте листок; в системе код не хранится."
         )
+        new_code_slip(actor, new_code, key="users_new_code_slip")
 
 
 def _reissue(session: Session, actor: Actor, chosen: UserRow, reason: str) -> None:

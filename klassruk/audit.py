@@ -22,6 +22,7 @@ REDACTED = "***"
 
 _REASON = "audit_reason"
 _INCIDENT = "audit_incident_id"
+_UNAUDITED = "audit_unaudited_columns"
 
 
 class MissingActor(RuntimeError):
@@ -49,6 +50,11 @@ def json_value(value: Any) -> Any:
     if isinstance(value, (list, tuple)):
         return [json_value(item) for item in value]
     return str(value)
+
+
+def leave_unaudited(session: Session, columns: frozenset[str]) -> None:
+    """Changes of these columns in this session are bookkeeping, not data changes (logins)."""
+    session.info[_UNAUDITED] = columns
 
 
 def _shown(column_name: str, value: Any) -> Any:
@@ -86,6 +92,7 @@ def _entity_id(obj: object) -> str:
 
 def _audit_rows(session: Session, actor: Actor) -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = []
+    unaudited = session.info.get(_UNAUDITED, frozenset())
     batches = (("insert", session.new), ("update", session.dirty), ("delete", session.deleted))
     for operation, objects in batches:
         for obj in objects:
@@ -94,6 +101,8 @@ def _audit_rows(session: Session, actor: Actor) -> list[dict[str, Any]]:
             if operation == "update" and not session.is_modified(obj, include_collections=False):
                 continue
             changes = _column_changes(obj, operation)
+            if operation == "update":
+                changes = {k: v for k, v in changes.items() if k not in unaudited}
             if operation == "update" and not changes:
                 continue
             rows.append(

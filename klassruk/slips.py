@@ -78,6 +78,8 @@ def _slip(
     pdf.set_font(FONT, "", 8)
     if slip.kind is PersonKind.STUDENT:
         who = f"Класс {slip.class_name} · обучающийся"
+    elif slip.kind is PersonKind.STAFF:
+        who = "Сотрудник школы"
     else:
         who = f"Родитель (законный представитель) · {', '.join(slip.children)}, {slip.class_name}"
     pdf.multi_cell(inner, 3.4, who, new_x="LEFT", new_y="NEXT", align="L")

@@ -10,6 +10,7 @@ from fpdf import FPDF
 from klassruk.formatting import format_date, format_timestamp
 from klassruk.models.journal import GRADE_KIND_SUFFIXES, GRADE_KIND_TITLES, GradeKind
 from klassruk.pdf import FONT, new_document
+from klassruk.russian import agree_with
 from klassruk.services.extracts import DatedLine, ExtractContent, ExtractSubject
 
 MARGIN = 15.0
@@ -17,7 +18,6 @@ SLIP_HEIGHT = 38.0
 LINE = 4.6
 COLUMNS = (44.0, 94.0, 14.0, 12.0, 16.0)  # subject, grades, average, period grade, absences
 HEADERS = ("Предмет", "Оценки (дата: оценки)", "Ср. балл", "Итог", "Пропуски")
-SLIP_TITLE = "С информацией ознакомлен(а)"
 LEGEND = "Вид работы: " + "; ".join(
     f"{GRADE_KIND_SUFFIXES[kind] or 'без буквы'} — {GRADE_KIND_TITLES[kind]}" for kind in GradeKind
 ) + ". Средний балл — взвешенный (контрольные весят больше)."
@@ -173,7 +173,8 @@ def _slip(pdf: FPDF, extract: ExtractContent, school_name: str) -> None:
     )
     pdf.ln(3)
     pdf.set_font(FONT, "B", 10)
-    lead, blank = f"{SLIP_TITLE}:  ", "____________________"
+    lead = f"С информацией {agree_with(extract.guardian, 'ознакомлен', 'ознакомлена')}:  "
+    blank = "____________________"
     pdf.cell(width, 6, f"{lead}{blank}  / {extract.guardian} /   «___» ____________ 20__ г.",
              new_x="LMARGIN", new_y="NEXT")
     signature_x = MARGIN + pdf.get_string_width(lead)

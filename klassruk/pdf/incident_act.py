@@ -7,7 +7,7 @@ from datetime import datetime
 
 from fpdf import FPDF
 
-from klassruk.audit_titles import OPERATION_TITLES, changes_text, entity_title
+from klassruk.audit_titles import OPERATION_TITLES, Names, changes_text, object_title
 from klassruk.formatting import format_timestamp
 from klassruk.models.incidents import (
     INCIDENT_STATUS_TITLES,
@@ -15,11 +15,14 @@ from klassruk.models.incidents import (
     REPORTER_KIND_TITLES,
 )
 from klassruk.pdf import FONT, new_document
+from klassruk.russian import agree_with
 from klassruk.services.incidents import IncidentRow, VoidedOperation
 
 MARGIN = 18.0
 LABEL = 62.0
 LINE = 5.5
+# What the values of a voided operation are, by what it did.
+VALUES_LABELS = {"insert": "Внесено", "update": "Было → стало", "delete": "Удалено"}
 
 
 def _fact(pdf: FPDF, label: str, value: str) -> None:
@@ -45,7 +48,10 @@ def _report_facts(
     )
     return [
         ("Учётная запись", f"{incident.account_name} (логин {incident.login})"),
-        ("Сообщил(а)", f"{incident.reported_by}, {REPORTER_KIND_TITLES[incident.reporter_kind]}"),
+        (
+            agree_with(incident.reported_by, "Сообщил", "Сообщила"),
+            f"{incident.reported_by}, {REPORTER_KIND_TITLES[incident.reporter_kind]}",
+        ),
         ("Обнаружено", when(incident.discovered_at)),
         ("Подозревается с", when(incident.suspected_since)),
         ("Сообщено в школу", when(incident.reported_at)),
@@ -62,20 +68,29 @@ def _report_facts(
     ]
 
 
-def _operation_text(number: int, item: VoidedOperation, timezone: str) -> str:
+def _operation_lines(item: VoidedOperation, timezone: str, names: Names) -> tuple[str, str, str]:
+    """When, who, what; the values as the screens show them; what became of the data."""
     audit = item.audit
-    decided = f" Решение: {item.decided_by} — {item.decision_note}." if item.decided_by else ""
-    detail = f" ({item.detail})" if item.detail else ""
-    return (
-        f"{number}. {format_timestamp(audit.at, timezone)}, {entity_title(audit.entity)} "
-        f"№ {audit.entity_id}, {OPERATION_TITLES.get(audit.operation, audit.operation)}: "
-        f"{changes_text(audit.operation, audit.changes, timezone)}. "
-        f"Итог: {ITEM_OUTCOME_TITLES[item.outcome]}{detail}.{decided}"
+    who = names.logins.get(audit.actor_login, audit.actor_login)
+    head = (
+        f"{format_timestamp(audit.at, timezone)}, {who}: "
+        f"{OPERATION_TITLES.get(audit.operation, audit.operation)} — "
+        f"{object_title(audit.entity, audit.entity_id, names)}"
     )
+    values = changes_text(audit.operation, audit.changes, timezone, table=audit.entity,
+                          names=names)
+    detail = f" ({item.detail})" if item.detail else ""
+    decided = f" Решение: {item.decided_by} — {item.decision_note}." if item.decided_by else ""
+    outcome = f"Итог: {ITEM_OUTCOME_TITLES[item.outcome]}{detail}.{decided}"
+    return head, f"{VALUES_LABELS.get(audit.operation, 'Значения')}: {values}.", outcome
 
 
 def _voided_section(
-    pdf: FPDF, incident: IncidentRow, operations: Sequence[VoidedOperation], timezone: str
+    pdf: FPDF,
+    incident: IncidentRow,
+    operations: Sequence[VoidedOperation],
+    timezone: str,
+    names: Names,
 ) -> None:
     _heading(pdf, "Операции, признанные недействительными")
     if incident.voided_from is None:
@@ -85,12 +100,16 @@ def _voided_section(
     _fact(pdf, "Недействительны начиная с", format_timestamp(incident.voided_from, timezone))
     _fact(pdf, "Основание", incident.void_reason or "—")
     _fact(pdf, "Всего операций", str(len(operations)))
-    pdf.set_font(FONT, "", 9)
     for number, item in enumerate(operations, start=1):
-        pdf.multi_cell(
-            0, 4.6, _operation_text(number, item, timezone), new_x="LMARGIN", new_y="NEXT"
-        )
-        pdf.ln(0.8)
+        head, values, outcome = _operation_lines(item, timezone, names)
+        pdf.set_font(FONT, "B", 9)
+        pdf.multi_cell(0, 4.6, f"{number}. {head}", new_x="LMARGIN", new_y="NEXT")
+        pdf.set_font(FONT, "", 9)
+        pdf.set_x(MARGIN + 5)
+        pdf.multi_cell(0, 4.6, values, new_x="LMARGIN", new_y="NEXT")
+        pdf.set_x(MARGIN + 5)
+        pdf.multi_cell(0, 4.6, outcome, new_x="LMARGIN", new_y="NEXT")
+        pdf.ln(1.5)
 
 
 def render_incident_act(
@@ -99,6 +118,7 @@ def render_incident_act(
     *,
     school_name: str,
     timezone: str,
+    names: Names,
 ) -> bytes:
     """One A4 act (several pages if many operations were voided) as PDF bytes."""
     pdf = new_document(f"Акт об инциденте № {incident.id}", margin=MARGIN)
@@ -116,10 +136,15 @@ def render_incident_act(
         0, 7, f"Акт о компрометации учётной записи (инцидент № {incident.id})",
         align="C", new_x="LMARGIN", new_y="NEXT",
     )
+    pdf.set_font(FONT, "", 9)
+    pdf.multi_cell(
+        0, LINE, f"Время указано по часовому поясу школы ({timezone}).", align="C",
+        new_x="LMARGIN", new_y="NEXT",
+    )
     pdf.ln(3)
     for label, value in _report_facts(incident, when):
         _fact(pdf, label, value)
-    _voided_section(pdf, incident, operations, timezone)
+    _voided_section(pdf, incident, operations, timezone, names)
     _heading(pdf, "Закрытие инцидента")
     if incident.closed_at is None:
         _fact(pdf, "Закрыт", "нет, инцидент открыт")

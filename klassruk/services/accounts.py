@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, bindparam, func, select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
-from klassruk.audit import audit_context
+from klassruk.audit import audit_context, leave_unaudited
 from klassruk.clock import utcnow
 from klassruk.errors import DomainError, NotFound
 from klassruk.models import AccountStatus, UserAccount, UserRole
@@ -107,6 +107,12 @@ def check_password(*, login: str, password: str, stored_hash: str | None) -> Pas
     return PasswordCheck(normalize_login(login), password, stored_hash, matches=matches)
 
 
+# Columns a login attempt updates; the activity log already records every attempt.
+LOGIN_BOOKKEEPING = frozenset(
+    {"failed_attempts", "locked_until", "last_login_at", "totp_last_step"}
+)
+
+
 @dataclass
 class LoginRecorder:
     """What one login attempt writes: activity rows, guesses, the per-account lockout."""
@@ -125,6 +131,10 @@ class LoginRecorder:
         return LoginResult(
             None, _lock_message(locked_until) if self.password_known else GENERIC_LOGIN_ERROR
         )
+
+    def __post_init__(self) -> None:
+        # A login is an activity row, not a data change: its counters stay out of the audit log.
+        leave_unaudited(self.session, LOGIN_BOOKKEEPING)
 
     def log(self, event: str, *, user_id: int | None = None, detail: str | None = None) -> None:
         """One activity row about this attempt."""

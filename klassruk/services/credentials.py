@@ -85,15 +85,17 @@ def hash_code(user_id: int, code: str) -> str:
 
 
 class PersonKind(enum.StrEnum):
-    """Whose credentials: a student's or a guardian's."""
+    """Whose credentials: a student's or a guardian's (a staff member's only for a new code)."""
 
     STUDENT = "student"
     GUARDIAN = "guardian"
+    STAFF = "staff"
 
 
 PERSON_KIND_TITLES: dict[PersonKind, str] = {
     PersonKind.STUDENT: "обучающийся",
     PersonKind.GUARDIAN: "родитель (законный представитель)",
+    PersonKind.STAFF: "сотрудник",
 }
 
 

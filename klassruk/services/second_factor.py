@@ -74,6 +74,11 @@ def _own_account(session: Session, actor: Actor, *, lock: bool = False) -> UserA
     return user
 
 
+def own_name(session: Session, actor: Actor) -> str:
+    """The actor's name as the account shows it (the recovery codes' sheet is headed with it)."""
+    return _own_account(session, actor).display_name
+
+
 def has_second_factor(session: Session, actor: Actor) -> bool:
     """Whether the actor's account already has a second factor switched on."""
     return _own_account(session, actor).totp_secret is not None

@@ -12,12 +12,12 @@ import io
 import re
 from dataclasses import dataclass, field, replace
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from klassruk.cyrillic import normalize_class_name
 from klassruk.errors import DomainError, NotFound
-from klassruk.formatting import bullet_list, quote
+from klassruk.formatting import bullet_list, format_number, quote
 from klassruk.models import (
     GroupKind,
     SchoolClass,
@@ -27,6 +27,7 @@ from klassruk.models import (
     Subject,
     TeachingAssignment,
 )
+from klassruk.models.school import full_name
 from klassruk.permissions import Action, Actor, require
 from klassruk.services.calendar import current_year, in_current_year
 from klassruk.services.groups import whole_class_group
@@ -221,6 +222,36 @@ def teaching_load(session: Session, actor: Actor) -> list[LoadEntry]:
     ]
 
 
+@dataclass(frozen=True)
+class TeacherTotal:
+    """A teacher's whole load this year: hours a week and how many rows make it up."""
+
+    teacher: str
+    hours_per_week: float
+    rows: int
+
+
+def teacher_totals(session: Session, actor: Actor) -> list[TeacherTotal]:
+    """Hours a week per teacher this year (summed in SQL), by name."""
+    require(actor, Action.MANAGE_TEACHING_LOAD)
+    year = current_year(session)
+    rows = session.execute(
+        select(
+            Staff.last_name, Staff.first_name, Staff.middle_name,
+            func.sum(TeachingAssignment.hours_per_week), func.count(TeachingAssignment.id),
+        )
+        .join(TeachingAssignment, TeachingAssignment.staff_id == Staff.id)
+        .join(StudyGroup, StudyGroup.id == TeachingAssignment.group_id)
+        .where(StudyGroup.school_year_id == year.id)
+        .group_by(Staff.id, Staff.last_name, Staff.first_name, Staff.middle_name)
+        .order_by(Staff.last_name, Staff.first_name, Staff.middle_name)
+    )
+    return [
+        TeacherTotal(full_name(last, first, middle), float(hours), count)
+        for last, first, middle, hours, count in rows
+    ]
+
+
 def _parse_hours(value: str | float) -> float | None:
     if isinstance(value, (int, float)):
         hours = float(value)
@@ -309,7 +340,7 @@ class _Resolver:
         if hours is None:
             return (
                 f"часы в неделю {quote(item.hours)} — нужно число больше 0 "
-                f"и не больше {MAX_HOURS:g}"
+                f"и не больше {format_number(MAX_HOURS)}"
             )
         if isinstance(target, StudyGroup):
             if target.subject_id is not None and (

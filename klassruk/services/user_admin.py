@@ -3,25 +3,36 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from klassruk.audit import audit_context
 from klassruk.clock import utcnow
 from klassruk.errors import DomainError, NotFound
-from klassruk.models import AccountStatus, SchoolClass, UserAccount, UserRole
+from klassruk.models import (
+    AccountStatus,
+    Enrolment,
+    GuardianLink,
+    SchoolClass,
+    Student,
+    UserAccount,
+    UserRole,
+)
 from klassruk.permissions import ROLE_TITLES, Action, Actor, Role, require
 from klassruk.services.accounts import find_user_by_login
 from klassruk.services.activity import record_activity
 from klassruk.services.credentials import (
     DEFAULT_CODE_VALID_DAYS,
     STAFF_ROLES,
+    IssuedCredential,
+    PersonKind,
     add_activation_code,
     open_codes,
 )
 from klassruk.services.locking import lock_name, lock_rows, read_modify_write
+from klassruk.services.scope import active_on
 from klassruk.services.second_factor import clear_second_factor
 from klassruk.text_policy import clean_text
 
@@ -49,6 +60,53 @@ def reset_to_new_code(
     expires_at = now + timedelta(days=valid_days)
     code = add_activation_code(session, actor, user_id=user.id, now=now, expires_at=expires_at)
     return NewCode(login=user.login, code=code, expires_at=expires_at)
+
+
+def _children_and_classes(
+    session: Session, student_ids: list[int], on: date
+) -> tuple[tuple[str, ...], str]:
+    rows = session.execute(
+        select(Student.last_name, Student.first_name, SchoolClass.grade, SchoolClass.letter)
+        .join(Enrolment, Enrolment.student_id == Student.id)
+        .join(SchoolClass, SchoolClass.id == Enrolment.class_id)
+        .where(
+            Student.id.in_(student_ids),
+            active_on(Enrolment.starts_on, Enrolment.ends_on, on),
+        )
+        .order_by(Student.last_name, Student.first_name)
+    ).all()
+    classes = dict.fromkeys(f"{grade}{letter}" for _, _, grade, letter in rows)
+    return tuple(f"{last} {first}" for last, first, _, _ in rows), ", ".join(classes)
+
+
+def code_slip(session: Session, actor: Actor, *, new_code: NewCode, on: date) -> IssuedCredential:
+    """The paper slip of a new activation code, as the class's credential slips show it."""
+    require(actor, Action.MANAGE_USERS)
+    user = find_user_by_login(session, new_code.login)
+    if user is None:
+        raise NotFound("Учётная запись не найдена.")
+    if user.student_id is not None:
+        kind, student_ids = PersonKind.STUDENT, [user.student_id]
+    elif user.guardian_id is not None:
+        kind = PersonKind.GUARDIAN
+        student_ids = list(session.scalars(
+            select(GuardianLink.student_id).where(
+                GuardianLink.guardian_id == user.guardian_id,
+                or_(GuardianLink.ends_on.is_(None), GuardianLink.ends_on >= on),
+            )
+        ))
+    else:
+        kind, student_ids = PersonKind.STAFF, []
+    children, class_name = _children_and_classes(session, student_ids, on)
+    return IssuedCredential(
+        kind=kind,
+        name=user.display_name,
+        children=children if kind is PersonKind.GUARDIAN else (),
+        class_name=class_name,
+        login=user.login,
+        code=new_code.code,
+        expires_at=new_code.expires_at,
+    )
 
 
 def _target(session: Session, actor: Actor, login: str, reason: str) -> tuple[UserAccount, str]:

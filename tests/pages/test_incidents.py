@@ -97,7 +97,8 @@ def test_admin_voids_the_operations_restores_the_grade_and_reinstates(logged_in,
     assert any("данные восстановлены: 1" in s.value for s in admin.success)
     voided = next(df.value for df in admin.dataframe if "Итог" in df.value.columns)
     assert list(voided["Итог"]) == ["восстановлено"]
-    assert list(voided["Изменения"]) == [f"значение: {old} → 5"]
+    assert list(voided["Изменения"]) == [f"оценка: {old} → 5"]
+    assert voided["Объект"][0].startswith("Оценка: ") and "№" not in voided["Объект"][0]
     with factory() as session:
         assert session.get(Grade, grade_id).value == old
 
@@ -106,6 +107,7 @@ def test_admin_voids_the_operations_restores_the_grade_and_reinstates(logged_in,
     next(b for b in admin.button if b.label == "Закрыть инцидент").click().run()
     assert not admin.exception
     assert any("Новый код активации" in w.value for w in admin.warning)
+    assert "Скачать листок с кодом (PDF)" in [b.proto.label for b in admin.get("download_button")]
     assert _account(factory, REPORTED).status is AccountStatus.ISSUED
     with factory() as session:
         assert session.scalar(select(SecurityIncident.close_note)).startswith("Пароль")
@@ -126,6 +128,14 @@ def test_a_user_reports_own_account_from_the_profile(logged_in, factory):
     assert not parent.exception
     assert _account(factory, GUARDIAN_LOGIN).status is AccountStatus.BLOCKED
     assert "Вход" in [s.value for s in parent.subheader]
+    # The login form says what happened and what comes next, once.
+    (notice,) = [w.value for w in parent.warning]
+    assert "Вы сообщили о компрометации своей учётной записи, инцидент № 1" in notice
+    assert "Учётная запись заблокирована" in notice
+    assert "классный руководитель свяжется с вами" in notice
+    assert "новый код активации" in notice
+    parent.run()
+    assert not parent.warning and "Вход" in [s.value for s in parent.subheader]
 
 
 @pytest.mark.parametrize("login", [GUARDIAN_LOGIN, "uchenik", "uchitel"])
@@ -165,7 +175,11 @@ def test_change_log_page_names_people_and_filters_by_incident(logged_in, factory
     assert not any(who.startswith("system:") for who in log["Кто"])
     admin.number_input(key="audit_incident").set_value(1).run()
     log = next(df.value for df in admin.dataframe if "Изменения" in df.value.columns)
-    assert set(log["Объект"]) == {"Учётная запись"}
+    with factory() as session:
+        name = session.scalar(
+            select(UserAccount.display_name).where(UserAccount.login == GUARDIAN_LOGIN)
+        )
+    assert set(log["Объект"]) == {f"Учётная запись: {name}"}
     assert "состояние: активна → заблокирована" in " ".join(log["Изменения"])
     assert set(log["Инцидент"]) == {"№ 1"}
     for login in ("zavuch", "klassruk", GUARDIAN_LOGIN):

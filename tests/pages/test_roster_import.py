@@ -18,6 +18,17 @@ def _students(factory) -> int:
         return int(session.scalar(select(func.count()).select_from(Student)) or 0)
 
 
+def test_the_file_field_speaks_russian(logged_in):
+    at = logged_in("klassruk")
+    at.switch_page("app_pages/roster_import.py").run()
+    field = at.file_uploader(key="roster_file")
+    # The label says what the drop zone's hidden English («200MB per file • CSV») said.
+    assert field.label == "Файл со списком (XLSX, CSV; до 5 МБ)"
+    assert field.proto.max_upload_size_mb == 5
+    style = " ".join(h.proto.body for h in at.get("html"))
+    assert "stFileUploaderDropzoneInstructions" in style and "Выбрать файл" in style
+
+
 def _upload(at, name: str, content: bytes):
     at.file_uploader(key="roster_file").set_value((name, content, "text/csv")).run()
     assert not at.exception

@@ -28,6 +28,8 @@ def test_required_role_enrols_first_then_sees_the_menu(demo_app, factory, logged
     _, codes = enrol_on_page(teacher)
     assert [t.value for t in teacher.title] == ["Второй фактор"]  # the codes, before the menu
     assert len(codes) == 10
+    pdf_button = teacher.get("download_button")[0].proto
+    assert pdf_button.label == "Скачать коды для печати (PDF)"
     next(b for b in teacher.button if b.label.startswith("Я сохранил")).click().run()
     assert [t.value for t in teacher.title] != ["Второй фактор"]
     teacher.switch_page("app_pages/journal.py").run()

@@ -2,6 +2,13 @@
 
 from __future__ import annotations
 
+import json
+
+from sqlalchemy import func, select
+
+from klassruk.models import Staff, TeachingAssignment
+from klassruk.models.school import full_name
+
 
 def _open(logged_in):
     at = logged_in("zavuch")
@@ -48,5 +55,43 @@ def test_a_stream_is_created_and_its_hours_have_a_decimal_comma(logged_in) -> No
     at.button(key="FormSubmitter:tl_stream-Создать поток").click().run()
     assert not at.exception
     assert [m.value for m in at.success] == ["Поток «10АБ: Алгебра» создан."]
-    table = next(df.value for df in at.dataframe if "Поток" in df.value.columns)
-    assert list(table["Часов в неделю"]) == ["2,5"]
+    table = next(df for df in at.dataframe if "Поток" in df.value.columns)
+    assert list(table.value["Часов в неделю"]) == [2.5]
+    assert _number_columns(table) == {"Часов в неделю": "localized"}
+
+
+def _number_columns(df) -> dict[str, str]:
+    config = json.loads(df.proto.columns or "{}")
+    return {
+        name: column.get("type_config", {}).get("format", "")
+        for name, column in config.items()
+        if column.get("type_config", {}).get("type") == "number"
+    }
+
+
+def test_each_teacher_has_a_total_that_sorts_as_a_number(logged_in, factory) -> None:
+    at = _open(logged_in)
+    totals = next(df for df in at.dataframe if "Строк нагрузки" in df.value.columns)
+    table = totals.value
+    with factory() as session:
+        expected = {
+            full_name(last, first, middle): (float(hours), rows)
+            for last, first, middle, hours, rows in session.execute(
+                select(
+                    Staff.last_name, Staff.first_name, Staff.middle_name,
+                    func.sum(TeachingAssignment.hours_per_week),
+                    func.count(TeachingAssignment.id),
+                )
+                .join(TeachingAssignment, TeachingAssignment.staff_id == Staff.id)
+                .group_by(Staff.id)
+            )
+        }
+    shown = {
+        row["Учитель"]: (row["Часов в неделю"], row["Строк нагрузки"])
+        for _, row in table.iterrows()
+    }
+    assert shown == expected and len(shown) > 1
+    # Hours are numbers (a sort puts 9 before 10), shown in the reader's locale («1,5»).
+    assert table["Часов в неделю"].dtype.kind == "f"
+    assert _number_columns(totals) == {"Часов в неделю": "localized"}
+    assert any(c.value.startswith("Всего часов в неделю: ") for c in at.caption)

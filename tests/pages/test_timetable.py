@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from klassruk.russian import Gender, gender_of_name
 from tests.frozen import TODAY
 
 
@@ -44,6 +45,13 @@ def test_substitutes_show_the_free_teachers_first_and_say_so(logged_in) -> None:
     at.radio(key="tt_ch_kind").set_value("Замена учителя").run()
     assert not at.exception
     labels = at.selectbox(key="tt_ch_staff").options
-    free = [label.endswith("— свободен") for label in labels]
+    free = [label.endswith(("— свободен", "— свободна")) for label in labels]
     assert free[0] and not all(free)
     assert free == sorted(free, reverse=True)
+    # Each teacher's state agrees with the teacher's gender: «Белякова … — свободна».
+    female = {label: gender_of_name(label.split(" — ")[0]) is Gender.FEMALE for label in labels}
+    assert any(female.values()) and not all(female.values())
+    for label, is_female in female.items():
+        state = label.split(" — ")[1]
+        assert state in (("свободна", "занята на этом уроке") if is_female
+                         else ("свободен", "занят на этом уроке")), label

@@ -21,6 +21,7 @@ from klassruk.models.journal import (
     PlannedTest,
 )
 from klassruk.permissions import Actor
+from klassruk.russian import Case, decline_name, gender_of
 from klassruk.services import calendar
 from klassruk.services.cabinet.common import attendance_of, attendances_of
 from klassruk.services.scope import require_family_scope
@@ -63,6 +64,13 @@ def _short(last: str | None, first: str | None, middle: str | None) -> str:
         return "—"
     initials = "".join(f"{p[0]}." for p in (first, middle) if p)
     return f"{last} {initials}".strip()
+
+
+def _instead_of(last: str | None, first: str | None, middle: str | None) -> str:
+    """«(вместо) Александровой А.П.»: the short name in the genitive, gender from the full one."""
+    if not last:
+        return "—"
+    return decline_name(_short(last, first, middle), Case.GENITIVE, gender_of(last, first, middle))
 
 
 def _change_text(
@@ -209,7 +217,7 @@ def _add_changes(session: Session, items: dict[int, LessonItem]) -> None:
     for row in session.execute(_changes_query(), {"lesson_ids": list(items)}):
         text = _change_text(
             row[2],
-            _short(row[9], row[10], row[11]),
+            _instead_of(row[9], row[10], row[11]),
             _short(row[12], row[13], row[14]),
             row[5],
             row[6],

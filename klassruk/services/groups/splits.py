@@ -21,6 +21,7 @@ from klassruk.models import (
     TeachingAssignment,
 )
 from klassruk.permissions import Action, Actor
+from klassruk.russian import Case, agree_with, decline_name
 from klassruk.services.groups.queries import (
     StudentRef,
     class_or_404,
@@ -197,7 +198,7 @@ def check_teacher(
         raise DomainError(f"Группа «{group_name}»: выберите учителя.")
     if teacher_id not in subject_teacher_ids(session, subject.id):
         teacher = session.get(Staff, teacher_id)
-        who = teacher.full_name if teacher else "выбранный учитель"
+        who = decline_name(teacher.full_name, Case.GENITIVE) if teacher else "выбранного"
         raise DomainError(
             f"Группа «{group_name}»: у учителя {who} нет предмета «{subject.name}» "
             "в учебной нагрузке. Выберите учителя этого предмета или попросите завуча "
@@ -281,7 +282,9 @@ def _check_group_plans(
                 raise DomainError(f"Группа «{name}»: обучающийся не учится в {school_class.name}.")
             if student_id in seen:
                 raise DomainError(
-                    f"{enrolled[student_id]} записан(а) сразу в две группы по «{subject.name}»: "
+                    f"{enrolled[student_id]} "
+                    f"{agree_with(enrolled[student_id], 'записан', 'записана')} "
+                    f"сразу в две группы по «{subject.name}»: "
                     f"«{seen[student_id]}» и «{name}». Оставьте одну."
                 )
             seen[student_id] = name

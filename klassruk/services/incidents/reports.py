@@ -23,6 +23,7 @@ from klassruk.models import (
     UserRole,
 )
 from klassruk.permissions import Action, Actor, Role, require
+from klassruk.russian import agree_with
 from klassruk.services.accounts import find_user_by_login
 from klassruk.services.activity import record_activity
 from klassruk.services.credentials import STAFF_ROLES, open_codes
@@ -143,12 +144,13 @@ def _block_account(
             code.revoked_at = now
 
 
-def _notice_text(incident: SecurityIncident, user: UserAccount, actor: Actor, zone: str) -> str:
+def _notice_text(incident: SecurityIncident, user: UserAccount, reporter: str, zone: str) -> str:
     in_time = "в срок" if incident.reported_in_time else "с нарушением срока (один рабочий день)"
     return (
         f"Инцидент № {incident.id}: сообщено о компрометации учётной записи "
         f"«{user.display_name}» ({user.login}), сообщение поступило {in_time}. "
-        f"Учётная запись заблокирована, все сеансы завершены. Сообщил(а): {actor.login}, "
+        f"Учётная запись заблокирована, все сеансы завершены. "
+        f"{agree_with(reporter, 'Сообщил', 'Сообщила')}: {reporter}, "
         f"{format_timestamp(incident.reported_at, zone)}."
     )
 
@@ -196,11 +198,15 @@ def report_compromise(
     )
     _insert_incident(session, incident, user)
     _block_account(session, incident, user, now)
+    reporter = session.scalar(
+        select(UserAccount.display_name).where(UserAccount.id == actor.user_id)
+    ) or actor.login
     with _handling(session, incident):
-        _notify_management(session, incident, _notice_text(incident, user, actor, zone))
+        _notify_management(session, incident, _notice_text(incident, user, reporter, zone))
         record_activity(
             session, event="compromise_reported", login=actor.login, user_id=actor.user_id,
             detail=f"инцидент № {incident.id}, учётная запись {user.login}",
             session_id=actor.session_id,
         )
+        session.flush()  # inside the context: these rows are audited as handling the incident
     return incident

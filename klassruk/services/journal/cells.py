@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from klassruk.errors import DomainError
+from klassruk.formatting import format_number
 from klassruk.models.journal import (
     GRADE_KIND_SUFFIXES,
     GRADE_KIND_TITLES,
@@ -94,6 +95,6 @@ def _normal(text: str | None) -> str:
 
 GRADE_KIND_HELP = ", ".join(
     f"{value}{GRADE_KIND_SUFFIXES[kind] or ''} — {GRADE_KIND_TITLES[kind]} "
-    f"(вес {GRADE_KIND_WEIGHTS[kind]:g})"
+    f"(вес {format_number(GRADE_KIND_WEIGHTS[kind])})"
     for kind, value in zip(GradeKind, (5, 4, 5, 4, 3), strict=True)
 )

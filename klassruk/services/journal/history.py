@@ -5,11 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from klassruk.models import (
     Student,
+    UserAccount,
 )
 from klassruk.models.journal import (
     Grade,
@@ -51,7 +52,7 @@ class HistoryRow:
     old: str
     new: str
     changed_at: object
-    changed_by: str
+    changed_by: str  # the person's name
     reason: str
 
 
@@ -82,10 +83,12 @@ def grade_history(
                     GradeChange.new_value,
                     GradeChange.new_kind,
                     GradeChange.changed_at,
-                    GradeChange.changed_by,
+                    # The person by name; a login only where the account is gone.
+                    func.coalesce(UserAccount.display_name, GradeChange.changed_by),
                     GradeChange.reason,
                 )
                 .join(Lesson, Lesson.id == GradeChange.lesson_id)
+                .outerjoin(UserAccount, UserAccount.id == GradeChange.changed_by_user_id)
                 .join(Student, Student.id == GradeChange.student_id)
                 .where(
                     Lesson.group_id == group_id,

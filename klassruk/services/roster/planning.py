@@ -21,6 +21,7 @@ from klassruk.models import (
     Student,
 )
 from klassruk.permissions import Action, Actor, require
+from klassruk.russian import agree_with
 from klassruk.services.calendar import current_year
 from klassruk.services.roster.rows import (
     GuardianData,
@@ -131,6 +132,11 @@ class ImportPreview:
         return any(line.change is not Change.UNCHANGED for line in self.lines)
 
 
+def _pupil(full_name: str) -> str:
+    """«Обучающийся» or «Обучающаяся», as the name's gender asks."""
+    return agree_with(full_name, "Обучающийся", "Обучающаяся")
+
+
 def plan_import(
     session: Session,
     actor: Actor,
@@ -171,7 +177,7 @@ def plan_import(
             errors.append(
                 RowError(
                     data.row,
-                    f"Обучающийся «{data.full_name}» повторяется в файле (см. строку "
+                    f"{_pupil(data.full_name)} «{data.full_name}» повторяется в файле (см. строку "
                     f"{seen[data.key]}).",
                 )
             )
@@ -359,7 +365,8 @@ def _plan_student(
     now_in = known.current_class.get(existing.id) if existing is not None else None
     if now_in is not None and now_in.id != school_class.id:
         return (
-            f"Обучающийся «{data.full_name}» уже зачислен в {now_in.name} класс; "
+            f"{_pupil(data.full_name)} «{data.full_name}» уже "
+            f"{agree_with(data.full_name, 'зачислен', 'зачислена')} в {now_in.name} класс; "
             "перевод между классами делает администратор."
         )
     plan = PlannedStudent(data, school_class, existing, enrol=now_in is None)

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import io
+import re
 
 from pypdf import PdfReader
 from sqlalchemy import select
 
 from klassruk.audit_titles import ENTITY_TITLES, changes_text
-from klassruk.models import Base
+from klassruk.models import Base, Student
 from klassruk.models.journal import Grade
 from klassruk.pdf.incident_act import render_incident_act
+from klassruk.services.audit_trail import audit_names
 from klassruk.services.incidents import (
     close_incident,
     get_incident,
@@ -49,11 +51,13 @@ def test_the_act_tells_the_whole_story(session):
     close_incident(session, admin, incident_id=incident_id, note="Доступ восстановлен",
                    reinstate=True)
     assert session.scalar(select(Grade)) is None
+    operations = voided_operations(session, admin, incident_id=incident_id)
     pdf = render_incident_act(
         get_incident(session, admin, incident_id),
-        voided_operations(session, admin, incident_id=incident_id),
+        operations,
         school_name="Школа № 17",
         timezone="Europe/Moscow",
+        names=audit_names(session, [o.audit for o in operations]),
     )
     text = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
     text = " ".join(text.split())
@@ -61,7 +65,17 @@ def test_the_act_tells_the_whole_story(session):
     assert "Teacher_A (логин teacher_a)" in text
     assert "Учитель заметил вход из другого города" in text
     assert "соблюдён" in text
-    assert "Оценка № 1, создание" in text and "значение: 2" in text
+    # Who did what to which pupil's grade, when in school time, and the values as shown.
+    pupil = session.scalar(select(Student).order_by(Student.id))
+    assert re.search(
+        rf"\d\d\.\d\d\.2026 \d\d:\d\d, Teacher_A: создание — Оценка: "
+        rf"{pupil.last_name} {pupil.first_name}, Математика, \d\d\.09\.2026, 2-й урок", text
+    ), text
+    assert "Внесено: урок: Математика" in text
+    assert "оценка: 2; вид: работа на уроке; вес: 1;" in text
+    assert "кем создано: Teacher_A" in text and "teacher_a;" not in text
+    assert not re.search(r"[a-z]+_[a-z]+:|created_by|№ \d+,", text), text
+    assert "часовому поясу школы (Europe/Moscow)" in text
     assert "Итог: восстановлено" in text
     assert "С момента подозрения" in text and "Доступ восстановлен" in text
     assert "Руководитель образовательной организации" in text

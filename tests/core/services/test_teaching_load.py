@@ -192,3 +192,20 @@ def test_only_deputy_and_admin_manage_the_load(session, school):
                 session, actor, class_id=school.class7.id, staff_id=None
             )
     assert _count(session) == 6
+
+
+def test_each_teachers_hours_are_summed(session, school):
+    actor = act_as(session, "zavuch")
+    rows = [
+        LoadInput(1, "7А", ENGLISH, "Инглишева Анна Ивановна", "2,5"),
+        LoadInput(2, "7А", "Математика", "Инглишева Анна Ивановна", 9),
+        LoadInput(3, "8А", "Математика", "Математова А.И.", "1,5"),
+    ]
+    teaching_load.save_teaching_load(session, actor, rows=rows, replace=True)
+    totals = teaching_load.teacher_totals(session, actor)
+    assert [(t.teacher, t.hours_per_week, t.rows) for t in totals] == [
+        ("Инглишева Анна Ивановна", 11.5, 2),
+        ("Математова Анна Ивановна", 1.5, 1),
+    ]
+    with pytest.raises(PermissionDenied):
+        teaching_load.teacher_totals(session, act_as(session, "english"))

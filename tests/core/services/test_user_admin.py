@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import io
 from datetime import timedelta
 
 import pytest
+from pypdf import PdfReader
 from sqlalchemy import select
 
 from klassruk.clock import utcnow
@@ -13,8 +15,10 @@ from klassruk.models import AccountStatus, AuditLog, UserAccount
 from klassruk.permissions import Role
 from klassruk.services.accounts import count_matching_users, list_users, user_for_session_token
 from klassruk.services.credentials import activate_with_code
-from klassruk.services.user_admin import lift_lockout, reissue_code, set_roles
-from tests.factories import actor_of, build_two_classes, make_account
+from klassruk.services.user_admin import code_slip, lift_lockout, reissue_code, set_roles
+from klassruk.slips import render_slips
+from tests.factories import act_as, actor_of, build_two_classes, make_account
+from tests.frozen import TODAY
 
 
 @pytest.fixture
@@ -140,3 +144,28 @@ def test_only_the_admin_sets_roles(session, two):
             session, actor_of(session, "zavuch"), login="teacher_a",
             roles=frozenset({Role.ADMIN}), reason="r",
         )
+
+
+@pytest.mark.parametrize(
+    ("login", "who"),
+    [("parent_a", "Родитель (законный представитель)"), ("teacher_a", "Сотрудник")],
+)
+def test_a_new_code_prints_on_one_slip(session, login, who):
+    build_two_classes(session)
+    admin = act_as(session, "admin")
+    new = reissue_code(session, admin, login=login, reason="Потерян листок")
+    slip = code_slip(session, admin, new_code=new, on=TODAY)
+    pdf = render_slips([slip], school_name="Школа № 17", app_url="https://school.example")
+    reader = PdfReader(io.BytesIO(pdf))
+    text = " ".join(" ".join(page.extract_text() for page in reader.pages).split())
+    assert len(reader.pages) == 1
+    assert f"Логин: {login}" in text and new.code in text and who in text
+    if login == "parent_a":
+        assert "7А" in text
+
+
+def test_only_the_admin_prints_a_code_slip(session):
+    build_two_classes(session)
+    new = reissue_code(session, act_as(session, "admin"), login="parent_a", reason="Потерян")
+    with pytest.raises(PermissionDenied):
+        code_slip(session, actor_of(session, "ct_a"), new_code=new, on=TODAY)

@@ -26,12 +26,15 @@ from klassruk.models import (
     UserAccount,
 )
 from klassruk.models.journal import Grade, GradeKind, Lesson, PlannedTest
+from klassruk.models.school import Staff
 from klassruk.permissions import Actor
-from klassruk.services import acknowledgements, activity, calendar
+from klassruk.services import acknowledgements, activity, calendar, timetable
 from klassruk.services.cabinet import lessons, record, school
 from klassruk.services.cabinet.common import list_children
-from tests.factories import actor_of
+from klassruk.services.cabinet.lessons import student_lessons
+from tests.factories import SYSTEM, actor_of
 from tests.frozen import TODAY
+from tests.schools.journal_school import build_journal_school
 
 ON = TODAY
 SINCE = datetime(2026, 11, 23, tzinfo=UTC)
@@ -318,3 +321,25 @@ def test_family_screens_are_one_narrow_row_each_and_aggregate_per_class_week(dem
             demo, class_teacher, class_id=other.class_id, week_start=WEEK
         )
 
+
+
+@pytest.mark.parametrize(
+    ("last", "first", "middle", "instead"),
+    [
+        ("Александров", "Пётр", "Ильич", "вместо Александрова П.И."),
+        ("Александрова", "Анна", "Петровна", "вместо Александровой А.П."),
+    ],
+)
+def test_a_substitution_names_the_absent_teacher_in_the_genitive(
+    session, last, first, middle, instead
+):
+    school = build_journal_school(session)
+    absent = session.get(Staff, school.teacher_a_staff)
+    absent.last_name, absent.first_name, absent.middle_name = last, first, middle
+    lesson = session.get(Lesson, school.lessons[0])
+    timetable.substitute_teacher(
+        session, SYSTEM, lesson_id=lesson.id, staff_id=actor_of(session, "ct_b").staff_id
+    )
+    (item,) = student_lessons(session, school.two.student_a, lesson.lesson_date,
+                              lesson.lesson_date)
+    assert [c.text for c in item.changes] == [f"Замена: {instead} урок ведёт Ct_B А.И."]

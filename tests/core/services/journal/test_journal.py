@@ -144,6 +144,8 @@ def test_changing_or_deleting_a_grade_needs_a_reason_and_keeps_history(session, 
         period_id=school.open_period,
     )
     assert {r.new for r in rows} == {"3", "удалена"}
+    # The teacher by name, as every screen names people; the login is not shown.
+    assert {r.changed_by for r in rows} == {"Teacher_A"}
     assert list(session.scalars(select(Grade.value))) == [5]
 
 
@@ -444,3 +446,9 @@ def test_topics_homework_tests_and_recommendations_are_stored_without_controls(s
     assert (stored.topic, stored.homework) == ("Дроби", "№ 12\n№ 14")
     assert session.scalar(select(PlannedTest.title)) == "Контрольная № 1"
     assert session.scalar(select(Recommendation.text)) == "Повторить дроби\nи доли"
+
+
+def test_the_kinds_help_writes_weights_with_the_decimal_comma():
+    from klassruk.services.journal.cells import GRADE_KIND_HELP
+
+    assert "(вес 1,5)" in GRADE_KIND_HELP and "1.5" not in GRADE_KIND_HELP

@@ -1,0 +1,59 @@
+"""Russian grammar of generated text: names by case and words in the person's gender."""
+
+from __future__ import annotations
+
+import pytest
+
+from klassruk.russian import (
+    Case,
+    Gender,
+    agree,
+    agree_with,
+    decline_name,
+    gender_of,
+    gender_of_name,
+)
+
+
+@pytest.mark.parametrize(
+    ("name", "gender"),
+    [
+        ("Белякова Анна Сергеевна", Gender.FEMALE),
+        ("Александров Пётр Ильич", Gender.MALE),
+        ("Белякова А.С.", Gender.FEMALE),  # initials: the surname tells
+        ("Никитин Никита", Gender.MALE),  # a first name ending in -а
+        ("Ильина Любовь", Gender.FEMALE),  # a first name ending in a consonant
+        ("Шевченко Женя", None),  # neither the surname nor the first name tells
+    ],
+)
+def test_the_gender_is_read_from_the_patronymic_first_name_or_surname(name, gender):
+    assert gender_of_name(name) is gender
+
+
+def test_the_patronymic_wins_over_an_ambiguous_first_name():
+    assert gender_of("Шевченко", "Саша", "Петровна") is Gender.FEMALE
+    assert gender_of("Шевченко", "Саша", "Петрович") is Gender.MALE
+
+
+@pytest.mark.parametrize(
+    ("name", "case", "declined"),
+    [
+        ("Александров П.И.", Case.GENITIVE, "Александрова П.И."),
+        ("Александрова П.И.", Case.GENITIVE, "Александровой П.И."),
+        ("Александров Пётр Ильич", Case.GENITIVE, "Александрова Петра Ильича"),
+        ("Белякова Анна Сергеевна", Case.GENITIVE, "Беляковой Анны Сергеевны"),
+        ("Белякова Анна Сергеевна", Case.DATIVE, "Беляковой Анне Сергеевне"),
+        ("Орлов Пётр", Case.DATIVE, "Орлову Петру"),
+        ("Белых Ирина", Case.GENITIVE, "Белых Ирины"),  # an indeclinable surname
+        ("Смирнова-Кузнецова Ирина", Case.GENITIVE, "Смирновой-Кузнецовой Ирины"),
+    ],
+)
+def test_names_are_declined_by_case_and_gender(name, case, declined):
+    assert decline_name(name, case) == declined
+
+
+def test_words_agree_with_the_gender_and_show_both_forms_when_unknown():
+    assert agree_with("Белякова Анна", "свободен", "свободна") == "свободна"
+    assert agree_with("Александров Пётр", "свободен", "свободна") == "свободен"
+    assert agree(None, "сообщил", "сообщила") == "сообщил(а)"
+    assert agree(None, "свободен", "свободна") == "свободен/свободна"
