@@ -331,6 +331,45 @@ def acknowledge_item(
     )
 
 
+def acknowledge_all(
+    session: Session,
+    actor: Actor,
+    *,
+    student_id: int,
+    week_start: date,
+    week_digest: str,
+    items: Collection[tuple[AckKind, int, str]],
+    on: date,
+) -> int:
+    """«Ознакомлен(а) со всем»: the week and each shown item (kind, id, digest), a row each.
+
+    All or nothing: if any of them changed since the page showed it, nothing is recorded.
+    Returns how many rows were written (what was signed already as shown is not signed again).
+    """
+    _require_guardian(session, actor, student_id, on)
+    written = 0
+    if calendar.week_start(week_start) <= on:
+        latest = _latest(
+            session, actor, student_id, AckKind.WEEK, week_start=calendar.week_start(week_start)
+        )
+        ack = acknowledge_week(
+            session, actor, student_id=student_id, week_start=week_start, digest=week_digest,
+            on=on,
+        )
+        written += latest is None or ack is not latest[0]
+    signed = _latest_per_item(session, actor, student_id)
+    for kind, item_id, digest in items:
+        done = signed.get((kind, item_id))
+        if done is not None and done[0].digest == digest:
+            continue
+        acknowledge_item(
+            session, actor, student_id=student_id, kind=kind, item_id=item_id, digest=digest,
+            on=on,
+        )
+        written += 1
+    return written
+
+
 # ---------------------------------------------------------------- paper slips
 
 
