@@ -65,11 +65,18 @@ def _class_teacher(actor: Actor) -> None:
         columns = st.columns(4)
         columns[0].metric("Обучающихся", summary.students)
         columns[1].metric("Родителей", summary.guardians)
+        # Issued credentials say little: an account counts once its owner activated it.
         columns[2].metric(
-            "Учётных записей обучающихся", f"{summary.students_with_account} из {summary.students}"
+            "Обучающихся вошли", f"{summary.students_activated} из {summary.students}",
+            help="Активировали учётную запись: вошли по коду и задали свой пароль.",
         )
         columns[3].metric(
-            "Учётных записей родителей", f"{summary.guardians_with_account} из {summary.guardians}"
+            "Родителей вошли", f"{summary.guardians_activated} из {summary.guardians}",
+            help="Активировали учётную запись: вошли по коду и задали свой пароль.",
+        )
+        st.caption(
+            f"Реквизиты выданы: обучающимся — {summary.students_with_account}, "
+            f"родителям — {summary.guardians_with_account}."
         )
     st.page_link("app_pages/my_class.py", label="Список класса", icon=":material/groups:")
     _extracts_due(actor)
