@@ -261,7 +261,9 @@ def tests(actor: Actor, child: ChildRow, period: calendar.PeriodRef) -> None:
         st.info("Контрольных работ в этом периоде не запланировано.")
     _paragraphs([
         f"**{day_label(item.planned_on)}**{' (прошла)' if item.planned_on < on else ''} — "
-        f"{escape(item.subject)}: {escape(item.title)}"
+        f"{escape(item.subject)}: "
+        + (f"~~{escape(item.title)}~~" if item.cancel_reason is not None else escape(item.title))
+        + (f" — :orange[{escape(item.change)}]" if item.change else "")
         for item in items
     ])
 

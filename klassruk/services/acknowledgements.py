@@ -284,7 +284,11 @@ def _candidates(session: Session, student_id: int, on: date) -> list[Candidate]:
     if period is not None:
         tests = student_tests(session, student_id, period.starts_on, period.ends_on)
         if tests:
-            schedule = {"tests": [[t.test_id, t.planned_on.isoformat(), t.title] for t in tests]}
+            # A move or a cancellation changes what was signed: the family sees «есть новое».
+            schedule = {"tests": [
+                [t.test_id, t.planned_on.isoformat(), t.title, *([t.change] if t.change else [])]
+                for t in tests
+            ]}
             detail = f"контрольных работ: {len(tests)}"
             found.append((AckKind.TEST_SCHEDULE, period.period_id, period.name, detail, schedule))
     return found
