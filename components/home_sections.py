@@ -11,6 +11,7 @@ from components import cabinet
 from components.pickers import NO_CLASS, child_picker
 from components.runtime import db_read
 from components.school import today
+from components.teacher_day import teacher_day_section
 from components.text import escape
 from klassruk.formatting import format_date, format_number
 from klassruk.models import ACCOUNT_STATUS_TITLES
@@ -97,6 +98,7 @@ def _extracts_due(actor: Actor) -> None:
 
 
 def _teacher(actor: Actor) -> None:
+    teacher_day_section(actor, today())
     with db_read(actor) as session:
         load = overview.own_teaching_load(session, actor, on=today())
     if not load:

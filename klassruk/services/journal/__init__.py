@@ -51,6 +51,7 @@ from klassruk.services.journal.recommendations import (
     recommendations,
 )
 from klassruk.services.journal.saving import CellEdit, SaveSummary, save_grid
+from klassruk.services.journal.today import DayLesson, TeacherDay, teacher_day
 
 __all__ = [
     "BAD_TOKEN",
@@ -62,6 +63,7 @@ __all__ = [
     "AssignmentRef",
     "Cell",
     "CellEdit",
+    "DayLesson",
     "HistoryRow",
     "JournalGrid",
     "LessonColumn",
@@ -70,6 +72,7 @@ __all__ = [
     "SameDayTest",
     "SaveSummary",
     "StudentRow",
+    "TeacherDay",
     "TestRef",
     "add_grade",
     "add_lesson",
@@ -99,5 +102,6 @@ __all__ = [
     "school_today",
     "set_absence",
     "set_period_grades",
+    "teacher_day",
     "weighted_average",
 ]
