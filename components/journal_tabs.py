@@ -22,6 +22,7 @@ from klassruk.formatting import format_date, format_timestamp
 from klassruk.services import journal
 
 _SAME_DAY = "journal_test_same_day"
+_CHOSEN = "journal_test_in_hand"
 
 
 def _test_state(test: journal.TestRef) -> str:
@@ -101,17 +102,26 @@ def tests_tab(screen: Screen) -> None:
 def _change_test_form(screen: Screen, active: dict[int, journal.TestRef]) -> None:
     """Move, rename or cancel a planned test; families see what changed and when."""
     st.markdown("**Перенести или отменить контрольную работу**")
+    # The list's labels change with a move, and Streamlit then draws a new list: the test
+    # in hand is remembered here, so the next form never acts on another test.
+    ids = list(active)
+    kept = st.session_state.get(_CHOSEN)
     chosen: int = st.selectbox(
-        "Контрольная работа", list(active),
+        "Контрольная работа", ids, index=ids.index(kept) if kept in active else 0,
         format_func=lambda i: f"{format_date(active[i].planned_on)} — {active[i].title}",
         key="journal_test_chosen",
     )
+    st.session_state[_CHOSEN] = chosen
     test = active[chosen]
+    # Keys name the test: another choice shows that test's date and title, not the last ones.
     with st.form("journal_test_change"):
         new_date = st.date_input(
-            "Новая дата", value=test.planned_on, format="DD.MM.YYYY", key="journal_test_new_date"
+            "Новая дата", value=test.planned_on, format="DD.MM.YYYY",
+            key=f"journal_test_new_date_{test.test_id}",
         )
-        new_title = st.text_input("Тема", value=test.title, key="journal_test_new_title")
+        new_title = st.text_input(
+            "Тема", value=test.title, key=f"journal_test_new_title_{test.test_id}"
+        )
         if st.form_submit_button("Сохранить изменения"):
             _with_same_day_check(
                 screen,
