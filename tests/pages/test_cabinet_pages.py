@@ -9,16 +9,19 @@ import pytest
 from sqlalchemy import select
 
 from components.cabinet import ACKNOWLEDGE_ALL
+from klassruk.clock import utcnow
 from klassruk.db import unit_of_work
 from klassruk.models import (
     AckKind,
     Acknowledgement,
     FamilyActivity,
     FamilyEvent,
+    GroupMembership,
     GuardianLink,
     Student,
     UserAccount,
 )
+from klassruk.models.journal import PlannedTest
 from klassruk.services import calendar
 from tests.factories import SYSTEM
 from tests.frozen import TODAY
@@ -244,3 +247,24 @@ def test_a_family_login_is_logged_once_per_child_with_the_class(family, logged_i
         ).all()
     assert {row[0] for row in rows} == set(_children(family).values())
     assert all(row[1] is not None and row[2] == THIS_WEEK for row in rows)
+
+
+def test_a_moved_and_a_cancelled_test_show_as_changed_to_the_family(family, logged_in):
+    child = _own_student(family)
+    with unit_of_work(family, SYSTEM) as session:
+        groups = select(GroupMembership.group_id).where(GroupMembership.student_id == child)
+        period = calendar.period_for_today(session, TODAY)
+        moved, cancelled = session.scalars(
+            select(PlannedTest).where(
+                PlannedTest.group_id.in_(groups),
+                PlannedTest.planned_on.between(period.starts_on, period.ends_on - timedelta(1)),
+            )
+            .order_by(PlannedTest.planned_on).limit(2)
+        ).all()
+        first_day = moved.planned_on
+        moved.moved_from, moved.planned_on = first_day, first_day + timedelta(days=1)
+        cancelled.cancelled_at, cancelled.cancel_reason = utcnow(), "учитель на курсах"
+    at = logged_in("uchenik").switch_page("app_pages/cabinet_tests.py").run()
+    text = _text(at)
+    assert f"перенесена с {first_day.strftime('%d.%m.%Y')}" in text
+    assert "отменена: учитель на курсах" in text
