@@ -1,5 +1,7 @@
 """Klassruk entry point: page config, first-run setup, login, role-based navigation."""
 
+from collections.abc import Callable
+
 import streamlit as st
 
 from components.auth import (
@@ -15,8 +17,9 @@ from components.nav import (
     SECOND_FACTOR_PAGE,
     SETUP_PAGE,
     build_navigation,
-    menu_position,
+    family_menu,
     page_everywhere,
+    uses_family_menu,
 )
 from components.runtime import schema_problem_of_database, script_run, start_run_school_settings
 from components.second_factor import must_show_second_factor_page
@@ -26,8 +29,11 @@ from klassruk.setup import SetupState
 st.set_page_config(page_title="Классрук", page_icon=FAVICON, layout="wide")
 
 
-def _show_only(page: str, title: str) -> None:
-    st.navigation(page_everywhere(page, title), position="hidden").run()
+def _show_only(page: str, title: str, account: Callable[[], None] | None = None) -> None:
+    shown = st.navigation(page_everywhere(page, title), position="hidden")
+    if account is not None:
+        family_menu({}, shown, account)
+    shown.run()
 
 
 def _run() -> None:
@@ -49,22 +55,36 @@ def _run() -> None:
         return
 
     actor = set_current_actor(user)
-    with st.sidebar:
+
+    def account() -> None:
         st.caption(escape(school.school_name))
         st.markdown(f"**{escape(user.display_name)}**")
         st.button(
             "Выйти", key="sign_out", on_click=log_out, args=(actor,), icon=":material/logout:"
         )
 
+    # Families get no sidebar: on a phone it is an unlabelled «»» that covers the page.
+    family = uses_family_menu(actor)
+    if not family:
+        with st.sidebar:
+            account()
+    in_menu = account if family else None
+
     if user.must_change_password:
-        _show_only(CHANGE_PASSWORD_PAGE, "Смена пароля")
+        _show_only(CHANGE_PASSWORD_PAGE, "Смена пароля", in_menu)
         return
 
     if must_show_second_factor_page(user, school.second_factor_roles):
-        _show_only(SECOND_FACTOR_PAGE, "Второй фактор")
+        _show_only(SECOND_FACTOR_PAGE, "Второй фактор", in_menu)
         return
 
-    st.navigation(build_navigation(actor), position=menu_position(actor)).run()
+    sections = build_navigation(actor)
+    if not family:
+        st.navigation(sections, position="sidebar").run()
+        return
+    page = st.navigation(sections, position="hidden")
+    family_menu(sections, page, account)
+    page.run()
 
 
 with script_run():

@@ -14,10 +14,16 @@ from components.feedback import reported_errors
 from components.runtime import db, db_read
 from components.school import school_timezone, today
 from components.text import escape
-from klassruk.formatting import format_date, format_number, format_timestamp
+from klassruk.formatting import format_average, format_date, format_number, format_timestamp
 from klassruk.models import GroupKind
 from klassruk.models.families import ACK_CHANNEL_TITLES, AckKind, FamilyEvent
-from klassruk.models.journal import ABSENCE_TITLES, GRADE_KIND_TITLES, AbsenceMark
+from klassruk.models.journal import (
+    ABSENCE_TITLES,
+    GRADE_KIND_SUFFIXES,
+    GRADE_KIND_TITLES,
+    AbsenceMark,
+    GradeKind,
+)
 from klassruk.permissions import Action, Actor
 from klassruk.russian import agree_with
 from klassruk.services import acknowledgements, calendar
@@ -38,6 +44,11 @@ class _OnDate(Protocol):
 Dated = TypeVar("Dated", bound=_OnDate)
 WEEKDAYS = ("Пн", "Вт", "Ср", "Чт", "Пт", "Сб", "Вс")
 NEW_GRADES_DAYS = 7
+ACKNOWLEDGE_ALL = "Ознакомлен(а) со всем за неделю"
+GRADES_LEGEND = "Рядом с оценкой — дата урока и вид работы: " + "; ".join(
+    f"{GRADE_KIND_SUFFIXES[kind]} — {GRADE_KIND_TITLES[kind]}"
+    for kind in GradeKind if GRADE_KIND_SUFFIXES[kind]
+) + ". Ср. — средний балл с учётом веса, итог — оценка за период."
 _SCREEN = "cabinet_screen"
 
 
@@ -162,9 +173,9 @@ def summary(actor: Actor, child: ChildRow) -> None:
     given = max((item.lesson_date for item in work if item.lesson_date < (day or on)), default=on)
     recent = [item for item in work if item.lesson_date >= given]
     _homework_list(recent, empty="Заданий на ближайшие дни нет.")
-    st.subheader("Эта неделя")
-    _ack_caption(week.state, zone)
     if actor.can(Action.ACKNOWLEDGE):
+        st.subheader("Эта неделя")
+        _ack_caption(week.state, zone)
         st.page_link(
             "app_pages/cabinet_acknowledgements.py",
             label="Подтвердить ознакомление",
@@ -175,8 +186,16 @@ def summary(actor: Actor, child: ChildRow) -> None:
 # ---------------------------------------------------------------- sections
 
 
+def _grade_mark(grade: record.GradeItem) -> str:
+    """The grade in bold, its kind letter, then the lesson day small and grey."""
+    return (
+        f"**{grade.value}**{GRADE_KIND_SUFFIXES[grade.kind]}\u00a0"
+        f":gray[:small[{grade.lesson_date.strftime('%d.%m')}]]"
+    )
+
+
 def grades(actor: Actor, child: ChildRow, period: calendar.PeriodRef) -> None:
-    """Per subject: every grade of the period, the weighted average explained, the period grade."""
+    """A row per subject with all its grades at a glance (as e-diaries show), details below."""
     with db_read(actor) as session:
         subjects = record.grades_of_period(
             session, actor, student_id=child.student_id, period_id=period.period_id, on=today()
@@ -184,16 +203,20 @@ def grades(actor: Actor, child: ChildRow, period: calendar.PeriodRef) -> None:
     if not subjects:
         st.info("Оценок за этот период нет.")
         return
-    for subject in subjects:
-        average = f"{subject.average:.2f}".replace(".", ",") if subject.average else "—"
-        final = f", итог: {subject.period_grade}" if subject.period_grade else ""
-        with st.expander(f"{escape(subject.subject)} · средний {average}{final}"):
+    # Two lines per subject, one Markdown element for all: the grades wrap across a phone's
+    # whole width instead of a narrow table column.
+    _paragraphs([
+        f"**{escape(subject.subject)}** · ср. **{format_average(subject.average)}**"
+        + (f" · итог **{subject.period_grade}**" if subject.period_grade else "")
+        + "  \n" + ("\u2003".join(_grade_mark(g) for g in subject.grades) or "—")
+        for subject in subjects
+    ])
+    st.caption(GRADES_LEGEND)
+    with st.expander("Подробно: вид работы и вес каждой оценки"):
+        for subject in subjects:
+            st.markdown(f"**{escape(subject.subject)}**")
             st.caption(subject.explanation)
-            final_line = (
-                [f"Итоговая оценка за период: **{subject.period_grade}**"]
-                if subject.period_grade else []
-            )
-            _paragraphs(final_line + [
+            _paragraphs([
                 f"{format_date(grade.lesson_date)} — **{grade.value}**, {grade.kind_title}, "
                 f"вес {format_number(grade.weight)}"
                 for grade in subject.grades
@@ -260,7 +283,9 @@ def tests(actor: Actor, child: ChildRow, period: calendar.PeriodRef) -> None:
         st.info("Контрольных работ в этом периоде не запланировано.")
     _paragraphs([
         f"**{day_label(item.planned_on)}**{' (прошла)' if item.planned_on < on else ''} — "
-        f"{escape(item.subject)}: {escape(item.title)}"
+        f"{escape(item.subject)}: "
+        + (f"~~{escape(item.title)}~~" if item.cancel_reason is not None else escape(item.title))
+        + (f" — :orange[{escape(item.change)}]" if item.change else "")
         for item in items
     ])
 
@@ -322,10 +347,15 @@ def absences(actor: Actor, child: ChildRow, period: calendar.PeriodRef) -> None:
     )])
 
 
-def _sign_button(actor: Actor, label: str, key: str, sign: Callable[[Session], object]) -> None:
+def _sign_button(
+    actor: Actor, label: str, key: str, sign: Callable[[Session], object], *,
+    primary: bool = False,
+) -> None:
     if not actor.can(Action.ACKNOWLEDGE):
         return
-    if st.button(label, key=key, icon=":material/task_alt:"):
+    if st.button(
+        label, key=key, icon=":material/task_alt:", type="primary" if primary else "secondary"
+    ):
         with reported_errors():
             with db(actor) as session:
                 sign(session)
@@ -338,11 +368,13 @@ def recommendations(actor: Actor, child: ChildRow) -> None:
     zone = school_timezone()
     with db_read(actor) as session:
         items = record.recommendations_of(session, actor, student_id=child.student_id, on=on)
+        # Only guardians acknowledge: a student is not shown a state they cannot change.
+        signs = actor.can(Action.ACKNOWLEDGE)
         states = {
             item.item_id: item
-            for item in acknowledgements.items_to_acknowledge(
+            for item in (acknowledgements.items_to_acknowledge(
                 session, actor, student_id=child.student_id, on=on
-            )
+            ) if signs else [])
             if item.kind is AckKind.RECOMMENDATION
         }
     if not items:
@@ -378,32 +410,47 @@ def _ack_item(actor: Actor, child: ChildRow, item: acknowledgements.AckItem, zon
     _sign_button(actor, "Ознакомлен(а)", f"ack_{item.kind}_{item.item_id}", sign)
 
 
-def _week_lines(week: WeekContent, zone: str) -> list[str]:
-    """The week's content as it will be signed: grades, absences, changes, homework count."""
-    lines = [f"**Оценки недели: {len(week.grades)}**"]
-    for grade in week.grades:
-        kind = f", {GRADE_KIND_TITLES[grade.kind]}" if grade.kind else ""
-        lines.append(
-            f"{format_date(grade.lesson_date)} — **{grade.mark}**, {escape(grade.subject)}{kind}"
-        )
-    lines.append(f"**Пропуски: {len(week.absences)}**")
-    for absence in week.absences:
-        title = ABSENCE_TITLES[AbsenceMark(absence.mark)]
-        lines.append(
-            f"{format_date(absence.lesson_date)} — {escape(absence.subject)}: "
-            f"**{absence.mark}** ({title})"
-        )
+def _week_sections(week: WeekContent, zone: str) -> list[tuple[str, list[str]]]:
+    """The week's content as it will be signed, by kind: (title with count, lines)."""
+    grades = [
+        f"{format_date(grade.lesson_date)} — **{grade.mark}**, {escape(grade.subject)}"
+        + (f", {GRADE_KIND_TITLES[grade.kind]}" if grade.kind else "")
+        for grade in week.grades
+    ]
+    absences = [
+        f"{format_date(absence.lesson_date)} — {escape(absence.subject)}: **{absence.mark}** "
+        f"({ABSENCE_TITLES[AbsenceMark(absence.mark)]})"
+        for absence in week.absences
+    ]
     changed = [item for item in week.lessons if item.changes]
-    lines.append(f"**Изменения расписания: {len(changed)}**")
-    for item in changed:
-        lines += [f"{day_label(item.lesson_date)}: {_lesson_line(item)}", *_changes(item, zone)]
-    homework_count = sum(1 for item in week.lessons if item.homework)
-    lines.append(f"**Домашних заданий: {homework_count}** (см. «Домашние задания»)")
-    return lines
+    changes = [
+        line
+        for item in changed
+        for line in (f"{day_label(item.lesson_date)}: {_lesson_line(item)}",
+                     *_changes(item, zone))
+    ]
+    return [
+        (f"Оценки недели: {len(week.grades)}", grades),
+        (f"Пропуски: {len(week.absences)}", absences),
+        (f"Изменения расписания: {len(changed)}", changes),
+    ]
+
+
+def _folded(title: str, lines: Sequence[str]) -> None:
+    """A collapsed section: the title with its count is enough to scan on a phone."""
+    if not lines:
+        st.markdown(title)
+        return
+    with st.expander(title):
+        _paragraphs(lines)
+
+
+def _pending(items: Sequence[acknowledgements.AckItem]) -> list[acknowledgements.AckItem]:
+    return [i for i in items if not i.state.acknowledged or i.state.changed_since]
 
 
 def acknowledgement(actor: Actor, child: ChildRow, monday: date) -> None:
-    """The week exactly as it will be signed, the «Ознакомлен(а)» button, then single items."""
+    """The week and the single items, folded; one «Ознакомлен(а) со всем за неделю»."""
     on = today()
     zone = school_timezone()
     with db_read(actor) as session:
@@ -413,30 +460,36 @@ def acknowledgement(actor: Actor, child: ChildRow, monday: date) -> None:
         items = acknowledgements.items_to_acknowledge(
             session, actor, student_id=child.student_id, on=on
         )
-    _ack_caption(status.state, zone)
     week = status.content
-    with st.container(border=True):
-        _paragraphs(_week_lines(week, zone))
-    if monday <= on and (not status.state.acknowledged or status.state.changed_since):
+    _ack_caption(status.state, zone)
+    for title, lines in _week_sections(week, zone):
+        _folded(title, lines)
+    homework_count = sum(1 for item in week.lessons if item.homework)
+    st.markdown(f"Домашних заданий: {homework_count} (см. «Домашние задания»)")
+    pending = _pending(items)
+    st.markdown("**Требуют отдельного подтверждения**")
+    if not pending:
+        st.caption("Всё подтверждено.")
+    for kind, title in acknowledgements.ITEM_TITLES.items():
+        of_kind = [item for item in pending if item.kind is kind]
+        _folded(f"{title}: {len(of_kind)}", [
+            f"**{escape(item.title)}**: {escape(item.detail)}"
+            + (" — :orange[изменено после подтверждения]" if item.state.changed_since else "")
+            for item in of_kind
+        ])
+    week_open = monday <= on and (not status.state.acknowledged or status.state.changed_since)
+    if not week_open and not pending:
+        return
 
-        def sign(session: Session) -> None:
-            acknowledgements.acknowledge_week(
-                session,
-                actor,
-                student_id=child.student_id,
-                week_start=monday,
-                digest=status.content.digest,
-                on=on,
-            )
+    def sign(session: Session) -> None:
+        acknowledgements.acknowledge_all(
+            session,
+            actor,
+            student_id=child.student_id,
+            week_start=monday,
+            week_digest=week.digest,
+            items=[(item.kind, item.item_id, item.digest) for item in pending],
+            on=on,
+        )
 
-        _sign_button(actor, "Ознакомлен(а) с неделей", "ack_week", sign)
-    st.subheader("Требуют отдельного подтверждения")
-    pending = [i for i in items if i.kind is not AckKind.RECOMMENDATION]
-    for pending_item in pending:
-        with st.container(border=True):
-            st.markdown(
-                f"**{acknowledgements.ITEM_TITLES[pending_item.kind]}** — "
-                f"{escape(pending_item.title)}: {escape(pending_item.detail)}"
-            )
-            _ack_item(actor, child, pending_item, zone)
-    st.caption("Рекомендации учителей подтверждаются на странице «Рекомендации».")
+    _sign_button(actor, ACKNOWLEDGE_ALL, "ack_all", sign, primary=True)

@@ -11,6 +11,7 @@ from components import cabinet
 from components.pickers import NO_CLASS, child_picker
 from components.runtime import db_read
 from components.school import address_warning, today
+from components.teacher_day import teacher_day_section
 from components.text import escape
 from klassruk.formatting import format_date, format_number
 from klassruk.models import ACCOUNT_STATUS_TITLES
@@ -67,11 +68,18 @@ def _class_teacher(actor: Actor) -> None:
         columns = st.columns(4)
         columns[0].metric("Обучающихся", summary.students)
         columns[1].metric("Родителей", summary.guardians)
+        # Issued credentials say little: an account counts once its owner activated it.
         columns[2].metric(
-            "Учётных записей обучающихся", f"{summary.students_with_account} из {summary.students}"
+            "Обучающихся вошли", f"{summary.students_activated} из {summary.students}",
+            help="Активировали учётную запись: вошли по коду и задали свой пароль.",
         )
         columns[3].metric(
-            "Учётных записей родителей", f"{summary.guardians_with_account} из {summary.guardians}"
+            "Родителей вошли", f"{summary.guardians_activated} из {summary.guardians}",
+            help="Активировали учётную запись: вошли по коду и задали свой пароль.",
+        )
+        st.caption(
+            f"Реквизиты выданы: обучающимся — {summary.students_with_account}, "
+            f"родителям — {summary.guardians_with_account}."
         )
     st.page_link("app_pages/my_class.py", label="Список класса", icon=":material/groups:")
     _extracts_due(actor)
@@ -92,6 +100,7 @@ def _extracts_due(actor: Actor) -> None:
 
 
 def _teacher(actor: Actor) -> None:
+    teacher_day_section(actor, today())
     with db_read(actor) as session:
         load = overview.own_teaching_load(session, actor, on=today())
     if not load:

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
 
 import streamlit as st
 from streamlit.navigation.page import StreamlitPage
@@ -117,12 +117,33 @@ def page_title(spec: PageSpec, actor: Actor) -> str:
     return spec.title
 
 
-def menu_position(actor: Actor) -> Literal["sidebar", "top"]:
-    """Families read on phones: a top menu does not cover the page after a choice."""
+def uses_family_menu(actor: Actor) -> bool:
+    """Families read on phones: their menu is one labelled button, not a sidebar."""
     staff = actor.can(Action.VIEW_OWN_GROUPS) or actor.can(Action.VIEW_CLASS) or actor.can(
         Action.VIEW_USERS
     )
-    return "top" if actor.can(Action.VIEW_CABINET) and not staff else "sidebar"
+    return actor.can(Action.VIEW_CABINET) and not staff
+
+
+def family_menu(
+    sections: dict[str, list[StreamlitPage]], current: StreamlitPage, account: Callable[[], None]
+) -> None:
+    """«Меню» at the top of every family page: its pages by section, then the account.
+
+    On a phone Streamlit folds a sidebar or top menu into an unlabelled «»» that stays open
+    over the page. The popover's key names the current page, so the page a choice opens
+    draws a new, closed one.
+    """
+    with st.popover(
+        "Меню", icon=":material/menu:", key=f"family_menu_{current.url_path or 'home'}"
+    ):
+        for section, pages in sections.items():
+            if section:
+                st.caption(section)
+            for page in pages:
+                st.page_link(page, width="stretch")
+        st.divider()
+        account()
 
 
 def build_navigation(actor: Actor) -> dict[str, list[StreamlitPage]]:

@@ -9,7 +9,11 @@ from components.feedback import reported_errors
 from components.runtime import db, db_read
 from klassruk.passwords import MIN_PASSWORD_LENGTH, check_new_password
 from klassruk.permissions import Actor
-from klassruk.services.accounts import apply_password_change, stored_password_hash
+from klassruk.services.accounts import (
+    account_names,
+    apply_password_change,
+    stored_password_hash,
+)
 from klassruk.services.credentials import needs_first_password, store_first_password
 
 
@@ -29,7 +33,8 @@ def password_change_form(actor: Actor) -> bool:
             type="password",
             key="pw_new",
             help=f"Не короче {MIN_PASSWORD_LENGTH} символов; можно русские буквы и фразу "
-            "из нескольких слов. Нельзя: логин в пароле и распространённые пароли.",
+            "из нескольких слов. Нельзя: своё имя или логин в пароле и простые, "
+            "распространённые пароли.",
         )
         confirmation = st.text_input("Новый пароль ещё раз", type="password", key="pw_confirm")
         if not st.form_submit_button("Сменить пароль", type="primary"):
@@ -38,8 +43,9 @@ def password_change_form(actor: Actor) -> bool:
         # bcrypt (twice, ~0.5 s) between two short transactions, never inside the write one.
         with db_read(actor) as session:
             stored = None if first_password else stored_password_hash(session, login=actor.login)
+            names = account_names(session, login=actor.login)
         change = check_new_password(
-            login=actor.login, new_password=new, confirmation=confirmation,
+            login=actor.login, new_password=new, confirmation=confirmation, names=names,
             current_password=None if first_password else current, stored_hash=stored,
         )
         with db(actor) as session:

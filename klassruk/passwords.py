@@ -5,16 +5,37 @@ from __future__ import annotations
 import base64
 import hashlib
 import os
+import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib.resources import files
 
 import bcrypt
+from zxcvbn import zxcvbn
 
 from klassruk.errors import DomainError
+from klassruk.logins import to_latin
 
 MIN_PASSWORD_LENGTH = 8
 MAX_PASSWORD_LENGTH = 200
+# zxcvbn's scale 0-4; 3 is "safely unguessable" against an online attack with throttling.
+MIN_PASSWORD_SCORE = 3
+# Shorter parts of a name ("Ян", "Ли") are left to zxcvbn: as plain substrings they would
+# refuse half of all passphrases.
+MIN_NAME_PART = 3
+
+_WORD = re.compile(r"[^\W\d_]+")
+# The same keys on the Russian (ЙЦУКЕН) and Latin (QWERTY) layouts: "ышвщкщмф" is "sidorova"
+# typed with the wrong layout, a favourite trick that hides a name from a plain comparison.
+_RU_KEYS = "йцукенгшщзхъфывапролджэячсмитьбюё"
+_EN_KEYS = "qwertyuiop[]asdfghjkl;'zxcvbnm,.`"
+_LAYOUT_SWAP = str.maketrans(_RU_KEYS + _EN_KEYS, _EN_KEYS + _RU_KEYS)
+PERSONAL_PASSWORD = "Пароль содержит ваше имя или логин: такой пароль легко угадать."
+WEAK_PASSWORD = (
+    "Пароль слишком простой, его легко подобрать. Возьмите фразу из трёх-четырёх "
+    "не связанных слов или добавьте слова, цифры и знаки не по порядку."
+)
 # Tests lower the cost through the environment; production keeps the default.
 BCRYPT_ROUNDS = int(os.environ.get("KLASSRUK_BCRYPT_ROUNDS", "12"))
 
@@ -29,8 +50,17 @@ def _common_passwords() -> frozenset[str]:
     return frozenset(line.strip().casefold() for line in text.splitlines() if line.strip())
 
 
-def check_password_policy(password: str, *, login: str) -> None:
-    """Raise PasswordPolicyError unless `password` is acceptable for `login`."""
+def personal_words(login: str, names: Iterable[str] = ()) -> list[str]:
+    """The words a guesser tries first: login parts and names, in Cyrillic and in Latin."""
+    words = {login.casefold()} if login else set()
+    for text in (login, *names):
+        for part in _WORD.findall(text.casefold()):
+            words.update({part, part.replace("ё", "е"), to_latin(part)})
+    return sorted(word for word in words if word)
+
+
+def check_password_policy(password: str, *, login: str, names: Iterable[str] = ()) -> None:
+    """Raise PasswordPolicyError unless `password` is acceptable for `login` and its `names`."""
     if len(password) < MIN_PASSWORD_LENGTH:
         raise PasswordPolicyError(
             f"Пароль слишком короткий: нужно не меньше {MIN_PASSWORD_LENGTH} символов."
@@ -40,10 +70,27 @@ def check_password_policy(password: str, *, login: str) -> None:
             f"Пароль слишком длинный: не больше {MAX_PASSWORD_LENGTH} символов."
         )
     folded = password.casefold()
-    if login and login.casefold() in folded:
-        raise PasswordPolicyError("Пароль не должен содержать логин.")
-    if folded in _common_passwords() or len(set(folded)) < 3:
+    variants = {folded, folded.replace("ё", "е"), folded.translate(_LAYOUT_SWAP)}
+    words = personal_words(login, names)
+    if any(
+        word in variant for word in words if len(word) >= MIN_NAME_PART for variant in variants
+    ):
+        raise PasswordPolicyError(PERSONAL_PASSWORD)
+    if not variants.isdisjoint(_common_passwords()) or len(set(folded)) < 3:
         raise PasswordPolicyError("Этот пароль слишком распространён, его легко угадать.")
+    # zxcvbn's dictionaries are English: "Пароль123" is weak only when seen as "Gfhjkm123".
+    verdicts = [
+        zxcvbn(variant, user_inputs=words, max_length=MAX_PASSWORD_LENGTH)
+        for variant in (password, password.translate(_LAYOUT_SWAP))
+    ]
+    if any(
+        match.get("dictionary_name") == "user_inputs"
+        for verdict in verdicts
+        for match in verdict["sequence"]
+    ):
+        raise PasswordPolicyError(PERSONAL_PASSWORD)
+    if min(verdict["score"] for verdict in verdicts) < MIN_PASSWORD_SCORE:
+        raise PasswordPolicyError(WEAK_PASSWORD)
 
 
 def _prehash(password: str) -> bytes:
@@ -84,6 +131,7 @@ def check_new_password(
     login: str,
     new_password: str,
     confirmation: str,
+    names: Iterable[str] = (),
     current_password: str | None = None,
     stored_hash: str | None = None,
 ) -> PasswordChange:
@@ -99,5 +147,5 @@ def check_new_password(
         raise DomainError("Новый пароль и подтверждение не совпадают.")
     if new_password == current_password:
         raise DomainError("Новый пароль должен отличаться от текущего.")
-    check_password_policy(new_password, login=login)
+    check_password_policy(new_password, login=login, names=names)
     return PasswordChange(hash_password(new_password), stored_hash)

@@ -264,6 +264,13 @@ class PlannedTest(Base):
     planned_on: Mapped[date]
     title: Mapped[str] = mapped_column(String(200))
     created_by: Mapped[str] = mapped_column(String(100))
+    # A changed test stays visible to families as changed: a move keeps the first date, a
+    # cancellation keeps the row (never deleted) with when and why.
+    moved_from: Mapped[date | None] = mapped_column(default=None)
+    changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    changed_by: Mapped[str | None] = mapped_column(String(100), default=None)
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    cancel_reason: Mapped[str | None] = mapped_column(String(300), default=None)
 
 
 class PeriodGrade(Base):

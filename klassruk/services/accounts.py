@@ -98,6 +98,14 @@ def stored_password_hash(session: Session, *, login: str) -> str | None:
     )
 
 
+def account_names(session: Session, *, login: str) -> tuple[str, ...]:
+    """The account holder's name as the password policy checks it (empty: unknown login)."""
+    name = session.scalar(
+        select(UserAccount.display_name).where(UserAccount.login == normalize_login(login))
+    )
+    return (name,) if name else ()
+
+
 def check_password(*, login: str, password: str, stored_hash: str | None) -> PasswordCheck:
     """Run bcrypt outside any transaction; unknown logins cost the same (dummy hash)."""
     if stored_hash is None:
@@ -383,6 +391,7 @@ def change_password(
     user = _own_account(session, actor)
     change = check_new_password(
         login=user.login, new_password=new_password, confirmation=confirmation,
+        names=(user.display_name,),
         current_password=current_password, stored_hash=user.password_hash,
     )
     apply_password_change(session, actor, change)
@@ -412,7 +421,7 @@ def create_user(
     if not roles:
         raise DomainError("У учётной записи должна быть хотя бы одна роль.")
     if password is not None:
-        check_password_policy(password, login=folded)
+        check_password_policy(password, login=folded, names=(display_name,))
         password_hash = hash_password(password)
     user = UserAccount(
         login=folded,

@@ -311,7 +311,11 @@ def _candidates(session: Session, student_id: int, on: date) -> list[Candidate]:
     if period is not None:
         tests = student_tests(session, student_id, period.starts_on, period.ends_on)
         if tests:
-            schedule = {"tests": [[t.test_id, t.planned_on.isoformat(), t.title] for t in tests]}
+            # A move or a cancellation changes what was signed: the family sees «есть новое».
+            schedule = {"tests": [
+                [t.test_id, t.planned_on.isoformat(), t.title, *([t.change] if t.change else [])]
+                for t in tests
+            ]}
             detail = f"контрольных работ: {len(tests)}"
             found.append((AckKind.TEST_SCHEDULE, period.period_id, period.name, detail, schedule))
     return found
@@ -357,6 +361,45 @@ def acknowledge_item(
     return _record(
         session, actor, guardian_id, student_id, kind, on, shown, digest, item_id=item_id
     )
+
+
+def acknowledge_all(
+    session: Session,
+    actor: Actor,
+    *,
+    student_id: int,
+    week_start: date,
+    week_digest: str,
+    items: Collection[tuple[AckKind, int, str]],
+    on: date,
+) -> int:
+    """«Ознакомлен(а) со всем»: the week and each shown item (kind, id, digest), a row each.
+
+    All or nothing: if any of them changed since the page showed it, nothing is recorded.
+    Returns how many rows were written (what was signed already as shown is not signed again).
+    """
+    _require_guardian(session, actor, student_id, on)
+    written = 0
+    if calendar.week_start(week_start) <= on:
+        latest = _latest(
+            session, actor, student_id, AckKind.WEEK, week_start=calendar.week_start(week_start)
+        )
+        ack = acknowledge_week(
+            session, actor, student_id=student_id, week_start=week_start, digest=week_digest,
+            on=on,
+        )
+        written += latest is None or ack is not latest[0]
+    signed = _latest_per_item(session, actor, student_id)
+    for kind, item_id, digest in items:
+        done = signed.get((kind, item_id))
+        if done is not None and done[0].digest == digest:
+            continue
+        acknowledge_item(
+            session, actor, student_id=student_id, kind=kind, item_id=item_id, digest=digest,
+            on=on,
+        )
+        written += 1
+    return written
 
 
 # ---------------------------------------------------------------- paper slips

@@ -623,7 +623,8 @@ def set_first_password(
 ) -> None:
     """Both halves in one call (scripts, tests); pages run the bcrypt half before the write."""
     change = check_new_password(
-        login=actor.login, new_password=new_password, confirmation=confirmation
+        login=actor.login, new_password=new_password, confirmation=confirmation,
+        names=(user.display_name,) if (user := session.get(UserAccount, actor.user_id)) else (),
     )
     store_first_password(session, actor, change)
 

@@ -46,6 +46,7 @@ from klassruk.services.acknowledgements import (
     record_paper_acknowledgements,
 )
 from klassruk.services.cabinet.common import in_students_lessons
+from klassruk.services.cabinet.lessons import TestItem
 from klassruk.services.cabinet.record import recommendations_query
 from klassruk.services.calendar import in_current_year
 from klassruk.services.consent import class_consent
@@ -231,9 +232,10 @@ def _read_lessons(reading: _Reading, journal: _Journal) -> None:
 
 
 def _read_tests(reading: _Reading, journal: _Journal) -> None:
-    for student_id, test_id, on, subject_id, title in reading.session.execute(
+    for student_id, test_id, on, subject_id, title, moved_from, reason in reading.session.execute(
         select(GroupMembership.student_id, PlannedTest.id, PlannedTest.planned_on,
-               PlannedTest.subject_id, PlannedTest.title)
+               PlannedTest.subject_id, PlannedTest.title, PlannedTest.moved_from,
+               PlannedTest.cancel_reason)
         .join(PlannedTest, PlannedTest.group_id == GroupMembership.group_id)
         .where(
             GroupMembership.student_id.in_(reading.student_ids),
@@ -244,7 +246,9 @@ def _read_tests(reading: _Reading, journal: _Journal) -> None:
         )
         .order_by(PlannedTest.planned_on)
     ):
-        journal.tests[student_id].append(DatedLine(on, reading.subject_names[subject_id], title))
+        change = TestItem(test_id, on, "", title, moved_from, reason).change
+        text = f"{title} ({change})" if change else title
+        journal.tests[student_id].append(DatedLine(on, reading.subject_names[subject_id], text))
         journal.covered[student_id]["tests"].append(test_id)
 
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Select, distinct, func, select
+from sqlalchemy import Select, case, distinct, func, select
 from sqlalchemy.orm import Session, aliased
 
 from klassruk.models import (
@@ -105,6 +105,14 @@ class ClassSummary:
     guardians: int
     students_with_account: int
     guardians_with_account: int
+    # Accounts their owners activated (first login by code, own password): who really reads.
+    students_activated: int
+    guardians_activated: int
+
+
+def _if_active(account: Any) -> Any:
+    """The account's id when its owner activated it (and it is not blocked), else NULL."""
+    return case((account.status == AccountStatus.ACTIVE, account.id))
 
 
 def class_summaries(session: Session, actor: Actor, *, on: date) -> list[ClassSummary]:
@@ -128,6 +136,8 @@ def class_summaries(session: Session, actor: Actor, *, on: date) -> list[ClassSu
             func.count(distinct(GuardianLink.guardian_id)),
             func.count(distinct(student_account.id)),
             func.count(distinct(guardian_account.id)),
+            func.count(distinct(_if_active(student_account))),
+            func.count(distinct(_if_active(guardian_account))),
         )
         .outerjoin(Staff, Staff.id == SchoolClass.class_teacher_id)
         .outerjoin(Enrolment, (Enrolment.class_id == SchoolClass.id) & enrolled)
@@ -152,6 +162,8 @@ def class_summaries(session: Session, actor: Actor, *, on: date) -> list[ClassSu
             guardians=row[7],
             students_with_account=row[8],
             guardians_with_account=row[9],
+            students_activated=row[10],
+            guardians_activated=row[11],
         )
         for row in session.execute(query)
     ]

@@ -42,6 +42,19 @@ def test_parent_on_a_phone_switches_child_reads_the_day_and_confirms_the_week(
         page.get_by_role("heading", name="Главная").first.wait_for()
         wait_until_idle(page)
 
+        # A labelled menu, not an unlabelled «»»; after a choice it is closed again.
+        assert page.get_by_test_id("stExpandSidebarButton").count() == 0
+        page.get_by_role("button", name="Меню").click()
+        page.get_by_role("link", name="Оценки").click()
+        page.get_by_role("heading", name="Оценки").first.wait_for()
+        wait_until_idle(page)
+        page.get_by_text(re.compile(r" · ср\. ")).first.wait_for()
+        assert not page.get_by_role("link", name="Расписание").is_visible()
+        page.get_by_role("button", name="Меню").click()
+        page.get_by_role("link", name="Главная").click()
+        page.get_by_role("heading", name="Главная").first.wait_for()
+        wait_until_idle(page)
+
         second = page.get_by_role("radiogroup").get_by_text(re.compile(r", 5А$"))
         second.click()
         page.get_by_text(re.compile(r"^Афанасьева .*, 5А класс$")).wait_for()
@@ -49,7 +62,7 @@ def test_parent_on_a_phone_switches_child_reads_the_day_and_confirms_the_week(
         page.get_by_text(re.compile("Замена: вместо")).first.wait_for()
         page.get_by_text(re.compile(r"^объявлено|— объявлено")).first.wait_for()
         page.get_by_text(re.compile(r"^Новые оценки с ")).wait_for()
-        newest = page.get_by_text(re.compile(r"^\d — .*\(30\.11\.2026\)$")).first
+        newest = page.get_by_text(re.compile(r"^\d — .*\(\d\d\.\d\d\.\d{4}\)$")).first
         newest.wait_for()
         page.get_by_text("Тема урока:", exact=False).first.wait_for()
 
@@ -59,7 +72,7 @@ def test_parent_on_a_phone_switches_child_reads_the_day_and_confirms_the_week(
         page.get_by_text(re.compile(r"^Афанасьева .*, 5А класс$")).wait_for()  # the choice stays
         page.get_by_text("Не подтверждено").first.wait_for()
         before = utcnow()
-        page.get_by_role("button", name="Ознакомлен(а) с неделей").click()
+        page.get_by_role("button", name="Ознакомлен(а) со всем за неделю").click()
         page.get_by_text(re.compile(r"^Ознакомлен\(а\): ")).first.wait_for()
     finally:
         context.close()
@@ -72,6 +85,7 @@ def test_parent_on_a_phone_switches_child_reads_the_day_and_confirms_the_week(
             signed = session.scalars(
                 select(Acknowledgement).where(
                     Acknowledgement.user_id == parent.id,
+                    Acknowledgement.kind == AckKind.WEEK,
                     Acknowledgement.week_start == calendar.week_start(school_today(TIMEZONE)),
                 )
             ).all()

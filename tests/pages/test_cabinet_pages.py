@@ -8,6 +8,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
+from components.cabinet import ACKNOWLEDGE_ALL
+from klassruk.clock import utcnow
 from klassruk.db import unit_of_work
 from klassruk.demo import SMALL, seed_demo_school
 from klassruk.models import (
@@ -15,10 +17,12 @@ from klassruk.models import (
     Acknowledgement,
     FamilyActivity,
     FamilyEvent,
+    GroupMembership,
     GuardianLink,
     Student,
     UserAccount,
 )
+from klassruk.models.journal import PlannedTest
 from klassruk.services import calendar
 from tests.factories import SYSTEM
 from tests.frozen import TODAY
@@ -94,7 +98,7 @@ def test_the_chosen_child_is_kept_across_pages(family, logged_in):
 
 
 SECTIONS = [
-    ("app_pages/cabinet_grades.py", ["Средний балл", "сумма весов", "вес 1"]),
+    ("app_pages/cabinet_grades.py", ["Средний балл", "сумма весов", "вес 1", "· ср. "]),
     ("app_pages/cabinet_homework.py", ["На ближайшие дни", "За прошедшую неделю", "Тема урока"]),
     ("app_pages/cabinet_timetable.py", ["Пн, 30.11.2026", "Замена: вместо", "объявлено"]),
     ("app_pages/cabinet_tests.py", ["Контрольная работа"]),
@@ -140,10 +144,31 @@ def test_student_home_shows_own_day_and_cannot_acknowledge(family, logged_in):
     at = logged_in("uchenik")
     text = _text(at)
     assert "Изменения на сегодня" in text and "Новые оценки" in text
+    # Only guardians acknowledge: a student sees no state they could not change.
+    assert "Не подтверждено" not in text and "Ознакомлен(а)" not in text
     with pytest.raises(ValueError):
         at.switch_page("app_pages/cabinet_acknowledgements.py").run()
     recommendations = at.switch_page("app_pages/cabinet_recommendations.py").run()
+    assert "Повторить правила" in _text(recommendations)
     assert not [b for b in recommendations.button if b.label == "Ознакомлен(а)"]
+    assert "Не подтверждено" not in _text(recommendations)
+    assert "Ознакомлен(а):" not in _text(recommendations)
+
+
+def test_grades_show_a_row_per_subject_with_every_grade_at_a_glance(family, logged_in):
+    at = logged_in("roditel").switch_page("app_pages/cabinet_grades.py").run()
+    assert not at.exception
+    # One row per subject, open: no subject hidden behind its own fold.
+    assert [e.label for e in at.expander] == ["Подробно: вид работы и вес каждой оценки"]
+    rows = [
+        line for m in at.markdown for line in str(m.value).split("\n\n") if "· ср. " in line
+    ]
+    assert len(rows) >= 5
+    for row in rows:
+        head, marks = row.split("  \n")
+        assert re.fullmatch(r"\*\*[^*]+\*\* · ср\. \*\*(\d,\d\d|—)\*\*( · итог \*\*\d\*\*)?", head)
+        mark = r"\*\*[1-5]\*\*[дуск]?\u00a0:gray\[:small\[\d\d\.\d\d\]\]"
+        assert marks == "—" or re.fullmatch(f"{mark}(\u2003{mark})*", marks), marks
 
 
 def test_parent_confirms_the_week_and_the_ledger_records_it(family, logged_in):
@@ -152,10 +177,17 @@ def test_parent_confirms_the_week_and_the_ledger_records_it(family, logged_in):
     first = at.radio[0].options[0]
     student_id = next(i for name, i in children.items() if first.startswith(name))
     assert "Не подтверждено" in _text(at)
-    next(b for b in at.button if b.label == "Ознакомлен(а) с неделей").click()
+    # One button for the week and every single item; the items fold away.
+    assert [b.label for b in at.button if "Ознакомлен" in b.label] == [ACKNOWLEDGE_ALL]
+    folded = [e.label for e in at.expander]
+    assert any(label.startswith("Итоговая оценка: ") for label in folded), folded
+    assert any(label.startswith("Рекомендация учителя: ") for label in folded), folded
+    next(b for b in at.button if b.label == ACKNOWLEDGE_ALL).click()
     at = at.run()
     assert not at.exception
     assert re.search(r"Ознакомлена?: ", _text(at)) and "Ознакомлен(а):" not in _text(at)
+    assert "Всё подтверждено." in _text(at)
+    assert not [b for b in at.button if b.label == ACKNOWLEDGE_ALL]
     with unit_of_work(family, SYSTEM) as session:
         ack = session.scalars(
             select(Acknowledgement).where(
@@ -170,7 +202,17 @@ def test_parent_confirms_the_week_and_the_ledger_records_it(family, logged_in):
         events = session.scalars(
             select(FamilyActivity.event).where(FamilyActivity.section == "week")
         ).all()
+        # Each single item keeps its own ledger row, signed in the same click.
+        items = session.execute(
+            select(Acknowledgement.kind, Acknowledgement.item_id).where(
+                Acknowledgement.student_id == student_id,
+                Acknowledgement.kind != AckKind.WEEK,
+            )
+        ).all()
     assert [e.value for e in events] == ["ack"]
+    kinds = {kind for kind, _ in items}
+    assert {AckKind.PERIOD_GRADE, AckKind.RECOMMENDATION, AckKind.TEST_SCHEDULE} <= kinds
+    assert len(items) == len(set(items))
 
 
 def test_a_week_signed_before_a_later_grade_shows_new_content(family, logged_in):
@@ -185,7 +227,7 @@ def test_a_week_signed_before_a_later_grade_shows_new_content(family, logged_in)
     at.session_state["acks_week"] = THIS_WEEK - timedelta(days=14)
     at = at.run()
     assert "есть новое после подтверждения" in _text(at)
-    assert [b for b in at.button if b.label == "Ознакомлен(а) с неделей"]
+    assert [b for b in at.button if b.label == ACKNOWLEDGE_ALL]
 
 
 def test_parent_acknowledges_a_recommendation(family, logged_in):
@@ -226,3 +268,24 @@ def test_on_a_sunday_home_speaks_of_monday_and_the_timetable_opens_the_coming_we
     assert "Сегодня уроки идут по расписанию" not in shown
     at.switch_page("app_pages/cabinet_timetable.py").run()
     assert "Неделя 07.12.2026 – 13.12.2026" in _text(at)
+
+
+def test_a_moved_and_a_cancelled_test_show_as_changed_to_the_family(family, logged_in):
+    child = _own_student(family)
+    with unit_of_work(family, SYSTEM) as session:
+        groups = select(GroupMembership.group_id).where(GroupMembership.student_id == child)
+        period = calendar.period_for_today(session, TODAY)
+        moved, cancelled = session.scalars(
+            select(PlannedTest).where(
+                PlannedTest.group_id.in_(groups),
+                PlannedTest.planned_on.between(period.starts_on, period.ends_on - timedelta(1)),
+            )
+            .order_by(PlannedTest.planned_on).limit(2)
+        ).all()
+        first_day = moved.planned_on
+        moved.moved_from, moved.planned_on = first_day, first_day + timedelta(days=1)
+        cancelled.cancelled_at, cancelled.cancel_reason = utcnow(), "учитель на курсах"
+    at = logged_in("uchenik").switch_page("app_pages/cabinet_tests.py").run()
+    text = _text(at)
+    assert f"перенесена с {first_day.strftime('%d.%m.%Y')}" in text
+    assert "отменена: учитель на курсах" in text

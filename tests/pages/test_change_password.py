@@ -58,3 +58,18 @@ def test_bad_input_is_refused_in_russian_and_changes_nothing(
     assert at.title[0].value == "Смена пароля"
     with factory() as session:
         assert find_user_by_login(session, "uchitel").password_hash == before  # type: ignore[union-attr]
+
+
+def test_a_password_made_of_the_own_surname_is_refused_with_the_reason(logged_in, factory):
+    _must_change(factory, "uchitel")
+    with factory() as session:
+        user = find_user_by_login(session, "uchitel")
+        assert user is not None
+        surname, before = user.display_name.split()[0], user.password_hash
+    at = logged_in("uchitel")
+    _submit(at, DEMO_PASSWORD, f"{surname}2026!", f"{surname}2026!")
+    assert not at.exception
+    assert [e.value for e in at.error] == ["Пароль содержит ваше имя или логин: такой пароль "
+                                           "легко угадать."]
+    with factory() as session:
+        assert find_user_by_login(session, "uchitel").password_hash == before  # type: ignore[union-attr]

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+from sqlalchemy import select
+
+from klassruk.db import unit_of_work
 from klassruk.formatting import format_number
+from klassruk.models import AccountStatus, Enrolment, SchoolClass, UserAccount
+from tests.factories import SYSTEM
 
 
 def _metrics(at) -> dict[str, str]:
@@ -24,8 +29,33 @@ def test_class_teacher_sees_the_own_class_and_a_link_to_its_list(logged_in):
     assert not at.exception
     assert "Классный руководитель" in [h.value for h in at.header]
     metrics = _metrics(at)
-    assert " из " in metrics["Учётных записей обучающихся"]
+    assert " из " in metrics["Обучающихся вошли"]
     assert any(s.value.endswith(" класс") for s in at.subheader)
+
+
+def test_class_teacher_counts_activated_accounts_not_issued_ones(logged_in, factory):
+    at = logged_in("klassruk")
+    activated, students = map(int, _metrics(at)["Обучающихся вошли"].split(" из "))
+    issued = next(c.value for c in at.caption if c.value.startswith("Реквизиты выданы"))
+    with unit_of_work(factory, SYSTEM) as session:
+        teacher = session.scalar(
+            select(UserAccount.staff_id).where(UserAccount.login == "klassruk")
+        )
+        account = session.scalar(
+            select(UserAccount)
+            .join(Enrolment, Enrolment.student_id == UserAccount.student_id)
+            .join(SchoolClass, SchoolClass.id == Enrolment.class_id)
+            .where(
+                UserAccount.status == AccountStatus.ACTIVE,
+                SchoolClass.class_teacher_id == teacher,
+            )
+            .limit(1)
+        )
+        assert account is not None
+        account.status = AccountStatus.ISSUED  # credentials handed out, never used
+    at.run()
+    assert _metrics(at)["Обучающихся вошли"] == f"{activated - 1} из {students}"
+    assert next(c.value for c in at.caption if c.value.startswith("Реквизиты")) == issued
 
 
 def test_teacher_sees_the_weekly_hours_with_a_decimal_comma(logged_in):

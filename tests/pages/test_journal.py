@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
 
 from klassruk.db import unit_of_work
 from klassruk.formatting import format_date
-from klassruk.models.journal import Grade, GradeChange, PeriodGrade
+from klassruk.models import GroupMembership
+from klassruk.models.journal import Grade, GradeChange, PeriodGrade, PlannedTest
 from klassruk.services import calendar, journal
 from tests.factories import SYSTEM, actor_of
 from tests.frozen import TODAY
@@ -234,3 +236,87 @@ def test_a_bad_period_grade_is_refused_by_name_and_a_good_one_saved_on_its_tab(
     assert [m.value for m in at.success] == ["Оценок за период сохранено: 1."]
     assert at.session_state["journal_tab"] == "За период"
     assert _period_grades(factory) == before + 1
+
+
+def _pupils_test_day(factory, login):
+    """A school day of the open period on which the pupils of the first journal have a test."""
+    with unit_of_work(factory, SYSTEM) as session:
+        actor = actor_of(session, login)
+        group_id = journal.own_assignments(session, actor)[0].group_id
+        pupils = select(GroupMembership.student_id).where(GroupMembership.group_id == group_id)
+        period = calendar.period_for_today(session, TODAY)
+        return session.execute(
+            select(PlannedTest.planned_on, PlannedTest.title)
+            .join(GroupMembership, GroupMembership.group_id == PlannedTest.group_id)
+            .where(
+                GroupMembership.student_id.in_(pupils),
+                PlannedTest.planned_on.between(period.starts_on, period.ends_on),
+            )
+            .limit(1)
+        ).one()
+
+
+def test_a_second_test_that_day_is_planned_only_after_the_teacher_confirms(
+    logged_in, journal_app
+):
+    day, other = _pupils_test_day(journal_app, "uchitel")
+    at = logged_in("uchitel").switch_page("app_pages/journal.py").run()
+    at.date_input(key="journal_test_date").set_value(day)
+    at.text_input(key="journal_test_title").input("Законы Ньютона")
+    next(b for b in at.button if b.label == "Запланировать").click()
+    at = at.run()
+    assert not at.exception
+    (warning,) = at.warning
+    shown = re.sub(r"\\(.)", r"\1", warning.value)  # Markdown escapes of plain text
+    assert format_date(day) in shown and other in shown, shown
+    with unit_of_work(journal_app, SYSTEM) as session:
+        assert not session.scalar(select(PlannedTest.id).where(
+            PlannedTest.title == "Законы Ньютона"))
+    next(b for b in at.button if b.label == "Всё равно: запланировать").click()
+    at = at.run()
+    assert not at.exception
+    assert [s.value for s in at.success] == ["Контрольная работа запланирована."]
+    with unit_of_work(journal_app, SYSTEM) as session:
+        assert session.scalar(select(PlannedTest.planned_on).where(
+            PlannedTest.title == "Законы Ньютона")) == day
+
+
+def test_a_planned_test_is_moved_and_cancelled_from_the_journal(logged_in, journal_app):
+    at = logged_in("uchitel").switch_page("app_pages/journal.py").run()
+    at.date_input(key="journal_test_date").set_value(TODAY)
+    at.text_input(key="journal_test_title").input("Равноускоренное движение")
+    next(b for b in at.button if b.label == "Запланировать").click()
+    at = at.run()
+    if at.warning:  # the pupils may have another test today in the demo
+        next(b for b in at.button if b.label == "Всё равно: запланировать").click()
+        at = at.run()
+    with unit_of_work(journal_app, SYSTEM) as session:
+        test_id = session.scalar(select(PlannedTest.id).where(
+            PlannedTest.title == "Равноускоренное движение"))
+    at.selectbox(key="journal_test_chosen").set_value(test_id)
+    at = at.run()
+    assert at.date_input(key=f"journal_test_new_date_{test_id}").value == TODAY
+    moved_to = TODAY + timedelta(days=1)
+    at.date_input(key=f"journal_test_new_date_{test_id}").set_value(moved_to)
+    next(b for b in at.button if b.label == "Сохранить изменения").click()
+    at = at.run()
+    if at.warning:
+        next(b for b in at.button if b.label == "Всё равно: перенести").click()
+        at = at.run()
+    assert not at.exception and not at.error
+    with unit_of_work(journal_app, SYSTEM) as session:
+        moved = session.get(PlannedTest, test_id)
+        assert (moved.planned_on, moved.moved_from) == (moved_to, TODAY)
+    listed = next(df.value for df in at.dataframe if "Изменения" in df.value.columns)
+    assert "перенесена с 30.11.2026" in list(listed["Изменения"])
+    at.text_input(key="journal_test_reason").input("учитель на курсах")
+    next(b for b in at.button if b.label == "Отменить контрольную работу").click()
+    at = at.run()
+    assert not at.exception
+    assert [s.value for s in at.success] == [
+        "Контрольная работа «Равноускоренное движение» отменена; семьи увидят причину."
+    ]
+    with unit_of_work(journal_app, SYSTEM) as session:
+        row = session.scalars(select(PlannedTest).where(
+            PlannedTest.title == "Равноускоренное движение")).one()
+        assert row.cancel_reason == "учитель на курсах" and row.cancelled_at is not None

@@ -56,3 +56,34 @@ def test_the_menu_is_kept_for_the_session_and_rebuilt_when_the_roles_change(
     at.switch_page("app_pages/credentials.py").run()
     assert not at.exception
     assert any("Реквизиты" in title.value for title in at.title)
+
+
+def _page_links(node) -> list[str]:  # type: ignore[no-untyped-def]
+    """Labels of the page links under an AppTest node (they have no typed accessor)."""
+    found = []
+    for child in getattr(node, "children", {}).values():
+        if getattr(child, "type", None) == "page_link":
+            found.append(child.proto.label)
+        found += _page_links(child)
+    return found
+
+
+def test_families_get_a_labelled_menu_and_no_sidebar(logged_in) -> None:
+    at = logged_in("roditel")
+    assert not at.exception
+    (menu,) = at.get("popover")
+    assert menu.proto.popover.label == "Меню"
+    links = _page_links(menu)
+    assert {"Главная", "Оценки", "Ознакомление", "Профиль"} <= set(links)
+    assert not [b for b in at.sidebar.button]  # «Выйти» moved into the menu
+    assert [b.label for b in at.button if b.key == "sign_out"] == ["Выйти"]
+    # The menu's key names the page: the page a choice opens draws a new, closed menu.
+    grades = at.switch_page("app_pages/cabinet_grades.py").run()
+    (menu_there,) = grades.get("popover")
+    assert menu_there.proto.id != menu.proto.id
+
+
+def test_staff_keep_the_sidebar_menu(logged_in) -> None:
+    at = logged_in("uchitel")
+    assert not at.get("popover")
+    assert [b.label for b in at.sidebar.button] == ["Выйти"]

@@ -308,6 +308,17 @@ class TestItem:
     planned_on: date
     subject: str
     title: str
+    moved_from: date | None = None
+    cancel_reason: str | None = None
+
+    @property
+    def change(self) -> str | None:
+        """What families are told changed: «перенесена с 03.12.2026», «отменена: …»."""
+        if self.cancel_reason is not None:
+            return f"отменена: {self.cancel_reason}"
+        if self.moved_from is not None:
+            return f"перенесена с {format_date(self.moved_from)}"
+        return None
 
 
 def tests_of_period(
@@ -332,6 +343,8 @@ def student_tests(
             PlannedTest.planned_on,
             Subject.name,
             PlannedTest.title,
+            PlannedTest.moved_from,
+            PlannedTest.cancel_reason,
         )
         .join(Subject, Subject.id == PlannedTest.subject_id)
         .where(
@@ -341,7 +354,8 @@ def student_tests(
         .order_by(PlannedTest.planned_on, Subject.name)
     )
     return [
-        TestItem(test_id, on, subject, title)
-        for group_id, subject_id, test_id, on, subject, title in session.execute(query)
+        TestItem(test_id, on, subject, title, moved_from, reason)
+        for group_id, subject_id, test_id, on, subject, title, moved_from, reason
+        in session.execute(query)
         if attendance.attends(group_id, subject_id, on)
     ]

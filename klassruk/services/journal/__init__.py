@@ -34,8 +34,11 @@ from klassruk.services.journal.grid import (
 from klassruk.services.journal.history import HistoryRow, grade_history
 from klassruk.services.journal.lessons import (
     LessonUpdate,
+    SameDayTest,
     TestRef,
     add_lesson,
+    cancel_test,
+    change_test,
     plan_test,
     planned_tests,
     save_lessons,
@@ -48,6 +51,7 @@ from klassruk.services.journal.recommendations import (
     recommendations,
 )
 from klassruk.services.journal.saving import CellEdit, SaveSummary, save_grid
+from klassruk.services.journal.today import DayLesson, TeacherDay, teacher_day
 
 __all__ = [
     "BAD_TOKEN",
@@ -59,19 +63,24 @@ __all__ = [
     "AssignmentRef",
     "Cell",
     "CellEdit",
+    "DayLesson",
     "HistoryRow",
     "JournalGrid",
     "LessonColumn",
     "LessonUpdate",
     "RecommendationRow",
+    "SameDayTest",
     "SaveSummary",
     "StudentRow",
+    "TeacherDay",
     "TestRef",
     "add_grade",
     "add_lesson",
     "add_recommendation",
     "build_grid",
+    "cancel_test",
     "change_grade",
+    "change_test",
     "default_weight",
     "delete_grade",
     "format_cell",
@@ -93,5 +102,6 @@ __all__ = [
     "school_today",
     "set_absence",
     "set_period_grades",
+    "teacher_day",
     "weighted_average",
 ]

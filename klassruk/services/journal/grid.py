@@ -118,6 +118,7 @@ def _lesson_columns(
                 PlannedTest.group_id == group_id,
                 PlannedTest.subject_id == subject_id,
                 PlannedTest.planned_on.between(period.starts_on, period.ends_on),
+                PlannedTest.cancelled_at.is_(None),
             )
         )
     )

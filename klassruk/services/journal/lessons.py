@@ -8,9 +8,13 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from klassruk.clock import utcnow
 from klassruk.errors import Conflict, DomainError
 from klassruk.formatting import format_date
 from klassruk.models import (
+    GroupMembership,
+    StudyGroup,
+    Subject,
     TeachingAssignment,
 )
 from klassruk.models.journal import (
@@ -23,7 +27,11 @@ from klassruk.services import calendar
 from klassruk.services.journal.common import CONFLICT, _bullets
 from klassruk.services.journal.grades import _writable_lesson
 from klassruk.services.locking import lock_rows
-from klassruk.services.scope import require_journal_reader, require_journal_writer
+from klassruk.services.scope import (
+    active_on,
+    require_journal_reader,
+    require_journal_writer,
+)
 
 
 @dataclass(frozen=True)
@@ -127,15 +135,77 @@ def add_lesson(
 
 @dataclass(frozen=True)
 class TestRef:
-    """A planned test."""
+    """A planned test, with what changed since it was first planned."""
 
     test_id: int
     planned_on: date
     title: str
+    moved_from: date | None = None
+    cancel_reason: str | None = None
+
+    @property
+    def cancelled(self) -> bool:
+        return self.cancel_reason is not None
+
+
+class SameDayTest(DomainError):
+    """The pupils already have a test that day; the teacher may confirm and plan anyway."""
+
+
+MAX_TESTS_PER_DAY = 1
+
+
+def _same_day_tests(
+    session: Session, *, group_id: int, on: date, except_id: int | None
+) -> list[str]:
+    """Other tests that day for any pupil of the group: «Алгебра, 7А — «Дроби»»."""
+    pupils = select(GroupMembership.student_id).where(
+        GroupMembership.group_id == group_id, active_on(
+            GroupMembership.starts_on, GroupMembership.ends_on, on
+        ),
+    )
+    sharing = select(GroupMembership.group_id).where(
+        GroupMembership.student_id.in_(pupils),
+        active_on(GroupMembership.starts_on, GroupMembership.ends_on, on),
+    )
+    rows = session.execute(
+        select(Subject.name, StudyGroup.name, PlannedTest.title)
+        .join(Subject, Subject.id == PlannedTest.subject_id)
+        .join(StudyGroup, StudyGroup.id == PlannedTest.group_id)
+        .where(
+            PlannedTest.planned_on == on,
+            PlannedTest.cancelled_at.is_(None),
+            PlannedTest.group_id.in_(sharing),
+            PlannedTest.id != (except_id or 0),
+        )
+        .order_by(Subject.name)
+    )
+    return [f"{subject}, {group} — «{title}»" for subject, group, title in rows]
+
+
+def _check_same_day(
+    session: Session, *, group_id: int, on: date, except_id: int | None, confirmed: bool
+) -> None:
+    # Schools hold at most one test a day per class (оценочные процедуры are spread out):
+    # the teacher is told which test is already there and decides.
+    others = _same_day_tests(session, group_id=group_id, on=on, except_id=except_id)
+    if len(others) >= MAX_TESTS_PER_DAY and not confirmed:
+        raise SameDayTest(
+            f"{format_date(on)} у этих обучающихся уже есть контрольная работа: "
+            f"{'; '.join(others)}. Обычно в день проводят не больше одной. "
+            "Выберите другой день или подтвердите, что контрольных будет две."
+        )
 
 
 def plan_test(
-    session: Session, actor: Actor, *, group_id: int, subject_id: int, on: date, title: str
+    session: Session,
+    actor: Actor,
+    *,
+    group_id: int,
+    subject_id: int,
+    on: date,
+    title: str,
+    confirm_same_day: bool = False,
 ) -> PlannedTest:
     """Plan a test (контрольная работа) for a school day; families see the schedule."""
     title = title.strip()
@@ -144,6 +214,9 @@ def plan_test(
     period = calendar.check_school_day(session, on)
     require_journal_writer(
         session, actor, group_id=group_id, subject_id=subject_id, period=period, reason=title
+    )
+    _check_same_day(
+        session, group_id=group_id, on=on, except_id=None, confirmed=confirm_same_day
     )
     test = PlannedTest(
         group_id=group_id,
@@ -157,6 +230,93 @@ def plan_test(
     return test
 
 
+def _own_test(
+    session: Session, actor: Actor, test_id: int, *, group_id: int, subject_id: int
+) -> PlannedTest:
+    """The test, locked, if it belongs to this journal, is not cancelled and its period is open."""
+    lock_rows(session, PlannedTest, [test_id])
+    test = session.get(PlannedTest, test_id)
+    if test is None or (test.group_id, test.subject_id) != (group_id, subject_id):
+        raise DomainError("Такой контрольной работы в этом журнале нет.")
+    if test.cancelled_at is not None:
+        raise DomainError(f"Контрольная работа «{test.title}» уже отменена.")
+    period = calendar.period_on(session, test.planned_on)
+    if period is None:
+        raise DomainError("Дата контрольной работы вне учебных периодов.")
+    require_journal_writer(
+        session, actor, group_id=group_id, subject_id=subject_id, period=period,
+        reason=test.title,
+    )
+    return test
+
+
+def change_test(
+    session: Session,
+    actor: Actor,
+    *,
+    test_id: int,
+    group_id: int,
+    subject_id: int,
+    on: date,
+    title: str,
+    expected_on: date,
+    expected_title: str,
+    confirm_same_day: bool = False,
+) -> PlannedTest:
+    """Move a planned test or rename it; families see the first date beside the new one."""
+    test = _own_test(session, actor, test_id, group_id=group_id, subject_id=subject_id)
+    if (test.planned_on, test.title) != (expected_on, expected_title):
+        raise Conflict(
+            f"{CONFLICT} Контрольная работа сейчас: {format_date(test.planned_on)}, "
+            f"«{test.title}»."
+        )
+    title = title.strip()
+    if not title:
+        raise DomainError("Укажите тему контрольной работы.")
+    if (on, title) == (test.planned_on, test.title):
+        return test
+    if on != test.planned_on:
+        period = calendar.check_school_day(session, on)
+        require_journal_writer(
+            session, actor, group_id=group_id, subject_id=subject_id, period=period,
+            reason=title,
+        )
+        _check_same_day(
+            session, group_id=group_id, on=on, except_id=test.id, confirmed=confirm_same_day
+        )
+        test.moved_from = test.moved_from or test.planned_on
+        test.planned_on = on
+    test.title = title
+    test.changed_at = utcnow()
+    test.changed_by = actor.login
+    session.flush()
+    return test
+
+
+def cancel_test(
+    session: Session,
+    actor: Actor,
+    *,
+    test_id: int,
+    group_id: int,
+    subject_id: int,
+    reason: str,
+) -> PlannedTest:
+    """Cancel a planned test with a reason; the row stays, so families see it was cancelled."""
+    reason = reason.strip()
+    if not reason:
+        raise DomainError("Укажите причину отмены: её увидят семьи.")
+    if len(reason) > 300:
+        raise DomainError("Причина отмены — до 300 символов.")
+    test = _own_test(session, actor, test_id, group_id=group_id, subject_id=subject_id)
+    test.cancelled_at = utcnow()
+    test.cancel_reason = reason
+    test.changed_by = actor.login
+    test.changed_at = test.cancelled_at
+    session.flush()
+    return test
+
+
 def planned_tests(
     session: Session, actor: Actor, *, group_id: int, subject_id: int, period_id: int
 ) -> list[TestRef]:
@@ -166,7 +326,13 @@ def planned_tests(
     return [
         TestRef(*row)
         for row in session.execute(
-            select(PlannedTest.id, PlannedTest.planned_on, PlannedTest.title)
+            select(
+                PlannedTest.id,
+                PlannedTest.planned_on,
+                PlannedTest.title,
+                PlannedTest.moved_from,
+                PlannedTest.cancel_reason,
+            )
             .where(
                 PlannedTest.group_id == group_id,
                 PlannedTest.subject_id == subject_id,

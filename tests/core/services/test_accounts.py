@@ -35,7 +35,14 @@ from klassruk.services.accounts import (
     stored_password_hash,
     user_for_session_token,
 )
-from tests.factories import SYSTEM, TEST_PASSWORD, actor_of, attempt_login, make_account
+from tests.factories import (
+    SYSTEM,
+    TEST_PASSWORD,
+    act_as,
+    actor_of,
+    attempt_login,
+    make_account,
+)
 
 POLICY = LockoutPolicy(max_failures=5, lock_minutes=15)
 
@@ -262,6 +269,41 @@ def test_policy_accepts_good_and_long_cyrillic_passwords(password):
 def test_policy_refuses_short_common_and_login_passwords(password, login):
     with pytest.raises(PasswordPolicyError):
         check_password_policy(password, login=login)
+
+
+@pytest.mark.parametrize(
+    "password",
+    ["sidorova123", "Сидорова2026!", "ышвщкщмф-2026", "Anna.Petrovna.77", "anna2015sidorova",
+     "Моя фамилия Сидорова", "сидорова.анна"],
+)
+def test_policy_refuses_passwords_built_from_the_own_name_or_login(password):
+    with pytest.raises(PasswordPolicyError, match="имя или логин"):
+        check_password_policy(
+            password, login="sidorova.anna", names=["Сидорова Анна Петровна"]
+        )
+
+
+@pytest.mark.parametrize("password", ["Annushka2014", "Gfhjkm2026!", "Qwerty!2026"])
+def test_policy_refuses_guessable_passwords_that_no_list_holds(password):
+    with pytest.raises(PasswordPolicyError, match="слишком простой"):
+        check_password_policy(password, login="sidorova.anna", names=["Сидорова Анна Петровна"])
+
+
+def test_a_change_to_a_password_made_of_the_own_name_is_refused(factory):
+    with unit_of_work(factory, SYSTEM) as session:
+        user = make_account(session, "sidorova.anna", {Role.GUARDIAN})
+        user.display_name = "Сидорова Анна Петровна"
+    with (
+        pytest.raises(PasswordPolicyError, match="имя или логин"),
+        unit_of_work(factory, SYSTEM) as session,
+    ):
+        change_password(
+            session, act_as(session, "sidorova.anna"), current_password=TEST_PASSWORD,
+            new_password="Петровна-1985", confirmation="Петровна-1985",
+        )
+    with factory() as session:
+        user = find_user_by_login(session, "sidorova.anna")
+        assert user is not None and verify_password(TEST_PASSWORD, user.password_hash or "")
 
 
 def test_long_passphrase_beyond_bcrypt_limit_is_verified_in_full(factory):

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from klassruk.demo import SMALL, seed_demo_school
@@ -292,6 +292,44 @@ def test_items_period_grade_recommendation_and_test_schedule_are_acknowledged_ea
         for i in acknowledgements.items_to_acknowledge(demo, parent, student_id=child, on=ON)
     }
     assert after[(schedule.kind, schedule.item_id)].changed_since
+
+
+def test_everything_of_the_week_is_signed_at_once_with_a_ledger_row_per_item(demo):
+    parent = actor_of(demo, "roditel")
+    child = _own_children(demo)[0]
+    status = acknowledgements.week_status(demo, parent, student_id=child, week_start=WEEK, on=ON)
+    items = acknowledgements.items_to_acknowledge(demo, parent, student_id=child, on=ON)
+    shown = [(i.kind, i.item_id, i.digest) for i in items]
+    stale = [(kind, item_id, "0" * 64) if n == len(shown) - 1 else (kind, item_id, digest)
+             for n, (kind, item_id, digest) in enumerate(shown)]
+    before = demo.scalar(select(func.count()).select_from(Acknowledgement))
+    with pytest.raises(DomainError), demo.begin_nested():
+        acknowledgements.acknowledge_all(
+            demo, parent, student_id=child, week_start=WEEK,
+            week_digest=status.content.digest, items=stale, on=ON,
+        )
+    assert demo.scalar(select(func.count()).select_from(Acknowledgement)) == before
+    written = acknowledgements.acknowledge_all(
+        demo, parent, student_id=child, week_start=WEEK, week_digest=status.content.digest,
+        items=shown, on=ON,
+    )
+    assert written == 1 + len(items)
+    rows = demo.execute(
+        select(Acknowledgement.kind, Acknowledgement.item_id)
+        .where(Acknowledgement.student_id == child)
+    ).all()
+    assert {(kind, item_id) for kind, item_id in rows} == {
+        (AckKind.WEEK, None), *((kind, item_id) for kind, item_id, _ in shown)
+    }
+    assert acknowledgements.acknowledge_all(
+        demo, parent, student_id=child, week_start=WEEK, week_digest=status.content.digest,
+        items=shown, on=ON,
+    ) == 0  # what is signed as shown is not signed again
+    with pytest.raises(PermissionDenied):
+        acknowledgements.acknowledge_all(
+            demo, actor_of(demo, "uchenik"), student_id=child, week_start=WEEK,
+            week_digest=status.content.digest, items=shown, on=ON,
+        )
 
 
 def test_family_screens_are_one_narrow_row_each_and_aggregate_per_class_week(demo):
