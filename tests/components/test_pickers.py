@@ -31,7 +31,7 @@ def _multi_and_tabs_script() -> None:
             st.rerun()
 
 
-def test_class_picker_says_once_why_there_is_nothing_to_pick(app_env) -> None:
+def test_class_picker_says_once_why_there_is_nothing_to_pick(app_env, engine) -> None:
     at = AppTest.from_function(_class_picker_script, default_timeout=30).run()
     assert not at.exception
     assert [m.value for m in at.info] == [NO_CLASS]

@@ -35,7 +35,7 @@ def _nothing_stored(factory) -> bool:
     return users == 0 and settings == 0
 
 
-def test_empty_database_offers_both_ways_in_russian_with_the_address_prefilled(app_env):
+def test_empty_database_offers_both_ways_in_russian_with_the_address_prefilled(app_env, engine):
     at = open_app().run()
     assert not at.exception
     assert "первый запуск" in at.title[0].value.lower()
@@ -48,7 +48,7 @@ def test_empty_database_offers_both_ways_in_russian_with_the_address_prefilled(a
     assert any("адрес самого сервера" in w.value for w in at.warning)
 
 
-def test_setup_creates_an_admin_who_can_log_in(app_env):
+def test_setup_creates_an_admin_who_can_log_in(app_env, engine):
     at = _fill(open_app().run())
     assert not at.exception
     assert any(t.key == "login_login" for t in at.text_input)
