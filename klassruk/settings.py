@@ -39,6 +39,22 @@ class Settings:
     spray_alert_failures: int = 50
     # Behind our own reverse proxy: the client address is the last X-Forwarded-For entry.
     trusted_proxy: bool = False
+    # Notifications: SMTP (empty host: no e-mail), the SMS gateway (empty provider: no SMS),
+    # provider rate limits, retries.
+    smtp_host: str = ""
+    smtp_port: int = 587
+    smtp_security: str = "starttls"
+    smtp_user: str = ""
+    smtp_password: str = ""
+    mail_from: str = "noreply@localhost"
+    sms_provider: str = ""
+    sms_url: str = ""
+    sms_api_key: str = ""
+    sms_sender: str = ""
+    email_per_minute: int = 600
+    sms_per_minute: int = 60
+    send_max_attempts: int = 5
+    send_backoff_seconds: int = 60
 
 
 def _read_secrets_file(path: Path) -> dict[str, object]:
@@ -111,4 +127,32 @@ def load_settings(secrets_file: Path = SECRETS_FILE) -> Settings:
         spray_alert_failures=int(_lookup("KLASSRUK_SPRAY_ALERT_FAILURES", values, "50") or 50),
         trusted_proxy=(_lookup("KLASSRUK_TRUSTED_PROXY", values, "false") or "").lower()
         in {"1", "true", "yes"},
+        smtp_host=_lookup("KLASSRUK_SMTP_HOST", values, "") or "",
+        smtp_port=int(_lookup("KLASSRUK_SMTP_PORT", values, "587") or 587),
+        smtp_security=_choice(
+            _lookup("KLASSRUK_SMTP_SECURITY", values, "starttls"), "KLASSRUK_SMTP_SECURITY",
+            ("starttls", "ssl", "none"),
+        ),
+        smtp_user=_lookup("KLASSRUK_SMTP_USER", values, "") or "",
+        smtp_password=_lookup("KLASSRUK_SMTP_PASSWORD", values, "") or "",
+        mail_from=_lookup("KLASSRUK_MAIL_FROM", values, "noreply@localhost") or "",
+        sms_provider=_choice(
+            _lookup("KLASSRUK_SMS_PROVIDER", values, ""), "KLASSRUK_SMS_PROVIDER",
+            ("", "smsru", "webhook"),
+        ),
+        sms_url=_lookup("KLASSRUK_SMS_URL", values, "") or "",
+        sms_api_key=_lookup("KLASSRUK_SMS_API_KEY", values, "") or "",
+        sms_sender=_lookup("KLASSRUK_SMS_SENDER", values, "") or "",
+        email_per_minute=int(_lookup("KLASSRUK_EMAIL_PER_MINUTE", values, "600") or 600),
+        sms_per_minute=int(_lookup("KLASSRUK_SMS_PER_MINUTE", values, "60") or 60),
+        send_max_attempts=int(_lookup("KLASSRUK_SEND_MAX_ATTEMPTS", values, "5") or 5),
+        send_backoff_seconds=int(_lookup("KLASSRUK_SEND_BACKOFF_SECONDS", values, "60") or 60),
     )
+
+
+def _choice(value: str | None, name: str, allowed: tuple[str, ...]) -> str:
+    value = (value or "").strip().lower()
+    if value not in allowed:
+        names = ", ".join(a or "(empty)" for a in allowed)
+        raise ConfigurationError(f"{name} must be one of: {names}")
+    return value
