@@ -110,7 +110,8 @@ def test_the_weekly_digest_acknowledges_the_week_by_link_once(
         _use(factory, _token(url))  # forwarded or clicked again: nothing more
     with unit_of_work(factory, SYSTEM, read_only=True) as session:
         (ack,) = session.scalars(select(Acknowledgement)).all()
-        assert (ack.kind, ack.channel, ack.week_start) == (AckKind.WEEK, AckChannel.EMAIL_LINK, TODAY)
+        assert (ack.kind, ack.channel) == (AckKind.WEEK, AckChannel.EMAIL_LINK)
+        assert ack.week_start == TODAY
         assert ack.user_id == user_id(session, "parent_a")
         # The cabinet's week view reads the same ledger.
         parent = actor_of(session, "parent_a")
