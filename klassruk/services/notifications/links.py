@@ -7,7 +7,7 @@ import hashlib
 import hmac
 import secrets
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
@@ -21,11 +21,11 @@ from klassruk.models import AccountStatus, Acknowledgement, GuardianLink, Studen
 from klassruk.models.families import AckChannel, AckKind
 from klassruk.models.notifications import (
     ClassMessage,
-    ClassMessageRecipient,
     LinkPurpose,
     NotificationLink,
     NotificationPreference,
 )
+from klassruk.services.notifications.messages import record_message_acknowledgement
 
 # The query parameter app.py recognises before any login.
 LINK_PARAMETER = "link"
@@ -156,34 +156,24 @@ def _acknowledge(
     student = session.get(Student, student_id)
     assert student is not None
     if link.purpose is LinkPurpose.ACKNOWLEDGE_WEEK:
-        kind, item_id, week = AckKind.WEEK, None, link.week_start
-        shown, digest = link.shown or {}, link.digest or ""
-        what = f"неделя с {format_date(week)}" if isinstance(week, date) else "неделя"
+        session.add(
+            Acknowledgement(
+                guardian_id=guardian_id, student_id=student_id, kind=AckKind.WEEK,
+                week_start=link.week_start, shown=link.shown or {}, digest=link.digest or "",
+                channel=AckChannel.EMAIL_LINK, acknowledged_at=now, user_id=user.id,
+            )
+        )
+        session.flush()
+        week = link.week_start
+        what = f"неделя с {format_date(week)}" if week is not None else "неделя"
     else:
         message = session.get(ClassMessage, link.class_message_id)
         assert message is not None
-        kind, item_id, week = AckKind.MESSAGE, message.id, None
-        shown = {"title": message.title, "body": message.body}
-        digest = hashlib.sha256(f"{message.title}\n{message.body}".encode()).hexdigest()
+        record_message_acknowledgement(
+            session, message=message, guardian_id=guardian_id, student_id=student_id,
+            channel=AckChannel.EMAIL_LINK, user_id=user.id, now=now,
+        )
         what = f"сообщение «{message.title}»"
-        session.execute(
-            update(ClassMessageRecipient)
-            .where(
-                ClassMessageRecipient.message_id == message.id,
-                ClassMessageRecipient.guardian_id == guardian_id,
-                ClassMessageRecipient.student_id == student_id,
-                ClassMessageRecipient.read_at.is_(None),
-            )
-            .values(read_at=now)
-        )
-    session.add(
-        Acknowledgement(
-            guardian_id=guardian_id, student_id=student_id, kind=kind, week_start=week,
-            item_id=item_id, shown=shown, digest=digest, channel=AckChannel.EMAIL_LINK,
-            acknowledged_at=now, user_id=user.id,
-        )
-    )
-    session.flush()
     return LinkOutcome(
         "Ознакомление подтверждено",
         f"{student.full_name}: {what}. Подтверждение записано в электронный дневник школы.",

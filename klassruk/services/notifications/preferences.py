@@ -73,7 +73,8 @@ def my_preferences(session: Session, actor: Actor) -> Preferences:
 
 
 def family_user(actor: Actor) -> int:
-    require(actor, Action.VIEW_CABINET)
+    """The acting family member's login id; staff and the system are refused."""
+    require(actor, Action.MANAGE_NOTIFICATIONS)
     if actor.user_id is None or (actor.guardian_id is None and actor.student_id is None):
         raise PermissionDenied("Уведомления настраивают родители и обучающиеся в своём кабинете.")
     return actor.user_id

@@ -144,9 +144,11 @@ def guardian_of(session, student_id: int) -> int:
     )
 
 
-def give_consent(session, school: JournalSchool, student_id: int, class_id: int) -> None:
-    """Both consents of the student's guardian, recorded by the class teacher."""
-    guardian = guardian_of(session, student_id)
+def give_consent(
+    session, school: JournalSchool, student_id: int, class_id: int, guardian_id: int | None = None
+) -> None:
+    """Both consents of the student's (first) guardian, recorded by the class teacher."""
+    guardian = guardian_id or guardian_of(session, student_id)
     teacher = actor_of(session, "ct_a" if class_id == school.two.class_a else "ct_b")
     session.info["actor"] = teacher
     for subject, student in ((ConsentSubject.GUARDIAN_SELF, None),
