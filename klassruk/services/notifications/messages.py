@@ -81,6 +81,25 @@ def _class_ids(session: Session, actor: Actor, audience: Audience) -> list[int]:
     return list(session.scalars(query))
 
 
+def class_children(
+    session: Session, actor: Actor, *, class_id: int, on: date
+) -> list[tuple[int, str]]:
+    """The class's current students (id, «Фамилия Имя»), to choose families by."""
+    require_class_scope(session, actor, class_id, Action.SEND_MESSAGES)
+    return [
+        (sid, f"{last} {first}")
+        for sid, last, first in session.execute(
+            select(Student.id, Student.last_name, Student.first_name)
+            .join(Enrolment, Enrolment.student_id == Student.id)
+            .where(
+                Enrolment.class_id == class_id,
+                active_on(Enrolment.starts_on, Enrolment.ends_on, on),
+            )
+            .order_by(Student.last_name, Student.first_name)
+        )
+    ]
+
+
 def _families(
     session: Session, class_ids: list[int], audience: Audience, on: date
 ) -> list[tuple[int, int]]:
@@ -174,6 +193,7 @@ class InboxRow:
     body: str
     created_at: datetime
     asks_acknowledgement: bool
+    read_at: datetime | None
     acknowledged_at: datetime | None
 
 
@@ -199,7 +219,7 @@ def family_messages(
         for row in session.execute(
             select(
                 ClassMessage.id, ClassMessage.title, ClassMessage.body, ClassMessage.created_at,
-                ClassMessage.asks_acknowledgement, acked,
+                ClassMessage.asks_acknowledgement, ClassMessageRecipient.read_at, acked,
             )
             .join(ClassMessageRecipient, ClassMessageRecipient.message_id == ClassMessage.id)
             .where(

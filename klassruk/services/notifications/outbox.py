@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -15,12 +16,16 @@ from klassruk.clock import utcnow
 from klassruk.models import Enrolment, GroupMembership, SchoolClass
 from klassruk.models.notifications import (
     Cadence,
+    Channel,
     ClassMessageRecipient,
+    DeliveryStatus,
     EventKind,
     Notification,
     NotificationItem,
     OutboxEvent,
+    SenderHeartbeat,
 )
+from klassruk.permissions import Action, Actor, require
 from klassruk.services.calendar import in_current_year
 from klassruk.services.notifications.contacts import verified_addresses
 from klassruk.services.notifications.gating import Recipient, reachable
@@ -181,28 +186,48 @@ def expand_events(
     return len(events)
 
 
-def outbox_health(session: Session, *, now: datetime | None = None) -> dict[str, Any]:
-    """The outbox's backlog and age, and the messages waiting and failed (for the admin)."""
-    now = now or utcnow()
+@dataclass(frozen=True)
+class SenderStatus:
+    """The outbox's backlog and age, messages by status, each sender's last pass, failures."""
+
+    events_waiting: int
+    oldest_event_at: datetime | None
+    items_held: int
+    by_status: dict[DeliveryStatus, int]
+    senders: list[tuple[str, datetime, int, int]]
+    failures: list[tuple[datetime, Channel, str, str]]
+
+
+def sender_status(session: Session, actor: Actor, *, failures: int = 20) -> SenderStatus:
+    """What the admin sees on one page: is the sender alive, is anything stuck or failing."""
+    require(actor, Action.VIEW_SENDER_HEALTH)
     waiting, oldest = session.execute(
         select(func.count(), func.min(OutboxEvent.created_at)).where(
             OutboxEvent.expanded_at.is_(None)
         )
     ).one()
-    counts = dict(
-        session.execute(
+    by_status = {
+        status: count
+        for status, count in session.execute(
             select(Notification.status, func.count()).group_by(Notification.status)
-        ).all()
-    )
+        )
+    }
     held = session.scalar(
         select(func.count()).select_from(NotificationItem).where(
             NotificationItem.notification_id.is_(None)
         )
     )
-    oldest_at = oldest if oldest is None or oldest.tzinfo else oldest.replace(tzinfo=now.tzinfo)
-    return {
-        "events_waiting": waiting,
-        "oldest_event_age_s": (now - oldest_at).total_seconds() if oldest_at else None,
-        "items_held": held,
-        "by_status": counts,
-    }
+    senders = [
+        (b.name, b.seen_at, b.sent, b.failed)
+        for b in session.scalars(select(SenderHeartbeat).order_by(SenderHeartbeat.seen_at.desc()))
+    ]
+    failed = [
+        (n.created_at, n.channel, n.subject, n.last_error or "")
+        for n in session.scalars(
+            select(Notification)
+            .where(Notification.status == DeliveryStatus.FAILED)
+            .order_by(Notification.id.desc())
+            .limit(failures)
+        )
+    ]
+    return SenderStatus(waiting, oldest, held or 0, by_status, senders, failed)
