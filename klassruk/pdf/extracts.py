@@ -216,6 +216,8 @@ def _extract(pdf: FPDF, extract: ExtractContent, school_name: str, timezone: str
     _lines(pdf, "Контрольные работы", extract.tests, "Контрольных работ нет.")
     _lines(pdf, "Изменения в расписании", extract.changes, "Изменений не было.")
     _lines(pdf, "Рекомендации учителей", extract.recommendations, "Рекомендаций нет.")
+    if extract.messages:
+        _lines(pdf, "Сообщения классного руководителя", extract.messages, "")
     _slip(pdf, extract, school_name)
 
 

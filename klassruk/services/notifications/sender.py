@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -21,8 +20,8 @@ from klassruk.models.notifications import (
 )
 from klassruk.permissions import Actor
 from klassruk.services.notifications.channels import DeliveryError, Outgoing
-from klassruk.services.notifications.channels.email import SmtpSettings, send_email
-from klassruk.services.notifications.channels.sms import SmsSettings, send_sms
+from klassruk.services.notifications.channels.email import SmtpSettings, SmtpTransport
+from klassruk.services.notifications.channels.sms import SmsSettings, SmsTransport
 from klassruk.services.notifications.digests import LinkSettings, compose_due
 from klassruk.services.notifications.outbox import expand_events
 
@@ -142,24 +141,36 @@ def record_outcome(
     return row.status
 
 
-def _transport(config: SenderConfig, channel: Channel) -> Callable[[Outgoing], None]:
-    if channel is Channel.EMAIL:
-        smtp = config.smtp
-        if smtp is None:
-            raise DeliveryError("электронная почта не настроена (KLASSRUK_SMTP_HOST)")
-        return lambda outgoing: send_email(smtp, outgoing)
-    sms = config.sms
-    if sms is None:
-        raise DeliveryError("шлюз SMS не настроен (KLASSRUK_SMS_PROVIDER)")
-    return lambda outgoing: send_sms(sms, outgoing)
+class _Transports:
+    """The pass's transports, opened on first use and closed at the end of the pass."""
 
+    def __init__(self, config: SenderConfig) -> None:
+        self.config = config
+        self._open: dict[Channel, SmtpTransport | SmsTransport] = {}
 
-def _deliver(config: SenderConfig, channel: Channel, outgoing: Outgoing) -> DeliveryError | None:
-    try:
-        _transport(config, channel)(outgoing)
-    except DeliveryError as error:
-        return error
-    return None
+    def deliver(self, channel: Channel, outgoing: Outgoing) -> DeliveryError | None:
+        """Send; the error if it failed."""
+        try:
+            self._get(channel).send(outgoing)
+        except DeliveryError as error:
+            return error
+        return None
+
+    def _get(self, channel: Channel) -> SmtpTransport | SmsTransport:
+        if channel not in self._open:
+            if channel is Channel.EMAIL:
+                if self.config.smtp is None:
+                    raise DeliveryError("электронная почта не настроена (KLASSRUK_SMTP_HOST)")
+                self._open[channel] = SmtpTransport(self.config.smtp)
+            else:
+                if self.config.sms is None:
+                    raise DeliveryError("шлюз SMS не настроен (KLASSRUK_SMS_PROVIDER)")
+                self._open[channel] = SmsTransport(self.config.sms)
+        return self._open[channel]
+
+    def close(self) -> None:
+        for transport in self._open.values():
+            transport.close()
 
 
 def run_pass(
@@ -181,6 +192,20 @@ def run_pass(
         result.composed += composed
         if not composed:
             break
+    transports = _Transports(config)
+    try:
+        _send_due(factory, config, owner, limiter, transports, result)
+    finally:
+        transports.close()
+    with unit_of_work(factory, SENDER) as session:
+        _heartbeat(session, owner, result)
+    return result
+
+
+def _send_due(
+    factory: sessionmaker[Session], config: SenderConfig, owner: str, limiter: RateLimiter,
+    transports: _Transports, result: PassResult,
+) -> None:
     while True:
         with unit_of_work(factory, SENDER) as session:
             batch = lease(session, owner=owner, now=utcnow(), lease_s=config.lease_s)
@@ -188,7 +213,7 @@ def run_pass(
             break
         for notification_id, channel, outgoing in batch:
             limiter.wait(channel)
-            error = _deliver(config, channel, outgoing)
+            error = transports.deliver(channel, outgoing)
             if error is not None:
                 log.warning("notification %s not sent: %s", notification_id, error)
             with unit_of_work(factory, SENDER) as session:
@@ -202,9 +227,6 @@ def run_pass(
                 result.failed += 1
             else:
                 result.retried += 1
-    with unit_of_work(factory, SENDER) as session:
-        _heartbeat(session, owner, result)
-    return result
 
 
 def _heartbeat(session: Session, owner: str, result: PassResult) -> None:

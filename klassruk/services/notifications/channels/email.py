@@ -59,16 +59,34 @@ def _connect(settings: SmtpSettings) -> smtplib.SMTP:
     return client
 
 
-def send_email(settings: SmtpSettings, outgoing: Outgoing) -> None:
-    """Hand one message to the SMTP server; refusals of the address are permanent."""
-    message = build_message(settings, outgoing)
-    try:
-        with _connect(settings) as client:
-            if settings.username:
-                client.login(settings.username, settings.password)
-            client.send_message(message)
-    except smtplib.SMTPRecipientsRefused as error:
-        reason = f"адрес отклонён сервером: {error.recipients}"
-        raise DeliveryError(reason, permanent=True) from None
-    except (smtplib.SMTPException, OSError) as error:
-        raise DeliveryError(f"SMTP: {type(error).__name__}: {error}"[:300]) from None
+class SmtpTransport:
+    """One SMTP connection reused for many messages; reopened after any failure."""
+
+    def __init__(self, settings: SmtpSettings) -> None:
+        self.settings = settings
+        self._client: smtplib.SMTP | None = None
+
+    def send(self, outgoing: Outgoing) -> None:
+        """Hand one message over; refusals of the address are permanent, the rest retried."""
+        message = build_message(self.settings, outgoing)
+        try:
+            if self._client is None:
+                self._client = _connect(self.settings)
+                if self.settings.username:
+                    self._client.login(self.settings.username, self.settings.password)
+            self._client.send_message(message)
+        except smtplib.SMTPRecipientsRefused as error:
+            reason = f"адрес отклонён сервером: {', '.join(error.recipients)}"
+            raise DeliveryError(reason, permanent=True) from None
+        except (smtplib.SMTPException, OSError) as error:
+            self.close()
+            raise DeliveryError(f"SMTP: {type(error).__name__}: {error}"[:300]) from None
+
+    def close(self) -> None:
+        """Say goodbye to the server (quietly if the connection is already gone)."""
+        client, self._client = self._client, None
+        if client is not None:
+            try:
+                client.quit()
+            except (smtplib.SMTPException, OSError):
+                client.close()

@@ -69,11 +69,20 @@ def _send_webhook(settings: SmsSettings, outgoing: Outgoing) -> None:
           settings.timeout_s)
 
 
-def send_sms(settings: SmsSettings, outgoing: Outgoing) -> None:
-    """Send one SMS through the configured gateway."""
-    if settings.provider == "smsru":
-        _send_smsru(settings, outgoing)
-    elif settings.provider == "webhook":
-        _send_webhook(settings, outgoing)
-    else:
-        raise DeliveryError(f"неизвестный шлюз SMS «{settings.provider}»", permanent=True)
+class SmsTransport:
+    """Sends SMS through the configured gateway (one HTTP request each)."""
+
+    def __init__(self, settings: SmsSettings) -> None:
+        self.settings = settings
+
+    def send(self, outgoing: Outgoing) -> None:
+        """Send one SMS."""
+        if self.settings.provider == "smsru":
+            _send_smsru(self.settings, outgoing)
+        elif self.settings.provider == "webhook":
+            _send_webhook(self.settings, outgoing)
+        else:
+            raise DeliveryError(f"неизвестный шлюз SMS «{self.settings.provider}»", permanent=True)
+
+    def close(self) -> None:
+        """Nothing is kept open between messages."""
