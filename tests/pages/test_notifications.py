@@ -52,7 +52,9 @@ def test_a_message_asking_for_acknowledgement_is_acknowledged_in_the_cabinet(
     assert "Сообщение «Экскурсия в музей» отправлено." in [s.value for s in at.success]
 
     child = _demo_child_in_class(factory)
-    at = logged_in("roditel").switch_page("app_pages/notifications.py").run()
+    at = logged_in("roditel")
+    assert "Новых сообщений школы: 1 — на странице «Уведомления»." in [i.value for i in at.info]
+    at = at.switch_page("app_pages/notifications.py").run()
     assert not at.exception
     picker = at.radio[0]
     if picker.value != child:
@@ -61,6 +63,8 @@ def test_a_message_asking_for_acknowledgement_is_acknowledged_in_the_cabinet(
     at = _button(at, "Ознакомлен(а)").click().run()
     assert "Ознакомление подтверждено." in [s.value for s in at.success]
     assert any(c.value.startswith("Ознакомлен(а): ") for c in at.caption)
+    assert not [i for i in at.switch_page("app_pages/home.py").run().info
+                if "Новых сообщений" in i.value]
 
     at = logged_in("klassruk").switch_page("app_pages/class_messages.py").run()
     acknowledged = at.dataframe[1].value["Ознакомлен(а)"].dropna()

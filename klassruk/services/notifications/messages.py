@@ -231,6 +231,26 @@ def family_messages(
     ]
 
 
+def unread_count(session: Session, actor: Actor, *, on: date) -> int:
+    """How many messages to the acting guardian (about children in force) are still unread."""
+    if actor.guardian_id is None:
+        return 0
+    return session.scalar(
+        select(func.count())
+        .select_from(ClassMessageRecipient)
+        .join(GuardianLink, and_(
+            GuardianLink.guardian_id == ClassMessageRecipient.guardian_id,
+            GuardianLink.student_id == ClassMessageRecipient.student_id,
+        ))
+        .where(
+            ClassMessageRecipient.guardian_id == actor.guardian_id,
+            ClassMessageRecipient.read_at.is_(None),
+            ClassMessageRecipient.paper.is_(False),
+            (GuardianLink.ends_on.is_(None)) | (GuardianLink.ends_on > on),
+        )
+    ) or 0
+
+
 def mark_read(session: Session, actor: Actor, *, student_id: int, on: date) -> None:
     """The guardian opened the messages about this child: unread ones become read."""
     require_family_scope(session, actor, student_id, on=on)
