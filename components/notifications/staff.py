@@ -115,16 +115,16 @@ def sent(actor: Actor) -> None:
     show_table({
         "Обучающийся": [f.student for f in families],
         "Родитель": [f.guardian for f in families],
+        "Ознакомлен(а)": [
+            f"{format_timestamp(f.acknowledged_at, zone)}, {ACK_CHANNEL_TITLES[f.acknowledged_via]}"
+            if f.acknowledged_at and f.acknowledged_via else None
+            for f in families
+        ],
+        "Прочитано": [format_timestamp(f.read_at, zone) if f.read_at else None for f in families],
         "Как получает": [
             ("на бумаге" + (", напечатано" if f.printed_at else ", в следующей выписке"))
             if f.paper else "электронно" for f in families
         ],
         CHANNEL_TITLES[Channel.EMAIL].capitalize(): [_delivery(f, Channel.EMAIL) for f in families],
         CHANNEL_TITLES[Channel.SMS]: [_delivery(f, Channel.SMS) for f in families],
-        "Прочитано": [format_timestamp(f.read_at, zone) if f.read_at else None for f in families],
-        "Ознакомлен(а)": [
-            f"{format_timestamp(f.acknowledged_at, zone)}, {ACK_CHANNEL_TITLES[f.acknowledged_via]}"
-            if f.acknowledged_at and f.acknowledged_via else None
-            for f in families
-        ],
     }, key="message_families_table")
