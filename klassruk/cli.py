@@ -115,7 +115,7 @@ def _command_send(database_url: str, args: argparse.Namespace) -> None:
     with unit_of_work(factory, CLI_ACTOR, read_only=True) as session:
         app_url = get_setting(session, APP_URL_KEY) or settings.app_url
     config = sender_config(settings, app_url)
-    owner = f"{socket.gethostname()}:{os.getpid()}"
+    owner = f"{socket.gethostname()}:{os.getpid()}"[-64:]
     if args.once:
         result = run_pass(factory, config, owner=owner)
         print(

@@ -17,6 +17,7 @@ from klassruk.services.acknowledgements import week_status
 from klassruk.services.notifications.links import EXPIRED, FORGED, USED, LinkError, use_link
 from tests.core.services.notifications.conftest import SECRET, send, user_id
 from tests.core.services.notifications.test_sender import _family, _grades, _moscow, _text
+from tests.concurrency import run_together
 from tests.factories import SYSTEM, actor_of
 from tests.frozen import TODAY
 
@@ -118,3 +119,16 @@ def test_the_weekly_digest_acknowledges_the_week_by_link_once(
         status = week_status(session, parent, student_id=school.two.student_a,
                              week_start=TODAY, on=TODAY + timedelta(days=6))
         assert status.state.acknowledged and status.state.channel is AckChannel.EMAIL_LINK
+
+
+def test_a_link_clicked_twice_at_the_same_moment_works_once(
+    factory, config, school, smtp_sink, sms_gateway
+):
+    message = _one_email(factory, config, school, smtp_sink, sms_gateway)
+    token = _token(message["List-Unsubscribe"][1:-1])
+
+    def click(session, _seen):
+        return use_link(session, token=token, secret=SECRET).title
+
+    results = run_together(factory, [(SYSTEM, lambda session: None, click)] * 2)
+    assert sorted(map(str, results)) == sorted([USED, "Вы отписались от писем"])
