@@ -15,9 +15,9 @@ from klassruk.models.families import AckChannel, AckKind
 from klassruk.models.notifications import Cadence, NotificationPreference
 from klassruk.services.acknowledgements import week_status
 from klassruk.services.notifications.links import EXPIRED, FORGED, USED, LinkError, use_link
+from tests.concurrency import run_together
 from tests.core.services.notifications.conftest import SECRET, send, user_id
 from tests.core.services.notifications.test_sender import _family, _grades, _moscow, _text
-from tests.concurrency import run_together
 from tests.factories import SYSTEM, actor_of
 from tests.frozen import TODAY
 
