@@ -9,7 +9,7 @@ from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from klassruk.formatting import format_date
@@ -239,21 +239,19 @@ def compose_due(
         student_ids={i.student_id for i in items if i.cadence is Cadence.WEEKLY},
         weeks=[monday],
     )
-    made = 0
-    for draft in _group(items, {k: e.kind for k, e in events.items()}):
-        notification = _compose(
-            session, draft, events, names, allowed, addresses, guardians, weeks, monday,
-            local, now, links,
-        )
-        session.add(notification)
-        session.flush()
-        session.execute(
-            update(NotificationItem)
-            .where(NotificationItem.id.in_([i.id for i in draft.items]))
-            .values(notification_id=notification.id)
-        )
-        made += 1
-    return made
+    made = [
+        (draft, _compose(session, draft, events, names, allowed, addresses, guardians, weeks,
+                         monday, local, now, links))
+        for draft in _group(items, {k: e.kind for k, e in events.items()})
+    ]
+    # Two flushes for the whole batch: the messages (one multi-row INSERT), then the items.
+    session.add_all(notification for _, notification in made)
+    session.flush()
+    for draft, notification in made:
+        for item in draft.items:
+            item.notification_id = notification.id
+    session.flush()
+    return len(made)
 
 
 def _compose(
