@@ -14,6 +14,7 @@ from components.nav import (
     CHANGE_PASSWORD_PAGE,
     FAVICON,
     LOGIN_PAGE,
+    NOTIFICATION_LINK_PAGE,
     SECOND_FACTOR_PAGE,
     SETUP_PAGE,
     build_navigation,
@@ -24,6 +25,7 @@ from components.nav import (
 from components.runtime import schema_problem_of_database, script_run, start_run_school_settings
 from components.second_factor import must_show_second_factor_page
 from components.text import escape
+from klassruk.services.notifications.links import LINK_PARAMETER
 from klassruk.setup import SetupState
 
 st.set_page_config(page_title="Классрук", page_icon=FAVICON, layout="wide")
@@ -46,6 +48,10 @@ def _run() -> None:
     if school.state is SetupState.EMPTY:
         clear_current_actor()
         _show_only(SETUP_PAGE, "Первый запуск")
+        return
+
+    if LINK_PARAMETER in st.query_params:
+        _show_only(NOTIFICATION_LINK_PAGE, "Ссылка из письма")
         return
 
     user = resolve_user()

@@ -17,6 +17,7 @@ from klassruk.formatting import format_date, format_number
 from klassruk.models import ACCOUNT_STATUS_TITLES
 from klassruk.permissions import ROLE_TITLES, Action, Actor, Role
 from klassruk.services import extracts, overview
+from klassruk.services.notifications.messages import unread_count
 
 
 def _school(actor: Actor) -> None:
@@ -121,6 +122,11 @@ def _teacher(actor: Actor) -> None:
 
 
 def _family(actor: Actor) -> None:
+    with db_read(actor) as session:
+        unread = unread_count(session, actor, on=today())
+    if unread:
+        st.info(f"Новых сообщений школы: {unread} — на странице «Уведомления».",
+                icon=":material/notifications:")
     child = child_picker(actor, today())
     if child is not None:
         cabinet.open_screen(actor, child, "home")

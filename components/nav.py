@@ -53,6 +53,8 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("app_pages/cabinet_acknowledgements.py", "Ознакомление", ":material/task_alt:", Action.ACKNOWLEDGE, "Дневник"),  # noqa: E501
     PageSpec("app_pages/cabinet_teachers.py", "Учителя", ":material/school:", Action.VIEW_CABINET, "Школа"),  # noqa: E501
     PageSpec("app_pages/cabinet_calendar.py", "Каникулы и четверти", ":material/calendar_month:", Action.VIEW_CABINET, "Школа"),  # noqa: E501
+    PageSpec("app_pages/notifications.py", "Уведомления", ":material/notifications:", Action.MANAGE_NOTIFICATIONS, "Дневник"),  # noqa: E501
+    PageSpec("app_pages/class_messages.py", "Сообщения семьям", ":material/forum:", Action.SEND_MESSAGES, "Классное руководство"),  # noqa: E501
     PageSpec("app_pages/teaching_load.py", "Учебная нагрузка", ":material/work:", Action.MANAGE_TEACHING_LOAD, "Учебная часть"),  # noqa: E501
     PageSpec("app_pages/timetable.py", "Расписание и календарь", ":material/calendar_month:", Action.MANAGE_CALENDAR, "Учебная часть"),  # noqa: E501
     PageSpec("app_pages/incidents.py", "Инциденты безопасности", ":material/gpp_maybe:",
@@ -61,6 +63,7 @@ PAGES: tuple[PageSpec, ...] = (
              Action.VIEW_USERS, "Администрирование"),
     PageSpec("app_pages/data_access.py", "Доступ к персональным данным", ":material/visibility:",
              Action.VIEW_AUDIT_LOG, "Администрирование"),
+    PageSpec("app_pages/notification_status.py", "Рассылка уведомлений", ":material/outgoing_mail:", Action.VIEW_SENDER_HEALTH, "Администрирование"),  # noqa: E501
     PageSpec("app_pages/audit.py", "Журнал изменений", ":material/history:",
              Action.VIEW_AUDIT_LOG, "Администрирование"),
     PageSpec("app_pages/school_settings.py", "Настройки школы", ":material/settings:",
@@ -72,6 +75,8 @@ LOGIN_PAGE = "app_pages/login.py"
 SETUP_PAGE = "app_pages/setup.py"
 CHANGE_PASSWORD_PAGE = "app_pages/change_password.py"
 SECOND_FACTOR_PAGE = "app_pages/second_factor.py"
+# Opened from a notification e-mail, logged in or not: it shows only its own outcome.
+NOTIFICATION_LINK_PAGE = "app_pages/notification_link.py"
 
 
 def page_everywhere(path: str, title: str) -> list[StreamlitPage]:

@@ -1,9 +1,11 @@
-"""Command-line tools for school IT: migrate, demo, create an administrator, backup, restore."""
+"""Command-line tools for school IT: migrate, demo, administrator, backup, sender."""
 
 from __future__ import annotations
 
 import argparse
 import getpass
+import os
+import socket
 import sys
 import time
 from collections.abc import Sequence
@@ -12,12 +14,15 @@ from pathlib import Path
 from klassruk.clock import school_today
 from klassruk.db import make_engine, make_session_factory, unit_of_work
 from klassruk.errors import DomainError
+from klassruk.models.notifications import Channel
 from klassruk.operations.backup import describe_tables, make_backup, restore_backup
 from klassruk.permissions import Actor, Role
 from klassruk.schema import upgrade_to_head
 from klassruk.services.accounts import create_user
-from klassruk.settings import load_settings
-from klassruk.setup import DEFAULT_TIMEZONE
+from klassruk.services.notifications.digests import LinkSettings
+from klassruk.services.notifications.sender import SenderConfig, run_forever, run_pass
+from klassruk.settings import Settings, load_settings
+from klassruk.setup import APP_URL_KEY, DEFAULT_TIMEZONE, get_setting
 
 CLI_ACTOR = Actor.system("cli")
 
@@ -111,6 +116,53 @@ def _command_restore(database_url: str, args: argparse.Namespace) -> None:
         print(f"  {line}")
 
 
+def sender_config(settings: Settings, app_url: str) -> SenderConfig:
+    """The sender's transports and limits from the deployment's settings."""
+    from klassruk.services.notifications.channels.email import SmtpSettings
+    from klassruk.services.notifications.channels.sms import SMSRU_URL, SmsSettings
+
+    smtp = sms = None
+    if settings.smtp_host:
+        smtp = SmtpSettings(
+            host=settings.smtp_host, port=settings.smtp_port, security=settings.smtp_security,
+            username=settings.smtp_user, password=settings.smtp_password,
+            sender=settings.mail_from,
+        )
+    if settings.sms_provider:
+        sms = SmsSettings(
+            provider=settings.sms_provider,
+            url=settings.sms_url or SMSRU_URL,
+            api_key=settings.sms_api_key,
+            sender=settings.sms_sender,
+        )
+    return SenderConfig(
+        links=LinkSettings(app_url=app_url, secret=settings.cookie_key),
+        smtp=smtp,
+        sms=sms,
+        max_attempts=settings.send_max_attempts,
+        backoff_s=settings.send_backoff_seconds,
+        per_minute={Channel.EMAIL: settings.email_per_minute, Channel.SMS: settings.sms_per_minute},
+    )
+
+
+def _command_send(database_url: str, args: argparse.Namespace) -> None:
+    settings = load_settings()
+    factory = make_session_factory(make_engine(database_url))
+    with unit_of_work(factory, CLI_ACTOR, read_only=True) as session:
+        app_url = get_setting(session, APP_URL_KEY) or settings.app_url
+    config = sender_config(settings, app_url)
+    owner = f"{socket.gethostname()}:{os.getpid()}"[-64:]
+    if args.once:
+        result = run_pass(factory, config, owner=owner)
+        print(
+            f"Событий разобрано: {result.expanded}, сообщений составлено: {result.composed}, "
+            f"отправлено: {result.sent}, отложено для повтора: {result.retried}, "
+            f"не доставлено: {result.failed}."
+        )
+        return
+    run_forever(factory, config, owner=owner, interval_s=args.interval)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of `python -m klassruk`."""
     parser = argparse.ArgumentParser(prog="python -m klassruk", description=__doc__)
@@ -144,6 +196,12 @@ def build_parser() -> argparse.ArgumentParser:
     restore.add_argument("file", help="файл копии klassruk-ГГГГММДД-ЧЧММСС.backup")
     restore.add_argument("--force", action="store_true", help="перезаписать непустую базу")
     restore.set_defaults(handler=_command_restore)
+
+
+    send = commands.add_parser("send", help="рассылать уведомления (e-mail, SMS)")
+    send.add_argument("--once", action="store_true", help="один проход и выход (cron, таймер)")
+    send.add_argument("--interval", type=float, default=30.0, help="пауза между проходами, с")
+    send.set_defaults(handler=_command_send)
     return parser
 
 

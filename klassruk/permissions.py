@@ -65,6 +65,9 @@ class Action(enum.StrEnum):
     VIEW_CABINET = "view_cabinet"
     ACKNOWLEDGE = "acknowledge"
     USE_SECOND_FACTOR = "use_second_factor"
+    SEND_MESSAGES = "send_messages"
+    MANAGE_NOTIFICATIONS = "manage_notifications"
+    VIEW_SENDER_HEALTH = "view_sender_health"
 
 
 _EVERYONE = {
@@ -94,6 +97,8 @@ ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
             Action.REPORT_COMPROMISE,
             Action.VIEW_INCIDENTS,
             Action.MANAGE_INCIDENTS,
+            Action.SEND_MESSAGES,
+            Action.VIEW_SENDER_HEALTH,
         }
     ),
     Role.DEPUTY_HEAD: frozenset(
@@ -109,6 +114,7 @@ ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
             Action.VIEW_CONSENT,
             Action.VIEW_EXTRACTS,
             Action.VIEW_INCIDENTS,
+            Action.SEND_MESSAGES,
         }
     ),
     Role.TEACHER: frozenset(_STAFF | {Action.VIEW_OWN_GROUPS, Action.EDIT_JOURNAL}),
@@ -127,12 +133,16 @@ ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
             Action.END_GUARDIAN_LINK,
             Action.REPORT_COMPROMISE,
             Action.VIEW_INCIDENTS,
+            Action.SEND_MESSAGES,
         }
     ),
     Role.GUARDIAN: frozenset(
-        _EVERYONE | {Action.VIEW_CHILD, Action.VIEW_CABINET, Action.ACKNOWLEDGE}
+        _EVERYONE
+        | {Action.VIEW_CHILD, Action.VIEW_CABINET, Action.ACKNOWLEDGE, Action.MANAGE_NOTIFICATIONS}
     ),
-    Role.STUDENT: frozenset(_EVERYONE | {Action.VIEW_SELF, Action.VIEW_CABINET}),
+    Role.STUDENT: frozenset(
+        _EVERYONE | {Action.VIEW_SELF, Action.VIEW_CABINET, Action.MANAGE_NOTIFICATIONS}
+    ),
 }
 
 # Roles whose scope is the whole school for the actions they hold.

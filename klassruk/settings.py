@@ -44,6 +44,22 @@ class Settings:
     # Where `python -m klassruk backup` writes, and the passphrase that encrypts the copies.
     backup_dir: Path = DEFAULT_DATA_DIR / "backups"
     backup_passphrase: str = ""
+    # Notifications: SMTP (empty host: no e-mail), the SMS gateway (empty provider: no SMS),
+    # provider rate limits, retries.
+    smtp_host: str = ""
+    smtp_port: int = 587
+    smtp_security: str = "starttls"
+    smtp_user: str = ""
+    smtp_password: str = ""
+    mail_from: str = "noreply@localhost"
+    sms_provider: str = ""
+    sms_url: str = ""
+    sms_api_key: str = ""
+    sms_sender: str = ""
+    email_per_minute: int = 600
+    sms_per_minute: int = 60
+    send_max_attempts: int = 5
+    send_backoff_seconds: int = 60
 
 
 def _read_secrets_file(path: Path) -> dict[str, object]:
@@ -117,6 +133,26 @@ def load_settings(secrets_file: Path = SECRETS_FILE) -> Settings:
         trusted_proxies=parse_proxies(_lookup("KLASSRUK_TRUSTED_PROXIES", values, "") or ""),
         backup_dir=Path(_lookup("KLASSRUK_BACKUP_DIR", values) or data_dir / "backups"),
         backup_passphrase=_lookup("KLASSRUK_BACKUP_PASSPHRASE", values) or "",
+        smtp_host=_lookup("KLASSRUK_SMTP_HOST", values, "") or "",
+        smtp_port=int(_lookup("KLASSRUK_SMTP_PORT", values, "587") or 587),
+        smtp_security=_choice(
+            _lookup("KLASSRUK_SMTP_SECURITY", values, "starttls"), "KLASSRUK_SMTP_SECURITY",
+            ("starttls", "ssl", "none"),
+        ),
+        smtp_user=_lookup("KLASSRUK_SMTP_USER", values, "") or "",
+        smtp_password=_lookup("KLASSRUK_SMTP_PASSWORD", values, "") or "",
+        mail_from=_lookup("KLASSRUK_MAIL_FROM", values, "noreply@localhost") or "",
+        sms_provider=_choice(
+            _lookup("KLASSRUK_SMS_PROVIDER", values, ""), "KLASSRUK_SMS_PROVIDER",
+            ("", "smsru", "webhook"),
+        ),
+        sms_url=_lookup("KLASSRUK_SMS_URL", values, "") or "",
+        sms_api_key=_lookup("KLASSRUK_SMS_API_KEY", values, "") or "",
+        sms_sender=_lookup("KLASSRUK_SMS_SENDER", values, "") or "",
+        email_per_minute=int(_lookup("KLASSRUK_EMAIL_PER_MINUTE", values, "600") or 600),
+        sms_per_minute=int(_lookup("KLASSRUK_SMS_PER_MINUTE", values, "60") or 60),
+        send_max_attempts=int(_lookup("KLASSRUK_SEND_MAX_ATTEMPTS", values, "5") or 5),
+        send_backoff_seconds=int(_lookup("KLASSRUK_SEND_BACKOFF_SECONDS", values, "60") or 60),
     )
 
 
@@ -131,3 +167,11 @@ def parse_proxies(value: str) -> tuple[str, ...]:
                 f"KLASSRUK_TRUSTED_PROXIES: «{item}» is not an IP address or network (CIDR)"
             ) from None
     return tuple(networks)
+
+
+def _choice(value: str | None, name: str, allowed: tuple[str, ...]) -> str:
+    value = (value or "").strip().lower()
+    if value not in allowed:
+        names = ", ".join(a or "(empty)" for a in allowed)
+        raise ConfigurationError(f"{name} must be one of: {names}")
+    return value

@@ -21,6 +21,8 @@ class AckKind(enum.StrEnum):
     PERIOD_GRADE = "period_grade"
     RECOMMENDATION = "recommendation"
     TEST_SCHEDULE = "test_schedule"
+    # A class teacher's message that asked for «Ознакомлен(а)» (item_id: the message).
+    MESSAGE = "message"
 
 
 class AckChannel(enum.StrEnum):

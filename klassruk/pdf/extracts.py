@@ -305,6 +305,8 @@ def _extract(pdf: FPDF, extract: ExtractContent, school_name: str, timezone: str
         pdf.ln(1)
         pdf.set_font(FONT, "", BODY)
         _paragraph(pdf, " ".join(empty), LINE)
+    if extract.messages:
+        _lines(pdf, "Сообщения классного руководителя", extract.messages)
     _slip(pdf, extract, school_name)
 
 

@@ -16,6 +16,7 @@ from klassruk.models import Holiday, ReportingPeriod, SchoolYear
 from klassruk.permissions import Action, Actor, require
 from klassruk.services.locking import lock_rows, read_modify_write
 from klassruk.services.lookup import get_or_404
+from klassruk.services.notifications import events
 
 NO_CURRENT_YEAR = "Текущий учебный год не задан."
 
@@ -171,6 +172,7 @@ def add_holiday(
     holiday = Holiday(school_year_id=year.id, name=name, starts_on=starts_on, ends_on=ends_on)
     session.add(holiday)
     session.flush()
+    events.emit(session, [events.holiday_event(name=name, starts_on=starts_on, ends_on=ends_on)])
     return holiday
 
 

@@ -53,6 +53,7 @@ from klassruk.services.consent import class_consent
 from klassruk.services.journal import weighted_average
 from klassruk.services.locking import lock_rows, read_modify_write
 from klassruk.services.lookup import get_or_404
+from klassruk.services.notifications.messages import mark_printed, paper_messages
 from klassruk.services.scope import (
     ClassPeople,
     class_people,
@@ -123,6 +124,8 @@ class ExtractContent:
     changes: list[DatedLine]
     recommendations: list[DatedLine]
     reprint_of: int | None = None
+    # Class teacher's messages to this paper-route family not printed before.
+    messages: list[DatedLine] = field(default_factory=list)
 
 
 @dataclass
@@ -413,6 +416,14 @@ def _register(
     return rows
 
 
+def _paper_messages(session: Session, guardian_id: int, student_id: int) -> list[DatedLine]:
+    """Messages waiting for this paper family, marked printed as they go on the extract."""
+    waiting = [m for _, m in paper_messages(session, guardian_id=guardian_id,
+                                            student_ids=[student_id])]
+    mark_printed(session, guardian_id=guardian_id, message_ids=[m.id for m in waiting])
+    return [DatedLine(m.created_at.date(), m.title, m.body) for m in waiting]
+
+
 def print_extracts(
     session: Session,
     actor: Actor,
@@ -462,6 +473,7 @@ def print_extracts(
             absences=journal.absences[student_id], homework=journal.homework[student_id],
             tests=journal.tests[student_id], changes=journal.changes[student_id],
             recommendations=journal.recommendations[student_id], reprint_of=reprint_of,
+            messages=_paper_messages(session, family.guardian_id, student_id),
         ))
         if progress is not None:
             progress(index, len(chosen))

@@ -31,8 +31,10 @@ from klassruk.models.journal import (
 )
 from klassruk.permissions import Action, Actor, require
 from klassruk.services import calendar
+from klassruk.services.journal.common import school_today
 from klassruk.services.locking import lock_rows
 from klassruk.services.lookup import get_or_404
+from klassruk.services.notifications import events
 from klassruk.services.spreadsheets import read_table
 from klassruk.text_policy import clean_text
 
@@ -457,6 +459,11 @@ def _change(
     )
 
 
+def _announce(session: Session, lesson: Lesson, change: LessonChange) -> None:
+    today = school_today(session)
+    events.emit(session, events.lesson_change_events(session, lesson, change, today=today))
+
+
 def substitute_teacher(
     session: Session, actor: Actor, *, lesson_id: int, staff_id: int, reason: str = ""
 ) -> LessonChange:
@@ -487,6 +494,7 @@ def substitute_teacher(
     lesson.staff_id = staff_id
     session.add(change)
     session.flush()
+    _announce(session, lesson, change)
     return change
 
 
@@ -532,6 +540,7 @@ def move_lesson(
     lesson.lesson_date, lesson.number = new_date, new_number
     session.add(change)
     session.flush()
+    _announce(session, lesson, change)
     return change
 
 
@@ -548,6 +557,7 @@ def cancel_lesson(session: Session, actor: Actor, *, lesson_id: int, reason: str
     change = _change(actor, lesson, LessonChangeKind.CANCELLATION, reason, None)
     session.add(change)
     session.flush()
+    _announce(session, lesson, change)
     return change
 
 

@@ -25,6 +25,7 @@ from klassruk.services.journal.history import _history
 from klassruk.services.journal.members import _check_member
 from klassruk.services.locking import lock_rows
 from klassruk.services.lookup import get_or_404
+from klassruk.services.notifications import events
 from klassruk.services.scope import require_journal_writer
 from klassruk.text_policy import clean_text
 
@@ -91,6 +92,7 @@ def add_grade(
         grade.weight = weight
     session.add(grade)
     session.flush()
+    events.emit(session, events.grade_events(lesson, student_id, [], [(value, kind)], ""))
     return grade
 
 
@@ -112,6 +114,14 @@ def _locked_grade(session: Session, actor: Actor, grade_id: int, reason: str) ->
     return locked[0]
 
 
+def _grade_news(
+    session: Session, grade: Grade, new: list[tuple[int, GradeKind]], reason: str
+) -> list[events.Event]:
+    lesson = session.get(Lesson, grade.lesson_id)
+    assert lesson is not None
+    return events.grade_events(lesson, grade.student_id, [(grade.value, grade.kind)], new, reason)
+
+
 def change_grade(
     session: Session,
     actor: Actor,
@@ -130,10 +140,12 @@ def change_grade(
     if (grade.value, grade.kind) == (value, new_kind):
         return grade
     _history(session, actor, grade, (value, new_kind), clean_text(reason))
+    news = _grade_news(session, grade, [(value, new_kind)], clean_text(reason))
     if new_kind != grade.kind:
         grade.weight = default_weight(new_kind)
     grade.value, grade.kind = value, new_kind
     session.flush()
+    events.emit(session, news)
     return grade
 
 
@@ -143,8 +155,10 @@ def delete_grade(session: Session, actor: Actor, *, grade_id: int, reason: str) 
     if not clean_text(reason or ""):
         raise DomainError("Укажите причину удаления оценки.")
     _history(session, actor, grade, None, clean_text(reason))
+    news = _grade_news(session, grade, [], clean_text(reason))
     session.delete(grade)
     session.flush()
+    events.emit(session, news)
 
 
 def set_absence(
@@ -161,6 +175,7 @@ def set_absence(
     existing = session.scalar(
         select(Absence).where(Absence.lesson_id == lesson_id, Absence.student_id == student_id)
     )
+    news = events.absence_events(lesson, student_id, existing.mark if existing else None, mark)
     if mark is None:
         if existing is not None:
             session.delete(existing)
@@ -172,6 +187,7 @@ def set_absence(
         _check_member(session, lesson, student_id)
         session.add(Absence(lesson_id=lesson_id, student_id=student_id, mark=mark))
     session.flush()
+    events.emit(session, news)
 
 
 # ---------------------------------------------------------------- lessons: topic, homework

@@ -27,6 +27,7 @@ from klassruk.services import calendar
 from klassruk.services.journal.common import CONFLICT, _bullets
 from klassruk.services.journal.grades import _writable_lesson
 from klassruk.services.locking import lock_rows
+from klassruk.services.notifications import events
 from klassruk.services.scope import (
     active_on,
     require_journal_reader,
@@ -77,10 +78,15 @@ def save_lessons(session: Session, actor: Actor, *, updates: list[LessonUpdate])
         changed.append((lesson, topic, homework))
     if conflicts:
         raise Conflict(CONFLICT + _bullets(conflicts), frozenset(conflicted))
+    news = []
     for lesson, topic, homework in changed:
+        new_homework = bool(homework) and homework != (lesson.homework or "").strip()
         lesson.topic = topic or None
         lesson.homework = homework or None
+        if new_homework:
+            news.append(events.homework_event(lesson))
     session.flush()
+    events.emit(session, news)
     return len(changed)
 
 
@@ -227,6 +233,9 @@ def plan_test(
     )
     session.add(test)
     session.flush()
+    events.emit(session, [events.test_event(
+        group_id=group_id, subject_id=subject_id, on=on, title=title
+    )])
     return test
 
 

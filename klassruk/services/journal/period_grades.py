@@ -19,6 +19,7 @@ from klassruk.services.journal.common import CONFLICT, _bullets, require_marks_a
 from klassruk.services.journal.grades import _check_value
 from klassruk.services.journal.members import roster_intervals
 from klassruk.services.locking import lock_rows
+from klassruk.services.notifications import events
 from klassruk.services.scope import require_journal_writer
 from klassruk.text_policy import clean_text
 
@@ -142,13 +143,19 @@ def set_period_grades(
         for student_id, value in values.items()
     ):
         raise DomainError("Укажите причину изменения итоговой оценки. Ничего не сохранено.")
-    count = 0
+    news = []
     for student_id, value in values.items():
         new = PeriodGrade(
             period_id=period_id, student_id=student_id, subject_id=subject_id,
             group_id=group_id, value=value, set_by=actor.login,
         )
         old = existing.get(student_id)
-        count += _write_period_grade(session, actor, old, new, clean_text(reason))
+        old_value = old.value if old is not None else None
+        if _write_period_grade(session, actor, old, new, clean_text(reason)):
+            news.append(events.period_grade_event(
+                period_id=period_id, subject_id=subject_id, student_id=student_id,
+                value=value, old=old_value,
+            ))
     session.flush()
-    return count
+    events.emit(session, news)
+    return len(news)

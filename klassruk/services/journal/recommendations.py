@@ -18,6 +18,7 @@ from klassruk.models.journal import (
     Recommendation,
 )
 from klassruk.permissions import Actor
+from klassruk.services.notifications import events
 from klassruk.services.scope import (
     READ_ONLY,
     active_on,
@@ -58,6 +59,9 @@ def add_recommendation(
     )
     session.add(recommendation)
     session.flush()
+    events.emit(session, [events.recommendation_event(
+        recommendation_id=recommendation.id, subject_id=subject_id, student_id=student_id
+    )])
     return recommendation
 
 

@@ -33,6 +33,7 @@ from klassruk.services.journal.grades import _new_grade
 from klassruk.services.journal.history import _history
 from klassruk.services.journal.members import Intervals, is_in_lesson, roster_intervals
 from klassruk.services.locking import lock_rows
+from klassruk.services.notifications import events
 from klassruk.services.scope import (
     READ_ONLY,
     may_write_journal,
@@ -239,6 +240,19 @@ def _write_absence(session: Session, journal: _Journal, key: tuple[int, int], ce
     return True
 
 
+def _cell_events(
+    journal: _Journal, key: tuple[int, int], cell: Cell, reason: str
+) -> list[events.Event]:
+    """What families hear of a cell about to be written (read before the write changes it)."""
+    student_id, lesson_id = key
+    lesson = journal.lessons[lesson_id]
+    old = [(g.value, g.kind) for g in journal.grades.get(key, [])]
+    absence = journal.absences.get(key)
+    return events.grade_events(lesson, student_id, old, cell.grades, reason) + (
+        events.absence_events(lesson, student_id, absence.mark if absence else None, cell.absence)
+    )
+
+
 def save_grid(
     session: Session,
     actor: Actor,
@@ -282,9 +296,12 @@ def save_grid(
             reason=reason, lesson_ids={lesson_id for (_, lesson_id), _ in plan.cells},
         )
     summary = [0, 0, 0, 0]
+    news: list[events.Event] = []
     for key, cell in plan.cells:
+        news += _cell_events(journal, key, cell, reason)
         for index, count in enumerate(_write_grades(session, actor, journal, key, cell, reason)):
             summary[index] += count
         summary[3] += _write_absence(session, journal, key, cell)
     session.flush()
+    events.emit(session, news)
     return SaveSummary(*summary)

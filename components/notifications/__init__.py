@@ -1,0 +1,1 @@
+"""Screens of notifications: family settings and inbox, staff messages, sender status, links."""

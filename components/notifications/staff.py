@@ -1,0 +1,130 @@
+"""«Сообщения семьям»: write to a class (grade, school), then follow each family's state."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from components.feedback import act
+from components.pickers import class_picker
+from components.runtime import db_read
+from components.school import school_timezone, today
+from components.tables import show_table
+from components.text import escape
+from klassruk.formatting import format_date, format_timestamp
+from klassruk.models.families import ACK_CHANNEL_TITLES
+from klassruk.models.notifications import (
+    CHANNEL_TITLES,
+    DELIVERY_STATUS_TITLES,
+    Channel,
+    MessageAudience,
+)
+from klassruk.permissions import Action, Actor
+from klassruk.services.calendar import week_start
+from klassruk.services.notifications import messages
+
+_AUDIENCES = {
+    MessageAudience.CLASS: "класс",
+    MessageAudience.GRADE: "параллель",
+    MessageAudience.SCHOOL: "вся школа",
+}
+_ALL, _CHOSEN, _NOT_ACKNOWLEDGED = "все семьи", "выбранные", "не подтвердившие неделю"
+
+
+def _audience(actor: Actor) -> messages.Audience | None:
+    kinds = [MessageAudience.CLASS]
+    if actor.is_school_wide_for(Action.SEND_MESSAGES):
+        kinds += [MessageAudience.GRADE, MessageAudience.SCHOOL]
+    kind = st.radio("Кому", kinds, format_func=_AUDIENCES.__getitem__, horizontal=True,
+                    key="message_audience") if len(kinds) > 1 else kinds[0]
+    if kind is MessageAudience.SCHOOL:
+        return messages.Audience(kind)
+    if kind is MessageAudience.GRADE:
+        grade = st.selectbox("Параллель", list(range(1, 12)), key="message_grade")
+        return messages.Audience(kind, grade=grade)
+    chosen = class_picker(actor, Action.SEND_MESSAGES, key="message_class")
+    if chosen is None:
+        return None
+    which = st.radio("Семьи", [_ALL, _CHOSEN, _NOT_ACKNOWLEDGED], horizontal=True,
+                     key="message_families")
+    if which == _CHOSEN:
+        with db_read(actor) as session:
+            children = dict(messages.class_children(
+                session, actor, class_id=chosen.class_id, on=today()))
+        picked = st.multiselect("Дети (сообщение получат их родители)", list(children),
+                                format_func=children.__getitem__, key="message_children")
+        return messages.Audience(kind, class_id=chosen.class_id, student_ids=frozenset(picked))
+    if which == _NOT_ACKNOWLEDGED:
+        monday = week_start(today())
+        week = st.date_input("Неделя", value=monday, format="DD.MM.YYYY", key="message_week")
+        st.caption(f"Неделя с {format_date(week_start(week))}")
+        return messages.Audience(kind, class_id=chosen.class_id, not_acknowledged_week=week)
+    return messages.Audience(kind, class_id=chosen.class_id)
+
+
+def compose(actor: Actor) -> None:
+    """The message form: audience, families, title, text, whether to ask «Ознакомлен(а)»."""
+    audience = _audience(actor)
+    if audience is None:
+        return
+    with st.form("class_message", clear_on_submit=True):
+        title = st.text_input("Тема", max_chars=messages.MAX_TITLE)
+        body = st.text_area("Текст", max_chars=messages.MAX_BODY, height=160)
+        asks = st.checkbox("Попросить подтвердить «Ознакомлен(а)»")
+        st.caption("Семьи с согласием и подтверждённым адресом получат письмо или SMS по своим "
+                   "настройкам; остальные увидят сообщение в дневнике, а семьи без согласия — "
+                   "в ближайшей бумажной выписке.")
+        if st.form_submit_button("Отправить", type="primary"):
+            act(actor, lambda s: messages.send_message(
+                s, actor, audience=audience, title=title, body=body,
+                asks_acknowledgement=asks, on=today(),
+            ), lambda m: f"Сообщение «{m.title}» отправлено.")
+
+
+def _delivery(state: messages.FamilyState, channel: Channel) -> str:
+    found = state.deliveries.get(channel)
+    if found is None:
+        return "—"
+    status, error = found
+    title = DELIVERY_STATUS_TITLES[status]
+    return f"{title}: {error}" if error else title
+
+
+def sent(actor: Actor) -> None:
+    """Sent messages with their counts; one chosen shows its state per family."""
+    zone = school_timezone()
+    with db_read(actor) as session:
+        rows = messages.sent_messages(session, actor)
+    if not rows:
+        st.info("Сообщений ещё не было.")
+        return
+    show_table({
+        "Отправлено": [format_timestamp(r.created_at, zone) for r in rows],
+        "Тема": [r.title for r in rows],
+        "Семей": [r.families for r in rows],
+        "На бумаге": [r.paper for r in rows],
+        "Прочитали": [r.read for r in rows],
+        "Подтвердили": [r.acknowledged if r.asks_acknowledgement else "—" for r in rows],
+    }, key="sent_messages")
+    by_id = {r.message_id: r for r in rows}
+    chosen = st.selectbox("Сообщение", list(by_id), key="sent_message",
+                          format_func=lambda i: f"{format_timestamp(by_id[i].created_at, zone)} — "
+                                                f"{by_id[i].title}")
+    with db_read(actor) as session:
+        families = messages.message_families(session, actor, message_id=chosen)
+    st.markdown(f"**{escape(by_id[chosen].title)}**: состояние по семьям")
+    show_table({
+        "Обучающийся": [f.student for f in families],
+        "Родитель": [f.guardian for f in families],
+        "Ознакомлен(а)": [
+            f"{format_timestamp(f.acknowledged_at, zone)}, {ACK_CHANNEL_TITLES[f.acknowledged_via]}"
+            if f.acknowledged_at and f.acknowledged_via else None
+            for f in families
+        ],
+        "Прочитано": [format_timestamp(f.read_at, zone) if f.read_at else None for f in families],
+        "Как получает": [
+            ("на бумаге" + (", напечатано" if f.printed_at else ", в следующей выписке"))
+            if f.paper else "электронно" for f in families
+        ],
+        CHANNEL_TITLES[Channel.EMAIL].capitalize(): [_delivery(f, Channel.EMAIL) for f in families],
+        CHANNEL_TITLES[Channel.SMS]: [_delivery(f, Channel.SMS) for f in families],
+    }, key="message_families_table")

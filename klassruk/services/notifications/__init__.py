@@ -1,0 +1,1 @@
+"""Notifications: events from a transactional outbox to e-mail and SMS, gated by consent."""
