@@ -12,7 +12,7 @@ from alembic import op
 import klassruk.models.base
 
 revision: str = '0021'
-down_revision: str | None = '0013'
+down_revision: str | None = '0020'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
