@@ -65,6 +65,10 @@ class Action(enum.StrEnum):
     VIEW_CABINET = "view_cabinet"
     ACKNOWLEDGE = "acknowledge"
     USE_SECOND_FACTOR = "use_second_factor"
+    VIEW_ANALYTICAL_REPORT = "view_analytical_report"
+    SEND_ANALYTICAL_REPORT = "send_analytical_report"
+    VIEW_ACTIVITY_REPORT = "view_activity_report"
+    RUN_ANALYSIS = "run_analysis"
 
 
 _EVERYONE = {
@@ -94,6 +98,8 @@ ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
             Action.REPORT_COMPROMISE,
             Action.VIEW_INCIDENTS,
             Action.MANAGE_INCIDENTS,
+            Action.VIEW_ACTIVITY_REPORT,
+            Action.RUN_ANALYSIS,
         }
     ),
     Role.DEPUTY_HEAD: frozenset(
@@ -109,6 +115,10 @@ ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
             Action.VIEW_CONSENT,
             Action.VIEW_EXTRACTS,
             Action.VIEW_INCIDENTS,
+            Action.VIEW_ANALYTICAL_REPORT,
+            Action.SEND_ANALYTICAL_REPORT,
+            Action.VIEW_ACTIVITY_REPORT,
+            Action.RUN_ANALYSIS,
         }
     ),
     Role.TEACHER: frozenset(_STAFF | {Action.VIEW_OWN_GROUPS, Action.EDIT_JOURNAL}),
@@ -127,6 +137,8 @@ ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
             Action.END_GUARDIAN_LINK,
             Action.REPORT_COMPROMISE,
             Action.VIEW_INCIDENTS,
+            Action.VIEW_ANALYTICAL_REPORT,
+            Action.VIEW_ACTIVITY_REPORT,
         }
     ),
     Role.GUARDIAN: frozenset(
