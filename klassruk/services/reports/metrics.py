@@ -94,6 +94,11 @@ def _percent(part: float, whole: int) -> float | None:
     return None if whole == 0 else round(part / whole * 100, 1)
 
 
+def format_percent(value: float | None) -> str:
+    """A percentage with one decimal and the decimal comma («66,7 %»), or a dash."""
+    return "—" if value is None else f"{value:.1f}".replace(".", ",") + "\u00a0%"
+
+
 def metrics_of(counts: MarkCounts) -> Metrics:
     """The metrics of a set of marks (a subject of a class, or all marks of a class)."""
     total = counts.total
