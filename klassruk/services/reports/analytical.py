@@ -82,8 +82,8 @@ class StudentSubject:
         if self.mark is None or self.previous_mark is None:
             return ""
         if self.mark > self.previous_mark:
-            return "↑"
-        return "↓" if self.mark < self.previous_mark else "="
+            return "выше"
+        return "ниже" if self.mark < self.previous_mark else "так же"
 
 
 @dataclass(frozen=True)

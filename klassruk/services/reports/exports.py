@@ -45,7 +45,7 @@ def _to_bytes(book: Workbook) -> bytes:
 def analytical_report_xlsx(report: AnalyticalReport) -> bytes:
     """The analytical report as a workbook: summary, subjects, lists, pupils, definitions."""
     book = Workbook()
-    book.remove(book.active)  # type: ignore[arg-type]
+    book.remove(book.active)
     before = report.previous_period or "—"
     _sheet(book, "Класс", ("Класс", "Период", *METRIC_HEADERS, "Пропущено уроков",
                            "Из них по уважительной причине", "Состав на"),

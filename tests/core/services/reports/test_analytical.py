@@ -69,9 +69,9 @@ def test_pupils_attendance_dynamics_and_risk(session, known):
     assert dronov.risk == "неудовлетворительно: Математика"
     assert [name for name, _ in report.at_risk] == ["Дронов Иван"]
     math = {s.subject: s for s in dronov.subjects}["Математика"]
-    assert (math.mark, math.previous_mark, math.dynamics, math.missed) == (2, 3, "↓", 3)
+    assert (math.mark, math.previous_mark, math.dynamics, math.missed) == (2, 3, "ниже", 3)
     orlov = {s.subject: s for s in by_name["Орлов Пётр"].subjects}["Математика"]
-    assert (orlov.grades, orlov.period_grade, orlov.dynamics) == ("5", 5, "↑")
+    assert (orlov.grades, orlov.period_grade, orlov.dynamics) == ("5", 5, "выше")
     vasin = {s.subject: s for s in by_name["Васин Иван"].subjects}["Русский язык"]
     assert (vasin.grades, vasin.average, vasin.period_grade, vasin.mark) == ("4 5 3", 4.25, None, 4)
     gusev = by_name["Гусев Иван"]
