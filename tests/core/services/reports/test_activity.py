@@ -16,8 +16,8 @@ from klassruk.models import (
     FamilyEvent,
     Guardian,
     GuardianLink,
-    ReportingPeriod,
     Relation,
+    ReportingPeriod,
     UserAccount,
 )
 from klassruk.models.journal import PeriodGrade, Recommendation
