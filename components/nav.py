@@ -44,6 +44,7 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("app_pages/consent.py", "Согласия на обработку данных", ":material/verified_user:", Action.VIEW_CONSENT, "Классное руководство"),  # noqa: E501
     PageSpec("app_pages/extracts.py", "Бумажные выписки", ":material/print:", Action.VIEW_EXTRACTS, "Классное руководство"),  # noqa: E501
     PageSpec("app_pages/analytical_reports.py", "Аналитические отчёты", ":material/analytics:", Action.VIEW_ANALYTICAL_REPORT, "Классное руководство"),  # noqa: E501
+    PageSpec("app_pages/activity_report.py", "Активность родителей", ":material/fact_check:", Action.VIEW_ACTIVITY_REPORT, "Классное руководство"),  # noqa: E501
     PageSpec("app_pages/journal.py", "Журнал", ":material/edit_note:", Action.EDIT_JOURNAL, "Преподавание"),  # noqa: E501
     PageSpec("app_pages/cabinet_grades.py", "Оценки", ":material/grade:", Action.VIEW_CABINET, "Дневник"),  # noqa: E501
     PageSpec("app_pages/cabinet_homework.py", "Домашние задания", ":material/home_work:", Action.VIEW_CABINET, "Дневник"),  # noqa: E501
