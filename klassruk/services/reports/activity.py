@@ -290,10 +290,13 @@ def _flags(row: dict[str, Any], on: date) -> tuple[Flag, ...]:
     return tuple(flags)
 
 
-def _rates(
+def weekly_rates(
     session: Session, class_ids: Any, weeks: list[date], on: date
 ) -> dict[int, list[WeekRate]]:
-    """Per class and week: families (guardian and child) who acknowledged the week, of all."""
+    """Per class and week: families (guardian and child) who acknowledged the week, of all.
+
+    A helper without an actor: its callers check the scope first.
+    """
     links = _links(class_ids, on).subquery()
     families: dict[int, int] = {
         row[0]: int(row[1])
@@ -388,7 +391,7 @@ def activity_report(
             "route_reason": delivery.reason,
         }
         rows.append(FamilyRow(**values, flags=_flags(values, on)))
-    rates = _rates(session, [class_id], weeks, on).get(class_id, [])
+    rates = weekly_rates(session, [class_id], weeks, on).get(class_id, [])
     return ActivityReport(class_id, school_class.name, starts_on, ends_on, weeks, rows, rates)
 
 
@@ -414,7 +417,7 @@ def classes_compared(
         .order_by(SchoolClass.grade, SchoolClass.letter)
     ).all()
     ids = [row[0] for row in classes]
-    rates = _rates(session, ids, weeks, on)
+    rates = weekly_rates(session, ids, weeks, on)
     return [
         ClassRates(class_id, f"{grade}{letter}", rates.get(class_id, []))
         for class_id, grade, letter in classes
