@@ -55,6 +55,7 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("app_pages/cabinet_acknowledgements.py", "Ознакомление", ":material/task_alt:", Action.ACKNOWLEDGE, "Дневник"),  # noqa: E501
     PageSpec("app_pages/cabinet_teachers.py", "Учителя", ":material/school:", Action.VIEW_CABINET, "Школа"),  # noqa: E501
     PageSpec("app_pages/cabinet_calendar.py", "Каникулы и четверти", ":material/calendar_month:", Action.VIEW_CABINET, "Школа"),  # noqa: E501
+    PageSpec("app_pages/analysis.py", "Анализ", ":material/pivot_table_chart:", Action.RUN_ANALYSIS, "Учебная часть"),  # noqa: E501
     PageSpec("app_pages/teaching_load.py", "Учебная нагрузка", ":material/work:", Action.MANAGE_TEACHING_LOAD, "Учебная часть"),  # noqa: E501
     PageSpec("app_pages/timetable.py", "Расписание и календарь", ":material/calendar_month:", Action.MANAGE_CALENDAR, "Учебная часть"),  # noqa: E501
     PageSpec("app_pages/incidents.py", "Инциденты безопасности", ":material/gpp_maybe:",

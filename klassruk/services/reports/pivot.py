@@ -300,3 +300,39 @@ def pivot(
                               "параллелям, неделям и периодам.")
         return _ack_pivot(session, rows, columns, year.id, filters, on)
     return _journal_pivot(session, measure, rows, columns, year.id, filters)
+
+
+@dataclass(frozen=True)
+class Options:
+    """What the filters offer: (id, title) of classes, subjects, periods, teachers."""
+
+    classes: list[tuple[int, str]]
+    subjects: list[tuple[int, str]]
+    periods: list[tuple[int, str]]
+    teachers: list[tuple[int, str]]
+
+
+def analysis_options(session: Session, actor: Actor) -> Options:
+    """The current year's classes, subjects taught, periods and teachers, for the filters."""
+    require(actor, Action.RUN_ANALYSIS)
+    if not actor.is_school_wide_for(Action.RUN_ANALYSIS):
+        raise PermissionDenied(OUT_OF_SCOPE)
+    year = calendar.current_year(session)
+    taught = select(Lesson.subject_id).distinct()
+    teaching = select(Lesson.staff_id).distinct()
+    return Options(
+        classes=[(row[0], f"{row[1]}{row[2]}") for row in session.execute(
+            select(SchoolClass.id, SchoolClass.grade, SchoolClass.letter)
+            .where(SchoolClass.school_year_id == year.id)
+            .order_by(SchoolClass.grade, SchoolClass.letter))],
+        subjects=[(row[0], row[1]) for row in session.execute(
+            select(Subject.id, Subject.name).where(Subject.id.in_(taught))
+            .order_by(Subject.name))],
+        periods=[(row[0], row[1]) for row in session.execute(
+            select(ReportingPeriod.id, ReportingPeriod.name)
+            .where(ReportingPeriod.school_year_id == year.id)
+            .order_by(ReportingPeriod.starts_on))],
+        teachers=[(row[0], f"{row[1]} {row[2]}") for row in session.execute(
+            select(Staff.id, Staff.last_name, Staff.first_name).where(Staff.id.in_(teaching))
+            .order_by(Staff.last_name, Staff.first_name))],
+    )
