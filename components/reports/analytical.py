@@ -106,10 +106,11 @@ def draw_report(report: AnalyticalReport, *, key: str) -> None:
             st.caption(note)
     name = f"analiticheskiy_otchet_{report.class_name}_{report.period}".replace(" ", "_")
     left, right = st.columns(2)
-    left.download_button("Скачать PDF", render_analytical_report(report), f"{name}.pdf", PDF,
-                         key=f"{key}_pdf", icon=":material/picture_as_pdf:")
-    right.download_button("Скачать XLSX", analytical_report_xlsx(report), f"{name}.xlsx", XLSX,
-                          key=f"{key}_xlsx", icon=":material/download:")
+    # Built when clicked: a page run does not pay for a PDF nobody downloads.
+    left.download_button("Скачать PDF", lambda: render_analytical_report(report), f"{name}.pdf",
+                         PDF, key=f"{key}_pdf", icon=":material/picture_as_pdf:")
+    right.download_button("Скачать XLSX", lambda: analytical_report_xlsx(report),
+                          f"{name}.xlsx", XLSX, key=f"{key}_xlsx", icon=":material/download:")
 
 
 def _sent_table(rows: list[SentRow], *, key: str) -> None:

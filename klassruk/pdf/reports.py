@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from fpdf import FPDF
 from fpdf.fonts import FontFace
@@ -109,4 +110,57 @@ def render_analytical_report(report: AnalyticalReport) -> bytes:
     pdf.set_font(FONT, "", 8)
     for number, note in enumerate(FOOTNOTES, 1):
         pdf.multi_cell(0, 4.2, f"{number}. {note}", new_x="LMARGIN", new_y="NEXT")
+    return bytes(pdf.output())
+
+
+@dataclass(frozen=True)
+class PrintedTable:
+    """A table to print: a heading, column titles and rows of text.
+
+    The first `fixed` columns (the pupil's name) repeat when a wide table is split into
+    parts of at most `per_part` other columns (a journal has forty lesson columns a period).
+    """
+
+    heading: str
+    headers: Sequence[str]
+    rows: Sequence[Sequence[str]]
+    fixed: int = 1
+    per_part: int = 22
+
+
+FIRST_COLUMN = 52.0
+
+
+def _parts(table: PrintedTable) -> list[tuple[list[int], str]]:
+    others = list(range(table.fixed, len(table.headers)))
+    if len(others) <= table.per_part:
+        return [(list(range(len(table.headers))), table.heading)]
+    chunks = [others[i:i + table.per_part] for i in range(0, len(others), table.per_part)]
+    return [
+        (list(range(table.fixed)) + chunk, f"{table.heading} (часть {n} из {len(chunks)})")
+        for n, chunk in enumerate(chunks, 1)
+    ]
+
+
+def render_tables(title: str, tables: Sequence[PrintedTable], *, subtitle: str = "") -> bytes:
+    """Tables on A4 landscape pages (the journal, a pupil's card): what the screen shows."""
+    pdf = new_document(title, margin=MARGIN, orientation="landscape")
+    pdf.set_auto_page_break(True, margin=MARGIN)
+    pdf.add_page()
+    pdf.set_font(FONT, "B", 14)
+    pdf.multi_cell(0, 7, title, new_x="LMARGIN", new_y="NEXT")
+    if subtitle:
+        pdf.set_font(FONT, "", 9)
+        pdf.multi_cell(0, 5, subtitle, new_x="LMARGIN", new_y="NEXT")
+    for table in tables:
+        for columns, heading in _parts(table):
+            _heading(pdf, heading)
+            if not table.rows:
+                pdf.multi_cell(0, 5, "Нет данных.", new_x="LMARGIN", new_y="NEXT")
+                continue
+            first = min(FIRST_COLUMN, pdf.epw / len(columns) * 2)
+            rest = (pdf.epw - first) / max(len(columns) - 1, 1)
+            widths = [first] + [rest] * (len(columns) - 1)
+            _table(pdf, [table.headers[i] for i in columns],
+                   [[str(row[i]) for i in columns] for row in table.rows], widths)
     return bytes(pdf.output())

@@ -36,6 +36,22 @@ def _sheet(book: Workbook, title: str, headers: Sequence[str],
         sheet.column_dimensions[column[0].column_letter].width = min(max(width + 2, 8), 60)
 
 
+def tables_xlsx(sheets: Sequence[tuple[str, Sequence[str], Sequence[Sequence[object]]]]) -> bytes:
+    """Any tables as a workbook, one sheet each (the journal, a pupil's card)."""
+    book = Workbook()
+    book.remove(book.active)
+    used: set[str] = set()
+    for title, headers, rows in sheets:
+        # Sheet names are unique and at most 31 characters in Excel.
+        clean = "".join(" " if ch in "[]:*?/\\" else ch for ch in title)
+        name, number = clean[:31], 2
+        while name in used:
+            name, number = f"{clean[:27]} ({number})", number + 1
+        used.add(name)
+        _sheet(book, name, headers, rows)
+    return _to_bytes(book)
+
+
 def _to_bytes(book: Workbook) -> bytes:
     buffer = io.BytesIO()
     book.save(buffer)
