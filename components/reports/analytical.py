@@ -150,6 +150,8 @@ def draw_sender(actor: Actor) -> None:
         with db_read(actor) as session:
             rows = analytical.sent_reports(session, actor)
         if rows:
+            read = sum(1 for row in rows if row.read_at is not None)
+            st.caption(f"Прочитано отчётов: {read} из {len(rows)}.")
             _sent_table(rows, key="ar_sent")
         else:
             st.caption("Отчётов ещё не отправляли.")
