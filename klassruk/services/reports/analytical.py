@@ -359,7 +359,6 @@ def analytical_report(
     session: Session, actor: Actor, *, class_id: int, period_id: int, on: date
 ) -> AnalyticalReport:
     """The live report of a class for a period (the deputy head, before sending it)."""
-    require(actor, Action.SEND_ANALYTICAL_REPORT)
     require_class_scope(session, actor, class_id, Action.SEND_ANALYTICAL_REPORT)
     school_class = get_or_404(session, SchoolClass, class_id, "Класс не найден.")
     period = calendar.get_period(session, period_id)
