@@ -186,7 +186,10 @@ def draw_inbox(actor: Actor) -> None:
     if chosen is None:
         return
     with reported_errors():
-        # A write: the first opening by the class teacher is recorded as read.
-        with db(actor) as session:
+        with db_read(actor) as session:
             report = analytical.open_sent_report(session, actor, report_id=chosen)
+        if by_id[chosen].read_at is None:
+            # One write, the first time only: later reruns of the open report stay reads.
+            with db(actor) as session:
+                analytical.mark_read(session, actor, report_id=chosen)
         draw_report(report, key=f"ar_{chosen}")

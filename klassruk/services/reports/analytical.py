@@ -497,26 +497,34 @@ def sent_reports(session: Session, actor: Actor, *, unread_only: bool = False) -
     ]
 
 
-def open_sent_report(session: Session, actor: Actor, *, report_id: int) -> AnalyticalReport:
-    """A sent report as it was sent; its class teacher opening it marks it read."""
+def _reachable(session: Session, actor: Actor, report_id: int) -> SentReport:
     require(actor, Action.VIEW_ANALYTICAL_REPORT)
-    sent = session.scalar(
-        select(SentReport).where(SentReport.id == report_id, _in_scope(actor))
-    )
+    sent = session.scalar(select(SentReport).where(SentReport.id == report_id, _in_scope(actor)))
     if sent is None:
         # The same answer for a report that does not exist and one of another class.
         raise NotFound("Отчёт не найден.")
-    is_class_teacher = session.scalar(
+    return sent
+
+
+def open_sent_report(session: Session, actor: Actor, *, report_id: int) -> AnalyticalReport:
+    """A sent report as it was sent (a read; `mark_read` records the class teacher's opening)."""
+    return from_snapshot(_reachable(session, actor, report_id).snapshot)
+
+
+def mark_read(session: Session, actor: Actor, *, report_id: int) -> bool:
+    """Record that the class teacher opened the report; False if not theirs or read before."""
+    sent = _reachable(session, actor, report_id)
+    own = session.scalar(
         select(SchoolClass.id).where(
             SchoolClass.id == sent.class_id, SchoolClass.id.in_(own_class_ids_query(actor))
         )
     )
-    if is_class_teacher is not None and sent.read_at is None:
-        # Conditional: of two tabs opening it at once, the first reading stays.
-        session.execute(
-            update(SentReport)
-            .where(SentReport.id == report_id, SentReport.read_at.is_(None))
-            .values(read_at=utcnow(), read_by_user_id=actor.user_id)
-        )
-    return from_snapshot(sent.snapshot)
-
+    if own is None:
+        return False  # the deputy head looking at a sent report does not read it for them
+    # Conditional: of two tabs opening it at once, the first reading stays.
+    result = session.execute(
+        update(SentReport)
+        .where(SentReport.id == report_id, SentReport.read_at.is_(None))
+        .values(read_at=utcnow(), read_by_user_id=actor.user_id)
+    )
+    return bool(getattr(result, "rowcount", 0))

@@ -10,6 +10,7 @@ from klassruk.models.reports import SentReport
 from klassruk.services.reports.analytical import (
     analytical_report,
     from_snapshot,
+    mark_read,
     open_sent_report,
     send_analytical_report,
     send_to_all_classes,
@@ -95,10 +96,13 @@ def test_send_read_and_see_who_read(session, known):
     # The deputy head looking at it again does not mark it read.
     act_as(session, "zavuch")
     open_sent_report(session, zavuch, report_id=report_id)
+    assert mark_read(session, zavuch, report_id=report_id) is False
     assert session.scalar(select(SentReport.read_at)) is None
     ct_a = act_as(session, "ct_a")
     opened = open_sent_report(session, ct_a, report_id=report_id)
     assert opened.overall == Metrics(5, 80.0, 60.0, 64.4, 3.9)
+    assert mark_read(session, ct_a, report_id=report_id) is True
+    assert mark_read(session, ct_a, report_id=report_id) is False  # the first reading stays
     assert sent_reports(session, ct_a, unread_only=True) == []
     [row] = sent_reports(session, act_as(session, "zavuch"))
     assert row.read_at is not None and row.read_by == "Ct_A"
@@ -140,11 +144,15 @@ def test_another_class_teacher_and_families_cannot_open_a_sent_report(session, k
     ct_b = act_as(session, "ct_b")
     with pytest.raises(NotFound):
         open_sent_report(session, ct_b, report_id=report_id)
+    with pytest.raises(NotFound):
+        mark_read(session, ct_b, report_id=report_id)
     assert sent_reports(session, ct_b) == []
     for login in ("parent_a", "pupil_a", "teacher_a"):
         actor = act_as(session, login)
         with pytest.raises(PermissionDenied):
             open_sent_report(session, actor, report_id=report_id)
+        with pytest.raises(PermissionDenied):
+            mark_read(session, actor, report_id=report_id)
         with pytest.raises(PermissionDenied):
             sent_reports(session, actor)
     assert session.scalar(select(SentReport.read_at)) is None

@@ -17,7 +17,7 @@ from klassruk.models import ReportingPeriod
 from klassruk.models.reports import SentReport
 from klassruk.permissions import Action, Role
 from klassruk.services.reports.activity import classes_compared
-from klassruk.services.reports.analytical import open_sent_report, sent_reports
+from klassruk.services.reports.analytical import mark_read, open_sent_report, sent_reports
 from klassruk.services.reports.pivot import Dimension, Filters, Measure, analysis_options, pivot
 from tests.factories import act_as, build_two_classes, make_account
 from tests.frozen import TODAY
@@ -50,6 +50,8 @@ def test_scoped_roles_reach_no_report_of_another_class(session, foreign_report, 
     actor = act_as(session, login)
     with pytest.raises((PermissionDenied, NotFound)):
         open_sent_report(session, actor, report_id=foreign_report)
+    with pytest.raises((PermissionDenied, NotFound)):
+        mark_read(session, actor, report_id=foreign_report)
     if actor.can(Action.VIEW_ANALYTICAL_REPORT):
         assert sent_reports(session, actor) == []
     else:
