@@ -27,7 +27,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, case, func, literal, or_, select, union
+from sqlalchemy import Select, case, func, select
 from sqlalchemy.sql.selectable import CTE
 
 from klassruk.models import ReportingPeriod
@@ -74,9 +74,12 @@ class MarkCounts:
         return MarkCounts(*(self.of(v) + other.of(v) for v in (5, 4, 3, 2, 1)))
 
     @classmethod
-    def of_values(cls, counts: dict[int, int]) -> MarkCounts:
-        """From {mark: count}."""
-        return cls(*(int(counts.get(v, 0)) for v in (5, 4, 3, 2, 1)))
+    def tally(cls, marks: Iterable[int]) -> MarkCounts:
+        """The counts of these marks (the per-pupil, per-subject results of `period_marks`)."""
+        found = dict.fromkeys((5, 4, 3, 2, 1), 0)
+        for mark in marks:
+            found[mark] += 1
+        return cls(*found.values())
 
 
 @dataclass(frozen=True)
@@ -188,44 +191,21 @@ def period_marks(students: Select[Any], period: ReportingPeriod) -> CTE:
         .where(PeriodGrade.period_id == period.id, PeriodGrade.student_id.in_(students))
         .subquery()
     )
-    keys = union(
-        select(averages.c.student_id, averages.c.subject_id),
-        select(finals.c.student_id, finals.c.subject_id),
-    ).subquery()
+    # FULL JOIN: a pupil may have grades and no period grade yet, or (rarely) only the latter.
     return (
         select(
-            keys.c.student_id,
-            keys.c.subject_id,
+            func.coalesce(averages.c.student_id, finals.c.student_id).label("student_id"),
+            func.coalesce(averages.c.subject_id, finals.c.subject_id).label("subject_id"),
             func.coalesce(finals.c.value, rounded_mark(averages.c.average)).label("mark"),
             averages.c.average,
             finals.c.value.label("period_grade"),
         )
-        .select_from(keys)
-        .outerjoin(
-            averages,
-            (averages.c.student_id == keys.c.student_id)
-            & (averages.c.subject_id == keys.c.subject_id),
-        )
+        .select_from(averages)
         .outerjoin(
             finals,
-            (finals.c.student_id == keys.c.student_id)
-            & (finals.c.subject_id == keys.c.subject_id),
+            (averages.c.student_id == finals.c.student_id)
+            & (averages.c.subject_id == finals.c.subject_id),
+            full=True,
         )
-        .where(or_(finals.c.value.is_not(None), averages.c.average.is_not(None)))
         .cte("period_marks")
     )
-
-
-def counts_by_subject(marks: CTE) -> Select[Any]:
-    """SQL: (subject_id, mark, count) — the n5 … n1 of each subject."""
-    return select(marks.c.subject_id, marks.c.mark, func.count()).group_by(
-        marks.c.subject_id, marks.c.mark
-    )
-
-
-def counts_by_student(marks: CTE) -> Select[Any]:
-    """SQL: (student_id, n5, n4, n3, n2, n1) — each pupil's marks by value."""
-    return select(
-        marks.c.student_id,
-        *(func.sum(case((marks.c.mark == v, 1), else_=literal(0))) for v in (5, 4, 3, 2, 1)),
-    ).group_by(marks.c.student_id)
