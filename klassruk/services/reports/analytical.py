@@ -226,22 +226,16 @@ def _grades_and_absences(
     return grades, absences
 
 
-def _overall_averages(
-    session: Session, students: Select[Any], period: ReportingPeriod
-) -> dict[int, float]:
-    """Per pupil the weighted average of every grade of the period."""
-    return {
-        student_id: round(float(value), 2)
-        for student_id, value in session.execute(
-            select(Grade.student_id, func.sum(Grade.value * Grade.weight) / func.sum(Grade.weight))
-            .join(Lesson, Lesson.id == Grade.lesson_id)
-            .where(
-                Grade.student_id.in_(students),
-                Lesson.lesson_date.between(period.starts_on, period.ends_on),
-            )
-            .group_by(Grade.student_id)
-        )
-    }
+def _overall_averages(cells: dict[tuple[int, int], Any]) -> dict[int, float]:
+    """Per pupil the weighted average of every grade of the period, from the per-subject sums."""
+    sums: dict[int, list[float]] = {}
+    for (student_id, _), row in cells.items():
+        if row.weights:
+            total = sums.setdefault(student_id, [0.0, 0.0])
+            total[0] += float(row.points)
+            total[1] += float(row.weights)
+    return {student_id: round(points / weights, 2)
+            for student_id, (points, weights) in sums.items()}
 
 
 def _risk(line_subjects: list[StudentSubject], missed: int, marked_subjects: set[str]) -> str:
@@ -385,7 +379,7 @@ def build_reports(
     reading = _Reading(
         period=period, before=before, day=day, cells=cells,
         prev_cells=_pupil_marks(session, students, before), grades=grades, absences=absences,
-        averages=_overall_averages(session, students, period), teachers=teachers,
+        averages=_overall_averages(cells), teachers=teachers,
         names={row[0]: row[1] for row in session.execute(
             select(Subject.id, Subject.name).where(Subject.id.in_(subject_ids)))},
     )

@@ -27,7 +27,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, case, func, select
+from sqlalchemy import Select, case, func, literal, null, select, union_all
 from sqlalchemy.sql.selectable import CTE
 
 from klassruk.models import ReportingPeriod
@@ -170,42 +170,45 @@ def weighted_average() -> Any:
 
 
 def period_marks(students: Select[Any], period: ReportingPeriod) -> CTE:
-    """SQL CTE (student_id, subject_id, mark, average, period_grade): a pupil's mark per subject.
+    """SQL CTE (student_id, subject_id, mark, average, period_grade, points, weights).
+
+    Per pupil and subject; points and weights are Σ value·weight and Σ weight of the grades.
 
     The mark is the period grade when set, else the rounded weighted average of the period.
+    One GROUP BY over the grades and period grades together: a join of the two aggregates had
+    SQLite compare every pair (a FULL JOIN gets no automatic index), minutes for a school.
     """
-    in_period = Lesson.lesson_date.between(period.starts_on, period.ends_on)
-    averages = (
+    facts = union_all(
         select(
             Grade.student_id.label("student_id"),
             Lesson.subject_id.label("subject_id"),
-            weighted_average().label("average"),
+            (Grade.value * Grade.weight).label("points"),
+            Grade.weight.label("weight"),
+            null().label("final"),
         )
         .join(Lesson, Lesson.id == Grade.lesson_id)
-        .where(Grade.student_id.in_(students), in_period)
-        .group_by(Grade.student_id, Lesson.subject_id)
-        .subquery()
-    )
-    finals = (
-        select(PeriodGrade.student_id, PeriodGrade.subject_id, PeriodGrade.value)
-        .where(PeriodGrade.period_id == period.id, PeriodGrade.student_id.in_(students))
-        .subquery()
-    )
-    # FULL JOIN: a pupil may have grades and no period grade yet, or (rarely) only the latter.
+        .where(Grade.student_id.in_(students),
+               Lesson.lesson_date.between(period.starts_on, period.ends_on)),
+        select(
+            PeriodGrade.student_id,
+            PeriodGrade.subject_id,
+            literal(0.0),
+            literal(0.0),
+            PeriodGrade.value,
+        ).where(PeriodGrade.period_id == period.id, PeriodGrade.student_id.in_(students)),
+    ).subquery()
+    average = func.sum(facts.c.points) / func.nullif(func.sum(facts.c.weight), 0)
+    final = func.max(facts.c.final)
     return (
         select(
-            func.coalesce(averages.c.student_id, finals.c.student_id).label("student_id"),
-            func.coalesce(averages.c.subject_id, finals.c.subject_id).label("subject_id"),
-            func.coalesce(finals.c.value, rounded_mark(averages.c.average)).label("mark"),
-            averages.c.average,
-            finals.c.value.label("period_grade"),
+            facts.c.student_id,
+            facts.c.subject_id,
+            func.coalesce(final, rounded_mark(average)).label("mark"),
+            average.label("average"),
+            final.label("period_grade"),
+            func.sum(facts.c.points).label("points"),
+            func.sum(facts.c.weight).label("weights"),
         )
-        .select_from(averages)
-        .outerjoin(
-            finals,
-            (averages.c.student_id == finals.c.student_id)
-            & (averages.c.subject_id == finals.c.subject_id),
-            full=True,
-        )
+        .group_by(facts.c.student_id, facts.c.subject_id)
         .cte("period_marks")
     )
