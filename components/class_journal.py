@@ -24,6 +24,7 @@ from components.charts import (
 )
 from components.data_access import log_access
 from components.pickers import kept_expander
+from components.reports.exports import table_files
 from components.runtime import db_read, settings
 from components.text import escape
 from klassruk.data_versions import read_version
@@ -175,8 +176,12 @@ def draw_summary(view: JournalView) -> None:
         "В клетке — средний взвешенный балл за период, в скобках — оценка за период. "
         "⚠ — средний ниже 3 или много пропусков."
     )
-    st.dataframe(summary_frame(summary), hide_index=True, width="stretch")
+    frame = summary_frame(summary)
+    st.dataframe(frame, hide_index=True, width="stretch")
     log_access(view.actor, DataAccess.CLASS_JOURNAL, class_id=view.class_id)
+    table_files(f"Журнал {summary.class_name} класса: сводка, {summary.period}",
+                [("Сводка", frame), ("Подробно", details_frame(summary))],
+                stem=f"zhurnal_{summary.class_name}_svodka", key="cj_summary_files")
     details = kept_expander("Подробно: средний, взвешенный, число оценок, пропуски",
                             key="cj_details")
     if details.open:
@@ -237,6 +242,11 @@ def draw_subject(view: JournalView) -> None:
         st.subheader(escape(grid.group))
         for frame in _grid_frames(grid):
             st.dataframe(frame, hide_index=True, width="stretch")
+    if grids:
+        tables = [(f"{grid.group}: {name}", frame) for grid in grids
+                  for name, frame in zip(("отметки", "уроки"), _grid_frames(grid), strict=True)]
+        table_files(f"Журнал: {grids[0].subject}, {grids[0].period}", tables,
+                    stem=f"zhurnal_{grids[0].subject}", key="cj_subject_files")
 
 
 def _card_frame(card: StudentCard) -> pd.DataFrame:
@@ -270,5 +280,10 @@ def draw_card(view: JournalView) -> None:
     metrics[0].metric("Средний взвешенный балл", format_average(card.weighted_average))
     metrics[1].metric("Оценок", sum(s.grades for s in card.subjects))
     metrics[2].metric("Пропусков", card.absences)
-    st.dataframe(_card_frame(card), hide_index=True, width="stretch")
+    frame = _card_frame(card)
+    st.dataframe(frame, hide_index=True, width="stretch")
+    table_files(f"Карточка обучающегося: {card.name}", [(card.period, frame)],
+                subtitle=f"Средний взвешенный балл {format_average(card.weighted_average)}, "
+                f"пропусков {card.absences}.",
+                stem=f"kartochka_{card.name}", key="cj_card_files")
     _draw_charts(specs)

@@ -18,6 +18,7 @@ from klassruk.models import ACCOUNT_STATUS_TITLES
 from klassruk.permissions import ROLE_TITLES, Action, Actor, Role
 from klassruk.services import extracts, overview
 from klassruk.services.notifications.messages import unread_count
+from klassruk.services.reports import analytical
 
 
 def _school(actor: Actor) -> None:
@@ -83,7 +84,19 @@ def _class_teacher(actor: Actor) -> None:
             f"родителям — {summary.guardians_with_account}."
         )
     st.page_link("app_pages/my_class.py", label="Список класса", icon=":material/groups:")
+    _new_reports(actor)
     _extracts_due(actor)
+
+
+def _new_reports(actor: Actor) -> None:
+    with db_read(actor) as session:
+        unread = analytical.sent_reports(session, actor, unread_only=True)
+    if unread:
+        names = ", ".join(f"{row.class_name} ({row.period})" for row in unread)
+        st.info(f"Новый аналитический отчёт от заместителя директора: {escape(names)}.",
+                icon=":material/analytics:")
+        st.page_link("app_pages/analytical_reports.py", label="Открыть аналитические отчёты",
+                     icon=":material/analytics:")
 
 
 def _extracts_due(actor: Actor) -> None:

@@ -43,6 +43,8 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("app_pages/class_journal.py", "Журнал класса", ":material/menu_book:", Action.VIEW_CLASS_JOURNAL, "Классное руководство"),  # noqa: E501
     PageSpec("app_pages/consent.py", "Согласия на обработку данных", ":material/verified_user:", Action.VIEW_CONSENT, "Классное руководство"),  # noqa: E501
     PageSpec("app_pages/extracts.py", "Бумажные выписки", ":material/print:", Action.VIEW_EXTRACTS, "Классное руководство"),  # noqa: E501
+    PageSpec("app_pages/analytical_reports.py", "Аналитические отчёты", ":material/analytics:", Action.VIEW_ANALYTICAL_REPORT, "Классное руководство"),  # noqa: E501
+    PageSpec("app_pages/activity_report.py", "Активность родителей", ":material/fact_check:", Action.VIEW_ACTIVITY_REPORT, "Классное руководство"),  # noqa: E501
     PageSpec("app_pages/journal.py", "Журнал", ":material/edit_note:", Action.EDIT_JOURNAL, "Преподавание"),  # noqa: E501
     PageSpec("app_pages/cabinet_grades.py", "Оценки", ":material/grade:", Action.VIEW_CABINET, "Дневник"),  # noqa: E501
     PageSpec("app_pages/cabinet_homework.py", "Домашние задания", ":material/home_work:", Action.VIEW_CABINET, "Дневник"),  # noqa: E501
@@ -55,6 +57,7 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("app_pages/cabinet_calendar.py", "Каникулы и четверти", ":material/calendar_month:", Action.VIEW_CABINET, "Школа"),  # noqa: E501
     PageSpec("app_pages/notifications.py", "Уведомления", ":material/notifications:", Action.MANAGE_NOTIFICATIONS, "Дневник"),  # noqa: E501
     PageSpec("app_pages/class_messages.py", "Сообщения семьям", ":material/forum:", Action.SEND_MESSAGES, "Классное руководство"),  # noqa: E501
+    PageSpec("app_pages/analysis.py", "Анализ", ":material/pivot_table_chart:", Action.RUN_ANALYSIS, "Учебная часть"),  # noqa: E501
     PageSpec("app_pages/teaching_load.py", "Учебная нагрузка", ":material/work:", Action.MANAGE_TEACHING_LOAD, "Учебная часть"),  # noqa: E501
     PageSpec("app_pages/timetable.py", "Расписание и календарь", ":material/calendar_month:", Action.MANAGE_CALENDAR, "Учебная часть"),  # noqa: E501
     PageSpec("app_pages/incidents.py", "Инциденты безопасности", ":material/gpp_maybe:",

@@ -72,6 +72,7 @@ ENTITY_TITLES: dict[str, str] = {
     "school_class": "Класс",
     "school_year": "Учебный год",
     "security_incident": "Инцидент безопасности",
+    "sent_report": "Аналитический отчёт",
     "staff": "Сотрудник",
     "student": "Обучающийся",
     "study_group": "Учебная группа",

@@ -68,6 +68,10 @@ class Action(enum.StrEnum):
     SEND_MESSAGES = "send_messages"
     MANAGE_NOTIFICATIONS = "manage_notifications"
     VIEW_SENDER_HEALTH = "view_sender_health"
+    VIEW_ANALYTICAL_REPORT = "view_analytical_report"
+    SEND_ANALYTICAL_REPORT = "send_analytical_report"
+    VIEW_ACTIVITY_REPORT = "view_activity_report"
+    RUN_ANALYSIS = "run_analysis"
 
 
 _EVERYONE = {
@@ -99,6 +103,8 @@ ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
             Action.MANAGE_INCIDENTS,
             Action.SEND_MESSAGES,
             Action.VIEW_SENDER_HEALTH,
+            Action.VIEW_ACTIVITY_REPORT,
+            Action.RUN_ANALYSIS,
         }
     ),
     Role.DEPUTY_HEAD: frozenset(
@@ -115,6 +121,10 @@ ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
             Action.VIEW_EXTRACTS,
             Action.VIEW_INCIDENTS,
             Action.SEND_MESSAGES,
+            Action.VIEW_ANALYTICAL_REPORT,
+            Action.SEND_ANALYTICAL_REPORT,
+            Action.VIEW_ACTIVITY_REPORT,
+            Action.RUN_ANALYSIS,
         }
     ),
     Role.TEACHER: frozenset(_STAFF | {Action.VIEW_OWN_GROUPS, Action.EDIT_JOURNAL}),
@@ -134,6 +144,8 @@ ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
             Action.REPORT_COMPROMISE,
             Action.VIEW_INCIDENTS,
             Action.SEND_MESSAGES,
+            Action.VIEW_ANALYTICAL_REPORT,
+            Action.VIEW_ACTIVITY_REPORT,
         }
     ),
     Role.GUARDIAN: frozenset(

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from klassruk.clock import school_today
+from klassruk.demo.activity import seed_demo_activity
 from klassruk.demo.catalogue import (
     CURRICULUM,
     DEFAULT,
@@ -152,6 +153,7 @@ def seed_demo_school(
         seed_demo_journal(session, today, size.seed)
         seed_demo_family(session, guardian_login=GUARDIAN_LOGIN, today=today)
         seed_demo_consent(session, today)
+        seed_demo_activity(session, today=today, seed=size.seed, skip_login=GUARDIAN_LOGIN)
         school = replace(school, accounts=school.accounts - states[DemoState.NO_ACCOUNT])
     finally:
         if previous is _MISSING:

@@ -4,6 +4,7 @@ from klassruk.models import consent as consent  # registers the consent register
 from klassruk.models import extracts as extracts  # registers the paper extracts
 from klassruk.models import journal as journal  # registers the journal tables
 from klassruk.models import notifications as notifications  # registers the outbox
+from klassruk.models import reports as reports  # registers the sent reports
 from klassruk.models import versions as versions  # registers the data versions
 from klassruk.models.accounts import (
     ACCOUNT_STATUS_TITLES,

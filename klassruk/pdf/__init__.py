@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from fontpkg_pt_sans import ROOT as PT_SANS_ROOT
 from fpdf import FPDF
@@ -11,9 +12,11 @@ FONT_DIR = Path(PT_SANS_ROOT) / "files"
 FONT = "PTSans"
 
 
-def new_document(title: str, *, margin: float) -> FPDF:
-    """An A4 portrait document with PT Sans regular, bold and italic registered."""
-    pdf = FPDF(orientation="portrait", unit="mm", format="A4")
+def new_document(
+    title: str, *, margin: float, orientation: Literal["portrait", "landscape"] = "portrait"
+) -> FPDF:
+    """An A4 document (portrait unless told) with PT Sans regular, bold and italic registered."""
+    pdf = FPDF(orientation=orientation, unit="mm", format="A4")
     pdf.set_auto_page_break(False)
     pdf.set_margins(margin, margin)
     pdf.add_font(FONT, "", str(FONT_DIR / "PT_Sans-Web-Regular.ttf"))

@@ -49,3 +49,14 @@ def test_only_the_open_tab_runs(logged_in, factory):
     # The summary tab did not run again: no second class-journal entry in the access log.
     assert len(at.get("vega_lite_chart")) == 2  # the card's two, not the summary's four
     assert _openings(factory) == (1, 1)
+
+
+def test_summary_subject_and_card_offer_xlsx_and_print(logged_in):
+    at = logged_in("klassruk").switch_page("app_pages/class_journal.py").run()
+    labels = [b.label for b in at.get("download_button")]
+    assert labels.count("Скачать XLSX") == 1 and labels.count("Печать (PDF)") == 1
+    for tab in ("По предмету", "Карточка обучающегося"):
+        at.session_state["cj_tab"] = tab
+        at.run()
+        assert not at.exception
+        assert "Печать (PDF)" in [b.label for b in at.get("download_button")], tab

@@ -1,0 +1,10 @@
+"""Who of the families has seen what: logins, acknowledgements, consent, delivery route."""
+
+import streamlit as st
+
+from components.auth import guard_page
+from components.reports.activity import draw_activity
+
+actor = guard_page(__file__)
+st.title("Активность и ознакомление родителей")
+draw_activity(actor)

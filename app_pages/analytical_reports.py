@@ -1,0 +1,17 @@
+"""Analytical reports: the deputy head builds and sends them; the class teacher reads them."""
+
+import streamlit as st
+
+from components.auth import guard_page
+from components.feedback import show_outcome
+from components.reports.analytical import draw_inbox, draw_sender
+from klassruk.permissions import Action
+
+actor = guard_page(__file__)
+st.title("Аналитические отчёты")
+show_outcome()
+if actor.can(Action.SEND_ANALYTICAL_REPORT):
+    draw_sender(actor)
+else:
+    st.caption("Отчёты по классу, которые прислал заместитель директора.")
+    draw_inbox(actor)

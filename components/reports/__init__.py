@@ -1,0 +1,1 @@
+"""Report screens: the analytical report, family activity, ad-hoc analysis."""

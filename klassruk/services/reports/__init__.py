@@ -1,0 +1,1 @@
+"""Reports: school metrics, the analytical report, family activity, ad-hoc analysis, exports."""

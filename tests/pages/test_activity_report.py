@@ -1,0 +1,39 @@
+"""The activity report page on the demo school: families that never logged in are flagged."""
+
+from __future__ import annotations
+
+from klassruk.services.reports.activity import FLAG_TITLES, Flag
+
+
+def _table(at):
+    return next(d.value for d in at.dataframe if "Обратить внимание" in d.value.columns)
+
+
+def test_class_teacher_sees_own_families_flagged(logged_in):
+    at = logged_in("klassruk").switch_page("app_pages/activity_report.py").run()
+    assert not at.exception
+    table = _table(at)
+    never = next(m for m in at.metric if m.label == "Ни разу не входили")
+    never_title = FLAG_TITLES[Flag.NEVER_LOGGED_IN]
+    flagged = table["Обратить внимание"].str.contains(never_title, regex=False)
+    assert int(never.value) == int(flagged.sum()) > 0
+    assert (table.loc[flagged, "Последний вход"] == "—").all()
+    assert (table.loc[~flagged, "Последний вход"] != "—").any()  # the demo has both kinds
+    assert len(at.get("arrow_vega_lite_chart")) + len(at.get("vega_lite_chart")) >= 1
+    at.toggle(key="act_only_flagged").set_value(True).run()
+    assert not at.exception
+    assert _table(at)["Обратить внимание"].ne("—").all()
+
+
+def test_class_teacher_prints_a_familys_extract(logged_in):
+    at = logged_in("klassruk").switch_page("app_pages/activity_report.py").run()
+    at.button(key="act_print").click().run()
+    assert not at.exception
+    assert any(b.label == "Скачать выписку (PDF)" for b in at.get("download_button"))
+
+
+def test_deputy_head_compares_classes(logged_in):
+    at = logged_in("zavuch").switch_page("app_pages/activity_report.py").run()
+    assert not at.exception
+    assert any("Классы школы" in e.label for e in at.expander)
+    assert not [b for b in at.button if b.key == "act_print"]

@@ -1,0 +1,76 @@
+"""The analytical reports page: the deputy head sends; the class teacher sees it new, opens it."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from components.nav import allowed_pages
+from klassruk.db import unit_of_work
+from klassruk.models import SchoolClass, UserAccount
+from klassruk.models.reports import SentReport
+from klassruk.permissions import Actor, Role
+from tests.factories import SYSTEM
+
+
+def _sent_table(at):
+    return next(d.value for d in at.dataframe if "Прочитан" in d.value.columns)
+
+
+def _class_of(factory, login: str) -> str:
+    """The name of the class whose class teacher logs in as `login`."""
+    with unit_of_work(factory, SYSTEM, read_only=True) as session:
+        school_class = session.scalar(
+            select(SchoolClass)
+            .join(UserAccount, UserAccount.staff_id == SchoolClass.class_teacher_id)
+            .where(UserAccount.login == login)
+        )
+        assert school_class is not None
+        return school_class.name
+
+
+def _read_at(factory):
+    with unit_of_work(factory, SYSTEM, read_only=True) as session:
+        return session.scalars(select(SentReport.read_at)).all()
+
+
+def test_deputy_head_sends_class_teacher_reads_deputy_sees_it_read(logged_in, factory):
+    at = logged_in("zavuch").switch_page("app_pages/analytical_reports.py").run()
+    assert not at.exception
+    assert [m.label for m in at.metric] == ["Успеваемость", "Качество знаний", "СОУ",
+                                            "Средний балл"]
+    assert any(b.label == "Скачать PDF" for b in at.get("download_button"))
+    own = _class_of(factory, "klassruk")
+    at.selectbox(key="ar_class").select(next(
+        option for option in at.selectbox(key="ar_class").options if option == own
+    )).run()
+    at.button(key="ar_send").click().run()
+    assert not at.exception
+    assert any("отправлен" in s.value for s in at.success)
+    assert _read_at(factory) == [None]
+    sent_to = _sent_table(at)
+    assert list(sent_to["Прочитан"]) == ["не прочитан"]
+
+    teacher = logged_in("klassruk")
+    assert any("Новый аналитический отчёт" in i.value for i in teacher.info)
+    teacher.switch_page("app_pages/analytical_reports.py").run()
+    assert not teacher.exception
+    inbox = teacher.selectbox(key="ar_inbox")
+    assert inbox.value is None
+    [option] = inbox.options
+    assert option.startswith("новый · ")
+    inbox.select_index(0).run()
+    assert not teacher.exception
+    assert [m.label for m in teacher.metric][:3] == ["Успеваемость", "Качество знаний", "СОУ"]
+    assert _read_at(factory)[0] is not None
+
+    at.run()
+    read = _sent_table(at)
+    assert list(read["Прочитан"]) != ["не прочитан"]
+    assert read["Кем"].iloc[0]
+
+
+@pytest.mark.parametrize("role", [Role.GUARDIAN, Role.STUDENT, Role.TEACHER, Role.ADMIN])
+def test_the_page_is_not_in_the_menu_of_others(role):
+    actor = Actor(login="x", roles=frozenset({role}))
+    assert "app_pages/analytical_reports.py" not in {p.path for p in allowed_pages(actor)}
