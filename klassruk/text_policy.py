@@ -2,9 +2,10 @@
 
 - Every stored string is NFC-normalised; NUL and other control characters and invisible
   format characters (zero-width space and joiners, bidi marks and isolates, soft hyphen, BOM)
-  are removed from free text (topics, homework, reasons, recommendations, titles, file names);
-  multi-line text keeps its line breaks, one-line text gets spaces instead. `install_text_hook`
-  applies this to every String/Text column before each flush, so no service can forget it.
+  are removed from free text (topics, homework, reasons, recommendations, titles, file names).
+  `install_text_hook` does this for every String/Text column before each flush (line breaks
+  kept, tabs made spaces), so no service can forget it; services that need a one-line value
+  (a file name) or a non-empty one (a reason) call `clean_line` / `clean_text` themselves.
 - A person's name is refused instead, with a message naming the character: only letters,
   hyphen, apostrophe and space; Latin look-alikes inside Cyrillic words are fixed
   (`klassruk.cyrillic`).
