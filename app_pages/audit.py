@@ -2,7 +2,13 @@
 
 import streamlit as st
 
-from components.audit_log import change_filters, change_table, export_buttons, login_table
+from components.audit_log import (
+    CHANGE_WIDTHS,
+    change_filters,
+    change_table,
+    export_buttons,
+    login_table,
+)
 from components.auth import guard_page
 from components.runtime import db_read
 from components.school import school_timezone
@@ -29,7 +35,10 @@ with changes_tab:
             offset=(int(page) - 1) * PAGE_SIZE,
         )
     st.caption(f"Найдено изменений: {total}; показаны {len(rows)}, новые сверху.")
-    show_table(change_table(rows, zone), key="audit_table", empty="Изменений не найдено.")
+    show_table(
+        change_table(rows, zone), key="audit_table", empty="Изменений не найдено.",
+        widths=CHANGE_WIDTHS,
+    )
     export_buttons(actor, filters, zone)
 with logins_tab:
     with db_read(actor) as session:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 from datetime import timedelta
+from typing import Literal
 
 import pandas as pd
 import streamlit as st
@@ -26,6 +27,12 @@ from klassruk.services.audit_trail import (
 from klassruk.services.spreadsheets import export_cell
 
 EXPORT_LIMIT = 50_000
+# At 1366 px the changes themselves get the room; the action is one short word.
+CHANGE_WIDTHS: dict[str, Literal["small", "medium", "large"]] = {
+    "Действие": "small", "Объект": "medium", "Изменения": "large",
+}
+# «Any» in the filters: a selectbox showing None reads «Choose an option» in Streamlit 1.67.
+ANYONE, ANYTHING = 0, ""
 LAST_DAYS = 30
 
 
@@ -37,12 +44,11 @@ def change_filters(actor: Actor) -> ChangeFilter:
     left, middle, right = st.columns(3)
     names = {a.user_id: a.name for a in authors}
     person = left.selectbox(
-        "Кто", [None, *names], format_func=lambda i: "все" if i is None else names[i],
-        key="audit_person",
+        "Кто", [ANYONE, *names], format_func=lambda i: names.get(i, "все"), key="audit_person",
     )
     entity = middle.selectbox(
-        "Что изменено", [None, *entities],
-        format_func=lambda e: "всё" if e is None else entity_title(e), key="audit_entity",
+        "Что изменено", [ANYTHING, *entities],
+        format_func=lambda e: entity_title(e) if e else "всё", key="audit_entity",
     )
     incident = right.number_input(
         "Инцидент № (0 — любые)", min_value=0, step=1, value=0, key="audit_incident"
@@ -53,8 +59,8 @@ def change_filters(actor: Actor) -> ChangeFilter:
         "audit", starts=on - timedelta(days=LAST_DAYS), ends=on, labels=("С даты", "По дату")
     )
     return ChangeFilter(
-        author_id=person,
-        entity=entity,
+        author_id=person or None,
+        entity=entity or None,
         date_from=dates.starts,
         date_to=dates.ends,
         incident_id=int(incident) or None,

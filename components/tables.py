@@ -10,6 +10,7 @@ sort by them, passed as numbers and named in `numbers=[...]`.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import Literal
 
 import pandas as pd
 import streamlit as st
@@ -23,11 +24,13 @@ def show_table(
     key: str | None = None,
     empty: str = "Записей нет.",
     numbers: Sequence[str] = (),
+    widths: Mapping[str, Literal["small", "medium", "large"]] | None = None,
 ) -> None:
     """A read-only table of the given columns, full width, missing values as «—».
 
     `numbers` name columns of numbers: they sort as numbers and show in the reader's locale
-    (a Russian browser writes «1,5»), where text «1,5» would sort after «10».
+    (a Russian browser writes «1,5»), where text «1,5» would sort after «10». `widths` give
+    columns of long text the room and short ones less.
     """
     frame = columns if isinstance(columns, pd.DataFrame) else pd.DataFrame(columns)
     if frame.empty:
@@ -39,5 +42,8 @@ def show_table(
         width="stretch",
         placeholder=MISSING,
         key=key,
-        column_config={name: st.column_config.NumberColumn(format="localized") for name in numbers},
+        column_config={
+            **{name: st.column_config.Column(width=size) for name, size in (widths or {}).items()},
+            **{name: st.column_config.NumberColumn(format="localized") for name in numbers},
+        },
     )
