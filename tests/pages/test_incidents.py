@@ -151,7 +151,8 @@ def test_change_log_page_names_people_and_filters_by_incident(logged_in, factory
     assert not any(who.startswith("system:") for who in log["Кто"])
     admin.number_input(key="audit_incident").set_value(1).run()
     log = next(df.value for df in admin.dataframe if "Изменения" in df.value.columns)
-    assert set(log["Объект"]) == {"Учётная запись"}
+    # The incident's own record and the block are what handling it wrote.
+    assert set(log["Объект"]) == {"Инцидент безопасности", "Учётная запись"}
     assert "состояние: активна → заблокирована" in " ".join(log["Изменения"])
     assert set(log["Инцидент"]) == {"№ 1"}
     for login in ("zavuch", "klassruk", GUARDIAN_LOGIN):
