@@ -177,9 +177,12 @@ def test_change_log_page_names_people_and_filters_by_incident(logged_in, factory
     log = next(df.value for df in admin.dataframe if "Изменения" in df.value.columns)
     with factory() as session:
         name = session.scalar(
-            select(UserAccount.display_name).where(UserAccount.login == GUARDIAN_LOGIN)
+            select(UserAccount.display_name).where(UserAccount.login == REPORTED)
         )
-    assert set(log["Объект"]) == {f"Учётная запись: {name}"}
+    # The incident's own record and the block are what handling it wrote.
+    objects = set(log["Объект"])
+    assert f"Учётная запись: {name}" in objects and len(objects) == 2
+    assert any(o.startswith("Инцидент безопасности") for o in objects), objects
     assert "состояние: активна → заблокирована" in " ".join(log["Изменения"])
     assert set(log["Инцидент"]) == {"№ 1"}
     for login in ("zavuch", "klassruk", GUARDIAN_LOGIN):
