@@ -89,7 +89,7 @@ def test_admin_voids_the_operations_restores_the_grade_and_reinstates(logged_in,
     admin.radio(key="void_from").set_value(admin.radio(key="void_from").options[1]).run()
     assert any("будут признаны недействительными: 1" in c.value for c in admin.caption)
     next(b for b in admin.button if "Признать недействительными" in b.label).click().run()
-    assert any(GUARDIAN_LOGIN in w.value and ": 1?" in w.value for w in admin.warning)
+    assert any(REPORTED in w.value and ": 1?" in w.value for w in admin.warning)
     with factory() as session:
         assert session.get(Grade, grade_id).value != old  # nothing voided before the answer
     admin.button(key="incident_void_yes").click().run()
