@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
+from klassruk.clock import utcnow
 from klassruk.models.journal import AbsenceMark, GradeKind, Lesson, LessonChange, LessonStatus
 from klassruk.models.notifications import EventKind, OutboxEvent, Topic
 
@@ -47,8 +48,10 @@ class Event:
 
 def emit(session: Session, events: Iterable[Event]) -> int:
     """Write events into the outbox in the caller's transaction: one statement, any number."""
+    now = utcnow()
     rows = [
         {
+            "created_at": now,
             "kind": event.kind,
             "topic": TOPIC_OF[event.kind],
             "student_id": event.student_id,
@@ -60,7 +63,8 @@ def emit(session: Session, events: Iterable[Event]) -> int:
         for event in events
     ]
     if rows:
-        session.execute(insert(OutboxEvent), rows)
+        # One multi-row VALUES statement: an executemany is a round trip per row on PostgreSQL.
+        session.execute(insert(OutboxEvent).values(rows))
     return len(rows)
 
 
