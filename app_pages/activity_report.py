@@ -3,8 +3,10 @@
 import streamlit as st
 
 from components.auth import guard_page
+from components.feedback import show_outcome
 from components.reports.activity import draw_activity
 
 actor = guard_page(__file__)
 st.title("Активность и ознакомление родителей")
+show_outcome()
 draw_activity(actor)

@@ -3,7 +3,8 @@
 Usage: `draw_activity(actor)` draws the class picker, the range (a week or a period), the
 table with flags, the weekly chart, the deputy head's classes compared, and the actions on one
 family (print their extract; moving to paper is recorded on the consent screen, from a signed
-form). «Send a reminder» waits for the notifications outbox.
+form) and a reminder to the families that need attention, sent as a class message (cabinet,
+e-mail/SMS by their preferences, the next paper extract).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from datetime import date, timedelta
 import pandas as pd
 import streamlit as st
 
-from components.feedback import reported_errors
+from components.feedback import act, reported_errors
 from components.pickers import class_picker, period_picker, week_navigator
 from components.reports.charts import acknowledgement_rate_chart, classes_rate_chart
 from components.runtime import db, db_read, school_settings
@@ -23,10 +24,12 @@ from components.text import escape
 from components.xlsx import xlsx_button
 from klassruk.formatting import format_timestamp
 from klassruk.models.families import ACK_CHANNEL_TITLES
+from klassruk.models.notifications import MessageAudience
 from klassruk.pdf.extracts import render_extracts
 from klassruk.permissions import Action, Actor
 from klassruk.services.delivery import ROUTE_TITLES
 from klassruk.services.extracts import Family, print_extracts
+from klassruk.services.notifications.messages import Audience, send_message
 from klassruk.services.reports.activity import (
     ACCOUNT_STATE_TITLES,
     FLAG_TITLES,
@@ -105,7 +108,36 @@ def _actions(actor: Actor, chosen: ClassChoice, report: ActivityReport) -> None:
     if actor.can(Action.RECORD_CONSENT):
         st.page_link("app_pages/consent.py", icon=":material/verified_user:",
                      label="Перевести на бумажные выписки (по заявлению — в согласиях)")
-    st.caption("Напоминание по почте или SMS появится вместе с уведомлениями.")
+    if actor.can(Action.SEND_MESSAGES):
+        _remind(actor, chosen, report)
+
+
+REMINDER_TITLE = "Напоминание: подтвердите ознакомление"
+REMINDER_BODY = (
+    "Пожалуйста, откройте личный кабинет Классрука и подтвердите, что ознакомились со сведениями "
+    "о ребёнке (оценки, домашние задания, изменения в расписании). Если войти не получается, "
+    "напишите или позвоните классному руководителю."
+)
+
+
+def _remind(actor: Actor, chosen: ClassChoice, report: ActivityReport) -> None:
+    """Remind every family the report flags: a class message asking for «Ознакомлен(а)»."""
+    flagged = frozenset(r.student_id for r in report.rows if r.flags)
+    if not flagged or not st.button(
+        f"Напомнить семьям, требующим внимания ({len(flagged)} детей)",
+        key="act_remind", icon=":material/notifications:",
+    ):
+        return
+    audience = Audience(MessageAudience.CLASS, class_id=chosen.class_id, student_ids=flagged)
+    act(
+        actor,
+        lambda session: send_message(
+            session, actor, audience=audience, title=REMINDER_TITLE, body=REMINDER_BODY,
+            asks_acknowledgement=True, on=today(),
+        ),
+        "Напоминание отправлено: семьи увидят его в кабинете, получат по почте или SMS по "
+        "своим настройкам, бумажные — в следующей выписке. Ход доставки — в «Сообщения семьям».",
+    )
 
 
 def draw_activity(actor: Actor) -> None:

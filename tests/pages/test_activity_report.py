@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from sqlalchemy import select
+
+from klassruk.models import Student
+from klassruk.models.notifications import ClassMessage, ClassMessageRecipient
 from klassruk.services.reports.activity import FLAG_TITLES, Flag
 
 
@@ -37,3 +41,26 @@ def test_deputy_head_compares_classes(logged_in):
     assert not at.exception
     assert any("Классы школы" in e.label for e in at.expander)
     assert not [b for b in at.button if b.key == "act_print"]
+
+
+def test_class_teacher_reminds_the_flagged_families_with_a_class_message(logged_in, factory):
+    at = logged_in("klassruk").switch_page("app_pages/activity_report.py").run()
+    flagged = set(_table(at).loc[_table(at)["Обратить внимание"].ne("—"), "Ребёнок"])
+    at.button(key="act_remind").click().run()
+    assert not at.exception
+    assert any("Напоминание отправлено" in s.value for s in at.success)
+    with factory() as session:
+        message = session.scalars(select(ClassMessage)).one()
+        children = set(
+            session.scalars(
+                select(ClassMessageRecipient.student_id).where(
+                    ClassMessageRecipient.message_id == message.id
+                )
+            )
+        )
+        names = {
+            f"{s.last_name} {s.first_name}"
+            for s in session.scalars(select(Student).where(Student.id.in_(children)))
+        }
+    assert message.asks_acknowledgement and message.title.startswith("Напоминание")
+    assert names and all(any(n in shown for shown in flagged) for n in names)
