@@ -34,7 +34,7 @@ from klassruk.models import (
 )
 from klassruk.models.consent import ConsentState, ConsentSubject
 from klassruk.models.extracts import ExtractFrequency
-from klassruk.models.journal import Grade, GradeKind, Lesson, TimetableSlot
+from klassruk.models.journal import Grade, GradeKind, Lesson, PlannedTest, TimetableSlot
 from klassruk.permissions import Action, Role
 from klassruk.services.consent import ConsentFact
 from klassruk.services.credentials import PersonKind, PersonRef
@@ -48,7 +48,7 @@ ON = date(2026, 11, 20)
 SCOPED_IDS = frozenset({
     "class_id", "group_id", "to_group_id", "student_id", "student_ids", "lesson_id",
     "lesson_ids", "grade_id", "people", "holiday_id", "slot_id", "period_id", "guardian_id",
-    "scan_id",
+    "scan_id", "test_id",
 })
 # Public helpers without an actor: only called after the caller has checked the scope.
 HELPERS_WITHOUT_ACTOR = frozenset({
@@ -146,7 +146,9 @@ def _build(session: Session) -> Foreign:
     session.flush()
     grade = Grade(lesson_id=lesson.id, student_id=school.student_b, value=4,
                   kind=GradeKind.CLASSWORK, weight=1.0, created_by="ct_b")
-    session.add(grade)
+    test = PlannedTest(group_id=school.group_b, subject_id=math.id, planned_on=ON,
+                       title="Контрольная работа", created_by="ct_b")
+    session.add_all([grade, test])
     make_account(session, "ct_nolink", {Role.CLASS_TEACHER})
     make_account(session, "teacher_nolink", {Role.TEACHER})
     session.flush()
@@ -156,7 +158,7 @@ def _build(session: Session) -> Foreign:
         "lesson_id": lesson.id, "lesson_ids": [lesson.id], "grade_id": grade.id,
         "people": [PersonRef(PersonKind.STUDENT, school.student_b)],
         "holiday_id": holiday.id, "slot_id": slot.id, "period_id": period.id,
-        "guardian_id": father_b, "scan_id": 1,
+        "guardian_id": father_b, "scan_id": 1, "test_id": test.id,
         "fact": ConsentFact(ConsentSubject.CHILD, ConsentState.GIVEN, ON, "1",
                             guardian_id=father_b, student_id=school.student_b),
         "subject_id": math.id, "staff_id": other.id, "teacher_id": other.id,
@@ -197,6 +199,8 @@ OTHER_ARGUMENTS: dict[str, Any] = {
     "edits": {}, "expected": {}, "frequency": ExtractFrequency.WEEKLY,
     "week_start": ON, "digest": "0" * 64, "since": datetime(2026, 11, 1, tzinfo=UTC),
     "item_id": 1, "snapshot": {"weeks": {}, "items": []},
+    "week_digest": "0" * 64, "items": [], "expected_on": ON,
+    "expected_title": "Контрольная работа",
 }
 
 
