@@ -34,7 +34,8 @@ from klassruk.models import (
 )
 from klassruk.models.consent import ConsentState, ConsentSubject
 from klassruk.models.extracts import ExtractFrequency, PaperExtract
-from klassruk.models.journal import Grade, GradeKind, Lesson, TimetableSlot
+from klassruk.models.journal import Grade, GradeKind, Lesson, PlannedTest, TimetableSlot
+from klassruk.models.notifications import ClassMessage, ClassMessageRecipient, MessageAudience
 from klassruk.permissions import Action, Role
 from klassruk.services.consent import ConsentFact
 from klassruk.services.credentials import PersonKind, PersonRef
@@ -49,7 +50,7 @@ ON = date(2026, 11, 20)
 SCOPED_IDS = frozenset({
     "class_id", "group_id", "to_group_id", "student_id", "student_ids", "lesson_id",
     "lesson_ids", "grade_id", "people", "holiday_id", "slot_id", "period_id", "guardian_id",
-    "scan_id", "extract_id",
+    "scan_id", "extract_id", "test_id", "message_id",
 })
 # Services that reach a person by another handle than an id (a login typed by the user).
 ALSO_SCOPED = frozenset({"incidents.reports.report_compromise"})
@@ -70,6 +71,13 @@ HELPERS_WITHOUT_ACTOR = frozenset({
     "groups.queries.locked_class", "groups.queries.subgroup_or_404", "journal.grid.build_grid",
     "journal.members.is_in_lesson", "journal.members.roster_intervals", "scope.group_class_id",
     "timetable.class_timetable", "timetable.lesson_changes", "timetable.load_options",
+    "cabinet.lessons.first_school_day", "journal.common.require_marks_allowed",
+    # Events carry what a service that checked the scope changed; the sender decides who hears.
+    "notifications.events.absence_events", "notifications.events.grade_events",
+    "notifications.events.period_grade_event", "notifications.events.recommendation_event",
+    "notifications.events.test_event", "notifications.gating.reachable",
+    "notifications.messages.mark_printed", "notifications.messages.paper_messages",
+    "notifications.messages.record_message_acknowledgement",
 })
 # The scoped actors (logins of build_two_classes, two half-configured accounts, three edge
 # families) and the action each one holds, for services that ask which action to check.
@@ -155,14 +163,22 @@ def _build(session: Session) -> Foreign:
     session.flush()
     grade = Grade(lesson_id=lesson.id, student_id=school.student_b, value=4,
                   kind=GradeKind.CLASSWORK, weight=1.0, created_by="ct_b")
-    session.add(grade)
+    test = PlannedTest(group_id=school.group_b, subject_id=math.id, planned_on=ON,
+                       title="Контрольная работа", created_by="ct_b")
+    session.add_all([grade, test])
     make_account(session, "ct_nolink", {Role.CLASS_TEACHER})
     make_account(session, "teacher_nolink", {Role.TEACHER})
     make_account(session, "parent_b", {Role.GUARDIAN}, guardian_id=father_b)
     extract = PaperExtract(class_id=school.class_b, student_id=school.student_b,
                            guardian_id=father_b, date_from=ON, date_to=ON, printed_by="ct_b",
                            covered={"ledger": {"weeks": {}, "items": []}}, digest="0" * 64)
-    session.add(extract)
+    message = ClassMessage(author_name="Ct_B", audience=MessageAudience.CLASS,
+                           class_id=school.class_b, title="Собрание", body="В пятницу",
+                           asks_acknowledgement=True)
+    session.add_all([extract, message])
+    session.flush()
+    session.add(ClassMessageRecipient(message_id=message.id, guardian_id=father_b,
+                                      student_id=school.student_b, paper=False))
     session.flush()
     probes = build_scope_world(session, school, period)
     ids = {
@@ -172,6 +188,7 @@ def _build(session: Session) -> Foreign:
         "people": [PersonRef(PersonKind.STUDENT, school.student_b)],
         "holiday_id": holiday.id, "slot_id": slot.id, "period_id": period.id,
         "guardian_id": father_b, "scan_id": 1, "extract_id": extract.id, "login": "parent_b",
+        "test_id": test.id, "message_id": message.id,
         "fact": ConsentFact(ConsentSubject.CHILD, ConsentState.GIVEN, ON, "1",
                             guardian_id=father_b, student_id=school.student_b),
         "subject_id": math.id, "staff_id": other.id, "teacher_id": other.id,
@@ -214,6 +231,8 @@ OTHER_ARGUMENTS: dict[str, Any] = {
     "item_id": 1, "snapshot": {"weeks": {}, "items": []},
     "discovered_at": datetime(2026, 11, 20, 8, tzinfo=UTC), "how_discovered": "Чужой вход",
     "handed_on": ON, "returned_on": ON,
+    "week_digest": "0" * 64, "items": [], "expected_on": ON,
+    "expected_title": "Контрольная работа",
 }
 
 
