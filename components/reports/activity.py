@@ -72,6 +72,8 @@ def _table(rows: list[FamilyRow]) -> dict[str, list[object]]:
         "Важное без подтверждения": [r.pending_items for r in rows],
         "Согласие": [r.consent for r in rows],
         "Доставка": [f"{ROUTE_TITLES[r.route]} ({r.route_reason})" for r in rows],
+        "Писем и SMS доставлено": [r.notifications_sent for r in rows],
+        "Не доставлено": [r.notifications_failed for r in rows],
         "Обратить внимание": ["; ".join(FLAG_TITLES[f] for f in r.flags) or "—" for r in rows],
     }
 

@@ -38,6 +38,7 @@ from klassruk.models import (
 )
 from klassruk.models.consent import CONSENT_STATE_TITLES, ConsentSubject
 from klassruk.models.journal import PeriodGrade, Recommendation
+from klassruk.models.notifications import DeliveryStatus, Notification
 from klassruk.permissions import Action, Actor
 from klassruk.services import calendar
 from klassruk.services.delivery import Route, decide_for, latest_entries, state_of
@@ -79,12 +80,14 @@ class Flag(enum.StrEnum):
     NEVER_LOGGED_IN = "never_logged_in"
     SILENT = "silent"
     PENDING_ITEMS = "pending_items"
+    FAILED_DELIVERY = "failed_delivery"
 
 
 FLAG_TITLES: dict[Flag, str] = {
     Flag.NEVER_LOGGED_IN: "ни разу не входил(а)",
     Flag.SILENT: f"нет подтверждений {SILENT_DAYS} дней и больше",
     Flag.PENDING_ITEMS: "не подтверждены итоговые отметки или рекомендации",
+    Flag.FAILED_DELIVERY: "не доставлены письма или SMS",
 }
 
 
@@ -110,6 +113,9 @@ class FamilyRow:
     consent: str
     route: Route
     route_reason: str
+    # E-mails and SMS to the guardian's account in the weeks: delivered, and given up on.
+    notifications_sent: int = 0
+    notifications_failed: int = 0
     flags: tuple[Flag, ...] = field(default_factory=tuple)
 
 
@@ -287,7 +293,30 @@ def _flags(row: dict[str, Any], on: date) -> tuple[Flag, ...]:
         flags.append(Flag.SILENT)
     if row["pending_items"]:
         flags.append(Flag.PENDING_ITEMS)
+    if row["notifications_failed"]:
+        flags.append(Flag.FAILED_DELIVERY)
     return tuple(flags)
+
+
+def _deliveries(
+    session: Session, user_ids: list[int], starts_on: date, ends_on: date
+) -> dict[tuple[int, DeliveryStatus], int]:
+    """Per account and outcome: notifications created in the weeks (counted in SQL)."""
+    since = datetime.combine(starts_on, time(0), tzinfo=UTC)
+    until = datetime.combine(ends_on + timedelta(days=1), time(0), tzinfo=UTC)
+    return {
+        (user_id, status): count
+        for user_id, status, count in session.execute(
+            select(Notification.user_id, Notification.status, func.count())
+            .where(
+                Notification.user_id.in_(user_ids),
+                Notification.status.in_([DeliveryStatus.SENT, DeliveryStatus.FAILED]),
+                Notification.created_at >= since,
+                Notification.created_at < until,
+            )
+            .group_by(Notification.user_id, Notification.status)
+        )
+    }
 
 
 def weekly_rates(
@@ -357,6 +386,7 @@ def activity_report(
     weeks_done, channels, latest = _acknowledgements(session, students, weeks, starts_on, ends_on)
     pending = _pending_items(session, students, school_class.school_year_id)
     consents = latest_entries(session, guardian_ids=guardian_ids, student_ids=[])
+    deliveries = _deliveries(session, [a.id for a in accounts.values()], starts_on, ends_on)
     rows = []
     for _, guardian_id, student_id, relation, g_last, g_first, g_middle, s_last, s_first in links:
         account = accounts.get(guardian_id)
@@ -389,6 +419,8 @@ def activity_report(
             "consent": CONSENT_STATE_TITLES[state_of(child)],
             "route": delivery.route,
             "route_reason": delivery.reason,
+            "notifications_sent": deliveries.get((user_id or 0, DeliveryStatus.SENT), 0),
+            "notifications_failed": deliveries.get((user_id or 0, DeliveryStatus.FAILED), 0),
         }
         rows.append(FamilyRow(**values, flags=_flags(values, on)))
     rates = weekly_rates(session, [class_id], weeks, on).get(class_id, [])

@@ -21,6 +21,7 @@ from klassruk.models import (
     UserAccount,
 )
 from klassruk.models.journal import PeriodGrade, Recommendation
+from klassruk.models.notifications import Channel, DeliveryStatus, Notification, NotificationKind
 from klassruk.services.delivery import Route
 from klassruk.services.reports.activity import (
     AccountState,
@@ -148,3 +149,28 @@ def test_refuses_another_class_teacher_and_families(session, school, login):
 def test_admin_and_deputy_head_see_any_class(session, school):
     assert len(_report(session, school, "admin").rows) == 2
     assert len(_report(session, school, "zavuch").rows) == 2
+
+
+def test_deliveries_in_the_weeks_are_counted_and_failures_flagged(session, school):
+    mother = session.scalar(select(UserAccount).where(UserAccount.login == "parent_a"))
+
+    def sent(status, at):
+        session.add(Notification(
+            user_id=mother.id, channel=Channel.EMAIL, kind=NotificationKind.EVENTS,
+            address="orlova@mail.example", subject="Оценка", body_text="5", status=status,
+            created_at=at,
+        ))
+
+    sent(DeliveryStatus.SENT, datetime(2026, 11, 10, 15, tzinfo=UTC))
+    sent(DeliveryStatus.SENT, datetime(2026, 11, 24, 15, tzinfo=UTC))
+    sent(DeliveryStatus.FAILED, datetime(2026, 11, 25, 15, tzinfo=UTC))
+    sent(DeliveryStatus.PENDING, datetime(2026, 11, 26, 15, tzinfo=UTC))  # not yet an outcome
+    sent(DeliveryStatus.FAILED, datetime(2026, 11, 2, 15, tzinfo=UTC))  # before the weeks
+    session.flush()
+    by_name = {row.guardian: row for row in _report(session, school).rows}
+    mother_row = by_name["Орлова Елена"]
+    assert (mother_row.notifications_sent, mother_row.notifications_failed) == (2, 1)
+    assert Flag.FAILED_DELIVERY in mother_row.flags
+    father_row = by_name["Орлов Игорь"]
+    assert (father_row.notifications_sent, father_row.notifications_failed) == (0, 0)
+    assert Flag.FAILED_DELIVERY not in father_row.flags
