@@ -86,7 +86,8 @@ def _run() -> None:
 
     sections = build_navigation(actor)
     if not family:
-        st.navigation(sections, position="sidebar").run()
+        # expanded: every page listed; collapsed, Streamlit adds an English «View N more».
+        st.navigation(sections, position="sidebar", expanded=True).run()
         return
     page = st.navigation(sections, position="hidden")
     family_menu(sections, page, account)
