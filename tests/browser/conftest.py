@@ -122,6 +122,18 @@ def wait_until_idle(page: object, settle_ms: int = 1000) -> None:
     page.locator('[data-testid="stStatusWidget"]').wait_for(state="hidden")  # type: ignore[attr-defined]
 
 
+# A logged-in page shows «Выйти» in the sidebar (staff) or a «Меню» holding it (families).
+LOGGED_IN = re.compile(r"^(Выйти|Меню)$")
+
+
+def sign_out(page: Any) -> None:
+    """Click «Выйти»: in the sidebar for staff, inside the «Меню» popover for families."""
+    menu = page.get_by_role("button", name="Меню")
+    if menu.count():
+        menu.click()
+    page.get_by_role("button", name="Выйти").click()
+
+
 def log_in_at(page: Any, url: str, login: str, heading: str) -> None:
     """Open `url`, log in through the form with the demo password, wait for the page."""
     page.goto(url)

@@ -16,7 +16,7 @@ from klassruk.db import make_engine, make_session_factory, unit_of_work
 from klassruk.demo import DEMO_PASSWORD, SMALL, seed_demo_school
 from klassruk.permissions import Actor
 from klassruk.schema import upgrade_to_head
-from tests.browser.conftest import _free_port
+from tests.browser.conftest import _free_port, sign_out
 from tests.conftest import reset_postgres_schema
 
 pytestmark = pytest.mark.browser
@@ -93,7 +93,7 @@ def test_login_through_the_proxy_is_revoked_by_a_logout_on_either_process(
         user_page.get_by_role("heading", name="Главная", exact=True).first.wait_for()
 
         _log_in(other_page, login)
-        other_page.get_by_role("button", name="Выйти").click()
+        sign_out(other_page)
         other_page.get_by_label("Логин").first.wait_for()
 
         # Whichever process holds the first browser, its cookie no longer logs in there.

@@ -20,7 +20,7 @@ from klassruk.models import (
 )
 from klassruk.models.journal import Grade
 from klassruk.services.accounts import actor_for
-from tests.browser.conftest import wait_until_idle
+from tests.browser.conftest import LOGGED_IN, wait_until_idle
 
 pytestmark = pytest.mark.browser
 TIMEOUT_MS = 30_000
@@ -112,7 +112,7 @@ def _log_in(browser, server_url: str, login: str, path: str = ""):
     page.get_by_label("Логин").fill(login)
     page.get_by_label("Пароль").fill(DEMO_PASSWORD)
     page.get_by_role("button", name="Войти").click()
-    page.get_by_role("button", name="Выйти").wait_for()
+    page.get_by_role("button", name=LOGGED_IN).first.wait_for()
     wait_until_idle(page)
     return context, page
 
@@ -147,11 +147,11 @@ def test_class_teacher_reports_a_parent_and_the_admin_restores_the_grade(
         teacher.get_by_text("зарегистрирован").first.wait_for()
 
         # The parent's open session ends on the next action.
-        # Families have a top menu; «Дневник» opens its section, «Оценки» reruns the app.
-        parent.get_by_text("Дневник", exact=True).first.click()
-        parent.get_by_text("Оценки", exact=True).first.click()
+        # Families have one «Меню»; choosing «Оценки» in it reruns the app.
+        parent.get_by_role("button", name="Меню").click()
+        parent.get_by_role("link", name="Оценки").click()
         parent.get_by_label("Логин").wait_for()
-        expect(parent.get_by_role("button", name="Выйти")).to_have_count(0)
+        expect(parent.get_by_role("button", name=LOGGED_IN)).to_have_count(0)
 
         admin_context, admin = _log_in(browser, server_url, "admin")
         contexts.append(admin_context)

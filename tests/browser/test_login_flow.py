@@ -6,7 +6,7 @@ import pytest
 
 from components.nav import HOME, PAGES
 from klassruk.demo import DEMO_PASSWORD
-from tests.browser.conftest import wait_until_idle
+from tests.browser.conftest import sign_out, wait_until_idle
 
 pytestmark = pytest.mark.browser
 TIMEOUT_MS = 30_000
@@ -61,7 +61,7 @@ def test_cookie_replayed_after_logout_does_not_log_in(browser, page, server_url)
     page.wait_for_timeout(1500)
     captured = [c for c in page.context.cookies() if c["name"] == "klassruk_auth"]
     assert captured, "the login did not set the session cookie"
-    page.get_by_role("button", name="Выйти").click()
+    sign_out(page)
     page.get_by_label("Логин").first.wait_for()
 
     replay = browser.new_context()

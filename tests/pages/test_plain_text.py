@@ -83,7 +83,10 @@ def test_guardian_home_and_sidebar_show_names_as_text(logged_in, factory):
         session.execute(update(Staff).values(last_name=HTML, first_name=BOLD_LINK))
     at = logged_in("roditel")
     _assert_literal(at, BOLD_LINK, HTML, ":red[Красный]")
-    assert any(BOLD_LINK in str(m.value).replace("\\", "") for m in at.sidebar.markdown)
+    # A family's name is in the «Меню» popover (families have no sidebar).
+    (menu,) = at.get("popover")
+    names = [m for m in menu.children.values() if getattr(m, "type", None) == "markdown"]
+    assert any(BOLD_LINK in str(m.value).replace("\\", "") for m in names)
 
 
 def test_class_journal_warning_and_individual_plan_show_names_as_text(logged_in, factory):
