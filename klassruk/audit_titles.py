@@ -37,6 +37,13 @@ from klassruk.models.journal import (
     LessonChangeKind,
     LessonStatus,
 )
+from klassruk.models.notifications import (
+    CADENCE_TITLES,
+    CHANNEL_TITLES,
+    Cadence,
+    Channel,
+    MessageAudience,
+)
 from klassruk.models.school import GroupKind
 from klassruk.permissions import ROLE_TITLES, Role
 
@@ -216,6 +223,17 @@ FIELD_TITLES: dict[str, str] = {
     "corrects_id": "исправляет запись",
     "slot_id": "место в расписании",
     "is_current": "текущий",
+    # Notifications, messages, sent reports, test changes, classes without marks.
+    "author_user_id": "автор", "author_name": "автор", "audience": "кому",
+    "body": "текст", "asks_acknowledgement": "просит «Ознакомлен(а)»",
+    "moved_from": "перенесена с", "cancelled_at": "отменена", "cancel_reason": "причина отмены",
+    "sms": "SMS", "muted_topics": "отключённые темы", "cadence": "как присылать",
+    "digest_hour": "час сводки", "quiet_from": "тихие часы с", "quiet_to": "тихие часы до",
+    "sent_at": "отправлен", "sent_by_user_id": "отправил", "sent_by": "отправил",
+    "snapshot": "показатели отчёта", "read_at": "прочитан", "read_by_user_id": "прочитал",
+    "without_marks": "безотметочное обучение", "address": "адрес",
+    "verified_at": "подтверждён", "code_expires_at": "код действует до",
+    "code_attempts": "попыток ввода кода",
 }
 
 # The same column name meaning something else in one table.
@@ -250,6 +268,12 @@ ACK_KIND_TITLES = {
     AckKind.PERIOD_GRADE: "итоговая оценка",
     AckKind.RECOMMENDATION: "рекомендация учителя",
     AckKind.TEST_SCHEDULE: "график контрольных работ",
+    AckKind.MESSAGE: "сообщение классного руководителя",
+}
+MESSAGE_AUDIENCE_TITLES = {
+    MessageAudience.CLASS: "класс",
+    MessageAudience.GRADE: "параллель",
+    MessageAudience.SCHOOL: "вся школа",
 }
 LESSON_STATUS_TITLES = {
     LessonStatus.SCHEDULED: "по расписанию",
@@ -273,6 +297,9 @@ ENUM_TITLES: dict[type[enum.Enum], Mapping[Any, str]] = {
     AbsenceMark: {m: f"{m.value} ({t})" for m, t in ABSENCE_TITLES.items()},
     GroupKind: GROUP_KIND_TITLES,
     Role: ROLE_TITLES,
+    Channel: CHANNEL_TITLES,
+    Cadence: CADENCE_TITLES,
+    MessageAudience: MESSAGE_AUDIENCE_TITLES,
 }
 
 WEEKDAYS = ("понедельник", "вторник", "среда", "четверг", "пятница", "суббота", "воскресенье")
