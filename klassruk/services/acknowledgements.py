@@ -166,7 +166,7 @@ def _twin(session: Session, ack: Acknowledgement) -> Acknowledgement | None:
     )
 
 
-def _insert_once(session: Session, ack: Acknowledgement) -> tuple[Acknowledgement, bool]:
+def record_once(session: Session, ack: Acknowledgement) -> tuple[Acknowledgement, bool]:
     """The row, or its twin when this content was already acknowledged (even a moment ago)."""
     return insert_unique(session, ack, existing=lambda: _twin(session, ack))
 
@@ -184,7 +184,7 @@ def _record(
     week_start: date | None = None,
     item_id: int | None = None,
 ) -> Acknowledgement:
-    ack, new = _insert_once(
+    ack, new = record_once(
         session,
         Acknowledgement(
             guardian_id=guardian_id,
@@ -496,4 +496,4 @@ def record_paper_acknowledgements(
                         shown=item["shown"], digest=item["digest"], **common)
         for item in snapshot.get("items", [])
     ]
-    return [_insert_once(session, row)[0] for row in rows]
+    return [record_once(session, row)[0] for row in rows]

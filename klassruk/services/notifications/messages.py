@@ -33,6 +33,7 @@ from klassruk.models.notifications import (
     Notification,
 )
 from klassruk.permissions import Action, Actor, require
+from klassruk.services.acknowledgements import record_once
 from klassruk.services.activity import record_family_event
 from klassruk.services.calendar import in_current_year, week_start
 from klassruk.services.notifications.events import Event, emit
@@ -296,9 +297,8 @@ def record_message_acknowledgement(
         digest=hashlib.sha256(f"{message.title}\n{message.body}".encode()).hexdigest(),
         channel=channel, acknowledged_at=now, user_id=user_id, session_id=session_id,
     )
-    session.add(ack)
-    session.flush()
-    return ack
+    # A second «Ознакомлен(а)» (a double click, the link and the cabinet) finds the first.
+    return record_once(session, ack)[0]
 
 
 def acknowledge_message(

@@ -10,8 +10,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from klassruk.errors import DomainError, PermissionDenied
+from klassruk.models import UserAccount
 from klassruk.models.notifications import Cadence, Channel, NotificationPreference, Topic
 from klassruk.permissions import Action, Actor, require
+from klassruk.services.locking import lock_rows
 
 DEFAULT_DIGEST_HOUR = 18
 DEFAULT_QUIET_FROM = 21
@@ -91,6 +93,8 @@ def save_preferences(session: Session, actor: Actor, *, preferences: Preferences
     _check_hour(preferences.digest_hour, "Время сводки")
     _check_hour(preferences.quiet_from, "Начало тихих часов")
     _check_hour(preferences.quiet_to, "Конец тихих часов")
+    # Two first saves at once: the second waits here, then finds the first one's row.
+    lock_rows(session, UserAccount, [user_id])
     row = session.get(NotificationPreference, user_id)
     if row is None:
         row = NotificationPreference(user_id=user_id)
