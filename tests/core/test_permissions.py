@@ -17,7 +17,7 @@ from klassruk.services.scope import (
     require_group_scope,
     require_student_scope,
 )
-from tests.factories import actor_of, build_two_classes
+from tests.factories import actor_of, build_two_classes, give_consent
 
 ON = date(2026, 11, 20)
 
@@ -76,6 +76,9 @@ def test_group_scope_own_groups_only(session, school):
 
 
 def test_student_scope(session, school):
+    # A guardian reaches a child through the cabinet's gate: consent given, link in force.
+    parent = actor_of(session, "parent_a")
+    give_consent(session, parent.guardian_id, school.student_a)
     allowed = {
         "parent_a": Action.VIEW_CHILD,
         "pupil_a": Action.VIEW_SELF,
