@@ -16,6 +16,7 @@ from klassruk.permissions import Actor, Role
 from klassruk.services.credentials import (
     DEFAULT_CODE_VALID_DAYS,
     STAFF_ROLES,
+    PersonKind,
     accounts_of,
     class_people,
     generate_code,
@@ -79,7 +80,9 @@ def seed_demo_credentials(session: Session, today: date) -> dict[DemoState, int]
     counts = dict.fromkeys(DemoState, 0)
     codes: list[ActivationCode] = []
     index = 0
-    for ref in people:
+    # Students first, then guardians (the class list puts each guardian beside a child): the
+    # states fall on the same people as before, a parent without an account among them.
+    for ref in sorted(people, key=lambda person: person.kind is not PersonKind.STUDENT):
         user = accounts.get(ref)
         if user is None or user.login in KEEP_LOGINS or user.roles & STAFF_ROLES:
             continue

@@ -61,7 +61,9 @@ def test_consent_recorded_extracts_printed_and_a_slip_returned(
         download.value.save_as(extracts)
         text = "\n".join(p.extract_text() for p in PdfReader(extracts).pages)
         assert "Выписка из электронного журнала №" in text
-        assert re.search(r"\d\d\.\d\d: [1-5][дуск]?", text), "the student's grades"
+        # A week's grades in a column per day («Пн 07.12 … 5к 4»).
+        assert re.search(r"(Пн|Вт|Ср|Чт|Пт|Сб) \d\d\.\d\d", text), "the days' columns"
+        assert re.search(r"\b[1-5],\d\d\b", text), "the student's averages (from the grades)"
         assert "С информацией ознакомлен(а)" in text and "Талон к выписке №" in text
 
         wait_until_idle(page)
