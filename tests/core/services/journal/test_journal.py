@@ -438,7 +438,7 @@ def test_topics_homework_tests_and_recommendations_are_stored_without_controls(s
     )  # fmt: skip
     journal.add_recommendation(
         session, teacher, group_id=school.two.group_a, subject_id=school.math,
-        student_id=school.two.student_a, text="Повторить\x00 дроби\nи доли",
+        student_id=school.two.student_a, text="Повторить\x00 дроби\nи доли", on=date(2026, 9, 21),
     )  # fmt: skip
     session.flush()
     session.expire_all()

@@ -96,7 +96,8 @@ def test_period_grades_recommendations_tests_homework_and_holidays_emit(session,
         period_id=school.open_period, values={a: 4}, expected={a: None},
     )
     journal.add_recommendation(session, teacher, group_id=school.two.group_a,
-                               subject_id=school.math, student_id=a, text="Повторить дроби")
+                               subject_id=school.math, student_id=a, text="Повторить дроби",
+                               on=date(2026, 10, 5))
     journal.plan_test(session, teacher, group_id=school.two.group_a, subject_id=school.math,
                       on=date(2026, 10, 5), title="Дроби")
     journal.save_lessons(session, teacher, updates=[journal.LessonUpdate(
