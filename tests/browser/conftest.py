@@ -144,10 +144,28 @@ def log_in_at(page: Any, url: str, login: str, heading: str) -> None:
     wait_until_idle(page)
 
 
+def open_options(page: Any, combobox: Any, attempts: int = 3) -> Any:
+    """Open a drop-down and return its options; opened again if a late rerun closed it."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    options = page.get_by_role("option")
+    for attempt in range(attempts):
+        wait_until_idle(page, settle_ms=300)
+        combobox.click()
+        try:
+            options.first.wait_for(timeout=5_000)
+            return options
+        except PlaywrightTimeout:  # a rerun redrew the widget and closed its list: open it again
+            if attempt == attempts - 1:
+                raise
+            page.keyboard.press("Escape")
+    return options
+
+
 def choose_person(page: Any, name: str) -> None:
     """Pick one person by name in «Реквизиты доступа»'s «Выбрать людей»."""
     people = page.get_by_role("combobox", name="Выбрать людей")
-    people.click()
+    open_options(page, people)
     people.fill(name)
     page.get_by_role("option", name=re.compile(re.escape(name))).first.click()
     page.keyboard.press("Escape")

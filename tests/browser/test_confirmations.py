@@ -11,7 +11,13 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser.conftest import choose_person, issue_to_chosen, log_in_at, wait_until_idle
+from tests.browser.conftest import (
+    choose_person,
+    issue_to_chosen,
+    log_in_at,
+    open_options,
+    wait_until_idle,
+)
 
 pytestmark = pytest.mark.browser
 TIMEOUT_MS = 30_000
@@ -36,8 +42,7 @@ def test_slips_warn_about_the_address_and_blocking_waits_for_a_word(
         warning.wait_for()
         assert "Администрирование → Настройки школы" in warning.inner_text()
         people = page.get_by_role("combobox", name="Выбрать людей")
-        people.click()
-        first = page.get_by_role("option").first.inner_text().split(" — ")[0]
+        first = open_options(page, people).first.inner_text().split(" — ")[0]
         page.keyboard.press("Escape")
         choose_person(page, first)
         text = issue_to_chosen(page, tmp_path)
