@@ -17,7 +17,7 @@ from typing import NoReturn, TypeVar
 import streamlit as st
 from sqlalchemy.orm import Session
 
-from components.runtime import db
+from components.runtime import transact
 from components.text import escape
 from klassruk.errors import DomainError
 from klassruk.permissions import Actor
@@ -56,6 +56,5 @@ def act(actor: Actor, change: Callable[[Session], T], outcome: str | Callable[[T
     `outcome` is the message, or a function making it from what `change` returned.
     """
     with reported_errors():
-        with db(actor) as session:
-            result = change(session)
+        result = transact(actor, change)
         announce(outcome(result) if callable(outcome) else outcome)

@@ -8,8 +8,9 @@ import sys
 import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import TypeVar
 
 import streamlit as st
 from sqlalchemy.exc import (
@@ -28,6 +29,7 @@ from klassruk.db import (
     make_engine,
     make_session_factory,
     read_only_session,
+    run_in_transaction,
     unit_of_work,
 )
 from klassruk.errors import CONCURRENT_WRITE, DatabaseUnavailable, DomainError
@@ -41,6 +43,7 @@ from klassruk.setup import SchoolSettings, SetupState, read_school_settings
 SCHOOL_SETTINGS_TTL_S = 60.0
 _SETTINGS_READER = Actor.system("settings")
 
+T = TypeVar("T")
 _log = logging.getLogger(__name__)
 
 
@@ -280,6 +283,13 @@ def db(actor: Actor) -> Iterator[Session]:
         _end_run_reads()
         with unit_of_work(session_factory(), actor) as session:
             yield session
+
+
+def transact(actor: Actor, change: Callable[[Session], T]) -> T:
+    """Run `change` in one write transaction, retried when PostgreSQL broke a deadlock with it."""
+    with _database_failures():
+        _end_run_reads()
+        return run_in_transaction(session_factory(), actor, change)
 
 
 @contextmanager

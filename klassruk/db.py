@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import os
 import weakref
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Engine, create_engine, event, make_url
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 from klassruk.audit import install_audit_hook
@@ -34,6 +35,12 @@ POOL_OVERFLOW = 10
 # Engine execution option that marks the connections of read-only units of work.
 READ_ONLY_OPTION = "klassruk_read_only"
 _READ_CACHES = "klassruk_read_caches"
+# PostgreSQL aborts one of two transactions that wait on each other (deadlock) or that a
+# serializable run could not order; the victim changed nothing and may simply run again.
+TRANSIENT_SQLSTATES = frozenset({"40001", "40P01"})
+TRANSACTION_ATTEMPTS = 3
+
+T = TypeVar("T")
 
 
 class ReadOnlyViolation(RuntimeError):
@@ -176,3 +183,27 @@ def unit_of_work(
         raise
     finally:
         session.close()
+
+
+def is_transient_failure(error: BaseException) -> bool:
+    """Whether the database aborted the transaction only to break a deadlock or a serialization."""
+    sqlstate = getattr(getattr(error, "orig", None), "sqlstate", None)
+    return isinstance(error, DBAPIError) and sqlstate in TRANSIENT_SQLSTATES
+
+
+def run_in_transaction(
+    factory: sessionmaker[Session],
+    actor: Actor,
+    change: Callable[[Session], T],
+    *,
+    attempts: int = TRANSACTION_ATTEMPTS,
+) -> T:
+    """Run `change` in one write unit of work; again if the database made it a deadlock victim."""
+    for attempt in range(1, attempts + 1):
+        try:
+            with unit_of_work(factory, actor) as session:
+                return change(session)
+        except DBAPIError as error:
+            if attempt == attempts or not is_transient_failure(error):
+                raise
+    raise AssertionError("unreachable: the last attempt returns or raises")

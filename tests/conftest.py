@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 import time_machine
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine, create_engine, make_url, text
 from sqlalchemy.orm import Session, sessionmaker
 
 os.environ.setdefault("KLASSRUK_BCRYPT_ROUNDS", "4")
@@ -21,8 +21,34 @@ from klassruk.permissions import Actor
 from klassruk.schema import alembic_config
 from tests.frozen import FROZEN_AT
 
-TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "")
 SYSTEM = Actor.system("test")
+
+
+def _database_of_this_worker(url: str) -> str:
+    """Each pytest-xdist worker gets its own PostgreSQL database, created beside the given one.
+
+    Tests drop and recreate the schema of their database: two workers on one database would
+    wipe each other's tables mid-test.
+    """
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    if not url or not worker:
+        return url
+    base = make_url(url)
+    own = base.set(database=f"{base.database}_{worker}")
+    admin = create_engine(base, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        exists = connection.execute(
+            text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": own.database}
+        ).first()
+        if not exists:
+            connection.execute(text(f'CREATE DATABASE "{own.database}"'))
+    admin.dispose()
+    rendered = own.render_as_string(hide_password=False)
+    os.environ["TEST_DATABASE_URL"] = rendered  # subprocesses started by tests use it too
+    return rendered
+
+
+TEST_DATABASE_URL = _database_of_this_worker(os.environ.get("TEST_DATABASE_URL", ""))
 
 
 @pytest.fixture(autouse=True)

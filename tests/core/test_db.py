@@ -7,15 +7,22 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select, text, update
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
-from klassruk.db import ReadOnlyViolation, make_engine, make_session_factory, unit_of_work
+from klassruk.db import (
+    ReadOnlyViolation,
+    make_engine,
+    make_session_factory,
+    run_in_transaction,
+    unit_of_work,
+)
 from klassruk.models import ActivityLog, AppSetting, UserAccount
 from klassruk.passwords import hash_password
 from klassruk.permissions import Role
 from klassruk.services.accounts import LockoutPolicy
+from tests.conftest import TEST_DATABASE_URL
 from tests.factories import SYSTEM, TEST_PASSWORD, attempt_login, make_account
 
 # A writer that waits this long at most; bcrypt at SLOW_ROUNDS takes several times longer.
@@ -118,3 +125,45 @@ def test_fifty_concurrent_logins_raise_no_lock_error(factory):
         )
         logged = session.scalar(select(func.count()).where(ActivityLog.event == "login"))
     assert stamped == logged == CONCURRENT_LOGINS
+
+
+@pytest.mark.skipif(not TEST_DATABASE_URL, reason="PostgreSQL detects deadlocks; SQLite serialises")
+def test_a_deadlock_victim_runs_again_and_both_changes_land(factory):
+    """Two transactions lock two rows in opposite orders: PostgreSQL aborts one, it runs again."""
+    with unit_of_work(factory, SYSTEM) as session:
+        session.add_all([AppSetting(key="a", value=""), AppSetting(key="b", value="")])
+    both_hold_their_first_row = threading.Barrier(2, timeout=10)
+    attempts = {"ab": 0, "ba": 0}
+
+    def append_in_order(order: str) -> None:
+        def change(session: Session) -> None:
+            attempts[order] += 1
+            for position, key in enumerate(order):
+                setting = session.get(AppSetting, key, with_for_update=True)
+                assert setting is not None
+                setting.value += order
+                session.flush()
+                if position == 0 and attempts[order] == 1:
+                    both_hold_their_first_row.wait()
+
+        run_in_transaction(factory, SYSTEM, change)
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        list(pool.map(append_in_order, ["ab", "ba"]))
+    with unit_of_work(factory, SYSTEM) as session:
+        values = {s.key: s.value for s in session.scalars(select(AppSetting))}
+    assert sorted(values["a"]) == sorted(values["b"]) == sorted("abba")
+    assert sorted(attempts.values()) == [1, 2]  # one victim, run exactly once more
+
+
+def test_an_ordinary_failure_is_not_run_again(factory):
+    """Only a deadlock or serialization victim is retried; a broken statement fails at once."""
+    calls = []
+
+    def change(session: Session) -> None:
+        calls.append(1)
+        session.execute(text("SELECT * FROM no_such_table"))
+
+    with pytest.raises(DBAPIError):
+        run_in_transaction(factory, SYSTEM, change)
+    assert len(calls) == 1

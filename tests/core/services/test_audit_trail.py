@@ -64,11 +64,13 @@ def test_change_log_reads_in_russian_and_filters(session):
 
 
 def _audited_tables() -> list[Table]:
-    return [
+    # Sorted: the registry's mappers are a set, and parallel workers must collect one order.
+    tables = [
         mapper.local_table
         for mapper in Base.registry.mappers
         if getattr(mapper.class_, "__audited__", True) and isinstance(mapper.local_table, Table)
     ]
+    return sorted(tables, key=lambda table: table.name)
 
 
 def _sample(column: Column) -> object:
