@@ -3,9 +3,10 @@
 - Every stored string is NFC-normalised; NUL and other control characters and invisible
   format characters (zero-width space and joiners, bidi marks and isolates, soft hyphen, BOM)
   are removed from free text (topics, homework, reasons, recommendations, titles, file names).
-  `install_text_hook` does this for every String/Text column before each flush (line breaks
-  kept, tabs made spaces), so no service can forget it; services that need a one-line value
-  (a file name) or a non-empty one (a reason) call `clean_line` / `clean_text` themselves.
+  `install_text_hook` does this for every String/Text column before each flush (tabs made
+  spaces; line breaks kept in long text, made spaces in one-line columns such as names, titles
+  and file names), so no service can forget it; services that need a trimmed one-line value or
+  a non-empty one (a reason) call `clean_line` / `clean_text` themselves.
 - A person's name is refused instead, with a message naming the character: only letters,
   hyphen, apostrophe and space; Latin look-alikes inside Cyrillic words are fixed
   (`klassruk.cyrillic`).
@@ -45,6 +46,10 @@ INVISIBLE_NAMES = {
     "\r": "возврат каретки",
 }
 NAME_PUNCTUATION = frozenset("-'’ʼ ")
+# Columns this long or unbounded hold free text that may run over several lines (homework,
+# reasons, notes, recommendations); shorter ones (names, titles, logins, file names, rooms) are
+# one line, and a pasted line break becomes a space there instead of breaking tables and PDFs.
+MULTILINE_FROM_LENGTH = 300
 _LINE_BREAKS = str.maketrans({"\r": None, "\u2028": "\n", "\u2029": "\n", "\x85": "\n"})
 
 
@@ -125,18 +130,24 @@ def clean_stored_strings(session: Session, *_: object) -> None:
             key = mapper.get_property_by_column(column).key
             value: Any = getattr(obj, key, None)
             if isinstance(value, str) and value:
-                cleaned = _clean_stored(value)
+                cleaned = _clean_stored(value, multiline=holds_several_lines(column.type))
                 if cleaned != value:
                     setattr(obj, key, cleaned)
 
 
-def _clean_stored(value: str) -> str:
+def holds_several_lines(kind: String) -> bool:
+    """Whether a column keeps line breaks: long text (homework, reasons, notes) does."""
+    return kind.length is None or kind.length >= MULTILINE_FROM_LENGTH
+
+
+def _clean_stored(value: str, *, multiline: bool) -> str:
     """NFC and no controls, but the value otherwise as the service chose (no trimming)."""
     if value.isascii() and value.isprintable():
         return value  # the common case costs one scan
     value = unicodedata.normalize("NFC", value.replace("\r\n", "\n").translate(_LINE_BREAKS))
     return "".join(
-        c if not _is_invisible(c) or c == "\n" else (" " if c == "\t" else "") for c in value
+        c if not _is_invisible(c) or (c == "\n" and multiline) else (" " if c in "\n\t" else "")
+        for c in value
     )
 
 

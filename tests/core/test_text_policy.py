@@ -5,11 +5,17 @@ from __future__ import annotations
 import unicodedata
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import String, select
 
 from klassruk.errors import DomainError
-from klassruk.models import AppSetting
-from klassruk.text_policy import clean_line, clean_name, clean_text, person_key
+from klassruk.models import AppSetting, Base, Subject
+from klassruk.text_policy import (
+    clean_line,
+    clean_name,
+    clean_text,
+    holds_several_lines,
+    person_key,
+)
 
 DECOMPOSED_J = unicodedata.normalize("NFD", "Йован")
 
@@ -85,3 +91,27 @@ def test_every_stored_string_is_cleaned_before_it_reaches_the_database(session):
     assert session.scalar(select(AppSetting.value).where(AppSetting.key == "probe")) == (
         "Тема урока\n№ 2"
     )
+
+
+def test_one_line_columns_get_spaces_for_line_breaks_and_long_text_keeps_them(session):
+    """A pasted line break in a title or a name-like column would break tables and PDFs."""
+    session.add(Subject(name="Алгебра\nи начала\r\nанализа", short_name="Алг\n"))
+    session.add(AppSetting(key="note", value="первая\nвторая"))
+    session.flush()
+    session.expire_all()
+    subject = session.scalars(select(Subject)).one()
+    assert (subject.name, subject.short_name) == ("Алгебра и начала анализа", "Алг ")
+    assert session.get(AppSetting, "note").value == "первая\nвторая"
+
+
+def test_every_string_column_is_one_line_or_long_text_by_its_kind():
+    """The kind of each column follows its length, so a new column gets the right one."""
+    kinds = {
+        f"{table.name}.{column.name}": holds_several_lines(column.type)
+        for table in Base.metadata.tables.values()
+        for column in table.columns
+        if isinstance(column.type, String)
+    }
+    assert kinds["lesson.homework"] and kinds["grade_change.reason"]
+    assert not kinds["student.last_name"] and not kinds["subject.name"]
+    assert not kinds["consent_scan.file_name"]
