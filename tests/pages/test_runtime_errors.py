@@ -201,3 +201,47 @@ def test_database_failures_on_disk_map_to_their_messages():
 
 def test_an_unrelated_error_is_not_called_a_database_failure():
     assert runtime.database_failure_message(ValueError("x")) is None
+
+
+@on_postgres
+def test_connection_killed_during_a_real_import_leaves_nothing_and_the_import_runs_again(
+    app_env, factory, engine
+):
+    """The backend dies after the import wrote its first people: none of them stays."""
+    from sqlalchemy import event
+
+    from klassruk.models import Guardian, GuardianLink, Student
+    from klassruk.services.roster import apply_import, template_csv
+    from tests.core.services.roster.test_roster import ROWS
+    from tests.factories import actor_of
+    from tests.schools.roster_school import ON, TEACHER_A, build_school
+
+    with db(SYSTEM) as session:
+        school = build_school(session)
+    with factory() as session:
+        teacher = actor_of(session, TEACHER_A)
+    content = template_csv(ROWS)
+    before = [_count(engine, model) for model in (Student, Guardian, GuardianLink)]
+    links_written: list[int] = []
+
+    def kill_after_the_second_link(connection, _cursor, statement, *_args) -> None:  # type: ignore[no-untyped-def]
+        if statement.startswith("INSERT INTO guardian_link"):
+            links_written.append(1)
+            if len(links_written) == 2:
+                _terminate(app_env, connection.exec_driver_sql("SELECT pg_backend_pid()").scalar())
+
+    app_engine = runtime.session_factory().kw["bind"]
+    event.listen(app_engine, "after_cursor_execute", kill_after_the_second_link)
+    try:
+        with pytest.raises(DatabaseUnavailable) as error, db(teacher) as session:
+            apply_import(session, teacher, content=content, filename="roster.csv", on=ON,
+                         class_id=school.class_a)
+    finally:
+        event.remove(app_engine, "after_cursor_execute", kill_after_the_second_link)
+    assert len(links_written) >= 2, "the import was killed after it had written people"
+    assert str(error.value) == CONNECTION_LOST
+    assert [_count(engine, model) for model in (Student, Guardian, GuardianLink)] == before
+    with db(teacher) as session:
+        apply_import(session, teacher, content=content, filename="roster.csv", on=ON,
+                     class_id=school.class_a)
+    assert _count(engine, Student) == before[0] + 3
