@@ -2,8 +2,7 @@
 
 import streamlit as st
 
-from components.auth import guard_page
-from components.journal import (
+from components.journal.screen import (
     Edits,
     grades_tab,
     open_journal,
@@ -12,9 +11,10 @@ from components.journal import (
     show_state,
     topics_tab,
 )
-from components.journal_tabs import advice_tab, history_tab, tests_tab
-from components.pickers import kept_tabs
-from components.school import today
+from components.journal.tabs import advice_tab, history_tab, tests_tab
+from components.kit.auth import guard_page
+from components.kit.pickers import kept_tabs
+from components.kit.school import today
 
 actor = guard_page(__file__)
 st.title("Журнал")

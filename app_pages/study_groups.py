@@ -2,11 +2,7 @@
 
 import streamlit as st
 
-from components.auth import guard_page
-from components.feedback import show_outcome
-from components.pickers import class_picker
-from components.school import today
-from components.study_groups import (
+from components.class_teacher.study_groups import (
     edit_group,
     individual_plan,
     load_view,
@@ -15,6 +11,10 @@ from components.study_groups import (
     show_groups,
     split_wizard,
 )
+from components.kit.auth import guard_page
+from components.kit.feedback import show_outcome
+from components.kit.pickers import class_picker
+from components.kit.school import today
 from klassruk.permissions import Action
 
 actor = guard_page(__file__)

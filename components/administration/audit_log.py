@@ -9,10 +9,10 @@ from typing import Literal
 import pandas as pd
 import streamlit as st
 
-from components.pickers import date_range_picker
-from components.runtime import db_read
-from components.school import today
-from components.xlsx import EXCEL
+from components.kit.pickers import date_range_picker
+from components.kit.runtime import db_read
+from components.kit.school import today
+from components.kit.xlsx import EXCEL
 from klassruk.audit_titles import entity_title
 from klassruk.formatting import format_timestamp
 from klassruk.permissions import Actor

@@ -6,8 +6,8 @@ from datetime import timedelta
 
 import streamlit as st
 
-from components.runtime import settings
-from components.school import school_timezone
+from components.kit.runtime import settings
+from components.kit.school import school_timezone
 from klassruk.clock import utcnow
 from klassruk.formatting import format_number, format_timestamp
 from klassruk.operations.backup import newest_backup

@@ -6,13 +6,13 @@ import pandas as pd
 import streamlit as st
 from sqlalchemy.orm import Session
 
-from components.auth import refresh_own_session
-from components.confirm import Risky, ask, confirmed
-from components.feedback import act, announce, reported_errors
-from components.pickers import multi_picker
-from components.runtime import db, db_read, school_settings
-from components.school import app_address, today
-from components.text import escape
+from components.kit.auth import refresh_own_session
+from components.kit.confirm import Risky, ask, confirmed
+from components.kit.feedback import act, announce, reported_errors
+from components.kit.pickers import multi_picker
+from components.kit.runtime import db, db_read, school_settings
+from components.kit.school import app_address, today
+from components.kit.text import escape
 from klassruk.formatting import format_timestamp
 from klassruk.models import ACCOUNT_STATUS_TITLES, AccountStatus
 from klassruk.permissions import ROLE_TITLES, Actor, Role

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import pandas as pd
 import streamlit as st
 
-from components.charts import (
+from components.kit.charts import (
     VegaSpec,
     attendance_chart,
     distribution_chart,
@@ -22,11 +22,11 @@ from components.charts import (
     vega_spec,
     weekly_trend_chart,
 )
-from components.data_access import log_access
-from components.pickers import kept_expander
+from components.kit.data_access import log_access
+from components.kit.pickers import kept_expander
+from components.kit.runtime import db_read, settings
+from components.kit.text import escape
 from components.reports.exports import table_files
-from components.runtime import db_read, settings
-from components.text import escape
 from klassruk.data_versions import read_version
 from klassruk.formatting import format_average
 from klassruk.models import DataAccess

@@ -7,13 +7,13 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from components.confirm import Risky, ask, confirmed
-from components.feedback import act
-from components.pickers import kept_choice
-from components.runtime import db, db_read, school_settings
-from components.text import escape
-from components.uploads import file_picker
-from components.xlsx import xlsx_button
+from components.kit.confirm import Risky, ask, confirmed
+from components.kit.feedback import act
+from components.kit.pickers import kept_choice
+from components.kit.runtime import db, db_read, school_settings
+from components.kit.text import escape
+from components.kit.uploads import file_picker
+from components.kit.xlsx import xlsx_button
 from klassruk.formatting import format_date, format_timestamp
 from klassruk.models.consent import (
     CONSENT_STATE_TITLES,

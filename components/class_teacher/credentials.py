@@ -8,12 +8,12 @@ from datetime import date, datetime
 import pandas as pd
 import streamlit as st
 
-from components.confirm import Risky, ask, confirmed
-from components.feedback import act, reported_errors
-from components.pickers import multi_picker
-from components.runtime import db, db_read, school_settings
-from components.school import app_address
-from components.text import escape
+from components.kit.confirm import Risky, ask, confirmed
+from components.kit.feedback import act, reported_errors
+from components.kit.pickers import multi_picker
+from components.kit.runtime import db, db_read, school_settings
+from components.kit.school import app_address
+from components.kit.text import escape
 from klassruk.formatting import format_timestamp
 from klassruk.permissions import Actor
 from klassruk.services.credentials import (

@@ -7,10 +7,10 @@ from datetime import date, timedelta
 import pandas as pd
 import streamlit as st
 
-from components.data_access import log_access
-from components.feedback import act, announce, reported_errors
-from components.runtime import db, school_settings
-from components.xlsx import xlsx_button
+from components.kit.data_access import log_access
+from components.kit.feedback import act, announce, reported_errors
+from components.kit.runtime import db, school_settings
+from components.kit.xlsx import xlsx_button
 from klassruk.formatting import format_date, format_timestamp
 from klassruk.models import DataAccess
 from klassruk.models.extracts import EXTRACT_FREQUENCY_TITLES, ExtractFrequency, ExtractSchedule

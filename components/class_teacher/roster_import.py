@@ -15,12 +15,12 @@ from typing import Any
 import streamlit as st
 from streamlit.runtime.uploaded_file_manager import UploadedFile
 
-from components.feedback import announce, reported_errors
-from components.pickers import NO_CLASS
-from components.runtime import db, db_read
-from components.tables import show_table
-from components.text import escape
-from components.xlsx import EXCEL
+from components.kit.feedback import announce, reported_errors
+from components.kit.pickers import NO_CLASS
+from components.kit.runtime import db, db_read
+from components.kit.tables import show_table
+from components.kit.text import escape
+from components.kit.xlsx import EXCEL
 from klassruk.errors import DomainError
 from klassruk.permissions import Action, Actor
 from klassruk.services.roster import (

@@ -14,12 +14,12 @@ from typing import Any, cast
 import pandas as pd
 import streamlit as st
 
-from components.confirm import Risky, ask, confirmed
-from components.feedback import act, announce, reported_errors
-from components.pickers import multi_picker
-from components.runtime import db, db_read
-from components.tables import show_table
-from components.text import escape
+from components.kit.confirm import Risky, ask, confirmed
+from components.kit.feedback import act, announce, reported_errors
+from components.kit.pickers import multi_picker
+from components.kit.runtime import db, db_read
+from components.kit.tables import show_table
+from components.kit.text import escape
 from klassruk.formatting import format_date, format_number
 from klassruk.permissions import Actor
 from klassruk.russian import Case, agree_with, decline_name

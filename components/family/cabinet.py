@@ -10,10 +10,10 @@ from typing import Protocol, TypeVar
 import streamlit as st
 from sqlalchemy.orm import Session
 
-from components.feedback import reported_errors
-from components.runtime import db, db_read
-from components.school import school_timezone, today
-from components.text import escape
+from components.kit.feedback import reported_errors
+from components.kit.runtime import db, db_read
+from components.kit.school import school_timezone, today
+from components.kit.text import escape
 from klassruk.formatting import format_average, format_date, format_number, format_timestamp
 from klassruk.models import GroupKind
 from klassruk.models.families import ACK_CHANNEL_TITLES, AckKind, FamilyEvent

@@ -7,12 +7,12 @@ from collections.abc import Callable
 import pandas as pd
 import streamlit as st
 
-from components import cabinet
-from components.pickers import NO_CLASS, child_picker
-from components.runtime import db_read
-from components.school import address_warning, today
-from components.teacher_day import teacher_day_section
-from components.text import escape
+from components.family import cabinet
+from components.journal.teacher_day import teacher_day_section
+from components.kit.pickers import NO_CLASS, child_picker
+from components.kit.runtime import db_read
+from components.kit.school import address_warning, today
+from components.kit.text import escape
 from klassruk.formatting import format_date, format_number
 from klassruk.models import ACCOUNT_STATUS_TITLES
 from klassruk.permissions import ROLE_TITLES, Action, Actor, Role

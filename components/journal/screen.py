@@ -18,11 +18,11 @@ import streamlit as st
 from sqlalchemy.orm import Session
 from streamlit.delta_generator import DeltaGenerator
 
-from components.editing import snapshot
-from components.feedback import announce, show_outcome
-from components.pickers import period_picker
-from components.runtime import db, db_read
-from components.text import escape
+from components.kit.editing import snapshot
+from components.kit.feedback import announce, show_outcome
+from components.kit.pickers import period_picker
+from components.kit.runtime import db, db_read
+from components.kit.text import escape
 from klassruk.errors import Conflict, DomainError
 from klassruk.formatting import format_average, format_date
 from klassruk.permissions import Actor

@@ -1,6 +1,6 @@
 """The journal screen's other tabs: planned tests, recommendations, the grades' change history.
 
-Each takes the `components.journal.Screen` of the run; additions go through the page kit's
+Each takes the `components.journal.screen.Screen` of the run; additions go through the page kit's
 `act`, so the outcome shows after the rerun and a refusal in place.
 """
 
@@ -11,12 +11,12 @@ from collections.abc import Callable
 import streamlit as st
 from sqlalchemy.orm import Session
 
-from components.feedback import act, announce
-from components.journal import STUDENT, Screen
-from components.runtime import db, db_read
-from components.school import school_timezone, today
-from components.tables import show_table
-from components.text import escape
+from components.journal.screen import STUDENT, Screen
+from components.kit.feedback import act, announce
+from components.kit.runtime import db, db_read
+from components.kit.school import school_timezone, today
+from components.kit.tables import show_table
+from components.kit.text import escape
 from klassruk.errors import DomainError
 from klassruk.formatting import format_date, format_timestamp
 from klassruk.services import journal

@@ -6,9 +6,9 @@ from datetime import date
 
 import streamlit as st
 
-from components.cabinet import day_label
-from components.runtime import db_read
-from components.text import escape
+from components.family.cabinet import day_label
+from components.kit.runtime import db_read
+from components.kit.text import escape
 from klassruk.permissions import Actor
 from klassruk.services import calendar, journal
 

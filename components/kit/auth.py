@@ -18,9 +18,15 @@ import streamlit as st
 import streamlit.components.v1 as st_components
 from sqlalchemy.orm import Session
 
-from components.nav import spec_of
-from components.runtime import adopt_browser_session_id, browser_session_id, db, db_read, settings
-from components.school import app_address, today
+from components.kit.nav import spec_of
+from components.kit.runtime import (
+    adopt_browser_session_id,
+    browser_session_id,
+    db,
+    db_read,
+    settings,
+)
+from components.kit.school import app_address, today
 from klassruk.clock import utcnow
 from klassruk.models import UserAccount
 from klassruk.operations.monitoring import FAILED_LOGINS

@@ -5,7 +5,7 @@ the people it touches, frozen at the click together with `payload` (what to act 
 after, on this run and the next ones, `confirmed(key)` draws the question with «Отмена» and the
 confirming button, and returns a `Confirmed` (the payload and the reason typed) on the run the
 user confirms, else None. A `Risky` with `reason` set asks for a reason and refuses to go on
-without one. The confirmed action then runs as any other (`components.feedback.act`).
+without one. The confirmed action then runs as any other (`components.kit.feedback.act`).
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from typing import Any
 
 import streamlit as st
 
-from components.text import escape
+from components.kit.text import escape
 
 MAX_REASON = 500
 

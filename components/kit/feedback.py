@@ -5,7 +5,7 @@ Usage: call `show_outcome()` right after the page title. An action runs inside
 back) and ends with `announce("…")`, which remembers the message and reruns the page; the next run
 shows it once. `act(actor, change, outcome)` is the two together for a one-call action. A
 `DomainError` raised inside `reported_errors` becomes an `st.error` with its Russian text and the
-page goes on drawing; nothing was written. Messages are plain text (`components.text.escape`).
+page goes on drawing; nothing was written. Messages are plain text (`components.kit.text.escape`).
 """
 
 from __future__ import annotations
@@ -17,8 +17,8 @@ from typing import NoReturn, TypeVar
 import streamlit as st
 from sqlalchemy.orm import Session
 
-from components.runtime import db
-from components.text import escape
+from components.kit.runtime import db
+from components.kit.text import escape
 from klassruk.errors import DomainError
 from klassruk.permissions import Actor
 

@@ -17,8 +17,8 @@ from typing import Any, TypeVar
 
 import streamlit as st
 
-from components.runtime import db_read
-from components.text import escape
+from components.kit.runtime import db_read
+from components.kit.text import escape
 from klassruk.errors import DomainError, PermissionDenied
 from klassruk.formatting import format_date
 from klassruk.permissions import Action, Actor

@@ -22,7 +22,7 @@ from sqlalchemy.exc import (
 from sqlalchemy.orm import Session, sessionmaker
 from streamlit import runtime
 
-from components.text import escape
+from components.kit.text import escape
 from klassruk.db import (
     end_read_only_transaction,
     make_engine,

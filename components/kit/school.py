@@ -7,9 +7,9 @@ from urllib.parse import urlsplit
 
 import streamlit as st
 
-from components.nav import PAGES
-from components.runtime import school_settings, settings
-from components.text import escape
+from components.kit.nav import PAGES
+from components.kit.runtime import school_settings, settings
+from components.kit.text import escape
 from klassruk.clock import school_today
 from klassruk.setup import reachable_by_users, school_address
 

@@ -9,11 +9,11 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from components.charts import RUSSIAN_NUMBERS
-from components.feedback import reported_errors
-from components.runtime import db_read
-from components.school import today
-from components.xlsx import xlsx_button
+from components.kit.charts import RUSSIAN_NUMBERS
+from components.kit.feedback import reported_errors
+from components.kit.runtime import db_read
+from components.kit.school import today
+from components.kit.xlsx import xlsx_button
 from klassruk.permissions import Actor
 from klassruk.services.reports.pivot import (
     DIMENSION_TITLES,

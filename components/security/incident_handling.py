@@ -7,11 +7,11 @@ from datetime import datetime
 import pandas as pd
 import streamlit as st
 
-from components.confirm import Risky, ask, confirmed
-from components.feedback import announce, reported_errors
-from components.runtime import db, db_read, school_settings
-from components.text import escape
-from components.users import new_code_slip
+from components.administration.users import new_code_slip
+from components.kit.confirm import Risky, ask, confirmed
+from components.kit.feedback import announce, reported_errors
+from components.kit.runtime import db, db_read, school_settings
+from components.kit.text import escape
 from klassruk.audit_titles import (
     OPERATION_TITLES,
     Names,

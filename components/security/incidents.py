@@ -7,12 +7,12 @@ from zoneinfo import ZoneInfo
 
 import streamlit as st
 
-from components.auth import leave_login_notice
-from components.feedback import announce, reported_errors
-from components.pickers import class_picker
-from components.runtime import db, db_read
-from components.school import school_timezone, today
-from components.text import escape
+from components.kit.auth import leave_login_notice
+from components.kit.feedback import announce, reported_errors
+from components.kit.pickers import class_picker
+from components.kit.runtime import db, db_read
+from components.kit.school import school_timezone, today
+from components.kit.text import escape
 from klassruk.clock import utcnow
 from klassruk.formatting import format_timestamp
 from klassruk.models import SecurityIncident

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import streamlit as st
 
-from components.auth import refresh_own_session
-from components.feedback import reported_errors
-from components.runtime import db, db_read
+from components.kit.auth import refresh_own_session
+from components.kit.feedback import reported_errors
+from components.kit.runtime import db, db_read
 from klassruk.passwords import MIN_PASSWORD_LENGTH, check_new_password
 from klassruk.permissions import Actor
 from klassruk.services.accounts import (

@@ -7,9 +7,9 @@ import io
 import segno
 import streamlit as st
 
-from components.feedback import reported_errors
-from components.runtime import db, db_read, school_settings
-from components.school import today
+from components.kit.feedback import reported_errors
+from components.kit.runtime import db, db_read, school_settings
+from components.kit.school import today
 from klassruk.formatting import format_date
 from klassruk.pdf.recovery_codes import render_recovery_codes
 from klassruk.permissions import Action, Actor, Role

@@ -13,11 +13,11 @@ import pandas as pd
 import streamlit as st
 from sqlalchemy.orm import Session
 
-from components.feedback import act
-from components.pickers import multi_picker
-from components.runtime import db_read
-from components.tables import show_table
-from components.uploads import file_picker
+from components.kit.feedback import act
+from components.kit.pickers import multi_picker
+from components.kit.runtime import db_read
+from components.kit.tables import show_table
+from components.kit.uploads import file_picker
 from klassruk.formatting import format_number
 from klassruk.models import Subject
 from klassruk.permissions import Actor

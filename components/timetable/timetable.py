@@ -1,6 +1,6 @@
 """The deputy head's calendar and timetable screen, one function a tab.
 
-Every tab takes the acting deputy head; actions go through `components.feedback.act`, so a
+Every tab takes the acting deputy head; actions go through `components.kit.feedback.act`, so a
 refusal is shown in place and a success after the rerun, on the same tab (`kept_tabs`).
 """
 
@@ -13,14 +13,14 @@ from typing import Protocol
 import streamlit as st
 from sqlalchemy.orm import Session
 
-from components.confirm import Risky, ask, confirmed
-from components.feedback import act
-from components.pickers import date_range_picker
-from components.runtime import db_read
-from components.school import school_timezone
-from components.tables import show_table
-from components.text import escape
-from components.uploads import file_picker
+from components.kit.confirm import Risky, ask, confirmed
+from components.kit.feedback import act
+from components.kit.pickers import date_range_picker
+from components.kit.runtime import db_read
+from components.kit.school import school_timezone
+from components.kit.tables import show_table
+from components.kit.text import escape
+from components.kit.uploads import file_picker
 from klassruk.formatting import format_date, format_timestamp
 from klassruk.models.journal import LESSON_CHANGE_TITLES, LessonStatus
 from klassruk.permissions import Actor

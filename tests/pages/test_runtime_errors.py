@@ -15,8 +15,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from streamlit.testing.v1 import AppTest
 
-import components.runtime as runtime
-from components.runtime import (
+import components.kit.runtime as runtime
+from components.kit.runtime import (
     CONNECTION_LOST,
     DATA_REFUSED,
     DISK_FULL,
@@ -79,7 +79,7 @@ def test_a_pending_rollback_is_a_russian_message(app_env, engine, caplog):
 def test_connection_killed_mid_transaction_is_a_message_and_the_next_one_works(
     app_env, engine, caplog
 ):
-    caplog.set_level(logging.ERROR, logger="components.runtime")
+    caplog.set_level(logging.ERROR, logger="components.kit.runtime")
     with pytest.raises(DatabaseUnavailable) as error, db(SYSTEM) as session:
         session.add(Subject(name="Химия", short_name="Хим"))
         session.flush()
@@ -112,7 +112,7 @@ def _save_page() -> None:
     import streamlit as st
     from sqlalchemy import text
 
-    from components import runtime
+    from components.kit import runtime
     from klassruk.models import Subject
     from klassruk.permissions import Actor
     from tests.pages.test_runtime_errors import _fill_disk, _terminate

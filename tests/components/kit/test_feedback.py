@@ -12,7 +12,7 @@ from tests.factories import SYSTEM
 def _script() -> None:
     import streamlit as st
 
-    from components.feedback import act, show_outcome
+    from components.kit.feedback import act, show_outcome
     from klassruk.errors import DomainError
     from klassruk.models import Subject
     from klassruk.permissions import Actor

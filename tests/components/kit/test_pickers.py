@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from streamlit.testing.v1 import AppTest
 
-from components.pickers import NO_CLASS
+from components.kit.pickers import NO_CLASS
 
 
 def _class_picker_script() -> None:
     import streamlit as st
 
-    from components.pickers import class_picker
+    from components.kit.pickers import class_picker
     from klassruk.permissions import Action, Actor, Role
 
     teacher = Actor(login="t", roles=frozenset({Role.CLASS_TEACHER}), user_id=1, staff_id=999)
@@ -22,7 +22,7 @@ def _class_picker_script() -> None:
 def _multi_and_tabs_script() -> None:
     import streamlit as st
 
-    from components.pickers import kept_tabs, multi_picker
+    from components.kit.pickers import kept_tabs, multi_picker
 
     multi_picker("Предметы", ["Алгебра", "Физика"], key="subjects")
     _first, second = kept_tabs(["Первая", "Вторая"], key="tabs")

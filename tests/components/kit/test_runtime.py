@@ -7,14 +7,14 @@ import importlib
 
 from streamlit.testing.v1 import AppTest
 
-import components.runtime
+import components.kit.runtime
 
 
 def _script() -> None:
     import streamlit as st
 
-    from components import runtime
-    from components.school import school_timezone, today
+    from components.kit import runtime
+    from components.kit.school import school_timezone, today
 
     runtime.start_run_school_settings()
     # The per-process copy goes stale in the middle of the run: the page still reads no more.
@@ -26,13 +26,13 @@ def test_school_settings_are_read_once_per_run_even_when_the_copy_goes_stale(
     demo_app, monkeypatch
 ) -> None:
     reads: list[object] = []
-    real_read = components.runtime.read_school_settings
+    real_read = components.kit.runtime.read_school_settings
 
     def counting_read(session):  # type: ignore[no-untyped-def]
         reads.append(session)
         return real_read(session)
 
-    monkeypatch.setattr(components.runtime, "read_school_settings", counting_read)
+    monkeypatch.setattr(components.kit.runtime, "read_school_settings", counting_read)
     at = AppTest.from_function(_script, default_timeout=30).run()
     assert not at.exception
     assert len(reads) == 1
@@ -44,7 +44,7 @@ def _run_reads_script() -> None:
     import streamlit as st
     from sqlalchemy import event, select
 
-    from components import runtime
+    from components.kit import runtime
     from klassruk.db import ReadOnlyViolation
     from klassruk.models import AppSetting
     from klassruk.permissions import Actor
@@ -111,12 +111,12 @@ def test_a_run_that_imported_code_freezes_it_and_a_run_that_did_not_collects_not
     gc.disable()  # only the runs' own collections are counted
     gc.callbacks.append(count_full)
     try:
-        with components.runtime.script_run():
+        with components.kit.runtime.script_run():
             rows = importlib.import_module("klassruk_freshly_imported").ROWS
         assert len(full_collections) == 1
         # Frozen objects are no longer among those a collection walks.
         assert not any(tracked is rows for tracked in gc.get_objects())
-        with components.runtime.script_run():
+        with components.kit.runtime.script_run():
             pass
         assert len(full_collections) == 1
     finally:

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from streamlit.testing.v1 import AppTest
 
-from components.tables import MISSING
+from components.kit.tables import MISSING
 
 
 def _script() -> None:
-    from components.tables import show_table
+    from components.kit.tables import show_table
 
     show_table({"Учитель": ["Иванова А. А.", None], "Часов": ["1,5", "2"]}, key="t")
 
