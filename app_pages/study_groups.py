@@ -2,14 +2,14 @@
 
 import streamlit as st
 
+from components.class_teacher.group_split import split_wizard
+from components.class_teacher.individual_plans import individual_plan
 from components.class_teacher.study_groups import (
     edit_group,
-    individual_plan,
     load_view,
     merge_groups,
     move_student,
     show_groups,
-    split_wizard,
 )
 from components.kit.auth import guard_page
 from components.kit.feedback import show_outcome
