@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from components.family import cabinet
+from components.family import acknowledgement, cabinet
 from components.kit.auth import guard_page
 from components.kit.pickers import child_picker, week_navigator
 from components.kit.school import today
@@ -12,4 +12,4 @@ st.title("Ознакомление")
 child = child_picker(actor, today())
 if child is not None:
     cabinet.open_screen(actor, child, "acks")
-    cabinet.acknowledgement(actor, child, week_navigator("acks", today()))
+    acknowledgement.acknowledgement(actor, child, week_navigator("acks", today()))

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from components.family import cabinet
+from components.family import cabinet, school
 from components.kit.auth import guard_page
 from components.kit.pickers import child_picker
 from components.kit.school import today
@@ -12,4 +12,4 @@ st.title("Каникулы и четверти")
 child = child_picker(actor, today())
 if child is not None:
     cabinet.open_screen(actor, child, "calendar")
-    cabinet.year_calendar(actor, child)
+    school.year_calendar(actor, child)

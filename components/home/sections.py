@@ -7,7 +7,7 @@ from collections.abc import Callable
 import pandas as pd
 import streamlit as st
 
-from components.family import cabinet
+from components.family import cabinet, home
 from components.journal.teacher_day import teacher_day_section
 from components.kit.pickers import NO_CLASS, child_picker
 from components.kit.runtime import db_read
@@ -143,7 +143,7 @@ def _family(actor: Actor) -> None:
     child = child_picker(actor, today())
     if child is not None:
         cabinet.open_screen(actor, child, "home")
-        cabinet.summary(actor, child)
+        home.summary(actor, child)
 
 
 SECTIONS: dict[Role, Callable[[Actor], None]] = {
