@@ -2,15 +2,9 @@
 
 import streamlit as st
 
-from components.journal.screen import (
-    Edits,
-    grades_tab,
-    open_journal,
-    period_tab,
-    save,
-    show_state,
-    topics_tab,
-)
+from components.journal.editors import grades_tab, period_tab, topics_tab
+from components.journal.saving import save
+from components.journal.screen import Edits, open_journal, show_state
 from components.journal.tabs import advice_tab, history_tab, tests_tab
 from components.kit.auth import guard_page
 from components.kit.pickers import kept_tabs

@@ -1,11 +1,4 @@
-"""The subject teacher's journal screen: the grid, topics, period grades, tests, advice, history.
-
-What survives a save's rerun lives in one `JournalState` under one session key: the version
-that names the editors (a save gives fresh editors), the edits carried over (the other
-editors' and, after a conflict, the own ones that did not conflict) and the conflict message.
-Each editor tab returns an `Edits` (what the user changed, whether they asked to save, where
-to say why not); `save` sends one of them and reruns.
-"""
+"""The subject teacher's journal screen: choosing a journal, its state across reruns, notices."""
 
 from __future__ import annotations
 
@@ -15,16 +8,13 @@ from typing import Any
 
 import pandas as pd
 import streamlit as st
-from sqlalchemy.orm import Session
 from streamlit.delta_generator import DeltaGenerator
 
 from components.kit.editing import snapshot
-from components.kit.feedback import announce, show_outcome
+from components.kit.feedback import show_outcome
 from components.kit.pickers import period_picker
-from components.kit.runtime import db, db_read
+from components.kit.runtime import db_read
 from components.kit.text import escape
-from klassruk.errors import Conflict, DomainError
-from klassruk.formatting import format_average, format_date
 from klassruk.permissions import Actor
 from klassruk.services import journal
 
@@ -34,9 +24,14 @@ _STATE = "journal_state"
 _SHOWN = "journal_shown"
 
 
+# What survives a save's rerun lives in one `JournalState` under one session key: the version
+# that names the editors (a save gives fresh editors), the edits carried over (the other
+# editors' and, after a conflict, the own ones that did not conflict) and the conflict message.
+# Each editor tab returns an `Edits` (what the user changed, whether they asked to save, where
+# to say why not); `saving.save` sends one of them and reruns.
 @dataclass
 class JournalState:
-    """The page's memory across reruns (see the module docstring)."""
+    """The page's memory across reruns."""
 
     version: int = 0
     carried: dict[str, Any] = field(default_factory=dict)
@@ -168,218 +163,3 @@ def show_state(screen: Screen) -> bool:
             "Остальное ведёт учитель-предметник группы."
         )
     return True
-
-
-def _grid_frame(screen: Screen) -> tuple[pd.DataFrame, dict[str, Any]]:
-    grid, kept = screen.grid, screen.carried.get("grid") or {}
-    labels = grid.column_labels()
-    frame: dict[str, list[object]] = {STUDENT: [s.name for s in grid.students]}
-    config: dict[str, Any] = {STUDENT: st.column_config.TextColumn(STUDENT, disabled=True)}
-    for lesson in grid.lessons:
-        label = labels[lesson.lesson_id]
-        cells = [(s.student_id, lesson.lesson_id) for s in grid.students]
-        frame[label] = [kept.get(cell, grid.cells[cell]) for cell in cells]
-        hint = lesson.topic or "тема не записана"
-        config[label] = st.column_config.TextColumn(
-            label + (" К" if lesson.has_test else ""),
-            help=("Контрольная работа. " + hint) if lesson.has_test else hint,
-            max_chars=20,
-            disabled=grid.is_closed or lesson.status == "cancelled" or not screen.may_edit(lesson),
-        )
-    frame["Средний"] = [format_average(s.average) for s in grid.students]
-    frame["Взвешенный"] = [format_average(s.weighted_average) for s in grid.students]
-    frame["Пропусков"] = [s.absences for s in grid.students]
-    for column in ("Средний", "Взвешенный", "Пропусков"):
-        config[column] = st.column_config.TextColumn(column, disabled=True)
-    return pd.DataFrame(frame), config
-
-
-def grades_tab(screen: Screen) -> Edits:
-    """The grid of grades and absences, student by lesson, with the averages."""
-    grid, labels = screen.grid, screen.grid.column_labels()
-    frame, config = _grid_frame(screen)
-    st.caption(
-        "В клетке: оценки через пробел (5 4д 3к) и отметка о пропуске (Н, Б, УП, ОП). "
-        + journal.GRADE_KIND_HELP
-        + "."
-    )
-    edited = st.data_editor(
-        frame,
-        column_config=config,
-        hide_index=True,
-        width="stretch",
-        num_rows="fixed",
-        disabled=grid.is_closed,
-        key=screen.key("grid"),
-    )
-    edits = Edits()
-    for row, student in enumerate(grid.students):
-        for lesson in grid.lessons:
-            cell = (student.student_id, lesson.lesson_id)
-            typed = text_of(edited.iloc[row][labels[lesson.lesson_id]]).strip()
-            if typed != grid.cells[cell]:
-                edits.changes[cell] = typed
-    edits.reason = st.text_input(
-        "Причина исправления (нужна, если меняете или удаляете оценку, которая уже стояла)",
-        value=screen.carried.get("reason", ""),
-        key=f"journal_reason_{screen.version}",
-    )
-    edits.message = st.empty()
-    edits.clicked = st.button("Сохранить оценки", type="primary", key="journal_save")
-    return edits
-
-
-def topics_tab(screen: Screen) -> Edits:
-    """Each lesson's topic and homework."""
-    grid, kept = screen.grid, screen.carried.get("topics") or {}
-    shown = {
-        lesson.lesson_id: kept.get(lesson.lesson_id, (lesson.topic, lesson.homework))
-        for lesson in grid.lessons
-    }
-    topics = st.data_editor(
-        pd.DataFrame(
-            {
-                "Дата": [format_date(lesson.lesson_date) for lesson in grid.lessons],
-                "Урок": [lesson.number for lesson in grid.lessons],
-                "Учитель": [lesson.teacher for lesson in grid.lessons],
-                "Тема": [shown[lesson.lesson_id][0] for lesson in grid.lessons],
-                "Домашнее задание": [shown[lesson.lesson_id][1] for lesson in grid.lessons],
-            }
-        ),
-        disabled=["Дата", "Урок", "Учитель"] if not grid.is_closed else True,
-        hide_index=True,
-        width="stretch",
-        key=screen.key("topics"),
-    )
-    edits = Edits()
-    for i, lesson in enumerate(grid.lessons):
-        typed = (text_of(topics.iloc[i]["Тема"]), text_of(topics.iloc[i]["Домашнее задание"]))
-        if typed != (lesson.topic, lesson.homework) and screen.may_edit(lesson):
-            edits.changes[lesson.lesson_id] = typed
-    edits.message = st.empty()
-    edits.clicked = not grid.is_closed and st.button(
-        "Сохранить темы и задания", key="journal_save_topics"
-    )
-    return edits
-
-
-def period_tab(screen: Screen) -> Edits:
-    """The period grades next to the weighted averages."""
-    grid, kept = screen.grid, screen.carried.get("period") or {}
-    frame = st.data_editor(
-        pd.DataFrame(
-            {
-                STUDENT: [s.name for s in grid.students],
-                "Взвешенный": [format_average(s.weighted_average) for s in grid.students],
-                "За период": [
-                    kept.get(s.student_id, str(s.period_grade or "")) for s in grid.students
-                ],
-            }
-        ),
-        disabled=[STUDENT, "Взвешенный"] if not grid.is_closed else True,
-        hide_index=True,
-        width="stretch",
-        key=screen.key("period"),
-    )
-    edits = Edits()
-    for i, student in enumerate(grid.students):
-        typed = text_of(frame.iloc[i]["За период"]).strip()
-        if typed != str(student.period_grade or ""):
-            edits.changes[student.student_id] = typed
-    edits.reason = st.text_input(
-        "Причина (если меняете уже выставленную оценку за период)",
-        value=screen.carried.get("period_reason", ""),
-        key=f"journal_period_reason_{screen.version}",
-    )
-    edits.message = st.empty()
-    edits.clicked = not grid.is_closed and st.button(
-        "Сохранить оценки за период", key="journal_save_period"
-    )
-    return edits
-
-
-def save(screen: Screen, edits: dict[str, Edits]) -> None:
-    """Send the editor whose save was clicked; reload with the other editors' edits kept."""
-    part = next((name for name, edit in edits.items() if edit.clicked), None)
-    if part is None:
-        return
-    try:
-        with db(screen.actor) as session:
-            notice = _SAVERS[part](session, screen, edits[part])
-    except Conflict as error:
-        _reload(screen, part, edits, error)
-        st.rerun()
-    except DomainError as error:
-        # The editor keeps what was typed: the teacher fixes the cell and saves again.
-        message = edits[part].message
-        (message or st).error(escape(str(error)))
-    else:
-        _reload(screen, part, edits, None)
-        announce(notice)
-
-
-def _reload(screen: Screen, part: str, edits: dict[str, Edits], error: Conflict | None) -> None:
-    """Next run: a new editor version, the other editors' edits (and a conflict's) carried."""
-    kept: dict[str, Any] = {name: dict(e.changes) for name, e in edits.items() if name != part}
-    state = JournalState.current()
-    if error is not None:
-        kept[part] = {k: v for k, v in edits[part].changes.items() if k not in error.keys}
-        kept["reason"] = edits["grid"].reason
-        kept["period_reason"] = edits["period"].reason if "period" in edits else ""
-        state.conflict = str(error)
-    state.carried = {"for": screen.journal_id, **kept}
-    state.version = screen.version + 1
-
-
-def _save_grid(session: Session, screen: Screen, edits: Edits) -> str:
-    saved = journal.save_grid(
-        session,
-        screen.actor,
-        period_id=screen.period_id,
-        edits={
-            cell: journal.CellEdit(screen.grid.cells[cell], typed)
-            for cell, typed in edits.changes.items()
-        },
-        reason=edits.reason,
-        today=screen.on,
-        **screen.scope,
-    )
-    return (
-        f"Сохранено: новых оценок {saved.added}, исправлено {saved.changed}, "
-        f"удалено {saved.deleted}, отметок о пропусках {saved.absences}."
-    )
-
-
-def _save_topics(session: Session, screen: Screen, edits: Edits) -> str:
-    by_id = {lesson.lesson_id: lesson for lesson in screen.grid.lessons}
-    count = journal.save_lessons(
-        session,
-        screen.actor,
-        updates=[
-            journal.LessonUpdate(
-                lesson_id, topic, homework, by_id[lesson_id].topic, by_id[lesson_id].homework
-            )
-            for lesson_id, (topic, homework) in edits.changes.items()
-        ],
-    )
-    return f"Сохранены темы и задания уроков: {count}."
-
-
-def _save_period(session: Session, screen: Screen, edits: Edits) -> str:
-    shown = {s.student_id: s for s in screen.grid.students}
-    values = journal.parse_period_grades(
-        edits.changes, names={sid: s.name for sid, s in shown.items()}
-    )
-    count = journal.set_period_grades(
-        session,
-        screen.actor,
-        period_id=screen.period_id,
-        values=values,
-        expected={sid: shown[sid].period_grade for sid in values},
-        reason=edits.reason,
-        **screen.scope,
-    )
-    return f"Оценок за период сохранено: {count}."
-
-
-_SAVERS = {"grid": _save_grid, "topics": _save_topics, "period": _save_period}
