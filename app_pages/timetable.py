@@ -7,13 +7,8 @@ from components.kit.feedback import show_outcome
 from components.kit.pickers import kept_tabs
 from components.kit.runtime import db_read
 from components.kit.school import today
-from components.timetable.timetable import (
-    changes_tab,
-    holidays_tab,
-    lessons_tab,
-    periods_tab,
-    slots_tab,
-)
+from components.timetable.changes import changes_tab
+from components.timetable.timetable import holidays_tab, lessons_tab, periods_tab, slots_tab
 from klassruk.permissions import Action
 from klassruk.services.scope import classes_in_scope
 
