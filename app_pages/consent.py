@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from components.class_teacher import consent
+from components.class_teacher import consent, consent_history, family_links
 from components.kit.auth import guard_page
 from components.kit.feedback import act, show_outcome
 from components.kit.pickers import class_picker
@@ -38,7 +38,7 @@ consent.forms(actor, board, chosen, on)
 if actor.can(Action.RECORD_CONSENT):
     consent.record(actor, board, chosen, on)
     consent.undo(actor, board, chosen, on)
-consent.end_link(actor, board, on)
+family_links.end_link(actor, board, on)
 st.subheader("Бумажный список")
 consent.paper_list(board.paper, key="consent_paper_list")
-consent.history(actor, board, chosen, on)
+consent_history.history(actor, board, chosen, on)

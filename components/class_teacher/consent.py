@@ -10,8 +10,7 @@ import streamlit as st
 from components.kit.confirm import Risky, ask, confirmed
 from components.kit.feedback import act
 from components.kit.pickers import kept_choice
-from components.kit.runtime import db, db_read, school_settings
-from components.kit.text import escape
+from components.kit.runtime import db, school_settings
 from components.kit.uploads import file_picker
 from components.kit.xlsx import xlsx_button
 from klassruk.formatting import format_date, format_timestamp
@@ -22,7 +21,7 @@ from klassruk.models.consent import (
     ConsentSubject,
 )
 from klassruk.pdf.consent_forms import render_consent_forms
-from klassruk.permissions import Action, Actor
+from klassruk.permissions import Actor
 from klassruk.services.consent import (
     MAX_SCAN_BYTES,
     ClassConsent,
@@ -31,11 +30,8 @@ from klassruk.services.consent import (
     PaperFamily,
     ScanUpload,
     consent_forms,
-    consent_history,
     record_consent,
-    scan_file,
 )
-from klassruk.services.family_links import end_guardian_link
 from klassruk.services.scope import ClassChoice
 
 WITHDRAW_CONFIRM = "consent_withdraw"
@@ -58,7 +54,8 @@ def paper_list(paper: list[PaperFamily], *, key: str) -> None:
     )
 
 
-def _whose(subject: ConsentSubject, child: str | None) -> str:
+def whose_data(subject: ConsentSubject, child: str | None) -> str:
+    """Whose personal data an entry is about: «свои данные», «данные ребёнка: Иванов Иван»."""
     return CONSENT_SUBJECT_TITLES[subject] + (f": {child}" if child else "")
 
 
@@ -69,7 +66,7 @@ def _identity(row: ConsentRow) -> tuple[ConsentSubject, int | None, int | None]:
 def label(row: ConsentRow) -> str:
     """«Person — whose data: child (state)» as the pickers list a register row."""
     child = row.child if row.subject is ConsentSubject.CHILD else None
-    return f"{row.person} — {_whose(row.subject, child)} ({CONSENT_STATE_TITLES[row.state]})"
+    return f"{row.person} — {whose_data(row.subject, child)} ({CONSENT_STATE_TITLES[row.state]})"
 
 
 def state_table(board: ClassConsent, chosen: ClassChoice) -> None:
@@ -94,7 +91,7 @@ def state_table(board: ClassConsent, chosen: ClassChoice) -> None:
         {
             "Кто": [row.person for row in rows],
             "Чьи данные": [
-                _whose(row.subject, row.child if row.subject is ConsentSubject.CHILD else None)
+                whose_data(row.subject, row.child if row.subject is ConsentSubject.CHILD else None)
                 for row in rows
             ],
             "Состояние": [CONSENT_STATE_TITLES[row.state] for row in rows],
@@ -225,66 +222,3 @@ def undo(actor: Actor, board: ClassConsent, chosen: ClassChoice, on: date) -> No
                 session, actor, class_id=chosen.class_id, on=on, fact=fact,
                 corrects_id=row.entry_id, reason=why,
             ), f"Исправлено: {row.person}.")
-
-
-def end_link(actor: Actor, board: ClassConsent, on: date) -> None:
-    """End a guardian's link to a child: from that day the cabinet shows them nothing of it."""
-    if not actor.can(Action.END_GUARDIAN_LINK):
-        return
-    with st.expander("Прекратить связь родителя с ребёнком"):
-        pairs = {f"{row.person} — {row.child}": row for row in board.rows
-                 if row.subject is ConsentSubject.CHILD and row.guardian_id is not None}
-        if not pairs:
-            st.caption("В классе нет связей родителей с детьми.")
-            return
-        row = pairs[st.selectbox("Родитель и ребёнок", list(pairs), key="link_end_pair")]
-        ends_on = st.date_input("С какого дня", value=on, format="DD.MM.YYYY", key="link_end_on")
-        why = st.text_input("Причина (решение суда, заявление…)", max_chars=500,
-                            key="link_end_reason")
-        if st.button("Прекратить связь", key="link_end"):
-            assert row.guardian_id is not None and row.student_id is not None
-            guardian_id, student_id = row.guardian_id, row.student_id
-            act(actor, lambda session: end_guardian_link(
-                session, actor, guardian_id=guardian_id, student_id=student_id,
-                ends_on=ends_on, reason=why, on=on,
-            ), f"Связь прекращена с {format_date(ends_on)}: {row.person} — {row.child}.")
-
-
-def history(actor: Actor, board: ClassConsent, chosen: ClassChoice, on: date) -> None:
-    """Every entry about one person, and their scanned forms."""
-    st.subheader("История записей")
-    people = {row.person: row for row in board.rows}
-    whose = st.selectbox("Человек", list(people), key="consent_history_for")
-    if not whose:
-        return
-    person = people[whose]
-    with db_read(actor) as session:
-        entries = consent_history(
-            session, actor, class_id=chosen.class_id, on=on, guardian_id=person.guardian_id,
-            student_id=person.student_id if person.guardian_id is None else None,
-        )
-    if not entries:
-        st.caption(f"О согласии {escape(whose)} записей нет.")
-        return
-    zone = school_settings().timezone
-    st.dataframe(pd.DataFrame({
-        "№": [h.entry_id for h in entries],
-        "Чьи данные": [_whose(h.subject, h.child) for h in entries],
-        "Состояние": [CONSENT_STATE_TITLES[h.state] for h in entries],
-        "Дата подписи": [format_date(h.signed_on) for h in entries],
-        "№ бланка": [h.form_number or "—" for h in entries],
-        "Исправляет запись": [h.corrects_id or "—" for h in entries],
-        "Причина": [h.reason or "—" for h in entries],
-        "Записано": [format_timestamp(h.recorded_at, zone) for h in entries],
-        "Кем": [h.recorded_by for h in entries],
-    }), hide_index=True, width="stretch", key="consent_history")
-    scans = {f"запись № {h.entry_id}": h.scan_id for h in entries if h.scan_id}
-    if scans:
-        scan_id = scans[st.selectbox("Скан бланка", list(scans), key="consent_scan_pick")]
-        assert scan_id is not None
-        with db(actor) as session:
-            name, media_type, content = scan_file(
-                session, actor, class_id=chosen.class_id, on=on, scan_id=scan_id
-            )
-        st.download_button("Скачать скан", data=content, file_name=name, mime=media_type,
-                           key="consent_scan_download")
