@@ -1,11 +1,10 @@
-"""The class journal screen: its tabs, and their reads cached by the journal's data version.
+"""The class journal screen: its tabs, and their reads cached by the journal's data version."""
 
-Usage: `view = open_view(actor, class_id, period_id)` checks the actor's scope and reads the
-journal's version; `draw_summary(view)`, `draw_subject(view)` and `draw_card(view)` draw the tabs.
-The cached reads are keyed by (database, class, period, version) and run as the system only
-after `open_view` has checked the actor: users with the class in scope share them, no one
-else reaches them, and a journal write anywhere raises the version, so nothing shown is stale.
-"""
+# Usage: `view = open_view(actor, class_id, period_id)` checks the actor's scope and reads the
+# journal's version; `draw_summary(view)`, `draw_subject(view)` and `draw_card(view)` draw the tabs.
+# The cached reads are keyed by (database, class, period, version) and run as the system only
+# after `open_view` has checked the actor: users with the class in scope share them, no one
+# else reaches them, and a journal write anywhere raises the version, so nothing shown is stale.
 
 from __future__ import annotations
 
@@ -14,6 +13,7 @@ from dataclasses import dataclass
 import pandas as pd
 import streamlit as st
 
+from components.class_teacher.class_journal_frames import details_frame, summary_frame
 from components.kit.charts import (
     VegaSpec,
     attendance_chart,
@@ -110,52 +110,6 @@ def _card(
         vega_spec(weekly_trend_chart(card.weekly, title=f"Динамика: {card.name}")),
         vega_spec(distribution_chart(card.distribution, title="Оценки обучающегося")),
     ]
-
-
-def _cell(cell: class_journal.SummaryCell | None) -> str:
-    if cell is None:
-        return ""
-    text = format_average(cell.weighted_average) if cell.grades else ""
-    if cell.period_grade is not None:
-        text += f" [{cell.period_grade}]"
-    return text.strip()
-
-
-def summary_frame(summary: ClassSummary) -> pd.DataFrame:
-    """Students × subjects: the weighted average and [period grade] per cell, then totals."""
-    risky = {r.student_id for r in summary.at_risk}
-    table: dict[str, list[object]] = {
-        "Обучающийся": [("⚠ " if sid in risky else "") + name for sid, name in summary.students]
-    }
-    for subject_id, subject in summary.subjects:
-        table[subject] = [
-            _cell(summary.cells.get((sid, subject_id))) for sid, _ in summary.students
-        ]
-    totals = [summary.totals.get(sid, (None, 0, 0)) for sid, _ in summary.students]
-    table["Средний взвешенный"] = [format_average(t[0]) for t in totals]
-    table["Оценок"] = [t[1] for t in totals]
-    table["Пропусков"] = [t[2] for t in totals]
-    return pd.DataFrame(table)
-
-
-def details_frame(summary: ClassSummary) -> pd.DataFrame:
-    """One row per student and subject: average, weighted average, grades, absences."""
-    subjects, students = dict(summary.subjects), dict(summary.students)
-    rows = sorted(
-        summary.cells.items(),
-        key=lambda kv: (students.get(kv[0][0], ""), subjects.get(kv[0][1], "")),
-    )
-    return pd.DataFrame(
-        {
-            "Обучающийся": [students.get(s, "") for (s, _), _ in rows],
-            "Предмет": [subjects.get(p, "") for (_, p), _ in rows],
-            "Средний": [format_average(c.average) for _, c in rows],
-            "Средний взвешенный": [format_average(c.weighted_average) for _, c in rows],
-            "Оценок": [c.grades for _, c in rows],
-            "За период": [c.period_grade or "" for _, c in rows],
-            "Пропусков": [c.absences for _, c in rows],
-        }
-    )
 
 
 def _draw_charts(specs: list[VegaSpec]) -> None:

@@ -7,7 +7,8 @@ import io
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
-from components.class_teacher.class_journal import _card_frame, summary_frame
+from components.class_teacher.class_journal import _card_frame
+from components.class_teacher.class_journal_frames import summary_frame
 from components.reports.exports import printed_of, workbook_of
 from klassruk.services.class_journal import class_summary, student_card
 from tests.core.services.reports.school import build_known_class
