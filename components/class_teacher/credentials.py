@@ -61,13 +61,11 @@ def last_issue_slips(chosen: ClassChoice) -> None:
     )
     if st.toggle("Показать логины и коды на экране", key="cred_show_codes"):
         st.dataframe(
-            pd.DataFrame(
-                {
-                    "ФИО": [c.name for c in issued],
-                    "Логин": [c.login for c in issued],
-                    "Код активации": [c.code for c in issued],
-                }
-            ),
+            pd.DataFrame({
+                "ФИО": [c.name for c in issued],
+                "Логин": [c.login for c in issued],
+                "Код активации": [c.code for c in issued],
+            }),
             hide_index=True,
             key="cred_codes_table",
         )
