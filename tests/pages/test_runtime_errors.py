@@ -16,14 +16,15 @@ from sqlalchemy.orm import Session
 from streamlit.testing.v1 import AppTest
 
 import components.kit.runtime as runtime
-from components.kit.runtime import (
+from components.kit import database_failures
+from components.kit.database_failures import (
     CONNECTION_LOST,
     DATA_REFUSED,
     DISK_FULL,
     PENDING_ROLLBACK,
     READ_ONLY,
-    db,
 )
+from components.kit.runtime import db
 from klassruk.errors import CONCURRENT_WRITE, DatabaseUnavailable, DomainError
 from klassruk.models import ActivityLog, AppSetting, Subject
 from tests.conftest import TEST_DATABASE_URL
@@ -192,12 +193,12 @@ def test_database_failures_on_disk_map_to_their_messages():
     cases = {
         "database or disk is full": DISK_FULL,
         "attempt to write a readonly database": READ_ONLY,
-        "database is locked": runtime.DATABASE_BUSY,
+        "database is locked": database_failures.DATABASE_BUSY,
     }
     for text_, message in cases.items():
         error = OperationalError("INSERT", {}, sqlite3.OperationalError(text_))
-        assert runtime.database_failure_message(error) == message
+        assert database_failures.database_failure_message(error) == message
 
 
 def test_an_unrelated_error_is_not_called_a_database_failure():
-    assert runtime.database_failure_message(ValueError("x")) is None
+    assert database_failures.database_failure_message(ValueError("x")) is None
