@@ -2,12 +2,12 @@
 
 import streamlit as st
 
-from components.kit.auth import (
+from components.kit.auth import take_login_notice
+from components.kit.login import (
     awaited_second_factor,
     cancel_second_factor,
     log_in,
     log_in_with_code,
-    take_login_notice,
 )
 from components.kit.runtime import db_read, school_settings
 from components.kit.text import escape

@@ -1,22 +1,19 @@
-"""Login state: a signed cookie (streamlit-authenticator's format), checked against the database.
+"""Login state: a signed cookie (streamlit-authenticator's format), checked against the database."""
 
-The cookie is read from the request (`st.context.cookies`) on every run. The cookie component
-(extra-streamlit-components' frontend, an iframe) is mounted only on the runs that must write or
-delete the cookie, until the browser confirms: ordinary runs mount nothing and trigger no rerun.
-"""
+# The cookie is read from the request (`st.context.cookies`) on every run. The cookie component
+# (extra-streamlit-components' frontend, an iframe) is mounted only on the runs that must write or
+# delete the cookie, until the browser confirms: ordinary runs mount nothing and trigger no rerun.
 
 from __future__ import annotations
 
 import os
-import time
 import uuid
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import extra_streamlit_components
 import streamlit as st
 import streamlit.components.v1 as st_components
-from sqlalchemy.orm import Session
 
 from components.kit.nav import spec_of
 from components.kit.runtime import (
@@ -26,24 +23,16 @@ from components.kit.runtime import (
     db_read,
     settings,
 )
-from components.kit.school import app_address, today
+from components.kit.school import app_address
 from klassruk.clock import utcnow
 from klassruk.models import UserAccount
-from klassruk.operations.monitoring import FAILED_LOGINS
 from klassruk.permissions import Actor
 from klassruk.services.accounts import (
-    LockoutPolicy,
     SessionUser,
     actor_for,
-    authenticate,
-    check_password,
     revoke_sessions,
-    stored_password_hash,
     user_for_session_token,
 )
-from klassruk.services.activity import record_family_login
-from klassruk.services.second_factor import verify_second_factor
-from klassruk.services.throttling import ThrottlePolicy, client_address_from
 from klassruk.session_tokens import SessionToken, decode_session_token, encode_session_token
 from klassruk.setup import served_over_https
 
@@ -53,9 +42,6 @@ _AUTH_ISSUED_AT = "auth_issued_at"
 # What the cookie component still has to do in the browser ("set" or "delete"), and the key of
 # the component instance that does it (new for every request: its reported value is its own).
 _COOKIE_ACTION = "auth_cookie_action"
-# The login (and since when) whose password was right and whose second-factor code is awaited.
-_AWAITED_CODE = "auth_awaited_code"
-SECOND_FACTOR_WAIT_S = 300
 
 _cookie_component = st_components.declare_component(
     "klassruk_cookie",
@@ -121,6 +107,13 @@ def _sync_cookie() -> None:
         _cookie_component(**arguments, key=key, default=False)
 
 
+def start_session(user: UserAccount) -> None:
+    """The login is complete: remember the user; the cookie is written on the next run."""
+    _remember(user, utcnow())
+    # A rerun in this run would drop the cookie component: it is mounted on the next one.
+    _request_cookie("set")
+
+
 def _remember(user: UserAccount | SessionUser, issued_at: datetime) -> None:
     st.session_state[_AUTH_LOGIN] = user.login
     st.session_state[_AUTH_ISSUED_AT] = issued_at
@@ -167,103 +160,6 @@ def resolve_user() -> SessionUser | None:
         return None
     _remember(user, issued_at)
     return user
-
-
-def client_address(*, trusted_proxies: tuple[str, ...]) -> str | None:
-    """The browser's address: the socket's peer, or our trusted proxy's X-Forwarded-For."""
-    peer = st.context.ip_address
-    # Streamlit reports a loopback peer as None (and nothing outside a real server).
-    return client_address_from(
-        peer=peer if isinstance(peer, str) else "127.0.0.1",
-        forwarded_for=st.context.headers.get("X-Forwarded-For"),
-        proxies=trusted_proxies,
-    )
-
-
-def _login_policies() -> tuple[LockoutPolicy, ThrottlePolicy]:
-    config = settings()
-    return LockoutPolicy(config.lockout_max_failures, config.lockout_minutes), ThrottlePolicy(
-        address_failures=config.throttle_address_failures,
-        window_minutes=config.throttle_window_minutes,
-        max_delay_minutes=config.throttle_max_delay_minutes,
-        school_alert_failures=config.spray_alert_failures,
-    )
-
-
-def _client() -> str | None:
-    return client_address(trusted_proxies=settings().trusted_proxies)
-
-
-def _start_session(session: Session, user: UserAccount, on: date) -> None:
-    """The login is complete: remember the user; the cookie is written on the next run."""
-    record_family_login(session, actor_for(user, session_id=browser_session_id()), on=on)
-    _remember(user, utcnow())
-    # A rerun in this run would drop the cookie component: it is mounted on the next one.
-    _request_cookie("set")
-
-
-def log_in(login: str, password: str) -> str | None:
-    """Check the login form; on success remember the user and return None, else the error.
-
-    An account with a second factor is not logged in yet: its code is asked for next
-    (`awaited_second_factor`), and only `log_in_with_code` starts the session.
-    """
-    policy, throttle = _login_policies()
-    # bcrypt (~0.23 s) runs between two short transactions, never inside the write one.
-    with db_read(LOGIN_ACTOR) as session:
-        stored = stored_password_hash(session, login=login)
-    check = check_password(login=login, password=password, stored_hash=stored)
-    on = today()
-    with db(LOGIN_ACTOR) as session:
-        result = authenticate(
-            session, check=check, policy=policy, session_id=browser_session_id(),
-            client_address=_client(), throttle=throttle,
-        )
-        if result.awaiting_second_factor:
-            st.session_state[_AWAITED_CODE] = (check.login, time.monotonic())
-            return None
-        if result.user is None:
-            FAILED_LOGINS.inc()
-            return result.error
-        _start_session(session, result.user, on)
-    return None
-
-
-def awaited_second_factor() -> str | None:
-    """The login whose password was right and whose code is still awaited (a few minutes)."""
-    awaited = st.session_state.get(_AWAITED_CODE)
-    if awaited is None:
-        return None
-    login, since = awaited
-    if time.monotonic() - since > SECOND_FACTOR_WAIT_S:
-        st.session_state.pop(_AWAITED_CODE, None)
-        return None
-    return str(login)
-
-
-def cancel_second_factor() -> None:
-    """Back to the password form."""
-    st.session_state.pop(_AWAITED_CODE, None)
-
-
-def log_in_with_code(code: str) -> str | None:
-    """The second step of a login: the app's code or a recovery code; None once logged in."""
-    login = awaited_second_factor()
-    if login is None:
-        return "Время на ввод кода истекло. Войдите заново с логином и паролем."
-    policy, throttle = _login_policies()
-    on = today()
-    with db(LOGIN_ACTOR) as session:
-        result = verify_second_factor(
-            session, login=login, code=code, policy=policy, session_id=browser_session_id(),
-            client_address=_client(), throttle=throttle,
-        )
-        if result.user is None:
-            FAILED_LOGINS.inc()
-            return result.error
-        _start_session(session, result.user, on)
-    cancel_second_factor()
-    return None
 
 
 def refresh_own_session() -> None:
