@@ -80,6 +80,11 @@ CHANGE_PASSWORD_PAGE = "app_pages/change_password.py"
 SECOND_FACTOR_PAGE = "app_pages/second_factor.py"
 # Opened from a notification e-mail, logged in or not: it shows only its own outcome.
 NOTIFICATION_LINK_PAGE = "app_pages/notification_link.py"
+# The pages app.py shows alone, before the menu: none is in PAGES, so none has an action to
+# guard by; the two shown to a logged-in user start with `current_actor()` instead.
+GATE_PAGES = (
+    SETUP_PAGE, NOTIFICATION_LINK_PAGE, LOGIN_PAGE, CHANGE_PASSWORD_PAGE, SECOND_FACTOR_PAGE
+)
 
 
 def page_everywhere(path: str, title: str) -> list[StreamlitPage]:
