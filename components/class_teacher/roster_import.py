@@ -1,9 +1,8 @@
-"""The roster-import screen: where to import, the file's preview, and the import itself.
+"""The roster-import screen: where to import, the file's preview, and the import itself."""
 
-The preview of a file is planned once per file, class, day and user and kept in this browser
-session under one key of this module: any click reruns the page, and planning a whole file
-again on each would be slow.
-"""
+# The preview of a file is planned once per file, class, day and user and kept in this browser
+# session under one key of this module: any click reruns the page, and planning a whole file
+# again on each would be slow.
 
 from __future__ import annotations
 

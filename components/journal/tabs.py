@@ -1,8 +1,7 @@
-"""The journal screen's other tabs: planned tests, recommendations, the grades' change history.
+"""The journal screen's other tabs: planned tests, recommendations, the grades' change history."""
 
-Each takes the `components.journal.screen.Screen` of the run; additions go through the page kit's
-`act`, so the outcome shows after the rerun and a refusal in place.
-"""
+# Each takes the `components.journal.screen.Screen` of the run; additions go through the page kit's
+# `act`, so the outcome shows after the rerun and a refusal in place.
 
 from __future__ import annotations
 

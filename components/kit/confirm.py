@@ -1,12 +1,11 @@
-"""One confirmation for every risky action: what will happen to whom, and, where due, why.
+"""One confirmation for every risky action: what will happen to whom, and, where due, why."""
 
-Usage: the action's button calls `ask(key, Risky(...))` with the sentence naming the action and
-the people it touches, frozen at the click together with `payload` (what to act on); right
-after, on this run and the next ones, `confirmed(key)` draws the question with «Отмена» and the
-confirming button, and returns a `Confirmed` (the payload and the reason typed) on the run the
-user confirms, else None. A `Risky` with `reason` set asks for a reason and refuses to go on
-without one. The confirmed action then runs as any other (`components.kit.feedback.act`).
-"""
+# Usage: the action's button calls `ask(key, Risky(...))` with the sentence naming the action and
+# the people it touches, frozen at the click together with `payload` (what to act on); right
+# after, on this run and the next ones, `confirmed(key)` draws the question with «Отмена» and the
+# confirming button, and returns a `Confirmed` (the payload and the reason typed) on the run the
+# user confirms, else None. A `Risky` with `reason` set asks for a reason and refuses to go on
+# without one. The confirmed action then runs as any other (`components.kit.feedback.act`).
 
 from __future__ import annotations
 

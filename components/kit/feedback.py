@@ -1,12 +1,11 @@
-"""What a page tells the user about an action: the outcome after the rerun, a domain error.
+"""What a page tells the user about an action: the outcome after the rerun, a domain error."""
 
-Usage: call `show_outcome()` right after the page title. An action runs inside
-`with reported_errors():` (outside the `db(...)` block, so that a refusal rolls the transaction
-back) and ends with `announce("…")`, which remembers the message and reruns the page; the next run
-shows it once. `act(actor, change, outcome)` is the two together for a one-call action. A
-`DomainError` raised inside `reported_errors` becomes an `st.error` with its Russian text and the
-page goes on drawing; nothing was written. Messages are plain text (`components.kit.text.escape`).
-"""
+# Usage: call `show_outcome()` right after the page title. An action runs inside
+# `with reported_errors():` (outside the `db(...)` block, so that a refusal rolls the transaction
+# back) and ends with `announce("…")`, which remembers the message and reruns the page; the next run
+# shows it once. `act(actor, change, outcome)` is the two together for a one-call action. A
+# `DomainError` raised inside `reported_errors` becomes an `st.error` with its Russian text and the
+# page goes on drawing; nothing was written. Messages are plain text (`components.kit.text.escape`).
 
 from __future__ import annotations
 

@@ -1,12 +1,11 @@
-"""Pickers shared by pages, each with its empty state: class, child, week, period, dates, tabs.
+"""Pickers shared by pages, each with its empty state: class, child, week, period, dates, tabs."""
 
-Usage: a picker draws its widget (or, when there is nothing to pick, a Russian message saying
-why) and returns the choice or None; the page stops on None. Keys are the page's: pass `key`.
-`kept_choice` is a drop-down whose choice survives its label changing (a state in brackets)
-after a save; `kept_tabs` keeps the open tab across the rerun after a save, `kept_expander` an
-optional section open for the session; `multi_picker` is a multiselect with a Russian
-placeholder and without Streamlit's English «Select all».
-"""
+# Usage: a picker draws its widget (or, when there is nothing to pick, a Russian message saying
+# why) and returns the choice or None; the page stops on None. Keys are the page's: pass `key`.
+# `kept_choice` is a drop-down whose choice survives its label changing (a state in brackets)
+# after a save; `kept_tabs` keeps the open tab across the rerun after a save, `kept_expander` an
+# optional section open for the session; `multi_picker` is a multiselect with a Russian
+# placeholder and without Streamlit's English «Select all».
 
 from __future__ import annotations
 

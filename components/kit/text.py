@@ -1,10 +1,9 @@
-"""User-provided text (names, reasons, topics, homework, recommendations) shown as plain text.
+"""User-provided text (names, reasons, topics, homework, recommendations) shown as plain text."""
 
-Wrap every user-provided string with `escape` before it reaches st.markdown, st.caption,
-st.subheader, st.success/error/warning/info, a widget label or a tab/expander title;
-multi-line text that needs its line breaks goes to st.text or a data frame, which never render
-Markdown.
-"""
+# Wrap every user-provided string with `escape` before it reaches st.markdown, st.caption,
+# st.subheader, st.success/error/warning/info, a widget label or a tab/expander title;
+# multi-line text that needs its line breaks goes to st.text or a data frame, which never render
+# Markdown.
 
 from __future__ import annotations
 

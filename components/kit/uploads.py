@@ -1,9 +1,8 @@
-"""File pickers in Russian: the size limit and kinds in the label, the drop zone's English hidden.
+"""File pickers in Russian: the size limit and kinds in the label, the English drop zone hidden."""
 
-Streamlit 1.67's drop zone prints «Upload», «200MB per file • XLSX» and «Drag and drop a file
-here» with no argument to change them (streamlit/streamlit#13500, open); a page style hides the
-hint (the label says the same in Russian) and relabels the button.
-"""
+# Streamlit 1.67's drop zone prints «Upload», «200MB per file • XLSX» and «Drag and drop a file
+# here» with no argument to change them (streamlit/streamlit#13500, open); a page style hides the
+# hint (the label says the same in Russian) and relabels the button.
 
 from __future__ import annotations
 

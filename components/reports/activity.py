@@ -1,11 +1,10 @@
-"""The activity and acknowledgement report screen: families, flags, charts, actions.
+"""The activity and acknowledgement report screen: families, flags, charts, actions."""
 
-Usage: `draw_activity(actor)` draws the class picker, the range (a week or a period), the
-table with flags, the weekly chart, the deputy head's classes compared, and the actions on one
-family (print their extract; moving to paper is recorded on the consent screen, from a signed
-form) and a reminder to the families that need attention, sent as a class message (cabinet,
-e-mail/SMS by their preferences, the next paper extract).
-"""
+# Usage: `draw_activity(actor)` draws the class picker, the range (a week or a period), the
+# table with flags, the weekly chart, the deputy head's classes compared, and the actions on one
+# family (print their extract; moving to paper is recorded on the consent screen, from a signed
+# form) and a reminder to the families that need attention, sent as a class message (cabinet,
+# e-mail/SMS by their preferences, the next paper extract).
 
 from __future__ import annotations
 

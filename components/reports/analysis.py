@@ -1,7 +1,6 @@
-"""The ad-hoc analysis screen: rows, columns, a measure and filters → a pivot, a chart, files.
+"""The ad-hoc analysis screen: rows, columns, a measure and filters → a pivot, a chart, files."""
 
-Usage: `draw_analysis(actor)`. The service aggregates in SQL; only its cells reach pandas.
-"""
+# Usage: `draw_analysis(actor)`. The service aggregates in SQL; only its cells reach pandas.
 
 from __future__ import annotations
 

@@ -1,9 +1,8 @@
-"""The analytical report screens: the deputy head builds and sends, the class teacher reads.
+"""The analytical report screens: the deputy head builds and sends, the class teacher reads."""
 
-Usage: `draw_sender(actor)` (deputy head: pick a class or all, preview, send, see who read),
-`draw_inbox(actor)` (class teacher: reports received, new ones marked; opening one marks it
-read). `draw_report(report)` draws a report with its PDF and XLSX downloads.
-"""
+# Usage: `draw_sender(actor)` (deputy head: pick a class or all, preview, send, see who read),
+# `draw_inbox(actor)` (class teacher: reports received, new ones marked; opening one marks it
+# read). `draw_report(report)` draws a report with its PDF and XLSX downloads.
 
 from __future__ import annotations
 
