@@ -4,13 +4,13 @@ from collections.abc import Callable
 
 import streamlit as st
 
-from components.auth import (
+from components.kit.auth import (
     clear_current_actor,
     log_out,
     resolve_user,
     set_current_actor,
 )
-from components.nav import (
+from components.kit.nav import (
     CHANGE_PASSWORD_PAGE,
     FAVICON,
     LOGIN_PAGE,
@@ -22,9 +22,9 @@ from components.nav import (
     page_everywhere,
     uses_family_menu,
 )
-from components.runtime import schema_problem_of_database, script_run, start_run_school_settings
-from components.second_factor import must_show_second_factor_page
-from components.text import escape
+from components.kit.runtime import schema_problem_of_database, script_run, start_run_school_settings
+from components.kit.text import escape
+from components.security.second_factor import must_show_second_factor_page
 from klassruk.services.notifications.links import LINK_PARAMETER
 from klassruk.setup import SetupState
 

@@ -2,8 +2,8 @@
 
 import streamlit as st
 
-from components.auth import guard_page
-from components.feedback import show_outcome
+from components.kit.auth import guard_page
+from components.kit.feedback import show_outcome
 from components.reports.activity import draw_activity
 
 actor = guard_page(__file__)

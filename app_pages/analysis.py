@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from components.auth import guard_page
+from components.kit.auth import guard_page
 from components.reports.analysis import draw_analysis
 
 actor = guard_page(__file__)

@@ -2,8 +2,8 @@
 
 import streamlit as st
 
-from components.auth import guard_page
-from components.feedback import show_outcome
+from components.kit.auth import guard_page
+from components.kit.feedback import show_outcome
 from components.reports.analytical import draw_inbox, draw_sender
 from klassruk.permissions import Action
 

@@ -2,17 +2,17 @@
 
 import streamlit as st
 
-from components.audit_log import (
+from components.administration.audit_log import (
     CHANGE_WIDTHS,
     change_filters,
     change_table,
     export_buttons,
     login_table,
 )
-from components.auth import guard_page
-from components.runtime import db_read
-from components.school import school_timezone
-from components.tables import show_table
+from components.kit.auth import guard_page
+from components.kit.runtime import db_read
+from components.kit.school import school_timezone
+from components.kit.tables import show_table
 from klassruk.services.audit_trail import change_log, count_changes, count_logins, login_log
 
 PAGE_SIZE = 100

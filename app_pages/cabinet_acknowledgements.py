@@ -2,14 +2,14 @@
 
 import streamlit as st
 
-from components import cabinet
-from components.auth import guard_page
-from components.pickers import child_picker, week_navigator
-from components.school import today
+from components.family import acknowledgement, cabinet
+from components.kit.auth import guard_page
+from components.kit.pickers import child_picker, week_navigator
+from components.kit.school import today
 
 actor = guard_page(__file__)
 st.title("Ознакомление")
 child = child_picker(actor, today())
 if child is not None:
     cabinet.open_screen(actor, child, "acks")
-    cabinet.acknowledgement(actor, child, week_navigator("acks", today()))
+    acknowledgement.acknowledgement(actor, child, week_navigator("acks", today()))

@@ -2,14 +2,14 @@
 
 import streamlit as st
 
-from components import cabinet
-from components.auth import guard_page
-from components.pickers import child_picker
-from components.school import today
+from components.family import cabinet, school
+from components.kit.auth import guard_page
+from components.kit.pickers import child_picker
+from components.kit.school import today
 
 actor = guard_page(__file__)
 st.title("Учителя")
 child = child_picker(actor, today())
 if child is not None:
     cabinet.open_screen(actor, child, "teachers")
-    cabinet.teachers(actor, child)
+    school.teachers(actor, child)

@@ -2,10 +2,10 @@
 
 import streamlit as st
 
-from components import cabinet
-from components.auth import guard_page
-from components.pickers import child_picker, period_picker
-from components.school import today
+from components.family import cabinet
+from components.kit.auth import guard_page
+from components.kit.pickers import child_picker, period_picker
+from components.kit.school import today
 
 actor = guard_page(__file__)
 st.title("Контрольные работы")

@@ -2,8 +2,8 @@
 
 import streamlit as st
 
-from components.auth import current_actor
-from components.password_form import password_change_form
+from components.kit.auth import current_actor
+from components.security.password_form import password_change_form
 
 actor = current_actor()
 st.title("Смена пароля")

@@ -2,11 +2,11 @@
 
 import streamlit as st
 
-from components.auth import guard_page
-from components.class_journal import draw_card, draw_subject, draw_summary, open_view
-from components.feedback import reported_errors
-from components.pickers import class_picker, kept_tabs, period_picker
-from components.school import today
+from components.class_teacher.class_journal import draw_card, draw_subject, draw_summary, open_view
+from components.kit.auth import guard_page
+from components.kit.feedback import reported_errors
+from components.kit.pickers import class_picker, kept_tabs, period_picker
+from components.kit.school import today
 from klassruk.permissions import Action
 
 actor = guard_page(__file__)

@@ -2,10 +2,10 @@
 
 import streamlit as st
 
-from components.auth import guard_page
-from components.feedback import show_outcome
+from components.kit.auth import guard_page
+from components.kit.feedback import show_outcome
+from components.kit.pickers import kept_tabs
 from components.notifications import staff
-from components.pickers import kept_tabs
 
 actor = guard_page(__file__)
 st.title("Сообщения семьям")

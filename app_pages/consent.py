@@ -2,12 +2,12 @@
 
 import streamlit as st
 
-from components import consent
-from components.auth import guard_page
-from components.feedback import act, show_outcome
-from components.pickers import class_picker
-from components.runtime import db_read
-from components.school import today
+from components.class_teacher import consent, consent_history, family_links
+from components.kit.auth import guard_page
+from components.kit.feedback import act, show_outcome
+from components.kit.pickers import class_picker
+from components.kit.runtime import db_read
+from components.kit.school import today
 from klassruk.permissions import Action
 from klassruk.services.consent import class_consent, set_student_own_consent_required
 from klassruk.services.delivery import student_own_consent_required
@@ -38,7 +38,7 @@ consent.forms(actor, board, chosen, on)
 if actor.can(Action.RECORD_CONSENT):
     consent.record(actor, board, chosen, on)
     consent.undo(actor, board, chosen, on)
-consent.end_link(actor, board, on)
+family_links.end_link(actor, board, on)
 st.subheader("Бумажный список")
 consent.paper_list(board.paper, key="consent_paper_list")
-consent.history(actor, board, chosen, on)
+consent_history.history(actor, board, chosen, on)

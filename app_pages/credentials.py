@@ -2,11 +2,11 @@
 
 import streamlit as st
 
-from components.auth import guard_page
-from components.credentials import account_board, credential_actions, last_issue_slips
-from components.feedback import show_outcome
-from components.pickers import class_picker
-from components.school import address_warning, school_timezone, today
+from components.class_teacher.credentials import account_board, credential_actions, last_issue_slips
+from components.kit.auth import guard_page
+from components.kit.feedback import show_outcome
+from components.kit.pickers import class_picker
+from components.kit.school import address_warning, school_timezone, today
 from klassruk.permissions import Action
 
 actor = guard_page(__file__)

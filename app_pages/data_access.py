@@ -3,9 +3,9 @@
 import pandas as pd
 import streamlit as st
 
-from components.auth import guard_page
-from components.runtime import db_read
-from components.school import school_timezone
+from components.kit.auth import guard_page
+from components.kit.runtime import db_read
+from components.kit.school import school_timezone
 from klassruk.formatting import format_timestamp
 from klassruk.models.incidents import DATA_ACCESS_TITLES
 from klassruk.services.accounts import list_users

@@ -2,13 +2,13 @@
 
 import streamlit as st
 
-from components import extracts
-from components.auth import guard_page
-from components.consent import paper_list
-from components.feedback import show_outcome
-from components.pickers import class_picker
-from components.runtime import db_read
-from components.school import today
+from components.class_teacher import extracts
+from components.class_teacher.consent import paper_list
+from components.kit.auth import guard_page
+from components.kit.feedback import show_outcome
+from components.kit.pickers import class_picker
+from components.kit.runtime import db_read
+from components.kit.school import today
 from klassruk.permissions import Action
 from klassruk.services import calendar
 from klassruk.services.consent import class_consent

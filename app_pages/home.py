@@ -2,9 +2,9 @@
 
 import streamlit as st
 
-from components.auth import guard_page
-from components.home_sections import SECTIONS
-from components.incidents import notices_section
+from components.home.sections import SECTIONS
+from components.kit.auth import guard_page
+from components.security.incidents import notices_section
 from klassruk.permissions import ROLE_TITLES
 
 actor = guard_page(__file__)

@@ -2,9 +2,11 @@
 
 import streamlit as st
 
-from components.auth import guard_page
-from components.feedback import show_outcome
-from components.incident_handling import (
+from components.kit.auth import guard_page
+from components.kit.feedback import show_outcome
+from components.kit.runtime import db_read
+from components.kit.school import school_timezone
+from components.security.incident_handling import (
     act_download,
     close_section,
     conflict_decision,
@@ -14,9 +16,7 @@ from components.incident_handling import (
     void_section,
     voided_table,
 )
-from components.incidents import account_picker, compromise_form
-from components.runtime import db_read
-from components.school import school_timezone
+from components.security.incidents import account_picker, compromise_form
 from klassruk.models.incidents import IncidentStatus, ItemOutcome
 from klassruk.permissions import Action
 from klassruk.services.audit_trail import audit_names

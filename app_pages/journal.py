@@ -2,19 +2,13 @@
 
 import streamlit as st
 
-from components.auth import guard_page
-from components.journal import (
-    Edits,
-    grades_tab,
-    open_journal,
-    period_tab,
-    save,
-    show_state,
-    topics_tab,
-)
-from components.journal_tabs import advice_tab, history_tab, tests_tab
-from components.pickers import kept_tabs
-from components.school import today
+from components.journal.editors import grades_tab, period_tab, topics_tab
+from components.journal.saving import save
+from components.journal.screen import Edits, open_journal, show_state
+from components.journal.tabs import advice_tab, history_tab, tests_tab
+from components.kit.auth import guard_page
+from components.kit.pickers import kept_tabs
+from components.kit.school import today
 
 actor = guard_page(__file__)
 st.title("Журнал")

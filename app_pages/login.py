@@ -2,15 +2,15 @@
 
 import streamlit as st
 
-from components.auth import (
+from components.kit.auth import take_login_notice
+from components.kit.login import (
     awaited_second_factor,
     cancel_second_factor,
     log_in,
     log_in_with_code,
-    take_login_notice,
 )
-from components.runtime import db_read, school_settings
-from components.text import escape
+from components.kit.runtime import db_read, school_settings
+from components.kit.text import escape
 from klassruk.permissions import Actor
 
 school = school_settings()

@@ -3,13 +3,13 @@
 import pandas as pd
 import streamlit as st
 
-from components.auth import guard_page
-from components.data_access import log_access
-from components.nav import page_title, spec_of
-from components.pickers import NO_CLASS
-from components.runtime import db_read
-from components.school import today
-from components.text import escape
+from components.kit.auth import guard_page
+from components.kit.data_access import log_access
+from components.kit.nav import page_title, spec_of
+from components.kit.pickers import NO_CLASS
+from components.kit.runtime import db_read
+from components.kit.school import today
+from components.kit.text import escape
 from klassruk.formatting import format_date
 from klassruk.models import ACCOUNT_STATUS_TITLES, DataAccess
 from klassruk.services import overview

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from components.auth import guard_page
+from components.kit.auth import guard_page
 from components.notifications import status
 
 actor = guard_page(__file__)

@@ -2,11 +2,11 @@
 
 import streamlit as st
 
-from components.auth import guard_page
-from components.feedback import show_outcome
+from components.kit.auth import guard_page
+from components.kit.feedback import show_outcome
+from components.kit.pickers import child_picker, kept_tabs
+from components.kit.school import today
 from components.notifications import family
-from components.pickers import child_picker, kept_tabs
-from components.school import today
 
 actor = guard_page(__file__)
 st.title("Уведомления")

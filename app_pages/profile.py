@@ -2,11 +2,11 @@
 
 import streamlit as st
 
-from components.auth import guard_page
-from components.feedback import show_outcome
-from components.incidents import compromise_form
-from components.password_form import password_change_form
-from components.second_factor import second_factor_section
+from components.kit.auth import guard_page
+from components.kit.feedback import show_outcome
+from components.security.incidents import compromise_form
+from components.security.password_form import password_change_form
+from components.security.second_factor import second_factor_section
 from klassruk.permissions import ROLE_TITLES
 
 PASSWORD_CHANGED = "profile_password_changed"

@@ -2,17 +2,17 @@
 
 import streamlit as st
 
-from components.auth import guard_page
-from components.feedback import show_outcome
-from components.roster_import import (
+from components.class_teacher.roster_import import (
     import_roster,
     preview,
     roster_file,
     target_picker,
     template_help,
 )
-from components.school import today
-from components.uploads import file_picker
+from components.kit.auth import guard_page
+from components.kit.feedback import show_outcome
+from components.kit.school import today
+from components.kit.uploads import file_picker
 from klassruk.services.spreadsheets import MAX_FILE_BYTES
 
 actor = guard_page(__file__)

@@ -2,11 +2,11 @@
 
 import streamlit as st
 
-from components.auth import guard_page
-from components.backups import backup_status
-from components.feedback import announce, reported_errors, show_outcome
-from components.runtime import db, forget_school_settings
-from components.school import address_warning, app_address
+from components.administration.backups import backup_status
+from components.kit.auth import guard_page
+from components.kit.feedback import announce, reported_errors, show_outcome
+from components.kit.runtime import db, forget_school_settings
+from components.kit.school import address_warning, app_address
 from klassruk.setup import set_app_url
 
 actor = guard_page(__file__)

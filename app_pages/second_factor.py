@@ -2,8 +2,12 @@
 
 import streamlit as st
 
-from components.auth import current_actor
-from components.second_factor import enrolment_form, recovery_codes_unseen, show_recovery_codes
+from components.kit.auth import current_actor
+from components.security.second_factor import (
+    enrolment_form,
+    recovery_codes_unseen,
+    show_recovery_codes,
+)
 
 actor = current_actor()
 st.title("Второй фактор")

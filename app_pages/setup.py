@@ -2,9 +2,9 @@
 
 import streamlit as st
 
-from components.feedback import reported_errors
-from components.runtime import db, settings
-from components.school import browser_origin, today
+from components.kit.feedback import reported_errors
+from components.kit.runtime import db, settings
+from components.kit.school import browser_origin, today
 from klassruk.permissions import Actor
 from klassruk.setup import create_first_admin, reachable_by_users
 

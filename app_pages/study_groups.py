@@ -2,19 +2,19 @@
 
 import streamlit as st
 
-from components.auth import guard_page
-from components.feedback import show_outcome
-from components.pickers import class_picker
-from components.school import today
-from components.study_groups import (
+from components.class_teacher.group_split import split_wizard
+from components.class_teacher.individual_plans import individual_plan
+from components.class_teacher.study_groups import (
     edit_group,
-    individual_plan,
     load_view,
     merge_groups,
     move_student,
     show_groups,
-    split_wizard,
 )
+from components.kit.auth import guard_page
+from components.kit.feedback import show_outcome
+from components.kit.pickers import class_picker
+from components.kit.school import today
 from klassruk.permissions import Action
 
 actor = guard_page(__file__)

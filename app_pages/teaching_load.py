@@ -2,17 +2,17 @@
 
 import streamlit as st
 
-from components.auth import guard_page
-from components.feedback import reported_errors, show_outcome
-from components.pickers import kept_tabs
-from components.school import today
-from components.teaching_load import (
+from components.kit.auth import guard_page
+from components.kit.feedback import reported_errors, show_outcome
+from components.kit.pickers import kept_tabs
+from components.kit.school import today
+from components.timetable.streams import streams_tab
+from components.timetable.teaching_load import (
     LoadView,
     class_teachers_tab,
     import_tab,
     load_tab,
     load_view,
-    streams_tab,
     subjects_tab,
 )
 from klassruk.permissions import Action

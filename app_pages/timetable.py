@@ -2,12 +2,13 @@
 
 import streamlit as st
 
-from components.auth import guard_page
-from components.feedback import show_outcome
-from components.pickers import kept_tabs
-from components.runtime import db_read
-from components.school import today
-from components.timetable import changes_tab, holidays_tab, lessons_tab, periods_tab, slots_tab
+from components.kit.auth import guard_page
+from components.kit.feedback import show_outcome
+from components.kit.pickers import kept_tabs
+from components.kit.runtime import db_read
+from components.kit.school import today
+from components.timetable.changes import changes_tab
+from components.timetable.timetable import holidays_tab, lessons_tab, periods_tab, slots_tab
 from klassruk.permissions import Action
 from klassruk.services.scope import classes_in_scope
 

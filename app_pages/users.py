@@ -2,11 +2,7 @@
 
 import streamlit as st
 
-from components.auth import guard_page
-from components.feedback import show_outcome
-from components.runtime import db_read
-from components.school import school_timezone
-from components.users import (
+from components.administration.users import (
     access_form,
     new_code_notice,
     roles_form,
@@ -14,6 +10,10 @@ from components.users import (
     second_factor_reset_form,
     users_table,
 )
+from components.kit.auth import guard_page
+from components.kit.feedback import show_outcome
+from components.kit.runtime import db_read
+from components.kit.school import school_timezone
 from klassruk.models import ACCOUNT_STATUS_TITLES, AccountStatus
 from klassruk.permissions import ROLE_TITLES, Action, Role
 from klassruk.services.accounts import count_matching_users, list_users

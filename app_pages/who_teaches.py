@@ -2,13 +2,13 @@
 
 import streamlit as st
 
-from components.auth import guard_page
-from components.feedback import reported_errors
-from components.pickers import class_picker
-from components.runtime import db_read
-from components.school import today
-from components.tables import show_table
-from components.text import escape
+from components.kit.auth import guard_page
+from components.kit.feedback import reported_errors
+from components.kit.pickers import class_picker
+from components.kit.runtime import db_read
+from components.kit.school import today
+from components.kit.tables import show_table
+from components.kit.text import escape
 from klassruk.formatting import format_number
 from klassruk.permissions import Action
 from klassruk.services import groups, overview

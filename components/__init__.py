@@ -1,1 +1,1 @@
-"""Streamlit glue: the only UI code outside app_pages/."""
+"""The only Streamlit code outside app_pages/: the page kit (kit/) and screen bodies by domain."""

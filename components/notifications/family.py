@@ -6,10 +6,10 @@ from functools import partial
 
 import streamlit as st
 
-from components.feedback import act
-from components.runtime import db, db_read
-from components.school import school_timezone, today
-from components.text import escape
+from components.kit.feedback import act
+from components.kit.runtime import db, db_read
+from components.kit.school import school_timezone, today
+from components.kit.text import escape
 from klassruk.formatting import format_timestamp
 from klassruk.models.notifications import (
     CADENCE_TITLES,

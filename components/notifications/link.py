@@ -6,8 +6,8 @@ import hashlib
 
 import streamlit as st
 
-from components.runtime import db, settings
-from components.text import escape
+from components.kit.runtime import db, settings
+from components.kit.text import escape
 from klassruk.permissions import Actor
 from klassruk.services.notifications.links import LINK_PARAMETER, LinkError, use_link
 

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import streamlit as st
 
-from components.feedback import act
-from components.pickers import class_picker
-from components.runtime import db_read
-from components.school import school_timezone, today
-from components.tables import show_table
-from components.text import escape
+from components.kit.feedback import act
+from components.kit.pickers import class_picker
+from components.kit.runtime import db_read
+from components.kit.school import school_timezone, today
+from components.kit.tables import show_table
+from components.kit.text import escape
 from klassruk.formatting import format_date, format_timestamp
 from klassruk.models.families import ACK_CHANNEL_TITLES
 from klassruk.models.notifications import (

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import streamlit as st
 
-from components.runtime import db_read
-from components.school import school_timezone
-from components.tables import show_table
+from components.kit.runtime import db_read
+from components.kit.school import school_timezone
+from components.kit.tables import show_table
 from klassruk.clock import utcnow
 from klassruk.formatting import format_timestamp
 from klassruk.models.notifications import CHANNEL_TITLES, DELIVERY_STATUS_TITLES, DeliveryStatus

@@ -1,11 +1,10 @@
-"""The activity and acknowledgement report screen: families, flags, charts, actions.
+"""The activity and acknowledgement report screen: families, flags, charts, actions."""
 
-Usage: `draw_activity(actor)` draws the class picker, the range (a week or a period), the
-table with flags, the weekly chart, the deputy head's classes compared, and the actions on one
-family (print their extract; moving to paper is recorded on the consent screen, from a signed
-form) and a reminder to the families that need attention, sent as a class message (cabinet,
-e-mail/SMS by their preferences, the next paper extract).
-"""
+# Usage: `draw_activity(actor)` draws the class picker, the range (a week or a period), the
+# table with flags, the weekly chart, the deputy head's classes compared, and the actions on one
+# family (print their extract; moving to paper is recorded on the consent screen, from a signed
+# form) and a reminder to the families that need attention, sent as a class message (cabinet,
+# e-mail/SMS by their preferences, the next paper extract).
 
 from __future__ import annotations
 
@@ -14,14 +13,14 @@ from datetime import date, timedelta
 import pandas as pd
 import streamlit as st
 
-from components.feedback import act, reported_errors
-from components.pickers import class_picker, period_picker, week_navigator
+from components.kit.feedback import act, reported_errors
+from components.kit.pickers import class_picker, period_picker, week_navigator
+from components.kit.runtime import db, db_read, school_settings
+from components.kit.school import school_timezone, today
+from components.kit.tables import show_table
+from components.kit.text import escape
+from components.kit.xlsx import xlsx_button
 from components.reports.charts import acknowledgement_rate_chart, classes_rate_chart
-from components.runtime import db, db_read, school_settings
-from components.school import school_timezone, today
-from components.tables import show_table
-from components.text import escape
-from components.xlsx import xlsx_button
 from klassruk.formatting import format_timestamp
 from klassruk.models.families import ACK_CHANNEL_TITLES
 from klassruk.models.notifications import MessageAudience

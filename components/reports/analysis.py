@@ -1,7 +1,6 @@
-"""The ad-hoc analysis screen: rows, columns, a measure and filters → a pivot, a chart, files.
+"""The ad-hoc analysis screen: rows, columns, a measure and filters → a pivot, a chart, files."""
 
-Usage: `draw_analysis(actor)`. The service aggregates in SQL; only its cells reach pandas.
-"""
+# Usage: `draw_analysis(actor)`. The service aggregates in SQL; only its cells reach pandas.
 
 from __future__ import annotations
 
@@ -9,11 +8,11 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from components.charts import RUSSIAN_NUMBERS
-from components.feedback import reported_errors
-from components.runtime import db_read
-from components.school import today
-from components.xlsx import xlsx_button
+from components.kit.charts import RUSSIAN_NUMBERS
+from components.kit.feedback import reported_errors
+from components.kit.runtime import db_read
+from components.kit.school import today
+from components.kit.xlsx import xlsx_button
 from klassruk.permissions import Actor
 from klassruk.services.reports.pivot import (
     DIMENSION_TITLES,

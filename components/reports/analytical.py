@@ -1,20 +1,19 @@
-"""The analytical report screens: the deputy head builds and sends, the class teacher reads.
+"""The analytical report screens: the deputy head builds and sends, the class teacher reads."""
 
-Usage: `draw_sender(actor)` (deputy head: pick a class or all, preview, send, see who read),
-`draw_inbox(actor)` (class teacher: reports received, new ones marked; opening one marks it
-read). `draw_report(report)` draws a report with its PDF and XLSX downloads.
-"""
+# Usage: `draw_sender(actor)` (deputy head: pick a class or all, preview, send, see who read),
+# `draw_inbox(actor)` (class teacher: reports received, new ones marked; opening one marks it
+# read). `draw_report(report)` draws a report with its PDF and XLSX downloads.
 
 from __future__ import annotations
 
 import streamlit as st
 
-from components.feedback import act, reported_errors
-from components.pickers import class_picker, period_picker
-from components.runtime import db, db_read
-from components.school import school_timezone, today
-from components.tables import show_table
-from components.text import escape
+from components.kit.feedback import act, reported_errors
+from components.kit.pickers import class_picker, period_picker
+from components.kit.runtime import db, db_read
+from components.kit.school import school_timezone, today
+from components.kit.tables import show_table
+from components.kit.text import escape
 from klassruk.formatting import format_average, format_timestamp
 from klassruk.pdf.reports import render_analytical_report
 from klassruk.permissions import Action, Actor

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 import altair as alt
 import pandas as pd
 
-from components.charts import RUSSIAN_NUMBERS
+from components.kit.charts import RUSSIAN_NUMBERS
 from klassruk.formatting import format_date
 from klassruk.services.reports.activity import ClassRates, WeekRate
 

@@ -1,9 +1,8 @@
-"""Download buttons that print or export what a screen shows (XLSX and A4 PDF, on click).
+"""Download buttons that print or export what a screen shows (XLSX and A4 PDF, on click)."""
 
-Usage: `table_files(title, [("Сводка", frame), …], stem="zhurnal_7A", key="cj_sum")` under the
-tables. The frames are the ones on screen, read by services that checked the actor's scope;
-the files are built only when a button is clicked.
-"""
+# Usage: `table_files(title, [("Сводка", frame), …], stem="zhurnal_7A", key="cj_sum")` under the
+# tables. The frames are the ones on screen, read by services that checked the actor's scope;
+# the files are built only when a button is clicked.
 
 from __future__ import annotations
 

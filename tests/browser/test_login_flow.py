@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from components.nav import HOME, PAGES
+from components.kit.nav import HOME, PAGES
 from klassruk.demo import DEMO_PASSWORD
 from tests.browser.conftest import sign_out, wait_until_idle
 

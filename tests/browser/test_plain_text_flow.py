@@ -7,7 +7,7 @@ import re
 import pytest
 from sqlalchemy import select
 
-from components.text import WORD_JOINER
+from components.kit.text import WORD_JOINER
 from klassruk.db import make_engine, make_session_factory, unit_of_work
 from klassruk.models import Enrolment, Guardian, GuardianLink, Relation
 from klassruk.permissions import Role

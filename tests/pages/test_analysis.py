@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from components.nav import allowed_pages
+from components.kit.nav import allowed_pages
 from klassruk.permissions import Actor, Role
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from components.nav import allowed_pages
+from components.kit.nav import allowed_pages
 from klassruk.db import unit_of_work
 from klassruk.models import SchoolClass, UserAccount
 from klassruk.models.reports import SentReport

@@ -6,7 +6,7 @@ import pytest
 from alembic import command
 from streamlit.testing.v1 import AppTest
 
-from components.nav import PAGES
+from components.kit.nav import PAGES
 from klassruk.permissions import ROLE_ACTIONS, Role
 from klassruk.schema import alembic_config, schema_state
 from klassruk.services.accounts import find_user_by_login

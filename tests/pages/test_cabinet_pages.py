@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from components.cabinet import ACKNOWLEDGE_ALL
+from components.family.acknowledgement import ACKNOWLEDGE_ALL
 from klassruk.clock import utcnow
 from klassruk.db import unit_of_work
 from klassruk.demo import SMALL, seed_demo_school

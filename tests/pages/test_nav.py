@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from components.nav import PAGES, allowed_pages, section_title, spec_of
+from components.kit.nav import PAGES, allowed_pages, section_title, spec_of
 from klassruk.db import unit_of_work
 from klassruk.models import UserAccount, UserRole
 from klassruk.permissions import Actor, Role

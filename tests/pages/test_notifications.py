@@ -7,7 +7,7 @@ from urllib.parse import parse_qs, urlparse
 
 from sqlalchemy import select
 
-from components.runtime import settings
+from components.kit.runtime import settings
 from klassruk.clock import utcnow
 from klassruk.db import unit_of_work
 from klassruk.models import Enrolment, GuardianLink, SchoolClass, Staff, UserAccount

@@ -7,7 +7,7 @@ from markdown_it import MarkdownIt
 from sqlalchemy import select, update
 from streamlit.testing.v1 import AppTest
 
-from components.text import escape
+from components.kit.text import escape
 from klassruk.db import unit_of_work
 from klassruk.models import (
     GroupKind,

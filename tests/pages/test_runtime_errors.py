@@ -15,15 +15,16 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from streamlit.testing.v1 import AppTest
 
-import components.runtime as runtime
-from components.runtime import (
+import components.kit.runtime as runtime
+from components.kit import database_failures
+from components.kit.database_failures import (
     CONNECTION_LOST,
     DATA_REFUSED,
     DISK_FULL,
     PENDING_ROLLBACK,
     READ_ONLY,
-    db,
 )
+from components.kit.runtime import db
 from klassruk.errors import CONCURRENT_WRITE, DatabaseUnavailable, DomainError
 from klassruk.models import ActivityLog, AppSetting, Subject
 from tests.conftest import TEST_DATABASE_URL
@@ -79,7 +80,7 @@ def test_a_pending_rollback_is_a_russian_message(app_env, engine, caplog):
 def test_connection_killed_mid_transaction_is_a_message_and_the_next_one_works(
     app_env, engine, caplog
 ):
-    caplog.set_level(logging.ERROR, logger="components.runtime")
+    caplog.set_level(logging.ERROR, logger="components.kit.runtime")
     with pytest.raises(DatabaseUnavailable) as error, db(SYSTEM) as session:
         session.add(Subject(name="Химия", short_name="Хим"))
         session.flush()
@@ -112,7 +113,7 @@ def _save_page() -> None:
     import streamlit as st
     from sqlalchemy import text
 
-    from components import runtime
+    from components.kit import runtime
     from klassruk.models import Subject
     from klassruk.permissions import Actor
     from tests.pages.test_runtime_errors import _fill_disk, _terminate
@@ -192,15 +193,15 @@ def test_database_failures_on_disk_map_to_their_messages():
     cases = {
         "database or disk is full": DISK_FULL,
         "attempt to write a readonly database": READ_ONLY,
-        "database is locked": runtime.DATABASE_BUSY,
+        "database is locked": database_failures.DATABASE_BUSY,
     }
     for text_, message in cases.items():
         error = OperationalError("INSERT", {}, sqlite3.OperationalError(text_))
-        assert runtime.database_failure_message(error) == message
+        assert database_failures.database_failure_message(error) == message
 
 
 def test_an_unrelated_error_is_not_called_a_database_failure():
-    assert runtime.database_failure_message(ValueError("x")) is None
+    assert database_failures.database_failure_message(ValueError("x")) is None
 
 
 @on_postgres

@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 from pypdf import PdfReader
 
-from components.text import escape
+from components.kit.text import escape
 from klassruk.clock import utcnow
 from klassruk.operations.backup import make_backup
 from klassruk.setup import read_school_settings

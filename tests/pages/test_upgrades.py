@@ -148,7 +148,7 @@ def test_an_earlier_release_with_its_data_upgrades_to_head(
 
 
 def _every_page_opens_for_every_role(database_url: str) -> None:
-    from components.nav import PAGES
+    from components.kit.nav import PAGES
     from klassruk.db import make_session_factory
     from tests.pages.conftest import login, open_app
     from tests.pages.test_app import DEMO_LOGINS

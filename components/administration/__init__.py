@@ -1,0 +1,1 @@
+"""The admin's screens: accounts, the change log, backups."""

@@ -1,0 +1,1 @@
+"""The class teacher's screens: credentials, groups, consent, extracts, roster, class journal."""

@@ -1,0 +1,243 @@
+"""The class journal screen: its tabs, and their reads cached by the journal's data version."""
+
+# Usage: `view = open_view(actor, class_id, period_id)` checks the actor's scope and reads the
+# journal's version; `draw_summary(view)`, `draw_subject(view)` and `draw_card(view)` draw the tabs.
+# The cached reads are keyed by (database, class, period, version) and run as the system only
+# after `open_view` has checked the actor: users with the class in scope share them, no one
+# else reaches them, and a journal write anywhere raises the version, so nothing shown is stale.
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+import streamlit as st
+
+from components.class_teacher.class_journal_frames import details_frame, summary_frame
+from components.kit.charts import (
+    VegaSpec,
+    attendance_chart,
+    distribution_chart,
+    subject_averages_chart,
+    vega_spec,
+    weekly_trend_chart,
+)
+from components.kit.data_access import log_access
+from components.kit.pickers import kept_expander
+from components.kit.runtime import db_read, settings
+from components.kit.text import escape
+from components.reports.exports import table_files
+from klassruk.data_versions import read_version
+from klassruk.formatting import format_average
+from klassruk.models import DataAccess
+from klassruk.permissions import Action, Actor
+from klassruk.services import calendar, class_journal
+from klassruk.services.class_journal import ClassSummary, StudentCard
+from klassruk.services.journal import JournalGrid
+from klassruk.services.scope import require_class_card_scope, require_class_scope
+
+# The cached reads act as the system: the actor's scope was checked by `open_view` first.
+_CACHE_READER = Actor.system("class_journal")
+# Entries of versions that no longer exist are never hit again; these bound the memory.
+_MAX_ENTRIES = 200
+_TTL = "1h"
+
+
+@dataclass(frozen=True)
+class JournalView:
+    """A class and period the actor may read, at the journal version read after the check."""
+
+    actor: Actor
+    class_id: int
+    period_id: int
+    version: int
+
+
+def open_view(actor: Actor, class_id: int, period_id: int) -> JournalView:
+    """Check the actor's scope over the class and read the journal's current version."""
+    with db_read(actor) as session:
+        require_class_scope(session, actor, class_id, Action.VIEW_CLASS_JOURNAL)
+        version = read_version(session)
+    return JournalView(actor, class_id, period_id, version)
+
+
+@st.cache_data(show_spinner=False, max_entries=_MAX_ENTRIES, ttl=_TTL)
+def _summary(database: str, class_id: int, period_id: int, version: int) -> ClassSummary:
+    with db_read(_CACHE_READER) as session:
+        return class_journal.class_summary(
+            session, _CACHE_READER, class_id=class_id, period_id=period_id
+        )
+
+
+def summary_of(view: JournalView) -> ClassSummary:
+    """The students × subjects summary of the view (cached)."""
+    return _summary(settings().database_url, view.class_id, view.period_id, view.version)
+
+
+@st.cache_data(show_spinner=False, max_entries=_MAX_ENTRIES, ttl=_TTL)
+def _class_charts(database: str, class_id: int, period_id: int, version: int) -> list[VegaSpec]:
+    with db_read(_CACHE_READER) as session:
+        charts = class_journal.class_charts(
+            session, _CACHE_READER, class_id=class_id, period_id=period_id
+        )
+    return [
+        vega_spec(subject_averages_chart(charts.subject_averages)),
+        vega_spec(distribution_chart(charts.distribution)),
+        vega_spec(weekly_trend_chart(charts.weekly)),
+        vega_spec(attendance_chart(charts.attendance)),
+    ]
+
+
+@st.cache_data(show_spinner=False, max_entries=_MAX_ENTRIES, ttl=_TTL)
+def _drilldown(
+    database: str, class_id: int, subject_id: int, period_id: int, version: int
+) -> list[JournalGrid]:
+    with db_read(_CACHE_READER) as session:
+        return class_journal.subject_drilldown(
+            session, _CACHE_READER, class_id=class_id, subject_id=subject_id, period_id=period_id
+        )
+
+
+@st.cache_data(show_spinner=False, max_entries=_MAX_ENTRIES, ttl=_TTL)
+def _card(
+    database: str, student_id: int, period_id: int, version: int
+) -> tuple[StudentCard, list[VegaSpec]]:
+    with db_read(_CACHE_READER) as session:
+        card = class_journal.student_card(
+            session, _CACHE_READER, student_id=student_id, period_id=period_id
+        )
+    return card, [
+        vega_spec(weekly_trend_chart(card.weekly, title=f"Динамика: {card.name}")),
+        vega_spec(distribution_chart(card.distribution, title="Оценки обучающегося")),
+    ]
+
+
+def _draw_charts(specs: list[VegaSpec]) -> None:
+    columns = st.columns(2)
+    for index, spec in enumerate(specs):
+        columns[index % 2].vega_lite_chart(spec, width="stretch")
+
+
+def draw_summary(view: JournalView) -> None:
+    """The summary table first (Streamlit sends it at once), then the details and the charts."""
+    summary = summary_of(view)
+    if summary.at_risk:
+        st.warning(
+            "Требуют внимания:\n"
+            + "\n".join(f"- **{escape(r.name)}** — {escape(r.reasons)}" for r in summary.at_risk)
+        )
+    st.caption(
+        "В клетке — средний взвешенный балл за период, в скобках — оценка за период. "
+        "⚠ — средний ниже 3 или много пропусков."
+    )
+    frame = summary_frame(summary)
+    st.dataframe(frame, hide_index=True, width="stretch")
+    log_access(view.actor, DataAccess.CLASS_JOURNAL, class_id=view.class_id)
+    table_files(f"Журнал {summary.class_name} класса: сводка, {summary.period}",
+                [("Сводка", frame), ("Подробно", details_frame(summary))],
+                stem=f"zhurnal_{summary.class_name}_svodka", key="cj_summary_files")
+    details = kept_expander("Подробно: средний, взвешенный, число оценок, пропуски",
+                            key="cj_details")
+    if details.open:
+        details.dataframe(details_frame(summary), hide_index=True, width="stretch")
+    # Closed until asked for: drawing four charts held the table back by ~0.1 s in Chromium.
+    charts = kept_expander("Графики: средние по предметам, оценки, динамика, пропуски",
+                           key="cj_charts")
+    if charts.open:
+        with charts:
+            _draw_charts(_class_charts(settings().database_url, view.class_id,
+                                       view.period_id, view.version))
+
+
+def _grid_frames(grid: JournalGrid) -> tuple[pd.DataFrame, pd.DataFrame]:
+    labels = grid.column_labels()
+    marks: dict[str, list[object]] = {"Обучающийся": [s.name for s in grid.students]}
+    for lesson in grid.lessons:
+        marks[labels[lesson.lesson_id]] = [
+            grid.cells[(s.student_id, lesson.lesson_id)] for s in grid.students
+        ]
+    marks["Средний взвешенный"] = [format_average(s.weighted_average) for s in grid.students]
+    marks["Пропусков"] = [s.absences for s in grid.students]
+    marks["За период"] = [s.period_grade or "" for s in grid.students]
+    lessons = pd.DataFrame(
+        {
+            "Дата": [labels[lesson.lesson_id] for lesson in grid.lessons],
+            "Учитель": [lesson.teacher for lesson in grid.lessons],
+            "Тема": [lesson.topic for lesson in grid.lessons],
+            "Домашнее задание": [lesson.homework for lesson in grid.lessons],
+            "Контрольная": ["да" if lesson.has_test else "" for lesson in grid.lessons],
+        }
+    )
+    return pd.DataFrame(marks), lessons
+
+
+def _pick(label: str, options: dict[int, str], *, key: str, empty: str) -> int | None:
+    """A choice among `options` (id → name), or the empty state's message and None."""
+    if not options:
+        st.info(empty)
+        return None
+    chosen: int = st.selectbox(label, list(options), format_func=options.__getitem__, key=key)
+    return chosen
+
+
+def draw_subject(view: JournalView) -> None:
+    """One subject's journal as its teachers see it, the class's rows only."""
+    subjects = dict(summary_of(view).subjects)
+    subject_id = _pick(
+        "Предмет", subjects, key="cj_subject", empty="Предметы класса пока не заданы."
+    )
+    if subject_id is None:
+        return
+    grids = _drilldown(settings().database_url, view.class_id, subject_id, view.period_id,
+                       view.version)
+    if not grids:
+        st.info("Уроков по предмету в этом периоде нет.")
+    for grid in grids:
+        st.subheader(escape(grid.group))
+        for frame in _grid_frames(grid):
+            st.dataframe(frame, hide_index=True, width="stretch")
+    if grids:
+        tables = [(f"{grid.group}: {name}", frame) for grid in grids
+                  for name, frame in zip(("отметки", "уроки"), _grid_frames(grid), strict=True)]
+        table_files(f"Журнал: {grids[0].subject}, {grids[0].period}", tables,
+                    stem=f"zhurnal_{grids[0].subject}", key="cj_subject_files")
+
+
+def _card_frame(card: StudentCard) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "Предмет": [s.subject for s in card.subjects],
+            "Оценки": [s.marks for s in card.subjects],
+            "Средний": [format_average(s.average) for s in card.subjects],
+            "Средний взвешенный": [format_average(s.weighted_average) for s in card.subjects],
+            "За период": [s.period_grade or "" for s in card.subjects],
+            "Пропусков": [s.absences for s in card.subjects],
+        }
+    )
+
+
+def draw_card(view: JournalView) -> None:
+    """One student of the class in all subjects, with the weekly trend."""
+    students = dict(summary_of(view).students)
+    student_id = _pick("Обучающийся", students, key="cj_student", empty="В классе нет обучающихся.")
+    if student_id is None:
+        return
+    # The cached read runs as the system: scope.py decides whether this card may be shown.
+    with db_read(view.actor) as session:
+        require_class_card_scope(
+            session, view.actor, class_id=view.class_id, student_id=student_id,
+            period=calendar.get_period(session, view.period_id),
+        )
+    card, specs = _card(settings().database_url, student_id, view.period_id, view.version)
+    log_access(view.actor, DataAccess.STUDENT_CARD, student_id=student_id, class_id=view.class_id)
+    metrics = st.columns(3)
+    metrics[0].metric("Средний взвешенный балл", format_average(card.weighted_average))
+    metrics[1].metric("Оценок", sum(s.grades for s in card.subjects))
+    metrics[2].metric("Пропусков", card.absences)
+    frame = _card_frame(card)
+    st.dataframe(frame, hide_index=True, width="stretch")
+    table_files(f"Карточка обучающегося: {card.name}", [(card.period, frame)],
+                subtitle=f"Средний взвешенный балл {format_average(card.weighted_average)}, "
+                f"пропусков {card.absences}.",
+                stem=f"kartochka_{card.name}", key="cj_card_files")
+    _draw_charts(specs)

@@ -1,0 +1,55 @@
+"""The class journal's summary as tables: students × subjects, one row per student and subject."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from klassruk.formatting import format_average
+from klassruk.services import class_journal
+from klassruk.services.class_journal import ClassSummary
+
+
+def _cell(cell: class_journal.SummaryCell | None) -> str:
+    if cell is None:
+        return ""
+    text = format_average(cell.weighted_average) if cell.grades else ""
+    if cell.period_grade is not None:
+        text += f" [{cell.period_grade}]"
+    return text.strip()
+
+
+def summary_frame(summary: ClassSummary) -> pd.DataFrame:
+    """Students × subjects: the weighted average and [period grade] per cell, then totals."""
+    risky = {r.student_id for r in summary.at_risk}
+    table: dict[str, list[object]] = {
+        "Обучающийся": [("⚠ " if sid in risky else "") + name for sid, name in summary.students]
+    }
+    for subject_id, subject in summary.subjects:
+        table[subject] = [
+            _cell(summary.cells.get((sid, subject_id))) for sid, _ in summary.students
+        ]
+    totals = [summary.totals.get(sid, (None, 0, 0)) for sid, _ in summary.students]
+    table["Средний взвешенный"] = [format_average(t[0]) for t in totals]
+    table["Оценок"] = [t[1] for t in totals]
+    table["Пропусков"] = [t[2] for t in totals]
+    return pd.DataFrame(table)
+
+
+def details_frame(summary: ClassSummary) -> pd.DataFrame:
+    """One row per student and subject: average, weighted average, grades, absences."""
+    subjects, students = dict(summary.subjects), dict(summary.students)
+    rows = sorted(
+        summary.cells.items(),
+        key=lambda kv: (students.get(kv[0][0], ""), subjects.get(kv[0][1], "")),
+    )
+    return pd.DataFrame(
+        {
+            "Обучающийся": [students.get(s, "") for (s, _), _ in rows],
+            "Предмет": [subjects.get(p, "") for (_, p), _ in rows],
+            "Средний": [format_average(c.average) for _, c in rows],
+            "Средний взвешенный": [format_average(c.weighted_average) for _, c in rows],
+            "Оценок": [c.grades for _, c in rows],
+            "За период": [c.period_grade or "" for _, c in rows],
+            "Пропусков": [c.absences for _, c in rows],
+        }
+    )

@@ -1,0 +1,1 @@
+"""The family cabinet's screens: home summary, diary sections, school facts, acknowledgement."""

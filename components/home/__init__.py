@@ -1,0 +1,1 @@
+"""The home page's sections, one per role."""

@@ -1,0 +1,1 @@
+"""The subject teacher's screens: the journal and the day's lessons."""

@@ -1,0 +1,1 @@
+"""The page kit: what any page uses (runtime, auth, nav, feedback, pickers, tables, text)."""

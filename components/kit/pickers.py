@@ -1,0 +1,237 @@
+"""Pickers shared by pages, each with its empty state: class, child, week, period, dates, tabs."""
+
+# Usage: a picker draws its widget (or, when there is nothing to pick, a Russian message saying
+# why) and returns the choice or None; the page stops on None. Keys are the page's: pass `key`.
+# `kept_choice` is a drop-down whose choice survives its label changing (a state in brackets)
+# after a save; `kept_tabs` keeps the open tab across the rerun after a save, `kept_expander` an
+# optional section open for the session; `multi_picker` is a multiselect with a Russian
+# placeholder and without Streamlit's English «Select all».
+
+from __future__ import annotations
+
+from collections.abc import Callable, Hashable, Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any, TypeVar
+
+import streamlit as st
+
+from components.kit.runtime import db_read
+from components.kit.text import escape
+from klassruk.errors import DomainError, PermissionDenied
+from klassruk.formatting import format_date
+from klassruk.permissions import Action, Actor
+from klassruk.services import calendar
+from klassruk.services.activity import last_viewed_student
+from klassruk.services.cabinet.common import list_children
+from klassruk.services.delivery import ConsentRequired
+from klassruk.services.overview import ChildRow
+from klassruk.services.scope import ClassChoice, classes_in_scope, require_family_scope
+
+T = TypeVar("T")
+K = TypeVar("K", bound=Hashable)
+
+NO_CLASS = "Классное руководство вам не назначено."
+_CHILD = "picked_child_id"
+_WEEK_STEPS = {"‹ Раньше": -7, "Эта неделя": 0, "Позже ›": 7}
+
+
+def child_picker(actor: Actor, on: date) -> ChildRow | None:
+    """The child the page is about; a guardian of several picks one, and the choice is kept.
+
+    The first choice of a browser session is the child whose screen the user opened last time.
+    """
+    with db_read(actor) as session:
+        children = list_children(session, actor, on=on)
+        remembered = None if _CHILD in st.session_state else last_viewed_student(session, actor)
+    if not children:
+        st.info("К вашей учётной записи не привязан ни один обучающийся.")
+        return None
+    by_id = {child.student_id: child for child in children}
+    if st.session_state.get(_CHILD) not in by_id:
+        st.session_state[_CHILD] = remembered if remembered in by_id else children[0].student_id
+    if len(children) > 1:
+        ids = list(by_id)
+        st.session_state[_CHILD] = st.radio(
+            "Ребёнок",
+            ids,
+            index=ids.index(st.session_state[_CHILD]),
+            format_func=lambda i: escape(f"{by_id[i].name.split()[1]}, {by_id[i].class_name}"),
+            horizontal=True,
+        )
+    child = by_id[st.session_state[_CHILD]]
+    st.caption(escape(f"{child.name}, {child.class_name} класс"))
+    try:
+        # The check the screen's services make: done here, it is remembered for the run.
+        with db_read(actor) as session:
+            require_family_scope(session, actor, child.student_id, on=on)
+    except ConsentRequired as refusal:
+        # Without consent (152-ФЗ) the family gets paper extracts: say why and what to do.
+        st.warning(escape(str(refusal)), icon=":material/lock:")
+        return None
+    except PermissionDenied as refusal:
+        st.error(escape(str(refusal)))
+        return None
+    return child
+
+
+def _step_week(widget_key: str, state_key: str, today: date) -> None:
+    step = _WEEK_STEPS.get(st.session_state[widget_key] or "")
+    if step is not None:
+        current = st.session_state.get(state_key, calendar.week_start(today))
+        st.session_state[state_key] = (
+            calendar.week_start(today) if step == 0 else (current + timedelta(days=step))
+        )
+    st.session_state[widget_key] = None
+
+
+def week_navigator(key: str, today: date) -> date:
+    """A school week to show (its Monday), moved back and forth a week at a time."""
+    state_key = f"{key}_week"
+    widget_key = f"{key}_week_step"
+    st.segmented_control(
+        "Неделя",
+        list(_WEEK_STEPS),
+        key=widget_key,
+        on_change=_step_week,
+        args=(widget_key, state_key, today),
+        label_visibility="collapsed",
+    )
+    monday: date = st.session_state.get(state_key, calendar.week_start(today))
+    st.markdown(f"**Неделя {format_date(monday)} – {format_date(monday + timedelta(days=6))}**")
+    return monday
+
+
+def period_picker(actor: Actor, on: date, key: str) -> calendar.PeriodRef | None:
+    """A reporting period of the current year, one click away; the current one first chosen."""
+    with db_read(actor) as session:
+        periods = calendar.list_periods(session)
+        current = calendar.period_for_today(session, on)
+    if not periods:
+        st.info("Учебные периоды текущего года ещё не заданы.")
+        return None
+    by_id = {p.period_id: p for p in periods}
+    default = current.period_id if current else periods[0].period_id
+    # Buttons, not a drop-down: a school year has four to six periods, and Chromium showed
+    # the table ~50 ms later with a drop-down's code to load first.
+    chosen = st.segmented_control(
+        "Период",
+        list(by_id),
+        default=default,
+        required=True,
+        format_func=lambda i: by_id[i].name,
+        key=key,
+    )
+    period = by_id.get(chosen, by_id[default])
+    closed = ", закрыт" if period.is_closed else ""
+    st.caption(f"{format_date(period.starts_on)} – {format_date(period.ends_on)}{closed}")
+    return period
+
+
+def class_picker(
+    actor: Actor, action: Action, *, key: str, label: str = "Класс"
+) -> ClassChoice | None:
+    """A class of the current year the actor may work on with `action` (own classes, or all)."""
+    with db_read(actor) as session:
+        classes = classes_in_scope(session, actor, action=action)
+    if not classes:
+        st.info(NO_CLASS)
+        return None
+    if len(classes) == 1:
+        # Most class teachers have one class: a drop-down with one line only costs a load.
+        st.markdown(f"{label}: **{escape(classes[0].name)}**")
+        return classes[0]
+    by_id = {choice.class_id: choice for choice in classes}
+    chosen: int = st.selectbox(
+        label, list(by_id), format_func=lambda i: by_id[i].name, key=key
+    )
+    return by_id[chosen]
+
+
+@dataclass(frozen=True)
+class DateRange:
+    """The two ends a user typed; either may be empty when the picker allows it."""
+
+    starts: date | None
+    ends: date | None
+
+    def required(self) -> tuple[date, date]:
+        """Both ends, or a refusal in Russian when one is empty."""
+        if self.starts is None or self.ends is None:
+            raise DomainError("Укажите обе даты: начало и конец.")
+        return self.starts, self.ends
+
+
+def date_range_picker(
+    key: str,
+    *,
+    starts: date | None = None,
+    ends: date | None = None,
+    labels: tuple[str, str] = ("С", "По"),
+) -> DateRange:
+    """Two dates side by side in the Russian format, e.g. a holiday from … to …."""
+    left, right = st.columns(2)
+    return DateRange(
+        left.date_input(labels[0], value=starts, format="DD.MM.YYYY", key=f"{key}_from"),
+        right.date_input(labels[1], value=ends, format="DD.MM.YYYY", key=f"{key}_to"),
+    )
+
+
+def multi_picker(
+    label: str,
+    options: Sequence[T],
+    *,
+    key: str,
+    format_func: Callable[[T], str] = str,
+    default: Sequence[T] | None = None,
+    placeholder: str = "Выберите из списка",
+    **widget: Any,
+) -> list[T]:
+    """A multiselect in Russian: own placeholder, no English «Select all»."""
+    return list(
+        st.multiselect(
+            label,
+            options,
+            default=default,
+            format_func=format_func,
+            key=key,
+            placeholder=placeholder,
+            select_all=False,
+            **widget,
+        )
+    )
+
+
+def kept_choice(label: str, options: dict[K, str], *, key: str) -> K | None:
+    """A drop-down of things by label that keeps the thing chosen when its label changes.
+
+    None only when there is nothing to choose from.
+    """
+    kept = f"{key}_kept"
+    labels = list(options.values())
+    if st.session_state.get(key) not in labels and st.session_state.get(kept) in options:
+        st.session_state[key] = options[st.session_state[kept]]
+    chosen = st.selectbox(label, labels, key=key)
+    identity = next((thing for thing, text in options.items() if text == chosen), None)
+    if identity is not None:
+        st.session_state[kept] = identity
+    return identity
+
+
+def kept_tabs(labels: Sequence[str], *, key: str) -> Sequence[Any]:
+    """Tabs whose selection is state: the page reopens on the same tab after a save's rerun."""
+    return st.tabs(list(labels), key=key, on_change="rerun")
+
+
+def kept_expander(label: str, *, key: str) -> Any:
+    """An expander whose content the page draws only while `.open`; kept open for the session.
+
+    Streamlit forgets a widget's state on a page that does not draw it; the choice is copied
+    aside so a user who opened the section finds it open when coming back to the page.
+    """
+    kept = f"{key}_kept_open"
+
+    def keep() -> None:
+        st.session_state[kept] = bool(st.session_state[key])
+
+    return st.expander(label, expanded=st.session_state.get(kept, False), key=key, on_change=keep)

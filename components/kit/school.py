@@ -1,0 +1,61 @@
+"""School-wide context for pages: name, time zone, today's date there, the app's address."""
+
+from __future__ import annotations
+
+from datetime import date
+from urllib.parse import urlsplit
+
+import streamlit as st
+
+from components.kit.nav import PAGES
+from components.kit.runtime import school_settings, settings
+from components.kit.text import escape
+from klassruk.clock import school_today
+from klassruk.setup import reachable_by_users, school_address
+
+
+def school_timezone() -> str:
+    """The configured time zone of the school."""
+    return school_settings().timezone
+
+
+def today() -> date:
+    """Today in the school's time zone."""
+    return school_today(school_timezone())
+
+
+def app_address() -> str:
+    """The address users type (slips, links, Secure cookie): see klassruk.setup.school_address."""
+    return school_address(school_settings().app_url, settings().app_url)
+
+
+def _settings_menu_path() -> str:
+    spec = next(p for p in PAGES if p.path == "app_pages/school_settings.py")
+    return f"{spec.section} → {spec.title}"
+
+
+def address_warning() -> None:
+    """Warn, naming the menu item to fix it, while slips would print an address nobody can open."""
+    address = app_address()
+    if reachable_by_users(address):
+        return
+    problem = (
+        f"сейчас это адрес самого сервера «{address}», по нему ученики и родители не войдут"
+        if address else "на листках с реквизитами не будет адреса"
+    )
+    st.warning(
+        escape(
+            f"Адрес школы для входа не задан: {problem}. Укажите его в разделе "
+            f"«{_settings_menu_path()}» (это делает администратор)."
+        ),
+        icon=":material/link_off:",
+    )
+
+
+def browser_origin() -> str | None:
+    """scheme://host[:port] of the page as the browser opened it; None outside a real server."""
+    url = st.context.url
+    if not isinstance(url, str):
+        return None
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else None

@@ -1,0 +1,1 @@
+"""Account security screens: passwords, the second factor, compromise reports and incidents."""

@@ -1,0 +1,1 @@
+"""The deputy head's planning screens: calendar, timetable, teaching load."""
