@@ -266,6 +266,8 @@ def report(results: dict[str, list[Times]], repeats: int) -> None:
           f"({_ratio(journal['box'], med['full load: empty page']['box'])} the empty page's title)")
     print(f"  full load, text: {_ratio(journal['text'], frame['text'])} the one-frame page")
     for kind in ("first switch", "switch again"):
+        if f"{kind}: Пустая → Таблица" not in med:
+            continue
         ours, floor = med[f"{kind}: Главная → Журнал класса"], med[f"{kind}: Пустая → Таблица"]
         print(f"  {kind}, box / text: {_ratio(ours['box'], floor['box'])} / "
               f"{_ratio(ours['text'], floor['text'])}")
@@ -280,6 +282,7 @@ def main() -> None:
     parser.add_argument("--login", default="klassruk")
     parser.add_argument("--repeats", type=int, default=10)
     parser.add_argument("--trace", type=Path, help="write one trace of each full load here")
+    parser.add_argument("--loads-only", action="store_true", help="no switches (quicker)")
     args = parser.parse_args()
 
     log = Path(f"/tmp/klassruk-bench-empty-{args.port + 2}.log")
@@ -321,7 +324,7 @@ def main() -> None:
         for _ in range(args.repeats):
             for name, context, url, title, frame in loads:
                 results[name].append(full_load(context, url, title, frame=frame))
-            for name, context, route in routes:
+            for name, context, route in () if args.loads_only else routes:
                 first, again = switches(context, route)
                 results[f"first switch: {name}"].append(first)
                 results[f"switch again: {name}"].append(again)
