@@ -78,8 +78,8 @@ def summary_of(view: JournalView) -> ClassSummary:
 def _summary_tables(
     database: str, class_id: int, period_id: int, version: int
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    # Built once per version, not on every full load: a third of the summary tab's run was
-    # building these two frames (py-spy, LARGE demo).
+    # Built once per version, not on every full load: building them was a sixth of the
+    # summary tab's run or more (py-spy, LARGE demo).
     summary = _summary(database, class_id, period_id, version)
     return summary_frame(summary), details_frame(summary)
 
