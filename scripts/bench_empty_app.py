@@ -1,4 +1,4 @@
-"""The floor for the benchmarks: an empty Streamlit page and a page with one data frame."""
+"""The floor for the benchmarks: an empty Streamlit page and a page with one 25×20 data frame."""
 
 import pandas as pd
 import streamlit as st
@@ -10,7 +10,7 @@ def _empty() -> None:
 
 def _frame() -> None:
     st.title("Одна таблица")
-    st.dataframe(pd.DataFrame({f"Предмет {n}": [4.5] * 30 for n in range(12)}))
+    st.dataframe(pd.DataFrame({f"Предмет {n}": [4.5] * 25 for n in range(20)}))
 
 
 st.navigation(

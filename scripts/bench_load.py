@@ -1,10 +1,13 @@
 """Load test Klassruk the way browsers use it: Streamlit's websocket protocol, no browser.
 
+    # the evening peak: 1,200 guardians arriving over 5 minutes, think 5–25 s, every screen of
+    # their menu, 6 minutes in all, two processes behind nginx on PostgreSQL (the defaults):
+    .venv/bin/python scripts/bench_load.py sessions --database-url postgresql+psycopg://…/bench
+    # its smoke version: 60 guardians over 30 s, one minute
+    .venv/bin/python scripts/bench_load.py sessions --database-url postgresql+psycopg://… --quick
     # one process on a copy of the LARGE demo (SQLite), 150 guardians over 60 s, 3 minutes:
     .venv/bin/python scripts/bench_load.py sessions --database-url sqlite:////tmp/large.sqlite3 \\
-        --users 150 --ramp 60 --duration 180
-    # two processes behind nginx on PostgreSQL:
-    .venv/bin/python scripts/bench_load.py sessions --processes 2 --database-url postgresql+psycopg://…
+        --processes 1 --users 150 --ramp 60 --duration 180
     # a login storm: 100 logins arriving within 30 s
     .venv/bin/python scripts/bench_load.py logins --database-url … --users 100 --ramp 30
     # server time of one run: a trivial page against an empty Streamlit page, same machine, same run
@@ -16,7 +19,9 @@ submit button's trigger), then opens pages by their `page_script_hash` from the 
 message, with a think time between. A page counts as a success only when the run finished, the
 navigation says that page is current, no exception was drawn and no login form came back.
 The script starts the app processes itself (and nginx for more than one, see deploy/cluster.py)
-and reports p50/p95/p99 per page, errors, and the processes' CPU time and peak memory.
+and reports p50/p95/p99 per page, errors, the processes' CPU time (per request) and memory
+(per session: peak resident memory above the idle processes', divided by the sessions), and on
+PostgreSQL the most connections the database had open at once.
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ import argparse
 import asyncio
 import os
 import random
+import resource
 import statistics
 import sys
 import time
@@ -42,6 +48,7 @@ from streamlit.proto.Element_pb2 import Element
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 from streamlit.proto.WidgetStates_pb2 import WidgetState
 from websockets.asyncio.client import ClientConnection, connect
+from websockets.typing import Subprotocol
 
 from deploy.cluster import run_cluster, streamlit_server
 
@@ -94,8 +101,8 @@ class Client:
     async def open(cls, url: str) -> Client:
         ws_url = url.replace("http://", "ws://", 1) + "/_stcore/stream"
         socket = await connect(
-            ws_url, subprotocols=["streamlit"], max_size=None, open_timeout=RUN_TIMEOUT_S,
-            ping_interval=None,
+            ws_url, subprotocols=[Subprotocol("streamlit")], max_size=None,
+            open_timeout=RUN_TIMEOUT_S, ping_interval=None,
         )
         return cls(socket)
 
@@ -255,9 +262,12 @@ def report_windows(samples: list[Sample], window: float) -> None:
 class ProcessMeter:
     """CPU seconds and peak resident memory of server processes, from /proc."""
 
-    def __init__(self, pids: list[int]) -> None:
+    def __init__(self, pids: list[int], proxy: int | None = None) -> None:
         self.pids = pids
-        self.start_cpu = {pid: self._cpu(pid) for pid in pids}
+        self.proxy = proxy
+        watched = [*pids, *([proxy] if proxy else [])]
+        self.start_cpu = {pid: self._cpu(pid) for pid in watched}
+        self.idle_rss = {pid: self.rss_mb(pid) for pid in pids}
         self.peak_rss = dict.fromkeys(pids, 0)
 
     @staticmethod
@@ -277,15 +287,51 @@ class ProcessMeter:
             self.peak_rss[pid] = max(self.peak_rss[pid], int(self.rss_mb(pid)))
 
     def cpu_used(self) -> dict[int, float]:
-        return {pid: self._cpu(pid) - self.start_cpu[pid] for pid in self.pids}
+        return {pid: self._cpu(pid) - cpu for pid, cpu in self.start_cpu.items()}
 
-    def print(self, wall_s: float, requests: int) -> None:
+    def print(self, wall_s: float, requests: int, sessions: int = 0) -> None:
         used = self.cpu_used()
         for pid in self.pids:
             print(f"  process {pid}: CPU {used[pid]:.1f} s ({100 * used[pid] / wall_s:.0f} % of "
-                  f"a core over {wall_s:.0f} s), peak RSS {self.peak_rss[pid]} MB")
+                  f"a core over {wall_s:.0f} s), RSS {self.idle_rss[pid]:.0f} MB idle → "
+                  f"peak {self.peak_rss[pid]} MB")
+        if self.proxy:
+            print(f"  nginx: CPU {used[self.proxy]:.1f} s")
         if requests:
-            print(f"  CPU per request: {_ms(sum(used.values()) / requests)}")
+            app_cpu = sum(used[pid] for pid in self.pids)
+            print(f"  app CPU per request: {_ms(app_cpu / requests)} ({requests} requests, "
+                  "logins included)")
+        if sessions:
+            grown = sum(self.peak_rss[pid] - self.idle_rss[pid] for pid in self.pids)
+            print(f"  memory per session: {grown / sessions:.2f} MB "
+                  f"(peak RSS above idle, {sessions} sessions)")
+
+
+class DatabaseConnections:
+    """The most connections PostgreSQL had open at once (pg_stat_activity), sampled every 2 s."""
+
+    def __init__(self, database_url: str) -> None:
+        self.engine = create_engine(database_url) if database_url.startswith("postgresql") else None
+        self.peak = 0
+        self.limit = 0
+
+    def _sample(self) -> None:
+        assert self.engine is not None
+        with self.engine.connect() as connection:
+            count = connection.execute(text(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+            )).scalar_one()
+            self.limit = int(connection.execute(text("SHOW max_connections")).scalar_one())
+        self.peak = max(self.peak, int(count) - 1)  # not the sampler's own
+
+    async def watch(self, stop: asyncio.Event) -> None:
+        if self.engine is None:
+            return
+        while not stop.is_set():
+            await asyncio.to_thread(self._sample)
+            with suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), timeout=2.0)
+        self.engine.dispose()
 
 
 async def _meter_loop(meter: ProcessMeter, stop: asyncio.Event) -> None:
@@ -348,17 +394,30 @@ async def _sessions(args: argparse.Namespace, url: str, meter: ProcessMeter) -> 
                       random.Random(rng.random()))
         for login in logins
     ]
+    connections = DatabaseConnections(args.database_url)
+    counting = asyncio.create_task(connections.watch(stop))
     await asyncio.gather(*users)
     stop.set()
     await metering
+    await counting
     wall = time.perf_counter() - origin
     print(f"\n{len(logins)} {args.role} sessions, arriving over {args.ramp:.0f} s, "
-          f"think {args.think_min:g}–{args.think_max:g} s, {wall:.0f} s in all, {url}")
+          f"think {args.think_min:g}–{args.think_max:g} s, {wall:.0f} s in all, "
+          f"{args.processes} process(es), {url}")
     report(samples, title="whole run")
     report(samples, since=args.ramp, title=f"after the arrival (requests from {args.ramp:.0f} s)")
     if args.window:
         report_windows(samples, args.window)
-    meter.print(wall, len(samples))
+    pages = [s for s in samples if s.page != "login"]
+    ok_pages = [s.seconds for s in pages if s.error is None]
+    logged_in = sum(1 for s in samples if s.page == "login" and s.error is None)
+    errors = sum(1 for s in samples if s.error is not None)
+    print(f"\nin all: {logged_in} of {len(logins)} logged in, {len(pages)} pages, "
+          f"{errors} errors; pages p95 {_ms(_percentile(ok_pages, 0.95)) if ok_pages else '—'}")
+    meter.print(wall, len(samples), logged_in)
+    if connections.peak:
+        print(f"  database connections: at most {connections.peak} open at once "
+              f"(of max_connections {connections.limit})")
 
 
 async def _logins_storm(args: argparse.Namespace, url: str, meter: ProcessMeter) -> None:
@@ -434,14 +493,27 @@ def _logins(database_url: str, role: str, count: int) -> list[str]:
 
 
 @contextmanager
-def _target(args: argparse.Namespace) -> Iterator[tuple[str, list[int]]]:
+def _target(args: argparse.Namespace) -> Iterator[tuple[str, list[int], int | None]]:
     with run_cluster(
         processes=args.processes,
         database_url=args.database_url,
         port=args.port,
         app_port=args.port + 1,
     ) as cluster:
-        yield cluster.url, [app.process.pid for app in cluster.apps]
+        proxy = cluster.proxy.process.pid if cluster.proxy else None
+        yield cluster.url, [app.process.pid for app in cluster.apps], proxy
+
+
+# The evening peak of issue 28, and its smoke version (--quick).
+PEAK = {"processes": 2, "users": 1200, "ramp": 300.0, "duration": 360.0, "window": 30.0}
+QUICK = {"processes": 2, "users": 60, "ramp": 30.0, "duration": 60.0, "window": 10.0}
+OTHERS = {"processes": 1, "users": 50, "ramp": 60.0, "duration": 180.0, "window": 0.0}
+
+
+def _open_files_limit() -> None:
+    """As many open files as allowed: every session is a socket here, in nginx and in an app."""
+    _, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
 
 
 def main() -> None:
@@ -450,12 +522,14 @@ def main() -> None:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("scenario", choices=["sessions", "logins", "runs"])
     parser.add_argument("--database-url", required=True)
-    parser.add_argument("--processes", type=int, default=1)
+    parser.add_argument("--quick", action="store_true",
+                        help="sessions: the smoke version (60 users over 30 s, one minute)")
+    parser.add_argument("--processes", type=int, help="sessions: 2, otherwise 1")
     parser.add_argument("--port", type=int, default=8650, help="nginx; apps take the next ones")
-    parser.add_argument("--users", type=int, default=50)
+    parser.add_argument("--users", type=int, help="sessions: 1200, logins: 50")
     parser.add_argument("--role", default="guardian")
-    parser.add_argument("--ramp", type=float, default=60.0, help="arrivals spread over seconds")
-    parser.add_argument("--duration", type=float, default=180.0)
+    parser.add_argument("--ramp", type=float, help="arrivals spread over seconds (300; 60)")
+    parser.add_argument("--duration", type=float, help="seconds in all (sessions: 360)")
     parser.add_argument("--think-min", type=float, default=5.0)
     parser.add_argument("--think-max", type=float, default=25.0)
     parser.add_argument("--pages", default="", help="url paths; default: all of the user's")
@@ -463,12 +537,17 @@ def main() -> None:
     parser.add_argument("--page", default="profile", help="runs: url paths, comma-separated")
     parser.add_argument("--repeats", type=int, default=30)
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--window", type=float, default=0.0,
-                        help="sessions: also report p95 per window of this many seconds")
+    parser.add_argument("--window", type=float,
+                        help="sessions: also report p95 per window of this many seconds (30)")
     args = parser.parse_args()
+    defaults = OTHERS if args.scenario != "sessions" else QUICK if args.quick else PEAK
+    for name, value in defaults.items():
+        if getattr(args, name) is None:
+            setattr(args, name, value)
+    _open_files_limit()
 
-    with _target(args) as (url, pids):
-        meter = ProcessMeter(pids)
+    with _target(args) as (url, pids, proxy):
+        meter = ProcessMeter(pids, proxy)
         if args.scenario == "sessions":
             asyncio.run(_sessions(args, url, meter))
         elif args.scenario == "logins":

@@ -75,6 +75,16 @@ def summary_of(view: JournalView) -> ClassSummary:
 
 
 @st.cache_data(show_spinner=False, max_entries=_MAX_ENTRIES, ttl=_TTL)
+def _summary_tables(
+    database: str, class_id: int, period_id: int, version: int
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    # Built once per version, not on every full load: building them was a sixth of the
+    # summary tab's run or more (py-spy, LARGE demo).
+    summary = _summary(database, class_id, period_id, version)
+    return summary_frame(summary), details_frame(summary)
+
+
+@st.cache_data(show_spinner=False, max_entries=_MAX_ENTRIES, ttl=_TTL)
 def _class_charts(database: str, class_id: int, period_id: int, version: int) -> list[VegaSpec]:
     with db_read(_CACHE_READER) as session:
         charts = class_journal.class_charts(
@@ -130,16 +140,18 @@ def draw_summary(view: JournalView) -> None:
         "В клетке — средний взвешенный балл за период, в скобках — оценка за период. "
         "⚠ — средний ниже 3 или много пропусков."
     )
-    frame = summary_frame(summary)
+    frame, details_table = _summary_tables(
+        settings().database_url, view.class_id, view.period_id, view.version
+    )
     st.dataframe(frame, hide_index=True, width="stretch")
     log_access(view.actor, DataAccess.CLASS_JOURNAL, class_id=view.class_id)
     table_files(f"Журнал {summary.class_name} класса: сводка, {summary.period}",
-                [("Сводка", frame), ("Подробно", details_frame(summary))],
+                [("Сводка", frame), ("Подробно", details_table)],
                 stem=f"zhurnal_{summary.class_name}_svodka", key="cj_summary_files")
     details = kept_expander("Подробно: средний, взвешенный, число оценок, пропуски",
                             key="cj_details")
     if details.open:
-        details.dataframe(details_frame(summary), hide_index=True, width="stretch")
+        details.dataframe(details_table, hide_index=True, width="stretch")
     # Closed until asked for: drawing four charts held the table back by ~0.1 s in Chromium.
     charts = kept_expander("Графики: средние по предметам, оценки, динамика, пропуски",
                            key="cj_charts")
