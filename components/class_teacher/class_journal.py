@@ -1,10 +1,8 @@
 """The class journal screen: its tabs, and their reads cached by the journal's data version."""
 
-# Usage: `view = open_view(actor, class_id, period_id)` checks the actor's scope and reads the
-# journal's version; `draw_summary(view)`, `draw_subject(view)` and `draw_card(view)` draw the tabs.
-# The cached reads are keyed by (database, class, period, version) and run as the system only
-# after `open_view` has checked the actor: users with the class in scope share them, no one
-# else reaches them, and a journal write anywhere raises the version, so nothing shown is stale.
+# `open_view` checks the actor's scope and reads the journal's version; `draw_*` draw the tabs.
+# Cached reads are keyed by (database, class, period, version) and run as the system only after
+# that check; any journal write raises the version, so nothing shown is stale.
 
 from __future__ import annotations
 
@@ -78,8 +76,7 @@ def summary_of(view: JournalView) -> ClassSummary:
 def _summary_tables(
     database: str, class_id: int, period_id: int, version: int
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    # Built once per version, not on every full load: building them was a sixth of the
-    # summary tab's run or more (py-spy, LARGE demo).
+    # Once per version, not per load: a sixth of the summary tab's run (py-spy, LARGE demo).
     summary = _summary(database, class_id, period_id, version)
     return summary_frame(summary), details_frame(summary)
 
