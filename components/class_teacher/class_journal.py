@@ -1,8 +1,7 @@
 """The class journal screen: its tabs, and their reads cached by the journal's data version."""
 
-# `open_view` checks the actor's scope and reads the journal's version; `draw_*` draw the tabs.
-# Cached reads are keyed by (database, class, period, version) and run as the system only after
-# that check; any journal write raises the version, so nothing shown is stale.
+# `open_view` checks the actor's scope; cached reads then run as the system, keyed by the journal's
+# version, which every journal write raises, so nothing shown is stale. `draw_*` draw the tabs.
 
 from __future__ import annotations
 
@@ -34,7 +33,6 @@ from klassruk.services.class_journal import ClassSummary, StudentCard
 from klassruk.services.journal import JournalGrid
 from klassruk.services.scope import require_class_card_scope, require_class_scope
 
-# The cached reads act as the system: the actor's scope was checked by `open_view` first.
 _CACHE_READER = Actor.system("class_journal")
 # Entries of versions that no longer exist are never hit again; these bound the memory.
 _MAX_ENTRIES = 200
