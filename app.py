@@ -26,7 +26,7 @@ from components.runtime import schema_problem_of_database, script_run, start_run
 from components.second_factor import must_show_second_factor_page
 from components.text import escape
 from klassruk.services.notifications.links import LINK_PARAMETER
-from klassruk.setup import SetupState
+from klassruk.services.school_settings import SetupState
 
 st.set_page_config(page_title="Классрук", page_icon=FAVICON, layout="wide")
 

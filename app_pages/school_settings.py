@@ -7,7 +7,7 @@ from components.backups import backup_status
 from components.feedback import announce, reported_errors, show_outcome
 from components.runtime import db, forget_school_settings
 from components.school import address_warning, app_address
-from klassruk.setup import set_app_url
+from klassruk.services.school_settings import set_app_url
 
 actor = guard_page(__file__)
 st.title("Настройки школы")

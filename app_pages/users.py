@@ -16,7 +16,7 @@ from components.users import (
 )
 from klassruk.models import ACCOUNT_STATUS_TITLES, AccountStatus
 from klassruk.permissions import ROLE_TITLES, Action, Role
-from klassruk.services.accounts import count_matching_users, list_users
+from klassruk.services.accounts.users import count_matching_users, list_users
 
 PAGE_SIZE = 50
 

@@ -25,21 +25,23 @@ from klassruk.clock import utcnow
 from klassruk.models import UserAccount
 from klassruk.operations.monitoring import FAILED_LOGINS
 from klassruk.permissions import Actor
-from klassruk.services.accounts import (
+from klassruk.services.accounts.login import (
     LockoutPolicy,
-    SessionUser,
-    actor_for,
     authenticate,
     check_password,
-    revoke_sessions,
     stored_password_hash,
+)
+from klassruk.services.accounts.sessions import (
+    SessionUser,
+    actor_for,
+    revoke_sessions,
     user_for_session_token,
 )
 from klassruk.services.activity import record_family_login
+from klassruk.services.school_settings import served_over_https
 from klassruk.services.second_factor import verify_second_factor
 from klassruk.services.throttling import ThrottlePolicy, client_address_from
 from klassruk.session_tokens import SessionToken, decode_session_token, encode_session_token
-from klassruk.setup import served_over_https
 
 LOGIN_ACTOR = Actor.system("login")
 _AUTH_LOGIN = "auth_login"

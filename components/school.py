@@ -11,7 +11,7 @@ from components.nav import PAGES
 from components.runtime import school_settings, settings
 from components.text import escape
 from klassruk.clock import school_today
-from klassruk.setup import reachable_by_users, school_address
+from klassruk.services.school_settings import reachable_by_users, school_address
 
 
 def school_timezone() -> str:

@@ -15,7 +15,7 @@ from klassruk.db import ReadOnlyViolation, make_engine, make_session_factory, un
 from klassruk.models import ActivityLog, AppSetting, UserAccount
 from klassruk.passwords import hash_password
 from klassruk.permissions import Role
-from klassruk.services.accounts import LockoutPolicy
+from klassruk.services.accounts.login import LockoutPolicy
 from tests.factories import SYSTEM, TEST_PASSWORD, attempt_login, make_account
 
 # A writer that waits this long at most; bcrypt at SLOW_ROUNDS takes several times longer.

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from klassruk.db import unit_of_work
 from klassruk.models import ActivityLog, Notice, UserAccount
 from klassruk.permissions import Role
-from klassruk.services.accounts import GENERIC_LOGIN_ERROR, LockoutPolicy
+from klassruk.services.accounts.login import GENERIC_LOGIN_ERROR, LockoutPolicy
 from klassruk.services.throttling import ThrottlePolicy
 from tests.factories import SYSTEM, TEST_PASSWORD, attempt_login, make_account
 
