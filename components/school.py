@@ -25,7 +25,7 @@ def today() -> date:
 
 
 def app_address() -> str:
-    """The address users type (slips, links, Secure cookie): see klassruk.setup.school_address."""
+    """The address users type (slips, links, Secure cookie): see school_settings.school_address."""
     return school_address(school_settings().app_url, settings().app_url)
 
 
