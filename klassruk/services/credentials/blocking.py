@@ -13,6 +13,7 @@ from klassruk.models import AccountStatus, SchoolClass, UserAccount
 from klassruk.permissions import Action, Actor
 from klassruk.services.activity import record_activity
 from klassruk.services.credentials.codes import open_codes
+from klassruk.services.credentials.issuing import ISSUE_LOCK
 from klassruk.services.credentials.people import (
     STAFF_ROLES,
     PersonRef,
@@ -47,7 +48,7 @@ def block_accounts(
     if not locked:
         raise NotFound("Класс не найден.")
     school_class = locked[0]
-    lock_name(session, "credentials.issue")
+    lock_name(session, ISSUE_LOCK)
     members = class_people(session, class_id, on)
     check_selection(session, actor, members, people, school_class.name)
     accounts = accounts_of(session, people)

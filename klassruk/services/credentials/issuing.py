@@ -36,6 +36,8 @@ from klassruk.services.locking import lock_name, lock_rows, read_modify_write
 from klassruk.services.school_settings import DEFAULT_TIMEZONE, TIMEZONE_KEY, get_setting
 from klassruk.services.scope import require_class_scope
 
+# The school-wide lock issuing and a class teacher's block take after the class row.
+ISSUE_LOCK = "credentials.issue"
 RECENT_CODES_WINDOW = timedelta(hours=1)
 
 
@@ -158,7 +160,7 @@ def issue_credentials(
     school_class = locked[0]
     # Then one issue at a time school-wide: a guardian with children in two classes, and
     # logins, are shared between classes (issuing is quick: no bcrypt, no PDF in here).
-    lock_name(session, "credentials.issue")
+    lock_name(session, ISSUE_LOCK)
     members = class_people(session, class_id, on)
     whole_class = people is None
     if people is not None:
