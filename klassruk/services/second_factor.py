@@ -27,6 +27,7 @@ from klassruk.services.accounts.login import (
     LockoutPolicy,
     LoginRecorder,
     LoginResult,
+    locked_account,
     normalize_login,
 )
 from klassruk.services.accounts.sessions import SessionUser
@@ -203,13 +204,7 @@ def verify_second_factor(
     refused = recorder.throttled()
     if refused is not None:
         return refused
-    user = session.scalar(
-        select(UserAccount)
-        .where(UserAccount.login == recorder.login)
-        # NO KEY UPDATE: rows that merely refer to the account (notices) need not wait.
-        .with_for_update(key_share=True)
-        .execution_options(populate_existing=True)
-    )
+    user = locked_account(session, recorder.login)
     if user is None or user.totp_secret is None:
         return LoginResult(None, SECOND_FACTOR_GONE)
     refused = recorder.locked(user)

@@ -14,6 +14,7 @@ from klassruk.models import AccountStatus, UserAccount
 from klassruk.passwords import dummy_hash, verify_password
 from klassruk.services.activity import record_activity
 from klassruk.services.credentials.codes import activate_with_code, used_code_message
+from klassruk.services.locking import read_modify_write
 from klassruk.services.throttling import (
     ThrottlePolicy,
     address_delay,
@@ -53,6 +54,18 @@ def normalize_login(login: str) -> str:
 def find_user_by_login(session: Session, login: str) -> UserAccount | None:
     """The account with this login, if any."""
     return session.scalar(select(UserAccount).where(UserAccount.login == normalize_login(login)))
+
+
+def locked_account(session: Session, login: str) -> UserAccount | None:
+    """The account with this (folded) login, locked and read afresh for a login attempt."""
+    return session.scalar(
+        select(UserAccount)
+        .where(UserAccount.login == login)
+        # NO KEY UPDATE: rows that merely refer to the account (notices, the spraying alert's
+        # notice to an administrator logging in now) need not wait for this login.
+        .with_for_update(key_share=True)
+        .execution_options(populate_existing=True)
+    )
 
 
 def _lock_message(locked_until: datetime) -> str:
@@ -195,6 +208,7 @@ def _check_secret(
     return False, used_code_message(session, user=user, typed=check.password)
 
 
+@read_modify_write("the account row locked (locked_account) before its counters are read")
 def authenticate(
     session: Session,
     *,
@@ -217,14 +231,7 @@ def authenticate(
     refused = recorder.throttled()
     if refused is not None:
         return refused
-    user = session.scalar(
-        select(UserAccount)
-        .where(UserAccount.login == check.login)
-        # NO KEY UPDATE: rows that merely refer to the account (notices, the spraying alert's
-        # notice to an administrator logging in now) need not wait for this login.
-        .with_for_update(key_share=True)
-        .execution_options(populate_existing=True)
-    )
+    user = locked_account(session, check.login)
     # An account with credentials issued but not yet activated has no password: only its code.
     awaiting_code = user is not None and user.password_hash is None
     # ISSUED: the first use of the code; ACTIVE without a password: an interrupted activation.

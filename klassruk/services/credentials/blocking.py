@@ -8,12 +8,12 @@ from datetime import date, datetime
 from sqlalchemy.orm import Session
 
 from klassruk.clock import utcnow
-from klassruk.errors import DomainError, NotFound, PermissionDenied
-from klassruk.models import AccountStatus, SchoolClass, UserAccount
+from klassruk.errors import DomainError, PermissionDenied
+from klassruk.models import AccountStatus, UserAccount
 from klassruk.permissions import Action, Actor
 from klassruk.services.activity import record_activity
 from klassruk.services.credentials.codes import open_codes
-from klassruk.services.credentials.issuing import ISSUE_LOCK
+from klassruk.services.credentials.issuing import locked_class_for_codes
 from klassruk.services.credentials.people import (
     STAFF_ROLES,
     PersonRef,
@@ -22,7 +22,7 @@ from klassruk.services.credentials.people import (
     class_people,
     shared_guardians,
 )
-from klassruk.services.locking import lock_name, lock_rows, read_modify_write
+from klassruk.services.locking import lock_rows, read_modify_write
 from klassruk.services.scope import SHARED_GUARDIAN, require_class_scope
 
 
@@ -38,17 +38,13 @@ def block_accounts(
 ) -> int:
     """Block the accounts of the selected people: sessions end and open codes stop working.
 
-    It takes the locks of `issue_credentials` in the same order (no block halfway through an
-    issue), then locks the accounts and reads them afresh: a second block of the same people
-    at the same moment finds them blocked and blocks nobody.
+    It takes issuing's locks (`locked_class_for_codes`: no block halfway through an issue),
+    then locks the accounts and reads them afresh: a second block of the same people at the
+    same moment finds them blocked and blocks nobody.
     """
     require_class_scope(session, actor, class_id, Action.ISSUE_CREDENTIALS)
     now = now or utcnow()
-    locked = lock_rows(session, SchoolClass, [class_id])
-    if not locked:
-        raise NotFound("Класс не найден.")
-    school_class = locked[0]
-    lock_name(session, ISSUE_LOCK)
+    school_class = locked_class_for_codes(session, class_id)
     members = class_people(session, class_id, on)
     check_selection(session, actor, members, people, school_class.name)
     accounts = accounts_of(session, people)

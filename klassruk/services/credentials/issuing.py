@@ -36,8 +36,6 @@ from klassruk.services.locking import lock_name, lock_rows, read_modify_write
 from klassruk.services.school_settings import DEFAULT_TIMEZONE, TIMEZONE_KEY, get_setting
 from klassruk.services.scope import require_class_scope
 
-# The school-wide lock issuing and a class teacher's block take after the class row.
-ISSUE_LOCK = "credentials.issue"
 RECENT_CODES_WINDOW = timedelta(hours=1)
 
 
@@ -128,6 +126,18 @@ class IssueResult:
     created_accounts: int
 
 
+def locked_class_for_codes(session: Session, class_id: int) -> SchoolClass:
+    """Lock the class row, then the school-wide issue lock: issues and blocks take turns."""
+    # A second issue for the class waits here and then sees the codes the first one made.
+    locked = lock_rows(session, SchoolClass, [class_id])
+    if not locked:
+        raise NotFound("Класс не найден.")
+    # Then one at a time school-wide: a guardian with children in two classes, and logins,
+    # are shared between classes (issuing is quick: no bcrypt, no PDF in here).
+    lock_name(session, "credentials.issue")
+    return locked[0]
+
+
 @read_modify_write("the class row and a school-wide transaction lock; recent codes re-read")
 def issue_credentials(
     session: Session,
@@ -153,14 +163,7 @@ def issue_credentials(
     if not 1 <= valid_days <= 365:
         raise DomainError("Срок действия кода — от 1 до 365 дней.")
     now = now or utcnow()
-    # A second issue for the class waits here and then sees the codes the first one made.
-    locked = lock_rows(session, SchoolClass, [class_id])
-    if not locked:
-        raise NotFound("Класс не найден.")
-    school_class = locked[0]
-    # Then one issue at a time school-wide: a guardian with children in two classes, and
-    # logins, are shared between classes (issuing is quick: no bcrypt, no PDF in here).
-    lock_name(session, ISSUE_LOCK)
+    school_class = locked_class_for_codes(session, class_id)
     members = class_people(session, class_id, on)
     whole_class = people is None
     if people is not None:

@@ -55,6 +55,15 @@ from klassruk.models.journal import Grade
 from klassruk.permissions import Actor, Role
 from klassruk.services import acknowledgements, calendar, consent, extracts, journal, timetable
 from klassruk.services.accounts.blocking import set_account_blocked
+from klassruk.services.accounts.login import (
+    GENERIC_LOGIN_ERROR,
+    LockoutPolicy,
+    LoginResult,
+    PasswordCheck,
+    authenticate,
+    check_password,
+    stored_password_hash,
+)
 from klassruk.services.cabinet.common import list_children
 from klassruk.services.credentials.blocking import block_accounts
 from klassruk.services.credentials.codes import hash_code
@@ -718,6 +727,29 @@ def _class_accounts_blocked_once(factory, _world, results):
     return "заблокирована один раз, второй вызов ничего не изменил (0)"
 
 
+def _wrong_password_twice(factory):
+    _roster(factory)
+    login = roster_school.TEACHER_A
+
+    def read(session: Session) -> PasswordCheck:
+        stored = stored_password_hash(session, login=login)
+        return check_password(login=login, password="не тот пароль", stored_hash=stored)
+
+    def write(session: Session, check: PasswordCheck) -> LoginResult:
+        return authenticate(session, check=check, policy=LockoutPolicy())
+
+    return login, [(SYSTEM, read, write), (SYSTEM, read, write)]
+
+
+def _both_failures_counted(factory, login, results):
+    _no_errors(results)
+    assert [r.error for r in results] == [GENERIC_LOGIN_ERROR] * 2
+    assert _count(factory, select(UserAccount.failed_attempts).where(
+        UserAccount.login == login
+    )) == 2
+    return "обе ошибки входа засчитаны (2)"
+
+
 SPRAY = ThrottlePolicy(school_alert_failures=10)
 
 
@@ -902,6 +934,10 @@ CASES: dict[str, Case] = {
     "end_guardian_link twice": Case(
         "klassruk.services.family_links.end_guardian_link", _end_link_twice, _ended_once
     ),
+    "authenticate: two wrong passwords on one account": Case(
+        "klassruk.services.accounts.login.authenticate", _wrong_password_twice,
+        _both_failures_counted,
+    ),
     "credentials.block_accounts twice": Case(
         "klassruk.services.credentials.blocking.block_accounts", _block_class_accounts_twice,
         _class_accounts_blocked_once,
@@ -1002,12 +1038,13 @@ NOT_REGISTERED: dict[str, str] = {
     "second_factor.verify_second_factor": "the account row read FOR UPDATE",
     "credentials.codes.activate_with_code": "its caller (authenticate) locks the account row",
     "groups.queries.locked_class": "a lock helper: its callers are the services",
+    "credentials.issuing.locked_class_for_codes": "a lock helper: its callers are the services",
+    "accounts.login.locked_account": "a lock helper: its callers are the services",
     "incidents.records.managed_incident": "a lock helper: its callers are the services",
     "acknowledgements.record_once": "insert_unique under uq_acknowledgement_*: the twin wins",
     "user_admin.lift_lockout": ACCOUNT_LOCKED,
     "user_admin.reissue_code": ACCOUNT_LOCKED,
     "user_admin.reset_second_factor": ACCOUNT_LOCKED,
-    "accounts.login.authenticate": "the account row read FOR UPDATE",
     "accounts.passwords.apply_password_change": "the account row locked before its hash is "
     "compared; test_a_checked_change_is_refused_if_the_password_changed_meanwhile",
     "second_factor.clear_second_factor": "blind write on an account its callers have locked",
