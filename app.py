@@ -26,7 +26,7 @@ from components.kit.runtime import schema_problem_of_database, script_run, start
 from components.kit.text import escape
 from components.security.second_factor import must_show_second_factor_page
 from klassruk.services.notifications.links import LINK_PARAMETER
-from klassruk.setup import SetupState
+from klassruk.services.school_settings import SetupState
 
 st.set_page_config(page_title="Классрук", page_icon=FAVICON, layout="wide")
 

@@ -12,8 +12,8 @@ from starlette.middleware import Middleware
 
 from klassruk.http_headers import SecurityHeadersMiddleware
 from klassruk.operations.monitoring import OperationsMiddleware
+from klassruk.services.school_settings import SchoolAddressReader, served_over_https
 from klassruk.settings import load_settings
-from klassruk.setup import SchoolAddressReader, served_over_https
 
 _settings = load_settings()
 # HSTS follows the school's address as the admin sets it (else KLASSRUK_APP_URL), re-read

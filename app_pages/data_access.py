@@ -8,7 +8,7 @@ from components.kit.runtime import db_read
 from components.kit.school import school_timezone
 from klassruk.formatting import format_timestamp
 from klassruk.models.incidents import DATA_ACCESS_TITLES
-from klassruk.services.accounts import list_users
+from klassruk.services.accounts.users import list_users
 from klassruk.services.data_access import AccessRow, access_log, find_students
 
 actor = guard_page(__file__)

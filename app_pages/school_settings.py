@@ -7,7 +7,7 @@ from components.kit.auth import guard_page
 from components.kit.feedback import announce, reported_errors, show_outcome
 from components.kit.runtime import db, forget_school_settings
 from components.kit.school import address_warning, app_address
-from klassruk.setup import set_app_url
+from klassruk.services.school_settings import set_app_url
 
 actor = guard_page(__file__)
 st.title("Настройки школы")

@@ -6,7 +6,8 @@ from components.kit.feedback import reported_errors
 from components.kit.runtime import db, settings
 from components.kit.school import browser_origin, today
 from klassruk.permissions import Actor
-from klassruk.setup import create_first_admin, reachable_by_users
+from klassruk.services.school_settings import reachable_by_users
+from klassruk.setup import create_first_admin
 
 SETUP_ACTOR = Actor.system("setup")
 

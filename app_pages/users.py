@@ -16,7 +16,7 @@ from components.kit.runtime import db_read
 from components.kit.school import school_timezone
 from klassruk.models import ACCOUNT_STATUS_TITLES, AccountStatus
 from klassruk.permissions import ROLE_TITLES, Action, Role
-from klassruk.services.accounts import count_matching_users, list_users
+from klassruk.services.accounts.users import count_matching_users, list_users
 
 PAGE_SIZE = 50
 

@@ -18,11 +18,11 @@ from klassruk.models.notifications import Channel
 from klassruk.operations.backup import describe_tables, make_backup, restore_backup
 from klassruk.permissions import Actor, Role
 from klassruk.schema import upgrade_to_head
-from klassruk.services.accounts import create_user
+from klassruk.services.accounts.users import create_user
 from klassruk.services.notifications.digests import LinkSettings
 from klassruk.services.notifications.sender import SenderConfig, run_forever, run_pass
+from klassruk.services.school_settings import APP_URL_KEY, DEFAULT_TIMEZONE, get_setting
 from klassruk.settings import Settings, load_settings
-from klassruk.setup import APP_URL_KEY, DEFAULT_TIMEZONE, get_setting
 
 CLI_ACTOR = Actor.system("cli")
 

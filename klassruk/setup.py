@@ -1,47 +1,26 @@
-"""First start: what state the school database is in, and the two ways out of an empty one."""
+"""First start: the two ways out of an empty school database (a real school or the demo)."""
 
 from __future__ import annotations
 
-import enum
-import ipaddress
-from dataclasses import dataclass
-from datetime import datetime, timedelta
-from urllib.parse import urlsplit
-
 from sqlalchemy import func, select, text
-from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
-from klassruk.clock import utcnow
-from klassruk.db import make_engine, make_session_factory, unit_of_work
 from klassruk.errors import DomainError
-from klassruk.models import AppSetting, SchoolYear, Staff, UserAccount
-from klassruk.permissions import Action, Actor, Role, require
-from klassruk.services.accounts import count_users, create_user
+from klassruk.models import SchoolYear, Staff, UserAccount
+from klassruk.permissions import Actor, Role
+from klassruk.services.accounts.users import create_user
+from klassruk.services.school_settings import (
+    APP_URL_KEY,
+    DEFAULT_TIMEZONE,
+    DEMO_MODE_KEY,
+    SCHOOL_NAME_KEY,
+    TIMEZONE_KEY,
+    SetupState,
+    checked_app_url,
+    set_setting,
+    setup_state,
+)
 from klassruk.text_policy import clean_name
-
-DEMO_MODE_KEY = "demo_mode"
-SCHOOL_NAME_KEY = "school_name"
-TIMEZONE_KEY = "timezone"
-APP_URL_KEY = "app_url"
-MAX_APP_URL_LENGTH = 200
-# Roles whose accounts must have a second factor, comma-separated (services/second_factor.py).
-SECOND_FACTOR_ROLES_KEY = "second_factor_roles"
-DEFAULT_TIMEZONE = "Europe/Moscow"
-DEFAULT_SCHOOL_NAME = "Классрук"
-
-
-class SetupState(enum.StrEnum):
-    """Whether the app can be logged into yet."""
-
-    EMPTY = "empty"
-    READY = "ready"
-
-
-def setup_state(session: Session) -> SetupState:
-    """EMPTY until the first account exists."""
-    return SetupState.READY if count_users(session) else SetupState.EMPTY
-
 
 # Any constant shared by everything that claims an empty database (pg_advisory_xact_lock).
 _FIRST_RUN_LOCK = 0x6B6C6173
@@ -56,7 +35,7 @@ def claim_empty_database(session: Session) -> None:
     """
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _FIRST_RUN_LOCK})
-    occupied = count_users(session) or session.scalar(
+    occupied = setup_state(session) is SetupState.READY or session.scalar(
         select(func.count()).select_from(SchoolYear)
     )
     if occupied:
@@ -64,152 +43,6 @@ def claim_empty_database(session: Session) -> None:
             "База данных уже используется (в ней есть учётные записи или учебный год): "
             "демо-школу и первого администратора можно создать только в пустой базе."
         )
-
-
-@dataclass(frozen=True)
-class SchoolSettings:
-    """The school-wide settings every run needs."""
-
-    state: SetupState
-    school_name: str
-    timezone: str
-    demo_mode: bool
-    # The address users type, as the admin set it; empty: the deployment's KLASSRUK_APP_URL.
-    app_url: str = ""
-    second_factor_roles: frozenset[Role] = frozenset()
-
-
-def read_school_settings(session: Session) -> SchoolSettings:
-    """All school-wide settings a run needs, in two small queries."""
-    rows = session.execute(select(AppSetting.key, AppSetting.value))
-    values = {key: value for key, value in rows}
-    return SchoolSettings(
-        state=setup_state(session),
-        school_name=values.get(SCHOOL_NAME_KEY) or DEFAULT_SCHOOL_NAME,
-        timezone=values.get(TIMEZONE_KEY) or DEFAULT_TIMEZONE,
-        demo_mode=values.get(DEMO_MODE_KEY) == "1",
-        app_url=values.get(APP_URL_KEY) or "",
-        second_factor_roles=parse_roles(values.get(SECOND_FACTOR_ROLES_KEY, "")),
-    )
-
-
-def parse_roles(stored: str) -> frozenset[Role]:
-    """Roles kept in a setting as comma-separated values (unknown ones ignored)."""
-    known = {role.value: role for role in Role}
-    return frozenset(known[value] for value in stored.split(",") if value in known)
-
-
-def get_setting(session: Session, key: str, default: str = "") -> str:
-    """A school-wide setting from the database."""
-    value = session.scalar(select(AppSetting.value).where(AppSetting.key == key))
-    return value if value is not None else default
-
-
-def set_setting(session: Session, key: str, value: str) -> None:
-    """Store a school-wide setting."""
-    row = session.get(AppSetting, key)
-    if row is None:
-        session.add(AppSetting(key=key, value=value))
-    else:
-        row.value = value
-
-
-def school_address(admin_value: str, deployment_value: str) -> str:
-    """The address users type: the admin's setting, else the deployment's KLASSRUK_APP_URL.
-
-    The one rule behind the slips' address, the cookie's `Secure` flag and HSTS.
-    """
-    return admin_value or deployment_value
-
-
-def served_over_https(address: str) -> bool:
-    """Whether the school's address is an HTTPS one (Secure cookie, HSTS)."""
-    return urlsplit(address).scheme.lower() == "https"
-
-
-_EDGE_READER = Actor.system("http_edge")
-
-
-class SchoolAddressReader:
-    """The school's address for the HTTP edge (outside page runs), re-read every `ttl`."""
-
-    def __init__(self, database_url: str, deployment_value: str, *, ttl: timedelta) -> None:
-        self.database_url = database_url
-        self.deployment_value = deployment_value
-        self.ttl = ttl
-        self._factory: sessionmaker[Session] | None = None
-        self._cached: tuple[datetime, str] | None = None
-
-    def __call__(self) -> str:
-        """The address as the admin set it a moment ago (the deployment's when unreadable)."""
-        now = utcnow()
-        if self._cached is not None and now - self._cached[0] < self.ttl:
-            return self._cached[1]
-        admin_value = ""
-        try:
-            if self._factory is None:
-                self._factory = make_session_factory(make_engine(self.database_url))
-            # A read-only unit: no write lock on SQLite for a look at one setting.
-            with unit_of_work(self._factory, _EDGE_READER, read_only=True) as session:
-                admin_value = get_setting(session, APP_URL_KEY)
-        except SQLAlchemyError:
-            # Before the first migration there is no table yet: the deployment's value holds.
-            admin_value = ""
-        address = school_address(admin_value, self.deployment_value)
-        self._cached = (now, address)
-        return address
-
-
-def _has_valid_port(address: str) -> bool:
-    try:
-        _ = urlsplit(address).port  # raises on a port that is not a number from 0 to 65535
-    except ValueError:
-        return False
-    return True
-
-
-def checked_app_url(value: str) -> str:
-    """The address users type, as printed on slips: an http(s) URL without a trailing slash."""
-    address = value.strip().rstrip("/")
-    example = "Например: https://klassruk.school17.ru"
-    if not address:
-        raise DomainError(f"Укажите адрес, по которому пользователи открывают Классрук. {example}")
-    parts = urlsplit(address)
-    bad = (
-        not _has_valid_port(address)
-        or parts.scheme not in {"http", "https"}
-        or not parts.hostname
-        or parts.query
-        or parts.fragment
-        or any(char.isspace() for char in address)
-        or len(address) > MAX_APP_URL_LENGTH
-    )
-    if bad:
-        raise DomainError(
-            "Адрес должен начинаться с http:// или https:// и содержать имя сервера, "
-            f"без пробелов и без «?» и «#» (не длиннее {MAX_APP_URL_LENGTH} символов). {example}"
-        )
-    return address
-
-
-def reachable_by_users(address: str) -> bool:
-    """Whether users elsewhere can open `address`: set, and not this computer (loopback)."""
-    host = (urlsplit(address.strip()).hostname or "").rstrip(".").lower()
-    if not host or host == "localhost" or host.endswith(".localhost"):
-        return False
-    try:
-        ip = ipaddress.ip_address(host)
-    except ValueError:
-        return True  # a name: the school's DNS decides, we cannot know better
-    return not (ip.is_loopback or ip.is_unspecified)
-
-
-def set_app_url(session: Session, actor: Actor, *, app_url: str) -> str:
-    """Change the address printed on slips and in links; returns it as stored."""
-    require(actor, Action.MANAGE_SCHOOL_STRUCTURE)
-    address = checked_app_url(app_url)
-    set_setting(session, APP_URL_KEY, address)
-    return address
 
 
 def create_first_admin(

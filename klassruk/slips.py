@@ -9,7 +9,8 @@ from fpdf import FPDF
 
 from klassruk.formatting import format_date
 from klassruk.pdf import FONT, new_document
-from klassruk.services.credentials import IssuedCredential, PersonKind
+from klassruk.services.credentials.issuing import IssuedCredential
+from klassruk.services.credentials.people import PersonKind
 
 COLUMNS = 2
 ROWS = 4

@@ -33,7 +33,7 @@ from klassruk.models import AccountStatus, FamilyEvent, UserAccount
 from klassruk.models.journal import Grade
 from klassruk.permissions import Actor
 from klassruk.services import acknowledgements, activity, calendar
-from klassruk.services.accounts import actor_for
+from klassruk.services.accounts.sessions import actor_for
 from klassruk.services.cabinet import lessons, record, school
 from klassruk.services.cabinet.common import list_children
 from klassruk.services.delivery import require_electronic_access

@@ -21,10 +21,8 @@ from klassruk.db import make_engine, make_session_factory, unit_of_work
 from klassruk.demo import LARGE, SCHOOL_NAME, seed_demo_school
 from klassruk.models import ActivationCode, AuditLog, Base, SchoolClass
 from klassruk.permissions import Actor, Role
-from klassruk.services.credentials import (
-    class_people,
-    issue_credentials,
-)
+from klassruk.services.credentials.issuing import issue_credentials
+from klassruk.services.credentials.people import class_people
 from klassruk.slips import render_slips
 
 TODAY = date(2026, 10, 1)

@@ -38,13 +38,9 @@ from klassruk.models import ActivationCode, Base, UserAccount
 from klassruk.models.journal import Grade, GradeChange
 from klassruk.permissions import Action, Actor
 from klassruk.services import calendar, journal
-from klassruk.services.accounts import actor_for
-from klassruk.services.credentials import (
-    IssueResult,
-    RecentCodesFound,
-    hash_code,
-    issue_credentials,
-)
+from klassruk.services.accounts.sessions import actor_for
+from klassruk.services.credentials.codes import hash_code
+from klassruk.services.credentials.issuing import IssueResult, RecentCodesFound, issue_credentials
 from klassruk.services.scope import classes_in_scope
 
 TODAY = date(2026, 10, 1)

@@ -27,15 +27,15 @@ from klassruk.models import (
 )
 from klassruk.models.consent import ConsentEntry, ConsentState, ConsentSubject
 from klassruk.permissions import Actor, Role
-from klassruk.services.accounts import (
+from klassruk.services.accounts.login import (
     LockoutPolicy,
     LoginResult,
-    actor_for,
     authenticate,
     check_password,
-    create_user,
     stored_password_hash,
 )
+from klassruk.services.accounts.sessions import actor_for
+from klassruk.services.accounts.users import create_user
 from klassruk.services.throttling import ThrottlePolicy
 
 SYSTEM = Actor.system("test")

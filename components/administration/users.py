@@ -16,8 +16,9 @@ from components.kit.text import escape
 from klassruk.formatting import format_timestamp
 from klassruk.models import ACCOUNT_STATUS_TITLES, AccountStatus
 from klassruk.permissions import ROLE_TITLES, Actor, Role
-from klassruk.services.accounts import UserRow, set_account_blocked
-from klassruk.services.credentials import STAFF_ROLES
+from klassruk.services.accounts.blocking import set_account_blocked
+from klassruk.services.accounts.users import UserRow
+from klassruk.services.credentials.people import STAFF_ROLES
 from klassruk.services.second_factor import required_roles, set_required_roles
 from klassruk.services.user_admin import (
     NewCode,

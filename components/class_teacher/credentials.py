@@ -16,20 +16,16 @@ from components.kit.school import app_address
 from components.kit.text import escape
 from klassruk.formatting import format_timestamp
 from klassruk.permissions import Actor
-from klassruk.services.credentials import (
+from klassruk.services.credentials.blocking import block_accounts
+from klassruk.services.credentials.board import (
     BOARD_STATE_TITLES,
-    DEFAULT_CODE_VALID_DAYS,
-    PERSON_KIND_TITLES,
     BoardRow,
     BoardState,
-    PersonKind,
-    PersonRef,
-    RecentCodes,
-    RecentCodesFound,
-    block_accounts,
     credentials_board,
-    issue_credentials,
 )
+from klassruk.services.credentials.codes import DEFAULT_CODE_VALID_DAYS
+from klassruk.services.credentials.issuing import RecentCodes, RecentCodesFound, issue_credentials
+from klassruk.services.credentials.people import PERSON_KIND_TITLES, PersonKind, PersonRef
 from klassruk.services.scope import ClassChoice
 from klassruk.slips import render_slips
 

@@ -27,14 +27,14 @@ from components.kit.school import app_address
 from klassruk.clock import utcnow
 from klassruk.models import UserAccount
 from klassruk.permissions import Actor
-from klassruk.services.accounts import (
+from klassruk.services.accounts.sessions import (
     SessionUser,
     actor_for,
     revoke_sessions,
     user_for_session_token,
 )
+from klassruk.services.school_settings import served_over_https
 from klassruk.session_tokens import SessionToken, decode_session_token, encode_session_token
-from klassruk.setup import served_over_https
 
 LOGIN_ACTOR = Actor.system("login")
 _AUTH_LOGIN = "auth_login"

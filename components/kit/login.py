@@ -18,13 +18,13 @@ from components.kit.runtime import (
 from components.kit.school import today
 from klassruk.models import UserAccount
 from klassruk.operations.monitoring import FAILED_LOGINS
-from klassruk.services.accounts import (
+from klassruk.services.accounts.login import (
     LockoutPolicy,
-    actor_for,
     authenticate,
     check_password,
     stored_password_hash,
 )
+from klassruk.services.accounts.sessions import actor_for
 from klassruk.services.activity import record_family_login
 from klassruk.services.second_factor import verify_second_factor
 from klassruk.services.throttling import ThrottlePolicy, client_address_from

@@ -34,8 +34,8 @@ from klassruk.errors import DatabaseUnavailable, DomainError
 from klassruk.operations.monitoring import ERRORS, SCRIPT_RUN_SECONDS, SESSIONS
 from klassruk.permissions import Actor
 from klassruk.schema import schema_problem
+from klassruk.services.school_settings import SchoolSettings, SetupState, read_school_settings
 from klassruk.settings import Settings, load_settings
-from klassruk.setup import SchoolSettings, SetupState, read_school_settings
 
 # How long a process trusts its copy of the school settings: another process may change them.
 SCHOOL_SETTINGS_TTL_S = 60.0

@@ -11,7 +11,7 @@ from components.kit.nav import PAGES
 from components.kit.runtime import school_settings, settings
 from components.kit.text import escape
 from klassruk.clock import school_today
-from klassruk.setup import reachable_by_users, school_address
+from klassruk.services.school_settings import reachable_by_users, school_address
 
 
 def school_timezone() -> str:
@@ -25,7 +25,7 @@ def today() -> date:
 
 
 def app_address() -> str:
-    """The address users type (slips, links, Secure cookie): see klassruk.setup.school_address."""
+    """The address users type (slips, links, Secure cookie): see school_settings.school_address."""
     return school_address(school_settings().app_url, settings().app_url)
 
 

@@ -17,8 +17,8 @@ from klassruk.clock import utcnow
 from klassruk.formatting import format_timestamp
 from klassruk.models import SecurityIncident
 from klassruk.permissions import Action, Actor, Role
-from klassruk.services.accounts import list_users
-from klassruk.services.credentials import credentials_board
+from klassruk.services.accounts.users import list_users
+from klassruk.services.credentials.board import credentials_board
 from klassruk.services.incidents import report_compromise
 from klassruk.services.notices import mark_notice_read, unread_notices
 

@@ -9,12 +9,12 @@ from components.kit.feedback import reported_errors
 from components.kit.runtime import db, db_read
 from klassruk.passwords import MIN_PASSWORD_LENGTH, check_new_password
 from klassruk.permissions import Actor
-from klassruk.services.accounts import (
-    account_names,
+from klassruk.services.accounts.login import account_names, stored_password_hash
+from klassruk.services.accounts.passwords import (
     apply_password_change,
-    stored_password_hash,
+    needs_first_password,
+    store_first_password,
 )
-from klassruk.services.credentials import needs_first_password, store_first_password
 
 
 def password_change_form(actor: Actor) -> bool:

@@ -13,7 +13,7 @@ from components.kit.school import today
 from klassruk.formatting import format_date
 from klassruk.pdf.recovery_codes import render_recovery_codes
 from klassruk.permissions import Action, Actor, Role
-from klassruk.services.accounts import SessionUser
+from klassruk.services.accounts.sessions import SessionUser
 from klassruk.services.second_factor import (
     TotpSetup,
     confirm_enrolment,

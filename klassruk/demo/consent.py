@@ -13,7 +13,7 @@ from klassruk.demo.credentials import class_of_featured_teacher
 from klassruk.models import GuardianLink, UserAccount
 from klassruk.models.consent import ConsentEntry, ConsentState, ConsentSubject
 from klassruk.models.extracts import ExtractFrequency
-from klassruk.services.accounts import actor_for
+from klassruk.services.accounts.sessions import actor_for
 from klassruk.services.consent import class_people
 from klassruk.services.extracts import (
     Family,

@@ -13,15 +13,8 @@ from klassruk.demo.catalogue import CLASS_TEACHER_LOGIN, GUARDIAN_LOGIN, STUDENT
 from klassruk.errors import DomainError
 from klassruk.models import AccountStatus, ActivationCode, SchoolClass, Staff, UserAccount
 from klassruk.permissions import Actor, Role
-from klassruk.services.credentials import (
-    DEFAULT_CODE_VALID_DAYS,
-    STAFF_ROLES,
-    PersonKind,
-    accounts_of,
-    class_people,
-    generate_code,
-    hash_code,
-)
+from klassruk.services.credentials.codes import DEFAULT_CODE_VALID_DAYS, generate_code, hash_code
+from klassruk.services.credentials.people import STAFF_ROLES, PersonKind, accounts_of, class_people
 
 # Featured demo accounts keep their demo password: visitors log in with them.
 KEEP_LOGINS = frozenset({GUARDIAN_LOGIN, STUDENT_LOGIN})

@@ -36,6 +36,7 @@ from klassruk.services.delivery import (
 from klassruk.services.locking import lock_rows, read_modify_write, refuse_duplicate
 from klassruk.services.lookup import get_or_404
 from klassruk.services.scans import check_scan_structure
+from klassruk.services.school_settings import set_setting
 from klassruk.services.scope import (
     OUT_OF_SCOPE,
     ClassPeople,
@@ -43,7 +44,6 @@ from klassruk.services.scope import (
     reaches_consent_entry,
     require_class_scope,
 )
-from klassruk.setup import set_setting
 from klassruk.text_policy import clean_line, clean_text
 
 MAX_SCAN_BYTES = 5 * 1024 * 1024

@@ -17,7 +17,7 @@ from klassruk.models import (
     UserAccount,
 )
 from klassruk.permissions import Action, Actor, require
-from klassruk.services.accounts import folded
+from klassruk.services.accounts.users import folded
 
 
 def record_access(

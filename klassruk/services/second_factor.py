@@ -22,18 +22,26 @@ from klassruk.clock import utcnow
 from klassruk.errors import DomainError, NotFound
 from klassruk.models import AccountStatus, RecoveryCode, UserAccount
 from klassruk.permissions import ROLE_TITLES, Action, Actor, Role, require
-from klassruk.services.accounts import (
+from klassruk.services.accounts.login import (
     BLOCKED_LOGIN_ERROR,
     LockoutPolicy,
     LoginRecorder,
     LoginResult,
-    SessionUser,
+    locked_account,
     normalize_login,
 )
+from klassruk.services.accounts.sessions import SessionUser
 from klassruk.services.activity import record_activity
-from klassruk.services.credentials import STAFF_ROLES, generate_code, hash_code
+from klassruk.services.credentials.codes import generate_code, hash_code
+from klassruk.services.credentials.people import STAFF_ROLES
+from klassruk.services.locking import lock_rows, read_modify_write
+from klassruk.services.school_settings import (
+    SECOND_FACTOR_ROLES_KEY,
+    get_setting,
+    parse_roles,
+    set_setting,
+)
 from klassruk.services.throttling import ThrottlePolicy
-from klassruk.setup import SECOND_FACTOR_ROLES_KEY, get_setting, parse_roles, set_setting
 
 ISSUER = "Классрук"
 RECOVERY_CODE_COUNT = 10
@@ -66,9 +74,8 @@ class TotpSetup:
         return " ".join(self.secret[i : i + 4] for i in range(0, len(self.secret), 4))
 
 
-def _own_account(session: Session, actor: Actor, *, lock: bool = False) -> UserAccount:
-    query = select(UserAccount).where(UserAccount.id == actor.user_id)
-    user = session.scalar(query.with_for_update() if lock else query)
+def _own_account(session: Session, actor: Actor) -> UserAccount:
+    user = session.get(UserAccount, actor.user_id) if actor.user_id is not None else None
     if user is None:
         raise NotFound("Учётная запись не найдена.")
     return user
@@ -93,8 +100,14 @@ def unused_recovery_codes(session: Session, actor: Actor) -> int:
     ) or 0
 
 
+@read_modify_write(
+    "stores nothing: confirm_enrolment keeps one secret under the account row's lock"
+)
 def start_enrolment(session: Session, actor: Actor) -> TotpSetup:
-    """A new secret for the actor's app; nothing is stored until a code confirms it."""
+    """A new secret for the actor's app; nothing is stored until a code confirms it.
+
+    Two windows may each start an enrolment: the first confirmed wins, the other is refused.
+    """
     require(actor, Action.USE_SECOND_FACTOR)
     if _own_account(session, actor).totp_secret is not None:
         raise DomainError(
@@ -126,6 +139,7 @@ def _new_recovery_codes(session: Session, user: UserAccount) -> list[str]:
     return codes
 
 
+@read_modify_write("the account row locked and read afresh before its secret is checked")
 def confirm_enrolment(
     session: Session, actor: Actor, *, setup: TotpSetup, code: str,
     now: datetime | None = None,
@@ -133,7 +147,11 @@ def confirm_enrolment(
     """Switch the second factor on once the app's code matches; the recovery codes, once."""
     require(actor, Action.USE_SECOND_FACTOR)
     now = now or utcnow()
-    user = _own_account(session, actor, lock=True)
+    # Read afresh under the lock: another window may have confirmed its own secret meanwhile.
+    locked = lock_rows(session, UserAccount, [actor.user_id] if actor.user_id else [])
+    if not locked:
+        raise NotFound("Учётная запись не найдена.")
+    user = locked[0]
     if user.totp_secret is not None:
         raise DomainError("Второй фактор уже подключён.")
     step = _matching_step(setup.secret, _typed(code), now)
@@ -186,9 +204,7 @@ def verify_second_factor(
     refused = recorder.throttled()
     if refused is not None:
         return refused
-    user = session.scalar(
-        select(UserAccount).where(UserAccount.login == recorder.login).with_for_update()
-    )
+    user = locked_account(session, recorder.login)
     if user is None or user.totp_secret is None:
         return LoginResult(None, SECOND_FACTOR_GONE)
     refused = recorder.locked(user)

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from klassruk.models import AccountStatus, ActivityLog, Notice, UserAccount, UserRole
 from klassruk.permissions import Role
+from klassruk.services.locking import lock_name, read_modify_write
 
 # Guesses: a wrong password, an unknown login or a wrong code (a spent real code is no guess).
 FAILURE_EVENTS = ("login_failed",)
@@ -127,12 +128,20 @@ def throttled_message(remaining: timedelta) -> str:
     )
 
 
+@read_modify_write("a named transaction lock taken past the threshold; the alert re-read under it")
 def alert_on_spraying(session: Session, *, policy: ThrottlePolicy, now: datetime) -> bool:
-    """Notify the administrators once per window when failures across the school spike."""
+    """Notify the administrators once per window when failures across the school spike.
+
+    Two failed logins that reach the threshold at once would each find no alert yet: past the
+    threshold they take turns (an ordinary failure takes no lock), and the second finds the
+    first one's alert. The account a login locks is locked FOR NO KEY UPDATE, so the notices
+    to an administrator whose own login waits here never wait for it (no deadlock).
+    """
     since = now - timedelta(minutes=policy.window_minutes)
     failures, _ = _failures_since(session, since)
     if failures < policy.school_alert_failures:
         return False
+    lock_name(session, "throttling.spray_alert")
     logins, addresses = session.execute(
         select(
             func.count(distinct(ActivityLog.login)),

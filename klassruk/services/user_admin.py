@@ -21,16 +21,15 @@ from klassruk.models import (
     UserRole,
 )
 from klassruk.permissions import ROLE_TITLES, Action, Actor, Role, require
-from klassruk.services.accounts import find_user_by_login
+from klassruk.services.accounts.login import find_user_by_login
 from klassruk.services.activity import record_activity
-from klassruk.services.credentials import (
+from klassruk.services.credentials.codes import (
     DEFAULT_CODE_VALID_DAYS,
-    STAFF_ROLES,
-    IssuedCredential,
-    PersonKind,
     add_activation_code,
     open_codes,
 )
+from klassruk.services.credentials.issuing import IssuedCredential
+from klassruk.services.credentials.people import STAFF_ROLES, PersonKind
 from klassruk.services.locking import lock_name, lock_rows, read_modify_write
 from klassruk.services.scope import active_on
 from klassruk.services.second_factor import clear_second_factor

@@ -19,7 +19,7 @@ from klassruk.models import (
     UserAccount,
 )
 from klassruk.models.journal import Grade
-from klassruk.services.accounts import actor_for
+from klassruk.services.accounts.sessions import actor_for
 from tests.browser.conftest import LOGGED_IN, wait_until_idle
 
 pytestmark = pytest.mark.browser

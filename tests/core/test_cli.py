@@ -8,7 +8,7 @@ from klassruk.cli import main
 from klassruk.db import make_engine, make_session_factory
 from klassruk.permissions import Role
 from klassruk.schema import is_up_to_date
-from klassruk.services.accounts import find_user_by_login
+from klassruk.services.accounts.login import find_user_by_login
 
 
 def test_migrate_brings_an_empty_database_to_head(database_url, capsys):
@@ -51,7 +51,8 @@ def test_demo_is_refused_in_a_real_school_with_only_its_first_admin(database_url
     from klassruk.db import unit_of_work
     from klassruk.permissions import Actor
     from klassruk.schema import upgrade_to_head
-    from klassruk.setup import create_first_admin, read_school_settings
+    from klassruk.services.school_settings import read_school_settings
+    from klassruk.setup import create_first_admin
 
     upgrade_to_head(database_url)
     engine = make_engine(database_url)

@@ -21,7 +21,7 @@ from klassruk.db import (
 from klassruk.models import ActivityLog, AppSetting, UserAccount
 from klassruk.passwords import hash_password
 from klassruk.permissions import Role
-from klassruk.services.accounts import LockoutPolicy
+from klassruk.services.accounts.login import LockoutPolicy
 from tests.conftest import TEST_DATABASE_URL
 from tests.factories import SYSTEM, TEST_PASSWORD, attempt_login, make_account
 

@@ -9,7 +9,7 @@ import pytest
 from klassruk.errors import PermissionDenied
 from klassruk.permissions import ROLE_ACTIONS, Action, Actor, Role, actions_for, require
 from klassruk.services import overview
-from klassruk.services.accounts import list_users
+from klassruk.services.accounts.users import list_users
 from klassruk.services.audit_trail import ChangeFilter, change_log
 from klassruk.services.cabinet.common import list_children
 from klassruk.services.scope import (

@@ -13,16 +13,16 @@ from sqlalchemy.orm import Session, sessionmaker
 from klassruk.db import unit_of_work
 from klassruk.http_headers import SecurityHeadersMiddleware, is_component_path, nginx_snippet
 from klassruk.permissions import Role
-from klassruk.services.accounts import LockoutPolicy
-from klassruk.services.throttling import ThrottlePolicy, client_address_from, is_loopback
-from klassruk.settings import ConfigurationError, load_settings, parse_proxies
-from klassruk.setup import (
+from klassruk.services.accounts.login import LockoutPolicy
+from klassruk.services.school_settings import (
     APP_URL_KEY,
     SchoolAddressReader,
     school_address,
     served_over_https,
     set_setting,
 )
+from klassruk.services.throttling import ThrottlePolicy, client_address_from, is_loopback
+from klassruk.settings import ConfigurationError, load_settings, parse_proxies
 from tests.conftest import SYSTEM
 from tests.factories import attempt_login, make_account
 

@@ -8,7 +8,8 @@ from pypdf import PdfReader
 from sqlalchemy.orm import Session, sessionmaker
 
 from klassruk.db import unit_of_work
-from klassruk.services.credentials import PersonKind, issue_credentials
+from klassruk.services.credentials.issuing import issue_credentials
+from klassruk.services.credentials.people import PersonKind
 from klassruk.slips import RULES, render_slips
 from tests.factories import SYSTEM, actor_of
 from tests.schools.roster_school import ON, TEACHER_A, build_school
@@ -47,7 +48,9 @@ def test_slips_hold_each_name_login_and_code_in_cyrillic(factory: sessionmaker[S
 def test_a_large_selection_is_one_multi_page_document(factory):
     from datetime import UTC, datetime
 
-    from klassruk.services.credentials import IssuedCredential, PersonKind, generate_code
+    from klassruk.services.credentials.codes import generate_code
+    from klassruk.services.credentials.issuing import IssuedCredential
+    from klassruk.services.credentials.people import PersonKind
 
     slips = [
         IssuedCredential(

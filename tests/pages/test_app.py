@@ -9,7 +9,7 @@ from streamlit.testing.v1 import AppTest
 from components.kit.nav import PAGES
 from klassruk.permissions import ROLE_ACTIONS, Role
 from klassruk.schema import alembic_config, schema_state
-from klassruk.services.accounts import find_user_by_login
+from klassruk.services.accounts.login import find_user_by_login
 from tests.pages.conftest import login, open_app
 
 DEMO_LOGINS = {

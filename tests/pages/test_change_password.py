@@ -6,7 +6,7 @@ import pytest
 
 from klassruk.db import unit_of_work
 from klassruk.demo import DEMO_PASSWORD
-from klassruk.services.accounts import find_user_by_login
+from klassruk.services.accounts.login import find_user_by_login
 from tests.factories import SYSTEM
 
 

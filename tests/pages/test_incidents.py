@@ -12,7 +12,7 @@ from klassruk.db import unit_of_work
 from klassruk.demo import GUARDIAN_LOGIN, STUDENT_LOGIN
 from klassruk.models import AccountStatus, SecurityIncident, UserAccount
 from klassruk.models.journal import Grade
-from klassruk.services.accounts import actor_for
+from klassruk.services.accounts.sessions import actor_for
 from tests.pages.conftest import open_app
 
 HOW = "Родитель позвонил: пароль записан на листке, листок потерян"

@@ -11,7 +11,7 @@ from pypdf import PdfReader
 from components.kit.text import escape
 from klassruk.clock import utcnow
 from klassruk.operations.backup import make_backup
-from klassruk.setup import read_school_settings
+from klassruk.services.school_settings import read_school_settings
 
 ADDRESS = "https://klassruk.school17.example"
 LABEL = "Адрес Классрука для пользователей"

@@ -5,8 +5,8 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from klassruk.models import AppSetting, UserAccount
-from klassruk.services.accounts import find_user_by_login
-from klassruk.setup import read_school_settings
+from klassruk.services.accounts.login import find_user_by_login
+from klassruk.services.school_settings import read_school_settings
 from tests.pages.conftest import login, open_app
 
 ADDRESS_LABEL = "Адрес Классрука для пользователей"

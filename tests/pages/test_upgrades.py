@@ -24,7 +24,7 @@ from sqlalchemy import func, inspect, select, table
 from klassruk.db import make_engine
 from klassruk.permissions import ROLE_ACTIONS
 from klassruk.schema import SchemaState, schema_drift, schema_state, upgrade_to_head
-from klassruk.services.accounts import find_user_by_login
+from klassruk.services.accounts.login import find_user_by_login
 from klassruk.settings import PROJECT_ROOT
 
 MIGRATIONS = PROJECT_ROOT / "migrations" / "versions"

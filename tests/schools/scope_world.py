@@ -45,7 +45,7 @@ from klassruk.models.journal import (
 )
 from klassruk.permissions import Role
 from klassruk.services.consent import ConsentFact
-from klassruk.services.credentials import PersonKind, PersonRef
+from klassruk.services.credentials.people import PersonKind, PersonRef
 from tests.factories import TwoClasses, give_consent, make_account
 
 ON = date(2026, 11, 20)

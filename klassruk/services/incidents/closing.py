@@ -12,7 +12,7 @@ from klassruk.clock import utcnow
 from klassruk.errors import DomainError
 from klassruk.models import IncidentItem, IncidentStatus, ItemOutcome
 from klassruk.permissions import Actor
-from klassruk.services.credentials import DEFAULT_CODE_VALID_DAYS
+from klassruk.services.credentials.codes import DEFAULT_CODE_VALID_DAYS
 from klassruk.services.incidents.records import clean_text, managed_incident
 from klassruk.services.locking import read_modify_write
 from klassruk.services.second_factor import clear_second_factor

@@ -24,9 +24,10 @@ from klassruk.models import (
 )
 from klassruk.permissions import Action, Actor, Role, require
 from klassruk.russian import agree_with
-from klassruk.services.accounts import find_user_by_login
+from klassruk.services.accounts.login import find_user_by_login
 from klassruk.services.activity import record_activity
-from klassruk.services.credentials import STAFF_ROLES, open_codes
+from klassruk.services.credentials.codes import open_codes
+from klassruk.services.credentials.people import STAFF_ROLES
 from klassruk.services.incidents.records import (
     MAX_TEXT,
     clean_text,

@@ -8,7 +8,7 @@ from klassruk.demo import SMALL, seed_demo_school
 from klassruk.models import GuardianLink, UserAccount
 from klassruk.models.consent import ConsentEntry, ConsentState
 from klassruk.permissions import Action
-from klassruk.services.accounts import actor_for
+from klassruk.services.accounts.sessions import actor_for
 from klassruk.services.consent import class_consent
 from klassruk.services.delivery import delivery_route
 from klassruk.services.extracts import due_extracts, extract_register

@@ -12,7 +12,7 @@ from klassruk.audit_titles import ENUM_TITLES, changes_text, entity_title, field
 from klassruk.clock import school_today
 from klassruk.models import Base, ReportingPeriod, Student, UserAccount
 from klassruk.models.base import UTCDateTime
-from klassruk.services.accounts import LockoutPolicy
+from klassruk.services.accounts.login import LockoutPolicy
 from klassruk.services.audit_trail import (
     ChangeFilter,
     change_authors,

@@ -14,7 +14,7 @@ from klassruk.errors import DomainError, PermissionDenied
 from klassruk.models import AccountStatus, ActivityLog, GuardianLink, Student, UserAccount
 from klassruk.models.consent import ConsentEntry, ConsentScan, ConsentState, ConsentSubject
 from klassruk.pdf.consent_forms import render_consent_forms
-from klassruk.services.accounts import user_for_session_token
+from klassruk.services.accounts.sessions import user_for_session_token
 from klassruk.services.cabinet import lessons
 from klassruk.services.consent import (
     MAX_SCAN_BYTES,

@@ -38,7 +38,7 @@ from klassruk.models.journal import Grade, GradeKind, Lesson, PlannedTest, Timet
 from klassruk.models.notifications import ClassMessage, ClassMessageRecipient, MessageAudience
 from klassruk.permissions import Action, Role
 from klassruk.services.consent import ConsentFact
-from klassruk.services.credentials import PersonKind, PersonRef
+from klassruk.services.credentials.people import PersonKind, PersonRef
 from klassruk.services.roster import template_csv
 from tests.conftest import SYSTEM, TEST_DATABASE_URL, reset_postgres_schema
 from tests.factories import actor_of, build_two_classes, make_account
@@ -61,14 +61,15 @@ HELPERS_WITHOUT_ACTOR = frozenset({
     "cabinet.common.in_students_lessons",
     "cabinet.lessons.lessons_of_students", "cabinet.lessons.student_lessons",
     "cabinet.lessons.student_tests", "cabinet.record.recommendations_query",
-    "calendar.get_period", "scope.class_people", "credentials.class_people",
+    "calendar.get_period", "scope.class_people", "credentials.people.class_people",
     "scope.families_of_class_query",
     "delivery.delivery_route",
     "delivery.latest_entries", "delivery.may_notify", "delivery.student_route",
     "groups.moves.active_split_membership", "groups.moves.require_enrolled",
     "groups.queries.class_or_404", "groups.queries.enrolled_students",
     "groups.queries.exempt_students", "groups.queries.group_of_student_on",
-    "groups.queries.locked_class", "groups.queries.subgroup_or_404", "journal.grid.build_grid",
+    "groups.queries.locked_class", "credentials.issuing.locked_class_for_codes",
+    "groups.queries.subgroup_or_404", "journal.grid.build_grid",
     "journal.members.is_in_lesson", "journal.members.roster_intervals", "scope.group_class_id",
     "timetable.class_timetable", "timetable.lesson_changes", "timetable.load_options",
     "cabinet.lessons.first_school_day", "journal.common.require_marks_allowed",
@@ -289,7 +290,7 @@ def test_service_refuses_an_object_outside_the_actors_scope(
 
 def test_the_scope_test_covers_the_services_it_must():
     names = {name for name, _ in SERVICES}
-    assert {"credentials.issue_credentials", "credentials.block_accounts",
+    assert {"credentials.issuing.issue_credentials", "credentials.blocking.block_accounts",
             "roster.applying.apply_import", "groups.who_teaches.teachers_of_student",
             "journal.grades.change_grade", "cabinet.record.grades_of_period",
             "acknowledgements.acknowledge_week"} <= names

@@ -23,13 +23,10 @@ from klassruk.models import (
 )
 from klassruk.permissions import Action, Role
 from klassruk.services import overview
-from klassruk.services.credentials import (
-    PersonKind,
-    PersonRef,
-    block_accounts,
-    credentials_board,
-    issue_credentials,
-)
+from klassruk.services.credentials.blocking import block_accounts
+from klassruk.services.credentials.board import credentials_board
+from klassruk.services.credentials.issuing import issue_credentials
+from klassruk.services.credentials.people import PersonKind, PersonRef
 from klassruk.services.groups import teachers_of_student
 from klassruk.services.roster import Change, Entity, apply_import, preview_import, template_csv
 from klassruk.services.scope import own_class_ids_query, require_student_scope

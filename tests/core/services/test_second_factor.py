@@ -12,7 +12,7 @@ from klassruk.clock import utcnow
 from klassruk.errors import DomainError, PermissionDenied
 from klassruk.models import AccountStatus, ActivityLog, AuditLog, RecoveryCode, UserAccount
 from klassruk.permissions import Role
-from klassruk.services.accounts import LockoutPolicy
+from klassruk.services.accounts.login import LockoutPolicy
 from klassruk.services.second_factor import (
     REPLAYED_CODE,
     WRONG_CODE,

@@ -10,8 +10,17 @@ from sqlalchemy.orm import Session, sessionmaker
 from klassruk.db import unit_of_work
 from klassruk.models import ActivityLog, Notice, UserAccount
 from klassruk.permissions import Role
-from klassruk.services.accounts import GENERIC_LOGIN_ERROR, LockoutPolicy
-from klassruk.services.throttling import ThrottlePolicy
+from klassruk.services.accounts.login import (
+    GENERIC_LOGIN_ERROR,
+    LockoutPolicy,
+    LoginResult,
+    PasswordCheck,
+    authenticate,
+    check_password,
+    stored_password_hash,
+)
+from klassruk.services.throttling import SPRAY_ALERT_EVENT, ThrottlePolicy
+from tests.concurrency import run_together
 from tests.factories import SYSTEM, TEST_PASSWORD, attempt_login, make_account
 
 LOCKOUT = LockoutPolicy(max_failures=5, lock_minutes=15)
@@ -122,3 +131,34 @@ def test_a_burst_on_few_logins_is_the_account_lockout_s_job_not_an_alert(factory
         _spray(factory, logins[:3], address=f"192.0.2.{i}")
     with unit_of_work(factory, SYSTEM) as session:
         assert session.scalar(select(func.count()).select_from(Notice)) == 0
+
+
+def test_two_admins_guessing_at_the_threshold_get_one_alert_and_no_deadlock(factory) -> None:
+    # Each login locks its own account; the alert's notices go to both admins. Had a login
+    # locked its account FOR UPDATE, the notice to the other admin (a foreign key check)
+    # would wait for that login while it waits for the alert's lock: a deadlock on PostgreSQL.
+    logins = _accounts(factory, 6)
+    with unit_of_work(factory, SYSTEM) as session:
+        make_account(session, "admin2", {Role.ADMIN})
+    _spray(factory, logins, address="192.0.2.1")  # eleven failures: one short of the alert
+    _spray(factory, logins[:5], address="192.0.2.2")
+
+    def guess(login: str):
+        def read(session: Session) -> PasswordCheck:
+            stored = stored_password_hash(session, login=login)
+            return check_password(login=login, password="не тот пароль", stored_hash=stored)
+
+        def write(session: Session, check: PasswordCheck) -> LoginResult:
+            return authenticate(session, check=check, policy=LOCKOUT, throttle=THROTTLE,
+                                client_address=f"198.51.100.{len(login)}")
+
+        return read, write
+
+    writers = [(SYSTEM, *guess(login)) for login in ("admin", "admin2")]
+    results = run_together(factory, writers, hold_s=0.5)
+    assert not [r for r in results if isinstance(r, Exception)], results  # no deadlock
+    assert [r.error for r in results] == [GENERIC_LOGIN_ERROR] * 2, results
+    with unit_of_work(factory, SYSTEM) as session:
+        alerts = select(func.count()).where(ActivityLog.event == SPRAY_ALERT_EVENT)
+        assert session.scalar(alerts) == 1
+        assert session.scalar(select(func.count()).select_from(Notice)) == 2  # one per admin

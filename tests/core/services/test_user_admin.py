@@ -13,8 +13,9 @@ from klassruk.clock import utcnow
 from klassruk.errors import DomainError, PermissionDenied
 from klassruk.models import AccountStatus, AuditLog, UserAccount
 from klassruk.permissions import Role
-from klassruk.services.accounts import count_matching_users, list_users, user_for_session_token
-from klassruk.services.credentials import activate_with_code
+from klassruk.services.accounts.sessions import user_for_session_token
+from klassruk.services.accounts.users import count_matching_users, list_users
+from klassruk.services.credentials.codes import activate_with_code
 from klassruk.services.user_admin import code_slip, lift_lockout, reissue_code, set_roles
 from klassruk.slips import render_slips
 from tests.factories import act_as, actor_of, build_two_classes, make_account

@@ -25,8 +25,8 @@ from klassruk.models import (
 from klassruk.models.journal import Absence, AbsenceMark, Grade, GradeChange
 from klassruk.permissions import Actor
 from klassruk.services import journal
-from klassruk.services.accounts import user_for_session_token
-from klassruk.services.credentials import activate_with_code, add_activation_code
+from klassruk.services.accounts.sessions import user_for_session_token
+from klassruk.services.credentials.codes import activate_with_code, add_activation_code
 from klassruk.services.incidents import (
     close_incident,
     decide_conflict,

@@ -8,14 +8,14 @@ from sqlalchemy import select
 from klassruk.clock import utcnow
 from klassruk.errors import DomainError, NotFound, PermissionDenied
 from klassruk.models import AccountStatus, AuditLog, UserAccount
-from klassruk.services.accounts import (
+from klassruk.services.accounts.blocking import set_account_blocked
+from klassruk.services.accounts.login import (
     LockoutPolicy,
     authenticate,
     check_password,
-    set_account_blocked,
     stored_password_hash,
-    user_for_session_token,
 )
+from klassruk.services.accounts.sessions import user_for_session_token
 from tests.factories import SYSTEM, TEST_PASSWORD, act_as, build_two_classes
 
 

@@ -10,22 +10,16 @@ from sqlalchemy import select
 from klassruk.clock import utcnow
 from klassruk.db import unit_of_work
 from klassruk.models import ActivationCode, UserAccount
-from klassruk.services.credentials import (
+from klassruk.services.credentials.codes import hash_code
+from klassruk.services.credentials.issuing import (
     IssueResult,
     RecentCodes,
     RecentCodesFound,
-    hash_code,
     issue_credentials,
 )
 from tests.concurrency import run_together
-from tests.factories import SYSTEM, actor_of
-from tests.schools.roster_school import ADMIN, ON, TEACHER_A, build_school
-
-
-@pytest.fixture
-def school(factory):
-    with unit_of_work(factory, SYSTEM) as session:
-        return build_school(session)
+from tests.factories import actor_of
+from tests.schools.roster_school import ADMIN, ON, TEACHER_A
 
 
 def _issue(factory, class_id, **kwargs):

@@ -1,0 +1,1 @@
+"""Accounts: logging in, sessions, passwords, the admin's user list and blocking."""

@@ -1,0 +1,1 @@
+"""Credentials of students and guardians: who gets them, codes, issuing, the board, blocking."""

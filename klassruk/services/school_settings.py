@@ -1,0 +1,192 @@
+"""School settings: the school-wide values every run reads (name, time zone, address, policy)."""
+
+from __future__ import annotations
+
+import enum
+import ipaddress
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from urllib.parse import urlsplit
+
+from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session, sessionmaker
+
+from klassruk.clock import utcnow
+from klassruk.db import make_engine, make_session_factory, unit_of_work
+from klassruk.errors import DomainError
+from klassruk.models import AppSetting, UserAccount
+from klassruk.permissions import Action, Actor, Role, require
+from klassruk.services.locking import insert_unique, read_modify_write
+
+DEMO_MODE_KEY = "demo_mode"
+SCHOOL_NAME_KEY = "school_name"
+TIMEZONE_KEY = "timezone"
+APP_URL_KEY = "app_url"
+MAX_APP_URL_LENGTH = 200
+# Roles whose accounts must have a second factor, comma-separated (services/second_factor.py).
+SECOND_FACTOR_ROLES_KEY = "second_factor_roles"
+DEFAULT_TIMEZONE = "Europe/Moscow"
+DEFAULT_SCHOOL_NAME = "Классрук"
+
+
+class SetupState(enum.StrEnum):
+    """Whether the app can be logged into yet."""
+
+    EMPTY = "empty"
+    READY = "ready"
+
+
+def setup_state(session: Session) -> SetupState:
+    """EMPTY until the first account exists."""
+    first = session.scalar(select(UserAccount.id).limit(1))
+    return SetupState.EMPTY if first is None else SetupState.READY
+
+
+@dataclass(frozen=True)
+class SchoolSettings:
+    """The school-wide settings every run needs."""
+
+    state: SetupState
+    school_name: str
+    timezone: str
+    demo_mode: bool
+    # The address users type, as the admin set it; empty: the deployment's KLASSRUK_APP_URL.
+    app_url: str = ""
+    second_factor_roles: frozenset[Role] = frozenset()
+
+
+def read_school_settings(session: Session) -> SchoolSettings:
+    """All school-wide settings a run needs, in two small queries."""
+    rows = session.execute(select(AppSetting.key, AppSetting.value))
+    values = {key: value for key, value in rows}
+    return SchoolSettings(
+        state=setup_state(session),
+        school_name=values.get(SCHOOL_NAME_KEY) or DEFAULT_SCHOOL_NAME,
+        timezone=values.get(TIMEZONE_KEY) or DEFAULT_TIMEZONE,
+        demo_mode=values.get(DEMO_MODE_KEY) == "1",
+        app_url=values.get(APP_URL_KEY) or "",
+        second_factor_roles=parse_roles(values.get(SECOND_FACTOR_ROLES_KEY, "")),
+    )
+
+
+def parse_roles(stored: str) -> frozenset[Role]:
+    """Roles kept in a setting as comma-separated values (unknown ones ignored)."""
+    known = {role.value: role for role in Role}
+    return frozenset(known[value] for value in stored.split(",") if value in known)
+
+
+def get_setting(session: Session, key: str, default: str = "") -> str:
+    """A school-wide setting from the database."""
+    value = session.scalar(select(AppSetting.value).where(AppSetting.key == key))
+    return value if value is not None else default
+
+
+@read_modify_write("the key is the primary key: a first value inserted in a savepoint")
+def set_setting(session: Session, key: str, value: str) -> None:
+    """Store a school-wide setting; of two sessions setting it at once, the later one wins."""
+
+    def stored() -> AppSetting | None:
+        return session.get(AppSetting, key, with_for_update=True, populate_existing=True)
+
+    row, created = insert_unique(session, AppSetting(key=key, value=value), existing=stored)
+    if not created:
+        row.value = value
+
+
+def school_address(admin_value: str, deployment_value: str) -> str:
+    """The address users type: the admin's setting, else the deployment's KLASSRUK_APP_URL.
+
+    The one rule behind the slips' address, the cookie's `Secure` flag and HSTS.
+    """
+    return admin_value or deployment_value
+
+
+def served_over_https(address: str) -> bool:
+    """Whether the school's address is an HTTPS one (Secure cookie, HSTS)."""
+    return urlsplit(address).scheme.lower() == "https"
+
+
+_EDGE_READER = Actor.system("http_edge")
+
+
+class SchoolAddressReader:
+    """The school's address for the HTTP edge (outside page runs), re-read every `ttl`."""
+
+    def __init__(self, database_url: str, deployment_value: str, *, ttl: timedelta) -> None:
+        self.database_url = database_url
+        self.deployment_value = deployment_value
+        self.ttl = ttl
+        self._factory: sessionmaker[Session] | None = None
+        self._cached: tuple[datetime, str] | None = None
+
+    def __call__(self) -> str:
+        """The address as the admin set it a moment ago (the deployment's when unreadable)."""
+        now = utcnow()
+        if self._cached is not None and now - self._cached[0] < self.ttl:
+            return self._cached[1]
+        admin_value = ""
+        try:
+            if self._factory is None:
+                self._factory = make_session_factory(make_engine(self.database_url))
+            # A read-only unit: no write lock on SQLite for a look at one setting.
+            with unit_of_work(self._factory, _EDGE_READER, read_only=True) as session:
+                admin_value = get_setting(session, APP_URL_KEY)
+        except SQLAlchemyError:
+            # Before the first migration there is no table yet: the deployment's value holds.
+            admin_value = ""
+        address = school_address(admin_value, self.deployment_value)
+        self._cached = (now, address)
+        return address
+
+
+def _has_valid_port(address: str) -> bool:
+    try:
+        _ = urlsplit(address).port  # raises on a port that is not a number from 0 to 65535
+    except ValueError:
+        return False
+    return True
+
+
+def checked_app_url(value: str) -> str:
+    """The address users type, as printed on slips: an http(s) URL without a trailing slash."""
+    address = value.strip().rstrip("/")
+    example = "Например: https://klassruk.school17.ru"
+    if not address:
+        raise DomainError(f"Укажите адрес, по которому пользователи открывают Классрук. {example}")
+    parts = urlsplit(address)
+    bad = (
+        not _has_valid_port(address)
+        or parts.scheme not in {"http", "https"}
+        or not parts.hostname
+        or parts.query
+        or parts.fragment
+        or any(char.isspace() for char in address)
+        or len(address) > MAX_APP_URL_LENGTH
+    )
+    if bad:
+        raise DomainError(
+            "Адрес должен начинаться с http:// или https:// и содержать имя сервера, "
+            f"без пробелов и без «?» и «#» (не длиннее {MAX_APP_URL_LENGTH} символов). {example}"
+        )
+    return address
+
+
+def reachable_by_users(address: str) -> bool:
+    """Whether users elsewhere can open `address`: set, and not this computer (loopback)."""
+    host = (urlsplit(address.strip()).hostname or "").rstrip(".").lower()
+    if not host or host == "localhost" or host.endswith(".localhost"):
+        return False
+    try:
+        ip = ipaddress.ip_address(host)
+    except ValueError:
+        return True  # a name: the school's DNS decides, we cannot know better
+    return not (ip.is_loopback or ip.is_unspecified)
+
+
+def set_app_url(session: Session, actor: Actor, *, app_url: str) -> str:
+    """Change the address printed on slips and in links; returns it as stored."""
+    require(actor, Action.MANAGE_SCHOOL_STRUCTURE)
+    address = checked_app_url(app_url)
+    set_setting(session, APP_URL_KEY, address)
+    return address
