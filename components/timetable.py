@@ -25,9 +25,25 @@ from klassruk.formatting import format_date, format_timestamp
 from klassruk.models.journal import LESSON_CHANGE_TITLES, LessonStatus
 from klassruk.permissions import Actor
 from klassruk.russian import agree_with
-from klassruk.services import calendar, timetable
+from klassruk.services import calendar
 from klassruk.services.spreadsheets import MAX_FILE_BYTES
-from klassruk.services.timetable import LessonRow
+from klassruk.services.timetable.changes import cancel_lesson, move_lesson, substitute_teacher
+from klassruk.services.timetable.generation import generate_lessons
+from klassruk.services.timetable.queries import (
+    LessonRow,
+    Substitute,
+    lesson_changes,
+    lessons_on,
+    substitutes,
+)
+from klassruk.services.timetable.slot_import import IMPORT_COLUMNS, import_slots
+from klassruk.services.timetable.slots import (
+    WEEKDAYS,
+    LoadOption,
+    add_slot,
+    class_timetable,
+    load_options,
+)
 
 CHANGE_KINDS = ("Замена учителя", "Перенос", "Отмена")
 PERIOD_CONFIRM = "tt_period_confirm"
@@ -153,11 +169,11 @@ def slots_tab(actor: Actor, class_names: dict[int, str]) -> None:
             "Класс", list(class_names), format_func=class_names.__getitem__, key="tt_class"
         )
         with db_read(actor) as session:
-            slots = timetable.class_timetable(session, class_id=class_id)
-            options = timetable.load_options(session, class_id=class_id)
+            slots = class_timetable(session, class_id=class_id)
+            options = load_options(session, class_id=class_id)
         show_table(
             {
-                "День": [timetable.WEEKDAYS[s.weekday - 1] for s in slots],
+                "День": [WEEKDAYS[s.weekday - 1] for s in slots],
                 "Урок": [s.lesson_number for s in slots],
                 "Группа": [s.group for s in slots],
                 "Предмет": [s.subject for s in slots],
@@ -170,7 +186,7 @@ def slots_tab(actor: Actor, class_names: dict[int, str]) -> None:
     _import_form(actor)
 
 
-def _slot_form(actor: Actor, options: list[timetable.LoadOption]) -> None:
+def _slot_form(actor: Actor, options: list[LoadOption]) -> None:
     with st.form("tt_slot_form"):
         option: int = st.selectbox(
             "Группа, предмет, учитель",
@@ -181,7 +197,7 @@ def _slot_form(actor: Actor, options: list[timetable.LoadOption]) -> None:
         weekday = st.selectbox(
             "День недели",
             range(1, 7),
-            format_func=lambda d: timetable.WEEKDAYS[d - 1],
+            format_func=lambda d: WEEKDAYS[d - 1],
             key="tt_slot_day",
         )
         number = st.number_input("Номер урока", 0, 10, 1, key="tt_slot_number")
@@ -190,7 +206,7 @@ def _slot_form(actor: Actor, options: list[timetable.LoadOption]) -> None:
             chosen = options[option]
             act(
                 actor,
-                lambda s: timetable.add_slot(
+                lambda s: add_slot(
                     s,
                     actor,
                     group_id=chosen.group_id,
@@ -208,7 +224,7 @@ def _import_form(actor: Actor) -> None:
     st.subheader("Загрузка расписания из файла")
     st.caption(
         "XLSX или CSV (UTF-8 с запятой или Windows-1251 с точкой с запятой). Столбцы: "
-        + ", ".join(timetable.IMPORT_COLUMNS)
+        + ", ".join(IMPORT_COLUMNS)
         + ". Файл загружается целиком или не загружается."
     )
     upload = file_picker(
@@ -218,7 +234,7 @@ def _import_form(actor: Actor) -> None:
         data, filename = upload.getvalue(), upload.name
         act(
             actor,
-            lambda s: timetable.import_slots(s, actor, data=data, filename=filename),
+            lambda s: import_slots(s, actor, data=data, filename=filename),
             lambda result: " ".join(
                 (f"Расписание загружено: уроков в неделю добавлено {result.added}.", *result.notes)
             ),
@@ -236,7 +252,7 @@ def lessons_tab(actor: Actor, on: date) -> None:
 
         def generate(session: Session) -> int:
             starts, ends = dates.required()
-            return timetable.generate_lessons(session, actor, starts_on=starts, ends_on=ends)
+            return generate_lessons(session, actor, starts_on=starts, ends_on=ends)
 
         act(actor, generate, "Уроки созданы по расписанию.")
 
@@ -250,7 +266,7 @@ def changes_tab(actor: Actor, class_names: dict[int, str], on: date) -> None:
     )
     day = st.date_input("Дата", value=on, format="DD.MM.YYYY", key="tt_ch_day")
     with db_read(actor) as session:
-        lessons = timetable.lessons_on(session, actor, on=day, class_id=class_id)
+        lessons = lessons_on(session, actor, on=day, class_id=class_id)
     if not lessons:
         st.info("В этот день у класса нет уроков.")
     else:
@@ -269,7 +285,7 @@ def _lesson_label(lesson: LessonRow) -> str:
     return f"{lesson.number}. {lesson.subject} ({lesson.group}), {lesson.teacher}{cancelled}"
 
 
-def _substitute_label(substitute: timetable.Substitute) -> str:
+def _substitute_label(substitute: Substitute) -> str:
     if substitute.is_free:
         return f"{substitute.name} — {agree_with(substitute.name, 'свободен', 'свободна')}"
     return f"{substitute.name} — {agree_with(substitute.name, 'занят', 'занята')} на этом уроке"
@@ -280,7 +296,7 @@ def _change_form(actor: Actor, lesson: LessonRow, day: date) -> None:
     reason = st.text_input("Причина (увидят родители)", key="tt_ch_reason")
     if kind == "Замена учителя":
         with db_read(actor) as session:
-            candidates = timetable.substitutes(session, actor, on=day, number=lesson.number)
+            candidates = substitutes(session, actor, on=day, number=lesson.number)
         by_id = {c.staff_id: c for c in candidates}
         staff_id: int = st.selectbox(
             "Кто заменяет (свободные — первыми)",
@@ -291,7 +307,7 @@ def _change_form(actor: Actor, lesson: LessonRow, day: date) -> None:
         if st.button("Назначить замену", key="tt_ch_sub"):
             act(
                 actor,
-                lambda s: timetable.substitute_teacher(
+                lambda s: substitute_teacher(
                     s, actor, lesson_id=lesson.lesson_id, staff_id=staff_id, reason=reason
                 ),
                 "Замена назначена.",
@@ -304,7 +320,7 @@ def _change_form(actor: Actor, lesson: LessonRow, day: date) -> None:
         if st.button("Перенести", key="tt_ch_move"):
             act(
                 actor,
-                lambda s: timetable.move_lesson(
+                lambda s: move_lesson(
                     s,
                     actor,
                     lesson_id=lesson.lesson_id,
@@ -330,7 +346,7 @@ def _change_form(actor: Actor, lesson: LessonRow, day: date) -> None:
         lesson_id, why = answer.payload, answer.reason
         act(
             actor,
-            lambda s: timetable.cancel_lesson(s, actor, lesson_id=lesson_id, reason=why),
+            lambda s: cancel_lesson(s, actor, lesson_id=lesson_id, reason=why),
             "Урок отменён.",
         )
 
@@ -346,7 +362,7 @@ def cancel_question(lesson: LessonRow, day: date) -> str:
 
 def _announced_changes(actor: Actor, class_id: int, on: date) -> None:
     with db_read(actor) as session:
-        changes = timetable.lesson_changes(
+        changes = lesson_changes(
             session,
             starts_on=on - timedelta(days=30),
             ends_on=on + timedelta(days=30),

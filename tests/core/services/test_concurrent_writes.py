@@ -47,7 +47,7 @@ from klassruk.models.consent import ConsentEntry, ConsentState, ConsentSubject
 from klassruk.models.extracts import ExtractFrequency, ExtractSchedule, PaperExtract
 from klassruk.models.journal import Grade
 from klassruk.permissions import Actor, Role
-from klassruk.services import acknowledgements, calendar, consent, extracts, journal, timetable
+from klassruk.services import acknowledgements, calendar, consent, extracts, journal
 from klassruk.services.accounts import set_account_blocked
 from klassruk.services.cabinet.common import list_children
 from klassruk.services.credentials import (
@@ -68,6 +68,7 @@ from klassruk.services.incidents import (
 from klassruk.services.locking import READ_MODIFY_WRITE
 from klassruk.services.roster import ImportPreview, apply_import
 from klassruk.services.teaching_load import add_subject
+from klassruk.services.timetable.changes import substitute_teacher
 from klassruk.services.user_admin import set_roles
 from tests.concurrency import run_together
 from tests.core.services.roster.test_roster import ROWS, _csv_utf8
@@ -395,7 +396,7 @@ def _compromise(factory, *, report: bool = True, voided: bool = False,
     with unit_of_work(factory, teacher) as session:
         journal.add_grade(session, teacher, lesson_id=key[1], student_id=key[0], value=4)
     with unit_of_work(factory, SYSTEM) as session:
-        timetable.substitute_teacher(
+        substitute_teacher(
             session, SYSTEM, lesson_id=key[1], staff_id=ct_b.staff_id, reason="болезнь"
         )
     found = Compromise(school, key)
@@ -838,9 +839,10 @@ NOT_REGISTERED: dict[str, str] = {
     "journal.lessons.save_lessons": ROW_LOCKED_AND_TESTED_ELSEWHERE,
     "journal.period_grades.set_period_grades": ROW_LOCKED_AND_TESTED_ELSEWHERE,
     "journal.saving.save_grid": ROW_LOCKED_AND_TESTED_ELSEWHERE,
-    "timetable.substitute_teacher": ROW_LOCKED_AND_TESTED_ELSEWHERE,
-    "timetable.move_lesson": ROW_LOCKED_AND_TESTED_ELSEWHERE,
-    "timetable.cancel_lesson": "the lesson row locked (lock_rows) before its status is checked",
+    "timetable.changes.substitute_teacher": ROW_LOCKED_AND_TESTED_ELSEWHERE,
+    "timetable.changes.move_lesson": ROW_LOCKED_AND_TESTED_ELSEWHERE,
+    "timetable.changes.cancel_lesson": "the lesson row locked (lock_rows) before its status "
+    "is checked",
     "groups.splits.create_splits": "the class row locked (locked_class); test_splits.py",
     "groups.splits.update_group": "the class row locked (locked_class)",
     "groups.individual_plans.create_individual_plan": "the class row locked (locked_class)",
@@ -876,10 +878,9 @@ NOT_REGISTERED: dict[str, str] = {
     "teaching_load.save_teaching_load": "not reviewed yet",
     "throttling.alert_on_spraying": "not reviewed yet",
     "second_factor.start_enrolment": "not reviewed yet",
-    "timetable.add_slot": "not reviewed yet",
-    "timetable.delete_slot": "not reviewed yet",
-    "timetable.import_slots": "not reviewed yet",
-    "timetable.generate_lessons": "not reviewed yet",
+    "timetable.slots.delete_slot": "not reviewed yet",
+    "timetable.slot_import.import_slots": "not reviewed yet",
+    "timetable.generation.generate_lessons": "not reviewed yet",
     # Added after issue 23's round by the notifications, reports, tests and splits work.
     "notifications.sender.lease": "UPDATE … WHERE id IN (SELECT … FOR UPDATE SKIP LOCKED); "
     "two sender processes tested in tests/core/services/notifications",

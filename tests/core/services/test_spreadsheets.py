@@ -18,7 +18,7 @@ from klassruk.errors import DomainError
 from klassruk.formatting import quote
 from klassruk.models import Base, Staff
 from klassruk.permissions import Role
-from klassruk.services import teaching_load, timetable
+from klassruk.services import teaching_load
 from klassruk.services.roster import (
     TEMPLATE_COLUMNS,
     apply_import,
@@ -27,6 +27,7 @@ from klassruk.services.roster import (
     template_xlsx,
 )
 from klassruk.services.spreadsheets import export_cell, read_table
+from klassruk.services.timetable.slot_import import import_slots
 from tests.core.bad_files import BAD_FILES, ODD_BUT_READABLE, ROW, template_xlsx_file
 from tests.factories import SYSTEM, actor_of, make_account
 from tests.schools.roster_school import ADMIN, ON, TEACHER_A, TinySchool, build_school
@@ -68,7 +69,7 @@ def _load(session: Session, content: bytes, filename: str, _school: TinySchool) 
 
 def _timetable(session: Session, content: bytes, filename: str, _school: TinySchool) -> object:
     actor = actor_of(session, DEPUTY)
-    return timetable.import_slots(session, actor, data=content, filename=filename)
+    return import_slots(session, actor, data=content, filename=filename)
 
 
 IMPORTS: dict[str, Callable[[Session, bytes, str, TinySchool], object]] = {
