@@ -62,7 +62,7 @@ HELPERS_WITHOUT_ACTOR = frozenset({
     "cabinet.lessons.lessons_of_students", "cabinet.lessons.student_lessons",
     "cabinet.lessons.student_tests", "cabinet.record.recommendations_query",
     "calendar.get_period", "scope.class_people", "credentials.class_people",
-    "scope.families_of_class_query",
+    "scope.families_of_class_query", "extracts.content.load_journal",
     "delivery.delivery_route",
     "delivery.latest_entries", "delivery.may_notify", "delivery.student_route",
     "groups.moves.active_split_membership", "groups.moves.require_enrolled",

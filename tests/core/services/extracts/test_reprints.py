@@ -10,9 +10,9 @@ from pypdf import PdfReader
 
 from klassruk.errors import PermissionDenied
 from klassruk.pdf.extracts import render_extracts
-from klassruk.services.extracts import extract_register, reprint_extract
+from klassruk.services.extracts.register import extract_register, reprint_extract
+from tests.core.services.extracts.test_extracts import ON, WEEK, _print, school  # noqa: F401  (the fixture)
 from tests.core.services.statements import count_statements
-from tests.core.test_extracts import ON, WEEK, _print, school  # noqa: F401  (the fixture)
 from tests.factories import actor_of
 
 

@@ -27,15 +27,9 @@ from klassruk.models.journal import (
 from klassruk.pdf.extracts import render_extracts
 from klassruk.services import acknowledgements
 from klassruk.services.consent import ConsentFact, record_consent
-from klassruk.services.extracts import (
-    Family,
-    due_extracts,
-    extract_register,
-    mark_handed,
-    mark_returned,
-    print_extracts,
-    set_schedule,
-)
+from klassruk.services.extracts.printing import Family, print_extracts
+from klassruk.services.extracts.register import extract_register, mark_handed, mark_returned
+from klassruk.services.extracts.schedule import due_extracts, set_schedule
 from tests.factories import actor_of
 from tests.schools.journal_school import JournalSchool, build_journal_school
 
