@@ -69,7 +69,7 @@ from klassruk.services.incidents import (
 )
 from klassruk.services.locking import READ_MODIFY_WRITE
 from klassruk.services.roster import ImportPreview, apply_import
-from klassruk.services.teaching_load import add_subject
+from klassruk.services.teaching_load.subjects import add_subject
 from klassruk.services.timetable.changes import substitute_teacher
 from klassruk.services.user_admin import set_roles
 from tests.concurrency import run_together
@@ -771,7 +771,7 @@ CASES: dict[str, Case] = {
         "klassruk.services.calendar.delete_holiday", _holiday_twice, _deleted_once
     ),
     "teaching_load.add_subject twice": Case(
-        "klassruk.services.teaching_load.add_subject", _subject_twice, _subject_once
+        "klassruk.services.teaching_load.subjects.add_subject", _subject_twice, _subject_once
     ),
 }
 
@@ -864,7 +864,8 @@ NOT_REGISTERED: dict[str, str] = {
     "restore.undo_operation": "internal to voiding: runs under the incident's and rows' locks",
     "accounts.revoke_sessions": "blind write of the own account's stamp: any order is serial",
     "notices.mark_notice_read": "blind write of a read time: any order is serial",
-    "teaching_load.set_class_teacher": "blind write of one column: the last appointment wins",
+    "teaching_load.class_teachers.set_class_teacher": "blind write of one column: the last "
+    "appointment wins",
     "extracts.register.mark_handed": "blind write of one date: the last one wins",
     "calendar.holiday_dates": "reads only (the write is a Python set's add)",
     "cabinet.record.grades_of_period": "reads only (the write is a Python set's add)",
@@ -877,7 +878,7 @@ NOT_REGISTERED: dict[str, str] = {
     "groups.streams.delete_stream": "not reviewed yet",
     "journal.lessons.add_lesson": "not reviewed yet",
     "journal.recommendations.add_recommendation": "insert only: two calls are two rows serially",
-    "teaching_load.save_teaching_load": "not reviewed yet",
+    "teaching_load.saving.save_teaching_load": "not reviewed yet",
     "throttling.alert_on_spraying": "not reviewed yet",
     "second_factor.start_enrolment": "not reviewed yet",
     "timetable.slots.delete_slot": "not reviewed yet",
