@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from klassruk.clock import utcnow
-from klassruk.errors import DomainError, PermissionDenied
+from klassruk.errors import DomainError, NotFound, PermissionDenied
 from klassruk.models import ReportingPeriod, SchoolClass
 from klassruk.models.extracts import PaperExtract
 from klassruk.permissions import Action, Actor
@@ -23,6 +23,7 @@ from klassruk.services.extracts.content import (
     digest,
     load_journal,
 )
+from klassruk.services.locking import lock_rows, read_modify_write
 from klassruk.services.lookup import get_or_404
 from klassruk.services.notifications.messages import mark_printed, paper_messages
 from klassruk.services.scope import ClassPeople, class_people, require_class_scope
@@ -142,6 +143,7 @@ def _paper_messages(session: Session, guardian_id: int, student_id: int) -> list
     return [DatedLine(m.created_at.date(), m.title, m.body) for m in waiting]
 
 
+@read_modify_write("the class row locked before waiting paper messages are read")
 def print_extracts(
     session: Session,
     actor: Actor,
@@ -165,7 +167,12 @@ def print_extracts(
     """
     require_class_scope(session, actor, class_id, Action.PRINT_EXTRACTS)
     start, end, period = _check_range(session, date_from, date_to, period_id)
-    school_class = get_or_404(session, SchoolClass, class_id, "Класс не найден.")
+    # One print of a class at a time: a second waits here, then finds the paper messages the
+    # first put on its extracts already printed, so no message goes home twice.
+    locked = lock_rows(session, SchoolClass, [class_id])
+    if not locked:
+        raise NotFound("Класс не найден.")
+    school_class = locked[0]
     people = class_people(session, class_id, on)
     chosen = _chosen_families(
         session, actor, school_class, people, on=on, families=families,

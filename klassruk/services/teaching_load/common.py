@@ -6,6 +6,10 @@ import re
 
 from klassruk.cyrillic import normalize_class_name
 
+# Saving the load and adding subjects take this transaction lock: subjects are compared by
+# folded name (no unique index expresses it) and a save creates subjects and groups too.
+LOAD_LOCK = "teaching_load"
+
 
 def fold(text: str) -> str:
     """The text with spaces collapsed, case folded and ё as е."""

@@ -22,7 +22,8 @@ from klassruk.models import (
 from klassruk.permissions import Action, Actor, require
 from klassruk.services.calendar import current_year
 from klassruk.services.groups import whole_class_group
-from klassruk.services.teaching_load.common import class_key, fold
+from klassruk.services.locking import lock_name, read_modify_write
+from klassruk.services.teaching_load.common import LOAD_LOCK, class_key, fold
 
 MAX_HOURS = 40.0
 
@@ -187,6 +188,7 @@ def _resolve_rows(resolver: _Resolver, rows: list[LoadInput]) -> list[_Resolved]
     return resolved
 
 
+@read_modify_write("a transaction lock (LOAD_LOCK) before the load and subjects are read")
 def save_teaching_load(
     session: Session,
     actor: Actor,
@@ -200,6 +202,9 @@ def save_teaching_load(
     Every row is checked first; on any error nothing is saved and the message lists the rows.
     """
     require(actor, Action.MANAGE_TEACHING_LOAD)
+    # One save of the load at a time: a second waits, then reads the first one's subjects,
+    # whole-class groups and assignments, and updates them instead of adding copies.
+    lock_name(session, LOAD_LOCK)
     year = current_year(session)
     resolved = _resolve_rows(_Resolver(session, year, create_subjects), rows)
     created_subjects: dict[str, Subject] = {}

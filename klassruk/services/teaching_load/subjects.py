@@ -11,7 +11,7 @@ from klassruk.errors import DomainError
 from klassruk.models import Staff, Subject
 from klassruk.permissions import Action, Actor, require
 from klassruk.services.locking import lock_name, read_modify_write
-from klassruk.services.teaching_load.common import fold
+from klassruk.services.teaching_load.common import LOAD_LOCK, fold
 
 
 def list_subjects(session: Session, actor: Actor) -> list[Subject]:
@@ -28,7 +28,7 @@ def add_subject(session: Session, actor: Actor, *, name: str, short_name: str = 
     if not name:
         raise DomainError("Укажите название предмета.")
     # Names are compared folded (in Python), which no unique index expresses: one at a time.
-    lock_name(session, "teaching_load.subject")
+    lock_name(session, LOAD_LOCK)
     if any(fold(s.name) == fold(name) for s in session.scalars(select(Subject))):
         raise DomainError(f"Предмет «{name}» уже есть.")
     subject = Subject(name=name, short_name=(short_name.strip() or name)[:30])

@@ -12,6 +12,7 @@ from klassruk.models import AuditLog, ReportingPeriod, StudyGroup
 from klassruk.models.journal import Lesson, LessonStatus, TimetableSlot
 from klassruk.permissions import Action, Actor, require
 from klassruk.services import calendar
+from klassruk.services.locking import lock_rows, read_modify_write
 
 INSERT_BATCH = 5000
 
@@ -69,6 +70,7 @@ def _missing_lessons(
     ]
 
 
+@read_modify_write("the slots locked before their missing lessons are computed")
 def generate_lessons(
     session: Session,
     actor: Actor,
@@ -84,14 +86,14 @@ def generate_lessons(
     require(actor, Action.MANAGE_CALENDAR)
     if starts_on > ends_on:
         raise DomainError("Начало позже конца.")
-    query = select(TimetableSlot)
+    query = select(TimetableSlot.id)
     if class_id is not None:
         query = query.join(StudyGroup, StudyGroup.id == TimetableSlot.group_id).where(
             StudyGroup.class_id == class_id
         )
-    rows = _missing_lessons(
-        session, list(session.scalars(query)), _teaching_days(session, starts_on, ends_on)
-    )
+    # Locked: a second generation waits, then finds these slots' lessons and adds none.
+    slots = lock_rows(session, TimetableSlot, list(session.scalars(query)))
+    rows = _missing_lessons(session, slots, _teaching_days(session, starts_on, ends_on))
     # Bulk insert: a year of a large school is ~100 000 lessons. Core inserts bypass the per-row
     # audit hook, so one summary row says who generated what (rows derive from the timetable).
     for start in range(0, len(rows), INSERT_BATCH):

@@ -14,8 +14,9 @@ from klassruk.models import SchoolClass, Staff, StudyGroup, Subject
 from klassruk.models.journal import TimetableSlot
 from klassruk.permissions import Action, Actor, require
 from klassruk.services import calendar
+from klassruk.services.locking import lock_name, read_modify_write, refuse_duplicate
 from klassruk.services.spreadsheets import read_table
-from klassruk.services.timetable.slots import WEEKDAYS, slot_problem
+from klassruk.services.timetable.slots import SLOTS_LOCK, WEEKDAYS, slot_problem
 
 _WEEKDAY_NAMES = {
     **{name.lower(): i + 1 for i, name in enumerate(WEEKDAYS)},
@@ -44,6 +45,10 @@ MAX_IMPORT_ROWS = 5000
 
 
 MAX_ERRORS_SHOWN = 10
+IMPORT_RACED = (
+    "Расписание не загружено, ничего не изменено: те же часы групп или учителей только что "
+    "заняты другим изменением расписания. Обновите страницу и загрузите файл снова."
+)
 
 
 @dataclass(frozen=True)
@@ -143,6 +148,7 @@ def _slot_values(
     }
 
 
+@read_modify_write("a transaction lock (SLOTS_LOCK) before the rows are checked")
 def import_slots(session: Session, actor: Actor, *, data: bytes, filename: str) -> ImportResult:
     """Import the timetable from XLSX or CSV (UTF-8 with ',' or cp1251 with ';'); all or nothing.
 
@@ -152,6 +158,8 @@ def import_slots(session: Session, actor: Actor, *, data: bytes, filename: str) 
     require(actor, Action.MANAGE_CALENDAR)
     year = calendar.current_year(session)
     table = read_table(data, filename, max_rows=MAX_IMPORT_ROWS)
+    # Rows are checked and written while other writers of slots wait (see add_slot).
+    lock_name(session, SLOTS_LOCK)
     header = [h.lower() for h in table.header]
     missing = [c for c in IMPORT_COLUMNS[:5] if c.lower() not in header]
     if missing:
@@ -174,7 +182,9 @@ def import_slots(session: Session, actor: Actor, *, data: bytes, filename: str) 
         raise DomainError(
             "Расписание не загружено, ничего не изменено:\n" + bullet_list(errors, MAX_ERRORS_SHOWN)
         )
-    for slot_values in planned:
-        session.add(TimetableSlot(school_year_id=year.id, **slot_values))
-    session.flush()
+    # Slots written without the lock (a split carrying its class's timetable) meet the unique
+    # index on the group's hour; the savepoint keeps the file all or nothing.
+    with refuse_duplicate(session, IMPORT_RACED):
+        session.add_all(TimetableSlot(school_year_id=year.id, **values) for values in planned)
+        session.flush()
     return ImportResult(len(planned), table.notes)

@@ -7,14 +7,16 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
-from klassruk.errors import DomainError
+from klassruk.errors import DomainError, NotFound
 from klassruk.models import Staff, StudyGroup, Subject, TeachingAssignment
 from klassruk.models.journal import TimetableSlot
 from klassruk.permissions import Action, Actor, require
 from klassruk.services import calendar
-from klassruk.services.lookup import get_or_404
+from klassruk.services.locking import lock_name, lock_rows, read_modify_write, refuse_duplicate
 
 WEEKDAYS = ("Пн", "Вт", "Ср", "Чт", "Пт", "Сб")
+# Adding slots and importing the timetable take this transaction lock (see add_slot).
+SLOTS_LOCK = "timetable.slots"
 
 
 @dataclass(frozen=True)
@@ -69,6 +71,7 @@ def slot_problem(
     return None
 
 
+@read_modify_write("a transaction lock (SLOTS_LOCK) before the group's and teacher's hours")
 def add_slot(
     session: Session,
     actor: Actor,
@@ -82,6 +85,9 @@ def add_slot(
 ) -> TimetableSlot:
     """Add a weekly timetable slot (deputy head)."""
     require(actor, Action.MANAGE_CALENDAR)
+    # A teacher's free hour is a question no unique index answers (the demo's own timetable
+    # double-books teachers): writers of slots take turns, so the check sees the other's slot.
+    lock_name(session, SLOTS_LOCK)
     year = calendar.current_year(session)
     problem = slot_problem(
         session,
@@ -102,16 +108,24 @@ def add_slot(
         lesson_number=lesson_number,
         room=room.strip() or None,
     )
-    session.add(slot)
-    session.flush()
+    # Slots written without the lock (a split carrying its class's timetable) meet the unique
+    # index on the group's hour.
+    taken = f"у группы уже есть {lesson_number}-й урок в {WEEKDAYS[weekday - 1]}"
+    with refuse_duplicate(session, f"Урок не добавлен: {taken}."):
+        session.add(slot)
+        session.flush()
     return slot
 
 
+@read_modify_write("the slot row locked before it is deleted")
 def delete_slot(session: Session, actor: Actor, *, slot_id: int) -> None:
     """Remove a slot; lessons already generated from it stay."""
     require(actor, Action.MANAGE_CALENDAR)
-    slot = get_or_404(session, TimetableSlot, slot_id, "Урок расписания не найден.")
-    session.delete(slot)
+    # A second delete (or a generation using the slot) waits here, then finds it gone.
+    locked = lock_rows(session, TimetableSlot, [slot_id])
+    if not locked:
+        raise NotFound("Урок расписания не найден.")
+    session.delete(locked[0])
     session.flush()
 
 
