@@ -770,22 +770,44 @@ def _slot_deleted_once(factory, world, results):
     return "удалён один раз, второму — «не найден»"
 
 
-def _import_slots_twice(factory):
-    school = _journal_school(factory)
+def _slot_file(factory, school: JournalSchool, *rows: str) -> bytes:
+    """A timetable file whose rows are «group,day,number» of maths by teacher_a."""
     with factory() as session:
         teacher = session.get(Staff, school.teacher_a_staff)
         assert teacher is not None
         name = teacher.full_name
-    content = (
-        "Группа,День,Урок,Предмет,Учитель,Кабинет\n"
-        f"7А,Вт,3,Математика,{name},21\n8Б,Чт,4,Математика,{name},22\n"
-    ).encode()
-    before = _count(factory, select(func.count(TimetableSlot.id)))
+    lines = [f"{row},Математика,{name},21" for row in rows]
+    return "\n".join(["Группа,День,Урок,Предмет,Учитель,Кабинет", *lines]).encode()
 
+
+def _import_writer(content: bytes):
     def write(session: Session, _seen: Any) -> Any:
         return import_slots(session, session.info["actor"], data=content, filename="t.csv")
 
+    return write
+
+
+def _import_slots_twice(factory):
+    school = _journal_school(factory)
+    write = _import_writer(_slot_file(factory, school, "7А,Вт,3", "8Б,Чт,4"))
+    before = _count(factory, select(func.count(TimetableSlot.id)))
     return before, [(a, _nothing, write) for a in _actors(factory, "zavuch", "zavuch")]
+
+
+def _import_one_teacher_twice(factory):
+    """Two files book teacher_a at Tuesday's 3rd lesson, each in another class."""
+    school = _journal_school(factory)
+    files = [_slot_file(factory, school, f"{group},Вт,3") for group in ("7А", "8Б")]
+    deputies = _actors(factory, "zavuch", "zavuch")
+    return school, [
+        (a, _nothing, _import_writer(f)) for a, f in zip(deputies, files, strict=True)
+    ]
+
+
+def _teacher_imported_once(factory, _school, results):
+    _refused(results, "Расписание не загружено")
+    assert _slots_at(factory, 2, 3) == 1
+    return "один урок учителя в этот час, второму файлу — «не загружено»"
 
 
 def _slots_imported_once(factory, before, results):
@@ -961,6 +983,10 @@ CASES: dict[str, Case] = {
     "timetable import_slots, same file twice": Case(
         "klassruk.services.timetable.slot_import.import_slots", _import_slots_twice,
         _slots_imported_once,
+    ),
+    "timetable import_slots, one teacher's hour in two files": Case(
+        "klassruk.services.timetable.slot_import.import_slots", _import_one_teacher_twice,
+        _teacher_imported_once,
     ),
     "timetable generate_lessons, same weeks twice": Case(
         "klassruk.services.timetable.generation.generate_lessons", _generate_twice,
