@@ -102,8 +102,9 @@ def _slot_values(
     names: _ImportNames,
     cells: dict[str, str],
     taken: set[tuple[str, int, int, int]],
-) -> dict[str, object] | str:
-    """The new slot's values from one file row, or what is wrong with the row."""
+    year_id: int,
+) -> TimetableSlot | str:
+    """The new slot of one file row, or what is wrong with the row."""
     group_id = names.group(cells["Группа"])
     weekday = _WEEKDAY_NAMES.get(cells["День"].lower().rstrip("."))
     number_text = cells["Урок"].removesuffix(".0")
@@ -124,28 +125,21 @@ def _slot_values(
         return "; ".join(problems)
     assert group_id is not None and weekday is not None
     assert subject_id is not None and staff_id is not None
-    number = int(number_text)
-    problem = slot_problem(
-        session,
+    slot = TimetableSlot(
+        school_year_id=year_id,
         group_id=group_id,
         subject_id=subject_id,
         staff_id=staff_id,
         weekday=weekday,
-        lesson_number=number,
-        ignore=taken,
+        lesson_number=int(number_text),
+        room=cells["Кабинет"] or None,
     )
+    problem = slot_problem(session, slot, ignore=taken)
     if problem:
         return problem
-    taken.add(("group", group_id, weekday, number))
-    taken.add(("staff", staff_id, weekday, number))
-    return {
-        "group_id": group_id,
-        "subject_id": subject_id,
-        "staff_id": staff_id,
-        "weekday": weekday,
-        "lesson_number": number,
-        "room": cells["Кабинет"] or None,
-    }
+    taken.add(("group", slot.group_id, slot.weekday, slot.lesson_number))
+    taken.add(("staff", slot.staff_id, slot.weekday, slot.lesson_number))
+    return slot
 
 
 @read_modify_write("a transaction lock (SLOTS_LOCK) before the rows are checked")
@@ -169,15 +163,15 @@ def import_slots(session: Session, actor: Actor, *, data: bytes, filename: str) 
     index = {c: header.index(c.lower()) for c in IMPORT_COLUMNS if c.lower() in header}
     names = _import_names(session, year.id)
     errors: list[str] = []
-    planned: list[dict[str, object]] = []
+    planned: list[TimetableSlot] = []
     taken: set[tuple[str, int, int, int]] = set()
     for row in table.rows:
         cells = {column: row.get(index.get(column)) for column in IMPORT_COLUMNS}
-        values = _slot_values(session, names, cells, taken)
-        if isinstance(values, str):
-            errors.append(f"строка {row.number}: {values}")
+        slot = _slot_values(session, names, cells, taken, year.id)
+        if isinstance(slot, str):
+            errors.append(f"строка {row.number}: {slot}")
         else:
-            planned.append(values)
+            planned.append(slot)
     if errors:
         raise DomainError(
             "Расписание не загружено, ничего не изменено:\n" + bullet_list(errors, MAX_ERRORS_SHOWN)
@@ -185,6 +179,6 @@ def import_slots(session: Session, actor: Actor, *, data: bytes, filename: str) 
     # Slots written without the lock (a split carrying its class's timetable) meet the unique
     # index on the group's hour; the savepoint keeps the file all or nothing.
     with refuse_duplicate(session, IMPORT_RACED):
-        session.add_all(TimetableSlot(school_year_id=year.id, **values) for values in planned)
+        session.add_all(planned)
         session.flush()
     return ImportResult(len(planned), table.notes)

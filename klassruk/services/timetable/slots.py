@@ -33,25 +33,19 @@ class SlotRow:
 
 
 def slot_problem(
-    session: Session,
-    *,
-    group_id: int,
-    subject_id: int,
-    staff_id: int,
-    weekday: int,
-    lesson_number: int,
-    ignore: set[tuple[str, int, int, int]] | None = None,
+    session: Session, slot: TimetableSlot, *, ignore: set[tuple[str, int, int, int]] | None = None
 ) -> str | None:
-    """The reason a slot cannot be added, or None."""
+    """The reason a new slot cannot be added (`ignore`: hours a file books before it), or None."""
+    weekday, lesson_number = slot.weekday, slot.lesson_number
     if not 1 <= weekday <= 6:
         return "день недели — от понедельника до субботы"
     if not 0 <= lesson_number <= 10:
         return "номер урока — от 0 до 10"
-    if session.get(StudyGroup, group_id) is None:
+    if session.get(StudyGroup, slot.group_id) is None:
         return "учебная группа не найдена"
-    if session.get(Subject, subject_id) is None:
+    if session.get(Subject, slot.subject_id) is None:
         return "предмет не найден"
-    if session.get(Staff, staff_id) is None:
+    if session.get(Staff, slot.staff_id) is None:
         return "учитель не найден"
     taken = ignore or set()
 
@@ -64,9 +58,9 @@ def slot_problem(
             )
         ) is not None
 
-    if busy("group", TimetableSlot.group_id, group_id):
+    if busy("group", TimetableSlot.group_id, slot.group_id):
         return f"у группы уже есть {lesson_number}-й урок в {WEEKDAYS[weekday - 1]}"
-    if busy("staff", TimetableSlot.staff_id, staff_id):
+    if busy("staff", TimetableSlot.staff_id, slot.staff_id):
         return f"учитель уже ведёт {lesson_number}-й урок в {WEEKDAYS[weekday - 1]}"
     return None
 
@@ -89,16 +83,6 @@ def add_slot(
     # double-books teachers): writers of slots take turns, so the check sees the other's slot.
     lock_name(session, SLOTS_LOCK)
     year = calendar.current_year(session)
-    problem = slot_problem(
-        session,
-        group_id=group_id,
-        subject_id=subject_id,
-        staff_id=staff_id,
-        weekday=weekday,
-        lesson_number=lesson_number,
-    )
-    if problem:
-        raise DomainError(f"Урок не добавлен: {problem}.")
     slot = TimetableSlot(
         school_year_id=year.id,
         group_id=group_id,
@@ -108,6 +92,9 @@ def add_slot(
         lesson_number=lesson_number,
         room=room.strip() or None,
     )
+    problem = slot_problem(session, slot)
+    if problem:
+        raise DomainError(f"Урок не добавлен: {problem}.")
     # Slots written without the lock (a split carrying its class's timetable) meet the unique
     # index on the group's hour.
     taken = f"у группы уже есть {lesson_number}-й урок в {WEEKDAYS[weekday - 1]}"

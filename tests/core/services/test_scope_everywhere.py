@@ -71,7 +71,7 @@ HELPERS_WITHOUT_ACTOR = frozenset({
     "groups.queries.locked_class", "groups.queries.subgroup_or_404", "journal.grid.build_grid",
     "journal.members.is_in_lesson", "journal.members.roster_intervals", "scope.group_class_id",
     "timetable.slots.class_timetable", "timetable.queries.lesson_changes",
-    "timetable.slots.load_options", "timetable.slots.slot_problem",
+    "timetable.slots.load_options",
     "cabinet.lessons.first_school_day", "journal.common.require_marks_allowed",
     # Events carry what a service that checked the scope changed; the sender decides who hears.
     "notifications.events.absence_events", "notifications.events.grade_events",
