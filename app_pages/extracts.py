@@ -12,7 +12,8 @@ from components.kit.school import today
 from klassruk.permissions import Action
 from klassruk.services import calendar
 from klassruk.services.consent import class_consent
-from klassruk.services.extracts import due_range, extract_register, schedule_of
+from klassruk.services.extracts.register import extract_register
+from klassruk.services.extracts.schedule import due_range, schedule_of
 
 actor = guard_page(__file__)
 st.title("Бумажные выписки из журнала")

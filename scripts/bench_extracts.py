@@ -30,7 +30,8 @@ from klassruk.models.journal import Grade
 from klassruk.pdf.extracts import render_extracts
 from klassruk.services import calendar
 from klassruk.services.consent import class_people
-from klassruk.services.extracts import ExtractContent, Family, print_extracts
+from klassruk.services.extracts.content import ExtractContent
+from klassruk.services.extracts.printing import Family, print_extracts
 from scripts.bench_seed import SYSTEM, large_school
 
 CLASS_SIZE = 30

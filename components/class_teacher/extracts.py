@@ -17,15 +17,15 @@ from klassruk.models.extracts import EXTRACT_FREQUENCY_TITLES, ExtractFrequency,
 from klassruk.pdf.extracts import render_extracts
 from klassruk.permissions import Actor
 from klassruk.services.calendar import PeriodRef
-from klassruk.services.extracts import (
-    ExtractContent,
+from klassruk.services.extracts.content import ExtractContent
+from klassruk.services.extracts.printing import print_extracts
+from klassruk.services.extracts.register import (
     RegisterRow,
     mark_handed,
     mark_returned,
-    print_extracts,
     reprint_extract,
-    set_schedule,
 )
+from klassruk.services.extracts.schedule import set_schedule
 from klassruk.services.scope import ClassChoice
 
 BATCH = "extracts_batch"

@@ -16,7 +16,8 @@ from components.kit.text import escape
 from klassruk.formatting import format_date, format_number
 from klassruk.models import ACCOUNT_STATUS_TITLES
 from klassruk.permissions import ROLE_TITLES, Action, Actor, Role
-from klassruk.services import extracts, overview
+from klassruk.services import overview
+from klassruk.services.extracts.schedule import due_extracts
 from klassruk.services.notifications.messages import unread_count
 from klassruk.services.reports import analytical
 
@@ -101,7 +102,7 @@ def _new_reports(actor: Actor) -> None:
 
 def _extracts_due(actor: Actor) -> None:
     with db_read(actor) as session:
-        due = extracts.due_extracts(session, actor, on=today())
+        due = due_extracts(session, actor, on=today())
     for item in due:
         st.warning(
             f"Пора выдать бумажные выписки {escape(item.class_name)} класса за "

@@ -27,7 +27,7 @@ from klassruk.models.notifications import MessageAudience
 from klassruk.pdf.extracts import render_extracts
 from klassruk.permissions import Action, Actor
 from klassruk.services.delivery import ROUTE_TITLES
-from klassruk.services.extracts import Family, print_extracts
+from klassruk.services.extracts.printing import Family, print_extracts
 from klassruk.services.notifications.messages import Audience, send_message
 from klassruk.services.reports.activity import (
     ACCOUNT_STATE_TITLES,

@@ -15,8 +15,14 @@ from klassruk.formatting import format_date, format_timestamp
 from klassruk.models.journal import LESSON_CHANGE_TITLES, LessonStatus
 from klassruk.permissions import Actor
 from klassruk.russian import agree_with
-from klassruk.services import timetable
-from klassruk.services.timetable import LessonRow
+from klassruk.services.timetable.changes import cancel_lesson, move_lesson, substitute_teacher
+from klassruk.services.timetable.queries import (
+    LessonRow,
+    Substitute,
+    lesson_changes,
+    lessons_on,
+    substitutes,
+)
 
 CHANGE_KINDS = ("Замена учителя", "Перенос", "Отмена")
 
@@ -33,7 +39,7 @@ def changes_tab(actor: Actor, class_names: dict[int, str], on: date) -> None:
     )
     day = st.date_input("Дата", value=on, format="DD.MM.YYYY", key="tt_ch_day")
     with db_read(actor) as session:
-        lessons = timetable.lessons_on(session, actor, on=day, class_id=class_id)
+        lessons = lessons_on(session, actor, on=day, class_id=class_id)
     if not lessons:
         st.info("В этот день у класса нет уроков.")
     else:
@@ -52,7 +58,7 @@ def _lesson_label(lesson: LessonRow) -> str:
     return f"{lesson.number}. {lesson.subject} ({lesson.group}), {lesson.teacher}{cancelled}"
 
 
-def _substitute_label(substitute: timetable.Substitute) -> str:
+def _substitute_label(substitute: Substitute) -> str:
     if substitute.is_free:
         return f"{substitute.name} — {agree_with(substitute.name, 'свободен', 'свободна')}"
     return f"{substitute.name} — {agree_with(substitute.name, 'занят', 'занята')} на этом уроке"
@@ -63,7 +69,7 @@ def _change_form(actor: Actor, lesson: LessonRow, day: date) -> None:
     reason = st.text_input("Причина (увидят родители)", key="tt_ch_reason")
     if kind == "Замена учителя":
         with db_read(actor) as session:
-            candidates = timetable.substitutes(session, actor, on=day, number=lesson.number)
+            candidates = substitutes(session, actor, on=day, number=lesson.number)
         by_id = {c.staff_id: c for c in candidates}
         staff_id: int = st.selectbox(
             "Кто заменяет (свободные — первыми)",
@@ -74,7 +80,7 @@ def _change_form(actor: Actor, lesson: LessonRow, day: date) -> None:
         if st.button("Назначить замену", key="tt_ch_sub"):
             act(
                 actor,
-                lambda s: timetable.substitute_teacher(
+                lambda s: substitute_teacher(
                     s, actor, lesson_id=lesson.lesson_id, staff_id=staff_id, reason=reason
                 ),
                 "Замена назначена.",
@@ -87,7 +93,7 @@ def _change_form(actor: Actor, lesson: LessonRow, day: date) -> None:
         if st.button("Перенести", key="tt_ch_move"):
             act(
                 actor,
-                lambda s: timetable.move_lesson(
+                lambda s: move_lesson(
                     s,
                     actor,
                     lesson_id=lesson.lesson_id,
@@ -113,7 +119,7 @@ def _change_form(actor: Actor, lesson: LessonRow, day: date) -> None:
         lesson_id, why = answer.payload, answer.reason
         act(
             actor,
-            lambda s: timetable.cancel_lesson(s, actor, lesson_id=lesson_id, reason=why),
+            lambda s: cancel_lesson(s, actor, lesson_id=lesson_id, reason=why),
             "Урок отменён.",
         )
 
@@ -129,7 +135,7 @@ def cancel_question(lesson: LessonRow, day: date) -> str:
 
 def _announced_changes(actor: Actor, class_id: int, on: date) -> None:
     with db_read(actor) as session:
-        changes = timetable.lesson_changes(
+        changes = lesson_changes(
             session,
             starts_on=on - timedelta(days=30),
             ends_on=on + timedelta(days=30),

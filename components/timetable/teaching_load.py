@@ -19,8 +19,22 @@ from components.kit.uploads import file_picker
 from klassruk.formatting import format_number
 from klassruk.models import Subject
 from klassruk.permissions import Actor
-from klassruk.services import teaching_load
 from klassruk.services.spreadsheets import MAX_FILE_BYTES
+from klassruk.services.teaching_load import table as load_table
+from klassruk.services.teaching_load.class_teachers import (
+    ClassTeacherRow,
+    class_teachers,
+    set_class_teacher,
+)
+from klassruk.services.teaching_load.files import import_teaching_load, template_csv
+from klassruk.services.teaching_load.saving import LoadInput, SaveResult, save_teaching_load
+from klassruk.services.teaching_load.subjects import add_subject, list_subjects, staff_choices
+from klassruk.services.teaching_load.table import (
+    LoadEntry,
+    TeacherTotal,
+    load_targets,
+    teaching_load,
+)
 
 HOURS = "Часов в неделю"
 
@@ -31,12 +45,12 @@ class LoadView:
 
     actor: Actor
     on: date
-    load: list[teaching_load.LoadEntry]
+    load: list[LoadEntry]
     targets: list[str]
     subjects: list[Subject]
     staff: list[tuple[int, str]]
-    class_rows: list[teaching_load.ClassTeacherRow]
-    totals: list[teaching_load.TeacherTotal]
+    class_rows: list[ClassTeacherRow]
+    totals: list[TeacherTotal]
 
     @property
     def staff_names(self) -> list[str]:
@@ -50,16 +64,16 @@ def load_view(actor: Actor, on: date) -> LoadView:
         return LoadView(
             actor,
             on,
-            teaching_load.teaching_load(session, actor),
-            teaching_load.load_targets(session, actor),
-            teaching_load.list_subjects(session, actor),
-            teaching_load.staff_choices(session, actor),
-            teaching_load.class_teachers(session, actor),
-            teaching_load.teacher_totals(session, actor),
+            teaching_load(session, actor),
+            load_targets(session, actor),
+            list_subjects(session, actor),
+            staff_choices(session, actor),
+            class_teachers(session, actor),
+            load_table.teacher_totals(session, actor),
         )
 
 
-def saved_message(result: teaching_load.SaveResult) -> str:
+def saved_message(result: SaveResult) -> str:
     """What a save or an import of the load did, in one message."""
     text = (
         f"Сохранено: добавлено строк — {result.created}, изменено — {result.updated}, "
@@ -107,7 +121,7 @@ def load_tab(view: LoadView) -> None:
     teacher_totals(view.totals)
     if save:
         rows = [
-            teaching_load.LoadInput(
+            LoadInput(
                 row=number,
                 target=str(row["Класс или группа"] or ""),
                 subject=str(row["Предмет"] or ""),
@@ -118,12 +132,12 @@ def load_tab(view: LoadView) -> None:
         ]
         act(
             view.actor,
-            lambda s: teaching_load.save_teaching_load(s, view.actor, rows=rows, replace=True),
+            lambda s: save_teaching_load(s, view.actor, rows=rows, replace=True),
             saved_message,
         )
 
 
-def teacher_totals(totals: list[teaching_load.TeacherTotal]) -> None:
+def teacher_totals(totals: list[TeacherTotal]) -> None:
     """Each teacher's hours a week in all, as saved (numbers sort as numbers)."""
     st.subheader("Итого по учителям")
     st.caption(
@@ -152,7 +166,7 @@ def import_tab(view: LoadView) -> None:
     )
     st.download_button(
         "Скачать образец (CSV)",
-        teaching_load.template_csv(),
+        template_csv(),
         file_name="nagruzka_obrazec.csv",
         mime="text/csv",
     )
@@ -166,7 +180,7 @@ def import_tab(view: LoadView) -> None:
         data, filename = upload.getvalue(), upload.name
         act(
             view.actor,
-            lambda s: teaching_load.import_teaching_load(
+            lambda s: import_teaching_load(
                 s, view.actor, data=data, filename=filename, create_subjects=create_subjects
             ),
             saved_message,
@@ -188,7 +202,7 @@ def subjects_tab(view: LoadView) -> None:
         if st.form_submit_button("Добавить предмет"):
             act(
                 view.actor,
-                lambda s: teaching_load.add_subject(s, view.actor, name=name, short_name=short),
+                lambda s: add_subject(s, view.actor, name=name, short_name=short),
                 f"Предмет «{name.strip()}» добавлен.",
             )
 
@@ -226,7 +240,7 @@ def class_teachers_tab(view: LoadView) -> None:
                 if staff_id != row.staff_id
             ]
             for class_id, staff_id in changes:
-                teaching_load.set_class_teacher(
+                set_class_teacher(
                     session, view.actor, class_id=class_id, staff_id=staff_id
                 )
             return len(changes)

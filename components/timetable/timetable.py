@@ -21,8 +21,17 @@ from components.kit.text import escape
 from components.kit.uploads import file_picker
 from klassruk.formatting import format_date
 from klassruk.permissions import Actor
-from klassruk.services import calendar, timetable
+from klassruk.services import calendar
 from klassruk.services.spreadsheets import MAX_FILE_BYTES
+from klassruk.services.timetable.generation import generate_lessons
+from klassruk.services.timetable.slot_import import IMPORT_COLUMNS, import_slots
+from klassruk.services.timetable.slots import (
+    WEEKDAYS,
+    LoadOption,
+    add_slot,
+    class_timetable,
+    load_options,
+)
 
 PERIOD_CONFIRM = "tt_period_confirm"
 
@@ -146,11 +155,11 @@ def slots_tab(actor: Actor, class_names: dict[int, str]) -> None:
             "Класс", list(class_names), format_func=class_names.__getitem__, key="tt_class"
         )
         with db_read(actor) as session:
-            slots = timetable.class_timetable(session, class_id=class_id)
-            options = timetable.load_options(session, class_id=class_id)
+            slots = class_timetable(session, class_id=class_id)
+            options = load_options(session, class_id=class_id)
         show_table(
             {
-                "День": [timetable.WEEKDAYS[s.weekday - 1] for s in slots],
+                "День": [WEEKDAYS[s.weekday - 1] for s in slots],
                 "Урок": [s.lesson_number for s in slots],
                 "Группа": [s.group for s in slots],
                 "Предмет": [s.subject for s in slots],
@@ -163,7 +172,7 @@ def slots_tab(actor: Actor, class_names: dict[int, str]) -> None:
     _import_form(actor)
 
 
-def _slot_form(actor: Actor, options: list[timetable.LoadOption]) -> None:
+def _slot_form(actor: Actor, options: list[LoadOption]) -> None:
     with st.form("tt_slot_form"):
         option: int = st.selectbox(
             "Группа, предмет, учитель",
@@ -174,7 +183,7 @@ def _slot_form(actor: Actor, options: list[timetable.LoadOption]) -> None:
         weekday = st.selectbox(
             "День недели",
             range(1, 7),
-            format_func=lambda d: timetable.WEEKDAYS[d - 1],
+            format_func=lambda d: WEEKDAYS[d - 1],
             key="tt_slot_day",
         )
         number = st.number_input("Номер урока", 0, 10, 1, key="tt_slot_number")
@@ -183,7 +192,7 @@ def _slot_form(actor: Actor, options: list[timetable.LoadOption]) -> None:
             chosen = options[option]
             act(
                 actor,
-                lambda s: timetable.add_slot(
+                lambda s: add_slot(
                     s,
                     actor,
                     group_id=chosen.group_id,
@@ -201,7 +210,7 @@ def _import_form(actor: Actor) -> None:
     st.subheader("Загрузка расписания из файла")
     st.caption(
         "XLSX или CSV (UTF-8 с запятой или Windows-1251 с точкой с запятой). Столбцы: "
-        + ", ".join(timetable.IMPORT_COLUMNS)
+        + ", ".join(IMPORT_COLUMNS)
         + ". Файл загружается целиком или не загружается."
     )
     upload = file_picker(
@@ -211,7 +220,7 @@ def _import_form(actor: Actor) -> None:
         data, filename = upload.getvalue(), upload.name
         act(
             actor,
-            lambda s: timetable.import_slots(s, actor, data=data, filename=filename),
+            lambda s: import_slots(s, actor, data=data, filename=filename),
             lambda result: " ".join(
                 (f"Расписание загружено: уроков в неделю добавлено {result.added}.", *result.notes)
             ),
@@ -229,6 +238,6 @@ def lessons_tab(actor: Actor, on: date) -> None:
 
         def generate(session: Session) -> int:
             starts, ends = dates.required()
-            return timetable.generate_lessons(session, actor, starts_on=starts, ends_on=ends)
+            return generate_lessons(session, actor, starts_on=starts, ends_on=ends)
 
         act(actor, generate, "Уроки созданы по расписанию.")

@@ -15,13 +15,9 @@ from klassruk.models.consent import ConsentEntry, ConsentState, ConsentSubject
 from klassruk.models.extracts import ExtractFrequency
 from klassruk.services.accounts.sessions import actor_for
 from klassruk.services.consent import class_people
-from klassruk.services.extracts import (
-    Family,
-    mark_handed,
-    mark_returned,
-    print_extracts,
-    set_schedule,
-)
+from klassruk.services.extracts.printing import Family, print_extracts
+from klassruk.services.extracts.register import mark_handed, mark_returned
+from klassruk.services.extracts.schedule import set_schedule
 
 # Forms were collected at the first parents' meeting of the year.
 SIGNED_ON = date(2026, 9, 4)

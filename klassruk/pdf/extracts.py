@@ -12,7 +12,7 @@ from klassruk.formatting import format_average, format_date, format_timestamp
 from klassruk.models.journal import GRADE_KIND_SUFFIXES, GRADE_KIND_TITLES, GradeKind
 from klassruk.pdf import FONT, new_document
 from klassruk.russian import agree_with
-from klassruk.services.extracts import (
+from klassruk.services.extracts.content import (
     DatedLine,
     ExtractContent,
     ExtractGrade,

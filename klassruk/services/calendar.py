@@ -107,19 +107,32 @@ def set_period_closed(session: Session, actor: Actor, *, period_id: int, closed:
     session.flush()
 
 
+def _named_range(
+    year: SchoolYear, name: str, starts_on: date, ends_on: date, *, texts: tuple[str, str, str]
+) -> str:
+    """The trimmed name of a new period or holiday; refused (texts: why) if empty or outside."""
+    no_name, reversed_dates, outside = texts
+    name = name.strip()
+    if not name:
+        raise DomainError(no_name)
+    if starts_on > ends_on:
+        raise DomainError(reversed_dates)
+    if starts_on < year.starts_on or ends_on > year.ends_on:
+        raise DomainError(f"{outside} {year.name}.")
+    return name
+
+
 def add_period(
     session: Session, actor: Actor, *, name: str, starts_on: date, ends_on: date
 ) -> ReportingPeriod:
     """Add a reporting period to the current year; periods must not overlap."""
     require(actor, Action.MANAGE_CALENDAR)
     year = current_year(session)
-    name = name.strip()
-    if not name:
-        raise DomainError("Укажите название периода.")
-    if starts_on > ends_on:
-        raise DomainError("Период начинается позже, чем заканчивается.")
-    if starts_on < year.starts_on or ends_on > year.ends_on:
-        raise DomainError(f"Период должен лежать внутри учебного года {year.name}.")
+    name = _named_range(
+        year, name, starts_on, ends_on,
+        texts=("Укажите название периода.", "Период начинается позже, чем заканчивается.",
+               "Период должен лежать внутри учебного года"),
+    )
     for other in list_periods(session):
         if other.name == name:
             raise DomainError(f"Период «{name}» уже есть.")
@@ -162,13 +175,12 @@ def add_holiday(
     """Add holidays or a day off to the current year."""
     require(actor, Action.MANAGE_CALENDAR)
     year = current_year(session)
-    name = name.strip()
-    if not name:
-        raise DomainError("Укажите название каникул или выходного дня.")
-    if starts_on > ends_on:
-        raise DomainError("Каникулы начинаются позже, чем заканчиваются.")
-    if starts_on < year.starts_on or ends_on > year.ends_on:
-        raise DomainError(f"Даты должны лежать внутри учебного года {year.name}.")
+    name = _named_range(
+        year, name, starts_on, ends_on,
+        texts=("Укажите название каникул или выходного дня.",
+               "Каникулы начинаются позже, чем заканчиваются.",
+               "Даты должны лежать внутри учебного года"),
+    )
     holiday = Holiday(school_year_id=year.id, name=name, starts_on=starts_on, ends_on=ends_on)
     session.add(holiday)
     session.flush()

@@ -10,7 +10,7 @@ from klassruk.limits import max_length
 from klassruk.models import Student, Subject
 from klassruk.models.journal import TimetableSlot
 from klassruk.services.roster import TEMPLATE_COLUMNS, preview_import, template_csv
-from klassruk.services.teaching_load import add_subject
+from klassruk.services.teaching_load.subjects import add_subject
 from tests.factories import actor_of
 from tests.schools.roster_school import ADMIN, ON, TEACHER_A, build_school
 

@@ -21,8 +21,10 @@ from klassruk.models import (
 )
 from klassruk.models.journal import Lesson
 from klassruk.permissions import Actor
-from klassruk.services import journal, timetable
+from klassruk.services import journal
 from klassruk.services.incidents import report_compromise, void_operations
+from klassruk.services.timetable.generation import generate_lessons
+from klassruk.services.timetable.slots import add_slot
 from tests.factories import SYSTEM, TwoClasses, actor_of, build_two_classes
 
 ON = date(2026, 9, 15)
@@ -93,7 +95,7 @@ def build_journal_school(session: Session) -> JournalSchool:
     assert teacher_staff is not None
     # The whole class is taught maths by teacher_a on Monday (1) and Wednesday (3), lesson 2.
     for weekday in (1, 3):
-        timetable.add_slot(
+        add_slot(
             session,
             SYSTEM,
             group_id=two.group_a,
@@ -103,7 +105,7 @@ def build_journal_school(session: Session) -> JournalSchool:
             lesson_number=2,
             room="21",
         )
-    timetable.generate_lessons(
+    generate_lessons(
         session, SYSTEM, starts_on=date(2026, 9, 1), ends_on=date(2026, 9, 30)
     )
     lessons = list(

@@ -11,7 +11,8 @@ from klassruk.permissions import Action
 from klassruk.services.accounts.sessions import actor_for
 from klassruk.services.consent import class_consent
 from klassruk.services.delivery import delivery_route
-from klassruk.services.extracts import due_extracts, extract_register
+from klassruk.services.extracts.register import extract_register
+from klassruk.services.extracts.schedule import due_extracts
 from klassruk.services.scope import classes_in_scope
 from tests.frozen import TODAY
 

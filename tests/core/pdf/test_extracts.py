@@ -15,14 +15,13 @@ from klassruk.models import SchoolClass, UserAccount
 from klassruk.models.journal import GradeKind
 from klassruk.pdf.extracts import render_extracts
 from klassruk.services.consent import class_people
-from klassruk.services.extracts import (
+from klassruk.services.extracts.content import (
     DatedLine,
     ExtractContent,
     ExtractGrade,
     ExtractSubject,
-    Family,
-    print_extracts,
 )
+from klassruk.services.extracts.printing import Family, print_extracts
 from tests.factories import act_as
 
 SCHOOL = "МБОУ «Средняя общеобразовательная школа № 7 имени Героя Советского Союза И. И. Иванова»"

@@ -8,7 +8,9 @@ import pytest
 
 from klassruk.errors import PermissionDenied
 from klassruk.models import Subject, TeachingAssignment
-from klassruk.services import class_journal, journal, scope, timetable
+from klassruk.services import class_journal, journal, scope
+from klassruk.services.timetable.generation import generate_lessons
+from klassruk.services.timetable.slots import add_slot
 from tests.factories import SYSTEM, actor_of
 from tests.schools.journal_school import build_journal_school, set_cells
 
@@ -26,7 +28,7 @@ def school(session):
             staff_id=ct_staff, subject_id=russian.id, group_id=school.two.group_a, hours_per_week=4
         )
     )
-    timetable.add_slot(
+    add_slot(
         session,
         SYSTEM,
         group_id=school.two.group_a,
@@ -35,7 +37,7 @@ def school(session):
         weekday=2,
         lesson_number=1,
     )
-    timetable.generate_lessons(
+    generate_lessons(
         session, SYSTEM, starts_on=date(2026, 9, 7), ends_on=date(2026, 9, 30)
     )
     teacher = actor_of(session, "teacher_a")

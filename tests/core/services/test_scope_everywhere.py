@@ -62,7 +62,7 @@ HELPERS_WITHOUT_ACTOR = frozenset({
     "cabinet.lessons.lessons_of_students", "cabinet.lessons.student_lessons",
     "cabinet.lessons.student_tests", "cabinet.record.recommendations_query",
     "calendar.get_period", "scope.class_people", "credentials.people.class_people",
-    "scope.families_of_class_query",
+    "scope.families_of_class_query", "extracts.content.load_journal",
     "delivery.delivery_route",
     "delivery.latest_entries", "delivery.may_notify", "delivery.student_route",
     "groups.moves.active_split_membership", "groups.moves.require_enrolled",
@@ -71,7 +71,8 @@ HELPERS_WITHOUT_ACTOR = frozenset({
     "groups.queries.locked_class", "credentials.issuing.locked_class_for_codes",
     "groups.queries.subgroup_or_404", "journal.grid.build_grid",
     "journal.members.is_in_lesson", "journal.members.roster_intervals", "scope.group_class_id",
-    "timetable.class_timetable", "timetable.lesson_changes", "timetable.load_options",
+    "timetable.slots.class_timetable", "timetable.queries.lesson_changes",
+    "timetable.slots.load_options",
     "cabinet.lessons.first_school_day", "journal.common.require_marks_allowed",
     # Events carry what a service that checked the scope changed; the sender decides who hears.
     "notifications.events.absence_events", "notifications.events.grade_events",

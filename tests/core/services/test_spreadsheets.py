@@ -18,7 +18,6 @@ from klassruk.errors import DomainError
 from klassruk.formatting import quote
 from klassruk.models import Base, Staff
 from klassruk.permissions import Role
-from klassruk.services import teaching_load, timetable
 from klassruk.services.roster import (
     TEMPLATE_COLUMNS,
     apply_import,
@@ -27,6 +26,9 @@ from klassruk.services.roster import (
     template_xlsx,
 )
 from klassruk.services.spreadsheets import export_cell, read_table
+from klassruk.services.teaching_load import files as load_files
+from klassruk.services.teaching_load.files import import_teaching_load
+from klassruk.services.timetable.slot_import import import_slots
 from tests.core.bad_files import BAD_FILES, ODD_BUT_READABLE, ROW, template_xlsx_file
 from tests.factories import SYSTEM, actor_of, make_account
 from tests.schools.roster_school import ADMIN, ON, TEACHER_A, TinySchool, build_school
@@ -63,12 +65,12 @@ def _roster(session: Session, content: bytes, filename: str, school: TinySchool)
 
 def _load(session: Session, content: bytes, filename: str, _school: TinySchool) -> object:
     actor = actor_of(session, ADMIN)
-    return teaching_load.import_teaching_load(session, actor, data=content, filename=filename)
+    return import_teaching_load(session, actor, data=content, filename=filename)
 
 
 def _timetable(session: Session, content: bytes, filename: str, _school: TinySchool) -> object:
     actor = actor_of(session, DEPUTY)
-    return timetable.import_slots(session, actor, data=content, filename=filename)
+    return import_slots(session, actor, data=content, filename=filename)
 
 
 IMPORTS: dict[str, Callable[[Session, bytes, str, TinySchool], object]] = {
@@ -183,7 +185,7 @@ def test_exported_cells_are_never_formulas_and_read_back_unchanged():
         assert list(table.rows[0].cells[:5]) == dangerous
     sheet = load_workbook(io.BytesIO(template_xlsx([row]))).worksheets[0]
     assert sheet["A2"].data_type == "s"
-    load_template = teaching_load.template_csv().decode("cp1251")
+    load_template = load_files.template_csv().decode("cp1251")
     assert not any(line.startswith(("=", "+", "-", "@")) for line in load_template.splitlines())
 
 

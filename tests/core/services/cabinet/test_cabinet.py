@@ -28,10 +28,11 @@ from klassruk.models import (
 from klassruk.models.journal import Grade, GradeKind, Lesson, PlannedTest
 from klassruk.models.school import Staff
 from klassruk.permissions import Actor
-from klassruk.services import acknowledgements, activity, calendar, timetable
+from klassruk.services import acknowledgements, activity, calendar
 from klassruk.services.cabinet import lessons, record, school
 from klassruk.services.cabinet.common import list_children
 from klassruk.services.cabinet.lessons import student_lessons
+from klassruk.services.timetable.changes import substitute_teacher
 from tests.factories import SYSTEM, actor_of
 from tests.frozen import TODAY
 from tests.schools.journal_school import build_journal_school
@@ -375,7 +376,7 @@ def test_a_substitution_names_the_absent_teacher_in_the_genitive(
     absent = session.get(Staff, school.teacher_a_staff)
     absent.last_name, absent.first_name, absent.middle_name = last, first, middle
     lesson = session.get(Lesson, school.lessons[0])
-    timetable.substitute_teacher(
+    substitute_teacher(
         session, SYSTEM, lesson_id=lesson.id, staff_id=actor_of(session, "ct_b").staff_id
     )
     (item,) = student_lessons(session, school.two.student_a, lesson.lesson_date,

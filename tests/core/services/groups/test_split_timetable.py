@@ -11,8 +11,10 @@ from sqlalchemy import func, select
 from klassruk.errors import DomainError
 from klassruk.models import GroupKind, ReportingPeriod, StudyGroup
 from klassruk.models.journal import Grade, GradeKind, Lesson, TimetableSlot
-from klassruk.services import groups, timetable
+from klassruk.services import groups
 from klassruk.services.cabinet.lessons import lessons_of_students
+from klassruk.services.timetable.generation import generate_lessons
+from klassruk.services.timetable.slots import add_slot
 from tests.core.services.groups.group_school import ENGLISH, School, english_plan
 from tests.factories import act_as
 
@@ -33,15 +35,15 @@ def timetabled(session, school: School) -> School:
     zavuch = act_as(session, "zavuch")
     whole = groups.whole_class_group(session, school.class7)
     for weekday, number, room in ENGLISH_TIMES:
-        timetable.add_slot(
+        add_slot(
             session, zavuch, group_id=whole.id, subject_id=school.sid(ENGLISH),
             staff_id=school.staff["Англова"].id, weekday=weekday, lesson_number=number, room=room,
         )
-    timetable.add_slot(
+    add_slot(
         session, zavuch, group_id=whole.id, subject_id=school.sid("Математика"),
         staff_id=school.staff["Математова"].id, weekday=2, lesson_number=1,
     )
-    timetable.generate_lessons(
+    generate_lessons(
         session, zavuch, starts_on=PAST_WEEK, ends_on=SPLIT_ON + timedelta(days=5)
     )
     return school
@@ -62,7 +64,7 @@ def _per_subject(week: dict[int, Counter[tuple[str, str]]], subject: str) -> dic
 
 def _generate(session, monday: date) -> None:
     zavuch = act_as(session, "zavuch")
-    timetable.generate_lessons(session, zavuch, starts_on=monday, ends_on=monday + timedelta(5))
+    generate_lessons(session, zavuch, starts_on=monday, ends_on=monday + timedelta(5))
 
 
 def _split(session, school: School, **teachers) -> list[StudyGroup]:

@@ -377,7 +377,7 @@ def test_topics_tests_period_grades_and_recommendations(session, school):
 
 
 def test_substitute_teacher_fills_in_only_the_lessons_they_covered(session, school):
-    from klassruk.services import timetable
+    from klassruk.services.timetable.changes import substitute_teacher
     from tests.factories import SYSTEM
 
     substitute = actor_of(session, "ct_b")
@@ -388,7 +388,7 @@ def test_substitute_teacher_fills_in_only_the_lessons_they_covered(session, scho
         _save(session, school, substitute, {(a, first): "5"})
 
     assert substitute.staff_id is not None
-    timetable.substitute_teacher(
+    substitute_teacher(
         session, SYSTEM, lesson_id=first, staff_id=substitute.staff_id, reason="болезнь"
     )
     refs = journal.own_assignments(session, substitute)

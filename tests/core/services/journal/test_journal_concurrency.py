@@ -10,7 +10,8 @@ from sqlalchemy import select
 from klassruk.db import unit_of_work
 from klassruk.errors import Conflict, DomainError
 from klassruk.models.journal import AbsenceMark, Grade, GradeChange, Lesson
-from klassruk.services import journal, timetable
+from klassruk.services import journal
+from klassruk.services.timetable.changes import move_lesson, substitute_teacher
 from tests.concurrency import run_together
 from tests.factories import SYSTEM, actor_of
 from tests.schools.journal_school import JournalSchool, build_journal_school
@@ -120,7 +121,7 @@ def _substitute_covers_first_lessons(factory, school, grade=None):
     with unit_of_work(factory, SYSTEM) as session:
         ct_b = actor_of(session, "ct_b")
         for lesson in school.lessons[:3]:
-            timetable.substitute_teacher(
+            substitute_teacher(
                 session, SYSTEM, lesson_id=lesson, staff_id=ct_b.staff_id, reason="болезнь"
             )
             if grade is not None:
@@ -216,7 +217,7 @@ def test_two_substitutions_of_one_lesson_at_once_keep_an_unbroken_history(factor
 
     def substitute(staff_id):
         def write(session, _seen):
-            return timetable.substitute_teacher(
+            return substitute_teacher(
                 session, deputy, lesson_id=lesson, staff_id=staff_id, reason="болезнь"
             )
 
@@ -249,7 +250,7 @@ def test_two_lessons_moved_into_one_slot_at_once_one_is_refused(factory, school)
 
     def move(lesson_id):
         def write(session, _seen):
-            return timetable.move_lesson(
+            return move_lesson(
                 session, deputy, lesson_id=lesson_id, new_date=date(2026, 9, 17), new_number=5
             )
 
@@ -334,7 +335,7 @@ def test_substitute_saves_own_lesson_from_a_grid_the_teacher_changed_since(facto
     with unit_of_work(factory, SYSTEM) as session:
         teacher, substitute = actor_of(session, "teacher_a"), actor_of(session, "ct_b")
         # ct_b covered only the first lesson: give the second back to its teacher.
-        timetable.substitute_teacher(
+        substitute_teacher(
             session, SYSTEM, lesson_id=second, staff_id=school.teacher_a_staff, reason="вернулась"
         )
     stale = _cells(factory, school)

@@ -32,7 +32,7 @@ from klassruk.models.notifications import (
 )
 from klassruk.pdf.extracts import render_extracts
 from klassruk.permissions import Role
-from klassruk.services.extracts import Family, print_extracts
+from klassruk.services.extracts.printing import Family, print_extracts
 from klassruk.services.notifications import messages
 from klassruk.services.notifications.links import USED, LinkError, use_link
 from klassruk.services.notifications.messages import Audience

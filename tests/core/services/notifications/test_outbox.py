@@ -12,7 +12,9 @@ from klassruk.errors import DomainError
 from klassruk.models import ReportingPeriod, SchoolYear
 from klassruk.models.journal import Lesson
 from klassruk.models.notifications import EventKind, OutboxEvent
-from klassruk.services import calendar, journal, timetable
+from klassruk.services import calendar, journal
+from klassruk.services.timetable.changes import cancel_lesson, move_lesson
+from klassruk.services.timetable.generation import generate_lessons
 from tests.factories import SYSTEM, actor_of
 from tests.frozen import TODAY
 from tests.schools.journal_school import build_journal_school, set_cells
@@ -118,17 +120,17 @@ def test_a_cancelled_first_lesson_tomorrow_is_urgent_a_far_one_is_not_news(sessi
     year = session.scalar(select(SchoolYear))
     session.add(ReportingPeriod(school_year_id=year.id, name="2 четверть",
                                 starts_on=date(2026, 11, 5), ends_on=date(2026, 12, 30)))
-    timetable.generate_lessons(session, SYSTEM, starts_on=TODAY, ends_on=TODAY + timedelta(30))
+    generate_lessons(session, SYSTEM, starts_on=TODAY, ends_on=TODAY + timedelta(30))
     def lesson_on(day):
         return session.scalar(select(Lesson).where(Lesson.lesson_date == day))
 
     soon = lesson_on(tomorrow + timedelta(days=1))  # Wednesday 02.12
     far = lesson_on(TODAY + timedelta(days=28))
-    timetable.cancel_lesson(session, SYSTEM, lesson_id=far.id, reason="экскурсия")
-    timetable.cancel_lesson(session, SYSTEM, lesson_id=soon.id, reason="учитель болен")
-    timetable.move_lesson(session, SYSTEM, lesson_id=lesson_on(TODAY + timedelta(7)).id,
+    cancel_lesson(session, SYSTEM, lesson_id=far.id, reason="экскурсия")
+    cancel_lesson(session, SYSTEM, lesson_id=soon.id, reason="учитель болен")
+    move_lesson(session, SYSTEM, lesson_id=lesson_on(TODAY + timedelta(7)).id,
                           new_date=tomorrow, new_number=1)
-    timetable.cancel_lesson(session, SYSTEM, lesson_id=lesson_on(tomorrow).id, reason="ремонт")
+    cancel_lesson(session, SYSTEM, lesson_id=lesson_on(tomorrow).id, reason="ремонт")
     got = [(e.kind, e.urgent) for e in _events(session)]
     assert got == [
         (EventKind.LESSON_CANCELLATION, False),

@@ -20,9 +20,10 @@ from klassruk.models.notifications import (
     NotificationItem,
     OutboxEvent,
 )
-from klassruk.services import timetable
 from klassruk.services.notifications import contacts
 from klassruk.services.notifications.preferences import Preferences, save_preferences
+from klassruk.services.timetable.changes import cancel_lesson, move_lesson
+from klassruk.services.timetable.generation import generate_lessons
 from tests.core.services.notifications.conftest import (
     confirm_address,
     give_consent,
@@ -126,7 +127,7 @@ def test_quiet_hours_hold_messages_until_morning_but_not_an_urgent_cancellation(
                                     starts_on=TODAY - timedelta(days=20),
                                     ends_on=TODAY + timedelta(days=20)))
         session.flush()
-        timetable.generate_lessons(session, SYSTEM, starts_on=TODAY,
+        generate_lessons(session, SYSTEM, starts_on=TODAY,
                                    ends_on=TODAY + timedelta(days=3))
     frozen_clock.move_to(_moscow(30, 22, 30))
     _grades(factory, school, {(school.two.student_a, school.lessons[0]): "3"})
@@ -137,9 +138,9 @@ def test_quiet_hours_hold_messages_until_morning_but_not_an_urgent_cancellation(
         wednesday = session.scalar(
             select(Lesson).where(Lesson.lesson_date == TODAY + timedelta(days=2))
         )
-        timetable.move_lesson(session, SYSTEM, lesson_id=wednesday.id,
+        move_lesson(session, SYSTEM, lesson_id=wednesday.id,
                               new_date=TODAY + timedelta(days=1), new_number=1)
-        timetable.cancel_lesson(session, SYSTEM, lesson_id=wednesday.id, reason="ремонт")
+        cancel_lesson(session, SYSTEM, lesson_id=wednesday.id, reason="ремонт")
     assert send(factory, config).sent == 1  # only the urgent cancellation
     (urgent,) = smtp_sink.messages
     assert "1-й урок отменён. Причина: ремонт" in urgent["Subject"]

@@ -1,0 +1,1 @@
+"""Paper extracts from the journal: their content, printing, the register, the schedule."""

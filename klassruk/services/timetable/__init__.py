@@ -1,0 +1,1 @@
+"""The weekly timetable, lessons generated from it, and announced changes to lessons."""
