@@ -223,6 +223,8 @@ FIELD_TITLES: dict[str, str] = {
     "corrects_id": "исправляет запись",
     "slot_id": "место в расписании",
     "is_current": "текущий",
+    "closed_by": "закрыл",
+    "leavers_block_on": "блокировка выпускников с",
     # Notifications, messages, sent reports, test changes, classes without marks.
     "author_user_id": "автор", "author_name": "автор", "audience": "кому",
     "body": "текст", "asks_acknowledgement": "просит «Ознакомлен(а)»",

@@ -103,6 +103,8 @@ def set_period_closed(session: Session, actor: Actor, *, period_id: int, closed:
     """Close a period (teachers can no longer edit it) or reopen it (deputy head)."""
     require(actor, Action.MANAGE_CALENDAR)
     period = get_period(session, period_id)
+    if period.school_year.closed_at is not None:
+        raise DomainError(f"Учебный год {period.school_year.name} закрыт: периоды не меняются.")
     period.is_closed = closed
     session.flush()
 

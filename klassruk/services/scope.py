@@ -33,6 +33,7 @@ from klassruk.models import (
     GuardianLink,
     ReportingPeriod,
     SchoolClass,
+    SchoolYear,
     Student,
     StudyGroup,
     TeachingAssignment,
@@ -411,6 +412,7 @@ READ_ONLY = (
     "у вас права только на просмотр, изменения не сохранены."
 )
 CLOSED = "Период «{name}» закрыт: исправления вносит заместитель директора с указанием причины."
+YEAR_CLOSED = "Учебный год {name} закрыт: его журнал только для чтения."
 DEPUTY_OPEN_PERIOD = (
     "Заместитель директора вносит исправления только в закрытые периоды; "
     "текущие оценки ставит учитель."
@@ -470,8 +472,9 @@ def require_journal_writer(
 
     The subject teacher writes in open periods; a substitute writes the lessons they covered;
     the deputy head corrects closed periods with a reason; everyone else (the class teacher
-    included) only reads.
+    included) only reads. Nobody writes into a closed school year.
     """
+    require_open_year(session, period)
     if lesson_ids and not keeps_journal(session, actor, group_id=group_id, subject_id=subject_id):
         covered = substitute_lessons(session, actor, group_id=group_id, subject_id=subject_id)
         if covered and set(lesson_ids) <= covered:
@@ -495,6 +498,13 @@ def require_journal_writer(
             raise DomainError("Укажите причину исправления в закрытом периоде.")
         return
     raise PermissionDenied(READ_ONLY)
+
+
+def require_open_year(session: Session, period: ReportingPeriod) -> None:
+    """Refuse any write into a period of a school year closed by the rollover."""
+    year = session.get(SchoolYear, period.school_year_id)
+    if year is not None and year.closed_at is not None:
+        raise DomainError(YEAR_CLOSED.format(name=year.name))
 
 
 def may_write_journal(session: Session, actor: Actor, *, group_id: int, subject_id: int) -> bool:
