@@ -85,6 +85,8 @@ class RolloverPlan:
     layouts: tuple[GroupLayout, ...]
     leavers_block_on: date
     leaver_accounts: int
+    # The 9th graders the school named as leaving (the rest go on to the 10th grade).
+    ninth_leavers: tuple[int, ...] = field(default=())
     blockers: tuple[str, ...] = field(default=())
 
     @property
@@ -245,6 +247,7 @@ def _plan(
         layouts=tuple(_layouts(session, year, moves)),
         leavers_block_on=block_on,
         leaver_accounts=len(accounts_of_leavers(session, leaver_ids)) if leaver_ids else 0,
+        ninth_leavers=tuple(sorted(ninth_leavers)),
         blockers=tuple(blockers),
     )
 
@@ -271,38 +274,33 @@ def _layouts(session: Session, year: SchoolYear, moves: list[ClassMove]) -> list
     ]
 
 
-@read_modify_write("the current school year's row locked; a closed year is refused")
+@read_modify_write("the closing school year's row locked; a closed year is refused")
 def apply_rollover(
-    session: Session,
-    actor: Actor,
-    *,
-    on: date,
-    now: datetime,
-    shown_digest: str,
-    ninth_leavers: Collection[int] = (),
-    leavers_block_on: date | None = None,
+    session: Session, actor: Actor, *, plan: RolloverPlan, on: date, now: datetime
 ) -> RolloverPlan:
-    """Close the current year and open the next exactly as the plan shown (`shown_digest`)."""
+    """Close the year and open the next exactly as `plan` (the dry run shown) says."""
     require(actor, Action.MANAGE_SCHOOL_YEAR)
-    found = _year_to_close(session)
+    found = session.scalar(select(SchoolYear.id).where(SchoolYear.name == plan.year_name))
+    if found is None:
+        raise NotFound(f"Учебный год {plan.year_name} не найден.")
     # A second rollover at the same time waits here, then finds the year closed.
-    (year,) = lock_rows(session, SchoolYear, [found.id])
+    (year,) = lock_rows(session, SchoolYear, [found])
     if year.closed_at is not None:
         raise DomainError(f"Учебный год {year.name} уже закрыт.")
-    plan = _plan(session, year, on=on, ninth_leavers=set(ninth_leavers),
-                 leavers_block_on=leavers_block_on)
-    if plan.blockers:
-        raise DomainError(" ".join(plan.blockers))
-    if plan.digest != shown_digest:
+    now_plan = _plan(session, year, on=on, ninth_leavers=set(plan.ninth_leavers),
+                     leavers_block_on=plan.leavers_block_on)
+    if now_plan.blockers:
+        raise DomainError(" ".join(now_plan.blockers))
+    if now_plan.digest != plan.digest:
         raise Conflict(
             "С момента просмотра плана данные изменились: откройте план заново и проверьте его."
         )
     with audit_context(session, reason=f"Переход на учебный год {plan.new_year_name}"):
         _close(session, year, actor=actor, now=now, block_on=plan.leavers_block_on)
         new_year = _open_next(session, year, plan)
-        _promote(session, year, new_year, ninth_leavers=set(ninth_leavers))
+        _promote(session, year, new_year, ninth_leavers=set(plan.ninth_leavers))
     session.flush()
-    return plan
+    return now_plan
 
 
 def _close(

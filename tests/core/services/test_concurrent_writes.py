@@ -37,6 +37,7 @@ from klassruk.models import (
     IncidentItem,
     IncidentStatus,
     ItemOutcome,
+    SchoolYear,
     SecurityIncident,
     Student,
     Subject,
@@ -67,6 +68,7 @@ from klassruk.services.incidents import (
 )
 from klassruk.services.locking import READ_MODIFY_WRITE
 from klassruk.services.roster import ImportPreview, apply_import
+from klassruk.services.school_year import apply_rollover, plan_rollover
 from klassruk.services.teaching_load import add_subject
 from klassruk.services.user_admin import set_roles
 from tests.concurrency import run_together
@@ -693,6 +695,26 @@ def _deleted_once(factory, demo, results):
     return "удалены один раз, второму — «не найдены»"
 
 
+def _rollover_twice(factory):
+    _demo(factory)
+    summer = date(2027, 6, 15)
+    admin = _actors(factory, "admin")[0]
+    with unit_of_work(factory, admin) as session:
+        plan = plan_rollover(session, admin, on=summer)
+
+    def write(session: Session, _seen: Any) -> Any:
+        return apply_rollover(session, session.info["actor"], plan=plan, on=summer, now=utcnow())
+
+    return None, [(a, _nothing, write) for a in (admin, admin)]
+
+
+def _rolled_over_once(factory, _world, results):
+    _refused(results, "уже закрыт")
+    assert _count(factory, select(func.count(SchoolYear.id))) == 2
+    assert _count(factory, select(func.count(SchoolYear.id)).where(SchoolYear.is_current)) == 1
+    return "один новый год, второму — «уже закрыт»"
+
+
 # ---------------------------------------------------------------- the matrix
 
 
@@ -767,6 +789,10 @@ CASES: dict[str, Case] = {
     "calendar.delete_holiday twice": Case(
         "klassruk.services.calendar.delete_holiday", _holiday_twice, _deleted_once
     ),
+    "school_year.apply_rollover twice": Case(
+        "klassruk.services.school_year.rollover.apply_rollover", _rollover_twice,
+        _rolled_over_once,
+    ),
     "teaching_load.add_subject twice": Case(
         "klassruk.services.teaching_load.add_subject", _subject_twice, _subject_once
     ),
@@ -840,6 +866,9 @@ NOT_REGISTERED: dict[str, str] = {
     "journal.saving.save_grid": ROW_LOCKED_AND_TESTED_ELSEWHERE,
     "timetable.substitute_teacher": ROW_LOCKED_AND_TESTED_ELSEWHERE,
     "timetable.move_lesson": ROW_LOCKED_AND_TESTED_ELSEWHERE,
+    "school_year.closing.block_due_leavers": (
+        "the accounts locked (lock_rows) before their status is read; a blocked one is skipped"
+    ),
     "timetable.cancel_lesson": "the lesson row locked (lock_rows) before its status is checked",
     "groups.splits.create_splits": "the class row locked (locked_class); test_splits.py",
     "groups.splits.update_group": "the class row locked (locked_class)",

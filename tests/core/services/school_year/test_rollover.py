@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, date, datetime
 
 import pytest
@@ -90,9 +91,7 @@ def test_the_plan_lists_everything_and_refuses_a_year_still_going(factory):
     text = "\n".join(plan.describe())
     assert "7А → 8А" in text and "Выпускники: 4" in text
     with unit_of_work(factory, SYSTEM) as session, pytest.raises(DomainError, match="ещё идёт"):
-        apply_rollover(
-            session, actor_of(session, "admin"), on=TODAY, now=utcnow(), shown_digest=plan.digest
-        )
+        apply_rollover(session, actor_of(session, "admin"), plan=plan, on=TODAY, now=utcnow())
 
 
 def test_only_the_admin_rolls_the_year_over(factory):
@@ -117,10 +116,7 @@ def test_the_rollover_promotes_graduates_and_keeps_last_years_journal(factory, f
         plan = plan_rollover(session, admin, on=SUMMER, ninth_leavers=[leaving_ninth])
         assert plan.blockers == ()
         assert [len(m.leaving) for m in plan.moves] == [0, 1, 4]
-        apply_rollover(
-            session, admin, on=SUMMER, now=utcnow(), shown_digest=plan.digest,
-            ninth_leavers=[leaving_ninth],
-        )
+        apply_rollover(session, admin, plan=plan, on=SUMMER, now=utcnow())
     with unit_of_work(factory, SYSTEM) as session:
         old, new = session.scalars(select(SchoolYear).order_by(SchoolYear.starts_on)).all()
         assert old.closed_at is not None and not old.is_current and new.is_current
@@ -182,15 +178,15 @@ def test_a_second_rollover_and_a_changed_plan_are_refused(factory, frozen_clock)
     to_summer(frozen_clock)
     with unit_of_work(factory, SYSTEM) as session:
         plan = plan_rollover(session, actor_of(session, "admin"), on=SUMMER)
-    with unit_of_work(factory, SYSTEM) as session, pytest.raises(Conflict):
-        apply_rollover(
-            session, actor_of(session, "admin"), on=SUMMER, now=utcnow(),
-            shown_digest=plan.digest, ninth_leavers=[ninth_grader(session)],
-        )
     with unit_of_work(factory, SYSTEM) as session:
-        apply_rollover(
-            session, actor_of(session, "admin"), on=SUMMER, now=utcnow(), shown_digest=plan.digest
-        )
+        # The shown plan no longer matches what the database gives for its choices.
+        changed = replace(plan, ninth_leavers=(ninth_grader(session),))
+    with unit_of_work(factory, SYSTEM) as session, pytest.raises(Conflict):
+        apply_rollover(session, actor_of(session, "admin"), plan=changed, on=SUMMER, now=utcnow())
+    with unit_of_work(factory, SYSTEM) as session:
+        apply_rollover(session, actor_of(session, "admin"), plan=plan, on=SUMMER, now=utcnow())
+    with unit_of_work(factory, SYSTEM) as session, pytest.raises(DomainError, match="уже закрыт"):
+        apply_rollover(session, actor_of(session, "admin"), plan=plan, on=SUMMER, now=utcnow())
     with unit_of_work(factory, SYSTEM) as session:
         # The current year is now the new one, which has not even begun.
         again = plan_rollover(session, actor_of(session, "admin"), on=SUMMER)
@@ -204,10 +200,7 @@ def test_leavers_accounts_block_on_the_set_day(factory, frozen_clock):
         admin = actor_of(session, "admin")
         plan = plan_rollover(session, admin, on=SUMMER, leavers_block_on=date(2027, 7, 1))
         assert plan.leaver_accounts > 0
-        apply_rollover(
-            session, admin, on=SUMMER, now=utcnow(), shown_digest=plan.digest,
-            leavers_block_on=date(2027, 7, 1),
-        )
+        apply_rollover(session, admin, plan=plan, on=SUMMER, now=utcnow())
     with unit_of_work(factory, SYSTEM) as session:
         assert block_due_leavers(session, SYSTEM, on=SUMMER, now=utcnow()) == 0
         assert block_due_leavers(session, SYSTEM, on=date(2027, 7, 1), now=utcnow()) == (
