@@ -162,27 +162,33 @@ def accounts_of_leavers(
     )
 
 
-def block_due_leavers(session: Session, actor: Actor, *, on: date, now: datetime) -> int:
-    """Block the accounts of closed years' leavers whose blocking day has come; how many."""
-    require(actor, Action.MANAGE_SCHOOL_YEAR)
-    years = session.scalars(
+def due_leaver_accounts(session: Session, *, on: date) -> list[UserAccount]:
+    """Leavers' accounts of closed years whose blocking day has come, not blocked yet."""
+    due: dict[int, UserAccount] = {}
+    for year in session.scalars(
         select(SchoolYear).where(
             SchoolYear.closed_at.is_not(None), SchoolYear.leavers_block_on <= on
         )
-    )
+    ):
+        due.update((account.id, account) for account in leaver_accounts(session, year))
+    return [due[key] for key in sorted(due)]
+
+
+def block_due_leavers(session: Session, actor: Actor, *, on: date, now: datetime) -> int:
+    """Block the accounts of closed years' leavers whose blocking day has come; how many."""
+    require(actor, Action.MANAGE_SCHOOL_YEAR)
+    due = due_leaver_accounts(session, on=on)
+    # Locked like a manual block, so an unblock or a report at the same time waits.
+    accounts = lock_rows(session, UserAccount, [account.id for account in due])
     blocked = 0
-    for year in years:
-        due = leaver_accounts(session, year)
-        # Locked like a manual block, so an unblock or a report at the same time waits.
-        accounts = lock_rows(session, UserAccount, [account.id for account in due])
-        with audit_context(session, reason=f"Выпуск: учебный год {year.name} закрыт"):
-            for account in accounts:
-                if account.status is AccountStatus.BLOCKED:
-                    continue
-                account.status = AccountStatus.BLOCKED
-                account.sessions_valid_after = now
-                for code in open_codes(session, [account.id]):
-                    code.revoked_at = now
-                blocked += 1
+    with audit_context(session, reason="Выпуск: учебный год закрыт, срок доступа истёк"):
+        for account in accounts:
+            if account.status is AccountStatus.BLOCKED:
+                continue
+            account.status = AccountStatus.BLOCKED
+            account.sessions_valid_after = now
+            for code in open_codes(session, [account.id]):
+                code.revoked_at = now
+            blocked += 1
     session.flush()
     return blocked

@@ -212,3 +212,27 @@ def test_leavers_accounts_block_on_the_set_day(factory, frozen_clock):
         assert len(blocked) >= plan.leaver_accounts
         assert all(a.staff_id is None for a in blocked)
         assert block_due_leavers(session, SYSTEM, on=date(2027, 7, 2), now=utcnow()) == 0
+
+
+def test_the_command_prints_the_plan_and_applies_it_only_when_told(
+    database_url, factory, frozen_clock, capsys
+):
+    from klassruk.cli import main
+
+    seed(factory)
+    assert main(["--database-url", database_url, "rollover", "--dry-run"]) == 0
+    out = capsys.readouterr().out
+    assert "7А → 8А" in out and "препятствие: Учебный год ещё идёт" in out
+    assert main(["--database-url", database_url, "rollover", "--apply"]) == 2
+    assert "ещё идёт" in capsys.readouterr().err
+    to_summer(frozen_clock)
+    assert main(["--database-url", database_url, "rollover", "--apply",
+                 "--leavers-block-on", "01.07.2027"]) == 0
+    assert "текущий — 2027/2028" in capsys.readouterr().out
+    with factory() as session:
+        assert calendar.current_year(session).name == "2027/2028"
+        old = session.scalar(select(SchoolYear).where(SchoolYear.name == "2026/2027"))
+        assert old.leavers_block_on == date(2027, 7, 1)
+    assert main(["--database-url", database_url, "rollover", "--apply",
+                 "--leavers-block-on", "31.02.2027"]) == 2
+    assert "не дата" in capsys.readouterr().err
