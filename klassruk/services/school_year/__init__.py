@@ -6,6 +6,7 @@ from klassruk.services.school_year.rollover import (
     GroupLayout,
     RolloverPlan,
     apply_rollover,
+    basic_level_pupils,
     plan_rollover,
 )
 
@@ -15,6 +16,7 @@ __all__ = [
     "RolloverPlan",
     "YearGrades",
     "apply_rollover",
+    "basic_level_pupils",
     "block_due_leavers",
     "plan_rollover",
 ]

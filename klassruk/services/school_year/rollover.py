@@ -162,6 +162,23 @@ def plan_rollover(
                  leavers_block_on=leavers_block_on)
 
 
+def basic_level_pupils(session: Session, actor: Actor) -> list[tuple[int, str]]:
+    """(id, «9А Фамилия Имя») of the current year's 9th graders, for naming who leaves."""
+    require(actor, Action.MANAGE_SCHOOL_YEAR)
+    year = _year_to_close(session)
+    pupils = year_end_pupils(session, year)
+    return [
+        (student_id, f"{school_class.name} {name}")
+        for school_class in session.scalars(
+            select(SchoolClass)
+            .where(SchoolClass.school_year_id == year.id,
+                   SchoolClass.grade == BASIC_LEVEL_GRADE)
+            .order_by(SchoolClass.letter)
+        )
+        for student_id, name in pupils.get(school_class.id, [])
+    ]
+
+
 def _plan(
     session: Session,
     year: SchoolYear,
