@@ -3,6 +3,7 @@
 import streamlit as st
 
 from components.auth import guard_page
+from components.family.own_data import own_data_section
 from components.feedback import show_outcome
 from components.incidents import compromise_form
 from components.password_form import password_change_form
@@ -26,6 +27,7 @@ if password_change_form(actor):
     st.rerun()
 
 second_factor_section(actor)
+own_data_section(actor)
 
 st.subheader("Сообщить о компрометации")
 st.caption(
