@@ -82,17 +82,26 @@ class ClassChoice(NamedTuple):
     name: str
 
 
-def classes_in_scope(session: Session, actor: Actor, *, action: Action) -> list[ClassChoice]:
-    """Current-year classes the actor may do `action` on: all school-wide, else own classes.
+def classes_in_scope(
+    session: Session, actor: Actor, *, action: Action, year_id: int | None = None
+) -> list[ClassChoice]:
+    """Classes of the current year (or of `year_id`) the actor may do `action` on.
+
+    School-wide roles get all of them, a class teacher the own classes.
 
     Every class picker uses this. An actor without the action is refused; an empty list means
     the actor holds it but has no class to pick (a class teacher with no class assigned yet,
     or a school without classes this year), and the picker says so.
     """
     require(actor, action)
+    in_year = (
+        in_current_year(SchoolClass.school_year_id)
+        if year_id is None
+        else SchoolClass.school_year_id == year_id
+    )
     query = (
         select(SchoolClass.id, SchoolClass.grade, SchoolClass.letter)
-        .where(in_current_year(SchoolClass.school_year_id))
+        .where(in_year)
         .order_by(SchoolClass.grade, SchoolClass.letter)
     )
     if not actor.is_school_wide_for(action):
