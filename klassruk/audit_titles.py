@@ -53,6 +53,10 @@ ENTITY_TITLES: dict[str, str] = {
     "absence": "Пропуск урока",
     "acknowledgement": "Ознакомление родителя",
     "activation_code": "Код активации",
+    # Unaudited logs: only the retention command's purges name them.
+    "activity_log": "Журнал входов и событий",
+    "data_access_log": "Журнал доступа к персональным данным",
+    "family_activity": "Действия семей в дневнике",
     "app_setting": "Настройка школы",
     "class_message": "Сообщение семьям",
     "consent_entry": "Согласие на обработку ПДн",
@@ -225,6 +229,7 @@ FIELD_TITLES: dict[str, str] = {
     "is_current": "текущий",
     "closed_by": "закрыл",
     "leavers_block_on": "блокировка выпускников с",
+    "rows": "строк",
     # Notifications, messages, sent reports, test changes, classes without marks.
     "author_user_id": "автор", "author_name": "автор", "audience": "кому",
     "body": "текст", "asks_acknowledgement": "просит «Ознакомлен(а)»",
