@@ -5,11 +5,12 @@ from __future__ import annotations
 import streamlit as st
 
 from components.feedback import reported_errors
-from components.runtime import db_read, school_settings
+from components.runtime import db, db_read, school_settings
 from components.school import today
 from klassruk.clock import utcnow
 from klassruk.pdf.own_data import render_own_data
 from klassruk.permissions import Action, Actor
+from klassruk.services.activity import record_activity
 from klassruk.services.cabinet.own_data import collect_own_data, own_data_archive
 
 ARCHIVE = "own_data_archive"
@@ -34,6 +35,10 @@ def own_data_section(actor: Actor) -> None:
                 )
             pdf = render_own_data(data, school_name=settings.school_name)
             st.session_state[ARCHIVE] = own_data_archive(data, pdf)
+            # The activity log keeps downloads, as it keeps logins and screens.
+            with db(actor) as session:
+                record_activity(session, event="own_data_download", login=actor.login,
+                                user_id=actor.user_id, session_id=actor.session_id)
     archive = st.session_state.get(ARCHIVE)
     if isinstance(archive, bytes):
         st.download_button(
