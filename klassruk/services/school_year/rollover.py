@@ -201,6 +201,11 @@ def _plan(
         )
     if session.scalar(select(SchoolYear.id).where(SchoolYear.name == new_name)) is not None:
         blockers.append(f"Учебный год {new_name} уже создан.")
+    if leavers_block_on is not None and leavers_block_on <= year.ends_on:
+        blockers.append(
+            "Учётные записи выпускников блокируются после конца учебного года: укажите день "
+            f"позже {format_date(year.ends_on)}."
+        )
     pupils = year_end_pupils(session, year)
     classes = list(
         session.scalars(

@@ -198,6 +198,8 @@ def test_leavers_accounts_block_on_the_set_day(factory, frozen_clock):
     to_summer(frozen_clock)
     with unit_of_work(factory, SYSTEM) as session:
         admin = actor_of(session, "admin")
+        early = plan_rollover(session, admin, on=SUMMER, leavers_block_on=date(2027, 5, 1))
+        assert any("после конца учебного года" in b for b in early.blockers)
         plan = plan_rollover(session, admin, on=SUMMER, leavers_block_on=date(2027, 7, 1))
         assert plan.leaver_accounts > 0
         apply_rollover(session, admin, plan=plan, on=SUMMER, now=utcnow())
