@@ -229,6 +229,7 @@ FIELD_TITLES: dict[str, str] = {
     "is_current": "текущий",
     "closed_by": "закрыл",
     "leavers_block_on": "блокировка выпускников с",
+    "leavers_blocked_at": "выпускники заблокированы",
     "rows": "строк",
     # Notifications, messages, sent reports, test changes, classes without marks.
     "author_user_id": "автор", "author_name": "автор", "audience": "кому",

@@ -42,6 +42,8 @@ class SchoolYear(Base):
     closed_by: Mapped[str | None] = mapped_column(String(80), default=None)
     # From this day the accounts of the year's leavers (and of guardians of leavers only) block.
     leavers_block_on: Mapped[date | None] = mapped_column(default=None)
+    # When they were blocked: once per year, so an account unblocked later stays unblocked.
+    leavers_blocked_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
 
     periods: Mapped[list[ReportingPeriod]] = relationship(
         back_populates="school_year", order_by="ReportingPeriod.starts_on"

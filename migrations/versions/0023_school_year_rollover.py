@@ -1,4 +1,4 @@
-"""The new school year: a closed year (when, by whom) and the day its leavers' accounts block.
+"""The new school year: a closed year (when, by whom), when its leavers' accounts block.
 
 Revision ID: 0023
 Revises: 0022
@@ -22,10 +22,14 @@ def upgrade() -> None:
         batch.add_column(sa.Column("closed_at", UTCDateTime(timezone=True), nullable=True))
         batch.add_column(sa.Column("closed_by", sa.String(length=80), nullable=True))
         batch.add_column(sa.Column("leavers_block_on", sa.Date(), nullable=True))
+        batch.add_column(
+            sa.Column("leavers_blocked_at", UTCDateTime(timezone=True), nullable=True)
+        )
 
 
 def downgrade() -> None:
     with op.batch_alter_table("school_year") as batch:
+        batch.drop_column("leavers_blocked_at")
         batch.drop_column("leavers_block_on")
         batch.drop_column("closed_by")
         batch.drop_column("closed_at")

@@ -162,24 +162,37 @@ def accounts_of_leavers(
     )
 
 
-def due_leaver_accounts(session: Session, *, on: date) -> list[UserAccount]:
-    """Leavers' accounts of closed years whose blocking day has come, not blocked yet."""
-    due: dict[int, UserAccount] = {}
-    for year in session.scalars(
-        select(SchoolYear).where(
-            SchoolYear.closed_at.is_not(None), SchoolYear.leavers_block_on <= on
+def _due_years(session: Session, on: date) -> list[SchoolYear]:
+    return list(
+        session.scalars(
+            select(SchoolYear).where(
+                SchoolYear.closed_at.is_not(None),
+                SchoolYear.leavers_block_on <= on,
+                SchoolYear.leavers_blocked_at.is_(None),
+            )
         )
-    ):
+    )
+
+
+def due_leaver_accounts(session: Session, *, on: date) -> list[UserAccount]:
+    """Leavers' accounts of closed years whose blocking day has come and not been done."""
+    due: dict[int, UserAccount] = {}
+    for year in _due_years(session, on):
         due.update((account.id, account) for account in leaver_accounts(session, year))
     return [due[key] for key in sorted(due)]
 
 
 def block_due_leavers(session: Session, actor: Actor, *, on: date, now: datetime) -> int:
-    """Block the accounts of closed years' leavers whose blocking day has come; how many."""
+    """Block, once per closed year, its leavers' accounts when their day has come; how many."""
     require(actor, Action.MANAGE_SCHOOL_YEAR)
-    due = due_leaver_accounts(session, on=on)
+    # The years first: a second run at the same time waits, then finds them done.
+    years = lock_rows(session, SchoolYear, [year.id for year in _due_years(session, on)])
+    years = [year for year in years if year.leavers_blocked_at is None]
+    due = {
+        account.id for year in years for account in leaver_accounts(session, year)
+    }
     # Locked like a manual block, so an unblock or a report at the same time waits.
-    accounts = lock_rows(session, UserAccount, [account.id for account in due])
+    accounts = lock_rows(session, UserAccount, due)
     blocked = 0
     with audit_context(session, reason="Выпуск: учебный год закрыт, срок доступа истёк"):
         for account in accounts:
@@ -190,5 +203,7 @@ def block_due_leavers(session: Session, actor: Actor, *, on: date, now: datetime
             for code in open_codes(session, [account.id]):
                 code.revoked_at = now
             blocked += 1
+        for year in years:
+            year.leavers_blocked_at = now
     session.flush()
     return blocked

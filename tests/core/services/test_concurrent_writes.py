@@ -867,7 +867,7 @@ NOT_REGISTERED: dict[str, str] = {
     "timetable.substitute_teacher": ROW_LOCKED_AND_TESTED_ELSEWHERE,
     "timetable.move_lesson": ROW_LOCKED_AND_TESTED_ELSEWHERE,
     "school_year.closing.block_due_leavers": (
-        "the accounts locked (lock_rows) before their status is read; a blocked one is skipped"
+        "the closed years locked (done once each, stamped), then the accounts before their status"
     ),
     "timetable.cancel_lesson": "the lesson row locked (lock_rows) before its status is checked",
     "groups.splits.create_splits": "the class row locked (locked_class); test_splits.py",

@@ -214,6 +214,10 @@ def test_leavers_accounts_block_on_the_set_day(factory, frozen_clock):
         assert len(blocked) >= plan.leaver_accounts
         assert all(a.staff_id is None for a in blocked)
         assert block_due_leavers(session, SYSTEM, on=date(2027, 7, 2), now=utcnow()) == 0
+        # An account the admin unblocks afterwards (an appeal, a certificate) stays unblocked.
+        blocked[0].status = AccountStatus.ACTIVE
+    with unit_of_work(factory, SYSTEM) as session:
+        assert block_due_leavers(session, SYSTEM, on=date(2027, 7, 3), now=utcnow()) == 0
 
 
 def test_the_command_prints_the_plan_and_applies_it_only_when_told(
