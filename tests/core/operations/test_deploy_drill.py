@@ -2,8 +2,9 @@
 
 migrate (klassruk-migrate.service), two app processes behind nginx (`python -m deploy.cluster
 --processes 2 --script serve.py`, the script klassruk@.service runs), /healthz on each process
-and through nginx, a backup while they run (klassruk-backup.service), and a restore of that
-copy into a fresh database. On a SQLite file, and on TEST_DATABASE_URL when it is set.
+and through nginx, a backup and the retention command while they run (klassruk-backup.service,
+klassruk-retention.service), and a restore of the copy into a fresh database. On a SQLite
+file, and on TEST_DATABASE_URL when it is set.
 """
 
 from __future__ import annotations
@@ -162,6 +163,8 @@ def test_the_units_commands_migrate_serve_back_up_and_restore(drill_env, tmp_pat
         # The nightly backup runs while the app serves.
         backup = _run(unit_command("klassruk-backup.service", env_file=env_file,
                                    data_dir=data_dir), env)
+        retention = _run(unit_command("klassruk-retention.service", env_file=env_file,
+                                      data_dir=data_dir), env)
     finally:
         cluster.send_signal(signal.SIGINT)
         try:
@@ -170,6 +173,7 @@ def test_the_units_commands_migrate_serve_back_up_and_restore(drill_env, tmp_pat
             cluster.kill()
             cluster.wait()
     assert "Резервная копия" in backup
+    assert "Сроки хранения" in retention and "удалено" in retention
     (copy,) = (data_dir / "backups").glob("klassruk-*.backup")
     assert stat.S_IMODE(copy.stat().st_mode) == 0o600
 
