@@ -5,18 +5,21 @@ import streamlit as st
 from components.class_teacher.class_journal import draw_card, draw_subject, draw_summary, open_view
 from components.kit.auth import guard_page
 from components.kit.feedback import reported_errors
-from components.kit.pickers import class_picker, kept_tabs, period_picker
+from components.kit.pickers import class_picker, kept_tabs, period_picker, year_picker
 from components.kit.school import today
 from klassruk.permissions import Action
 
 actor = guard_page(__file__)
 st.title("Журнал класса")
 st.caption("Только просмотр: оценки ставят учителя-предметники.")
+# Closed school years stay readable: the class of last year, its periods, the same numbers.
+year = year_picker(actor, key="cj_year")
+suffix = "" if year is None else f"_{year}"
 left, right = st.columns(2)
 with left:
-    choice = class_picker(actor, Action.VIEW_CLASS_JOURNAL, key="cj_class")
+    choice = class_picker(actor, Action.VIEW_CLASS_JOURNAL, key=f"cj_class{suffix}", year_id=year)
 with right:
-    period = period_picker(actor, today(), key="cj_period")
+    period = period_picker(actor, today(), key=f"cj_period{suffix}", year_id=year)
 if choice is None or period is None:
     st.stop()
 with reported_errors():

@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+from components.family.own_data import own_data_section
 from components.kit.auth import guard_page
 from components.kit.feedback import show_outcome
 from components.security.incidents import compromise_form
@@ -26,6 +27,7 @@ if password_change_form(actor):
     st.rerun()
 
 second_factor_section(actor)
+own_data_section(actor)
 
 st.subheader("Сообщить о компрометации")
 st.caption(

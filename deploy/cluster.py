@@ -159,10 +159,12 @@ def run_cluster(
     app_port: int,
     env: dict[str, str] | None = None,
     proxy: bool | None = None,
+    script: str = "app.py",
 ) -> Iterator[Cluster]:
     """Start `processes` app servers on app_port.. and nginx on `port`; stop all on exit.
 
-    `proxy=None` puts nginx in front only when there is more than one process.
+    `proxy=None` puts nginx in front only when there is more than one process. `script`
+    "serve.py" runs what the systemd units run (security headers, /healthz, /metrics).
     """
     work_dir = Path(tempfile.mkdtemp(prefix="klassruk-cluster-"))
     shared = {
@@ -178,7 +180,7 @@ def run_cluster(
     with ExitStack() as stack:
         apps = [
             stack.enter_context(
-                streamlit_server("app.py", p, shared, work_dir / f"app-{p}.log")
+                streamlit_server(script, p, shared, work_dir / f"app-{p}.log")
             )
             for p in ports
         ]
@@ -195,12 +197,15 @@ def main() -> None:
     parser.add_argument("--database-url", required=True)
     parser.add_argument("--port", type=int, default=8650, help="nginx")
     parser.add_argument("--app-port", type=int, default=8651, help="first app process")
+    parser.add_argument("--script", choices=("app.py", "serve.py"), default="app.py",
+                        help="serve.py: as the systemd units run it, with /healthz")
     args = parser.parse_args()
     with run_cluster(
         processes=args.processes,
         database_url=args.database_url,
         port=args.port,
         app_port=args.app_port,
+        script=args.script,
     ) as cluster:
         print(f"Klassruk: {cluster.url} ({len(cluster.apps)} processes)", flush=True)
         with suppress(KeyboardInterrupt):

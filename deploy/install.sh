@@ -81,7 +81,8 @@ if $check; then
   render_units "$work/units" "$venv" "$source_dir" "$work/klassruk.env" "$work"
   cp "$work/units/klassruk@.service" "$work/units/klassruk@1.service"
   (cd "$work/units" && systemd-analyze verify klassruk@1.service klassruk.target \
-    klassruk-migrate.service klassruk-sender.service klassruk-backup.service klassruk-backup.timer)
+    klassruk-migrate.service klassruk-sender.service klassruk-backup.service klassruk-backup.timer \
+    klassruk-retention.service klassruk-retention.timer)
   say "systemd units verified (systemd-analyze verify)"
   render_site "$work/klassruk.conf"
   printf 'events {}\nhttp {\n include %s;\n}\n' "$work/klassruk.conf" > "$work/nginx.conf"
@@ -139,12 +140,13 @@ else
   say "keeping the settings in $env_file"
 fi
 
-say "systemd units: $processes app processes, migrations, the notification sender, nightly backups"
+say "systemd units: $processes app processes, migrations, the notification sender, nightly backups and retention"
 render_units /etc/systemd/system "$prefix/venv" "$prefix/app" "$env_file" "$data_dir"
 systemctl daemon-reload
 systemctl start klassruk-migrate.service
 for i in $(seq 1 "$processes"); do systemctl enable --now "klassruk@$i.service"; done
-systemctl enable --now klassruk.target klassruk-sender.service klassruk-backup.timer
+systemctl enable --now klassruk.target klassruk-sender.service klassruk-backup.timer \
+  klassruk-retention.timer
 
 say "nginx site"
 render_site /etc/nginx/sites-available/klassruk.conf

@@ -53,6 +53,10 @@ ENTITY_TITLES: dict[str, str] = {
     "absence": "Пропуск урока",
     "acknowledgement": "Ознакомление родителя",
     "activation_code": "Код активации",
+    # Unaudited logs: only the retention command's purges name them.
+    "activity_log": "Журнал входов и событий",
+    "data_access_log": "Журнал доступа к персональным данным",
+    "family_activity": "Действия семей в дневнике",
     "app_setting": "Настройка школы",
     "class_message": "Сообщение семьям",
     "consent_entry": "Согласие на обработку ПДн",
@@ -223,6 +227,10 @@ FIELD_TITLES: dict[str, str] = {
     "corrects_id": "исправляет запись",
     "slot_id": "место в расписании",
     "is_current": "текущий",
+    "closed_by": "закрыл",
+    "leavers_block_on": "блокировка выпускников с",
+    "leavers_blocked_at": "выпускники заблокированы",
+    "rows": "строк",
     # Notifications, messages, sent reports, test changes, classes without marks.
     "author_user_id": "автор", "author_name": "автор", "audience": "кому",
     "body": "текст", "asks_acknowledgement": "просит «Ознакомлен(а)»",

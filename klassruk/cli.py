@@ -1,4 +1,4 @@
-"""Command-line tools for school IT: migrate, demo, administrator, backup, sender."""
+"""Command-line tools for school IT: migrate, demo, administrator, backup, rollover, sender."""
 
 from __future__ import annotations
 
@@ -9,9 +9,10 @@ import socket
 import sys
 import time
 from collections.abc import Sequence
+from datetime import date
 from pathlib import Path
 
-from klassruk.clock import school_today
+from klassruk.clock import school_today, utcnow
 from klassruk.db import make_engine, make_session_factory, unit_of_work
 from klassruk.errors import DomainError
 from klassruk.models.notifications import Channel
@@ -116,6 +117,65 @@ def _command_restore(database_url: str, args: argparse.Namespace) -> None:
         print(f"  {line}")
 
 
+def _parse_day(value: str) -> date:
+    try:
+        day, month, year = (int(part) for part in value.split("."))
+        return date(year, month, day)
+    except ValueError as error:
+        raise DomainError(f"«{value}» — не дата: укажите её как ДД.ММ.ГГГГ.") from error
+
+
+def _command_rollover(database_url: str, args: argparse.Namespace) -> None:
+    from klassruk.services.journal.common import school_today as today_of
+    from klassruk.services.school_year.rollover import apply_rollover, plan_rollover
+
+    factory = make_session_factory(make_engine(database_url))
+    block_on = _parse_day(args.leavers_block_on) if args.leavers_block_on else None
+    with unit_of_work(factory, CLI_ACTOR, read_only=not args.apply) as session:
+        on = today_of(session)
+        plan = plan_rollover(
+            session, CLI_ACTOR, on=on, ninth_leavers=args.ninth_leaver,
+            leavers_block_on=block_on,
+        )
+    print("План перехода на новый учебный год:")
+    for line in plan.describe():
+        print(f"  {line}")
+    for grades in plan.year_grades:
+        if grades.missing:
+            print(f"  нет итоговых оценок: {grades.class_name}, {grades.subject_name}: "
+                  + ", ".join(grades.missing))
+    for blocker in plan.blockers:
+        print(f"  препятствие: {blocker}")
+    if not args.apply:
+        print("Пробный запуск: ничего не изменено (--apply выполнит этот план).")
+        return
+    with unit_of_work(factory, CLI_ACTOR) as session:
+        apply_rollover(session, CLI_ACTOR, plan=plan, on=on, now=utcnow())
+    print(f"Выполнено: учебный год {plan.year_name} закрыт, текущий — {plan.new_year_name}.")
+
+
+def _command_retention(database_url: str, args: argparse.Namespace) -> None:
+    from klassruk.operations.retention import policy, run_retention
+    from klassruk.services.journal.common import school_today as today_of
+
+    settings = load_settings()
+    print("Сроки хранения:")
+    for rule in policy(family_years=settings.retention_family_years,
+                       log_months=settings.retention_log_months):
+        print(f"  {rule.title}: {rule.kept}.")
+    factory = make_session_factory(make_engine(database_url))
+    with unit_of_work(factory, CLI_ACTOR, read_only=not args.apply) as session:
+        report = run_retention(
+            session, CLI_ACTOR, on=today_of(session), now=utcnow(),
+            family_years=settings.retention_family_years,
+            log_months=settings.retention_log_months, apply=args.apply,
+        )
+    for line in report.describe():
+        print(f"  {line}")
+    if not args.apply:
+        print("Пробный запуск: ничего не удалено (--apply выполнит).")
+
+
 def sender_config(settings: Settings, app_url: str) -> SenderConfig:
     """The sender's transports and limits from the deployment's settings."""
     from klassruk.services.notifications.channels.email import SmtpSettings
@@ -197,6 +257,24 @@ def build_parser() -> argparse.ArgumentParser:
     restore.add_argument("--force", action="store_true", help="перезаписать непустую базу")
     restore.set_defaults(handler=_command_restore)
 
+
+    rollover = commands.add_parser("rollover", help="перейти на новый учебный год")
+    mode = rollover.add_mutually_exclusive_group(required=True)
+    mode.add_argument("--dry-run", action="store_true", help="показать план, ничего не менять")
+    mode.add_argument("--apply", action="store_true", help="выполнить план")
+    rollover.add_argument(
+        "--ninth-leaver", type=int, action="append", default=[], metavar="STUDENT_ID",
+        help="девятиклассник, который уходит из школы (можно несколько раз)",
+    )
+    rollover.add_argument("--leavers-block-on", help="с какого дня (ДД.ММ.ГГГГ) блокировать "
+                          "учётные записи выпускников")
+    rollover.set_defaults(handler=_command_rollover)
+
+    retention = commands.add_parser("retention", help="сроки хранения персональных данных")
+    mode = retention.add_mutually_exclusive_group(required=True)
+    mode.add_argument("--dry-run", action="store_true", help="показать, что будет удалено")
+    mode.add_argument("--apply", action="store_true", help="удалить (с записью в журнал)")
+    retention.set_defaults(handler=_command_retention)
 
     send = commands.add_parser("send", help="рассылать уведомления (e-mail, SMS)")
     send.add_argument("--once", action="store_true", help="один проход и выход (cron, таймер)")

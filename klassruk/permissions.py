@@ -72,6 +72,8 @@ class Action(enum.StrEnum):
     SEND_ANALYTICAL_REPORT = "send_analytical_report"
     VIEW_ACTIVITY_REPORT = "view_activity_report"
     RUN_ANALYSIS = "run_analysis"
+    MANAGE_SCHOOL_YEAR = "manage_school_year"
+    DOWNLOAD_OWN_DATA = "download_own_data"
 
 
 _EVERYONE = {
@@ -105,6 +107,7 @@ ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
             Action.VIEW_SENDER_HEALTH,
             Action.VIEW_ACTIVITY_REPORT,
             Action.RUN_ANALYSIS,
+            Action.MANAGE_SCHOOL_YEAR,
         }
     ),
     Role.DEPUTY_HEAD: frozenset(
@@ -150,7 +153,13 @@ ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
     ),
     Role.GUARDIAN: frozenset(
         _EVERYONE
-        | {Action.VIEW_CHILD, Action.VIEW_CABINET, Action.ACKNOWLEDGE, Action.MANAGE_NOTIFICATIONS}
+        | {
+            Action.VIEW_CHILD,
+            Action.VIEW_CABINET,
+            Action.ACKNOWLEDGE,
+            Action.MANAGE_NOTIFICATIONS,
+            Action.DOWNLOAD_OWN_DATA,
+        }
     ),
     Role.STUDENT: frozenset(
         _EVERYONE | {Action.VIEW_SELF, Action.VIEW_CABINET, Action.MANAGE_NOTIFICATIONS}

@@ -44,6 +44,10 @@ class Settings:
     # Where `python -m klassruk backup` writes, and the passphrase that encrypts the copies.
     backup_dir: Path = DEFAULT_DATA_DIR / "backups"
     backup_passphrase: str = ""
+    # Retention (klassruk/operations/retention.py): guardians' contacts and consent scans go
+    # this many years after the child left; logs and activity this many months after.
+    retention_family_years: int = 3
+    retention_log_months: int = 12
     # Notifications: SMTP (empty host: no e-mail), the SMS gateway (empty provider: no SMS),
     # provider rate limits, retries.
     smtp_host: str = ""
@@ -133,6 +137,10 @@ def load_settings(secrets_file: Path = SECRETS_FILE) -> Settings:
         trusted_proxies=parse_proxies(_lookup("KLASSRUK_TRUSTED_PROXIES", values, "") or ""),
         backup_dir=Path(_lookup("KLASSRUK_BACKUP_DIR", values) or data_dir / "backups"),
         backup_passphrase=_lookup("KLASSRUK_BACKUP_PASSPHRASE", values) or "",
+        retention_family_years=int(
+            _lookup("KLASSRUK_RETENTION_FAMILY_YEARS", values, "3") or 3
+        ),
+        retention_log_months=int(_lookup("KLASSRUK_RETENTION_LOG_MONTHS", values, "12") or 12),
         smtp_host=_lookup("KLASSRUK_SMTP_HOST", values, "") or "",
         smtp_port=int(_lookup("KLASSRUK_SMTP_PORT", values, "587") or 587),
         smtp_security=_choice(

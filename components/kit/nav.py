@@ -69,6 +69,8 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("app_pages/notification_status.py", "Рассылка уведомлений", ":material/outgoing_mail:", Action.VIEW_SENDER_HEALTH, "Администрирование"),  # noqa: E501
     PageSpec("app_pages/audit.py", "Журнал изменений", ":material/history:",
              Action.VIEW_AUDIT_LOG, "Администрирование"),
+    PageSpec("app_pages/school_year.py", "Новый учебный год", ":material/event_repeat:",
+             Action.MANAGE_SCHOOL_YEAR, "Администрирование"),
     PageSpec("app_pages/school_settings.py", "Настройки школы", ":material/settings:",
              Action.MANAGE_SCHOOL_STRUCTURE, "Администрирование"),
     PageSpec("app_pages/profile.py", "Профиль", ":material/person:", Action.VIEW_PROFILE,

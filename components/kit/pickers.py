@@ -102,11 +102,32 @@ def week_navigator(key: str, today: date) -> date:
     return monday
 
 
-def period_picker(actor: Actor, on: date, key: str) -> calendar.PeriodRef | None:
-    """A reporting period of the current year, one click away; the current one first chosen."""
+def year_picker(actor: Actor, key: str) -> int | None:
+    """Once a year was closed, a choice of the school year; None means the current one."""
     with db_read(actor) as session:
-        periods = calendar.list_periods(session)
-        current = calendar.period_for_today(session, on)
+        years = calendar.list_years(session)
+    if len(years) < 2:
+        return None
+    by_id = {year.year_id: year for year in years}
+    chosen = st.segmented_control(
+        "Учебный год",
+        list(by_id),
+        default=years[0].year_id,
+        required=True,
+        format_func=lambda i: by_id[i].name,
+        key=key,
+    )
+    year = by_id.get(chosen, years[0])
+    return None if year.is_current else year.year_id
+
+
+def period_picker(
+    actor: Actor, on: date, key: str, *, year_id: int | None = None
+) -> calendar.PeriodRef | None:
+    """A reporting period of the current year (or of `year_id`); the current one first chosen."""
+    with db_read(actor) as session:
+        periods = calendar.list_periods(session, year_id=year_id)
+        current = calendar.period_for_today(session, on) if year_id is None else None
     if not periods:
         st.info("Учебные периоды текущего года ещё не заданы.")
         return None
@@ -129,11 +150,11 @@ def period_picker(actor: Actor, on: date, key: str) -> calendar.PeriodRef | None
 
 
 def class_picker(
-    actor: Actor, action: Action, *, key: str, label: str = "Класс"
+    actor: Actor, action: Action, *, key: str, label: str = "Класс", year_id: int | None = None
 ) -> ClassChoice | None:
-    """A class of the current year the actor may work on with `action` (own classes, or all)."""
+    """A class of the current year (or `year_id`) the actor may work on with `action`."""
     with db_read(actor) as session:
-        classes = classes_in_scope(session, actor, action=action)
+        classes = classes_in_scope(session, actor, action=action, year_id=year_id)
     if not classes:
         st.info(NO_CLASS)
         return None

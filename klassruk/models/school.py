@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import enum
-from datetime import date
+from datetime import date, datetime
 
 from sqlalchemy import CheckConstraint, Enum, ForeignKey, String, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from klassruk.models.base import Base
+from klassruk.models.base import Base, UTCDateTime
 
 
 def _enum(enum_cls: type[enum.Enum], name: str) -> Enum:
@@ -37,6 +37,13 @@ class SchoolYear(Base):
     starts_on: Mapped[date]
     ends_on: Mapped[date]
     is_current: Mapped[bool] = mapped_column(default=False)
+    # Set by the rollover: a closed year's journal is read-only for everyone.
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    closed_by: Mapped[str | None] = mapped_column(String(80), default=None)
+    # From this day the accounts of the year's leavers (and of guardians of leavers only) block.
+    leavers_block_on: Mapped[date | None] = mapped_column(default=None)
+    # When they were blocked: once per year, so an account unblocked later stays unblocked.
+    leavers_blocked_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
 
     periods: Mapped[list[ReportingPeriod]] = relationship(
         back_populates="school_year", order_by="ReportingPeriod.starts_on"

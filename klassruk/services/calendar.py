@@ -59,20 +59,45 @@ def _ref(period: ReportingPeriod) -> PeriodRef:
     return PeriodRef(period.id, period.name, period.starts_on, period.ends_on, period.is_closed)
 
 
-def list_periods(session: Session) -> list[PeriodRef]:
-    """The current year's reporting periods in order (public calendar information)."""
+@dataclass(frozen=True)
+class YearRef:
+    """A school year as a picker shows it: the current one, or one closed by the rollover."""
+
+    year_id: int
+    name: str
+    is_current: bool
+
+
+def list_years(session: Session) -> list[YearRef]:
+    """The current year first, then the closed years, newest first (their journals stay)."""
+    return [
+        YearRef(year.id, year.name, year.is_current)
+        for year in session.scalars(
+            select(SchoolYear)
+            .where(SchoolYear.is_current | SchoolYear.closed_at.is_not(None))
+            .order_by(SchoolYear.is_current.desc(), SchoolYear.starts_on.desc())
+        )
+    ]
+
+
+def list_periods(session: Session, *, year_id: int | None = None) -> list[PeriodRef]:
+    """A year's reporting periods in order, the current year's unless told (public calendar)."""
     # A page's period picker and its services ask in the same run: read them once.
     known = read_only_cache(session, "periods")
-    if "current" not in known:
-        known["current"] = [
+    key = "current" if year_id is None else year_id
+    if key not in known:
+        in_year = (
+            in_current_year(ReportingPeriod.school_year_id)
+            if year_id is None
+            else ReportingPeriod.school_year_id == year_id
+        )
+        known[key] = [
             _ref(p)
             for p in session.scalars(
-                select(ReportingPeriod)
-                .where(in_current_year(ReportingPeriod.school_year_id))
-                .order_by(ReportingPeriod.starts_on)
+                select(ReportingPeriod).where(in_year).order_by(ReportingPeriod.starts_on)
             )
         ]
-    return list(known["current"])
+    return list(known[key])
 
 
 def get_period(session: Session, period_id: int) -> ReportingPeriod:
@@ -103,6 +128,8 @@ def set_period_closed(session: Session, actor: Actor, *, period_id: int, closed:
     """Close a period (teachers can no longer edit it) or reopen it (deputy head)."""
     require(actor, Action.MANAGE_CALENDAR)
     period = get_period(session, period_id)
+    if period.school_year.closed_at is not None:
+        raise DomainError(f"Учебный год {period.school_year.name} закрыт: периоды не меняются.")
     period.is_closed = closed
     session.flush()
 

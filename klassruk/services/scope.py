@@ -33,6 +33,7 @@ from klassruk.models import (
     GuardianLink,
     ReportingPeriod,
     SchoolClass,
+    SchoolYear,
     Student,
     StudyGroup,
     TeachingAssignment,
@@ -81,17 +82,26 @@ class ClassChoice(NamedTuple):
     name: str
 
 
-def classes_in_scope(session: Session, actor: Actor, *, action: Action) -> list[ClassChoice]:
-    """Current-year classes the actor may do `action` on: all school-wide, else own classes.
+def classes_in_scope(
+    session: Session, actor: Actor, *, action: Action, year_id: int | None = None
+) -> list[ClassChoice]:
+    """Classes of the current year (or of `year_id`) the actor may do `action` on.
+
+    School-wide roles get all of them, a class teacher the own classes.
 
     Every class picker uses this. An actor without the action is refused; an empty list means
     the actor holds it but has no class to pick (a class teacher with no class assigned yet,
     or a school without classes this year), and the picker says so.
     """
     require(actor, action)
+    in_year = (
+        in_current_year(SchoolClass.school_year_id)
+        if year_id is None
+        else SchoolClass.school_year_id == year_id
+    )
     query = (
         select(SchoolClass.id, SchoolClass.grade, SchoolClass.letter)
-        .where(in_current_year(SchoolClass.school_year_id))
+        .where(in_year)
         .order_by(SchoolClass.grade, SchoolClass.letter)
     )
     if not actor.is_school_wide_for(action):
@@ -411,6 +421,7 @@ READ_ONLY = (
     "у вас права только на просмотр, изменения не сохранены."
 )
 CLOSED = "Период «{name}» закрыт: исправления вносит заместитель директора с указанием причины."
+YEAR_CLOSED = "Учебный год {name} закрыт: его журнал только для чтения."
 DEPUTY_OPEN_PERIOD = (
     "Заместитель директора вносит исправления только в закрытые периоды; "
     "текущие оценки ставит учитель."
@@ -470,8 +481,9 @@ def require_journal_writer(
 
     The subject teacher writes in open periods; a substitute writes the lessons they covered;
     the deputy head corrects closed periods with a reason; everyone else (the class teacher
-    included) only reads.
+    included) only reads. Nobody writes into a closed school year.
     """
+    require_open_year(session, period)
     if lesson_ids and not keeps_journal(session, actor, group_id=group_id, subject_id=subject_id):
         covered = substitute_lessons(session, actor, group_id=group_id, subject_id=subject_id)
         if covered and set(lesson_ids) <= covered:
@@ -495,6 +507,13 @@ def require_journal_writer(
             raise DomainError("Укажите причину исправления в закрытом периоде.")
         return
     raise PermissionDenied(READ_ONLY)
+
+
+def require_open_year(session: Session, period: ReportingPeriod) -> None:
+    """Refuse any write into a period of a school year closed by the rollover."""
+    year = session.get(SchoolYear, period.school_year_id)
+    if year is not None and year.closed_at is not None:
+        raise DomainError(YEAR_CLOSED.format(name=year.name))
 
 
 def may_write_journal(session: Session, actor: Actor, *, group_id: int, subject_id: int) -> bool:

@@ -43,6 +43,7 @@ from klassruk.models import (
     ItemOutcome,
     Notice,
     RecoveryCode,
+    SchoolYear,
     SecurityIncident,
     Staff,
     Student,
@@ -94,6 +95,7 @@ from klassruk.services.locking import READ_MODIFY_WRITE
 from klassruk.services.notifications.messages import Audience, send_message
 from klassruk.services.roster import ImportPreview, apply_import
 from klassruk.services.school_settings import APP_URL_KEY, set_app_url
+from klassruk.services.school_year.rollover import apply_rollover, plan_rollover
 from klassruk.services.second_factor import TotpSetup, confirm_enrolment, start_enrolment
 from klassruk.services.teaching_load.saving import LoadInput, save_teaching_load
 from klassruk.services.teaching_load.subjects import add_subject
@@ -1067,6 +1069,26 @@ def _load_saved_once(factory, _world, results):
     return "один предмет и 2 строки нагрузки, второе сохранение ничего не изменило"
 
 
+def _rollover_twice(factory):
+    _demo(factory)
+    summer = date(2027, 6, 15)
+    admin = _actors(factory, "admin")[0]
+    with unit_of_work(factory, admin) as session:
+        plan = plan_rollover(session, admin, on=summer)
+
+    def write(session: Session, _seen: Any) -> Any:
+        return apply_rollover(session, session.info["actor"], plan=plan, on=summer, now=utcnow())
+
+    return None, [(a, _nothing, write) for a in (admin, admin)]
+
+
+def _rolled_over_once(factory, _world, results):
+    _refused(results, "уже закрыт")
+    assert _count(factory, select(func.count(SchoolYear.id))) == 2
+    assert _count(factory, select(func.count(SchoolYear.id)).where(SchoolYear.is_current)) == 1
+    return "один новый год, второму — «уже закрыт»"
+
+
 # ---------------------------------------------------------------- the matrix
 
 
@@ -1189,6 +1211,10 @@ CASES: dict[str, Case] = {
         "klassruk.services.teaching_load.saving.save_teaching_load", _save_load_twice,
         _load_saved_once,
     ),
+    "school_year.apply_rollover twice": Case(
+        "klassruk.services.school_year.rollover.apply_rollover", _rollover_twice,
+        _rolled_over_once,
+    ),
     "teaching_load.add_subject twice": Case(
         "klassruk.services.teaching_load.subjects.add_subject", _subject_twice, _subject_once
     ),
@@ -1264,6 +1290,9 @@ NOT_REGISTERED: dict[str, str] = {
     "timetable.changes.move_lesson": ROW_LOCKED_AND_TESTED_ELSEWHERE,
     "timetable.changes.cancel_lesson": "the lesson row locked (lock_rows) before its status "
     "is checked",
+    "school_year.closing.block_due_leavers": (
+        "the closed years locked (done once each, stamped), then the accounts before their status"
+    ),
     "groups.splits.create_splits": "the class row locked (locked_class); test_splits.py",
     "groups.splits.update_group": "the class row locked (locked_class)",
     "groups.individual_plans.create_individual_plan": "the class row locked (locked_class)",
