@@ -17,7 +17,7 @@ from klassruk.formatting import format_date, format_number
 from klassruk.models import ACCOUNT_STATUS_TITLES
 from klassruk.permissions import ROLE_TITLES, Action, Actor, Role
 from klassruk.services import extracts, overview
-from klassruk.services.notifications.messages import unread_count
+from klassruk.services.notifications.inbox import unread_count
 from klassruk.services.reports import analytical
 
 
