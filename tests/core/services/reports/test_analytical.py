@@ -7,6 +7,7 @@ from sqlalchemy import select
 
 from klassruk.errors import NotFound, PermissionDenied
 from klassruk.models.reports import SentReport
+from klassruk.services.reports import analytical
 from klassruk.services.reports.analytical import (
     analytical_report,
     from_snapshot,
@@ -156,3 +157,10 @@ def test_another_class_teacher_and_families_cannot_open_a_sent_report(session, k
         with pytest.raises(PermissionDenied):
             sent_reports(session, actor)
     assert session.scalar(select(SentReport.read_at)) is None
+
+
+def test_the_school_wide_reading_gives_the_same_report(session, known, monkeypatch):
+    """Many classes read the grades by lesson date, not by pupil: the same numbers."""
+    by_pupil = _report(session, known)
+    monkeypatch.setattr(analytical, "FEW_CLASSES", 0)
+    assert _report(session, known) == by_pupil
