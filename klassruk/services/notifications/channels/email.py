@@ -62,9 +62,9 @@ def build_message(settings: SmtpSettings, outgoing: Outgoing) -> Message:
         message.attach(MIMEText(
             f'<!doctype html><html lang="ru"><body>{outgoing.html}</body></html>', "html", "utf-8"
         ))
-    message["Subject"] = Header(outgoing.subject, "utf-8")
+    message["Subject"] = Header(outgoing.subject, "utf-8")  # type: ignore[assignment]
     message["From"] = formataddr((settings.sender_name, settings.sender), "utf-8")
-    message["To"] = (outgoing.address if outgoing.address.isascii()
+    message["To"] = (outgoing.address if outgoing.address.isascii()  # type: ignore[assignment]
                      else Header(outgoing.address, "utf-8"))
     message["Date"] = formatdate(localtime=False)
     domain = settings.sender.partition("@")[2]
