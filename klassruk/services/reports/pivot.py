@@ -35,8 +35,8 @@ from klassruk.models import (
 from klassruk.models.journal import Absence, AbsenceMark, Grade, Lesson
 from klassruk.permissions import Action, Actor, require
 from klassruk.services import calendar
-from klassruk.services.reports.activity import WeekRate, school_weeks, weekly_rates
 from klassruk.services.reports.metrics import MarkCounts, metrics_of
+from klassruk.services.reports.rates import WeekRate, school_weeks, weekly_rates
 from klassruk.services.scope import OUT_OF_SCOPE
 
 
