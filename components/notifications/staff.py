@@ -80,7 +80,7 @@ def compose(actor: Actor) -> None:
             ), lambda m: f"Сообщение «{m.title}» отправлено.")
 
 
-def _delivery(state: messages.FamilyState, channel: Channel) -> str:
+def _delivery(state: tracking.FamilyState, channel: Channel) -> str:
     found = state.deliveries.get(channel)
     if found is None:
         return "—"
