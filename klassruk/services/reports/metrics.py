@@ -1,25 +1,24 @@
-"""The Russian school metrics, defined once for every report.
+"""The Russian school metrics, defined once for every report."""
 
-A pupil's **mark** in a subject for a reporting period is the period grade (четвертная,
-триместровая отметка) when the teacher has set it; until then it is the current weighted
-average (Σ отметка·вес / Σ вес) rounded as schools round it: from 4,5 → «5», from 3,5 → «4»,
-from 2,5 → «3», from 1,5 → «2», below → «1». A pupil with neither is «не аттестован» and is
-not counted (N counts only pupils with a mark).
-
-Per subject, over the N marks of the class (n5 … n1 — how many «5» … «1»):
-
-- **успеваемость** = (n5 + n4 + n3) / N · 100 % — share of marks without «2» and «1»;
-- **качество знаний** = (n5 + n4) / N · 100 % — share of «4» and «5»;
-- **СОУ** (степень обученности) = (1·n5 + 0,64·n4 + 0,36·n3 + 0,16·n2 + 0,08·n1) / N · 100 %;
-- **средний балл** = (5·n5 + 4·n4 + 3·n3 + 2·n2 + 1·n1) / N, to two decimals.
-
-For the class overall, успеваемость and качество count **pupils**: the share of pupils with a
-mark whose marks in every subject are «3» or better (успеваемость), «4» or better (качество);
-СОУ and средний балл are taken over all the marks of the class. Pupils by their marks:
-**отличники** — only «5»; **хорошисты** — only «4» and «5», at least one «4» (those **с одной
-«4»** are listed again apart); **с одной «3»** — one «3», the rest «4» and «5»;
-**неуспевающие** — at least one «2» or «1». Percentages are shown to one decimal.
-"""
+# A pupil's **mark** in a subject for a reporting period is the period grade (четвертная,
+# триместровая отметка) when the teacher has set it; until then it is the current weighted
+# average (Σ отметка·вес / Σ вес) rounded as schools round it: from 4,5 → «5», from 3,5 → «4»,
+# from 2,5 → «3», from 1,5 → «2», below → «1». A pupil with neither is «не аттестован» and is
+# not counted (N counts only pupils with a mark).
+#
+# Per subject, over the N marks of the class (n5 … n1 — how many «5» … «1»):
+#
+# - **успеваемость** = (n5 + n4 + n3) / N · 100 % — share of marks without «2» and «1»;
+# - **качество знаний** = (n5 + n4) / N · 100 % — share of «4» and «5»;
+# - **СОУ** (степень обученности) = (1·n5 + 0,64·n4 + 0,36·n3 + 0,16·n2 + 0,08·n1) / N · 100 %;
+# - **средний балл** = (5·n5 + 4·n4 + 3·n3 + 2·n2 + 1·n1) / N, to two decimals.
+#
+# For the class overall, успеваемость and качество count **pupils**: the share of pupils with a
+# mark whose marks in every subject are «3» or better (успеваемость), «4» or better (качество);
+# СОУ and средний балл are taken over all the marks of the class. Pupils by their marks:
+# **отличники** — only «5»; **хорошисты** — only «4» and «5», at least one «4» (those **с одной
+# «4»** are listed again apart); **с одной «3»** — one «3», the rest «4» and «5»;
+# **неуспевающие** — at least one «2» or «1». Percentages are shown to one decimal.
 
 from __future__ import annotations
 
@@ -144,7 +143,7 @@ class Standing:
 
 
 def standing_of(counts: MarkCounts) -> Standing:
-    """The lists a pupil belongs to (see the module docstring)."""
+    """The lists a pupil belongs to (see the definitions at the top of this module)."""
     low = counts.n2 + counts.n1
     has_marks = counts.total > 0
     return Standing(
