@@ -11,7 +11,7 @@
    preferences: a daily digest at 18:00.
 4. At 18:01 that day (time-machine), one sender pass (`run_pass`, as `python -m klassruk send
    --once` runs it) expands the events, composes one digest per family login and sends them
-   to aiosmtpd's Sink in a process of its own; prints the times and counts.
+   with --workers threads to aiosmtpd's Sink in a process of its own; prints times and counts.
 """
 
 from __future__ import annotations
@@ -154,6 +154,8 @@ def main() -> None:
     parser.add_argument("--url", default="sqlite:////tmp/klassruk_notify.sqlite3")
     parser.add_argument("--today", type=date.fromisoformat, default=date(2026, 11, 30))
     parser.add_argument("--reuse", action="store_true", help="skip seeding, use existing data")
+    parser.add_argument("--workers", type=int, default=SenderConfig.workers,
+                        help="the sender's worker threads (SMTP connections)")
     args = parser.parse_args()
     factory = large_school(args.url, today=args.today, fresh=not args.reuse)
     with unit_of_work(factory, SYSTEM) as session:
@@ -190,6 +192,7 @@ def main() -> None:
         links=LinkSettings(app_url="http://school.test", secret="b" * 48),
         smtp=SmtpSettings(host="127.0.0.1", port=port, security="none", sender="s@bench.test"),
         per_minute={},
+        workers=args.workers,
     )
     try:
         with time_machine.travel(moscow + timedelta(hours=17), tick=True):
@@ -205,7 +208,7 @@ def main() -> None:
             sent_at = time.perf_counter()
     finally:
         sink.terminate()
-    print(f"family logins with a confirmed e-mail: {families}")
+    print(f"family logins with a confirmed e-mail: {families}; sender workers: {args.workers}")
     print(f"expand {expanded} events {expanded_at - start:6.1f} s; "
           f"compose {composed} digests {composed_at - composed_from:6.1f} s; "
           f"send {result.sent} ({result.failed} failed) {sent_at - composed_at:6.1f} s; "

@@ -18,8 +18,8 @@ from klassruk.models import ACCOUNT_STATUS_TITLES
 from klassruk.permissions import ROLE_TITLES, Action, Actor, Role
 from klassruk.services import overview
 from klassruk.services.extracts.schedule import due_extracts
-from klassruk.services.notifications.messages import unread_count
-from klassruk.services.reports import analytical
+from klassruk.services.notifications.inbox import unread_count
+from klassruk.services.reports import sending
 
 
 def _school(actor: Actor) -> None:
@@ -91,7 +91,7 @@ def _class_teacher(actor: Actor) -> None:
 
 def _new_reports(actor: Actor) -> None:
     with db_read(actor) as session:
-        unread = analytical.sent_reports(session, actor, unread_only=True)
+        unread = sending.sent_reports(session, actor, unread_only=True)
     if unread:
         names = ", ".join(f"{row.class_name} ({row.period})" for row in unread)
         st.info(f"Новый аналитический отчёт от заместителя директора: {escape(names)}.",

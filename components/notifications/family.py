@@ -20,7 +20,8 @@ from klassruk.models.notifications import (
     Topic,
 )
 from klassruk.permissions import Action, Actor
-from klassruk.services.notifications import contacts, messages
+from klassruk.services.notifications import contacts
+from klassruk.services.notifications.inbox import acknowledge_message, family_messages, mark_read
 from klassruk.services.notifications.preferences import (
     Preferences,
     my_preferences,
@@ -37,14 +38,14 @@ def inbox(actor: Actor, child: ChildRow) -> None:
     on = today()
     zone = school_timezone()
     with db_read(actor) as session:
-        rows = messages.family_messages(session, actor, student_id=child.student_id, on=on)
+        rows = family_messages(session, actor, student_id=child.student_id, on=on)
     if not rows:
         st.info("Сообщений от школы пока нет.")
         return
     if any(row.read_at is None for row in rows):
         # Shown now: the sender sees them read.
         with db(actor) as session:
-            messages.mark_read(session, actor, student_id=child.student_id, on=on)
+            mark_read(session, actor, student_id=child.student_id, on=on)
     for row in rows:
         with st.container(border=True):
             st.markdown(f"**{escape(row.title)}**")
@@ -57,7 +58,7 @@ def inbox(actor: Actor, child: ChildRow) -> None:
             elif actor.can(Action.ACKNOWLEDGE) and st.button(
                 "Ознакомлен(а)", key=f"ack_message_{row.message_id}", icon=":material/task_alt:"
             ):
-                act(actor, partial(messages.acknowledge_message, actor=actor,
+                act(actor, partial(acknowledge_message, actor=actor,
                                    message_id=row.message_id, student_id=child.student_id,
                                    on=on), "Ознакомление подтверждено.")
 

@@ -20,7 +20,7 @@ from klassruk.models.notifications import (
 )
 from klassruk.permissions import Action, Actor
 from klassruk.services.calendar import week_start
-from klassruk.services.notifications import messages
+from klassruk.services.notifications import messages, tracking
 
 _AUDIENCES = {
     MessageAudience.CLASS: "класс",
@@ -80,7 +80,7 @@ def compose(actor: Actor) -> None:
             ), lambda m: f"Сообщение «{m.title}» отправлено.")
 
 
-def _delivery(state: messages.FamilyState, channel: Channel) -> str:
+def _delivery(state: tracking.FamilyState, channel: Channel) -> str:
     found = state.deliveries.get(channel)
     if found is None:
         return "—"
@@ -93,7 +93,7 @@ def sent(actor: Actor) -> None:
     """Sent messages with their counts; one chosen shows its state per family."""
     zone = school_timezone()
     with db_read(actor) as session:
-        rows = messages.sent_messages(session, actor)
+        rows = tracking.sent_messages(session, actor)
     if not rows:
         st.info("Сообщений ещё не было.")
         return
@@ -110,7 +110,7 @@ def sent(actor: Actor) -> None:
                           format_func=lambda i: f"{format_timestamp(by_id[i].created_at, zone)} — "
                                                 f"{by_id[i].title}")
     with db_read(actor) as session:
-        families = messages.message_families(session, actor, message_id=chosen)
+        families = tracking.message_families(session, actor, message_id=chosen)
     st.markdown(f"**{escape(by_id[chosen].title)}**: состояние по семьям")
     show_table({
         "Обучающийся": [f.student for f in families],

@@ -35,8 +35,8 @@ from klassruk.services.reports.activity import (
     ActivityReport,
     FamilyRow,
     activity_report,
-    classes_compared,
 )
+from klassruk.services.reports.rates import classes_compared
 from klassruk.services.scope import ClassChoice
 
 EXTRACT = "activity_extract"

@@ -17,10 +17,11 @@ from components.kit.text import escape
 from klassruk.formatting import format_average, format_timestamp
 from klassruk.pdf.reports import render_analytical_report
 from klassruk.permissions import Action, Actor
-from klassruk.services.reports import analytical
-from klassruk.services.reports.analytical import AnalyticalReport, SentRow
+from klassruk.services.reports import analytical, sending
+from klassruk.services.reports.analytical import AnalyticalReport
 from klassruk.services.reports.exports import analytical_report_xlsx
 from klassruk.services.reports.metrics import FOOTNOTES, Metrics, format_percent
+from klassruk.services.reports.sending import SentRow
 
 PDF = "application/pdf"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -137,17 +138,17 @@ def draw_sender(actor: Actor) -> None:
     send, send_all = st.columns(2)
     if send.button(f"Отправить отчёт {choice.name} классному руководителю", key="ar_send",
                    icon=":material/send:"):
-        act(actor, lambda s: analytical.send_analytical_report(
+        act(actor, lambda s: sending.send_analytical_report(
             s, actor, class_id=choice.class_id, period_id=period.period_id, on=today()),
             f"Отчёт {choice.name} класса за период «{period.name}» отправлен.")
     if send_all.button("Отправить отчёты всех классов", key="ar_send_all",
                        icon=":material/forward_to_inbox:"):
-        act(actor, lambda s: analytical.send_to_all_classes(
+        act(actor, lambda s: sending.send_to_all_classes(
             s, actor, period_id=period.period_id, on=today()),
             lambda n: f"Отправлено отчётов за период «{period.name}»: {n}.")
     with st.expander("Отправленные отчёты и отметки о прочтении", expanded=True):
         with db_read(actor) as session:
-            rows = analytical.sent_reports(session, actor)
+            rows = sending.sent_reports(session, actor)
         if rows:
             read = sum(1 for row in rows if row.read_at is not None)
             st.caption(f"Прочитано отчётов: {read} из {len(rows)}.")
@@ -165,7 +166,7 @@ def draw_sender(actor: Actor) -> None:
 def draw_inbox(actor: Actor) -> None:
     """The class teacher: received reports (new ones first marked); opening marks it read."""
     with db_read(actor) as session:
-        rows = analytical.sent_reports(session, actor)
+        rows = sending.sent_reports(session, actor)
     if not rows:
         st.info("Заместитель директора ещё не присылал аналитических отчётов.")
         return
@@ -186,9 +187,9 @@ def draw_inbox(actor: Actor) -> None:
         return
     with reported_errors():
         with db_read(actor) as session:
-            report = analytical.open_sent_report(session, actor, report_id=chosen)
+            report = sending.open_sent_report(session, actor, report_id=chosen)
         if by_id[chosen].read_at is None:
             # One write, the first time only: later reruns of the open report stay reads.
             with db(actor) as session:
-                analytical.mark_read(session, actor, report_id=chosen)
+                sending.mark_read(session, actor, report_id=chosen)
         draw_report(report, key=f"ar_{chosen}")

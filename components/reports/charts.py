@@ -9,7 +9,7 @@ import pandas as pd
 
 from components.kit.charts import RUSSIAN_NUMBERS
 from klassruk.formatting import format_date
-from klassruk.services.reports.activity import ClassRates, WeekRate
+from klassruk.services.reports.rates import ClassRates, WeekRate
 
 PERCENT = alt.Scale(domain=[0, 100])
 

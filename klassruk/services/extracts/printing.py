@@ -25,7 +25,7 @@ from klassruk.services.extracts.content import (
 )
 from klassruk.services.locking import lock_rows, read_modify_write
 from klassruk.services.lookup import get_or_404
-from klassruk.services.notifications.messages import mark_printed, paper_messages
+from klassruk.services.notifications.tracking import mark_printed, paper_messages
 from klassruk.services.scope import ClassPeople, class_people, require_class_scope
 
 MAX_RANGE_DAYS = 200

@@ -6,10 +6,10 @@ import html
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any
+from typing import Any, cast
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import Table, bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from klassruk.formatting import format_date
@@ -154,10 +154,11 @@ class _Draft:
     user_id: int
     channel: Channel
     cadence: Cadence
-    items: list[NotificationItem] = field(default_factory=list)
+    # Rows of (id, event_id, user_id, student_id, channel, cadence) of notification_item.
+    items: list[Any] = field(default_factory=list)
 
 
-def _group(items: list[NotificationItem], kinds: dict[int, EventKind]) -> list[_Draft]:
+def _group(items: list[Any], kinds: dict[int, EventKind]) -> list[_Draft]:
     drafts: dict[tuple[Any, ...], _Draft] = {}
     for item in items:
         # A class message is its own message: the sender sees its delivery per family.
@@ -204,9 +205,12 @@ def compose_due(
     session: Session, *, now: datetime, links: LinkSettings, limit: int = COMPOSE_BATCH
 ) -> int:
     """Turn the items due by `now` into messages: one per login, channel and cadence."""
+    # Plain rows, not ORM objects: a batch is thousands of items and needs six columns of each.
     items = list(
-        session.scalars(
-            select(NotificationItem)
+        session.execute(
+            select(NotificationItem.id, NotificationItem.event_id, NotificationItem.user_id,
+                   NotificationItem.student_id, NotificationItem.channel,
+                   NotificationItem.cadence)
             .where(NotificationItem.notification_id.is_(None), NotificationItem.due_at <= now)
             .order_by(NotificationItem.user_id, NotificationItem.id)
             .limit(limit)
@@ -244,13 +248,23 @@ def compose_due(
                          monday, local, now, links))
         for draft in _group(items, {k: e.kind for k, e in events.items()})
     ]
-    # Two flushes for the whole batch: the messages (one multi-row INSERT), then the items.
-    session.add_all(notification for _, notification in made)
-    session.flush()
-    for draft, notification in made:
-        for item in draft.items:
-            item.notification_id = notification.id
-    session.flush()
+    session.flush()  # the links made above
+    # Two statements for the whole batch: the messages (one multi-row INSERT … RETURNING, ids
+    # in the rows' order), then the items (an executemany). Their texts are put together from
+    # stored values the text policy cleaned when they were stored.
+    table = cast(Table, Notification.__table__)
+    items_table = cast(Table, NotificationItem.__table__)
+    ids = session.scalars(
+        insert(table).returning(table.c.id, sort_by_parameter_order=True),
+        [notification for _, notification in made],
+    ).all()
+    session.execute(
+        update(items_table)
+        .where(items_table.c.id == bindparam("item_id"))
+        .values(notification_id=bindparam("message_id")),
+        [{"item_id": item.id, "message_id": message_id}
+         for (draft, _), message_id in zip(made, ids, strict=True) for item in draft.items],
+    )
     return len(made)
 
 
@@ -267,7 +281,7 @@ def _compose(
     local: datetime,
     now: datetime,
     links: LinkSettings,
-) -> Notification:
+) -> dict[str, Any]:
     lines: dict[str, list[str]] = defaultdict(list)
     children: dict[str, int] = {}
     message = None
@@ -284,16 +298,18 @@ def _compose(
     kind = (NotificationKind.MESSAGE if message is not None
             else NotificationKind.EVENTS if draft.cadence is Cadence.IMMEDIATE
             else NotificationKind.DIGEST)
-    base = Notification(
-        user_id=draft.user_id, channel=draft.channel, kind=kind, address=address or "",
-        subject="", body_text="", class_message_id=message.id if message else None,
-        created_at=now, next_attempt_at=now,
-    )
+    base: dict[str, Any] = {
+        "user_id": draft.user_id, "channel": draft.channel, "kind": kind,
+        "address": address or "", "subject": "", "body_text": "", "body_html": None,
+        "unsubscribe_url": None, "class_message_id": message.id if message else None,
+        "status": DeliveryStatus.PENDING, "last_error": None, "attempts": 0,
+        "created_at": now, "next_attempt_at": now,
+    }
     if not lines or address is None:
-        base.status = DeliveryStatus.SKIPPED
-        base.last_error = NOT_REACHABLE if not lines else "адрес не подтверждён"
+        base["status"] = DeliveryStatus.SKIPPED
+        base["last_error"] = NOT_REACHABLE if not lines else "адрес не подтверждён"
         return base
-    base.subject = _subject(draft, lines, local, message)
+    base["subject"] = _subject(draft, lines, local, message)
     guardian_id = guardians.get(draft.user_id)
     extras: list[tuple[str, str]] = []
     if draft.channel is Channel.EMAIL and guardian_id is not None:
@@ -314,13 +330,13 @@ def _compose(
                                 **link)  # type: ignore[arg-type]
                 extras.append((f"Ознакомлен(а) с неделей — {child}", url))
     if draft.channel is Channel.EMAIL:
-        base.unsubscribe_url = make_link(
+        base["unsubscribe_url"] = make_link(
             session, purpose=LinkPurpose.UNSUBSCRIBE, user_id=draft.user_id, secret=links.secret,
             app_url=links.app_url, now=now,
         )
-        extras.append(("Отписаться от писем", base.unsubscribe_url))
-        base.body_text, base.body_html = _bodies(lines, extras, links.app_url)
+        extras.append(("Отписаться от писем", base["unsubscribe_url"]))
+        base["body_text"], base["body_html"] = _bodies(lines, extras, links.app_url)
     else:
         flat = "; ".join(f"{child}: {', '.join(ls)}" for child, ls in lines.items())
-        base.body_text = shorten_sms(flat, links.app_url)
+        base["body_text"] = shorten_sms(flat, links.app_url)
     return base

@@ -25,7 +25,7 @@ from klassruk.models.notifications import (
     NotificationLink,
     NotificationPreference,
 )
-from klassruk.services.notifications.messages import record_message_acknowledgement
+from klassruk.services.notifications.inbox import record_message_acknowledgement
 
 # The query parameter app.py recognises before any login.
 LINK_PARAMETER = "link"

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import logging
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -26,7 +28,9 @@ from klassruk.services.notifications.digests import LinkSettings, compose_due
 from klassruk.services.notifications.outbox import expand_events
 
 SENDER = Actor.system("sender")
-LEASE_BATCH = 50
+# Messages leased, handed over by the workers and recorded in one transaction each round: a
+# sender dying mid-round sends at most these again (the lease runs out, another takes them).
+ROUND = 20
 log = logging.getLogger(__name__)
 
 
@@ -43,26 +47,31 @@ class SenderConfig:
     per_minute: dict[Channel, int] = field(
         default_factory=lambda: {Channel.EMAIL: 600, Channel.SMS: 60}
     )
+    # Worker threads handing messages over at once, each with its own SMTP connection.
+    workers: int = 4
 
 
 class RateLimiter:
-    """At most N sends a minute per channel in this process (evenly spaced)."""
+    """At most N sends a minute per channel in this process (evenly spaced, across workers)."""
 
     def __init__(self, per_minute: dict[Channel, int]) -> None:
         self._interval = {c: 60.0 / n for c, n in per_minute.items() if n > 0}
         self._last: dict[Channel, float] = {}
+        self._lock = threading.Lock()
 
     def wait(self, channel: Channel) -> None:
-        """Sleep until the channel may send again."""
+        """Sleep until the channel may send again (each caller gets its own slot)."""
         interval = self._interval.get(channel)
         if interval is None:
             return
-        last = self._last.get(channel)
-        if last is not None:
-            pause = last + interval - time.monotonic()
-            if pause > 0:
-                time.sleep(pause)
-        self._last[channel] = time.monotonic()
+        with self._lock:
+            now = time.monotonic()
+            last = self._last.get(channel)
+            slot = now if last is None else max(now, last + interval)
+            self._last[channel] = slot
+        pause = slot - time.monotonic()
+        if pause > 0:
+            time.sleep(pause)
 
 
 @dataclass
@@ -77,7 +86,7 @@ class PassResult:
 
 
 def lease(
-    session: Session, *, owner: str, now: datetime, lease_s: float, limit: int = LEASE_BATCH
+    session: Session, *, owner: str, now: datetime, lease_s: float, limit: int = ROUND
 ) -> list[tuple[int, Channel, Outgoing]]:
     """Claim due messages for `owner`: rows locked by another sender are skipped, not shared."""
     due = (
@@ -192,11 +201,7 @@ def run_pass(
         result.composed += composed
         if not composed:
             break
-    transports = _Transports(config)
-    try:
-        _send_due(factory, config, owner, limiter, transports, result)
-    finally:
-        transports.close()
+    _send_due(factory, config, owner, limiter, result)
     with unit_of_work(factory, SENDER) as session:
         _heartbeat(session, owner, result)
     return result
@@ -204,29 +209,49 @@ def run_pass(
 
 def _send_due(
     factory: sessionmaker[Session], config: SenderConfig, owner: str, limiter: RateLimiter,
-    transports: _Transports, result: PassResult,
+    result: PassResult,
 ) -> None:
-    while True:
-        with unit_of_work(factory, SENDER) as session:
-            batch = lease(session, owner=owner, now=utcnow(), lease_s=config.lease_s)
-        if not batch:
-            break
-        for notification_id, channel, outgoing in batch:
-            limiter.wait(channel)
-            error = transports.deliver(channel, outgoing)
-            if error is not None:
-                log.warning("notification %s not sent: %s", notification_id, error)
-            with unit_of_work(factory, SENDER) as session:
-                status = record_outcome(
-                    session, notification_id=notification_id, owner=owner, error=error,
-                    config=config, now=utcnow(),
-                )
-            if status is DeliveryStatus.SENT:
-                result.sent += 1
-            elif status is DeliveryStatus.FAILED:
-                result.failed += 1
-            else:
-                result.retried += 1
+    """Lease a round, hand it over with the workers (each its own connections), record it."""
+    local = threading.local()
+    opened: list[_Transports] = []
+    guard = threading.Lock()
+
+    def deliver(leased: tuple[int, Channel, Outgoing]) -> tuple[int, DeliveryError | None]:
+        notification_id, channel, outgoing = leased
+        if not hasattr(local, "transports"):
+            local.transports = _Transports(config)
+            with guard:
+                opened.append(local.transports)
+        limiter.wait(channel)
+        error = local.transports.deliver(channel, outgoing)
+        if error is not None:
+            log.warning("notification %s not sent: %s", notification_id, error)
+        return notification_id, error
+
+    try:
+        with ThreadPoolExecutor(max_workers=max(1, config.workers)) as pool:
+            while True:
+                with unit_of_work(factory, SENDER) as session:
+                    batch = lease(session, owner=owner, now=utcnow(), lease_s=config.lease_s)
+                if not batch:
+                    break
+                outcomes = list(pool.map(deliver, batch))
+                with unit_of_work(factory, SENDER) as session:
+                    statuses = [
+                        record_outcome(session, notification_id=notification_id, owner=owner,
+                                       error=error, config=config, now=utcnow())
+                        for notification_id, error in outcomes
+                    ]
+                for status in statuses:
+                    if status is DeliveryStatus.SENT:
+                        result.sent += 1
+                    elif status is DeliveryStatus.FAILED:
+                        result.failed += 1
+                    else:
+                        result.retried += 1
+    finally:
+        for transports in opened:
+            transports.close()
 
 
 def _heartbeat(session: Session, owner: str, result: PassResult) -> None:

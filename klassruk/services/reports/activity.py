@@ -1,12 +1,10 @@
-"""The activity and acknowledgement report: who of the families has seen what, and how.
+"""The activity and acknowledgement report: who of the families has seen what, and how."""
 
-Per guardian and child of the class (links in force on the day): the account's state, the last
-login, logins and cabinet sections opened in the chosen weeks (the narrow family activity log),
-school weeks acknowledged and pending with the channel, important items (period grades,
-recommendations) never acknowledged, consent and delivery route, and flags to act on. Counts
-come from SQL GROUP BY; Python joins the small results. Messages sent and failed come with the
-outbox (notifications), which this report does not read yet.
-"""
+# Per guardian and child of the class (links in force on the day): the account's state, the last
+# login, logins and cabinet sections opened in the chosen weeks (the narrow family activity log),
+# school weeks acknowledged and pending with the channel, important items (period grades,
+# recommendations) never acknowledged, consent and delivery route, e-mails and SMS delivered and
+# given up on, and flags to act on. Counts come from SQL GROUP BY; Python joins the small results.
 
 from __future__ import annotations
 
@@ -16,10 +14,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
-from klassruk.errors import DomainError, PermissionDenied
 from klassruk.models import (
     RELATION_TITLES,
     AckChannel,
@@ -30,7 +27,6 @@ from klassruk.models import (
     FamilyEvent,
     Guardian,
     GuardianLink,
-    Relation,
     ReportingPeriod,
     SchoolClass,
     Student,
@@ -43,11 +39,11 @@ from klassruk.permissions import Action, Actor
 from klassruk.services import calendar
 from klassruk.services.delivery import Route, decide_for, latest_entries, state_of
 from klassruk.services.lookup import get_or_404
-from klassruk.services.scope import OUT_OF_SCOPE, active_on, require_class_scope
+from klassruk.services.reports.rates import WeekRate, family_links, school_weeks, weekly_rates
+from klassruk.services.scope import active_on, require_class_scope
 
 # From this many days without any acknowledgement a family is flagged.
 SILENT_DAYS = 14
-MAX_RANGE_DAYS = 400
 
 SECTION_TITLES: dict[str, str] = {
     "home": "главная", "grades": "оценки", "homework": "домашние задания",
@@ -120,19 +116,6 @@ class FamilyRow:
 
 
 @dataclass(frozen=True)
-class WeekRate:
-    """The share of the class's families who acknowledged a school week."""
-
-    week_start: date
-    acknowledged: int
-    families: int
-
-    @property
-    def rate(self) -> float | None:
-        return None if self.families == 0 else round(self.acknowledged / self.families * 100, 1)
-
-
-@dataclass(frozen=True)
 class ActivityReport:
     """The class's families over the chosen weeks."""
 
@@ -143,37 +126,6 @@ class ActivityReport:
     weeks: list[date]
     rows: list[FamilyRow]
     rates: list[WeekRate]
-
-
-def school_weeks(session: Session, starts_on: date, ends_on: date, on: date) -> list[date]:
-    """Mondays of the weeks in the range up to today's week, without weeks wholly on holiday."""
-    if starts_on > ends_on:
-        raise DomainError("Дата «с» позже даты «по».")
-    if (ends_on - starts_on).days > MAX_RANGE_DAYS:
-        raise DomainError(f"Отчёт — не больше чем за {MAX_RANGE_DAYS} дней.")
-    first, last = calendar.week_start(starts_on), calendar.week_start(min(ends_on, on))
-    off = calendar.holiday_dates(session, first, last + timedelta(days=4))
-    weeks = []
-    monday = first
-    while monday <= last:
-        if any(monday + timedelta(days=d) not in off for d in range(5)):
-            weeks.append(monday)
-        monday += timedelta(days=7)
-    return weeks
-
-
-def _links(class_ids: Any, on: date) -> Select[int, int, int, Relation]:
-    """(class, guardian, student, relation) of the class's current pupils, links in force."""
-    return (
-        select(Enrolment.class_id, GuardianLink.guardian_id, GuardianLink.student_id,
-               GuardianLink.relation)
-        .join(Enrolment, Enrolment.student_id == GuardianLink.student_id)
-        .where(
-            Enrolment.class_id.in_(class_ids),
-            active_on(Enrolment.starts_on, Enrolment.ends_on, on),
-            or_(GuardianLink.ends_on.is_(None), GuardianLink.ends_on > on),
-        )
-    )
 
 
 def _day_bounds(starts_on: date, ends_on: date) -> tuple[datetime, datetime]:
@@ -319,42 +271,6 @@ def _deliveries(
     }
 
 
-def weekly_rates(
-    session: Session, class_ids: Any, weeks: list[date], on: date
-) -> dict[int, list[WeekRate]]:
-    """Per class and week: families (guardian and child) who acknowledged the week, of all.
-
-    A helper without an actor: its callers check the scope first.
-    """
-    links = _links(class_ids, on).subquery()
-    families: dict[int, int] = {
-        row[0]: int(row[1])
-        for row in session.execute(
-            select(links.c.class_id, func.count()).group_by(links.c.class_id)
-        )
-    }
-    signed = (
-        select(links.c.class_id, Acknowledgement.week_start, Acknowledgement.guardian_id,
-               Acknowledgement.student_id)
-        .join(links, and_(links.c.guardian_id == Acknowledgement.guardian_id,
-                          links.c.student_id == Acknowledgement.student_id))
-        .where(Acknowledgement.kind == AckKind.WEEK, Acknowledgement.week_start.in_(weeks))
-        .distinct()
-        .subquery()
-    )
-    done: dict[tuple[int, date], int] = {
-        (class_id, week): int(count)
-        for class_id, week, count in session.execute(
-            select(signed.c.class_id, signed.c.week_start, func.count())
-            .group_by(signed.c.class_id, signed.c.week_start)
-        )
-    } if weeks else {}
-    return {
-        class_id: [WeekRate(week, done.get((class_id, week), 0), int(total)) for week in weeks]
-        for class_id, total in families.items()
-    }
-
-
 def activity_report(
     session: Session, actor: Actor, *, class_id: int, starts_on: date, ends_on: date, on: date
 ) -> ActivityReport:
@@ -363,7 +279,7 @@ def activity_report(
     school_class = get_or_404(session, SchoolClass, class_id, "Класс не найден.")
     weeks = school_weeks(session, starts_on, ends_on, on)
     links = session.execute(
-        _links([class_id], on)
+        family_links([class_id], on)
         .add_columns(Guardian.last_name, Guardian.first_name, Guardian.middle_name,
                      Student.last_name, Student.first_name)
         .join(Guardian, Guardian.id == GuardianLink.guardian_id)
@@ -425,32 +341,3 @@ def activity_report(
         rows.append(FamilyRow(**values, flags=_flags(values, on)))
     rates = weekly_rates(session, [class_id], weeks, on).get(class_id, [])
     return ActivityReport(class_id, school_class.name, starts_on, ends_on, weeks, rows, rates)
-
-
-@dataclass(frozen=True)
-class ClassRates:
-    """A class's acknowledgement rate by week, for the deputy head's comparison."""
-
-    class_id: int
-    class_name: str
-    rates: list[WeekRate]
-
-
-def classes_compared(
-    session: Session, actor: Actor, *, starts_on: date, ends_on: date, on: date
-) -> list[ClassRates]:
-    """Every current class's weekly acknowledgement rate (school-wide actors only)."""
-    if not actor.is_school_wide_for(Action.VIEW_ACTIVITY_REPORT):
-        raise PermissionDenied(OUT_OF_SCOPE)
-    weeks = school_weeks(session, starts_on, ends_on, on)
-    classes = session.execute(
-        select(SchoolClass.id, SchoolClass.grade, SchoolClass.letter)
-        .where(calendar.in_current_year(SchoolClass.school_year_id))
-        .order_by(SchoolClass.grade, SchoolClass.letter)
-    ).all()
-    ids = [row[0] for row in classes]
-    rates = weekly_rates(session, ids, weeks, on)
-    return [
-        ClassRates(class_id, f"{grade}{letter}", rates.get(class_id, []))
-        for class_id, grade, letter in classes
-    ]

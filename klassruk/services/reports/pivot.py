@@ -1,12 +1,11 @@
-"""Ad-hoc analysis: a measure by two dimensions picked from a fixed list, aggregated in SQL.
+"""Ad-hoc analysis: a measure by two dimensions picked from a fixed list, aggregated in SQL."""
 
-The GROUP BY is built only from the whitelist below (a user picks names, never SQL). Grade
-measures count the current grades n5 … n1 per cell in SQL and apply the school's formulas of
-`metrics` (so «качество» here is the share of grades «4» and «5», «успеваемость» of grades
-«3» and better, the average is the plain mean of the grades); absences count missed lessons
-(lateness not counted); the acknowledgement rate is the share of families (guardian and child)
-who confirmed a school week, and it splits by class, grade level, week and period only.
-"""
+# The GROUP BY is built only from the whitelist below (a user picks names, never SQL). Grade
+# measures count the current grades n5 … n1 per cell in SQL and apply the school's formulas of
+# `metrics` (so «качество» here is the share of grades «4» and «5», «успеваемость» of grades
+# «3» and better, the average is the plain mean of the grades); absences count missed lessons
+# (lateness not counted); the acknowledgement rate is the share of families (guardian and child)
+# who confirmed a school week, and it splits by class, grade level, week and period only.
 
 from __future__ import annotations
 
@@ -35,8 +34,8 @@ from klassruk.models import (
 from klassruk.models.journal import Absence, AbsenceMark, Grade, Lesson
 from klassruk.permissions import Action, Actor, require
 from klassruk.services import calendar
-from klassruk.services.reports.activity import WeekRate, school_weeks, weekly_rates
 from klassruk.services.reports.metrics import MarkCounts, metrics_of
+from klassruk.services.reports.rates import WeekRate, school_weeks, weekly_rates
 from klassruk.services.scope import OUT_OF_SCOPE
 
 

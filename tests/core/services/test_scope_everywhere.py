@@ -78,8 +78,8 @@ HELPERS_WITHOUT_ACTOR = frozenset({
     "notifications.events.absence_events", "notifications.events.grade_events",
     "notifications.events.period_grade_event", "notifications.events.recommendation_event",
     "notifications.events.test_event", "notifications.gating.reachable",
-    "notifications.messages.mark_printed", "notifications.messages.paper_messages",
-    "notifications.messages.record_message_acknowledgement",
+    "notifications.tracking.mark_printed", "notifications.tracking.paper_messages",
+    "notifications.inbox.record_message_acknowledgement",
 })
 # The scoped actors (logins of build_two_classes, two half-configured accounts, three edge
 # families) and the action each one holds, for services that ask which action to check.

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import io
 from datetime import timedelta
 
 import pytest
-from pypdf import PdfReader
 from sqlalchemy import select
 
 from klassruk.db import unit_of_work
@@ -26,14 +24,11 @@ from klassruk.models import (
 from klassruk.models.notifications import (
     Cadence,
     Channel,
-    ClassMessage,
     DeliveryStatus,
     MessageAudience,
 )
-from klassruk.pdf.extracts import render_extracts
 from klassruk.permissions import Role
-from klassruk.services.extracts.printing import Family, print_extracts
-from klassruk.services.notifications import messages
+from klassruk.services.notifications import inbox, messages, tracking
 from klassruk.services.notifications.links import USED, LinkError, use_link
 from klassruk.services.notifications.messages import Audience
 from klassruk.services.notifications.preferences import Preferences, save_preferences
@@ -128,22 +123,22 @@ def test_a_message_reaches_web_email_sms_and_paper_families_and_acknowledgements
     with unit_of_work(factory, SYSTEM) as session:
         web = actor_of(session, "parent_web")
         session.info["actor"] = web
-        (row,) = messages.family_messages(session, web, student_id=third.id, on=TODAY)
+        (row,) = inbox.family_messages(session, web, student_id=third.id, on=TODAY)
         assert (row.title, row.acknowledged_at) == ("Родительское собрание", None)
-        messages.acknowledge_message(session, web, message_id=message_id, student_id=third.id,
-                                     on=TODAY)
-        (row,) = messages.family_messages(session, web, student_id=third.id, on=TODAY)
+        inbox.acknowledge_message(session, web, message_id=message_id, student_id=third.id,
+                                  on=TODAY)
+        (row,) = inbox.family_messages(session, web, student_id=third.id, on=TODAY)
         assert row.acknowledged_at is not None
     # The paper family's message waits for the next extract.
     with unit_of_work(factory, SYSTEM) as session:
         paper = actor_of(session, "parent_paper").guardian_id
-        (printed,) = messages.paper_messages(session, guardian_id=paper, student_ids=[third.id])
+        (printed,) = tracking.paper_messages(session, guardian_id=paper, student_ids=[third.id])
         assert printed[1].id == message_id
     with unit_of_work(factory, SYSTEM, read_only=True) as session:
         teacher = actor_of(session, "ct_a")
         families = {f.guardian.split()[0]: f
-                    for f in messages.message_families(session, teacher, message_id=message_id)}
-        (sent,) = messages.sent_messages(session, teacher)
+                    for f in tracking.message_families(session, teacher, message_id=message_id)}
+        (sent,) = tracking.sent_messages(session, teacher)
     assert set(families) == {"Орлова", "Белова", "Смирнова", "Смирнов"}
     orlova, belova, web_family, paper_family = (families[n] for n in
                                                 ("Орлова", "Белова", "Смирнова", "Смирнов"))
@@ -172,7 +167,7 @@ def test_only_families_that_have_not_acknowledged_the_week(
         ))
     message_id = _send_message(factory, school, not_acknowledged_week=TODAY - timedelta(days=3))
     with unit_of_work(factory, SYSTEM, read_only=True) as session:
-        families = messages.message_families(session, actor_of(session, "ct_a"),
+        families = tracking.message_families(session, actor_of(session, "ct_a"),
                                              message_id=message_id)
     assert "Орлова Ирина" not in {f.guardian for f in families}
     assert len(families) == 3
@@ -187,37 +182,7 @@ def test_who_may_message_whom(factory, config, school, smtp_sink, sms_gateway):
     message_id = _send_message(factory, school, "zavuch", kind=MessageAudience.GRADE,
                                class_id=None, grade=7)
     with unit_of_work(factory, SYSTEM, read_only=True) as session:
-        assert len(messages.message_families(session, actor_of(session, "zavuch"),
+        assert len(tracking.message_families(session, actor_of(session, "zavuch"),
                                              message_id=message_id)) == 4
         with pytest.raises(PermissionDenied):
-            messages.message_families(session, actor_of(session, "ct_b"), message_id=message_id)
-
-
-def test_paper_families_get_the_message_on_their_next_extract_once(
-    factory, config, school, smtp_sink, sms_gateway
-):
-    third = _four_families(factory, config, school, smtp_sink, sms_gateway)
-    _send_message(factory, school)
-    with unit_of_work(factory, SYSTEM) as session:
-        teacher = actor_of(session, "ct_a")
-        session.info["actor"] = teacher
-        paper = actor_of(session, "parent_paper").guardian_id
-        family = [Family(guardian_id=paper, student_id=third.id)]
-        (first,) = print_extracts(session, teacher, class_id=school.two.class_a, on=TODAY,
-                                  date_from=TODAY - timedelta(days=6), date_to=TODAY,
-                                  families=family)
-        (second,) = print_extracts(session, teacher, class_id=school.two.class_a, on=TODAY,
-                                   date_from=TODAY - timedelta(days=6), date_to=TODAY,
-                                   families=family)
-    assert [(m.subject, m.text) for m in first.messages] == [
-        ("Родительское собрание", "Собрание в четверг в 18:00, каб. 21.")
-    ]
-    assert second.messages == []
-    pdf = render_extracts([first], school_name="Школа", timezone="Europe/Moscow")
-    text = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
-    assert "Сообщения классного руководителя" in " ".join(text.split())
-    assert "Родительское собрание — Собрание в четверг" in " ".join(text.split())
-    with unit_of_work(factory, SYSTEM, read_only=True) as session:
-        families = messages.message_families(session, actor_of(session, "ct_a"),
-                                             message_id=session.scalar(select(ClassMessage.id)))
-        assert [f.printed_at is not None for f in families if f.paper] == [True]
+            tracking.message_families(session, actor_of(session, "ct_b"), message_id=message_id)

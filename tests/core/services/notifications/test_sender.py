@@ -18,6 +18,7 @@ from klassruk.models.notifications import (
     DeliveryStatus,
     Notification,
     NotificationItem,
+    NotificationKind,
     OutboxEvent,
 )
 from klassruk.services.notifications import contacts
@@ -28,6 +29,7 @@ from tests.core.services.notifications.conftest import (
     confirm_address,
     give_consent,
     send,
+    user_id,
 )
 from tests.factories import SYSTEM, actor_of
 from tests.frozen import TODAY
@@ -211,3 +213,23 @@ def test_retries_back_off_exponentially(factory, config, school, smtp_sink, sms_
     assert len(sms_gateway.requests) == 3
 
 
+
+
+def test_worker_threads_send_each_message_once_and_record_every_outcome(
+    factory, config, school, smtp_sink, sms_gateway
+):
+    with unit_of_work(factory, SYSTEM) as session:
+        parent = user_id(session, "parent_a")
+        session.add_all(
+            Notification(user_id=parent, channel=Channel.EMAIL,
+                         kind=NotificationKind.VERIFICATION, address=f"family{n}@example.ru",
+                         subject=f"Письмо {n}", body_text="Текст")
+            for n in range(45)
+        )
+    result = send(factory, replace(config, workers=3))
+    assert (result.sent, result.failed, result.retried) == (45, 0, 0)
+    assert sorted(str(m["To"]) for m in smtp_sink.messages) == sorted(
+        f"family{n}@example.ru" for n in range(45))
+    with unit_of_work(factory, SYSTEM, read_only=True) as session:
+        assert set(session.scalars(select(Notification.status))) == {DeliveryStatus.SENT}
+        assert session.scalar(select(func.max(Notification.attempts))) == 1

@@ -16,9 +16,9 @@ from klassruk.errors import NotFound, PermissionDenied
 from klassruk.models import ReportingPeriod
 from klassruk.models.reports import SentReport
 from klassruk.permissions import Action, Role
-from klassruk.services.reports.activity import classes_compared
-from klassruk.services.reports.analytical import mark_read, open_sent_report, sent_reports
 from klassruk.services.reports.pivot import Dimension, Filters, Measure, analysis_options, pivot
+from klassruk.services.reports.rates import classes_compared
+from klassruk.services.reports.sending import mark_read, open_sent_report, sent_reports
 from tests.factories import act_as, build_two_classes, make_account
 from tests.frozen import TODAY
 
