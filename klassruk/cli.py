@@ -202,6 +202,7 @@ def sender_config(settings: Settings, app_url: str) -> SenderConfig:
         max_attempts=settings.send_max_attempts,
         backoff_s=settings.send_backoff_seconds,
         per_minute={Channel.EMAIL: settings.email_per_minute, Channel.SMS: settings.sms_per_minute},
+        workers=settings.send_workers,
     )
 
 

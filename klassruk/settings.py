@@ -64,6 +64,7 @@ class Settings:
     sms_per_minute: int = 60
     send_max_attempts: int = 5
     send_backoff_seconds: int = 60
+    send_workers: int = 4
 
 
 def _read_secrets_file(path: Path) -> dict[str, object]:
@@ -161,6 +162,7 @@ def load_settings(secrets_file: Path = SECRETS_FILE) -> Settings:
         sms_per_minute=int(_lookup("KLASSRUK_SMS_PER_MINUTE", values, "60") or 60),
         send_max_attempts=int(_lookup("KLASSRUK_SEND_MAX_ATTEMPTS", values, "5") or 5),
         send_backoff_seconds=int(_lookup("KLASSRUK_SEND_BACKOFF_SECONDS", values, "60") or 60),
+        send_workers=max(1, int(_lookup("KLASSRUK_SEND_WORKERS", values, "4") or 4)),
     )
 
 
