@@ -9,7 +9,7 @@ from components.pickers import class_picker
 from components.runtime import db_read
 from components.school import today
 from klassruk.permissions import Action
-from klassruk.services.consent import class_consent, set_student_own_consent_required
+from klassruk.services.consent.register import class_consent, set_student_own_consent_required
 from klassruk.services.delivery import student_own_consent_required
 
 actor = guard_page(__file__)

@@ -11,7 +11,7 @@ from components.runtime import db_read
 from components.school import today
 from klassruk.permissions import Action
 from klassruk.services import calendar
-from klassruk.services.consent import class_consent
+from klassruk.services.consent.register import class_consent
 from klassruk.services.extracts import due_range, extract_register, schedule_of
 
 actor = guard_page(__file__)

@@ -9,7 +9,7 @@ from components.runtime import db_read
 from components.school import today
 from components.timetable import changes_tab, holidays_tab, lessons_tab, periods_tab, slots_tab
 from klassruk.permissions import Action
-from klassruk.services.scope import classes_in_scope
+from klassruk.services.scope.classes import classes_in_scope
 
 actor = guard_page(__file__)
 st.title("Расписание и календарь")

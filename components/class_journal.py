@@ -34,7 +34,8 @@ from klassruk.permissions import Action, Actor
 from klassruk.services import calendar, class_journal
 from klassruk.services.class_journal import ClassSummary, StudentCard
 from klassruk.services.journal import JournalGrid
-from klassruk.services.scope import require_class_card_scope, require_class_scope
+from klassruk.services.scope.classes import require_class_scope
+from klassruk.services.scope.journals import require_class_card_scope
 
 # The cached reads act as the system: the actor's scope was checked by `open_view` first.
 _CACHE_READER = Actor.system("class_journal")

@@ -30,7 +30,7 @@ from klassruk.services.credentials import (
     credentials_board,
     issue_credentials,
 )
-from klassruk.services.scope import ClassChoice
+from klassruk.services.scope.classes import ClassChoice
 from klassruk.slips import render_slips
 
 LAST_ISSUE = "cred_last_issue"

@@ -26,7 +26,7 @@ from klassruk.services.extracts import (
     reprint_extract,
     set_schedule,
 )
-from klassruk.services.scope import ClassChoice
+from klassruk.services.scope.classes import ClassChoice
 
 BATCH = "extracts_batch"
 

@@ -35,7 +35,7 @@ from klassruk.services.roster import (
     template_csv,
     template_xlsx,
 )
-from klassruk.services.scope import classes_in_scope
+from klassruk.services.scope.classes import classes_in_scope
 
 WHOLE_SCHOOL = "Вся школа (класс — из столбца «Класс»)"
 _PREVIEW = "roster_preview_kept"

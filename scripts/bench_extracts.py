@@ -29,8 +29,8 @@ from klassruk.models import SchoolClass
 from klassruk.models.journal import Grade
 from klassruk.pdf.extracts import render_extracts
 from klassruk.services import calendar
-from klassruk.services.consent import class_people
 from klassruk.services.extracts import ExtractContent, Family, print_extracts
+from klassruk.services.roster.people import class_people
 from scripts.bench_seed import SYSTEM, large_school
 
 CLASS_SIZE = 30

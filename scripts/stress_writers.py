@@ -45,7 +45,7 @@ from klassruk.services.credentials import (
     hash_code,
     issue_credentials,
 )
-from klassruk.services.scope import classes_in_scope
+from klassruk.services.scope.classes import classes_in_scope
 
 TODAY = date(2026, 10, 1)
 SYSTEM = Actor.system("stress")

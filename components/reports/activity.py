@@ -38,7 +38,7 @@ from klassruk.services.reports.activity import (
     activity_report,
     classes_compared,
 )
-from klassruk.services.scope import ClassChoice
+from klassruk.services.scope.classes import ClassChoice
 
 EXTRACT = "activity_extract"
 

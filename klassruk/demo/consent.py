@@ -14,7 +14,6 @@ from klassruk.models import GuardianLink, UserAccount
 from klassruk.models.consent import ConsentEntry, ConsentState, ConsentSubject
 from klassruk.models.extracts import ExtractFrequency
 from klassruk.services.accounts import actor_for
-from klassruk.services.consent import class_people
 from klassruk.services.extracts import (
     Family,
     mark_handed,
@@ -22,6 +21,7 @@ from klassruk.services.extracts import (
     print_extracts,
     set_schedule,
 )
+from klassruk.services.roster.people import class_people
 
 # Forms were collected at the first parents' meeting of the year.
 SIGNED_ON = date(2026, 9, 4)

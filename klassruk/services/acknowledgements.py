@@ -38,7 +38,8 @@ from klassruk.services.cabinet.weeks import (
 )
 from klassruk.services.locking import insert_unique, read_modify_write
 from klassruk.services.lookup import get_or_404
-from klassruk.services.scope import require_family_of_class, require_family_scope
+from klassruk.services.scope.links import require_family_of_class
+from klassruk.services.scope.students import require_family_scope
 
 CHANGED_MEANWHILE = (
     "Пока страница была открыта, появились новые сведения: посмотрите их и подтвердите ещё раз."

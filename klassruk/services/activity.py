@@ -13,7 +13,7 @@ from klassruk.models import ActivityLog, FamilyActivity, FamilyEvent
 from klassruk.permissions import Action, Actor
 from klassruk.services import calendar
 from klassruk.services.cabinet.common import list_children
-from klassruk.services.scope import require_class_scope
+from klassruk.services.scope.classes import require_class_scope
 
 
 def record_activity(

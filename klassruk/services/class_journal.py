@@ -28,11 +28,8 @@ from klassruk.permissions import Action, Actor
 from klassruk.services import calendar
 from klassruk.services.journal import JournalGrid, build_grid
 from klassruk.services.lookup import get_or_404
-from klassruk.services.scope import (
-    enrolment_reach,
-    require_class_scope,
-    require_student_card_scope,
-)
+from klassruk.services.scope.classes import require_class_scope
+from klassruk.services.scope.journals import enrolment_reach, require_student_card_scope
 
 AT_RISK_AVERAGE = 3.0
 # Missed lessons in a period (Н, Б, УП; lateness not counted) from which a student stands out:

@@ -34,8 +34,9 @@ from klassruk.permissions import Action, Actor, Role, require
 from klassruk.services.activity import record_activity
 from klassruk.services.locking import lock_name, lock_rows, read_modify_write
 from klassruk.services.lookup import get_or_404
-from klassruk.services.scope import SHARED_GUARDIAN, require_class_scope, shared_guardian_ids
-from klassruk.services.scope import class_people as class_roster
+from klassruk.services.roster.people import class_people as class_roster
+from klassruk.services.scope.classes import require_class_scope
+from klassruk.services.scope.links import SHARED_GUARDIAN, shared_guardian_ids
 
 # No 0/O, 1/I/L: nothing a parent can misread on paper. 31 symbols × 16 ≈ 79 bits.
 CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"

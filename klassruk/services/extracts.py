@@ -49,19 +49,14 @@ from klassruk.services.cabinet.common import in_students_lessons
 from klassruk.services.cabinet.lessons import TestItem
 from klassruk.services.cabinet.record import recommendations_query
 from klassruk.services.calendar import in_current_year
-from klassruk.services.consent import class_consent
+from klassruk.services.consent.register import class_consent
 from klassruk.services.journal import weighted_average
 from klassruk.services.locking import lock_rows, read_modify_write
 from klassruk.services.lookup import get_or_404
 from klassruk.services.notifications.messages import mark_printed, paper_messages
-from klassruk.services.scope import (
-    ClassPeople,
-    class_people,
-    families_of_class_query,
-    own_class_ids_query,
-    require_class_scope,
-    require_family_of_class,
-)
+from klassruk.services.roster.people import ClassPeople, class_people
+from klassruk.services.scope.classes import own_class_ids_query, require_class_scope
+from klassruk.services.scope.links import families_of_class_query, require_family_of_class
 
 MAX_RANGE_DAYS = 200
 

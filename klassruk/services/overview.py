@@ -27,12 +27,8 @@ from klassruk.models import (
 from klassruk.models.school import full_name
 from klassruk.permissions import Action, Actor, Role, require
 from klassruk.services.calendar import find_current_year
-from klassruk.services.scope import (
-    active_on,
-    link_current_on,
-    own_class_ids_query,
-    require_class_scope,
-)
+from klassruk.services.scope.classes import active_on, own_class_ids_query, require_class_scope
+from klassruk.services.scope.links import link_current_on
 
 
 @dataclass(frozen=True)

@@ -32,7 +32,7 @@ from klassruk.services.credentials import (
     open_codes,
 )
 from klassruk.services.locking import lock_name, lock_rows, read_modify_write
-from klassruk.services.scope import active_on
+from klassruk.services.scope.classes import active_on
 from klassruk.services.second_factor import clear_second_factor
 from klassruk.text_policy import clean_text
 

@@ -26,7 +26,7 @@ from klassruk.models.journal import (
 )
 from klassruk.pdf.extracts import render_extracts
 from klassruk.services import acknowledgements
-from klassruk.services.consent import ConsentFact, record_consent
+from klassruk.services.consent.recording import ConsentFact, record_consent
 from klassruk.services.extracts import (
     Family,
     due_extracts,

@@ -10,7 +10,7 @@ import pytest
 from klassruk.db import unit_of_work
 from klassruk.permissions import Action
 from klassruk.services import calendar, class_journal
-from klassruk.services.scope import classes_in_scope
+from klassruk.services.scope.classes import classes_in_scope
 from tests.factories import SYSTEM, actor_of
 from tests.frozen import TODAY
 

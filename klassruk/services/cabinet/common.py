@@ -15,7 +15,7 @@ from klassruk.models import GroupKind, GroupMembership, StudyGroup, TeachingAssi
 from klassruk.models.journal import Lesson
 from klassruk.permissions import Actor
 from klassruk.services.overview import ChildRow, students_with_class
-from klassruk.services.scope import family_students_query
+from klassruk.services.scope.students import family_students_query
 
 
 def list_children(session: Session, actor: Actor, *, on: date) -> list[ChildRow]:

@@ -24,7 +24,7 @@ from klassruk.permissions import Actor
 from klassruk.russian import Case, decline_name, gender_of
 from klassruk.services import calendar
 from klassruk.services.cabinet.common import attendance_of, attendances_of
-from klassruk.services.scope import require_family_scope
+from klassruk.services.scope.students import require_family_scope
 
 HOMEWORK_DAYS_BACK = 7
 HOMEWORK_DAYS_AHEAD = 7

@@ -25,7 +25,7 @@ from klassruk.models.journal import (
 from klassruk.permissions import Actor
 from klassruk.services import calendar
 from klassruk.services.cabinet.common import in_students_lessons
-from klassruk.services.scope import require_family_scope
+from klassruk.services.scope.students import require_family_scope
 
 NEW_GRADES_SHOWN = 10
 

@@ -23,9 +23,7 @@ from klassruk.services.groups.queries import (
     year_group_names,
 )
 from klassruk.services.groups.splits import check_teacher
-from klassruk.services.scope import (
-    require_class_scope,
-)
+from klassruk.services.scope.classes import require_class_scope
 
 
 @dataclass(frozen=True)

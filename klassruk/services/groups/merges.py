@@ -18,7 +18,7 @@ from klassruk.services.groups.queries import (
 )
 from klassruk.services.groups.schedule import Target, carry_schedule
 from klassruk.services.groups.splits import check_teacher
-from klassruk.services.scope import require_class_scope
+from klassruk.services.scope.classes import require_class_scope
 
 
 def merge_split(

@@ -20,10 +20,7 @@ from klassruk.services.groups.queries import (
     locked_class,
     subgroup_or_404,
 )
-from klassruk.services.scope import (
-    active_on,
-    require_class_scope,
-)
+from klassruk.services.scope.classes import active_on, require_class_scope
 
 
 def _day_before(on: date) -> date:

@@ -24,10 +24,7 @@ from klassruk.models import (
 from klassruk.permissions import Action, Actor, require
 from klassruk.services.locking import lock_rows
 from klassruk.services.lookup import get_or_404
-from klassruk.services.scope import (
-    active_on,
-    require_class_scope,
-)
+from klassruk.services.scope.classes import active_on, require_class_scope
 
 TYPICAL_SPLIT_SUBJECTS = (
     "Иностранный язык (английский)",

@@ -34,9 +34,7 @@ from klassruk.services.groups.queries import (
     year_group_names,
 )
 from klassruk.services.groups.schedule import Target, carry_schedule
-from klassruk.services.scope import (
-    require_class_scope,
-)
+from klassruk.services.scope.classes import require_class_scope
 
 
 class SplitMethod(enum.StrEnum):

@@ -28,9 +28,7 @@ from klassruk.services.groups.queries import (
     subject_or_404,
     year_group_names,
 )
-from klassruk.services.scope import (
-    active_on,
-)
+from klassruk.services.scope.classes import active_on
 
 
 def create_stream(

@@ -34,7 +34,8 @@ from klassruk.services.incidents.records import (
     school_zone,
 )
 from klassruk.services.locking import lock_rows, read_modify_write, refuse_duplicate
-from klassruk.services.scope import OUT_OF_SCOPE, SHARED_GUARDIAN, shared_guardian_ids
+from klassruk.services.scope.classes import OUT_OF_SCOPE
+from klassruk.services.scope.links import SHARED_GUARDIAN, shared_guardian_ids
 from klassruk.workdays import report_deadline
 
 # Notices go to the school's management in the app: the admin and the deputy heads.

@@ -30,7 +30,7 @@ from klassruk.services.journal.access import _group
 from klassruk.services.journal.cells import format_cell
 from klassruk.services.journal.members import is_in_lesson, roster_intervals
 from klassruk.services.lookup import get_or_404
-from klassruk.services.scope import FULL_REACH, JournalReach, require_journal_reader
+from klassruk.services.scope.journals import FULL_REACH, JournalReach, require_journal_reader
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,7 @@ from klassruk.models.journal import (
 from klassruk.permissions import Actor
 from klassruk.services import calendar
 from klassruk.services.journal.cells import format_cell
-from klassruk.services.scope import require_journal_reader
+from klassruk.services.scope.journals import require_journal_reader
 
 
 def _history(

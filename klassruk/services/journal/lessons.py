@@ -28,11 +28,8 @@ from klassruk.services.journal.common import CONFLICT, _bullets
 from klassruk.services.journal.grades import _writable_lesson
 from klassruk.services.locking import lock_rows
 from klassruk.services.notifications import events
-from klassruk.services.scope import (
-    active_on,
-    require_journal_reader,
-    require_journal_writer,
-)
+from klassruk.services.scope.classes import active_on
+from klassruk.services.scope.journals import require_journal_reader, require_journal_writer
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ from klassruk.services.journal.grades import _check_value
 from klassruk.services.journal.members import roster_intervals
 from klassruk.services.locking import lock_rows
 from klassruk.services.notifications import events
-from klassruk.services.scope import require_journal_writer
+from klassruk.services.scope.journals import require_journal_writer
 from klassruk.text_policy import clean_text
 
 

@@ -34,7 +34,7 @@ from klassruk.services.journal.history import _history
 from klassruk.services.journal.members import Intervals, is_in_lesson, roster_intervals
 from klassruk.services.locking import lock_rows
 from klassruk.services.notifications import events
-from klassruk.services.scope import (
+from klassruk.services.scope.journals import (
     READ_ONLY,
     may_write_journal,
     require_journal_writer,

@@ -38,13 +38,13 @@ from klassruk.services.activity import record_family_event
 from klassruk.services.calendar import in_current_year, week_start
 from klassruk.services.notifications.events import Event, emit
 from klassruk.services.notifications.gating import reachable
-from klassruk.services.scope import (
+from klassruk.services.scope.classes import (
     OUT_OF_SCOPE,
     active_on,
     own_class_ids_query,
     require_class_scope,
-    require_family_scope,
 )
+from klassruk.services.scope.students import require_family_scope
 
 MAX_TITLE = 200
 MAX_BODY = 4000

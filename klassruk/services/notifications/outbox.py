@@ -30,7 +30,7 @@ from klassruk.services.calendar import in_current_year
 from klassruk.services.notifications.contacts import verified_addresses
 from klassruk.services.notifications.gating import Recipient, reachable
 from klassruk.services.notifications.preferences import due_at, preferences_of
-from klassruk.services.scope import active_on
+from klassruk.services.scope.classes import active_on
 from klassruk.setup import DEFAULT_TIMEZONE, TIMEZONE_KEY, get_setting
 
 EXPAND_BATCH = 500

@@ -43,7 +43,7 @@ from klassruk.permissions import Action, Actor
 from klassruk.services import calendar
 from klassruk.services.delivery import Route, decide_for, latest_entries, state_of
 from klassruk.services.lookup import get_or_404
-from klassruk.services.scope import OUT_OF_SCOPE, active_on, require_class_scope
+from klassruk.services.scope.classes import OUT_OF_SCOPE, active_on, require_class_scope
 
 # From this many days without any acknowledgement a family is flagged.
 SILENT_DAYS = 14

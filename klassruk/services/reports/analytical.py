@@ -44,7 +44,7 @@ from klassruk.services.reports.metrics import (
     period_marks,
     standing_of,
 )
-from klassruk.services.scope import (
+from klassruk.services.scope.classes import (
     OUT_OF_SCOPE,
     active_on,
     own_class_ids_query,

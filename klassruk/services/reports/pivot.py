@@ -37,7 +37,7 @@ from klassruk.permissions import Action, Actor, require
 from klassruk.services import calendar
 from klassruk.services.reports.activity import WeekRate, school_weeks, weekly_rates
 from klassruk.services.reports.metrics import MarkCounts, metrics_of
-from klassruk.services.scope import OUT_OF_SCOPE
+from klassruk.services.scope.classes import OUT_OF_SCOPE
 
 
 class Dimension(enum.StrEnum):

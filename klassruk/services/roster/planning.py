@@ -32,14 +32,13 @@ from klassruk.services.roster.rows import (
     read_roster_file,
     validate_row,
 )
-from klassruk.services.scope import (
+from klassruk.services.scope.classes import (
     active_on,
     current_students_query,
-    guardians_in_scope_query,
     own_class_ids_query,
     require_class_scope,
-    shared_guardian_ids,
 )
+from klassruk.services.scope.links import guardians_in_scope_query, shared_guardian_ids
 
 
 class Change(enum.StrEnum):

@@ -9,10 +9,10 @@ from klassruk.models import GuardianLink, UserAccount
 from klassruk.models.consent import ConsentEntry, ConsentState
 from klassruk.permissions import Action
 from klassruk.services.accounts import actor_for
-from klassruk.services.consent import class_consent
+from klassruk.services.consent.register import class_consent
 from klassruk.services.delivery import delivery_route
 from klassruk.services.extracts import due_extracts, extract_register
-from klassruk.services.scope import classes_in_scope
+from klassruk.services.scope.classes import classes_in_scope
 from tests.frozen import TODAY
 
 

@@ -14,7 +14,6 @@ from klassruk.demo import CLASS_TEACHER_LOGIN, SMALL, seed_demo_school
 from klassruk.models import SchoolClass, UserAccount
 from klassruk.models.journal import GradeKind
 from klassruk.pdf.extracts import render_extracts
-from klassruk.services.consent import class_people
 from klassruk.services.extracts import (
     DatedLine,
     ExtractContent,
@@ -23,6 +22,7 @@ from klassruk.services.extracts import (
     Family,
     print_extracts,
 )
+from klassruk.services.roster.people import class_people
 from tests.factories import act_as
 
 SCHOOL = "МБОУ «Средняя общеобразовательная школа № 7 имени Героя Советского Союза И. И. Иванова»"

@@ -8,7 +8,8 @@ import pytest
 
 from klassruk.errors import PermissionDenied
 from klassruk.models import Subject, TeachingAssignment
-from klassruk.services import class_journal, journal, scope, timetable
+from klassruk.services import class_journal, journal, timetable
+from klassruk.services.scope.journals import may_write_journal
 from tests.factories import SYSTEM, actor_of
 from tests.schools.journal_school import build_journal_school, set_cells
 
@@ -166,6 +167,6 @@ def test_class_teacher_writes_own_subject_but_not_others(session, school):
     school, russian = school
     ct = actor_of(session, "ct_a")
     a = school.two.student_a
-    assert scope.may_write_journal(session, ct, group_id=school.two.group_a, subject_id=russian)
+    assert may_write_journal(session, ct, group_id=school.two.group_a, subject_id=russian)
     with pytest.raises(PermissionDenied):
         journal.add_grade(session, ct, lesson_id=school.lessons[0], student_id=a, value=5)

@@ -47,9 +47,11 @@ from klassruk.models.consent import ConsentEntry, ConsentState, ConsentSubject
 from klassruk.models.extracts import ExtractFrequency, ExtractSchedule, PaperExtract
 from klassruk.models.journal import Grade
 from klassruk.permissions import Actor, Role
-from klassruk.services import acknowledgements, calendar, consent, extracts, journal, timetable
+from klassruk.services import acknowledgements, calendar, extracts, journal, timetable
 from klassruk.services.accounts import set_account_blocked
 from klassruk.services.cabinet.common import list_children
+from klassruk.services.consent.recording import ConsentFact, record_consent
+from klassruk.services.consent.register import class_consent
 from klassruk.services.credentials import (
     IssueResult,
     RecentCodes,
@@ -118,7 +120,7 @@ def _demo(factory: sessionmaker[Session]) -> dict[str, Any]:
         seed_demo_school(session, size=SMALL)
         class_id = class_of_featured_teacher(session).id
         teacher = actor_of(session, "klassruk")
-        board = consent.class_consent(session, teacher, class_id=class_id, on=TODAY)
+        board = class_consent(session, teacher, class_id=class_id, on=TODAY)
         given = next(
             row for row in board.rows
             if row.subject is ConsentSubject.CHILD and row.state is ConsentState.GIVEN
@@ -131,11 +133,11 @@ def _consent_writer(demo: dict[str, Any], state: ConsentState, **extra: Any):
     row = demo["given"]
 
     def write(session: Session, _seen: Any) -> ConsentEntry:
-        fact = consent.ConsentFact(
+        fact = ConsentFact(
             subject=ConsentSubject.CHILD, state=state, signed_on=TODAY, form_number="ПД-9001",
             guardian_id=row.guardian_id, student_id=row.student_id,
         )
-        return consent.record_consent(
+        return record_consent(
             session, session.info["actor"], class_id=demo["class_id"], on=TODAY, fact=fact,
             **extra,
         )
@@ -707,10 +709,10 @@ class Case:
 
 CASES: dict[str, Case] = {
     "consent: «отозвано» twice": Case(
-        "klassruk.services.consent.record_consent", _withdraw_twice, _withdrawn_once
+        "klassruk.services.consent.recording.record_consent", _withdraw_twice, _withdrawn_once
     ),
     "consent: two corrections of one entry": Case(
-        "klassruk.services.consent.record_consent", _correct_twice, _corrected_once
+        "klassruk.services.consent.recording.record_consent", _correct_twice, _corrected_once
     ),
     "acknowledge_week twice": Case(
         "klassruk.services.acknowledgements.acknowledge_week", _ack_week_twice, _acknowledged_once

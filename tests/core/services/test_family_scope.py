@@ -16,7 +16,7 @@ from klassruk.models.consent import ConsentEntry, ConsentState, ConsentSubject
 from klassruk.services.cabinet import lessons, record
 from klassruk.services.cabinet.common import list_children
 from klassruk.services.delivery import ConsentRequired, delivery_route
-from klassruk.services.scope import require_family_scope
+from klassruk.services.scope.students import require_family_scope
 from tests.conftest import SYSTEM
 from tests.core.services.statements import count_statements
 from tests.factories import actor_of

@@ -37,7 +37,7 @@ from klassruk.models.extracts import ExtractFrequency, PaperExtract
 from klassruk.models.journal import Grade, GradeKind, Lesson, PlannedTest, TimetableSlot
 from klassruk.models.notifications import ClassMessage, ClassMessageRecipient, MessageAudience
 from klassruk.permissions import Action, Role
-from klassruk.services.consent import ConsentFact
+from klassruk.services.consent.recording import ConsentFact
 from klassruk.services.credentials import PersonKind, PersonRef
 from klassruk.services.roster import template_csv
 from tests.conftest import SYSTEM, TEST_DATABASE_URL, reset_postgres_schema
@@ -61,15 +61,17 @@ HELPERS_WITHOUT_ACTOR = frozenset({
     "cabinet.common.in_students_lessons",
     "cabinet.lessons.lessons_of_students", "cabinet.lessons.student_lessons",
     "cabinet.lessons.student_tests", "cabinet.record.recommendations_query",
-    "calendar.get_period", "scope.class_people", "credentials.class_people",
-    "scope.families_of_class_query",
+    "calendar.get_period", "credentials.class_people",
+    "roster.people.class_people", "roster.people.class_students", "roster.people.enrolled_query",
+    "scope.links.families_of_class_query",
     "delivery.delivery_route",
     "delivery.latest_entries", "delivery.may_notify", "delivery.student_route",
     "groups.moves.active_split_membership", "groups.moves.require_enrolled",
     "groups.queries.class_or_404", "groups.queries.enrolled_students",
     "groups.queries.exempt_students", "groups.queries.group_of_student_on",
     "groups.queries.locked_class", "groups.queries.subgroup_or_404", "journal.grid.build_grid",
-    "journal.members.is_in_lesson", "journal.members.roster_intervals", "scope.group_class_id",
+    "journal.members.is_in_lesson", "journal.members.roster_intervals",
+    "scope.classes.group_class_id",
     "timetable.class_timetable", "timetable.lesson_changes", "timetable.load_options",
     "cabinet.lessons.first_school_day", "journal.common.require_marks_allowed",
     # Events carry what a service that checked the scope changed; the sender decides who hears.
@@ -115,9 +117,9 @@ NOT_SCOPE_CHECKS = {
     "delivery.require_electronic_access": "the consent gate after the scope check; staff pass",
     "activity.record_family_event": "logs the screen a cabinet service already served",
     "data_access.record_access": "logs what a page showed after its own check; never refuses",
-    "scope.keeps_journal": "a yes/no answer the journal checks build on; never refuses",
-    "scope.may_write_journal": "a yes/no answer for showing edit widgets; never refuses",
-    "scope.substitute_lessons": "the lessons the actor covered, empty outside scope",
+    "scope.journals.keeps_journal": "a yes/no answer the journal checks build on; never refuses",
+    "scope.journals.may_write_journal": "a yes/no answer for showing edit widgets; never refuses",
+    "scope.journals.substitute_lessons": "the lessons the actor covered, empty outside scope",
 }
 SERVICES = [
     (name, function)

@@ -32,7 +32,8 @@ from klassruk.services.credentials import (
 )
 from klassruk.services.groups import teachers_of_student
 from klassruk.services.roster import Change, Entity, apply_import, preview_import, template_csv
-from klassruk.services.scope import own_class_ids_query, require_student_scope
+from klassruk.services.scope.classes import own_class_ids_query
+from klassruk.services.scope.students import require_student_scope
 from tests.factories import SYSTEM, actor_of, build_two_classes, make_account
 from tests.schools.roster_school import ADMIN, ON, TEACHER_A, TinySchool, build_school
 
