@@ -31,8 +31,15 @@ from klassruk.data_versions import read_version
 from klassruk.formatting import format_average
 from klassruk.models import DataAccess
 from klassruk.permissions import Action, Actor
-from klassruk.services import calendar, class_journal
-from klassruk.services.class_journal import ClassSummary, StudentCard
+from klassruk.services import calendar
+from klassruk.services.class_journal.card import StudentCard, student_card
+from klassruk.services.class_journal.charts import class_charts
+from klassruk.services.class_journal.summary import (
+    ClassSummary,
+    SummaryCell,
+    class_summary,
+    subject_drilldown,
+)
 from klassruk.services.journal import JournalGrid
 from klassruk.services.scope.classes import require_class_scope
 from klassruk.services.scope.journals import require_class_card_scope
@@ -65,7 +72,7 @@ def open_view(actor: Actor, class_id: int, period_id: int) -> JournalView:
 @st.cache_data(show_spinner=False, max_entries=_MAX_ENTRIES, ttl=_TTL)
 def _summary(database: str, class_id: int, period_id: int, version: int) -> ClassSummary:
     with db_read(_CACHE_READER) as session:
-        return class_journal.class_summary(
+        return class_summary(
             session, _CACHE_READER, class_id=class_id, period_id=period_id
         )
 
@@ -78,7 +85,7 @@ def summary_of(view: JournalView) -> ClassSummary:
 @st.cache_data(show_spinner=False, max_entries=_MAX_ENTRIES, ttl=_TTL)
 def _class_charts(database: str, class_id: int, period_id: int, version: int) -> list[VegaSpec]:
     with db_read(_CACHE_READER) as session:
-        charts = class_journal.class_charts(
+        charts = class_charts(
             session, _CACHE_READER, class_id=class_id, period_id=period_id
         )
     return [
@@ -94,7 +101,7 @@ def _drilldown(
     database: str, class_id: int, subject_id: int, period_id: int, version: int
 ) -> list[JournalGrid]:
     with db_read(_CACHE_READER) as session:
-        return class_journal.subject_drilldown(
+        return subject_drilldown(
             session, _CACHE_READER, class_id=class_id, subject_id=subject_id, period_id=period_id
         )
 
@@ -104,7 +111,7 @@ def _card(
     database: str, student_id: int, period_id: int, version: int
 ) -> tuple[StudentCard, list[VegaSpec]]:
     with db_read(_CACHE_READER) as session:
-        card = class_journal.student_card(
+        card = student_card(
             session, _CACHE_READER, student_id=student_id, period_id=period_id
         )
     return card, [
@@ -113,7 +120,7 @@ def _card(
     ]
 
 
-def _cell(cell: class_journal.SummaryCell | None) -> str:
+def _cell(cell: SummaryCell | None) -> str:
     if cell is None:
         return ""
     text = format_average(cell.weighted_average) if cell.grades else ""

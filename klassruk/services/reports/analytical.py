@@ -34,7 +34,7 @@ from klassruk.models.journal import Absence, AbsenceMark, Grade, Lesson
 from klassruk.models.reports import SentReport
 from klassruk.permissions import Action, Actor, require
 from klassruk.services import calendar
-from klassruk.services.class_journal import AT_RISK_ABSENCES
+from klassruk.services.class_journal.summary import AT_RISK_ABSENCES
 from klassruk.services.lookup import get_or_404
 from klassruk.services.reports.metrics import (
     MarkCounts,
