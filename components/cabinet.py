@@ -26,8 +26,15 @@ from klassruk.models.journal import (
 )
 from klassruk.permissions import Action, Actor
 from klassruk.russian import agree_with
-from klassruk.services import acknowledgements, calendar
-from klassruk.services.acknowledgements import AckState
+from klassruk.services import calendar
+from klassruk.services.acknowledgements.ledger import acknowledge_all, acknowledge_item
+from klassruk.services.acknowledgements.state import (
+    ITEM_TITLES,
+    AckItem,
+    AckState,
+    items_to_acknowledge,
+    week_status,
+)
 from klassruk.services.activity import record_family_event
 from klassruk.services.cabinet import lessons, record, school
 from klassruk.services.cabinet.lessons import LessonItem
@@ -156,7 +163,7 @@ def summary(actor: Actor, child: ChildRow) -> None:
             on=on,
         )
         work = lessons.homework(session, actor, student_id=child.student_id, on=on)
-        week = acknowledgements.week_status(
+        week = week_status(
             session, actor, student_id=child.student_id, week_start=on, on=on
         )
     _next_day_changes(on, day, changed, zone)
@@ -372,7 +379,7 @@ def recommendations(actor: Actor, child: ChildRow) -> None:
         signs = actor.can(Action.ACKNOWLEDGE)
         states = {
             item.item_id: item
-            for item in (acknowledgements.items_to_acknowledge(
+            for item in (items_to_acknowledge(
                 session, actor, student_id=child.student_id, on=on
             ) if signs else [])
             if item.kind is AckKind.RECOMMENDATION
@@ -391,13 +398,13 @@ def recommendations(actor: Actor, child: ChildRow) -> None:
                 _ack_item(actor, child, ack, zone)
 
 
-def _ack_item(actor: Actor, child: ChildRow, item: acknowledgements.AckItem, zone: str) -> None:
+def _ack_item(actor: Actor, child: ChildRow, item: AckItem, zone: str) -> None:
     _ack_caption(item.state, zone)
     if item.state.acknowledged and not item.state.changed_since:
         return
 
     def sign(session: Session) -> None:
-        acknowledgements.acknowledge_item(
+        acknowledge_item(
             session,
             actor,
             student_id=child.student_id,
@@ -445,7 +452,7 @@ def _folded(title: str, lines: Sequence[str]) -> None:
         _paragraphs(lines)
 
 
-def _pending(items: Sequence[acknowledgements.AckItem]) -> list[acknowledgements.AckItem]:
+def _pending(items: Sequence[AckItem]) -> list[AckItem]:
     return [i for i in items if not i.state.acknowledged or i.state.changed_since]
 
 
@@ -454,10 +461,10 @@ def acknowledgement(actor: Actor, child: ChildRow, monday: date) -> None:
     on = today()
     zone = school_timezone()
     with db_read(actor) as session:
-        status = acknowledgements.week_status(
+        status = week_status(
             session, actor, student_id=child.student_id, week_start=monday, on=on
         )
-        items = acknowledgements.items_to_acknowledge(
+        items = items_to_acknowledge(
             session, actor, student_id=child.student_id, on=on
         )
     week = status.content
@@ -470,7 +477,7 @@ def acknowledgement(actor: Actor, child: ChildRow, monday: date) -> None:
     st.markdown("**Требуют отдельного подтверждения**")
     if not pending:
         st.caption("Всё подтверждено.")
-    for kind, title in acknowledgements.ITEM_TITLES.items():
+    for kind, title in ITEM_TITLES.items():
         of_kind = [item for item in pending if item.kind is kind]
         _folded(f"{title}: {len(of_kind)}", [
             f"**{escape(item.title)}**: {escape(item.detail)}"
@@ -482,7 +489,7 @@ def acknowledgement(actor: Actor, child: ChildRow, monday: date) -> None:
         return
 
     def sign(session: Session) -> None:
-        acknowledgements.acknowledge_all(
+        acknowledge_all(
             session,
             actor,
             student_id=child.student_id,

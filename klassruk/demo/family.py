@@ -30,8 +30,8 @@ from klassruk.models.journal import (
     Recommendation,
 )
 from klassruk.services import calendar
-from klassruk.services.acknowledgements import week_content
 from klassruk.services.cabinet.lessons import LessonItem, first_school_day, student_lessons
+from klassruk.services.cabinet.weeks import week_content
 from klassruk.services.journal.common import require_marks_allowed
 
 # How far back the demo looks for the last school day: past any vacation, summer included.

@@ -40,7 +40,7 @@ from klassruk.models.journal import (
     Recommendation,
 )
 from klassruk.permissions import Action, Actor
-from klassruk.services.acknowledgements import (
+from klassruk.services.acknowledgements.paper import (
     PrintedItems,
     paper_snapshots,
     record_paper_acknowledgements,

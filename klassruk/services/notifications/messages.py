@@ -33,7 +33,7 @@ from klassruk.models.notifications import (
     Notification,
 )
 from klassruk.permissions import Action, Actor, require
-from klassruk.services.acknowledgements import record_once
+from klassruk.services.acknowledgements.ledger import record_once
 from klassruk.services.activity import record_family_event
 from klassruk.services.calendar import in_current_year, week_start
 from klassruk.services.notifications.events import Event, emit

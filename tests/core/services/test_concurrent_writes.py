@@ -47,8 +47,10 @@ from klassruk.models.consent import ConsentEntry, ConsentState, ConsentSubject
 from klassruk.models.extracts import ExtractFrequency, ExtractSchedule, PaperExtract
 from klassruk.models.journal import Grade
 from klassruk.permissions import Actor, Role
-from klassruk.services import acknowledgements, calendar, extracts, journal, timetable
+from klassruk.services import calendar, extracts, journal, timetable
 from klassruk.services.accounts import set_account_blocked
+from klassruk.services.acknowledgements.ledger import acknowledge_item, acknowledge_week
+from klassruk.services.acknowledgements.state import items_to_acknowledge, week_status
 from klassruk.services.cabinet.common import list_children
 from klassruk.services.consent.recording import ConsentFact, record_consent
 from klassruk.services.consent.register import class_consent
@@ -196,10 +198,10 @@ def _ack_week_twice(factory):
     week = calendar.week_start(TODAY)
     return _ack_twice(
         factory,
-        lambda s, a, child: acknowledgements.week_status(
+        lambda s, a, child: week_status(
             s, a, student_id=child, week_start=week, on=TODAY
         ).content.digest,
-        lambda s, a, child, digest: acknowledgements.acknowledge_week(
+        lambda s, a, child, digest: acknowledge_week(
             s, a, student_id=child, week_start=week, digest=digest, on=TODAY
         ),
     )
@@ -208,10 +210,10 @@ def _ack_week_twice(factory):
 def _ack_item_twice(factory):
     return _ack_twice(
         factory,
-        lambda s, a, child: acknowledgements.items_to_acknowledge(
+        lambda s, a, child: items_to_acknowledge(
             s, a, student_id=child, on=TODAY
         )[0],
-        lambda s, a, child, item: acknowledgements.acknowledge_item(
+        lambda s, a, child, item: acknowledge_item(
             s, a, student_id=child, kind=item.kind, item_id=item.item_id, digest=item.digest,
             on=TODAY,
         ),
@@ -715,10 +717,12 @@ CASES: dict[str, Case] = {
         "klassruk.services.consent.recording.record_consent", _correct_twice, _corrected_once
     ),
     "acknowledge_week twice": Case(
-        "klassruk.services.acknowledgements.acknowledge_week", _ack_week_twice, _acknowledged_once
+        "klassruk.services.acknowledgements.ledger.acknowledge_week", _ack_week_twice,
+        _acknowledged_once,
     ),
     "acknowledge_item twice": Case(
-        "klassruk.services.acknowledgements.acknowledge_item", _ack_item_twice, _acknowledged_once
+        "klassruk.services.acknowledgements.ledger.acknowledge_item", _ack_item_twice,
+        _acknowledged_once,
     ),
     "extracts.mark_returned twice": Case(
         "klassruk.services.extracts.mark_returned", _return_twice, _returned_once
@@ -852,7 +856,8 @@ NOT_REGISTERED: dict[str, str] = {
     "credentials.activate_with_code": "its caller (accounts.authenticate) locks the account row",
     "groups.queries.locked_class": "a lock helper: its callers are the services",
     "incidents.records.managed_incident": "a lock helper: its callers are the services",
-    "acknowledgements.record_once": "insert_unique under uq_acknowledgement_*: the twin wins",
+    "acknowledgements.ledger.record_once":
+        "insert_unique under uq_acknowledgement_*: the twin wins",
     "user_admin.lift_lockout": ACCOUNT_LOCKED,
     "user_admin.reissue_code": ACCOUNT_LOCKED,
     "user_admin.reset_second_factor": ACCOUNT_LOCKED,

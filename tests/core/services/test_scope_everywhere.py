@@ -61,6 +61,9 @@ HELPERS_WITHOUT_ACTOR = frozenset({
     "cabinet.common.in_students_lessons",
     "cabinet.lessons.lessons_of_students", "cabinet.lessons.student_lessons",
     "cabinet.lessons.student_tests", "cabinet.record.recommendations_query",
+    "acknowledgements.state.candidate_items", "acknowledgements.state.latest_per_item",
+    "acknowledgements.state.latest_signature", "acknowledgements.state.period_grade_candidates",
+    "acknowledgements.state.recommendation_candidates",
     "calendar.get_period", "credentials.class_people",
     "roster.people.class_people", "roster.people.class_students", "roster.people.enrolled_query",
     "scope.links.families_of_class_query",
@@ -294,7 +297,7 @@ def test_the_scope_test_covers_the_services_it_must():
     assert {"credentials.issue_credentials", "credentials.block_accounts",
             "roster.applying.apply_import", "groups.who_teaches.teachers_of_student",
             "journal.grades.change_grade", "cabinet.record.grades_of_period",
-            "acknowledgements.acknowledge_week"} <= names
+            "acknowledgements.ledger.acknowledge_week"} <= names
     print(f"scope calls: {len(CASES)} ({len(SERVICES)} services × {len(ACTORS)} actors)")
 
 
