@@ -32,20 +32,26 @@ from klassruk.models import (
     AccountStatus,
     AckChannel,
     Acknowledgement,
+    Enrolment,
+    GroupKind,
+    GroupMembership,
     Guardian,
     Holiday,
     IncidentItem,
     IncidentStatus,
     ItemOutcome,
+    SchoolClass,
+    SchoolYear,
     SecurityIncident,
     Student,
+    StudyGroup,
     Subject,
     UserAccount,
     UserRole,
 )
 from klassruk.models.consent import ConsentEntry, ConsentState, ConsentSubject
 from klassruk.models.extracts import ExtractFrequency, ExtractSchedule, PaperExtract
-from klassruk.models.journal import Grade
+from klassruk.models.journal import Grade, Lesson, PlannedTest
 from klassruk.permissions import Actor, Role
 from klassruk.services import calendar, extracts, journal, timetable
 from klassruk.services.accounts import set_account_blocked
@@ -61,6 +67,8 @@ from klassruk.services.credentials import (
     issue_credentials,
 )
 from klassruk.services.family_links import end_guardian_link
+from klassruk.services.groups.queries import whole_class_group
+from klassruk.services.groups.streams import create_stream, delete_stream
 from klassruk.services.incidents import (
     close_incident,
     decide_conflict,
@@ -69,6 +77,7 @@ from klassruk.services.incidents import (
     void_operations,
     voided_operations,
 )
+from klassruk.services.journal.lessons import add_lesson, plan_test
 from klassruk.services.locking import READ_MODIFY_WRITE
 from klassruk.services.roster import ImportPreview, apply_import
 from klassruk.services.teaching_load import add_subject
@@ -697,6 +706,149 @@ def _deleted_once(factory, demo, results):
     return "удалены один раз, второму — «не найдены»"
 
 
+# ---------------------------------------------------------------- groups and the journal
+# A school day of the journal school's open period (a Tuesday: no timetabled maths).
+SCHOOL_DAY = date(2026, 9, 8)
+
+
+def _journal_school(factory) -> JournalSchool:
+    with unit_of_work(factory, SYSTEM) as session:
+        return build_journal_school(session)
+
+
+def _whole_class_twice(factory):
+    school = _journal_school(factory)
+    with unit_of_work(factory, SYSTEM) as session:  # a new class, its group not made yet
+        year = session.scalar(select(SchoolYear))
+        assert year is not None
+        new = SchoolClass(school_year_id=year.id, grade=9, letter="В")
+        pupil = Student(last_name="Новикова", first_name="Вера")
+        session.add_all([new, pupil])
+        session.flush()
+        session.add(Enrolment(student_id=pupil.id, class_id=new.id, starts_on=year.starts_on))
+        session.flush()
+        school_class = new.id
+
+    def write(session: Session, _seen: Any) -> int:
+        found = session.get(SchoolClass, school_class)
+        assert found is not None
+        return whole_class_group(session, found).id
+
+    return (school, school_class), [(a, _nothing, write) for a in _actors(factory, "ct_a", "ct_a")]
+
+
+def _one_whole_class_group(factory, world, results):
+    _no_errors(results)
+    _, school_class = world
+    assert results[0] == results[1], results  # the second found the first's group
+    with factory() as session:
+        groups = session.scalars(select(StudyGroup).where(
+            StudyGroup.class_id == school_class, StudyGroup.kind == GroupKind.WHOLE_CLASS
+        )).all()
+        assert len(groups) == 1
+        members = session.scalar(select(func.count(GroupMembership.id)).where(
+            GroupMembership.group_id == groups[0].id
+        ))
+    assert members == 1
+    return "одна группа «весь класс», второй вызов её нашёл"
+
+
+def _stream_writer(school: JournalSchool, name: str):
+    def write(session: Session, _seen: Any) -> int:
+        return create_stream(
+            session, session.info["actor"], name=name, subject_id=school.math,
+            teacher_id=school.teacher_a_staff, hours_per_week=2.0,
+            student_ids=[school.two.student_a, school.two.student_b], on=SCHOOL_DAY,
+        ).id
+
+    return write
+
+
+def _stream_twice(factory):
+    school = _journal_school(factory)
+    deputies = _actors(factory, "zavuch", "zavuch")
+    names = ("Поток 7-8: математика", "поток 7-8: Математика")  # alike but for the case
+    return school, [(d, _nothing, _stream_writer(school, n))
+                    for d, n in zip(deputies, names, strict=True)]
+
+
+def _streams(factory) -> int:
+    return _count(factory, select(func.count(StudyGroup.id)).where(
+        StudyGroup.kind == GroupKind.STREAM
+    ))
+
+
+def _one_stream(factory, school, results):
+    _refused(results, "уже есть в этом учебном году")
+    assert _streams(factory) == 1
+    return "один поток, второму — «уже есть»"
+
+
+def _delete_stream_twice(factory):
+    school = _journal_school(factory)
+    deputy = _actors(factory, "zavuch")[0]
+    with unit_of_work(factory, deputy) as session:
+        stream = _stream_writer(school, "Поток 7-8")(session, None)
+
+    def write(session: Session, _seen: Any) -> None:
+        delete_stream(session, session.info["actor"], group_id=stream)
+
+    return school, [(a, _nothing, write) for a in _actors(factory, "zavuch", "zavuch")]
+
+
+def _deleted_stream_once(factory, school, results):
+    _refused(results, "Поток не найден")
+    assert _streams(factory) == 0
+    return "удалён один раз, второму — «не найден»"
+
+
+def _add_lesson_twice(factory):
+    school = _journal_school(factory)
+
+    def write(session: Session, _seen: Any) -> int:
+        return add_lesson(
+            session, session.info["actor"], group_id=school.two.group_a,
+            subject_id=school.math, on=SCHOOL_DAY, number=5, topic="Повторение",
+        ).id
+
+    return school, [(a, _nothing, write) for a in _actors(factory, "teacher_a", "teacher_a")]
+
+
+def _one_lesson(factory, school, results):
+    _refused(results, "уже есть 5-й урок")
+    assert _count(factory, select(func.count(Lesson.id)).where(
+        Lesson.group_id == school.two.group_a, Lesson.lesson_date == SCHOOL_DAY,
+        Lesson.number == 5,
+    )) == 1
+    return "один урок, второму — «уже есть 5-й урок»"
+
+
+def _plan_test_twice(factory):
+    school = _journal_school(factory)
+
+    def plan(title: str):
+        def write(session: Session, _seen: Any) -> int:
+            return plan_test(
+                session, session.info["actor"], group_id=school.two.group_a,
+                subject_id=school.math, on=SCHOOL_DAY, title=title,
+            ).id
+
+        return write
+
+    teachers = _actors(factory, "teacher_a", "teacher_a")
+    titles = ("Дроби", "Уравнения")
+    return school, [(t, _nothing, plan(n)) for t, n in zip(teachers, titles, strict=True)]
+
+
+def _one_test_a_day(factory, school, results):
+    _refused(results, "уже есть контрольная работа")
+    assert _count(factory, select(func.count(PlannedTest.id)).where(
+        PlannedTest.group_id == school.two.group_a, PlannedTest.planned_on == SCHOOL_DAY
+    )) == 1
+    return "одна контрольная, второму — вопрос о второй за день"
+
+
+
 # ---------------------------------------------------------------- the matrix
 
 
@@ -775,6 +927,23 @@ CASES: dict[str, Case] = {
     ),
     "teaching_load.add_subject twice": Case(
         "klassruk.services.teaching_load.add_subject", _subject_twice, _subject_once
+    ),
+    "groups.queries.whole_class_group, first use twice": Case(
+        "klassruk.services.groups.queries.whole_class_group", _whole_class_twice,
+        _one_whole_class_group,
+    ),
+    "groups.streams.create_stream, names alike": Case(
+        "klassruk.services.groups.streams.create_stream", _stream_twice, _one_stream
+    ),
+    "groups.streams.delete_stream twice": Case(
+        "klassruk.services.groups.streams.delete_stream", _delete_stream_twice,
+        _deleted_stream_once,
+    ),
+    "journal.lessons.add_lesson, same number twice": Case(
+        "klassruk.services.journal.lessons.add_lesson", _add_lesson_twice, _one_lesson
+    ),
+    "journal.lessons.plan_test, same day twice": Case(
+        "klassruk.services.journal.lessons.plan_test", _plan_test_twice, _one_test_a_day
     ),
 }
 
@@ -875,10 +1044,6 @@ NOT_REGISTERED: dict[str, str] = {
     # Found by this check and NOT reviewed in issue 23's round: candidates for the next one.
     "credentials.block_accounts": "not reviewed yet",
     "extracts.print_extracts": "not reviewed yet",
-    "groups.queries.whole_class_group": "not reviewed yet",
-    "groups.streams.create_stream": "not reviewed yet",
-    "groups.streams.delete_stream": "not reviewed yet",
-    "journal.lessons.add_lesson": "not reviewed yet",
     "journal.recommendations.add_recommendation": "insert only: two calls are two rows serially",
     "teaching_load.save_teaching_load": "not reviewed yet",
     "throttling.alert_on_spraying": "not reviewed yet",
@@ -908,7 +1073,6 @@ NOT_REGISTERED: dict[str, str] = {
     "groups.schedule.carry_schedule": "internal to splits and merges, under the class's lock",
     "journal.lessons.change_test": "the test row locked (lock_rows) before it is compared",
     "journal.lessons.cancel_test": "the test row locked (lock_rows) before it is compared",
-    "journal.lessons.plan_test": "not reviewed yet (insert; the same-day question is advice)",
 }
 
 
