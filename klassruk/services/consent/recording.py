@@ -37,7 +37,6 @@ from klassruk.text_policy import clean_text
 
 MAX_FORM_NUMBER = 40
 
-
 MAX_REASON = 500
 
 
