@@ -9,7 +9,7 @@ from components.kit.pickers import class_picker
 from components.kit.runtime import db_read
 from components.kit.school import today
 from klassruk.permissions import Action
-from klassruk.services.consent import class_consent, set_student_own_consent_required
+from klassruk.services.consent.register import class_consent, set_student_own_consent_required
 from klassruk.services.delivery import student_own_consent_required
 
 actor = guard_page(__file__)

@@ -11,7 +11,7 @@ from components.kit.runtime import db_read
 from components.kit.school import today
 from klassruk.permissions import Action
 from klassruk.services import calendar
-from klassruk.services.consent import class_consent
+from klassruk.services.consent.register import class_consent
 from klassruk.services.extracts.register import extract_register
 from klassruk.services.extracts.schedule import due_range, schedule_of
 

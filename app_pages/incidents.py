@@ -20,7 +20,8 @@ from components.security.incidents import account_picker, compromise_form
 from klassruk.models.incidents import IncidentStatus, ItemOutcome
 from klassruk.permissions import Action
 from klassruk.services.audit_trail import audit_names
-from klassruk.services.incidents import list_incidents, voided_operations
+from klassruk.services.incidents import list_incidents
+from klassruk.services.incidents.voiding import voided_operations
 
 actor = guard_page(__file__)
 st.title("Инциденты безопасности")

@@ -63,7 +63,8 @@ else:
 
 with right:
     if demo:
-        from klassruk.demo import DEMO_PASSWORD, featured_accounts
+        from klassruk.demo import featured_accounts
+        from klassruk.demo.catalogue import DEMO_PASSWORD
 
         with db_read(Actor.system("login")) as session:
             accounts = featured_accounts(session)

@@ -11,7 +11,8 @@ from components.kit.runtime import db_read
 from components.kit.school import today
 from components.kit.text import escape
 from klassruk.formatting import format_date
-from klassruk.models import ACCOUNT_STATUS_TITLES, DataAccess
+from klassruk.models.accounts import ACCOUNT_STATUS_TITLES
+from klassruk.models.incidents import DataAccess
 from klassruk.services import overview
 
 actor = guard_page(__file__)

@@ -10,7 +10,7 @@ from components.kit.school import today
 from components.timetable.changes import changes_tab
 from components.timetable.timetable import holidays_tab, lessons_tab, periods_tab, slots_tab
 from klassruk.permissions import Action
-from klassruk.services.scope import classes_in_scope
+from klassruk.services.scope.classes import classes_in_scope
 
 actor = guard_page(__file__)
 st.title("Расписание и календарь")

@@ -13,7 +13,8 @@ import sqlalchemy as sa
 
 from klassruk.audit import REDACTED
 from klassruk.formatting import format_date, format_number, format_timestamp
-from klassruk.models import ACCOUNT_STATUS_TITLES, RELATION_TITLES, AccountStatus, Base, Relation
+from klassruk.models import Base
+from klassruk.models.accounts import ACCOUNT_STATUS_TITLES, AccountStatus
 from klassruk.models.consent import (
     CONSENT_STATE_TITLES,
     CONSENT_SUBJECT_TITLES,
@@ -44,7 +45,7 @@ from klassruk.models.notifications import (
     Channel,
     MessageAudience,
 )
-from klassruk.models.school import GroupKind
+from klassruk.models.school import RELATION_TITLES, GroupKind, Relation
 from klassruk.permissions import ROLE_TITLES, Role
 
 OPERATION_TITLES = {"insert": "создание", "update": "изменение", "delete": "удаление"}

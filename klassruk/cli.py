@@ -44,7 +44,8 @@ def _command_migrate(database_url: str, _args: argparse.Namespace) -> None:
 
 
 def _command_demo(database_url: str, args: argparse.Namespace) -> None:
-    from klassruk.demo import DemoSize, seed_demo_school
+    from klassruk.demo import seed_demo_school
+    from klassruk.demo.catalogue import DemoSize
 
     upgrade_to_head(database_url)
     size = DemoSize(

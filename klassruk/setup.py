@@ -6,7 +6,8 @@ from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from klassruk.errors import DomainError
-from klassruk.models import SchoolYear, Staff, UserAccount
+from klassruk.models.accounts import UserAccount
+from klassruk.models.school import SchoolYear, Staff
 from klassruk.permissions import Actor, Role
 from klassruk.services.accounts.users import create_user
 from klassruk.services.school_settings import (

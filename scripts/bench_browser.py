@@ -38,7 +38,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from playwright.sync_api import BrowserContext, Page, sync_playwright
 
 from deploy.cluster import run_cluster, streamlit_server
-from klassruk.demo import DEMO_PASSWORD
+from klassruk.demo.catalogue import DEMO_PASSWORD
 from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS
 
 EMPTY_APP = Path(__file__).resolve().parent / "bench_empty_app.py"

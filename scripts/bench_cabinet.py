@@ -28,12 +28,14 @@ from sqlalchemy.orm import Session
 
 from klassruk.clock import school_today
 from klassruk.db import unit_of_work
-from klassruk.demo import TIMEZONE, demo_year
-from klassruk.models import AccountStatus, FamilyEvent, UserAccount
+from klassruk.demo.catalogue import TIMEZONE, demo_year
+from klassruk.models.accounts import AccountStatus, UserAccount
+from klassruk.models.families import FamilyEvent
 from klassruk.models.journal import Grade
 from klassruk.permissions import Actor
-from klassruk.services import acknowledgements, activity, calendar
+from klassruk.services import activity, calendar
 from klassruk.services.accounts.sessions import actor_for
+from klassruk.services.acknowledgements.state import items_to_acknowledge, week_status
 from klassruk.services.cabinet import lessons, record, school
 from klassruk.services.cabinet.common import list_children
 from klassruk.services.delivery import require_electronic_access
@@ -50,18 +52,18 @@ def _home(session: Session, actor: Actor, student_id: int, period_id: int) -> No
     lessons.changes_on(session, actor, student_id=student_id, on=ON)
     record.new_grades(session, actor, student_id=student_id, since=since, on=ON)
     lessons.homework(session, actor, student_id=student_id, on=ON)
-    acknowledgements.week_status(session, actor, student_id=student_id, week_start=ON, on=ON)
+    week_status(session, actor, student_id=student_id, week_start=ON, on=ON)
 
 
 def _acknowledgement(session: Session, actor: Actor, student_id: int, period_id: int) -> None:
     monday = calendar.week_start(ON)
-    acknowledgements.week_status(session, actor, student_id=student_id, week_start=monday, on=ON)
-    acknowledgements.items_to_acknowledge(session, actor, student_id=student_id, on=ON)
+    week_status(session, actor, student_id=student_id, week_start=monday, on=ON)
+    items_to_acknowledge(session, actor, student_id=student_id, on=ON)
 
 
 def _recommendations(session: Session, actor: Actor, student_id: int, period_id: int) -> None:
     record.recommendations_of(session, actor, student_id=student_id, on=ON)
-    acknowledgements.items_to_acknowledge(session, actor, student_id=student_id, on=ON)
+    items_to_acknowledge(session, actor, student_id=student_id, on=ON)
 
 
 SCREENS: dict[str, Screen] = {

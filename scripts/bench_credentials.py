@@ -18,8 +18,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from sqlalchemy import func, select
 
 from klassruk.db import make_engine, make_session_factory, unit_of_work
-from klassruk.demo import LARGE, SCHOOL_NAME, seed_demo_school
-from klassruk.models import ActivationCode, AuditLog, Base, SchoolClass
+from klassruk.demo import seed_demo_school
+from klassruk.demo.catalogue import LARGE, SCHOOL_NAME
+from klassruk.models import ActivationCode, AuditLog, Base
+from klassruk.models.school import SchoolClass
 from klassruk.permissions import Actor, Role
 from klassruk.services.credentials.issuing import issue_credentials
 from klassruk.services.credentials.people import class_people

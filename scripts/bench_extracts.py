@@ -25,13 +25,13 @@ from sqlalchemy import func, select
 from klassruk.clock import school_today
 from klassruk.db import unit_of_work
 from klassruk.demo.catalogue import TIMEZONE
-from klassruk.models import SchoolClass
 from klassruk.models.journal import Grade
+from klassruk.models.school import SchoolClass
 from klassruk.pdf.extracts import render_extracts
 from klassruk.services import calendar
-from klassruk.services.consent import class_people
 from klassruk.services.extracts.content import ExtractContent
 from klassruk.services.extracts.printing import Family, print_extracts
+from klassruk.services.roster.people import class_people
 from scripts.bench_seed import SYSTEM, large_school
 
 CLASS_SIZE = 30

@@ -22,10 +22,13 @@ from sqlalchemy import func, select
 
 from klassruk.clock import school_today
 from klassruk.db import unit_of_work
-from klassruk.demo import TIMEZONE, demo_year
-from klassruk.models import Enrolment, SchoolClass, Student
+from klassruk.demo.catalogue import TIMEZONE, demo_year
 from klassruk.models.journal import Grade, Lesson
-from klassruk.services import calendar, class_journal
+from klassruk.models.school import Enrolment, SchoolClass, Student
+from klassruk.services import calendar
+from klassruk.services.class_journal.card import student_card
+from klassruk.services.class_journal.charts import class_charts
+from klassruk.services.class_journal.summary import class_summary
 from scripts.bench_seed import SYSTEM, large_school
 
 
@@ -64,15 +67,15 @@ def main() -> None:
 
     def summary() -> None:
         with unit_of_work(factory, SYSTEM) as session:
-            class_journal.class_summary(session, SYSTEM, class_id=class_id, period_id=period_id)
+            class_summary(session, SYSTEM, class_id=class_id, period_id=period_id)
 
     def charts() -> None:
         with unit_of_work(factory, SYSTEM) as session:
-            class_journal.class_charts(session, SYSTEM, class_id=class_id, period_id=period_id)
+            class_charts(session, SYSTEM, class_id=class_id, period_id=period_id)
 
     def card() -> None:
         with unit_of_work(factory, SYSTEM) as session:
-            class_journal.student_card(
+            student_card(
                 session, SYSTEM, student_id=student_id, period_id=period_id
             )
 

@@ -33,7 +33,7 @@ from sqlalchemy import delete, func, insert, select
 
 from klassruk.clock import utcnow
 from klassruk.db import unit_of_work
-from klassruk.models import UserAccount
+from klassruk.models.accounts import UserAccount
 from klassruk.models.journal import Absence, Grade, Lesson
 from klassruk.models.notifications import (
     Channel,

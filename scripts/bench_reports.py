@@ -25,9 +25,10 @@ from sqlalchemy import func, select
 
 from klassruk.clock import school_today
 from klassruk.db import unit_of_work
-from klassruk.demo import TIMEZONE, demo_year
-from klassruk.models import Acknowledgement, FamilyActivity, SchoolClass
+from klassruk.demo.catalogue import TIMEZONE, demo_year
+from klassruk.models.families import Acknowledgement, FamilyActivity
 from klassruk.models.journal import Grade
+from klassruk.models.school import SchoolClass
 from klassruk.services import calendar
 from klassruk.services.reports import activity, analytical, pivot
 from klassruk.services.reports.pivot import Dimension, Filters, Measure

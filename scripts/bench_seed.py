@@ -13,8 +13,9 @@ from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from klassruk.db import make_engine, make_session_factory, unit_of_work
-from klassruk.demo import LARGE, seed_demo_school
-from klassruk.models import SchoolYear
+from klassruk.demo import seed_demo_school
+from klassruk.demo.catalogue import LARGE
+from klassruk.models.school import SchoolYear
 from klassruk.permissions import Actor
 from klassruk.schema import upgrade_to_head
 

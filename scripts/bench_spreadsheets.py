@@ -18,7 +18,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from openpyxl import Workbook, load_workbook
 
 from klassruk.errors import DomainError
-from klassruk.services.roster import MAX_ROWS, TEMPLATE_COLUMNS
+from klassruk.services.roster.rows import MAX_ROWS, TEMPLATE_COLUMNS
 from klassruk.services.spreadsheets import MAX_FILE_BYTES, read_table
 
 

@@ -32,16 +32,18 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from klassruk.clock import utcnow
 from klassruk.db import make_engine, make_session_factory, unit_of_work
-from klassruk.demo import CLASS_TEACHER_LOGIN, SMALL, TEACHER_LOGIN, seed_demo_school
+from klassruk.demo import seed_demo_school
+from klassruk.demo.catalogue import CLASS_TEACHER_LOGIN, SMALL, TEACHER_LOGIN
 from klassruk.errors import Conflict, DomainError
-from klassruk.models import ActivationCode, Base, UserAccount
+from klassruk.models import ActivationCode, Base
+from klassruk.models.accounts import UserAccount
 from klassruk.models.journal import Grade, GradeChange
 from klassruk.permissions import Action, Actor
 from klassruk.services import calendar, journal
 from klassruk.services.accounts.sessions import actor_for
 from klassruk.services.credentials.codes import hash_code
 from klassruk.services.credentials.issuing import IssueResult, RecentCodesFound, issue_credentials
-from klassruk.services.scope import classes_in_scope
+from klassruk.services.scope.classes import classes_in_scope
 
 TODAY = date(2026, 10, 1)
 SYSTEM = Actor.system("stress")

@@ -9,7 +9,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from klassruk.db import unit_of_work
-from klassruk.models import (
+from klassruk.models.accounts import UserAccount
+from klassruk.models.consent import ConsentEntry, ConsentState, ConsentSubject
+from klassruk.models.school import (
     Enrolment,
     GroupKind,
     GroupMembership,
@@ -23,9 +25,7 @@ from klassruk.models import (
     StudyGroup,
     Subject,
     TeachingAssignment,
-    UserAccount,
 )
-from klassruk.models.consent import ConsentEntry, ConsentState, ConsentSubject
 from klassruk.permissions import Actor, Role
 from klassruk.services.accounts.login import (
     LockoutPolicy,

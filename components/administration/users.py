@@ -14,7 +14,7 @@ from components.kit.runtime import db, db_read, school_settings
 from components.kit.school import app_address, today
 from components.kit.text import escape
 from klassruk.formatting import format_timestamp
-from klassruk.models import ACCOUNT_STATUS_TITLES, AccountStatus
+from klassruk.models.accounts import ACCOUNT_STATUS_TITLES, AccountStatus
 from klassruk.permissions import ROLE_TITLES, Actor, Role
 from klassruk.services.accounts.blocking import set_account_blocked
 from klassruk.services.accounts.users import UserRow

@@ -26,12 +26,19 @@ from components.kit.text import escape
 from components.reports.exports import table_files
 from klassruk.data_versions import read_version
 from klassruk.formatting import format_average
-from klassruk.models import DataAccess
+from klassruk.models.incidents import DataAccess
 from klassruk.permissions import Action, Actor
-from klassruk.services import calendar, class_journal
-from klassruk.services.class_journal import ClassSummary, StudentCard
-from klassruk.services.journal import JournalGrid
-from klassruk.services.scope import require_class_card_scope, require_class_scope
+from klassruk.services import calendar
+from klassruk.services.class_journal.card import StudentCard, student_card
+from klassruk.services.class_journal.charts import class_charts
+from klassruk.services.class_journal.summary import (
+    ClassSummary,
+    class_summary,
+    subject_drilldown,
+)
+from klassruk.services.journal.grid import JournalGrid
+from klassruk.services.scope.classes import require_class_scope
+from klassruk.services.scope.journals import require_class_card_scope
 
 _CACHE_READER = Actor.system("class_journal")
 # Entries of versions that no longer exist are never hit again; these bound the memory.
@@ -60,7 +67,7 @@ def open_view(actor: Actor, class_id: int, period_id: int) -> JournalView:
 @st.cache_data(show_spinner=False, max_entries=_MAX_ENTRIES, ttl=_TTL)
 def _summary(database: str, class_id: int, period_id: int, version: int) -> ClassSummary:
     with db_read(_CACHE_READER) as session:
-        return class_journal.class_summary(
+        return class_summary(
             session, _CACHE_READER, class_id=class_id, period_id=period_id
         )
 
@@ -82,7 +89,7 @@ def _summary_tables(
 @st.cache_data(show_spinner=False, max_entries=_MAX_ENTRIES, ttl=_TTL)
 def _class_charts(database: str, class_id: int, period_id: int, version: int) -> list[VegaSpec]:
     with db_read(_CACHE_READER) as session:
-        charts = class_journal.class_charts(
+        charts = class_charts(
             session, _CACHE_READER, class_id=class_id, period_id=period_id
         )
     return [
@@ -98,7 +105,7 @@ def _drilldown(
     database: str, class_id: int, subject_id: int, period_id: int, version: int
 ) -> list[JournalGrid]:
     with db_read(_CACHE_READER) as session:
-        return class_journal.subject_drilldown(
+        return subject_drilldown(
             session, _CACHE_READER, class_id=class_id, subject_id=subject_id, period_id=period_id
         )
 
@@ -108,7 +115,7 @@ def _card(
     database: str, student_id: int, period_id: int, version: int
 ) -> tuple[StudentCard, list[VegaSpec]]:
     with db_read(_CACHE_READER) as session:
-        card = class_journal.student_card(
+        card = student_card(
             session, _CACHE_READER, student_id=student_id, period_id=period_id
         )
     return card, [

@@ -5,11 +5,10 @@ from __future__ import annotations
 import pandas as pd
 
 from klassruk.formatting import format_average
-from klassruk.services import class_journal
-from klassruk.services.class_journal import ClassSummary
+from klassruk.services.class_journal.summary import ClassSummary, SummaryCell
 
 
-def _cell(cell: class_journal.SummaryCell | None) -> str:
+def _cell(cell: SummaryCell | None) -> str:
     if cell is None:
         return ""
     text = format_average(cell.weighted_average) if cell.grades else ""

@@ -22,17 +22,11 @@ from klassruk.models.consent import (
 )
 from klassruk.pdf.consent_forms import render_consent_forms
 from klassruk.permissions import Actor
-from klassruk.services.consent import (
-    MAX_SCAN_BYTES,
-    ClassConsent,
-    ConsentFact,
-    ConsentRow,
-    PaperFamily,
-    ScanUpload,
-    consent_forms,
-    record_consent,
-)
-from klassruk.services.scope import ClassChoice
+from klassruk.services.consent.forms import consent_forms
+from klassruk.services.consent.recording import ConsentFact, record_consent
+from klassruk.services.consent.register import ClassConsent, ConsentRow, PaperFamily
+from klassruk.services.consent.scans import MAX_SCAN_BYTES, ScanUpload
+from klassruk.services.scope.classes import ClassChoice
 
 WITHDRAW_CONFIRM = "consent_withdraw"
 

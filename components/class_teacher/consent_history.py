@@ -15,12 +15,10 @@ from klassruk.models.consent import (
     CONSENT_STATE_TITLES,
 )
 from klassruk.permissions import Actor
-from klassruk.services.consent import (
-    ClassConsent,
-    consent_history,
-    scan_file,
-)
-from klassruk.services.scope import ClassChoice
+from klassruk.services.consent.history import consent_history
+from klassruk.services.consent.register import ClassConsent
+from klassruk.services.consent.scans import scan_file
+from klassruk.services.scope.classes import ClassChoice
 
 
 def history(actor: Actor, board: ClassConsent, chosen: ClassChoice, on: date) -> None:

@@ -26,7 +26,7 @@ from klassruk.services.credentials.board import (
 from klassruk.services.credentials.codes import DEFAULT_CODE_VALID_DAYS
 from klassruk.services.credentials.issuing import RecentCodes, RecentCodesFound, issue_credentials
 from klassruk.services.credentials.people import PERSON_KIND_TITLES, PersonKind, PersonRef
-from klassruk.services.scope import ClassChoice
+from klassruk.services.scope.classes import ClassChoice
 from klassruk.slips import render_slips
 
 LAST_ISSUE = "cred_last_issue"

@@ -12,8 +12,8 @@ from components.kit.feedback import act, announce, reported_errors
 from components.kit.runtime import db, school_settings
 from components.kit.xlsx import xlsx_button
 from klassruk.formatting import format_date, format_timestamp
-from klassruk.models import DataAccess
 from klassruk.models.extracts import EXTRACT_FREQUENCY_TITLES, ExtractFrequency, ExtractSchedule
+from klassruk.models.incidents import DataAccess
 from klassruk.pdf.extracts import render_extracts
 from klassruk.permissions import Actor
 from klassruk.services.calendar import PeriodRef
@@ -26,7 +26,7 @@ from klassruk.services.extracts.register import (
     reprint_extract,
 )
 from klassruk.services.extracts.schedule import set_schedule
-from klassruk.services.scope import ClassChoice
+from klassruk.services.scope.classes import ClassChoice
 
 BATCH = "extracts_batch"
 

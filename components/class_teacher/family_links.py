@@ -12,9 +12,7 @@ from klassruk.models.consent import (
     ConsentSubject,
 )
 from klassruk.permissions import Action, Actor
-from klassruk.services.consent import (
-    ClassConsent,
-)
+from klassruk.services.consent.register import ClassConsent
 from klassruk.services.family_links import end_guardian_link
 
 

@@ -22,19 +22,17 @@ from components.kit.text import escape
 from components.kit.xlsx import EXCEL
 from klassruk.errors import DomainError
 from klassruk.permissions import Action, Actor
-from klassruk.services.roster import (
+from klassruk.services.roster import preview_import
+from klassruk.services.roster.applying import apply_import
+from klassruk.services.roster.plans import (
     CHANGE_TITLES,
     ENTITY_TITLES,
-    INSTRUCTIONS,
     Change,
     Entity,
     ImportPreview,
-    apply_import,
-    preview_import,
-    template_csv,
-    template_xlsx,
 )
-from klassruk.services.scope import classes_in_scope
+from klassruk.services.roster.templates import INSTRUCTIONS, template_csv, template_xlsx
+from klassruk.services.scope.classes import classes_in_scope
 
 WHOLE_SCHOOL = "Вся школа (класс — из столбца «Класс»)"
 _PREVIEW = "roster_preview_kept"

@@ -21,7 +21,13 @@ from klassruk.models.journal import (
     AbsenceMark,
 )
 from klassruk.permissions import Action, Actor
-from klassruk.services import acknowledgements
+from klassruk.services.acknowledgements.ledger import acknowledge_all, acknowledge_item
+from klassruk.services.acknowledgements.state import (
+    ITEM_TITLES,
+    AckItem,
+    items_to_acknowledge,
+    week_status,
+)
 from klassruk.services.cabinet import record
 from klassruk.services.cabinet.weeks import WeekContent
 from klassruk.services.overview import ChildRow
@@ -54,7 +60,7 @@ def recommendations(actor: Actor, child: ChildRow) -> None:
         signs = actor.can(Action.ACKNOWLEDGE)
         states = {
             item.item_id: item
-            for item in (acknowledgements.items_to_acknowledge(
+            for item in (items_to_acknowledge(
                 session, actor, student_id=child.student_id, on=on
             ) if signs else [])
             if item.kind is AckKind.RECOMMENDATION
@@ -73,13 +79,13 @@ def recommendations(actor: Actor, child: ChildRow) -> None:
                 _ack_item(actor, child, ack, zone)
 
 
-def _ack_item(actor: Actor, child: ChildRow, item: acknowledgements.AckItem, zone: str) -> None:
+def _ack_item(actor: Actor, child: ChildRow, item: AckItem, zone: str) -> None:
     ack_caption(item.state, zone)
     if item.state.acknowledged and not item.state.changed_since:
         return
 
     def sign(session: Session) -> None:
-        acknowledgements.acknowledge_item(
+        acknowledge_item(
             session,
             actor,
             student_id=child.student_id,
@@ -127,7 +133,7 @@ def _folded(title: str, lines: Sequence[str]) -> None:
         paragraphs(lines)
 
 
-def _pending(items: Sequence[acknowledgements.AckItem]) -> list[acknowledgements.AckItem]:
+def _pending(items: Sequence[AckItem]) -> list[AckItem]:
     return [i for i in items if not i.state.acknowledged or i.state.changed_since]
 
 
@@ -136,10 +142,10 @@ def acknowledgement(actor: Actor, child: ChildRow, monday: date) -> None:
     on = today()
     zone = school_timezone()
     with db_read(actor) as session:
-        status = acknowledgements.week_status(
+        status = week_status(
             session, actor, student_id=child.student_id, week_start=monday, on=on
         )
-        items = acknowledgements.items_to_acknowledge(
+        items = items_to_acknowledge(
             session, actor, student_id=child.student_id, on=on
         )
     week = status.content
@@ -152,7 +158,7 @@ def acknowledgement(actor: Actor, child: ChildRow, monday: date) -> None:
     st.markdown("**Требуют отдельного подтверждения**")
     if not pending:
         st.caption("Всё подтверждено.")
-    for kind, title in acknowledgements.ITEM_TITLES.items():
+    for kind, title in ITEM_TITLES.items():
         of_kind = [item for item in pending if item.kind is kind]
         _folded(f"{title}: {len(of_kind)}", [
             f"**{escape(item.title)}**: {escape(item.detail)}"
@@ -164,7 +170,7 @@ def acknowledgement(actor: Actor, child: ChildRow, monday: date) -> None:
         return
 
     def sign(session: Session) -> None:
-        acknowledgements.acknowledge_all(
+        acknowledge_all(
             session,
             actor,
             student_id=child.student_id,

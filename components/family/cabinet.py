@@ -23,7 +23,7 @@ from klassruk.models.journal import (
 from klassruk.permissions import Actor
 from klassruk.russian import agree_with
 from klassruk.services import calendar
-from klassruk.services.acknowledgements import AckState
+from klassruk.services.acknowledgements.state import AckState
 from klassruk.services.activity import record_family_event
 from klassruk.services.cabinet import lessons, record
 from klassruk.services.cabinet.lessons import LessonItem

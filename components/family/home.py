@@ -19,7 +19,7 @@ from components.kit.school import school_timezone, today
 from components.kit.text import escape
 from klassruk.formatting import format_date
 from klassruk.permissions import Action, Actor
-from klassruk.services import acknowledgements
+from klassruk.services.acknowledgements.state import week_status
 from klassruk.services.cabinet import lessons, record
 from klassruk.services.overview import ChildRow
 
@@ -64,7 +64,7 @@ def summary(actor: Actor, child: ChildRow) -> None:
             on=on,
         )
         work = lessons.homework(session, actor, student_id=child.student_id, on=on)
-        week = acknowledgements.week_status(
+        week = week_status(
             session, actor, student_id=child.student_id, week_start=on, on=on
         )
     _next_day_changes(on, day, changed, zone)

@@ -11,10 +11,10 @@ from components.kit.runtime import db_read
 from components.kit.school import today
 from components.kit.text import escape
 from klassruk.formatting import format_date
-from klassruk.models import GroupKind
+from klassruk.models.school import GroupKind
 from klassruk.permissions import Actor
 from klassruk.services.cabinet import school
-from klassruk.services.groups import KIND_TITLES
+from klassruk.services.groups.queries import KIND_TITLES
 from klassruk.services.overview import ChildRow
 
 

@@ -14,7 +14,7 @@ from components.kit.runtime import db_read
 from components.kit.school import address_warning, today
 from components.kit.text import escape
 from klassruk.formatting import format_date, format_number
-from klassruk.models import ACCOUNT_STATUS_TITLES
+from klassruk.models.accounts import ACCOUNT_STATUS_TITLES
 from klassruk.permissions import ROLE_TITLES, Action, Actor, Role
 from klassruk.services import overview
 from klassruk.services.extracts.schedule import due_extracts

@@ -25,7 +25,7 @@ from components.kit.runtime import (
 )
 from components.kit.school import app_address
 from klassruk.clock import utcnow
-from klassruk.models import UserAccount
+from klassruk.models.accounts import UserAccount
 from klassruk.permissions import Actor
 from klassruk.services.accounts.sessions import (
     SessionUser,

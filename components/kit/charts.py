@@ -10,12 +10,9 @@ import pandas as pd
 from streamlit.elements.vega_charts import _convert_altair_to_vega_lite_spec
 
 from klassruk.models.journal import ABSENCE_TITLES, AbsenceMark
-from klassruk.services.class_journal import (
-    AT_RISK_AVERAGE,
-    AttendancePoint,
-    SubjectAverage,
-    WeekPoint,
-)
+from klassruk.services.class_journal.charts import AttendancePoint, SubjectAverage
+from klassruk.services.class_journal.common import WeekPoint
+from klassruk.services.class_journal.summary import AT_RISK_AVERAGE
 
 GRADE_COLORS = ["#d62728", "#ff7f0e", "#bcbd22", "#2ca02c", "#1f77b4"]
 LOWEST_GRADE, HIGHEST_GRADE = 1, 5

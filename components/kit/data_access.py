@@ -7,7 +7,7 @@ import time
 import streamlit as st
 
 from components.kit.runtime import db
-from klassruk.models import DataAccess
+from klassruk.models.incidents import DataAccess
 from klassruk.permissions import Actor
 from klassruk.services.data_access import record_access
 

@@ -16,7 +16,7 @@ from components.kit.runtime import (
     settings,
 )
 from components.kit.school import today
-from klassruk.models import UserAccount
+from klassruk.models.accounts import UserAccount
 from klassruk.operations.monitoring import FAILED_LOGINS
 from klassruk.services.accounts.login import (
     LockoutPolicy,

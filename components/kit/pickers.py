@@ -26,7 +26,8 @@ from klassruk.services.activity import last_viewed_student
 from klassruk.services.cabinet.common import list_children
 from klassruk.services.delivery import ConsentRequired
 from klassruk.services.overview import ChildRow
-from klassruk.services.scope import ClassChoice, classes_in_scope, require_family_scope
+from klassruk.services.scope.classes import ClassChoice, classes_in_scope
+from klassruk.services.scope.students import require_family_scope
 
 T = TypeVar("T")
 K = TypeVar("K", bound=Hashable)

@@ -37,7 +37,7 @@ from klassruk.services.reports.activity import (
     activity_report,
 )
 from klassruk.services.reports.rates import classes_compared
-from klassruk.services.scope import ClassChoice
+from klassruk.services.scope.classes import ClassChoice
 
 EXTRACT = "activity_extract"
 

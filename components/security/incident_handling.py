@@ -29,10 +29,9 @@ from klassruk.models.incidents import (
 from klassruk.pdf.incident_act import render_incident_act
 from klassruk.permissions import Actor
 from klassruk.russian import agree_with
-from klassruk.services.incidents import (
-    IncidentRow,
+from klassruk.services.incidents import IncidentRow, close_incident
+from klassruk.services.incidents.voiding import (
     VoidedOperation,
-    close_incident,
     decide_conflict,
     operations_to_void,
     void_operations,

@@ -15,7 +15,7 @@ from components.kit.school import school_timezone, today
 from components.kit.text import escape
 from klassruk.clock import utcnow
 from klassruk.formatting import format_timestamp
-from klassruk.models import SecurityIncident
+from klassruk.models.incidents import SecurityIncident
 from klassruk.permissions import Action, Actor, Role
 from klassruk.services.accounts.users import list_users
 from klassruk.services.credentials.board import credentials_board

@@ -17,7 +17,7 @@ from components.kit.runtime import db_read
 from components.kit.tables import show_table
 from components.kit.uploads import file_picker
 from klassruk.formatting import format_number
-from klassruk.models import Subject
+from klassruk.models.school import Subject
 from klassruk.permissions import Actor
 from klassruk.services.spreadsheets import MAX_FILE_BYTES
 from klassruk.services.teaching_load import table as load_table

@@ -15,18 +15,15 @@ from typing import Any
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
-from klassruk.models import (
-    AccountStatus,
+from klassruk.models.accounts import AccountStatus, UserAccount
+from klassruk.models.families import (
     AckChannel,
     AckKind,
     Acknowledgement,
-    Enrolment,
     FamilyActivity,
     FamilyEvent,
-    GuardianLink,
-    SchoolYear,
-    UserAccount,
 )
+from klassruk.models.school import Enrolment, GuardianLink, SchoolYear
 from klassruk.services.cabinet.weeks import fingerprint
 from klassruk.services.calendar import week_start
 

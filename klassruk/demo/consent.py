@@ -10,14 +10,15 @@ from sqlalchemy.orm import Session
 
 from klassruk.demo.catalogue import CLASS_TEACHER_LOGIN, GUARDIAN_LOGIN
 from klassruk.demo.credentials import class_of_featured_teacher
-from klassruk.models import GuardianLink, UserAccount
+from klassruk.models.accounts import UserAccount
 from klassruk.models.consent import ConsentEntry, ConsentState, ConsentSubject
 from klassruk.models.extracts import ExtractFrequency
+from klassruk.models.school import GuardianLink
 from klassruk.services.accounts.sessions import actor_for
-from klassruk.services.consent import class_people
 from klassruk.services.extracts.printing import Family, print_extracts
 from klassruk.services.extracts.register import mark_handed, mark_returned
 from klassruk.services.extracts.schedule import set_schedule
+from klassruk.services.roster.people import class_people
 
 # Forms were collected at the first parents' meeting of the year.
 SIGNED_ON = date(2026, 9, 4)

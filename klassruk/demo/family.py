@@ -10,14 +10,8 @@ from sqlalchemy.orm import Session
 from klassruk.clock import utcnow
 from klassruk.demo.catalogue import SEEDER
 from klassruk.errors import DomainError
-from klassruk.models import (
-    AckChannel,
-    AckKind,
-    Acknowledgement,
-    GuardianLink,
-    TeachingAssignment,
-    UserAccount,
-)
+from klassruk.models.accounts import UserAccount
+from klassruk.models.families import AckChannel, AckKind, Acknowledgement
 from klassruk.models.journal import (
     GRADE_KIND_WEIGHTS,
     Grade,
@@ -29,9 +23,10 @@ from klassruk.models.journal import (
     PlannedTest,
     Recommendation,
 )
+from klassruk.models.school import GuardianLink, TeachingAssignment
 from klassruk.services import calendar
-from klassruk.services.acknowledgements import week_content
 from klassruk.services.cabinet.lessons import LessonItem, first_school_day, student_lessons
+from klassruk.services.cabinet.weeks import week_content
 from klassruk.services.journal.common import require_marks_allowed
 
 # How far back the demo looks for the last school day: past any vacation, summer included.

@@ -15,14 +15,8 @@ from klassruk.demo.catalogue import (
     STREAM_SUBJECTS,
     STUDENT_LOGIN,
 )
-from klassruk.models import (
-    GroupKind,
-    SchoolClass,
-    StudyGroup,
-    Subject,
-    TeachingAssignment,
-    UserAccount,
-)
+from klassruk.models.accounts import UserAccount
+from klassruk.models.school import GroupKind, SchoolClass, StudyGroup, Subject, TeachingAssignment
 from klassruk.permissions import Actor
 from klassruk.services import groups
 from klassruk.services.calendar import find_current_year

@@ -13,15 +13,6 @@ from sqlalchemy.orm import Session
 
 from klassruk.demo.catalogue import SEEDER
 from klassruk.errors import DomainError
-from klassruk.models import (
-    GroupKind,
-    GroupMembership,
-    SchoolClass,
-    SchoolYear,
-    StudyGroup,
-    Subject,
-    TeachingAssignment,
-)
 from klassruk.models.journal import (
     GRADE_KIND_WEIGHTS,
     Absence,
@@ -36,6 +27,15 @@ from klassruk.models.journal import (
     PeriodGrade,
     PlannedTest,
     TimetableSlot,
+)
+from klassruk.models.school import (
+    GroupKind,
+    GroupMembership,
+    SchoolClass,
+    SchoolYear,
+    StudyGroup,
+    Subject,
+    TeachingAssignment,
 )
 from klassruk.permissions import Actor
 from klassruk.services import calendar

@@ -41,9 +41,7 @@ from klassruk.demo.catalogue import (
 )
 from klassruk.errors import DomainError
 from klassruk.logins import to_latin
-from klassruk.models import (
-    Relation,
-)
+from klassruk.models.school import Relation
 from klassruk.permissions import Role
 
 

@@ -34,9 +34,8 @@ from klassruk.demo.journal import seed_demo_journal
 from klassruk.demo.plan import PersonPlan, SchoolPlan, plan_school
 from klassruk.errors import DomainError
 from klassruk.logins import make_login
-from klassruk.models import (
-    AccountStatus,
-    AppSetting,
+from klassruk.models.accounts import AccountStatus, AppSetting, UserAccount, UserRole
+from klassruk.models.school import (
     GroupKind,
     Guardian,
     GuardianLink,
@@ -49,12 +48,10 @@ from klassruk.models import (
     StudyGroup,
     Subject,
     TeachingAssignment,
-    UserAccount,
-    UserRole,
 )
 from klassruk.passwords import hash_password
 from klassruk.permissions import ROLE_TITLES, Actor, Role
-from klassruk.services.groups import enrolment_rows
+from klassruk.services.groups.queries import enrolment_rows
 from klassruk.setup import claim_empty_database
 
 INSERT_BATCH = 2000

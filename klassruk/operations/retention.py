@@ -26,18 +26,13 @@ from sqlalchemy.orm import Session
 
 from klassruk.audit import REDACTED
 from klassruk.formatting import format_date
-from klassruk.models import (
-    ActivityLog,
-    AuditLog,
-    DataAccessLog,
-    Enrolment,
-    FamilyActivity,
-    Guardian,
-    GuardianLink,
-    UserAccount,
-)
+from klassruk.models import ActivityLog, AuditLog
+from klassruk.models.accounts import UserAccount
 from klassruk.models.consent import ConsentEntry, ConsentScan
+from klassruk.models.families import FamilyActivity
+from klassruk.models.incidents import DataAccessLog
 from klassruk.models.notifications import NotificationContact
+from klassruk.models.school import Enrolment, Guardian, GuardianLink
 from klassruk.permissions import Actor
 from klassruk.services.school_year.closing import block_due_leavers, due_leaver_accounts
 

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from fpdf import FPDF
 
 from klassruk.pdf import FONT, new_document
-from klassruk.services.consent import ConsentForm
+from klassruk.services.consent.forms import ConsentForm
 
 MARGIN = 18.0
 LINE = 5.0

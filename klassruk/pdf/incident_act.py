@@ -16,7 +16,8 @@ from klassruk.models.incidents import (
 )
 from klassruk.pdf import FONT, new_document
 from klassruk.russian import agree_with
-from klassruk.services.incidents import IncidentRow, VoidedOperation
+from klassruk.services.incidents import IncidentRow
+from klassruk.services.incidents.voiding import VoidedOperation
 
 MARGIN = 18.0
 LABEL = 62.0

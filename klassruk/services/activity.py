@@ -9,11 +9,12 @@ from sqlalchemy import distinct, func, insert, select
 from sqlalchemy.orm import Session
 
 from klassruk.clock import utcnow
-from klassruk.models import ActivityLog, FamilyActivity, FamilyEvent
+from klassruk.models import ActivityLog
+from klassruk.models.families import FamilyActivity, FamilyEvent
 from klassruk.permissions import Action, Actor
 from klassruk.services import calendar
 from klassruk.services.cabinet.common import list_children
-from klassruk.services.scope import require_class_scope
+from klassruk.services.scope.classes import require_class_scope
 
 
 def record_activity(

@@ -23,7 +23,8 @@ from klassruk.audit_titles import (
     reference,
 )
 from klassruk.formatting import format_date
-from klassruk.models import ActivityLog, AuditLog, Base, UserAccount
+from klassruk.models import ActivityLog, AuditLog, Base
+from klassruk.models.accounts import UserAccount
 from klassruk.models.incidents import SecurityIncident
 from klassruk.models.journal import Lesson
 from klassruk.models.school import (

@@ -12,7 +12,7 @@ from sqlalchemy.orm import InstrumentedAttribute, Session
 from klassruk.db import read_only_cache
 from klassruk.errors import DomainError, NotFound
 from klassruk.formatting import format_date
-from klassruk.models import Holiday, ReportingPeriod, SchoolYear
+from klassruk.models.school import Holiday, ReportingPeriod, SchoolYear
 from klassruk.permissions import Action, Actor, require
 from klassruk.services.locking import lock_rows, read_modify_write
 from klassruk.services.lookup import get_or_404

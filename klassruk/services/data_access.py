@@ -8,14 +8,9 @@ from datetime import datetime
 from sqlalchemy import insert, or_, select
 from sqlalchemy.orm import Session, aliased
 
-from klassruk.models import (
-    DataAccess,
-    DataAccessLog,
-    Enrolment,
-    SchoolClass,
-    Student,
-    UserAccount,
-)
+from klassruk.models.accounts import UserAccount
+from klassruk.models.incidents import DataAccess, DataAccessLog
+from klassruk.models.school import Enrolment, SchoolClass, Student
 from klassruk.permissions import Action, Actor, require
 from klassruk.services.accounts.users import folded
 

@@ -11,13 +11,14 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from klassruk.errors import PermissionDenied
-from klassruk.models import AccountStatus, AppSetting, Student, UserAccount
+from klassruk.models.accounts import AccountStatus, AppSetting, UserAccount
 from klassruk.models.consent import (
     CONSENT_STATE_TITLES,
     ConsentEntry,
     ConsentState,
     ConsentSubject,
 )
+from klassruk.models.school import Student
 from klassruk.permissions import Actor
 from klassruk.services.lookup import get_or_404
 

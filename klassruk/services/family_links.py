@@ -10,10 +10,10 @@ from sqlalchemy.orm import Session
 from klassruk.audit import audit_context
 from klassruk.errors import DomainError
 from klassruk.formatting import format_date
-from klassruk.models import GuardianLink
+from klassruk.models.school import GuardianLink
 from klassruk.permissions import Action, Actor
 from klassruk.services.locking import lock_rows, read_modify_write
-from klassruk.services.scope import require_student_scope
+from klassruk.services.scope.students import require_student_scope
 
 MAX_REASON = 500
 

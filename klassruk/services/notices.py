@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from klassruk.clock import utcnow
 from klassruk.errors import NotFound
-from klassruk.models import Notice
+from klassruk.models.incidents import Notice
 from klassruk.permissions import Action, Actor, require
 
 

@@ -9,8 +9,8 @@ from typing import Any
 from sqlalchemy import Select, case, distinct, func, select
 from sqlalchemy.orm import Session, aliased
 
-from klassruk.models import (
-    AccountStatus,
+from klassruk.models.accounts import AccountStatus, UserAccount, UserRole
+from klassruk.models.school import (
     Enrolment,
     GroupMembership,
     Guardian,
@@ -21,18 +21,12 @@ from klassruk.models import (
     StudyGroup,
     Subject,
     TeachingAssignment,
-    UserAccount,
-    UserRole,
+    full_name,
 )
-from klassruk.models.school import full_name
 from klassruk.permissions import Action, Actor, Role, require
 from klassruk.services.calendar import find_current_year
-from klassruk.services.scope import (
-    active_on,
-    link_current_on,
-    own_class_ids_query,
-    require_class_scope,
-)
+from klassruk.services.scope.classes import active_on, own_class_ids_query, require_class_scope
+from klassruk.services.scope.links import link_current_on
 
 
 @dataclass(frozen=True)

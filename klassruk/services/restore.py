@@ -17,7 +17,8 @@ from sqlalchemy.orm import Mapper, Session
 from sqlalchemy.types import TypeDecorator
 
 from klassruk.audit import is_secret_column, json_value
-from klassruk.models import AuditLog, Base, ItemOutcome
+from klassruk.models import AuditLog, Base
+from klassruk.models.incidents import ItemOutcome
 from klassruk.models.journal import Lesson
 from klassruk.services.locking import lock_rows
 

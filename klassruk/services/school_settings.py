@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from klassruk.clock import utcnow
 from klassruk.db import make_engine, make_session_factory, unit_of_work
 from klassruk.errors import DomainError
-from klassruk.models import AppSetting, UserAccount
+from klassruk.models.accounts import AppSetting, UserAccount
 from klassruk.permissions import Action, Actor, Role, require
 from klassruk.services.locking import insert_unique, read_modify_write
 

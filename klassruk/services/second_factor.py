@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from klassruk.audit import audit_context
 from klassruk.clock import utcnow
 from klassruk.errors import DomainError, NotFound
-from klassruk.models import AccountStatus, RecoveryCode, UserAccount
+from klassruk.models.accounts import AccountStatus, RecoveryCode, UserAccount
 from klassruk.permissions import ROLE_TITLES, Action, Actor, Role, require
 from klassruk.services.accounts.login import (
     BLOCKED_LOGIN_ERROR,

@@ -17,7 +17,9 @@ from datetime import datetime, timedelta
 from sqlalchemy import distinct, func, select
 from sqlalchemy.orm import Session
 
-from klassruk.models import AccountStatus, ActivityLog, Notice, UserAccount, UserRole
+from klassruk.models import ActivityLog
+from klassruk.models.accounts import AccountStatus, UserAccount, UserRole
+from klassruk.models.incidents import Notice
 from klassruk.permissions import Role
 from klassruk.services.locking import lock_name, read_modify_write
 

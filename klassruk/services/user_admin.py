@@ -11,15 +11,8 @@ from sqlalchemy.orm import Session
 from klassruk.audit import audit_context
 from klassruk.clock import utcnow
 from klassruk.errors import DomainError, NotFound
-from klassruk.models import (
-    AccountStatus,
-    Enrolment,
-    GuardianLink,
-    SchoolClass,
-    Student,
-    UserAccount,
-    UserRole,
-)
+from klassruk.models.accounts import AccountStatus, UserAccount, UserRole
+from klassruk.models.school import Enrolment, GuardianLink, SchoolClass, Student
 from klassruk.permissions import ROLE_TITLES, Action, Actor, Role, require
 from klassruk.services.accounts.login import find_user_by_login
 from klassruk.services.activity import record_activity
@@ -31,7 +24,7 @@ from klassruk.services.credentials.codes import (
 from klassruk.services.credentials.issuing import IssuedCredential
 from klassruk.services.credentials.people import STAFF_ROLES, PersonKind
 from klassruk.services.locking import lock_name, lock_rows, read_modify_write
-from klassruk.services.scope import active_on
+from klassruk.services.scope.classes import active_on
 from klassruk.services.second_factor import clear_second_factor
 from klassruk.text_policy import clean_text
 

@@ -16,7 +16,8 @@ from typing import Any
 import pytest
 
 from klassruk.db import make_engine, make_session_factory, unit_of_work
-from klassruk.demo import DEMO_PASSWORD, SMALL, seed_demo_school
+from klassruk.demo import seed_demo_school
+from klassruk.demo.catalogue import DEMO_PASSWORD, SMALL
 from klassruk.permissions import Actor
 from klassruk.schema import upgrade_to_head
 

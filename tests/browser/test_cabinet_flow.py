@@ -10,16 +10,10 @@ from sqlalchemy import select
 
 from klassruk.clock import school_today, utcnow
 from klassruk.db import make_engine, make_session_factory
-from klassruk.demo import DEMO_PASSWORD
-from klassruk.demo.catalogue import TIMEZONE
-from klassruk.models import (
-    AckKind,
-    Acknowledgement,
-    Enrolment,
-    GuardianLink,
-    SchoolClass,
-    UserAccount,
-)
+from klassruk.demo.catalogue import DEMO_PASSWORD, TIMEZONE
+from klassruk.models.accounts import UserAccount
+from klassruk.models.families import AckKind, Acknowledgement
+from klassruk.models.school import Enrolment, GuardianLink, SchoolClass
 from klassruk.services import calendar
 from tests.browser.conftest import wait_until_idle
 

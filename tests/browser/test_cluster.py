@@ -13,7 +13,8 @@ import pytest
 
 from deploy.cluster import Cluster, run_cluster
 from klassruk.db import make_engine, make_session_factory, unit_of_work
-from klassruk.demo import DEMO_PASSWORD, SMALL, seed_demo_school
+from klassruk.demo import seed_demo_school
+from klassruk.demo.catalogue import DEMO_PASSWORD, SMALL
 from klassruk.permissions import Actor
 from klassruk.schema import upgrade_to_head
 from tests.browser.conftest import _free_port, sign_out

@@ -10,10 +10,10 @@ from pypdf import PdfReader
 from sqlalchemy import select
 
 from klassruk.db import make_engine, make_session_factory
-from klassruk.demo import DEMO_PASSWORD
-from klassruk.models import AckChannel, Acknowledgement
+from klassruk.demo.catalogue import DEMO_PASSWORD
 from klassruk.models.consent import ConsentEntry, ConsentState
 from klassruk.models.extracts import PaperExtract
+from klassruk.models.families import AckChannel, Acknowledgement
 from tests.browser.conftest import wait_until_idle
 
 pytestmark = pytest.mark.browser

@@ -10,15 +10,10 @@ from playwright.sync_api import expect
 from sqlalchemy import select
 
 from klassruk.db import make_engine, make_session_factory, unit_of_work
-from klassruk.demo import CLASS_TEACHER_LOGIN, DEMO_PASSWORD, GUARDIAN_LOGIN
-from klassruk.models import (
-    AccountStatus,
-    Enrolment,
-    GuardianLink,
-    SchoolClass,
-    UserAccount,
-)
+from klassruk.demo.catalogue import CLASS_TEACHER_LOGIN, DEMO_PASSWORD, GUARDIAN_LOGIN
+from klassruk.models.accounts import AccountStatus, UserAccount
 from klassruk.models.journal import Grade
+from klassruk.models.school import Enrolment, GuardianLink, SchoolClass
 from klassruk.services.accounts.sessions import actor_for
 from tests.browser.conftest import LOGGED_IN, wait_until_idle
 

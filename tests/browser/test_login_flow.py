@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from components.kit.nav import HOME, PAGES
-from klassruk.demo import DEMO_PASSWORD
+from klassruk.demo.catalogue import DEMO_PASSWORD
 from tests.browser.conftest import sign_out, wait_until_idle
 
 pytestmark = pytest.mark.browser

@@ -13,8 +13,9 @@ from pypdf import PdfReader
 from sqlalchemy import select
 
 from klassruk.db import make_engine, make_session_factory, unit_of_work
-from klassruk.demo import CLASS_TEACHER_LOGIN, DEPUTY_HEAD_LOGIN
-from klassruk.models import SchoolClass, UserAccount
+from klassruk.demo.catalogue import CLASS_TEACHER_LOGIN, DEPUTY_HEAD_LOGIN
+from klassruk.models.accounts import UserAccount
+from klassruk.models.school import SchoolClass
 from klassruk.permissions import Actor
 from tests.browser.conftest import log_in_at, wait_until_idle
 

@@ -12,17 +12,10 @@ from playwright.sync_api import expect
 from sqlalchemy import select
 
 from klassruk.db import make_engine, make_session_factory
-from klassruk.demo import CLASS_TEACHER_LOGIN
-from klassruk.models import (
-    Enrolment,
-    Guardian,
-    GuardianLink,
-    SchoolClass,
-    Staff,
-    Student,
-    UserAccount,
-)
-from klassruk.services.roster import template_csv
+from klassruk.demo.catalogue import CLASS_TEACHER_LOGIN
+from klassruk.models.accounts import UserAccount
+from klassruk.models.school import Enrolment, Guardian, GuardianLink, SchoolClass, Staff, Student
+from klassruk.services.roster.templates import template_csv
 from tests.browser.conftest import choose_person, issue_to_chosen, log_in_at, wait_until_idle
 
 pytestmark = pytest.mark.browser

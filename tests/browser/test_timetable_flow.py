@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from klassruk.demo import DEPUTY_HEAD_LOGIN
+from klassruk.demo.catalogue import DEPUTY_HEAD_LOGIN
 from tests.browser.conftest import log_in_at, wait_until_idle
 
 pytestmark = pytest.mark.browser

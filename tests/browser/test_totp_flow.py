@@ -9,7 +9,7 @@ import pyotp
 import pytest
 
 from klassruk.clock import utcnow
-from klassruk.demo import DEMO_PASSWORD, TEACHER_LOGIN
+from klassruk.demo.catalogue import DEMO_PASSWORD, TEACHER_LOGIN
 from tests.browser.conftest import wait_until_idle
 
 pytestmark = pytest.mark.browser

@@ -9,7 +9,7 @@ from collections.abc import Callable
 
 from openpyxl import Workbook
 
-from klassruk.services.roster import TEMPLATE_COLUMNS
+from klassruk.services.roster.rows import TEMPLATE_COLUMNS
 
 ROW = ["7А", "Петров", "Никита", "", "12.05.2013", "Петрова", "Ольга", "", "мать", "", ""]
 

@@ -7,7 +7,8 @@ from sqlalchemy import select
 
 from klassruk.audit import MissingActor
 from klassruk.db import unit_of_work
-from klassruk.models import AuditLog, Subject
+from klassruk.models import AuditLog
+from klassruk.models.school import Subject
 from klassruk.permissions import Actor, Role
 from tests.factories import SYSTEM, actor_of, make_account
 

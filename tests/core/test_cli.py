@@ -76,9 +76,10 @@ def test_first_admin_and_demo_racing_on_an_empty_database_never_both_succeed(dat
     import threading
 
     from klassruk.db import unit_of_work
-    from klassruk.demo import DemoSize, seed_demo_school
+    from klassruk.demo import seed_demo_school
+    from klassruk.demo.catalogue import DemoSize
     from klassruk.errors import DomainError
-    from klassruk.models import UserAccount
+    from klassruk.models.accounts import UserAccount
     from klassruk.permissions import Actor
     from klassruk.schema import upgrade_to_head
     from klassruk.setup import create_first_admin

@@ -7,15 +7,12 @@ from sqlalchemy import select
 
 from klassruk.cyrillic import fix_lookalikes, normalize_class_name
 from klassruk.errors import DomainError
-from klassruk.models import Student
-from klassruk.services.roster import (
-    TEMPLATE_COLUMNS,
-    Change,
-    Entity,
-    apply_import,
-    preview_import,
-    template_csv,
-)
+from klassruk.models.school import Student
+from klassruk.services.roster import preview_import
+from klassruk.services.roster.applying import apply_import
+from klassruk.services.roster.plans import Change, Entity
+from klassruk.services.roster.rows import TEMPLATE_COLUMNS
+from klassruk.services.roster.templates import template_csv
 from tests.factories import actor_of
 from tests.schools.roster_school import ADMIN, ON, TEACHER_A, build_school
 

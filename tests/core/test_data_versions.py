@@ -8,7 +8,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from klassruk.data_versions import read_version
 from klassruk.db import make_engine, make_session_factory, unit_of_work
-from klassruk.models import AppSetting, Subject
+from klassruk.models.accounts import AppSetting
+from klassruk.models.school import Subject
 from tests.factories import SYSTEM
 
 

@@ -18,7 +18,8 @@ from klassruk.db import (
     run_in_transaction,
     unit_of_work,
 )
-from klassruk.models import ActivityLog, AppSetting, UserAccount
+from klassruk.models import ActivityLog
+from klassruk.models.accounts import AppSetting, UserAccount
 from klassruk.passwords import hash_password
 from klassruk.permissions import Role
 from klassruk.services.accounts.login import LockoutPolicy

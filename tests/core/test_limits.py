@@ -7,9 +7,11 @@ from sqlalchemy import func, select
 
 from klassruk.errors import DomainError
 from klassruk.limits import max_length
-from klassruk.models import Student, Subject
 from klassruk.models.journal import TimetableSlot
-from klassruk.services.roster import TEMPLATE_COLUMNS, preview_import, template_csv
+from klassruk.models.school import Student, Subject
+from klassruk.services.roster import preview_import
+from klassruk.services.roster.rows import TEMPLATE_COLUMNS
+from klassruk.services.roster.templates import template_csv
 from klassruk.services.teaching_load.subjects import add_subject
 from tests.factories import actor_of
 from tests.schools.roster_school import ADMIN, ON, TEACHER_A, build_school

@@ -12,11 +12,8 @@ from klassruk.services import overview
 from klassruk.services.accounts.users import list_users
 from klassruk.services.audit_trail import ChangeFilter, change_log
 from klassruk.services.cabinet.common import list_children
-from klassruk.services.scope import (
-    require_class_scope,
-    require_group_scope,
-    require_student_scope,
-)
+from klassruk.services.scope.classes import require_class_scope, require_group_scope
+from klassruk.services.scope.students import require_student_scope
 from tests.factories import actor_of, build_two_classes, give_consent
 
 ON = date(2026, 11, 20)

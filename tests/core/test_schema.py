@@ -61,18 +61,11 @@ def test_0015_keeps_one_row_of_each_concurrent_duplicate(database_url):
     from sqlalchemy.exc import IntegrityError
     from sqlalchemy.orm import Session
 
-    from klassruk.models import (
-        AckChannel,
-        AckKind,
-        Acknowledgement,
-        Guardian,
-        IncidentStatus,
-        ReporterKind,
-        SecurityIncident,
-        Student,
-        UserAccount,
-    )
+    from klassruk.models.accounts import UserAccount
     from klassruk.models.consent import ConsentEntry, ConsentState, ConsentSubject
+    from klassruk.models.families import AckChannel, AckKind, Acknowledgement
+    from klassruk.models.incidents import IncidentStatus, ReporterKind, SecurityIncident
+    from klassruk.models.school import Guardian, Student
     from klassruk.schema import alembic_config
 
     command.upgrade(alembic_config(database_url), "0013")

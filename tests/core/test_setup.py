@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from klassruk.db import unit_of_work
 from klassruk.errors import DomainError
-from klassruk.models import AppSetting, UserAccount
+from klassruk.models.accounts import AppSetting, UserAccount
 from klassruk.permissions import Actor
 from klassruk.services.school_settings import read_school_settings
 from klassruk.setup import create_first_admin

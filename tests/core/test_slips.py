@@ -73,7 +73,7 @@ def test_a_large_selection_is_one_multi_page_document(factory):
 def test_slips_follow_the_class_list_each_student_then_their_guardians(factory):
     from datetime import date
 
-    from klassruk.models import Enrolment, Guardian, GuardianLink, Relation, Student
+    from klassruk.models.school import Enrolment, Guardian, GuardianLink, Relation, Student
 
     with unit_of_work(factory, SYSTEM) as session:
         school = build_school(session)

@@ -8,7 +8,9 @@ import pytest
 from sqlalchemy import String, select
 
 from klassruk.errors import DomainError
-from klassruk.models import AppSetting, Base, Subject
+from klassruk.models import Base
+from klassruk.models.accounts import AppSetting
+from klassruk.models.school import Subject
 from klassruk.text_policy import (
     clean_line,
     clean_name,

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from klassruk.models import Student
 from klassruk.models.notifications import ClassMessage, ClassMessageRecipient
+from klassruk.models.school import Student
 from klassruk.services.reports.activity import FLAG_TITLES, Flag
 
 

@@ -9,7 +9,8 @@ import pytest
 from sqlalchemy import select
 
 from klassruk.db import unit_of_work
-from klassruk.models import ReportingPeriod, UserAccount
+from klassruk.models.accounts import UserAccount
+from klassruk.models.school import ReportingPeriod
 from klassruk.services.calendar import set_period_closed
 from tests.factories import SYSTEM, actor_of
 

@@ -11,18 +11,12 @@ from sqlalchemy import select
 from components.family.acknowledgement import ACKNOWLEDGE_ALL
 from klassruk.clock import utcnow
 from klassruk.db import unit_of_work
-from klassruk.demo import SMALL, seed_demo_school
-from klassruk.models import (
-    AckKind,
-    Acknowledgement,
-    FamilyActivity,
-    FamilyEvent,
-    GroupMembership,
-    GuardianLink,
-    Student,
-    UserAccount,
-)
+from klassruk.demo import seed_demo_school
+from klassruk.demo.catalogue import SMALL
+from klassruk.models.accounts import UserAccount
+from klassruk.models.families import AckKind, Acknowledgement, FamilyActivity, FamilyEvent
 from klassruk.models.journal import PlannedTest
+from klassruk.models.school import GroupMembership, GuardianLink, Student
 from klassruk.services import calendar
 from tests.factories import SYSTEM
 from tests.frozen import TODAY

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from klassruk.db import unit_of_work
-from klassruk.demo import DEMO_PASSWORD
+from klassruk.demo.catalogue import DEMO_PASSWORD
 from klassruk.services.accounts.login import find_user_by_login
 from tests.factories import SYSTEM
 

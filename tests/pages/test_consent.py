@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from klassruk.models import AuditLog, GuardianLink
+from klassruk.models import AuditLog
+from klassruk.models.school import GuardianLink
 from tests.frozen import TODAY
 
 

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from klassruk.models import GuardianLink, UserAccount
+from klassruk.models.accounts import UserAccount
 from klassruk.models.consent import ConsentEntry, ConsentState, ConsentSubject
 from klassruk.models.extracts import PaperExtract
+from klassruk.models.school import GuardianLink
 from tests.factories import SYSTEM
 from tests.frozen import TODAY
 

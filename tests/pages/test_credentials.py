@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from klassruk.models import AccountStatus, UserAccount
+from klassruk.models.accounts import AccountStatus, UserAccount
 from tests.pages.conftest import login, open_app
 
 NEW_PASSWORD = "Пароль родителя 2026"

@@ -6,7 +6,8 @@ from sqlalchemy import select
 
 from klassruk.db import unit_of_work
 from klassruk.formatting import format_number
-from klassruk.models import AccountStatus, Enrolment, SchoolClass, UserAccount
+from klassruk.models.accounts import AccountStatus, UserAccount
+from klassruk.models.school import Enrolment, SchoolClass
 from tests.factories import SYSTEM
 
 

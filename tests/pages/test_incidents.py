@@ -9,8 +9,9 @@ from sqlalchemy import select
 
 from klassruk.clock import utcnow
 from klassruk.db import unit_of_work
-from klassruk.demo import GUARDIAN_LOGIN, STUDENT_LOGIN
-from klassruk.models import AccountStatus, SecurityIncident, UserAccount
+from klassruk.demo.catalogue import GUARDIAN_LOGIN, STUDENT_LOGIN
+from klassruk.models.accounts import AccountStatus, UserAccount
+from klassruk.models.incidents import SecurityIncident
 from klassruk.models.journal import Grade
 from klassruk.services.accounts.sessions import actor_for
 from tests.pages.conftest import open_app

@@ -10,8 +10,8 @@ from sqlalchemy import func, select
 
 from klassruk.db import unit_of_work
 from klassruk.formatting import format_date
-from klassruk.models import GroupMembership
 from klassruk.models.journal import Grade, GradeChange, PeriodGrade, PlannedTest
+from klassruk.models.school import GroupMembership
 from klassruk.services import calendar, journal
 from tests.factories import SYSTEM, actor_of
 from tests.frozen import TODAY

@@ -9,8 +9,9 @@ import pytest
 
 from klassruk.db import unit_of_work
 from klassruk.permissions import Action
-from klassruk.services import calendar, class_journal
-from klassruk.services.scope import classes_in_scope
+from klassruk.services import calendar
+from klassruk.services.class_journal.charts import class_charts
+from klassruk.services.scope.classes import classes_in_scope
 from tests.factories import SYSTEM, actor_of
 from tests.frozen import TODAY
 
@@ -79,7 +80,7 @@ def test_class_teacher_page_is_read_only_and_shows_the_charts(logged_in, journal
         actor = actor_of(session, "klassruk")
         class_id = classes_in_scope(session, actor, action=Action.VIEW_CLASS_JOURNAL)[0].class_id
         period = calendar.period_for_today(session, TODAY)
-        expected = class_journal.class_charts(
+        expected = class_charts(
             session, actor, class_id=class_id, period_id=period.period_id
         )
     averages = next(

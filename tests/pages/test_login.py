@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from klassruk.models import UserAccount
+from klassruk.models.accounts import UserAccount
 from tests.pages.conftest import login, open_app
 from tests.pages.second_factor_steps import enrol_in_database, next_code, submit_code
 

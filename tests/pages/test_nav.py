@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from components.kit.nav import PAGES, allowed_pages, section_title, spec_of
 from klassruk.db import unit_of_work
-from klassruk.models import UserAccount, UserRole
+from klassruk.models.accounts import UserAccount, UserRole
 from klassruk.permissions import Actor, Role
 from tests.factories import SYSTEM
 

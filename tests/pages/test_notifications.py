@@ -10,12 +10,13 @@ from sqlalchemy import select
 from components.kit.runtime import settings
 from klassruk.clock import utcnow
 from klassruk.db import unit_of_work
-from klassruk.models import Enrolment, GuardianLink, SchoolClass, Staff, UserAccount
+from klassruk.models.accounts import UserAccount
 from klassruk.models.notifications import (
     ClassMessageRecipient,
     LinkPurpose,
     NotificationPreference,
 )
+from klassruk.models.school import Enrolment, GuardianLink, SchoolClass, Staff
 from klassruk.services.notifications.links import make_link
 from tests.factories import SYSTEM
 from tests.pages.conftest import open_app

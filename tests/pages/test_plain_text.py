@@ -9,15 +9,8 @@ from streamlit.testing.v1 import AppTest
 
 from components.kit.text import escape
 from klassruk.db import unit_of_work
-from klassruk.models import (
-    GroupKind,
-    Guardian,
-    SchoolClass,
-    Staff,
-    Student,
-    StudyGroup,
-    UserAccount,
-)
+from klassruk.models.accounts import UserAccount
+from klassruk.models.school import GroupKind, Guardian, SchoolClass, Staff, Student, StudyGroup
 from tests.factories import SYSTEM
 
 BOLD_LINK = "**Жирный** [ссылка](javascript:alert(1))"

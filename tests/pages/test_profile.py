@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from klassruk.models import AuditLog, UserAccount
+from klassruk.models import AuditLog
+from klassruk.models.accounts import UserAccount
 from tests.pages.second_factor_steps import enrol_on_page
 
 

@@ -6,9 +6,9 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from klassruk.models import ReportingPeriod
 from klassruk.models.consent import ConsentEntry, ConsentState
 from klassruk.models.journal import Lesson, LessonChange, LessonStatus
+from klassruk.models.school import ReportingPeriod
 from tests.frozen import TODAY
 
 

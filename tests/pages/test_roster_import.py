@@ -8,8 +8,8 @@ import re
 
 from sqlalchemy import func, select
 
-from klassruk.models import Student
-from klassruk.services.roster import TEMPLATE_COLUMNS
+from klassruk.models.school import Student
+from klassruk.services.roster.rows import TEMPLATE_COLUMNS
 from tests.core.bad_files import BAD_FILES
 
 

@@ -26,7 +26,9 @@ from components.kit.database_failures import (
 )
 from components.kit.runtime import db
 from klassruk.errors import CONCURRENT_WRITE, DatabaseUnavailable, DomainError
-from klassruk.models import ActivityLog, AppSetting, Subject
+from klassruk.models import ActivityLog
+from klassruk.models.accounts import AppSetting
+from klassruk.models.school import Subject
 from tests.conftest import TEST_DATABASE_URL
 from tests.factories import SYSTEM
 from tests.pages.conftest import APP_TIMEOUT, login, open_app
@@ -114,7 +116,7 @@ def _save_page() -> None:
     from sqlalchemy import text
 
     from components.kit import runtime
-    from klassruk.models import Subject
+    from klassruk.models.school import Subject
     from klassruk.permissions import Actor
     from tests.pages.test_runtime_errors import _fill_disk, _terminate
 
@@ -211,8 +213,9 @@ def test_connection_killed_during_a_real_import_leaves_nothing_and_the_import_ru
     """The backend dies after the import wrote its first people: none of them stays."""
     from sqlalchemy import event
 
-    from klassruk.models import Guardian, GuardianLink, Student
-    from klassruk.services.roster import apply_import, template_csv
+    from klassruk.models.school import Guardian, GuardianLink, Student
+    from klassruk.services.roster.applying import apply_import
+    from klassruk.services.roster.templates import template_csv
     from tests.core.services.roster.test_roster import ROWS
     from tests.factories import actor_of
     from tests.schools.roster_school import ON, TEACHER_A, build_school

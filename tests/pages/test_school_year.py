@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from klassruk.clock import utcnow
 from klassruk.db import unit_of_work
-from klassruk.models import SchoolYear
+from klassruk.models.school import SchoolYear
 from klassruk.services.calendar import current_year
 from klassruk.services.school_year.rollover import apply_rollover, plan_rollover
 from tests.factories import SYSTEM, actor_of

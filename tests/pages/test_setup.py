@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from klassruk.models import AppSetting, UserAccount
+from klassruk.models.accounts import AppSetting, UserAccount
 from klassruk.services.accounts.login import find_user_by_login
 from klassruk.services.school_settings import read_school_settings
 from tests.pages.conftest import login, open_app

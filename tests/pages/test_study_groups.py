@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from klassruk.models import GroupKind, StudyGroup, Subject
+from klassruk.models.school import GroupKind, StudyGroup, Subject
 from tests.factories import SYSTEM
 
 PE = "Физическая культура"
@@ -84,7 +84,7 @@ def _trud_lessons_a_week(factory, class_id: int) -> dict[int, int]:
     """Each pupil's «Труд» lessons this week, as the families' timetable lists them."""
     from datetime import timedelta
 
-    from klassruk.models import Enrolment
+    from klassruk.models.school import Enrolment
     from klassruk.services.cabinet.lessons import lessons_of_students
     from klassruk.services.calendar import week_start
     from tests.frozen import TODAY
@@ -99,7 +99,7 @@ def _trud_lessons_a_week(factory, class_id: int) -> dict[int, int]:
 
 
 def test_splitting_trud_keeps_its_teacher_and_its_lessons_then_merges_back(logged_in, factory):
-    from klassruk.models import Staff, TeachingAssignment
+    from klassruk.models.school import Staff, TeachingAssignment
 
     # A second «Труд» teacher, first by the alphabet: the wizard must not pick her by default.
     with factory() as session:

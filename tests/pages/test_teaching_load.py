@@ -6,8 +6,7 @@ import json
 
 from sqlalchemy import func, select
 
-from klassruk.models import Staff, TeachingAssignment
-from klassruk.models.school import full_name
+from klassruk.models.school import Staff, TeachingAssignment, full_name
 
 
 def _open(logged_in):

@@ -9,8 +9,9 @@ from sqlalchemy import select
 
 from klassruk.clock import utcnow
 from klassruk.db import unit_of_work
-from klassruk.demo import GUARDIAN_LOGIN
-from klassruk.models import AccountStatus, DataAccess, DataAccessLog, UserAccount
+from klassruk.demo.catalogue import GUARDIAN_LOGIN
+from klassruk.models.accounts import AccountStatus, UserAccount
+from klassruk.models.incidents import DataAccess, DataAccessLog
 from klassruk.permissions import Role
 from klassruk.services.second_factor import required_roles
 from tests.factories import SYSTEM

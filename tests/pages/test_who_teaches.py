@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import select, update
 
-from klassruk.models import Subject, TeachingAssignment
+from klassruk.models.school import Subject, TeachingAssignment
 from tests.factories import SYSTEM
 
 

@@ -9,7 +9,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from klassruk.clock import utcnow
-from klassruk.models import (
+from klassruk.models.journal import Lesson
+from klassruk.models.school import (
     Enrolment,
     GroupMembership,
     Holiday,
@@ -19,10 +20,10 @@ from klassruk.models import (
     Subject,
     TeachingAssignment,
 )
-from klassruk.models.journal import Lesson
 from klassruk.permissions import Actor
 from klassruk.services import journal
-from klassruk.services.incidents import report_compromise, void_operations
+from klassruk.services.incidents import report_compromise
+from klassruk.services.incidents.voiding import void_operations
 from klassruk.services.timetable.generation import generate_lessons
 from klassruk.services.timetable.slots import add_slot
 from tests.factories import SYSTEM, TwoClasses, actor_of, build_two_classes

@@ -7,7 +7,7 @@ from datetime import date
 
 from sqlalchemy.orm import Session
 
-from klassruk.models import (
+from klassruk.models.school import (
     Enrolment,
     Guardian,
     GuardianLink,

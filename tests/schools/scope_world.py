@@ -16,8 +16,19 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from klassruk.models import (
-    AccountStatus,
+from klassruk.models.accounts import AccountStatus, UserAccount
+from klassruk.models.consent import ConsentEntry, ConsentScan, ConsentState, ConsentSubject
+from klassruk.models.extracts import PaperExtract
+from klassruk.models.families import Acknowledgement
+from klassruk.models.journal import (
+    Absence,
+    Grade,
+    GradeKind,
+    Lesson,
+    PeriodGrade,
+    Recommendation,
+)
+from klassruk.models.school import (
     Enrolment,
     GroupKind,
     GroupMembership,
@@ -30,21 +41,9 @@ from klassruk.models import (
     StudyGroup,
     Subject,
     TeachingAssignment,
-    UserAccount,
-)
-from klassruk.models.consent import ConsentEntry, ConsentScan, ConsentState, ConsentSubject
-from klassruk.models.extracts import PaperExtract
-from klassruk.models.families import Acknowledgement
-from klassruk.models.journal import (
-    Absence,
-    Grade,
-    GradeKind,
-    Lesson,
-    PeriodGrade,
-    Recommendation,
 )
 from klassruk.permissions import Role
-from klassruk.services.consent import ConsentFact
+from klassruk.services.consent.recording import ConsentFact
 from klassruk.services.credentials.people import PersonKind, PersonRef
 from tests.factories import TwoClasses, give_consent, make_account
 
@@ -220,11 +219,11 @@ def build_scope_world(session: Session, two: TwoClasses, period: ReportingPeriod
               own, ("Общая-чужой", "Зайцева"), ("parent_shared",), ((shared, two.student_b),),
               (), (shared,), (two.student_b,),
               # Her link to Орлов is 7А's: checks of it pass, what reaches Зайцева does not.
-              frozenset({"scope.require_family_of_class"}), class_wide=True),
+              frozenset({"scope.links.require_family_of_class"}), class_wide=True),
         Probe("stream across classes", "ct_a", {"group_id": stream.id, "to_group_id": stream.id},
               own, ("Зайцева",), students=(two.student_b,),
               # Орлов is in the stream: ct_a reads it, for him only.
-              passing=frozenset({"scope.require_journal_reader"})),
+              passing=frozenset({"scope.journals.require_journal_reader"})),
     ]
     child = {**own, "student_id": two.student_a}
     families = [

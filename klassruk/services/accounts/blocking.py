@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from klassruk.audit import audit_context
 from klassruk.clock import utcnow
 from klassruk.errors import DomainError, NotFound
-from klassruk.models import AccountStatus, UserAccount
+from klassruk.models.accounts import AccountStatus, UserAccount
 from klassruk.models.incidents import IncidentStatus, SecurityIncident
 from klassruk.permissions import Action, Actor, require
 from klassruk.services.accounts.login import find_user_by_login

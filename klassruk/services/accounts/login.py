@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from klassruk.audit import leave_unaudited
 from klassruk.clock import utcnow
-from klassruk.models import AccountStatus, UserAccount
+from klassruk.models.accounts import AccountStatus, UserAccount
 from klassruk.passwords import dummy_hash, verify_password
 from klassruk.services.activity import record_activity
 from klassruk.services.credentials.codes import activate_with_code, used_code_message

@@ -7,7 +7,8 @@ from sqlalchemy.orm import Session
 
 from klassruk.clock import utcnow
 from klassruk.errors import DomainError, NotFound
-from klassruk.models import AccountStatus, ActivationCode, UserAccount
+from klassruk.models import ActivationCode
+from klassruk.models.accounts import AccountStatus, UserAccount
 from klassruk.passwords import PasswordChange, check_new_password
 from klassruk.permissions import Action, Actor, require
 from klassruk.services.accounts.sessions import own_account

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from klassruk.clock import utcnow
 from klassruk.errors import NotFound
-from klassruk.models import AccountStatus, UserAccount, UserRole
+from klassruk.models.accounts import AccountStatus, UserAccount, UserRole
 from klassruk.permissions import Actor, Role
 from klassruk.services.accounts.login import normalize_login
 from klassruk.services.activity import record_activity

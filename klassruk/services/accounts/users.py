@@ -10,7 +10,7 @@ from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from klassruk.clock import utcnow
 from klassruk.errors import DomainError
-from klassruk.models import AccountStatus, UserAccount, UserRole
+from klassruk.models.accounts import AccountStatus, UserAccount, UserRole
 from klassruk.passwords import check_password_policy, hash_password
 from klassruk.permissions import Action, Actor, Role, require
 from klassruk.services.accounts.login import find_user_by_login, normalize_login

@@ -12,7 +12,6 @@ from sqlalchemy import Date, Select, bindparam, select
 from sqlalchemy.orm import Session, aliased
 
 from klassruk.formatting import format_date
-from klassruk.models import Staff, Subject
 from klassruk.models.journal import (
     Lesson,
     LessonChange,
@@ -20,11 +19,12 @@ from klassruk.models.journal import (
     LessonStatus,
     PlannedTest,
 )
+from klassruk.models.school import Staff, Subject
 from klassruk.permissions import Actor
 from klassruk.russian import Case, decline_name, gender_of
 from klassruk.services import calendar
 from klassruk.services.cabinet.common import attendance_of, attendances_of
-from klassruk.services.scope import require_family_scope
+from klassruk.services.scope.students import require_family_scope
 
 HOMEWORK_DAYS_BACK = 7
 HOMEWORK_DAYS_AHEAD = 7

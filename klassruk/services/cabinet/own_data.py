@@ -14,22 +14,8 @@ from sqlalchemy.orm import Session
 
 from klassruk.errors import PermissionDenied
 from klassruk.formatting import format_date, format_timestamp
-from klassruk.models import (
-    ACCOUNT_STATUS_TITLES,
-    RELATION_TITLES,
-    AckChannel,
-    Acknowledgement,
-    ActivityLog,
-    Enrolment,
-    FamilyActivity,
-    Guardian,
-    GuardianLink,
-    ReportingPeriod,
-    SchoolClass,
-    Student,
-    Subject,
-    UserAccount,
-)
+from klassruk.models import ActivityLog
+from klassruk.models.accounts import ACCOUNT_STATUS_TITLES, UserAccount
 from klassruk.models.consent import (
     CONSENT_STATE_TITLES,
     CONSENT_SUBJECT_TITLES,
@@ -37,7 +23,7 @@ from klassruk.models.consent import (
     ConsentScan,
 )
 from klassruk.models.extracts import PaperExtract
-from klassruk.models.families import ACK_CHANNEL_TITLES
+from klassruk.models.families import ACK_CHANNEL_TITLES, AckChannel, Acknowledgement, FamilyActivity
 from klassruk.models.journal import (
     ABSENCE_TITLES,
     GRADE_KIND_TITLES,
@@ -48,8 +34,18 @@ from klassruk.models.journal import (
     Recommendation,
 )
 from klassruk.models.notifications import CHANNEL_TITLES, NotificationContact
+from klassruk.models.school import (
+    RELATION_TITLES,
+    Enrolment,
+    Guardian,
+    GuardianLink,
+    ReportingPeriod,
+    SchoolClass,
+    Student,
+    Subject,
+)
 from klassruk.permissions import Action, Actor, require
-from klassruk.services.scope import link_current_on
+from klassruk.services.scope.links import link_current_on
 
 Rows = list[dict[str, Any]]
 

@@ -10,7 +10,6 @@ from datetime import date, datetime
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
-from klassruk.models import Staff, Subject
 from klassruk.models.journal import (
     ABSENCE_TITLES,
     GRADE_KIND_TITLES,
@@ -22,10 +21,11 @@ from klassruk.models.journal import (
     PeriodGrade,
     Recommendation,
 )
+from klassruk.models.school import Staff, Subject
 from klassruk.permissions import Actor
 from klassruk.services import calendar
 from klassruk.services.cabinet.common import in_students_lessons
-from klassruk.services.scope import require_family_scope
+from klassruk.services.scope.students import require_family_scope
 
 NEW_GRADES_SHOWN = 10
 

@@ -9,8 +9,8 @@ from sqlalchemy.orm import Session
 
 from klassruk.permissions import Actor
 from klassruk.services import calendar
-from klassruk.services.groups import TeacherRow, teachers_of_student
-from klassruk.services.scope import require_family_scope
+from klassruk.services.groups.who_teaches import TeacherRow, teachers_of_student
+from klassruk.services.scope.students import require_family_scope
 
 
 def teachers_of_child(

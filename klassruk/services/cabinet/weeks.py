@@ -13,8 +13,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from klassruk.models import Subject
 from klassruk.models.journal import Absence, Grade, GradeKind, Lesson
+from klassruk.models.school import Subject
 from klassruk.services import calendar
 from klassruk.services.cabinet.common import in_students_lessons
 from klassruk.services.cabinet.lessons import LessonItem, lessons_of_students

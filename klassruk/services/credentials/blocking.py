@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from klassruk.clock import utcnow
 from klassruk.errors import DomainError, PermissionDenied
-from klassruk.models import AccountStatus, UserAccount
+from klassruk.models.accounts import AccountStatus, UserAccount
 from klassruk.permissions import Action, Actor
 from klassruk.services.activity import record_activity
 from klassruk.services.credentials.codes import open_codes
@@ -23,7 +23,8 @@ from klassruk.services.credentials.people import (
     shared_guardians,
 )
 from klassruk.services.locking import lock_rows, read_modify_write
-from klassruk.services.scope import SHARED_GUARDIAN, require_class_scope
+from klassruk.services.scope.classes import require_class_scope
+from klassruk.services.scope.links import SHARED_GUARDIAN
 
 
 @read_modify_write("the class row, the issue lock and the account rows; states re-read")

@@ -13,7 +13,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from klassruk.clock import utcnow
-from klassruk.models import AccountStatus, ActivationCode, UserAccount
+from klassruk.models import ActivationCode
+from klassruk.models.accounts import AccountStatus, UserAccount
 from klassruk.permissions import Actor
 from klassruk.services.activity import record_activity
 

@@ -14,7 +14,9 @@ from klassruk.clock import utcnow
 from klassruk.errors import DomainError, NotFound
 from klassruk.formatting import format_timestamp
 from klassruk.logins import make_login
-from klassruk.models import AccountStatus, ActivationCode, SchoolClass, UserAccount, UserRole
+from klassruk.models import ActivationCode
+from klassruk.models.accounts import AccountStatus, UserAccount, UserRole
+from klassruk.models.school import SchoolClass
 from klassruk.permissions import Action, Actor, Role
 from klassruk.services.activity import record_activity
 from klassruk.services.credentials.codes import (
@@ -34,7 +36,7 @@ from klassruk.services.credentials.people import (
 )
 from klassruk.services.locking import lock_name, lock_rows, read_modify_write
 from klassruk.services.school_settings import DEFAULT_TIMEZONE, TIMEZONE_KEY, get_setting
-from klassruk.services.scope import require_class_scope
+from klassruk.services.scope.classes import require_class_scope
 
 RECENT_CODES_WINDOW = timedelta(hours=1)
 

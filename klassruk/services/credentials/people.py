@@ -11,10 +11,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from klassruk.errors import DomainError
-from klassruk.models import Guardian, GuardianLink, UserAccount
+from klassruk.models.accounts import UserAccount
+from klassruk.models.school import Guardian, GuardianLink
 from klassruk.permissions import Action, Actor, Role
-from klassruk.services.scope import class_people as class_roster
-from klassruk.services.scope import shared_guardian_ids
+from klassruk.services.roster.people import class_people as class_roster
+from klassruk.services.scope.links import shared_guardian_ids
 
 STAFF_ROLES = frozenset({Role.ADMIN, Role.DEPUTY_HEAD, Role.TEACHER, Role.CLASS_TEACHER})
 

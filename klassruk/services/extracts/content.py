@@ -12,7 +12,6 @@ from typing import Any
 from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import Session, aliased
 
-from klassruk.models import GroupMembership, ReportingPeriod, Staff, Subject
 from klassruk.models.journal import (
     ABSENCE_TITLES,
     LESSON_CHANGE_TITLES,
@@ -27,10 +26,11 @@ from klassruk.models.journal import (
     PlannedTest,
     Recommendation,
 )
+from klassruk.models.school import GroupMembership, ReportingPeriod, Staff, Subject
 from klassruk.services.cabinet.common import in_students_lessons
 from klassruk.services.cabinet.lessons import TestItem
 from klassruk.services.cabinet.record import recommendations_query
-from klassruk.services.journal import weighted_average
+from klassruk.services.journal.cells import weighted_average
 
 
 @dataclass(frozen=True)

@@ -11,11 +11,11 @@ from sqlalchemy.orm import Session
 
 from klassruk.clock import utcnow
 from klassruk.errors import DomainError, NotFound, PermissionDenied
-from klassruk.models import ReportingPeriod, SchoolClass
 from klassruk.models.extracts import PaperExtract
+from klassruk.models.school import ReportingPeriod, SchoolClass
 from klassruk.permissions import Action, Actor
-from klassruk.services.acknowledgements import PrintedItems, paper_snapshots
-from klassruk.services.consent import class_consent
+from klassruk.services.acknowledgements.paper import PrintedItems, paper_snapshots
+from klassruk.services.consent.register import class_consent
 from klassruk.services.extracts.content import (
     DatedLine,
     ExtractContent,
@@ -26,7 +26,8 @@ from klassruk.services.extracts.content import (
 from klassruk.services.locking import lock_rows, read_modify_write
 from klassruk.services.lookup import get_or_404
 from klassruk.services.notifications.tracking import mark_printed, paper_messages
-from klassruk.services.scope import ClassPeople, class_people, require_class_scope
+from klassruk.services.roster.people import ClassPeople, class_people
+from klassruk.services.scope.classes import require_class_scope
 
 MAX_RANGE_DAYS = 200
 

@@ -9,19 +9,16 @@ from sqlalchemy import select, tuple_
 from sqlalchemy.orm import Session
 
 from klassruk.errors import DomainError
-from klassruk.models import Guardian, Student
 from klassruk.models.extracts import PaperExtract
+from klassruk.models.school import Guardian, Student
 from klassruk.permissions import Action, Actor
-from klassruk.services.acknowledgements import record_paper_acknowledgements
+from klassruk.services.acknowledgements.paper import record_paper_acknowledgements
 from klassruk.services.extracts.content import ExtractContent
 from klassruk.services.extracts.printing import Family, print_extracts
 from klassruk.services.locking import lock_rows, read_modify_write
 from klassruk.services.lookup import get_or_404
-from klassruk.services.scope import (
-    families_of_class_query,
-    require_class_scope,
-    require_family_of_class,
-)
+from klassruk.services.scope.classes import require_class_scope
+from klassruk.services.scope.links import families_of_class_query, require_family_of_class
 
 
 @dataclass(frozen=True)

@@ -9,14 +9,14 @@ from sqlalchemy import and_, select
 from sqlalchemy.orm import Session
 
 from klassruk.clock import utcnow
-from klassruk.models import ReportingPeriod, SchoolClass
 from klassruk.models.extracts import ExtractFrequency, ExtractSchedule, PaperExtract
+from klassruk.models.school import ReportingPeriod, SchoolClass
 from klassruk.permissions import Action, Actor
 from klassruk.services.calendar import in_current_year
-from klassruk.services.consent import class_consent
+from klassruk.services.consent.register import class_consent
 from klassruk.services.extracts.printing import Family
 from klassruk.services.locking import lock_rows, read_modify_write
-from klassruk.services.scope import own_class_ids_query, require_class_scope
+from klassruk.services.scope.classes import own_class_ids_query, require_class_scope
 
 
 @read_modify_write("the class row locked before the schedule is looked up")

@@ -26,6 +26,14 @@ from klassruk.services.groups.moves import (
     move_student,
     place_student,
 )
+from klassruk.services.groups.proposals import (
+    SPLIT_METHOD_TITLES,
+    GroupPlan,
+    SplitMethod,
+    SplitPlan,
+    SplitProposal,
+    propose_split,
+)
 from klassruk.services.groups.queries import (
     KIND_PRIORITY,
     KIND_TITLES,
@@ -44,17 +52,7 @@ from klassruk.services.groups.queries import (
     subjects_for_split,
     whole_class_group,
 )
-from klassruk.services.groups.splits import (
-    SPLIT_METHOD_TITLES,
-    GroupPlan,
-    SplitMethod,
-    SplitPlan,
-    SplitProposal,
-    create_splits,
-    current_teacher,
-    propose_split,
-    update_group,
-)
+from klassruk.services.groups.splits import create_splits, current_teacher, update_group
 from klassruk.services.groups.streams import (
     create_stream,
     delete_stream,

@@ -9,12 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from klassruk.errors import DomainError
-from klassruk.models import (
-    GroupKind,
-    GroupMembership,
-    StudyGroup,
-    TeachingAssignment,
-)
+from klassruk.models.school import GroupKind, GroupMembership, StudyGroup, TeachingAssignment
 from klassruk.permissions import Action, Actor
 from klassruk.services.groups.moves import active_split_membership, end_membership, require_enrolled
 from klassruk.services.groups.queries import (
@@ -23,9 +18,7 @@ from klassruk.services.groups.queries import (
     year_group_names,
 )
 from klassruk.services.groups.splits import check_teacher
-from klassruk.services.scope import (
-    require_class_scope,
-)
+from klassruk.services.scope.classes import require_class_scope
 
 
 @dataclass(frozen=True)

@@ -8,8 +8,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from klassruk.errors import DomainError
-from klassruk.models import GroupKind, GroupMembership, StudyGroup, TeachingAssignment
 from klassruk.models.journal import Lesson, PeriodGrade, PlannedTest
+from klassruk.models.school import GroupKind, GroupMembership, StudyGroup, TeachingAssignment
 from klassruk.permissions import Action, Actor
 from klassruk.services.groups.queries import (
     locked_class,
@@ -18,7 +18,7 @@ from klassruk.services.groups.queries import (
 )
 from klassruk.services.groups.schedule import Target, carry_schedule
 from klassruk.services.groups.splits import check_teacher
-from klassruk.services.scope import require_class_scope
+from klassruk.services.scope.classes import require_class_scope
 
 
 def merge_split(

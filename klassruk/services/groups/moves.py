@@ -8,22 +8,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from klassruk.errors import DomainError
-from klassruk.models import (
-    GroupKind,
-    GroupMembership,
-    Student,
-    StudyGroup,
-)
+from klassruk.models.school import GroupKind, GroupMembership, Student, StudyGroup
 from klassruk.permissions import Action, Actor
 from klassruk.services.groups.queries import (
     enrolled_students,
     locked_class,
     subgroup_or_404,
 )
-from klassruk.services.scope import (
-    active_on,
-    require_class_scope,
-)
+from klassruk.services.scope.classes import active_on, require_class_scope
 
 
 def _day_before(on: date) -> date:

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from klassruk.errors import NotFound
-from klassruk.models import (
+from klassruk.models.school import (
     Enrolment,
     GroupKind,
     GroupMembership,
@@ -22,12 +22,9 @@ from klassruk.models import (
     TeachingAssignment,
 )
 from klassruk.permissions import Action, Actor, require
-from klassruk.services.locking import lock_rows
+from klassruk.services.locking import lock_rows, read_modify_write
 from klassruk.services.lookup import get_or_404
-from klassruk.services.scope import (
-    active_on,
-    require_class_scope,
-)
+from klassruk.services.scope.classes import active_on, require_class_scope
 
 TYPICAL_SPLIT_SUBJECTS = (
     "Иностранный язык (английский)",
@@ -175,13 +172,22 @@ def exempt_students(
     return set(rows)
 
 
-def whole_class_group(session: Session, school_class: SchoolClass) -> StudyGroup:
-    """The class's WHOLE_CLASS group, created on first use."""
-    group = session.scalar(
+def _whole_class_group_of(session: Session, class_id: int) -> StudyGroup | None:
+    return session.scalar(
         select(StudyGroup).where(
-            StudyGroup.class_id == school_class.id, StudyGroup.kind == GroupKind.WHOLE_CLASS
+            StudyGroup.class_id == class_id, StudyGroup.kind == GroupKind.WHOLE_CLASS
         )
     )
+
+
+@read_modify_write("the class row locked before the group is looked for again and created")
+def whole_class_group(session: Session, school_class: SchoolClass) -> StudyGroup:
+    """The class's WHOLE_CLASS group, created on first use."""
+    group = _whole_class_group_of(session, school_class.id)
+    if group is None:
+        # Two first uses at once: the second waits for the class, then finds the first's group.
+        lock_rows(session, SchoolClass, [school_class.id])
+        group = _whole_class_group_of(session, school_class.id)
     if group is None:
         group = StudyGroup(
             school_year_id=school_class.school_year_id,

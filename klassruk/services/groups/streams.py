@@ -10,7 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from klassruk.errors import DomainError, NotFound
-from klassruk.models import (
+from klassruk.models.school import (
     Enrolment,
     GroupKind,
     GroupMembership,
@@ -28,11 +28,13 @@ from klassruk.services.groups.queries import (
     subject_or_404,
     year_group_names,
 )
-from klassruk.services.scope import (
-    active_on,
+from klassruk.services.locking import lock_name, lock_rows, read_modify_write, refuse_duplicate
+from klassruk.services.scope.classes import active_on
+
+
+@read_modify_write(
+    "the year's group names serialised (lock_name) before the check; unique (year, name)"
 )
-
-
 def create_stream(
     session: Session,
     actor: Actor,
@@ -59,8 +61,12 @@ def create_stream(
     if session.get(Staff, teacher_id) is None:
         raise DomainError("Выберите учителя потока.")
     year_id = _stream_year(session, student_ids, on)
+    # Two streams named alike at once: the second waits, then sees the first's name (the
+    # unique constraint alone misses «Поток» against «поток»).
+    lock_name(session, f"study-group-names:{year_id}")
+    taken = f"Группа с названием «{name}» уже есть в этом учебном году."
     if name.casefold() in year_group_names(session, year_id):
-        raise DomainError(f"Группа с названием «{name}» уже есть в этом учебном году.")
+        raise DomainError(taken)
     group = StudyGroup(
         school_year_id=year_id,
         class_id=None,
@@ -68,8 +74,9 @@ def create_stream(
         kind=GroupKind.STREAM,
         name=name,
     )
-    session.add(group)
-    session.flush()
+    with refuse_duplicate(session, taken):
+        session.add(group)
+        session.flush()
     session.add(
         TeachingAssignment(
             staff_id=teacher_id,
@@ -139,10 +146,13 @@ def list_streams(session: Session, actor: Actor, *, on: date) -> list[GroupInfo]
     ]
 
 
+@read_modify_write("the stream's row locked before it is read and deleted")
 def delete_stream(session: Session, actor: Actor, *, group_id: int) -> None:
     """Delete a stream created by mistake (its load and memberships go with it)."""
     require(actor, Action.MANAGE_STREAMS)
-    group = session.get(StudyGroup, group_id)
+    # Locked first: a second delete waits, then finds no stream (not a crash on a gone row).
+    locked = lock_rows(session, StudyGroup, [group_id])
+    group = locked[0] if locked else None
     if group is None or group.kind is not GroupKind.STREAM:
         raise NotFound("Поток не найден.")
     name = group.name

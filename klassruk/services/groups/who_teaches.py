@@ -10,7 +10,7 @@ from sqlalchemy import ColumnElement, Row, Select, select
 from sqlalchemy.orm import Session
 
 from klassruk.errors import PermissionDenied
-from klassruk.models import (
+from klassruk.models.school import (
     Enrolment,
     GroupKind,
     GroupMembership,
@@ -25,13 +25,13 @@ from klassruk.services.groups.queries import (
     GroupInfo,
 )
 from klassruk.services.lookup import get_or_404
-from klassruk.services.scope import (
+from klassruk.services.scope.classes import (
     OUT_OF_SCOPE,
     active_on,
     own_class_ids_query,
     require_class_scope,
-    require_student_reader,
 )
+from klassruk.services.scope.students import require_student_reader
 
 
 @dataclass(frozen=True)

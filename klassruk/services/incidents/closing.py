@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from klassruk.audit import audit_context
 from klassruk.clock import utcnow
 from klassruk.errors import DomainError
-from klassruk.models import IncidentItem, IncidentStatus, ItemOutcome
+from klassruk.models.incidents import IncidentItem, IncidentStatus, ItemOutcome
 from klassruk.permissions import Actor
 from klassruk.services.credentials.codes import DEFAULT_CODE_VALID_DAYS
 from klassruk.services.incidents.records import clean_text, managed_incident

@@ -12,16 +12,9 @@ from klassruk.audit import audit_context
 from klassruk.clock import school_today, utcnow
 from klassruk.errors import DomainError, PermissionDenied
 from klassruk.formatting import format_timestamp
-from klassruk.models import (
-    AccountStatus,
-    AuditLog,
-    IncidentStatus,
-    Notice,
-    ReporterKind,
-    SecurityIncident,
-    UserAccount,
-    UserRole,
-)
+from klassruk.models import AuditLog
+from klassruk.models.accounts import AccountStatus, UserAccount, UserRole
+from klassruk.models.incidents import IncidentStatus, Notice, ReporterKind, SecurityIncident
 from klassruk.permissions import Action, Actor, Role, require
 from klassruk.russian import agree_with
 from klassruk.services.accounts.login import find_user_by_login
@@ -35,7 +28,8 @@ from klassruk.services.incidents.records import (
     school_zone,
 )
 from klassruk.services.locking import lock_rows, read_modify_write, refuse_duplicate
-from klassruk.services.scope import OUT_OF_SCOPE, SHARED_GUARDIAN, shared_guardian_ids
+from klassruk.services.scope.classes import OUT_OF_SCOPE
+from klassruk.services.scope.links import SHARED_GUARDIAN, shared_guardian_ids
 from klassruk.workdays import report_deadline
 
 # Notices go to the school's management in the app: the admin and the deputy heads.

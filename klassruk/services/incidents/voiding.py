@@ -11,7 +11,8 @@ from sqlalchemy.orm import Session
 from klassruk.audit import audit_context
 from klassruk.clock import utcnow
 from klassruk.errors import DomainError
-from klassruk.models import AuditLog, IncidentItem, ItemOutcome, SecurityIncident
+from klassruk.models import AuditLog
+from klassruk.models.incidents import IncidentItem, ItemOutcome, SecurityIncident
 from klassruk.permissions import Action, Actor, require
 from klassruk.services.incidents.records import (
     clean_text,

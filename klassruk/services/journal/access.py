@@ -9,15 +9,10 @@ from sqlalchemy.orm import Session
 
 from klassruk.errors import DomainError
 from klassruk.formatting import format_date
-from klassruk.models import (
-    ReportingPeriod,
-    StudyGroup,
-    Subject,
-    TeachingAssignment,
-)
 from klassruk.models.journal import (
     Lesson,
 )
+from klassruk.models.school import ReportingPeriod, StudyGroup, Subject, TeachingAssignment
 from klassruk.permissions import Action, Actor
 from klassruk.services import calendar
 from klassruk.services.lookup import get_or_404

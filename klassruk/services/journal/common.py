@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from klassruk import clock
 from klassruk.errors import DomainError
-from klassruk.models import SchoolClass, StudyGroup
+from klassruk.models.school import SchoolClass, StudyGroup
 from klassruk.services.school_settings import DEFAULT_TIMEZONE, TIMEZONE_KEY, get_setting
 
 REASON_NEEDED = "Укажите причину: изменяются или удаляются уже выставленные оценки."

@@ -26,7 +26,7 @@ from klassruk.services.journal.members import _check_member
 from klassruk.services.locking import lock_rows
 from klassruk.services.lookup import get_or_404
 from klassruk.services.notifications import events
-from klassruk.services.scope import require_journal_writer
+from klassruk.services.scope.journals import require_journal_writer
 from klassruk.text_policy import clean_text
 
 

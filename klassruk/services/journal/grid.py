@@ -8,12 +8,6 @@ from datetime import date
 from sqlalchemy import ScalarSelect, func, select
 from sqlalchemy.orm import Session
 
-from klassruk.models import (
-    ReportingPeriod,
-    Staff,
-    Student,
-    Subject,
-)
 from klassruk.models.journal import (
     Absence,
     AbsenceMark,
@@ -24,13 +18,14 @@ from klassruk.models.journal import (
     PeriodGrade,
     PlannedTest,
 )
+from klassruk.models.school import ReportingPeriod, Staff, Student, Subject
 from klassruk.permissions import Actor
 from klassruk.services import calendar
 from klassruk.services.journal.access import _group
 from klassruk.services.journal.cells import format_cell
 from klassruk.services.journal.members import is_in_lesson, roster_intervals
 from klassruk.services.lookup import get_or_404
-from klassruk.services.scope import FULL_REACH, JournalReach, require_journal_reader
+from klassruk.services.scope.journals import FULL_REACH, JournalReach, require_journal_reader
 
 
 @dataclass(frozen=True)

@@ -8,20 +8,18 @@ from datetime import date
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from klassruk.models import (
-    Student,
-    UserAccount,
-)
+from klassruk.models.accounts import UserAccount
 from klassruk.models.journal import (
     Grade,
     GradeChange,
     GradeKind,
     Lesson,
 )
+from klassruk.models.school import Student
 from klassruk.permissions import Actor
 from klassruk.services import calendar
 from klassruk.services.journal.cells import format_cell
-from klassruk.services.scope import require_journal_reader
+from klassruk.services.scope.journals import require_journal_reader
 
 
 def _history(

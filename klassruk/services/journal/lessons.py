@@ -5,34 +5,26 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from klassruk.clock import utcnow
 from klassruk.errors import Conflict, DomainError
 from klassruk.formatting import format_date
-from klassruk.models import (
-    GroupMembership,
-    StudyGroup,
-    Subject,
-    TeachingAssignment,
-)
 from klassruk.models.journal import (
     Lesson,
     LessonStatus,
     PlannedTest,
 )
+from klassruk.models.school import GroupMembership, Student, StudyGroup, Subject, TeachingAssignment
 from klassruk.permissions import Actor
 from klassruk.services import calendar
 from klassruk.services.journal.common import CONFLICT, _bullets
 from klassruk.services.journal.grades import _writable_lesson
-from klassruk.services.locking import lock_rows
+from klassruk.services.locking import lock_rows, read_modify_write
 from klassruk.services.notifications import events
-from klassruk.services.scope import (
-    active_on,
-    require_journal_reader,
-    require_journal_writer,
-)
+from klassruk.services.scope.classes import active_on
+from klassruk.services.scope.journals import require_journal_reader, require_journal_writer
 
 
 @dataclass(frozen=True)
@@ -90,6 +82,7 @@ def save_lessons(session: Session, actor: Actor, *, updates: list[LessonUpdate])
     return len(changed)
 
 
+@read_modify_write("the group row locked before the lesson number is checked")
 def add_lesson(
     session: Session,
     actor: Actor,
@@ -107,6 +100,8 @@ def add_lesson(
     )
     if not 0 <= number <= 10:
         raise DomainError("Номер урока — от 0 до 10.")
+    # Two extra lessons at once: the second waits for the group, then sees the first's lesson.
+    lock_rows(session, StudyGroup, [group_id])
     if session.scalar(
         select(Lesson.id).where(
             Lesson.group_id == group_id,
@@ -161,17 +156,20 @@ class SameDayTest(DomainError):
 MAX_TESTS_PER_DAY = 1
 
 
+def _pupils(group_id: int, on: date) -> Select[int]:
+    """The group's members on the day."""
+    return select(GroupMembership.student_id).where(
+        GroupMembership.group_id == group_id,
+        active_on(GroupMembership.starts_on, GroupMembership.ends_on, on),
+    )
+
+
 def _same_day_tests(
     session: Session, *, group_id: int, on: date, except_id: int | None
 ) -> list[str]:
     """Other tests that day for any pupil of the group: «Алгебра, 7А — «Дроби»»."""
-    pupils = select(GroupMembership.student_id).where(
-        GroupMembership.group_id == group_id, active_on(
-            GroupMembership.starts_on, GroupMembership.ends_on, on
-        ),
-    )
     sharing = select(GroupMembership.group_id).where(
-        GroupMembership.student_id.in_(pupils),
+        GroupMembership.student_id.in_(_pupils(group_id, on)),
         active_on(GroupMembership.starts_on, GroupMembership.ends_on, on),
     )
     rows = session.execute(
@@ -193,7 +191,9 @@ def _check_same_day(
     session: Session, *, group_id: int, on: date, except_id: int | None, confirmed: bool
 ) -> None:
     # Schools hold at most one test a day per class (оценочные процедуры are spread out):
-    # the teacher is told which test is already there and decides.
+    # the teacher is told which test is already there and decides. Two plans for the same
+    # pupils' day wait for each other (pupil rows locked), so the second sees the first.
+    lock_rows(session, Student, list(session.scalars(_pupils(group_id, on))))
     others = _same_day_tests(session, group_id=group_id, on=on, except_id=except_id)
     if len(others) >= MAX_TESTS_PER_DAY and not confirmed:
         raise SameDayTest(
@@ -203,6 +203,7 @@ def _check_same_day(
         )
 
 
+@read_modify_write("the pupils' rows locked before the same-day tests are read")
 def plan_test(
     session: Session,
     actor: Actor,

@@ -10,15 +10,10 @@ from sqlalchemy.orm import Session
 
 from klassruk.errors import DomainError
 from klassruk.formatting import format_date
-from klassruk.models import (
-    GroupKind,
-    GroupMembership,
-    StudyGroup,
-    TeachingAssignment,
-)
 from klassruk.models.journal import (
     Lesson,
 )
+from klassruk.models.school import GroupKind, GroupMembership, StudyGroup, TeachingAssignment
 from klassruk.services.journal.access import _group
 
 

@@ -9,22 +9,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from klassruk.errors import DomainError, PermissionDenied
-from klassruk.models import (
-    GroupMembership,
-    Student,
-    Subject,
-)
 from klassruk.models.journal import (
     Recommendation,
 )
+from klassruk.models.school import GroupMembership, Student, Subject
 from klassruk.permissions import Actor
 from klassruk.services.notifications import events
-from klassruk.services.scope import (
-    READ_ONLY,
-    active_on,
-    keeps_journal,
-    require_journal_reader,
-)
+from klassruk.services.scope.classes import active_on
+from klassruk.services.scope.journals import READ_ONLY, keeps_journal, require_journal_reader
 from klassruk.text_policy import clean_text
 
 

@@ -11,13 +11,13 @@ from sqlalchemy.orm import Session
 
 from klassruk.errors import Conflict, DomainError, PermissionDenied
 from klassruk.formatting import format_date
-from klassruk.models import ReportingPeriod, Student
 from klassruk.models.journal import (
     Absence,
     Grade,
     Lesson,
     LessonStatus,
 )
+from klassruk.models.school import ReportingPeriod, Student
 from klassruk.permissions import Actor
 from klassruk.services import calendar
 from klassruk.services.journal.cells import Cell, _normal, default_weight, format_cell, parse_cell
@@ -34,7 +34,7 @@ from klassruk.services.journal.history import _history
 from klassruk.services.journal.members import Intervals, is_in_lesson, roster_intervals
 from klassruk.services.locking import lock_rows
 from klassruk.services.notifications import events
-from klassruk.services.scope import (
+from klassruk.services.scope.journals import (
     READ_ONLY,
     may_write_journal,
     require_journal_writer,

@@ -8,8 +8,8 @@ from datetime import date, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from klassruk.models import StudyGroup, Subject
 from klassruk.models.journal import Absence, Lesson, LessonStatus
+from klassruk.models.school import StudyGroup, Subject
 from klassruk.permissions import Action, Actor
 
 # How far ahead «the next school day» is looked for: past the longest holidays.

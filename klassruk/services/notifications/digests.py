@@ -13,7 +13,7 @@ from sqlalchemy import Table, bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from klassruk.formatting import format_date
-from klassruk.models import ReportingPeriod, Staff, Student, Subject, UserAccount
+from klassruk.models.accounts import UserAccount
 from klassruk.models.journal import ABSENCE_TITLES, GRADE_KIND_TITLES, AbsenceMark, GradeKind
 from klassruk.models.notifications import (
     Cadence,
@@ -27,6 +27,7 @@ from klassruk.models.notifications import (
     NotificationKind,
     OutboxEvent,
 )
+from klassruk.models.school import ReportingPeriod, Staff, Student, Subject
 from klassruk.services import calendar
 from klassruk.services.cabinet.weeks import week_contents
 from klassruk.services.notifications.contacts import verified_addresses

@@ -9,8 +9,9 @@ from datetime import date
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from klassruk.models import AccountStatus, GuardianLink, Student, UserAccount
+from klassruk.models.accounts import AccountStatus, UserAccount
 from klassruk.models.consent import ConsentState, ConsentSubject
+from klassruk.models.school import GuardianLink, Student
 from klassruk.services.delivery import (
     STUDENT_OWN_CONSENT_AGE,
     age_on,

@@ -11,13 +11,14 @@ from sqlalchemy.orm import Session
 
 from klassruk.clock import utcnow
 from klassruk.errors import DomainError, PermissionDenied
-from klassruk.models import Acknowledgement, FamilyEvent, GuardianLink
-from klassruk.models.families import AckChannel, AckKind
+from klassruk.models.families import AckChannel, AckKind, Acknowledgement, FamilyEvent
 from klassruk.models.notifications import ClassMessage, ClassMessageRecipient
+from klassruk.models.school import GuardianLink
 from klassruk.permissions import Action, Actor, require
-from klassruk.services.acknowledgements import record_once
+from klassruk.services.acknowledgements.ledger import record_once
 from klassruk.services.activity import record_family_event
-from klassruk.services.scope import OUT_OF_SCOPE, require_family_scope
+from klassruk.services.scope.classes import OUT_OF_SCOPE
+from klassruk.services.scope.students import require_family_scope
 
 
 @dataclass(frozen=True)

@@ -17,14 +17,15 @@ from sqlalchemy.orm import Session
 from klassruk.clock import utcnow
 from klassruk.errors import DomainError
 from klassruk.formatting import format_date
-from klassruk.models import AccountStatus, Acknowledgement, GuardianLink, Student, UserAccount
-from klassruk.models.families import AckChannel, AckKind
+from klassruk.models.accounts import AccountStatus, UserAccount
+from klassruk.models.families import AckChannel, AckKind, Acknowledgement
 from klassruk.models.notifications import (
     ClassMessage,
     LinkPurpose,
     NotificationLink,
     NotificationPreference,
 )
+from klassruk.models.school import GuardianLink, Student
 from klassruk.services.notifications.inbox import record_message_acknowledgement
 
 # The query parameter app.py recognises before any login.

@@ -9,26 +9,20 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from klassruk.errors import DomainError, PermissionDenied
-from klassruk.models import (
-    Acknowledgement,
-    Enrolment,
-    GuardianLink,
-    SchoolClass,
-    Student,
-    UserAccount,
-)
-from klassruk.models.families import AckKind
+from klassruk.models.accounts import UserAccount
+from klassruk.models.families import AckKind, Acknowledgement
 from klassruk.models.notifications import (
     ClassMessage,
     ClassMessageRecipient,
     EventKind,
     MessageAudience,
 )
+from klassruk.models.school import Enrolment, GuardianLink, SchoolClass, Student
 from klassruk.permissions import Action, Actor, require
 from klassruk.services.calendar import in_current_year, week_start
 from klassruk.services.notifications.events import Event, emit
 from klassruk.services.notifications.gating import reachable
-from klassruk.services.scope import active_on, require_class_scope
+from klassruk.services.scope.classes import active_on, require_class_scope
 
 MAX_TITLE = 200
 MAX_BODY = 4000

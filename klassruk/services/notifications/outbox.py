@@ -13,7 +13,6 @@ from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
 from klassruk.clock import utcnow
-from klassruk.models import Enrolment, GroupMembership, SchoolClass
 from klassruk.models.notifications import (
     Cadence,
     Channel,
@@ -25,13 +24,14 @@ from klassruk.models.notifications import (
     OutboxEvent,
     SenderHeartbeat,
 )
+from klassruk.models.school import Enrolment, GroupMembership, SchoolClass
 from klassruk.permissions import Action, Actor, require
 from klassruk.services.calendar import in_current_year
 from klassruk.services.notifications.contacts import verified_addresses
 from klassruk.services.notifications.gating import Recipient, reachable
 from klassruk.services.notifications.preferences import due_at, preferences_of
 from klassruk.services.school_settings import DEFAULT_TIMEZONE, TIMEZONE_KEY, get_setting
-from klassruk.services.scope import active_on
+from klassruk.services.scope.classes import active_on
 
 EXPAND_BATCH = 500
 

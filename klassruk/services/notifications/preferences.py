@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from klassruk.errors import DomainError, PermissionDenied
-from klassruk.models import UserAccount
+from klassruk.models.accounts import UserAccount
 from klassruk.models.notifications import Cadence, Channel, NotificationPreference, Topic
 from klassruk.permissions import Action, Actor, require
 from klassruk.services.locking import lock_rows

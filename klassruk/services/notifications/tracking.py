@@ -11,8 +11,8 @@ from sqlalchemy.orm import Session
 
 from klassruk.clock import utcnow
 from klassruk.errors import PermissionDenied
-from klassruk.models import Acknowledgement, Guardian, Student, UserAccount
-from klassruk.models.families import AckChannel, AckKind
+from klassruk.models.accounts import UserAccount
+from klassruk.models.families import AckChannel, AckKind, Acknowledgement
 from klassruk.models.notifications import (
     Channel,
     ClassMessage,
@@ -20,8 +20,9 @@ from klassruk.models.notifications import (
     DeliveryStatus,
     Notification,
 )
+from klassruk.models.school import Guardian, Student
 from klassruk.permissions import Action, Actor, require
-from klassruk.services.scope import OUT_OF_SCOPE, own_class_ids_query
+from klassruk.services.scope.classes import OUT_OF_SCOPE, own_class_ids_query
 
 
 @dataclass(frozen=True)

@@ -17,30 +17,32 @@ from typing import Any
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
-from klassruk.models import (
-    RELATION_TITLES,
+from klassruk.models.accounts import UserAccount
+from klassruk.models.consent import CONSENT_STATE_TITLES, ConsentSubject
+from klassruk.models.families import (
     AckChannel,
     AckKind,
     Acknowledgement,
-    Enrolment,
     FamilyActivity,
     FamilyEvent,
+)
+from klassruk.models.journal import PeriodGrade, Recommendation
+from klassruk.models.notifications import DeliveryStatus, Notification
+from klassruk.models.school import (
+    RELATION_TITLES,
+    Enrolment,
     Guardian,
     GuardianLink,
     ReportingPeriod,
     SchoolClass,
     Student,
-    UserAccount,
 )
-from klassruk.models.consent import CONSENT_STATE_TITLES, ConsentSubject
-from klassruk.models.journal import PeriodGrade, Recommendation
-from klassruk.models.notifications import DeliveryStatus, Notification
 from klassruk.permissions import Action, Actor
 from klassruk.services import calendar
 from klassruk.services.delivery import Route, decide_for, latest_entries, state_of
 from klassruk.services.lookup import get_or_404
 from klassruk.services.reports.rates import WeekRate, family_links, school_weeks, weekly_rates
-from klassruk.services.scope import active_on, require_class_scope
+from klassruk.services.scope.classes import active_on, require_class_scope
 
 # From this many days without any acknowledgement a family is flagged.
 SILENT_DAYS = 14

@@ -13,10 +13,10 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from klassruk.models import Enrolment, ReportingPeriod, SchoolClass, Student, Subject
+from klassruk.models.school import Enrolment, ReportingPeriod, SchoolClass, Student, Subject
 from klassruk.permissions import Action, Actor
 from klassruk.services import calendar
-from klassruk.services.class_journal import AT_RISK_ABSENCES
+from klassruk.services.class_journal.summary import AT_RISK_ABSENCES
 from klassruk.services.lookup import get_or_404
 from klassruk.services.reports.metrics import (
     MarkCounts,
@@ -34,7 +34,7 @@ from klassruk.services.reports.readings import (
     pupils_of,
     reference_day,
 )
-from klassruk.services.scope import active_on, require_class_scope
+from klassruk.services.scope.classes import active_on, require_class_scope
 
 # Up to this many classes the pupils' own index reads their grades fastest (`of_pupils`):
 # on the LARGE demo (SQLite) one class's marks took 0.1 s by pupil, 0.5 s by lesson date, and

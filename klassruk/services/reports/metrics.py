@@ -29,8 +29,8 @@ from typing import Any
 from sqlalchemy import Select, case, func, literal, null, select, union_all
 from sqlalchemy.sql.selectable import CTE
 
-from klassruk.models import ReportingPeriod
 from klassruk.models.journal import Grade, Lesson, PeriodGrade
+from klassruk.models.school import ReportingPeriod
 
 # The footnotes every report prints under its tables: the definitions above, in Russian.
 FOOTNOTES: tuple[str, ...] = (

@@ -10,10 +10,11 @@ from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from klassruk.errors import DomainError, PermissionDenied
-from klassruk.models import AckKind, Acknowledgement, Enrolment, GuardianLink, Relation, SchoolClass
+from klassruk.models.families import AckKind, Acknowledgement
+from klassruk.models.school import Enrolment, GuardianLink, Relation, SchoolClass
 from klassruk.permissions import Action, Actor
 from klassruk.services import calendar
-from klassruk.services.scope import OUT_OF_SCOPE, active_on
+from klassruk.services.scope.classes import OUT_OF_SCOPE, active_on
 
 MAX_RANGE_DAYS = 400
 

@@ -8,10 +8,16 @@ from typing import Any
 from sqlalchemy import Select, String, case, cast, func, select
 from sqlalchemy.orm import Session
 
-from klassruk.models import Enrolment, GroupMembership, ReportingPeriod, Staff, TeachingAssignment
 from klassruk.models.journal import Absence, AbsenceMark, Grade, Lesson
+from klassruk.models.school import (
+    Enrolment,
+    GroupMembership,
+    ReportingPeriod,
+    Staff,
+    TeachingAssignment,
+)
 from klassruk.services.reports.metrics import of_pupils, period_marks
-from klassruk.services.scope import active_on
+from klassruk.services.scope.classes import active_on
 
 EXCUSED = (AbsenceMark.ILL, AbsenceMark.EXCUSED)
 

@@ -14,8 +14,9 @@ from sqlalchemy.orm import Session
 
 from klassruk.clock import utcnow
 from klassruk.errors import DomainError, NotFound, PermissionDenied
-from klassruk.models import ReportingPeriod, SchoolClass, UserAccount
+from klassruk.models.accounts import UserAccount
 from klassruk.models.reports import SentReport
+from klassruk.models.school import ReportingPeriod, SchoolClass
 from klassruk.permissions import Action, Actor, require
 from klassruk.services import calendar
 from klassruk.services.reports.analytical import (
@@ -27,7 +28,7 @@ from klassruk.services.reports.analytical import (
     build_reports,
 )
 from klassruk.services.reports.metrics import MarkCounts, Metrics
-from klassruk.services.scope import OUT_OF_SCOPE, own_class_ids_query
+from klassruk.services.scope.classes import OUT_OF_SCOPE, own_class_ids_query
 
 
 def to_snapshot(report: AnalyticalReport) -> dict[str, Any]:

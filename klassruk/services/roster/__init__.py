@@ -1,13 +1,16 @@
 """Roster import: students, guardians and their links from XLSX or CSV, previewed, then applied.
 
-`rows` reads and validates the file, `planning` compares it with the database (the preview),
-`applying` writes it, `templates` makes the file a school fills in.
+`rows` reads and validates the file, `planning` compares it with the database (`matching`
+finds its people, `plans` holds the preview), `applying` writes it, `templates` makes the file
+a school fills in. `people` is the roster read of a class: its current students, guardians and
+their accounts.
 """
 
 from klassruk.services.roster.applying import (
     apply_import,
 )
-from klassruk.services.roster.planning import (
+from klassruk.services.roster.planning import plan_import, preview_import
+from klassruk.services.roster.plans import (
     CHANGE_TITLES,
     ENTITY_TITLES,
     Change,
@@ -16,8 +19,6 @@ from klassruk.services.roster.planning import (
     PlannedGuardian,
     PlannedStudent,
     PreviewLine,
-    plan_import,
-    preview_import,
 )
 from klassruk.services.roster.rows import (
     CLASS_COLUMN,

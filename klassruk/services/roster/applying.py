@@ -8,22 +8,18 @@ from datetime import date
 from sqlalchemy.orm import Session
 
 from klassruk.errors import DomainError
-from klassruk.models import (
-    Guardian,
-    GuardianLink,
-    Student,
-)
+from klassruk.models.school import Guardian, GuardianLink, Student
 from klassruk.permissions import Actor
 from klassruk.services import groups
 from klassruk.services.activity import record_activity
 from klassruk.services.locking import lock_name, read_modify_write
-from klassruk.services.roster.planning import (
+from klassruk.services.roster.planning import preview_import
+from klassruk.services.roster.plans import (
     Change,
     Entity,
     ImportPreview,
     PlannedGuardian,
     PlannedStudent,
-    preview_import,
 )
 
 

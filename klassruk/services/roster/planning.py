@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import enum
-from dataclasses import dataclass, field
 from datetime import date
 
 from sqlalchemy import select
@@ -11,20 +9,13 @@ from sqlalchemy.orm import Session
 
 from klassruk.cyrillic import normalize_class_name
 from klassruk.errors import DomainError
-from klassruk.models import (
-    Enrolment,
-    Guardian,
-    GuardianLink,
-    Relation,
-    SchoolClass,
-    SchoolYear,
-    Student,
-)
+from klassruk.models.school import SchoolClass, SchoolYear
 from klassruk.permissions import Action, Actor, require
 from klassruk.russian import agree_with
 from klassruk.services.calendar import current_year
+from klassruk.services.roster.matching import GuardianMatcher, Known, known_people
+from klassruk.services.roster.plans import ImportPreview, PlannedStudent, preview_lines
 from klassruk.services.roster.rows import (
-    GuardianData,
     RawRow,
     RowError,
     StudentData,
@@ -32,104 +23,10 @@ from klassruk.services.roster.rows import (
     read_roster_file,
     validate_row,
 )
-from klassruk.services.scope import (
-    active_on,
-    current_students_query,
-    guardians_in_scope_query,
-    own_class_ids_query,
+from klassruk.services.scope.classes import (
     require_class_scope,
-    shared_guardian_ids,
 )
-
-
-class Change(enum.StrEnum):
-    """What the import will do to one record."""
-
-    CREATE = "create"
-    UPDATE = "update"
-    UNCHANGED = "unchanged"
-
-
-CHANGE_TITLES: dict[Change, str] = {
-    Change.CREATE: "будет создан",
-    Change.UPDATE: "будет обновлён",
-    Change.UNCHANGED: "без изменений",
-}
-
-
-class Entity(enum.StrEnum):
-    """Which kind of record a preview line is about."""
-
-    STUDENT = "student"
-    GUARDIAN = "guardian"
-    LINK = "link"
-
-
-ENTITY_TITLES: dict[Entity, str] = {
-    Entity.STUDENT: "обучающийся",
-    Entity.GUARDIAN: "представитель",
-    Entity.LINK: "связь «представитель — обучающийся»",
-}
-
-
-@dataclass(frozen=True)
-class PreviewLine:
-    """One record the import touches, and how."""
-
-    row: int
-    entity: Entity
-    name: str
-    class_name: str
-    change: Change
-    detail: str = ""
-
-
-@dataclass
-class PlannedGuardian:
-    """A guardian of the file: new or matched, with the contact changes the import brings."""
-
-    data: GuardianData
-    existing: Guardian | None
-    updates: dict[str, str] = field(default_factory=dict)
-    record: Guardian | None = None
-    contacts_kept: bool = False
-
-
-@dataclass
-class PlannedStudent:
-    """A student of the file: new or matched, enrolled or not, with the guardian links."""
-
-    data: StudentData
-    school_class: SchoolClass
-    existing: Student | None
-    enrol: bool
-    updates: dict[str, str | None] = field(default_factory=dict)
-    links: list[tuple[PlannedGuardian, Relation, GuardianLink | None]] = field(
-        default_factory=list
-    )
-
-
-@dataclass
-class ImportPreview:
-    """What an import would do (or did): lines per record, and row errors."""
-
-    lines: list[PreviewLine]
-    errors: list[RowError]
-    students: list[PlannedStudent] = field(default_factory=list, repr=False)
-    # How the file was read and what was normalised in it (sheet used, look-alike letters…).
-    notes: list[str] = field(default_factory=list)
-
-    @property
-    def ok(self) -> bool:
-        return not self.errors
-
-    def count(self, entity: Entity, change: Change) -> int:
-        """How many records of a kind get a given change."""
-        return sum(1 for line in self.lines if line.entity is entity and line.change is change)
-
-    @property
-    def has_changes(self) -> bool:
-        return any(line.change is not Change.UNCHANGED for line in self.lines)
+from klassruk.services.scope.links import shared_guardian_ids
 
 
 def _pupil(full_name: str) -> str:
@@ -187,7 +84,7 @@ def plan_import(
 
     students = _plan_students(session, actor, valid, on, errors)
     errors.sort(key=lambda e: e.row)
-    lines = _preview_lines(students)
+    lines = preview_lines(students)
     return ImportPreview(lines=lines, errors=errors, students=students, notes=notes)
 
 
@@ -236,87 +133,6 @@ class _RowClasses:
         return school_class
 
 
-@dataclass(frozen=True)
-class _Known:
-    """What the database already holds for the file's surnames, within the actor's scope."""
-
-    by_key: dict[tuple[str, date], list[Student]]
-    current_class: dict[int, SchoolClass]
-    links_of: dict[int, list[GuardianLink]]
-    by_contact: dict[tuple[str, str], Guardian]
-
-
-def _known_people(
-    session: Session, actor: Actor, valid: list[tuple[StudentData, SchoolClass]], on: date
-) -> _Known:
-    # A class teacher's import matches only people already in their scope: a pupil of their own
-    # classes, a guardian of such a pupil. Anyone else is never linked on name + contact alone
-    # (that handed another class's parent to whoever typed his name and phone), and a match
-    # outside the scope is never described, so the import cannot look up other classes.
-    school_wide = actor.is_school_wide_for(Action.IMPORT_ROSTER)
-    reachable_guardians = (
-        None if school_wide else set(session.scalars(guardians_in_scope_query(actor, on)))
-    )
-    by_key = _students_by_key(session, {d.last_name for d, _ in valid})
-    if not school_wide:
-        # Only the actor's own pupils are matched: whether a namesake exists in another class
-        # must change nothing in the answer (a row that matches none is a new pupil).
-        own = set(session.scalars(current_students_query(own_class_ids_query(actor), on)))
-        by_key = {
-            key: kept for key, group in by_key.items()
-            if (kept := [s for s in group if s.id in own])
-        }
-    matched_ids = [s.id for group in by_key.values() for s in group]
-    enrolled = active_on(Enrolment.starts_on, Enrolment.ends_on, on)
-    current_class: dict[int, SchoolClass] = {
-        enrolment.student_id: enrolment.school_class
-        for enrolment in session.scalars(
-            select(Enrolment).where(Enrolment.student_id.in_(matched_ids), enrolled)
-        )
-    }
-    links_of: dict[int, list[GuardianLink]] = {}
-    for link in session.scalars(
-        select(GuardianLink).where(GuardianLink.student_id.in_(matched_ids))
-    ):
-        links_of.setdefault(link.student_id, []).append(link)
-    guardian_names = {name_key(g.last_name) for d, _ in valid for g in d.guardians}
-    by_contact = _guardians_by_contact(session, guardian_names, reachable_guardians)
-    return _Known(by_key, current_class, links_of, by_contact)
-
-
-def _students_by_key(
-    session: Session, last_names: set[str]
-) -> dict[tuple[str, date], list[Student]]:
-    """Students with one of the surnames, by (folded name, birth date)."""
-    # Candidates by surname, folded in Python: SQLite's lower() ignores Cyrillic.
-    by_key: dict[tuple[str, date], list[Student]] = {}
-    surname_keys = {name_key(n) for n in last_names}
-    for student in session.scalars(select(Student).where(Student.birth_date.is_not(None))):
-        if name_key(student.last_name) not in surname_keys or student.birth_date is None:
-            continue
-        by_key.setdefault(
-            (name_key(student.last_name, student.first_name), student.birth_date), []
-        ).append(student)
-    return by_key
-
-
-def _guardians_by_contact(
-    session: Session, guardian_names: set[str], reachable: set[int] | None
-) -> dict[tuple[str, str], Guardian]:
-    """Reachable guardians with one of the surnames, by (folded full name, phone or e-mail)."""
-    by_contact: dict[tuple[str, str], Guardian] = {}
-    for guardian in session.scalars(select(Guardian)):
-        if name_key(guardian.last_name) not in guardian_names:
-            continue
-        if reachable is not None and guardian.id not in reachable:
-            continue
-        name = name_key(guardian.last_name, guardian.first_name, guardian.middle_name or "")
-        for contact in (guardian.phone, (guardian.email or "").lower() or None):
-            if contact:
-                by_contact.setdefault((name, contact), guardian)
-    return by_contact
-
-
 def _plan_students(
     session: Session,
     actor: Actor,
@@ -324,8 +140,8 @@ def _plan_students(
     on: date,
     errors: list[RowError],
 ) -> list[PlannedStudent]:
-    known = _known_people(session, actor, valid, on)
-    guardians = _GuardianMatcher(known.by_contact)
+    known = known_people(session, actor, valid, on)
+    guardians = GuardianMatcher(known.by_contact)
     plans: list[PlannedStudent] = []
     for data, school_class in valid:
         plan = _plan_student(data, school_class, known)
@@ -352,7 +168,7 @@ def _plan_students(
 
 
 def _plan_student(
-    data: StudentData, school_class: SchoolClass, known: _Known
+    data: StudentData, school_class: SchoolClass, known: Known
 ) -> PlannedStudent | str:
     """The row's student, new or matched in the database, or why the row cannot be imported."""
     candidates = known.by_key.get(data.key, [])
@@ -377,61 +193,6 @@ def _plan_student(
     return plan
 
 
-class _GuardianMatcher:
-    """The guardian a row means: linked to the student, met earlier in the file, or known."""
-
-    def __init__(self, by_contact: dict[tuple[str, str], Guardian]) -> None:
-        self.by_contact = by_contact
-        self.planned: dict[tuple[str, str], PlannedGuardian] = {}
-        self.by_guardian_id: dict[int, PlannedGuardian] = {}
-
-    def match(self, g: GuardianData, existing_links: list[GuardianLink]) -> PlannedGuardian:
-        """The planned guardian for the row's data, with the contact changes it brings."""
-        contacts = [c for c in (g.phone, g.email) if c]
-        planned = (
-            self._linked(g, existing_links)
-            or self._by_contacts(g, contacts)
-            or PlannedGuardian(g, None)
-        )
-        for contact in contacts:
-            self.planned.setdefault((g.name_key, contact), planned)
-        if planned.existing is not None:
-            if g.phone and planned.existing.phone != g.phone:
-                planned.updates["phone"] = g.phone
-            if g.email and (planned.existing.email or "").lower() != g.email:
-                planned.updates["email"] = g.email
-        return planned
-
-    def _linked(
-        self, g: GuardianData, existing_links: list[GuardianLink]
-    ) -> PlannedGuardian | None:
-        # The same person: a guardian already linked to this student under the same name...
-        for link in existing_links:
-            linked = link.guardian
-            if name_key(linked.last_name, linked.first_name, linked.middle_name or "") == (
-                g.name_key
-            ):
-                planned = self.by_guardian_id.get(linked.id)
-                if planned is None:
-                    planned = PlannedGuardian(g, linked)
-                    self.by_guardian_id[linked.id] = planned
-                return planned
-        return None
-
-    def _by_contacts(self, g: GuardianData, contacts: list[str]) -> PlannedGuardian | None:
-        # ...else someone with the same name and phone or e-mail (a parent of siblings).
-        for contact in contacts:
-            known = self.planned.get((g.name_key, contact))
-            if known is not None:
-                return known
-            found = self.by_contact.get((g.name_key, contact))
-            if found is not None:
-                planned = self.by_guardian_id.get(found.id) or PlannedGuardian(g, found)
-                self.by_guardian_id[found.id] = planned
-                return planned
-        return None
-
-
 def _keep_shared_contacts(
     session: Session, actor: Actor, plans: list[PlannedStudent], on: date
 ) -> None:
@@ -443,60 +204,6 @@ def _keep_shared_contacts(
         if planned[guardian_id].updates:
             planned[guardian_id].updates.clear()
             planned[guardian_id].contacts_kept = True
-
-
-def _preview_lines(plans: list[PlannedStudent]) -> list[PreviewLine]:
-    lines: list[PreviewLine] = []
-    shown_guardians: set[int] = set()
-    for plan in plans:
-        data = plan.data
-        cls = plan.school_class.name
-        if plan.existing is None:
-            change, detail = Change.CREATE, f"зачисление в {cls}"
-        elif plan.enrol or plan.updates:
-            change = Change.UPDATE
-            detail = ", ".join(
-                ([f"зачисление в {cls}"] if plan.enrol else [])
-                + (["отчество"] if "middle_name" in plan.updates else [])
-            )
-        else:
-            change, detail = Change.UNCHANGED, ""
-        lines.append(PreviewLine(data.row, Entity.STUDENT, data.full_name, cls, change, detail))
-        for planned, relation, link in plan.links:
-            if id(planned) not in shown_guardians:
-                shown_guardians.add(id(planned))
-                if planned.existing is None:
-                    g_change, g_detail = Change.CREATE, ""
-                elif planned.updates:
-                    g_change = Change.UPDATE
-                    g_detail = ", ".join(
-                        {"phone": "телефон", "email": "e-mail"}[k] for k in planned.updates
-                    )
-                else:
-                    g_change, g_detail = Change.UNCHANGED, ""
-                if planned.contacts_kept:
-                    g_detail = "контакты не изменены: их меняет администратор"
-                lines.append(
-                    PreviewLine(
-                        data.row, Entity.GUARDIAN, planned.data.full_name, cls, g_change, g_detail
-                    )
-                )
-            if link is None:
-                l_change = Change.CREATE
-            elif link.relation is not relation:
-                l_change = Change.UPDATE
-            else:
-                l_change = Change.UNCHANGED
-            lines.append(
-                PreviewLine(
-                    data.row,
-                    Entity.LINK,
-                    f"{planned.data.full_name} → {data.last_name} {data.first_name}",
-                    cls,
-                    l_change,
-                )
-            )
-    return lines
 
 
 def preview_import(

@@ -13,11 +13,7 @@ from klassruk.cyrillic import normalize_class_name
 from klassruk.errors import DomainError
 from klassruk.formatting import quote
 from klassruk.limits import length_problem
-from klassruk.models import (
-    Guardian,
-    Relation,
-    Student,
-)
+from klassruk.models.school import Guardian, Relation, Student
 from klassruk.services.spreadsheets import read_table
 from klassruk.text_policy import clean_name, person_key
 

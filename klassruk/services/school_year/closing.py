@@ -10,8 +10,9 @@ from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
 
 from klassruk.audit import audit_context
-from klassruk.models import (
-    AccountStatus,
+from klassruk.models.accounts import AccountStatus, UserAccount
+from klassruk.models.journal import PeriodGrade
+from klassruk.models.school import (
     Enrolment,
     GuardianLink,
     ReportingPeriod,
@@ -21,10 +22,8 @@ from klassruk.models import (
     StudyGroup,
     Subject,
     TeachingAssignment,
-    UserAccount,
+    full_name,
 )
-from klassruk.models.journal import PeriodGrade
-from klassruk.models.school import full_name
 from klassruk.permissions import Action, Actor, require
 from klassruk.services.credentials.codes import open_codes
 from klassruk.services.locking import lock_rows

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from klassruk.audit import audit_context
 from klassruk.errors import Conflict, DomainError, NotFound
 from klassruk.formatting import format_date
-from klassruk.models import (
+from klassruk.models.school import (
     Enrolment,
     GroupKind,
     GroupMembership,

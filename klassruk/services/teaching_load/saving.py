@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from klassruk.errors import DomainError
 from klassruk.formatting import bullet_list, format_number, quote
-from klassruk.models import (
+from klassruk.models.school import (
     GroupKind,
     SchoolClass,
     SchoolYear,
@@ -21,7 +21,7 @@ from klassruk.models import (
 )
 from klassruk.permissions import Action, Actor, require
 from klassruk.services.calendar import current_year
-from klassruk.services.groups import whole_class_group
+from klassruk.services.groups.queries import whole_class_group
 from klassruk.services.locking import lock_name, read_modify_write
 from klassruk.services.teaching_load.common import LOAD_LOCK, class_key, fold
 

@@ -7,8 +7,15 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from klassruk.models import GroupKind, SchoolClass, Staff, StudyGroup, Subject, TeachingAssignment
-from klassruk.models.school import full_name
+from klassruk.models.school import (
+    GroupKind,
+    SchoolClass,
+    Staff,
+    StudyGroup,
+    Subject,
+    TeachingAssignment,
+    full_name,
+)
 from klassruk.permissions import Action, Actor, require
 from klassruk.services.calendar import current_year
 

@@ -10,8 +10,8 @@ from sqlalchemy.orm import Session
 from klassruk.clock import utcnow
 from klassruk.errors import DomainError, NotFound
 from klassruk.formatting import format_date
-from klassruk.models import Staff, StudyGroup
 from klassruk.models.journal import Grade, Lesson, LessonChange, LessonChangeKind, LessonStatus
+from klassruk.models.school import Staff, StudyGroup
 from klassruk.permissions import Action, Actor, require
 from klassruk.services import calendar
 from klassruk.services.journal.common import school_today

@@ -8,8 +8,9 @@ from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from klassruk.errors import DomainError
-from klassruk.models import AuditLog, ReportingPeriod, StudyGroup
+from klassruk.models import AuditLog
 from klassruk.models.journal import Lesson, LessonStatus, TimetableSlot
+from klassruk.models.school import ReportingPeriod, StudyGroup
 from klassruk.permissions import Action, Actor, require
 from klassruk.services import calendar
 from klassruk.services.locking import lock_rows, read_modify_write

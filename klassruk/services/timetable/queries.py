@@ -8,8 +8,8 @@ from datetime import date, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session, aliased
 
-from klassruk.models import Staff, StudyGroup, Subject, TeachingAssignment
 from klassruk.models.journal import Lesson, LessonChange, LessonChangeKind, LessonStatus
+from klassruk.models.school import Staff, StudyGroup, Subject, TeachingAssignment
 from klassruk.permissions import Action, Actor, require
 
 

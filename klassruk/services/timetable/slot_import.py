@@ -10,8 +10,8 @@ from sqlalchemy.orm import Session
 from klassruk.cyrillic import normalize_class_name
 from klassruk.errors import DomainError
 from klassruk.formatting import bullet_list, quote
-from klassruk.models import SchoolClass, Staff, StudyGroup, Subject
 from klassruk.models.journal import TimetableSlot
+from klassruk.models.school import SchoolClass, Staff, StudyGroup, Subject
 from klassruk.permissions import Action, Actor, require
 from klassruk.services import calendar
 from klassruk.services.locking import lock_name, read_modify_write, refuse_duplicate

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 from streamlit.testing.v1 import AppTest
 
-from klassruk.models import Subject
+from klassruk.models.school import Subject
 from tests.factories import SYSTEM
 
 
@@ -14,7 +14,7 @@ def _script() -> None:
 
     from components.kit.feedback import act, show_outcome
     from klassruk.errors import DomainError
-    from klassruk.models import Subject
+    from klassruk.models.school import Subject
     from klassruk.permissions import Actor
 
     actor = Actor.system("test")

@@ -46,7 +46,7 @@ def _run_reads_script() -> None:
 
     from components.kit import runtime
     from klassruk.db import ReadOnlyViolation
-    from klassruk.models import AppSetting
+    from klassruk.models.accounts import AppSetting
     from klassruk.permissions import Actor
 
     actor = Actor.system("test")

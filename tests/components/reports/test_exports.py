@@ -10,7 +10,8 @@ from pypdf import PdfReader
 from components.class_teacher.class_journal import _card_frame
 from components.class_teacher.class_journal_frames import summary_frame
 from components.reports.exports import printed_of, workbook_of
-from klassruk.services.class_journal import class_summary, student_card
+from klassruk.services.class_journal.card import student_card
+from klassruk.services.class_journal.summary import class_summary
 from tests.core.services.reports.school import build_known_class
 from tests.factories import act_as
 

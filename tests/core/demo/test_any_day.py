@@ -9,11 +9,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from klassruk.clock import utcnow
-from klassruk.demo import GUARDIAN_LOGIN, SMALL, DemoSize, seed_demo_school
+from klassruk.demo import seed_demo_school
+from klassruk.demo.catalogue import GUARDIAN_LOGIN, SMALL, DemoSize
 from klassruk.errors import DomainError
-from klassruk.models import SchoolClass, StudyGroup, UserAccount
+from klassruk.models.accounts import UserAccount
 from klassruk.models.journal import Grade, Lesson, LessonChangeKind
-from klassruk.services import acknowledgements, calendar
+from klassruk.models.school import SchoolClass, StudyGroup
+from klassruk.services import calendar
+from klassruk.services.acknowledgements.state import week_status
 from klassruk.services.cabinet import lessons, record
 from klassruk.services.cabinet.common import list_children
 from klassruk.services.journal import add_grade
@@ -74,7 +77,7 @@ def test_the_demo_parent_sees_every_feature_of_the_coming_school_day(
 
     this_week = calendar.week_start(day)
     states = [
-        acknowledgements.week_status(session, parent, student_id=child, week_start=w, on=day)
+        week_status(session, parent, student_id=child, week_start=w, on=day)
         for w in (this_week, this_week - timedelta(days=7))
     ]
     assert any(s.content.shown and s.state.acknowledged_at is None for s in states)

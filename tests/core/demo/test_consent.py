@@ -4,16 +4,18 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from klassruk.demo import SMALL, seed_demo_school
-from klassruk.models import GuardianLink, UserAccount
+from klassruk.demo import seed_demo_school
+from klassruk.demo.catalogue import SMALL
+from klassruk.models.accounts import UserAccount
 from klassruk.models.consent import ConsentEntry, ConsentState
+from klassruk.models.school import GuardianLink
 from klassruk.permissions import Action
 from klassruk.services.accounts.sessions import actor_for
-from klassruk.services.consent import class_consent
+from klassruk.services.consent.register import class_consent
 from klassruk.services.delivery import delivery_route
 from klassruk.services.extracts.register import extract_register
 from klassruk.services.extracts.schedule import due_extracts
-from klassruk.services.scope import classes_in_scope
+from klassruk.services.scope.classes import classes_in_scope
 from tests.frozen import TODAY
 
 

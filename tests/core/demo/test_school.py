@@ -15,20 +15,21 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from klassruk.db import make_engine, make_session_factory
-from klassruk.demo import (
+from klassruk.demo import DemoSchool, seed_demo_school
+from klassruk.demo.catalogue import (
+    CURRICULUM,
     DEMO_PASSWORD,
     FEATURED_LOGINS,
+    MAX_LOAD,
+    PATRONYMICS,
     SMALL,
-    DemoSchool,
+    SPLIT_SUBJECTS,
     DemoSize,
-    seed_demo_school,
 )
-from klassruk.demo.catalogue import CURRICULUM, MAX_LOAD, PATRONYMICS, SPLIT_SUBJECTS
 from klassruk.errors import DomainError
-from klassruk.models import (
-    AppSetting,
-    AuditLog,
-    Base,
+from klassruk.models import AuditLog, Base
+from klassruk.models.accounts import AppSetting, UserAccount, UserRole
+from klassruk.models.school import (
     Enrolment,
     GroupKind,
     GroupMembership,
@@ -44,8 +45,6 @@ from klassruk.models import (
     StudyGroup,
     Subject,
     TeachingAssignment,
-    UserAccount,
-    UserRole,
 )
 from klassruk.passwords import check_password_policy, verify_password
 from klassruk.permissions import Actor, Role

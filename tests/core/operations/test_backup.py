@@ -13,7 +13,8 @@ from sqlalchemy import Engine, func, insert, select, text
 from sqlalchemy.engine import make_url
 
 from klassruk.db import make_engine, make_session_factory, unit_of_work
-from klassruk.demo import SMALL, seed_demo_school
+from klassruk.demo import seed_demo_school
+from klassruk.demo.catalogue import SMALL
 from klassruk.errors import DomainError
 from klassruk.models.journal import Grade, GradeKind, Lesson
 from klassruk.operations.backup import (

@@ -28,7 +28,8 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
 from klassruk.db import make_engine, make_session_factory, unit_of_work
-from klassruk.demo import SMALL, seed_demo_school
+from klassruk.demo import seed_demo_school
+from klassruk.demo.catalogue import SMALL
 from klassruk.operations.backup import content_sums
 from klassruk.schema import SchemaState, schema_state
 from klassruk.settings import PROJECT_ROOT

@@ -10,16 +10,11 @@ from sqlalchemy.orm import Session, sessionmaker
 from klassruk.cli import main
 from klassruk.clock import utcnow
 from klassruk.db import unit_of_work
-from klassruk.demo import DemoSize, seed_demo_school
-from klassruk.models import (
-    ActivityLog,
-    AuditLog,
-    Enrolment,
-    Guardian,
-    GuardianLink,
-    SchoolClass,
-)
+from klassruk.demo import seed_demo_school
+from klassruk.demo.catalogue import DemoSize
+from klassruk.models import ActivityLog, AuditLog
 from klassruk.models.consent import ConsentEntry, ConsentScan, ConsentState, ConsentSubject
+from klassruk.models.school import Enrolment, Guardian, GuardianLink, SchoolClass
 from klassruk.operations.retention import policy, run_retention
 from klassruk.services.school_year.rollover import apply_rollover, plan_rollover
 from tests.factories import SYSTEM, act_as, actor_of

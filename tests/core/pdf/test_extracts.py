@@ -10,11 +10,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from klassruk.clock import school_today
-from klassruk.demo import CLASS_TEACHER_LOGIN, SMALL, seed_demo_school
-from klassruk.models import SchoolClass, UserAccount
+from klassruk.demo import seed_demo_school
+from klassruk.demo.catalogue import CLASS_TEACHER_LOGIN, SMALL
+from klassruk.models.accounts import UserAccount
 from klassruk.models.journal import GradeKind
+from klassruk.models.school import SchoolClass
 from klassruk.pdf.extracts import render_extracts
-from klassruk.services.consent import class_people
 from klassruk.services.extracts.content import (
     DatedLine,
     ExtractContent,
@@ -22,6 +23,7 @@ from klassruk.services.extracts.content import (
     ExtractSubject,
 )
 from klassruk.services.extracts.printing import Family, print_extracts
+from klassruk.services.roster.people import class_people
 from tests.factories import act_as
 
 SCHOOL = "МБОУ «Средняя общеобразовательная школа № 7 имени Героя Советского Союза И. И. Иванова»"

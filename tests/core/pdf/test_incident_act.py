@@ -9,15 +9,13 @@ from pypdf import PdfReader
 from sqlalchemy import select
 
 from klassruk.audit_titles import ENTITY_TITLES, changes_text
-from klassruk.models import Base, Student
+from klassruk.models import Base
 from klassruk.models.journal import Grade
+from klassruk.models.school import Student
 from klassruk.pdf.incident_act import render_incident_act
 from klassruk.services.audit_trail import audit_names
-from klassruk.services.incidents import (
-    close_incident,
-    get_incident,
-    voided_operations,
-)
+from klassruk.services.incidents import close_incident, get_incident
+from klassruk.services.incidents.voiding import voided_operations
 from tests.factories import actor_of
 from tests.schools.journal_school import voided_grade_incident
 

@@ -10,8 +10,10 @@ from sqlalchemy import JSON, Boolean, Column, Date, DateTime, Enum, Float, Integ
 
 from klassruk.audit_titles import ENUM_TITLES, changes_text, entity_title, field_title, object_title
 from klassruk.clock import school_today
-from klassruk.models import Base, ReportingPeriod, Student, UserAccount
+from klassruk.models import Base
+from klassruk.models.accounts import UserAccount
 from klassruk.models.base import UTCDateTime
+from klassruk.models.school import ReportingPeriod, Student
 from klassruk.services.accounts.login import LockoutPolicy
 from klassruk.services.audit_trail import (
     ChangeFilter,

@@ -6,7 +6,8 @@ import pytest
 from sqlalchemy import func, select
 
 from klassruk.errors import PermissionDenied
-from klassruk.models import AuditLog, DataAccess
+from klassruk.models import AuditLog
+from klassruk.models.incidents import DataAccess
 from klassruk.services.data_access import access_log, find_students, record_access
 from tests.factories import actor_of, build_two_classes
 

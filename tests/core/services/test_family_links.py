@@ -8,9 +8,12 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from klassruk.demo import SMALL, seed_demo_school
+from klassruk.demo import seed_demo_school
+from klassruk.demo.catalogue import SMALL
 from klassruk.errors import DomainError, PermissionDenied
-from klassruk.models import AuditLog, SchoolClass, UserAccount
+from klassruk.models import AuditLog
+from klassruk.models.accounts import UserAccount
+from klassruk.models.school import SchoolClass
 from klassruk.permissions import Actor
 from klassruk.services.cabinet import lessons
 from klassruk.services.cabinet.common import list_children

@@ -24,22 +24,16 @@ from sqlalchemy.orm import Session, sessionmaker
 import klassruk.services
 from klassruk.db import make_engine, make_session_factory, unit_of_work
 from klassruk.errors import DomainError, NotFound, PermissionDenied
-from klassruk.models import (
-    Base,
-    Guardian,
-    Holiday,
-    ReportingPeriod,
-    Staff,
-    Subject,
-)
+from klassruk.models import Base
 from klassruk.models.consent import ConsentState, ConsentSubject
 from klassruk.models.extracts import ExtractFrequency, PaperExtract
 from klassruk.models.journal import Grade, GradeKind, Lesson, PlannedTest, TimetableSlot
 from klassruk.models.notifications import ClassMessage, ClassMessageRecipient, MessageAudience
+from klassruk.models.school import Guardian, Holiday, ReportingPeriod, Staff, Subject
 from klassruk.permissions import Action, Role
-from klassruk.services.consent import ConsentFact
+from klassruk.services.consent.recording import ConsentFact
 from klassruk.services.credentials.people import PersonKind, PersonRef
-from klassruk.services.roster import template_csv
+from klassruk.services.roster.templates import template_csv
 from tests.conftest import SYSTEM, TEST_DATABASE_URL, reset_postgres_schema
 from tests.factories import actor_of, build_two_classes, make_account
 from tests.schools.scope_world import Probe, build_scope_world, fingerprint
@@ -61,8 +55,12 @@ HELPERS_WITHOUT_ACTOR = frozenset({
     "cabinet.common.in_students_lessons",
     "cabinet.lessons.lessons_of_students", "cabinet.lessons.student_lessons",
     "cabinet.lessons.student_tests", "cabinet.record.recommendations_query",
-    "calendar.get_period", "scope.class_people", "credentials.people.class_people",
-    "scope.families_of_class_query", "extracts.content.load_journal",
+    "acknowledgements.state.candidate_items", "acknowledgements.state.latest_per_item",
+    "acknowledgements.state.latest_signature", "acknowledgements.state.period_grade_candidates",
+    "acknowledgements.state.recommendation_candidates",
+    "calendar.get_period", "credentials.people.class_people",
+    "roster.people.class_people", "roster.people.class_students", "roster.people.enrolled_query",
+    "scope.links.families_of_class_query", "extracts.content.load_journal",
     "delivery.delivery_route",
     "delivery.latest_entries", "delivery.may_notify", "delivery.student_route",
     "groups.moves.active_split_membership", "groups.moves.require_enrolled",
@@ -70,7 +68,8 @@ HELPERS_WITHOUT_ACTOR = frozenset({
     "groups.queries.exempt_students", "groups.queries.group_of_student_on",
     "groups.queries.locked_class", "credentials.issuing.locked_class_for_codes",
     "groups.queries.subgroup_or_404", "journal.grid.build_grid",
-    "journal.members.is_in_lesson", "journal.members.roster_intervals", "scope.group_class_id",
+    "journal.members.is_in_lesson", "journal.members.roster_intervals",
+    "scope.classes.group_class_id",
     "timetable.slots.class_timetable", "timetable.queries.lesson_changes",
     "timetable.slots.load_options",
     "cabinet.lessons.first_school_day", "journal.common.require_marks_allowed",
@@ -117,9 +116,9 @@ NOT_SCOPE_CHECKS = {
     "delivery.require_electronic_access": "the consent gate after the scope check; staff pass",
     "activity.record_family_event": "logs the screen a cabinet service already served",
     "data_access.record_access": "logs what a page showed after its own check; never refuses",
-    "scope.keeps_journal": "a yes/no answer the journal checks build on; never refuses",
-    "scope.may_write_journal": "a yes/no answer for showing edit widgets; never refuses",
-    "scope.substitute_lessons": "the lessons the actor covered, empty outside scope",
+    "scope.journals.keeps_journal": "a yes/no answer the journal checks build on; never refuses",
+    "scope.journals.may_write_journal": "a yes/no answer for showing edit widgets; never refuses",
+    "scope.journals.substitute_lessons": "the lessons the actor covered, empty outside scope",
 }
 SERVICES = [
     (name, function)
@@ -294,7 +293,7 @@ def test_the_scope_test_covers_the_services_it_must():
     assert {"credentials.issuing.issue_credentials", "credentials.blocking.block_accounts",
             "roster.applying.apply_import", "groups.who_teaches.teachers_of_student",
             "journal.grades.change_grade", "cabinet.record.grades_of_period",
-            "acknowledgements.acknowledge_week"} <= names
+            "acknowledgements.ledger.acknowledge_week"} <= names
     print(f"scope calls: {len(CASES)} ({len(SERVICES)} services × {len(ACTORS)} actors)")
 
 

@@ -10,7 +10,8 @@ from sqlalchemy import select
 
 from klassruk.clock import utcnow
 from klassruk.errors import DomainError, PermissionDenied
-from klassruk.models import AccountStatus, ActivityLog, AuditLog, RecoveryCode, UserAccount
+from klassruk.models import ActivityLog, AuditLog
+from klassruk.models.accounts import AccountStatus, RecoveryCode, UserAccount
 from klassruk.permissions import Role
 from klassruk.services.accounts.login import LockoutPolicy
 from klassruk.services.second_factor import (

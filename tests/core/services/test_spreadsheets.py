@@ -16,15 +16,13 @@ from sqlalchemy.orm import Session, sessionmaker
 from klassruk.db import unit_of_work
 from klassruk.errors import DomainError
 from klassruk.formatting import quote
-from klassruk.models import Base, Staff
+from klassruk.models import Base
+from klassruk.models.school import Staff
 from klassruk.permissions import Role
-from klassruk.services.roster import (
-    TEMPLATE_COLUMNS,
-    apply_import,
-    preview_import,
-    template_csv,
-    template_xlsx,
-)
+from klassruk.services.roster import preview_import
+from klassruk.services.roster.applying import apply_import
+from klassruk.services.roster.rows import TEMPLATE_COLUMNS
+from klassruk.services.roster.templates import template_csv, template_xlsx
 from klassruk.services.spreadsheets import export_cell, read_table
 from klassruk.services.teaching_load import files as load_files
 from klassruk.services.teaching_load.files import import_teaching_load

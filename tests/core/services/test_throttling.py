@@ -8,7 +8,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from klassruk.db import unit_of_work
-from klassruk.models import ActivityLog, Notice, UserAccount
+from klassruk.models import ActivityLog
+from klassruk.models.accounts import UserAccount
+from klassruk.models.incidents import Notice
 from klassruk.permissions import Role
 from klassruk.services.accounts.login import (
     GENERIC_LOGIN_ERROR,

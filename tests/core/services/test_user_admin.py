@@ -11,7 +11,8 @@ from sqlalchemy import select
 
 from klassruk.clock import utcnow
 from klassruk.errors import DomainError, PermissionDenied
-from klassruk.models import AccountStatus, AuditLog, UserAccount
+from klassruk.models import AuditLog
+from klassruk.models.accounts import AccountStatus, UserAccount
 from klassruk.permissions import Role
 from klassruk.services.accounts.sessions import user_for_session_token
 from klassruk.services.accounts.users import count_matching_users, list_users

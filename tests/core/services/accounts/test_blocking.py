@@ -7,7 +7,8 @@ from sqlalchemy import select
 
 from klassruk.clock import utcnow
 from klassruk.errors import DomainError, NotFound, PermissionDenied
-from klassruk.models import AccountStatus, AuditLog, UserAccount
+from klassruk.models import AuditLog
+from klassruk.models.accounts import AccountStatus, UserAccount
 from klassruk.services.accounts.blocking import set_account_blocked
 from klassruk.services.accounts.login import (
     LockoutPolicy,

@@ -9,10 +9,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from klassruk.clock import utcnow
 from klassruk.db import make_engine, make_session_factory, unit_of_work
-from klassruk.models import (
-    AccountStatus,
-    ActivityLog,
-)
+from klassruk.models import ActivityLog
+from klassruk.models.accounts import AccountStatus
 from klassruk.services.accounts.login import (
     GENERIC_LOGIN_ERROR,
     LockoutPolicy,

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from klassruk.clock import utcnow
 from klassruk.db import make_engine, make_session_factory, unit_of_work
-from klassruk.models import (
-    UserRole,
-)
+from klassruk.models.accounts import UserRole
 from klassruk.permissions import Role
 from klassruk.services.accounts.login import (
     find_user_by_login,

@@ -7,9 +7,7 @@ from sqlalchemy import func, select
 
 from klassruk.db import unit_of_work
 from klassruk.errors import DomainError
-from klassruk.models import (
-    UserAccount,
-)
+from klassruk.models.accounts import UserAccount
 from klassruk.permissions import Role
 from tests.factories import (
     SYSTEM,

@@ -10,25 +10,28 @@ import pytest
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from klassruk.demo import SMALL, seed_demo_school
+from klassruk.demo import seed_demo_school
+from klassruk.demo.catalogue import SMALL
 from klassruk.errors import DomainError, PermissionDenied
-from klassruk.models import (
-    AccountStatus,
-    AckKind,
-    Acknowledgement,
-    FamilyActivity,
-    FamilyEvent,
+from klassruk.models.accounts import AccountStatus, UserAccount
+from klassruk.models.families import AckKind, Acknowledgement, FamilyActivity, FamilyEvent
+from klassruk.models.journal import Grade, GradeKind, Lesson, PlannedTest
+from klassruk.models.school import (
     GroupKind,
     GroupMembership,
     GuardianLink,
     SchoolClass,
+    Staff,
     StudyGroup,
-    UserAccount,
 )
-from klassruk.models.journal import Grade, GradeKind, Lesson, PlannedTest
-from klassruk.models.school import Staff
 from klassruk.permissions import Actor
-from klassruk.services import acknowledgements, activity, calendar
+from klassruk.services import activity, calendar
+from klassruk.services.acknowledgements.ledger import (
+    acknowledge_all,
+    acknowledge_item,
+    acknowledge_week,
+)
+from klassruk.services.acknowledgements.state import items_to_acknowledge, week_status
 from klassruk.services.cabinet import lessons, record, school
 from klassruk.services.cabinet.common import list_children
 from klassruk.services.cabinet.lessons import student_lessons
@@ -92,16 +95,16 @@ def _services(session: Session) -> dict[str, Callable[[Actor, int], Any]]:
         ),
         "teachers": lambda a, s: school.teachers_of_child(session, a, student_id=s, on=ON),
         "calendar": lambda a, s: school.year_calendar(session, a, student_id=s, on=ON),
-        "week_status": lambda a, s: acknowledgements.week_status(
+        "week_status": lambda a, s: week_status(
             session, a, student_id=s, week_start=WEEK, on=ON
         ),
-        "items": lambda a, s: acknowledgements.items_to_acknowledge(
+        "items": lambda a, s: items_to_acknowledge(
             session, a, student_id=s, on=ON
         ),
-        "acknowledge_week": lambda a, s: acknowledgements.acknowledge_week(
+        "acknowledge_week": lambda a, s: acknowledge_week(
             session, a, student_id=s, week_start=WEEK, digest="0" * 64, on=ON
         ),
-        "acknowledge_item": lambda a, s: acknowledgements.acknowledge_item(
+        "acknowledge_item": lambda a, s: acknowledge_item(
             session, a, student_id=s, kind=AckKind.RECOMMENDATION, item_id=1, digest="0", on=ON
         ),
     }
@@ -208,16 +211,16 @@ def test_week_acknowledgement_records_what_was_shown_and_notices_new_content(dem
     parent = actor_of(demo, "roditel")
     child = actor_of(demo, "uchenik").student_id
     assert child in _own_children(demo)
-    status = acknowledgements.week_status(demo, parent, student_id=child, week_start=WEEK, on=ON)
+    status = week_status(demo, parent, student_id=child, week_start=WEEK, on=ON)
     assert not status.state.acknowledged
-    ack = acknowledgements.acknowledge_week(
+    ack = acknowledge_week(
         demo, parent, student_id=child, week_start=WEEK, digest=status.content.digest, on=ON
     )
     assert (ack.guardian_id, ack.user_id, ack.week_start) == (
         parent.guardian_id, parent.user_id, WEEK,
     )
     assert ack.channel.value == "web" and ack.shown == status.content.shown
-    again = acknowledgements.acknowledge_week(
+    again = acknowledge_week(
         demo, parent, student_id=child, week_start=WEEK, digest=status.content.digest, on=ON
     )
     assert again.id == ack.id  # the same content is not signed twice
@@ -229,13 +232,13 @@ def test_week_acknowledgement_records_what_was_shown_and_notices_new_content(dem
               created_by="test")
     )
     demo.flush()
-    later = acknowledgements.week_status(demo, parent, student_id=child, week_start=WEEK, on=ON)
+    later = week_status(demo, parent, student_id=child, week_start=WEEK, on=ON)
     assert later.state.acknowledged and later.state.changed_since and later.state.new_items == 1
     with pytest.raises(DomainError):
-        acknowledgements.acknowledge_week(
+        acknowledge_week(
             demo, parent, student_id=child, week_start=WEEK, digest=status.content.digest, on=ON
         )
-    pupil_view = acknowledgements.week_status(
+    pupil_view = week_status(
         demo, actor_of(demo, "uchenik"), student_id=child, week_start=WEEK, on=ON
     )
     assert pupil_view.state.changed_since  # the student sees the family's signature too
@@ -248,17 +251,17 @@ def test_week_acknowledgement_records_what_was_shown_and_notices_new_content(dem
 def test_only_guardians_acknowledge_and_not_a_future_week(demo):
     pupil = actor_of(demo, "uchenik")
     assert pupil.student_id is not None
-    status = acknowledgements.week_status(
+    status = week_status(
         demo, pupil, student_id=pupil.student_id, week_start=WEEK, on=ON
     )
     with pytest.raises(PermissionDenied):
-        acknowledgements.acknowledge_week(
+        acknowledge_week(
             demo, pupil, student_id=pupil.student_id, week_start=WEEK,
             digest=status.content.digest, on=ON,
         )
     parent = actor_of(demo, "roditel")
     with pytest.raises(DomainError, match="не началась"):
-        acknowledgements.acknowledge_week(
+        acknowledge_week(
             demo, parent, student_id=pupil.student_id, week_start=WEEK + timedelta(days=7),
             digest=status.content.digest, on=ON,
         )
@@ -268,17 +271,17 @@ def test_only_guardians_acknowledge_and_not_a_future_week(demo):
 def test_items_period_grade_recommendation_and_test_schedule_are_acknowledged_each(demo):
     parent = actor_of(demo, "roditel")
     child = _own_children(demo)[0]
-    items = acknowledgements.items_to_acknowledge(demo, parent, student_id=child, on=ON)
+    items = items_to_acknowledge(demo, parent, student_id=child, on=ON)
     kinds = {item.kind for item in items}
     assert kinds == {AckKind.PERIOD_GRADE, AckKind.RECOMMENDATION, AckKind.TEST_SCHEDULE}
     for item in items[:1] + [i for i in items if i.kind is AckKind.TEST_SCHEDULE]:
-        acknowledgements.acknowledge_item(
+        acknowledge_item(
             demo, parent, student_id=child, kind=item.kind, item_id=item.item_id,
             digest=item.digest, on=ON,
         )
     states = {
         (i.kind, i.item_id): i.state
-        for i in acknowledgements.items_to_acknowledge(demo, parent, student_id=child, on=ON)
+        for i in items_to_acknowledge(demo, parent, student_id=child, on=ON)
     }
     assert states[(items[0].kind, items[0].item_id)].acknowledged
     schedule = next(i for i in items if i.kind is AckKind.TEST_SCHEDULE)
@@ -290,7 +293,7 @@ def test_items_period_grade_recommendation_and_test_schedule_are_acknowledged_ea
     demo.flush()
     after = {
         (i.kind, i.item_id): i.state
-        for i in acknowledgements.items_to_acknowledge(demo, parent, student_id=child, on=ON)
+        for i in items_to_acknowledge(demo, parent, student_id=child, on=ON)
     }
     assert after[(schedule.kind, schedule.item_id)].changed_since
 
@@ -298,19 +301,19 @@ def test_items_period_grade_recommendation_and_test_schedule_are_acknowledged_ea
 def test_everything_of_the_week_is_signed_at_once_with_a_ledger_row_per_item(demo):
     parent = actor_of(demo, "roditel")
     child = _own_children(demo)[0]
-    status = acknowledgements.week_status(demo, parent, student_id=child, week_start=WEEK, on=ON)
-    items = acknowledgements.items_to_acknowledge(demo, parent, student_id=child, on=ON)
+    status = week_status(demo, parent, student_id=child, week_start=WEEK, on=ON)
+    items = items_to_acknowledge(demo, parent, student_id=child, on=ON)
     shown = [(i.kind, i.item_id, i.digest) for i in items]
     stale = [(kind, item_id, "0" * 64) if n == len(shown) - 1 else (kind, item_id, digest)
              for n, (kind, item_id, digest) in enumerate(shown)]
     before = demo.scalar(select(func.count()).select_from(Acknowledgement))
     with pytest.raises(DomainError), demo.begin_nested():
-        acknowledgements.acknowledge_all(
+        acknowledge_all(
             demo, parent, student_id=child, week_start=WEEK,
             week_digest=status.content.digest, items=stale, on=ON,
         )
     assert demo.scalar(select(func.count()).select_from(Acknowledgement)) == before
-    written = acknowledgements.acknowledge_all(
+    written = acknowledge_all(
         demo, parent, student_id=child, week_start=WEEK, week_digest=status.content.digest,
         items=shown, on=ON,
     )
@@ -322,12 +325,12 @@ def test_everything_of_the_week_is_signed_at_once_with_a_ledger_row_per_item(dem
     assert {(kind, item_id) for kind, item_id in rows} == {
         (AckKind.WEEK, None), *((kind, item_id) for kind, item_id, _ in shown)
     }
-    assert acknowledgements.acknowledge_all(
+    assert acknowledge_all(
         demo, parent, student_id=child, week_start=WEEK, week_digest=status.content.digest,
         items=shown, on=ON,
     ) == 0  # what is signed as shown is not signed again
     with pytest.raises(PermissionDenied):
-        acknowledgements.acknowledge_all(
+        acknowledge_all(
             demo, actor_of(demo, "uchenik"), student_id=child, week_start=WEEK,
             week_digest=status.content.digest, items=shown, on=ON,
         )

@@ -12,10 +12,11 @@ from sqlalchemy import select
 
 from klassruk.clock import utcnow
 from klassruk.db import unit_of_work
-from klassruk.demo import SMALL, seed_demo_school
+from klassruk.demo import seed_demo_school
+from klassruk.demo.catalogue import SMALL
 from klassruk.errors import PermissionDenied
-from klassruk.models import GuardianLink
 from klassruk.models.consent import ConsentEntry, ConsentScan, ConsentState, ConsentSubject
+from klassruk.models.school import GuardianLink
 from klassruk.pdf.own_data import render_own_data
 from klassruk.services.cabinet.own_data import collect_own_data, own_data_archive
 from tests.factories import SYSTEM, actor_of

@@ -8,8 +8,10 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from klassruk.demo import SMALL, seed_demo_school
-from klassruk.models import AckKind, Acknowledgement, Enrolment, SchoolClass
+from klassruk.demo import seed_demo_school
+from klassruk.demo.catalogue import SMALL
+from klassruk.models.families import AckKind, Acknowledgement
+from klassruk.models.school import Enrolment, SchoolClass
 from klassruk.services import calendar
 from klassruk.services.cabinet.common import list_children
 from klassruk.services.cabinet.weeks import week_content, week_contents

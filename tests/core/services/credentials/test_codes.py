@@ -10,7 +10,8 @@ from sqlalchemy import select
 from klassruk.clock import utcnow
 from klassruk.db import unit_of_work
 from klassruk.errors import DomainError
-from klassruk.models import AccountStatus, ActivationCode, UserAccount
+from klassruk.models import ActivationCode
+from klassruk.models.accounts import AccountStatus, UserAccount
 from klassruk.services.accounts.login import GENERIC_LOGIN_ERROR, find_user_by_login
 from klassruk.services.accounts.passwords import (
     FIRST_PASSWORD_REFUSED,

@@ -8,7 +8,8 @@ from sqlalchemy import select
 
 from klassruk.db import unit_of_work
 from klassruk.errors import DomainError, PermissionDenied
-from klassruk.models import AccountStatus, ActivationCode, AuditLog, Base, UserAccount
+from klassruk.models import ActivationCode, AuditLog, Base
+from klassruk.models.accounts import AccountStatus, UserAccount
 from klassruk.services.accounts.login import find_user_by_login
 from klassruk.services.accounts.passwords import (
     set_first_password,
@@ -69,7 +70,7 @@ def test_guardian_with_children_in_two_classes_has_one_account(factory, school):
 
 
 def test_namesakes_get_a_numeric_suffix(factory, school):
-    from klassruk.models import Enrolment, Student
+    from klassruk.models.school import Enrolment, Student
 
     with unit_of_work(factory, SYSTEM) as session:
         twin = Student(last_name="Иванов", first_name="Петр", birth_date=ON.replace(year=2013))

@@ -9,7 +9,8 @@ from sqlalchemy import select
 
 from klassruk.clock import utcnow
 from klassruk.db import unit_of_work
-from klassruk.models import ActivationCode, UserAccount
+from klassruk.models import ActivationCode
+from klassruk.models.accounts import UserAccount
 from klassruk.services.credentials.codes import hash_code
 from klassruk.services.credentials.issuing import (
     IssueResult,

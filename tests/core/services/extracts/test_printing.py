@@ -8,10 +8,10 @@ import pytest
 from sqlalchemy import select
 
 from klassruk.errors import DomainError, PermissionDenied
-from klassruk.models import Guardian, GuardianLink, Relation
 from klassruk.models.consent import ConsentState, ConsentSubject
 from klassruk.models.extracts import PaperExtract
-from klassruk.services.consent import ConsentFact, record_consent
+from klassruk.models.school import Guardian, GuardianLink, Relation
+from klassruk.services.consent.recording import ConsentFact, record_consent
 from klassruk.services.extracts.printing import Family
 from tests.core.services.extracts.printed import ON, WEEK, print_week
 from tests.core.services.statements import count_statements

@@ -10,12 +10,13 @@ from pypdf import PdfReader
 from sqlalchemy import select
 
 from klassruk.errors import DomainError, PermissionDenied
-from klassruk.models import AckChannel, AckKind, Acknowledgement, GuardianLink
 from klassruk.models.consent import ConsentState, ConsentSubject
+from klassruk.models.families import AckChannel, AckKind, Acknowledgement
 from klassruk.models.journal import Grade, GradeKind
+from klassruk.models.school import GuardianLink
 from klassruk.pdf.extracts import render_extracts
-from klassruk.services import acknowledgements
-from klassruk.services.consent import ConsentFact, record_consent
+from klassruk.services.acknowledgements.state import week_status
+from klassruk.services.consent.recording import ConsentFact, record_consent
 from klassruk.services.extracts.register import (
     extract_register,
     mark_handed,
@@ -69,14 +70,14 @@ def test_a_returned_slip_is_a_paper_acknowledgement_of_the_weeks_and_items_it_sh
             subject, ConsentState.GIVEN, date(2026, 9, 1), "1", guardian_id=guardian,
             student_id=student))
     parent = actor_of(session, "parent_a")
-    status = acknowledgements.week_status(
+    status = week_status(
         session, parent, student_id=school.two.student_a, week_start=WEEK[0], on=ON
     )
     assert status.state.channel is AckChannel.PAPER and not status.state.changed_since
     session.add(Grade(lesson_id=school.lessons[0], student_id=school.two.student_a, value=2,
                       kind=GradeKind.ORAL, weight=1.0, created_by="teacher_a"))
     session.flush()
-    status = acknowledgements.week_status(
+    status = week_status(
         session, parent, student_id=school.two.student_a, week_start=WEEK[0], on=ON
     )
     assert status.state.changed_since and status.state.new_items == 1

@@ -8,7 +8,7 @@ from datetime import date
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from klassruk.models import (
+from klassruk.models.school import (
     Enrolment,
     GroupKind,
     Guardian,
@@ -24,7 +24,7 @@ from klassruk.models import (
 )
 from klassruk.permissions import Actor, Role
 from klassruk.services import groups
-from klassruk.services.groups import GroupPlan, SplitMethod, SplitPlan
+from klassruk.services.groups.proposals import GroupPlan, SplitMethod, SplitPlan
 from tests.factories import give_consent, make_account
 
 START = date(2026, 9, 1)

@@ -9,10 +9,11 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import text
 
 from klassruk.db import make_engine, unit_of_work
-from klassruk.models import SchoolClass
+from klassruk.models.school import SchoolClass
 from klassruk.schema import alembic_config, upgrade_to_head
 from klassruk.services import groups, journal
-from klassruk.services.roster import apply_import, template_csv
+from klassruk.services.roster.applying import apply_import
+from klassruk.services.roster.templates import template_csv
 from tests.factories import SYSTEM, actor_of
 from tests.schools.roster_school import ON, TEACHER_A, build_school
 

@@ -7,7 +7,7 @@ import pytest
 from klassruk.errors import PermissionDenied
 from klassruk.permissions import Action
 from klassruk.services import groups
-from klassruk.services.scope import classes_in_scope
+from klassruk.services.scope.classes import classes_in_scope
 from tests.core.services.groups.group_school import (
     ENGLISH,
     MOVE,

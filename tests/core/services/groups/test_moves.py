@@ -8,12 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from klassruk.errors import DomainError
-from klassruk.models import (
-    Enrolment,
-    GroupKind,
-    GroupMembership,
-    Student,
-)
+from klassruk.models.school import Enrolment, GroupKind, GroupMembership, Student
 from klassruk.services import groups
 from tests.core.services.groups.group_school import ENGLISH, MOVE, START, split_english
 from tests.factories import act_as

@@ -9,8 +9,8 @@ import pytest
 from sqlalchemy import func, select
 
 from klassruk.errors import DomainError
-from klassruk.models import GroupKind, ReportingPeriod, StudyGroup
 from klassruk.models.journal import Grade, GradeKind, Lesson, TimetableSlot
+from klassruk.models.school import GroupKind, ReportingPeriod, StudyGroup
 from klassruk.services import groups
 from klassruk.services.cabinet.lessons import lessons_of_students
 from klassruk.services.timetable.generation import generate_lessons

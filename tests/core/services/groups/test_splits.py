@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from klassruk.db import unit_of_work
 from klassruk.errors import DomainError
-from klassruk.models import (
+from klassruk.models.school import (
     GroupKind,
     GroupMembership,
     SchoolClass,
@@ -18,7 +18,7 @@ from klassruk.models import (
     TeachingAssignment,
 )
 from klassruk.services import groups
-from klassruk.services.groups import GroupPlan, SplitMethod, SplitPlan
+from klassruk.services.groups.proposals import GroupPlan, SplitMethod, SplitPlan
 from tests.concurrency import run_together
 from tests.core.services.groups.group_school import (
     ENGLISH,

@@ -8,8 +8,9 @@ import pytest
 from sqlalchemy import select
 
 from klassruk.errors import DomainError, PermissionDenied
-from klassruk.models import (
-    AuditLog,
+from klassruk.models import AuditLog
+from klassruk.models.journal import Grade, GradeKind, Lesson
+from klassruk.models.school import (
     Enrolment,
     GroupKind,
     GroupMembership,
@@ -17,9 +18,8 @@ from klassruk.models import (
     StudyGroup,
     TeachingAssignment,
 )
-from klassruk.models.journal import Grade, GradeKind, Lesson
 from klassruk.services import groups
-from klassruk.services.journal import read_journal
+from klassruk.services.journal.grid import read_journal
 from tests.core.services.groups.group_school import MOVE, START
 from tests.factories import act_as
 

@@ -5,9 +5,7 @@ from __future__ import annotations
 import pytest
 
 from klassruk.errors import PermissionDenied
-from klassruk.models import (
-    GroupKind,
-)
+from klassruk.models.school import GroupKind
 from klassruk.services import groups
 from tests.core.services.groups.group_school import ENGLISH, START, split_english
 from tests.factories import act_as

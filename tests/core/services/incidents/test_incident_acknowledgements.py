@@ -5,10 +5,14 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from klassruk.clock import utcnow
-from klassruk.demo import SMALL, seed_demo_school
-from klassruk.models import Acknowledgement
-from klassruk.services import acknowledgements, calendar
-from klassruk.services.incidents import report_compromise, void_operations
+from klassruk.demo import seed_demo_school
+from klassruk.demo.catalogue import SMALL
+from klassruk.models.families import Acknowledgement
+from klassruk.services import calendar
+from klassruk.services.acknowledgements.ledger import acknowledge_week
+from klassruk.services.acknowledgements.state import week_status
+from klassruk.services.incidents import report_compromise
+from klassruk.services.incidents.voiding import void_operations
 from tests.factories import actor_of
 from tests.frozen import TODAY
 
@@ -23,15 +27,15 @@ def test_a_voided_acknowledgement_no_longer_counts(session):
     assert child is not None
     suspected = utcnow()
     session.info["actor"] = parent
-    status = acknowledgements.week_status(
+    status = week_status(
         session, parent, student_id=child, week_start=WEEK, on=TODAY
     )
-    acknowledgements.acknowledge_week(
+    acknowledge_week(
         session, parent, student_id=child, week_start=WEEK, digest=status.content.digest,
         on=TODAY,
     )
     session.flush()
-    assert acknowledgements.week_status(
+    assert week_status(
         session, parent, student_id=child, week_start=WEEK, on=TODAY
     ).state.acknowledged
 

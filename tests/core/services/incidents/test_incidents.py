@@ -10,29 +10,24 @@ from sqlalchemy import func, select
 
 from klassruk.clock import utcnow
 from klassruk.errors import DomainError, PermissionDenied
-from klassruk.models import (
-    AccountStatus,
-    ActivationCode,
-    AuditLog,
+from klassruk.models import ActivationCode, AuditLog
+from klassruk.models.accounts import AccountStatus, RecoveryCode, UserAccount
+from klassruk.models.incidents import (
     IncidentStatus,
     ItemOutcome,
     Notice,
-    RecoveryCode,
     ReporterKind,
     SecurityIncident,
-    UserAccount,
 )
 from klassruk.models.journal import Absence, AbsenceMark, Grade, GradeChange
 from klassruk.permissions import Actor
 from klassruk.services import journal
 from klassruk.services.accounts.sessions import user_for_session_token
 from klassruk.services.credentials.codes import activate_with_code, add_activation_code
-from klassruk.services.incidents import (
-    close_incident,
+from klassruk.services.incidents import close_incident, list_incidents, report_compromise
+from klassruk.services.incidents.voiding import (
     decide_conflict,
-    list_incidents,
     operations_to_void,
-    report_compromise,
     void_operations,
     voided_operations,
 )

@@ -16,7 +16,8 @@ from klassruk.models.journal import (
     PeriodGradeChange,
     Recommendation,
 )
-from klassruk.services import journal, scope
+from klassruk.services import journal
+from klassruk.services.scope.journals import may_write_journal
 from tests.factories import SYSTEM, actor_of
 from tests.frozen import TODAY
 from tests.schools.journal_school import build_journal_school, set_cells
@@ -198,7 +199,7 @@ def test_class_teacher_reads_but_is_refused_any_write(session, school):
     a = school.two.student_a
     grid = _grid(session, school, class_teacher)
     assert len(grid.students) == 2
-    assert not scope.may_write_journal(
+    assert not may_write_journal(
         session, class_teacher, group_id=school.two.group_a, subject_id=school.math
     )
     with pytest.raises(PermissionDenied, match="только на просмотр"):

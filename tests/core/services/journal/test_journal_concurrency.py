@@ -168,7 +168,7 @@ def test_reason_is_needed_only_for_grades_that_were_there_when_read(session, sch
 
 
 def test_grades_and_absences_may_not_be_dated_after_today(session, school):
-    from klassruk.models import ReportingPeriod, SchoolYear
+    from klassruk.models.school import ReportingPeriod, SchoolYear
 
     tomorrow = journal.school_today(session) + timedelta(days=1)
     year = session.scalar(select(SchoolYear))

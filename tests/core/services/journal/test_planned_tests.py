@@ -8,9 +8,9 @@ import pytest
 from sqlalchemy import func, select
 
 from klassruk.errors import Conflict, DomainError, PermissionDenied
-from klassruk.models import Subject
 from klassruk.models.journal import PlannedTest
 from klassruk.models.logs import AuditLog
+from klassruk.models.school import Subject
 from klassruk.services import journal
 from klassruk.services.cabinet.lessons import student_tests
 from tests.factories import act_as

@@ -19,10 +19,11 @@ from aiosmtpd.controller import Controller
 from sqlalchemy import select
 
 from klassruk.db import unit_of_work
-from klassruk.models import GuardianLink, UserAccount
+from klassruk.models.accounts import UserAccount
 from klassruk.models.consent import ConsentState, ConsentSubject
 from klassruk.models.notifications import Channel
-from klassruk.services.consent import ConsentFact, record_consent
+from klassruk.models.school import GuardianLink
+from klassruk.services.consent.recording import ConsentFact, record_consent
 from klassruk.services.notifications import contacts
 from klassruk.services.notifications.channels.email import SmtpSettings
 from klassruk.services.notifications.channels.sms import SmsSettings

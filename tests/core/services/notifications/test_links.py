@@ -10,10 +10,9 @@ import pytest
 from sqlalchemy import select
 
 from klassruk.db import unit_of_work
-from klassruk.models import Acknowledgement
-from klassruk.models.families import AckChannel, AckKind
+from klassruk.models.families import AckChannel, AckKind, Acknowledgement
 from klassruk.models.notifications import Cadence, NotificationPreference
-from klassruk.services.acknowledgements import week_status
+from klassruk.services.acknowledgements.state import week_status
 from klassruk.services.notifications.links import EXPIRED, FORGED, USED, LinkError, use_link
 from tests.concurrency import run_together
 from tests.core.services.notifications.conftest import SECRET, send, user_id

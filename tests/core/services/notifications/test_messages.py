@@ -9,10 +9,14 @@ from sqlalchemy import select
 
 from klassruk.db import unit_of_work
 from klassruk.errors import PermissionDenied
-from klassruk.models import (
-    AckChannel,
-    AckKind,
-    Acknowledgement,
+from klassruk.models.families import AckChannel, AckKind, Acknowledgement
+from klassruk.models.notifications import (
+    Cadence,
+    Channel,
+    DeliveryStatus,
+    MessageAudience,
+)
+from klassruk.models.school import (
     Enrolment,
     GroupMembership,
     Guardian,
@@ -20,12 +24,6 @@ from klassruk.models import (
     Relation,
     SchoolYear,
     Student,
-)
-from klassruk.models.notifications import (
-    Cadence,
-    Channel,
-    DeliveryStatus,
-    MessageAudience,
 )
 from klassruk.permissions import Role
 from klassruk.services.notifications import inbox, messages, tracking

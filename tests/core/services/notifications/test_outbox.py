@@ -9,9 +9,9 @@ from sqlalchemy import select
 
 from klassruk.db import unit_of_work
 from klassruk.errors import DomainError
-from klassruk.models import ReportingPeriod, SchoolYear
 from klassruk.models.journal import Lesson
 from klassruk.models.notifications import EventKind, OutboxEvent
+from klassruk.models.school import ReportingPeriod, SchoolYear
 from klassruk.services import calendar, journal
 from klassruk.services.timetable.changes import cancel_lesson, move_lesson
 from klassruk.services.timetable.generation import generate_lessons

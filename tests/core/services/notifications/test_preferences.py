@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import func, select
 
 from klassruk.errors import DomainError, PermissionDenied
-from klassruk.models import AccountStatus, GuardianLink, UserAccount
+from klassruk.models.accounts import AccountStatus, UserAccount
 from klassruk.models.notifications import (
     Cadence,
     Channel,
@@ -17,6 +17,7 @@ from klassruk.models.notifications import (
     NotificationPreference,
     Topic,
 )
+from klassruk.models.school import GuardianLink
 from klassruk.services.notifications import contacts
 from klassruk.services.notifications.gating import reachable
 from klassruk.services.notifications.outbox import sender_status

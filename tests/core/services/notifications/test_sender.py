@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import func, select
 
 from klassruk.db import unit_of_work
-from klassruk.models import AccountStatus, ReportingPeriod, SchoolYear, UserAccount
+from klassruk.models.accounts import AccountStatus, UserAccount
 from klassruk.models.consent import ConsentEntry
 from klassruk.models.journal import Lesson
 from klassruk.models.notifications import (
@@ -21,6 +21,7 @@ from klassruk.models.notifications import (
     NotificationKind,
     OutboxEvent,
 )
+from klassruk.models.school import ReportingPeriod, SchoolYear
 from klassruk.services.notifications import contacts
 from klassruk.services.notifications.preferences import Preferences, save_preferences
 from klassruk.services.timetable.changes import cancel_lesson, move_lesson

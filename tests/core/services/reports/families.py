@@ -6,19 +6,16 @@ from datetime import UTC, date, datetime
 
 from sqlalchemy import select
 
-from klassruk.models import (
+from klassruk.models.accounts import UserAccount
+from klassruk.models.families import (
     AckChannel,
     AckKind,
     Acknowledgement,
     FamilyActivity,
     FamilyEvent,
-    Guardian,
-    GuardianLink,
-    Relation,
-    ReportingPeriod,
-    UserAccount,
 )
 from klassruk.models.journal import PeriodGrade, Recommendation
+from klassruk.models.school import Guardian, GuardianLink, Relation, ReportingPeriod
 from tests.factories import build_two_classes
 
 STARTS, ENDS = date(2026, 11, 9), date(2026, 11, 30)

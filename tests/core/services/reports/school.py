@@ -22,14 +22,6 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from klassruk.models import (
-    Enrolment,
-    GroupMembership,
-    ReportingPeriod,
-    Student,
-    Subject,
-    TeachingAssignment,
-)
 from klassruk.models.journal import (
     Absence,
     AbsenceMark,
@@ -37,6 +29,14 @@ from klassruk.models.journal import (
     GradeKind,
     Lesson,
     PeriodGrade,
+)
+from klassruk.models.school import (
+    Enrolment,
+    GroupMembership,
+    ReportingPeriod,
+    Student,
+    Subject,
+    TeachingAssignment,
 )
 from tests.factories import TwoClasses, build_two_classes
 

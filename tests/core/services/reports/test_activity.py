@@ -8,10 +8,8 @@ import pytest
 from sqlalchemy import select
 
 from klassruk.errors import PermissionDenied
-from klassruk.models import (
-    AckChannel,
-    UserAccount,
-)
+from klassruk.models.accounts import UserAccount
+from klassruk.models.families import AckChannel
 from klassruk.models.notifications import Channel, DeliveryStatus, Notification, NotificationKind
 from klassruk.services.delivery import Route
 from klassruk.services.reports.activity import (

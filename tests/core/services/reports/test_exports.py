@@ -7,7 +7,7 @@ import io
 from openpyxl import load_workbook
 from sqlalchemy import select
 
-from klassruk.models import Student
+from klassruk.models.school import Student
 from klassruk.services.reports.analytical import analytical_report
 from klassruk.services.reports.exports import analytical_report_xlsx
 from tests.core.services.reports.school import build_known_class

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from klassruk.models import Enrolment, ReportingPeriod
 from klassruk.models.journal import Grade, GradeKind, Lesson
+from klassruk.models.school import Enrolment, ReportingPeriod
 from klassruk.services.reports.metrics import (
     MarkCounts,
     Metrics,

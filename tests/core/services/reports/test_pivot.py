@@ -7,7 +7,8 @@ from datetime import date
 import pytest
 
 from klassruk.errors import DomainError, PermissionDenied
-from klassruk.models import AckChannel, AckKind, Acknowledgement, Guardian
+from klassruk.models.families import AckChannel, AckKind, Acknowledgement
+from klassruk.models.school import Guardian
 from klassruk.services.reports.pivot import Dimension, Filters, Measure, pivot
 from tests.core.services.reports.school import build_known_class
 from tests.factories import act_as

@@ -13,8 +13,8 @@ from datetime import date
 import pytest
 
 from klassruk.errors import NotFound, PermissionDenied
-from klassruk.models import ReportingPeriod
 from klassruk.models.reports import SentReport
+from klassruk.models.school import ReportingPeriod
 from klassruk.permissions import Action, Role
 from klassruk.services.reports.pivot import Dimension, Filters, Measure, analysis_options, pivot
 from klassruk.services.reports.rates import classes_compared

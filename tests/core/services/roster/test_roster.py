@@ -8,16 +8,13 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from klassruk.db import unit_of_work
 from klassruk.errors import DomainError, PermissionDenied
-from klassruk.models import AuditLog, Enrolment, Guardian, GuardianLink, Relation, Student
-from klassruk.services.roster import (
-    TEMPLATE_COLUMNS,
-    Change,
-    Entity,
-    apply_import,
-    preview_import,
-    template_csv,
-    template_xlsx,
-)
+from klassruk.models import AuditLog
+from klassruk.models.school import Enrolment, Guardian, GuardianLink, Relation, Student
+from klassruk.services.roster import preview_import
+from klassruk.services.roster.applying import apply_import
+from klassruk.services.roster.plans import Change, Entity
+from klassruk.services.roster.rows import TEMPLATE_COLUMNS
+from klassruk.services.roster.templates import template_csv, template_xlsx
 from tests.factories import SYSTEM, actor_of
 from tests.schools.roster_school import ADMIN, ON, TEACHER_A, TEACHER_B, TinySchool, build_school
 

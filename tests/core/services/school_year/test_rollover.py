@@ -11,21 +11,15 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from klassruk.clock import utcnow
 from klassruk.db import unit_of_work
-from klassruk.demo import DemoSize, seed_demo_school
+from klassruk.demo import seed_demo_school
+from klassruk.demo.catalogue import DemoSize
 from klassruk.demo.credentials import class_of_featured_teacher
 from klassruk.errors import Conflict, DomainError, PermissionDenied
-from klassruk.models import (
-    AccountStatus,
-    Enrolment,
-    GuardianLink,
-    ReportingPeriod,
-    SchoolClass,
-    SchoolYear,
-    UserAccount,
-)
+from klassruk.models.accounts import AccountStatus, UserAccount
 from klassruk.models.journal import Grade, Lesson
+from klassruk.models.school import Enrolment, GuardianLink, ReportingPeriod, SchoolClass, SchoolYear
 from klassruk.services import calendar
-from klassruk.services.class_journal import class_summary
+from klassruk.services.class_journal.summary import class_summary
 from klassruk.services.journal import add_grade
 from klassruk.services.school_year.closing import block_due_leavers
 from klassruk.services.school_year.rollover import apply_rollover, plan_rollover

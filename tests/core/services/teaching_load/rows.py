@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from klassruk.models import TeachingAssignment
+from klassruk.models.school import TeachingAssignment
 from klassruk.services.teaching_load.table import teaching_load
 
 

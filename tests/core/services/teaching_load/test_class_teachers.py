@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from klassruk.errors import DomainError
-from klassruk.models import SchoolClass
+from klassruk.models.school import SchoolClass
 from klassruk.services.teaching_load.class_teachers import class_teachers, set_class_teacher
 from klassruk.services.teaching_load.subjects import add_subject
 from tests.factories import act_as

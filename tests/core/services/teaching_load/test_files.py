@@ -10,7 +10,7 @@ from openpyxl import Workbook
 from sqlalchemy import select
 
 from klassruk.errors import DomainError
-from klassruk.models import Subject
+from klassruk.models.school import Subject
 from klassruk.services.teaching_load.files import import_teaching_load
 from tests.core.services.teaching_load.rows import load_rows
 from tests.factories import act_as

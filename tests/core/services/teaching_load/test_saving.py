@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import select
 
 from klassruk.errors import DomainError, PermissionDenied
-from klassruk.models import TeachingAssignment
+from klassruk.models.school import TeachingAssignment
 from klassruk.services.teaching_load.class_teachers import set_class_teacher
 from klassruk.services.teaching_load.saving import LoadInput, save_teaching_load
 from tests.core.services.groups.group_school import ENGLISH, split_english

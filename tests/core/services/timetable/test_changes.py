@@ -8,13 +8,13 @@ import pytest
 from sqlalchemy import func, select
 
 from klassruk.errors import DomainError, PermissionDenied
-from klassruk.models import Subject, TeachingAssignment
 from klassruk.models.journal import (
     Lesson,
     LessonChange,
     LessonChangeKind,
     LessonStatus,
 )
+from klassruk.models.school import Subject, TeachingAssignment
 from klassruk.services import journal
 from klassruk.services.timetable.changes import cancel_lesson, move_lesson, substitute_teacher
 from klassruk.services.timetable.generation import generate_lessons

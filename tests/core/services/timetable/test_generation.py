@@ -8,10 +8,11 @@ import pytest
 from sqlalchemy import func, select
 
 from klassruk.errors import DomainError, PermissionDenied
-from klassruk.models import AuditLog, ReportingPeriod
+from klassruk.models import AuditLog
 from klassruk.models.journal import (
     Lesson,
 )
+from klassruk.models.school import ReportingPeriod
 from klassruk.services import calendar, journal
 from klassruk.services.timetable.changes import cancel_lesson
 from klassruk.services.timetable.generation import generate_lessons

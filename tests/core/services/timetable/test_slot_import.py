@@ -38,7 +38,7 @@ def test_import_csv_cp1251_semicolon_and_utf8_comma(session, school):
 def test_import_xlsx_and_bad_rows_change_nothing(session, school):
     deputy = actor_of(session, "zavuch")
     teacher = actor_of(session, "teacher_a")
-    from klassruk.models import Staff
+    from klassruk.models.school import Staff
 
     name = session.get(Staff, teacher.staff_id).short_name
     book = Workbook()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from klassruk.errors import DomainError
-from klassruk.services.consent import ScanUpload, check_scan
+from klassruk.services.consent.scans import ScanUpload, check_scan
 from tests.core import scan_files
 
 

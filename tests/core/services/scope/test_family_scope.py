@@ -9,14 +9,16 @@ from sqlalchemy import delete, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from klassruk.db import unit_of_work
-from klassruk.demo import SMALL, seed_demo_school
+from klassruk.demo import seed_demo_school
+from klassruk.demo.catalogue import SMALL
 from klassruk.errors import PermissionDenied
-from klassruk.models import AccountStatus, GuardianLink, UserAccount
+from klassruk.models.accounts import AccountStatus, UserAccount
 from klassruk.models.consent import ConsentEntry, ConsentState, ConsentSubject
+from klassruk.models.school import GuardianLink
 from klassruk.services.cabinet import lessons, record
 from klassruk.services.cabinet.common import list_children
 from klassruk.services.delivery import ConsentRequired, delivery_route
-from klassruk.services.scope import require_family_scope
+from klassruk.services.scope.students import require_family_scope
 from tests.conftest import SYSTEM
 from tests.core.services.statements import count_statements
 from tests.factories import actor_of

@@ -8,9 +8,9 @@ import pytest
 from sqlalchemy.orm import Session
 
 from klassruk.errors import PermissionDenied
-from klassruk.models import SchoolClass, SchoolYear
+from klassruk.models.school import SchoolClass, SchoolYear
 from klassruk.permissions import Action, Role
-from klassruk.services.scope import classes_in_scope
+from klassruk.services.scope.classes import classes_in_scope
 from tests.factories import actor_of, build_two_classes, make_account
 
 

@@ -10,8 +10,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from klassruk.db import unit_of_work
 from klassruk.errors import DomainError, PermissionDenied
-from klassruk.models import (
-    AccountStatus,
+from klassruk.models.accounts import AccountStatus, UserAccount
+from klassruk.models.school import (
     Enrolment,
     Guardian,
     GuardianLink,
@@ -19,7 +19,6 @@ from klassruk.models import (
     SchoolClass,
     Student,
     TeachingAssignment,
-    UserAccount,
 )
 from klassruk.permissions import Action, Role
 from klassruk.services import overview
@@ -27,9 +26,13 @@ from klassruk.services.credentials.blocking import block_accounts
 from klassruk.services.credentials.board import credentials_board
 from klassruk.services.credentials.issuing import issue_credentials
 from klassruk.services.credentials.people import PersonKind, PersonRef
-from klassruk.services.groups import teachers_of_student
-from klassruk.services.roster import Change, Entity, apply_import, preview_import, template_csv
-from klassruk.services.scope import own_class_ids_query, require_student_scope
+from klassruk.services.groups.who_teaches import teachers_of_student
+from klassruk.services.roster import preview_import
+from klassruk.services.roster.applying import apply_import
+from klassruk.services.roster.plans import Change, Entity
+from klassruk.services.roster.templates import template_csv
+from klassruk.services.scope.classes import own_class_ids_query
+from klassruk.services.scope.students import require_student_scope
 from tests.factories import SYSTEM, actor_of, build_two_classes, make_account
 from tests.schools.roster_school import ADMIN, ON, TEACHER_A, TinySchool, build_school
 

@@ -7,8 +7,12 @@ from datetime import date
 import pytest
 
 from klassruk.errors import PermissionDenied
-from klassruk.models import Subject, TeachingAssignment
-from klassruk.services import class_journal, journal, scope
+from klassruk.models.school import Subject, TeachingAssignment
+from klassruk.services import journal
+from klassruk.services.class_journal.card import student_card
+from klassruk.services.class_journal.charts import class_charts
+from klassruk.services.class_journal.summary import class_summary, subject_drilldown
+from klassruk.services.scope.journals import may_write_journal
 from klassruk.services.timetable.generation import generate_lessons
 from klassruk.services.timetable.slots import add_slot
 from tests.factories import SYSTEM, actor_of
@@ -81,7 +85,7 @@ def school(session):
 def test_summary_students_by_subjects_with_weighted_averages(session, school):
     school, russian = school
     ct = actor_of(session, "ct_a")
-    summary = class_journal.class_summary(
+    summary = class_summary(
         session, ct, class_id=school.two.class_a, period_id=school.open_period
     )
     a, b = school.two.student_a, school.student_a2
@@ -102,7 +106,7 @@ def test_summary_students_by_subjects_with_weighted_averages(session, school):
 def test_drilldown_is_the_teachers_grid_and_student_card_covers_all_subjects(session, school):
     school, _ = school
     ct = actor_of(session, "ct_a")
-    grids = class_journal.subject_drilldown(
+    grids = subject_drilldown(
         session,
         ct,
         class_id=school.two.class_a,
@@ -118,7 +122,7 @@ def test_drilldown_is_the_teachers_grid_and_student_card_covers_all_subjects(ses
         period_id=school.open_period,
     )
     assert grids[0].cells == teacher_grid.cells
-    card = class_journal.student_card(
+    card = student_card(
         session, ct, student_id=school.two.student_a, period_id=school.open_period
     )
     assert [s.subject for s in card.subjects] == ["Математика", "Русский язык"]
@@ -130,7 +134,7 @@ def test_drilldown_is_the_teachers_grid_and_student_card_covers_all_subjects(ses
 
 def test_chart_data_is_aggregated_by_subject_value_week_and_mark(session, school):
     school, _ = school
-    charts = class_journal.class_charts(
+    charts = class_charts(
         session,
         actor_of(session, "ct_a"),
         class_id=school.two.class_a,
@@ -149,17 +153,17 @@ def test_chart_data_is_aggregated_by_subject_value_week_and_mark(session, school
 def test_scope_own_class_only(session, school):
     school, _ = school
     deputy = actor_of(session, "zavuch")
-    assert class_journal.class_summary(
+    assert class_summary(
         session, deputy, class_id=school.two.class_a, period_id=school.open_period
     ).students
     for login in ("ct_b", "teacher_a", "parent_a"):
         actor = actor_of(session, login)
         with pytest.raises(PermissionDenied):
-            class_journal.class_summary(
+            class_summary(
                 session, actor, class_id=school.two.class_a, period_id=school.open_period
             )
         with pytest.raises(PermissionDenied):
-            class_journal.student_card(
+            student_card(
                 session, actor, student_id=school.two.student_a, period_id=school.open_period
             )
 
@@ -168,6 +172,6 @@ def test_class_teacher_writes_own_subject_but_not_others(session, school):
     school, russian = school
     ct = actor_of(session, "ct_a")
     a = school.two.student_a
-    assert scope.may_write_journal(session, ct, group_id=school.two.group_a, subject_id=russian)
+    assert may_write_journal(session, ct, group_id=school.two.group_a, subject_id=russian)
     with pytest.raises(PermissionDenied):
         journal.add_grade(session, ct, lesson_id=school.lessons[0], student_id=a, value=5)

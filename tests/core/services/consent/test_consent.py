@@ -11,22 +11,18 @@ from sqlalchemy import select
 
 from klassruk.clock import utcnow
 from klassruk.errors import DomainError, PermissionDenied
-from klassruk.models import AccountStatus, ActivityLog, GuardianLink, Student, UserAccount
+from klassruk.models import ActivityLog
+from klassruk.models.accounts import AccountStatus, UserAccount
 from klassruk.models.consent import ConsentEntry, ConsentScan, ConsentState, ConsentSubject
+from klassruk.models.school import GuardianLink, Student
 from klassruk.pdf.consent_forms import render_consent_forms
 from klassruk.services.accounts.sessions import user_for_session_token
 from klassruk.services.cabinet import lessons
-from klassruk.services.consent import (
-    MAX_SCAN_BYTES,
-    ConsentFact,
-    ScanUpload,
-    class_consent,
-    consent_forms,
-    consent_history,
-    record_consent,
-    scan_file,
-    set_student_own_consent_required,
-)
+from klassruk.services.consent.forms import consent_forms
+from klassruk.services.consent.history import consent_history
+from klassruk.services.consent.recording import ConsentFact, record_consent
+from klassruk.services.consent.register import class_consent, set_student_own_consent_required
+from klassruk.services.consent.scans import MAX_SCAN_BYTES, ScanUpload, scan_file
 from klassruk.services.delivery import (
     ConsentRequired,
     Route,

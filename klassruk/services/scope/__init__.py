@@ -1,0 +1,1 @@
+"""Scope rules: which classes, groups, families, students and journals an actor may reach."""
