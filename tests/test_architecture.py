@@ -162,7 +162,7 @@ def test_the_graph_sees_the_core_and_function_level_imports():
     graph = _graph()
     assert len(graph) > 150
     # scope.py is imported by almost every service; components import the core.
-    assert "klassruk.services.scope" in graph["klassruk.services.credentials.issuing"]
+    assert "klassruk.services.scope.classes" in graph["klassruk.services.credentials.issuing"]
     assert any(t.startswith("klassruk.") for t in graph["components.class_teacher.credentials"])
 
 

@@ -11,14 +11,8 @@ import pandas as pd
 import streamlit as st
 
 from components.class_teacher.class_journal_frames import details_frame, summary_frame
-from components.kit.charts import (
-    VegaSpec,
-    attendance_chart,
-    distribution_chart,
-    subject_averages_chart,
-    vega_spec,
-    weekly_trend_chart,
-)
+from components.kit import charts as kit_charts
+from components.kit.charts import VegaSpec, vega_spec
 from components.kit.data_access import log_access
 from components.kit.pickers import kept_expander
 from components.kit.runtime import db_read, settings
@@ -41,9 +35,7 @@ from klassruk.services.scope.classes import require_class_scope
 from klassruk.services.scope.journals import require_class_card_scope
 
 _CACHE_READER = Actor.system("class_journal")
-# Entries of versions that no longer exist are never hit again; these bound the memory.
-_MAX_ENTRIES = 200
-_TTL = "1h"
+_MAX_ENTRIES, _TTL = 200, "1h"  # old versions' entries are never hit again: bound the memory
 
 
 @dataclass(frozen=True)
@@ -93,10 +85,10 @@ def _class_charts(database: str, class_id: int, period_id: int, version: int) ->
             session, _CACHE_READER, class_id=class_id, period_id=period_id
         )
     return [
-        vega_spec(subject_averages_chart(charts.subject_averages)),
-        vega_spec(distribution_chart(charts.distribution)),
-        vega_spec(weekly_trend_chart(charts.weekly)),
-        vega_spec(attendance_chart(charts.attendance)),
+        vega_spec(kit_charts.subject_averages_chart(charts.subject_averages)),
+        vega_spec(kit_charts.distribution_chart(charts.distribution)),
+        vega_spec(kit_charts.weekly_trend_chart(charts.weekly)),
+        vega_spec(kit_charts.attendance_chart(charts.attendance)),
     ]
 
 
@@ -119,8 +111,8 @@ def _card(
             session, _CACHE_READER, student_id=student_id, period_id=period_id
         )
     return card, [
-        vega_spec(weekly_trend_chart(card.weekly, title=f"Динамика: {card.name}")),
-        vega_spec(distribution_chart(card.distribution, title="Оценки обучающегося")),
+        vega_spec(kit_charts.weekly_trend_chart(card.weekly, title=f"Динамика: {card.name}")),
+        vega_spec(kit_charts.distribution_chart(card.distribution, title="Оценки обучающегося")),
     ]
 
 
