@@ -149,18 +149,6 @@ def decide_for(
     )
 
 
-def guardian_accounts(session: Session, guardian_ids: list[int]) -> dict[int, UserAccount]:
-    if not guardian_ids:
-        return {}
-    return {
-        u.guardian_id: u
-        for u in session.scalars(
-            select(UserAccount).where(UserAccount.guardian_id.in_(guardian_ids))
-        )
-        if u.guardian_id is not None
-    }
-
-
 def delivery_route(session: Session, *, guardian_id: int, student_id: int) -> Delivery:
     """Whether this guardian may get this child's information electronically, and why."""
     latest = latest_entries(session, guardian_ids=[guardian_id], student_ids=[])
