@@ -10,10 +10,10 @@ from datetime import timedelta
 import streamlit as st
 from starlette.middleware import Middleware
 
-from klassruk.http_headers import SecurityHeadersMiddleware
+from klassruk.infra.http_headers import SecurityHeadersMiddleware
+from klassruk.infra.settings import load_settings
 from klassruk.operations.monitoring import OperationsMiddleware
 from klassruk.services.school_settings import SchoolAddressReader, served_over_https
-from klassruk.settings import load_settings
 
 _settings = load_settings()
 # HSTS follows the school's address as the admin sets it (else KLASSRUK_APP_URL), re-read

@@ -7,7 +7,7 @@ from components.kit.auth import guard_page
 from components.kit.feedback import reported_errors
 from components.kit.pickers import class_picker, kept_tabs, period_picker, year_picker
 from components.kit.school import today
-from klassruk.permissions import Action
+from klassruk.access.permissions import Action
 
 actor = guard_page(__file__)
 st.title("Журнал класса")

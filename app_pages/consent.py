@@ -8,7 +8,7 @@ from components.kit.feedback import act, show_outcome
 from components.kit.pickers import class_picker
 from components.kit.runtime import db_read
 from components.kit.school import today
-from klassruk.permissions import Action
+from klassruk.access.permissions import Action
 from klassruk.services.consent.register import class_consent, set_student_own_consent_required
 from klassruk.services.delivery import student_own_consent_required
 

@@ -6,10 +6,10 @@ import streamlit as st
 from components.kit.auth import guard_page
 from components.kit.runtime import db_read
 from components.kit.school import school_timezone
-from klassruk.formatting import format_timestamp
 from klassruk.models.incidents import DATA_ACCESS_TITLES
 from klassruk.services.accounts.users import list_users
 from klassruk.services.data_access import AccessRow, access_log, find_students
+from klassruk.text.formatting import format_timestamp
 
 actor = guard_page(__file__)
 st.title("Доступ к персональным данным")

@@ -9,7 +9,7 @@ from components.kit.feedback import show_outcome
 from components.kit.pickers import class_picker
 from components.kit.runtime import db_read
 from components.kit.school import today
-from klassruk.permissions import Action
+from klassruk.access.permissions import Action
 from klassruk.services import calendar
 from klassruk.services.consent.register import class_consent
 from klassruk.services.extracts.register import extract_register

@@ -5,7 +5,7 @@ import streamlit as st
 from components.home.sections import SECTIONS
 from components.kit.auth import guard_page
 from components.security.incidents import notices_section
-from klassruk.permissions import ROLE_TITLES
+from klassruk.access.permissions import ROLE_TITLES
 
 actor = guard_page(__file__)
 st.title("Главная")

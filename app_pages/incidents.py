@@ -17,8 +17,8 @@ from components.security.incident_handling import (
     voided_table,
 )
 from components.security.incidents import account_picker, compromise_form
+from klassruk.access.permissions import Action
 from klassruk.models.incidents import IncidentStatus, ItemOutcome
-from klassruk.permissions import Action
 from klassruk.services.audit_trail import audit_names
 from klassruk.services.incidents import list_incidents
 from klassruk.services.incidents.voiding import voided_operations

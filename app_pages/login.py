@@ -11,7 +11,7 @@ from components.kit.login import (
 )
 from components.kit.runtime import db_read, school_settings
 from components.kit.text import escape
-from klassruk.permissions import Actor
+from klassruk.access.permissions import Actor
 
 school = school_settings()
 demo, school_name = school.demo_mode, school.school_name

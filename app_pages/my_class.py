@@ -10,10 +10,10 @@ from components.kit.pickers import NO_CLASS
 from components.kit.runtime import db_read
 from components.kit.school import today
 from components.kit.text import escape
-from klassruk.formatting import format_date
 from klassruk.models.accounts import ACCOUNT_STATUS_TITLES
 from klassruk.models.incidents import DataAccess
 from klassruk.services import overview
+from klassruk.text.formatting import format_date
 
 actor = guard_page(__file__)
 st.title(page_title(spec_of(__file__), actor))

@@ -8,7 +8,7 @@ from components.kit.feedback import show_outcome
 from components.security.incidents import compromise_form
 from components.security.password_form import password_change_form
 from components.security.second_factor import second_factor_section
-from klassruk.permissions import ROLE_TITLES
+from klassruk.access.permissions import ROLE_TITLES
 
 PASSWORD_CHANGED = "profile_password_changed"
 

@@ -5,7 +5,7 @@ import streamlit as st
 from components.kit.feedback import reported_errors
 from components.kit.runtime import db, settings
 from components.kit.school import browser_origin, today
-from klassruk.permissions import Actor
+from klassruk.access.permissions import Actor
 from klassruk.services.school_settings import reachable_by_users
 from klassruk.setup import create_first_admin
 

@@ -15,7 +15,7 @@ from components.timetable.teaching_load import (
     load_view,
     subjects_tab,
 )
-from klassruk.permissions import Action
+from klassruk.access.permissions import Action
 
 actor = guard_page(__file__)
 st.title("Учебная нагрузка")

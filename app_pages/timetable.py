@@ -9,7 +9,7 @@ from components.kit.runtime import db_read
 from components.kit.school import today
 from components.timetable.changes import changes_tab
 from components.timetable.timetable import holidays_tab, lessons_tab, periods_tab, slots_tab
-from klassruk.permissions import Action
+from klassruk.access.permissions import Action
 from klassruk.services.scope.classes import classes_in_scope
 
 actor = guard_page(__file__)

@@ -14,8 +14,8 @@ from components.kit.auth import guard_page
 from components.kit.feedback import show_outcome
 from components.kit.runtime import db_read
 from components.kit.school import school_timezone
+from klassruk.access.permissions import ROLE_TITLES, Action, Role
 from klassruk.models.accounts import ACCOUNT_STATUS_TITLES, AccountStatus
-from klassruk.permissions import ROLE_TITLES, Action, Role
 from klassruk.services.accounts.users import count_matching_users, list_users
 
 PAGE_SIZE = 50

@@ -9,9 +9,9 @@ from components.kit.runtime import db_read
 from components.kit.school import today
 from components.kit.tables import show_table
 from components.kit.text import escape
-from klassruk.formatting import format_number
-from klassruk.permissions import Action
+from klassruk.access.permissions import Action
 from klassruk.services import groups, overview
+from klassruk.text.formatting import format_number
 
 actor = guard_page(__file__)
 st.title("Кто учит")

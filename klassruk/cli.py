@@ -12,18 +12,18 @@ from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 
-from klassruk.clock import school_today, utcnow
-from klassruk.db import make_engine, make_session_factory, unit_of_work
+from klassruk.access.permissions import Actor, Role
 from klassruk.errors import DomainError
+from klassruk.infra.clock import school_today, utcnow
+from klassruk.infra.db import make_engine, make_session_factory, unit_of_work
+from klassruk.infra.schema import upgrade_to_head
+from klassruk.infra.settings import Settings, load_settings
 from klassruk.models.notifications import Channel
 from klassruk.operations.backup import describe_tables, make_backup, restore_backup
-from klassruk.permissions import Actor, Role
-from klassruk.schema import upgrade_to_head
 from klassruk.services.accounts.users import create_user
 from klassruk.services.notifications.digests import LinkSettings
 from klassruk.services.notifications.sender import SenderConfig, run_forever, run_pass
 from klassruk.services.school_settings import APP_URL_KEY, DEFAULT_TIMEZONE, get_setting
-from klassruk.settings import Settings, load_settings
 
 CLI_ACTOR = Actor.system("cli")
 

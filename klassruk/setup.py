@@ -5,10 +5,10 @@ from __future__ import annotations
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
+from klassruk.access.permissions import Actor, Role
 from klassruk.errors import DomainError
 from klassruk.models.accounts import UserAccount
 from klassruk.models.school import SchoolYear, Staff
-from klassruk.permissions import Actor, Role
 from klassruk.services.accounts.users import create_user
 from klassruk.services.school_settings import (
     APP_URL_KEY,
@@ -21,7 +21,7 @@ from klassruk.services.school_settings import (
     set_setting,
     setup_state,
 )
-from klassruk.text_policy import clean_name
+from klassruk.text.policy import clean_name
 
 # Any constant shared by everything that claims an empty database (pg_advisory_xact_lock).
 _FIRST_RUN_LOCK = 0x6B6C6173

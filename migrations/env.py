@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from alembic import context
 
-from klassruk.db import make_engine
+from klassruk.infra.db import make_engine
+from klassruk.infra.settings import load_settings
 from klassruk.models import Base
-from klassruk.settings import load_settings
 
 config = context.config
 target_metadata = Base.metadata

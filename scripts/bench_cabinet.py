@@ -26,13 +26,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from klassruk.clock import school_today
-from klassruk.db import unit_of_work
+from klassruk.access.permissions import Actor
 from klassruk.demo.catalogue import TIMEZONE, demo_year
+from klassruk.infra.clock import school_today
+from klassruk.infra.db import unit_of_work
 from klassruk.models.accounts import AccountStatus, UserAccount
 from klassruk.models.families import FamilyEvent
 from klassruk.models.journal import Grade
-from klassruk.permissions import Actor
 from klassruk.services import activity, calendar
 from klassruk.services.accounts.sessions import actor_for
 from klassruk.services.acknowledgements.state import items_to_acknowledge, week_status

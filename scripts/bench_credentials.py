@@ -17,15 +17,15 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from sqlalchemy import func, select
 
-from klassruk.db import make_engine, make_session_factory, unit_of_work
+from klassruk.access.permissions import Actor, Role
 from klassruk.demo import seed_demo_school
 from klassruk.demo.catalogue import LARGE, SCHOOL_NAME
+from klassruk.infra.db import make_engine, make_session_factory, unit_of_work
 from klassruk.models import ActivationCode, AuditLog, Base
 from klassruk.models.school import SchoolClass
-from klassruk.permissions import Actor, Role
+from klassruk.pdf.slips import render_slips
 from klassruk.services.credentials.issuing import issue_credentials
 from klassruk.services.credentials.people import class_people
-from klassruk.slips import render_slips
 
 TODAY = date(2026, 10, 1)
 

@@ -22,9 +22,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from sqlalchemy import func, select
 
-from klassruk.clock import school_today
-from klassruk.db import unit_of_work
 from klassruk.demo.catalogue import TIMEZONE
+from klassruk.infra.clock import school_today
+from klassruk.infra.db import unit_of_work
 from klassruk.models.journal import Grade
 from klassruk.models.school import SchoolClass
 from klassruk.pdf.extracts import render_extracts

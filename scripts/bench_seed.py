@@ -12,12 +12,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
-from klassruk.db import make_engine, make_session_factory, unit_of_work
+from klassruk.access.permissions import Actor
 from klassruk.demo import seed_demo_school
 from klassruk.demo.catalogue import LARGE
+from klassruk.infra.db import make_engine, make_session_factory, unit_of_work
+from klassruk.infra.schema import upgrade_to_head
 from klassruk.models.school import SchoolYear
-from klassruk.permissions import Actor
-from klassruk.schema import upgrade_to_head
 
 SYSTEM = Actor.system("bench")
 

@@ -30,15 +30,15 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from klassruk.clock import utcnow
-from klassruk.db import make_engine, make_session_factory, unit_of_work
+from klassruk.access.permissions import Action, Actor
 from klassruk.demo import seed_demo_school
 from klassruk.demo.catalogue import CLASS_TEACHER_LOGIN, SMALL, TEACHER_LOGIN
 from klassruk.errors import Conflict, DomainError
+from klassruk.infra.clock import utcnow
+from klassruk.infra.db import make_engine, make_session_factory, unit_of_work
 from klassruk.models import ActivationCode, Base
 from klassruk.models.accounts import UserAccount
 from klassruk.models.journal import Grade, GradeChange
-from klassruk.permissions import Action, Actor
 from klassruk.services import calendar, journal
 from klassruk.services.accounts.sessions import actor_for
 from klassruk.services.credentials.codes import hash_code

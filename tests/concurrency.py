@@ -9,8 +9,8 @@ from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from klassruk.db import unit_of_work
-from klassruk.permissions import Actor
+from klassruk.access.permissions import Actor
+from klassruk.infra.db import unit_of_work
 
 Read = Callable[[Session], Any]
 Write = Callable[[Session, Any], Any]

@@ -15,10 +15,10 @@ os.environ.setdefault("KLASSRUK_BCRYPT_ROUNDS", "4")
 
 from alembic import command
 
-from klassruk.db import make_engine, make_session_factory
+from klassruk.access.permissions import Actor
+from klassruk.infra.db import make_engine, make_session_factory
+from klassruk.infra.schema import alembic_config
 from klassruk.models import Base
-from klassruk.permissions import Actor
-from klassruk.schema import alembic_config
 from tests.frozen import FROZEN_AT
 
 SYSTEM = Actor.system("test")

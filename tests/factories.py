@@ -8,7 +8,8 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from klassruk.db import unit_of_work
+from klassruk.access.permissions import Actor, Role
+from klassruk.infra.db import unit_of_work
 from klassruk.models.accounts import UserAccount
 from klassruk.models.consent import ConsentEntry, ConsentState, ConsentSubject
 from klassruk.models.school import (
@@ -26,7 +27,6 @@ from klassruk.models.school import (
     Subject,
     TeachingAssignment,
 )
-from klassruk.permissions import Actor, Role
 from klassruk.services.accounts.login import (
     LockoutPolicy,
     LoginResult,

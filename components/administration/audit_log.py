@@ -13,9 +13,8 @@ from components.kit.pickers import date_range_picker
 from components.kit.runtime import db_read
 from components.kit.school import today
 from components.kit.xlsx import EXCEL
-from klassruk.audit_titles import entity_title
-from klassruk.formatting import format_timestamp
-from klassruk.permissions import Actor
+from klassruk.access.permissions import Actor
+from klassruk.audit.titles import entity_title
 from klassruk.services.audit_trail import (
     ChangeFilter,
     ChangeRow,
@@ -25,6 +24,7 @@ from klassruk.services.audit_trail import (
     logged_entities,
 )
 from klassruk.services.spreadsheets import export_cell
+from klassruk.text.formatting import format_timestamp
 
 EXPORT_LIMIT = 50_000
 # At 1366 px the changes themselves get the room; the action is one short word.

@@ -8,9 +8,9 @@ import streamlit as st
 
 from components.kit.runtime import settings
 from components.kit.school import school_timezone
-from klassruk.clock import utcnow
-from klassruk.formatting import format_number, format_timestamp
+from klassruk.infra.clock import utcnow
 from klassruk.operations.backup import newest_backup
+from klassruk.text.formatting import format_number, format_timestamp
 
 STALE_AFTER = timedelta(days=1)
 HOW_TO = "Копию делает `python -m klassruk backup` (таймер systemd или cron, раз в сутки)."

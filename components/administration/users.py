@@ -13,9 +13,9 @@ from components.kit.pickers import multi_picker
 from components.kit.runtime import db, db_read, school_settings
 from components.kit.school import app_address, today
 from components.kit.text import escape
-from klassruk.formatting import format_timestamp
+from klassruk.access.permissions import ROLE_TITLES, Actor, Role
 from klassruk.models.accounts import ACCOUNT_STATUS_TITLES, AccountStatus
-from klassruk.permissions import ROLE_TITLES, Actor, Role
+from klassruk.pdf.slips import render_slips
 from klassruk.services.accounts.blocking import set_account_blocked
 from klassruk.services.accounts.users import UserRow
 from klassruk.services.credentials.people import STAFF_ROLES
@@ -28,7 +28,7 @@ from klassruk.services.user_admin import (
     reset_second_factor,
     set_roles,
 )
-from klassruk.slips import render_slips
+from klassruk.text.formatting import format_timestamp
 
 # The code just issued: shown once, on the run after the action; never stored.
 NEW_CODE = "users_new_code"

@@ -18,10 +18,9 @@ from components.kit.pickers import kept_expander
 from components.kit.runtime import db_read, settings
 from components.kit.text import escape
 from components.reports.exports import table_files
-from klassruk.data_versions import read_version
-from klassruk.formatting import format_average
+from klassruk.access.permissions import Action, Actor
+from klassruk.infra.data_versions import read_version
 from klassruk.models.incidents import DataAccess
-from klassruk.permissions import Action, Actor
 from klassruk.services import calendar
 from klassruk.services.class_journal.card import StudentCard, student_card
 from klassruk.services.class_journal.charts import class_charts
@@ -33,6 +32,7 @@ from klassruk.services.class_journal.summary import (
 from klassruk.services.journal.grid import JournalGrid
 from klassruk.services.scope.classes import require_class_scope
 from klassruk.services.scope.journals import require_class_card_scope
+from klassruk.text.formatting import format_average
 
 _CACHE_READER = Actor.system("class_journal")
 _MAX_ENTRIES, _TTL = 200, "1h"  # old versions' entries are never hit again: bound the memory

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from klassruk.formatting import format_average
 from klassruk.services.class_journal.summary import ClassSummary, SummaryCell
+from klassruk.text.formatting import format_average
 
 
 def _cell(cell: SummaryCell | None) -> str:

@@ -13,7 +13,7 @@ from components.kit.pickers import kept_choice
 from components.kit.runtime import db, school_settings
 from components.kit.uploads import file_picker
 from components.kit.xlsx import xlsx_button
-from klassruk.formatting import format_date, format_timestamp
+from klassruk.access.permissions import Actor
 from klassruk.models.consent import (
     CONSENT_STATE_TITLES,
     CONSENT_SUBJECT_TITLES,
@@ -21,12 +21,12 @@ from klassruk.models.consent import (
     ConsentSubject,
 )
 from klassruk.pdf.consent_forms import render_consent_forms
-from klassruk.permissions import Actor
 from klassruk.services.consent.forms import consent_forms
 from klassruk.services.consent.recording import ConsentFact, record_consent
 from klassruk.services.consent.register import ClassConsent, ConsentRow, PaperFamily
 from klassruk.services.consent.scans import MAX_SCAN_BYTES, ScanUpload
 from klassruk.services.scope.classes import ClassChoice
+from klassruk.text.formatting import format_date, format_timestamp
 
 WITHDRAW_CONFIRM = "consent_withdraw"
 

@@ -10,15 +10,15 @@ import streamlit as st
 from components.class_teacher.consent import whose_data
 from components.kit.runtime import db, db_read, school_settings
 from components.kit.text import escape
-from klassruk.formatting import format_date, format_timestamp
+from klassruk.access.permissions import Actor
 from klassruk.models.consent import (
     CONSENT_STATE_TITLES,
 )
-from klassruk.permissions import Actor
 from klassruk.services.consent.history import consent_history
 from klassruk.services.consent.register import ClassConsent
 from klassruk.services.consent.scans import scan_file
 from klassruk.services.scope.classes import ClassChoice
+from klassruk.text.formatting import format_date, format_timestamp
 
 
 def history(actor: Actor, board: ClassConsent, chosen: ClassChoice, on: date) -> None:

@@ -14,8 +14,8 @@ from components.kit.pickers import multi_picker
 from components.kit.runtime import db, db_read, school_settings
 from components.kit.school import app_address
 from components.kit.text import escape
-from klassruk.formatting import format_timestamp
-from klassruk.permissions import Actor
+from klassruk.access.permissions import Actor
+from klassruk.pdf.slips import render_slips
 from klassruk.services.credentials.blocking import block_accounts
 from klassruk.services.credentials.board import (
     BOARD_STATE_TITLES,
@@ -27,7 +27,7 @@ from klassruk.services.credentials.codes import DEFAULT_CODE_VALID_DAYS
 from klassruk.services.credentials.issuing import RecentCodes, RecentCodesFound, issue_credentials
 from klassruk.services.credentials.people import PERSON_KIND_TITLES, PersonKind, PersonRef
 from klassruk.services.scope.classes import ClassChoice
-from klassruk.slips import render_slips
+from klassruk.text.formatting import format_timestamp
 
 LAST_ISSUE = "cred_last_issue"
 CONFIRM = "cred_confirm_recent"

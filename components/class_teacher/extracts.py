@@ -11,11 +11,10 @@ from components.kit.data_access import log_access
 from components.kit.feedback import act, announce, reported_errors
 from components.kit.runtime import db, school_settings
 from components.kit.xlsx import xlsx_button
-from klassruk.formatting import format_date, format_timestamp
+from klassruk.access.permissions import Actor
 from klassruk.models.extracts import EXTRACT_FREQUENCY_TITLES, ExtractFrequency, ExtractSchedule
 from klassruk.models.incidents import DataAccess
 from klassruk.pdf.extracts import render_extracts
-from klassruk.permissions import Actor
 from klassruk.services.calendar import PeriodRef
 from klassruk.services.extracts.content import ExtractContent
 from klassruk.services.extracts.printing import print_extracts
@@ -27,6 +26,7 @@ from klassruk.services.extracts.register import (
 )
 from klassruk.services.extracts.schedule import set_schedule
 from klassruk.services.scope.classes import ClassChoice
+from klassruk.text.formatting import format_date, format_timestamp
 
 BATCH = "extracts_batch"
 

@@ -7,13 +7,13 @@ from datetime import date
 import streamlit as st
 
 from components.kit.feedback import act
-from klassruk.formatting import format_date
+from klassruk.access.permissions import Action, Actor
 from klassruk.models.consent import (
     ConsentSubject,
 )
-from klassruk.permissions import Action, Actor
 from klassruk.services.consent.register import ClassConsent
 from klassruk.services.family_links import end_guardian_link
+from klassruk.text.formatting import format_date
 
 
 def end_link(actor: Actor, board: ClassConsent, on: date) -> None:

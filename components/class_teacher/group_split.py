@@ -11,8 +11,8 @@ from components.kit.feedback import announce, reported_errors
 from components.kit.pickers import multi_picker
 from components.kit.runtime import db
 from components.kit.text import escape
-from klassruk.formatting import format_date
 from klassruk.services import groups
+from klassruk.text.formatting import format_date
 
 # The draft lives under one session key and its widgets' keys come from `_field`, so the
 # branch that fills them and the branch that reads them name them the same way.

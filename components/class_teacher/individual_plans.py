@@ -7,8 +7,8 @@ import streamlit as st
 from components.class_teacher.study_groups import ClassView
 from components.kit.feedback import act
 from components.kit.pickers import multi_picker
-from klassruk.russian import Case, decline_name
 from klassruk.services import groups
+from klassruk.text.russian import Case, decline_name
 
 
 def individual_plan(view: ClassView) -> None:

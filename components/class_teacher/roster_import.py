@@ -20,8 +20,8 @@ from components.kit.runtime import db, db_read
 from components.kit.tables import show_table
 from components.kit.text import escape
 from components.kit.xlsx import EXCEL
+from klassruk.access.permissions import Action, Actor
 from klassruk.errors import DomainError
-from klassruk.permissions import Action, Actor
 from klassruk.services.roster import preview_import
 from klassruk.services.roster.applying import apply_import
 from klassruk.services.roster.plans import (

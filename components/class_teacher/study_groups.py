@@ -13,10 +13,10 @@ from components.kit.feedback import act
 from components.kit.runtime import db_read
 from components.kit.tables import show_table
 from components.kit.text import escape
-from klassruk.formatting import format_date, format_number
-from klassruk.permissions import Actor
-from klassruk.russian import agree_with
+from klassruk.access.permissions import Actor
 from klassruk.services import groups
+from klassruk.text.formatting import format_date, format_number
+from klassruk.text.russian import agree_with
 
 MERGE_CONFIRM = "sg_merge"
 

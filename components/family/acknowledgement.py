@@ -13,14 +13,13 @@ from components.kit.feedback import reported_errors
 from components.kit.runtime import db, db_read
 from components.kit.school import school_timezone, today
 from components.kit.text import escape
-from klassruk.formatting import format_date, format_timestamp
+from klassruk.access.permissions import Action, Actor
 from klassruk.models.families import AckKind
 from klassruk.models.journal import (
     ABSENCE_TITLES,
     GRADE_KIND_TITLES,
     AbsenceMark,
 )
-from klassruk.permissions import Action, Actor
 from klassruk.services.acknowledgements.ledger import acknowledge_all, acknowledge_item
 from klassruk.services.acknowledgements.state import (
     ITEM_TITLES,
@@ -31,6 +30,7 @@ from klassruk.services.acknowledgements.state import (
 from klassruk.services.cabinet import record
 from klassruk.services.cabinet.weeks import WeekContent
 from klassruk.services.overview import ChildRow
+from klassruk.text.formatting import format_date, format_timestamp
 
 ACKNOWLEDGE_ALL = "Ознакомлен(а) со всем за неделю"
 

@@ -12,7 +12,7 @@ import streamlit as st
 from components.kit.runtime import db, db_read
 from components.kit.school import school_timezone, today
 from components.kit.text import escape
-from klassruk.formatting import format_average, format_date, format_number, format_timestamp
+from klassruk.access.permissions import Actor
 from klassruk.models.families import ACK_CHANNEL_TITLES, FamilyEvent
 from klassruk.models.journal import (
     ABSENCE_TITLES,
@@ -20,14 +20,14 @@ from klassruk.models.journal import (
     GRADE_KIND_TITLES,
     GradeKind,
 )
-from klassruk.permissions import Actor
-from klassruk.russian import agree_with
 from klassruk.services import calendar
 from klassruk.services.acknowledgements.state import AckState
 from klassruk.services.activity import record_family_event
 from klassruk.services.cabinet import lessons, record
 from klassruk.services.cabinet.lessons import LessonItem
 from klassruk.services.overview import ChildRow
+from klassruk.text.formatting import format_average, format_date, format_number, format_timestamp
+from klassruk.text.russian import agree_with
 
 
 class _OnDate(Protocol):

@@ -17,11 +17,11 @@ from components.family.cabinet import (
 from components.kit.runtime import db_read
 from components.kit.school import school_timezone, today
 from components.kit.text import escape
-from klassruk.formatting import format_date
-from klassruk.permissions import Action, Actor
+from klassruk.access.permissions import Action, Actor
 from klassruk.services.acknowledgements.state import week_status
 from klassruk.services.cabinet import lessons, record
 from klassruk.services.overview import ChildRow
+from klassruk.text.formatting import format_date
 
 NEW_GRADES_DAYS = 7
 

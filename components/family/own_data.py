@@ -7,9 +7,9 @@ import streamlit as st
 from components.kit.feedback import reported_errors
 from components.kit.runtime import db, db_read, school_settings
 from components.kit.school import today
-from klassruk.clock import utcnow
+from klassruk.access.permissions import Action, Actor
+from klassruk.infra.clock import utcnow
 from klassruk.pdf.own_data import render_own_data
-from klassruk.permissions import Action, Actor
 from klassruk.services.activity import record_activity
 from klassruk.services.cabinet.own_data import collect_own_data, own_data_archive
 

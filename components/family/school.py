@@ -10,12 +10,12 @@ from components.family.cabinet import paragraphs
 from components.kit.runtime import db_read
 from components.kit.school import today
 from components.kit.text import escape
-from klassruk.formatting import format_date
+from klassruk.access.permissions import Actor
 from klassruk.models.school import GroupKind
-from klassruk.permissions import Actor
 from klassruk.services.cabinet import school
 from klassruk.services.groups.queries import KIND_TITLES
 from klassruk.services.overview import ChildRow
+from klassruk.text.formatting import format_date
 
 
 def teachers(actor: Actor, child: ChildRow) -> None:

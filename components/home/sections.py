@@ -13,13 +13,13 @@ from components.kit.pickers import NO_CLASS, child_picker
 from components.kit.runtime import db_read
 from components.kit.school import address_warning, today
 from components.kit.text import escape
-from klassruk.formatting import format_date, format_number
+from klassruk.access.permissions import ROLE_TITLES, Action, Actor, Role
 from klassruk.models.accounts import ACCOUNT_STATUS_TITLES
-from klassruk.permissions import ROLE_TITLES, Action, Actor, Role
 from klassruk.services import overview
 from klassruk.services.extracts.schedule import due_extracts
 from klassruk.services.notifications.inbox import unread_count
 from klassruk.services.reports import sending
+from klassruk.text.formatting import format_date, format_number
 
 
 def _school(actor: Actor) -> None:

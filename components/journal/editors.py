@@ -8,8 +8,8 @@ import pandas as pd
 import streamlit as st
 
 from components.journal.screen import STUDENT, Edits, Screen, text_of
-from klassruk.formatting import format_average, format_date
 from klassruk.services import journal
+from klassruk.text.formatting import format_average, format_date
 
 
 def _grid_frame(screen: Screen) -> tuple[pd.DataFrame, dict[str, Any]]:

@@ -15,7 +15,7 @@ from components.kit.feedback import show_outcome
 from components.kit.pickers import period_picker
 from components.kit.runtime import db_read
 from components.kit.text import escape
-from klassruk.permissions import Actor
+from klassruk.access.permissions import Actor
 from klassruk.services import journal
 
 STUDENT = "Обучающийся"

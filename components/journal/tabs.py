@@ -17,8 +17,8 @@ from components.kit.school import school_timezone, today
 from components.kit.tables import show_table
 from components.kit.text import escape
 from klassruk.errors import DomainError
-from klassruk.formatting import format_date, format_timestamp
 from klassruk.services import journal
+from klassruk.text.formatting import format_date, format_timestamp
 
 _SAME_DAY = "journal_test_same_day"
 _CHOSEN = "journal_test_in_hand"

@@ -9,7 +9,7 @@ import streamlit as st
 from components.family.cabinet import day_label
 from components.kit.runtime import db_read
 from components.kit.text import escape
-from klassruk.permissions import Actor
+from klassruk.access.permissions import Actor
 from klassruk.services import calendar, journal
 
 JOURNAL_PAGE = "app_pages/journal.py"

@@ -24,9 +24,10 @@ from components.kit.runtime import (
     settings,
 )
 from components.kit.school import app_address
-from klassruk.clock import utcnow
+from klassruk.access.permissions import Actor
+from klassruk.access.session_tokens import SessionToken, decode_session_token, encode_session_token
+from klassruk.infra.clock import utcnow
 from klassruk.models.accounts import UserAccount
-from klassruk.permissions import Actor
 from klassruk.services.accounts.sessions import (
     SessionUser,
     actor_for,
@@ -34,7 +35,6 @@ from klassruk.services.accounts.sessions import (
     user_for_session_token,
 )
 from klassruk.services.school_settings import served_over_https
-from klassruk.session_tokens import SessionToken, decode_session_token, encode_session_token
 
 LOGIN_ACTOR = Actor.system("login")
 _AUTH_LOGIN = "auth_login"

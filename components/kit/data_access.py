@@ -7,8 +7,8 @@ import time
 import streamlit as st
 
 from components.kit.runtime import db
+from klassruk.access.permissions import Actor
 from klassruk.models.incidents import DataAccess
-from klassruk.permissions import Actor
 from klassruk.services.data_access import record_access
 
 # Streamlit reruns a page on every click: one row per object per quarter of an hour is enough.

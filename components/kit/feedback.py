@@ -18,8 +18,8 @@ from sqlalchemy.orm import Session
 
 from components.kit.runtime import transact
 from components.kit.text import escape
+from klassruk.access.permissions import Actor
 from klassruk.errors import DomainError
-from klassruk.permissions import Actor
 
 T = TypeVar("T")
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import streamlit as st
 from streamlit.navigation.page import StreamlitPage
 
-from klassruk.permissions import Action, Actor, Role
+from klassruk.access.permissions import Action, Actor, Role
 
 # The tab's icon as SVG markup, which Streamlit sends as a data: URI. A `:material/…:` icon
 # made every browser fetch it from fonts.gstatic.com: a request to Google from each school PC.

@@ -18,9 +18,8 @@ import streamlit as st
 
 from components.kit.runtime import db_read
 from components.kit.text import escape
+from klassruk.access.permissions import Action, Actor
 from klassruk.errors import DomainError, PermissionDenied
-from klassruk.formatting import format_date
-from klassruk.permissions import Action, Actor
 from klassruk.services import calendar
 from klassruk.services.activity import last_viewed_student
 from klassruk.services.cabinet.common import list_children
@@ -28,6 +27,7 @@ from klassruk.services.delivery import ConsentRequired
 from klassruk.services.overview import ChildRow
 from klassruk.services.scope.classes import ClassChoice, classes_in_scope
 from klassruk.services.scope.students import require_family_scope
+from klassruk.text.formatting import format_date
 
 T = TypeVar("T")
 K = TypeVar("K", bound=Hashable)

@@ -22,7 +22,9 @@ from streamlit import runtime
 
 from components.kit.database_failures import CONNECTION_LOST, database_failure_message
 from components.kit.text import escape
-from klassruk.db import (
+from klassruk.access.permissions import Actor
+from klassruk.errors import DatabaseUnavailable, DomainError
+from klassruk.infra.db import (
     end_read_only_transaction,
     make_engine,
     make_session_factory,
@@ -30,12 +32,10 @@ from klassruk.db import (
     run_in_transaction,
     unit_of_work,
 )
-from klassruk.errors import DatabaseUnavailable, DomainError
+from klassruk.infra.schema import schema_problem
+from klassruk.infra.settings import Settings, load_settings
 from klassruk.operations.monitoring import ERRORS, SCRIPT_RUN_SECONDS, SESSIONS
-from klassruk.permissions import Actor
-from klassruk.schema import schema_problem
 from klassruk.services.school_settings import SchoolSettings, SetupState, read_school_settings
-from klassruk.settings import Settings, load_settings
 
 # How long a process trusts its copy of the school settings: another process may change them.
 SCHOOL_SETTINGS_TTL_S = 60.0

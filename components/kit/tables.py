@@ -3,7 +3,7 @@
 # Usage: `show_table({"Столбец": [...], ...})` draws the columns full width without the index;
 # a missing value shows as «—», not Streamlit's English «None», and a table with no rows is a
 # Russian line, not the grid's English «empty». Numbers that need the decimal comma either are
-# formatted before (`klassruk.formatting.format_number` / `format_average`) or, where people
+# formatted before (`klassruk.text.formatting.format_number` / `format_average`) or, where people
 # sort by them, passed as numbers and named in `numbers=[...]`.
 
 from __future__ import annotations

@@ -10,7 +10,7 @@ from components.kit.feedback import act
 from components.kit.runtime import db, db_read
 from components.kit.school import school_timezone, today
 from components.kit.text import escape
-from klassruk.formatting import format_timestamp
+from klassruk.access.permissions import Action, Actor
 from klassruk.models.notifications import (
     CADENCE_TITLES,
     CHANNEL_TITLES,
@@ -19,7 +19,6 @@ from klassruk.models.notifications import (
     Channel,
     Topic,
 )
-from klassruk.permissions import Action, Actor
 from klassruk.services.notifications import contacts
 from klassruk.services.notifications.inbox import acknowledge_message, family_messages, mark_read
 from klassruk.services.notifications.preferences import (
@@ -28,6 +27,7 @@ from klassruk.services.notifications.preferences import (
     save_preferences,
 )
 from klassruk.services.overview import ChildRow
+from klassruk.text.formatting import format_timestamp
 
 _HOURS = list(range(24))
 _PLACEHOLDERS = {Channel.EMAIL: "name@example.ru", Channel.SMS: "+7 900 123-45-67"}

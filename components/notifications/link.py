@@ -8,7 +8,7 @@ import streamlit as st
 
 from components.kit.runtime import db, settings
 from components.kit.text import escape
-from klassruk.permissions import Actor
+from klassruk.access.permissions import Actor
 from klassruk.services.notifications.links import LINK_PARAMETER, LinkError, use_link
 
 LINK_ACTOR = Actor.system("email-link")

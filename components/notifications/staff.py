@@ -10,7 +10,7 @@ from components.kit.runtime import db_read
 from components.kit.school import school_timezone, today
 from components.kit.tables import show_table
 from components.kit.text import escape
-from klassruk.formatting import format_date, format_timestamp
+from klassruk.access.permissions import Action, Actor
 from klassruk.models.families import ACK_CHANNEL_TITLES
 from klassruk.models.notifications import (
     CHANNEL_TITLES,
@@ -18,9 +18,9 @@ from klassruk.models.notifications import (
     Channel,
     MessageAudience,
 )
-from klassruk.permissions import Action, Actor
 from klassruk.services.calendar import week_start
 from klassruk.services.notifications import messages, tracking
+from klassruk.text.formatting import format_date, format_timestamp
 
 _AUDIENCES = {
     MessageAudience.CLASS: "класс",

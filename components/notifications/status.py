@@ -7,11 +7,11 @@ import streamlit as st
 from components.kit.runtime import db_read
 from components.kit.school import school_timezone
 from components.kit.tables import show_table
-from klassruk.clock import utcnow
-from klassruk.formatting import format_timestamp
+from klassruk.access.permissions import Actor
+from klassruk.infra.clock import utcnow
 from klassruk.models.notifications import CHANNEL_TITLES, DELIVERY_STATUS_TITLES, DeliveryStatus
-from klassruk.permissions import Actor
 from klassruk.services.notifications.outbox import sender_status
+from klassruk.text.formatting import format_timestamp
 
 # A sender loop passes every 30 s by default: silence for 5 minutes means it is down.
 SILENT_AFTER_S = 300

@@ -21,11 +21,10 @@ from components.kit.tables import show_table
 from components.kit.text import escape
 from components.kit.xlsx import xlsx_button
 from components.reports.charts import acknowledgement_rate_chart, classes_rate_chart
-from klassruk.formatting import format_timestamp
+from klassruk.access.permissions import Action, Actor
 from klassruk.models.families import ACK_CHANNEL_TITLES
 from klassruk.models.notifications import MessageAudience
 from klassruk.pdf.extracts import render_extracts
-from klassruk.permissions import Action, Actor
 from klassruk.services.delivery import ROUTE_TITLES
 from klassruk.services.extracts.printing import Family, print_extracts
 from klassruk.services.notifications.messages import Audience, send_message
@@ -38,6 +37,7 @@ from klassruk.services.reports.activity import (
 )
 from klassruk.services.reports.rates import classes_compared
 from klassruk.services.scope.classes import ClassChoice
+from klassruk.text.formatting import format_timestamp
 
 EXTRACT = "activity_extract"
 

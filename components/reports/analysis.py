@@ -13,7 +13,7 @@ from components.kit.feedback import reported_errors
 from components.kit.runtime import db_read
 from components.kit.school import today
 from components.kit.xlsx import xlsx_button
-from klassruk.permissions import Actor
+from klassruk.access.permissions import Actor
 from klassruk.services.reports.pivot import (
     DIMENSION_TITLES,
     MEASURE_TITLES,

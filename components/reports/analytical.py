@@ -14,14 +14,14 @@ from components.kit.runtime import db, db_read
 from components.kit.school import school_timezone, today
 from components.kit.tables import show_table
 from components.kit.text import escape
-from klassruk.formatting import format_average, format_timestamp
+from klassruk.access.permissions import Action, Actor
 from klassruk.pdf.reports import render_analytical_report
-from klassruk.permissions import Action, Actor
 from klassruk.services.reports import analytical, sending
 from klassruk.services.reports.analytical import AnalyticalReport
 from klassruk.services.reports.exports import analytical_report_xlsx
 from klassruk.services.reports.metrics import FOOTNOTES, Metrics, format_percent
 from klassruk.services.reports.sending import SentRow
+from klassruk.text.formatting import format_average, format_timestamp
 
 PDF = "application/pdf"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

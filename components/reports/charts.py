@@ -8,8 +8,8 @@ import altair as alt
 import pandas as pd
 
 from components.kit.charts import RUSSIAN_NUMBERS
-from klassruk.formatting import format_date
 from klassruk.services.reports.rates import ClassRates, WeekRate
+from klassruk.text.formatting import format_date
 
 PERCENT = alt.Scale(domain=[0, 100])
 

@@ -12,7 +12,8 @@ from components.kit.confirm import Risky, ask, confirmed
 from components.kit.feedback import announce, reported_errors
 from components.kit.runtime import db, db_read, school_settings
 from components.kit.text import escape
-from klassruk.audit_titles import (
+from klassruk.access.permissions import Actor
+from klassruk.audit.titles import (
     OPERATION_TITLES,
     Names,
     changes_text,
@@ -20,15 +21,12 @@ from klassruk.audit_titles import (
     object_title,
     value_text,
 )
-from klassruk.formatting import format_timestamp
 from klassruk.models.incidents import (
     INCIDENT_STATUS_TITLES,
     ITEM_OUTCOME_TITLES,
     REPORTER_KIND_TITLES,
 )
 from klassruk.pdf.incident_act import render_incident_act
-from klassruk.permissions import Actor
-from klassruk.russian import agree_with
 from klassruk.services.incidents import IncidentRow, close_incident
 from klassruk.services.incidents.voiding import (
     VoidedOperation,
@@ -36,6 +34,8 @@ from klassruk.services.incidents.voiding import (
     operations_to_void,
     void_operations,
 )
+from klassruk.text.formatting import format_timestamp
+from klassruk.text.russian import agree_with
 
 REINSTATED = "incident_reinstated"
 VOID_CONFIRM = "incident_void"

@@ -13,14 +13,14 @@ from components.kit.pickers import class_picker
 from components.kit.runtime import db, db_read
 from components.kit.school import school_timezone, today
 from components.kit.text import escape
-from klassruk.clock import utcnow
-from klassruk.formatting import format_timestamp
+from klassruk.access.permissions import Action, Actor, Role
+from klassruk.infra.clock import utcnow
 from klassruk.models.incidents import SecurityIncident
-from klassruk.permissions import Action, Actor, Role
 from klassruk.services.accounts.users import list_users
 from klassruk.services.credentials.board import credentials_board
 from klassruk.services.incidents import report_compromise
 from klassruk.services.notices import mark_notice_read, unread_notices
+from klassruk.text.formatting import format_timestamp
 
 ACCOUNTS_SHOWN = 50
 

@@ -7,8 +7,8 @@ import streamlit as st
 from components.kit.auth import refresh_own_session
 from components.kit.feedback import reported_errors
 from components.kit.runtime import db, db_read
-from klassruk.passwords import MIN_PASSWORD_LENGTH, check_new_password
-from klassruk.permissions import Actor
+from klassruk.access.passwords import MIN_PASSWORD_LENGTH, check_new_password
+from klassruk.access.permissions import Actor
 from klassruk.services.accounts.login import account_names, stored_password_hash
 from klassruk.services.accounts.passwords import (
     apply_password_change,

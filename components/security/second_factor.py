@@ -10,9 +10,8 @@ import streamlit as st
 from components.kit.feedback import reported_errors
 from components.kit.runtime import db, db_read, school_settings
 from components.kit.school import today
-from klassruk.formatting import format_date
+from klassruk.access.permissions import Action, Actor, Role
 from klassruk.pdf.recovery_codes import render_recovery_codes
-from klassruk.permissions import Action, Actor, Role
 from klassruk.services.accounts.sessions import SessionUser
 from klassruk.services.second_factor import (
     TotpSetup,
@@ -23,6 +22,7 @@ from klassruk.services.second_factor import (
     start_enrolment,
     unused_recovery_codes,
 )
+from klassruk.text.formatting import format_date
 
 # The offered secret lives only in this browser session until a code confirms it.
 _SETUP = "second_factor_setup"

@@ -11,10 +11,8 @@ from components.kit.feedback import act
 from components.kit.runtime import db_read
 from components.kit.school import school_timezone
 from components.kit.tables import show_table
-from klassruk.formatting import format_date, format_timestamp
+from klassruk.access.permissions import Actor
 from klassruk.models.journal import LESSON_CHANGE_TITLES, LessonStatus
-from klassruk.permissions import Actor
-from klassruk.russian import agree_with
 from klassruk.services.timetable.changes import cancel_lesson, move_lesson, substitute_teacher
 from klassruk.services.timetable.queries import (
     LessonRow,
@@ -23,6 +21,8 @@ from klassruk.services.timetable.queries import (
     lessons_on,
     substitutes,
 )
+from klassruk.text.formatting import format_date, format_timestamp
+from klassruk.text.russian import agree_with
 
 CHANGE_KINDS = ("Замена учителя", "Перенос", "Отмена")
 

@@ -16,9 +16,8 @@ from components.kit.feedback import act
 from components.kit.runtime import db_read
 from components.kit.tables import show_table
 from components.kit.uploads import file_picker
-from klassruk.formatting import format_number
+from klassruk.access.permissions import Actor
 from klassruk.models.school import Subject
-from klassruk.permissions import Actor
 from klassruk.services.spreadsheets import MAX_FILE_BYTES
 from klassruk.services.teaching_load import table as load_table
 from klassruk.services.teaching_load.class_teachers import (
@@ -35,6 +34,7 @@ from klassruk.services.teaching_load.table import (
     load_targets,
     teaching_load,
 )
+from klassruk.text.formatting import format_number
 
 HOURS = "Часов в неделю"
 

@@ -19,8 +19,7 @@ from components.kit.runtime import db_read
 from components.kit.tables import show_table
 from components.kit.text import escape
 from components.kit.uploads import file_picker
-from klassruk.formatting import format_date
-from klassruk.permissions import Actor
+from klassruk.access.permissions import Actor
 from klassruk.services import calendar
 from klassruk.services.spreadsheets import MAX_FILE_BYTES
 from klassruk.services.timetable.generation import generate_lessons
@@ -32,6 +31,7 @@ from klassruk.services.timetable.slots import (
     class_timetable,
     load_options,
 )
+from klassruk.text.formatting import format_date
 
 PERIOD_CONFIRM = "tt_period_confirm"
 

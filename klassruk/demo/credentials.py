@@ -9,12 +9,12 @@ from datetime import UTC, date, datetime, time, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from klassruk.access.permissions import Actor, Role
 from klassruk.demo.catalogue import CLASS_TEACHER_LOGIN, GUARDIAN_LOGIN, STUDENT_LOGIN
 from klassruk.errors import DomainError
 from klassruk.models import ActivationCode
 from klassruk.models.accounts import AccountStatus, UserAccount
 from klassruk.models.school import SchoolClass, Staff
-from klassruk.permissions import Actor, Role
 from klassruk.services.credentials.codes import DEFAULT_CODE_VALID_DAYS, generate_code, hash_code
 from klassruk.services.credentials.people import STAFF_ROLES, PersonKind, accounts_of, class_people
 

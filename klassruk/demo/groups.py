@@ -7,6 +7,7 @@ from datetime import date
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from klassruk.access.permissions import Actor
 from klassruk.demo.catalogue import (
     CLASS_TEACHER_LOGIN,
     IUP_SUBJECTS,
@@ -17,7 +18,6 @@ from klassruk.demo.catalogue import (
 )
 from klassruk.models.accounts import UserAccount
 from klassruk.models.school import GroupKind, SchoolClass, StudyGroup, Subject, TeachingAssignment
-from klassruk.permissions import Actor
 from klassruk.services import groups
 from klassruk.services.calendar import find_current_year
 

@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
+from klassruk.access.permissions import Actor
 from klassruk.demo.catalogue import SEEDER
 from klassruk.errors import DomainError
 from klassruk.models.journal import (
@@ -37,7 +38,6 @@ from klassruk.models.school import (
     Subject,
     TeachingAssignment,
 )
-from klassruk.permissions import Actor
 from klassruk.services import calendar
 from klassruk.services.calendar import find_current_year
 

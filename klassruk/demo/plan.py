@@ -10,6 +10,8 @@ from datetime import date, timedelta
 from faker import Faker
 from faker.providers.person.ru_RU import Provider as RuPersonProvider
 
+from klassruk.access.logins import to_latin
+from klassruk.access.permissions import Role
 from klassruk.demo.catalogue import (
     ADMIN_LOGIN,
     ADULT_FEMALE_NAMES,
@@ -40,9 +42,7 @@ from klassruk.demo.catalogue import (
     DemoSize,
 )
 from klassruk.errors import DomainError
-from klassruk.logins import to_latin
 from klassruk.models.school import Relation
-from klassruk.permissions import Role
 
 
 @dataclass

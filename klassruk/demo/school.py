@@ -10,7 +10,9 @@ import holidays
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from klassruk.clock import school_today
+from klassruk.access.logins import make_login
+from klassruk.access.passwords import hash_password
+from klassruk.access.permissions import ROLE_TITLES, Actor, Role
 from klassruk.demo.activity import seed_demo_activity
 from klassruk.demo.catalogue import (
     CURRICULUM,
@@ -33,7 +35,7 @@ from klassruk.demo.groups import seed_demo_groups
 from klassruk.demo.journal import seed_demo_journal
 from klassruk.demo.plan import PersonPlan, SchoolPlan, plan_school
 from klassruk.errors import DomainError
-from klassruk.logins import make_login
+from klassruk.infra.clock import school_today
 from klassruk.models.accounts import AccountStatus, AppSetting, UserAccount, UserRole
 from klassruk.models.school import (
     GroupKind,
@@ -49,8 +51,6 @@ from klassruk.models.school import (
     Subject,
     TeachingAssignment,
 )
-from klassruk.passwords import hash_password
-from klassruk.permissions import ROLE_TITLES, Actor, Role
 from klassruk.services.groups.queries import enrolment_rows
 from klassruk.setup import claim_empty_database
 

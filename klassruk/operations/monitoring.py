@@ -14,8 +14,8 @@ from typing import Any
 from prometheus_client import CONTENT_TYPE_LATEST, Counter, Gauge, Histogram, generate_latest
 from sqlalchemy import text
 
-from klassruk.db import make_engine
-from klassruk.schema import SchemaState, schema_state
+from klassruk.infra.db import make_engine
+from klassruk.infra.schema import SchemaState, schema_state
 
 SCRIPT_RUN_SECONDS = Histogram(
     "klassruk_script_run_seconds",

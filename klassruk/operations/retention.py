@@ -24,8 +24,8 @@ from typing import Any
 from sqlalchemy import Select, delete, func, select, update
 from sqlalchemy.orm import Session
 
-from klassruk.audit import REDACTED
-from klassruk.formatting import format_date
+from klassruk.access.permissions import Actor
+from klassruk.audit.log import REDACTED
 from klassruk.models import ActivityLog, AuditLog
 from klassruk.models.accounts import UserAccount
 from klassruk.models.consent import ConsentEntry, ConsentScan
@@ -33,8 +33,8 @@ from klassruk.models.families import FamilyActivity
 from klassruk.models.incidents import DataAccessLog
 from klassruk.models.notifications import NotificationContact
 from klassruk.models.school import Enrolment, Guardian, GuardianLink
-from klassruk.permissions import Actor
 from klassruk.services.school_year.closing import block_due_leavers, due_leaver_accounts
+from klassruk.text.formatting import format_date
 
 REASON = "Срок хранения персональных данных истёк (152-ФЗ)"
 

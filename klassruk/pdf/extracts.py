@@ -8,16 +8,16 @@ from itertools import groupby
 
 from fpdf import FPDF
 
-from klassruk.formatting import format_average, format_date, format_timestamp
 from klassruk.models.journal import GRADE_KIND_SUFFIXES, GRADE_KIND_TITLES, GradeKind
 from klassruk.pdf import FONT, new_document
-from klassruk.russian import agree_with
 from klassruk.services.extracts.content import (
     DatedLine,
     ExtractContent,
     ExtractGrade,
     ExtractSubject,
 )
+from klassruk.text.formatting import format_average, format_date, format_timestamp
+from klassruk.text.russian import agree_with
 
 # Sizes chosen so a typical pupil's week (16 subjects, a full week of homework) fits one A4
 # page with its tear-off slip; body text stays at 8.5 pt, the smallest size comfortable for

@@ -7,17 +7,17 @@ from datetime import datetime
 
 from fpdf import FPDF
 
-from klassruk.audit_titles import OPERATION_TITLES, Names, changes_text, object_title
-from klassruk.formatting import format_timestamp
+from klassruk.audit.titles import OPERATION_TITLES, Names, changes_text, object_title
 from klassruk.models.incidents import (
     INCIDENT_STATUS_TITLES,
     ITEM_OUTCOME_TITLES,
     REPORTER_KIND_TITLES,
 )
 from klassruk.pdf import FONT, new_document
-from klassruk.russian import agree_with
 from klassruk.services.incidents import IncidentRow
 from klassruk.services.incidents.voiding import VoidedOperation
+from klassruk.text.formatting import format_timestamp
+from klassruk.text.russian import agree_with
 
 MARGIN = 18.0
 LABEL = 62.0

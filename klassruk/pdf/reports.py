@@ -8,10 +8,10 @@ from dataclasses import dataclass
 from fpdf import FPDF
 from fpdf.fonts import FontFace
 
-from klassruk.formatting import format_average, format_date
 from klassruk.pdf import FONT, new_document
 from klassruk.services.reports.analytical import AnalyticalReport
 from klassruk.services.reports.metrics import FOOTNOTES, Metrics, format_percent
+from klassruk.text.formatting import format_average, format_date
 
 MARGIN = 12.0
 HEADING = FontFace(emphasis="BOLD", fill_color=(230, 230, 230))

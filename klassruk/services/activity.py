@@ -8,10 +8,10 @@ from datetime import date
 from sqlalchemy import distinct, func, insert, select
 from sqlalchemy.orm import Session
 
-from klassruk.clock import utcnow
+from klassruk.access.permissions import Action, Actor
+from klassruk.infra.clock import utcnow
 from klassruk.models import ActivityLog
 from klassruk.models.families import FamilyActivity, FamilyEvent
-from klassruk.permissions import Action, Actor
 from klassruk.services import calendar
 from klassruk.services.cabinet.common import list_children
 from klassruk.services.scope.classes import require_class_scope

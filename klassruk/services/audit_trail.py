@@ -12,7 +12,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import ColumnElement, Select, func, or_, select
 from sqlalchemy.orm import Session
 
-from klassruk.audit_titles import (
+from klassruk.access.permissions import Action, Actor, require
+from klassruk.audit.titles import (
     LOGIN_COLUMNS,
     LOGIN_EVENT_TITLES,
     OPERATION_TITLES,
@@ -22,7 +23,6 @@ from klassruk.audit_titles import (
     object_title,
     reference,
 )
-from klassruk.formatting import format_date
 from klassruk.models import ActivityLog, AuditLog, Base
 from klassruk.models.accounts import UserAccount
 from klassruk.models.incidents import SecurityIncident
@@ -38,7 +38,7 @@ from klassruk.models.school import (
     Subject,
     full_name,
 )
-from klassruk.permissions import Action, Actor, require
+from klassruk.text.formatting import format_date
 
 SYSTEM_PREFIX = "system:"
 CHUNK = 500

@@ -9,14 +9,14 @@ from datetime import date, timedelta
 from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
-from klassruk.db import read_only_cache
+from klassruk.access.permissions import Action, Actor, require
 from klassruk.errors import DomainError, NotFound
-from klassruk.formatting import format_date
+from klassruk.infra.db import read_only_cache
 from klassruk.models.school import Holiday, ReportingPeriod, SchoolYear
-from klassruk.permissions import Action, Actor, require
 from klassruk.services.locking import lock_rows, read_modify_write
 from klassruk.services.lookup import get_or_404
 from klassruk.services.notifications import events
+from klassruk.text.formatting import format_date
 
 NO_CURRENT_YEAR = "Текущий учебный год не задан."
 

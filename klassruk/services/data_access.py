@@ -8,10 +8,10 @@ from datetime import datetime
 from sqlalchemy import insert, or_, select
 from sqlalchemy.orm import Session, aliased
 
+from klassruk.access.permissions import Action, Actor, require
 from klassruk.models.accounts import UserAccount
 from klassruk.models.incidents import DataAccess, DataAccessLog
 from klassruk.models.school import Enrolment, SchoolClass, Student
-from klassruk.permissions import Action, Actor, require
 from klassruk.services.accounts.users import folded
 
 

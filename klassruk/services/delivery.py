@@ -10,6 +10,7 @@ from datetime import date
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from klassruk.access.permissions import Actor
 from klassruk.errors import PermissionDenied
 from klassruk.models.accounts import AccountStatus, AppSetting, UserAccount
 from klassruk.models.consent import (
@@ -19,7 +20,6 @@ from klassruk.models.consent import (
     ConsentSubject,
 )
 from klassruk.models.school import Student
-from klassruk.permissions import Actor
 from klassruk.services.lookup import get_or_404
 
 # Kept apart from consent.py (which needs scope.py) so that scope.py may ask it.

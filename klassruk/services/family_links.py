@@ -7,13 +7,13 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from klassruk.audit import audit_context
+from klassruk.access.permissions import Action, Actor
+from klassruk.audit.log import audit_context
 from klassruk.errors import DomainError
-from klassruk.formatting import format_date
 from klassruk.models.school import GuardianLink
-from klassruk.permissions import Action, Actor
 from klassruk.services.locking import lock_rows, read_modify_write
 from klassruk.services.scope.students import require_student_scope
+from klassruk.text.formatting import format_date
 
 MAX_REASON = 500
 

@@ -8,7 +8,7 @@ test covers it.
 On PostgreSQL `SELECT … FOR UPDATE` makes a concurrent writer of the same rows wait until the
 first transaction ends; its next statement (READ COMMITTED) then sees the committed change.
 SQLite has no row locks: every write transaction there starts with `BEGIN IMMEDIATE`
-(klassruk/db.py), which serialises writers of the whole file, so the statements below are
+(klassruk/infra/db.py), which serialises writers of the whole file, so the statements below are
 plain reads on SQLite.
 """
 

@@ -7,10 +7,10 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from klassruk.clock import utcnow
+from klassruk.access.permissions import Action, Actor, require
 from klassruk.errors import NotFound
+from klassruk.infra.clock import utcnow
 from klassruk.models.incidents import Notice
-from klassruk.permissions import Action, Actor, require
 
 
 def unread_notices(session: Session, actor: Actor) -> list[Notice]:

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import Select, case, distinct, func, select
 from sqlalchemy.orm import Session, aliased
 
+from klassruk.access.permissions import Action, Actor, Role, require
 from klassruk.models.accounts import AccountStatus, UserAccount, UserRole
 from klassruk.models.school import (
     Enrolment,
@@ -23,7 +24,6 @@ from klassruk.models.school import (
     TeachingAssignment,
     full_name,
 )
-from klassruk.permissions import Action, Actor, Role, require
 from klassruk.services.calendar import find_current_year
 from klassruk.services.scope.classes import active_on, own_class_ids_query, require_class_scope
 from klassruk.services.scope.links import link_current_on

@@ -16,7 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapper, Session
 from sqlalchemy.types import TypeDecorator
 
-from klassruk.audit import is_secret_column, json_value
+from klassruk.audit.log import is_secret_column, json_value
 from klassruk.models import AuditLog, Base
 from klassruk.models.incidents import ItemOutcome
 from klassruk.models.journal import Lesson

@@ -12,11 +12,11 @@ from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
-from klassruk.clock import utcnow
-from klassruk.db import make_engine, make_session_factory, unit_of_work
+from klassruk.access.permissions import Action, Actor, Role, require
 from klassruk.errors import DomainError
+from klassruk.infra.clock import utcnow
+from klassruk.infra.db import make_engine, make_session_factory, unit_of_work
 from klassruk.models.accounts import AppSetting, UserAccount
-from klassruk.permissions import Action, Actor, Role, require
 from klassruk.services.locking import insert_unique, read_modify_write
 
 DEMO_MODE_KEY = "demo_mode"

@@ -17,11 +17,11 @@ import pyotp
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from klassruk.audit import audit_context
-from klassruk.clock import utcnow
+from klassruk.access.permissions import ROLE_TITLES, Action, Actor, Role, require
+from klassruk.audit.log import audit_context
 from klassruk.errors import DomainError, NotFound
+from klassruk.infra.clock import utcnow
 from klassruk.models.accounts import AccountStatus, RecoveryCode, UserAccount
-from klassruk.permissions import ROLE_TITLES, Action, Actor, Role, require
 from klassruk.services.accounts.login import (
     BLOCKED_LOGIN_ERROR,
     LockoutPolicy,

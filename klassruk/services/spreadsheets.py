@@ -27,7 +27,7 @@ from datetime import date, datetime, time
 from typing import TYPE_CHECKING
 
 from klassruk.errors import DomainError
-from klassruk.formatting import quote
+from klassruk.text.formatting import quote
 
 if TYPE_CHECKING:  # openpyxl is imported only when a workbook is read
     from openpyxl.reader.excel import ExcelReader

@@ -17,10 +17,10 @@ from datetime import datetime, timedelta
 from sqlalchemy import distinct, func, select
 from sqlalchemy.orm import Session
 
+from klassruk.access.permissions import Role
 from klassruk.models import ActivityLog
 from klassruk.models.accounts import AccountStatus, UserAccount, UserRole
 from klassruk.models.incidents import Notice
-from klassruk.permissions import Role
 from klassruk.services.locking import lock_name, read_modify_write
 
 # Guesses: a wrong password, an unknown login or a wrong code (a spent real code is no guess).

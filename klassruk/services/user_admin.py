@@ -8,12 +8,12 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from klassruk.audit import audit_context
-from klassruk.clock import utcnow
+from klassruk.access.permissions import ROLE_TITLES, Action, Actor, Role, require
+from klassruk.audit.log import audit_context
 from klassruk.errors import DomainError, NotFound
+from klassruk.infra.clock import utcnow
 from klassruk.models.accounts import AccountStatus, UserAccount, UserRole
 from klassruk.models.school import Enrolment, GuardianLink, SchoolClass, Student
-from klassruk.permissions import ROLE_TITLES, Action, Actor, Role, require
 from klassruk.services.accounts.login import find_user_by_login
 from klassruk.services.activity import record_activity
 from klassruk.services.credentials.codes import (
@@ -26,7 +26,7 @@ from klassruk.services.credentials.people import STAFF_ROLES, PersonKind
 from klassruk.services.locking import lock_name, lock_rows, read_modify_write
 from klassruk.services.scope.classes import active_on
 from klassruk.services.second_factor import clear_second_factor
-from klassruk.text_policy import clean_text
+from klassruk.text.policy import clean_text
 
 MAX_REASON = 500
 

@@ -15,11 +15,11 @@ from typing import Any
 
 import pytest
 
-from klassruk.db import make_engine, make_session_factory, unit_of_work
+from klassruk.access.permissions import Actor
 from klassruk.demo import seed_demo_school
 from klassruk.demo.catalogue import DEMO_PASSWORD, SMALL
-from klassruk.permissions import Actor
-from klassruk.schema import upgrade_to_head
+from klassruk.infra.db import make_engine, make_session_factory, unit_of_work
+from klassruk.infra.schema import upgrade_to_head
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = os.environ.get("KLASSRUK_CHROMIUM", "/usr/bin/chromium")

@@ -12,11 +12,11 @@ from collections.abc import Iterator
 import pytest
 
 from deploy.cluster import Cluster, run_cluster
-from klassruk.db import make_engine, make_session_factory, unit_of_work
+from klassruk.access.permissions import Actor
 from klassruk.demo import seed_demo_school
 from klassruk.demo.catalogue import DEMO_PASSWORD, SMALL
-from klassruk.permissions import Actor
-from klassruk.schema import upgrade_to_head
+from klassruk.infra.db import make_engine, make_session_factory, unit_of_work
+from klassruk.infra.schema import upgrade_to_head
 from tests.browser.conftest import _free_port, sign_out
 from tests.conftest import reset_postgres_schema
 

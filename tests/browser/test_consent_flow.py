@@ -9,8 +9,8 @@ import pytest
 from pypdf import PdfReader
 from sqlalchemy import select
 
-from klassruk.db import make_engine, make_session_factory
 from klassruk.demo.catalogue import DEMO_PASSWORD
+from klassruk.infra.db import make_engine, make_session_factory
 from klassruk.models.consent import ConsentEntry, ConsentState
 from klassruk.models.extracts import PaperExtract
 from klassruk.models.families import AckChannel, Acknowledgement

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from klassruk.db import make_engine, make_session_factory
 from klassruk.demo.catalogue import DEMO_PASSWORD
+from klassruk.infra.db import make_engine, make_session_factory
 from klassruk.models.accounts import UserAccount
 from klassruk.models.school import Enrolment, Guardian, GuardianLink, SchoolClass, Staff
 from tests.browser.conftest import choose_person, issue_to_chosen, wait_until_idle

@@ -9,8 +9,8 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 from playwright.sync_api import expect
 from sqlalchemy import select
 
-from klassruk.db import make_engine, make_session_factory, unit_of_work
 from klassruk.demo.catalogue import CLASS_TEACHER_LOGIN, DEMO_PASSWORD, GUARDIAN_LOGIN
+from klassruk.infra.db import make_engine, make_session_factory, unit_of_work
 from klassruk.models.accounts import AccountStatus, UserAccount
 from klassruk.models.journal import Grade
 from klassruk.models.school import Enrolment, GuardianLink, SchoolClass

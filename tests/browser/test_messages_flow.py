@@ -8,7 +8,7 @@ import pytest
 from playwright.sync_api import expect
 from sqlalchemy import select
 
-from klassruk.db import make_engine, make_session_factory
+from klassruk.infra.db import make_engine, make_session_factory
 from klassruk.models.accounts import UserAccount
 from klassruk.models.school import Enrolment, GuardianLink, SchoolClass, Staff
 from tests.browser.conftest import log_in_at, wait_until_idle

@@ -8,9 +8,9 @@ import pytest
 from sqlalchemy import select
 
 from components.kit.text import WORD_JOINER
-from klassruk.db import make_engine, make_session_factory, unit_of_work
+from klassruk.access.permissions import Role
+from klassruk.infra.db import make_engine, make_session_factory, unit_of_work
 from klassruk.models.school import Enrolment, Guardian, GuardianLink, Relation
-from klassruk.permissions import Role
 from tests.browser.conftest import wait_until_idle
 from tests.factories import SYSTEM, TEST_PASSWORD, make_account
 

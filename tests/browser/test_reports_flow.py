@@ -12,11 +12,11 @@ import pytest
 from pypdf import PdfReader
 from sqlalchemy import select
 
-from klassruk.db import make_engine, make_session_factory, unit_of_work
+from klassruk.access.permissions import Actor
 from klassruk.demo.catalogue import CLASS_TEACHER_LOGIN, DEPUTY_HEAD_LOGIN
+from klassruk.infra.db import make_engine, make_session_factory, unit_of_work
 from klassruk.models.accounts import UserAccount
 from klassruk.models.school import SchoolClass
-from klassruk.permissions import Actor
 from tests.browser.conftest import log_in_at, wait_until_idle
 
 pytestmark = pytest.mark.browser

@@ -10,16 +10,16 @@ import jwt
 import pytest
 from sqlalchemy import select
 
-from klassruk.clock import utcnow
-from klassruk.db import make_engine, make_session_factory, unit_of_work
+from klassruk.access.permissions import Role
 from klassruk.demo.catalogue import CLASS_TEACHER_LOGIN, DEMO_PASSWORD
+from klassruk.infra.clock import utcnow
+from klassruk.infra.db import make_engine, make_session_factory, unit_of_work
+from klassruk.infra.settings import load_settings
 from klassruk.models.accounts import UserAccount
 from klassruk.models.school import SchoolClass, Staff
-from klassruk.permissions import Role
 from klassruk.services.credentials.issuing import issue_credentials
 from klassruk.services.credentials.people import PersonKind, PersonRef
 from klassruk.services.groups.queries import enrolled_students
-from klassruk.settings import load_settings
 from tests.browser.conftest import wait_until_idle
 from tests.factories import SYSTEM, make_account
 

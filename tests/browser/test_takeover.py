@@ -11,8 +11,8 @@ import pytest
 from playwright.sync_api import expect
 from sqlalchemy import select
 
-from klassruk.db import make_engine, make_session_factory
 from klassruk.demo.catalogue import CLASS_TEACHER_LOGIN
+from klassruk.infra.db import make_engine, make_session_factory
 from klassruk.models.accounts import UserAccount
 from klassruk.models.school import Enrolment, Guardian, GuardianLink, SchoolClass, Staff, Student
 from klassruk.services.roster.templates import template_csv

@@ -5,11 +5,11 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from klassruk.audit import MissingActor
-from klassruk.db import unit_of_work
+from klassruk.access.permissions import Actor, Role
+from klassruk.audit.log import MissingActor
+from klassruk.infra.db import unit_of_work
 from klassruk.models import AuditLog
 from klassruk.models.school import Subject
-from klassruk.permissions import Actor, Role
 from tests.factories import SYSTEM, actor_of, make_account
 
 

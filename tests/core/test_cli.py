@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import io
 
+from klassruk.access.permissions import Role
 from klassruk.cli import main
-from klassruk.db import make_engine, make_session_factory
-from klassruk.permissions import Role
-from klassruk.schema import is_up_to_date
+from klassruk.infra.db import make_engine, make_session_factory
+from klassruk.infra.schema import is_up_to_date
 from klassruk.services.accounts.login import find_user_by_login
 
 
@@ -48,9 +48,9 @@ def test_create_admin_with_a_weak_password_fails_clearly_and_creates_nothing(
 
 
 def test_demo_is_refused_in_a_real_school_with_only_its_first_admin(database_url, capsys):
-    from klassruk.db import unit_of_work
-    from klassruk.permissions import Actor
-    from klassruk.schema import upgrade_to_head
+    from klassruk.access.permissions import Actor
+    from klassruk.infra.db import unit_of_work
+    from klassruk.infra.schema import upgrade_to_head
     from klassruk.services.school_settings import read_school_settings
     from klassruk.setup import create_first_admin
 
@@ -75,13 +75,13 @@ def test_demo_is_refused_in_a_real_school_with_only_its_first_admin(database_url
 def test_first_admin_and_demo_racing_on_an_empty_database_never_both_succeed(database_url):
     import threading
 
-    from klassruk.db import unit_of_work
+    from klassruk.access.permissions import Actor
     from klassruk.demo import seed_demo_school
     from klassruk.demo.catalogue import DemoSize
     from klassruk.errors import DomainError
+    from klassruk.infra.db import unit_of_work
+    from klassruk.infra.schema import upgrade_to_head
     from klassruk.models.accounts import UserAccount
-    from klassruk.permissions import Actor
-    from klassruk.schema import upgrade_to_head
     from klassruk.setup import create_first_admin
 
     upgrade_to_head(database_url)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from klassruk.contacts import normalize_email, normalize_phone
 from klassruk.errors import DomainError
+from klassruk.text.contacts import normalize_email, normalize_phone
 
 
 @pytest.mark.parametrize(

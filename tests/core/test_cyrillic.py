@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from klassruk.cyrillic import fix_lookalikes, normalize_class_name
 from klassruk.errors import DomainError
 from klassruk.models.school import Student
 from klassruk.services.roster import preview_import
@@ -13,6 +12,7 @@ from klassruk.services.roster.applying import apply_import
 from klassruk.services.roster.plans import Change, Entity
 from klassruk.services.roster.rows import TEMPLATE_COLUMNS
 from klassruk.services.roster.templates import template_csv
+from klassruk.text.cyrillic import fix_lookalikes, normalize_class_name
 from tests.factories import actor_of
 from tests.schools.roster_school import ADMIN, ON, TEACHER_A, build_school
 

@@ -6,8 +6,8 @@ import pytest
 from sqlalchemy import delete, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from klassruk.data_versions import read_version
-from klassruk.db import make_engine, make_session_factory, unit_of_work
+from klassruk.infra.data_versions import read_version
+from klassruk.infra.db import make_engine, make_session_factory, unit_of_work
 from klassruk.models.accounts import AppSetting
 from klassruk.models.school import Subject
 from tests.factories import SYSTEM

@@ -11,7 +11,9 @@ from sqlalchemy import func, select, text, update
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
-from klassruk.db import (
+from klassruk.access.passwords import hash_password
+from klassruk.access.permissions import Role
+from klassruk.infra.db import (
     ReadOnlyViolation,
     make_engine,
     make_session_factory,
@@ -20,8 +22,6 @@ from klassruk.db import (
 )
 from klassruk.models import ActivityLog
 from klassruk.models.accounts import AppSetting, UserAccount
-from klassruk.passwords import hash_password
-from klassruk.permissions import Role
 from klassruk.services.accounts.login import LockoutPolicy
 from tests.conftest import TEST_DATABASE_URL
 from tests.factories import SYSTEM, TEST_PASSWORD, attempt_login, make_account

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
-from klassruk.db import make_engine
-from klassruk.settings import load_or_create_cookie_key
+from klassruk.infra.db import make_engine
+from klassruk.infra.settings import load_or_create_cookie_key
 
 
 def _mode(path: Path) -> int:

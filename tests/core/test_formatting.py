@@ -2,7 +2,7 @@
 
 import pytest
 
-from klassruk.formatting import bullet_list, format_average, format_number
+from klassruk.text.formatting import bullet_list, format_average, format_number
 
 
 @pytest.mark.parametrize(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from klassruk.http_headers import COMPONENT_PATH, headers_for, nginx_snippet
+from klassruk.infra.http_headers import COMPONENT_PATH, headers_for, nginx_snippet
 
 DEPLOY = Path(__file__).resolve().parents[2] / "deploy"
 

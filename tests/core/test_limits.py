@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import func, select
 
 from klassruk.errors import DomainError
-from klassruk.limits import max_length
+from klassruk.infra.limits import max_length
 from klassruk.models.journal import TimetableSlot
 from klassruk.models.school import Student, Subject
 from klassruk.services.roster import preview_import

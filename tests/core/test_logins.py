@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from klassruk.logins import make_login, to_latin
+from klassruk.access.logins import make_login, to_latin
 
 LOGIN_SHAPE = re.compile(r"^[a-z]+(\.[a-z]+)?[0-9]*$")
 

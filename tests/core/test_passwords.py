@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from klassruk.passwords import (
+from klassruk.access.passwords import (
     PasswordPolicyError,
     check_password_policy,
 )

@@ -6,8 +6,8 @@ from datetime import date
 
 import pytest
 
+from klassruk.access.permissions import ROLE_ACTIONS, Action, Actor, Role, actions_for, require
 from klassruk.errors import PermissionDenied
-from klassruk.permissions import ROLE_ACTIONS, Action, Actor, Role, actions_for, require
 from klassruk.services import overview
 from klassruk.services.accounts.users import list_users
 from klassruk.services.audit_trail import ChangeFilter, change_log

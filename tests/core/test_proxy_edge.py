@@ -10,9 +10,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
-from klassruk.db import unit_of_work
-from klassruk.http_headers import SecurityHeadersMiddleware, is_component_path, nginx_snippet
-from klassruk.permissions import Role
+from klassruk.access.permissions import Role
+from klassruk.infra.db import unit_of_work
+from klassruk.infra.http_headers import SecurityHeadersMiddleware, is_component_path, nginx_snippet
+from klassruk.infra.settings import ConfigurationError, load_settings, parse_proxies
 from klassruk.services.accounts.login import LockoutPolicy
 from klassruk.services.school_settings import (
     APP_URL_KEY,
@@ -22,7 +23,6 @@ from klassruk.services.school_settings import (
     set_setting,
 )
 from klassruk.services.throttling import ThrottlePolicy, client_address_from, is_loopback
-from klassruk.settings import ConfigurationError, load_settings, parse_proxies
 from tests.conftest import SYSTEM
 from tests.factories import attempt_login, make_account
 

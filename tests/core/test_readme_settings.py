@@ -5,13 +5,13 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-import klassruk.settings
+import klassruk.infra.settings
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
 def _names_read_by_settings() -> set[str]:
-    source = Path(klassruk.settings.__file__).read_text(encoding="utf-8")
+    source = Path(klassruk.infra.settings.__file__).read_text(encoding="utf-8")
     return set(re.findall(r'_lookup\(\s*"([A-Z_]+)"', source))
 
 

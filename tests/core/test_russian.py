@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from klassruk.russian import (
+from klassruk.text.russian import (
     Case,
     Gender,
     agree,

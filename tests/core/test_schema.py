@@ -5,9 +5,8 @@ from __future__ import annotations
 from alembic import command
 from sqlalchemy import inspect
 
-from klassruk.db import make_engine
-from klassruk.models import Base
-from klassruk.schema import (
+from klassruk.infra.db import make_engine
+from klassruk.infra.schema import (
     SchemaState,
     alembic_config,
     is_up_to_date,
@@ -16,6 +15,7 @@ from klassruk.schema import (
     schema_state,
     upgrade_to_head,
 )
+from klassruk.models import Base
 
 
 def test_upgrade_from_empty_to_head_matches_the_models(database_url):
@@ -61,12 +61,12 @@ def test_0015_keeps_one_row_of_each_concurrent_duplicate(database_url):
     from sqlalchemy.exc import IntegrityError
     from sqlalchemy.orm import Session
 
+    from klassruk.infra.schema import alembic_config
     from klassruk.models.accounts import UserAccount
     from klassruk.models.consent import ConsentEntry, ConsentState, ConsentSubject
     from klassruk.models.families import AckChannel, AckKind, Acknowledgement
     from klassruk.models.incidents import IncidentStatus, ReporterKind, SecurityIncident
     from klassruk.models.school import Guardian, Student
-    from klassruk.schema import alembic_config
 
     command.upgrade(alembic_config(database_url), "0013")
     at = datetime(2026, 11, 20, 10, tzinfo=UTC)

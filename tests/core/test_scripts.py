@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from klassruk.settings import PROJECT_ROOT
+from klassruk.infra.settings import PROJECT_ROOT
 
 SCRIPTS = sorted(p for p in (PROJECT_ROOT / "scripts").glob("*.py") if p.name != "__init__.py")
 

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 import jwt
 import pytest
 
-from klassruk.session_tokens import SessionToken, decode_session_token, encode_session_token
+from klassruk.access.session_tokens import SessionToken, decode_session_token, encode_session_token
 
 KEY = "k" * 64
 NOW = datetime(2026, 11, 20, 9, tzinfo=UTC)

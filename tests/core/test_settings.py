@@ -6,7 +6,7 @@ import stat
 
 import pytest
 
-from klassruk.settings import ConfigurationError, load_settings
+from klassruk.infra.settings import ConfigurationError, load_settings
 
 
 @pytest.fixture(autouse=True)

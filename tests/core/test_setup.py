@@ -6,10 +6,10 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from klassruk.db import unit_of_work
+from klassruk.access.permissions import Actor
 from klassruk.errors import DomainError
+from klassruk.infra.db import unit_of_work
 from klassruk.models.accounts import AppSetting, UserAccount
-from klassruk.permissions import Actor
 from klassruk.services.school_settings import read_school_settings
 from klassruk.setup import create_first_admin
 

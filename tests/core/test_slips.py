@@ -7,10 +7,10 @@ import io
 from pypdf import PdfReader
 from sqlalchemy.orm import Session, sessionmaker
 
-from klassruk.db import unit_of_work
+from klassruk.infra.db import unit_of_work
+from klassruk.pdf.slips import RULES, render_slips
 from klassruk.services.credentials.issuing import issue_credentials
 from klassruk.services.credentials.people import PersonKind
-from klassruk.slips import RULES, render_slips
 from tests.factories import SYSTEM, actor_of
 from tests.schools.roster_school import ON, TEACHER_A, build_school
 

@@ -11,7 +11,7 @@ from klassruk.errors import DomainError
 from klassruk.models import Base
 from klassruk.models.accounts import AppSetting
 from klassruk.models.school import Subject
-from klassruk.text_policy import (
+from klassruk.text.policy import (
     clean_line,
     clean_name,
     clean_text,

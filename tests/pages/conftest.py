@@ -9,9 +9,9 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from klassruk.db import unit_of_work
 from klassruk.demo import seed_demo_school
 from klassruk.demo.catalogue import DEMO_PASSWORD, SMALL
+from klassruk.infra.db import unit_of_work
 from tests.factories import SYSTEM
 
 APP_TIMEOUT = 60

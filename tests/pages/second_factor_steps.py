@@ -8,8 +8,8 @@ import pyotp
 from sqlalchemy.orm import Session, sessionmaker
 from streamlit.testing.v1 import AppTest
 
-from klassruk.clock import utcnow
-from klassruk.db import unit_of_work
+from klassruk.infra.clock import utcnow
+from klassruk.infra.db import unit_of_work
 from klassruk.services.second_factor import confirm_enrolment, start_enrolment
 from tests.factories import actor_of
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from components.kit.nav import allowed_pages
-from klassruk.permissions import Actor, Role
+from klassruk.access.permissions import Actor, Role
 
 
 def test_deputy_head_pivots_classes_by_subjects_and_switches_measure(logged_in):

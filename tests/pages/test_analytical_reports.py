@@ -6,11 +6,11 @@ import pytest
 from sqlalchemy import select
 
 from components.kit.nav import allowed_pages
-from klassruk.db import unit_of_work
+from klassruk.access.permissions import Actor, Role
+from klassruk.infra.db import unit_of_work
 from klassruk.models.accounts import UserAccount
 from klassruk.models.reports import SentReport
 from klassruk.models.school import SchoolClass
-from klassruk.permissions import Actor, Role
 from tests.factories import SYSTEM
 
 

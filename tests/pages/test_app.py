@@ -7,8 +7,8 @@ from alembic import command
 from streamlit.testing.v1 import AppTest
 
 from components.kit.nav import PAGES
-from klassruk.permissions import ROLE_ACTIONS, Role
-from klassruk.schema import alembic_config, schema_state
+from klassruk.access.permissions import ROLE_ACTIONS, Role
+from klassruk.infra.schema import alembic_config, schema_state
 from klassruk.services.accounts.login import find_user_by_login
 from tests.pages.conftest import login, open_app
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from klassruk.db import unit_of_work
 from klassruk.demo.catalogue import DEMO_PASSWORD
+from klassruk.infra.db import unit_of_work
 from klassruk.services.accounts.login import find_user_by_login
 from tests.factories import SYSTEM
 

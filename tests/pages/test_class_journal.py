@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import func, select, update
 
-from klassruk.db import unit_of_work
+from klassruk.infra.db import unit_of_work
 from klassruk.models.incidents import DataAccess, DataAccessLog
 from klassruk.models.journal import Grade
 from tests.factories import SYSTEM

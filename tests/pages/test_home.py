@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from klassruk.db import unit_of_work
-from klassruk.formatting import format_number
+from klassruk.infra.db import unit_of_work
 from klassruk.models.accounts import AccountStatus, UserAccount
 from klassruk.models.school import Enrolment, SchoolClass
+from klassruk.text.formatting import format_number
 from tests.factories import SYSTEM
 
 

@@ -8,11 +8,11 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from klassruk.db import unit_of_work
-from klassruk.formatting import format_date
+from klassruk.infra.db import unit_of_work
 from klassruk.models.journal import Grade, GradeChange, PeriodGrade, PlannedTest
 from klassruk.models.school import GroupMembership
 from klassruk.services import calendar, journal
+from klassruk.text.formatting import format_date
 from tests.factories import SYSTEM, actor_of
 from tests.frozen import TODAY
 

@@ -7,8 +7,8 @@ import json
 import pyarrow as pa
 import pytest
 
-from klassruk.db import unit_of_work
-from klassruk.permissions import Action
+from klassruk.access.permissions import Action
+from klassruk.infra.db import unit_of_work
 from klassruk.services import calendar
 from klassruk.services.class_journal.charts import class_charts
 from klassruk.services.scope.classes import classes_in_scope

@@ -6,9 +6,9 @@ import pytest
 from sqlalchemy import select
 
 from components.kit.nav import PAGES, allowed_pages, section_title, spec_of
-from klassruk.db import unit_of_work
+from klassruk.access.permissions import Actor, Role
+from klassruk.infra.db import unit_of_work
 from klassruk.models.accounts import UserAccount, UserRole
-from klassruk.permissions import Actor, Role
 from tests.factories import SYSTEM
 
 

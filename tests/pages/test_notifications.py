@@ -8,8 +8,8 @@ from urllib.parse import parse_qs, urlparse
 from sqlalchemy import select
 
 from components.kit.runtime import settings
-from klassruk.clock import utcnow
-from klassruk.db import unit_of_work
+from klassruk.infra.clock import utcnow
+from klassruk.infra.db import unit_of_work
 from klassruk.models.accounts import UserAccount
 from klassruk.models.notifications import (
     ClassMessageRecipient,

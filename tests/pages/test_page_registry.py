@@ -14,7 +14,7 @@ from components.kit.nav import (
     SECOND_FACTOR_PAGE,
     PageSpec,
 )
-from klassruk.permissions import ROLE_ACTIONS
+from klassruk.access.permissions import ROLE_ACTIONS
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 PAGE_FILES = sorted(

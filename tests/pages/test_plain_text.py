@@ -8,7 +8,7 @@ from sqlalchemy import select, update
 from streamlit.testing.v1 import AppTest
 
 from components.kit.text import escape
-from klassruk.db import unit_of_work
+from klassruk.infra.db import unit_of_work
 from klassruk.models.accounts import UserAccount
 from klassruk.models.school import GroupKind, Guardian, SchoolClass, Staff, Student, StudyGroup
 from tests.factories import SYSTEM

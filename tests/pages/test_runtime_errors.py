@@ -116,8 +116,8 @@ def _save_page() -> None:
     from sqlalchemy import text
 
     from components.kit import runtime
+    from klassruk.access.permissions import Actor
     from klassruk.models.school import Subject
-    from klassruk.permissions import Actor
     from tests.pages.test_runtime_errors import _fill_disk, _terminate
 
     failure = os.environ["KLASSRUK_TEST_FAILURE"]

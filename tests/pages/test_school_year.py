@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import select
 
-from klassruk.clock import utcnow
-from klassruk.db import unit_of_work
+from klassruk.infra.clock import utcnow
+from klassruk.infra.db import unit_of_work
 from klassruk.models.school import SchoolYear
 from klassruk.services.calendar import current_year
 from klassruk.services.school_year.rollover import apply_rollover, plan_rollover

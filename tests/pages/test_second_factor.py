@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from klassruk.db import unit_of_work
-from klassruk.permissions import Role
+from klassruk.access.permissions import Role
+from klassruk.infra.db import unit_of_work
 from klassruk.services.second_factor import set_required_roles
 from tests.factories import actor_of
 from tests.pages.second_factor_steps import enrol_on_page

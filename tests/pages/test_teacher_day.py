@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from sqlalchemy import func, select
 
-from klassruk.db import unit_of_work
+from klassruk.infra.db import unit_of_work
 from klassruk.models.accounts import UserAccount
 from klassruk.models.journal import Lesson
 from tests.factories import SYSTEM

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from klassruk.russian import Gender, gender_of_name
+from klassruk.text.russian import Gender, gender_of_name
 from tests.frozen import TODAY
 
 

@@ -21,11 +21,11 @@ import pytest
 import time_machine
 from sqlalchemy import func, inspect, select, table
 
-from klassruk.db import make_engine
-from klassruk.permissions import ROLE_ACTIONS
-from klassruk.schema import SchemaState, schema_drift, schema_state, upgrade_to_head
+from klassruk.access.permissions import ROLE_ACTIONS
+from klassruk.infra.db import make_engine
+from klassruk.infra.schema import SchemaState, schema_drift, schema_state, upgrade_to_head
+from klassruk.infra.settings import PROJECT_ROOT
 from klassruk.services.accounts.login import find_user_by_login
-from klassruk.settings import PROJECT_ROOT
 
 MIGRATIONS = PROJECT_ROOT / "migrations" / "versions"
 PAGES_CHECKED_AT = {"0001", "0008"}  # and the newest earlier release (added below)
@@ -149,7 +149,7 @@ def test_an_earlier_release_with_its_data_upgrades_to_head(
 
 def _every_page_opens_for_every_role(database_url: str) -> None:
     from components.kit.nav import PAGES
-    from klassruk.db import make_session_factory
+    from klassruk.infra.db import make_session_factory
     from tests.pages.conftest import login, open_app
     from tests.pages.test_app import DEMO_LOGINS
 

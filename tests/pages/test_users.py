@@ -7,12 +7,12 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from klassruk.clock import utcnow
-from klassruk.db import unit_of_work
+from klassruk.access.permissions import Role
 from klassruk.demo.catalogue import GUARDIAN_LOGIN
+from klassruk.infra.clock import utcnow
+from klassruk.infra.db import unit_of_work
 from klassruk.models.accounts import AccountStatus, UserAccount
 from klassruk.models.incidents import DataAccess, DataAccessLog
-from klassruk.permissions import Role
 from klassruk.services.second_factor import required_roles
 from tests.factories import SYSTEM
 from tests.pages.second_factor_steps import enrol_in_database

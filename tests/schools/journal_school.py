@@ -8,7 +8,8 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from klassruk.clock import utcnow
+from klassruk.access.permissions import Actor
+from klassruk.infra.clock import utcnow
 from klassruk.models.journal import Lesson
 from klassruk.models.school import (
     Enrolment,
@@ -20,7 +21,6 @@ from klassruk.models.school import (
     Subject,
     TeachingAssignment,
 )
-from klassruk.permissions import Actor
 from klassruk.services import journal
 from klassruk.services.incidents import report_compromise
 from klassruk.services.incidents.voiding import void_operations

@@ -7,6 +7,7 @@ from datetime import date
 
 from sqlalchemy.orm import Session
 
+from klassruk.access.permissions import Role
 from klassruk.models.school import (
     Enrolment,
     Guardian,
@@ -17,7 +18,6 @@ from klassruk.models.school import (
     Staff,
     Student,
 )
-from klassruk.permissions import Role
 from tests.factories import make_account
 
 ON = date(2026, 10, 1)

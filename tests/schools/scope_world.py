@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from klassruk.access.permissions import Role
 from klassruk.models.accounts import AccountStatus, UserAccount
 from klassruk.models.consent import ConsentEntry, ConsentScan, ConsentState, ConsentSubject
 from klassruk.models.extracts import PaperExtract
@@ -42,7 +43,6 @@ from klassruk.models.school import (
     Subject,
     TeachingAssignment,
 )
-from klassruk.permissions import Role
 from klassruk.services.consent.recording import ConsentFact
 from klassruk.services.credentials.people import PersonKind, PersonRef
 from tests.factories import TwoClasses, give_consent, make_account

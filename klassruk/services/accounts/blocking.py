@@ -7,12 +7,12 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from klassruk.audit import audit_context
-from klassruk.clock import utcnow
+from klassruk.access.permissions import Action, Actor, require
+from klassruk.audit.log import audit_context
 from klassruk.errors import DomainError, NotFound
+from klassruk.infra.clock import utcnow
 from klassruk.models.accounts import AccountStatus, UserAccount
 from klassruk.models.incidents import IncidentStatus, SecurityIncident
-from klassruk.permissions import Action, Actor, require
 from klassruk.services.accounts.login import find_user_by_login
 from klassruk.services.activity import record_activity
 from klassruk.services.credentials.codes import open_codes

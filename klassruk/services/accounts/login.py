@@ -8,10 +8,10 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from klassruk.audit import leave_unaudited
-from klassruk.clock import utcnow
+from klassruk.access.passwords import dummy_hash, verify_password
+from klassruk.audit.log import leave_unaudited
+from klassruk.infra.clock import utcnow
 from klassruk.models.accounts import AccountStatus, UserAccount
-from klassruk.passwords import dummy_hash, verify_password
 from klassruk.services.activity import record_activity
 from klassruk.services.credentials.codes import activate_with_code, used_code_message
 from klassruk.services.locking import read_modify_write

@@ -5,12 +5,12 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from klassruk.clock import utcnow
+from klassruk.access.passwords import PasswordChange, check_new_password
+from klassruk.access.permissions import Action, Actor, require
 from klassruk.errors import DomainError, NotFound
+from klassruk.infra.clock import utcnow
 from klassruk.models import ActivationCode
 from klassruk.models.accounts import AccountStatus, UserAccount
-from klassruk.passwords import PasswordChange, check_new_password
-from klassruk.permissions import Action, Actor, require
 from klassruk.services.accounts.sessions import own_account
 from klassruk.services.activity import record_activity
 from klassruk.services.credentials.codes import may_resume_activation

@@ -8,11 +8,11 @@ from datetime import datetime
 from sqlalchemy import ColumnElement, Select, func, select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
-from klassruk.clock import utcnow
+from klassruk.access.passwords import check_password_policy, hash_password
+from klassruk.access.permissions import Action, Actor, Role, require
 from klassruk.errors import DomainError
+from klassruk.infra.clock import utcnow
 from klassruk.models.accounts import AccountStatus, UserAccount, UserRole
-from klassruk.passwords import check_password_policy, hash_password
-from klassruk.permissions import Action, Actor, Role, require
 from klassruk.services.accounts.login import find_user_by_login, normalize_login
 
 

@@ -9,9 +9,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from klassruk.access.permissions import Action, Actor, require
 from klassruk.errors import DomainError, PermissionDenied
 from klassruk.models.families import AckChannel, AckKind, Acknowledgement, FamilyEvent
-from klassruk.permissions import Action, Actor, require
 from klassruk.services import calendar
 from klassruk.services.acknowledgements.state import (
     candidate_items,

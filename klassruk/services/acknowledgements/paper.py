@@ -9,9 +9,9 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from klassruk.access.permissions import Action, Actor
 from klassruk.models.extracts import PaperExtract
 from klassruk.models.families import AckChannel, AckKind, Acknowledgement
-from klassruk.permissions import Action, Actor
 from klassruk.services import calendar
 from klassruk.services.acknowledgements.ledger import record_once
 from klassruk.services.acknowledgements.state import (

@@ -12,11 +12,10 @@ from typing import Any
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
-from klassruk.formatting import format_date
+from klassruk.access.permissions import Actor
 from klassruk.models.families import AckChannel, AckKind, Acknowledgement
 from klassruk.models.journal import PeriodGrade
 from klassruk.models.school import Guardian, ReportingPeriod, Subject
-from klassruk.permissions import Actor
 from klassruk.services import calendar
 from klassruk.services.cabinet.lessons import student_tests
 from klassruk.services.cabinet.record import recommendations_query
@@ -26,6 +25,7 @@ from klassruk.services.cabinet.weeks import (
     week_content,
 )
 from klassruk.services.scope.students import require_family_scope
+from klassruk.text.formatting import format_date
 
 
 def _count_new(current: dict[str, list[Any]], earlier: dict[str, Any]) -> int:

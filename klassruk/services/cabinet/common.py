@@ -10,10 +10,10 @@ from datetime import date
 from sqlalchemy import ColumnElement, and_, select
 from sqlalchemy.orm import Session
 
-from klassruk.db import read_only_cache
+from klassruk.access.permissions import Actor
+from klassruk.infra.db import read_only_cache
 from klassruk.models.journal import Lesson
 from klassruk.models.school import GroupKind, GroupMembership, StudyGroup, TeachingAssignment
-from klassruk.permissions import Actor
 from klassruk.services.overview import ChildRow, students_with_class
 from klassruk.services.scope.students import family_students_query
 

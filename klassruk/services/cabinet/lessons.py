@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import Date, Select, bindparam, select
 from sqlalchemy.orm import Session, aliased
 
-from klassruk.formatting import format_date
+from klassruk.access.permissions import Actor
 from klassruk.models.journal import (
     Lesson,
     LessonChange,
@@ -20,11 +20,11 @@ from klassruk.models.journal import (
     PlannedTest,
 )
 from klassruk.models.school import Staff, Subject
-from klassruk.permissions import Actor
-from klassruk.russian import Case, decline_name, gender_of
 from klassruk.services import calendar
 from klassruk.services.cabinet.common import attendance_of, attendances_of
 from klassruk.services.scope.students import require_family_scope
+from klassruk.text.formatting import format_date
+from klassruk.text.russian import Case, decline_name, gender_of
 
 HOMEWORK_DAYS_BACK = 7
 HOMEWORK_DAYS_AHEAD = 7

@@ -12,8 +12,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from klassruk.access.permissions import Action, Actor, require
 from klassruk.errors import PermissionDenied
-from klassruk.formatting import format_date, format_timestamp
 from klassruk.models import ActivityLog
 from klassruk.models.accounts import ACCOUNT_STATUS_TITLES, UserAccount
 from klassruk.models.consent import (
@@ -44,8 +44,8 @@ from klassruk.models.school import (
     Student,
     Subject,
 )
-from klassruk.permissions import Action, Actor, require
 from klassruk.services.scope.links import link_current_on
+from klassruk.text.formatting import format_date, format_timestamp
 
 Rows = list[dict[str, Any]]
 

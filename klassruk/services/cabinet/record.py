@@ -10,6 +10,7 @@ from datetime import date, datetime
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
+from klassruk.access.permissions import Actor
 from klassruk.models.journal import (
     ABSENCE_TITLES,
     GRADE_KIND_TITLES,
@@ -22,7 +23,6 @@ from klassruk.models.journal import (
     Recommendation,
 )
 from klassruk.models.school import Staff, Subject
-from klassruk.permissions import Actor
 from klassruk.services import calendar
 from klassruk.services.cabinet.common import in_students_lessons
 from klassruk.services.scope.students import require_family_scope

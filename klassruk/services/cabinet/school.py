@@ -7,7 +7,7 @@ from datetime import date
 
 from sqlalchemy.orm import Session
 
-from klassruk.permissions import Actor
+from klassruk.access.permissions import Actor
 from klassruk.services import calendar
 from klassruk.services.groups.who_teaches import TeacherRow, teachers_of_student
 from klassruk.services.scope.students import require_family_scope

@@ -7,9 +7,9 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from klassruk.access.permissions import Actor
 from klassruk.models.journal import Absence, AbsenceMark, Grade, GradeKind, Lesson, PeriodGrade
 from klassruk.models.school import ReportingPeriod, Student, Subject
-from klassruk.permissions import Actor
 from klassruk.services import calendar
 from klassruk.services.class_journal.common import (
     WeekPoint,

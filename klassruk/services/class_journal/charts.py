@@ -8,9 +8,9 @@ from datetime import date
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from klassruk.access.permissions import Actor
 from klassruk.models.journal import Absence, AbsenceMark, Grade, Lesson
 from klassruk.models.school import Subject
-from klassruk.permissions import Actor
 from klassruk.services.class_journal.common import (
     WeekPoint,
     daily_grades,

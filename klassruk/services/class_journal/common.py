@@ -10,9 +10,9 @@ from typing import Any
 from sqlalchemy import ColumnElement, Row, Select, func, select
 from sqlalchemy.orm import Session
 
+from klassruk.access.permissions import Action, Actor
 from klassruk.models.journal import Grade, Lesson
 from klassruk.models.school import ReportingPeriod, SchoolClass
-from klassruk.permissions import Action, Actor
 from klassruk.services import calendar
 from klassruk.services.lookup import get_or_404
 from klassruk.services.scope.classes import require_class_scope

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
+from klassruk.access.permissions import Actor
 from klassruk.models.journal import Absence, AbsenceMark, Grade, Lesson, PeriodGrade
 from klassruk.models.school import (
     GroupMembership,
@@ -16,7 +17,6 @@ from klassruk.models.school import (
     Subject,
     TeachingAssignment,
 )
-from klassruk.permissions import Actor
 from klassruk.services.class_journal.common import (
     in_period,
     open_class_journal,

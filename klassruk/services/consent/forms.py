@@ -7,12 +7,12 @@ from datetime import date
 
 from sqlalchemy.orm import Session
 
+from klassruk.access.permissions import Actor
 from klassruk.errors import PermissionDenied
 from klassruk.models.consent import (
     ConsentState,
     ConsentSubject,
 )
-from klassruk.permissions import Actor
 from klassruk.services.consent.register import class_consent
 from klassruk.services.scope.classes import OUT_OF_SCOPE
 

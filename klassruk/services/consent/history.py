@@ -8,13 +8,13 @@ from datetime import date, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from klassruk.access.permissions import Action, Actor
 from klassruk.errors import PermissionDenied
 from klassruk.models.consent import (
     ConsentEntry,
     ConsentState,
     ConsentSubject,
 )
-from klassruk.permissions import Action, Actor
 from klassruk.services.roster.people import class_people
 from klassruk.services.scope.classes import OUT_OF_SCOPE, require_class_scope
 

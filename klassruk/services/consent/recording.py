@@ -8,8 +8,9 @@ from datetime import date, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from klassruk.clock import utcnow
+from klassruk.access.permissions import Action, Actor
 from klassruk.errors import DomainError, PermissionDenied
+from klassruk.infra.clock import utcnow
 from klassruk.models.accounts import UserAccount
 from klassruk.models.consent import (
     CONSENT_STATE_TITLES,
@@ -18,7 +19,6 @@ from klassruk.models.consent import (
     ConsentSubject,
 )
 from klassruk.models.school import Guardian, SchoolClass, Student
-from klassruk.permissions import Action, Actor
 from klassruk.services.activity import record_activity
 from klassruk.services.consent.scans import ScanUpload, store_scan
 from klassruk.services.delivery import (
@@ -34,7 +34,7 @@ from klassruk.services.locking import lock_rows, read_modify_write, refuse_dupli
 from klassruk.services.lookup import get_or_404
 from klassruk.services.roster.people import ClassPeople, class_people
 from klassruk.services.scope.classes import require_class_scope
-from klassruk.text_policy import clean_text
+from klassruk.text.policy import clean_text
 
 MAX_FORM_NUMBER = 40
 

@@ -7,13 +7,13 @@ from datetime import date, datetime
 
 from sqlalchemy.orm import Session
 
+from klassruk.access.permissions import Action, Actor, require
 from klassruk.models.consent import (
     ConsentEntry,
     ConsentState,
     ConsentSubject,
 )
 from klassruk.models.school import SchoolClass
-from klassruk.permissions import Action, Actor, require
 from klassruk.services.delivery import (
     STUDENT_OWN_CONSENT_AGE,
     STUDENT_OWN_CONSENT_KEY,

@@ -9,18 +9,18 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from klassruk.access.permissions import Action, Actor
 from klassruk.errors import DomainError, PermissionDenied
 from klassruk.models.consent import (
     ConsentEntry,
     ConsentScan,
     ConsentSubject,
 )
-from klassruk.permissions import Action, Actor
 from klassruk.services.lookup import get_or_404
 from klassruk.services.roster.people import ClassPeople, class_people
 from klassruk.services.scans import check_scan_structure
 from klassruk.services.scope.classes import OUT_OF_SCOPE, require_class_scope
-from klassruk.text_policy import clean_line
+from klassruk.text.policy import clean_line
 
 MAX_SCAN_BYTES = 5 * 1024 * 1024
 

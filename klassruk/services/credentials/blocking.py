@@ -7,10 +7,10 @@ from datetime import date, datetime
 
 from sqlalchemy.orm import Session
 
-from klassruk.clock import utcnow
+from klassruk.access.permissions import Action, Actor
 from klassruk.errors import DomainError, PermissionDenied
+from klassruk.infra.clock import utcnow
 from klassruk.models.accounts import AccountStatus, UserAccount
-from klassruk.permissions import Action, Actor
 from klassruk.services.activity import record_activity
 from klassruk.services.credentials.codes import open_codes
 from klassruk.services.credentials.issuing import locked_class_for_codes

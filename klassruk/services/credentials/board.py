@@ -9,10 +9,10 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from klassruk.clock import utcnow
+from klassruk.access.permissions import Action, Actor
+from klassruk.infra.clock import utcnow
 from klassruk.models import ActivationCode
 from klassruk.models.accounts import AccountStatus, UserAccount
-from klassruk.permissions import Action, Actor
 from klassruk.services.credentials.people import PersonRef, accounts_of, class_people
 from klassruk.services.scope.classes import require_class_scope
 

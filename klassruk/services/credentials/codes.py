@@ -12,10 +12,10 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from klassruk.clock import utcnow
+from klassruk.access.permissions import Actor
+from klassruk.infra.clock import utcnow
 from klassruk.models import ActivationCode
 from klassruk.models.accounts import AccountStatus, UserAccount
-from klassruk.permissions import Actor
 from klassruk.services.activity import record_activity
 
 # No 0/O, 1/I/L: nothing a parent can misread on paper. 31 symbols × 16 ≈ 79 bits.

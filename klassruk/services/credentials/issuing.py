@@ -10,14 +10,13 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from klassruk.clock import utcnow
+from klassruk.access.logins import make_login
+from klassruk.access.permissions import Action, Actor, Role
 from klassruk.errors import DomainError, NotFound
-from klassruk.formatting import format_timestamp
-from klassruk.logins import make_login
+from klassruk.infra.clock import utcnow
 from klassruk.models import ActivationCode
 from klassruk.models.accounts import AccountStatus, UserAccount, UserRole
 from klassruk.models.school import SchoolClass
-from klassruk.permissions import Action, Actor, Role
 from klassruk.services.activity import record_activity
 from klassruk.services.credentials.codes import (
     DEFAULT_CODE_VALID_DAYS,
@@ -37,6 +36,7 @@ from klassruk.services.credentials.people import (
 from klassruk.services.locking import lock_name, lock_rows, read_modify_write
 from klassruk.services.school_settings import DEFAULT_TIMEZONE, TIMEZONE_KEY, get_setting
 from klassruk.services.scope.classes import require_class_scope
+from klassruk.text.formatting import format_timestamp
 
 RECENT_CODES_WINDOW = timedelta(hours=1)
 

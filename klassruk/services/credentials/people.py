@@ -10,10 +10,10 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from klassruk.access.permissions import Action, Actor, Role
 from klassruk.errors import DomainError
 from klassruk.models.accounts import UserAccount
 from klassruk.models.school import Guardian, GuardianLink
-from klassruk.permissions import Action, Actor, Role
 from klassruk.services.roster.people import class_people as class_roster
 from klassruk.services.scope.links import shared_guardian_ids
 

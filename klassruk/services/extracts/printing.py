@@ -9,11 +9,11 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from klassruk.clock import utcnow
+from klassruk.access.permissions import Action, Actor
 from klassruk.errors import DomainError, NotFound, PermissionDenied
+from klassruk.infra.clock import utcnow
 from klassruk.models.extracts import PaperExtract
 from klassruk.models.school import ReportingPeriod, SchoolClass
-from klassruk.permissions import Action, Actor
 from klassruk.services.acknowledgements.paper import PrintedItems, paper_snapshots
 from klassruk.services.consent.register import class_consent
 from klassruk.services.extracts.content import (

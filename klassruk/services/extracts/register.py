@@ -8,10 +8,10 @@ from datetime import date, datetime
 from sqlalchemy import select, tuple_
 from sqlalchemy.orm import Session
 
+from klassruk.access.permissions import Action, Actor
 from klassruk.errors import DomainError
 from klassruk.models.extracts import PaperExtract
 from klassruk.models.school import Guardian, Student
-from klassruk.permissions import Action, Actor
 from klassruk.services.acknowledgements.paper import record_paper_acknowledgements
 from klassruk.services.extracts.content import ExtractContent
 from klassruk.services.extracts.printing import Family, print_extracts

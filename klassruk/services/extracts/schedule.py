@@ -8,10 +8,10 @@ from datetime import date, timedelta
 from sqlalchemy import and_, select
 from sqlalchemy.orm import Session
 
-from klassruk.clock import utcnow
+from klassruk.access.permissions import Action, Actor
+from klassruk.infra.clock import utcnow
 from klassruk.models.extracts import ExtractFrequency, ExtractSchedule, PaperExtract
 from klassruk.models.school import ReportingPeriod, SchoolClass
-from klassruk.permissions import Action, Actor
 from klassruk.services.calendar import in_current_year
 from klassruk.services.consent.register import class_consent
 from klassruk.services.extracts.printing import Family

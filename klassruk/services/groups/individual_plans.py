@@ -8,9 +8,9 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from klassruk.access.permissions import Action, Actor
 from klassruk.errors import DomainError
 from klassruk.models.school import GroupKind, GroupMembership, StudyGroup, TeachingAssignment
-from klassruk.permissions import Action, Actor
 from klassruk.services.groups.moves import active_split_membership, end_membership, require_enrolled
 from klassruk.services.groups.queries import (
     locked_class,

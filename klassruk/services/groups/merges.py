@@ -7,10 +7,10 @@ from datetime import date
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from klassruk.access.permissions import Action, Actor
 from klassruk.errors import DomainError
 from klassruk.models.journal import Lesson, PeriodGrade, PlannedTest
 from klassruk.models.school import GroupKind, GroupMembership, StudyGroup, TeachingAssignment
-from klassruk.permissions import Action, Actor
 from klassruk.services.groups.queries import (
     locked_class,
     subject_or_404,

@@ -7,9 +7,9 @@ from datetime import date, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from klassruk.access.permissions import Action, Actor
 from klassruk.errors import DomainError
 from klassruk.models.school import GroupKind, GroupMembership, Student, StudyGroup
-from klassruk.permissions import Action, Actor
 from klassruk.services.groups.queries import (
     enrolled_students,
     locked_class,

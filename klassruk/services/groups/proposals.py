@@ -9,9 +9,9 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from klassruk.access.permissions import Action, Actor
 from klassruk.errors import DomainError
 from klassruk.models.school import GroupKind, GroupMembership, SchoolClass, SchoolYear, StudyGroup
-from klassruk.permissions import Action, Actor
 from klassruk.services.groups.queries import (
     StudentRef,
     class_or_404,

@@ -9,6 +9,7 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from klassruk.access.permissions import Action, Actor, require
 from klassruk.errors import NotFound
 from klassruk.models.school import (
     Enrolment,
@@ -21,7 +22,6 @@ from klassruk.models.school import (
     Subject,
     TeachingAssignment,
 )
-from klassruk.permissions import Action, Actor, require
 from klassruk.services.locking import lock_rows, read_modify_write
 from klassruk.services.lookup import get_or_404
 from klassruk.services.scope.classes import active_on, require_class_scope

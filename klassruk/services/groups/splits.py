@@ -7,6 +7,7 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from klassruk.access.permissions import Action, Actor
 from klassruk.errors import DomainError
 from klassruk.models.school import (
     GroupKind,
@@ -17,8 +18,6 @@ from klassruk.models.school import (
     Subject,
     TeachingAssignment,
 )
-from klassruk.permissions import Action, Actor
-from klassruk.russian import Case, agree_with, decline_name
 from klassruk.services.groups.proposals import SplitPlan
 from klassruk.services.groups.queries import (
     StudentRef,
@@ -32,6 +31,7 @@ from klassruk.services.groups.queries import (
 )
 from klassruk.services.groups.schedule import Target, carry_schedule
 from klassruk.services.scope.classes import require_class_scope
+from klassruk.text.russian import Case, agree_with, decline_name
 
 
 def check_teacher(

@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from klassruk.access.permissions import Action, Actor, require
 from klassruk.errors import DomainError, NotFound
 from klassruk.models.school import (
     Enrolment,
@@ -20,7 +21,6 @@ from klassruk.models.school import (
     StudyGroup,
     TeachingAssignment,
 )
-from klassruk.permissions import Action, Actor, require
 from klassruk.services.calendar import in_current_year
 from klassruk.services.groups.queries import (
     GroupInfo,

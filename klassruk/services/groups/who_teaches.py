@@ -9,6 +9,7 @@ from datetime import date
 from sqlalchemy import ColumnElement, Row, Select, select
 from sqlalchemy.orm import Session
 
+from klassruk.access.permissions import Action, Actor, require
 from klassruk.errors import PermissionDenied
 from klassruk.models.school import (
     Enrolment,
@@ -19,7 +20,6 @@ from klassruk.models.school import (
     Subject,
     TeachingAssignment,
 )
-from klassruk.permissions import Action, Actor, require
 from klassruk.services.groups.queries import (
     KIND_PRIORITY,
     GroupInfo,

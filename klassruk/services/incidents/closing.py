@@ -7,11 +7,11 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from klassruk.audit import audit_context
-from klassruk.clock import utcnow
+from klassruk.access.permissions import Actor
+from klassruk.audit.log import audit_context
 from klassruk.errors import DomainError
+from klassruk.infra.clock import utcnow
 from klassruk.models.incidents import IncidentItem, IncidentStatus, ItemOutcome
-from klassruk.permissions import Actor
 from klassruk.services.credentials.codes import DEFAULT_CODE_VALID_DAYS
 from klassruk.services.incidents.records import clean_text, managed_incident
 from klassruk.services.locking import read_modify_write

@@ -8,17 +8,17 @@ from datetime import datetime
 from sqlalchemy import ColumnElement, false, or_, select
 from sqlalchemy.orm import Session
 
-from klassruk.clock import school_today
+from klassruk.access.permissions import Action, Actor, Role, require
 from klassruk.errors import DomainError, PermissionDenied
+from klassruk.infra.clock import school_today
 from klassruk.models.accounts import UserAccount
 from klassruk.models.incidents import IncidentStatus, ReporterKind, SecurityIncident
-from klassruk.permissions import Action, Actor, Role, require
 from klassruk.services.locking import lock_rows
 from klassruk.services.lookup import get_or_404
 from klassruk.services.school_settings import DEFAULT_TIMEZONE, TIMEZONE_KEY, get_setting
 from klassruk.services.scope.classes import current_students_query, own_class_ids_query
 from klassruk.services.scope.links import guardians_in_scope_query
-from klassruk.text_policy import clean_text as clean_stored_text
+from klassruk.text.policy import clean_text as clean_stored_text
 
 MAX_TEXT = 1000
 INCIDENT_NOT_FOUND = "Инцидент не найден."

@@ -8,15 +8,14 @@ from datetime import datetime
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from klassruk.audit import audit_context
-from klassruk.clock import school_today, utcnow
+from klassruk.access.permissions import Action, Actor, Role, require
+from klassruk.audit.log import audit_context
 from klassruk.errors import DomainError, PermissionDenied
-from klassruk.formatting import format_timestamp
+from klassruk.infra.clock import school_today, utcnow
+from klassruk.infra.workdays import report_deadline
 from klassruk.models import AuditLog
 from klassruk.models.accounts import AccountStatus, UserAccount, UserRole
 from klassruk.models.incidents import IncidentStatus, Notice, ReporterKind, SecurityIncident
-from klassruk.permissions import Action, Actor, Role, require
-from klassruk.russian import agree_with
 from klassruk.services.accounts.login import find_user_by_login
 from klassruk.services.activity import record_activity
 from klassruk.services.credentials.codes import open_codes
@@ -30,7 +29,8 @@ from klassruk.services.incidents.records import (
 from klassruk.services.locking import lock_rows, read_modify_write, refuse_duplicate
 from klassruk.services.scope.classes import OUT_OF_SCOPE
 from klassruk.services.scope.links import SHARED_GUARDIAN, shared_guardian_ids
-from klassruk.workdays import report_deadline
+from klassruk.text.formatting import format_timestamp
+from klassruk.text.russian import agree_with
 
 # Notices go to the school's management in the app: the admin and the deputy heads.
 NOTIFIED_ROLES = (Role.ADMIN, Role.DEPUTY_HEAD)

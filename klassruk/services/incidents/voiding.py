@@ -8,12 +8,12 @@ from datetime import datetime
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
-from klassruk.audit import audit_context
-from klassruk.clock import utcnow
+from klassruk.access.permissions import Action, Actor, require
+from klassruk.audit.log import audit_context
 from klassruk.errors import DomainError
+from klassruk.infra.clock import utcnow
 from klassruk.models import AuditLog
 from klassruk.models.incidents import IncidentItem, ItemOutcome, SecurityIncident
-from klassruk.permissions import Action, Actor, require
 from klassruk.services.incidents.records import (
     clean_text,
     display_names,

@@ -7,15 +7,15 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from klassruk.access.permissions import Action, Actor
 from klassruk.errors import DomainError
-from klassruk.formatting import format_date
 from klassruk.models.journal import (
     Lesson,
 )
 from klassruk.models.school import ReportingPeriod, StudyGroup, Subject, TeachingAssignment
-from klassruk.permissions import Action, Actor
 from klassruk.services import calendar
 from klassruk.services.lookup import get_or_404
+from klassruk.text.formatting import format_date
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from klassruk.errors import DomainError
-from klassruk.formatting import format_number
 from klassruk.models.journal import (
     GRADE_KIND_SUFFIXES,
     GRADE_KIND_TITLES,
@@ -15,6 +14,7 @@ from klassruk.models.journal import (
     AbsenceMark,
     GradeKind,
 )
+from klassruk.text.formatting import format_number
 
 _SUFFIX_KIND = {suffix: kind for kind, suffix in GRADE_KIND_SUFFIXES.items()}
 _GRADE_TOKEN = re.compile(r"^([1-5])([" + "".join(s for s in _SUFFIX_KIND if s) + r"]?)$")

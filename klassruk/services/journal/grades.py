@@ -7,8 +7,8 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from klassruk.access.permissions import Actor
 from klassruk.errors import DomainError, NotFound
-from klassruk.formatting import format_date
 from klassruk.models.journal import (
     Absence,
     AbsenceMark,
@@ -17,7 +17,6 @@ from klassruk.models.journal import (
     Lesson,
     LessonStatus,
 )
-from klassruk.permissions import Actor
 from klassruk.services.journal.access import _period_of_lesson
 from klassruk.services.journal.cells import default_weight
 from klassruk.services.journal.common import FUTURE, require_marks_allowed, school_today
@@ -27,7 +26,8 @@ from klassruk.services.locking import lock_rows
 from klassruk.services.lookup import get_or_404
 from klassruk.services.notifications import events
 from klassruk.services.scope.journals import require_journal_writer
-from klassruk.text_policy import clean_text
+from klassruk.text.formatting import format_date
+from klassruk.text.policy import clean_text
 
 
 def _new_grade(actor: Actor, lesson_id: int, student_id: int, value: int, kind: GradeKind) -> Grade:

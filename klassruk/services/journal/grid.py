@@ -8,6 +8,7 @@ from datetime import date
 from sqlalchemy import ScalarSelect, func, select
 from sqlalchemy.orm import Session
 
+from klassruk.access.permissions import Actor
 from klassruk.models.journal import (
     Absence,
     AbsenceMark,
@@ -19,7 +20,6 @@ from klassruk.models.journal import (
     PlannedTest,
 )
 from klassruk.models.school import ReportingPeriod, Staff, Student, Subject
-from klassruk.permissions import Actor
 from klassruk.services import calendar
 from klassruk.services.journal.access import _group
 from klassruk.services.journal.cells import format_cell

@@ -8,6 +8,7 @@ from datetime import date
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from klassruk.access.permissions import Actor
 from klassruk.models.accounts import UserAccount
 from klassruk.models.journal import (
     Grade,
@@ -16,7 +17,6 @@ from klassruk.models.journal import (
     Lesson,
 )
 from klassruk.models.school import Student
-from klassruk.permissions import Actor
 from klassruk.services import calendar
 from klassruk.services.journal.cells import format_cell
 from klassruk.services.scope.journals import require_journal_reader

@@ -8,16 +8,15 @@ from datetime import date
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
-from klassruk.clock import utcnow
+from klassruk.access.permissions import Actor
 from klassruk.errors import Conflict, DomainError
-from klassruk.formatting import format_date
+from klassruk.infra.clock import utcnow
 from klassruk.models.journal import (
     Lesson,
     LessonStatus,
     PlannedTest,
 )
 from klassruk.models.school import GroupMembership, Student, StudyGroup, Subject, TeachingAssignment
-from klassruk.permissions import Actor
 from klassruk.services import calendar
 from klassruk.services.journal.common import CONFLICT, _bullets
 from klassruk.services.journal.grades import _writable_lesson
@@ -25,6 +24,7 @@ from klassruk.services.locking import lock_rows, read_modify_write
 from klassruk.services.notifications import events
 from klassruk.services.scope.classes import active_on
 from klassruk.services.scope.journals import require_journal_reader, require_journal_writer
+from klassruk.text.formatting import format_date
 
 
 @dataclass(frozen=True)

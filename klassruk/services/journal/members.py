@@ -9,12 +9,12 @@ from sqlalchemy import ScalarSelect, and_, exists, or_, select
 from sqlalchemy.orm import Session
 
 from klassruk.errors import DomainError
-from klassruk.formatting import format_date
 from klassruk.models.journal import (
     Lesson,
 )
 from klassruk.models.school import GroupKind, GroupMembership, StudyGroup, TeachingAssignment
 from klassruk.services.journal.access import _group
+from klassruk.text.formatting import format_date
 
 
 @dataclass

@@ -7,13 +7,13 @@ from collections.abc import Mapping
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from klassruk.access.permissions import Actor
 from klassruk.errors import Conflict, DomainError
 from klassruk.models.journal import (
     PeriodGrade,
     PeriodGradeChange,
 )
 from klassruk.models.school import ReportingPeriod, Student, StudyGroup
-from klassruk.permissions import Actor
 from klassruk.services import calendar
 from klassruk.services.journal.common import CONFLICT, _bullets, require_marks_allowed
 from klassruk.services.journal.grades import _check_value
@@ -21,7 +21,7 @@ from klassruk.services.journal.members import roster_intervals
 from klassruk.services.locking import lock_rows
 from klassruk.services.notifications import events
 from klassruk.services.scope.journals import require_journal_writer
-from klassruk.text_policy import clean_text
+from klassruk.text.policy import clean_text
 
 
 def parse_period_grades(

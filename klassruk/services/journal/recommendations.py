@@ -8,16 +8,16 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from klassruk.access.permissions import Actor
 from klassruk.errors import DomainError, PermissionDenied
 from klassruk.models.journal import (
     Recommendation,
 )
 from klassruk.models.school import GroupMembership, Student, Subject
-from klassruk.permissions import Actor
 from klassruk.services.notifications import events
 from klassruk.services.scope.classes import active_on
 from klassruk.services.scope.journals import READ_ONLY, keeps_journal, require_journal_reader
-from klassruk.text_policy import clean_text
+from klassruk.text.policy import clean_text
 
 
 def add_recommendation(

@@ -9,8 +9,8 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from klassruk.access.permissions import Actor
 from klassruk.errors import Conflict, DomainError, PermissionDenied
-from klassruk.formatting import format_date
 from klassruk.models.journal import (
     Absence,
     Grade,
@@ -18,7 +18,6 @@ from klassruk.models.journal import (
     LessonStatus,
 )
 from klassruk.models.school import ReportingPeriod, Student
-from klassruk.permissions import Actor
 from klassruk.services import calendar
 from klassruk.services.journal.cells import Cell, _normal, default_weight, format_cell, parse_cell
 from klassruk.services.journal.common import (
@@ -40,7 +39,8 @@ from klassruk.services.scope.journals import (
     require_journal_writer,
     substitute_lessons,
 )
-from klassruk.text_policy import clean_text
+from klassruk.text.formatting import format_date
+from klassruk.text.policy import clean_text
 
 
 @dataclass(frozen=True)

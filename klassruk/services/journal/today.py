@@ -8,9 +8,9 @@ from datetime import date, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from klassruk.access.permissions import Action, Actor
 from klassruk.models.journal import Absence, Lesson, LessonStatus
 from klassruk.models.school import StudyGroup, Subject
-from klassruk.permissions import Action, Actor
 
 # How far ahead «the next school day» is looked for: past the longest holidays.
 LOOK_AHEAD_DAYS = 21

@@ -13,15 +13,15 @@ from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from klassruk.clock import utcnow
+from klassruk.access.permissions import Actor
 from klassruk.errors import DomainError
+from klassruk.infra.clock import utcnow
 from klassruk.models.notifications import (
     Channel,
     Notification,
     NotificationContact,
     NotificationKind,
 )
-from klassruk.permissions import Actor
 from klassruk.services.notifications.preferences import family_user
 
 CODE_LIFETIME = timedelta(minutes=30)

@@ -12,7 +12,6 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Table, bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
-from klassruk.formatting import format_date
 from klassruk.models.accounts import UserAccount
 from klassruk.models.journal import ABSENCE_TITLES, GRADE_KIND_TITLES, AbsenceMark, GradeKind
 from klassruk.models.notifications import (
@@ -34,6 +33,7 @@ from klassruk.services.notifications.contacts import verified_addresses
 from klassruk.services.notifications.gating import reachable
 from klassruk.services.notifications.links import make_link
 from klassruk.services.notifications.outbox import school_timezone
+from klassruk.text.formatting import format_date
 
 COMPOSE_BATCH = 5000
 # Two concatenated Cyrillic (UCS-2) SMS parts of 67 characters.

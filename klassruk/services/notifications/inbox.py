@@ -9,12 +9,12 @@ from datetime import date, datetime
 from sqlalchemy import and_, func, select, update
 from sqlalchemy.orm import Session
 
-from klassruk.clock import utcnow
+from klassruk.access.permissions import Action, Actor, require
 from klassruk.errors import DomainError, PermissionDenied
+from klassruk.infra.clock import utcnow
 from klassruk.models.families import AckChannel, AckKind, Acknowledgement, FamilyEvent
 from klassruk.models.notifications import ClassMessage, ClassMessageRecipient
 from klassruk.models.school import GuardianLink
-from klassruk.permissions import Action, Actor, require
 from klassruk.services.acknowledgements.ledger import record_once
 from klassruk.services.activity import record_family_event
 from klassruk.services.scope.classes import OUT_OF_SCOPE

@@ -14,9 +14,8 @@ from urllib.parse import urlencode
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from klassruk.clock import utcnow
 from klassruk.errors import DomainError
-from klassruk.formatting import format_date
+from klassruk.infra.clock import utcnow
 from klassruk.models.accounts import AccountStatus, UserAccount
 from klassruk.models.families import AckChannel, AckKind, Acknowledgement
 from klassruk.models.notifications import (
@@ -27,6 +26,7 @@ from klassruk.models.notifications import (
 )
 from klassruk.models.school import GuardianLink, Student
 from klassruk.services.notifications.inbox import record_message_acknowledgement
+from klassruk.text.formatting import format_date
 
 # The query parameter app.py recognises before any login.
 LINK_PARAMETER = "link"

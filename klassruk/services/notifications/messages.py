@@ -8,6 +8,7 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from klassruk.access.permissions import Action, Actor, require
 from klassruk.errors import DomainError, PermissionDenied
 from klassruk.models.accounts import UserAccount
 from klassruk.models.families import AckKind, Acknowledgement
@@ -18,7 +19,6 @@ from klassruk.models.notifications import (
     MessageAudience,
 )
 from klassruk.models.school import Enrolment, GuardianLink, SchoolClass, Student
-from klassruk.permissions import Action, Actor, require
 from klassruk.services.calendar import in_current_year, week_start
 from klassruk.services.notifications.events import Event, emit
 from klassruk.services.notifications.gating import reachable

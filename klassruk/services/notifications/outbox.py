@@ -12,7 +12,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
-from klassruk.clock import utcnow
+from klassruk.access.permissions import Action, Actor, require
+from klassruk.infra.clock import utcnow
 from klassruk.models.notifications import (
     Cadence,
     Channel,
@@ -25,7 +26,6 @@ from klassruk.models.notifications import (
     SenderHeartbeat,
 )
 from klassruk.models.school import Enrolment, GroupMembership, SchoolClass
-from klassruk.permissions import Action, Actor, require
 from klassruk.services.calendar import in_current_year
 from klassruk.services.notifications.contacts import verified_addresses
 from klassruk.services.notifications.gating import Recipient, reachable

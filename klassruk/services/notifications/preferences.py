@@ -9,10 +9,10 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from klassruk.access.permissions import Action, Actor, require
 from klassruk.errors import DomainError, PermissionDenied
 from klassruk.models.accounts import UserAccount
 from klassruk.models.notifications import Cadence, Channel, NotificationPreference, Topic
-from klassruk.permissions import Action, Actor, require
 from klassruk.services.locking import lock_rows
 
 DEFAULT_DIGEST_HOUR = 18

@@ -12,15 +12,15 @@ from datetime import datetime, timedelta
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from klassruk.clock import utcnow
-from klassruk.db import unit_of_work
+from klassruk.access.permissions import Actor
+from klassruk.infra.clock import utcnow
+from klassruk.infra.db import unit_of_work
 from klassruk.models.notifications import (
     Channel,
     DeliveryStatus,
     Notification,
     SenderHeartbeat,
 )
-from klassruk.permissions import Actor
 from klassruk.services.notifications.channels import DeliveryError, Outgoing
 from klassruk.services.notifications.channels.email import SmtpSettings, SmtpTransport
 from klassruk.services.notifications.channels.sms import SmsSettings, SmsTransport

@@ -9,8 +9,9 @@ from datetime import datetime
 from sqlalchemy import and_, func, select, update
 from sqlalchemy.orm import Session
 
-from klassruk.clock import utcnow
+from klassruk.access.permissions import Action, Actor, require
 from klassruk.errors import PermissionDenied
+from klassruk.infra.clock import utcnow
 from klassruk.models.accounts import UserAccount
 from klassruk.models.families import AckChannel, AckKind, Acknowledgement
 from klassruk.models.notifications import (
@@ -21,7 +22,6 @@ from klassruk.models.notifications import (
     Notification,
 )
 from klassruk.models.school import Guardian, Student
-from klassruk.permissions import Action, Actor, require
 from klassruk.services.scope.classes import OUT_OF_SCOPE, own_class_ids_query
 
 

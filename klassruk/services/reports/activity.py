@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
+from klassruk.access.permissions import Action, Actor
 from klassruk.models.accounts import UserAccount
 from klassruk.models.consent import CONSENT_STATE_TITLES, ConsentSubject
 from klassruk.models.families import (
@@ -37,7 +38,6 @@ from klassruk.models.school import (
     SchoolClass,
     Student,
 )
-from klassruk.permissions import Action, Actor
 from klassruk.services import calendar
 from klassruk.services.delivery import Route, decide_for, latest_entries, state_of
 from klassruk.services.lookup import get_or_404

@@ -13,8 +13,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from klassruk.access.permissions import Action, Actor
 from klassruk.models.school import Enrolment, ReportingPeriod, SchoolClass, Student, Subject
-from klassruk.permissions import Action, Actor
 from klassruk.services import calendar
 from klassruk.services.class_journal.summary import AT_RISK_ABSENCES
 from klassruk.services.lookup import get_or_404

@@ -8,10 +8,10 @@ from collections.abc import Sequence
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
-from klassruk.formatting import format_date
 from klassruk.services.reports.analytical import AnalyticalReport
 from klassruk.services.reports.metrics import FOOTNOTES, Metrics
 from klassruk.services.spreadsheets import export_cell
+from klassruk.text.formatting import format_date
 
 METRIC_HEADERS = ("N", "Успеваемость, %", "Качество, %", "СОУ, %", "Средний балл")
 

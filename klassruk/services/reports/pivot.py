@@ -22,15 +22,15 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.functions import FunctionElement
 
+from klassruk.access.permissions import Action, Actor, require
 from klassruk.errors import DomainError, PermissionDenied
-from klassruk.formatting import format_date
 from klassruk.models.journal import Absence, AbsenceMark, Grade, Lesson
 from klassruk.models.school import Enrolment, ReportingPeriod, SchoolClass, Staff, Subject
-from klassruk.permissions import Action, Actor, require
 from klassruk.services import calendar
 from klassruk.services.reports.metrics import MarkCounts, metrics_of
 from klassruk.services.reports.rates import WeekRate, school_weeks, weekly_rates
 from klassruk.services.scope.classes import OUT_OF_SCOPE
+from klassruk.text.formatting import format_date
 
 
 class Dimension(enum.StrEnum):

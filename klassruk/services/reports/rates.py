@@ -9,10 +9,10 @@ from typing import Any
 from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.orm import Session
 
+from klassruk.access.permissions import Action, Actor
 from klassruk.errors import DomainError, PermissionDenied
 from klassruk.models.families import AckKind, Acknowledgement
 from klassruk.models.school import Enrolment, GuardianLink, Relation, SchoolClass
-from klassruk.permissions import Action, Actor
 from klassruk.services import calendar
 from klassruk.services.scope.classes import OUT_OF_SCOPE, active_on
 

@@ -12,12 +12,12 @@ from typing import Any
 from sqlalchemy import select, true, update
 from sqlalchemy.orm import Session
 
-from klassruk.clock import utcnow
+from klassruk.access.permissions import Action, Actor, require
 from klassruk.errors import DomainError, NotFound, PermissionDenied
+from klassruk.infra.clock import utcnow
 from klassruk.models.accounts import UserAccount
 from klassruk.models.reports import SentReport
 from klassruk.models.school import ReportingPeriod, SchoolClass
-from klassruk.permissions import Action, Actor, require
 from klassruk.services import calendar
 from klassruk.services.reports.analytical import (
     AnalyticalReport,

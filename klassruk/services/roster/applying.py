@@ -7,9 +7,9 @@ from datetime import date
 
 from sqlalchemy.orm import Session
 
+from klassruk.access.permissions import Actor
 from klassruk.errors import DomainError
 from klassruk.models.school import Guardian, GuardianLink, Student
-from klassruk.permissions import Actor
 from klassruk.services import groups
 from klassruk.services.activity import record_activity
 from klassruk.services.locking import lock_name, read_modify_write

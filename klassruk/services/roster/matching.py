@@ -8,8 +8,8 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from klassruk.access.permissions import Action, Actor
 from klassruk.models.school import Enrolment, Guardian, GuardianLink, SchoolClass, Student
-from klassruk.permissions import Action, Actor
 from klassruk.services.roster.plans import PlannedGuardian
 from klassruk.services.roster.rows import (
     GuardianData,

@@ -7,11 +7,9 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from klassruk.cyrillic import normalize_class_name
+from klassruk.access.permissions import Action, Actor, require
 from klassruk.errors import DomainError
 from klassruk.models.school import SchoolClass, SchoolYear
-from klassruk.permissions import Action, Actor, require
-from klassruk.russian import agree_with
 from klassruk.services.calendar import current_year
 from klassruk.services.roster.matching import GuardianMatcher, Known, known_people
 from klassruk.services.roster.plans import ImportPreview, PlannedStudent, preview_lines
@@ -27,6 +25,8 @@ from klassruk.services.scope.classes import (
     require_class_scope,
 )
 from klassruk.services.scope.links import shared_guardian_ids
+from klassruk.text.cyrillic import normalize_class_name
+from klassruk.text.russian import agree_with
 
 
 def _pupil(full_name: str) -> str:

@@ -8,14 +8,14 @@ from typing import Any
 
 from sqlalchemy.orm import InstrumentedAttribute
 
-from klassruk.contacts import normalize_email, normalize_phone
-from klassruk.cyrillic import normalize_class_name
 from klassruk.errors import DomainError
-from klassruk.formatting import quote
-from klassruk.limits import length_problem
+from klassruk.infra.limits import length_problem
 from klassruk.models.school import Guardian, Relation, Student
 from klassruk.services.spreadsheets import read_table
-from klassruk.text_policy import clean_name, person_key
+from klassruk.text.contacts import normalize_email, normalize_phone
+from klassruk.text.cyrillic import normalize_class_name
+from klassruk.text.formatting import quote
+from klassruk.text.policy import clean_name, person_key
 
 CLASS_COLUMN = "Класс"
 STUDENT_COLUMNS = ("Фамилия", "Имя", "Отчество", "Дата рождения")

@@ -9,7 +9,8 @@ from datetime import date, datetime
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
 
-from klassruk.audit import audit_context
+from klassruk.access.permissions import Action, Actor, require
+from klassruk.audit.log import audit_context
 from klassruk.models.accounts import AccountStatus, UserAccount
 from klassruk.models.journal import PeriodGrade
 from klassruk.models.school import (
@@ -24,7 +25,6 @@ from klassruk.models.school import (
     TeachingAssignment,
     full_name,
 )
-from klassruk.permissions import Action, Actor, require
 from klassruk.services.credentials.codes import open_codes
 from klassruk.services.locking import lock_rows
 

@@ -7,8 +7,8 @@ import json
 from dataclasses import asdict, dataclass, field
 from datetime import date
 
-from klassruk.formatting import format_date
 from klassruk.services.school_year.closing import YearGrades
+from klassruk.text.formatting import format_date
 
 
 @dataclass(frozen=True)

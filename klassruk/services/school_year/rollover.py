@@ -9,9 +9,9 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
-from klassruk.audit import audit_context
+from klassruk.access.permissions import Action, Actor, require
+from klassruk.audit.log import audit_context
 from klassruk.errors import Conflict, DomainError, NotFound
-from klassruk.formatting import format_date
 from klassruk.models.school import (
     Enrolment,
     GroupKind,
@@ -25,7 +25,6 @@ from klassruk.models.school import (
     StudyGroup,
     Subject,
 )
-from klassruk.permissions import Action, Actor, require
 from klassruk.services.calendar import find_current_year
 from klassruk.services.groups.queries import enrol_student
 from klassruk.services.locking import lock_rows, read_modify_write
@@ -36,6 +35,7 @@ from klassruk.services.school_year.closing import (
     year_grades,
 )
 from klassruk.services.school_year.plans import ClassMove, GroupLayout, RolloverPlan
+from klassruk.text.formatting import format_date
 
 # Grades whose pupils finish a level: the 11th all leave; of the 9th, those the school names.
 LAST_GRADE = 11

@@ -15,9 +15,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
+from klassruk.access.permissions import Action, Actor, Role, require
 from klassruk.errors import PermissionDenied
 from klassruk.models.school import Enrolment, SchoolClass, StudyGroup, TeachingAssignment
-from klassruk.permissions import Action, Actor, Role, require
 from klassruk.services.calendar import in_current_year
 
 OUT_OF_SCOPE = "Эти данные вне вашей зоны ответственности."

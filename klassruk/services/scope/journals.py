@@ -17,6 +17,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
+from klassruk.access.permissions import Action, Actor, Role, require
 from klassruk.errors import DomainError, PermissionDenied
 from klassruk.models.journal import Lesson
 from klassruk.models.school import (
@@ -27,7 +28,6 @@ from klassruk.models.school import (
     StudyGroup,
     TeachingAssignment,
 )
-from klassruk.permissions import Action, Actor, Role, require
 from klassruk.services.lookup import get_or_404
 from klassruk.services.scope.classes import OUT_OF_SCOPE, own_class_ids_query, require_class_scope
 

@@ -13,9 +13,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
+from klassruk.access.permissions import Action, Actor
 from klassruk.errors import PermissionDenied
 from klassruk.models.school import GuardianLink, SchoolClass
-from klassruk.permissions import Action, Actor
 from klassruk.services.scope.classes import (
     OUT_OF_SCOPE,
     current_students_query,

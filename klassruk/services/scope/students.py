@@ -18,8 +18,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session, aliased
 
-from klassruk.db import read_only_cache
+from klassruk.access.permissions import ROLE_ACTIONS, Action, Actor, Role, require
 from klassruk.errors import PermissionDenied
+from klassruk.infra.db import read_only_cache
 from klassruk.models.accounts import AccountStatus, UserAccount
 from klassruk.models.consent import ConsentEntry, ConsentState, ConsentSubject
 from klassruk.models.school import (
@@ -29,7 +30,6 @@ from klassruk.models.school import (
     Student,
     TeachingAssignment,
 )
-from klassruk.permissions import ROLE_ACTIONS, Action, Actor, Role, require
 from klassruk.services.delivery import decide, refuse_paper_route, require_electronic_access
 from klassruk.services.scope.classes import OUT_OF_SCOPE, active_on, own_class_ids_query
 from klassruk.services.scope.links import link_current_on

@@ -7,9 +7,9 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from klassruk.access.permissions import Action, Actor, require
 from klassruk.errors import NotFound
 from klassruk.models.school import SchoolClass, Staff
-from klassruk.permissions import Action, Actor, require
 from klassruk.services.calendar import in_current_year
 from klassruk.services.lookup import get_or_404
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from klassruk.cyrillic import normalize_class_name
+from klassruk.text.cyrillic import normalize_class_name
 
 # Saving the load and adding subjects take this transaction lock: subjects are compared by
 # folded name (no unique index expresses it) and a save creates subjects and groups too.

@@ -8,8 +8,8 @@ from dataclasses import replace
 
 from sqlalchemy.orm import Session
 
+from klassruk.access.permissions import Action, Actor, require
 from klassruk.errors import DomainError
-from klassruk.permissions import Action, Actor, require
 from klassruk.services.spreadsheets import export_cell, read_table
 from klassruk.services.teaching_load.common import fold
 from klassruk.services.teaching_load.saving import LoadInput, SaveResult, save_teaching_load

@@ -8,8 +8,8 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from klassruk.access.permissions import Action, Actor, require
 from klassruk.errors import DomainError
-from klassruk.formatting import bullet_list, format_number, quote
 from klassruk.models.school import (
     GroupKind,
     SchoolClass,
@@ -19,11 +19,11 @@ from klassruk.models.school import (
     Subject,
     TeachingAssignment,
 )
-from klassruk.permissions import Action, Actor, require
 from klassruk.services.calendar import current_year
 from klassruk.services.groups.queries import whole_class_group
 from klassruk.services.locking import lock_name, read_modify_write
 from klassruk.services.teaching_load.common import LOAD_LOCK, class_key, fold
+from klassruk.text.formatting import bullet_list, format_number, quote
 
 MAX_HOURS = 40.0
 

@@ -7,9 +7,9 @@ import re
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from klassruk.access.permissions import Action, Actor, require
 from klassruk.errors import DomainError
 from klassruk.models.school import Staff, Subject
-from klassruk.permissions import Action, Actor, require
 from klassruk.services.locking import lock_name, read_modify_write
 from klassruk.services.teaching_load.common import LOAD_LOCK, fold
 

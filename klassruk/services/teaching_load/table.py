@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from klassruk.access.permissions import Action, Actor, require
 from klassruk.models.school import (
     GroupKind,
     SchoolClass,
@@ -16,7 +17,6 @@ from klassruk.models.school import (
     TeachingAssignment,
     full_name,
 )
-from klassruk.permissions import Action, Actor, require
 from klassruk.services.calendar import current_year
 
 

@@ -7,17 +7,17 @@ from datetime import date, datetime
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from klassruk.clock import utcnow
+from klassruk.access.permissions import Action, Actor, require
 from klassruk.errors import DomainError, NotFound
-from klassruk.formatting import format_date
+from klassruk.infra.clock import utcnow
 from klassruk.models.journal import Grade, Lesson, LessonChange, LessonChangeKind, LessonStatus
 from klassruk.models.school import Staff, StudyGroup
-from klassruk.permissions import Action, Actor, require
 from klassruk.services import calendar
 from klassruk.services.journal.common import school_today
 from klassruk.services.locking import lock_rows
 from klassruk.services.notifications import events
-from klassruk.text_policy import clean_text
+from klassruk.text.formatting import format_date
+from klassruk.text.policy import clean_text
 
 
 def _lesson(session: Session, lesson_id: int) -> Lesson:

@@ -7,11 +7,11 @@ from datetime import date
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
+from klassruk.access.permissions import Action, Actor, require
 from klassruk.errors import DomainError
 from klassruk.models import AuditLog
 from klassruk.models.journal import Lesson, LessonStatus, TimetableSlot
 from klassruk.models.school import ReportingPeriod, StudyGroup
-from klassruk.permissions import Action, Actor, require
 from klassruk.services import calendar
 from klassruk.services.locking import lock_rows, read_modify_write
 

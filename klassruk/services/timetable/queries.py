@@ -8,9 +8,9 @@ from datetime import date, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session, aliased
 
+from klassruk.access.permissions import Action, Actor, require
 from klassruk.models.journal import Lesson, LessonChange, LessonChangeKind, LessonStatus
 from klassruk.models.school import Staff, StudyGroup, Subject, TeachingAssignment
-from klassruk.permissions import Action, Actor, require
 
 
 @dataclass(frozen=True)

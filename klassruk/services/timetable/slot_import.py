@@ -7,16 +7,16 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from klassruk.cyrillic import normalize_class_name
+from klassruk.access.permissions import Action, Actor, require
 from klassruk.errors import DomainError
-from klassruk.formatting import bullet_list, quote
 from klassruk.models.journal import TimetableSlot
 from klassruk.models.school import SchoolClass, Staff, StudyGroup, Subject
-from klassruk.permissions import Action, Actor, require
 from klassruk.services import calendar
 from klassruk.services.locking import lock_name, read_modify_write, refuse_duplicate
 from klassruk.services.spreadsheets import read_table
 from klassruk.services.timetable.slots import SLOTS_LOCK, WEEKDAYS, slot_problem
+from klassruk.text.cyrillic import normalize_class_name
+from klassruk.text.formatting import bullet_list, quote
 
 _WEEKDAY_NAMES = {
     **{name.lower(): i + 1 for i, name in enumerate(WEEKDAYS)},

@@ -7,10 +7,10 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
+from klassruk.access.permissions import Action, Actor, require
 from klassruk.errors import DomainError, NotFound
 from klassruk.models.journal import TimetableSlot
 from klassruk.models.school import Staff, StudyGroup, Subject, TeachingAssignment
-from klassruk.permissions import Action, Actor, require
 from klassruk.services import calendar
 from klassruk.services.locking import lock_name, lock_rows, read_modify_write, refuse_duplicate
 

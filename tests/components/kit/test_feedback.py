@@ -13,9 +13,9 @@ def _script() -> None:
     import streamlit as st
 
     from components.kit.feedback import act, show_outcome
+    from klassruk.access.permissions import Actor
     from klassruk.errors import DomainError
     from klassruk.models.school import Subject
-    from klassruk.permissions import Actor
 
     actor = Actor.system("test")
 

@@ -11,7 +11,7 @@ def _class_picker_script() -> None:
     import streamlit as st
 
     from components.kit.pickers import class_picker
-    from klassruk.permissions import Action, Actor, Role
+    from klassruk.access.permissions import Action, Actor, Role
 
     teacher = Actor(login="t", roles=frozenset({Role.CLASS_TEACHER}), user_id=1, staff_id=999)
     if class_picker(teacher, Action.VIEW_CLASS, key="class") is None:

@@ -45,9 +45,9 @@ def _run_reads_script() -> None:
     from sqlalchemy import event, select
 
     from components.kit import runtime
-    from klassruk.db import ReadOnlyViolation
+    from klassruk.access.permissions import Actor
+    from klassruk.infra.db import ReadOnlyViolation
     from klassruk.models.accounts import AppSetting
-    from klassruk.permissions import Actor
 
     actor = Actor.system("test")
     engine = runtime.session_factory().kw["bind"]

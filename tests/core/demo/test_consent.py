@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from klassruk.access.permissions import Action
 from klassruk.demo import seed_demo_school
 from klassruk.demo.catalogue import SMALL
 from klassruk.models.accounts import UserAccount
 from klassruk.models.consent import ConsentEntry, ConsentState
 from klassruk.models.school import GuardianLink
-from klassruk.permissions import Action
 from klassruk.services.accounts.sessions import actor_for
 from klassruk.services.consent.register import class_consent
 from klassruk.services.delivery import delivery_route

@@ -14,7 +14,8 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from klassruk.db import make_engine, make_session_factory
+from klassruk.access.passwords import check_password_policy, verify_password
+from klassruk.access.permissions import Actor, Role
 from klassruk.demo import DemoSchool, seed_demo_school
 from klassruk.demo.catalogue import (
     CURRICULUM,
@@ -27,6 +28,8 @@ from klassruk.demo.catalogue import (
     DemoSize,
 )
 from klassruk.errors import DomainError
+from klassruk.infra.db import make_engine, make_session_factory
+from klassruk.infra.settings import PROJECT_ROOT
 from klassruk.models import AuditLog, Base
 from klassruk.models.accounts import AppSetting, UserAccount, UserRole
 from klassruk.models.school import (
@@ -46,9 +49,6 @@ from klassruk.models.school import (
     Subject,
     TeachingAssignment,
 )
-from klassruk.passwords import check_password_policy, verify_password
-from klassruk.permissions import Actor, Role
-from klassruk.settings import PROJECT_ROOT
 
 FOUR_CLASSES = DemoSize(grades=(5, 7), classes_per_grade=2, students_per_class=10)
 
@@ -212,10 +212,10 @@ def test_seeding_is_deterministic_across_databases(session: Session, tmp_path: P
 DIGEST_SCRIPT = """
 import hashlib, json, os
 from sqlalchemy import select
-from klassruk.db import make_engine, make_session_factory
+from klassruk.infra.db import make_engine, make_session_factory
 from klassruk.demo import SMALL, seed_demo_school
 from klassruk.models import Base, Guardian, Student, UserAccount
-from klassruk.permissions import Actor
+from klassruk.access.permissions import Actor
 engine = make_engine("sqlite://")
 Base.metadata.create_all(engine)
 session = make_session_factory(engine)()

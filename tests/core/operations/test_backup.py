@@ -12,10 +12,11 @@ import pytest
 from sqlalchemy import Engine, func, insert, select, text
 from sqlalchemy.engine import make_url
 
-from klassruk.db import make_engine, make_session_factory, unit_of_work
 from klassruk.demo import seed_demo_school
 from klassruk.demo.catalogue import SMALL
 from klassruk.errors import DomainError
+from klassruk.infra.db import make_engine, make_session_factory, unit_of_work
+from klassruk.infra.schema import upgrade_to_head
 from klassruk.models.journal import Grade, GradeKind, Lesson
 from klassruk.operations.backup import (
     content_sums,
@@ -24,7 +25,6 @@ from klassruk.operations.backup import (
     read_backup,
     restore_backup,
 )
-from klassruk.schema import upgrade_to_head
 from tests.conftest import SYSTEM, reset_postgres_schema
 
 WRITER = "backup-drill-writer"

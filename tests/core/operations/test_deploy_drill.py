@@ -27,12 +27,12 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
-from klassruk.db import make_engine, make_session_factory, unit_of_work
 from klassruk.demo import seed_demo_school
 from klassruk.demo.catalogue import SMALL
+from klassruk.infra.db import make_engine, make_session_factory, unit_of_work
+from klassruk.infra.schema import SchemaState, schema_state
+from klassruk.infra.settings import PROJECT_ROOT
 from klassruk.operations.backup import content_sums
-from klassruk.schema import SchemaState, schema_state
-from klassruk.settings import PROJECT_ROOT
 from tests.conftest import SYSTEM, TEST_DATABASE_URL, reset_postgres_schema
 
 UNITS = PROJECT_ROOT / "deploy" / "systemd"

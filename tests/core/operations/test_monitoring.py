@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from alembic import command
 
+from klassruk.infra.schema import alembic_config, upgrade_to_head
 from klassruk.operations.monitoring import health
-from klassruk.schema import alembic_config, upgrade_to_head
 
 
 def test_health_is_ok_only_on_a_reachable_database_of_the_current_schema(database_url):

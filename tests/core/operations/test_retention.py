@@ -8,10 +8,10 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from klassruk.cli import main
-from klassruk.clock import utcnow
-from klassruk.db import unit_of_work
 from klassruk.demo import seed_demo_school
 from klassruk.demo.catalogue import DemoSize
+from klassruk.infra.clock import utcnow
+from klassruk.infra.db import unit_of_work
 from klassruk.models import ActivityLog, AuditLog
 from klassruk.models.consent import ConsentEntry, ConsentScan, ConsentState, ConsentSubject
 from klassruk.models.school import Enrolment, Guardian, GuardianLink, SchoolClass

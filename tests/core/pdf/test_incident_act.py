@@ -8,7 +8,7 @@ import re
 from pypdf import PdfReader
 from sqlalchemy import select
 
-from klassruk.audit_titles import ENTITY_TITLES, changes_text
+from klassruk.audit.titles import ENTITY_TITLES, changes_text
 from klassruk.models import Base
 from klassruk.models.journal import Grade
 from klassruk.models.school import Student

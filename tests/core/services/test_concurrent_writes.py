@@ -24,12 +24,13 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 import klassruk.services
-from klassruk.clock import utcnow
-from klassruk.db import unit_of_work
+from klassruk.access.permissions import Actor, Role
 from klassruk.demo import seed_demo_school
 from klassruk.demo.catalogue import SMALL
 from klassruk.demo.credentials import class_of_featured_teacher
 from klassruk.errors import DomainError
+from klassruk.infra.clock import utcnow
+from klassruk.infra.db import unit_of_work
 from klassruk.models import ActivationCode, ActivityLog
 from klassruk.models.accounts import AccountStatus, AppSetting, RecoveryCode, UserAccount, UserRole
 from klassruk.models.consent import ConsentEntry, ConsentState, ConsentSubject
@@ -58,7 +59,6 @@ from klassruk.models.school import (
     Subject,
     TeachingAssignment,
 )
-from klassruk.permissions import Actor, Role
 from klassruk.services import calendar, journal
 from klassruk.services.accounts.blocking import set_account_blocked
 from klassruk.services.accounts.login import (

@@ -8,13 +8,13 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from klassruk.access.permissions import Actor
 from klassruk.demo import seed_demo_school
 from klassruk.demo.catalogue import SMALL
 from klassruk.errors import DomainError, PermissionDenied
 from klassruk.models import AuditLog
 from klassruk.models.accounts import UserAccount
 from klassruk.models.school import SchoolClass
-from klassruk.permissions import Actor
 from klassruk.services.cabinet import lessons
 from klassruk.services.cabinet.common import list_children
 from klassruk.services.family_links import end_guardian_link

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from klassruk.db import unit_of_work
+from klassruk.access.permissions import Actor, Role
 from klassruk.errors import DomainError, PermissionDenied
-from klassruk.permissions import Actor, Role
+from klassruk.infra.db import unit_of_work
 from klassruk.services.school_settings import (
     APP_URL_KEY,
     SetupState,

@@ -22,15 +22,15 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 import klassruk.services
-from klassruk.db import make_engine, make_session_factory, unit_of_work
+from klassruk.access.permissions import Action, Role
 from klassruk.errors import DomainError, NotFound, PermissionDenied
+from klassruk.infra.db import make_engine, make_session_factory, unit_of_work
 from klassruk.models import Base
 from klassruk.models.consent import ConsentState, ConsentSubject
 from klassruk.models.extracts import ExtractFrequency, PaperExtract
 from klassruk.models.journal import Grade, GradeKind, Lesson, PlannedTest, TimetableSlot
 from klassruk.models.notifications import ClassMessage, ClassMessageRecipient, MessageAudience
 from klassruk.models.school import Guardian, Holiday, ReportingPeriod, Staff, Subject
-from klassruk.permissions import Action, Role
 from klassruk.services.consent.recording import ConsentFact
 from klassruk.services.credentials.people import PersonKind, PersonRef
 from klassruk.services.roster.templates import template_csv

@@ -8,11 +8,11 @@ import pyotp
 import pytest
 from sqlalchemy import select
 
-from klassruk.clock import utcnow
+from klassruk.access.permissions import Role
 from klassruk.errors import DomainError, PermissionDenied
+from klassruk.infra.clock import utcnow
 from klassruk.models import ActivityLog, AuditLog
 from klassruk.models.accounts import AccountStatus, RecoveryCode, UserAccount
-from klassruk.permissions import Role
 from klassruk.services.accounts.login import LockoutPolicy
 from klassruk.services.second_factor import (
     REPLAYED_CODE,

@@ -13,12 +13,11 @@ from openpyxl import Workbook, load_workbook
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from klassruk.db import unit_of_work
+from klassruk.access.permissions import Role
 from klassruk.errors import DomainError
-from klassruk.formatting import quote
+from klassruk.infra.db import unit_of_work
 from klassruk.models import Base
 from klassruk.models.school import Staff
-from klassruk.permissions import Role
 from klassruk.services.roster import preview_import
 from klassruk.services.roster.applying import apply_import
 from klassruk.services.roster.rows import TEMPLATE_COLUMNS
@@ -27,6 +26,7 @@ from klassruk.services.spreadsheets import export_cell, read_table
 from klassruk.services.teaching_load import files as load_files
 from klassruk.services.teaching_load.files import import_teaching_load
 from klassruk.services.timetable.slot_import import import_slots
+from klassruk.text.formatting import quote
 from tests.core.bad_files import BAD_FILES, ODD_BUT_READABLE, ROW, template_xlsx_file
 from tests.factories import SYSTEM, actor_of, make_account
 from tests.schools.roster_school import ADMIN, ON, TEACHER_A, TinySchool, build_school

@@ -7,11 +7,11 @@ from datetime import timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from klassruk.db import unit_of_work
+from klassruk.access.permissions import Role
+from klassruk.infra.db import unit_of_work
 from klassruk.models import ActivityLog
 from klassruk.models.accounts import UserAccount
 from klassruk.models.incidents import Notice
-from klassruk.permissions import Role
 from klassruk.services.accounts.login import (
     GENERIC_LOGIN_ERROR,
     LockoutPolicy,

@@ -9,16 +9,16 @@ import pytest
 from pypdf import PdfReader
 from sqlalchemy import select
 
-from klassruk.clock import utcnow
+from klassruk.access.permissions import Role
 from klassruk.errors import DomainError, PermissionDenied
+from klassruk.infra.clock import utcnow
 from klassruk.models import AuditLog
 from klassruk.models.accounts import AccountStatus, UserAccount
-from klassruk.permissions import Role
+from klassruk.pdf.slips import render_slips
 from klassruk.services.accounts.sessions import user_for_session_token
 from klassruk.services.accounts.users import count_matching_users, list_users
 from klassruk.services.credentials.codes import activate_with_code
 from klassruk.services.user_admin import code_slip, lift_lockout, reissue_code, set_roles
-from klassruk.slips import render_slips
 from tests.factories import act_as, actor_of, build_two_classes, make_account
 from tests.frozen import TODAY
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
-from klassruk.db import unit_of_work
-from klassruk.permissions import Role
+from klassruk.access.permissions import Role
+from klassruk.infra.db import unit_of_work
 from tests.factories import SYSTEM, make_account
 
 

@@ -5,18 +5,18 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from klassruk.clock import utcnow
-from klassruk.db import unit_of_work
-from klassruk.errors import DomainError
-from klassruk.models import (
-    AuditLog,
-)
-from klassruk.passwords import (
+from klassruk.access.passwords import (
     PasswordPolicyError,
     check_new_password,
     verify_password,
 )
-from klassruk.permissions import Role
+from klassruk.access.permissions import Role
+from klassruk.errors import DomainError
+from klassruk.infra.clock import utcnow
+from klassruk.infra.db import unit_of_work
+from klassruk.models import (
+    AuditLog,
+)
 from klassruk.services.accounts.login import (
     find_user_by_login,
     stored_password_hash,

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from klassruk.clock import utcnow
-from klassruk.db import make_engine, make_session_factory, unit_of_work
+from klassruk.access.permissions import Role
+from klassruk.infra.clock import utcnow
+from klassruk.infra.db import make_engine, make_session_factory, unit_of_work
 from klassruk.models.accounts import UserRole
-from klassruk.permissions import Role
 from klassruk.services.accounts.login import (
     find_user_by_login,
 )

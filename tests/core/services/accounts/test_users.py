@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from klassruk.db import unit_of_work
+from klassruk.access.permissions import Role
 from klassruk.errors import DomainError
+from klassruk.infra.db import unit_of_work
 from klassruk.models.accounts import UserAccount
-from klassruk.permissions import Role
 from tests.factories import (
     SYSTEM,
     make_account,

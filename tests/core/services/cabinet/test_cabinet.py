@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
+from klassruk.access.permissions import Actor
 from klassruk.demo import seed_demo_school
 from klassruk.demo.catalogue import SMALL
 from klassruk.errors import DomainError, PermissionDenied
@@ -24,7 +25,6 @@ from klassruk.models.school import (
     Staff,
     StudyGroup,
 )
-from klassruk.permissions import Actor
 from klassruk.services import activity, calendar
 from klassruk.services.acknowledgements.ledger import (
     acknowledge_all,

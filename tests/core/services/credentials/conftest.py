@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
-from klassruk.db import unit_of_work
+from klassruk.infra.db import unit_of_work
 from tests.factories import SYSTEM
 from tests.schools.roster_school import TinySchool, build_school
 

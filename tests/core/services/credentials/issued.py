@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from klassruk.db import unit_of_work
+from klassruk.infra.db import unit_of_work
 from klassruk.services.accounts.login import LockoutPolicy
 from klassruk.services.credentials.issuing import issue_credentials
 from tests.factories import actor_of, attempt_login

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from klassruk.db import unit_of_work
+from klassruk.infra.db import unit_of_work
 from klassruk.services.accounts.login import GENERIC_LOGIN_ERROR
 from klassruk.services.credentials.blocking import block_accounts
 from klassruk.services.credentials.codes import (

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from klassruk.clock import utcnow
-from klassruk.db import unit_of_work
+from klassruk.infra.clock import utcnow
+from klassruk.infra.db import unit_of_work
 from klassruk.services.credentials.blocking import block_accounts
 from klassruk.services.credentials.board import BoardState, credentials_board
 from klassruk.services.credentials.people import PersonKind, PersonRef

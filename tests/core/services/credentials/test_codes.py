@@ -7,9 +7,9 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from klassruk.clock import utcnow
-from klassruk.db import unit_of_work
 from klassruk.errors import DomainError
+from klassruk.infra.clock import utcnow
+from klassruk.infra.db import unit_of_work
 from klassruk.models import ActivationCode
 from klassruk.models.accounts import AccountStatus, UserAccount
 from klassruk.services.accounts.login import GENERIC_LOGIN_ERROR, find_user_by_login

@@ -6,8 +6,8 @@ import bcrypt
 import pytest
 from sqlalchemy import select
 
-from klassruk.db import unit_of_work
 from klassruk.errors import DomainError, PermissionDenied
+from klassruk.infra.db import unit_of_work
 from klassruk.models import ActivationCode, AuditLog, Base
 from klassruk.models.accounts import AccountStatus, UserAccount
 from klassruk.services.accounts.login import find_user_by_login

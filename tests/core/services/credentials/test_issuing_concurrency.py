@@ -7,8 +7,8 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from klassruk.clock import utcnow
-from klassruk.db import unit_of_work
+from klassruk.infra.clock import utcnow
+from klassruk.infra.db import unit_of_work
 from klassruk.models import ActivationCode
 from klassruk.models.accounts import UserAccount
 from klassruk.services.credentials.codes import hash_code
@@ -107,8 +107,8 @@ def test_migration_leaves_one_open_code_per_account(database_url):
     from sqlalchemy import text
     from sqlalchemy.exc import IntegrityError
 
-    from klassruk.db import make_engine
-    from klassruk.schema import alembic_config, upgrade_to_head
+    from klassruk.infra.db import make_engine
+    from klassruk.infra.schema import alembic_config, upgrade_to_head
 
     config = alembic_config(database_url)
     before = ScriptDirectory.from_config(config).get_revision("0005").down_revision

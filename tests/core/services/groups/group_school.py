@@ -8,6 +8,7 @@ from datetime import date
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from klassruk.access.permissions import Actor, Role
 from klassruk.models.school import (
     Enrolment,
     GroupKind,
@@ -22,7 +23,6 @@ from klassruk.models.school import (
     Subject,
     TeachingAssignment,
 )
-from klassruk.permissions import Actor, Role
 from klassruk.services import groups
 from klassruk.services.groups.proposals import GroupPlan, SplitMethod, SplitPlan
 from tests.factories import give_consent, make_account

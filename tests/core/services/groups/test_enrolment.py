@@ -8,9 +8,9 @@ from alembic import command
 from alembic.script import ScriptDirectory
 from sqlalchemy import text
 
-from klassruk.db import make_engine, unit_of_work
+from klassruk.infra.db import make_engine, unit_of_work
+from klassruk.infra.schema import alembic_config, upgrade_to_head
 from klassruk.models.school import SchoolClass
-from klassruk.schema import alembic_config, upgrade_to_head
 from klassruk.services import groups, journal
 from klassruk.services.roster.applying import apply_import
 from klassruk.services.roster.templates import template_csv

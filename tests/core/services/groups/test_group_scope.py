@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from klassruk.access.permissions import Action
 from klassruk.errors import PermissionDenied
-from klassruk.permissions import Action
 from klassruk.services import groups
 from klassruk.services.scope.classes import classes_in_scope
 from tests.core.services.groups.group_school import (

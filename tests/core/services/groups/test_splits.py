@@ -7,8 +7,8 @@ from datetime import date
 import pytest
 from sqlalchemy import func, select
 
-from klassruk.db import unit_of_work
 from klassruk.errors import DomainError
+from klassruk.infra.db import unit_of_work
 from klassruk.models.school import (
     GroupKind,
     GroupMembership,

@@ -8,8 +8,9 @@ import pyotp
 import pytest
 from sqlalchemy import func, select
 
-from klassruk.clock import utcnow
+from klassruk.access.permissions import Actor
 from klassruk.errors import DomainError, PermissionDenied
+from klassruk.infra.clock import utcnow
 from klassruk.models import ActivationCode, AuditLog
 from klassruk.models.accounts import AccountStatus, RecoveryCode, UserAccount
 from klassruk.models.incidents import (
@@ -20,7 +21,6 @@ from klassruk.models.incidents import (
     SecurityIncident,
 )
 from klassruk.models.journal import Absence, AbsenceMark, Grade, GradeChange
-from klassruk.permissions import Actor
 from klassruk.services import journal
 from klassruk.services.accounts.sessions import user_for_session_token
 from klassruk.services.credentials.codes import activate_with_code, add_activation_code

@@ -7,8 +7,8 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from klassruk.db import unit_of_work
 from klassruk.errors import Conflict, DomainError
+from klassruk.infra.db import unit_of_work
 from klassruk.models.journal import AbsenceMark, Grade, GradeChange, Lesson
 from klassruk.services import journal
 from klassruk.services.timetable.changes import move_lesson, substitute_teacher

@@ -18,7 +18,7 @@ import pytest
 from aiosmtpd.controller import Controller
 from sqlalchemy import select
 
-from klassruk.db import unit_of_work
+from klassruk.infra.db import unit_of_work
 from klassruk.models.accounts import UserAccount
 from klassruk.models.consent import ConsentState, ConsentSubject
 from klassruk.models.notifications import Channel

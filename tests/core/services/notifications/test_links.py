@@ -9,7 +9,7 @@ from urllib.parse import parse_qs, urlparse
 import pytest
 from sqlalchemy import select
 
-from klassruk.db import unit_of_work
+from klassruk.infra.db import unit_of_work
 from klassruk.models.families import AckChannel, AckKind, Acknowledgement
 from klassruk.models.notifications import Cadence, NotificationPreference
 from klassruk.services.acknowledgements.state import week_status

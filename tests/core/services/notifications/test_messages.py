@@ -7,8 +7,9 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from klassruk.db import unit_of_work
+from klassruk.access.permissions import Role
 from klassruk.errors import PermissionDenied
+from klassruk.infra.db import unit_of_work
 from klassruk.models.families import AckChannel, AckKind, Acknowledgement
 from klassruk.models.notifications import (
     Cadence,
@@ -25,7 +26,6 @@ from klassruk.models.school import (
     SchoolYear,
     Student,
 )
-from klassruk.permissions import Role
 from klassruk.services.notifications import inbox, messages, tracking
 from klassruk.services.notifications.links import USED, LinkError, use_link
 from klassruk.services.notifications.messages import Audience

@@ -7,8 +7,8 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import select
 
-from klassruk.db import unit_of_work
 from klassruk.errors import DomainError
+from klassruk.infra.db import unit_of_work
 from klassruk.models.journal import Lesson
 from klassruk.models.notifications import EventKind, OutboxEvent
 from klassruk.models.school import ReportingPeriod, SchoolYear

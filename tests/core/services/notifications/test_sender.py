@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from klassruk.db import unit_of_work
+from klassruk.infra.db import unit_of_work
 from klassruk.models.accounts import AccountStatus, UserAccount
 from klassruk.models.consent import ConsentEntry
 from klassruk.models.journal import Lesson

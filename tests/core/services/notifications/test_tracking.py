@@ -8,7 +8,7 @@ from datetime import timedelta
 from pypdf import PdfReader
 from sqlalchemy import select
 
-from klassruk.db import unit_of_work
+from klassruk.infra.db import unit_of_work
 from klassruk.models.notifications import ClassMessage
 from klassruk.pdf.extracts import render_extracts
 from klassruk.services.extracts.printing import Family, print_extracts

@@ -10,7 +10,8 @@ from datetime import UTC, datetime
 
 from sqlalchemy import func, insert, select
 
-from klassruk.db import unit_of_work
+from klassruk.infra.db import unit_of_work
+from klassruk.infra.settings import PROJECT_ROOT
 from klassruk.models.notifications import (
     Channel,
     DeliveryStatus,
@@ -18,7 +19,6 @@ from klassruk.models.notifications import (
     NotificationKind,
     SenderHeartbeat,
 )
-from klassruk.settings import PROJECT_ROOT
 from tests.core.services.notifications.conftest import user_id
 from tests.factories import SYSTEM
 

@@ -12,10 +12,10 @@ from datetime import date
 
 import pytest
 
+from klassruk.access.permissions import Action, Role
 from klassruk.errors import NotFound, PermissionDenied
 from klassruk.models.reports import SentReport
 from klassruk.models.school import ReportingPeriod
-from klassruk.permissions import Action, Role
 from klassruk.services.reports.pivot import Dimension, Filters, Measure, analysis_options, pivot
 from klassruk.services.reports.rates import classes_compared
 from klassruk.services.reports.sending import mark_read, open_sent_report, sent_reports

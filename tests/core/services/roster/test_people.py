@@ -8,8 +8,8 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy.orm import Session
 
+from klassruk.access.permissions import Role
 from klassruk.models.school import Enrolment, Guardian, GuardianLink, Relation, Student
-from klassruk.permissions import Role
 from klassruk.services.roster.people import class_people
 from tests.factories import TwoClasses, build_two_classes, make_account
 

@@ -6,8 +6,8 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from klassruk.db import unit_of_work
 from klassruk.errors import DomainError, PermissionDenied
+from klassruk.infra.db import unit_of_work
 from klassruk.models import AuditLog
 from klassruk.models.school import Enrolment, Guardian, GuardianLink, Relation, Student
 from klassruk.services.roster import preview_import

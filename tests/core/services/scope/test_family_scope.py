@@ -8,10 +8,10 @@ import pytest
 from sqlalchemy import delete, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from klassruk.db import unit_of_work
 from klassruk.demo import seed_demo_school
 from klassruk.demo.catalogue import SMALL
 from klassruk.errors import PermissionDenied
+from klassruk.infra.db import unit_of_work
 from klassruk.models.accounts import AccountStatus, UserAccount
 from klassruk.models.consent import ConsentEntry, ConsentState, ConsentSubject
 from klassruk.models.school import GuardianLink

@@ -7,9 +7,9 @@ from datetime import date
 import pytest
 from sqlalchemy.orm import Session
 
+from klassruk.access.permissions import Action, Role
 from klassruk.errors import PermissionDenied
 from klassruk.models.school import SchoolClass, SchoolYear
-from klassruk.permissions import Action, Role
 from klassruk.services.scope.classes import classes_in_scope
 from tests.factories import actor_of, build_two_classes, make_account
 

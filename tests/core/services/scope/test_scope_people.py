@@ -8,8 +8,9 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from klassruk.db import unit_of_work
+from klassruk.access.permissions import Action, Role
 from klassruk.errors import DomainError, PermissionDenied
+from klassruk.infra.db import unit_of_work
 from klassruk.models.accounts import AccountStatus, UserAccount
 from klassruk.models.school import (
     Enrolment,
@@ -20,7 +21,6 @@ from klassruk.models.school import (
     Student,
     TeachingAssignment,
 )
-from klassruk.permissions import Action, Role
 from klassruk.services import overview
 from klassruk.services.credentials.blocking import block_accounts
 from klassruk.services.credentials.board import credentials_board

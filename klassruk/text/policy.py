@@ -9,7 +9,7 @@
   a non-empty one (a reason) call `clean_line` / `clean_text` themselves.
 - A person's name is refused instead, with a message naming the character: only letters,
   hyphen, apostrophe and space; Latin look-alikes inside Cyrillic words are fixed
-  (`klassruk.cyrillic`).
+  (`klassruk.text.cyrillic`).
 - People are compared on `person_key`: NFC, invisible characters dropped, look-alikes folded,
   ё = е, case and spacing ignored.
 - Exports neutralise formula-like prefixes in `klassruk.services.spreadsheets.export_cell`.
@@ -23,8 +23,8 @@ from typing import Any
 from sqlalchemy import String, event, inspect
 from sqlalchemy.orm import Session, sessionmaker
 
-from klassruk.cyrillic import Fixed, fix_lookalikes, fold_lookalikes
 from klassruk.errors import DomainError
+from klassruk.text.cyrillic import Fixed, fix_lookalikes, fold_lookalikes
 
 # Names of the invisible characters people actually paste, for the messages.
 INVISIBLE_NAMES = {

@@ -18,12 +18,12 @@ from sqlalchemy import Engine, create_engine, event, make_url
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
-from klassruk.audit import install_audit_hook
-from klassruk.data_versions import install_version_hook
-from klassruk.limits import install_limits_hook
-from klassruk.permissions import Actor
-from klassruk.settings import ensure_private_dir
-from klassruk.text_policy import install_text_hook
+from klassruk.access.permissions import Actor
+from klassruk.audit.log import install_audit_hook
+from klassruk.infra.data_versions import install_version_hook
+from klassruk.infra.limits import install_limits_hook
+from klassruk.infra.settings import ensure_private_dir
+from klassruk.text.policy import install_text_hook
 
 SQLITE_BUSY_TIMEOUT_S = 15.0
 # Connections per app process. One is held only inside a unit of work, but a busy process runs

@@ -61,7 +61,7 @@ def nginx_snippet(path: str = "/") -> str:
     `include security-headers.conf;` in the app's locations and
     `include security-headers-components.conf;` in `location ^~ /component/`.
     """
-    lines = ["# Generated from klassruk/http_headers.py (tests/core/test_http_headers.py)."]
+    lines = ["# Generated from klassruk/infra/http_headers.py (tests/core/test_http_headers.py)."]
     lines += [
         f'add_header {name} "{value}" always;'
         for name, value in headers_for(https=False, path=path).items()

@@ -15,7 +15,7 @@ import phonenumbers
 from email_validator import EmailNotValidError, validate_email
 
 from klassruk.errors import DomainError
-from klassruk.formatting import quote
+from klassruk.text.formatting import quote
 
 HOME_REGION = "RU"
 # What a phone may be written with besides digits: spaces, brackets, dashes, dots, one «+».

@@ -11,9 +11,9 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 
-from klassruk.db import make_engine
+from klassruk.infra.db import make_engine
+from klassruk.infra.settings import PROJECT_ROOT
 from klassruk.models import Base
-from klassruk.settings import PROJECT_ROOT
 
 
 def alembic_config(database_url: str) -> Config:

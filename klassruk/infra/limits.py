@@ -14,7 +14,7 @@ from sqlalchemy import BigInteger, Integer, SmallInteger, String, event, inspect
 from sqlalchemy.orm import InstrumentedAttribute, Session, sessionmaker
 
 from klassruk.errors import DomainError
-from klassruk.formatting import quote
+from klassruk.text.formatting import quote
 
 # Column → the field's Russian name in messages; other columns are named generically.
 LABELS = {

@@ -12,8 +12,8 @@ from typing import Any
 from sqlalchemy import event, insert, inspect
 from sqlalchemy.orm import Session, sessionmaker
 
-from klassruk.permissions import Actor
-from klassruk.text_policy import clean_text
+from klassruk.access.permissions import Actor
+from klassruk.text.policy import clean_text
 
 # Values of these columns never reach the audit log; only the fact that they changed.
 SECRET_COLUMN_MARKERS = ("hash", "secret", "token", "code_value")
@@ -139,7 +139,7 @@ def audit_context(
 
 def install_audit_hook(factory: sessionmaker[Session]) -> None:
     """Refuse writes without an actor and log every insert, update and delete."""
-    from klassruk.clock import utcnow
+    from klassruk.infra.clock import utcnow
     from klassruk.models import AuditLog
 
     @event.listens_for(factory, "before_flush")

@@ -9,7 +9,7 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_DATA_DIR = PROJECT_ROOT / "data"
 SECRETS_FILE = PROJECT_ROOT / ".streamlit" / "secrets.toml"
 COOKIE_KEY_FILE_NAME = "cookie_key"

@@ -11,8 +11,8 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from klassruk.audit import REDACTED
-from klassruk.formatting import format_date, format_number, format_timestamp
+from klassruk.access.permissions import ROLE_TITLES, Role
+from klassruk.audit.log import REDACTED
 from klassruk.models import Base
 from klassruk.models.accounts import ACCOUNT_STATUS_TITLES, AccountStatus
 from klassruk.models.consent import (
@@ -46,7 +46,7 @@ from klassruk.models.notifications import (
     MessageAudience,
 )
 from klassruk.models.school import RELATION_TITLES, GroupKind, Relation
-from klassruk.permissions import ROLE_TITLES, Role
+from klassruk.text.formatting import format_date, format_number, format_timestamp
 
 OPERATION_TITLES = {"insert": "создание", "update": "изменение", "delete": "удаление"}
 

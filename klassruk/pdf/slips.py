@@ -7,10 +7,10 @@ from typing import cast
 
 from fpdf import FPDF
 
-from klassruk.formatting import format_date
 from klassruk.pdf import FONT, new_document
 from klassruk.services.credentials.issuing import IssuedCredential
 from klassruk.services.credentials.people import PersonKind
+from klassruk.text.formatting import format_date
 
 COLUMNS = 2
 ROWS = 4

@@ -14,8 +14,8 @@ from importlib.resources import files
 import bcrypt
 from zxcvbn import zxcvbn
 
+from klassruk.access.logins import to_latin
 from klassruk.errors import DomainError
-from klassruk.logins import to_latin
 
 MIN_PASSWORD_LENGTH = 8
 MAX_PASSWORD_LENGTH = 200

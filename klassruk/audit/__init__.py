@@ -1,0 +1,1 @@
+"""The record of every write, with Russian titles of what changed."""

@@ -1,0 +1,1 @@
+"""How the program runs: database, schema, settings, the clock and the working calendar."""

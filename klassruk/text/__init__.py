@@ -1,0 +1,1 @@
+"""Text the school reads and stores: Russian formats and grammar, names, contacts, policy."""
