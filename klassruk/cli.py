@@ -13,8 +13,8 @@ from datetime import date
 from pathlib import Path
 
 from klassruk.access.permissions import Actor, Role
+from klassruk.clock import school_today, utcnow
 from klassruk.errors import DomainError
-from klassruk.infra.clock import school_today, utcnow
 from klassruk.infra.db import make_engine, make_session_factory, unit_of_work
 from klassruk.infra.schema import upgrade_to_head
 from klassruk.infra.settings import Settings, load_settings

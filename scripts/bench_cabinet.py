@@ -27,8 +27,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from klassruk.access.permissions import Actor
+from klassruk.clock import school_today
 from klassruk.demo.catalogue import TIMEZONE, demo_year
-from klassruk.infra.clock import school_today
 from klassruk.infra.db import unit_of_work
 from klassruk.models.accounts import AccountStatus, UserAccount
 from klassruk.models.families import FamilyEvent

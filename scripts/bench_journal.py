@@ -20,8 +20,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from sqlalchemy import func, select
 
+from klassruk.clock import school_today
 from klassruk.demo.catalogue import TIMEZONE, demo_year
-from klassruk.infra.clock import school_today
 from klassruk.infra.db import unit_of_work
 from klassruk.models.journal import Grade, Lesson
 from klassruk.models.school import Enrolment, SchoolClass, Student

@@ -31,7 +31,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import time_machine
 from sqlalchemy import delete, func, insert, select
 
-from klassruk.infra.clock import utcnow
+from klassruk.clock import utcnow
 from klassruk.infra.db import unit_of_work
 from klassruk.models.accounts import UserAccount
 from klassruk.models.journal import Absence, Grade, Lesson

@@ -31,10 +31,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from klassruk.access.permissions import Action, Actor
+from klassruk.clock import utcnow
 from klassruk.demo import seed_demo_school
 from klassruk.demo.catalogue import CLASS_TEACHER_LOGIN, SMALL, TEACHER_LOGIN
 from klassruk.errors import Conflict, DomainError
-from klassruk.infra.clock import utcnow
 from klassruk.infra.db import make_engine, make_session_factory, unit_of_work
 from klassruk.models import ActivationCode, Base
 from klassruk.models.accounts import UserAccount

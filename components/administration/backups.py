@@ -8,7 +8,7 @@ import streamlit as st
 
 from components.kit.runtime import settings
 from components.kit.school import school_timezone
-from klassruk.infra.clock import utcnow
+from klassruk.clock import utcnow
 from klassruk.operations.backup import newest_backup
 from klassruk.text.formatting import format_number, format_timestamp
 

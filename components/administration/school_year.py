@@ -14,7 +14,7 @@ from components.kit.school import today
 from components.kit.tables import show_table
 from components.kit.text import escape
 from klassruk.access.permissions import Actor
-from klassruk.infra.clock import utcnow
+from klassruk.clock import utcnow
 from klassruk.services.school_year.rollover import (
     RolloverPlan,
     apply_rollover,

@@ -8,7 +8,7 @@ from components.kit.feedback import reported_errors
 from components.kit.runtime import db, db_read, school_settings
 from components.kit.school import today
 from klassruk.access.permissions import Action, Actor
-from klassruk.infra.clock import utcnow
+from klassruk.clock import utcnow
 from klassruk.pdf.own_data import render_own_data
 from klassruk.services.activity import record_activity
 from klassruk.services.cabinet.own_data import collect_own_data, own_data_archive

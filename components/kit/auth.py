@@ -26,7 +26,7 @@ from components.kit.runtime import (
 from components.kit.school import app_address
 from klassruk.access.permissions import Actor
 from klassruk.access.session_tokens import SessionToken, decode_session_token, encode_session_token
-from klassruk.infra.clock import utcnow
+from klassruk.clock import utcnow
 from klassruk.models.accounts import UserAccount
 from klassruk.services.accounts.sessions import (
     SessionUser,

@@ -10,7 +10,7 @@ import streamlit as st
 from components.kit.nav import PAGES
 from components.kit.runtime import school_settings, settings
 from components.kit.text import escape
-from klassruk.infra.clock import school_today
+from klassruk.clock import school_today
 from klassruk.services.school_settings import reachable_by_users, school_address
 
 

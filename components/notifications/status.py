@@ -8,7 +8,7 @@ from components.kit.runtime import db_read
 from components.kit.school import school_timezone
 from components.kit.tables import show_table
 from klassruk.access.permissions import Actor
-from klassruk.infra.clock import utcnow
+from klassruk.clock import utcnow
 from klassruk.models.notifications import CHANNEL_TITLES, DELIVERY_STATUS_TITLES, DeliveryStatus
 from klassruk.services.notifications.outbox import sender_status
 from klassruk.text.formatting import format_timestamp

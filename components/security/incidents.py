@@ -14,7 +14,7 @@ from components.kit.runtime import db, db_read
 from components.kit.school import school_timezone, today
 from components.kit.text import escape
 from klassruk.access.permissions import Action, Actor, Role
-from klassruk.infra.clock import utcnow
+from klassruk.clock import utcnow
 from klassruk.models.incidents import SecurityIncident
 from klassruk.services.accounts.users import list_users
 from klassruk.services.credentials.board import credentials_board

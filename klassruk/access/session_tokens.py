@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import jwt
 
-from klassruk.infra.clock import utcnow
+from klassruk.clock import utcnow
 
 ALGORITHM = "HS256"
 _SESSION_ID = re.compile(r"^[0-9a-f]{16,64}$")

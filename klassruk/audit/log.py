@@ -139,7 +139,7 @@ def audit_context(
 
 def install_audit_hook(factory: sessionmaker[Session]) -> None:
     """Refuse writes without an actor and log every insert, update and delete."""
-    from klassruk.infra.clock import utcnow
+    from klassruk.clock import utcnow
     from klassruk.models import AuditLog
 
     @event.listens_for(factory, "before_flush")

@@ -7,9 +7,9 @@ from datetime import UTC, date, datetime, time, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from klassruk.clock import utcnow
 from klassruk.demo.catalogue import SEEDER
 from klassruk.errors import DomainError
-from klassruk.infra.clock import utcnow
 from klassruk.models.accounts import UserAccount
 from klassruk.models.families import AckChannel, AckKind, Acknowledgement
 from klassruk.models.journal import (

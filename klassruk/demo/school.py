@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from klassruk.access.logins import make_login
 from klassruk.access.passwords import hash_password
 from klassruk.access.permissions import ROLE_TITLES, Actor, Role
+from klassruk.clock import school_today
 from klassruk.demo.activity import seed_demo_activity
 from klassruk.demo.catalogue import (
     CURRICULUM,
@@ -35,7 +36,6 @@ from klassruk.demo.groups import seed_demo_groups
 from klassruk.demo.journal import seed_demo_journal
 from klassruk.demo.plan import PersonPlan, SchoolPlan, plan_school
 from klassruk.errors import DomainError
-from klassruk.infra.clock import school_today
 from klassruk.models.accounts import AccountStatus, AppSetting, UserAccount, UserRole
 from klassruk.models.school import (
     GroupKind,

@@ -1,1 +1,1 @@
-"""How the program runs: database, schema, settings, the clock and the working calendar."""
+"""How the program runs: the database and its schema, settings, stored-value limits, headers."""

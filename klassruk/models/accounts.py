@@ -9,7 +9,7 @@ from sqlalchemy import BigInteger, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from klassruk.access.permissions import Role
-from klassruk.infra.clock import utcnow
+from klassruk.clock import utcnow
 from klassruk.models.base import Base, UTCDateTime
 from klassruk.models.school import Guardian, Staff, Student, _enum
 

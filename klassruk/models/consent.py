@@ -8,7 +8,7 @@ from datetime import date, datetime
 from sqlalchemy import CheckConstraint, ForeignKey, Index, LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from klassruk.infra.clock import utcnow
+from klassruk.clock import utcnow
 from klassruk.models.base import Base, UTCDateTime
 from klassruk.models.school import _enum
 

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import JSON, ForeignKey, Index, String, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from klassruk.infra.clock import utcnow
+from klassruk.clock import utcnow
 from klassruk.models.accounts import UserAccount
 from klassruk.models.base import Base, UTCDateTime
 from klassruk.models.school import _enum

@@ -17,7 +17,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from klassruk.infra.clock import utcnow
+from klassruk.clock import utcnow
 from klassruk.models.base import Base, UTCDateTime
 from klassruk.models.school import Staff, StudyGroup, Subject, _enum
 

@@ -18,7 +18,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from klassruk.infra.clock import utcnow
+from klassruk.clock import utcnow
 from klassruk.models.base import Base, UTCDateTime
 from klassruk.models.school import _enum
 

@@ -33,8 +33,8 @@ from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
 from sqlalchemy import Connection, inspect, select, text
 from sqlalchemy.engine import make_url
 
+from klassruk.clock import utcnow
 from klassruk.errors import DomainError
-from klassruk.infra.clock import utcnow
 from klassruk.infra.db import make_engine
 from klassruk.models import Base
 

@@ -9,7 +9,7 @@ from sqlalchemy import distinct, func, insert, select
 from sqlalchemy.orm import Session
 
 from klassruk.access.permissions import Action, Actor
-from klassruk.infra.clock import utcnow
+from klassruk.clock import utcnow
 from klassruk.models import ActivityLog
 from klassruk.models.families import FamilyActivity, FamilyEvent
 from klassruk.services import calendar

@@ -8,8 +8,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from klassruk.access.permissions import Action, Actor, require
+from klassruk.clock import utcnow
 from klassruk.errors import NotFound
-from klassruk.infra.clock import utcnow
 from klassruk.models.incidents import Notice
 
 

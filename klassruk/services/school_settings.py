@@ -13,8 +13,8 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from klassruk.access.permissions import Action, Actor, Role, require
+from klassruk.clock import utcnow
 from klassruk.errors import DomainError
-from klassruk.infra.clock import utcnow
 from klassruk.infra.db import make_engine, make_session_factory, unit_of_work
 from klassruk.models.accounts import AppSetting, UserAccount
 from klassruk.services.locking import insert_unique, read_modify_write

@@ -19,8 +19,8 @@ from sqlalchemy.orm import Session
 
 from klassruk.access.permissions import ROLE_TITLES, Action, Actor, Role, require
 from klassruk.audit.log import audit_context
+from klassruk.clock import utcnow
 from klassruk.errors import DomainError, NotFound
-from klassruk.infra.clock import utcnow
 from klassruk.models.accounts import AccountStatus, RecoveryCode, UserAccount
 from klassruk.services.accounts.login import (
     BLOCKED_LOGIN_ERROR,

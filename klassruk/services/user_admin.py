@@ -10,8 +10,8 @@ from sqlalchemy.orm import Session
 
 from klassruk.access.permissions import ROLE_TITLES, Action, Actor, Role, require
 from klassruk.audit.log import audit_context
+from klassruk.clock import utcnow
 from klassruk.errors import DomainError, NotFound
-from klassruk.infra.clock import utcnow
 from klassruk.models.accounts import AccountStatus, UserAccount, UserRole
 from klassruk.models.school import Enrolment, GuardianLink, SchoolClass, Student
 from klassruk.services.accounts.login import find_user_by_login

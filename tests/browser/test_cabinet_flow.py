@@ -8,8 +8,8 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
+from klassruk.clock import school_today, utcnow
 from klassruk.demo.catalogue import DEMO_PASSWORD, TIMEZONE
-from klassruk.infra.clock import school_today, utcnow
 from klassruk.infra.db import make_engine, make_session_factory
 from klassruk.models.accounts import UserAccount
 from klassruk.models.families import AckKind, Acknowledgement

@@ -11,8 +11,8 @@ import pytest
 from sqlalchemy import select
 
 from klassruk.access.permissions import Role
+from klassruk.clock import utcnow
 from klassruk.demo.catalogue import CLASS_TEACHER_LOGIN, DEMO_PASSWORD
-from klassruk.infra.clock import utcnow
 from klassruk.infra.db import make_engine, make_session_factory, unit_of_work
 from klassruk.infra.settings import load_settings
 from klassruk.models.accounts import UserAccount

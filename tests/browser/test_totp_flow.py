@@ -8,8 +8,8 @@ from datetime import timedelta
 import pyotp
 import pytest
 
+from klassruk.clock import utcnow
 from klassruk.demo.catalogue import DEMO_PASSWORD, TEACHER_LOGIN
-from klassruk.infra.clock import utcnow
 from tests.browser.conftest import wait_until_idle
 
 pytestmark = pytest.mark.browser

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from klassruk.infra.workdays import is_working_day, next_working_day, report_deadline
+from klassruk.workdays import is_working_day, next_working_day, report_deadline
 
 MOSCOW = "Europe/Moscow"
 

@@ -8,7 +8,7 @@ import pyotp
 from sqlalchemy.orm import Session, sessionmaker
 from streamlit.testing.v1 import AppTest
 
-from klassruk.infra.clock import utcnow
+from klassruk.clock import utcnow
 from klassruk.infra.db import unit_of_work
 from klassruk.services.second_factor import confirm_enrolment, start_enrolment
 from tests.factories import actor_of

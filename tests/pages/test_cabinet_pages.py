@@ -9,9 +9,9 @@ import pytest
 from sqlalchemy import select
 
 from components.family.acknowledgement import ACKNOWLEDGE_ALL
+from klassruk.clock import utcnow
 from klassruk.demo import seed_demo_school
 from klassruk.demo.catalogue import SMALL
-from klassruk.infra.clock import utcnow
 from klassruk.infra.db import unit_of_work
 from klassruk.models.accounts import UserAccount
 from klassruk.models.families import AckKind, Acknowledgement, FamilyActivity, FamilyEvent

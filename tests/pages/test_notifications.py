@@ -8,7 +8,7 @@ from urllib.parse import parse_qs, urlparse
 from sqlalchemy import select
 
 from components.kit.runtime import settings
-from klassruk.infra.clock import utcnow
+from klassruk.clock import utcnow
 from klassruk.infra.db import unit_of_work
 from klassruk.models.accounts import UserAccount
 from klassruk.models.notifications import (

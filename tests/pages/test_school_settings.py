@@ -9,7 +9,7 @@ import pytest
 from pypdf import PdfReader
 
 from components.kit.text import escape
-from klassruk.infra.clock import utcnow
+from klassruk.clock import utcnow
 from klassruk.operations.backup import make_backup
 from klassruk.services.school_settings import read_school_settings
 

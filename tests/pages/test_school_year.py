@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import select
 
-from klassruk.infra.clock import utcnow
+from klassruk.clock import utcnow
 from klassruk.infra.db import unit_of_work
 from klassruk.models.school import SchoolYear
 from klassruk.services.calendar import current_year

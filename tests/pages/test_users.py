@@ -8,8 +8,8 @@ import pytest
 from sqlalchemy import select
 
 from klassruk.access.permissions import Role
+from klassruk.clock import utcnow
 from klassruk.demo.catalogue import GUARDIAN_LOGIN
-from klassruk.infra.clock import utcnow
 from klassruk.infra.db import unit_of_work
 from klassruk.models.accounts import AccountStatus, UserAccount
 from klassruk.models.incidents import DataAccess, DataAccessLog

@@ -9,8 +9,8 @@ from sqlalchemy.orm import Session
 
 from klassruk.access.permissions import Action, Actor, require
 from klassruk.audit.log import audit_context
+from klassruk.clock import utcnow
 from klassruk.errors import DomainError, NotFound
-from klassruk.infra.clock import utcnow
 from klassruk.models.accounts import AccountStatus, UserAccount
 from klassruk.models.incidents import IncidentStatus, SecurityIncident
 from klassruk.services.accounts.login import find_user_by_login

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from klassruk.access.passwords import dummy_hash, verify_password
 from klassruk.audit.log import leave_unaudited
-from klassruk.infra.clock import utcnow
+from klassruk.clock import utcnow
 from klassruk.models.accounts import AccountStatus, UserAccount
 from klassruk.services.activity import record_activity
 from klassruk.services.credentials.codes import activate_with_code, used_code_message

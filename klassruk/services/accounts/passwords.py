@@ -7,8 +7,8 @@ from sqlalchemy.orm import Session
 
 from klassruk.access.passwords import PasswordChange, check_new_password
 from klassruk.access.permissions import Action, Actor, require
+from klassruk.clock import utcnow
 from klassruk.errors import DomainError, NotFound
-from klassruk.infra.clock import utcnow
 from klassruk.models import ActivationCode
 from klassruk.models.accounts import AccountStatus, UserAccount
 from klassruk.services.accounts.sessions import own_account

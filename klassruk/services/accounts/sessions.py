@@ -11,8 +11,8 @@ from sqlalchemy import Select, bindparam, func, select
 from sqlalchemy.orm import Session
 
 from klassruk.access.permissions import Actor, Role
+from klassruk.clock import utcnow
 from klassruk.errors import NotFound
-from klassruk.infra.clock import utcnow
 from klassruk.models.accounts import AccountStatus, UserAccount, UserRole
 from klassruk.services.accounts.login import normalize_login
 from klassruk.services.activity import record_activity

@@ -10,8 +10,8 @@ from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from klassruk.access.passwords import check_password_policy, hash_password
 from klassruk.access.permissions import Action, Actor, Role, require
+from klassruk.clock import utcnow
 from klassruk.errors import DomainError
-from klassruk.infra.clock import utcnow
 from klassruk.models.accounts import AccountStatus, UserAccount, UserRole
 from klassruk.services.accounts.login import find_user_by_login, normalize_login
 

@@ -9,8 +9,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from klassruk.access.permissions import Action, Actor
+from klassruk.clock import utcnow
 from klassruk.errors import DomainError, PermissionDenied
-from klassruk.infra.clock import utcnow
 from klassruk.models.accounts import UserAccount
 from klassruk.models.consent import (
     CONSENT_STATE_TITLES,

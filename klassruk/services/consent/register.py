@@ -25,8 +25,8 @@ from klassruk.services.delivery import (
 )
 from klassruk.services.lookup import get_or_404
 from klassruk.services.roster.people import class_people
+from klassruk.services.school_settings import set_setting
 from klassruk.services.scope.classes import require_class_scope
-from klassruk.setup import set_setting
 
 
 def set_student_own_consent_required(session: Session, actor: Actor, *, required: bool) -> None:

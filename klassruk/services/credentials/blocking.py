@@ -8,8 +8,8 @@ from datetime import date, datetime
 from sqlalchemy.orm import Session
 
 from klassruk.access.permissions import Action, Actor
+from klassruk.clock import utcnow
 from klassruk.errors import DomainError, PermissionDenied
-from klassruk.infra.clock import utcnow
 from klassruk.models.accounts import AccountStatus, UserAccount
 from klassruk.services.activity import record_activity
 from klassruk.services.credentials.codes import open_codes

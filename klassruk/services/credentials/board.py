@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from klassruk.access.permissions import Action, Actor
-from klassruk.infra.clock import utcnow
+from klassruk.clock import utcnow
 from klassruk.models import ActivationCode
 from klassruk.models.accounts import AccountStatus, UserAccount
 from klassruk.services.credentials.people import PersonRef, accounts_of, class_people

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from klassruk.access.permissions import Actor
-from klassruk.infra.clock import utcnow
+from klassruk.clock import utcnow
 from klassruk.models import ActivationCode
 from klassruk.models.accounts import AccountStatus, UserAccount
 from klassruk.services.activity import record_activity

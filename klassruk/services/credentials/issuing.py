@@ -12,8 +12,8 @@ from sqlalchemy.orm import Session
 
 from klassruk.access.logins import make_login
 from klassruk.access.permissions import Action, Actor, Role
+from klassruk.clock import utcnow
 from klassruk.errors import DomainError, NotFound
-from klassruk.infra.clock import utcnow
 from klassruk.models import ActivationCode
 from klassruk.models.accounts import AccountStatus, UserAccount, UserRole
 from klassruk.models.school import SchoolClass

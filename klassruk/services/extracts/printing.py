@@ -10,8 +10,8 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from klassruk.access.permissions import Action, Actor
+from klassruk.clock import utcnow
 from klassruk.errors import DomainError, NotFound, PermissionDenied
-from klassruk.infra.clock import utcnow
 from klassruk.models.extracts import PaperExtract
 from klassruk.models.school import ReportingPeriod, SchoolClass
 from klassruk.services.acknowledgements.paper import PrintedItems, paper_snapshots

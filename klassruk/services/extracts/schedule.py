@@ -9,7 +9,7 @@ from sqlalchemy import and_, select
 from sqlalchemy.orm import Session
 
 from klassruk.access.permissions import Action, Actor
-from klassruk.infra.clock import utcnow
+from klassruk.clock import utcnow
 from klassruk.models.extracts import ExtractFrequency, ExtractSchedule, PaperExtract
 from klassruk.models.school import ReportingPeriod, SchoolClass
 from klassruk.services.calendar import in_current_year

@@ -9,8 +9,8 @@ from sqlalchemy.orm import Session
 
 from klassruk.access.permissions import Actor
 from klassruk.audit.log import audit_context
+from klassruk.clock import utcnow
 from klassruk.errors import DomainError
-from klassruk.infra.clock import utcnow
 from klassruk.models.incidents import IncidentItem, IncidentStatus, ItemOutcome
 from klassruk.services.credentials.codes import DEFAULT_CODE_VALID_DAYS
 from klassruk.services.incidents.records import clean_text, managed_incident

@@ -9,8 +9,8 @@ from sqlalchemy import ColumnElement, false, or_, select
 from sqlalchemy.orm import Session
 
 from klassruk.access.permissions import Action, Actor, Role, require
+from klassruk.clock import school_today
 from klassruk.errors import DomainError, PermissionDenied
-from klassruk.infra.clock import school_today
 from klassruk.models.accounts import UserAccount
 from klassruk.models.incidents import IncidentStatus, ReporterKind, SecurityIncident
 from klassruk.services.locking import lock_rows

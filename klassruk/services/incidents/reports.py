@@ -10,9 +10,8 @@ from sqlalchemy.orm import Session
 
 from klassruk.access.permissions import Action, Actor, Role, require
 from klassruk.audit.log import audit_context
+from klassruk.clock import school_today, utcnow
 from klassruk.errors import DomainError, PermissionDenied
-from klassruk.infra.clock import school_today, utcnow
-from klassruk.infra.workdays import report_deadline
 from klassruk.models import AuditLog
 from klassruk.models.accounts import AccountStatus, UserAccount, UserRole
 from klassruk.models.incidents import IncidentStatus, Notice, ReporterKind, SecurityIncident
@@ -31,6 +30,7 @@ from klassruk.services.scope.classes import OUT_OF_SCOPE
 from klassruk.services.scope.links import SHARED_GUARDIAN, shared_guardian_ids
 from klassruk.text.formatting import format_timestamp
 from klassruk.text.russian import agree_with
+from klassruk.workdays import report_deadline
 
 # Notices go to the school's management in the app: the admin and the deputy heads.
 NOTIFIED_ROLES = (Role.ADMIN, Role.DEPUTY_HEAD)

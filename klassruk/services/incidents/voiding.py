@@ -10,8 +10,8 @@ from sqlalchemy.orm import Session
 
 from klassruk.access.permissions import Action, Actor, require
 from klassruk.audit.log import audit_context
+from klassruk.clock import utcnow
 from klassruk.errors import DomainError
-from klassruk.infra.clock import utcnow
 from klassruk.models import AuditLog
 from klassruk.models.incidents import IncidentItem, ItemOutcome, SecurityIncident
 from klassruk.services.incidents.records import (

@@ -7,8 +7,8 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from klassruk import clock
 from klassruk.errors import DomainError
-from klassruk.infra import clock
 from klassruk.models.school import SchoolClass, StudyGroup
 from klassruk.services.school_settings import DEFAULT_TIMEZONE, TIMEZONE_KEY, get_setting
 

@@ -9,8 +9,8 @@ from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from klassruk.access.permissions import Actor
+from klassruk.clock import utcnow
 from klassruk.errors import Conflict, DomainError
-from klassruk.infra.clock import utcnow
 from klassruk.models.journal import (
     Lesson,
     LessonStatus,

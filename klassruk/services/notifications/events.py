@@ -10,7 +10,7 @@ from typing import Any, cast
 from sqlalchemy import Table, func, insert, select
 from sqlalchemy.orm import Session
 
-from klassruk.infra.clock import utcnow
+from klassruk.clock import utcnow
 from klassruk.models.journal import AbsenceMark, GradeKind, Lesson, LessonChange, LessonStatus
 from klassruk.models.notifications import EventKind, OutboxEvent, Topic
 

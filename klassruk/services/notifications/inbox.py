@@ -10,8 +10,8 @@ from sqlalchemy import and_, func, select, update
 from sqlalchemy.orm import Session
 
 from klassruk.access.permissions import Action, Actor, require
+from klassruk.clock import utcnow
 from klassruk.errors import DomainError, PermissionDenied
-from klassruk.infra.clock import utcnow
 from klassruk.models.families import AckChannel, AckKind, Acknowledgement, FamilyEvent
 from klassruk.models.notifications import ClassMessage, ClassMessageRecipient
 from klassruk.models.school import GuardianLink

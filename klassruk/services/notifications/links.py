@@ -14,8 +14,8 @@ from urllib.parse import urlencode
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from klassruk.clock import utcnow
 from klassruk.errors import DomainError
-from klassruk.infra.clock import utcnow
 from klassruk.models.accounts import AccountStatus, UserAccount
 from klassruk.models.families import AckChannel, AckKind, Acknowledgement
 from klassruk.models.notifications import (

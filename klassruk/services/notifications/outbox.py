@@ -13,7 +13,7 @@ from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
 from klassruk.access.permissions import Action, Actor, require
-from klassruk.infra.clock import utcnow
+from klassruk.clock import utcnow
 from klassruk.models.notifications import (
     Cadence,
     Channel,

@@ -13,8 +13,8 @@ from sqlalchemy import select, true, update
 from sqlalchemy.orm import Session
 
 from klassruk.access.permissions import Action, Actor, require
+from klassruk.clock import utcnow
 from klassruk.errors import DomainError, NotFound, PermissionDenied
-from klassruk.infra.clock import utcnow
 from klassruk.models.accounts import UserAccount
 from klassruk.models.reports import SentReport
 from klassruk.models.school import ReportingPeriod, SchoolClass

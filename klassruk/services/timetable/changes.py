@@ -8,8 +8,8 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from klassruk.access.permissions import Action, Actor, require
+from klassruk.clock import utcnow
 from klassruk.errors import DomainError, NotFound
-from klassruk.infra.clock import utcnow
 from klassruk.models.journal import Grade, Lesson, LessonChange, LessonChangeKind, LessonStatus
 from klassruk.models.school import Staff, StudyGroup
 from klassruk.services import calendar

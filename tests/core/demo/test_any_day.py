@@ -8,10 +8,10 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from klassruk.clock import utcnow
 from klassruk.demo import seed_demo_school
 from klassruk.demo.catalogue import GUARDIAN_LOGIN, SMALL, DemoSize
 from klassruk.errors import DomainError
-from klassruk.infra.clock import utcnow
 from klassruk.models.accounts import UserAccount
 from klassruk.models.journal import Grade, Lesson, LessonChangeKind
 from klassruk.models.school import SchoolClass, StudyGroup

@@ -8,9 +8,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from klassruk.cli import main
+from klassruk.clock import utcnow
 from klassruk.demo import seed_demo_school
 from klassruk.demo.catalogue import DemoSize
-from klassruk.infra.clock import utcnow
 from klassruk.infra.db import unit_of_work
 from klassruk.models import ActivityLog, AuditLog
 from klassruk.models.consent import ConsentEntry, ConsentScan, ConsentState, ConsentSubject

@@ -9,9 +9,9 @@ from pypdf import PdfReader
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from klassruk.clock import school_today
 from klassruk.demo import seed_demo_school
 from klassruk.demo.catalogue import CLASS_TEACHER_LOGIN, SMALL
-from klassruk.infra.clock import school_today
 from klassruk.models.accounts import UserAccount
 from klassruk.models.journal import GradeKind
 from klassruk.models.school import SchoolClass

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import JSON, Boolean, Column, Date, DateTime, Enum, Float, Integer, Table, select
 
 from klassruk.audit.titles import ENUM_TITLES, changes_text, entity_title, field_title, object_title
-from klassruk.infra.clock import school_today
+from klassruk.clock import school_today
 from klassruk.models import Base
 from klassruk.models.accounts import UserAccount
 from klassruk.models.base import UTCDateTime

@@ -25,11 +25,11 @@ from sqlalchemy.orm import Session, sessionmaker
 
 import klassruk.services
 from klassruk.access.permissions import Actor, Role
+from klassruk.clock import utcnow
 from klassruk.demo import seed_demo_school
 from klassruk.demo.catalogue import SMALL
 from klassruk.demo.credentials import class_of_featured_teacher
 from klassruk.errors import DomainError
-from klassruk.infra.clock import utcnow
 from klassruk.infra.db import unit_of_work
 from klassruk.models import ActivationCode, ActivityLog
 from klassruk.models.accounts import AccountStatus, AppSetting, RecoveryCode, UserAccount, UserRole

@@ -9,8 +9,8 @@ import pytest
 from sqlalchemy import select
 
 from klassruk.access.permissions import Role
+from klassruk.clock import utcnow
 from klassruk.errors import DomainError, PermissionDenied
-from klassruk.infra.clock import utcnow
 from klassruk.models import ActivityLog, AuditLog
 from klassruk.models.accounts import AccountStatus, RecoveryCode, UserAccount
 from klassruk.services.accounts.login import LockoutPolicy

@@ -10,8 +10,8 @@ from pypdf import PdfReader
 from sqlalchemy import select
 
 from klassruk.access.permissions import Role
+from klassruk.clock import utcnow
 from klassruk.errors import DomainError, PermissionDenied
-from klassruk.infra.clock import utcnow
 from klassruk.models import AuditLog
 from klassruk.models.accounts import AccountStatus, UserAccount
 from klassruk.pdf.slips import render_slips

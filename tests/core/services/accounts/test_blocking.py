@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
+from klassruk.clock import utcnow
 from klassruk.errors import DomainError, NotFound, PermissionDenied
-from klassruk.infra.clock import utcnow
 from klassruk.models import AuditLog
 from klassruk.models.accounts import AccountStatus, UserAccount
 from klassruk.services.accounts.blocking import set_account_blocked

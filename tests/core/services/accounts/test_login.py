@@ -7,7 +7,7 @@ from datetime import timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from klassruk.infra.clock import utcnow
+from klassruk.clock import utcnow
 from klassruk.infra.db import make_engine, make_session_factory, unit_of_work
 from klassruk.models import ActivityLog
 from klassruk.models.accounts import AccountStatus

@@ -11,8 +11,8 @@ from klassruk.access.passwords import (
     verify_password,
 )
 from klassruk.access.permissions import Role
+from klassruk.clock import utcnow
 from klassruk.errors import DomainError
-from klassruk.infra.clock import utcnow
 from klassruk.infra.db import unit_of_work
 from klassruk.models import (
     AuditLog,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from klassruk.access.permissions import Role
-from klassruk.infra.clock import utcnow
+from klassruk.clock import utcnow
 from klassruk.infra.db import make_engine, make_session_factory, unit_of_work
 from klassruk.models.accounts import UserRole
 from klassruk.services.accounts.login import (

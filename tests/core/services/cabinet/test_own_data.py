@@ -10,10 +10,10 @@ import pytest
 from pypdf import PdfReader
 from sqlalchemy import select
 
+from klassruk.clock import utcnow
 from klassruk.demo import seed_demo_school
 from klassruk.demo.catalogue import SMALL
 from klassruk.errors import PermissionDenied
-from klassruk.infra.clock import utcnow
 from klassruk.infra.db import unit_of_work
 from klassruk.models.consent import ConsentEntry, ConsentScan, ConsentState, ConsentSubject
 from klassruk.models.school import GuardianLink

@@ -9,8 +9,8 @@ import pytest
 from pypdf import PdfReader
 from sqlalchemy import select
 
+from klassruk.clock import utcnow
 from klassruk.errors import DomainError, PermissionDenied
-from klassruk.infra.clock import utcnow
 from klassruk.models import ActivityLog
 from klassruk.models.accounts import AccountStatus, UserAccount
 from klassruk.models.consent import ConsentEntry, ConsentScan, ConsentState, ConsentSubject

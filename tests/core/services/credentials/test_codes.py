@@ -7,8 +7,8 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
+from klassruk.clock import utcnow
 from klassruk.errors import DomainError
-from klassruk.infra.clock import utcnow
 from klassruk.infra.db import unit_of_work
 from klassruk.models import ActivationCode
 from klassruk.models.accounts import AccountStatus, UserAccount

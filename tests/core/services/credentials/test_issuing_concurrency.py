@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from klassruk.infra.clock import utcnow
+from klassruk.clock import utcnow
 from klassruk.infra.db import unit_of_work
 from klassruk.models import ActivationCode
 from klassruk.models.accounts import UserAccount

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from klassruk.clock import utcnow
 from klassruk.demo import seed_demo_school
 from klassruk.demo.catalogue import SMALL
-from klassruk.infra.clock import utcnow
 from klassruk.models.families import Acknowledgement
 from klassruk.services import calendar
 from klassruk.services.acknowledgements.ledger import acknowledge_week

@@ -9,8 +9,8 @@ import pytest
 from sqlalchemy import func, select
 
 from klassruk.access.permissions import Actor
+from klassruk.clock import utcnow
 from klassruk.errors import DomainError, PermissionDenied
-from klassruk.infra.clock import utcnow
 from klassruk.models import ActivationCode, AuditLog
 from klassruk.models.accounts import AccountStatus, RecoveryCode, UserAccount
 from klassruk.models.incidents import (

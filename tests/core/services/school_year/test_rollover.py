@@ -9,11 +9,11 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from klassruk.clock import utcnow
 from klassruk.demo import seed_demo_school
 from klassruk.demo.catalogue import DemoSize
 from klassruk.demo.credentials import class_of_featured_teacher
 from klassruk.errors import Conflict, DomainError, PermissionDenied
-from klassruk.infra.clock import utcnow
 from klassruk.infra.db import unit_of_work
 from klassruk.models.accounts import AccountStatus, UserAccount
 from klassruk.models.journal import Grade, Lesson
