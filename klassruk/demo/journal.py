@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
@@ -43,6 +44,9 @@ from klassruk.services.calendar import find_current_year
 
 BATCH = 20_000
 DAYS = (1, 2, 3, 4, 5)
+# A school day has lessons 1…8; streams of several classes take the last ones.
+LESSON_NUMBERS = range(1, 9)
+STREAM_NUMBERS = range(8, 0, -1)
 GRADE_CHANCE = 0.42
 ABSENCE_CHANCE = 0.05
 TEST_EVERY = 8
@@ -82,6 +86,7 @@ class _Unit:
     subject_id: int
     hours: int
     groups: list[tuple[int, int]]  # (group_id, staff_id)
+    apart: bool = False  # an individual plan, taught apart from the class
 
 
 def _choose(rng: random.Random, weighted: tuple[tuple[Any, float], ...]) -> Any:
@@ -112,55 +117,119 @@ def _teaching_units(
         if class_id is None:
             streams.append(_Unit(subject_id, count, [(group_id, staff_id)]))
             continue
-        # Individual plans take their lessons at the time of the class lesson.
-        key = (subject_id, False)
-        unit = units[class_id].setdefault(key, _Unit(subject_id, count, []))
+        # An individual plan is taught apart from the class (often by the class's own teacher),
+        # at a time the class has no lesson, so the pupil misses nothing.
+        key = (subject_id, kind == GroupKind.INDIVIDUAL)
+        unit = units[class_id].setdefault(key, _Unit(subject_id, count, [], key[1]))
         unit.groups.append((group_id, staff_id))
         if kind != GroupKind.INDIVIDUAL:
             unit.hours = max(unit.hours, count)
     return units, streams
 
 
-def _plan_slots(session: Session, year: SchoolYear, rng: random.Random) -> list[dict[str, Any]]:
-    """A weekly timetable per class: subgroups of a split subject share the same time."""
-    units, streams = _teaching_units(session, year)
+class _Week:
+    """Who is busy when: the lesson numbers taken per teacher and per class on each weekday."""
+
+    def __init__(self) -> None:
+        self.taken: set[tuple[str, int, int, int]] = set()  # (owner kind, owner id, day, number)
+
+    def first_free(self, owners: list[tuple[str, int]], day: int, numbers: range) -> int | None:
+        """The first lesson number of the day free for every owner, or None."""
+        return next(
+            (n for n in numbers if all((*o, day, n) not in self.taken for o in owners)), None
+        )
+
+    def book(self, owners: list[tuple[str, int]], day: int, number: int) -> None:
+        """Mark the lesson number of the day taken for every owner."""
+        self.taken.update((*owner, day, number) for owner in owners)
+
+
+def _slot(
+    year: SchoolYear, unit: _Unit, group: tuple[int, int], day: int, number: int, room: str
+) -> dict[str, Any]:
+    """The row of one timetable slot."""
+    group_id, staff_id = group
+    return {
+        "school_year_id": year.id,
+        "group_id": group_id,
+        "subject_id": unit.subject_id,
+        "staff_id": staff_id,
+        "weekday": day,
+        "lesson_number": number,
+        "room": room,
+    }
+
+
+def _waves(unit: _Unit) -> list[_Unit]:
+    """The unit's groups in turns that share no teacher: one teacher's two subgroups take turns."""
+    turns: list[list[tuple[int, int]]] = []
+    for group in unit.groups:
+        turn = next((t for t in turns if all(staff != group[1] for _, staff in t)), None)
+        if turn is None:
+            turns.append(turn := [])
+        turn.append(group)
+    return [_Unit(unit.subject_id, unit.hours, turn, unit.apart) for turn in turns]
+
+
+def _plan_class(
+    year: SchoolYear, class_id: int, class_units: Iterable[_Unit], week: _Week, rng: random.Random
+) -> list[dict[str, Any]]:
+    """A class's week: days kept even, each hour at the first number free for all involved."""
     slots: list[dict[str, Any]] = []
-    for class_units in units.values():
-        load = {day: 0 for day in DAYS}
-        subjects_on: dict[int, set[int]] = {day: set() for day in DAYS}
-        ordered = sorted(class_units.values(), key=lambda u: -u.hours)
-        for unit in ordered:
-            for _ in range(unit.hours):
-                free = [d for d in DAYS if unit.subject_id not in subjects_on[d]] or list(DAYS)
-                day = min(free, key=lambda d: (load[d], rng.random()))
-                load[day] += 1
-                subjects_on[day].add(unit.subject_id)
-                for group_id, staff_id in unit.groups:
-                    slots.append(
-                        {
-                            "school_year_id": year.id,
-                            "group_id": group_id,
-                            "subject_id": unit.subject_id,
-                            "staff_id": staff_id,
-                            "weekday": day,
-                            "lesson_number": load[day],
-                            "room": str(100 + rng.randrange(1, 40)),
-                        }
-                    )
+    load = {day: 0 for day in DAYS}
+    subjects_on: dict[int, set[int]] = {day: set() for day in DAYS}
+    ordered = sorted(class_units, key=lambda u: (u.apart, -u.hours))
+    for unit in (wave for whole in ordered for wave in _waves(whole)):
+        staff = [("staff", s) for _, s in unit.groups]
+        # An individual plan goes where the class is free if it can (it comes last), else anywhere
+        # its teacher is free: the pupil then leaves a class lesson for it.
+        choices = [[("class", class_id), *staff]]
+        if unit.apart:
+            choices.append([*staff, *(("group", g) for g, _ in unit.groups)])
+        for _ in range(unit.hours):
+            for owners in choices:
+                number_on = {d: week.first_free(owners, d, LESSON_NUMBERS) for d in DAYS}
+                open_days = [d for d in DAYS if number_on[d] is not None]
+                if open_days:
+                    break
+            else:
+                raise DomainError("Демо-расписание не сложилось: учителям не хватает уроков.")
+            free = [d for d in open_days if unit.subject_id not in subjects_on[d]] or open_days
+            day = min(free, key=lambda d: (load[d], number_on[d], rng.random()))
+            number = number_on[day]
+            assert number is not None
+            week.book(owners, day, number)
+            load[day] += 1
+            subjects_on[day].add(unit.subject_id)
+            for group in unit.groups:
+                room = str(100 + rng.randrange(1, 40))
+                slots.append(_slot(year, unit, group, day, number, room))
+    return slots
+
+
+def _plan_slots(session: Session, year: SchoolYear, rng: random.Random) -> list[dict[str, Any]]:
+    """A weekly timetable in which no teacher and no class has two lessons at one time.
+
+    Subgroups of a split subject share the same time when they have different teachers; the streams
+    go first, at the last lesson, so that their teachers' class lessons avoid them.
+    """
+    units, streams = _teaching_units(session, year)
+    week = _Week()
+    slots: list[dict[str, Any]] = []
     for index, unit in enumerate(streams):
         for hour in range(unit.hours):
-            group_id, staff_id = unit.groups[0]
-            slots.append(
-                {
-                    "school_year_id": year.id,
-                    "group_id": group_id,
-                    "subject_id": unit.subject_id,
-                    "staff_id": staff_id,
-                    "weekday": DAYS[(index + hour * 2) % len(DAYS)],
-                    "lesson_number": 8,
-                    "room": "Актовый зал",
-                }
+            staff = [("staff", unit.groups[0][1])]
+            start = index + hour * 2
+            days = [DAYS[(start + shift) % len(DAYS)] for shift in range(len(DAYS))]
+            # The assembly hall holds one stream at a time; another takes the next free day.
+            owners = [*staff, ("room", 0)]
+            day, number = next(
+                (d, n) for d in days if (n := week.first_free(owners, d, STREAM_NUMBERS))
             )
+            week.book(owners, day, number)
+            slots.append(_slot(year, unit, unit.groups[0], day, number, "Актовый зал"))
+    for class_id, class_units in units.items():
+        slots += _plan_class(year, class_id or 0, class_units.values(), week, rng)
     return slots
 
 
