@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import random
-from collections import defaultdict
-from collections.abc import Iterable
+from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
@@ -143,6 +142,10 @@ class _Week:
         """Mark the lesson number of the day taken for every owner."""
         self.taken.update((*owner, day, number) for owner in owners)
 
+    def release(self, owners: list[tuple[str, int]], day: int, number: int) -> None:
+        """Free the lesson number of the day again for every owner."""
+        self.taken.difference_update((*owner, day, number) for owner in owners)
+
 
 def _slot(
     year: SchoolYear, unit: _Unit, group: tuple[int, int], day: int, number: int, room: str
@@ -171,40 +174,88 @@ def _waves(unit: _Unit) -> list[_Unit]:
     return [_Unit(unit.subject_id, unit.hours, turn, unit.apart) for turn in turns]
 
 
-def _plan_class(
-    year: SchoolYear, class_id: int, class_units: Iterable[_Unit], week: _Week, rng: random.Random
-) -> list[dict[str, Any]]:
+class _ClassPlan:
     """A class's week: days kept even, each hour at the first number free for all involved."""
-    slots: list[dict[str, Any]] = []
-    load = {day: 0 for day in DAYS}
-    subjects_on: dict[int, set[int]] = {day: set() for day in DAYS}
-    ordered = sorted(class_units, key=lambda u: (u.apart, -u.hours))
-    for unit in (wave for whole in ordered for wave in _waves(whole)):
-        staff = [("staff", s) for _, s in unit.groups]
-        # An individual plan goes where the class is free if it can (it comes last), else anywhere
-        # its teacher is free: the pupil then leaves a class lesson for it.
-        choices = [[("class", class_id), *staff]]
+
+    def __init__(self, year: SchoolYear, class_id: int, week: _Week, rng: random.Random) -> None:
+        self.year, self.class_id, self.week, self.rng = year, class_id, week, rng
+        self.load = {day: 0 for day in DAYS}
+        self.subjects_on: dict[int, Counter[int]] = {day: Counter() for day in DAYS}
+        self.at: dict[tuple[int, int], tuple[_Unit, list[dict[str, Any]]]] = {}
+        self.slots: list[dict[str, Any]] = []
+
+    def owners(self, unit: _Unit) -> list[tuple[str, int]]:
+        """The class and the unit's teachers: all of them are busy during its lesson."""
+        return [("class", self.class_id), *(("staff", s) for _, s in unit.groups)]
+
+    def place(self, unit: _Unit) -> None:
+        """One hour of the unit on the least loaded day that has a number free for everyone."""
+        choices = [self.owners(unit)]
         if unit.apart:
-            choices.append([*staff, *(("group", g) for g, _ in unit.groups)])
-        for _ in range(unit.hours):
-            for owners in choices:
-                number_on = {d: week.first_free(owners, d, LESSON_NUMBERS) for d in DAYS}
-                open_days = [d for d in DAYS if number_on[d] is not None]
-                if open_days:
-                    break
-            else:
-                raise DomainError("Демо-расписание не сложилось: учителям не хватает уроков.")
-            free = [d for d in open_days if unit.subject_id not in subjects_on[d]] or open_days
-            day = min(free, key=lambda d: (load[d], number_on[d], rng.random()))
-            number = number_on[day]
-            assert number is not None
-            week.book(owners, day, number)
-            load[day] += 1
-            subjects_on[day].add(unit.subject_id)
-            for group in unit.groups:
-                room = str(100 + rng.randrange(1, 40))
-                slots.append(_slot(year, unit, group, day, number, room))
-    return slots
+            # An individual plan goes where the class is free if it can (it comes last), else
+            # anywhere its teacher is free: the pupil then leaves a class lesson for it.
+            choices.append([*self.owners(unit)[1:], *(("group", g) for g, _ in unit.groups)])
+        for owners in choices:
+            time = self._pick(unit, owners)
+            if time is not None:
+                self._put(unit, owners, *time, None)
+                return
+        if not self._swap_in(unit):
+            raise DomainError("Демо-расписание не сложилось: учителям не хватает уроков.")
+
+    def _pick(self, unit: _Unit, owners: list[tuple[str, int]]) -> tuple[int, int] | None:
+        """The least loaded day (rather one without the subject yet) and its first free number."""
+        number_on = {d: self.week.first_free(owners, d, LESSON_NUMBERS) for d in DAYS}
+        open_days = [d for d in DAYS if number_on[d] is not None]
+        if not open_days:
+            return None
+        fresh = [d for d in open_days if not self.subjects_on[d][unit.subject_id]]
+        day = min(fresh or open_days, key=lambda d: (self.load[d], number_on[d], self.rng.random()))
+        number = number_on[day]
+        assert number is not None
+        return day, number
+
+    def _put(
+        self,
+        unit: _Unit,
+        owners: list[tuple[str, int]],
+        day: int,
+        number: int,
+        rows: list[dict[str, Any]] | None,
+    ) -> None:
+        self.week.book(owners, day, number)
+        self.load[day] += 1
+        self.subjects_on[day][unit.subject_id] += 1
+        if rows is None:
+            rows = [
+                _slot(self.year, unit, group, day, number, str(100 + self.rng.randrange(1, 40)))
+                for group in unit.groups
+            ]
+            self.slots += rows
+        for row in rows:
+            row["weekday"], row["lesson_number"] = day, number
+        if owners[0] == ("class", self.class_id):
+            self.at[(day, number)] = (unit, rows)
+
+    def _swap_in(self, unit: _Unit) -> bool:
+        """Free a class time the unit's teachers have free by moving its lesson elsewhere."""
+        staff = self.owners(unit)[1:]
+        for day, number in sorted(self.at):
+            if self.week.first_free(staff, day, range(number, number + 1)) is None:
+                continue
+            other, rows = self.at[(day, number)]
+            moves = [(d, self.week.first_free(self.owners(other), d, LESSON_NUMBERS)) for d in DAYS]
+            target = next(((d, n) for d, n in moves if n is not None), None)
+            if target is None:
+                continue
+            del self.at[(day, number)]
+            self.week.release(self.owners(other), day, number)
+            self.load[day] -= 1
+            self.subjects_on[day][other.subject_id] -= 1
+            self._put(other, self.owners(other), *target, rows)
+            self._put(unit, self.owners(unit), day, number, None)
+            return True
+        return False
 
 
 def _plan_slots(session: Session, year: SchoolYear, rng: random.Random) -> list[dict[str, Any]]:
@@ -229,7 +280,12 @@ def _plan_slots(session: Session, year: SchoolYear, rng: random.Random) -> list[
             week.book(owners, day, number)
             slots.append(_slot(year, unit, unit.groups[0], day, number, "Актовый зал"))
     for class_id, class_units in units.items():
-        slots += _plan_class(year, class_id or 0, class_units.values(), week, rng)
+        plan = _ClassPlan(year, class_id or 0, week, rng)
+        ordered = sorted(class_units.values(), key=lambda u: (u.apart, -u.hours))
+        for unit in (wave for whole in ordered for wave in _waves(whole)):
+            for _ in range(unit.hours):
+                plan.place(unit)
+        slots += plan.slots
     return slots
 
 
