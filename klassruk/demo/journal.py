@@ -407,7 +407,7 @@ def _seed_lessons(
         )
     ]
     short = dict(session.execute(select(Subject.id, Subject.short_name)).all())
-    changes = _LessonChanges(session, rng)
+    changes = _LessonChanges(session, rng, slots)
     lesson_rows: list[dict[str, Any]] = []
     tests: list[dict[str, Any]] = []
     counters: dict[tuple[int, int], int] = defaultdict(int)
@@ -466,10 +466,18 @@ def _lesson_row(
 
 
 class _LessonChanges:
-    """About one past lesson in 140 gets a substitution, a move or a cancellation."""
+    """About one past lesson in 140 gets a substitution, a move or a cancellation.
 
-    def __init__(self, session: Session, rng: random.Random) -> None:
+    A substitute is free at that time and a lesson moves only to a free time (what the
+    timetable services check): the teachers' and groups' weeks and the changes made so far.
+    """
+
+    def __init__(self, session: Session, rng: random.Random, slots: list[_Slot]) -> None:
         self.session, self.rng = session, rng
+        self.weekly = {("staff", s.staff_id, s.weekday, s.number) for s in slots} | {
+            ("group", s.group_id, s.weekday, s.number) for s in slots
+        }
+        self.changed: set[tuple[str, int, date, int]] = set()
         self.changes: list[tuple[tuple[int, date], dict[str, Any]]] = []
         self.teachers_of: dict[int, list[int]] = defaultdict(list)
         for subject_id, staff_id in session.execute(
@@ -485,19 +493,25 @@ class _LessonChanges:
         announced = datetime.combine(day - timedelta(days=1), time(12, 0), tzinfo=UTC)
         roll = self.rng.random()
         change: dict[str, Any]
-        if past and roll < 0.004 and len(self.all_teachers) > 1:
-            others = [t for t in self.teachers_of[slot.subject_id] if t != slot.staff_id] or [
-                t for t in self.all_teachers if t != slot.staff_id
-            ]
+        if past and roll < 0.004 and (others := self._substitutes(slot, day)):
             row["staff_id"] = self.rng.choice(others)
+            self.changed.add(("staff", row["staff_id"], day, slot.number))
             change = {
                 "kind": LessonChangeKind.SUBSTITUTION,
                 "old_staff_id": slot.staff_id,
                 "new_staff_id": row["staff_id"],
                 "reason": "Болезнь учителя",
             }
-        elif past and roll < 0.006:
+        elif (
+            past
+            and roll < 0.006
+            and self._free("staff", slot.staff_id, day, 8)
+            and self._free("group", slot.group_id, day, 8)
+        ):
             row["number"] = 8
+            self.changed.update(
+                {("staff", slot.staff_id, day, 8), ("group", slot.group_id, day, 8)}
+            )
             change = {
                 "kind": LessonChangeKind.MOVE,
                 "old_date": day,
@@ -516,6 +530,22 @@ class _LessonChanges:
         else:
             return
         self.changes.append(((slot.slot_id, day), {**change, "announced_at": announced}))
+
+    def _free(self, kind: str, owner: int, day: date, number: int) -> bool:
+        weekly = (kind, owner, day.isoweekday(), number)
+        return weekly not in self.weekly and (kind, owner, day, number) not in self.changed
+
+    def _substitutes(self, slot: _Slot, day: date) -> list[int]:
+        """Teachers free at the slot's time that day, those of its subject if there are any."""
+
+        def free(teachers: list[int]) -> list[int]:
+            return [
+                t
+                for t in teachers
+                if t != slot.staff_id and self._free("staff", t, day, slot.number)
+            ]
+
+        return free(self.teachers_of[slot.subject_id]) or free(self.all_teachers)
 
     def write(self) -> int:
         """Write the changes against the inserted lessons; returns how many lessons there are."""

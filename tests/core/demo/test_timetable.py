@@ -5,12 +5,18 @@ from __future__ import annotations
 from collections import Counter
 
 import pytest
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from klassruk.demo import DEFAULT, SMALL, DemoSize, seed_demo_school
 from klassruk.models import StudyGroup
-from klassruk.models.journal import Lesson, TimetableSlot
+from klassruk.models.journal import (
+    Lesson,
+    LessonChange,
+    LessonChangeKind,
+    LessonStatus,
+    TimetableSlot,
+)
 from klassruk.services.timetable import _check_slot
 
 
@@ -49,6 +55,20 @@ def test_no_teacher_has_two_lessons_at_one_time(session: Session, size: DemoSize
         .limit(1)
     )
     assert kept is not None
+    # Substitutions and moves of the journal and of the demo family keep the rule too.
+    for owner in (Lesson.staff_id, Lesson.group_id):
+        twice = session.execute(
+            select(owner, Lesson.lesson_date, Lesson.number)
+            .where(Lesson.status == LessonStatus.SCHEDULED)
+            .group_by(owner, Lesson.lesson_date, Lesson.number)
+            .having(func.count() > 1)
+        ).all()
+        assert twice == []
+    assert session.scalar(
+        select(func.count())
+        .select_from(LessonChange)
+        .where(LessonChange.kind.in_([LessonChangeKind.SUBSTITUTION, LessonChangeKind.MOVE]))
+    )
 
 
 @pytest.mark.parametrize("size", [SMALL, DEFAULT], ids=["small", "default"])
