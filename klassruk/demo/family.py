@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, and_, or_, select
 from sqlalchemy.orm import Session
 
 from klassruk.clock import utcnow
@@ -31,6 +31,8 @@ from klassruk.services.journal.common import require_marks_allowed
 
 # How far back the demo looks for the last school day: past any vacation, summer included.
 SEASON_DAYS = 100
+# Where the demo's moved lesson goes: to the end of the day if free, else the latest free number.
+MOVE_NUMBERS = (7, 8, 6, 5, 4, 3, 2, 1)
 HOMEWORK_AHEAD = "Прочитать параграф к следующему уроку и ответить на вопросы после него."
 RECOMMENDATIONS = (
     "Повторить правила из § 12 и выполнить работу над ошибками к пятнице.",
@@ -45,21 +47,42 @@ def _at(day: date, hour: int, minute: int = 0) -> datetime:
     return min(moment, utcnow() - timedelta(minutes=1))
 
 
+def _busy(lesson: Lesson, number: int) -> ColumnElement[bool]:
+    """Lessons given at that date and number (what the lesson services check a change against)."""
+    return and_(
+        Lesson.id != lesson.id,
+        Lesson.lesson_date == lesson.lesson_date,
+        Lesson.number == number,
+        Lesson.status == LessonStatus.SCHEDULED,
+    )
+
+
 def _other_teacher(session: Session, lesson: Lesson) -> int | None:
-    return session.scalar(
+    """A teacher free at the lesson's time, of the same subject if one is: who substitutes."""
+    free = (
+        ~select(Lesson.id)
+        .where(_busy(lesson, lesson.number), Lesson.staff_id == TeachingAssignment.staff_id)
+        .exists()
+    )
+    candidates = (
         select(TeachingAssignment.staff_id)
-        .where(
-            TeachingAssignment.subject_id == lesson.subject_id,
-            TeachingAssignment.staff_id != lesson.staff_id,
-        )
-        .order_by(TeachingAssignment.staff_id)
-        .limit(1)
-    ) or session.scalar(
-        select(TeachingAssignment.staff_id)
-        .where(TeachingAssignment.staff_id != lesson.staff_id)
-        .order_by(TeachingAssignment.staff_id)
+        .where(TeachingAssignment.staff_id != lesson.staff_id, free)
+        .order_by(TeachingAssignment.subject_id != lesson.subject_id, TeachingAssignment.staff_id)
         .limit(1)
     )
+    return session.scalar(candidates)
+
+
+def _free_number(session: Session, lesson: Lesson) -> int:
+    """The lesson number a move goes to: late in the day if the group and the teacher are free."""
+    for number in MOVE_NUMBERS:
+        taken = select(Lesson.id).where(
+            _busy(lesson, number),
+            or_(Lesson.group_id == lesson.group_id, Lesson.staff_id == lesson.staff_id),
+        )
+        if number != lesson.number and session.scalar(taken.limit(1)) is None:
+            return number
+    return 0
 
 
 def _substitute(session: Session, item: LessonItem, today: date) -> None:
@@ -97,6 +120,7 @@ def _cancel(session: Session, item: LessonItem, today: date) -> None:
 
 def _move(session: Session, item: LessonItem, today: date) -> None:
     lesson = session.get_one(Lesson, item.lesson_id)
+    number = _free_number(session, lesson)
     session.add(
         LessonChange(
             lesson_id=lesson.id,
@@ -106,11 +130,11 @@ def _move(session: Session, item: LessonItem, today: date) -> None:
             old_date=lesson.lesson_date,
             new_date=lesson.lesson_date,
             old_number=lesson.number,
-            new_number=7,
+            new_number=number,
             reason="Изменение расписания",
         )
     )
-    lesson.number = 7
+    lesson.number = number
 
 
 def _fresh_grade(session: Session, student_id: int, item: LessonItem, today: date) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import random
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
@@ -43,6 +43,9 @@ from klassruk.services.calendar import find_current_year
 
 BATCH = 20_000
 DAYS = (1, 2, 3, 4, 5)
+# A school day has lessons 1…8; streams of several classes take the last ones.
+LESSON_NUMBERS = range(1, 9)
+STREAM_NUMBERS = range(8, 0, -1)
 GRADE_CHANCE = 0.42
 ABSENCE_CHANCE = 0.05
 TEST_EVERY = 8
@@ -82,6 +85,7 @@ class _Unit:
     subject_id: int
     hours: int
     groups: list[tuple[int, int]]  # (group_id, staff_id)
+    apart: bool = False  # an individual plan, taught apart from the class
 
 
 def _choose(rng: random.Random, weighted: tuple[tuple[Any, float], ...]) -> Any:
@@ -112,55 +116,176 @@ def _teaching_units(
         if class_id is None:
             streams.append(_Unit(subject_id, count, [(group_id, staff_id)]))
             continue
-        # Individual plans take their lessons at the time of the class lesson.
-        key = (subject_id, False)
-        unit = units[class_id].setdefault(key, _Unit(subject_id, count, []))
+        # An individual plan is taught apart from the class (often by the class's own teacher),
+        # at a time the class has no lesson, so the pupil misses nothing.
+        key = (subject_id, kind == GroupKind.INDIVIDUAL)
+        unit = units[class_id].setdefault(key, _Unit(subject_id, count, [], key[1]))
         unit.groups.append((group_id, staff_id))
         if kind != GroupKind.INDIVIDUAL:
             unit.hours = max(unit.hours, count)
     return units, streams
 
 
+class _Week:
+    """Who is busy when: the lesson numbers taken per teacher and per class on each weekday."""
+
+    def __init__(self) -> None:
+        self.taken: set[tuple[str, int, int, int]] = set()  # (owner kind, owner id, day, number)
+
+    def first_free(self, owners: list[tuple[str, int]], day: int, numbers: range) -> int | None:
+        """The first lesson number of the day free for every owner, or None."""
+        return next(
+            (n for n in numbers if all((*o, day, n) not in self.taken for o in owners)), None
+        )
+
+    def book(self, owners: list[tuple[str, int]], day: int, number: int) -> None:
+        """Mark the lesson number of the day taken for every owner."""
+        self.taken.update((*owner, day, number) for owner in owners)
+
+    def release(self, owners: list[tuple[str, int]], day: int, number: int) -> None:
+        """Free the lesson number of the day again for every owner."""
+        self.taken.difference_update((*owner, day, number) for owner in owners)
+
+
+def _slot(
+    year: SchoolYear, unit: _Unit, group: tuple[int, int], day: int, number: int, room: str
+) -> dict[str, Any]:
+    """The row of one timetable slot."""
+    group_id, staff_id = group
+    return {
+        "school_year_id": year.id,
+        "group_id": group_id,
+        "subject_id": unit.subject_id,
+        "staff_id": staff_id,
+        "weekday": day,
+        "lesson_number": number,
+        "room": room,
+    }
+
+
+def _waves(unit: _Unit) -> list[_Unit]:
+    """The unit's groups in turns that share no teacher: one teacher's two subgroups take turns."""
+    turns: list[list[tuple[int, int]]] = []
+    for group in unit.groups:
+        turn = next((t for t in turns if all(staff != group[1] for _, staff in t)), None)
+        if turn is None:
+            turns.append(turn := [])
+        turn.append(group)
+    return [_Unit(unit.subject_id, unit.hours, turn, unit.apart) for turn in turns]
+
+
+class _ClassPlan:
+    """A class's week: days kept even, each hour at the first number free for all involved."""
+
+    def __init__(self, year: SchoolYear, class_id: int, week: _Week, rng: random.Random) -> None:
+        self.year, self.class_id, self.week, self.rng = year, class_id, week, rng
+        self.load = {day: 0 for day in DAYS}
+        self.subjects_on: dict[int, Counter[int]] = {day: Counter() for day in DAYS}
+        self.at: dict[tuple[int, int], tuple[_Unit, list[dict[str, Any]]]] = {}
+        self.slots: list[dict[str, Any]] = []
+
+    def owners(self, unit: _Unit) -> list[tuple[str, int]]:
+        """The class and the unit's teachers: all of them are busy during its lesson."""
+        return [("class", self.class_id), *(("staff", s) for _, s in unit.groups)]
+
+    def place(self, unit: _Unit) -> None:
+        """One hour of the unit on the least loaded day that has a number free for everyone."""
+        choices = [self.owners(unit)]
+        if unit.apart:
+            # An individual plan goes where the class is free if it can (it comes last), else
+            # anywhere its teacher is free: the pupil then leaves a class lesson for it.
+            choices.append([*self.owners(unit)[1:], *(("group", g) for g, _ in unit.groups)])
+        for owners in choices:
+            time = self._pick(unit, owners)
+            if time is not None:
+                self._put(unit, owners, *time, None)
+                return
+        if not self._swap_in(unit):
+            raise DomainError("Демо-расписание не сложилось: учителям не хватает уроков.")
+
+    def _pick(self, unit: _Unit, owners: list[tuple[str, int]]) -> tuple[int, int] | None:
+        """The least loaded day (rather one without the subject yet) and its first free number."""
+        number_on = {d: self.week.first_free(owners, d, LESSON_NUMBERS) for d in DAYS}
+        open_days = [d for d in DAYS if number_on[d] is not None]
+        if not open_days:
+            return None
+        fresh = [d for d in open_days if not self.subjects_on[d][unit.subject_id]]
+        day = min(fresh or open_days, key=lambda d: (self.load[d], number_on[d], self.rng.random()))
+        number = number_on[day]
+        assert number is not None
+        return day, number
+
+    def _put(
+        self,
+        unit: _Unit,
+        owners: list[tuple[str, int]],
+        day: int,
+        number: int,
+        rows: list[dict[str, Any]] | None,
+    ) -> None:
+        self.week.book(owners, day, number)
+        self.load[day] += 1
+        self.subjects_on[day][unit.subject_id] += 1
+        if rows is None:
+            rows = [
+                _slot(self.year, unit, group, day, number, str(100 + self.rng.randrange(1, 40)))
+                for group in unit.groups
+            ]
+            self.slots += rows
+        for row in rows:
+            row["weekday"], row["lesson_number"] = day, number
+        if owners[0] == ("class", self.class_id):
+            self.at[(day, number)] = (unit, rows)
+
+    def _swap_in(self, unit: _Unit) -> bool:
+        """Free a class time the unit's teachers have free by moving its lesson elsewhere."""
+        staff = self.owners(unit)[1:]
+        for day, number in sorted(self.at):
+            if self.week.first_free(staff, day, range(number, number + 1)) is None:
+                continue
+            other, rows = self.at[(day, number)]
+            moves = [(d, self.week.first_free(self.owners(other), d, LESSON_NUMBERS)) for d in DAYS]
+            target = next(((d, n) for d, n in moves if n is not None), None)
+            if target is None:
+                continue
+            del self.at[(day, number)]
+            self.week.release(self.owners(other), day, number)
+            self.load[day] -= 1
+            self.subjects_on[day][other.subject_id] -= 1
+            self._put(other, self.owners(other), *target, rows)
+            self._put(unit, self.owners(unit), day, number, None)
+            return True
+        return False
+
+
 def _plan_slots(session: Session, year: SchoolYear, rng: random.Random) -> list[dict[str, Any]]:
-    """A weekly timetable per class: subgroups of a split subject share the same time."""
+    """A weekly timetable in which no teacher and no class has two lessons at one time.
+
+    Subgroups of a split subject share the same time when they have different teachers; the streams
+    go first, at the last lesson, so that their teachers' class lessons avoid them.
+    """
     units, streams = _teaching_units(session, year)
+    week = _Week()
     slots: list[dict[str, Any]] = []
-    for class_units in units.values():
-        load = {day: 0 for day in DAYS}
-        subjects_on: dict[int, set[int]] = {day: set() for day in DAYS}
-        ordered = sorted(class_units.values(), key=lambda u: -u.hours)
-        for unit in ordered:
-            for _ in range(unit.hours):
-                free = [d for d in DAYS if unit.subject_id not in subjects_on[d]] or list(DAYS)
-                day = min(free, key=lambda d: (load[d], rng.random()))
-                load[day] += 1
-                subjects_on[day].add(unit.subject_id)
-                for group_id, staff_id in unit.groups:
-                    slots.append(
-                        {
-                            "school_year_id": year.id,
-                            "group_id": group_id,
-                            "subject_id": unit.subject_id,
-                            "staff_id": staff_id,
-                            "weekday": day,
-                            "lesson_number": load[day],
-                            "room": str(100 + rng.randrange(1, 40)),
-                        }
-                    )
     for index, unit in enumerate(streams):
         for hour in range(unit.hours):
-            group_id, staff_id = unit.groups[0]
-            slots.append(
-                {
-                    "school_year_id": year.id,
-                    "group_id": group_id,
-                    "subject_id": unit.subject_id,
-                    "staff_id": staff_id,
-                    "weekday": DAYS[(index + hour * 2) % len(DAYS)],
-                    "lesson_number": 8,
-                    "room": "Актовый зал",
-                }
+            staff = [("staff", unit.groups[0][1])]
+            start = index + hour * 2
+            days = [DAYS[(start + shift) % len(DAYS)] for shift in range(len(DAYS))]
+            # The assembly hall holds one stream at a time; another takes the next free day.
+            owners = [*staff, ("room", 0)]
+            day, number = next(
+                (d, n) for d in days if (n := week.first_free(owners, d, STREAM_NUMBERS))
             )
+            week.book(owners, day, number)
+            slots.append(_slot(year, unit, unit.groups[0], day, number, "Актовый зал"))
+    for class_id, class_units in units.items():
+        plan = _ClassPlan(year, class_id or 0, week, rng)
+        ordered = sorted(class_units.values(), key=lambda u: (u.apart, -u.hours))
+        for unit in (wave for whole in ordered for wave in _waves(whole)):
+            for _ in range(unit.hours):
+                plan.place(unit)
+        slots += plan.slots
     return slots
 
 
@@ -282,7 +407,7 @@ def _seed_lessons(
         )
     ]
     short = dict(session.execute(select(Subject.id, Subject.short_name)).all())
-    changes = _LessonChanges(session, rng)
+    changes = _LessonChanges(session, rng, slots)
     lesson_rows: list[dict[str, Any]] = []
     tests: list[dict[str, Any]] = []
     counters: dict[tuple[int, int], int] = defaultdict(int)
@@ -341,10 +466,18 @@ def _lesson_row(
 
 
 class _LessonChanges:
-    """About one past lesson in 140 gets a substitution, a move or a cancellation."""
+    """About one past lesson in 140 gets a substitution, a move or a cancellation.
 
-    def __init__(self, session: Session, rng: random.Random) -> None:
+    A substitute is free at that time and a lesson moves only to a free time (what the
+    timetable services check): the teachers' and groups' weeks and the changes made so far.
+    """
+
+    def __init__(self, session: Session, rng: random.Random, slots: list[_Slot]) -> None:
         self.session, self.rng = session, rng
+        self.weekly = {("staff", s.staff_id, s.weekday, s.number) for s in slots} | {
+            ("group", s.group_id, s.weekday, s.number) for s in slots
+        }
+        self.changed: set[tuple[str, int, date, int]] = set()
         self.changes: list[tuple[tuple[int, date], dict[str, Any]]] = []
         self.teachers_of: dict[int, list[int]] = defaultdict(list)
         for subject_id, staff_id in session.execute(
@@ -360,19 +493,25 @@ class _LessonChanges:
         announced = datetime.combine(day - timedelta(days=1), time(12, 0), tzinfo=UTC)
         roll = self.rng.random()
         change: dict[str, Any]
-        if past and roll < 0.004 and len(self.all_teachers) > 1:
-            others = [t for t in self.teachers_of[slot.subject_id] if t != slot.staff_id] or [
-                t for t in self.all_teachers if t != slot.staff_id
-            ]
+        if past and roll < 0.004 and (others := self._substitutes(slot, day)):
             row["staff_id"] = self.rng.choice(others)
+            self.changed.add(("staff", row["staff_id"], day, slot.number))
             change = {
                 "kind": LessonChangeKind.SUBSTITUTION,
                 "old_staff_id": slot.staff_id,
                 "new_staff_id": row["staff_id"],
                 "reason": "Болезнь учителя",
             }
-        elif past and roll < 0.006:
+        elif (
+            past
+            and roll < 0.006
+            and self._free("staff", slot.staff_id, day, 8)
+            and self._free("group", slot.group_id, day, 8)
+        ):
             row["number"] = 8
+            self.changed.update(
+                {("staff", slot.staff_id, day, 8), ("group", slot.group_id, day, 8)}
+            )
             change = {
                 "kind": LessonChangeKind.MOVE,
                 "old_date": day,
@@ -391,6 +530,22 @@ class _LessonChanges:
         else:
             return
         self.changes.append(((slot.slot_id, day), {**change, "announced_at": announced}))
+
+    def _free(self, kind: str, owner: int, day: date, number: int) -> bool:
+        weekly = (kind, owner, day.isoweekday(), number)
+        return weekly not in self.weekly and (kind, owner, day, number) not in self.changed
+
+    def _substitutes(self, slot: _Slot, day: date) -> list[int]:
+        """Teachers free at the slot's time that day, those of its subject if there are any."""
+
+        def free(teachers: list[int]) -> list[int]:
+            return [
+                t
+                for t in teachers
+                if t != slot.staff_id and self._free("staff", t, day, slot.number)
+            ]
+
+        return free(self.teachers_of[slot.subject_id]) or free(self.all_teachers)
 
     def write(self) -> int:
         """Write the changes against the inserted lessons; returns how many lessons there are."""

@@ -118,6 +118,15 @@ class TimetableSlot(Base):
 
     __table_args__ = (
         UniqueConstraint("group_id", "weekday", "lesson_number"),
+        # A teacher gives one lesson at a time (also across subgroups: they are groups too).
+        Index(
+            "uq_timetable_slot_teacher_time",
+            "school_year_id",
+            "staff_id",
+            "weekday",
+            "lesson_number",
+            unique=True,
+        ),
         CheckConstraint("weekday BETWEEN 1 AND 6", name="weekday_range"),
         CheckConstraint("lesson_number BETWEEN 0 AND 10", name="lesson_number_range"),
     )

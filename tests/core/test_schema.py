@@ -140,3 +140,59 @@ def test_0015_keeps_one_row_of_each_concurrent_duplicate(database_url):
             session.commit()
     finally:
         engine.dispose()
+
+
+def test_0023_keeps_the_earliest_slot_of_a_teacher_booked_twice(database_url):
+    from datetime import date
+
+    import pytest
+    from sqlalchemy import select
+    from sqlalchemy.exc import IntegrityError
+    from sqlalchemy.orm import Session
+
+    from klassruk.models import AuditLog, GroupKind, SchoolYear, Staff, StudyGroup, Subject
+    from klassruk.models.journal import Lesson, LessonStatus, TimetableSlot
+
+    command.upgrade(alembic_config(database_url), "0022")
+    engine = make_engine(database_url)
+
+    def slot(group_id, staff_id, weekday=1, number=2):
+        return TimetableSlot(school_year_id=1, group_id=group_id, subject_id=1, staff_id=staff_id,
+                             weekday=weekday, lesson_number=number, room="21")
+
+    try:
+        with Session(engine) as session:
+            session.add(SchoolYear(id=1, name="2026/2027", starts_on=date(2026, 9, 1),
+                                   ends_on=date(2027, 5, 31)))
+            session.add(Subject(id=1, name="Английский язык", short_name="Англ."))
+            session.add_all([Staff(id=i, last_name=f"Учитель{i}", first_name="Анна")
+                             for i in (1, 2)])
+            session.add_all([StudyGroup(id=i, school_year_id=1, kind=GroupKind.SUBGROUP,
+                                        name=f"7А: Английский язык, гр. {i}") for i in (1, 2, 3)])
+            session.flush()
+            # Teacher 1 twice on Monday, 2nd lesson (slots 1 and 3); teacher 2 is fine.
+            session.add_all([slot(1, 1), slot(2, 2), slot(3, 1), slot(3, 1, weekday=2)])
+            session.flush()
+            session.add(Lesson(group_id=3, subject_id=1, staff_id=1, lesson_date=date(2026, 12, 7),
+                               number=2, status=LessonStatus.SCHEDULED, slot_id=3,
+                               planned_on=date(2026, 12, 7), topic="Present Simple"))
+            session.commit()
+
+        upgrade_to_head(database_url)
+        assert schema_drift(database_url) == []
+        with Session(engine) as session:
+            assert session.scalars(select(TimetableSlot.id).order_by(TimetableSlot.id)).all() == [
+                1, 2, 4
+            ]
+            # The journal keeps the lesson; only its link to the removed slot is gone.
+            lesson = session.scalars(select(Lesson)).one()
+            assert (lesson.topic, lesson.slot_id) == ("Present Simple", None)
+            log = session.scalars(select(AuditLog).where(AuditLog.entity == "timetable_slot")).one()
+            assert (log.operation, log.entity_id) == ("delete", "3")
+            assert log.actor_login == "migration 0023"
+            assert log.changes["group_id"] == 3 and "слоту № 1" in (log.reason or "")
+            session.add(slot(1, 1, weekday=2))  # teacher 1 already gives slot 4 then
+            with pytest.raises(IntegrityError):
+                session.flush()
+    finally:
+        engine.dispose()

@@ -17,6 +17,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from klassruk.errors import DomainError
+from klassruk.models import Staff
 from klassruk.models.journal import (
     Absence,
     Grade,
@@ -26,6 +27,7 @@ from klassruk.models.journal import (
     PlannedTest,
     TimetableSlot,
 )
+from klassruk.services.timetable import WEEKDAYS
 
 
 @dataclass(frozen=True)
@@ -58,8 +60,13 @@ def carry_schedule(
         )
     )
     _check_same_times(slots, sources, subject_name)
+    _check_teachers_free(session, slots, targets, subject_name)
     lessons = _coming_lessons(session, subject_id, sources, on)
     planned = {slot.id: slot.staff_id for slot in slots}
+    # The sources' slots go first: a target's teacher may be the source's, at the same times.
+    for old in slots:
+        session.delete(old)
+    session.flush()
     new_slots = _carry_slots(session, slots, targets)
     for lesson in _one_per_time(lessons):
         changes = list(
@@ -88,8 +95,6 @@ def carry_schedule(
     for lesson in lessons:
         session.delete(lesson)
     _carry_tests(session, subject_id, sources, targets, on)
-    for slot in slots:
-        session.delete(slot)
     session.flush()
 
 
@@ -103,6 +108,43 @@ def _check_same_times(slots: list[TimetableSlot], sources: list[int], subject_na
             "потеряла бы уроки. Попросите завуча поставить уроки групп в одно время, затем "
             "объедините группы."
         )
+
+
+def _check_teachers_free(
+    session: Session, slots: list[TimetableSlot], targets: list[Target], subject_name: str
+) -> None:
+    """Every target's teacher can give the carried lessons: one lesson at a time each."""
+    if not slots:
+        return
+    teachers = [target.teacher_id for target in targets]
+    shared = next((t for t in teachers if teachers.count(t) > 1), None)
+    if shared is not None:
+        raise DomainError(
+            f"«{subject_name}»: {_name(session, shared)} не может вести две группы в одно время. "
+            "Назначьте группам разных учителей или попросите завуча развести уроки по времени."
+        )
+    times = {(slot.weekday, slot.lesson_number) for slot in slots}
+    busy = session.execute(
+        select(TimetableSlot.staff_id, TimetableSlot.weekday, TimetableSlot.lesson_number)
+        .where(
+            TimetableSlot.school_year_id == slots[0].school_year_id,
+            TimetableSlot.staff_id.in_(teachers),
+            TimetableSlot.id.not_in([slot.id for slot in slots]),
+        )
+        .order_by(TimetableSlot.weekday, TimetableSlot.lesson_number, TimetableSlot.staff_id)
+    ).all()
+    clash = next((row for row in busy if (row.weekday, row.lesson_number) in times), None)
+    if clash is not None:
+        raise DomainError(
+            f"«{subject_name}»: {_name(session, clash.staff_id)} в это время ведёт другой урок "
+            f"({clash.lesson_number}-й урок, {WEEKDAYS[clash.weekday - 1]}). Выберите другого "
+            "учителя или попросите завуча перенести урок."
+        )
+
+
+def _name(session: Session, staff_id: int) -> str:
+    staff = session.get(Staff, staff_id)
+    return staff.short_name if staff is not None else "учитель"
 
 
 def _coming_lessons(

@@ -108,7 +108,7 @@ def test_a_merge_brings_the_lessons_back_to_the_class_with_the_chosen_teacher(
 ):
     school = timetabled
     before = _week(session, school, SPLIT_ON)
-    _split(session, school, t1=school.staff["Инглишева"].id, t2=school.staff["Инглишева"].id)
+    _split(session, school)
     groups.merge_split(
         session, act_as(session, "kl7"), class_id=school.class7.id,
         subject_id=school.sid(ENGLISH), teacher_id=school.staff["Инглишева"].id, on=SPLIT_ON,
@@ -124,6 +124,14 @@ def test_a_merge_brings_the_lessons_back_to_the_class_with_the_chosen_teacher(
     info = groups.class_groups(session, act_as(session, "kl7"), class_id=school.class7.id,
                                on=SPLIT_ON)
     assert info.splits == []
+
+
+def test_one_teacher_cannot_take_both_groups_at_the_class_times(session, timetabled):
+    school = timetabled
+    slots_before = session.scalar(select(func.count()).select_from(TimetableSlot))
+    with pytest.raises(DomainError, match=r"Инглишева А\.И\. не может вести две группы"):
+        _split(session, school, t1=school.staff["Инглишева"].id, t2=school.staff["Инглишева"].id)
+    assert session.scalar(select(func.count()).select_from(TimetableSlot)) == slots_before
 
 
 def test_groups_with_a_journal_of_their_own_are_not_merged(session, timetabled):
