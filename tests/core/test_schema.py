@@ -142,7 +142,7 @@ def test_0015_keeps_one_row_of_each_concurrent_duplicate(database_url):
         engine.dispose()
 
 
-def test_0023_keeps_the_earliest_slot_of_a_teacher_booked_twice(database_url):
+def test_0024_keeps_the_earliest_slot_of_a_teacher_booked_twice(database_url):
     from datetime import date
 
     import pytest
@@ -150,10 +150,11 @@ def test_0023_keeps_the_earliest_slot_of_a_teacher_booked_twice(database_url):
     from sqlalchemy.exc import IntegrityError
     from sqlalchemy.orm import Session
 
-    from klassruk.models import AuditLog, GroupKind, SchoolYear, Staff, StudyGroup, Subject
+    from klassruk.models import AuditLog
     from klassruk.models.journal import Lesson, LessonStatus, TimetableSlot
+    from klassruk.models.school import GroupKind, SchoolYear, Staff, StudyGroup, Subject
 
-    command.upgrade(alembic_config(database_url), "0022")
+    command.upgrade(alembic_config(database_url), "0023")
     engine = make_engine(database_url)
 
     def slot(group_id, staff_id, weekday=1, number=2):
@@ -189,7 +190,7 @@ def test_0023_keeps_the_earliest_slot_of_a_teacher_booked_twice(database_url):
             assert (lesson.topic, lesson.slot_id) == ("Present Simple", None)
             log = session.scalars(select(AuditLog).where(AuditLog.entity == "timetable_slot")).one()
             assert (log.operation, log.entity_id) == ("delete", "3")
-            assert log.actor_login == "migration 0023"
+            assert log.actor_login == "migration 0024"
             assert log.changes["group_id"] == 3 and "слоту № 1" in (log.reason or "")
             session.add(slot(1, 1, weekday=2))  # teacher 1 already gives slot 4 then
             with pytest.raises(IntegrityError):

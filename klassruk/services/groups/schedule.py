@@ -17,7 +17,6 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from klassruk.errors import DomainError
-from klassruk.models import Staff
 from klassruk.models.journal import (
     Absence,
     Grade,
@@ -27,7 +26,8 @@ from klassruk.models.journal import (
     PlannedTest,
     TimetableSlot,
 )
-from klassruk.services.timetable import WEEKDAYS
+from klassruk.models.school import Staff
+from klassruk.services.timetable.slots import WEEKDAYS
 
 
 @dataclass(frozen=True)

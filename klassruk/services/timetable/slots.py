@@ -53,6 +53,7 @@ def slot_problem(
         return (kind, owner_id, weekday, lesson_number) in taken or session.scalar(
             select(TimetableSlot.id).where(
                 owner == owner_id,
+                TimetableSlot.school_year_id == slot.school_year_id,  # last year's are history
                 TimetableSlot.weekday == weekday,
                 TimetableSlot.lesson_number == lesson_number,
             )

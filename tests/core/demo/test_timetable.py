@@ -8,8 +8,8 @@ import pytest
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from klassruk.demo import DEFAULT, SMALL, DemoSize, seed_demo_school
-from klassruk.models import StudyGroup
+from klassruk.demo import seed_demo_school
+from klassruk.demo.catalogue import DEFAULT, SMALL, DemoSize
 from klassruk.models.journal import (
     Lesson,
     LessonChange,
@@ -17,7 +17,8 @@ from klassruk.models.journal import (
     LessonStatus,
     TimetableSlot,
 )
-from klassruk.services.timetable import _check_slot
+from klassruk.models.school import StudyGroup
+from klassruk.services.timetable.slots import slot_problem
 
 
 def _slots(session: Session) -> list[TimetableSlot]:
@@ -75,22 +76,19 @@ def test_no_teacher_has_two_lessons_at_one_time(session: Session, size: DemoSize
 def test_every_demo_slot_passes_the_timetable_check(session: Session, size: DemoSize) -> None:
     seed_demo_school(session, size=size)
     slots = [
-        (s.group_id, s.subject_id, s.staff_id, s.weekday, s.lesson_number) for s in _slots(session)
+        (s.school_year_id, s.group_id, s.subject_id, s.staff_id, s.weekday, s.lesson_number)
+        for s in _slots(session)
     ]
     # Entered again one by one, as an import of the whole timetable would check them.
     session.execute(delete(TimetableSlot))
     taken: set[tuple[str, int, int, int]] = set()
     problems = []
-    for group_id, subject_id, staff_id, weekday, number in slots:
-        problem = _check_slot(
-            session,
-            group_id=group_id,
-            subject_id=subject_id,
-            staff_id=staff_id,
-            weekday=weekday,
-            lesson_number=number,
-            ignore=taken,
+    for year_id, group_id, subject_id, staff_id, weekday, number in slots:
+        candidate = TimetableSlot(
+            school_year_id=year_id, group_id=group_id, subject_id=subject_id,
+            staff_id=staff_id, weekday=weekday, lesson_number=number,
         )
+        problem = slot_problem(session, candidate, ignore=taken)
         if problem:
             problems.append((group_id, staff_id, weekday, number, problem))
         taken.add(("group", group_id, weekday, number))

@@ -100,3 +100,25 @@ def test_periods_and_holidays_are_validated(session, school):
         ends_on=date(2027, 1, 11),
     )
     assert calendar.holiday_on(session, date(2027, 1, 5)) == "Зимние каникулы"
+
+
+def test_last_years_slots_do_not_block_the_same_hour_this_year(session, school):
+    """After the rollover the old year's timetable is history: its hours are free again."""
+    from klassruk.models.journal import TimetableSlot
+    from klassruk.models.school import SchoolYear
+    from klassruk.services.timetable.slots import add_slot
+
+    year = session.scalars(select(SchoolYear)).one()
+    old = SchoolYear(name="2025/2026", starts_on=date(2025, 9, 1), ends_on=date(2026, 5, 31),
+                     is_current=False)
+    session.add(old)
+    session.flush()
+    # teacher_a's Monday 2nd lesson now belongs to last year's timetable (its group's).
+    for slot in session.scalars(select(TimetableSlot)):
+        slot.school_year_id = old.id
+    session.flush()
+    added = add_slot(  # the same teacher, the same hour, another group of this year
+        session, actor_of(session, "zavuch"), group_id=school.two.group_b, subject_id=school.math,
+        staff_id=school.teacher_a_staff, weekday=1, lesson_number=2,
+    )
+    assert added.school_year_id == year.id

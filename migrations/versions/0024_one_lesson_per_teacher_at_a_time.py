@@ -12,8 +12,8 @@ Each removed slot gets a change-log row (who, what, when) so the deputy head can
 free time; the migration also logs a warning listing them. Refusing to migrate instead would stop
 the app from starting (it migrates on start), and the deputy head could not fix the timetable.
 
-Revision ID: 0023
-Revises: 0022
+Revision ID: 0024
+Revises: 0023
 """
 
 import logging
@@ -25,15 +25,15 @@ from alembic import op
 from klassruk.clock import utcnow
 from klassruk.models.base import UTCDateTime
 
-revision: str = "0023"
-down_revision: str | None = "0022"
+revision: str = "0024"
+down_revision: str | None = "0023"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 KEY = ("school_year_id", "staff_id", "weekday", "lesson_number")
 COLUMNS = ("id", "school_year_id", "group_id", "subject_id", "staff_id", "weekday",
            "lesson_number", "room")
-ACTOR = "migration 0023"
+ACTOR = "migration 0024"
 
 audit_log = sa.table(
     "audit_log",
