@@ -73,6 +73,22 @@ def reset_postgres_schema(url: str) -> None:
     engine.dispose()
 
 
+def fresh_database(database_url: str, tmp_path: Path, suffix: str) -> str:
+    """An empty database like `database_url`: a SQLite file, or `<db>_<suffix>` on its server."""
+    if database_url.startswith("sqlite"):
+        return f"sqlite:///{tmp_path / f'{suffix}.sqlite3'}"
+    url = make_url(database_url)
+    name = f"{url.database}_{suffix}"
+    admin = make_engine(url.set(database="postgres").render_as_string(hide_password=False))
+    with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        if not connection.scalar(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}):
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    target = url.set(database=name).render_as_string(hide_password=False)
+    reset_postgres_schema(target)
+    return target
+
+
 @pytest.fixture
 def database_url(tmp_path: Path) -> str:
     """An empty database: a new SQLite file, or the cleaned PostgreSQL test database."""
