@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 os.environ.setdefault("KLASSRUK_BCRYPT_ROUNDS", "4")
 
 from alembic import command
+from alembic.script import ScriptDirectory
 
 from klassruk.access.permissions import Actor
 from klassruk.infra.db import make_engine, make_session_factory
@@ -87,6 +88,14 @@ def fresh_database(database_url: str, tmp_path: Path, suffix: str) -> str:
     target = url.set(database=name).render_as_string(hide_password=False)
     reset_postgres_schema(target)
     return target
+
+
+def upgrade_to_before(database_url: str, revision: str) -> None:
+    """Migrate up to the revision just before `revision`, to test what that migration repairs."""
+    config = alembic_config(database_url)
+    before = ScriptDirectory.from_config(config).get_revision(revision).down_revision
+    assert isinstance(before, str)
+    command.upgrade(config, before)
 
 
 @pytest.fixture
