@@ -25,6 +25,7 @@ from pathlib import Path
 
 import pytest
 
+from deploy.cluster import stop_process
 from klassruk.demo import seed_demo_school
 from klassruk.demo.catalogue import SMALL
 from klassruk.infra.db import make_engine, make_session_factory, unit_of_work
@@ -150,12 +151,7 @@ def test_the_units_commands_migrate_serve_back_up_and_restore(drill_env, tmp_pat
         retention = _run(unit_command("klassruk-retention.service", env_file=env_file,
                                       data_dir=data_dir), env)
     finally:
-        cluster.send_signal(signal.SIGINT)
-        try:
-            cluster.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            cluster.kill()
-            cluster.wait()
+        stop_process(cluster, sig=signal.SIGINT, timeout=60)
     assert "Резервная копия" in backup
     assert "Сроки хранения" in retention and "удалено" in retention
     (copy,) = (data_dir / "backups").glob("klassruk-*.backup")
