@@ -23,6 +23,7 @@ from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 DEPLOY_DIR = Path(__file__).resolve().parent
 PROJECT_ROOT = DEPLOY_DIR.parent
@@ -60,11 +61,14 @@ def ensure_free(port: int) -> None:
             raise RuntimeError(f"port {port} is already in use")
 
 
-def _stop(process: subprocess.Popen[bytes]) -> None:
+def stop_process(
+    process: subprocess.Popen[Any], *, sig: int = signal.SIGTERM, timeout: float = 15
+) -> None:
+    """Ask a process to end with `sig`; kill it if it has not ended within `timeout` seconds."""
     if process.poll() is None:
-        process.send_signal(signal.SIGTERM)
+        process.send_signal(sig)
         try:
-            process.wait(timeout=15)
+            process.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
@@ -92,7 +96,7 @@ def streamlit_server(
         wait_healthy(server.url, process)
         yield server
     finally:
-        _stop(process)
+        stop_process(process)
 
 
 def render_nginx_site(listen: int, upstream_ports: list[int]) -> str:
@@ -138,7 +142,7 @@ def nginx_server(listen: int, upstream_ports: list[int], work_dir: Path) -> Iter
         wait_healthy(server.url, process, path="/nginx-health")
         yield server
     finally:
-        _stop(process)
+        stop_process(process)
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 os.environ.setdefault("KLASSRUK_BCRYPT_ROUNDS", "4")
 
 from alembic import command
+from alembic.script import ScriptDirectory
 
 from klassruk.access.permissions import Actor
 from klassruk.infra.db import make_engine, make_session_factory
@@ -71,6 +72,30 @@ def reset_postgres_schema(url: str) -> None:
         connection.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
         connection.execute(text("CREATE SCHEMA public"))
     engine.dispose()
+
+
+def fresh_database(database_url: str, tmp_path: Path, suffix: str) -> str:
+    """An empty database like `database_url`: a SQLite file, or `<db>_<suffix>` on its server."""
+    if database_url.startswith("sqlite"):
+        return f"sqlite:///{tmp_path / f'{suffix}.sqlite3'}"
+    url = make_url(database_url)
+    name = f"{url.database}_{suffix}"
+    admin = make_engine(url.set(database="postgres").render_as_string(hide_password=False))
+    with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        if not connection.scalar(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}):
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    target = url.set(database=name).render_as_string(hide_password=False)
+    reset_postgres_schema(target)
+    return target
+
+
+def upgrade_to_before(database_url: str, revision: str) -> None:
+    """Migrate up to the revision just before `revision`, to test what that migration repairs."""
+    config = alembic_config(database_url)
+    before = ScriptDirectory.from_config(config).get_revision(revision).down_revision
+    assert isinstance(before, str)
+    command.upgrade(config, before)
 
 
 @pytest.fixture

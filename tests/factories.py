@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from klassruk.access.permissions import Actor, Role
 from klassruk.infra.db import unit_of_work
 from klassruk.models.accounts import UserAccount
-from klassruk.models.consent import ConsentEntry, ConsentState, ConsentSubject
+from klassruk.models.consent import ConsentEntry, ConsentScan, ConsentState, ConsentSubject
 from klassruk.models.school import (
     Enrolment,
     GroupKind,
@@ -37,6 +37,7 @@ from klassruk.services.accounts.login import (
 from klassruk.services.accounts.sessions import actor_for
 from klassruk.services.accounts.users import create_user
 from klassruk.services.throttling import ThrottlePolicy
+from tests.frozen import TODAY
 
 SYSTEM = Actor.system("test")
 LOGIN_ACTOR = Actor.system("login")
@@ -99,6 +100,21 @@ def give_consent(session: Session, guardian_id: int, student_id: int) -> None:
         session.add(ConsentEntry(subject=subject, guardian_id=guardian_id, student_id=student,
                                  state=ConsentState.GIVEN, recorded_by="тест"))
     session.flush()
+
+
+def give_scanned_consent(session: Session, guardian_id: int, *, file_name: str) -> None:
+    """The guardian's signed consent to a child's data, recorded with a scan of the form."""
+    child = session.scalar(
+        select(GuardianLink.student_id).where(GuardianLink.guardian_id == guardian_id)
+    )
+    scan = ConsentScan(file_name=file_name, media_type="application/pdf", size=4,
+                       sha256="0" * 64, content=b"%PDF", uploaded_by="admin")
+    session.add(scan)
+    session.flush()
+    session.add(ConsentEntry(
+        subject=ConsentSubject.CHILD, guardian_id=guardian_id, student_id=child,
+        state=ConsentState.GIVEN, signed_on=TODAY, scan_id=scan.id, recorded_by="admin",
+    ))
 
 
 def actor_of(session: Session, login: str) -> Actor:

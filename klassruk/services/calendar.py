@@ -13,7 +13,7 @@ from klassruk.access.permissions import Action, Actor, require
 from klassruk.errors import DomainError, NotFound
 from klassruk.infra.db import read_only_cache
 from klassruk.models.school import Holiday, ReportingPeriod, SchoolYear
-from klassruk.services.locking import lock_rows, read_modify_write
+from klassruk.services.locking import lock_or_404, read_modify_write
 from klassruk.services.lookup import get_or_404
 from klassruk.services.notifications import events
 from klassruk.text.formatting import format_date
@@ -219,10 +219,11 @@ def add_holiday(
 def delete_holiday(session: Session, actor: Actor, *, holiday_id: int) -> None:
     """Remove holidays entered by mistake."""
     require(actor, Action.MANAGE_CALENDAR)
-    locked = lock_rows(session, Holiday, [holiday_id])
-    if not locked:
-        raise NotFound("Каникулы не найдены: возможно, их только что удалили в другом сеансе.")
-    session.delete(locked[0])
+    holiday = lock_or_404(
+        session, Holiday, holiday_id,
+        "Каникулы не найдены: возможно, их только что удалили в другом сеансе.",
+    )
+    session.delete(holiday)
     session.flush()
 
 

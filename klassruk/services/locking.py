@@ -23,7 +23,7 @@ from sqlalchemy import select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from klassruk.errors import DomainError
+from klassruk.errors import DomainError, NotFound
 
 Row = TypeVar("Row")
 
@@ -45,6 +45,14 @@ def lock_rows(session: Session, model: type[Row], ids: Collection[int]) -> list[
             .execution_options(populate_existing=True)
         )
     )
+
+
+def lock_or_404(session: Session, model: type[Row], ident: int, message: str) -> Row:
+    """The row of `model` with this id, locked as `lock_rows` locks it, or NotFound(message)."""
+    locked = lock_rows(session, model, [ident])
+    if not locked:
+        raise NotFound(message)
+    return locked[0]
 
 
 def lock_name(session: Session, name: str) -> None:

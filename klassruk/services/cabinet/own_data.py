@@ -90,6 +90,18 @@ def _guardian_part(session: Session, guardian: Guardian, user: UserAccount,
     }
 
 
+def _by_lesson(session: Session, model: type[Grade] | type[Absence], student_id: int,
+               *columns: Any) -> list[Any]:
+    """A student's rows of a per-lesson table, each led by the lesson's date and subject."""
+    return list(session.execute(
+        select(Lesson.lesson_date, Subject.name, *columns)
+        .join(Lesson, Lesson.id == model.lesson_id)
+        .join(Subject, Subject.id == Lesson.subject_id)
+        .where(model.student_id == student_id)
+        .order_by(Lesson.lesson_date, Subject.name)
+    ).all())
+
+
 def _child_part(session: Session, student: Student, relation: str) -> dict[str, Any]:
     classes = session.execute(
         select(SchoolClass.grade, SchoolClass.letter, Enrolment.starts_on, Enrolment.ends_on)
@@ -97,20 +109,8 @@ def _child_part(session: Session, student: Student, relation: str) -> dict[str, 
         .where(Enrolment.student_id == student.id)
         .order_by(Enrolment.starts_on)
     ).all()
-    grades = session.execute(
-        select(Lesson.lesson_date, Subject.name, Grade.value, Grade.kind, Grade.weight)
-        .join(Lesson, Lesson.id == Grade.lesson_id)
-        .join(Subject, Subject.id == Lesson.subject_id)
-        .where(Grade.student_id == student.id)
-        .order_by(Lesson.lesson_date, Subject.name)
-    ).all()
-    absences = session.execute(
-        select(Lesson.lesson_date, Subject.name, Absence.mark)
-        .join(Lesson, Lesson.id == Absence.lesson_id)
-        .join(Subject, Subject.id == Lesson.subject_id)
-        .where(Absence.student_id == student.id)
-        .order_by(Lesson.lesson_date, Subject.name)
-    ).all()
+    grades = _by_lesson(session, Grade, student.id, Grade.value, Grade.kind, Grade.weight)
+    absences = _by_lesson(session, Absence, student.id, Absence.mark)
     period_grades = session.execute(
         select(ReportingPeriod.name, ReportingPeriod.starts_on, Subject.name, PeriodGrade.value)
         .join(ReportingPeriod, ReportingPeriod.id == PeriodGrade.period_id)

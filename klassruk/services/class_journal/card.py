@@ -15,6 +15,7 @@ from klassruk.services.class_journal.common import (
     WeekPoint,
     daily_grades,
     fold_weeks,
+    grade_distribution,
     in_period,
     rounded,
     weighted_mean,
@@ -120,14 +121,7 @@ def student_card(session: Session, actor: Actor, *, student_id: int, period_id: 
     student = get_or_404(session, Student, student_id, "Обучающийся не найден.")
     own = Grade.student_id == student_id
     subjects, absences = _card_subjects(session, student_id, period)
-    distribution = {value: 0 for value in range(1, 6)}
-    for value, count in session.execute(
-        select(Grade.value, func.count(Grade.id))
-        .join(Lesson, Lesson.id == Grade.lesson_id)
-        .where(own, in_period(period))
-        .group_by(Grade.value)
-    ):
-        distribution[int(value)] = int(count)
+    distribution = grade_distribution(session, own, period)
     total = session.execute(
         select(weighted_mean())
         .select_from(Grade)

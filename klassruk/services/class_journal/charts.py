@@ -15,6 +15,7 @@ from klassruk.services.class_journal.common import (
     WeekPoint,
     daily_grades,
     fold_weeks,
+    grade_distribution,
     in_period,
     open_class_journal,
     rounded,
@@ -69,14 +70,7 @@ def class_charts(session: Session, actor: Actor, *, class_id: int, period_id: in
             .order_by(Subject.name)
         )
     ]
-    distribution = {value: 0 for value in range(1, 6)}
-    for value, count in session.execute(
-        select(Grade.value, func.count(Grade.id))
-        .join(Lesson, Lesson.id == Grade.lesson_id)
-        .where(in_class, in_period(period))
-        .group_by(Grade.value)
-    ):
-        distribution[int(value)] = int(count)
+    distribution = grade_distribution(session, in_class, period)
     weekly = fold_weeks(session.execute(daily_grades(in_class, period)))
     attendance: dict[tuple[date, AbsenceMark], int] = {}
     for day, mark, count in session.execute(

@@ -88,3 +88,18 @@ def daily_grades(
         .where(grade_filter, in_period(period))
         .group_by(Lesson.lesson_date)
     )
+
+
+def grade_distribution(
+    session: Session, grade_filter: ColumnElement[bool], period: ReportingPeriod
+) -> dict[int, int]:
+    """How many of the chosen grades of the period are 1, 2, … 5 (every value present)."""
+    distribution = {value: 0 for value in range(1, 6)}
+    for value, count in session.execute(
+        select(Grade.value, func.count(Grade.id))
+        .join(Lesson, Lesson.id == Grade.lesson_id)
+        .where(grade_filter, in_period(period))
+        .group_by(Grade.value)
+    ):
+        distribution[int(value)] = int(count)
+    return distribution

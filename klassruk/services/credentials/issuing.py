@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from klassruk.access.logins import make_login
 from klassruk.access.permissions import Action, Actor, Role
 from klassruk.clock import utcnow
-from klassruk.errors import DomainError, NotFound
+from klassruk.errors import DomainError
 from klassruk.models import ActivationCode
 from klassruk.models.accounts import AccountStatus, UserAccount, UserRole
 from klassruk.models.school import SchoolClass
@@ -33,7 +33,7 @@ from klassruk.services.credentials.people import (
     class_people,
     shared_guardians,
 )
-from klassruk.services.locking import lock_name, lock_rows, read_modify_write
+from klassruk.services.locking import lock_name, lock_or_404, read_modify_write
 from klassruk.services.school_settings import DEFAULT_TIMEZONE, TIMEZONE_KEY, get_setting
 from klassruk.services.scope.classes import require_class_scope
 from klassruk.text.formatting import format_timestamp
@@ -131,13 +131,11 @@ class IssueResult:
 def locked_class_for_codes(session: Session, class_id: int) -> SchoolClass:
     """Lock the class row, then the school-wide issue lock: issues and blocks take turns."""
     # A second issue for the class waits here and then sees the codes the first one made.
-    locked = lock_rows(session, SchoolClass, [class_id])
-    if not locked:
-        raise NotFound("Класс не найден.")
+    school_class = lock_or_404(session, SchoolClass, class_id, "Класс не найден.")
     # Then one at a time school-wide: a guardian with children in two classes, and logins,
     # are shared between classes (issuing is quick: no bcrypt, no PDF in here).
     lock_name(session, "credentials.issue")
-    return locked[0]
+    return school_class
 
 
 @read_modify_write("the class row and a school-wide transaction lock; recent codes re-read")

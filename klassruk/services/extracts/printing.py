@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from klassruk.access.permissions import Action, Actor
 from klassruk.clock import utcnow
-from klassruk.errors import DomainError, NotFound, PermissionDenied
+from klassruk.errors import DomainError, PermissionDenied
 from klassruk.models.extracts import PaperExtract
 from klassruk.models.school import ReportingPeriod, SchoolClass
 from klassruk.services.acknowledgements.paper import PrintedItems, paper_snapshots
@@ -23,7 +23,7 @@ from klassruk.services.extracts.content import (
     digest,
     load_journal,
 )
-from klassruk.services.locking import lock_rows, read_modify_write
+from klassruk.services.locking import lock_or_404, read_modify_write
 from klassruk.services.lookup import get_or_404
 from klassruk.services.notifications.tracking import mark_printed, paper_messages
 from klassruk.services.roster.people import ClassPeople, class_people
@@ -170,10 +170,7 @@ def print_extracts(
     start, end, period = _check_range(session, date_from, date_to, period_id)
     # One print of a class at a time: a second waits here, then finds the paper messages the
     # first put on its extracts already printed, so no message goes home twice.
-    locked = lock_rows(session, SchoolClass, [class_id])
-    if not locked:
-        raise NotFound("Класс не найден.")
-    school_class = locked[0]
+    school_class = lock_or_404(session, SchoolClass, class_id, "Класс не найден.")
     people = class_people(session, class_id, on)
     chosen = _chosen_families(
         session, actor, school_class, people, on=on, families=families,

@@ -22,7 +22,7 @@ from klassruk.models.school import (
     Subject,
     TeachingAssignment,
 )
-from klassruk.services.locking import lock_rows, read_modify_write
+from klassruk.services.locking import lock_or_404, lock_rows, read_modify_write
 from klassruk.services.lookup import get_or_404
 from klassruk.services.scope.classes import active_on, require_class_scope
 
@@ -128,10 +128,7 @@ def class_or_404(session: Session, class_id: int) -> SchoolClass:
 
 def locked_class(session: Session, class_id: int) -> SchoolClass:
     """The class, locked: saves of one class's groups wait for each other, then check."""
-    locked = lock_rows(session, SchoolClass, [class_id])
-    if not locked:
-        raise NotFound("Класс не найден.")
-    return locked[0]
+    return lock_or_404(session, SchoolClass, class_id, "Класс не найден.")
 
 
 def subject_or_404(session: Session, subject_id: int) -> Subject:

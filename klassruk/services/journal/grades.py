@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from klassruk.access.permissions import Actor
-from klassruk.errors import DomainError, NotFound
+from klassruk.errors import DomainError
 from klassruk.models.journal import (
     Absence,
     AbsenceMark,
@@ -22,7 +22,7 @@ from klassruk.services.journal.cells import default_weight
 from klassruk.services.journal.common import FUTURE, require_marks_allowed, school_today
 from klassruk.services.journal.history import _history
 from klassruk.services.journal.members import _check_member
-from klassruk.services.locking import lock_rows
+from klassruk.services.locking import lock_or_404
 from klassruk.services.lookup import get_or_404
 from klassruk.services.notifications import events
 from klassruk.services.scope.journals import require_journal_writer
@@ -48,10 +48,7 @@ def _check_value(value: int) -> None:
 
 def _writable_lesson(session: Session, actor: Actor, lesson_id: int, reason: str | None) -> Lesson:
     # Locked: what the caller reads about the lesson's grades next is what it writes over.
-    locked = lock_rows(session, Lesson, [lesson_id])
-    if not locked:
-        raise NotFound("Урок не найден.")
-    lesson = locked[0]
+    lesson = lock_or_404(session, Lesson, lesson_id, "Урок не найден.")
     period = _period_of_lesson(session, lesson)
     require_journal_writer(
         session,
@@ -108,10 +105,9 @@ def _locked_grade(session: Session, actor: Actor, grade_id: int, reason: str) ->
     """The grade as it is once its lesson is locked (another save may have just changed it)."""
     grade = get_or_404(session, Grade, grade_id, "Оценка не найдена.")
     _writable_lesson(session, actor, grade.lesson_id, reason)
-    locked = lock_rows(session, Grade, [grade_id])
-    if not locked:
-        raise NotFound("Оценка не найдена: её только что удалили в другом сеансе.")
-    return locked[0]
+    return lock_or_404(
+        session, Grade, grade_id, "Оценка не найдена: её только что удалили в другом сеансе."
+    )
 
 
 def _grade_news(

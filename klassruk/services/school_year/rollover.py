@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Collection
 from datetime import date, datetime, timedelta
+from typing import TypeVar
 
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
@@ -42,6 +43,7 @@ LAST_GRADE = 11
 BASIC_LEVEL_GRADE = 9
 # Leavers keep their cabinet for the summer (certificates, appeals), then their accounts block.
 LEAVERS_KEEP_DAYS = 92
+_Span = TypeVar("_Span", ReportingPeriod, Holiday)
 
 
 def _a_year_later(day: date) -> date:
@@ -49,6 +51,21 @@ def _a_year_later(day: date) -> date:
         return day.replace(year=day.year + 1)
     except ValueError:  # 29 February
         return day.replace(year=day.year + 1, day=28)
+
+
+def _a_year_on(
+    session: Session, model: type[_Span], old_year_id: int, new_year_id: int
+) -> list[_Span]:
+    """The old year's periods (or holidays) for the new year: same names, dates a year later."""
+    return [
+        model(
+            school_year_id=new_year_id,
+            name=span.name,
+            starts_on=_a_year_later(span.starts_on),
+            ends_on=_a_year_later(span.ends_on),
+        )
+        for span in session.scalars(select(model).where(model.school_year_id == old_year_id))
+    ]
 
 
 def _year_to_close(session: Session) -> SchoolYear:
@@ -273,26 +290,8 @@ def _open_next(session: Session, year: SchoolYear, plan: RolloverPlan) -> School
     )
     session.add(new_year)
     session.flush()
-    session.add_all(
-        ReportingPeriod(
-            school_year_id=new_year.id,
-            name=period.name,
-            starts_on=_a_year_later(period.starts_on),
-            ends_on=_a_year_later(period.ends_on),
-        )
-        for period in session.scalars(
-            select(ReportingPeriod).where(ReportingPeriod.school_year_id == year.id)
-        )
-    )
-    session.add_all(
-        Holiday(
-            school_year_id=new_year.id,
-            name=holiday.name,
-            starts_on=_a_year_later(holiday.starts_on),
-            ends_on=_a_year_later(holiday.ends_on),
-        )
-        for holiday in session.scalars(select(Holiday).where(Holiday.school_year_id == year.id))
-    )
+    session.add_all(_a_year_on(session, ReportingPeriod, year.id, new_year.id))
+    session.add_all(_a_year_on(session, Holiday, year.id, new_year.id))
     session.flush()
     return new_year
 

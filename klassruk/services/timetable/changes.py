@@ -14,7 +14,7 @@ from klassruk.models.journal import Grade, Lesson, LessonChange, LessonChangeKin
 from klassruk.models.school import Staff, StudyGroup
 from klassruk.services import calendar
 from klassruk.services.journal.common import school_today
-from klassruk.services.locking import lock_rows
+from klassruk.services.locking import lock_or_404, lock_rows
 from klassruk.services.notifications import events
 from klassruk.text.formatting import format_date
 from klassruk.text.policy import clean_text
@@ -22,10 +22,7 @@ from klassruk.text.policy import clean_text
 
 def _lesson(session: Session, lesson_id: int) -> Lesson:
     # Locked: two changes of one lesson at once must see each other, not the same old state.
-    locked = lock_rows(session, Lesson, [lesson_id])
-    if not locked:
-        raise NotFound("Урок не найден.")
-    return locked[0]
+    return lock_or_404(session, Lesson, lesson_id, "Урок не найден.")
 
 
 def _check_open(session: Session, lesson: Lesson) -> None:

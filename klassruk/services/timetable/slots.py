@@ -8,11 +8,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from klassruk.access.permissions import Action, Actor, require
-from klassruk.errors import DomainError, NotFound
+from klassruk.errors import DomainError
 from klassruk.models.journal import TimetableSlot
 from klassruk.models.school import Staff, StudyGroup, Subject, TeachingAssignment
 from klassruk.services import calendar
-from klassruk.services.locking import lock_name, lock_rows, read_modify_write, refuse_duplicate
+from klassruk.services.locking import lock_name, lock_or_404, read_modify_write, refuse_duplicate
 
 WEEKDAYS = ("Пн", "Вт", "Ср", "Чт", "Пт", "Сб")
 # Adding slots and importing the timetable take this transaction lock (see add_slot).
@@ -110,10 +110,8 @@ def delete_slot(session: Session, actor: Actor, *, slot_id: int) -> None:
     """Remove a slot; lessons already generated from it stay."""
     require(actor, Action.MANAGE_CALENDAR)
     # A second delete (or a generation using the slot) waits here, then finds it gone.
-    locked = lock_rows(session, TimetableSlot, [slot_id])
-    if not locked:
-        raise NotFound("Урок расписания не найден.")
-    session.delete(locked[0])
+    slot = lock_or_404(session, TimetableSlot, slot_id, "Урок расписания не найден.")
+    session.delete(slot)
     session.flush()
 
 

@@ -5,12 +5,10 @@ from __future__ import annotations
 import os
 import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, func, insert, select, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import Engine, func, insert, select
 
 from klassruk.demo import seed_demo_school
 from klassruk.demo.catalogue import SMALL
@@ -25,7 +23,7 @@ from klassruk.operations.backup import (
     read_backup,
     restore_backup,
 )
-from tests.conftest import SYSTEM, reset_postgres_schema
+from tests.conftest import SYSTEM, fresh_database
 
 WRITER = "backup-drill-writer"
 
@@ -42,21 +40,9 @@ def demo_url(database_url: str) -> str:
 
 
 @pytest.fixture
-def empty_target(database_url: str, tmp_path: Path) -> Iterator[str]:
+def empty_target(database_url: str, tmp_path: Path) -> str:
     """An empty database of the same kind to restore into."""
-    if database_url.startswith("sqlite"):
-        yield f"sqlite:///{tmp_path / 'restored.sqlite3'}"
-        return
-    url = make_url(database_url)
-    name = f"{url.database}_restore"
-    admin = make_engine(url.set(database="postgres").render_as_string(hide_password=False))
-    with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-        if not connection.scalar(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}):
-            connection.execute(text(f'CREATE DATABASE "{name}"'))
-    admin.dispose()
-    target = url.set(database=name).render_as_string(hide_password=False)
-    reset_postgres_schema(target)
-    yield target
+    return fresh_database(database_url, tmp_path, "restore")
 
 
 class _Writer(threading.Thread):

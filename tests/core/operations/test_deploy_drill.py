@@ -24,16 +24,15 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
-from sqlalchemy.engine import make_url
 
+from deploy.cluster import stop_process
 from klassruk.demo import seed_demo_school
 from klassruk.demo.catalogue import SMALL
 from klassruk.infra.db import make_engine, make_session_factory, unit_of_work
 from klassruk.infra.schema import SchemaState, schema_state
 from klassruk.infra.settings import PROJECT_ROOT
 from klassruk.operations.backup import content_sums
-from tests.conftest import SYSTEM, TEST_DATABASE_URL, reset_postgres_schema
+from tests.conftest import SYSTEM, TEST_DATABASE_URL, fresh_database, reset_postgres_schema
 
 UNITS = PROJECT_ROOT / "deploy" / "systemd"
 VENV = Path(sys.prefix)
@@ -68,21 +67,6 @@ def _get(url: str) -> tuple[int, bytes]:
             return response.status, response.read()
     except urllib.error.HTTPError as error:
         return error.code, error.read()
-
-
-def _fresh_database(database_url: str, tmp_path: Path, suffix: str) -> str:
-    if database_url.startswith("sqlite"):
-        return f"sqlite:///{tmp_path / f'{suffix}.sqlite3'}"
-    url = make_url(database_url)
-    name = f"{url.database}_{suffix}"
-    admin = make_engine(url.set(database="postgres").render_as_string(hide_password=False))
-    with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-        if not connection.scalar(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}):
-            connection.execute(text(f'CREATE DATABASE "{name}"'))
-    admin.dispose()
-    target = url.set(database=name).render_as_string(hide_password=False)
-    reset_postgres_schema(target)
-    return target
 
 
 @pytest.fixture
@@ -167,18 +151,13 @@ def test_the_units_commands_migrate_serve_back_up_and_restore(drill_env, tmp_pat
         retention = _run(unit_command("klassruk-retention.service", env_file=env_file,
                                       data_dir=data_dir), env)
     finally:
-        cluster.send_signal(signal.SIGINT)
-        try:
-            cluster.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            cluster.kill()
-            cluster.wait()
+        stop_process(cluster, sig=signal.SIGINT, timeout=60)
     assert "Резервная копия" in backup
     assert "Сроки хранения" in retention and "удалено" in retention
     (copy,) = (data_dir / "backups").glob("klassruk-*.backup")
     assert stat.S_IMODE(copy.stat().st_mode) == 0o600
 
-    fresh = _fresh_database(database_url, tmp_path, "drill")
+    fresh = fresh_database(database_url, tmp_path, "drill")
     restored = _run(
         [str(VENV / "bin" / "python"), "-m", "klassruk", "--database-url", fresh, "restore",
          str(copy)],

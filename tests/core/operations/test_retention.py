@@ -13,12 +13,11 @@ from klassruk.demo import seed_demo_school
 from klassruk.demo.catalogue import DemoSize
 from klassruk.infra.db import unit_of_work
 from klassruk.models import ActivityLog, AuditLog
-from klassruk.models.consent import ConsentEntry, ConsentScan, ConsentState, ConsentSubject
+from klassruk.models.consent import ConsentEntry, ConsentScan, ConsentState
 from klassruk.models.school import Enrolment, Guardian, GuardianLink, SchoolClass
 from klassruk.operations.retention import policy, run_retention
 from klassruk.services.school_year.rollover import apply_rollover, plan_rollover
-from tests.factories import SYSTEM, act_as, actor_of
-from tests.frozen import TODAY
+from tests.factories import SYSTEM, act_as, actor_of, give_scanned_consent
 
 SIZE = DemoSize(grades=(9, 11), classes_per_grade=1, students_per_class=3)
 
@@ -53,17 +52,7 @@ def _prepare(factory: sessionmaker[Session], frozen_clock) -> int:
         act_as(session, "admin")
         guardian = _leavers_guardian(session)
         guardian.email = "leaver.parent@mail.example"  # an audited change that names it
-        child = session.scalar(
-            select(GuardianLink.student_id).where(GuardianLink.guardian_id == guardian.id)
-        )
-        scan = ConsentScan(file_name="согласие.pdf", media_type="application/pdf", size=4,
-                           sha256="0" * 64, content=b"%PDF", uploaded_by="admin")
-        session.add(scan)
-        session.flush()
-        session.add(ConsentEntry(
-            subject=ConsentSubject.CHILD, guardian_id=guardian.id, student_id=child,
-            state=ConsentState.GIVEN, signed_on=TODAY, scan_id=scan.id, recorded_by="admin",
-        ))
+        give_scanned_consent(session, guardian.id, file_name="согласие.pdf")
         guardian_id = guardian.id
     frozen_clock.move_to(datetime(2027, 6, 15, 7, 0, tzinfo=UTC))
     with unit_of_work(factory, SYSTEM) as session:

@@ -15,11 +15,10 @@ from klassruk.demo import seed_demo_school
 from klassruk.demo.catalogue import SMALL
 from klassruk.errors import PermissionDenied
 from klassruk.infra.db import unit_of_work
-from klassruk.models.consent import ConsentEntry, ConsentScan, ConsentState, ConsentSubject
 from klassruk.models.school import GuardianLink
 from klassruk.pdf.own_data import render_own_data
 from klassruk.services.cabinet.own_data import collect_own_data, own_data_archive
-from tests.factories import SYSTEM, actor_of
+from tests.factories import SYSTEM, actor_of, give_scanned_consent
 from tests.frozen import TODAY
 
 ZONE = "Europe/Moscow"
@@ -40,17 +39,7 @@ def _collect(session, login: str):
 def test_the_archive_holds_the_guardian_the_children_and_the_scans(demo):
     with unit_of_work(demo, SYSTEM) as session:
         actor = actor_of(session, "roditel")
-        child = session.scalar(
-            select(GuardianLink.student_id).where(GuardianLink.guardian_id == actor.guardian_id)
-        )
-        scan = ConsentScan(file_name="scan.pdf", media_type="application/pdf", size=4,
-                           sha256="0" * 64, content=b"%PDF", uploaded_by="admin")
-        session.add(scan)
-        session.flush()
-        session.add(ConsentEntry(
-            subject=ConsentSubject.CHILD, guardian_id=actor.guardian_id, student_id=child,
-            state=ConsentState.GIVEN, signed_on=TODAY, scan_id=scan.id, recorded_by="admin",
-        ))
+        give_scanned_consent(session, actor.guardian_id, file_name="scan.pdf")
     with unit_of_work(demo, SYSTEM, read_only=True) as session:
         data = _collect(session, "roditel")
     children = data.sections["Дети"]

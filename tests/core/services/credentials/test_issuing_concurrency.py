@@ -102,18 +102,14 @@ def test_whole_class_issue_within_the_hour_asks_then_skips_or_replaces_only_when
 
 
 def test_migration_leaves_one_open_code_per_account(database_url):
-    from alembic import command
-    from alembic.script import ScriptDirectory
     from sqlalchemy import text
     from sqlalchemy.exc import IntegrityError
 
     from klassruk.infra.db import make_engine
-    from klassruk.infra.schema import alembic_config, upgrade_to_head
+    from klassruk.infra.schema import upgrade_to_head
+    from tests.conftest import upgrade_to_before
 
-    config = alembic_config(database_url)
-    before = ScriptDirectory.from_config(config).get_revision("0005").down_revision
-    assert isinstance(before, str)
-    command.upgrade(config, before)
+    upgrade_to_before(database_url, "0005")
     engine = make_engine(database_url)
     try:
         with engine.begin() as connection:

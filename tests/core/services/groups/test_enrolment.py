@@ -4,16 +4,15 @@ from __future__ import annotations
 
 from datetime import date
 
-from alembic import command
-from alembic.script import ScriptDirectory
 from sqlalchemy import text
 
 from klassruk.infra.db import make_engine, unit_of_work
-from klassruk.infra.schema import alembic_config, upgrade_to_head
+from klassruk.infra.schema import upgrade_to_head
 from klassruk.models.school import SchoolClass
 from klassruk.services import groups, journal
 from klassruk.services.roster.applying import apply_import
 from klassruk.services.roster.templates import template_csv
+from tests.conftest import upgrade_to_before
 from tests.factories import SYSTEM, actor_of
 from tests.schools.roster_school import ON, TEACHER_A, build_school
 
@@ -48,10 +47,7 @@ def test_imported_student_joins_the_whole_class_group_from_the_import_date(facto
 
 
 def test_migration_adds_missing_whole_class_memberships(database_url):
-    config = alembic_config(database_url)
-    before = ScriptDirectory.from_config(config).get_revision("0006").down_revision
-    assert isinstance(before, str)
-    command.upgrade(config, before)
+    upgrade_to_before(database_url, "0006")
     engine = make_engine(database_url)
     try:
         with engine.begin() as connection:
