@@ -94,7 +94,8 @@ def _check_people(
         )
 
 
-def _check_form(fact: ConsentFact, on: date) -> tuple[date | None, str | None]:
+def check_form(fact: ConsentFact, on: date) -> tuple[date | None, str | None]:
+    """The signing date and the cleaned form number, or a Russian refusal of the form's data."""
     number = (fact.form_number or "").strip() or None
     if fact.state is ConsentState.NOT_ASKED:
         return None, None
@@ -174,7 +175,12 @@ def _check_transition(
             raise DomainError("Укажите причину исправления ошибочной записи.")
         return reason
     before = state_of(current)
-    if fact.state not in TRANSITIONS[before]:
+    # A family on electronic delivery may ask for paper by a statement; consent stays given.
+    to_paper = (
+        before is ConsentState.GIVEN and fact.state is ConsentState.GIVEN and fact.prefers_paper
+        and current is not None and not current.prefers_paper
+    )
+    if fact.state not in TRANSITIONS[before] and not to_paper:
         allowed = ", ".join(f"«{CONSENT_STATE_TITLES[s]}»" for s in sorted(TRANSITIONS[before]))
         raise DomainError(
             f"Сейчас согласие в состоянии «{CONSENT_STATE_TITLES[before]}»: "
@@ -219,7 +225,7 @@ def record_consent(
     ).get(key)
     before = state_of(current)
     reason = _check_transition(current, fact, corrects_id, reason)
-    signed_on, number = _check_form(fact, on)
+    signed_on, number = check_form(fact, on)
     stored = store_scan(session, actor, scan) if scan is not None else None
     entry = ConsentEntry(
         subject=fact.subject,
