@@ -34,6 +34,7 @@ from klassruk.services.locking import lock_rows, read_modify_write, refuse_dupli
 from klassruk.services.lookup import get_or_404
 from klassruk.services.roster.people import ClassPeople, class_people
 from klassruk.services.scope.classes import require_class_scope
+from klassruk.services.scope.links import shared_guardian_ids
 from klassruk.text.policy import clean_text
 
 MAX_FORM_NUMBER = 40
@@ -124,7 +125,12 @@ def _revoke_lost_access(
     if not lost:
         return
     users: list[UserAccount] = []
-    if fact.guardian_id is not None:
+    # Paper chosen with consent kept: the route refuses this child's screens on every request.
+    # A guardian with children in classes outside the actor's keeps their cabinet for those.
+    keeps_cabinet = fact.state is ConsentState.GIVEN and fact.guardian_id is not None and bool(
+        shared_guardian_ids(session, actor, [fact.guardian_id], Action.RECORD_CONSENT, on=on)
+    )
+    if fact.guardian_id is not None and not keeps_cabinet:
         users += session.scalars(
             select(UserAccount).where(UserAccount.guardian_id == fact.guardian_id)
         )

@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import func, select
 
 from klassruk.errors import DomainError, PermissionDenied
+from klassruk.models.accounts import UserAccount
 from klassruk.models.consent import ConsentEntry, ConsentState, ConsentSubject
 from klassruk.models.logs import AuditLog
 from klassruk.models.school import Enrolment, Guardian, GuardianLink, Relation, Student
@@ -157,3 +158,28 @@ def test_another_class_teacher_and_other_roles_are_refused(session, school):
         with pytest.raises(PermissionDenied):
             _move(session, school, login=login)
     assert _entries(session) == before
+
+
+def _parent_sessions_valid_after(session):
+    return session.scalar(select(UserAccount.sessions_valid_after).where(
+        UserAccount.login == "parent_a"))
+
+
+def test_the_guardians_sessions_end_unless_she_has_children_in_other_classes(session, school):
+    _consent(session, school, school.student_a, ConsentState.GIVEN)
+    before = _parent_sessions_valid_after(session)
+    _move(session, school)
+    assert _parent_sessions_valid_after(session) != before
+
+
+def test_a_guardian_shared_with_another_class_keeps_her_cabinet_for_that_child(session, school):
+    session.add(GuardianLink(guardian_id=_mother(session), student_id=school.student_b,
+                             relation=Relation.MOTHER))
+    _consent(session, school, school.student_a, ConsentState.GIVEN)
+    before = _parent_sessions_valid_after(session)
+    moved = _move(session, school)
+    assert moved.moved == ("Орлов Пётр",)  # 8Б's Зайцева is not 7А's to move
+    assert _parent_sessions_valid_after(session) == before
+    assert _route(session, school.student_a) is Route.PAPER
+    assert not session.scalar(select(func.count(ConsentEntry.id)).where(
+        ConsentEntry.student_id == school.student_b))
