@@ -40,6 +40,8 @@ def check_statement(
     *, form_number: str | None, signed_on: date | None, reason: str | None, on: date
 ) -> PaperStatement:
     """The statement's data cleaned, or a Russian refusal; the screen asks it before confirming."""
+    if not (form_number or "").strip():
+        raise DomainError("Укажите № заявления родителя о переводе на бумагу.")
     fact = ConsentFact(ConsentSubject.CHILD, ConsentState.GIVEN, signed_on, form_number,
                        prefers_paper=True)
     checked_on, number = check_form(fact, on)

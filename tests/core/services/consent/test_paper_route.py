@@ -129,7 +129,7 @@ def test_a_family_never_asked_is_on_paper_already(session, school):
 @pytest.mark.parametrize(
     ("overrides", "message"),
     [
-        ({"form_number": "  "}, "Укажите номер бланка"),
+        ({"form_number": "  "}, "Укажите № заявления"),
         ({"signed_on": ON + timedelta(days=1)}, "не может быть в будущем"),
         ({"signed_on": None}, "Укажите дату подписи"),
         ({"reason": "\u200b "}, "Укажите причину перевода на бумагу"),
