@@ -183,3 +183,17 @@ def test_a_guardian_shared_with_another_class_keeps_her_cabinet_for_that_child(s
     assert _route(session, school.student_a) is Route.PAPER
     assert not session.scalar(select(func.count(ConsentEntry.id)).where(
         ConsentEntry.student_id == school.student_b))
+
+
+def test_record_consent_takes_paper_after_given_once_and_nothing_else_of_the_same_state(
+    session, school
+):
+    _consent(session, school, school.student_a, ConsentState.GIVEN)
+    actor = actor_of(session, "ct_a")
+    paper = ConsentFact(ConsentSubject.CHILD, ConsentState.GIVEN, SIGNED, "З-9",
+                        guardian_id=_mother(session), student_id=school.student_a,
+                        prefers_paper=True)
+    entry = record_consent(session, actor, class_id=school.class_a, on=ON, fact=paper)
+    assert entry.prefers_paper and entry.state is ConsentState.GIVEN
+    with pytest.raises(DomainError, match="нельзя"):
+        record_consent(session, actor, class_id=school.class_a, on=ON, fact=paper)
