@@ -2,9 +2,10 @@
 
 # Usage: `draw_activity(actor)` draws the class picker, the range (a week or a period), the
 # table with flags, the weekly chart, the deputy head's classes compared, and the actions on one
-# family (print their extract; moving to paper is recorded on the consent screen, from a signed
-# form) and a reminder to the families that need attention, sent as a class message (cabinet,
-# e-mail/SMS by their preferences, the next paper extract).
+# family (print their extract; move them to paper by the guardian's signed statement, with a
+# confirmation: components/reports/paper_route.py) and a reminder to the families that need
+# attention, sent as a class message (cabinet, e-mail/SMS by their preferences, the next paper
+# extract).
 
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ from components.kit.tables import show_table
 from components.kit.text import escape
 from components.kit.xlsx import xlsx_button
 from components.reports.charts import acknowledgement_rate_chart, classes_rate_chart
+from components.reports.paper_route import move_to_paper
 from klassruk.access.permissions import Action, Actor
 from klassruk.models.families import ACK_CHANNEL_TITLES
 from klassruk.models.notifications import MessageAudience
@@ -107,8 +109,7 @@ def _actions(actor: Actor, chosen: ClassChoice, report: ActivityReport) -> None:
         st.download_button("Скачать выписку (PDF)", kept[2], "vypiska.pdf", "application/pdf",
                            key="act_extract_download", icon=":material/download:")
     if actor.can(Action.RECORD_CONSENT):
-        st.page_link("app_pages/consent.py", icon=":material/verified_user:",
-                     label="Перевести на бумажные выписки (по заявлению — в согласиях)")
+        move_to_paper(actor, chosen, report, row)
     if actor.can(Action.SEND_MESSAGES):
         _remind(actor, chosen, report)
 

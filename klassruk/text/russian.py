@@ -125,3 +125,18 @@ def agree(gender: Gender | None, male: str, female: str) -> str:
 def agree_with(full_name: str, male: str, female: str) -> str:
     """`agree` for the person named «Фамилия Имя Отчество»."""
     return agree(gender_of_name(full_name), male, female)
+
+
+def about(full_name: str) -> str:
+    """«о Зайцевой Марии», «об Орлове Петре»: «о/об» and the name in the prepositional case."""
+    declined = decline_name(full_name, Case.PREPOSITIONAL)
+    # «об» before a vowel sound; е, ё, ю, я start with [j] and take «о» (о Елене).
+    preposition = "об" if declined[:1].lower() in tuple("аоуэиы") else "о"
+    return f"{preposition} {declined}"
+
+
+def listing(words: list[str]) -> str:
+    """«А», «А и Б», «А, Б и В»."""
+    if len(words) < 2:
+        return "".join(words)
+    return f"{', '.join(words[:-1])} и {words[-1]}"

@@ -7,11 +7,13 @@ import pytest
 from klassruk.text.russian import (
     Case,
     Gender,
+    about,
     agree,
     agree_with,
     decline_name,
     gender_of,
     gender_of_name,
+    listing,
 )
 
 
@@ -57,3 +59,22 @@ def test_words_agree_with_the_gender_and_show_both_forms_when_unknown():
     assert agree_with("Александров Пётр", "свободен", "свободна") == "свободен"
     assert agree(None, "сообщил", "сообщила") == "сообщил(а)"
     assert agree(None, "свободен", "свободна") == "свободен/свободна"
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("Орлов Пётр", "об Орлове Петре"),
+        ("Зайцева Мария", "о Зайцевой Марии"),
+        ("Ильина Анна", "об Ильиной Анне"),
+        ("Ерёмин Иван", "о Ерёмине Иване"),  # е, ё, ю, я begin with [j]: «о»
+    ],
+)
+def test_about_takes_o_or_ob_and_the_prepositional_case(name, expected):
+    assert about(name) == expected
+
+
+def test_listing_joins_with_commas_and_i():
+    assert [listing(w) for w in ([], ["А"], ["А", "Б"], ["А", "Б", "В"])] == [
+        "", "А", "А и Б", "А, Б и В",
+    ]

@@ -34,6 +34,7 @@ from klassruk.services.locking import lock_rows, read_modify_write, refuse_dupli
 from klassruk.services.lookup import get_or_404
 from klassruk.services.roster.people import ClassPeople, class_people
 from klassruk.services.scope.classes import require_class_scope
+from klassruk.services.scope.links import shared_guardian_ids
 from klassruk.text.policy import clean_text
 
 MAX_FORM_NUMBER = 40
@@ -94,7 +95,8 @@ def _check_people(
         )
 
 
-def _check_form(fact: ConsentFact, on: date) -> tuple[date | None, str | None]:
+def check_form(fact: ConsentFact, on: date) -> tuple[date | None, str | None]:
+    """The signing date and the cleaned form number, or a Russian refusal of the form's data."""
     number = (fact.form_number or "").strip() or None
     if fact.state is ConsentState.NOT_ASKED:
         return None, None
@@ -123,7 +125,12 @@ def _revoke_lost_access(
     if not lost:
         return
     users: list[UserAccount] = []
-    if fact.guardian_id is not None:
+    # Paper chosen with consent kept: the route refuses this child's screens on every request.
+    # A guardian with children in classes outside the actor's keeps their cabinet for those.
+    keeps_cabinet = fact.state is ConsentState.GIVEN and fact.guardian_id is not None and bool(
+        shared_guardian_ids(session, actor, [fact.guardian_id], Action.RECORD_CONSENT, on=on)
+    )
+    if fact.guardian_id is not None and not keeps_cabinet:
         users += session.scalars(
             select(UserAccount).where(UserAccount.guardian_id == fact.guardian_id)
         )
@@ -174,7 +181,12 @@ def _check_transition(
             raise DomainError("Укажите причину исправления ошибочной записи.")
         return reason
     before = state_of(current)
-    if fact.state not in TRANSITIONS[before]:
+    # A family on electronic delivery may ask for paper by a statement; consent stays given.
+    to_paper = (
+        before is ConsentState.GIVEN and fact.state is ConsentState.GIVEN and fact.prefers_paper
+        and current is not None and not current.prefers_paper
+    )
+    if fact.state not in TRANSITIONS[before] and not to_paper:
         allowed = ", ".join(f"«{CONSENT_STATE_TITLES[s]}»" for s in sorted(TRANSITIONS[before]))
         raise DomainError(
             f"Сейчас согласие в состоянии «{CONSENT_STATE_TITLES[before]}»: "
@@ -219,7 +231,7 @@ def record_consent(
     ).get(key)
     before = state_of(current)
     reason = _check_transition(current, fact, corrects_id, reason)
-    signed_on, number = _check_form(fact, on)
+    signed_on, number = check_form(fact, on)
     stored = store_scan(session, actor, scan) if scan is not None else None
     entry = ConsentEntry(
         subject=fact.subject,

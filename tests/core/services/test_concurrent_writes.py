@@ -73,6 +73,7 @@ from klassruk.services.accounts.login import (
 from klassruk.services.acknowledgements.ledger import acknowledge_item, acknowledge_week
 from klassruk.services.acknowledgements.state import items_to_acknowledge, week_status
 from klassruk.services.cabinet.common import list_children
+from klassruk.services.consent.paper_route import PaperMove, move_family_to_paper
 from klassruk.services.consent.recording import ConsentFact, record_consent
 from klassruk.services.consent.register import class_consent
 from klassruk.services.credentials.blocking import block_accounts
@@ -168,8 +169,13 @@ def _demo(factory: sessionmaker[Session]) -> dict[str, Any]:
             row for row in board.rows
             if row.subject is ConsentSubject.CHILD and row.state is ConsentState.GIVEN
         )
+        electronic = next(
+            row for row in board.rows
+            if row.subject is ConsentSubject.CHILD and row.state is ConsentState.GIVEN
+            and not row.prefers_paper
+        )
         child = list_children(session, actor_of(session, "roditel"), on=TODAY)[0].student_id
-    return {"class_id": class_id, "given": given, "child": child}
+    return {"class_id": class_id, "given": given, "electronic": electronic, "child": child}
 
 
 def _consent_writer(demo: dict[str, Any], state: ConsentState, **extra: Any):
@@ -220,6 +226,32 @@ def _corrected_once(factory, demo, results):
     _refused(results, "Исправить можно только последнюю запись")
     assert _entries(factory, demo, ConsentEntry.corrects_id == demo["given"].entry_id) == 1
     return "одно исправление, второму — отказ"
+
+
+def _paper_twice(factory):
+    demo = _demo(factory)
+    row = demo["electronic"]
+
+    def write(session: Session, _seen: Any) -> PaperMove:
+        return move_family_to_paper(
+            session, session.info["actor"], guardian_id=row.guardian_id,
+            class_id=demo["class_id"], form_number="З-7", signed_on=TODAY,
+            reason="нет интернета дома", on=TODAY,
+        )
+
+    return demo, [(a, _nothing, write) for a in _actors(factory, "klassruk", "klassruk")]
+
+
+def _paper_once(factory, demo, results):
+    _no_errors(results)
+    first, second = sorted(results, key=lambda r: len(r.moved), reverse=True)
+    assert first.moved and not second.moved
+    assert "уже выбрал бумажную форму" in second.message
+    paper = _count(factory, select(func.count(ConsentEntry.id)).where(
+        ConsentEntry.guardian_id == demo["electronic"].guardian_id, ConsentEntry.prefers_paper,
+    ))
+    assert paper == len(first.moved)
+    return "одна запись «на бумаге» на ребёнка, второму — «уже на бумаге»"
 
 
 def _ack_twice(factory, read_digest: Callable[[Session, Actor, int], Any], write_ack):
@@ -1254,6 +1286,9 @@ CASES: dict[str, Case] = {
     ),
     "consent: two corrections of one entry": Case(
         "klassruk.services.consent.recording.record_consent", _correct_twice, _corrected_once
+    ),
+    "move_family_to_paper twice": Case(
+        "klassruk.services.consent.paper_route.move_family_to_paper", _paper_twice, _paper_once
     ),
     "acknowledge_week twice": Case(
         "klassruk.services.acknowledgements.ledger.acknowledge_week", _ack_week_twice,

@@ -233,7 +233,7 @@ OTHER_ARGUMENTS: dict[str, Any] = {
     "discovered_at": datetime(2026, 11, 20, 8, tzinfo=UTC), "how_discovered": "Чужой вход",
     "handed_on": ON, "returned_on": ON,
     "week_digest": "0" * 64, "items": [], "expected_on": ON,
-    "expected_title": "Контрольная работа",
+    "expected_title": "Контрольная работа", "form_number": "З-1", "signed_on": ON,
 }
 
 
@@ -293,7 +293,8 @@ def test_the_scope_test_covers_the_services_it_must():
     assert {"credentials.issuing.issue_credentials", "credentials.blocking.block_accounts",
             "roster.applying.apply_import", "groups.who_teaches.teachers_of_student",
             "journal.grades.change_grade", "cabinet.record.grades_of_period",
-            "acknowledgements.ledger.acknowledge_week"} <= names
+            "acknowledgements.ledger.acknowledge_week",
+            "consent.paper_route.move_family_to_paper"} <= names
     print(f"scope calls: {len(CASES)} ({len(SERVICES)} services × {len(ACTORS)} actors)")
 
 
