@@ -15,6 +15,7 @@ from components.kit.tables import show_table
 from components.kit.text import escape
 from klassruk.access.permissions import Actor
 from klassruk.services import groups
+from klassruk.services.groups.schedule import groups_without_lessons
 from klassruk.text.formatting import format_date, format_number
 from klassruk.text.russian import agree_with
 
@@ -30,6 +31,7 @@ class ClassView:
     class_id: int
     info: groups.ClassGroups
     subject_names: dict[int, str]
+    without_lessons: tuple[str, ...] = ()
 
     @property
     def student_names(self) -> dict[int, str]:
@@ -49,7 +51,8 @@ def load_view(actor: Actor, on: date, class_id: int) -> ClassView:
         subjects = {
             s.id: s.name for s in groups.subjects_for_split(session, actor, class_id=class_id)
         }
-    return ClassView(actor, on, class_id, info, subjects)
+        unscheduled = groups_without_lessons(session, actor, class_id=class_id)
+    return ClassView(actor, on, class_id, info, subjects, tuple(unscheduled))
 
 
 def show_groups(view: ClassView) -> None:
@@ -68,6 +71,11 @@ def show_groups(view: ClassView) -> None:
                 "Часов в неделю": [format_number(g.hours_per_week) for g in all_groups],
                 "Обучающихся": [len(g.student_ids) for g in all_groups],
             }
+        )
+    if view.without_lessons:
+        st.warning(
+            "Нет уроков в расписании: " + ", ".join(f"«{escape(n)}»" for n in view.without_lessons)
+            + ". Учитель группы в это время ведёт другую группу или урок: время назначит завуч."
         )
     for split in info.splits:
         if split.unplaced:

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 import time_machine
-from sqlalchemy import func, inspect, select, table
+from sqlalchemy import func, inspect, select, table, text
 
 from klassruk.access.permissions import ROLE_ACTIONS
 from klassruk.infra.db import make_engine
@@ -142,9 +142,28 @@ def test_an_earlier_release_with_its_data_upgrades_to_head(
     assert schema_state(database_url) is SchemaState.CURRENT
     assert schema_drift(database_url) == []
     after = _row_counts(database_url)
-    assert {name: after[name] for name in before} == before  # not one row lost
+    # Not one row lost but what migration 0024 repairs on purpose: earlier demos booked a
+    # teacher twice at one hour; each later slot of such a pair goes, its lessons and their
+    # records stay, and the change log names every slot removed.
+    removed_slots = _slots_removed_by_0024(database_url)
+    expected = dict(before)
+    if removed_slots:
+        expected["timetable_slot"] -= removed_slots
+        expected["audit_log"] += removed_slots
+    assert {name: after[name] for name in before} == expected
     if revision in PAGES_CHECKED_AT:
         _every_page_opens_for_every_role(database_url)
+
+
+def _slots_removed_by_0024(database_url: str) -> int:
+    """Change-log rows of the slots migration 0024 removed (a teacher booked twice at an hour)."""
+    engine = make_engine(database_url)
+    with engine.connect() as connection:
+        removed = connection.scalar(
+            text("SELECT count(*) FROM audit_log WHERE actor_login = 'migration 0024'")
+        )
+    engine.dispose()
+    return int(removed or 0)
 
 
 def _every_page_opens_for_every_role(database_url: str) -> None:

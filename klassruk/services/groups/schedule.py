@@ -16,6 +16,7 @@ from datetime import date
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from klassruk.access.permissions import Action, Actor
 from klassruk.errors import DomainError
 from klassruk.models.journal import (
     Absence,
@@ -26,8 +27,8 @@ from klassruk.models.journal import (
     PlannedTest,
     TimetableSlot,
 )
-from klassruk.models.school import Staff
-from klassruk.services.timetable.slots import WEEKDAYS
+from klassruk.models.school import StudyGroup, TeachingAssignment
+from klassruk.services.scope.classes import require_class_scope
 
 
 @dataclass(frozen=True)
@@ -60,14 +61,14 @@ def carry_schedule(
         )
     )
     _check_same_times(slots, sources, subject_name)
-    _check_teachers_free(session, slots, targets, subject_name)
+    placed = _placeable(session, slots, targets)
     lessons = _coming_lessons(session, subject_id, sources, on)
     planned = {slot.id: slot.staff_id for slot in slots}
     # The sources' slots go first: a target's teacher may be the source's, at the same times.
     for old in slots:
         session.delete(old)
     session.flush()
-    new_slots = _carry_slots(session, slots, targets)
+    new_slots = _carry_slots(session, slots, targets, placed)
     for lesson in _one_per_time(lessons):
         changes = list(
             session.scalars(select(LessonChange).where(LessonChange.lesson_id == lesson.id))
@@ -76,6 +77,8 @@ def carry_schedule(
         substituted = lesson.staff_id != planned.get(lesson.slot_id or 0, lesson.staff_id)
         for index, target in enumerate(targets):
             slot = new_slots.get((lesson.slot_id, target.group_id)) if lesson.slot_id else None
+            if lesson.slot_id and slot is None:
+                continue  # the group's teacher is busy then: the deputy head places the hour
             copy = Lesson(
                 group_id=target.group_id,
                 subject_id=subject_id,
@@ -102,7 +105,8 @@ def _check_same_times(slots: list[TimetableSlot], sources: list[int], subject_na
     times: dict[int, set[tuple[int, int]]] = {group_id: set() for group_id in sources}
     for slot in slots:
         times[slot.group_id].add((slot.weekday, slot.lesson_number))
-    if len({frozenset(t) for t in times.values()}) > 1:
+    # A group still waiting for its hours (its teacher was busy) loses nothing in the merge.
+    if len({frozenset(t) for t in times.values() if t}) > 1:
         raise DomainError(
             f"«{subject_name}»: у групп разное расписание, после объединения часть обучающихся "
             "потеряла бы уроки. Попросите завуча поставить уроки групп в одно время, затем "
@@ -110,41 +114,39 @@ def _check_same_times(slots: list[TimetableSlot], sources: list[int], subject_na
         )
 
 
-def _check_teachers_free(
-    session: Session, slots: list[TimetableSlot], targets: list[Target], subject_name: str
-) -> None:
-    """Every target's teacher can give the carried lessons: one lesson at a time each."""
+def _placeable(
+    session: Session, slots: list[TimetableSlot], targets: list[Target]
+) -> set[tuple[int, int]]:
+    """(source slot id, target group id) pairs whose teacher is free then: one lesson at a time.
+
+    A teacher who takes two of the groups, or who teaches elsewhere at that hour, gets the hour
+    for the first group only (or not at all): the other group's hour is left for the deputy
+    head to place, and `groups_without_lessons` shows it on the class's groups screen.
+    """
     if not slots:
-        return
-    teachers = [target.teacher_id for target in targets]
-    shared = next((t for t in teachers if teachers.count(t) > 1), None)
-    if shared is not None:
-        raise DomainError(
-            f"«{subject_name}»: {_name(session, shared)} не может вести две группы в одно время. "
-            "Назначьте группам разных учителей или попросите завуча развести уроки по времени."
+        return set()
+    teachers = {target.teacher_id for target in targets}
+    taken = {
+        (row.staff_id, row.weekday, row.lesson_number)
+        for row in session.execute(
+            select(TimetableSlot.staff_id, TimetableSlot.weekday, TimetableSlot.lesson_number)
+            .where(
+                TimetableSlot.school_year_id == slots[0].school_year_id,
+                TimetableSlot.staff_id.in_(teachers),
+                TimetableSlot.id.not_in([slot.id for slot in slots]),
+            )
         )
-    times = {(slot.weekday, slot.lesson_number) for slot in slots}
-    busy = session.execute(
-        select(TimetableSlot.staff_id, TimetableSlot.weekday, TimetableSlot.lesson_number)
-        .where(
-            TimetableSlot.school_year_id == slots[0].school_year_id,
-            TimetableSlot.staff_id.in_(teachers),
-            TimetableSlot.id.not_in([slot.id for slot in slots]),
-        )
-        .order_by(TimetableSlot.weekday, TimetableSlot.lesson_number, TimetableSlot.staff_id)
-    ).all()
-    clash = next((row for row in busy if (row.weekday, row.lesson_number) in times), None)
-    if clash is not None:
-        raise DomainError(
-            f"«{subject_name}»: {_name(session, clash.staff_id)} в это время ведёт другой урок "
-            f"({clash.lesson_number}-й урок, {WEEKDAYS[clash.weekday - 1]}). Выберите другого "
-            "учителя или попросите завуча перенести урок."
-        )
-
-
-def _name(session: Session, staff_id: int) -> str:
-    staff = session.get(Staff, staff_id)
-    return staff.short_name if staff is not None else "учитель"
+    }
+    placed: set[tuple[int, int]] = set()
+    given: dict[tuple[int, int, int], int] = {}  # (teacher, day, number) → the group given it
+    for slot in slots:
+        for target in targets:
+            hour = (target.teacher_id, slot.weekday, slot.lesson_number)
+            if hour in taken or given.get(hour, target.group_id) != target.group_id:
+                continue
+            given[hour] = target.group_id
+            placed.add((slot.id, target.group_id))
+    return placed
 
 
 def _coming_lessons(
@@ -182,13 +184,18 @@ def _one_per_time(lessons: list[Lesson]) -> list[Lesson]:
 
 
 def _carry_slots(
-    session: Session, slots: list[TimetableSlot], targets: list[Target]
+    session: Session,
+    slots: list[TimetableSlot],
+    targets: list[Target],
+    placed: set[tuple[int, int]],
 ) -> dict[tuple[int, int], TimetableSlot]:
     """New slots by (source slot id, target group id); a merge's twin slots map to one."""
     made: dict[tuple[int, int], TimetableSlot] = {}
     by_time: dict[tuple[int, int, int], TimetableSlot] = {}
     for slot in slots:
         for index, target in enumerate(targets):
+            if (slot.id, target.group_id) not in placed:
+                continue
             time = (target.group_id, slot.weekday, slot.lesson_number)
             if time not in by_time:
                 by_time[time] = TimetableSlot(
@@ -248,3 +255,29 @@ def _carry_tests(
                 for target in targets
             )
         session.delete(test)
+
+
+def groups_without_lessons(session: Session, actor: Actor, *, class_id: int) -> list[str]:
+    """The class's groups taught some hours a week that have no hour in its timetable yet.
+
+    Empty while the class has no timetable at all (nothing to compare with).
+    """
+    require_class_scope(session, actor, class_id, Action.MANAGE_STUDY_GROUPS)
+    class_groups = select(StudyGroup.id).where(StudyGroup.class_id == class_id)
+    if session.scalar(
+        select(TimetableSlot.id).where(TimetableSlot.group_id.in_(class_groups)).limit(1)
+    ) is None:
+        return []
+    return list(
+        session.scalars(
+            select(StudyGroup.name)
+            .join(TeachingAssignment, TeachingAssignment.group_id == StudyGroup.id)
+            .where(
+                StudyGroup.class_id == class_id,
+                TeachingAssignment.hours_per_week > 0,
+                ~select(TimetableSlot.id).where(TimetableSlot.group_id == StudyGroup.id).exists(),
+            )
+            .distinct()
+            .order_by(StudyGroup.name)
+        )
+    )

@@ -13,6 +13,7 @@ from klassruk.models.journal import Grade, GradeKind, Lesson, TimetableSlot
 from klassruk.models.school import GroupKind, ReportingPeriod, StudyGroup
 from klassruk.services import groups
 from klassruk.services.cabinet.lessons import lessons_of_students
+from klassruk.services.groups.schedule import groups_without_lessons
 from klassruk.services.timetable.generation import generate_lessons
 from klassruk.services.timetable.slots import add_slot
 from tests.core.services.groups.group_school import ENGLISH, School, english_plan
@@ -126,12 +127,34 @@ def test_a_merge_brings_the_lessons_back_to_the_class_with_the_chosen_teacher(
     assert info.splits == []
 
 
-def test_one_teacher_cannot_take_both_groups_at_the_class_times(session, timetabled):
+def test_one_teacher_of_both_groups_keeps_the_class_times_for_the_first_group(
+    session, timetabled
+):
+    """One teacher cannot give two lessons at once: the second group waits for the deputy head."""
     school = timetabled
-    slots_before = session.scalar(select(func.count()).select_from(TimetableSlot))
-    with pytest.raises(DomainError, match=r"Инглишева А\.И\. не может вести две группы"):
-        _split(session, school, t1=school.staff["Инглишева"].id, t2=school.staff["Инглишева"].id)
-    assert session.scalar(select(func.count()).select_from(TimetableSlot)) == slots_before
+    teacher = school.staff["Инглишева"].id
+    first, second = _split(session, school, t1=teacher, t2=teacher)
+    times = {
+        group.id: {(s.weekday, s.lesson_number) for s in session.scalars(
+            select(TimetableSlot).where(TimetableSlot.group_id == group.id))}
+        for group in (first, second)
+    }
+    assert times == {first.id: {(d, n) for d, n, _ in ENGLISH_TIMES}, second.id: set()}
+    coming = session.scalar(select(func.count()).select_from(Lesson).where(
+        Lesson.group_id == second.id, Lesson.lesson_date >= SPLIT_ON))
+    assert coming == 0  # no lesson the teacher could not give
+    teacher7 = act_as(session, "kl7")
+    assert groups_without_lessons(session, teacher7, class_id=school.class7.id) == [second.name]
+
+
+def test_no_group_is_listed_without_lessons_in_a_class_without_a_timetable(session, school):
+    ids = [s.id for s in school.students7]
+    groups.create_splits(
+        session, act_as(session, "kl7"), class_id=school.class7.id,
+        plans=[english_plan(school, ids[:3], ids[3:])], on=SPLIT_ON,
+    )
+    assert groups_without_lessons(session, act_as(session, "kl7"),
+                                  class_id=school.class7.id) == []
 
 
 def test_groups_with_a_journal_of_their_own_are_not_merged(session, timetabled):
