@@ -10,7 +10,12 @@ from dataclasses import dataclass
 import pandas as pd
 import streamlit as st
 
-from components.class_teacher.class_journal_frames import details_frame, summary_frame
+from components.class_teacher.class_journal_frames import (
+    card_frame,
+    details_frame,
+    grid_frames,
+    summary_frame,
+)
 from components.kit import charts as kit_charts
 from components.kit.charts import VegaSpec, vega_spec
 from components.kit.data_access import log_access
@@ -59,9 +64,7 @@ def open_view(actor: Actor, class_id: int, period_id: int) -> JournalView:
 @st.cache_data(show_spinner=False, max_entries=_MAX_ENTRIES, ttl=_TTL)
 def _summary(database: str, class_id: int, period_id: int, version: int) -> ClassSummary:
     with db_read(_CACHE_READER) as session:
-        return class_summary(
-            session, _CACHE_READER, class_id=class_id, period_id=period_id
-        )
+        return class_summary(session, _CACHE_READER, class_id=class_id, period_id=period_id)
 
 
 def summary_of(view: JournalView) -> ClassSummary:
@@ -81,9 +84,7 @@ def _summary_tables(
 @st.cache_data(show_spinner=False, max_entries=_MAX_ENTRIES, ttl=_TTL)
 def _class_charts(database: str, class_id: int, period_id: int, version: int) -> list[VegaSpec]:
     with db_read(_CACHE_READER) as session:
-        charts = class_charts(
-            session, _CACHE_READER, class_id=class_id, period_id=period_id
-        )
+        charts = class_charts(session, _CACHE_READER, class_id=class_id, period_id=period_id)
     return [
         vega_spec(kit_charts.subject_averages_chart(charts.subject_averages)),
         vega_spec(kit_charts.distribution_chart(charts.distribution)),
@@ -107,9 +108,7 @@ def _card(
     database: str, student_id: int, period_id: int, version: int
 ) -> tuple[StudentCard, list[VegaSpec]]:
     with db_read(_CACHE_READER) as session:
-        card = student_card(
-            session, _CACHE_READER, student_id=student_id, period_id=period_id
-        )
+        card = student_card(session, _CACHE_READER, student_id=student_id, period_id=period_id)
     return card, [
         vega_spec(kit_charts.weekly_trend_chart(card.weekly, title=f"Динамика: {card.name}")),
         vega_spec(kit_charts.distribution_chart(card.distribution, title="Оценки обучающегося")),
@@ -123,58 +122,42 @@ def _draw_charts(specs: list[VegaSpec]) -> None:
 
 
 def draw_summary(view: JournalView) -> None:
-    """The summary table first (Streamlit sends it at once), then the details and the charts."""
+    """The summary table first (Streamlit sends it at once), then the notes above it, the rest."""
     summary = summary_of(view)
-    if summary.at_risk:
-        st.warning(
-            "Требуют внимания:\n"
-            + "\n".join(f"- **{escape(r.name)}** — {escape(r.reasons)}" for r in summary.at_risk)
-        )
-    st.caption(
-        "В клетке — средний взвешенный балл за период, в скобках — оценка за период. "
-        "⚠ — средний ниже 3 или много пропусков."
-    )
+    notes = st.container()
     frame, details_table = _summary_tables(
         settings().database_url, view.class_id, view.period_id, view.version
     )
     st.dataframe(frame, hide_index=True, width="stretch")
+    with notes:
+        if summary.at_risk:
+            lines = (f"- **{escape(r.name)}** — {escape(r.reasons)}" for r in summary.at_risk)
+            st.warning("Требуют внимания:\n" + "\n".join(lines))
+        st.caption(
+            "В клетке — средний взвешенный балл за период, в скобках — оценка за период. "
+            "⚠ — средний ниже 3 или много пропусков."
+        )
     log_access(view.actor, DataAccess.CLASS_JOURNAL, class_id=view.class_id)
-    table_files(f"Журнал {summary.class_name} класса: сводка, {summary.period}",
-                [("Сводка", frame), ("Подробно", details_table)],
-                stem=f"zhurnal_{summary.class_name}_svodka", key="cj_summary_files")
-    details = kept_expander("Подробно: средний, взвешенный, число оценок, пропуски",
-                            key="cj_details")
+    table_files(
+        f"Журнал {summary.class_name} класса: сводка, {summary.period}",
+        [("Сводка", frame), ("Подробно", details_table)],
+        stem=f"zhurnal_{summary.class_name}_svodka",
+        key="cj_summary_files",
+    )
+    details = kept_expander(
+        "Подробно: средний, взвешенный, число оценок, пропуски", key="cj_details"
+    )
     if details.open:
         details.dataframe(details_table, hide_index=True, width="stretch")
     # Closed until asked for: drawing four charts held the table back by ~0.1 s in Chromium.
-    charts = kept_expander("Графики: средние по предметам, оценки, динамика, пропуски",
-                           key="cj_charts")
+    charts = kept_expander(
+        "Графики: средние по предметам, оценки, динамика, пропуски", key="cj_charts"
+    )
     if charts.open:
         with charts:
-            _draw_charts(_class_charts(settings().database_url, view.class_id,
-                                       view.period_id, view.version))
-
-
-def _grid_frames(grid: JournalGrid) -> tuple[pd.DataFrame, pd.DataFrame]:
-    labels = grid.column_labels()
-    marks: dict[str, list[object]] = {"Обучающийся": [s.name for s in grid.students]}
-    for lesson in grid.lessons:
-        marks[labels[lesson.lesson_id]] = [
-            grid.cells[(s.student_id, lesson.lesson_id)] for s in grid.students
-        ]
-    marks["Средний взвешенный"] = [format_average(s.weighted_average) for s in grid.students]
-    marks["Пропусков"] = [s.absences for s in grid.students]
-    marks["За период"] = [s.period_grade or "" for s in grid.students]
-    lessons = pd.DataFrame(
-        {
-            "Дата": [labels[lesson.lesson_id] for lesson in grid.lessons],
-            "Учитель": [lesson.teacher for lesson in grid.lessons],
-            "Тема": [lesson.topic for lesson in grid.lessons],
-            "Домашнее задание": [lesson.homework for lesson in grid.lessons],
-            "Контрольная": ["да" if lesson.has_test else "" for lesson in grid.lessons],
-        }
-    )
-    return pd.DataFrame(marks), lessons
+            _draw_charts(
+                _class_charts(settings().database_url, view.class_id, view.period_id, view.version)
+            )
 
 
 def _pick(label: str, options: dict[int, str], *, key: str, empty: str) -> int | None:
@@ -194,32 +177,27 @@ def draw_subject(view: JournalView) -> None:
     )
     if subject_id is None:
         return
-    grids = _drilldown(settings().database_url, view.class_id, subject_id, view.period_id,
-                       view.version)
+    grids = _drilldown(
+        settings().database_url, view.class_id, subject_id, view.period_id, view.version
+    )
     if not grids:
         st.info("Уроков по предмету в этом периоде нет.")
     for grid in grids:
         st.subheader(escape(grid.group))
-        for frame in _grid_frames(grid):
+        for frame in grid_frames(grid):
             st.dataframe(frame, hide_index=True, width="stretch")
     if grids:
-        tables = [(f"{grid.group}: {name}", frame) for grid in grids
-                  for name, frame in zip(("отметки", "уроки"), _grid_frames(grid), strict=True)]
-        table_files(f"Журнал: {grids[0].subject}, {grids[0].period}", tables,
-                    stem=f"zhurnal_{grids[0].subject}", key="cj_subject_files")
-
-
-def _card_frame(card: StudentCard) -> pd.DataFrame:
-    return pd.DataFrame(
-        {
-            "Предмет": [s.subject for s in card.subjects],
-            "Оценки": [s.marks for s in card.subjects],
-            "Средний": [format_average(s.average) for s in card.subjects],
-            "Средний взвешенный": [format_average(s.weighted_average) for s in card.subjects],
-            "За период": [s.period_grade or "" for s in card.subjects],
-            "Пропусков": [s.absences for s in card.subjects],
-        }
-    )
+        tables = [
+            (f"{grid.group}: {name}", frame)
+            for grid in grids
+            for name, frame in zip(("отметки", "уроки"), grid_frames(grid), strict=True)
+        ]
+        table_files(
+            f"Журнал: {grids[0].subject}, {grids[0].period}",
+            tables,
+            stem=f"zhurnal_{grids[0].subject}",
+            key="cj_subject_files",
+        )
 
 
 def draw_card(view: JournalView) -> None:
@@ -231,7 +209,10 @@ def draw_card(view: JournalView) -> None:
     # The cached read runs as the system: scope.py decides whether this card may be shown.
     with db_read(view.actor) as session:
         require_class_card_scope(
-            session, view.actor, class_id=view.class_id, student_id=student_id,
+            session,
+            view.actor,
+            class_id=view.class_id,
+            student_id=student_id,
             period=calendar.get_period(session, view.period_id),
         )
     card, specs = _card(settings().database_url, student_id, view.period_id, view.version)
@@ -240,10 +221,14 @@ def draw_card(view: JournalView) -> None:
     metrics[0].metric("Средний взвешенный балл", format_average(card.weighted_average))
     metrics[1].metric("Оценок", sum(s.grades for s in card.subjects))
     metrics[2].metric("Пропусков", card.absences)
-    frame = _card_frame(card)
+    frame = card_frame(card)
     st.dataframe(frame, hide_index=True, width="stretch")
-    table_files(f"Карточка обучающегося: {card.name}", [(card.period, frame)],
-                subtitle=f"Средний взвешенный балл {format_average(card.weighted_average)}, "
-                f"пропусков {card.absences}.",
-                stem=f"kartochka_{card.name}", key="cj_card_files")
+    table_files(
+        f"Карточка обучающегося: {card.name}",
+        [(card.period, frame)],
+        subtitle=f"Средний взвешенный балл {format_average(card.weighted_average)}, "
+        f"пропусков {card.absences}.",
+        stem=f"kartochka_{card.name}",
+        key="cj_card_files",
+    )
     _draw_charts(specs)

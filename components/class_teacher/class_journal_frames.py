@@ -1,10 +1,12 @@
-"""The class journal's summary as tables: students × subjects, one row per student and subject."""
+"""The class journal as tables: the summary, a subject's journal, a student card."""
 
 from __future__ import annotations
 
 import pandas as pd
 
+from klassruk.services.class_journal.card import StudentCard
 from klassruk.services.class_journal.summary import ClassSummary, SummaryCell
+from klassruk.services.journal.grid import JournalGrid
 from klassruk.text.formatting import format_average
 
 
@@ -50,5 +52,42 @@ def details_frame(summary: ClassSummary) -> pd.DataFrame:
             "Оценок": [c.grades for _, c in rows],
             "За период": [c.period_grade or "" for _, c in rows],
             "Пропусков": [c.absences for _, c in rows],
+        }
+    )
+
+
+def grid_frames(grid: JournalGrid) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """A subject journal as its teachers see it: the marks table and the lessons table."""
+    labels = grid.column_labels()
+    marks: dict[str, list[object]] = {"Обучающийся": [s.name for s in grid.students]}
+    for lesson in grid.lessons:
+        marks[labels[lesson.lesson_id]] = [
+            grid.cells[(s.student_id, lesson.lesson_id)] for s in grid.students
+        ]
+    marks["Средний взвешенный"] = [format_average(s.weighted_average) for s in grid.students]
+    marks["Пропусков"] = [s.absences for s in grid.students]
+    marks["За период"] = [s.period_grade or "" for s in grid.students]
+    lessons = pd.DataFrame(
+        {
+            "Дата": [labels[lesson.lesson_id] for lesson in grid.lessons],
+            "Учитель": [lesson.teacher for lesson in grid.lessons],
+            "Тема": [lesson.topic for lesson in grid.lessons],
+            "Домашнее задание": [lesson.homework for lesson in grid.lessons],
+            "Контрольная": ["да" if lesson.has_test else "" for lesson in grid.lessons],
+        }
+    )
+    return pd.DataFrame(marks), lessons
+
+
+def card_frame(card: StudentCard) -> pd.DataFrame:
+    """A student card: one row per subject."""
+    return pd.DataFrame(
+        {
+            "Предмет": [s.subject for s in card.subjects],
+            "Оценки": [s.marks for s in card.subjects],
+            "Средний": [format_average(s.average) for s in card.subjects],
+            "Средний взвешенный": [format_average(s.weighted_average) for s in card.subjects],
+            "За период": [s.period_grade or "" for s in card.subjects],
+            "Пропусков": [s.absences for s in card.subjects],
         }
     )

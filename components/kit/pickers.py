@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar
 
 import streamlit as st
 
@@ -103,71 +103,123 @@ def week_navigator(key: str, today: date) -> date:
     return monday
 
 
-def year_picker(actor: Actor, key: str) -> int | None:
+@dataclass(frozen=True)
+class Choice(Generic[T]):
+    """A picker's choice for this run, known before `draw()` puts its widget on the page.
+
+    A page that draws its main table first and its pickers above it afterwards (into a
+    container made earlier) gets the table on screen sooner: Chromium renders the messages in
+    the order they come.
+    """
+
+    value: T
+    draw: Callable[[], object]
+
+
+def _planned(key: str, options: Sequence[K], default: K) -> K:
+    """What the widget keyed `key` returns in this run: the user's choice, else the default."""
+    chosen = st.session_state.get(key, default)
+    return chosen if chosen in options else default
+
+
+def _nothing() -> None:
+    """Nothing to draw: the choice has no widget."""
+
+
+def year_choice(actor: Actor, key: str) -> Choice[int | None]:
     """Once a year was closed, a choice of the school year; None means the current one."""
     with db_read(actor) as session:
         years = calendar.list_years(session)
     if len(years) < 2:
-        return None
+        return Choice(None, _nothing)
     by_id = {year.year_id: year for year in years}
-    chosen = st.segmented_control(
-        "Учебный год",
-        list(by_id),
-        default=years[0].year_id,
-        required=True,
-        format_func=lambda i: by_id[i].name,
-        key=key,
-    )
-    year = by_id.get(chosen, years[0])
-    return None if year.is_current else year.year_id
+    year = by_id[_planned(key, list(by_id), years[0].year_id)]
+
+    def draw() -> None:
+        st.segmented_control(
+            "Учебный год",
+            list(by_id),
+            default=years[0].year_id,
+            required=True,
+            format_func=lambda i: by_id[i].name,
+            key=key,
+        )
+
+    return Choice(None if year.is_current else year.year_id, draw)
+
+
+def year_picker(actor: Actor, key: str) -> int | None:
+    """Once a year was closed, a choice of the school year; None means the current one."""
+    return _drawn(year_choice(actor, key))
+
+
+def period_choice(
+    actor: Actor, on: date, key: str, *, year_id: int | None = None
+) -> Choice[calendar.PeriodRef | None]:
+    """A reporting period of the current year (or of `year_id`); the current one first chosen."""
+    with db_read(actor) as session:
+        periods = calendar.list_periods(session, year_id=year_id)
+        current = calendar.period_for_today(session, on) if year_id is None else None
+    if not periods:
+        return Choice(None, lambda: st.info("Учебные периоды текущего года ещё не заданы."))
+    by_id = {p.period_id: p for p in periods}
+    default = current.period_id if current else periods[0].period_id
+    period = by_id[_planned(key, list(by_id), default)]
+
+    def draw() -> None:
+        # Buttons, not a drop-down: a school year has four to six periods, and Chromium showed
+        # the table ~50 ms later with a drop-down's code to load first.
+        st.segmented_control(
+            "Период",
+            list(by_id),
+            default=default,
+            required=True,
+            format_func=lambda i: by_id[i].name,
+            key=key,
+        )
+        closed = ", закрыт" if period.is_closed else ""
+        st.caption(f"{format_date(period.starts_on)} – {format_date(period.ends_on)}{closed}")
+
+    return Choice(period, draw)
 
 
 def period_picker(
     actor: Actor, on: date, key: str, *, year_id: int | None = None
 ) -> calendar.PeriodRef | None:
     """A reporting period of the current year (or of `year_id`); the current one first chosen."""
+    return _drawn(period_choice(actor, on, key, year_id=year_id))
+
+
+def class_choice(
+    actor: Actor, action: Action, *, key: str, label: str = "Класс", year_id: int | None = None
+) -> Choice[ClassChoice | None]:
+    """A class of the current year (or `year_id`) the actor may work on with `action`."""
     with db_read(actor) as session:
-        periods = calendar.list_periods(session, year_id=year_id)
-        current = calendar.period_for_today(session, on) if year_id is None else None
-    if not periods:
-        st.info("Учебные периоды текущего года ещё не заданы.")
-        return None
-    by_id = {p.period_id: p for p in periods}
-    default = current.period_id if current else periods[0].period_id
-    # Buttons, not a drop-down: a school year has four to six periods, and Chromium showed
-    # the table ~50 ms later with a drop-down's code to load first.
-    chosen = st.segmented_control(
-        "Период",
-        list(by_id),
-        default=default,
-        required=True,
-        format_func=lambda i: by_id[i].name,
-        key=key,
-    )
-    period = by_id.get(chosen, by_id[default])
-    closed = ", закрыт" if period.is_closed else ""
-    st.caption(f"{format_date(period.starts_on)} – {format_date(period.ends_on)}{closed}")
-    return period
+        classes = classes_in_scope(session, actor, action=action, year_id=year_id)
+    if not classes:
+        return Choice(None, lambda: st.info(NO_CLASS))
+    if len(classes) == 1:
+        # Most class teachers have one class: a drop-down with one line only costs a load.
+        return Choice(classes[0], lambda: st.markdown(f"{label}: **{escape(classes[0].name)}**"))
+    by_id = {choice.class_id: choice for choice in classes}
+    chosen = by_id[_planned(key, list(by_id), classes[0].class_id)]
+
+    def draw() -> None:
+        st.selectbox(label, list(by_id), format_func=lambda i: by_id[i].name, key=key)
+
+    return Choice(chosen, draw)
 
 
 def class_picker(
     actor: Actor, action: Action, *, key: str, label: str = "Класс", year_id: int | None = None
 ) -> ClassChoice | None:
     """A class of the current year (or `year_id`) the actor may work on with `action`."""
-    with db_read(actor) as session:
-        classes = classes_in_scope(session, actor, action=action, year_id=year_id)
-    if not classes:
-        st.info(NO_CLASS)
-        return None
-    if len(classes) == 1:
-        # Most class teachers have one class: a drop-down with one line only costs a load.
-        st.markdown(f"{label}: **{escape(classes[0].name)}**")
-        return classes[0]
-    by_id = {choice.class_id: choice for choice in classes}
-    chosen: int = st.selectbox(
-        label, list(by_id), format_func=lambda i: by_id[i].name, key=key
-    )
-    return by_id[chosen]
+    return _drawn(class_choice(actor, action, key=key, label=label, year_id=year_id))
+
+
+def _drawn(choice: Choice[T]) -> T:
+    choice.draw()
+    return choice.value
 
 
 @dataclass(frozen=True)

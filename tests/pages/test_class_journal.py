@@ -7,6 +7,8 @@ from sqlalchemy import func, select, update
 from klassruk.infra.db import unit_of_work
 from klassruk.models.incidents import DataAccess, DataAccessLog
 from klassruk.models.journal import Grade
+from klassruk.services import calendar
+from klassruk.text.formatting import format_date
 from tests.factories import SYSTEM
 
 
@@ -60,3 +62,19 @@ def test_summary_subject_and_card_offer_xlsx_and_print(logged_in):
         at.run()
         assert not at.exception
         assert "Печать (PDF)" in [b.label for b in at.get("download_button")], tab
+
+
+def test_the_period_chosen_above_the_table_is_the_one_the_table_shows(logged_in, factory):
+    # The pickers are drawn after the table: the table must still follow the button chosen.
+    at = logged_in("klassruk").switch_page("app_pages/class_journal.py").run()
+    picker = at.button_group(key="cj_period")
+    with unit_of_work(factory, SYSTEM, read_only=True) as session:
+        period = next(p for p in calendar.list_periods(session) if p.period_id != picker.value)
+    shown_first = _summary_cells(at)
+    picker.set_value(period.period_id).run()
+    assert not at.exception
+    assert at.button_group(key="cj_period").value == period.period_id
+    assert f"{format_date(period.starts_on)} – {format_date(period.ends_on)}" in [
+        c.value.split(",")[0] for c in at.caption
+    ]
+    assert _summary_cells(at) != shown_first

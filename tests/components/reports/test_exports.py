@@ -7,8 +7,7 @@ import io
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
-from components.class_teacher.class_journal import _card_frame
-from components.class_teacher.class_journal_frames import summary_frame
+from components.class_teacher.class_journal_frames import card_frame, summary_frame
 from components.reports.exports import printed_of, workbook_of
 from klassruk.services.class_journal.card import student_card
 from klassruk.services.class_journal.summary import class_summary
@@ -38,5 +37,5 @@ def test_summary_and_card_files(session):
     card = student_card(session, ct_a, student_id=known.pupils["Васин"],
                         period_id=known.period_id)
     card_text = _text(printed_of(f"Карточка обучающегося: {card.name}",
-                                 [(card.period, _card_frame(card))]))
+                                 [(card.period, card_frame(card))]))
     assert "Карточка обучающегося: Васин Иван" in card_text and "4 5к 3 4,00 4,25" in card_text
