@@ -19,6 +19,7 @@ from klassruk.models.school import (
     Subject,
 )
 from klassruk.services.class_journal.card import student_card
+from klassruk.services.class_journal.charts import class_charts
 from klassruk.services.class_journal.summary import class_summary, subject_drilldown
 from tests.factories import TwoClasses, actor_of, build_two_classes
 
@@ -103,6 +104,8 @@ def test_each_class_journal_shows_the_pupil_on_their_days_in_that_class(
     assert summary.cells[(pupil, math)].grades == 1
     assert summary.cells[(pupil, math)].period_grade == period_grade
     assert summary.totals[pupil][1] == 1
+    charts = class_charts(session, actor, class_id=class_id, period_id=period)
+    assert sum(charts.distribution.values()) == 1
     # The drilldown lists the pupil only in the grid of the own class's group, with its mark.
     grids = subject_drilldown(session, actor, class_id=class_id, subject_id=math, period_id=period)
     rows = [
