@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session
 
 from klassruk.access.permissions import Actor
@@ -55,7 +55,7 @@ def _card_subjects(
     session: Session, student_id: int, period: ReportingPeriod, reach: JournalReach
 ) -> tuple[list[CardSubject], int]:
     """Each subject's averages, marks, period grade and absences; the absences in all."""
-    own = reach.rows(Grade.student_id, Lesson.lesson_date)
+    own = and_(Grade.student_id == student_id, reach.rows(Grade.student_id, Lesson.lesson_date))
     per_subject = session.execute(
         select(
             Subject.id, Subject.name, func.avg(Grade.value), weighted_mean(), func.count(Grade.id)
@@ -70,6 +70,7 @@ def _card_subjects(
             select(Lesson.subject_id, func.count(Absence.id))
             .join(Lesson, Lesson.id == Absence.lesson_id)
             .where(
+                Absence.student_id == student_id,
                 reach.rows(Absence.student_id, Lesson.lesson_date),
                 Absence.mark != AbsenceMark.LATE,
                 in_period(period),
@@ -124,7 +125,7 @@ def student_card(
         session, actor, class_id=class_id, student_id=student_id, period=period
     )
     student = get_or_404(session, Student, student_id, "Обучающийся не найден.")
-    own = reach.rows(Grade.student_id, Lesson.lesson_date)
+    own = and_(Grade.student_id == student_id, reach.rows(Grade.student_id, Lesson.lesson_date))
     subjects, absences = _card_subjects(session, student_id, period, reach)
     distribution = grade_distribution(session, own, period)
     total = session.execute(
