@@ -23,7 +23,12 @@ from klassruk.operations.backup import describe_tables, make_backup, restore_bac
 from klassruk.services.accounts.users import create_user
 from klassruk.services.notifications.digests import LinkSettings
 from klassruk.services.notifications.sender import SenderConfig, run_forever, run_pass
-from klassruk.services.school_settings import APP_URL_KEY, DEFAULT_TIMEZONE, get_setting
+from klassruk.services.school_settings import (
+    APP_URL_KEY,
+    DEFAULT_TIMEZONE,
+    get_setting,
+    school_address,
+)
 
 CLI_ACTOR = Actor.system("cli")
 
@@ -211,7 +216,7 @@ def _command_send(database_url: str, args: argparse.Namespace) -> None:
     settings = load_settings()
     factory = make_session_factory(make_engine(database_url))
     with unit_of_work(factory, CLI_ACTOR, read_only=True) as session:
-        app_url = get_setting(session, APP_URL_KEY) or settings.app_url
+        app_url = school_address(get_setting(session, APP_URL_KEY), settings.app_url)
     config = sender_config(settings, app_url)
     owner = f"{socket.gethostname()}:{os.getpid()}"[-64:]
     if args.once:

@@ -105,10 +105,16 @@ def _drilldown(
 
 @st.cache_data(show_spinner=False, max_entries=_MAX_ENTRIES, ttl=_TTL)
 def _card(
-    database: str, student_id: int, period_id: int, version: int
+    database: str, class_id: int, student_id: int, period_id: int, version: int
 ) -> tuple[StudentCard, list[VegaSpec]]:
     with db_read(_CACHE_READER) as session:
-        card = student_card(session, _CACHE_READER, student_id=student_id, period_id=period_id)
+        card = student_card(
+            session,
+            _CACHE_READER,
+            class_id=class_id,
+            student_id=student_id,
+            period_id=period_id,
+        )
     return card, [
         vega_spec(kit_charts.weekly_trend_chart(card.weekly, title=f"Динамика: {card.name}")),
         vega_spec(kit_charts.distribution_chart(card.distribution, title="Оценки обучающегося")),
@@ -215,7 +221,9 @@ def draw_card(view: JournalView) -> None:
             student_id=student_id,
             period=calendar.get_period(session, view.period_id),
         )
-    card, specs = _card(settings().database_url, student_id, view.period_id, view.version)
+    card, specs = _card(
+        settings().database_url, view.class_id, student_id, view.period_id, view.version
+    )
     log_access(view.actor, DataAccess.STUDENT_CARD, student_id=student_id, class_id=view.class_id)
     metrics = st.columns(3)
     metrics[0].metric("Средний взвешенный балл", format_average(card.weighted_average))

@@ -23,8 +23,9 @@ from klassruk.models.accounts import AccountStatus, UserAccount, UserRole
 from klassruk.models.incidents import Notice
 from klassruk.services.locking import lock_name, read_modify_write
 
-# Guesses: a wrong password, an unknown login or a wrong code (a spent real code is no guess).
-FAILURE_EVENTS = ("login_failed",)
+# Guesses: a wrong password, an unknown login, a wrong code, any attempt at a locked account
+# (a spent real code is no guess).
+FAILURE_EVENTS = ("login_failed", "login_refused_locked")
 SPRAY_ALERT_EVENT = "spray_alert"
 SPRAY_MIN_LOGINS = 5
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from klassruk.access.permissions import ROLE_TITLES, Action, Actor, Role, require
@@ -25,6 +25,7 @@ from klassruk.services.credentials.issuing import IssuedCredential
 from klassruk.services.credentials.people import STAFF_ROLES, PersonKind
 from klassruk.services.locking import lock_name, lock_rows, read_modify_write
 from klassruk.services.scope.classes import active_on
+from klassruk.services.scope.links import link_current_on
 from klassruk.services.second_factor import clear_second_factor
 from klassruk.text.policy import clean_text
 
@@ -84,7 +85,7 @@ def code_slip(session: Session, actor: Actor, *, new_code: NewCode, on: date) ->
         student_ids = list(session.scalars(
             select(GuardianLink.student_id).where(
                 GuardianLink.guardian_id == user.guardian_id,
-                or_(GuardianLink.ends_on.is_(None), GuardianLink.ends_on >= on),
+                link_current_on(on),
             )
         ))
     else:

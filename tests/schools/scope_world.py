@@ -10,7 +10,7 @@ a marker: a surname or a form number that must never appear in an answer.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -37,6 +37,8 @@ from klassruk.models.school import (
     GuardianLink,
     Relation,
     ReportingPeriod,
+    SchoolClass,
+    SchoolYear,
     Staff,
     Student,
     StudyGroup,
@@ -72,6 +74,9 @@ class Probe:
     students: tuple[int, ...] = ()
     # Checks (`require_…`) that rightly pass here: the edge they are probed with is not theirs.
     passing: frozenset[str] = field(default=frozenset())
+    # Reads of a whole period that rightly name the pupil: they were in the class on some of
+    # its days (that they show those days alone: tests/core/services/class_journal).
+    period_reads: frozenset[str] = field(default=frozenset())
     # The family sits at the edge of the actor's class: whatever lists the class is probed too.
     class_wide: bool = False
 
@@ -238,7 +243,125 @@ def build_scope_world(session: Session, two: TwoClasses, period: ReportingPeriod
         "moved pupil, old group's teacher", "teacher_a",
         {"student_id": moved.id, "student_ids": [moved.id]}, own, ("Переходов",),
         students=(moved.id,))
-    return [*class_teacher, *families, teacher_of_old_group]
+    days = _add_day_edges(session, two, own, child)
+    return [*class_teacher, *families, teacher_of_old_group, *days,
+            _add_last_years_class(session, two, own)]
+
+
+def _edge_pupil(
+    session: Session, two: TwoClasses, surname: str, spans: list[tuple[int, date, date | None]]
+) -> tuple[int, int, int, int]:
+    """A pupil in 7А/8Б (and its whole-class group) over `spans`, whose mother has an account,
+    a scanned consent and an extract printed by the first class: (pupil, mother, scan, extract).
+    """
+    pupil = Student(last_name=surname, first_name="Ян", birth_date=date(2013, 4, 4))
+    session.add(pupil)
+    session.flush()
+    groups = {two.class_a: two.group_a, two.class_b: two.group_b}
+    for class_id, starts, ends in spans:
+        session.add_all([
+            Enrolment(student_id=pupil.id, class_id=class_id, starts_on=starts, ends_on=ends),
+            GroupMembership(group_id=groups[class_id], student_id=pupil.id, starts_on=starts,
+                            ends_on=ends),
+        ])
+    mother = _guardian(session, f"{surname}а", pupil.id)
+    make_account(session, f"parent_{surname}", {Role.GUARDIAN}, guardian_id=mother)
+    give_consent(session, mother, pupil.id)
+    scan = _entry_with_scan(session, mother, pupil.id, f"{surname}-1")
+    extract = _extract(session, spans[0][0], mother, pupil.id)
+    return pupil.id, mother, scan, extract
+
+
+def _add_day_edges(
+    session: Session, two: TwoClasses, own: dict[str, Any], child: dict[str, Any]
+) -> list[Probe]:
+    """Scopes that end or start around the day in question (ON): a link ending on it, a pupil
+    who left 7А the day before, a pupil who joins 7А the day after.
+    """
+    year_start = date(2026, 9, 1)
+    ends_today = _guardian(session, "Сегоднева", two.student_a, ends_on=ON)
+    make_account(session, "parent_today", {Role.GUARDIAN}, guardian_id=ends_today)
+    give_consent(session, ends_today, two.student_a)
+    today_scan = _entry_with_scan(session, ends_today, two.student_a, "Сегоднева-1")
+    today_extract = _extract(session, two.class_a, ends_today, two.student_a)
+    left = _edge_pupil(session, two, "Ушедшев", [(two.class_a, year_start, ON - timedelta(1))])
+    joins = _edge_pupil(session, two, "Завтрин", [(two.class_b, year_start, ON),
+                                                  (two.class_a, ON + timedelta(1), None)])
+    probes = [Probe(
+        "link ends today", "ct_a",
+        {"guardian_id": ends_today, "people": [PersonRef(PersonKind.GUARDIAN, ends_today)],
+         "fact": ConsentFact(ConsentSubject.CHILD, ConsentState.WITHDRAWN, ON, "1",
+                             guardian_id=ends_today, student_id=two.student_a),
+         "scan_id": today_scan, "extract_id": today_extract, "login": "parent_today"},
+        own, ("Сегоднева",), ("parent_today",),
+        ((ends_today, two.student_a), (ends_today, None)), (today_extract,), (ends_today,),
+        class_wide=True,
+    ), Probe("link-ends-today family", "parent_today",
+             {"student_id": two.student_a, "student_ids": [two.student_a]},
+             child, ("Орлов", "Teacher_A", "Потокова"))]
+    period_reads = frozenset({"class_journal.summary.class_summary",
+                              "class_journal.card.student_card"})
+    for name, surname, (pupil, mother, scan, extract) in (
+        ("pupil left yesterday", "Ушедшев", left), ("pupil joins tomorrow", "Завтрин", joins)
+    ):
+        people = [PersonRef(PersonKind.STUDENT, pupil), PersonRef(PersonKind.GUARDIAN, mother)]
+        fact = ConsentFact(ConsentSubject.CHILD, ConsentState.WITHDRAWN, ON, "1",
+                           guardian_id=mother, student_id=pupil)
+        probes += [
+            Probe(name, "ct_a",
+                  {"student_id": pupil, "student_ids": [pupil], "people": people,
+                   "guardian_id": mother, "fact": fact, "scan_id": scan, "extract_id": extract,
+                   "login": f"parent_{surname}"},
+                  own, (surname,), (f"parent_{surname}",), ((mother, pupil), (mother, None)),
+                  (extract,), (mother,), (pupil,),
+                  frozenset({"scope.journals.require_class_card_scope"}), class_wide=True,
+                  period_reads=period_reads),
+            Probe(f"{name}, the group's teacher", "teacher_a",
+                  {"student_id": pupil, "student_ids": [pupil]}, own, (surname,),
+                  students=(pupil,)),
+        ]
+    return probes
+
+
+def _add_last_years_class(session: Session, two: TwoClasses, own: dict[str, Any]) -> Probe:
+    """Last year's 6А with Орлов, whose class teacher has no class this year: 7А is not hers."""
+    last_year = SchoolYear(name="2025/2026", starts_on=date(2025, 9, 1),
+                           ends_on=date(2026, 5, 31), is_current=False,
+                           closed_at=datetime(2026, 8, 31, tzinfo=UTC), closed_by="admin")
+    teacher = Staff(last_name="Прошлогодняя", first_name="Вера")
+    session.add_all([last_year, teacher])
+    session.flush()
+    old_class = SchoolClass(school_year_id=last_year.id, grade=6, letter="А",
+                            class_teacher_id=teacher.id)
+    session.add(old_class)
+    session.flush()
+    old_group = StudyGroup(school_year_id=last_year.id, class_id=old_class.id,
+                           kind=GroupKind.WHOLE_CLASS, name="6А — весь класс")
+    session.add(old_group)
+    session.flush()
+    session.add_all([
+        Enrolment(student_id=two.student_a, class_id=old_class.id, starts_on=last_year.starts_on,
+                  ends_on=last_year.ends_on),
+        GroupMembership(group_id=old_group.id, student_id=two.student_a,
+                        starts_on=last_year.starts_on, ends_on=last_year.ends_on),
+    ])
+    make_account(session, "ct_old", {Role.TEACHER, Role.CLASS_TEACHER}, staff_id=teacher.id)
+    mother = session.scalar(select(GuardianLink.guardian_id).where(
+        GuardianLink.student_id == two.student_a).order_by(GuardianLink.id))
+    assert mother is not None
+    return Probe(
+        "last year's class teacher", "ct_old",
+        {"student_id": two.student_a, "student_ids": [two.student_a],
+         "people": [PersonRef(PersonKind.STUDENT, two.student_a),
+                    PersonRef(PersonKind.GUARDIAN, mother)],
+         "guardian_id": mother, "login": "parent_a",
+         "fact": ConsentFact(ConsentSubject.CHILD, ConsentState.WITHDRAWN, ON, "1",
+                             guardian_id=mother, student_id=two.student_a)},
+        {**own, "class_id": old_class.id, "group_id": old_group.id,
+         "to_group_id": old_group.id},
+        ("Орлов",), ("parent_a", "pupil_a"), ((mother, two.student_a), (mother, None)),
+        guardians=(mother,), students=(two.student_a,), class_wide=True,
+    )
 
 
 def fingerprint(session: Session, probe: Probe) -> tuple[Any, ...]:

@@ -146,9 +146,12 @@ class LoginRecorder:
             session_id=self.session_id, client_address=self.client_address,
         )
 
-    def log_guess(self, *, user_id: int | None = None, detail: str | None = None) -> None:
+    def log_guess(
+        self, *, user_id: int | None = None, detail: str | None = None,
+        event: str = "login_failed",
+    ) -> None:
         """A failed guess: it counts toward the address throttle and the spraying alert."""
-        self.log("login_failed", user_id=user_id, detail=detail)
+        self.log(event, user_id=user_id, detail=detail)
         self.session.flush()
         alert_on_spraying(self.session, policy=self.throttle, now=self.now)
 
@@ -166,7 +169,9 @@ class LoginRecorder:
         """The refusal for an account under a timed lock, if it is."""
         if user.locked_until is None or user.locked_until <= self.now:
             return None
-        self.log("login_refused_locked", user_id=user.id)
+        # A guess like any other: were it not counted, an address guessing at a locked real
+        # login would never be throttled while one guessing at nobody is (a login oracle).
+        self.log_guess(user_id=user.id, event="login_refused_locked")
         return self._lock_refusal(user.locked_until)
 
     def failed(

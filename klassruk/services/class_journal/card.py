@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session
 
 from klassruk.access.permissions import Actor
@@ -21,7 +21,7 @@ from klassruk.services.class_journal.common import (
     weighted_mean,
 )
 from klassruk.services.lookup import get_or_404
-from klassruk.services.scope.journals import require_student_card_scope
+from klassruk.services.scope.journals import JournalReach, require_class_card_scope
 
 
 @dataclass(frozen=True)
@@ -52,10 +52,10 @@ class StudentCard:
 
 
 def _card_subjects(
-    session: Session, student_id: int, period: ReportingPeriod
+    session: Session, student_id: int, period: ReportingPeriod, reach: JournalReach
 ) -> tuple[list[CardSubject], int]:
     """Each subject's averages, marks, period grade and absences; the absences in all."""
-    own = Grade.student_id == student_id
+    own = and_(Grade.student_id == student_id, reach.rows(Grade.student_id, Lesson.lesson_date))
     per_subject = session.execute(
         select(
             Subject.id, Subject.name, func.avg(Grade.value), weighted_mean(), func.count(Grade.id)
@@ -71,6 +71,7 @@ def _card_subjects(
             .join(Lesson, Lesson.id == Absence.lesson_id)
             .where(
                 Absence.student_id == student_id,
+                reach.rows(Absence.student_id, Lesson.lesson_date),
                 Absence.mark != AbsenceMark.LATE,
                 in_period(period),
             )
@@ -80,7 +81,8 @@ def _card_subjects(
     period_grades = dict(
         session.execute(
             select(PeriodGrade.subject_id, PeriodGrade.value).where(
-                PeriodGrade.student_id == student_id, PeriodGrade.period_id == period.id
+                PeriodGrade.student_id.in_(reach.period_grades_of([student_id], period)),
+                PeriodGrade.period_id == period.id,
             )
         ).all()
     )
@@ -114,13 +116,17 @@ def _card_subjects(
     return subjects, sum(int(c) for c in absences.values())
 
 
-def student_card(session: Session, actor: Actor, *, student_id: int, period_id: int) -> StudentCard:
-    """All subjects of one student for the period: averages, marks, absences, weekly trend."""
+def student_card(
+    session: Session, actor: Actor, *, class_id: int, student_id: int, period_id: int
+) -> StudentCard:
+    """One pupil of the class in all subjects for the period, on their days in the class."""
     period = calendar.get_period(session, period_id)
-    require_student_card_scope(session, actor, student_id=student_id, period=period)
+    reach = require_class_card_scope(
+        session, actor, class_id=class_id, student_id=student_id, period=period
+    )
     student = get_or_404(session, Student, student_id, "Обучающийся не найден.")
-    own = Grade.student_id == student_id
-    subjects, absences = _card_subjects(session, student_id, period)
+    own = and_(Grade.student_id == student_id, reach.rows(Grade.student_id, Lesson.lesson_date))
+    subjects, absences = _card_subjects(session, student_id, period, reach)
     distribution = grade_distribution(session, own, period)
     total = session.execute(
         select(weighted_mean())

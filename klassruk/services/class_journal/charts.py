@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session
 
 from klassruk.access.permissions import Actor
@@ -23,6 +23,7 @@ from klassruk.services.class_journal.common import (
     weighted_mean,
 )
 from klassruk.services.roster.people import enrolled_query
+from klassruk.services.scope.journals import class_reach
 
 
 @dataclass(frozen=True)
@@ -58,7 +59,9 @@ def class_charts(session: Session, actor: Actor, *, class_id: int, period_id: in
     """Averages by subject, distribution of grades, weekly trend, attendance by week."""
     _, period = open_class_journal(session, actor, class_id, period_id)
     ids = list(session.scalars(enrolled_query(class_id, period.starts_on, period.ends_on)))
-    in_class = Grade.student_id.in_(ids)
+    # A pupil who joined or left the class in the period counts only on their days in it.
+    reach = class_reach(session, class_id)
+    in_class = and_(Grade.student_id.in_(ids), reach.rows(Grade.student_id, Lesson.lesson_date))
     averages = [
         SubjectAverage(name, rounded(avg), rounded(wavg), int(count))
         for name, avg, wavg, count in session.execute(
@@ -76,7 +79,11 @@ def class_charts(session: Session, actor: Actor, *, class_id: int, period_id: in
     for day, mark, count in session.execute(
         select(Lesson.lesson_date, Absence.mark, func.count(Absence.id))
         .join(Lesson, Lesson.id == Absence.lesson_id)
-        .where(Absence.student_id.in_(ids), in_period(period))
+        .where(
+            Absence.student_id.in_(ids),
+            in_period(period),
+            reach.rows(Absence.student_id, Lesson.lesson_date),
+        )
         .group_by(Lesson.lesson_date, Absence.mark)
     ):
         key = (week_of(day), mark)

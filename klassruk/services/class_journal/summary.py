@@ -12,7 +12,6 @@ from klassruk.models.journal import Absence, AbsenceMark, Grade, Lesson, PeriodG
 from klassruk.models.school import (
     GroupMembership,
     ReportingPeriod,
-    SchoolClass,
     StudyGroup,
     Subject,
     TeachingAssignment,
@@ -25,7 +24,7 @@ from klassruk.services.class_journal.common import (
 )
 from klassruk.services.journal.grid import JournalGrid, build_grid
 from klassruk.services.roster.people import class_students, enrolled_query
-from klassruk.services.scope.journals import enrolment_reach
+from klassruk.services.scope.journals import JournalReach, class_reach
 
 AT_RISK_AVERAGE = 3.0
 
@@ -106,7 +105,7 @@ def _subjects(session: Session, class_id: int, period: ReportingPeriod) -> list[
 
 
 def _summary_cells(
-    session: Session, ids: list[int], period: ReportingPeriod
+    session: Session, ids: list[int], period: ReportingPeriod, reach: JournalReach
 ) -> tuple[dict[tuple[int, int], SummaryCell], dict[int, int]]:
     """Per (student, subject) the averages, grades, period grade and absences; absences total."""
     grades = session.execute(
@@ -118,7 +117,8 @@ def _summary_cells(
             func.count(Grade.id),
         )
         .join(Lesson, Lesson.id == Grade.lesson_id)
-        .where(Grade.student_id.in_(ids), in_period(period))
+        .where(Grade.student_id.in_(ids), in_period(period),
+               reach.rows(Grade.student_id, Lesson.lesson_date))
         .group_by(Grade.student_id, Lesson.subject_id)
     ).all()
     absences = session.execute(
@@ -128,12 +128,14 @@ def _summary_cells(
             Absence.student_id.in_(ids),
             Absence.mark != AbsenceMark.LATE,
             in_period(period),
+            reach.rows(Absence.student_id, Lesson.lesson_date),
         )
         .group_by(Absence.student_id, Lesson.subject_id)
     ).all()
     period_grades = session.execute(
         select(PeriodGrade.student_id, PeriodGrade.subject_id, PeriodGrade.value).where(
-            PeriodGrade.student_id.in_(ids), PeriodGrade.period_id == period.id
+            PeriodGrade.student_id.in_(reach.period_grades_of(ids, period)),
+            PeriodGrade.period_id == period.id,
         )
     ).all()
     raw: dict[tuple[int, int], list[object]] = {}
@@ -150,7 +152,8 @@ def _summary_cells(
 
 
 def _student_totals(
-    session: Session, ids: list[int], period: ReportingPeriod, absences_total: dict[int, int]
+    session: Session, ids: list[int], period: ReportingPeriod, reach: JournalReach,
+    absences_total: dict[int, int],
 ) -> dict[int, tuple[float | None, int, int]]:
     """Per student: weighted average over all subjects, number of grades, absences."""
     totals = {
@@ -158,7 +161,8 @@ def _student_totals(
         for student_id, wavg, count in session.execute(
             select(Grade.student_id, weighted_mean(), func.count(Grade.id))
             .join(Lesson, Lesson.id == Grade.lesson_id)
-            .where(Grade.student_id.in_(ids), in_period(period))
+            .where(Grade.student_id.in_(ids), in_period(period),
+                   reach.rows(Grade.student_id, Lesson.lesson_date))
             .group_by(Grade.student_id)
         )
     }
@@ -199,7 +203,9 @@ def class_summary(session: Session, actor: Actor, *, class_id: int, period_id: i
     # A literal id list (one class, ~30 ids) lets PostgreSQL use the grade index; with a
     # subquery it misestimated the class size and scanned the whole grade table.
     ids = [student_id for student_id, _ in students]
-    cells, absences_total = _summary_cells(session, ids, period)
+    # A pupil who joined or left the class in the period counts only on their days in it.
+    reach = class_reach(session, class_id)
+    cells, absences_total = _summary_cells(session, ids, period, reach)
     subjects = _subjects(session, class_id, period)
     extra = {subject_id for _, subject_id in cells} - {s for s, _ in subjects}
     if extra:
@@ -218,7 +224,7 @@ def class_summary(session: Session, actor: Actor, *, class_id: int, period_id: i
         students=students,
         subjects=subjects,
         cells=cells,
-        totals=_student_totals(session, ids, period, absences_total),
+        totals=_student_totals(session, ids, period, reach, absences_total),
         at_risk=_at_risk(students, cells, dict(subjects), absences_total),
     )
 
@@ -230,7 +236,7 @@ def subject_drilldown(
     _, period = open_class_journal(session, actor, class_id, period_id)
     students_q = enrolled_query(class_id, period.starts_on, period.ends_on)
     # A pupil who joined or left the class in the period shows only on their days in it.
-    reach = enrolment_reach(session, select(SchoolClass.id).where(SchoolClass.id == class_id))
+    reach = class_reach(session, class_id)
     group_ids = list(
         session.scalars(
             select(Lesson.group_id)

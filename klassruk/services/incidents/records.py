@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, false, or_, select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from klassruk.access.permissions import Action, Actor, Role, require
+from klassruk.access.permissions import Action, Actor, require
 from klassruk.clock import school_today
 from klassruk.errors import DomainError, PermissionDenied
 from klassruk.models.accounts import UserAccount
@@ -16,8 +16,7 @@ from klassruk.models.incidents import IncidentStatus, ReporterKind, SecurityInci
 from klassruk.services.locking import lock_rows
 from klassruk.services.lookup import get_or_404
 from klassruk.services.school_settings import DEFAULT_TIMEZONE, TIMEZONE_KEY, get_setting
-from klassruk.services.scope.classes import current_students_query, own_class_ids_query
-from klassruk.services.scope.links import guardians_in_scope_query
+from klassruk.services.scope.links import family_accounts_in_scope
 from klassruk.text.policy import clean_text as clean_stored_text
 
 MAX_TEXT = 1000
@@ -27,17 +26,6 @@ INCIDENT_NOT_FOUND = "Инцидент не найден."
 def school_zone(session: Session) -> str:
     """The school's time zone (deadlines and shown times use it)."""
     return get_setting(session, TIMEZONE_KEY, DEFAULT_TIMEZONE)
-
-
-def families_in_scope(actor: Actor, zone: str) -> ColumnElement[bool]:
-    """SQL: accounts of the class teacher's current students and of their guardians."""
-    if Role.CLASS_TEACHER not in actor.roles:
-        return false()
-    on = school_today(zone)
-    return or_(
-        UserAccount.student_id.in_(current_students_query(own_class_ids_query(actor), on)),
-        UserAccount.guardian_id.in_(guardians_in_scope_query(actor, on)),
-    )
 
 
 
@@ -119,7 +107,7 @@ def list_incidents(session: Session, actor: Actor) -> list[IncidentRow]:
         query = query.where(
             or_(
                 SecurityIncident.reported_by_user_id == actor.user_id,
-                families_in_scope(actor, school_zone(session)),
+                family_accounts_in_scope(actor, school_today(school_zone(session))),
             )
         )
     incidents = list(session.scalars(query))

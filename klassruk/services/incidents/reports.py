@@ -19,15 +19,14 @@ from klassruk.services.accounts.login import find_user_by_login
 from klassruk.services.activity import record_activity
 from klassruk.services.credentials.codes import open_codes
 from klassruk.services.credentials.people import STAFF_ROLES
-from klassruk.services.incidents.records import (
-    MAX_TEXT,
-    clean_text,
-    families_in_scope,
-    school_zone,
-)
+from klassruk.services.incidents.records import MAX_TEXT, clean_text, school_zone
 from klassruk.services.locking import lock_rows, read_modify_write, refuse_duplicate
 from klassruk.services.scope.classes import OUT_OF_SCOPE
-from klassruk.services.scope.links import SHARED_GUARDIAN, shared_guardian_ids
+from klassruk.services.scope.links import (
+    SHARED_GUARDIAN,
+    family_accounts_in_scope,
+    shared_guardian_ids,
+)
 from klassruk.text.formatting import format_timestamp
 from klassruk.text.russian import agree_with
 from klassruk.workdays import report_deadline
@@ -42,16 +41,19 @@ def _reporter_kind(session: Session, actor: Actor, user: UserAccount, zone: str)
     if actor.user_id == user.id:
         require(actor, Action.REPORT_OWN_COMPROMISE)
         return ReporterKind.SELF
-    require(actor, Action.REPORT_COMPROMISE)
     if actor.is_school_wide_for(Action.REPORT_COMPROMISE):
         return ReporterKind.ADMIN
+    # Any other account out of reach gets the answer a missing login gets: whether it exists,
+    # or is a colleague's, is nothing a class teacher, a family or a pupil may learn here.
+    reachable = actor.can(Action.REPORT_COMPROMISE) and session.scalar(
+        select(UserAccount.id).where(
+            UserAccount.id == user.id, family_accounts_in_scope(actor, school_today(zone))
+        )
+    )
+    if not reachable:
+        raise PermissionDenied(OUT_OF_SCOPE)
     if user.staff_id is not None or user.roles & STAFF_ROLES:
         raise PermissionDenied(STAFF_BY_ADMIN)
-    reachable = session.scalar(
-        select(UserAccount.id).where(UserAccount.id == user.id, families_in_scope(actor, zone))
-    )
-    if reachable is None:
-        raise PermissionDenied(OUT_OF_SCOPE)
     # The same rule as blocking from the credentials board: a shared family is the admin's.
     if user.guardian_id is not None and shared_guardian_ids(
         session, actor, [user.guardian_id], Action.REPORT_COMPROMISE, on=school_today(zone)
@@ -166,8 +168,7 @@ def report_compromise(
     now = now or utcnow()
     user = find_user_by_login(session, login)
     if user is None:
-        # The same refusal as out of scope: a class teacher learns nothing about other logins.
-        require(actor, Action.REPORT_OWN_COMPROMISE)
+        # The refusal of an account out of reach (_reporter_kind): nobody learns which exist.
         raise PermissionDenied(OUT_OF_SCOPE)
     zone = school_zone(session)
     kind = _reporter_kind(session, actor, user, zone)

@@ -235,16 +235,22 @@ def build_grid(
     lesson_ids = _lessons_in(group_id, subject_id, period)
     grades, absences = _marks(session, lesson_ids, reach)
     # Students with marks stay visible even if they have left the group since.
-    ids = set(intervals) | {s for s, _ in grades} | {s for s, _ in absences}
-    if reach.spans is not None:
-        ids &= set(reach.spans)
-    period_grades = dict(
-        session.execute(
+    # A member shows while the reader sees them in the group; a pupil with marks the reader
+    # sees (`_marks` kept only those) shows even if they have left the group since.
+    ids = {
+        student_id for student_id, (member, _) in intervals.items()
+        if reach.sees_during(student_id, member.spans, period.starts_on, period.ends_on)
+    } | {s for s, _ in grades} | {s for s, _ in absences}
+    graded = reach.period_grades_of(ids, period)
+    period_grades = {
+        student_id: value
+        for student_id, value in session.execute(
             select(PeriodGrade.student_id, PeriodGrade.value).where(
                 PeriodGrade.period_id == period_id, PeriodGrade.subject_id == subject_id
             )
-        ).all()
-    )
+        )
+        if student_id in graded
+    }
     students = _student_rows(session, ids, lesson_ids, absences, period_grades, reach)
     pairs = [(s.student_id, lesson) for s in students for lesson in lessons]
     return JournalGrid(

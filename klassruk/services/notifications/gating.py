@@ -6,7 +6,7 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from klassruk.models.accounts import AccountStatus, UserAccount
@@ -20,6 +20,7 @@ from klassruk.services.delivery import (
     state_of,
     student_own_consent_required,
 )
+from klassruk.services.scope.links import link_current_on
 
 
 @dataclass(frozen=True)
@@ -46,7 +47,7 @@ def _guardian_rows(
             .join(UserAccount, UserAccount.guardian_id == GuardianLink.guardian_id)
             .where(
                 GuardianLink.student_id.in_(list(student_ids)),
-                or_(GuardianLink.ends_on.is_(None), GuardianLink.ends_on > on),
+                link_current_on(on),
             )
         )
     ]

@@ -18,6 +18,7 @@ from klassruk.models.school import GuardianLink
 from klassruk.services.acknowledgements.ledger import record_once
 from klassruk.services.activity import record_family_event
 from klassruk.services.scope.classes import OUT_OF_SCOPE
+from klassruk.services.scope.links import link_current_on
 from klassruk.services.scope.students import require_family_scope
 
 
@@ -83,7 +84,7 @@ def unread_count(session: Session, actor: Actor, *, on: date) -> int:
             ClassMessageRecipient.guardian_id == actor.guardian_id,
             ClassMessageRecipient.read_at.is_(None),
             ClassMessageRecipient.paper.is_(False),
-            (GuardianLink.ends_on.is_(None)) | (GuardianLink.ends_on > on),
+            link_current_on(on),
         )
     ) or 0
 

@@ -26,6 +26,7 @@ from klassruk.models.notifications import (
 )
 from klassruk.models.school import GuardianLink, Student
 from klassruk.services.notifications.inbox import record_message_acknowledgement
+from klassruk.services.scope.links import link_current_on
 from klassruk.text.formatting import format_date
 
 # The query parameter app.py recognises before any login.
@@ -149,7 +150,7 @@ def _acknowledge(
         select(GuardianLink.id).where(
             GuardianLink.guardian_id == guardian_id,
             GuardianLink.student_id == student_id,
-            (GuardianLink.ends_on.is_(None)) | (GuardianLink.ends_on > on),
+            link_current_on(on),
         )
     )
     if guardian_id is None or student_id is None or user.guardian_id != guardian_id or not linked:

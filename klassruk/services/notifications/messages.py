@@ -23,6 +23,7 @@ from klassruk.services.calendar import in_current_year, week_start
 from klassruk.services.notifications.events import Event, emit
 from klassruk.services.notifications.gating import reachable
 from klassruk.services.scope.classes import active_on, require_class_scope
+from klassruk.services.scope.links import link_current_on
 
 MAX_TITLE = 200
 MAX_BODY = 4000
@@ -89,7 +90,7 @@ def _families(
         .where(
             Enrolment.class_id.in_(class_ids),
             active_on(Enrolment.starts_on, Enrolment.ends_on, on),
-            (GuardianLink.ends_on.is_(None)) | (GuardianLink.ends_on > on),
+            link_current_on(on),
         )
         .order_by(GuardianLink.student_id, GuardianLink.guardian_id)
     )

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy import Select, and_, func, select
 from sqlalchemy.orm import Session
 
 from klassruk.access.permissions import Action, Actor
@@ -15,6 +15,7 @@ from klassruk.models.families import AckKind, Acknowledgement
 from klassruk.models.school import Enrolment, GuardianLink, Relation, SchoolClass
 from klassruk.services import calendar
 from klassruk.services.scope.classes import OUT_OF_SCOPE, active_on
+from klassruk.services.scope.links import link_current_on
 
 MAX_RANGE_DAYS = 400
 
@@ -58,7 +59,7 @@ def family_links(class_ids: Any, on: date) -> Select[int, int, int, Relation]:
         .where(
             Enrolment.class_id.in_(class_ids),
             active_on(Enrolment.starts_on, Enrolment.ends_on, on),
-            or_(GuardianLink.ends_on.is_(None), GuardianLink.ends_on > on),
+            link_current_on(on),
         )
     )
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
-from dataclasses import dataclass
+from collections.abc import Collection, Iterable
+from dataclasses import dataclass, field
 from datetime import date
 
 from sqlalchemy import (
@@ -24,7 +24,9 @@ from klassruk.models.school import (
     Enrolment,
     GroupMembership,
     ReportingPeriod,
+    SchoolClass,
     SchoolYear,
+    Student,
     StudyGroup,
     TeachingAssignment,
 )
@@ -150,6 +152,9 @@ class JournalReach:
 
     # None: every row on every day; else per pupil the days they may be seen (open end allowed).
     spans: dict[int, list[Span]] | None = None
+    # The enrolments the spans were read from, as SQL (None with every row): rows() asks them
+    # instead of listing every span (an OR branch per pupil slowed PostgreSQL's grade reads).
+    enrolments: ColumnElement[bool] | None = field(default=None, compare=False)
 
     def sees(self, student_id: int, on: date) -> bool:
         """Whether the reader sees this pupil's row on this day."""
@@ -160,18 +165,52 @@ class JournalReach:
             for start, end in self.spans.get(student_id, ())
         )
 
+    def sees_during(self, student_id: int, spans: Iterable[Span], starts: date, ends: date) -> bool:
+        """Whether the reader sees the pupil on some day of these spans within `starts`–`ends`."""
+        if self.spans is None:
+            return True
+        for start, end in spans:
+            low, high = max(start, starts), ends if end is None else min(end, ends)
+            if low <= high and any(
+                seen_start <= high and (seen_end is None or low <= seen_end)
+                for seen_start, seen_end in self.spans.get(student_id, ())
+            ):
+                return True
+        return False
+
+    def seen_between(self, student_ids: Collection[int], starts: date, ends: date) -> set[int]:
+        """Of these pupils, those the reader sees on some day from `starts` to `ends`."""
+        return {s for s in student_ids if self.sees_during(s, [(starts, ends)], starts, ends)}
+
+    def period_grades_of(self, student_ids: Collection[int], period: ReportingPeriod) -> set[int]:
+        """Of these pupils, those whose period grade the reader sees: in reach on its last day.
+
+        A pupil who moved class during the period got the grade in the class they ended it in.
+        """
+        if self.spans is None:
+            return set(student_ids)
+        return {s for s in student_ids if self.sees(s, period.ends_on)}
+
     def rows(
         self, student_col: ColumnElement[int] | InstrumentedAttribute[int],
         day_col: ColumnElement[date] | InstrumentedAttribute[date],
     ) -> ColumnElement[bool]:
-        """SQL condition: the (pupil, day) of a row is one the reader sees."""
-        if self.spans is None:
-            return true()
-        return or_(false(), *(
-            and_(student_col == student_id, day_col >= start,
-                 true() if end is None else day_col <= end)
-            for student_id, spans in self.spans.items() for start, end in spans
-        ))
+        """SQL condition: the (pupil, day) of a row is one the reader sees.
+
+        Both columns' tables must be in the caller's FROM (the condition correlates to them).
+        """
+        if self.enrolments is None:
+            return true() if self.spans is None else false()
+        return (
+            select(Enrolment.id)
+            .where(
+                self.enrolments,
+                Enrolment.student_id == student_col,
+                Enrolment.starts_on <= day_col,
+                or_(Enrolment.ends_on.is_(None), Enrolment.ends_on >= day_col),
+            )
+            .exists()
+        )
 
 
 FULL_REACH = JournalReach()
@@ -181,15 +220,23 @@ def enrolment_reach(
     session: Session, class_ids: Select[int], students: Select[int] | None = None
 ) -> JournalReach:
     """Pupils of these classes (of `students`, if given), each on the days enrolled there."""
-    query = select(Enrolment.student_id, Enrolment.starts_on, Enrolment.ends_on).where(
-        Enrolment.class_id.in_(class_ids)
-    )
+    enrolments: ColumnElement[bool] = Enrolment.class_id.in_(class_ids)
     if students is not None:
-        query = query.where(Enrolment.student_id.in_(students))
+        enrolments = and_(enrolments, Enrolment.student_id.in_(students))
     spans: dict[int, list[Span]] = {}
-    for student_id, start, end in session.execute(query):
+    for student_id, start, end in session.execute(
+        select(Enrolment.student_id, Enrolment.starts_on, Enrolment.ends_on).where(enrolments)
+    ):
         spans.setdefault(student_id, []).append((start, end))
-    return JournalReach(spans)
+    return JournalReach(spans, enrolments)
+
+
+def class_reach(
+    session: Session, class_id: int, students: Select[int] | None = None
+) -> JournalReach:
+    """The class journal's rows: its pupils (of `students`, if given) on their days in it."""
+    return enrolment_reach(session, select(SchoolClass.id).where(SchoolClass.id == class_id),
+                           students)
 
 
 def _stream_reach(session: Session, actor: Actor, group_id: int) -> JournalReach | None:
@@ -226,46 +273,17 @@ def require_journal_reader(
     return reach
 
 
-def _enrolled_in(period: ReportingPeriod) -> ColumnElement[bool]:
-    """SQL condition: the enrolment overlaps the period."""
-    return and_(
-        Enrolment.starts_on <= period.ends_on,
-        or_(Enrolment.ends_on.is_(None), Enrolment.ends_on >= period.starts_on),
-    )
-
-
 def require_class_card_scope(
     session: Session, actor: Actor, *, class_id: int, student_id: int, period: ReportingPeriod
-) -> None:
+) -> JournalReach:
     """Refuse unless the actor reads the class's journal and the pupil was in it in the period.
 
-    The class journal's cached reads run as the system: this decides which card they may show.
+    Returns what the card shows of the pupil: the days in this class only (marks from before a
+    move into it or after a move out belong to the other class). The class journal's cached
+    reads run as the system: this decides which card they may show.
     """
     require_class_scope(session, actor, class_id, Action.VIEW_CLASS_JOURNAL)
-    if session.scalar(
-        select(Enrolment.id).where(
-            Enrolment.class_id == class_id, Enrolment.student_id == student_id,
-            _enrolled_in(period),
-        ).limit(1)
-    ) is None:
+    reach = class_reach(session, class_id, select(Student.id).where(Student.id == student_id))
+    if not reach.seen_between([student_id], period.starts_on, period.ends_on):
         raise PermissionDenied(OUT_OF_SCOPE)
-
-
-def require_student_card_scope(
-    session: Session, actor: Actor, *, student_id: int, period: ReportingPeriod
-) -> None:
-    """Refuse unless the student was in a class whose journal the actor reads in the period."""
-    class_ids = list(
-        session.scalars(
-            select(Enrolment.class_id).where(
-                Enrolment.student_id == student_id, _enrolled_in(period)
-            )
-        )
-    )
-    for class_id in class_ids:
-        try:
-            require_class_scope(session, actor, class_id, Action.VIEW_CLASS_JOURNAL)
-            return
-        except PermissionDenied:
-            continue
-    raise PermissionDenied(OUT_OF_SCOPE)
+    return reach

@@ -8,13 +8,15 @@ from datetime import date
 from sqlalchemy import (
     ColumnElement,
     Select,
+    false,
     or_,
     select,
 )
 from sqlalchemy.orm import Session
 
-from klassruk.access.permissions import Action, Actor
+from klassruk.access.permissions import Action, Actor, Role
 from klassruk.errors import PermissionDenied
+from klassruk.models.accounts import UserAccount
 from klassruk.models.school import GuardianLink, SchoolClass
 from klassruk.services.scope.classes import (
     OUT_OF_SCOPE,
@@ -39,6 +41,16 @@ def guardians_in_scope_query(actor: Actor, on: date) -> Select[int]:
     return select(GuardianLink.guardian_id).where(
         GuardianLink.student_id.in_(current_students_query(own_class_ids_query(actor), on)),
         link_current_on(on),
+    )
+
+
+def family_accounts_in_scope(actor: Actor, on: date) -> ColumnElement[bool]:
+    """SQL condition on accounts: a current pupil of the actor's classes, or their guardian."""
+    if Role.CLASS_TEACHER not in actor.roles:
+        return false()
+    return or_(
+        UserAccount.student_id.in_(current_students_query(own_class_ids_query(actor), on)),
+        UserAccount.guardian_id.in_(guardians_in_scope_query(actor, on)),
     )
 
 

@@ -34,8 +34,8 @@ def test_summary_and_card_files(session):
     rows = {row[0]: row for row in sheet.iter_rows(min_row=2, values_only=True)}
     header = [c.value for c in sheet[1]]
     assert rows["Васин Иван"][header.index("Русский язык")] == "4,25"
-    card = student_card(session, ct_a, student_id=known.pupils["Васин"],
-                        period_id=known.period_id)
+    card = student_card(session, ct_a, class_id=known.school.class_a,
+                        student_id=known.pupils["Васин"], period_id=known.period_id)
     card_text = _text(printed_of(f"Карточка обучающегося: {card.name}",
                                  [(card.period, card_frame(card))]))
     assert "Карточка обучающегося: Васин Иван" in card_text and "4 5к 3 4,00 4,25" in card_text

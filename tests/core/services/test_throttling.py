@@ -164,3 +164,18 @@ def test_two_admins_guessing_at_the_threshold_get_one_alert_and_no_deadlock(fact
         alerts = select(func.count()).where(ActivityLog.event == SPRAY_ALERT_EVENT)
         assert session.scalar(alerts) == 1
         assert session.scalar(select(func.count()).select_from(Notice)) == 2  # one per admin
+
+
+def test_an_existing_login_and_an_unknown_one_are_throttled_alike(factory) -> None:
+    """Guesses at a locked account count like guesses at nobody: the throttle tells nothing.
+
+    Past the lock, attempts at a real login used not to count, so from an address that kept
+    guessing the unknown login was throttled and the real one was not: a login oracle.
+    """
+    [real] = _accounts(factory, 1)
+    answers = {
+        login: [r.error for r in _spray(factory, [login] * 10, address=address)]
+        for login, address in ((real, "203.0.113.8"), ("nobody.here", "203.0.113.9"))
+    }
+    assert answers[real] == answers["nobody.here"]
+    assert answers[real][-1] != GENERIC_LOGIN_ERROR  # the throttle's own message, for both

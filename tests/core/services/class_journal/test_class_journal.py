@@ -123,7 +123,8 @@ def test_drilldown_is_the_teachers_grid_and_student_card_covers_all_subjects(ses
     )
     assert grids[0].cells == teacher_grid.cells
     card = student_card(
-        session, ct, student_id=school.two.student_a, period_id=school.open_period
+        session, ct, class_id=school.two.class_a, student_id=school.two.student_a,
+        period_id=school.open_period,
     )
     assert [s.subject for s in card.subjects] == ["Математика", "Русский язык"]
     assert card.subjects[0].marks == "5 4 3к"
@@ -162,10 +163,13 @@ def test_scope_own_class_only(session, school):
             class_summary(
                 session, actor, class_id=school.two.class_a, period_id=school.open_period
             )
-        with pytest.raises(PermissionDenied):
-            student_card(
-                session, actor, student_id=school.two.student_a, period_id=school.open_period
-            )
+        # Neither 7А's pupil through 7А, nor through the class the actor may hold (8Б).
+        for class_id in (school.two.class_a, school.two.class_b):
+            with pytest.raises(PermissionDenied):
+                student_card(
+                    session, actor, class_id=class_id, student_id=school.two.student_a,
+                    period_id=school.open_period,
+                )
 
 
 def test_class_teacher_writes_own_subject_but_not_others(session, school):
