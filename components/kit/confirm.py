@@ -15,8 +15,7 @@ from typing import Any
 import streamlit as st
 
 from components.kit.text import escape
-
-MAX_REASON = 500
+from klassruk.text.policy import MAX_REASON
 
 
 @dataclass(frozen=True)

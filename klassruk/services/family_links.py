@@ -14,8 +14,7 @@ from klassruk.models.school import GuardianLink
 from klassruk.services.locking import lock_rows, read_modify_write
 from klassruk.services.scope.students import require_student_scope
 from klassruk.text.formatting import format_date
-
-MAX_REASON = 500
+from klassruk.text.policy import required_reason
 
 
 @read_modify_write("the link row locked before «already ended» is checked")
@@ -34,11 +33,9 @@ def end_guardian_link(
     The class teacher of the child's class or an administrator; a link ends once.
     """
     require_student_scope(session, actor, student_id, Action.END_GUARDIAN_LINK, on=on)
-    cleaned = " ".join(reason.split())
-    if not cleaned:
-        raise DomainError("Укажите причину: например, решение суда или заявление родителя.")
-    if len(cleaned) > MAX_REASON:
-        raise DomainError(f"Причина — не длиннее {MAX_REASON} символов.")
+    cleaned = required_reason(
+        reason, missing="Укажите причину: например, решение суда или заявление родителя."
+    )
     link = session.scalar(
         select(GuardianLink).where(
             GuardianLink.guardian_id == guardian_id, GuardianLink.student_id == student_id

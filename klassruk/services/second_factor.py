@@ -42,6 +42,7 @@ from klassruk.services.school_settings import (
     set_setting,
 )
 from klassruk.services.throttling import ThrottlePolicy
+from klassruk.text.policy import AUDITED_REASON, required_reason
 
 ISSUER = "Классрук"
 RECOVERY_CODE_COUNT = 10
@@ -93,11 +94,14 @@ def has_second_factor(session: Session, actor: Actor) -> bool:
 
 def unused_recovery_codes(session: Session, actor: Actor) -> int:
     """How many of the actor's recovery codes are still unused."""
-    return session.scalar(
-        select(func.count()).where(
-            RecoveryCode.user_id == actor.user_id, RecoveryCode.used_at.is_(None)
+    return (
+        session.scalar(
+            select(func.count()).where(
+                RecoveryCode.user_id == actor.user_id, RecoveryCode.used_at.is_(None)
+            )
         )
-    ) or 0
+        or 0
+    )
 
 
 @read_modify_write(
@@ -141,7 +145,11 @@ def _new_recovery_codes(session: Session, user: UserAccount) -> list[str]:
 
 @read_modify_write("the account row locked and read afresh before its secret is checked")
 def confirm_enrolment(
-    session: Session, actor: Actor, *, setup: TotpSetup, code: str,
+    session: Session,
+    actor: Actor,
+    *,
+    setup: TotpSetup,
+    code: str,
     now: datetime | None = None,
 ) -> list[str]:
     """Switch the second factor on once the app's code matches; the recovery codes, once."""
@@ -165,7 +173,10 @@ def confirm_enrolment(
     user.totp_last_step = step
     codes = _new_recovery_codes(session, user)
     record_activity(
-        session, event="second_factor_enabled", login=user.login, user_id=user.id,
+        session,
+        event="second_factor_enabled",
+        login=user.login,
+        user_id=user.id,
         session_id=actor.session_id,
     )
     return codes
@@ -198,8 +209,13 @@ def verify_second_factor(
     """
     now = now or utcnow()
     recorder = LoginRecorder(
-        session, normalize_login(login), now, session_id, client_address,
-        throttle or ThrottlePolicy(), password_known=True,
+        session,
+        normalize_login(login),
+        now,
+        session_id,
+        client_address,
+        throttle or ThrottlePolicy(),
+        password_known=True,
     )
     refused = recorder.throttled()
     if refused is not None:
@@ -247,9 +263,7 @@ def set_required_roles(
 ) -> None:
     """Require the second factor of every account holding one of `roles` (staff roles only)."""
     require(actor, Action.MANAGE_USERS)
-    reason = " ".join(reason.split())
-    if not reason:
-        raise DomainError("Укажите причину: она попадает в журнал изменений.")
+    reason = required_reason(reason, missing=AUDITED_REASON)
     families = roles - STAFF_ROLES
     if families:
         names = ", ".join(ROLE_TITLES[role] for role in sorted(families))
@@ -258,8 +272,12 @@ def set_required_roles(
     with audit_context(session, reason=f"Второй фактор: {reason}"):
         set_setting(session, SECOND_FACTOR_ROLES_KEY, stored)
     record_activity(
-        session, event="second_factor_policy", login=actor.login, user_id=actor.user_id,
-        detail=(stored or "не требуется")[:500], session_id=actor.session_id,
+        session,
+        event="second_factor_policy",
+        login=actor.login,
+        user_id=actor.user_id,
+        detail=(stored or "не требуется")[:500],
+        session_id=actor.session_id,
     )
 
 

@@ -27,9 +27,7 @@ from klassruk.services.locking import lock_name, lock_rows, read_modify_write
 from klassruk.services.scope.classes import active_on
 from klassruk.services.scope.links import link_current_on
 from klassruk.services.second_factor import clear_second_factor
-from klassruk.text.policy import clean_text
-
-MAX_REASON = 500
+from klassruk.text.policy import AUDITED_REASON, required_reason
 
 
 @dataclass(frozen=True)
@@ -82,12 +80,14 @@ def code_slip(session: Session, actor: Actor, *, new_code: NewCode, on: date) ->
         kind, student_ids = PersonKind.STUDENT, [user.student_id]
     elif user.guardian_id is not None:
         kind = PersonKind.GUARDIAN
-        student_ids = list(session.scalars(
-            select(GuardianLink.student_id).where(
-                GuardianLink.guardian_id == user.guardian_id,
-                link_current_on(on),
+        student_ids = list(
+            session.scalars(
+                select(GuardianLink.student_id).where(
+                    GuardianLink.guardian_id == user.guardian_id,
+                    link_current_on(on),
+                )
             )
-        ))
+        )
     else:
         kind, student_ids = PersonKind.STAFF, []
     children, class_name = _children_and_classes(session, student_ids, on)
@@ -104,11 +104,7 @@ def code_slip(session: Session, actor: Actor, *, new_code: NewCode, on: date) ->
 
 def _target(session: Session, actor: Actor, login: str, reason: str) -> tuple[UserAccount, str]:
     require(actor, Action.MANAGE_USERS)
-    cleaned = clean_text(reason)
-    if not cleaned:
-        raise DomainError("Укажите причину: она попадает в журнал изменений.")
-    if len(cleaned) > MAX_REASON:
-        raise DomainError(f"Причина слишком длинная: не больше {MAX_REASON} символов.")
+    cleaned = required_reason(reason, missing=AUDITED_REASON)
     found = find_user_by_login(session, login)
     if found is None:
         raise NotFound("Учётная запись не найдена.")
@@ -126,8 +122,12 @@ def lift_lockout(session: Session, actor: Actor, *, login: str, reason: str) -> 
         user.locked_until = None
         user.failed_attempts = 0
     record_activity(
-        session, event="lockout_lifted", login=actor.login, user_id=actor.user_id,
-        detail=f"{user.login}: {reason}"[:500], session_id=actor.session_id,
+        session,
+        event="lockout_lifted",
+        login=actor.login,
+        user_id=actor.user_id,
+        detail=f"{user.login}: {reason}"[:500],
+        session_id=actor.session_id,
     )
 
 
@@ -154,8 +154,12 @@ def reissue_code(
             session, actor, user=user, now=now or utcnow(), valid_days=valid_days
         )
     record_activity(
-        session, event="code_reissued", login=actor.login, user_id=actor.user_id,
-        detail=f"{user.login}: {reason}"[:500], session_id=actor.session_id,
+        session,
+        event="code_reissued",
+        login=actor.login,
+        user_id=actor.user_id,
+        detail=f"{user.login}: {reason}"[:500],
+        session_id=actor.session_id,
     )
     return new
 
@@ -173,8 +177,12 @@ def reset_second_factor(
         clear_second_factor(session, user)
         user.sessions_valid_after = now or utcnow()
     record_activity(
-        session, event="second_factor_reset", login=actor.login, user_id=actor.user_id,
-        detail=f"{user.login}: {reason}"[:500], session_id=actor.session_id,
+        session,
+        event="second_factor_reset",
+        login=actor.login,
+        user_id=actor.user_id,
+        detail=f"{user.login}: {reason}"[:500],
+        session_id=actor.session_id,
     )
 
 
@@ -238,7 +246,10 @@ def set_roles(
         user.role_rows.extend(UserRole(role=role) for role in sorted(roles - user.roles))
         user.sessions_valid_after = now or utcnow()
     record_activity(
-        session, event="roles_changed", login=actor.login, user_id=actor.user_id,
+        session,
+        event="roles_changed",
+        login=actor.login,
+        user_id=actor.user_id,
         detail=f"{user.login}: {', '.join(sorted(roles))}; {reason}"[:500],
         session_id=actor.session_id,
     )

@@ -6,7 +6,7 @@
   `install_text_hook` does this for every String/Text column before each flush (tabs made
   spaces; line breaks kept in long text, made spaces in one-line columns such as names, titles
   and file names), so no service can forget it; services that need a trimmed one-line value or
-  a non-empty one (a reason) call `clean_line` / `clean_text` themselves.
+  a reason call `clean_line` / `clean_text` / `required_reason` themselves.
 - A person's name is refused instead, with a message naming the character: only letters,
   hyphen, apostrophe and space; Latin look-alikes inside Cyrillic words are fixed
   (`klassruk.text.cyrillic`).
@@ -74,6 +74,31 @@ def clean_text(text: str, *, multiline: bool = True) -> str:
 def clean_line(text: str) -> str:
     """One-line free text (a file name, a title): as `clean_text`, spaces for line breaks."""
     return " ".join(clean_text(text, multiline=False).split())
+
+
+MAX_REASON = 500  # the reason columns and the audit log's
+AUDITED_REASON = "Укажите причину: она сохраняется в журнале изменений."
+
+
+def optional_reason(
+    text: str | None, *, limit: int = MAX_REASON, what: str = "Причина"
+) -> str | None:
+    """A reason or note kept with a record, cleaned as free text; None when nothing is left."""
+    lines = clean_text(text or "").split("\n")
+    reason = "\n".join(" ".join(line.split()) for line in lines)  # «решение  суда» as typed once
+    if len(reason) > limit:
+        raise DomainError(f"{what} — не длиннее {limit} символов, сейчас {len(reason)}.")
+    return reason or None
+
+
+def required_reason(
+    text: str | None, *, missing: str, limit: int = MAX_REASON, what: str = "Причина"
+) -> str:
+    """A reason or note that must be given; `missing` is the refusal saying what it is for."""
+    reason = optional_reason(text, limit=limit, what=what)
+    if reason is None:
+        raise DomainError(missing)
+    return reason
 
 
 def describe_char(char: str) -> str:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 import unicodedata
+from pathlib import Path
 
 import pytest
 from sqlalchemy import String, select
@@ -12,11 +14,14 @@ from klassruk.models import Base
 from klassruk.models.accounts import AppSetting
 from klassruk.models.school import Subject
 from klassruk.text.policy import (
+    MAX_REASON,
     clean_line,
     clean_name,
     clean_text,
     holds_several_lines,
+    optional_reason,
     person_key,
+    required_reason,
 )
 
 DECOMPOSED_J = unicodedata.normalize("NFD", "Йован")
@@ -117,3 +122,38 @@ def test_every_string_column_is_one_line_or_long_text_by_its_kind():
     assert kinds["lesson.homework"] and kinds["grade_change.reason"]
     assert not kinds["student.last_name"] and not kinds["subject.name"]
     assert not kinds["consent_scan.file_name"]
+
+
+@pytest.mark.parametrize("blank", ["", "   ", "\u200b\u2060", "\x00\ufeff", None])
+def test_a_reason_of_nothing_visible_is_no_reason(blank):
+    assert optional_reason(blank) is None
+    with pytest.raises(DomainError, match=r"^Укажите причину отмены$"):
+        required_reason(blank, missing="Укажите причину отмены")
+
+
+def test_a_reason_is_cleaned_and_kept_within_its_limit():
+    assert required_reason(" решение\u200b  педсовета \x07", missing="-") == "решение педсовета"
+    assert required_reason("заявление\t№ 5\nот мамы", missing="-") == "заявление № 5\nот мамы"
+    assert required_reason("я" * MAX_REASON, missing="-") == "я" * MAX_REASON
+    with pytest.raises(DomainError, match=f"не длиннее {MAX_REASON} символов, сейчас 501"):
+        required_reason("я" * (MAX_REASON + 1), missing="-")
+    with pytest.raises(DomainError, match="не длиннее 300 символов"):
+        optional_reason("я" * 301, limit=300)
+
+
+REASON_BY_HAND = re.compile(
+    r"reason\w*( or \"\"\))?\.strip\(\)|join\(reason\w*\.split|clean_(text|line)\(reason"
+)
+
+
+def test_no_service_checks_a_reason_by_hand():
+    # One rule for reasons: a `.strip()` check let «\u200b» through as a reason (stored empty),
+    # and hand-made length checks differed or were missing (a long reason failed in the DB).
+    services = Path(__file__).resolve().parents[2] / "klassruk" / "services"
+    by_hand = [
+        f"{path.relative_to(services)}:{number}: {line.strip()}"
+        for path in sorted(services.rglob("*.py"))
+        for number, line in enumerate(path.read_text().splitlines(), 1)
+        if REASON_BY_HAND.search(line)
+    ]
+    assert by_hand == [], "use klassruk.text.policy.required_reason / optional_reason"

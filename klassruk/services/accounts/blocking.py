@@ -17,8 +17,7 @@ from klassruk.services.accounts.login import find_user_by_login
 from klassruk.services.activity import record_activity
 from klassruk.services.credentials.codes import open_codes
 from klassruk.services.locking import lock_rows, read_modify_write
-
-MAX_BLOCK_REASON = 500
+from klassruk.text.policy import AUDITED_REASON, required_reason
 
 
 @read_modify_write("the account row locked before its status and incidents are checked")
@@ -33,11 +32,7 @@ def set_account_blocked(
 ) -> UserAccount:
     """Block or unblock any account, staff included, with a reason kept in the audit log."""
     require(actor, Action.MANAGE_USERS)
-    reason = " ".join(reason.split())
-    if not reason:
-        raise DomainError("Укажите причину: она сохраняется в журнале изменений.")
-    if len(reason) > MAX_BLOCK_REASON:
-        raise DomainError(f"Причина слишком длинная: не больше {MAX_BLOCK_REASON} символов.")
+    reason = required_reason(reason, missing=AUDITED_REASON)
     found = find_user_by_login(session, login)
     if found is None:
         raise NotFound(f"Учётная запись «{login.strip()}» не найдена.")
@@ -75,7 +70,7 @@ def set_account_blocked(
         event="account_blocked" if blocked else "account_unblocked",
         login=actor.login,
         user_id=actor.user_id,
-        detail=f"{user.login}: {reason}"[:MAX_BLOCK_REASON],
+        detail=f"{user.login}: {reason}"[:500],
         session_id=actor.session_id,
     )
     return user

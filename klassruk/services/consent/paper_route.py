@@ -12,7 +12,6 @@ from klassruk.errors import DomainError, PermissionDenied
 from klassruk.models.consent import CONSENT_STATE_TITLES, ConsentState, ConsentSubject
 from klassruk.models.school import Guardian, SchoolClass
 from klassruk.services.consent.recording import (
-    MAX_REASON,
     ConsentFact,
     check_form,
     record_consent,
@@ -23,7 +22,7 @@ from klassruk.services.lookup import get_or_404
 from klassruk.services.roster.people import class_people
 from klassruk.services.scope.classes import require_class_scope
 from klassruk.text.formatting import format_date
-from klassruk.text.policy import clean_text
+from klassruk.text.policy import required_reason
 from klassruk.text.russian import about, agree_with, listing
 
 
@@ -42,17 +41,15 @@ def check_statement(
     """The statement's data cleaned, or a Russian refusal; the screen asks it before confirming."""
     if not (form_number or "").strip():
         raise DomainError("Укажите № заявления родителя о переводе на бумагу.")
-    fact = ConsentFact(ConsentSubject.CHILD, ConsentState.GIVEN, signed_on, form_number,
-                       prefers_paper=True)
+    fact = ConsentFact(
+        ConsentSubject.CHILD, ConsentState.GIVEN, signed_on, form_number, prefers_paper=True
+    )
     checked_on, number = check_form(fact, on)
-    text = clean_text(reason or "")
-    if not text:
-        raise DomainError(
-            "Укажите причину перевода на бумагу (например, «нет интернета дома»): "
-            "она хранится в истории записей."
-        )
-    if len(text) > MAX_REASON:
-        raise DomainError(f"Причина — не длиннее {MAX_REASON} символов.")
+    text = required_reason(
+        reason,
+        missing="Укажите причину перевода на бумагу (например, «нет интернета дома»): "
+        "она хранится в истории записей.",
+    )
     assert checked_on is not None and number is not None  # check_form refuses a given without
     return PaperStatement(number, checked_on, text)
 
@@ -112,8 +109,7 @@ def move_family_to_paper(
             f"Этот родитель не связан ни с одним обучающимся {class_name} класса: "
             "ничего не изменено."
         )
-    statement = check_statement(form_number=form_number, signed_on=signed_on, reason=reason,
-                                on=on)
+    statement = check_statement(form_number=form_number, signed_on=signed_on, reason=reason, on=on)
     # Two clicks: the second waits here, then reads the first one's entries and moves nobody.
     lock_rows(session, Guardian, [guardian_id])
     latest = latest_entries(session, guardian_ids=[guardian_id], student_ids=[])
@@ -125,19 +121,28 @@ def move_family_to_paper(
         current = latest.get((ConsentSubject.CHILD, guardian_id, student_id))
         state = state_of(current)
         if current is None or state is not ConsentState.GIVEN:
-            already.append((child, "нет согласия на обработку данных ребёнка: "
-                                   f"{CONSENT_STATE_TITLES[state]}"))
+            already.append(
+                (child, f"нет согласия на обработку данных ребёнка: {CONSENT_STATE_TITLES[state]}")
+            )
             continue
         if current.prefers_paper:
             already.append((child, "родитель уже выбрал бумажную форму"))
             continue
         fact = ConsentFact(
-            ConsentSubject.CHILD, ConsentState.GIVEN, statement.signed_on, statement.form_number,
-            guardian_id=guardian_id, student_id=student_id, prefers_paper=True,
+            ConsentSubject.CHILD,
+            ConsentState.GIVEN,
+            statement.signed_on,
+            statement.form_number,
+            guardian_id=guardian_id,
+            student_id=student_id,
+            prefers_paper=True,
         )
-        record_consent(session, actor, class_id=class_id, on=on, fact=fact,
-                       reason=statement.reason)
+        record_consent(session, actor, class_id=class_id, on=on, fact=fact, reason=statement.reason)
         moved.append(child)
     guardian = people.guardians[guardian_id]
-    return PaperMove(_name(guardian.last_name, guardian.first_name, guardian.middle_name),
-                     statement, tuple(moved), tuple(already))
+    return PaperMove(
+        _name(guardian.last_name, guardian.first_name, guardian.middle_name),
+        statement,
+        tuple(moved),
+        tuple(already),
+    )

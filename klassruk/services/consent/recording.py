@@ -35,11 +35,10 @@ from klassruk.services.lookup import get_or_404
 from klassruk.services.roster.people import ClassPeople, class_people
 from klassruk.services.scope.classes import require_class_scope
 from klassruk.services.scope.links import shared_guardian_ids
-from klassruk.text.policy import clean_text
+from klassruk.text.policy import optional_reason
 
 MAX_FORM_NUMBER = 40
 
-MAX_REASON = 500
 
 
 # From each state, the states a new (non-correcting) entry may record.
@@ -127,23 +126,31 @@ def _revoke_lost_access(
     users: list[UserAccount] = []
     # Paper chosen with consent kept: the route refuses this child's screens on every request.
     # A guardian with children in classes outside the actor's keeps their cabinet for those.
-    keeps_cabinet = fact.state is ConsentState.GIVEN and fact.guardian_id is not None and bool(
-        shared_guardian_ids(session, actor, [fact.guardian_id], Action.RECORD_CONSENT, on=on)
+    keeps_cabinet = (
+        fact.state is ConsentState.GIVEN
+        and fact.guardian_id is not None
+        and bool(
+            shared_guardian_ids(session, actor, [fact.guardian_id], Action.RECORD_CONSENT, on=on)
+        )
     )
     if fact.guardian_id is not None and not keeps_cabinet:
         users += session.scalars(
             select(UserAccount).where(UserAccount.guardian_id == fact.guardian_id)
         )
-    if fact.student_id is not None and not student_route(
-        session, student_id=fact.student_id, on=on
-    ).electronic:
+    if (
+        fact.student_id is not None
+        and not student_route(session, student_id=fact.student_id, on=on).electronic
+    ):
         users += session.scalars(
             select(UserAccount).where(UserAccount.student_id == fact.student_id)
         )
     for user in users:
         user.sessions_valid_after = now
         record_activity(
-            session, event="sessions_revoked", login=user.login, user_id=user.id,
+            session,
+            event="sessions_revoked",
+            login=user.login,
+            user_id=user.id,
             detail=f"согласие на обработку данных: {CONSENT_STATE_TITLES[fact.state]}; "
             f"записал {actor.login}",
             session_id=actor.session_id,
@@ -168,9 +175,7 @@ def _check_transition(
     current: ConsentEntry | None, fact: ConsentFact, corrects_id: int | None, reason: str | None
 ) -> str | None:
     """The cleaned reason, if the new entry may follow `current`; else a Russian refusal."""
-    reason = clean_text(reason or "") or None  # a reason of invisible characters is none
-    if reason is not None and len(reason) > MAX_REASON:
-        raise DomainError(f"Причина — не длиннее {MAX_REASON} символов.")
+    reason = optional_reason(reason)  # a reason of invisible characters is none
     if corrects_id is not None:
         if current is None or current.id != corrects_id:
             raise DomainError(
@@ -183,8 +188,11 @@ def _check_transition(
     before = state_of(current)
     # A family on electronic delivery may ask for paper by a statement; consent stays given.
     to_paper = (
-        before is ConsentState.GIVEN and fact.state is ConsentState.GIVEN and fact.prefers_paper
-        and current is not None and not current.prefers_paper
+        before is ConsentState.GIVEN
+        and fact.state is ConsentState.GIVEN
+        and fact.prefers_paper
+        and current is not None
+        and not current.prefers_paper
     )
     if fact.state not in TRANSITIONS[before] and not to_paper:
         allowed = ", ".join(f"«{CONSENT_STATE_TITLES[s]}»" for s in sorted(TRANSITIONS[before]))

@@ -13,7 +13,7 @@ from klassruk.clock import utcnow
 from klassruk.errors import DomainError
 from klassruk.models.incidents import IncidentItem, IncidentStatus, ItemOutcome
 from klassruk.services.credentials.codes import DEFAULT_CODE_VALID_DAYS
-from klassruk.services.incidents.records import clean_text, managed_incident
+from klassruk.services.incidents.records import MAX_TEXT, managed_incident, required_note
 from klassruk.services.locking import read_modify_write
 from klassruk.services.second_factor import clear_second_factor
 from klassruk.services.user_admin import NewCode, reset_to_new_code
@@ -34,7 +34,7 @@ def close_incident(
     incident = managed_incident(session, actor, incident_id, lock=True)
     if incident.status is IncidentStatus.CLOSED:
         raise DomainError("Инцидент уже закрыт.")
-    note = clean_text(note, "заключение по инциденту")
+    note = required_note(note, "заключение по инциденту", limit=MAX_TEXT)
     open_conflicts = session.scalar(
         select(IncidentItem.id).where(
             IncidentItem.incident_id == incident.id,

@@ -10,14 +10,14 @@ from sqlalchemy.orm import Session
 
 from klassruk.access.permissions import Action, Actor, require
 from klassruk.clock import school_today
-from klassruk.errors import DomainError, PermissionDenied
+from klassruk.errors import PermissionDenied
 from klassruk.models.accounts import UserAccount
 from klassruk.models.incidents import IncidentStatus, ReporterKind, SecurityIncident
 from klassruk.services.locking import lock_rows
 from klassruk.services.lookup import get_or_404
 from klassruk.services.school_settings import DEFAULT_TIMEZONE, TIMEZONE_KEY, get_setting
 from klassruk.services.scope.links import family_accounts_in_scope
-from klassruk.text.policy import clean_text as clean_stored_text
+from klassruk.text.policy import required_reason
 
 MAX_TEXT = 1000
 INCIDENT_NOT_FOUND = "Инцидент не найден."
@@ -29,13 +29,9 @@ def school_zone(session: Session) -> str:
 
 
 
-def clean_text(text: str, what: str) -> str:
-    cleaned = clean_stored_text(text)
-    if not cleaned:
-        raise DomainError(f"Укажите {what}.")
-    if len(cleaned) > MAX_TEXT:
-        raise DomainError(f"Слишком длинный текст: не больше {MAX_TEXT} символов.")
-    return cleaned
+def required_note(text: str, what: str, *, limit: int) -> str:
+    """An incident's text (how it was found, a reason, a conclusion): given and within `limit`."""
+    return required_reason(text, missing=f"Укажите {what}.", limit=limit, what="Текст")
 
 
 

@@ -19,7 +19,7 @@ from klassruk.services.accounts.login import find_user_by_login
 from klassruk.services.activity import record_activity
 from klassruk.services.credentials.codes import open_codes
 from klassruk.services.credentials.people import STAFF_ROLES
-from klassruk.services.incidents.records import MAX_TEXT, clean_text, school_zone
+from klassruk.services.incidents.records import MAX_TEXT, required_note, school_zone
 from klassruk.services.locking import lock_rows, read_modify_write, refuse_duplicate
 from klassruk.services.scope.classes import OUT_OF_SCOPE
 from klassruk.services.scope.links import (
@@ -172,7 +172,7 @@ def report_compromise(
         raise PermissionDenied(OUT_OF_SCOPE)
     zone = school_zone(session)
     kind = _reporter_kind(session, actor, user, zone)
-    how = clean_text(how_discovered, "как обнаружена компрометация")
+    how = required_note(how_discovered, "как обнаружена компрометация", limit=MAX_TEXT)
     reported_at = reported_at or now
     _check_times(
         discovered_at=discovered_at, reported_at=reported_at, suspected_since=suspected_since,

@@ -15,14 +15,15 @@ from klassruk.errors import DomainError
 from klassruk.models import AuditLog
 from klassruk.models.incidents import IncidentItem, ItemOutcome, SecurityIncident
 from klassruk.services.incidents.records import (
-    clean_text,
     display_names,
     get_incident,
     managed_incident,
+    required_note,
 )
 from klassruk.services.locking import lock_rows, read_modify_write
 from klassruk.services.lookup import get_or_404
 from klassruk.services.restore import undo_operation
+from klassruk.text.policy import MAX_REASON
 
 
 def _operations_query(incident: SecurityIncident, since: datetime) -> Select[AuditLog]:
@@ -103,7 +104,7 @@ def void_operations(
     """Mark the account's operations invalid and restore their data, newest first, in one go."""
     # A second void of the incident waits here, then finds the operations already voided.
     incident = managed_incident(session, actor, incident_id, lock=True)
-    reason = clean_text(reason, "причину")
+    reason = required_note(reason, "причину", limit=MAX_REASON)
     now = now or utcnow()
     since = _void_start(incident, from_suspected=from_suspected)
     rows = list(session.scalars(_operations_query(incident, since)))
@@ -178,7 +179,7 @@ def decide_conflict(
     (item,) = lock_rows(session, IncidentItem, [found.id])
     if item.outcome is not ItemOutcome.CONFLICT:
         raise DomainError("Решение нужно только для конфликта; эта операция уже обработана.")
-    note = clean_text(note, "обоснование решения")
+    note = required_note(note, "обоснование решения", limit=MAX_REASON)
     if restore:
         audit = get_or_404(session, AuditLog, item.audit_id, "Операция не найдена.")
         with audit_context(session, reason=note, incident_id=item.incident_id):

@@ -27,7 +27,7 @@ from klassruk.services.lookup import get_or_404
 from klassruk.services.notifications import events
 from klassruk.services.scope.journals import require_journal_writer
 from klassruk.text.formatting import format_date
-from klassruk.text.policy import clean_text
+from klassruk.text.policy import required_reason
 
 
 def _new_grade(actor: Actor, lesson_id: int, student_id: int, value: int, kind: GradeKind) -> Grade:
@@ -130,13 +130,12 @@ def change_grade(
     """Change a grade; the old value, the new one, who, when and why go to the history."""
     grade = _locked_grade(session, actor, grade_id, reason)
     _check_value(value)
-    if not clean_text(reason or ""):
-        raise DomainError("Укажите причину изменения оценки.")
+    reason = required_reason(reason, missing="Укажите причину изменения оценки.")
     new_kind = kind or grade.kind
     if (grade.value, grade.kind) == (value, new_kind):
         return grade
-    _history(session, actor, grade, (value, new_kind), clean_text(reason))
-    news = _grade_news(session, grade, [(value, new_kind)], clean_text(reason))
+    _history(session, actor, grade, (value, new_kind), reason)
+    news = _grade_news(session, grade, [(value, new_kind)], reason)
     if new_kind != grade.kind:
         grade.weight = default_weight(new_kind)
     grade.value, grade.kind = value, new_kind
@@ -148,10 +147,9 @@ def change_grade(
 def delete_grade(session: Session, actor: Actor, *, grade_id: int, reason: str) -> None:
     """Delete a grade given by mistake; the history keeps it with the reason."""
     grade = _locked_grade(session, actor, grade_id, reason)
-    if not clean_text(reason or ""):
-        raise DomainError("Укажите причину удаления оценки.")
-    _history(session, actor, grade, None, clean_text(reason))
-    news = _grade_news(session, grade, [], clean_text(reason))
+    reason = required_reason(reason, missing="Укажите причину удаления оценки.")
+    _history(session, actor, grade, None, reason)
+    news = _grade_news(session, grade, [], reason)
     session.delete(grade)
     session.flush()
     events.emit(session, news)

@@ -25,6 +25,7 @@ from klassruk.services.notifications import events
 from klassruk.services.scope.classes import active_on
 from klassruk.services.scope.journals import require_journal_reader, require_journal_writer
 from klassruk.text.formatting import format_date
+from klassruk.text.policy import required_reason
 
 
 @dataclass(frozen=True)
@@ -222,9 +223,7 @@ def plan_test(
     require_journal_writer(
         session, actor, group_id=group_id, subject_id=subject_id, period=period, reason=title
     )
-    _check_same_day(
-        session, group_id=group_id, on=on, except_id=None, confirmed=confirm_same_day
-    )
+    _check_same_day(session, group_id=group_id, on=on, except_id=None, confirmed=confirm_same_day)
     test = PlannedTest(
         group_id=group_id,
         subject_id=subject_id,
@@ -234,9 +233,9 @@ def plan_test(
     )
     session.add(test)
     session.flush()
-    events.emit(session, [events.test_event(
-        group_id=group_id, subject_id=subject_id, on=on, title=title
-    )])
+    events.emit(
+        session, [events.test_event(group_id=group_id, subject_id=subject_id, on=on, title=title)]
+    )
     return test
 
 
@@ -254,7 +253,11 @@ def _own_test(
     if period is None:
         raise DomainError("Дата контрольной работы вне учебных периодов.")
     require_journal_writer(
-        session, actor, group_id=group_id, subject_id=subject_id, period=period,
+        session,
+        actor,
+        group_id=group_id,
+        subject_id=subject_id,
+        period=period,
         reason=test.title,
     )
     return test
@@ -277,8 +280,7 @@ def change_test(
     test = _own_test(session, actor, test_id, group_id=group_id, subject_id=subject_id)
     if (test.planned_on, test.title) != (expected_on, expected_title):
         raise Conflict(
-            f"{CONFLICT} Контрольная работа сейчас: {format_date(test.planned_on)}, "
-            f"«{test.title}»."
+            f"{CONFLICT} Контрольная работа сейчас: {format_date(test.planned_on)}, «{test.title}»."
         )
     title = title.strip()
     if not title:
@@ -288,7 +290,11 @@ def change_test(
     if on != test.planned_on:
         period = calendar.check_school_day(session, on)
         require_journal_writer(
-            session, actor, group_id=group_id, subject_id=subject_id, period=period,
+            session,
+            actor,
+            group_id=group_id,
+            subject_id=subject_id,
+            period=period,
             reason=title,
         )
         _check_same_day(
@@ -313,11 +319,7 @@ def cancel_test(
     reason: str,
 ) -> PlannedTest:
     """Cancel a planned test with a reason; the row stays, so families see it was cancelled."""
-    reason = reason.strip()
-    if not reason:
-        raise DomainError("Укажите причину отмены: её увидят семьи.")
-    if len(reason) > 300:
-        raise DomainError("Причина отмены — до 300 символов.")
+    reason = required_reason(reason, missing="Укажите причину отмены: её увидят семьи.", limit=300)
     test = _own_test(session, actor, test_id, group_id=group_id, subject_id=subject_id)
     test.cancelled_at = utcnow()
     test.cancel_reason = reason

@@ -21,7 +21,7 @@ from klassruk.services.journal.members import roster_intervals
 from klassruk.services.locking import lock_rows
 from klassruk.services.notifications import events
 from klassruk.services.scope.journals import require_journal_writer
-from klassruk.text.policy import clean_text
+from klassruk.text.policy import optional_reason
 
 
 def parse_period_grades(
@@ -138,7 +138,8 @@ def set_period_grades(
         )
     }
     _refuse_conflicts(session, period, existing, values, expected)
-    if not clean_text(reason) and any(
+    reason = optional_reason(reason) or ""
+    if not reason and any(
         student_id in existing and existing[student_id].value != value
         for student_id, value in values.items()
     ):
@@ -151,7 +152,7 @@ def set_period_grades(
         )
         old = existing.get(student_id)
         old_value = old.value if old is not None else None
-        if _write_period_grade(session, actor, old, new, clean_text(reason)):
+        if _write_period_grade(session, actor, old, new, reason):
             news.append(events.period_grade_event(
                 period_id=period_id, subject_id=subject_id, student_id=student_id,
                 value=value, old=old_value,

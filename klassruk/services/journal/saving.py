@@ -40,7 +40,7 @@ from klassruk.services.scope.journals import (
     substitute_lessons,
 )
 from klassruk.text.formatting import format_date
-from klassruk.text.policy import clean_text
+from klassruk.text.policy import optional_reason
 
 
 @dataclass(frozen=True)
@@ -271,7 +271,7 @@ def save_grid(
     Changing or deleting a grade that was there needs a reason and is written to the history.
     """
     period = calendar.get_period(session, period_id)
-    reason = clean_text(reason or "")
+    reason = optional_reason(reason) or ""
     keeps = may_write_journal(session, actor, group_id=group_id, subject_id=subject_id)
     if keeps:
         require_journal_writer(

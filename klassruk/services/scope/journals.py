@@ -32,12 +32,14 @@ from klassruk.models.school import (
 )
 from klassruk.services.lookup import get_or_404
 from klassruk.services.scope.classes import OUT_OF_SCOPE, own_class_ids_query, require_class_scope
+from klassruk.text.policy import required_reason
 
 READ_ONLY = (
     "Журнал по этому предмету ведёт учитель-предметник группы: "
     "у вас права только на просмотр, изменения не сохранены."
 )
 
+CLOSED_PERIOD_REASON = "Укажите причину исправления в закрытом периоде."
 CLOSED = "Период «{name}» закрыт: исправления вносит заместитель директора с указанием причины."
 YEAR_CLOSED = "Учебный год {name} закрыт: его журнал только для чтения."
 
@@ -47,8 +49,7 @@ DEPUTY_OPEN_PERIOD = (
 )
 
 NOT_COVERED = (
-    "Как замещающий учитель вы заполняете только уроки, которые провели сами; "
-    "ничего не сохранено."
+    "Как замещающий учитель вы заполняете только уроки, которые провели сами; ничего не сохранено."
 )
 
 
@@ -115,16 +116,14 @@ def require_journal_writer(
     if keeps_journal(session, actor, group_id=group_id, subject_id=subject_id):
         if period.is_closed and not actor.is_system:
             if actor.can(Action.EDIT_CLOSED_PERIOD):
-                if not (reason or "").strip():
-                    raise DomainError("Укажите причину исправления в закрытом периоде.")
+                required_reason(reason, missing=CLOSED_PERIOD_REASON)
                 return
             raise DomainError(CLOSED.format(name=period.name))
         return
     if actor.can(Action.EDIT_CLOSED_PERIOD):
         if not period.is_closed:
             raise PermissionDenied(DEPUTY_OPEN_PERIOD)
-        if not (reason or "").strip():
-            raise DomainError("Укажите причину исправления в закрытом периоде.")
+        required_reason(reason, missing=CLOSED_PERIOD_REASON)
         return
     raise PermissionDenied(READ_ONLY)
 
@@ -192,7 +191,8 @@ class JournalReach:
         return {s for s in student_ids if self.sees(s, period.ends_on)}
 
     def rows(
-        self, student_col: ColumnElement[int] | InstrumentedAttribute[int],
+        self,
+        student_col: ColumnElement[int] | InstrumentedAttribute[int],
         day_col: ColumnElement[date] | InstrumentedAttribute[date],
     ) -> ColumnElement[bool]:
         """SQL condition: the (pupil, day) of a row is one the reader sees.
@@ -235,8 +235,9 @@ def class_reach(
     session: Session, class_id: int, students: Select[int] | None = None
 ) -> JournalReach:
     """The class journal's rows: its pupils (of `students`, if given) on their days in it."""
-    return enrolment_reach(session, select(SchoolClass.id).where(SchoolClass.id == class_id),
-                           students)
+    return enrolment_reach(
+        session, select(SchoolClass.id).where(SchoolClass.id == class_id), students
+    )
 
 
 def _stream_reach(session: Session, actor: Actor, group_id: int) -> JournalReach | None:

@@ -17,7 +17,7 @@ from klassruk.services.journal.common import school_today
 from klassruk.services.locking import lock_or_404, lock_rows
 from klassruk.services.notifications import events
 from klassruk.text.formatting import format_date
-from klassruk.text.policy import clean_text
+from klassruk.text.policy import optional_reason, required_reason
 
 
 def _lesson(session: Session, lesson_id: int) -> Lesson:
@@ -41,7 +41,7 @@ def _change(
         kind=kind,
         announced_at=at or utcnow(),
         announced_by=actor.login,
-        reason=clean_text(reason) or None,
+        reason=optional_reason(reason),
     )
 
 
@@ -135,8 +135,7 @@ def cancel_lesson(session: Session, actor: Actor, *, lesson_id: int, reason: str
     require(actor, Action.MANAGE_CALENDAR)
     lesson = _lesson(session, lesson_id)
     _check_open(session, lesson)
-    if not clean_text(reason):
-        raise DomainError("Укажите причину отмены урока: её увидят родители.")
+    reason = required_reason(reason, missing="Укажите причину отмены урока: её увидят родители.")
     if session.scalar(select(Grade.id).where(Grade.lesson_id == lesson.id).limit(1)):
         raise DomainError("На уроке уже выставлены оценки: отменить его нельзя.")
     lesson.status = LessonStatus.CANCELLED

@@ -305,11 +305,17 @@ def test_a_conflict_restored_by_hand_overwrites_only_on_decision(session, school
         session, admin, login="teacher_a", discovered_at=utcnow(), how_discovered=HOW,
         reported_at=utcnow(), suspected_since=since,
     )
+    # The reason's column holds 500 characters: a longer one is refused, not cut or failed.
+    with pytest.raises(DomainError, match="не длиннее 500 символов"):
+        void_operations(session, admin, incident_id=incident.id, reason="я" * 501)
+    assert voided_operations(session, admin, incident_id=incident.id) == []
     void_operations(session, admin, incident_id=incident.id, reason="r", from_suspected=True)
     assert _grade(session, grade.id).value == 4
     (item,) = voided_operations(session, admin, incident_id=incident.id)
     with pytest.raises(DomainError, match="обоснование"):
-        decide_conflict(session, admin, item_id=item.item_id, restore=True, note=" ")
+        decide_conflict(session, admin, item_id=item.item_id, restore=True, note=" \u200b")
+    with pytest.raises(DomainError, match="не длиннее 500 символов"):
+        decide_conflict(session, admin, item_id=item.item_id, restore=True, note="я" * 501)
     decide_conflict(session, admin, item_id=item.item_id, restore=True, note="Оценку удалить")
     assert _grade(session, grade.id) is None
     (item,) = voided_operations(session, admin, incident_id=incident.id)

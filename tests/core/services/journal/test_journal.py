@@ -283,6 +283,8 @@ def test_closed_period_refuses_teacher_and_lets_deputy_correct_with_reason(sessi
         _save(session, school, teacher, cells, period=school.closed_period)
     with pytest.raises(DomainError, match="причину"):
         _save(session, school, deputy, cells, period=school.closed_period)
+    with pytest.raises(DomainError, match="причину"):
+        _save(session, school, deputy, cells, reason="\u200b", period=school.closed_period)
     assert _count(session, Grade) == 0
     _save(session, school, deputy, cells, reason="Решение педсовета", period=school.closed_period)
     assert list(session.scalars(select(Grade.created_by))) == ["zavuch"]

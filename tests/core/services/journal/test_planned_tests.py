@@ -99,9 +99,13 @@ def test_a_moved_test_keeps_its_first_date_for_families_and_in_the_audit(session
 def test_a_cancelled_test_stays_listed_as_cancelled_with_its_reason(session, school):
     teacher = act_as(session, "teacher_a")
     test = _plan(session, school, teacher)
-    with pytest.raises(DomainError, match="причину"):
+    for blank in ("  ", "\u200b\u2060"):  # invisible characters are no reason either
+        with pytest.raises(DomainError, match="причину"):
+            journal.cancel_test(session, teacher, test_id=test.id, group_id=school.two.group_a,
+                                subject_id=school.math, reason=blank)
+    with pytest.raises(DomainError, match="не длиннее 300 символов"):
         journal.cancel_test(session, teacher, test_id=test.id, group_id=school.two.group_a,
-                            subject_id=school.math, reason="  ")
+                            subject_id=school.math, reason="я" * 301)
     journal.cancel_test(session, teacher, test_id=test.id, group_id=school.two.group_a,
                         subject_id=school.math, reason="карантин в классе")
     (seen,) = student_tests(session, school.two.student_a, MONDAY, MONDAY)
