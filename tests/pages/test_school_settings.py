@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import io
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from pypdf import PdfReader
@@ -53,6 +53,28 @@ def test_a_bad_address_shows_a_message_and_keeps_the_old_one(logged_in, factory)
     assert admin.error[0].value.startswith("Адрес должен начинаться с http")
     with factory() as session:
         assert read_school_settings(session).app_url in {"", before}
+
+
+def test_admin_sets_the_time_zone_and_the_school_day_follows_it(logged_in, factory, frozen_clock):
+    frozen_clock.move_to(datetime(2026, 11, 30, 20, 0, tzinfo=UTC))  # 23:00 in Moscow
+
+    def teachers_day() -> str:
+        return " ".join(s.value for s in logged_in("uchitel").subheader)
+
+    assert "30.11.2026" in teachers_day()
+    admin = logged_in("admin")
+    admin.switch_page("app_pages/school_settings.py").run()
+    zone = admin.selectbox(key="school_tz")
+    assert zone.value == "Europe/Moscow"
+    assert "МСК+4 (UTC+7): Новосибирск" in " ".join(zone.options)
+    zone.set_value("Asia/Novosibirsk")
+    next(b for b in admin.button if b.label == "Сохранить часовой пояс").click()
+    admin.run()
+    assert not admin.exception
+    assert admin.success[0].value.startswith("Часовой пояс сохранён: МСК+4 (UTC+7)")
+    with factory() as session:
+        assert read_school_settings(session).timezone == "Asia/Novosibirsk"
+    assert "30.11.2026" not in teachers_day()  # 03:00 on Tuesday in Novosibirsk
 
 
 @pytest.mark.parametrize("user", ["klassruk", "zavuch"])
