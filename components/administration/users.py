@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import pandas as pd
 import streamlit as st
 from sqlalchemy.orm import Session
 
@@ -11,7 +10,8 @@ from components.kit.confirm import Risky, ask, confirmed
 from components.kit.feedback import act, announce, reported_errors
 from components.kit.pickers import multi_picker
 from components.kit.runtime import db, db_read, school_settings
-from components.kit.school import app_address, today
+from components.kit.school import address_warning, app_address, today
+from components.kit.tables import show_table
 from components.kit.text import escape
 from klassruk.access.permissions import ROLE_TITLES, Actor, Role
 from klassruk.models.accounts import ACCOUNT_STATUS_TITLES, AccountStatus
@@ -42,26 +42,27 @@ def _role_names(roles: tuple[Role, ...] | frozenset[Role]) -> str:
 
 def users_table(users: list[UserRow], timezone: str) -> None:
     """The accounts of one page of the list."""
-    st.dataframe(
-        pd.DataFrame(
-            {
-                "ФИО": [u.display_name for u in users],
-                "Логин": [u.login for u in users],
-                "Роли": [_role_names(u.roles) for u in users],
-                "Состояние": [ACCOUNT_STATUS_TITLES[u.status] for u in users],
-                "Вход заблокирован": ["да" if u.locked else "" for u in users],
-                "Нужно сменить пароль": ["да" if u.must_change_password else "" for u in users],
-                "Второй фактор": ["да" if u.has_second_factor else "" for u in users],
-                "Последний вход": [format_timestamp(u.last_login_at, timezone) for u in users],
-            }
-        ),
-        hide_index=True,
-        width="stretch",
+    show_table(
+        {
+            "ФИО": [u.display_name for u in users],
+            "Логин": [u.login for u in users],
+            "Роли": [_role_names(u.roles) for u in users],
+            "Состояние": [ACCOUNT_STATUS_TITLES[u.status] for u in users],
+            "Вход заблокирован": ["да" if u.locked else "" for u in users],
+            "Нужно сменить пароль": ["да" if u.must_change_password else "" for u in users],
+            "Второй фактор": ["да" if u.has_second_factor else "" for u in users],
+            "Последний вход": [format_timestamp(u.last_login_at, timezone) for u in users],
+        },
+        empty="Учётные записи не найдены.",
     )
 
 
 def new_code_slip(actor: Actor, new_code: NewCode, *, key: str) -> None:
-    """The new code on one paper slip (PDF), printed as the class's credential slips are."""
+    """The new code on one paper slip (PDF), printed as the class's credential slips are.
+
+    The slip prints the school's address: where it is unset or this computer's, say so here.
+    """
+    address_warning()
     with db_read(actor) as session:
         slip = code_slip(session, actor, new_code=new_code, on=today())
     pdf = render_slips([slip], school_name=school_settings().school_name, app_url=app_address())

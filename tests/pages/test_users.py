@@ -60,6 +60,8 @@ def test_admin_searches_pages_unlocks_and_reissues(logged_in, factory):
     assert any("причину" in e.value for e in admin.error)
     _act(admin, GUARDIAN_LOGIN, "Выдать новый код активации", "Потерян листок с паролем")
     assert any("Новый код активации" in w.value for w in admin.warning)
+    # The demo's address is this computer's: the slip's address would not open elsewhere.
+    assert any("Адрес школы для входа не задан" in w.value for w in admin.warning)
     assert _state(factory, GUARDIAN_LOGIN).status is AccountStatus.ISSUED
 
 
