@@ -113,6 +113,8 @@ def test_slips_warn_where_to_set_the_address_until_the_admin_sets_a_public_one(l
     assert "localhost" in warning and "Администрирование → Настройки школы" in warning
     admin = logged_in("admin")
     assert _address_warnings(admin)  # the admin's home says it too
+    # The notification e-mails' links carry the address as well.
+    assert _address_warnings(admin.switch_page("app_pages/notification_status.py").run())
     admin.switch_page("app_pages/school_settings.py").run()
     assert _address_warnings(admin)
     _save(admin, "http://127.0.0.1:8501")
@@ -121,3 +123,4 @@ def test_slips_warn_where_to_set_the_address_until_the_admin_sets_a_public_one(l
     assert not _address_warnings(admin)
     teacher.switch_page("app_pages/credentials.py").run()
     assert not _address_warnings(teacher)
+    assert not _address_warnings(admin.switch_page("app_pages/notification_status.py").run())
