@@ -230,7 +230,7 @@ OTHER_ARGUMENTS: dict[str, Any] = {
     "login": "novyi.login", "display_name": "Новый Пользователь", "roles": {Role.GUARDIAN},
     "edits": {}, "expected": {}, "frequency": ExtractFrequency.WEEKLY,
     "week_start": ON, "digest": "0" * 64, "since": datetime(2026, 11, 1, tzinfo=UTC),
-    "timezone": "Europe/Moscow",
+    "timezone": "Europe/Moscow", "without_marks": True,
     "item_id": 1, "snapshot": {"weeks": {}, "items": []},
     "discovered_at": datetime(2026, 11, 20, 8, tzinfo=UTC), "how_discovered": "Чужой вход",
     "handed_on": ON, "returned_on": ON,
