@@ -56,6 +56,7 @@ def demo_moment(day: date, hour: int, minute: int = 0) -> datetime:
     """A time of a demo school day, given in Moscow (UTC+3 all year), never after now."""
     return seeded_moment(datetime.combine(day, time(hour - 3, minute), tzinfo=UTC))
 
+
 # The calendar of the 2026/2027 year; a demo seeded on another day gets the school year that
 # day belongs to (or, in the summer, the one that starts next), with the same dates moved to it.
 _TEMPLATE_YEAR = 2026

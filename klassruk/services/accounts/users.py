@@ -18,9 +18,14 @@ from klassruk.services.accounts.login import find_user_by_login, normalize_login
 SYSTEM_PREFIX = "system:"
 # What the writing system processes (Actor.system) are called where an author is shown.
 SYSTEM_TITLES = {
-    "demo": "демо-данные", "cli": "командная строка", "setup": "первый запуск",
-    "login": "вход в систему", "sender": "рассылка уведомлений", "settings": "настройки",
-    "http_edge": "веб-сервер", "class_journal": "журнал класса",
+    "demo": "демо-данные",
+    "cli": "командная строка",
+    "setup": "первый запуск",
+    "login": "вход в систему",
+    "sender": "рассылка уведомлений",
+    "settings": "настройки",
+    "http_edge": "веб-сервер",
+    "class_journal": "журнал класса",
 }
 
 

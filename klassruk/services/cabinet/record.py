@@ -141,9 +141,7 @@ class NewGrade:
         return GRADE_KIND_TITLES[self.kind]
 
 
-def new_grades_since(
-    session: Session, actor: Actor, *, student_id: int, on: date
-) -> date:
+def new_grades_since(session: Session, actor: Actor, *, student_id: int, on: date) -> date:
     """The first day whose grades count as new: a week before the last school day up to `on`."""
     require_family_scope(session, actor, student_id, on=on)
     latest = last_school_day(session, student_id, on + timedelta(days=1)) or on

@@ -66,9 +66,7 @@ def consent_history(
     else:
         raise PermissionDenied(OUT_OF_SCOPE)
     names = {s.id: s.full_name for s in people.students.values()}
-    entries = list(
-        session.scalars(select(ConsentEntry).where(condition).order_by(ConsentEntry.id))
-    )
+    entries = list(session.scalars(select(ConsentEntry).where(condition).order_by(ConsentEntry.id)))
     authors = author_names(session, {e.recorded_by for e in entries})
     return [
         HistoryEntry(

@@ -40,8 +40,9 @@ def test_the_deputy_head_teaches_a_class_without_marks_and_the_journal_refuses_t
     assert group is not None
     require_marks_allowed(session, group)  # marks are taught by default
     with pytest.raises(PermissionDenied):
-        set_without_marks(session, act_as(session, "kl7"), class_id=school.class7.id,
-                          without_marks=True)
+        set_without_marks(
+            session, act_as(session, "kl7"), class_id=school.class7.id, without_marks=True
+        )
     actor = act_as(session, "zavuch")
     set_without_marks(session, actor, class_id=school.class7.id, without_marks=True)
     assert [r.without_marks for r in class_teachers(session, actor)] == [True, False]
