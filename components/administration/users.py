@@ -34,6 +34,8 @@ from klassruk.text.formatting import format_timestamp
 NEW_CODE = "users_new_code"
 REASON_LABEL = "Причина (попадёт в журнал изменений)"
 BLOCK_CONFIRM = "users_block"
+REISSUE_CONFIRM = "users_reissue"
+RESET_CONFIRM = "users_second_factor_reset"
 
 
 def _role_names(roles: tuple[Role, ...] | frozenset[Role]) -> str:
@@ -130,10 +132,18 @@ def access_form(actor: Actor, chosen: UserRow) -> None:
             f"Вход для «{name}» разблокирован.",
         )
     elif reissue:
+        ask(REISSUE_CONFIRM, Risky(
+            f"Выдать «{login}» ({name}) новый код активации? Прежний пароль и все сеансы "
+            "перестанут действовать сразу: войти можно будет только с новым кодом.",
+            "Выдать новый код", payload=(chosen, reason),
+        ))
+    reissued = confirmed(REISSUE_CONFIRM)
+    if reissued is not None:
+        whom, why = reissued.payload
         act(
             actor,
-            lambda s: _reissue(s, actor, chosen, reason),
-            f"Прежний пароль и сеансы «{name}» больше не действуют.",
+            lambda s: _reissue(s, actor, whom, why),
+            f"Прежний пароль и сеансы «{whom.display_name}» больше не действуют.",
         )
 
 
@@ -169,14 +179,22 @@ def second_factor_reset_form(actor: Actor, chosen: UserRow) -> None:
         return
     with st.form("users_second_factor"):
         reason = st.text_input(REASON_LABEL, key="users_second_factor_reason")
-        if not st.form_submit_button("Сбросить второй фактор"):
-            return
-    act(
-        actor,
-        lambda s: reset_second_factor(s, actor, login=chosen.login, reason=reason),
-        f"Второй фактор «{chosen.display_name}» сброшен, сеансы завершены. При входе "
-        "пользователь подключит его заново.",
-    )
+        reset = st.form_submit_button("Сбросить второй фактор")
+    if reset:
+        ask(RESET_CONFIRM, Risky(
+            f"Сбросить второй фактор «{chosen.login}» ({chosen.display_name})? Все сеансы "
+            "завершатся сразу; при входе пользователь подключит второй фактор заново.",
+            "Сбросить второй фактор", payload=(chosen.login, chosen.display_name, reason),
+        ))
+    answer = confirmed(RESET_CONFIRM)
+    if answer is not None:
+        login, name, why = answer.payload
+        act(
+            actor,
+            lambda s: reset_second_factor(s, actor, login=login, reason=why),
+            f"Второй фактор «{name}» сброшен, сеансы завершены. При входе пользователь "
+            "подключит его заново.",
+        )
 
 
 def second_factor_policy_form(actor: Actor) -> None:
