@@ -1,11 +1,11 @@
 """Admin: who opened whose personal data, per student or per user."""
 
-import pandas as pd
 import streamlit as st
 
 from components.kit.auth import guard_page
 from components.kit.runtime import db_read
 from components.kit.school import school_timezone
+from components.kit.tables import show_table
 from klassruk.models.incidents import DATA_ACCESS_TITLES
 from klassruk.services.accounts.users import list_users
 from klassruk.services.data_access import AccessRow, access_log, find_students
@@ -19,21 +19,15 @@ by_student, by_user = st.tabs(["По обучающемуся", "По польз
 
 def show(rows: list[AccessRow]) -> None:
     """The openings, newest first."""
-    if not rows:
-        st.info("Обращений не найдено.")
-        return
-    st.dataframe(
-        pd.DataFrame(
-            {
-                "Когда": [format_timestamp(r.at, zone) for r in rows],
-                "Кто": [r.who for r in rows],
-                "Что открыто": [DATA_ACCESS_TITLES[r.kind] for r in rows],
-                "Обучающийся": [r.student or "" for r in rows],
-                "Класс": [r.class_name or "" for r in rows],
-            }
-        ),
-        hide_index=True,
-        width="stretch",
+    show_table(
+        {
+            "Когда": [format_timestamp(r.at, zone) for r in rows],
+            "Кто": [r.who for r in rows],
+            "Что открыто": [DATA_ACCESS_TITLES[r.kind] for r in rows],
+            "Обучающийся": [r.student or "" for r in rows],
+            "Класс": [r.class_name or "" for r in rows],
+        },
+        empty="Обращений не найдено.",
     )
 
 

@@ -1,6 +1,5 @@
 """The class teacher's class list with guardians and account states."""
 
-import pandas as pd
 import streamlit as st
 
 from components.kit.auth import guard_page
@@ -9,6 +8,7 @@ from components.kit.nav import page_title, spec_of
 from components.kit.pickers import NO_CLASS
 from components.kit.runtime import db_read
 from components.kit.school import today
+from components.kit.tables import show_table
 from components.kit.text import escape
 from klassruk.models.accounts import ACCOUNT_STATUS_TITLES
 from klassruk.models.incidents import DataAccess
@@ -34,19 +34,16 @@ log_access(actor, DataAccess.CLASS_LIST, class_id=chosen.class_id)
 st.caption(
     f"Классный руководитель: {escape(chosen.class_teacher)}. Обучающихся: {len(roster)}."
 )
-st.dataframe(
-    pd.DataFrame(
-        {
-            "№": range(1, len(roster) + 1),
-            "Обучающийся": [row.student for row in roster],
-            "Дата рождения": [format_date(row.birth_date) for row in roster],
-            "Учётная запись": [
-                ACCOUNT_STATUS_TITLES[row.student_account] if row.student_account else "нет"
-                for row in roster
-            ],
-            "Родители (законные представители)": [row.guardians for row in roster],
-        }
-    ),
-    hide_index=True,
-    width="stretch",
+show_table(
+    {
+        "№": range(1, len(roster) + 1),
+        "Обучающийся": [row.student for row in roster],
+        "Дата рождения": [format_date(row.birth_date) for row in roster],
+        "Учётная запись": [
+            ACCOUNT_STATUS_TITLES[row.student_account] if row.student_account else "нет"
+            for row in roster
+        ],
+        "Родители (законные представители)": [row.guardians for row in roster],
+    },
+    empty="В классе нет обучающихся.",
 )

@@ -4,9 +4,10 @@ import streamlit as st
 
 from components.kit.feedback import reported_errors
 from components.kit.runtime import db, settings
-from components.kit.school import browser_origin, today
+from components.kit.school import browser_origin, timezone_picker, today
 from klassruk.access.permissions import Actor
-from klassruk.services.school_settings import reachable_by_users
+from klassruk.demo.catalogue import demo_year
+from klassruk.services.school_settings import DEFAULT_TIMEZONE, reachable_by_users
 from klassruk.setup import create_first_admin
 
 SETUP_ACTOR = Actor.system("setup")
@@ -20,8 +21,8 @@ demo_tab, real_tab = st.tabs(["Демо-школа", "Своя школа"])
 
 with demo_tab:
     st.write(
-        "Учебный год 2026/2027, классы с 1 по 11, обучающиеся, родители, учителя, "
-        "классные руководители, завуч и администратор. Данные вымышленные."
+        f"Учебный год {demo_year(today()).name}, классы с 1 по 11, обучающиеся, родители, "
+        "учителя, классные руководители, завуч и администратор. Данные вымышленные."
     )
     if st.button("Создать демо-школу", type="primary", key="create_demo"):
         from klassruk.demo import seed_demo_school
@@ -44,6 +45,7 @@ with real_tab, st.form("first_admin"):
             "Это адрес самого сервера: с других компьютеров по нему не войти. Укажите адрес, "
             "который будут открывать ученики и родители (например, https://klassruk.school17.ru)."
         )
+    zone = timezone_picker(DEFAULT_TIMEZONE, key="setup_tz")
     last_name = st.text_input("Фамилия администратора")
     first_name = st.text_input("Имя")
     middle_name = st.text_input("Отчество (если есть)")
@@ -64,6 +66,7 @@ with real_tab, st.form("first_admin"):
                     password=password,
                     confirmation=confirmation,
                     app_url=app_url,
+                    timezone=zone,
                 )
             # The next run finds an account and shows the login form.
             st.rerun()

@@ -1,4 +1,4 @@
-"""Deputy head / admin: subjects, the teaching load, class teachers, imports, streams."""
+"""Deputy head / admin: subjects, the teaching load, classes, imports, streams."""
 
 import streamlit as st
 
@@ -6,10 +6,10 @@ from components.kit.auth import guard_page
 from components.kit.feedback import reported_errors, show_outcome
 from components.kit.pickers import kept_tabs
 from components.kit.school import today
+from components.timetable.classes import class_teachers_tab
 from components.timetable.streams import streams_tab
 from components.timetable.teaching_load import (
     LoadView,
-    class_teachers_tab,
     import_tab,
     load_tab,
     load_view,

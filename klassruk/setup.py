@@ -18,6 +18,7 @@ from klassruk.services.school_settings import (
     TIMEZONE_KEY,
     SetupState,
     checked_app_url,
+    checked_timezone,
     set_setting,
     setup_state,
 )
@@ -58,8 +59,9 @@ def create_first_admin(
     password: str,
     confirmation: str,
     app_url: str | None = None,
+    timezone: str = DEFAULT_TIMEZONE,
 ) -> UserAccount:
-    """Set up a real school: its name, address and first administrator, on an empty database.
+    """Set up a real school: its name, address, time zone and first admin, on an empty database.
 
     `app_url` None (the CLI, tests) leaves the address to the deployment's setting.
     """
@@ -75,6 +77,7 @@ def create_first_admin(
     if password != confirmation:
         raise DomainError("Пароль и подтверждение не совпадают.")
     address = checked_app_url(app_url) if app_url is not None else None
+    zone = checked_timezone(timezone)
     staff = Staff(
         last_name=clean_name(last_name, field="Фамилия").text,
         first_name=clean_name(first_name, field="Имя").text,
@@ -94,7 +97,7 @@ def create_first_admin(
         staff_id=staff.id,
     )
     set_setting(session, SCHOOL_NAME_KEY, school_name.strip())
-    set_setting(session, TIMEZONE_KEY, DEFAULT_TIMEZONE)
+    set_setting(session, TIMEZONE_KEY, zone)
     set_setting(session, DEMO_MODE_KEY, "0")
     if address is not None:
         set_setting(session, APP_URL_KEY, address)

@@ -18,7 +18,6 @@ import statistics
 import sys
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -48,9 +47,9 @@ Screen = Callable[[Session, Actor, int, int], object]
 
 
 def _home(session: Session, actor: Actor, student_id: int, period_id: int) -> None:
-    since = datetime.combine(ON - timedelta(days=7), datetime.min.time(), tzinfo=UTC)
     lessons.changes_on(session, actor, student_id=student_id, on=ON)
-    record.new_grades(session, actor, student_id=student_id, since=since, on=ON)
+    since = record.new_grades_since(session, actor, student_id=student_id, on=ON)
+    record.new_grades(session, actor, student_id=student_id, since=since, on=ON, timezone=TIMEZONE)
     lessons.homework(session, actor, student_id=student_id, on=ON)
     week_status(session, actor, student_id=student_id, week_start=ON, on=ON)
 

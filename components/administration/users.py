@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import pandas as pd
 import streamlit as st
 from sqlalchemy.orm import Session
 
@@ -11,7 +10,8 @@ from components.kit.confirm import Risky, ask, confirmed
 from components.kit.feedback import act, announce, reported_errors
 from components.kit.pickers import multi_picker
 from components.kit.runtime import db, db_read, school_settings
-from components.kit.school import app_address, today
+from components.kit.school import address_warning, app_address, today
+from components.kit.tables import show_table
 from components.kit.text import escape
 from klassruk.access.permissions import ROLE_TITLES, Actor, Role
 from klassruk.models.accounts import ACCOUNT_STATUS_TITLES, AccountStatus
@@ -34,6 +34,8 @@ from klassruk.text.formatting import format_timestamp
 NEW_CODE = "users_new_code"
 REASON_LABEL = "Причина (попадёт в журнал изменений)"
 BLOCK_CONFIRM = "users_block"
+REISSUE_CONFIRM = "users_reissue"
+RESET_CONFIRM = "users_second_factor_reset"
 
 
 def _role_names(roles: tuple[Role, ...] | frozenset[Role]) -> str:
@@ -42,26 +44,27 @@ def _role_names(roles: tuple[Role, ...] | frozenset[Role]) -> str:
 
 def users_table(users: list[UserRow], timezone: str) -> None:
     """The accounts of one page of the list."""
-    st.dataframe(
-        pd.DataFrame(
-            {
-                "ФИО": [u.display_name for u in users],
-                "Логин": [u.login for u in users],
-                "Роли": [_role_names(u.roles) for u in users],
-                "Состояние": [ACCOUNT_STATUS_TITLES[u.status] for u in users],
-                "Вход заблокирован": ["да" if u.locked else "" for u in users],
-                "Нужно сменить пароль": ["да" if u.must_change_password else "" for u in users],
-                "Второй фактор": ["да" if u.has_second_factor else "" for u in users],
-                "Последний вход": [format_timestamp(u.last_login_at, timezone) for u in users],
-            }
-        ),
-        hide_index=True,
-        width="stretch",
+    show_table(
+        {
+            "ФИО": [u.display_name for u in users],
+            "Логин": [u.login for u in users],
+            "Роли": [_role_names(u.roles) for u in users],
+            "Состояние": [ACCOUNT_STATUS_TITLES[u.status] for u in users],
+            "Вход заблокирован": ["да" if u.locked else "" for u in users],
+            "Нужно сменить пароль": ["да" if u.must_change_password else "" for u in users],
+            "Второй фактор": ["да" if u.has_second_factor else "" for u in users],
+            "Последний вход": [format_timestamp(u.last_login_at, timezone) for u in users],
+        },
+        empty="Учётные записи не найдены.",
     )
 
 
 def new_code_slip(actor: Actor, new_code: NewCode, *, key: str) -> None:
-    """The new code on one paper slip (PDF), printed as the class's credential slips are."""
+    """The new code on one paper slip (PDF), printed as the class's credential slips are.
+
+    The slip prints the school's address: where it is unset or this computer's, say so here.
+    """
+    address_warning()
     with db_read(actor) as session:
         slip = code_slip(session, actor, new_code=new_code, on=today())
     pdf = render_slips([slip], school_name=school_settings().school_name, app_url=app_address())
@@ -129,10 +132,18 @@ def access_form(actor: Actor, chosen: UserRow) -> None:
             f"Вход для «{name}» разблокирован.",
         )
     elif reissue:
+        ask(REISSUE_CONFIRM, Risky(
+            f"Выдать «{login}» ({name}) новый код активации? Прежний пароль и все сеансы "
+            "перестанут действовать сразу: войти можно будет только с новым кодом.",
+            "Выдать новый код", payload=(chosen, reason),
+        ))
+    reissued = confirmed(REISSUE_CONFIRM)
+    if reissued is not None:
+        whom, why = reissued.payload
         act(
             actor,
-            lambda s: _reissue(s, actor, chosen, reason),
-            f"Прежний пароль и сеансы «{name}» больше не действуют.",
+            lambda s: _reissue(s, actor, whom, why),
+            f"Прежний пароль и сеансы «{whom.display_name}» больше не действуют.",
         )
 
 
@@ -168,14 +179,22 @@ def second_factor_reset_form(actor: Actor, chosen: UserRow) -> None:
         return
     with st.form("users_second_factor"):
         reason = st.text_input(REASON_LABEL, key="users_second_factor_reason")
-        if not st.form_submit_button("Сбросить второй фактор"):
-            return
-    act(
-        actor,
-        lambda s: reset_second_factor(s, actor, login=chosen.login, reason=reason),
-        f"Второй фактор «{chosen.display_name}» сброшен, сеансы завершены. При входе "
-        "пользователь подключит его заново.",
-    )
+        reset = st.form_submit_button("Сбросить второй фактор")
+    if reset:
+        ask(RESET_CONFIRM, Risky(
+            f"Сбросить второй фактор «{chosen.login}» ({chosen.display_name})? Все сеансы "
+            "завершатся сразу; при входе пользователь подключит второй фактор заново.",
+            "Сбросить второй фактор", payload=(chosen.login, chosen.display_name, reason),
+        ))
+    answer = confirmed(RESET_CONFIRM)
+    if answer is not None:
+        login, name, why = answer.payload
+        act(
+            actor,
+            lambda s: reset_second_factor(s, actor, login=login, reason=why),
+            f"Второй фактор «{name}» сброшен, сеансы завершены. При входе пользователь "
+            "подключит его заново.",
+        )
 
 
 def second_factor_policy_form(actor: Actor) -> None:

@@ -9,7 +9,7 @@ import streamlit as st
 
 from components.kit.confirm import Risky, ask, confirmed
 from components.kit.feedback import act
-from components.kit.pickers import kept_choice
+from components.kit.pickers import kept_choice, multi_picker
 from components.kit.runtime import db, school_settings
 from components.kit.uploads import file_picker
 from components.kit.xlsx import xlsx_button
@@ -70,10 +70,11 @@ def state_table(board: ClassConsent, chosen: ClassChoice) -> None:
         column.metric(CONSENT_STATE_TITLES[state].capitalize(), board.counts[state])
     columns[-1].metric("Семей на бумаге", len(board.paper))
     left, right = st.columns(2)
-    states = left.multiselect(
-        "Состояние", [CONSENT_STATE_TITLES[s] for s in ConsentState], key="consent_filter_state",
-        placeholder="Все состояния",
-    )
+    with left:
+        states = multi_picker(
+            "Состояние", [CONSENT_STATE_TITLES[s] for s in ConsentState],
+            key="consent_filter_state", placeholder="Все состояния",
+        )
     not_returned = right.checkbox("Только не вернувшие бланк", key="consent_filter_missing")
     rows = [
         row for row in board.rows

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date
 
 import streamlit as st
 
@@ -22,8 +22,6 @@ from klassruk.services.acknowledgements.state import week_status
 from klassruk.services.cabinet import lessons, record
 from klassruk.services.overview import ChildRow
 from klassruk.text.formatting import format_date
-
-NEW_GRADES_DAYS = 7
 
 
 def _next_day_changes(
@@ -52,16 +50,12 @@ def summary(actor: Actor, child: ChildRow) -> None:
     """Home: the next school day's changes, the newest grades, homework due, the week's state."""
     on = today()
     zone = school_timezone()
-    since = on - timedelta(days=NEW_GRADES_DAYS)
     with db_read(actor) as session:
         day = lessons.next_school_day(session, actor, student_id=child.student_id, on=on)
         changed = lessons.changes_on(session, actor, student_id=child.student_id, on=day or on)
+        since = record.new_grades_since(session, actor, student_id=child.student_id, on=on)
         fresh = record.new_grades(
-            session,
-            actor,
-            student_id=child.student_id,
-            since=datetime.combine(since, time(0), tzinfo=UTC),
-            on=on,
+            session, actor, student_id=child.student_id, since=since, on=on, timezone=zone
         )
         work = lessons.homework(session, actor, student_id=child.student_id, on=on)
         week = week_status(

@@ -81,7 +81,9 @@ def tests_tab(screen: Screen) -> None:
         _ask_same_day(screen)
         return
     with st.form("journal_test_form", clear_on_submit=True):
-        test_date = st.date_input("Дата", format="DD.MM.YYYY", key="journal_test_date")
+        test_date = st.date_input(
+            "Дата", value=today(), format="DD.MM.YYYY", key="journal_test_date"
+        )
         title = st.text_input("Тема контрольной работы", key="journal_test_title")
         if st.form_submit_button("Запланировать"):
             _with_same_day_check(

@@ -11,7 +11,12 @@ from components.kit.nav import PAGES
 from components.kit.runtime import school_settings, settings
 from components.kit.text import escape
 from klassruk.clock import school_today
-from klassruk.services.school_settings import reachable_by_users, school_address
+from klassruk.services.school_settings import (
+    RUSSIAN_TIME_ZONES,
+    reachable_by_users,
+    school_address,
+    timezone_title,
+)
 
 
 def school_timezone() -> str:
@@ -22,6 +27,20 @@ def school_timezone() -> str:
 def today() -> date:
     """Today in the school's time zone."""
     return school_today(school_timezone())
+
+
+def timezone_picker(current: str, *, key: str) -> str:
+    """The school's time zone from Russia's list; a zone set outside it stays offered."""
+    options = list(dict.fromkeys([*RUSSIAN_TIME_ZONES, current]))
+    return st.selectbox(
+        "Часовой пояс школы",
+        options,
+        index=options.index(current),
+        format_func=timezone_title,
+        key=key,
+        help="По нему считаются «сегодня», сроки и время на экранах и в документах; "
+        "в базе время хранится в UTC.",
+    )
 
 
 def app_address() -> str:

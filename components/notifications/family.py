@@ -7,6 +7,7 @@ from functools import partial
 import streamlit as st
 
 from components.kit.feedback import act
+from components.kit.pickers import multi_picker
 from components.kit.runtime import db, db_read
 from components.kit.school import school_timezone, today
 from components.kit.text import escape
@@ -102,8 +103,8 @@ def preference_form(actor: Actor) -> None:
                            format_func=CADENCE_TITLES.__getitem__, horizontal=True)
         digest_hour = st.selectbox("Время сводки", _HOURS, index=current.digest_hour,
                                    format_func=lambda h: f"{h:02d}:00")
-        wanted = st.multiselect(
-            "О чём сообщать", list(Topic),
+        wanted = multi_picker(
+            "О чём сообщать", list(Topic), key="notify_topics",
             default=[t for t in Topic if current.wants(t)],
             format_func=TOPIC_TITLES.__getitem__,
         )

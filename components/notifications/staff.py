@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from components.kit.feedback import act
-from components.kit.pickers import class_picker
+from components.kit.pickers import class_picker, multi_picker
 from components.kit.runtime import db_read
 from components.kit.school import school_timezone, today
 from components.kit.tables import show_table
@@ -50,8 +50,8 @@ def _audience(actor: Actor) -> messages.Audience | None:
         with db_read(actor) as session:
             children = dict(messages.class_children(
                 session, actor, class_id=chosen.class_id, on=today()))
-        picked = st.multiselect("Дети (сообщение получат их родители)", list(children),
-                                format_func=children.__getitem__, key="message_children")
+        picked = multi_picker("Дети (сообщение получат их родители)", list(children),
+                              format_func=children.__getitem__, key="message_children")
         return messages.Audience(kind, class_id=chosen.class_id, student_ids=frozenset(picked))
     if which == _NOT_ACKNOWLEDGED:
         monday = week_start(today())

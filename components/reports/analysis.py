@@ -10,6 +10,7 @@ import streamlit as st
 
 from components.kit.charts import RUSSIAN_NUMBERS
 from components.kit.feedback import reported_errors
+from components.kit.pickers import multi_picker
 from components.kit.runtime import db_read
 from components.kit.school import today
 from components.kit.xlsx import xlsx_button
@@ -77,8 +78,8 @@ def draw_analysis(actor: Actor) -> None:
                                      ("period_ids", "Периоды", options.periods),
                                      ("teacher_ids", "Учителя", options.teachers)):
             titles = dict(choices)
-            picked[name] = st.multiselect(label, list(titles), format_func=titles.__getitem__,
-                                          key=f"an_{name}", placeholder="все")
+            picked[name] = multi_picker(label, list(titles), format_func=titles.__getitem__,
+                                        key=f"an_{name}", placeholder="все")
     with reported_errors():
         with db_read(actor) as session:
             result = pivot(session, actor, measure=measure, rows=rows, columns=columns,

@@ -10,7 +10,6 @@ from datetime import date
 
 import pandas as pd
 import streamlit as st
-from sqlalchemy.orm import Session
 
 from components.kit.feedback import act
 from components.kit.runtime import db_read
@@ -20,11 +19,7 @@ from klassruk.access.permissions import Actor
 from klassruk.models.school import Subject
 from klassruk.services.spreadsheets import MAX_FILE_BYTES
 from klassruk.services.teaching_load import table as load_table
-from klassruk.services.teaching_load.class_teachers import (
-    ClassTeacherRow,
-    class_teachers,
-    set_class_teacher,
-)
+from klassruk.services.teaching_load.class_teachers import ClassTeacherRow, class_teachers
 from klassruk.services.teaching_load.files import import_teaching_load, template_csv
 from klassruk.services.teaching_load.saving import LoadInput, SaveResult, save_teaching_load
 from klassruk.services.teaching_load.subjects import add_subject, list_subjects, staff_choices
@@ -205,44 +200,3 @@ def subjects_tab(view: LoadView) -> None:
                 lambda s: add_subject(s, view.actor, name=name, short_name=short),
                 f"Предмет «{name.strip()}» добавлен.",
             )
-
-
-def class_teachers_tab(view: LoadView) -> None:
-    """Who is class teacher of which class, edited in a table."""
-    by_name = {n: i for i, n in view.staff}
-    edited = st.data_editor(
-        pd.DataFrame(
-            {
-                "Класс": [c.class_name for c in view.class_rows],
-                "Классный руководитель": [
-                    c.class_teacher if c.staff_id else None for c in view.class_rows
-                ],
-            }
-        ),
-        hide_index=True,
-        width="stretch",
-        key="tl_class_teachers",
-        disabled=["Класс"],
-        column_config={
-            "Классный руководитель": st.column_config.SelectboxColumn(options=view.staff_names)
-        },
-    )
-    if st.button("Сохранить классных руководителей", key="tl_ct_save"):
-        chosen = [
-            by_name.get(new) if isinstance(new, str) else None
-            for new in edited["Классный руководитель"].tolist()
-        ]
-
-        def save(session: Session) -> int:
-            changes = [
-                (row.class_id, staff_id)
-                for row, staff_id in zip(view.class_rows, chosen, strict=True)
-                if staff_id != row.staff_id
-            ]
-            for class_id, staff_id in changes:
-                set_class_teacher(
-                    session, view.actor, class_id=class_id, staff_id=staff_id
-                )
-            return len(changes)
-
-        act(view.actor, save, lambda changed: f"Изменено классных руководителей: {changed}.")

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime, time, timedelta
+
+from klassruk.clock import utcnow
 
 
 @dataclass(frozen=True)
@@ -43,6 +45,17 @@ FEATURED_LOGINS = (
 SCHOOL_NAME = "МБОУ «Средняя общеобразовательная школа №\u00a017»"
 TIMEZONE = "Europe/Moscow"
 SETTINGS = {"school_name": SCHOOL_NAME, "timezone": TIMEZONE, "demo_mode": "1"}
+
+
+def seeded_moment(moment: datetime) -> datetime:
+    """`moment`, or a minute before now when later: nothing is dated after the seeding moment."""
+    return min(moment, utcnow() - timedelta(minutes=1))
+
+
+def demo_moment(day: date, hour: int, minute: int = 0) -> datetime:
+    """A time of a demo school day, given in Moscow (UTC+3 all year), never after now."""
+    return seeded_moment(datetime.combine(day, time(hour - 3, minute), tzinfo=UTC))
+
 
 # The calendar of the 2026/2027 year; a demo seeded on another day gets the school year that
 # day belongs to (or, in the summer, the one that starts next), with the same dates moved to it.

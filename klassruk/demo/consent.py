@@ -8,32 +8,32 @@ from typing import Any
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
-from klassruk.demo.catalogue import CLASS_TEACHER_LOGIN, GUARDIAN_LOGIN
+from klassruk.demo.catalogue import CLASS_TEACHER_LOGIN, GUARDIAN_LOGIN, demo_moment, demo_year
 from klassruk.demo.credentials import class_of_featured_teacher
 from klassruk.models.accounts import UserAccount
 from klassruk.models.consent import ConsentEntry, ConsentState, ConsentSubject
 from klassruk.models.extracts import ExtractFrequency
 from klassruk.models.school import GuardianLink
+from klassruk.services import calendar
 from klassruk.services.accounts.sessions import actor_for
 from klassruk.services.extracts.printing import Family, print_extracts
 from klassruk.services.extracts.register import mark_handed, mark_returned
 from klassruk.services.extracts.schedule import set_schedule
 from klassruk.services.roster.people import class_people
 
-# Forms were collected at the first parents' meeting of the year.
-SIGNED_ON = date(2026, 9, 4)
+# Forms were collected at the first parents' meeting, on the year's fourth day.
+MEETING_AFTER_START = timedelta(days=3)
 
 
 def _entry(subject: ConsentSubject, state: ConsentState, guardian_id: int | None,
-           student_id: int | None, number: int, recorder: UserAccount, **extra: Any
-           ) -> dict[str, Any]:
-    signed_on = extra.pop("signed_on", SIGNED_ON)
+           student_id: int | None, number: int, recorder: UserAccount, *, signed_on: date,
+           **extra: Any) -> dict[str, Any]:
     return {
         "subject": subject, "state": state, "guardian_id": guardian_id,
         "student_id": student_id, "signed_on": signed_on, "form_number": f"ПД-{number:04d}",
         "scan_id": None, "prefers_paper": extra.pop("prefers_paper", False),
         "corrects_id": None, "reason": extra.pop("reason", None),
-        "recorded_at": datetime.combine(signed_on, time(12), UTC),
+        "recorded_at": demo_moment(signed_on, 15),
         "recorded_by_user_id": recorder.id, "recorded_by": recorder.login,
     }
 
@@ -51,6 +51,8 @@ def seed_demo_consent(session: Session, today: date) -> None:
     )
     special = [g for g in people.guardians if g != kept][:5]
     refused, paper, withdrawn, not_asked, corrected = special + [0] * (5 - len(special))
+    signed = min(demo_year(today).starts_on + MEETING_AFTER_START, today)
+    withdrawn_on = max(signed, today - timedelta(days=10))
     links = session.execute(
         select(GuardianLink.guardian_id, GuardianLink.student_id).order_by(GuardianLink.id)
     ).all()
@@ -64,19 +66,19 @@ def seed_demo_consent(session: Session, today: date) -> None:
         if guardian_id not in seen:
             seen.add(guardian_id)
             rows.append(_entry(ConsentSubject.GUARDIAN_SELF, ConsentState.GIVEN, guardian_id,
-                               None, number, recorder))
+                               None, number, recorder, signed_on=signed))
         state = ConsentState.REFUSED if guardian_id in (refused, corrected) else (
             ConsentState.GIVEN
         )
         rows.append(_entry(ConsentSubject.CHILD, state, guardian_id, student_id, number + 1,
-                           recorder, prefers_paper=guardian_id == paper))
+                           recorder, signed_on=signed, prefers_paper=guardian_id == paper))
         if guardian_id == withdrawn:
             later.append(_entry(ConsentSubject.CHILD, ConsentState.WITHDRAWN, guardian_id,
-                                student_id, number + 2, recorder, signed_on=today - timedelta(
-                                    days=10), reason="заявление об отзыве согласия"))
+                                student_id, number + 2, recorder, signed_on=withdrawn_on,
+                                reason="заявление об отзыве согласия"))
         if guardian_id == corrected:
             later.append(_entry(ConsentSubject.CHILD, ConsentState.GIVEN, guardian_id,
-                                student_id, number + 1, recorder,
+                                student_id, number + 1, recorder, signed_on=signed,
                                 reason="в реестр по ошибке внесён отказ: на бланке отмечено "
                                 "«согласен»"))
     if rows:
@@ -98,14 +100,15 @@ def seed_demo_consent(session: Session, today: date) -> None:
 
 def _seed_extracts(session: Session, recorder: UserAccount, class_id: int, today: date,
                    families: list[Family]) -> None:
-    """A weekly schedule; last week's extracts printed for two families, one slip returned."""
+    """A weekly schedule from the year's first week; last Monday's print of the week before it
+    for two families, one slip returned (not in the year's first two weeks: no such week yet)."""
     actor = actor_for(recorder)
-    monday = today - timedelta(days=today.weekday())
+    first_week = calendar.week_start(demo_year(today).starts_on)
     set_schedule(session, actor, class_id=class_id, frequency=ExtractFrequency.WEEKLY,
-                 starts_on=date(2026, 8, 31))
-    if not families:
+                 starts_on=first_week)
+    printed_on = calendar.week_start(today) - timedelta(days=7)
+    if not families or printed_on - timedelta(days=7) < first_week:
         return
-    printed_on = monday - timedelta(days=7)
     returned, handed = print_extracts(
         session, actor, class_id=class_id, on=printed_on, date_from=printed_on - timedelta(days=7),
         date_to=printed_on - timedelta(days=1), families=families,

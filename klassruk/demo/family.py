@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, timedelta
 
 from sqlalchemy import ColumnElement, and_, or_, select
 from sqlalchemy.orm import Session
 
-from klassruk.clock import utcnow
-from klassruk.demo.catalogue import SEEDER
+from klassruk.demo.catalogue import SEEDER, demo_moment
 from klassruk.errors import DomainError
 from klassruk.models.accounts import UserAccount
 from klassruk.models.families import AckChannel, AckKind, Acknowledgement
@@ -25,12 +24,15 @@ from klassruk.models.journal import (
 )
 from klassruk.models.school import GuardianLink, TeachingAssignment
 from klassruk.services import calendar
-from klassruk.services.cabinet.lessons import LessonItem, first_school_day, student_lessons
+from klassruk.services.cabinet.lessons import (
+    LessonItem,
+    first_school_day,
+    last_school_day,
+    student_lessons,
+)
 from klassruk.services.cabinet.weeks import week_content
 from klassruk.services.journal.common import require_marks_allowed
 
-# How far back the demo looks for the last school day: past any vacation, summer included.
-SEASON_DAYS = 100
 # Where the demo's moved lesson goes: to the end of the day if free, else the latest free number.
 MOVE_NUMBERS = (7, 8, 6, 5, 4, 3, 2, 1)
 HOMEWORK_AHEAD = "Прочитать параграф к следующему уроку и ответить на вопросы после него."
@@ -38,13 +40,6 @@ RECOMMENDATIONS = (
     "Повторить правила из § 12 и выполнить работу над ошибками к пятнице.",
     "Хорошо работает на уроке; стоит чаще отвечать устно.",
 )
-
-
-def _at(day: date, hour: int, minute: int = 0) -> datetime:
-    # Moscow is UTC+3 all year: demo times read naturally in the school's zone. Never later than
-    # now: an announcement or a grade cannot be dated in the future of the seeding moment.
-    moment = datetime.combine(day, time(hour - 3, minute), tzinfo=UTC)
-    return min(moment, utcnow() - timedelta(minutes=1))
 
 
 def _busy(lesson: Lesson, number: int) -> ColumnElement[bool]:
@@ -94,7 +89,7 @@ def _substitute(session: Session, item: LessonItem, today: date) -> None:
         LessonChange(
             lesson_id=lesson.id,
             kind=LessonChangeKind.SUBSTITUTION,
-            announced_at=_at(today - timedelta(days=1), 16, 30),
+            announced_at=demo_moment(today - timedelta(days=1), 16, 30),
             announced_by=SEEDER,
             old_staff_id=lesson.staff_id,
             new_staff_id=new_staff,
@@ -111,7 +106,7 @@ def _cancel(session: Session, item: LessonItem, today: date) -> None:
         LessonChange(
             lesson_id=lesson.id,
             kind=LessonChangeKind.CANCELLATION,
-            announced_at=_at(today, 9, 15),
+            announced_at=demo_moment(today, 9, 15),
             announced_by=SEEDER,
             reason="Учитель на курсах повышения квалификации",
         )
@@ -125,7 +120,7 @@ def _move(session: Session, item: LessonItem, today: date) -> None:
         LessonChange(
             lesson_id=lesson.id,
             kind=LessonChangeKind.MOVE,
-            announced_at=_at(today, 8, 40),
+            announced_at=demo_moment(today, 8, 40),
             announced_by=SEEDER,
             old_date=lesson.lesson_date,
             new_date=lesson.lesson_date,
@@ -150,7 +145,7 @@ def _fresh_grade(session: Session, student_id: int, item: LessonItem, today: dat
             value=5,
             kind=GradeKind.ORAL,
             weight=GRADE_KIND_WEIGHTS[GradeKind.ORAL],
-            created_at=_at(today, 14, 5),
+            created_at=demo_moment(today, 14, 5),
             created_by=SEEDER,
         )
     )
@@ -169,15 +164,10 @@ def _sign_week(
             shown=content.shown,
             digest=content.digest,
             channel=AckChannel.WEB,
-            acknowledged_at=_at(start + timedelta(days=6), 20, 10),
+            acknowledged_at=demo_moment(start + timedelta(days=6), 20, 10),
             user_id=user_id,
         )
     )
-
-
-def _last_school_day(session: Session, student_id: int, anchor: date) -> date | None:
-    before = student_lessons(session, student_id, anchor - timedelta(days=SEASON_DAYS), anchor)
-    return max((i.lesson_date for i in before if i.lesson_date < anchor), default=None)
 
 
 def _plan_week(upcoming: list[LessonItem]) -> dict[str, LessonItem]:
@@ -248,7 +238,7 @@ def seed_demo_family(session: Session, *, guardian_login: str, today: date) -> N
         if anchor is None:
             continue
         _add_week_changes(session, student_id, anchor, today)
-        graded_day = _last_school_day(session, student_id, anchor)
+        graded_day = last_school_day(session, student_id, anchor)
         recent = student_lessons(session, student_id, graded_day or anchor, graded_day or anchor)
         recent = [item for item in recent if not item.cancelled]
         if recent:
@@ -261,14 +251,14 @@ def seed_demo_family(session: Session, *, guardian_login: str, today: date) -> N
                     subject_id=lesson.subject_id,
                     staff_id=lesson.staff_id,
                     text=text,
-                    created_at=_at(today - timedelta(days=days_ago * 3), 15, 0),
+                    created_at=demo_moment(today - timedelta(days=days_ago * 3), 15, 0),
                     created_by=SEEDER,
                 )
             )
         session.flush()
         if index == 0:
             # The latest week with lessons stays to sign; the two before it are signed.
-            latest = _last_school_day(session, student_id, today + timedelta(days=1)) or anchor
+            latest = last_school_day(session, student_id, today + timedelta(days=1)) or anchor
             last_week = calendar.week_start(latest) - timedelta(days=7)
             _sign_week(session, account.guardian_id, account.id, student_id, last_week)
             before = last_week - timedelta(days=7)

@@ -12,7 +12,7 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from klassruk.access.permissions import Actor
-from klassruk.demo.catalogue import SEEDER
+from klassruk.demo.catalogue import SEEDER, seeded_moment
 from klassruk.errors import DomainError
 from klassruk.models.journal import (
     GRADE_KIND_WEIGHTS,
@@ -615,8 +615,9 @@ class _Marks:
             if status == LessonStatus.CANCELLED:
                 continue
             is_test = bool(topic and topic.startswith("Контрольная"))
-            at = self.created + timedelta(
-                days=(day - self.year.starts_on).days, hours=rng.randrange(0, 8)
+            at = seeded_moment(
+                self.created
+                + timedelta(days=(day - self.year.starts_on).days, hours=rng.randrange(0, 8))
             )
             for student_id, start, end in self.rosters.get((group_id, subject_id), ()):
                 if start > day or (end is not None and end < day):
@@ -722,7 +723,7 @@ def _change_some_grades(session: Session, rng: random.Random, total: int) -> int
                 "old_kind": kind,
                 "new_value": new,
                 "new_kind": kind,
-                "changed_at": created_at + timedelta(days=2),
+                "changed_at": seeded_moment(created_at + timedelta(days=2)),
                 "changed_by": SEEDER,
                 "reason": rng.choice(CHANGE_REASONS),
             }

@@ -38,9 +38,9 @@ from klassruk.models.school import (
     Subject,
     full_name,
 )
+from klassruk.services.accounts.users import who_title
 from klassruk.text.formatting import format_date
 
-SYSTEM_PREFIX = "system:"
 CHUNK = 500
 # A row of another table is named by the first of these it points to (a grade by its pupil).
 CONTEXT_TABLES = (
@@ -75,15 +75,6 @@ class ChangeRow:
     reason: str | None
     incident_id: int | None
     voided_by_incident_id: int | None
-
-
-def who_title(login: str, name: str | None) -> str:
-    """A person's name, or what a system process is called in Russian."""
-    if name:
-        return name
-    if login.startswith(SYSTEM_PREFIX):
-        return f"система ({login.removeprefix(SYSTEM_PREFIX)})"
-    return login
 
 
 def _day_start(day: date, timezone: str) -> datetime:

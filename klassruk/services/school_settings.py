@@ -7,6 +7,7 @@ import ipaddress
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
@@ -27,6 +28,21 @@ MAX_APP_URL_LENGTH = 200
 # Roles whose accounts must have a second factor, comma-separated (services/second_factor.py).
 SECOND_FACTOR_ROLES_KEY = "second_factor_roles"
 DEFAULT_TIMEZONE = "Europe/Moscow"
+# Russia's eleven zones, west to east: one zone per offset, named by its cities (no daylight
+# saving since 2014, so the offset says it all). Any other IANA name is accepted as well.
+RUSSIAN_TIME_ZONES: dict[str, str] = {
+    "Europe/Kaliningrad": "МСК−1 (UTC+2): Калининград",
+    "Europe/Moscow": "МСК (UTC+3): Москва, Санкт-Петербург, Казань, Ростов-на-Дону",
+    "Europe/Samara": "МСК+1 (UTC+4): Самара, Саратов, Ульяновск, Ижевск",
+    "Asia/Yekaterinburg": "МСК+2 (UTC+5): Екатеринбург, Пермь, Челябинск, Тюмень, Уфа",
+    "Asia/Omsk": "МСК+3 (UTC+6): Омск",
+    "Asia/Novosibirsk": "МСК+4 (UTC+7): Новосибирск, Красноярск, Томск, Барнаул, Кемерово",
+    "Asia/Irkutsk": "МСК+5 (UTC+8): Иркутск, Улан-Удэ",
+    "Asia/Yakutsk": "МСК+6 (UTC+9): Якутск, Чита, Благовещенск",
+    "Asia/Vladivostok": "МСК+7 (UTC+10): Владивосток, Хабаровск",
+    "Asia/Magadan": "МСК+8 (UTC+11): Магадан, Южно-Сахалинск",
+    "Asia/Kamchatka": "МСК+9 (UTC+12): Петропавловск-Камчатский, Анадырь",
+}
 DEFAULT_SCHOOL_NAME = "Классрук"
 
 
@@ -182,6 +198,31 @@ def reachable_by_users(address: str) -> bool:
     except ValueError:
         return True  # a name: the school's DNS decides, we cannot know better
     return not (ip.is_loopback or ip.is_unspecified)
+
+
+def timezone_title(timezone: str) -> str:
+    """How a time zone reads in a list: offset from Moscow and cities, else its IANA name."""
+    return RUSSIAN_TIME_ZONES.get(timezone, timezone)
+
+
+def checked_timezone(value: str) -> str:
+    """An IANA time zone name the clock can use (Asia/Novosibirsk), or a Russian refusal."""
+    name = value.strip()
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise DomainError(
+            f"Неизвестный часовой пояс «{name}»: выберите часовой пояс школы из списка."
+        ) from None
+    return name
+
+
+def set_timezone(session: Session, actor: Actor, *, timezone: str) -> str:
+    """Change the school's time zone: its today, deadlines and every time shown follow it."""
+    require(actor, Action.MANAGE_SCHOOL_STRUCTURE)
+    zone = checked_timezone(timezone)
+    set_setting(session, TIMEZONE_KEY, zone)
+    return zone
 
 
 def set_app_url(session: Session, actor: Actor, *, app_url: str) -> str:

@@ -17,11 +17,11 @@ SETUP = Actor.system("setup")
 ADDRESS = "https://klassruk.school17.example"
 
 
-def _first_admin(session: Session, app_url: str) -> None:
+def _first_admin(session: Session, app_url: str, timezone: str = "Europe/Moscow") -> None:
     create_first_admin(
         session, SETUP, school_name="МБОУ СОШ № 17", last_name="Иванов", first_name="Иван",
         middle_name="", login="it", password="Пароль администратора",
-        confirmation="Пароль администратора", app_url=app_url,
+        confirmation="Пароль администратора", app_url=app_url, timezone=timezone,
     )
 
 
@@ -46,7 +46,15 @@ def test_first_admin_stores_the_address_without_a_trailing_slash(factory):
         assert read_school_settings(session).app_url == ADDRESS
 
 
+def test_a_school_in_novosibirsk_is_set_up_in_its_own_time_zone(factory):
+    with unit_of_work(factory, SETUP) as session:
+        _first_admin(session, ADDRESS, "Asia/Novosibirsk")
+    with factory() as session:
+        assert read_school_settings(session).timezone == "Asia/Novosibirsk"
 
 
-
-
+def test_an_unknown_time_zone_is_refused_and_nothing_is_stored(factory):
+    with pytest.raises(DomainError, match="часовой пояс"), unit_of_work(factory, SETUP) as session:
+        _first_admin(session, ADDRESS, "Europe/Novosibirsk")
+    with factory() as session:
+        assert session.scalar(select(func.count()).select_from(AppSetting)) == 0

@@ -270,6 +270,18 @@ def test_on_a_sunday_home_speaks_of_monday_and_the_timetable_opens_the_coming_we
     assert "Неделя 07.12.2026 – 13.12.2026" in _text(at)
 
 
+def test_on_a_holiday_in_the_vacation_home_shows_the_grades_given_before_it(
+    app_env, factory, frozen_clock
+):
+    frozen_clock.move_to(datetime(2026, 11, 4, 9, 0, tzinfo=UTC))  # 4 November, autumn vacation
+    with unit_of_work(factory, SYSTEM) as session:
+        seed_demo_school(session, size=SMALL)
+    shown = _text(login(open_app(), "roditel"))
+    assert "Следующий учебный день — Чт, 05.11.2026" in shown
+    assert "Новые оценки с 16.10.2026" in shown  # a week back from Friday 23.10, the last lessons
+    assert "Новых оценок нет" not in shown
+
+
 def test_a_moved_and_a_cancelled_test_show_as_changed_to_the_family(family, logged_in):
     child = _own_student(family)
     with unit_of_work(family, SYSTEM) as session:

@@ -23,7 +23,7 @@ def test_a_student_nobody_opened_has_no_entries(logged_in):
     at.text_input(key="access_student_search").input("а").run()
     assert not at.exception
     assert at.selectbox(key="access_student").options
-    assert "Обращений не найдено." in [i.value for i in at.info]
+    assert "Обращений не найдено." in [c.value for c in at.caption]
 
 
 @pytest.mark.parametrize("login", ["zavuch", "klassruk"])

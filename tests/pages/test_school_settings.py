@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import io
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from pypdf import PdfReader
@@ -55,6 +55,28 @@ def test_a_bad_address_shows_a_message_and_keeps_the_old_one(logged_in, factory)
         assert read_school_settings(session).app_url in {"", before}
 
 
+def test_admin_sets_the_time_zone_and_the_school_day_follows_it(logged_in, factory, frozen_clock):
+    frozen_clock.move_to(datetime(2026, 11, 30, 20, 0, tzinfo=UTC))  # 23:00 in Moscow
+
+    def teachers_day() -> str:
+        return " ".join(s.value for s in logged_in("uchitel").subheader)
+
+    assert "30.11.2026" in teachers_day()
+    admin = logged_in("admin")
+    admin.switch_page("app_pages/school_settings.py").run()
+    zone = admin.selectbox(key="school_tz")
+    assert zone.value == "Europe/Moscow"
+    assert "МСК+4 (UTC+7): Новосибирск" in " ".join(zone.options)
+    zone.set_value("Asia/Novosibirsk")
+    next(b for b in admin.button if b.label == "Сохранить часовой пояс").click()
+    admin.run()
+    assert not admin.exception
+    assert admin.success[0].value.startswith("Часовой пояс сохранён: МСК+4 (UTC+7)")
+    with factory() as session:
+        assert read_school_settings(session).timezone == "Asia/Novosibirsk"
+    assert "30.11.2026" not in teachers_day()  # 03:00 on Tuesday in Novosibirsk
+
+
 @pytest.mark.parametrize("user", ["klassruk", "zavuch"])
 def test_the_page_is_not_offered_to_staff_other_than_the_admin(logged_in, user):
     at = logged_in(user)
@@ -91,6 +113,8 @@ def test_slips_warn_where_to_set_the_address_until_the_admin_sets_a_public_one(l
     assert "localhost" in warning and "Администрирование → Настройки школы" in warning
     admin = logged_in("admin")
     assert _address_warnings(admin)  # the admin's home says it too
+    # The notification e-mails' links carry the address as well.
+    assert _address_warnings(admin.switch_page("app_pages/notification_status.py").run())
     admin.switch_page("app_pages/school_settings.py").run()
     assert _address_warnings(admin)
     _save(admin, "http://127.0.0.1:8501")
@@ -99,3 +123,4 @@ def test_slips_warn_where_to_set_the_address_until_the_admin_sets_a_public_one(l
     assert not _address_warnings(admin)
     teacher.switch_page("app_pages/credentials.py").run()
     assert not _address_warnings(teacher)
+    assert not _address_warnings(admin.switch_page("app_pages/notification_status.py").run())

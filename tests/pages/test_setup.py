@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from sqlalchemy import func, select
 
 from klassruk.models.accounts import AppSetting, UserAccount
@@ -80,3 +82,19 @@ def test_setup_stores_the_address(app_env, factory):
     assert any(t.key == "login_login" for t in at.text_input)
     with factory() as session:
         assert read_school_settings(session).app_url == "https://klassruk.school1.example"
+
+
+def test_setup_asks_the_time_zone_and_stores_it(app_env, factory):
+    at = open_app().run()
+    assert at.selectbox(key="setup_tz").value == "Europe/Moscow"
+    at.selectbox(key="setup_tz").set_value("Europe/Kaliningrad")
+    at = _fill(at, address="https://klassruk.school1.example")
+    assert not at.exception
+    with factory() as session:
+        assert read_school_settings(session).timezone == "Europe/Kaliningrad"
+
+
+def test_the_demo_offers_the_school_year_of_the_day(app_env, engine, frozen_clock):
+    frozen_clock.move_to(datetime(2027, 7, 4, 9, 0, tzinfo=UTC))  # a summer Sunday
+    at = open_app().run()
+    assert any("Учебный год 2027/2028" in m.value for m in at.markdown)

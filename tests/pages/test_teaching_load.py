@@ -6,7 +6,7 @@ import json
 
 from sqlalchemy import func, select
 
-from klassruk.models.school import Staff, TeachingAssignment, full_name
+from klassruk.models.school import SchoolClass, Staff, TeachingAssignment, full_name
 
 
 def _open(logged_in):
@@ -94,3 +94,19 @@ def test_each_teacher_has_a_total_that_sorts_as_a_number(logged_in, factory) -> 
     assert table["Часов в неделю"].dtype.kind == "f"
     assert _number_columns(totals) == {"Часов в неделю": "localized"}
     assert any(c.value.startswith("Всего часов в неделю: ") for c in at.caption)
+
+
+def test_the_deputy_head_marks_a_class_as_taught_without_marks(logged_in, factory) -> None:
+    at = _open(logged_in)
+    with factory() as session:
+        first = session.scalars(select(SchoolClass).order_by(SchoolClass.grade)).first()
+        assert first is not None and not first.without_marks
+        class_id = first.id
+    at.session_state["tl_class_teachers"] = {
+        "edited_rows": {0: {"Без отметок": True}}, "added_rows": [], "deleted_rows": []
+    }
+    at.button(key="tl_ct_save").click().run()
+    assert not at.exception
+    assert [s.value for s in at.success] == ["Изменено классов: 1."]
+    with factory() as session:
+        assert session.get(SchoolClass, class_id).without_marks

@@ -56,10 +56,20 @@ def test_admin_searches_pages_unlocks_and_reissues(logged_in, factory):
     assert any("разблокирован" in s.value for s in admin.success)
     assert _state(factory, GUARDIAN_LOGIN).locked_until is None
 
+    _act(admin, GUARDIAN_LOGIN, "Выдать новый код активации", "Потерян листок с паролем")
+    # The old password and sessions stop at once: nothing happens before the admin's word.
+    assert any("Прежний пароль и все сеансы" in w.value for w in admin.warning)
+    assert _state(factory, GUARDIAN_LOGIN).status is AccountStatus.ACTIVE
+    admin.button(key="users_reissue_no").click().run()
+    assert not any("Прежний пароль и все сеансы" in w.value for w in admin.warning)
     _act(admin, GUARDIAN_LOGIN, "Выдать новый код активации", "")
+    admin.button(key="users_reissue_yes").click().run()
     assert any("причину" in e.value for e in admin.error)
     _act(admin, GUARDIAN_LOGIN, "Выдать новый код активации", "Потерян листок с паролем")
+    admin.button(key="users_reissue_yes").click().run()
     assert any("Новый код активации" in w.value for w in admin.warning)
+    # The demo's address is this computer's: the slip's address would not open elsewhere.
+    assert any("Адрес школы для входа не задан" in w.value for w in admin.warning)
     assert _state(factory, GUARDIAN_LOGIN).status is AccountStatus.ISSUED
 
 
@@ -142,6 +152,9 @@ def test_admin_requires_and_resets_the_second_factor(logged_in, factory):
     assert list(users.loc[users["Логин"] == "uchitel", "Второй фактор"]) == ["да"]
     admin.text_input(key="users_second_factor_reason").input("Потерян телефон")
     next(b for b in admin.button if b.label == "Сбросить второй фактор").click().run()
+    assert any("Все сеансы завершатся" in w.value for w in admin.warning)
+    assert _state(factory, "uchitel").totp_secret is not None  # not before the answer
+    admin.button(key="users_second_factor_reset_yes").click().run()
     assert any("сброшен" in s.value for s in admin.success)
     assert _state(factory, "uchitel").totp_secret is None
 

@@ -15,6 +15,40 @@ from klassruk.errors import DomainError
 from klassruk.models.accounts import AccountStatus, UserAccount, UserRole
 from klassruk.services.accounts.login import find_user_by_login, normalize_login
 
+SYSTEM_PREFIX = "system:"
+# What the writing system processes (Actor.system) are called where an author is shown.
+SYSTEM_TITLES = {
+    "demo": "демо-данные",
+    "cli": "командная строка",
+    "setup": "первый запуск",
+    "login": "вход в систему",
+    "sender": "рассылка уведомлений",
+    "settings": "настройки",
+    "http_edge": "веб-сервер",
+    "class_journal": "журнал класса",
+}
+
+
+def who_title(login: str, name: str | None) -> str:
+    """A person's name, or what a system process is called in Russian; a bare login last."""
+    if name:
+        return name
+    if login.startswith(SYSTEM_PREFIX):
+        process = SYSTEM_TITLES.get(login.removeprefix(SYSTEM_PREFIX))
+        return f"система ({process})" if process else "система"
+    return login
+
+
+def author_names(session: Session, logins: set[str]) -> dict[str, str]:
+    """Who wrote a row, for each login kept with it: the person's name (see who_title)."""
+    rows = session.execute(
+        select(UserAccount.login, UserAccount.display_name).where(
+            UserAccount.login.in_(sorted(logins))
+        )
+    )
+    names = {login: name for login, name in rows}
+    return {login: who_title(login, names.get(login)) for login in logins}
+
 
 def create_user(
     session: Session,

@@ -246,6 +246,17 @@ def first_school_day(session: Session, student_id: int, on: date) -> date | None
     return None
 
 
+def last_school_day(session: Session, student_id: int, before: date) -> date | None:
+    """The last day before `before` with a lesson of the student (callers check the scope)."""
+    for days in NEXT_DAY_HORIZONS:
+        behind = student_lessons(
+            session, student_id, before - timedelta(days=days), before - timedelta(days=1)
+        )
+        if behind:
+            return max(item.lesson_date for item in behind)
+    return None
+
+
 def next_school_day(session: Session, actor: Actor, *, student_id: int, on: date) -> date | None:
     """Today if the student has lessons today, else the next day with lessons."""
     require_family_scope(session, actor, student_id, on=on)

@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Collection
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
@@ -25,9 +26,13 @@ from klassruk.models.journal import (
 from klassruk.models.school import Staff, Subject
 from klassruk.services import calendar
 from klassruk.services.cabinet.common import in_students_lessons
+from klassruk.services.cabinet.lessons import last_school_day
 from klassruk.services.scope.students import require_family_scope
 
 NEW_GRADES_SHOWN = 10
+# Grades count as new for a week of school: back from the last school day, not from a day off,
+# so a family back from a vacation still sees the grades given before it.
+NEW_GRADES_DAYS = 7
 
 
 def _number(value: float) -> str:
@@ -136,11 +141,19 @@ class NewGrade:
         return GRADE_KIND_TITLES[self.kind]
 
 
-def new_grades(
-    session: Session, actor: Actor, *, student_id: int, since: datetime, on: date
-) -> list[NewGrade]:
-    """Grades given since a moment, newest first (a few)."""
+def new_grades_since(session: Session, actor: Actor, *, student_id: int, on: date) -> date:
+    """The first day whose grades count as new: a week before the last school day up to `on`."""
     require_family_scope(session, actor, student_id, on=on)
+    latest = last_school_day(session, student_id, on + timedelta(days=1)) or on
+    return latest - timedelta(days=NEW_GRADES_DAYS)
+
+
+def new_grades(
+    session: Session, actor: Actor, *, student_id: int, since: date, on: date, timezone: str
+) -> list[NewGrade]:
+    """Grades given from the school's midnight of `since` on, newest first (a few)."""
+    require_family_scope(session, actor, student_id, on=on)
+    start = datetime.combine(since, time(0), tzinfo=ZoneInfo(timezone))
     return [
         NewGrade(*row)
         for row in session.execute(
@@ -154,7 +167,7 @@ def new_grades(
             )
             .join(Lesson, Lesson.id == Grade.lesson_id)
             .join(Subject, Subject.id == Lesson.subject_id)
-            .where(Grade.student_id == student_id, Grade.created_at >= since)
+            .where(Grade.student_id == student_id, Grade.created_at >= start)
             .order_by(Grade.created_at.desc(), Grade.id.desc())
             .limit(NEW_GRADES_SHOWN)
         )

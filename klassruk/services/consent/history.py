@@ -15,6 +15,7 @@ from klassruk.models.consent import (
     ConsentState,
     ConsentSubject,
 )
+from klassruk.services.accounts.users import author_names
 from klassruk.services.roster.people import class_people
 from klassruk.services.scope.classes import OUT_OF_SCOPE, require_class_scope
 
@@ -65,6 +66,8 @@ def consent_history(
     else:
         raise PermissionDenied(OUT_OF_SCOPE)
     names = {s.id: s.full_name for s in people.students.values()}
+    entries = list(session.scalars(select(ConsentEntry).where(condition).order_by(ConsentEntry.id)))
+    authors = author_names(session, {e.recorded_by for e in entries})
     return [
         HistoryEntry(
             entry_id=e.id,
@@ -78,7 +81,7 @@ def consent_history(
             corrects_id=e.corrects_id,
             reason=e.reason,
             recorded_at=e.recorded_at,
-            recorded_by=e.recorded_by,
+            recorded_by=authors[e.recorded_by],
         )
-        for e in session.scalars(select(ConsentEntry).where(condition).order_by(ConsentEntry.id))
+        for e in entries
     ]

@@ -14,6 +14,7 @@ from klassruk.models.consent import (
     ConsentSubject,
 )
 from klassruk.models.school import SchoolClass
+from klassruk.services.accounts.users import author_names
 from klassruk.services.delivery import (
     STUDENT_OWN_CONSENT_AGE,
     STUDENT_OWN_CONSENT_KEY,
@@ -85,6 +86,7 @@ def _row(
     person: str,
     child: str,
     entry: ConsentEntry | None,
+    authors: dict[str, str],
 ) -> ConsentRow:
     return ConsentRow(
         subject=subject,
@@ -99,7 +101,7 @@ def _row(
         has_scan=bool(entry and entry.scan_id),
         prefers_paper=bool(entry and entry.prefers_paper),
         recorded_at=entry.recorded_at if entry else None,
-        recorded_by=entry.recorded_by if entry else None,
+        recorded_by=authors[entry.recorded_by] if entry else None,
     )
 
 
@@ -109,19 +111,20 @@ def class_consent(session: Session, actor: Actor, *, class_id: int, on: date) ->
     school_class = get_or_404(session, SchoolClass, class_id, "Класс не найден.")
     people = class_people(session, class_id, on)
     latest = latest_entries(session, guardian_ids=people.guardians, student_ids=people.students)
+    authors = author_names(session, {entry.recorded_by for entry in latest.values()})
     rows: list[ConsentRow] = []
     paper: list[PaperFamily] = []
     electronic = 0
     for guardian_id, guardian in people.guardians.items():
         own = latest.get((ConsentSubject.GUARDIAN_SELF, guardian_id, None))
         rows.append(_row(ConsentSubject.GUARDIAN_SELF, guardian_id, None, guardian.full_name,
-                         "", own))
+                         "", own, authors))
         account = people.guardian_accounts.get(guardian_id)
         for student_id in people.children[guardian_id]:
             student = people.students[student_id]
             child = latest.get((ConsentSubject.CHILD, guardian_id, student_id))
             rows.append(_row(ConsentSubject.CHILD, guardian_id, student_id, guardian.full_name,
-                             student.full_name, child))
+                             student.full_name, child, authors))
             decision = decide_for(
                 own=own, child=child, account=account.status if account is not None else None
             )
@@ -136,7 +139,8 @@ def class_consent(session: Session, actor: Actor, *, class_id: int, on: date) ->
             if age is not None and age >= STUDENT_OWN_CONSENT_AGE:
                 rows.append(_row(ConsentSubject.STUDENT_SELF, None, student_id,
                                  student.full_name, student.full_name,
-                                 latest.get((ConsentSubject.STUDENT_SELF, None, student_id))))
+                                 latest.get((ConsentSubject.STUDENT_SELF, None, student_id)),
+                                 authors))
     counts = {state: 0 for state in ConsentState}
     for row in rows:
         counts[row.state] += 1

@@ -19,6 +19,7 @@ from klassruk.services.groups.queries import (
 )
 from klassruk.services.groups.splits import check_teacher
 from klassruk.services.scope.classes import require_class_scope
+from klassruk.text.russian import Case, decline_name
 
 
 @dataclass(frozen=True)
@@ -57,7 +58,10 @@ def create_individual_plan(
         )
     )
     if existing is not None:
-        raise DomainError(f"У {student.full_name} уже есть индивидуальный учебный план.")
+        raise DomainError(
+            f"У {decline_name(student.full_name, Case.GENITIVE)} уже есть индивидуальный "
+            "учебный план."
+        )
     name = f"ИУП: {student.full_name} ({school_class.name})"
     if name.casefold() in year_group_names(session, school_class.school_year_id):
         raise DomainError(f"Группа с названием «{name}» уже есть в этом учебном году.")

@@ -13,6 +13,7 @@ from klassruk.clock import school_today
 from klassruk.errors import PermissionDenied
 from klassruk.models.accounts import UserAccount
 from klassruk.models.incidents import IncidentStatus, ReporterKind, SecurityIncident
+from klassruk.services.accounts.users import author_names
 from klassruk.services.locking import lock_rows
 from klassruk.services.lookup import get_or_404
 from klassruk.services.school_settings import DEFAULT_TIMEZONE, TIMEZONE_KEY, get_setting
@@ -82,15 +83,6 @@ def _row(incident: SecurityIncident, names: dict[str, str]) -> IncidentRow:
     )
 
 
-def display_names(session: Session, logins: set[str]) -> dict[str, str]:
-    rows = session.execute(
-        select(UserAccount.login, UserAccount.display_name).where(
-            UserAccount.login.in_(sorted(logins))
-        )
-    )
-    return {login: name for login, name in rows}
-
-
 def list_incidents(session: Session, actor: Actor) -> list[IncidentRow]:
     """Incidents the actor may see, newest first: all school-wide, own families' for a teacher."""
     require(actor, Action.VIEW_INCIDENTS)
@@ -107,7 +99,7 @@ def list_incidents(session: Session, actor: Actor) -> list[IncidentRow]:
             )
         )
     incidents = list(session.scalars(query))
-    names = display_names(
+    names = author_names(
         session,
         {i.reported_by_login for i in incidents} | {i.closed_by_login or "" for i in incidents},
     )

@@ -14,8 +14,8 @@ from klassruk.clock import utcnow
 from klassruk.errors import DomainError
 from klassruk.models import AuditLog
 from klassruk.models.incidents import IncidentItem, ItemOutcome, SecurityIncident
+from klassruk.services.accounts.users import author_names
 from klassruk.services.incidents.records import (
-    display_names,
     get_incident,
     managed_incident,
     required_note,
@@ -151,7 +151,7 @@ def voided_operations(session: Session, actor: Actor, *, incident_id: int) -> li
         .where(IncidentItem.incident_id == incident_id)
         .order_by(AuditLog.id)
     ).all()
-    names = display_names(session, {item.decided_by_login or "" for item, _ in rows})
+    names = author_names(session, {item.decided_by_login or "" for item, _ in rows})
     return [
         VoidedOperation(
             item_id=item.id, audit=audit, outcome=item.outcome, detail=item.detail,

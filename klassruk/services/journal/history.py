@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from klassruk.access.permissions import Actor
@@ -18,6 +18,7 @@ from klassruk.models.journal import (
 )
 from klassruk.models.school import Student
 from klassruk.services import calendar
+from klassruk.services.accounts.users import who_title
 from klassruk.services.journal.cells import format_cell
 from klassruk.services.scope.journals import require_journal_reader
 
@@ -67,10 +68,10 @@ def grade_history(
             format_cell([(old_value, old_kind)], None),
             format_cell([(new_value, new_kind)], None) if new_value is not None else "удалена",
             at,
-            who,
+            who_title(login, name),
             reason,
         )
-        for last, first, on, old_value, old_kind, new_value, new_kind, at, who, reason in (
+        for last, first, on, old_value, old_kind, new_value, new_kind, at, login, name, reason in (
             session.execute(
                 select(
                     Student.last_name,
@@ -81,8 +82,9 @@ def grade_history(
                     GradeChange.new_value,
                     GradeChange.new_kind,
                     GradeChange.changed_at,
-                    # The person by name; a login only where the account is gone.
-                    func.coalesce(UserAccount.display_name, GradeChange.changed_by),
+                    # The person by name (who_title): a login only where the account is gone.
+                    GradeChange.changed_by,
+                    UserAccount.display_name,
                     GradeChange.reason,
                 )
                 .join(Lesson, Lesson.id == GradeChange.lesson_id)

@@ -1,4 +1,4 @@
-"""Class teacher appointments of the current year's classes."""
+"""The current year's classes: their class teachers and whether they are taught without marks."""
 
 from __future__ import annotations
 
@@ -16,12 +16,13 @@ from klassruk.services.lookup import get_or_404
 
 @dataclass(frozen=True)
 class ClassTeacherRow:
-    """A class of the current year and its class teacher."""
+    """A class of the current year, its class teacher and whether it is taught without marks."""
 
     class_id: int
     class_name: str
     staff_id: int | None
     class_teacher: str
+    without_marks: bool = False
 
 
 def class_teachers(session: Session, actor: Actor) -> list[ClassTeacherRow]:
@@ -34,7 +35,9 @@ def class_teachers(session: Session, actor: Actor) -> list[ClassTeacherRow]:
         .order_by(SchoolClass.grade, SchoolClass.letter)
     ).all()
     return [
-        ClassTeacherRow(c.id, c.name, s.id if s else None, s.full_name if s else "не назначен")
+        ClassTeacherRow(
+            c.id, c.name, s.id if s else None, s.full_name if s else "не назначен", c.without_marks
+        )
         for c, s in rows
     ]
 
@@ -48,5 +51,19 @@ def set_class_teacher(
     if staff_id is not None and session.get(Staff, staff_id) is None:
         raise NotFound("Сотрудник не найден.")
     school_class.class_teacher_id = staff_id
+    session.flush()
+    return school_class
+
+
+def set_without_marks(
+    session: Session, actor: Actor, *, class_id: int, without_marks: bool
+) -> SchoolClass:
+    """Teach a class without marks (безотметочное обучение, as grade 1 is) or with them again.
+
+    From then on the journal refuses numeric grades there; marks given before stay in it.
+    """
+    require(actor, Action.MANAGE_TEACHING_LOAD)
+    school_class = get_or_404(session, SchoolClass, class_id, "Класс не найден.")
+    school_class.without_marks = without_marks
     session.flush()
     return school_class

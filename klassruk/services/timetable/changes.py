@@ -18,6 +18,7 @@ from klassruk.services.locking import lock_or_404, lock_rows
 from klassruk.services.notifications import events
 from klassruk.text.formatting import format_date
 from klassruk.text.policy import optional_reason, required_reason
+from klassruk.text.russian import agree_with
 
 
 def _lesson(session: Session, lesson_id: int) -> Lesson:
@@ -57,7 +58,8 @@ def substitute_teacher(
     require(actor, Action.MANAGE_CALENDAR)
     lesson = _lesson(session, lesson_id)
     _check_open(session, lesson)
-    if session.get(Staff, staff_id) is None:
+    substitute = session.get(Staff, staff_id)
+    if substitute is None:
         raise NotFound("Учитель не найден.")
     if staff_id == lesson.staff_id:
         raise DomainError("Этот учитель и так ведёт урок.")
@@ -72,8 +74,10 @@ def substitute_teacher(
         )
     )
     if busy:
+        name = substitute.full_name
         raise DomainError(
-            f"Учитель занят: у него {lesson.number}-й урок {format_date(lesson.lesson_date)}."
+            f"{name} {agree_with(name, 'занят', 'занята')}: у {agree_with(name, 'него', 'неё')} "
+            f"{lesson.number}-й урок {format_date(lesson.lesson_date)}."
         )
     change = _change(actor, lesson, LessonChangeKind.SUBSTITUTION, reason, None)
     change.old_staff_id, change.new_staff_id = lesson.staff_id, staff_id

@@ -5,14 +5,18 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from klassruk.clock import utcnow
 from klassruk.demo import seed_demo_school
-from klassruk.demo.catalogue import GUARDIAN_LOGIN, SMALL, DemoSize
+from klassruk.demo.catalogue import GUARDIAN_LOGIN, SMALL, TIMEZONE, DemoSize
 from klassruk.errors import DomainError
+from klassruk.models import Base
 from klassruk.models.accounts import UserAccount
+from klassruk.models.base import UTCDateTime
+from klassruk.models.consent import ConsentEntry
+from klassruk.models.extracts import PaperExtract
 from klassruk.models.journal import Grade, Lesson, LessonChangeKind
 from klassruk.models.school import SchoolClass, StudyGroup
 from klassruk.services import calendar
@@ -29,6 +33,8 @@ DAYS = {
     "Sunday": date(2026, 12, 6),
     "public holiday (23 February, a Tuesday)": date(2027, 2, 23),
     "winter vacation": date(2027, 1, 4),
+    "public holiday in the autumn vacation (4 November)": date(2026, 11, 4),
+    "last of the New Year holidays": date(2027, 1, 8),
 }
 
 
@@ -63,8 +69,10 @@ def test_the_demo_parent_sees_every_feature_of_the_coming_school_day(
     announced = [c.announced_at for item in week for c in item.changes]
     assert max(announced) <= utcnow()
 
-    since = datetime.combine(day - timedelta(days=7), datetime.min.time(), tzinfo=UTC)
-    fresh = record.new_grades(session, parent, student_id=child, since=since, on=day)
+    since = record.new_grades_since(session, parent, student_id=child, on=day)
+    fresh = record.new_grades(
+        session, parent, student_id=child, since=since, on=day, timezone=TIMEZONE
+    )
     assert fresh and all(g.lesson_date <= day for g in fresh)
 
     period = calendar.period_on(session, school_day)
@@ -93,6 +101,33 @@ def test_a_demo_seeded_in_the_summer_lives_in_the_year_that_starts_next(
     assert school_day == date(2027, 9, 1)
     changes = lessons.changes_on(session, parent, student_id=child, on=school_day)
     assert LessonChangeKind.SUBSTITUTION in {c.kind for item in changes for c in item.changes}
+
+
+# Moments that lie ahead by nature: when something expires, is retried or is due.
+AHEAD = {"expires_at", "code_expires_at", "locked_until", "leased_until", "next_attempt_at",
+         "deadline_at", "due_at"}
+# The first school day, the rest of the first week, the second week (nothing printed yet),
+# the third, and days the other tests seed on.
+SEEDING_DAYS = (date(2026, 9, 1), date(2026, 9, 4), date(2026, 9, 9), date(2026, 9, 14),
+                *DAYS.values(), date(2027, 9, 1))
+
+
+@pytest.mark.parametrize("day", SEEDING_DAYS, ids=str)
+def test_a_demo_seeded_on_any_day_dates_nothing_after_that_moment(
+    session: Session, frozen_clock, day: date
+) -> None:
+    _seed_on(session, frozen_clock, day)
+    now = utcnow()
+    later = {
+        f"{table.name}.{column.name}": latest
+        for table in Base.metadata.sorted_tables
+        for column in table.columns
+        if isinstance(column.type, UTCDateTime) and column.name not in AHEAD
+        and (latest := session.scalar(select(func.max(column)))) is not None and latest > now
+    }
+    assert later == {}
+    signed = [ConsentEntry.signed_on, PaperExtract.handed_on, PaperExtract.returned_on]
+    assert all((session.scalar(select(func.max(c))) or day) <= day for c in signed)
 
 
 def test_first_graders_get_no_numeric_grades(session: Session, frozen_clock) -> None:

@@ -60,8 +60,8 @@ def test_change_log_reads_in_russian_and_filters(session):
     assert len(first) == 5 and total > 10
     assert first[-1].id > second[0].id
     assert "Teacher_A" in {a.name for a in change_authors(session, admin)}
-    # Writes of system processes are named as such, not as raw logins.
-    assert any(r.who == "система (test)" for r in change_log(
+    # Writes of system processes are named as such, not as raw logins («system:test»).
+    assert any(r.who == "система" for r in change_log(
         session, admin, filters=ChangeFilter(), timezone=ZONE, limit=1000))
 
 

@@ -1518,6 +1518,7 @@ NOT_REGISTERED: dict[str, str] = {
     "notices.mark_notice_read": "blind write of a read time: any order is serial",
     "teaching_load.class_teachers.set_class_teacher": "blind write of one column: the last "
     "appointment wins",
+    "teaching_load.class_teachers.set_without_marks": "blind write of one flag: the last one wins",
     "extracts.register.mark_handed": "blind write of one date: the last one wins",
     "calendar.holiday_dates": "reads only (the write is a Python set's add)",
     "cabinet.record.grades_of_period": "reads only (the write is a Python set's add)",

@@ -14,6 +14,7 @@ from klassruk.services.school_settings import (
     read_school_settings,
     set_app_url,
     set_setting,
+    set_timezone,
     setup_state,
 )
 from tests.factories import make_account
@@ -46,6 +47,22 @@ def test_only_the_admin_changes_the_address(factory):
         set_app_url(session, TEACHER, app_url="https://elsewhere.example")
     with factory() as session:
         assert read_school_settings(session).app_url == ADDRESS
+
+
+def test_the_admin_moves_the_school_to_kaliningrad_and_a_bad_zone_changes_nothing(factory):
+    with unit_of_work(factory, ADMIN) as session:
+        assert set_timezone(session, ADMIN, timezone=" Europe/Kaliningrad ") == (
+            "Europe/Kaliningrad"
+        )
+    for bad in ("", "Калининград", "Europe/Atlantis", "../etc/passwd"):
+        with pytest.raises(DomainError, match="часовой пояс"), unit_of_work(
+            factory, ADMIN
+        ) as session:
+            set_timezone(session, ADMIN, timezone=bad)
+    with pytest.raises(PermissionDenied), unit_of_work(factory, TEACHER) as session:
+        set_timezone(session, TEACHER, timezone="Asia/Omsk")
+    with factory() as session:
+        assert read_school_settings(session).timezone == "Europe/Kaliningrad"
 
 
 @pytest.mark.parametrize(

@@ -72,7 +72,8 @@ HELPERS_WITHOUT_ACTOR = frozenset({
     "scope.classes.group_class_id", "scope.journals.class_reach",
     "timetable.slots.class_timetable", "timetable.queries.lesson_changes",
     "timetable.slots.load_options",
-    "cabinet.lessons.first_school_day", "journal.common.require_marks_allowed",
+    "cabinet.lessons.first_school_day", "cabinet.lessons.last_school_day",
+    "journal.common.require_marks_allowed",
     # Events carry what a service that checked the scope changed; the sender decides who hears.
     "notifications.events.absence_events", "notifications.events.grade_events",
     "notifications.events.period_grade_event", "notifications.events.recommendation_event",
@@ -232,6 +233,7 @@ OTHER_ARGUMENTS: dict[str, Any] = {
     "login": "novyi.login", "display_name": "Новый Пользователь", "roles": {Role.GUARDIAN},
     "edits": {}, "expected": {}, "frequency": ExtractFrequency.WEEKLY,
     "week_start": ON, "digest": "0" * 64, "since": datetime(2026, 11, 1, tzinfo=UTC),
+    "timezone": "Europe/Moscow", "without_marks": True,
     "item_id": 1, "snapshot": {"weeks": {}, "items": []},
     "discovered_at": datetime(2026, 11, 20, 8, tzinfo=UTC), "how_discovered": "Чужой вход",
     "handed_on": ON, "returned_on": ON,

@@ -10,9 +10,10 @@ from email.header import Header
 from email.message import Message
 from email.mime.multipart import MIMEMultipart
 from email.mime.text import MIMEText
-from email.utils import formataddr, formatdate, make_msgid
+from email.utils import format_datetime, formataddr, make_msgid
 from io import BytesIO
 
+from klassruk.clock import utcnow
 from klassruk.services.notifications.channels import DeliveryError, Outgoing
 
 SECURITY_MODES = ("starttls", "ssl", "none")
@@ -66,7 +67,7 @@ def build_message(settings: SmtpSettings, outgoing: Outgoing) -> Message:
     message["From"] = formataddr((settings.sender_name, settings.sender), "utf-8")
     message["To"] = (outgoing.address if outgoing.address.isascii()  # type: ignore[assignment]
                      else Header(outgoing.address, "utf-8"))
-    message["Date"] = formatdate(localtime=False)
+    message["Date"] = format_datetime(utcnow(), usegmt=True)
     domain = settings.sender.partition("@")[2]
     message["Message-ID"] = make_msgid(domain=domain or None)
     if outgoing.unsubscribe_url:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
@@ -41,7 +41,7 @@ from tests.frozen import TODAY
 from tests.schools.journal_school import build_journal_school
 
 ON = TODAY
-SINCE = datetime(2026, 11, 23, tzinfo=UTC)
+SINCE = date(2026, 11, 23)
 WEEK = calendar.week_start(ON)
 
 
@@ -85,7 +85,10 @@ def _services(session: Session) -> dict[str, Callable[[Actor, int], Any]]:
             session, a, student_id=s, period_id=period_id, on=ON
         ),
         "new_grades": lambda a, s: record.new_grades(
-            session, a, student_id=s, since=SINCE, on=ON
+            session, a, student_id=s, since=SINCE, on=ON, timezone="Europe/Moscow"
+        ),
+        "new_grades_since": lambda a, s: record.new_grades_since(
+            session, a, student_id=s, on=ON
         ),
         "absences": lambda a, s: record.absences_of_period(
             session, a, student_id=s, period_id=period_id, on=ON

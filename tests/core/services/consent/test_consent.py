@@ -182,6 +182,16 @@ def test_paper_chosen_while_consenting_goes_on_the_paper_list(session, school):
         _record(session, school, ConsentState.WITHDRAWN, prefers_paper=True)
 
 
+def test_the_register_and_the_history_name_who_recorded_not_their_login(session, school):
+    _give_both(session, school)
+    ct_a = actor_of(session, "ct_a")
+    board = class_consent(session, ct_a, class_id=school.class_a, on=ON)
+    assert {r.recorded_by for r in board.rows if r.entry_id} == {"Ct_A"}  # the display name
+    entries = consent_history(session, ct_a, class_id=school.class_a,
+                              guardian_id=_guardian_of(session, school.student_a), on=ON)
+    assert {e.recorded_by for e in entries} == {"Ct_A"}
+
+
 def test_an_inactive_account_gets_paper_even_with_consent(session, school):
     _give_both(session, school)
     parent = session.scalar(select(UserAccount).where(UserAccount.login == "parent_a"))

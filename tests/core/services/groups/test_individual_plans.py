@@ -35,7 +35,7 @@ def test_individual_plan_takes_over_its_subjects(session, school):
     assert info.table()[0][ENGLISH] == "ИУП"
     rows = groups.teachers_of_student(session, actor, student_id=pupil, on=MOVE)
     assert {r.subject: r.kind for r in rows}[ENGLISH] is GroupKind.INDIVIDUAL
-    with pytest.raises(DomainError, match="уже есть индивидуальный"):
+    with pytest.raises(DomainError, match=r"^У Аксёнова Ивана уже есть индивидуальный"):
         groups.create_individual_plan(
             session,
             actor,

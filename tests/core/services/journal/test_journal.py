@@ -147,6 +147,15 @@ def test_changing_or_deleting_a_grade_needs_a_reason_and_keeps_history(session, 
     assert {r.new for r in rows} == {"3", "удалена"}
     # The teacher by name, as every screen names people; the login is not shown.
     assert {r.changed_by for r in rows} == {"Teacher_A"}
+    # A change a system process made (the demo's) is named in Russian, not «system:demo».
+    for change in history:
+        change.changed_by, change.changed_by_user_id = "system:demo", None
+    session.flush()
+    rows = journal.grade_history(
+        session, teacher, group_id=school.two.group_a, subject_id=school.math,
+        period_id=school.open_period,
+    )
+    assert {r.changed_by for r in rows} == {"система (демо-данные)"}
     assert list(session.scalars(select(Grade.value))) == [5]
 
 

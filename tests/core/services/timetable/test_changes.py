@@ -102,3 +102,15 @@ def test_substitutes_are_listed_free_teachers_first(session, school):
         substitutes(
             session, actor_of(session, "teacher_a"), on=lesson.lesson_date, number=lesson.number
         )
+
+
+def test_a_busy_substitute_is_named_in_her_own_gender(session, school):
+    lesson = session.get(Lesson, school.lessons[0])
+    busy = actor_of(session, "ct_b").staff_id
+    assert busy is not None
+    session.add(Lesson(group_id=school.two.group_b, subject_id=lesson.subject_id, staff_id=busy,
+                       lesson_date=lesson.lesson_date, number=lesson.number))
+    session.flush()
+    with pytest.raises(DomainError, match=f"^Ct_B Анна Ивановна занята: у неё {lesson.number}-й"):
+        substitute_teacher(session, actor_of(session, "zavuch"), lesson_id=lesson.id,
+                           staff_id=busy, reason="Болезнь учителя")
