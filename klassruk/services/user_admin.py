@@ -113,6 +113,14 @@ def _target(session: Session, actor: Actor, login: str, reason: str) -> tuple[Us
     return user, cleaned
 
 
+def _log_action(session: Session, actor: Actor, event: str, detail: str) -> None:
+    """The admin's action on an account in the activity log (the audit log has the change)."""
+    record_activity(
+        session, event=event, login=actor.login, user_id=actor.user_id, detail=detail[:500],
+        session_id=actor.session_id,
+    )
+
+
 def lift_lockout(session: Session, actor: Actor, *, login: str, reason: str) -> None:
     """Let the account try to log in again now (the failed-attempt lock is lifted)."""
     user, reason = _target(session, actor, login, reason)
@@ -121,14 +129,7 @@ def lift_lockout(session: Session, actor: Actor, *, login: str, reason: str) -> 
     with audit_context(session, reason=reason):
         user.locked_until = None
         user.failed_attempts = 0
-    record_activity(
-        session,
-        event="lockout_lifted",
-        login=actor.login,
-        user_id=actor.user_id,
-        detail=f"{user.login}: {reason}"[:500],
-        session_id=actor.session_id,
-    )
+    _log_action(session, actor, "lockout_lifted", f"{user.login}: {reason}")
 
 
 def reissue_code(
@@ -153,14 +154,7 @@ def reissue_code(
         new = reset_to_new_code(
             session, actor, user=user, now=now or utcnow(), valid_days=valid_days
         )
-    record_activity(
-        session,
-        event="code_reissued",
-        login=actor.login,
-        user_id=actor.user_id,
-        detail=f"{user.login}: {reason}"[:500],
-        session_id=actor.session_id,
-    )
+    _log_action(session, actor, "code_reissued", f"{user.login}: {reason}")
     return new
 
 
@@ -176,14 +170,7 @@ def reset_second_factor(
     with audit_context(session, reason=f"Сброс второго фактора: {reason}"):
         clear_second_factor(session, user)
         user.sessions_valid_after = now or utcnow()
-    record_activity(
-        session,
-        event="second_factor_reset",
-        login=actor.login,
-        user_id=actor.user_id,
-        detail=f"{user.login}: {reason}"[:500],
-        session_id=actor.session_id,
-    )
+    _log_action(session, actor, "second_factor_reset", f"{user.login}: {reason}")
 
 
 @dataclass(frozen=True)
@@ -245,14 +232,8 @@ def set_roles(
             user.role_rows.remove(row)
         user.role_rows.extend(UserRole(role=role) for role in sorted(roles - user.roles))
         user.sessions_valid_after = now or utcnow()
-    record_activity(
-        session,
-        event="roles_changed",
-        login=actor.login,
-        user_id=actor.user_id,
-        detail=f"{user.login}: {', '.join(sorted(roles))}; {reason}"[:500],
-        session_id=actor.session_id,
-    )
+    roles_named = ", ".join(sorted(roles))
+    _log_action(session, actor, "roles_changed", f"{user.login}: {roles_named}; {reason}")
     return RolesChanged(user, _class_teacher_next_step(session, user))
 
 
