@@ -149,8 +149,11 @@ def _noun(word: str, case: Case | None) -> pymorphy3.analyzer.Parse:
 
 
 def counted(number: int, word: str, case: Case | None = None) -> str:
-    """«1 семье», «3 семьям», «5 писем»: the number and the noun agreeing with it (in `case`)."""
-    return f"{number} {_noun(word, case).make_agree_with_number(number).word}"
+    """«1 семье», «3 семьям», «5 писем»: the number and the noun agreeing with it (in `case`).
+
+    A no-break space joins them: a line never ends on the bare number.
+    """
+    return f"{number}\u00a0{_noun(word, case).make_agree_with_number(number).word}"
 
 
 def listing(words: list[str]) -> str:

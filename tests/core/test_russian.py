@@ -98,4 +98,4 @@ def test_listing_joins_with_commas_and_i():
     ],
 )
 def test_a_counted_noun_agrees_with_its_number(number, word, case, expected):
-    assert counted(number, word, case) == expected
+    assert counted(number, word, case) == expected.replace(" ", "\u00a0")

@@ -155,8 +155,8 @@ def test_a_message_to_the_class_waits_for_a_word_and_cancel_keeps_the_text(logge
     at = logged_in("klassruk").switch_page("app_pages/class_messages.py").run()
     at = _write(at, "Собрание")
     question = _question(at, "Отправить сообщение «Собрание»")
-    assert re.match(r"Отправить сообщение «Собрание» \d+ семь(е|ям) 7А класса "
-                    r"\(\d+ пис\w+, \d+ SMS\)\?", question), question
+    assert re.match(r"Отправить сообщение «Собрание» \d+\sсемь(е|ям) 7А класса "
+                    r"\(\d+\sпис\w+, \d+ SMS\)\?", question), question
     assert _messages(factory) == []
     at.button(key="message_send_no").click().run()
     assert not _question(at, "Отправить сообщение")
@@ -208,7 +208,7 @@ def test_a_message_to_the_whole_school_names_families_letters_and_sms_as_sent(
     at.radio(key="message_audience").set_value(MessageAudience.SCHOOL).run()
     at = _write(at, "Собрание")
     question = _question(at, "Отправить сообщение «Собрание»")
-    found = re.search(r"«Собрание» (\d+) \w+ всей школы \((\d+) \w+, (\d+) SMS\)\?", question)
+    found = re.search(r"«Собрание» (\d+)\s\w+ всей школы \((\d+)\s\w+, (\d+) SMS\)\?", question)
     assert found, question
     families, emails, sms = map(int, found.groups())
     assert emails > 0 and sms == 1
