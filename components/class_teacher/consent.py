@@ -11,6 +11,7 @@ from components.kit.confirm import Risky, ask, confirmed
 from components.kit.feedback import act
 from components.kit.pickers import kept_choice, multi_picker
 from components.kit.runtime import db, school_settings
+from components.kit.tables import show_table
 from components.kit.uploads import file_picker
 from components.kit.xlsx import xlsx_button
 from klassruk.access.permissions import Actor
@@ -36,15 +37,13 @@ def paper_list(paper: list[PaperFamily], *, key: str) -> None:
     if not paper:
         st.caption("Все семьи класса получают сведения в электронном виде.")
         return
-    st.dataframe(
-        pd.DataFrame(
-            {
-                "Родитель": [p.guardian for p in paper],
-                "Ребёнок": [p.student for p in paper],
-                "Почему на бумаге": [p.reason for p in paper],
-            }
-        ),
-        hide_index=True, width="stretch", key=key,
+    show_table(
+        {
+            "Родитель": [p.guardian for p in paper],
+            "Ребёнок": [p.student for p in paper],
+            "Почему на бумаге": [p.reason for p in paper],
+        },
+        key=key,
     )
 
 
@@ -98,7 +97,7 @@ def state_table(board: ClassConsent, chosen: ClassChoice) -> None:
             "Кем": [row.recorded_by or "—" for row in rows],
         }
     )
-    st.dataframe(table, hide_index=True, width="stretch", key="consent_table")
+    show_table(table, key="consent_table", empty="По выбранным условиям никого нет.")
     xlsx_button(table, sheet=f"Согласия {chosen.name}", file_name=f"soglasiya_{chosen.name}.xlsx",
                 key="consent_xlsx")
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from datetime import date
 
-import pandas as pd
 import streamlit as st
 
 from components.class_teacher.consent import whose_data
 from components.kit.runtime import db, db_read, school_settings
+from components.kit.tables import show_table
 from components.kit.text import escape
 from klassruk.access.permissions import Actor
 from klassruk.models.consent import (
@@ -38,7 +38,7 @@ def history(actor: Actor, board: ClassConsent, chosen: ClassChoice, on: date) ->
         st.caption(f"О согласии {escape(whose)} записей нет.")
         return
     zone = school_settings().timezone
-    st.dataframe(pd.DataFrame({
+    show_table({
         "№": [h.entry_id for h in entries],
         "Чьи данные": [whose_data(h.subject, h.child) for h in entries],
         "Состояние": [CONSENT_STATE_TITLES[h.state] for h in entries],
@@ -48,7 +48,7 @@ def history(actor: Actor, board: ClassConsent, chosen: ClassChoice, on: date) ->
         "Причина": [h.reason or "—" for h in entries],
         "Записано": [format_timestamp(h.recorded_at, zone) for h in entries],
         "Кем": [h.recorded_by for h in entries],
-    }), hide_index=True, width="stretch", key="consent_history")
+    }, key="consent_history")
     scans = {f"запись № {h.entry_id}": h.scan_id for h in entries if h.scan_id}
     if scans:
         scan_id = scans[st.selectbox("Скан бланка", list(scans), key="consent_scan_pick")]

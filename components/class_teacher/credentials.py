@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-import pandas as pd
 import streamlit as st
 
 from components.kit.confirm import Risky, ask, confirmed
@@ -13,6 +12,7 @@ from components.kit.feedback import act, reported_errors
 from components.kit.pickers import multi_picker
 from components.kit.runtime import db, db_read, school_settings
 from components.kit.school import app_address
+from components.kit.tables import show_table
 from components.kit.text import escape
 from klassruk.access.permissions import Actor
 from klassruk.pdf.slips import render_slips
@@ -56,13 +56,12 @@ def last_issue_slips(chosen: ClassChoice) -> None:
         type="primary",
     )
     if st.toggle("Показать логины и коды на экране", key="cred_show_codes"):
-        st.dataframe(
-            pd.DataFrame({
+        show_table(
+            {
                 "ФИО": [c.name for c in issued],
                 "Логин": [c.login for c in issued],
                 "Код активации": [c.code for c in issued],
-            }),
-            hide_index=True,
+            },
             key="cred_codes_table",
         )
     if st.button("Скрыть выданные коды", key="cred_forget_codes"):
@@ -91,23 +90,20 @@ def account_board(actor: Actor, chosen: ClassChoice, *, on: date, zone: str) -> 
         column.metric(
             BOARD_STATE_TITLES[state].capitalize(), sum(row.state is state for row in board)
         )
-    st.dataframe(
-        pd.DataFrame(
-            {
-                "Кто": [PERSON_KIND_TITLES[row.person.kind] for row in board],
-                "ФИО": [row.name for row in board],
-                "Дети": [", ".join(row.children) or "—" for row in board],
-                "Логин": [row.login or "—" for row in board],
-                "Состояние": [BOARD_STATE_TITLES[row.state] for row in board],
-                "Код выдан": [when(row.issued_at) for row in board],
-                "Код действует до": [when(row.expires_at) for row in board],
-                "Активирована": [when(row.activated_at) for row in board],
-                "Последний вход": [when(row.last_login_at) for row in board],
-            }
-        ),
-        hide_index=True,
-        width="stretch",
+    show_table(
+        {
+            "Кто": [PERSON_KIND_TITLES[row.person.kind] for row in board],
+            "ФИО": [row.name for row in board],
+            "Дети": [", ".join(row.children) or "—" for row in board],
+            "Логин": [row.login or "—" for row in board],
+            "Состояние": [BOARD_STATE_TITLES[row.state] for row in board],
+            "Код выдан": [when(row.issued_at) for row in board],
+            "Код действует до": [when(row.expires_at) for row in board],
+            "Активирована": [when(row.activated_at) for row in board],
+            "Последний вход": [when(row.last_login_at) for row in board],
+        },
         key="cred_board",
+        empty="Никого не найдено." if late_only else "В классе нет обучающихся и родителей.",
     )
     return board
 

@@ -10,6 +10,7 @@ import streamlit as st
 from components.kit.data_access import log_access
 from components.kit.feedback import act, announce, reported_errors
 from components.kit.runtime import db, school_settings
+from components.kit.tables import show_table
 from components.kit.xlsx import xlsx_button
 from klassruk.access.permissions import Actor
 from klassruk.models.extracts import EXTRACT_FREQUENCY_TITLES, ExtractFrequency, ExtractSchedule
@@ -105,7 +106,7 @@ def register_table(register: list[RegisterRow], chosen: ClassChoice) -> None:
         "Выдана": [format_date(r.handed_on) for r in register],
         "Талон возвращён": [format_date(r.returned_on) for r in register],
     })
-    st.dataframe(table, hide_index=True, width="stretch", key="extracts_register")
+    show_table(table, key="extracts_register", empty="Выписки ещё не печатались.")
     xlsx_button(table, sheet=f"Выписки {chosen.name}", file_name=f"reestr_{chosen.name}.xlsx",
                 key="extracts_xlsx")
 

@@ -15,7 +15,9 @@ from klassruk.services import groups
 from klassruk.text.formatting import format_date
 
 # The draft lives under one session key and its widgets' keys come from `_field`, so the
-# branch that fills them and the branch that reads them name them the same way.
+# branch that fills them and the branch that reads them name them the same way. The draft keeps
+# each field's value too: Streamlit drops a widget's state on a run of another page, and a user
+# coming back must find the proposal (each group's teacher: the subject's current one) as left.
 _DRAFT = "sg_plan"
 
 
@@ -75,20 +77,48 @@ def _propose(view: ClassView, chosen: list[int], count: int, method: groups.Spli
                 )
                 for subject_id in chosen
             }
+        fields: dict[str, Any] = {}
         for subject_id, proposal in proposals.items():
             for i, members in enumerate(proposal.groups):
                 # Each group starts with the class's teacher of the subject, never a guess.
-                st.session_state[_field("teacher", subject_id, i)] = teachers[subject_id]
-                st.session_state[_field("members", subject_id, i)] = members
-                st.session_state[_field("name", subject_id, i)] = groups.default_group_name(
+                fields[_field("teacher", subject_id, i)] = teachers[subject_id]
+                fields[_field("members", subject_id, i)] = members
+                fields[_field("name", subject_id, i)] = groups.default_group_name(
                     view.info.class_name, view.subject_names[subject_id], i + 1
                 )
+        st.session_state.update(fields)
         st.session_state[_DRAFT] = {
             "class_id": view.class_id,
             "count": count,
             "subjects": list(proposals),
             "students": {sid: p.students for sid, p in proposals.items()},
+            "fields": fields,
         }
+
+
+def _restore(draft: dict[str, Any], keys: list[str]) -> None:
+    """Give back the fields' state from the draft where Streamlit has dropped it."""
+    for key in keys:
+        if key not in st.session_state:
+            st.session_state[key] = draft["fields"][key]
+
+
+def _remember(draft: dict[str, Any], keys: list[str]) -> None:
+    """Copy the fields' state into the draft, where it outlives a visit to another page."""
+    draft["fields"].update({key: st.session_state[key] for key in keys})
+
+
+def _teacher_picker(column: Any, teachers: dict[int, str], key: str) -> None:
+    if st.session_state[key] not in teachers:
+        st.session_state[key] = None
+    column.selectbox(
+        "Учитель",
+        list(teachers),
+        format_func=teachers.__getitem__,
+        key=key,
+        index=None,  # only when the class has no teacher of the subject to start from
+        placeholder="выберите учителя",
+    )
 
 
 def _edit_draft(view: ClassView, draft: dict[str, Any]) -> None:
@@ -103,24 +133,19 @@ def _edit_draft(view: ClassView, draft: dict[str, Any]) -> None:
             )
         candidates = [s.student_id for s in draft["students"][subject_id]]
         for i, column in enumerate(st.columns(draft["count"])):
-            column.text_input("Название группы", key=_field("name", subject_id, i))
-            if st.session_state.get(_field("teacher", subject_id, i)) not in teachers:
-                st.session_state[_field("teacher", subject_id, i)] = None
-            column.selectbox(
-                "Учитель",
-                list(teachers),
-                format_func=teachers.__getitem__,
-                key=_field("teacher", subject_id, i),
-                index=None,
-                placeholder="выберите учителя",
-            )
+            keys = [_field(part, subject_id, i) for part in ("name", "teacher", "members")]
+            _restore(draft, keys)
+            name_key, teacher_key, members_key = keys
+            column.text_input("Название группы", key=name_key)
+            _teacher_picker(column, teachers, teacher_key)
             with column:
                 multi_picker(
                     "Обучающиеся",
                     candidates,
                     format_func=lambda sid: names.get(sid, "—"),
-                    key=_field("members", subject_id, i),
+                    key=members_key,
                 )
+            _remember(draft, keys)
         _same_teacher_note(draft["count"], subject_id)
     st.caption(
         "Уроки групп встают в расписание на место уроков класса по этому предмету: "

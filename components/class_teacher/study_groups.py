@@ -63,7 +63,7 @@ def show_groups(view: ClassView) -> None:
         st.info("Класс ещё не разделён на группы. Разделите его ниже.")
     else:
         all_groups = [g for s in info.splits for g in s.groups]
-        st.dataframe(pd.DataFrame(info.table()), hide_index=True, width="stretch")
+        show_table(pd.DataFrame(info.table()), empty="В классе нет обучающихся.")
         show_table(
             {
                 "Группа": [g.name for g in all_groups],

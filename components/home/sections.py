@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-import pandas as pd
 import streamlit as st
 
 from components.family import cabinet, home
@@ -12,6 +11,7 @@ from components.journal.teacher_day import teacher_day_section
 from components.kit.pickers import NO_CLASS, child_picker
 from components.kit.runtime import db_read
 from components.kit.school import address_warning, today
+from components.kit.tables import show_table
 from components.kit.text import escape
 from klassruk.access.permissions import ROLE_TITLES, Action, Actor, Role
 from klassruk.models.accounts import ACCOUNT_STATUS_TITLES
@@ -40,24 +40,22 @@ def _school(actor: Actor) -> None:
     for column, (label, value) in zip(columns, figures, strict=True):
         column.metric(label, value)
     left, right = st.columns(2)
-    left.dataframe(
-        pd.DataFrame(
+    with left:
+        show_table(
             {
                 "Роль": [ROLE_TITLES[r] for r in counts.accounts_by_role],
                 "Учётных записей": list(counts.accounts_by_role.values()),
-            }
-        ),
-        hide_index=True,
-    )
-    right.dataframe(
-        pd.DataFrame(
+            },
+            empty="Учётных записей пока нет.",
+        )
+    with right:
+        show_table(
             {
                 "Состояние": [ACCOUNT_STATUS_TITLES[s] for s in counts.accounts_by_status],
                 "Учётных записей": list(counts.accounts_by_status.values()),
-            }
-        ),
-        hide_index=True,
-    )
+            },
+            empty="Учётных записей пока нет.",
+        )
 
 
 def _class_teacher(actor: Actor) -> None:
@@ -122,16 +120,13 @@ def _teacher(actor: Actor) -> None:
         st.info("Учебная нагрузка вам пока не назначена.")
         return
     st.metric("Часов в неделю", format_number(sum(row.hours_per_week for row in load)))
-    st.dataframe(
-        pd.DataFrame(
-            {
-                "Группа": [row.group for row in load],
-                "Предмет": [row.subject for row in load],
-                "Часов в неделю": [format_number(row.hours_per_week) for row in load],
-                "Обучающихся": [row.students for row in load],
-            }
-        ),
-        hide_index=True,
+    show_table(
+        {
+            "Группа": [row.group for row in load],
+            "Предмет": [row.subject for row in load],
+            "Часов в неделю": [format_number(row.hours_per_week) for row in load],
+            "Обучающихся": [row.students for row in load],
+        }
     )
 
 

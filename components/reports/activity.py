@@ -14,13 +14,14 @@ from datetime import date, timedelta
 import pandas as pd
 import streamlit as st
 
-from components.kit.feedback import act, reported_errors
+from components.kit.feedback import reported_errors
 from components.kit.pickers import class_picker, period_picker, week_navigator
 from components.kit.runtime import db, db_read, school_settings
 from components.kit.school import school_timezone, today
 from components.kit.tables import show_table
 from components.kit.text import escape
 from components.kit.xlsx import xlsx_button
+from components.notifications.staff import MessageDraft, ask_to_send, send_when_confirmed
 from components.reports.charts import acknowledgement_rate_chart, classes_rate_chart
 from components.reports.paper_route import move_to_paper
 from klassruk.access.permissions import Action, Actor
@@ -29,7 +30,7 @@ from klassruk.models.notifications import MessageAudience
 from klassruk.pdf.extracts import render_extracts
 from klassruk.services.delivery import ROUTE_TITLES
 from klassruk.services.extracts.printing import Family, print_extracts
-from klassruk.services.notifications.messages import Audience, send_message
+from klassruk.services.notifications.messages import Audience
 from klassruk.services.reports.activity import (
     ACCOUNT_STATE_TITLES,
     FLAG_TITLES,
@@ -115,6 +116,7 @@ def _actions(actor: Actor, chosen: ClassChoice, report: ActivityReport) -> None:
 
 
 REMINDER_TITLE = "Напоминание: подтвердите ознакомление"
+REMIND_CONFIRM = "act_remind_confirm"
 REMINDER_BODY = (
     "Пожалуйста, откройте личный кабинет Классрука и подтвердите, что ознакомились со сведениями "
     "о ребёнке (оценки, домашние задания, изменения в расписании). Если войти не получается, "
@@ -125,18 +127,15 @@ REMINDER_BODY = (
 def _remind(actor: Actor, chosen: ClassChoice, report: ActivityReport) -> None:
     """Remind every family the report flags: a class message asking for «Ознакомлен(а)»."""
     flagged = frozenset(r.student_id for r in report.rows if r.flags)
-    if not flagged or not st.button(
+    if flagged and st.button(
         f"Напомнить семьям, требующим внимания ({len(flagged)} детей)",
         key="act_remind", icon=":material/notifications:",
     ):
-        return
-    audience = Audience(MessageAudience.CLASS, class_id=chosen.class_id, student_ids=flagged)
-    act(
-        actor,
-        lambda session: send_message(
-            session, actor, audience=audience, title=REMINDER_TITLE, body=REMINDER_BODY,
-            asks_acknowledgement=True, on=today(),
-        ),
+        audience = Audience(MessageAudience.CLASS, class_id=chosen.class_id, student_ids=flagged)
+        ask_to_send(actor, REMIND_CONFIRM, audience, f"{chosen.name} класса",
+                    MessageDraft(REMINDER_TITLE, REMINDER_BODY, asks_acknowledgement=True))
+    send_when_confirmed(
+        actor, REMIND_CONFIRM,
         "Напоминание отправлено: семьи увидят его в кабинете, получат по почте или SMS по "
         "своим настройкам, бумажные — в следующей выписке. Ход доставки — в «Сообщения семьям».",
     )

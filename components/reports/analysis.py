@@ -13,6 +13,7 @@ from components.kit.feedback import reported_errors
 from components.kit.pickers import multi_picker
 from components.kit.runtime import db_read
 from components.kit.school import today
+from components.kit.tables import show_table
 from components.kit.xlsx import xlsx_button
 from klassruk.access.permissions import Actor
 from klassruk.services.reports.pivot import (
@@ -88,7 +89,7 @@ def draw_analysis(actor: Actor) -> None:
             st.info("Нет данных для выбранных строк, столбцов и фильтров.")
             return
         frame = _frame(result, rows)
-        st.dataframe(frame, hide_index=True, width="stretch", placeholder=NONE)
+        show_table(frame)
         st.altair_chart(_chart(result, rows, MEASURE_TITLES[measure]))
         left, right = st.columns(2)
         with left:

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
-import pandas as pd
 import streamlit as st
 
 from components.administration.users import new_code_slip
 from components.kit.confirm import Risky, ask, confirmed
 from components.kit.feedback import announce, reported_errors
 from components.kit.runtime import db, db_read, school_settings
+from components.kit.tables import show_table
 from components.kit.text import escape
 from klassruk.access.permissions import Actor
 from klassruk.audit.titles import (
@@ -44,19 +44,16 @@ VOID_CONFIRM = "incident_void"
 
 def incident_list(incidents: list[IncidentRow], zone: str) -> IncidentRow:
     """The incidents as a table, and the one picked to work on."""
-    st.dataframe(
-        pd.DataFrame(
-            {
-                "№": [i.id for i in incidents],
-                "Учётная запись": [f"{i.account_name} ({i.login})" for i in incidents],
-                "Сообщил(а)": [i.reported_by for i in incidents],
-                "Сообщено": [format_timestamp(i.reported_at, zone) for i in incidents],
-                "В срок": ["да" if i.reported_in_time else "нет" for i in incidents],
-                "Состояние": [INCIDENT_STATUS_TITLES[i.status] for i in incidents],
-            }
-        ),
-        hide_index=True,
-        width="stretch",
+    show_table(
+        {
+            "№": [i.id for i in incidents],
+            "Учётная запись": [f"{i.account_name} ({i.login})" for i in incidents],
+            "Сообщил(а)": [i.reported_by for i in incidents],
+            "Сообщено": [format_timestamp(i.reported_at, zone) for i in incidents],
+            "В срок": ["да" if i.reported_in_time else "нет" for i in incidents],
+            "Состояние": [INCIDENT_STATUS_TITLES[i.status] for i in incidents],
+        },
+        empty="Инцидентов нет.",
     )
     by_label = {f"№ {i.id} — {i.account_name} ({i.login})": i for i in incidents}
     return by_label[st.selectbox("Инцидент", list(by_label), key="incident_chosen")]
@@ -82,11 +79,7 @@ def incident_facts(incident: IncidentRow, zone: str) -> None:
     }
     if incident.closed_at is not None:
         facts["Закрыт"] = f"{when(incident.closed_at)}, {incident.closed_by}: {incident.close_note}"
-    st.dataframe(
-        pd.DataFrame({"": list(facts), "Сведения": list(facts.values())}),
-        hide_index=True,
-        width="stretch",
-    )
+    show_table({"": list(facts), "Сведения": list(facts.values())})
 
 
 def void_section(actor: Actor, incident: IncidentRow, zone: str) -> None:
@@ -137,27 +130,20 @@ def voided_table(operations: list[VoidedOperation], zone: str, names: Names) -> 
     if not operations:
         st.caption("Операции не признавались недействительными.")
         return
-    st.dataframe(
-        pd.DataFrame(
-            {
-                "Когда": [format_timestamp(o.audit.at, zone) for o in operations],
-                "Объект": [
-                    object_title(o.audit.entity, o.audit.entity_id, names) for o in operations
-                ],
-                "Действие": [OPERATION_TITLES[o.audit.operation] for o in operations],
-                "Изменения": [
-                    changes_text(
-                        o.audit.operation, o.audit.changes, zone, table=o.audit.entity,
-                        names=names,
-                    )
-                    for o in operations
-                ],
-                "Итог": [ITEM_OUTCOME_TITLES[o.outcome] for o in operations],
-                "Пояснение": [o.detail or o.decision_note or "" for o in operations],
-            }
-        ),
-        hide_index=True,
-        width="stretch",
+    show_table(
+        {
+            "Когда": [format_timestamp(o.audit.at, zone) for o in operations],
+            "Объект": [object_title(o.audit.entity, o.audit.entity_id, names) for o in operations],
+            "Действие": [OPERATION_TITLES[o.audit.operation] for o in operations],
+            "Изменения": [
+                changes_text(
+                    o.audit.operation, o.audit.changes, zone, table=o.audit.entity, names=names
+                )
+                for o in operations
+            ],
+            "Итог": [ITEM_OUTCOME_TITLES[o.outcome] for o in operations],
+            "Пояснение": [o.detail or o.decision_note or "" for o in operations],
+        },
         key="voided_table",
     )
 

@@ -40,6 +40,13 @@ _PETROVICH_GENDER = {
     None: PetrovichGender.ANDRGN,
 }
 _GRAMMEMES = {"masc": Gender.MALE, "femn": Gender.FEMALE}
+_CASE_GRAMMEMES = {
+    Case.GENITIVE: "gent",
+    Case.DATIVE: "datv",
+    Case.ACCUSATIVE: "accs",
+    Case.INSTRUMENTAL: "ablt",
+    Case.PREPOSITIONAL: "loct",
+}
 
 
 @cache
@@ -133,6 +140,20 @@ def about(full_name: str) -> str:
     # «об» before a vowel sound; е, ё, ю, я start with [j] and take «о» (о Елене).
     preposition = "об" if declined[:1].lower() in tuple("аоуэиы") else "о"
     return f"{preposition} {declined}"
+
+
+@cache
+def _noun(word: str, case: Case | None) -> pymorphy3.analyzer.Parse:
+    noun = next(p for p in _morph().parse(word) if {"NOUN", "nomn"} <= p.tag.grammemes)
+    return (noun.inflect({_CASE_GRAMMEMES[case]}) if case is not None else None) or noun
+
+
+def counted(number: int, word: str, case: Case | None = None) -> str:
+    """«1 семье», «3 семьям», «5 писем»: the number and the noun agreeing with it (in `case`).
+
+    A no-break space joins them: a line never ends on the bare number.
+    """
+    return f"{number}\u00a0{_noun(word, case).make_agree_with_number(number).word}"
 
 
 def listing(words: list[str]) -> str:

@@ -51,6 +51,9 @@ def test_class_teacher_asks_parent_acknowledges_in_cabinet_teacher_sees_it(
         page.get_by_label("Текст").fill("В пятницу в 9:00 у главного входа.")
         page.get_by_text("Попросить подтвердить «Ознакомлен(а)»").click()
         page.get_by_role("button", name="Отправить").click()
+        # The confirmation names the families and letters; its «Отправить» comes after the form's.
+        page.get_by_text("Отправить сообщение «Сбор на экскурсию»").wait_for()
+        page.get_by_role("button", name="Отправить").last.click()
         page.get_by_text("Сообщение «Сбор на экскурсию» отправлено.").wait_for()
 
         family = parent.new_page()

@@ -10,6 +10,7 @@ from klassruk.text.russian import (
     about,
     agree,
     agree_with,
+    counted,
     decline_name,
     gender_of,
     gender_of_name,
@@ -78,3 +79,23 @@ def test_listing_joins_with_commas_and_i():
     assert [listing(w) for w in ([], ["А"], ["А", "Б"], ["А", "Б", "В"])] == [
         "", "А", "А и Б", "А, Б и В",
     ]
+
+
+@pytest.mark.parametrize(
+    ("number", "word", "case", "expected"),
+    [
+        (1, "семья", Case.DATIVE, "1 семье"),
+        (3, "семья", Case.DATIVE, "3 семьям"),
+        (11, "семья", Case.DATIVE, "11 семьям"),
+        (21, "семья", Case.DATIVE, "21 семье"),
+        (0, "письмо", None, "0 писем"),
+        (1, "письмо", None, "1 письмо"),
+        (4, "письмо", None, "4 письма"),
+        (12, "письмо", None, "12 писем"),
+        (22, "письмо", None, "22 письма"),
+        (2, "семья", None, "2 семьи"),
+        (5, "семья", None, "5 семей"),
+    ],
+)
+def test_a_counted_noun_agrees_with_its_number(number, word, case, expected):
+    assert counted(number, word, case) == expected.replace(" ", "\u00a0")

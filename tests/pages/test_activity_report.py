@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from components.reports.activity import REMINDER_TITLE
 from klassruk.models.notifications import ClassMessage, ClassMessageRecipient
 from klassruk.models.school import Student
 from klassruk.services.reports.activity import FLAG_TITLES, Flag
@@ -47,6 +48,11 @@ def test_class_teacher_reminds_the_flagged_families_with_a_class_message(logged_
     at = logged_in("klassruk").switch_page("app_pages/activity_report.py").run()
     flagged = set(_table(at).loc[_table(at)["Обратить внимание"].ne("—"), "Ребёнок"])
     at.button(key="act_remind").click().run()
+    question = next(w.value for w in at.warning if w.value.startswith("Отправить сообщение"))
+    assert f"«{REMINDER_TITLE}»" in question and " 7А класса (" in question
+    with factory() as session:
+        assert session.scalars(select(ClassMessage)).first() is None
+    at.button(key="act_remind_confirm_yes").click().run()
     assert not at.exception
     assert any("Напоминание отправлено" in s.value for s in at.success)
     with factory() as session:

@@ -44,6 +44,17 @@ def test_class_teacher_records_a_returned_form_for_a_guardian_not_asked_yet(logg
     assert any(b.label.startswith("Скачать таблицу") for b in at.get("download_button"))
 
 
+def test_a_filter_nobody_matches_says_so_in_russian_not_with_an_empty_grid(logged_in):
+    # Streamlit's grid without rows reads «empty»: the kit's table writes a Russian line.
+    at = logged_in("klassruk")
+    at.switch_page("app_pages/consent.py").run()
+    at.multiselect(key="consent_filter_state").set_value(["отказ"])
+    at.checkbox(key="consent_filter_missing").check().run()
+    assert not at.exception
+    assert not [df for df in at.dataframe if "Бумага по выбору" in df.value.columns]
+    assert "По выбранным условиям никого нет." in [c.value for c in at.caption]
+
+
 def test_deputy_head_reads_the_register_without_recording(logged_in):
     at = logged_in("zavuch")
     at.switch_page("app_pages/consent.py").run()

@@ -49,6 +49,7 @@ def test_a_message_asking_for_acknowledgement_is_acknowledged_in_the_cabinet(
     at.text_area[0].input("В пятницу экскурсия, сбор в 9:00 у школы.")
     at.checkbox[0].check()
     at = _button(at, "Отправить").click().run()
+    at = at.button(key="message_send_yes").click().run()
     assert not at.exception
     assert "Сообщение «Экскурсия в музей» отправлено." in [s.value for s in at.success]
 

@@ -131,3 +131,112 @@ def test_the_consent_picker_keeps_the_person_just_saved(logged_in):
     assert at.selectbox(key="consent_target").value == target.replace(
         "(не запрашивалось)", "(дано)"
     )
+
+
+def _messages(factory) -> list[int]:
+    from klassruk.models.notifications import ClassMessage
+
+    with factory() as session:
+        return list(session.scalars(select(ClassMessage.id)))
+
+
+def _write(at, title: str):
+    at.text_input(key="message_title").input(title)
+    at.text_area(key="message_body").input("Собрание в четверг в 18:00.")
+    next(b for b in at.button if b.label == "Отправить").click()
+    return at.run()
+
+
+def test_a_message_to_the_class_waits_for_a_word_and_cancel_keeps_the_text(logged_in, factory):
+    # One class is confirmed too: letters and SMS cannot be called back, and the count of
+    # paper families is news to the sender.
+    import re
+
+    at = logged_in("klassruk").switch_page("app_pages/class_messages.py").run()
+    at = _write(at, "Собрание")
+    question = _question(at, "Отправить сообщение «Собрание»")
+    assert re.match(r"Отправить сообщение «Собрание» \d+\sсемь(е|ям) 7А класса "
+                    r"\(\d+\sпис\w+, \d+ SMS\)\?", question), question
+    assert _messages(factory) == []
+    at.button(key="message_send_no").click().run()
+    assert not _question(at, "Отправить сообщение")
+    assert at.text_input(key="message_title").value == "Собрание"
+    assert _messages(factory) == []
+    next(b for b in at.button if b.label == "Отправить").click().run()
+    at.button(key="message_send_yes").click().run()
+    assert not at.exception
+    assert [s.value for s in at.success] == ["Сообщение «Собрание» отправлено."]
+    assert len(_messages(factory)) == 1
+    assert at.text_input(key="message_title").value == ""
+
+
+def test_a_message_to_the_whole_school_names_families_letters_and_sms_as_sent(
+    logged_in, factory
+):
+    import re
+
+    from klassruk.clock import utcnow
+    from klassruk.infra.db import unit_of_work
+    from klassruk.models.accounts import UserAccount
+    from klassruk.models.notifications import (
+        Channel,
+        ClassMessageRecipient,
+        EventKind,
+        MessageAudience,
+        NotificationContact,
+        NotificationItem,
+        NotificationPreference,
+        OutboxEvent,
+    )
+    from klassruk.services.notifications.outbox import expand_events
+    from klassruk.text.russian import Case, counted
+    from tests.factories import SYSTEM
+
+    # Every parent has a confirmed e-mail; the demo parent (two children) takes SMS too.
+    with unit_of_work(factory, SYSTEM) as session:
+        parents = session.execute(
+            select(UserAccount.id, UserAccount.login).where(UserAccount.guardian_id.is_not(None))
+        ).all()
+        for user_id, login in parents:
+            session.add(NotificationContact(user_id=user_id, channel=Channel.EMAIL,
+                                            address=f"{login}@example.ru", verified_at=utcnow()))
+            if login == "roditel":
+                session.add(NotificationContact(user_id=user_id, channel=Channel.SMS,
+                                                address="+79161112233", verified_at=utcnow()))
+                session.add(NotificationPreference(user_id=user_id, email=True, sms=True))
+    at = logged_in("zavuch").switch_page("app_pages/class_messages.py").run()
+    at.radio(key="message_audience").set_value(MessageAudience.SCHOOL).run()
+    at = _write(at, "Собрание")
+    question = _question(at, "Отправить сообщение «Собрание»")
+    found = re.search(r"«Собрание» (\d+)\s\w+ всей школы \((\d+)\s\w+, (\d+) SMS\)\?", question)
+    assert found, question
+    families, emails, sms = map(int, found.groups())
+    assert emails > 0 and sms == 1
+    assert f"{counted(families, 'семья', Case.DATIVE)} всей школы" in question
+    assert f"({counted(emails, 'письмо')}, {sms} SMS)" in question
+    assert _messages(factory) == []
+    at.button(key="message_send_yes").click().run()
+    assert not at.exception
+    [message_id] = _messages(factory)
+    # What the sender makes of it: one e-mail and one SMS per login, as the question said.
+    with unit_of_work(factory, SYSTEM) as session:
+        while expand_events(session, now=utcnow()):
+            pass
+    with factory() as session:
+        recipients = session.scalars(
+            select(ClassMessageRecipient).where(ClassMessageRecipient.message_id == message_id)
+        ).all()
+        items = session.execute(
+            select(NotificationItem.user_id, NotificationItem.channel, OutboxEvent.payload)
+            .join(OutboxEvent, OutboxEvent.id == NotificationItem.event_id)
+            .where(OutboxEvent.kind == EventKind.CLASS_MESSAGE)
+        ).all()
+    logins = {(user, channel) for user, channel, payload in items
+              if payload["message_id"] == message_id}
+    assert len(recipients) == families
+    assert sum(channel is Channel.EMAIL for _, channel in logins) == emails
+    assert sum(channel is Channel.SMS for _, channel in logins) == sms
+    paper = sum(r.paper for r in recipients)
+    assert (f"На бумаге, в ближайшей выписке, — {counted(paper, 'семья')}." in question) == (
+        paper > 0
+    )

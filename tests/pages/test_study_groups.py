@@ -146,3 +146,46 @@ def test_splitting_trud_keeps_its_teacher_and_its_lessons_then_merges_back(logge
     assert not at.exception, at.exception
     assert [s.value for s in at.success] == [f"Предмет «{TRUD}» снова ведётся у всего класса."]
     assert _trud_lessons_a_week(factory, class_id) == before
+
+
+def _whole_class_teacher(factory, class_id: int, subject_id: int) -> str:
+    """The teaching load's teacher of the subject for the whole class."""
+    from klassruk.models.school import Staff, TeachingAssignment
+
+    with factory() as session:
+        staff = session.scalar(
+            select(Staff)
+            .join(TeachingAssignment, TeachingAssignment.staff_id == Staff.id)
+            .join(StudyGroup, StudyGroup.id == TeachingAssignment.group_id)
+            .where(StudyGroup.class_id == class_id, StudyGroup.kind == GroupKind.WHOLE_CLASS,
+                   TeachingAssignment.subject_id == subject_id)
+        )
+        return staff.full_name
+
+
+def test_each_group_keeps_the_subjects_teacher_after_a_visit_to_another_page(logged_in, factory):
+    # Streamlit drops the state of widgets a run does not draw: the draft came back with
+    # «выберите учителя» in every group, no names and no pupils.
+    with factory() as session:
+        trud = session.scalar(select(Subject.id).where(Subject.name == TRUD))
+    at = logged_in("klassruk")
+    at.switch_page("app_pages/study_groups.py").run()
+    at.multiselect(key="sg_subjects").set_value([trud]).run()
+    at.button(key="sg_propose").click().run()
+    current = _whole_class_teacher(factory, at.session_state["sg_plan"]["class_id"], trud)
+    renamed = f"7А: {TRUD}, мальчики"
+    at.text_input(key=f"sg_name_{trud}_0").input(renamed).run()
+    members = at.multiselect(key=f"sg_members_{trud}_0").value
+    at.switch_page("app_pages/my_class.py").run()
+    at.switch_page("app_pages/study_groups.py").run()
+    assert not at.exception
+    for i in (0, 1):
+        teacher = at.selectbox(key=f"sg_teacher_{trud}_{i}")
+        assert teacher.index is not None and teacher.options[teacher.index] == current
+    assert any("один учитель" in w.value for w in at.warning)
+    assert at.text_input(key=f"sg_name_{trud}_0").value == renamed
+    assert at.multiselect(key=f"sg_members_{trud}_0").value == members
+    at.button(key="sg_save").click().run()
+    assert not at.exception and "Группы сохранены" in at.success[0].value
+    with factory() as session:
+        assert session.scalar(select(StudyGroup.id).where(StudyGroup.name == renamed))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
 
@@ -13,6 +14,7 @@ from klassruk.errors import DomainError, PermissionDenied
 from klassruk.models.accounts import UserAccount
 from klassruk.models.families import AckKind, Acknowledgement
 from klassruk.models.notifications import (
+    Channel,
     ClassMessage,
     ClassMessageRecipient,
     EventKind,
@@ -20,8 +22,11 @@ from klassruk.models.notifications import (
 )
 from klassruk.models.school import Enrolment, GuardianLink, SchoolClass, Student
 from klassruk.services.calendar import in_current_year, week_start
-from klassruk.services.notifications.events import Event, emit
+from klassruk.services.notifications.contacts import verified_addresses
+from klassruk.services.notifications.events import TOPIC_OF, Event, emit
 from klassruk.services.notifications.gating import reachable
+from klassruk.services.notifications.outbox import delivery_channels
+from klassruk.services.notifications.preferences import preferences_of
 from klassruk.services.scope.classes import active_on, require_class_scope
 from klassruk.services.scope.links import link_current_on
 
@@ -111,6 +116,66 @@ def _families(
     return list(dict.fromkeys(pairs))
 
 
+def _text(title: str, body: str) -> tuple[str, str]:
+    title, body = (title or "").strip(), (body or "").strip()
+    if not title or not body:
+        raise DomainError("Напишите тему и текст сообщения.")
+    if len(title) > MAX_TITLE or len(body) > MAX_BODY:
+        raise DomainError(f"Тема — до {MAX_TITLE} символов, текст — до {MAX_BODY}.")
+    return title, body
+
+
+def _addressed(
+    session: Session, actor: Actor, audience: Audience, on: date
+) -> tuple[list[tuple[int, int]], dict[tuple[int, int], list[int]]]:
+    """The (guardian, child) pairs addressed; the electronic ones with their guardians' logins."""
+    pairs = _families(session, _class_ids(session, actor, audience), audience, on)
+    if not pairs:
+        raise DomainError("Ни одной семьи не выбрано: сообщение не отправлено.")
+    electronic: dict[tuple[int, int], list[int]] = defaultdict(list)
+    for r in reachable(session, {s for _, s in pairs}, on=on):
+        if r.guardian_id is not None:
+            electronic[(r.guardian_id, r.student_id)].append(r.user_id)
+    return pairs, electronic
+
+
+@dataclass(frozen=True)
+class Reach:
+    """What a message would do: families addressed, of them on paper; e-mails and SMS sent."""
+
+    families: int
+    paper: int
+    emails: int
+    sms: int
+
+
+def message_reach(
+    session: Session, actor: Actor, *, audience: Audience, title: str, body: str, on: date
+) -> Reach:
+    """What `send_message` with these arguments would do, refusing what it would refuse.
+
+    One e-mail and one SMS per login, as the sender sends a message (whatever the number of
+    the login's children it addresses); by each login's channels, confirmed addresses and topics.
+    """
+    _text(title, body)
+    pairs, electronic = _addressed(session, actor, audience, on)
+    users = sorted({user for pair in pairs for user in electronic.get(pair, ())})
+    prefs = preferences_of(session, users)
+    addresses = verified_addresses(session, users)
+    topic = TOPIC_OF[EventKind.CLASS_MESSAGE]
+    channels = [
+        channel
+        for user in users
+        for channel in delivery_channels(prefs[user], topic, user, addresses)
+    ]
+    return Reach(
+        families=len(pairs),
+        paper=sum(pair not in electronic for pair in pairs),
+        emails=channels.count(Channel.EMAIL),
+        sms=channels.count(Channel.SMS),
+    )
+
+
 def send_message(
     session: Session,
     actor: Actor,
@@ -122,20 +187,8 @@ def send_message(
     on: date,
 ) -> ClassMessage:
     """Address a message to families: the cabinet, e-mail/SMS by preferences, paper otherwise."""
-    title, body = (title or "").strip(), (body or "").strip()
-    if not title or not body:
-        raise DomainError("Напишите тему и текст сообщения.")
-    if len(title) > MAX_TITLE or len(body) > MAX_BODY:
-        raise DomainError(f"Тема — до {MAX_TITLE} символов, текст — до {MAX_BODY}.")
-    class_ids = _class_ids(session, actor, audience)
-    pairs = _families(session, class_ids, audience, on)
-    if not pairs:
-        raise DomainError("Ни одной семьи не выбрано: сообщение не отправлено.")
-    electronic = {
-        (r.guardian_id, r.student_id)
-        for r in reachable(session, {s for _, s in pairs}, on=on)
-        if r.guardian_id is not None
-    }
+    title, body = _text(title, body)
+    pairs, electronic = _addressed(session, actor, audience, on)
     author = session.get(UserAccount, actor.user_id) if actor.user_id is not None else None
     message = ClassMessage(
         author_user_id=actor.user_id,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -24,12 +24,13 @@ from klassruk.models.notifications import (
     NotificationItem,
     OutboxEvent,
     SenderHeartbeat,
+    Topic,
 )
 from klassruk.models.school import Enrolment, GroupMembership, SchoolClass
 from klassruk.services.calendar import in_current_year
 from klassruk.services.notifications.contacts import verified_addresses
 from klassruk.services.notifications.gating import Recipient, reachable
-from klassruk.services.notifications.preferences import due_at, preferences_of
+from klassruk.services.notifications.preferences import Preferences, due_at, preferences_of
 from klassruk.services.school_settings import DEFAULT_TIMEZONE, TIMEZONE_KEY, get_setting
 from klassruk.services.scope.classes import active_on
 
@@ -127,6 +128,15 @@ def _students_of(
     return list(members["school"])
 
 
+def delivery_channels(
+    pref: Preferences, topic: Topic, user_id: int, addresses: Mapping[tuple[int, Channel], str]
+) -> list[Channel]:
+    """The channels news of the topic goes to the login by: switched on, confirmed, not muted."""
+    if not pref.wants(topic):
+        return []
+    return [channel for channel in pref.channels() if (user_id, channel) in addresses]
+
+
 def expand_events(
     session: Session, *, now: datetime | None = None, limit: int = EXPAND_BATCH
 ) -> int:
@@ -160,7 +170,8 @@ def expand_events(
                 ):
                     continue
                 pref = prefs[r.user_id]
-                if not pref.wants(event.topic):
+                channels = delivery_channels(pref, event.topic, r.user_id, addresses)
+                if not channels:
                     continue
                 cadence = (
                     Cadence.IMMEDIATE
@@ -173,8 +184,7 @@ def expand_events(
                         "event_id": event.id, "user_id": r.user_id, "student_id": student_id,
                         "channel": channel, "cadence": cadence, "due_at": due,
                     }
-                    for channel in pref.channels()
-                    if (r.user_id, channel) in addresses
+                    for channel in channels
                 ]
     if rows:
         session.execute(insert(NotificationItem), rows)

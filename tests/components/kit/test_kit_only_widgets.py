@@ -7,8 +7,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[3]
 # A multiselect says «Choose options» and offers «Select all»: the kit's multi_picker speaks
-# Russian. (Tables say «empty» without rows: show_table writes a Russian line instead.)
-KIT_ONLY = {"multiselect"}
+# Russian. A data frame with no rows says «empty» (and a missing value «None»): the kit's
+# show_table writes a Russian line instead, and keeps every table full width without the index.
+KIT_ONLY = {"multiselect", "dataframe"}
 
 
 def _calls_outside_the_kit() -> list[str]:

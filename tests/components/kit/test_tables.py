@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from streamlit.testing.v1 import AppTest
 
 from components.kit.tables import MISSING
@@ -19,3 +21,40 @@ def test_a_table_shows_missing_values_as_a_dash_not_none() -> None:
     table = at.dataframe[0]
     assert table.proto.placeholder == MISSING
     assert list(table.value.columns) == ["Учитель", "Часов"]
+
+
+def _empty_script() -> None:
+    import pandas as pd
+
+    from components.kit.tables import show_table
+
+    show_table(pd.DataFrame({"Выписка": []}), empty="Выписки ещё не печатались.")
+
+
+def test_a_table_without_rows_is_a_russian_line_not_an_empty_grid() -> None:
+    at = AppTest.from_function(_empty_script, default_timeout=30).run()
+    assert not at.exception
+    assert not at.dataframe
+    assert [c.value for c in at.caption] == ["Выписки ещё не печатались."]
+
+
+def _configured_script() -> None:
+    import streamlit as st
+
+    from components.kit.tables import show_table
+
+    show_table(
+        {"Обучающийся": ["Иванов Иван"], "Балл": [4.5]},
+        numbers=["Балл"],
+        column_config={"Обучающийся": st.column_config.TextColumn(help="ФИО")},
+    )
+
+
+def test_a_table_hides_the_index_and_passes_column_settings_on() -> None:
+    at = AppTest.from_function(_configured_script, default_timeout=30).run()
+    assert not at.exception
+    proto = at.dataframe[0].proto
+    config = json.loads(proto.columns)
+    assert config["Обучающийся"]["help"] == "ФИО"
+    assert config["Балл"]["type_config"]["format"] == "localized"
+    assert config["_index"]["hidden"] is True

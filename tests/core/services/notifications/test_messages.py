@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from klassruk.access.permissions import Role
-from klassruk.errors import PermissionDenied
+from klassruk.errors import DomainError, PermissionDenied
 from klassruk.infra.db import unit_of_work
 from klassruk.models.families import AckChannel, AckKind, Acknowledgement
 from klassruk.models.notifications import (
@@ -150,6 +150,33 @@ def test_a_message_reaches_web_email_sms_and_paper_families_and_acknowledgements
     with unit_of_work(factory, SYSTEM, read_only=True) as session:
         kinds = {a.kind for a in session.scalars(select(Acknowledgement))}
         assert kinds == {AckKind.MESSAGE}
+
+
+def test_the_reach_before_sending_is_what_the_sender_then_sends(
+    factory, config, school, smtp_sink, sms_gateway
+):
+    _four_families(factory, config, school, smtp_sink, sms_gateway)
+    with unit_of_work(factory, SYSTEM, read_only=True) as session:
+        teacher = actor_of(session, "ct_a")
+        reach = messages.message_reach(
+            session, teacher, audience=Audience(MessageAudience.CLASS, class_id=school.two.class_a),
+            title="Родительское собрание", body="Собрание в четверг.", on=TODAY,
+        )
+        with pytest.raises(DomainError, match="тему и текст"):
+            messages.message_reach(
+                session, teacher,
+                audience=Audience(MessageAudience.CLASS, class_id=school.two.class_a),
+                title=" ", body="Собрание в четверг.", on=TODAY,
+            )
+        with pytest.raises(PermissionDenied):
+            messages.message_reach(session, teacher, audience=Audience(MessageAudience.SCHOOL),
+                                   title="Собрание", body="В четверг.", on=TODAY)
+    # Four families: e-mail, SMS, the cabinet only, paper.
+    assert reach == messages.Reach(families=4, paper=1, emails=1, sms=1)
+    _send_message(factory, school)
+    result = send(factory, config)
+    assert result.sent == reach.emails + reach.sms
+    assert (len(smtp_sink.messages), len(sms_gateway.requests)) == (reach.emails, reach.sms)
 
 
 def test_only_families_that_have_not_acknowledged_the_week(
