@@ -78,10 +78,11 @@ def stop_process(
 def streamlit_server(
     script: str, port: int, env: dict[str, str], log_path: Path
 ) -> Iterator[Server]:
-    """`streamlit run script` on 127.0.0.1:port, stopped on exit."""
+    """`python -m klassruk serve --script script` on 127.0.0.1:port, stopped on exit."""
     ensure_free(port)
+    # As the systemd units start it: uvicorn's proxy trust set from KLASSRUK_TRUSTED_PROXIES.
     command = [
-        sys.executable, "-m", "streamlit", "run", script,
+        sys.executable, "-m", "klassruk", "serve", "--script", script,
         "--server.headless", "true",
         "--server.address", "127.0.0.1",
         "--server.port", str(port),

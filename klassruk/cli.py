@@ -1,4 +1,4 @@
-"""Command-line tools for school IT: migrate, demo, administrator, backup, rollover, sender."""
+"""Command-line tools for school IT: migrate, demo, administrator, backup, rollover, sender, serve."""
 
 from __future__ import annotations
 
@@ -17,7 +17,12 @@ from klassruk.clock import school_today, utcnow
 from klassruk.errors import DomainError
 from klassruk.infra.db import make_engine, make_session_factory, unit_of_work
 from klassruk.infra.schema import upgrade_to_head
-from klassruk.infra.settings import Settings, load_settings
+from klassruk.infra.settings import (
+    SERVER_TRUST_VARIABLE,
+    Settings,
+    load_settings,
+    server_trust,
+)
 from klassruk.models.notifications import Channel
 from klassruk.operations.backup import describe_tables, make_backup, restore_backup
 from klassruk.services.accounts.users import create_user
@@ -230,6 +235,14 @@ def _command_send(database_url: str, args: argparse.Namespace) -> None:
     run_forever(factory, config, owner=owner, interval_s=args.interval)
 
 
+def _command_serve(_database_url: str, args: argparse.Namespace) -> None:
+    # uvicorn reads its proxy trust once, before any of our code runs in the server: set it
+    # here from KLASSRUK_TRUSTED_PROXIES, so that only our proxies may name the client.
+    trust = server_trust(load_settings().trusted_proxies)
+    command = [sys.executable, "-m", "streamlit", "run", args.script, *args.streamlit_options]
+    os.execve(sys.executable, command, {**os.environ, SERVER_TRUST_VARIABLE: trust})
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of `python -m klassruk`."""
     parser = argparse.ArgumentParser(prog="python -m klassruk", description=__doc__)
@@ -287,12 +300,23 @@ def build_parser() -> argparse.ArgumentParser:
     send.add_argument("--once", action="store_true", help="один проход и выход (cron, таймер)")
     send.add_argument("--interval", type=float, default=30.0, help="пауза между проходами, с")
     send.set_defaults(handler=_command_send)
+
+    serve = commands.add_parser(
+        "serve", help="запустить приложение (дальше — параметры streamlit run: --server.port …)"
+    )
+    serve.add_argument("--script", default="serve.py", help="serve.py (по умолчанию) или app.py")
+    serve.set_defaults(handler=_command_serve)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one command; domain errors become a clear message and exit code 2."""
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    # Whatever `serve` does not know belongs to `streamlit run`; other commands take no extras.
+    args, extras = parser.parse_known_args(argv)
+    if extras and args.command != "serve":
+        parser.error(f"unrecognized arguments: {' '.join(extras)}")
+    args.streamlit_options = extras
     database_url = args.database_url or load_settings().database_url
     try:
         args.handler(database_url, args)

@@ -13,7 +13,14 @@ from sqlalchemy.orm import Session, sessionmaker
 from klassruk.access.permissions import Role
 from klassruk.infra.db import unit_of_work
 from klassruk.infra.http_headers import SecurityHeadersMiddleware, is_component_path, nginx_snippet
-from klassruk.infra.settings import ConfigurationError, load_settings, parse_proxies
+from klassruk.infra.settings import (
+    SERVER_TRUST_VARIABLE,
+    ConfigurationError,
+    check_server_trust,
+    load_settings,
+    parse_proxies,
+    server_trust,
+)
 from klassruk.services.accounts.login import LockoutPolicy
 from klassruk.services.school_settings import (
     APP_URL_KEY,
@@ -61,6 +68,19 @@ def test_the_proxy_list_is_a_setting(tmp_path, monkeypatch):
     assert load_settings(tmp_path / "none.toml").trusted_proxies == (
         "127.0.0.1/32", "192.168.10.0/24"
     )
+
+
+def test_the_web_server_may_trust_no_peer_that_is_not_our_proxy():
+    # uvicorn's own default trusts loopback: with no proxy configured that is one too many.
+    with pytest.raises(ConfigurationError, match="python -m klassruk serve"):
+        check_server_trust((), {})
+    check_server_trust((), {SERVER_TRUST_VARIABLE: server_trust(())})
+    ours = parse_proxies("127.0.0.1, 10.0.0.0/24")
+    check_server_trust(ours, {SERVER_TRUST_VARIABLE: server_trust(ours)})
+    check_server_trust(ours, {SERVER_TRUST_VARIABLE: "10.0.0.5"})  # fewer is safe: we read XFF
+    for wider in ("127.0.0.1,::1", "*", "10.0.0.0/16", "nginx"):
+        with pytest.raises(ConfigurationError, match=SERVER_TRUST_VARIABLE):
+            check_server_trust(ours, {SERVER_TRUST_VARIABLE: wider})
 
 
 def test_loopback_is_never_throttled_ipv4_mapped_included(factory: sessionmaker[Session]):

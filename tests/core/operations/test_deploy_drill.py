@@ -121,7 +121,7 @@ def test_the_units_commands_migrate_serve_back_up_and_restore(drill_env, tmp_pat
     env_file, data_dir = tmp_path / "klassruk.env", Path(env["KLASSRUK_DATA_DIR"])
     # The app unit runs serve.py, which the cluster below runs too.
     app_unit = " ".join(unit_command("klassruk@.service", env_file=env_file, data_dir=data_dir))
-    assert re.search(r"streamlit run serve\.py .*--server\.address 127\.0\.0\.1", app_unit)
+    assert re.search(r"-m klassruk serve .*--server\.address 127\.0\.0\.1", app_unit)
 
     migrate = _run(unit_command("klassruk-migrate.service", env_file=env_file,
                                 data_dir=data_dir), env)
