@@ -21,14 +21,16 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator
+from email.message import Message
 from pathlib import Path
 
 import pytest
 
-from deploy.cluster import stop_process
+from deploy.cluster import run_cluster, stop_process
 from klassruk.demo import seed_demo_school
 from klassruk.demo.catalogue import SMALL
 from klassruk.infra.db import make_engine, make_session_factory, unit_of_work
+from klassruk.infra.http_headers import COMPONENT_PATH, HSTS, headers_for
 from klassruk.infra.schema import SchemaState, schema_state
 from klassruk.infra.settings import PROJECT_ROOT
 from klassruk.operations.backup import content_sums
@@ -169,3 +171,26 @@ def test_the_units_commands_migrate_serve_back_up_and_restore(drill_env, tmp_pat
     with engine.connect() as connection:
         assert content_sums(connection) == seeded
     engine.dispose()
+
+
+def _headers(url: str) -> Message:
+    try:
+        with urllib.request.urlopen(url, timeout=10) as response:
+            return response.headers
+    except urllib.error.HTTPError as error:  # a 404 carries the headers too
+        return error.headers
+
+
+def test_nginx_alone_decides_hsts_and_sends_each_header_once(tmp_path):
+    # serve.py behind it sends HSTS by the school's address (https here), nginx by the scheme.
+    with run_cluster(
+        processes=1, proxy=True, script="serve.py", port=_free_port(), app_port=_free_port(),
+        database_url=f"sqlite:///{tmp_path / 'klassruk.sqlite3'}",
+        env={"KLASSRUK_APP_URL": "https://journal.school.example"},
+    ) as cluster:
+        assert _headers(cluster.apps[0].url).get(HSTS[0]) == HSTS[1]
+        for path in ("/", f"{COMPONENT_PATH}klassruk_cookie/index.html"):
+            headers = _headers(cluster.url + path)  # plain HTTP through nginx
+            assert headers.get_all(HSTS[0]) is None, path
+            for name, value in headers_for(https=False, path=path).items():
+                assert headers.get_all(name) == [value], (path, name)
