@@ -15,6 +15,7 @@ import re
 import shlex
 import signal
 import socket
+import ssl
 import stat
 import subprocess
 import sys
@@ -26,7 +27,7 @@ from pathlib import Path
 
 import pytest
 
-from deploy.cluster import run_cluster, stop_process
+from deploy.cluster import Certificate, run_cluster, stop_process
 from klassruk.demo import seed_demo_school
 from klassruk.demo.catalogue import SMALL
 from klassruk.infra.db import make_engine, make_session_factory, unit_of_work
@@ -173,24 +174,37 @@ def test_the_units_commands_migrate_serve_back_up_and_restore(drill_env, tmp_pat
     engine.dispose()
 
 
-def _headers(url: str) -> Message:
+def _headers(url: str, context: ssl.SSLContext | None = None) -> Message:
     try:
-        with urllib.request.urlopen(url, timeout=10) as response:
+        with urllib.request.urlopen(url, timeout=10, context=context) as response:
             return response.headers
     except urllib.error.HTTPError as error:  # a 404 carries the headers too
         return error.headers
 
 
-def test_nginx_alone_decides_hsts_and_sends_each_header_once(tmp_path):
+def _self_signed(folder: Path) -> Certificate:
+    certificate = Certificate(folder / "chain.pem", folder / "key.pem")
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+         "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
+         "-keyout", str(certificate.key), "-out", str(certificate.chain)],
+        check=True, capture_output=True,
+    )
+    return certificate
+
+
+@pytest.mark.parametrize("https", [False, True])
+def test_nginx_alone_decides_hsts_and_sends_each_header_once(tmp_path, https):
     # serve.py behind it sends HSTS by the school's address (https here), nginx by the scheme.
+    tls = _self_signed(tmp_path) if https else None
     with run_cluster(
         processes=1, proxy=True, script="serve.py", port=_free_port(), app_port=_free_port(),
         database_url=f"sqlite:///{tmp_path / 'klassruk.sqlite3'}",
-        env={"KLASSRUK_APP_URL": "https://journal.school.example"},
+        env={"KLASSRUK_APP_URL": "https://journal.school.example"}, tls=tls,
     ) as cluster:
         assert _headers(cluster.apps[0].url).get(HSTS[0]) == HSTS[1]
         for path in ("/", f"{COMPONENT_PATH}klassruk_cookie/index.html"):
-            headers = _headers(cluster.url + path)  # plain HTTP through nginx
-            assert headers.get_all(HSTS[0]) is None, path
+            headers = _headers(cluster.url + path, tls.client_context() if tls else None)
+            assert headers.get_all(HSTS[0]) == ([HSTS[1]] if https else None), path
             for name, value in headers_for(https=False, path=path).items():
                 assert headers.get_all(name) == [value], (path, name)
