@@ -1,4 +1,4 @@
-"""Command-line tools for school IT: migrate, demo, administrator, backup, rollover, sender, serve."""
+"""School IT's command line: migrate, demo, administrator, backup, rollover, sender, serve."""
 
 from __future__ import annotations
 
@@ -235,12 +235,13 @@ def _command_send(database_url: str, args: argparse.Namespace) -> None:
     run_forever(factory, config, owner=owner, interval_s=args.interval)
 
 
-def _command_serve(_database_url: str, args: argparse.Namespace) -> None:
+def _command_serve(database_url: str, args: argparse.Namespace) -> None:
     # uvicorn reads its proxy trust once, before any of our code runs in the server: set it
     # here from KLASSRUK_TRUSTED_PROXIES, so that only our proxies may name the client.
     trust = server_trust(load_settings().trusted_proxies)
     command = [sys.executable, "-m", "streamlit", "run", args.script, *args.streamlit_options]
-    os.execve(sys.executable, command, {**os.environ, SERVER_TRUST_VARIABLE: trust})
+    environment = {**os.environ, "DATABASE_URL": database_url, SERVER_TRUST_VARIABLE: trust}
+    os.execve(sys.executable, command, environment)
 
 
 def build_parser() -> argparse.ArgumentParser:

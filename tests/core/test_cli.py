@@ -127,12 +127,14 @@ def test_serve_starts_streamlit_with_uvicorns_proxy_trust_from_our_setting(
     monkeypatch.delenv("KLASSRUK_TRUSTED_PROXIES", raising=False)
     assert main(["serve", "--server.port", "8601"]) == 0
     monkeypatch.setenv("KLASSRUK_TRUSTED_PROXIES", "10.0.0.5")
-    assert main(["serve", "--script", "app.py", "--server.headless", "true"]) == 0
+    assert main(["--database-url", "sqlite:///x.sqlite3", "serve", "--script", "app.py",
+                 "--server.headless", "true"]) == 0
     (first, untrusted), (second, trusted) = started
     assert first[1:] == ["-m", "streamlit", "run", "serve.py", "--server.port", "8601"]
     assert second[-3:] == ["app.py", "--server.headless", "true"]
     assert untrusted["FORWARDED_ALLOW_IPS"] == ""  # uvicorn then trusts no peer
     assert trusted["FORWARDED_ALLOW_IPS"] == "10.0.0.5/32"
+    assert trusted["DATABASE_URL"] == "sqlite:///x.sqlite3"
 
 
 def test_options_for_streamlit_are_refused_by_other_commands(database_url):
