@@ -28,12 +28,7 @@ from klassruk.operations.backup import describe_tables, make_backup, restore_bac
 from klassruk.services.accounts.users import create_user
 from klassruk.services.notifications.digests import LinkSettings
 from klassruk.services.notifications.sender import SenderConfig, run_forever, run_pass
-from klassruk.services.school_settings import (
-    APP_URL_KEY,
-    DEFAULT_TIMEZONE,
-    get_setting,
-    school_address,
-)
+from klassruk.services.school_settings import DEFAULT_TIMEZONE
 
 CLI_ACTOR = Actor.system("cli")
 
@@ -187,7 +182,7 @@ def _command_retention(database_url: str, args: argparse.Namespace) -> None:
         print("Пробный запуск: ничего не удалено (--apply выполнит).")
 
 
-def sender_config(settings: Settings, app_url: str) -> SenderConfig:
+def sender_config(settings: Settings) -> SenderConfig:
     """The sender's transports and limits from the deployment's settings."""
     from klassruk.services.notifications.channels.email import SmtpSettings
     from klassruk.services.notifications.channels.sms import SMSRU_URL, SmsSettings
@@ -207,7 +202,7 @@ def sender_config(settings: Settings, app_url: str) -> SenderConfig:
             sender=settings.sms_sender,
         )
     return SenderConfig(
-        links=LinkSettings(app_url=app_url, secret=settings.cookie_key),
+        links=LinkSettings(app_url=settings.app_url, secret=settings.cookie_key),
         smtp=smtp,
         sms=sms,
         max_attempts=settings.send_max_attempts,
@@ -218,11 +213,8 @@ def sender_config(settings: Settings, app_url: str) -> SenderConfig:
 
 
 def _command_send(database_url: str, args: argparse.Namespace) -> None:
-    settings = load_settings()
+    config = sender_config(load_settings())
     factory = make_session_factory(make_engine(database_url))
-    with unit_of_work(factory, CLI_ACTOR, read_only=True) as session:
-        app_url = school_address(get_setting(session, APP_URL_KEY), settings.app_url)
-    config = sender_config(settings, app_url)
     owner = f"{socket.gethostname()}:{os.getpid()}"[-64:]
     if args.once:
         result = run_pass(factory, config, owner=owner)
