@@ -14,6 +14,7 @@ import os
 import secrets
 import signal
 import socket
+import ssl
 import subprocess
 import sys
 import tempfile
@@ -39,14 +40,29 @@ class Server:
     process: subprocess.Popen[bytes]
 
 
-def wait_healthy(url: str, process: subprocess.Popen[bytes], path: str = "/_stcore/health") -> None:
+@dataclass(frozen=True)
+class Certificate:
+    """A certificate chain and its key (PEM files): nginx then serves HTTPS, as a school does."""
+
+    chain: Path
+    key: Path
+
+    def client_context(self) -> ssl.SSLContext:
+        """A client that trusts this certificate (a private one, for a trial)."""
+        return ssl.create_default_context(cafile=self.chain)
+
+
+def wait_healthy(
+    url: str, process: subprocess.Popen[bytes], path: str = "/_stcore/health",
+    context: ssl.SSLContext | None = None,
+) -> None:
     """Poll `url + path` until it answers 200; fail if the process dies first."""
     deadline = time.monotonic() + HEALTH_TIMEOUT_S
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise RuntimeError(f"{url}: the process exited with {process.returncode}")
         try:
-            with urllib.request.urlopen(url + path, timeout=2) as response:
+            with urllib.request.urlopen(url + path, timeout=2, context=context) as response:
                 if response.status == 200:
                     return
         except OSError:
@@ -78,10 +94,11 @@ def stop_process(
 def streamlit_server(
     script: str, port: int, env: dict[str, str], log_path: Path
 ) -> Iterator[Server]:
-    """`streamlit run script` on 127.0.0.1:port, stopped on exit."""
+    """`python -m klassruk serve --script script` on 127.0.0.1:port, stopped on exit."""
     ensure_free(port)
+    # As the systemd units start it: uvicorn's proxy trust set from KLASSRUK_TRUSTED_PROXIES.
     command = [
-        sys.executable, "-m", "streamlit", "run", script,
+        sys.executable, "-m", "klassruk", "serve", "--script", script,
         "--server.headless", "true",
         "--server.address", "127.0.0.1",
         "--server.port", str(port),
@@ -99,13 +116,15 @@ def streamlit_server(
         stop_process(process)
 
 
-def render_nginx_site(listen: int, upstream_ports: list[int]) -> str:
+def render_nginx_site(
+    listen: int, upstream_ports: list[int], tls: Certificate | None = None
+) -> str:
     """The site config for these ports, from the template shipped in deploy/nginx."""
     upstreams = "\n    ".join(
         f"server 127.0.0.1:{port} max_fails=3 fail_timeout=10s;" for port in upstream_ports
     )
     values = {
-        "KLASSRUK_LISTEN": f"127.0.0.1:{listen}",
+        "KLASSRUK_LISTEN": f"127.0.0.1:{listen}" + (" ssl" if tls else ""),
         "KLASSRUK_UPSTREAMS": upstreams,
         "KLASSRUK_DEPLOY_DIR": str(DEPLOY_DIR),
     }
@@ -113,14 +132,19 @@ def render_nginx_site(listen: int, upstream_ports: list[int]) -> str:
     site = (DEPLOY_DIR / "nginx" / "klassruk.conf.template").read_text()
     for name, value in values.items():
         site = site.replace("${" + name + "}", value)
+    if tls is not None:
+        certificate = f"    ssl_certificate {tls.chain};\n    ssl_certificate_key {tls.key};\n"
+        site = site.replace("    server_tokens off;\n", "    server_tokens off;\n" + certificate, 1)
     return site
 
 
 @contextmanager
-def nginx_server(listen: int, upstream_ports: list[int], work_dir: Path) -> Iterator[Server]:
+def nginx_server(
+    listen: int, upstream_ports: list[int], work_dir: Path, tls: Certificate | None = None
+) -> Iterator[Server]:
     """A private nginx (own prefix, pid and temp folders) proxying to the given ports."""
     ensure_free(listen)
-    (work_dir / "klassruk.conf").write_text(render_nginx_site(listen, upstream_ports))
+    (work_dir / "klassruk.conf").write_text(render_nginx_site(listen, upstream_ports, tls))
     user = "user root;\n" if os.geteuid() == 0 else ""
     (work_dir / "nginx.conf").write_text(
         f"{user}worker_processes 1;\npid {work_dir}/nginx.pid;\n"
@@ -137,9 +161,10 @@ def nginx_server(listen: int, upstream_ports: list[int], work_dir: Path) -> Iter
         stdout=subprocess.DEVNULL,
         stderr=(work_dir / "nginx.log").open("wb"),
     )
-    server = Server(f"http://127.0.0.1:{listen}", process)
+    server = Server(f"{'https' if tls else 'http'}://127.0.0.1:{listen}", process)
     try:
-        wait_healthy(server.url, process, path="/nginx-health")
+        wait_healthy(server.url, process, path="/nginx-health",
+                     context=tls.client_context() if tls else None)
         yield server
     finally:
         stop_process(process)
@@ -164,11 +189,13 @@ def run_cluster(
     env: dict[str, str] | None = None,
     proxy: bool | None = None,
     script: str = "app.py",
+    tls: Certificate | None = None,
 ) -> Iterator[Cluster]:
     """Start `processes` app servers on app_port.. and nginx on `port`; stop all on exit.
 
     `proxy=None` puts nginx in front only when there is more than one process. `script`
-    "serve.py" runs what the systemd units run (security headers, /healthz, /metrics).
+    "serve.py" runs what the systemd units run (security headers, /healthz, /metrics); with
+    `tls` nginx serves HTTPS.
     """
     work_dir = Path(tempfile.mkdtemp(prefix="klassruk-cluster-"))
     shared = {
@@ -190,7 +217,7 @@ def run_cluster(
         ]
         front = None
         if behind_proxy:
-            front = stack.enter_context(nginx_server(port, ports, work_dir))
+            front = stack.enter_context(nginx_server(port, ports, work_dir, tls))
         yield Cluster(front.url if front else apps[0].url, apps, front)
 
 

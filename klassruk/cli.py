@@ -1,4 +1,4 @@
-"""Command-line tools for school IT: migrate, demo, administrator, backup, rollover, sender."""
+"""School IT's command line: migrate, demo, administrator, backup, rollover, sender, serve."""
 
 from __future__ import annotations
 
@@ -17,18 +17,18 @@ from klassruk.clock import school_today, utcnow
 from klassruk.errors import DomainError
 from klassruk.infra.db import make_engine, make_session_factory, unit_of_work
 from klassruk.infra.schema import upgrade_to_head
-from klassruk.infra.settings import Settings, load_settings
+from klassruk.infra.settings import (
+    SERVER_TRUST_VARIABLE,
+    Settings,
+    load_settings,
+    server_trust,
+)
 from klassruk.models.notifications import Channel
 from klassruk.operations.backup import describe_tables, make_backup, restore_backup
 from klassruk.services.accounts.users import create_user
 from klassruk.services.notifications.digests import LinkSettings
 from klassruk.services.notifications.sender import SenderConfig, run_forever, run_pass
-from klassruk.services.school_settings import (
-    APP_URL_KEY,
-    DEFAULT_TIMEZONE,
-    get_setting,
-    school_address,
-)
+from klassruk.services.school_settings import DEFAULT_TIMEZONE
 
 CLI_ACTOR = Actor.system("cli")
 
@@ -182,7 +182,7 @@ def _command_retention(database_url: str, args: argparse.Namespace) -> None:
         print("Пробный запуск: ничего не удалено (--apply выполнит).")
 
 
-def sender_config(settings: Settings, app_url: str) -> SenderConfig:
+def sender_config(settings: Settings) -> SenderConfig:
     """The sender's transports and limits from the deployment's settings."""
     from klassruk.services.notifications.channels.email import SmtpSettings
     from klassruk.services.notifications.channels.sms import SMSRU_URL, SmsSettings
@@ -202,7 +202,7 @@ def sender_config(settings: Settings, app_url: str) -> SenderConfig:
             sender=settings.sms_sender,
         )
     return SenderConfig(
-        links=LinkSettings(app_url=app_url, secret=settings.cookie_key),
+        links=LinkSettings(app_url=settings.app_url, secret=settings.cookie_key),
         smtp=smtp,
         sms=sms,
         max_attempts=settings.send_max_attempts,
@@ -213,11 +213,8 @@ def sender_config(settings: Settings, app_url: str) -> SenderConfig:
 
 
 def _command_send(database_url: str, args: argparse.Namespace) -> None:
-    settings = load_settings()
+    config = sender_config(load_settings())
     factory = make_session_factory(make_engine(database_url))
-    with unit_of_work(factory, CLI_ACTOR, read_only=True) as session:
-        app_url = school_address(get_setting(session, APP_URL_KEY), settings.app_url)
-    config = sender_config(settings, app_url)
     owner = f"{socket.gethostname()}:{os.getpid()}"[-64:]
     if args.once:
         result = run_pass(factory, config, owner=owner)
@@ -228,6 +225,15 @@ def _command_send(database_url: str, args: argparse.Namespace) -> None:
         )
         return
     run_forever(factory, config, owner=owner, interval_s=args.interval)
+
+
+def _command_serve(database_url: str, args: argparse.Namespace) -> None:
+    # uvicorn reads its proxy trust once, before any of our code runs in the server: set it
+    # here from KLASSRUK_TRUSTED_PROXIES, so that only our proxies may name the client.
+    trust = server_trust(load_settings().trusted_proxies)
+    command = [sys.executable, "-m", "streamlit", "run", args.script, *args.streamlit_options]
+    environment = {**os.environ, "DATABASE_URL": database_url, SERVER_TRUST_VARIABLE: trust}
+    os.execve(sys.executable, command, environment)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -287,12 +293,23 @@ def build_parser() -> argparse.ArgumentParser:
     send.add_argument("--once", action="store_true", help="один проход и выход (cron, таймер)")
     send.add_argument("--interval", type=float, default=30.0, help="пауза между проходами, с")
     send.set_defaults(handler=_command_send)
+
+    serve = commands.add_parser(
+        "serve", help="запустить приложение (дальше — параметры streamlit run: --server.port …)"
+    )
+    serve.add_argument("--script", default="serve.py", help="serve.py (по умолчанию) или app.py")
+    serve.set_defaults(handler=_command_serve)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one command; domain errors become a clear message and exit code 2."""
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    # Whatever `serve` does not know belongs to `streamlit run`; other commands take no extras.
+    args, extras = parser.parse_known_args(argv)
+    if extras and args.command != "serve":
+        parser.error(f"unrecognized arguments: {' '.join(extras)}")
+    args.streamlit_options = extras
     database_url = args.database_url or load_settings().database_url
     try:
         args.handler(database_url, args)

@@ -61,11 +61,12 @@ def nginx_snippet(path: str = "/") -> str:
     `include security-headers.conf;` in the app's locations and
     `include security-headers-components.conf;` in `location ^~ /component/`.
     """
+    headers = headers_for(https=False, path=path)
     lines = ["# Generated from klassruk/infra/http_headers.py (tests/core/test_http_headers.py)."]
-    lines += [
-        f'add_header {name} "{value}" always;'
-        for name, value in headers_for(https=False, path=path).items()
-    ]
+    # serve.py behind nginx sends the same list, HSTS by the school's address: nginx alone
+    # decides at the edge, by the request's own scheme, and each header is sent once.
+    lines += [f"proxy_hide_header {name};" for name in (*headers, HSTS[0])]
+    lines += [f'add_header {name} "{value}" always;' for name, value in headers.items()]
     # HSTS only on HTTPS requests: a browser must never learn it from a plain-HTTP answer.
     lines.append(f"add_header {HSTS[0]} {NGINX_HSTS_VARIABLE} always;")
     return "\n".join(lines) + "\n"

@@ -6,6 +6,7 @@ import ipaddress
 import os
 import secrets
 import tomllib
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -14,6 +15,10 @@ DEFAULT_DATA_DIR = PROJECT_ROOT / "data"
 SECRETS_FILE = PROJECT_ROOT / ".streamlit" / "secrets.toml"
 COOKIE_KEY_FILE_NAME = "cookie_key"
 MIN_COOKIE_KEY_LENGTH = 32
+# uvicorn, Streamlit's web server, replaces the client address with X-Forwarded-For for the
+# peers this variable lists, read once as the server starts; unset, it trusts loopback.
+SERVER_TRUST_VARIABLE = "FORWARDED_ALLOW_IPS"
+_SERVER_DEFAULT_TRUST = "127.0.0.1,::1"
 
 
 class ConfigurationError(RuntimeError):
@@ -177,6 +182,35 @@ def parse_proxies(value: str) -> tuple[str, ...]:
                 f"KLASSRUK_TRUSTED_PROXIES: «{item}» is not an IP address or network (CIDR)"
             ) from None
     return tuple(networks)
+
+
+def server_trust(proxies: Sequence[str]) -> str:
+    """uvicorn's FORWARDED_ALLOW_IPS for exactly our proxies: empty, it trusts no peer."""
+    return ",".join(proxies)
+
+
+def check_server_trust(proxies: Sequence[str], environ: Mapping[str, str]) -> None:
+    """Refuse a web server that would take X-Forwarded-For from a peer not among our proxies."""
+    value = environ.get(SERVER_TRUST_VARIABLE, _SERVER_DEFAULT_TRUST)
+    ours = [ipaddress.ip_network(proxy) for proxy in proxies]
+    for item in (part.strip() for part in value.split(",")):
+        if item and not _within(item, ours):
+            raise ConfigurationError(
+                f"{SERVER_TRUST_VARIABLE}={value!r} makes the web server believe "
+                f"X-Forwarded-For from {item}, which KLASSRUK_TRUSTED_PROXIES does not list: "
+                "start the app with `python -m klassruk serve`, which sets one from the other"
+            )
+
+
+def _within(item: str, networks: Sequence[ipaddress.IPv4Network | ipaddress.IPv6Network]) -> bool:
+    try:
+        network = ipaddress.ip_network(item, strict=False)
+    except ValueError:  # "*" (every peer) or a name: not one of our proxies
+        return False
+    return any(
+        network.network_address in ours and network.broadcast_address in ours
+        for ours in networks
+    )
 
 
 def _choice(value: str | None, name: str, allowed: tuple[str, ...]) -> str:

@@ -10,6 +10,7 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -61,32 +62,28 @@ def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
     return f"sqlite:///{tmp_path_factory.getbasetemp() / 'browser.sqlite3'}"
 
 
-@pytest.fixture(scope="session")
-def server_url(tmp_path_factory: pytest.TempPathFactory, database_url: str) -> Iterator[str]:
-    """A demo school served by a real streamlit process on a free local port."""
-    data_dir = tmp_path_factory.mktemp("browser-data")
-    upgrade_to_head(database_url)
-    engine = make_engine(database_url)
-    with unit_of_work(make_session_factory(engine), Actor.system("test")) as session:
-        seed_demo_school(session, size=SMALL)
-    engine.dispose()
+@contextmanager
+def app_server(
+    database_url: str, data_dir: Path, *, script: str = "app.py", env: dict[str, str] | None = None
+) -> Iterator[str]:
+    """`python -m klassruk serve` of `script`, as deployed, on a free port; stopped on exit."""
     port = _free_port()
-    env = {
-        **os.environ,
-        "DATABASE_URL": database_url,
-        "KLASSRUK_DATA_DIR": str(data_dir),
-        "KLASSRUK_BCRYPT_ROUNDS": "4",
-    }
     process = subprocess.Popen(
         [
-            sys.executable, "-m", "streamlit", "run", "app.py",
+            sys.executable, "-m", "klassruk", "serve", "--script", script,
             "--server.headless", "true",
             "--server.address", "127.0.0.1",
             "--server.port", str(port),
             "--browser.gatherUsageStats", "false",
         ],
         cwd=PROJECT_ROOT,
-        env=env,
+        env={
+            **os.environ,
+            "DATABASE_URL": database_url,
+            "KLASSRUK_DATA_DIR": str(data_dir),
+            "KLASSRUK_BCRYPT_ROUNDS": "4",
+            **(env or {}),
+        },
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
@@ -97,6 +94,18 @@ def server_url(tmp_path_factory: pytest.TempPathFactory, database_url: str) -> I
     finally:
         process.terminate()
         process.wait(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def server_url(tmp_path_factory: pytest.TempPathFactory, database_url: str) -> Iterator[str]:
+    """A demo school served by a real streamlit process on a free local port."""
+    upgrade_to_head(database_url)
+    engine = make_engine(database_url)
+    with unit_of_work(make_session_factory(engine), Actor.system("test")) as session:
+        seed_demo_school(session, size=SMALL)
+    engine.dispose()
+    with app_server(database_url, tmp_path_factory.mktemp("browser-data")) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

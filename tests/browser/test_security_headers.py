@@ -1,17 +1,14 @@
-"""`streamlit run serve.py` sends the security headers, and the app still works under its CSP."""
+"""serve.py (`python -m klassruk serve`) sends the security headers; the app works under its CSP."""
 
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 import urllib.request
 from collections.abc import Iterator
 
 import pytest
 
-from tests.browser.conftest import PROJECT_ROOT, _free_port, _wait_healthy, wait_until_idle
+from tests.browser.conftest import app_server, wait_until_idle
 
 pytestmark = pytest.mark.browser
 
@@ -19,22 +16,8 @@ pytestmark = pytest.mark.browser
 @pytest.fixture(scope="module")
 def served(database_url: str, server_url: str, tmp_path_factory) -> Iterator[str]:
     """The demo database (seeded by server_url) served through serve.py on another port."""
-    port = _free_port()
-    env = {**os.environ, "DATABASE_URL": database_url, "KLASSRUK_BCRYPT_ROUNDS": "4",
-           "KLASSRUK_DATA_DIR": str(tmp_path_factory.mktemp("served-data"))}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "serve.py", "--server.headless", "true",
-         "--server.address", "127.0.0.1", "--server.port", str(port),
-         "--browser.gatherUsageStats", "false"],
-        cwd=PROJECT_ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        _wait_healthy(url, process)
+    with app_server(database_url, tmp_path_factory.mktemp("served-data"), script="serve.py") as url:
         yield url
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
 
 
 def test_headers_are_sent_and_the_login_page_works_under_the_policy(browser, served):

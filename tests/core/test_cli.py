@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import io
 
+import pytest
+
 from klassruk.access.permissions import Role
 from klassruk.cli import main
 from klassruk.infra.db import make_engine, make_session_factory
@@ -113,3 +115,29 @@ def test_first_admin_and_demo_racing_on_an_empty_database_never_both_succeed(dat
     with factory() as session:
         assert [u.login for u in session.query(UserAccount)] == ["it"]
     engine.dispose()
+
+
+def test_serve_starts_streamlit_with_uvicorns_proxy_trust_from_our_setting(
+    monkeypatch, tmp_path
+):
+    started: list[tuple[list[str], dict[str, str]]] = []
+    monkeypatch.setattr("os.execve", lambda _path, argv, env: started.append((argv, env)))
+    monkeypatch.setenv("KLASSRUK_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("FORWARDED_ALLOW_IPS", "*")  # whatever was there before
+    monkeypatch.delenv("KLASSRUK_TRUSTED_PROXIES", raising=False)
+    assert main(["serve", "--server.port", "8601"]) == 0
+    monkeypatch.setenv("KLASSRUK_TRUSTED_PROXIES", "10.0.0.5")
+    assert main(["--database-url", "sqlite:///x.sqlite3", "serve", "--script", "app.py",
+                 "--server.headless", "true"]) == 0
+    (first, untrusted), (second, trusted) = started
+    assert first[1:] == ["-m", "streamlit", "run", "serve.py", "--server.port", "8601"]
+    assert second[-3:] == ["app.py", "--server.headless", "true"]
+    assert untrusted["FORWARDED_ALLOW_IPS"] == ""  # uvicorn then trusts no peer
+    assert trusted["FORWARDED_ALLOW_IPS"] == "10.0.0.5/32"
+    assert trusted["DATABASE_URL"] == "sqlite:///x.sqlite3"
+
+
+def test_options_for_streamlit_are_refused_by_other_commands(database_url):
+    with pytest.raises(SystemExit) as refused:
+        main(["--database-url", database_url, "migrate", "--server.port", "8601"])
+    assert refused.value.code == 2

@@ -13,7 +13,14 @@ from sqlalchemy.orm import Session, sessionmaker
 from klassruk.access.permissions import Role
 from klassruk.infra.db import unit_of_work
 from klassruk.infra.http_headers import SecurityHeadersMiddleware, is_component_path, nginx_snippet
-from klassruk.infra.settings import ConfigurationError, load_settings, parse_proxies
+from klassruk.infra.settings import (
+    SERVER_TRUST_VARIABLE,
+    ConfigurationError,
+    check_server_trust,
+    load_settings,
+    parse_proxies,
+    server_trust,
+)
 from klassruk.services.accounts.login import LockoutPolicy
 from klassruk.services.school_settings import (
     APP_URL_KEY,
@@ -63,6 +70,19 @@ def test_the_proxy_list_is_a_setting(tmp_path, monkeypatch):
     )
 
 
+def test_the_web_server_may_trust_no_peer_that_is_not_our_proxy():
+    # uvicorn's own default trusts loopback: with no proxy configured that is one too many.
+    with pytest.raises(ConfigurationError, match="python -m klassruk serve"):
+        check_server_trust((), {})
+    check_server_trust((), {SERVER_TRUST_VARIABLE: server_trust(())})
+    ours = parse_proxies("127.0.0.1, 10.0.0.0/24")
+    check_server_trust(ours, {SERVER_TRUST_VARIABLE: server_trust(ours)})
+    check_server_trust(ours, {SERVER_TRUST_VARIABLE: "10.0.0.5"})  # fewer is safe: we read XFF
+    for wider in ("127.0.0.1,::1", "*", "10.0.0.0/16", "nginx"):
+        with pytest.raises(ConfigurationError, match=SERVER_TRUST_VARIABLE):
+            check_server_trust(ours, {SERVER_TRUST_VARIABLE: wider})
+
+
 def test_loopback_is_never_throttled_ipv4_mapped_included(factory: sessionmaker[Session]):
     assert is_loopback("::ffff:127.0.0.1") and is_loopback("::1") and is_loopback("127.0.0.2")
     assert not is_loopback("203.0.113.7") and not is_loopback(None)
@@ -84,8 +104,10 @@ def test_nginx_sends_hsts_only_over_https():
     assert 'map $scheme $klassruk_hsts {\n    https   "max-age=' in template
     assert '    default "";\n}' in template.split("map $scheme $klassruk_hsts", 1)[1]
     for snippet in (nginx_snippet(), nginx_snippet("/component/")):
-        [hsts] = [line for line in snippet.splitlines() if "Strict-Transport-Security" in line]
-        assert hsts == "add_header Strict-Transport-Security $klassruk_hsts always;"
+        hsts = [line for line in snippet.splitlines() if "Strict-Transport-Security" in line]
+        # The app's own HSTS is dropped; nginx's is empty (not sent) unless the scheme is https.
+        assert hsts == ["proxy_hide_header Strict-Transport-Security;",
+                        "add_header Strict-Transport-Security $klassruk_hsts always;"]
 
 
 def test_only_the_real_component_path_may_be_framed():

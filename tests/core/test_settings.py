@@ -55,6 +55,6 @@ def test_weak_cookie_key_refuses_to_start(tmp_path, monkeypatch):
 def test_the_sender_hands_over_with_as_many_workers_as_set(tmp_path, monkeypatch):
     from klassruk.cli import sender_config
 
-    assert sender_config(load_settings(tmp_path / "missing.toml"), "").workers == 4
+    assert sender_config(load_settings(tmp_path / "missing.toml")).workers == 4
     monkeypatch.setenv("KLASSRUK_SEND_WORKERS", "8")
-    assert sender_config(load_settings(tmp_path / "missing.toml"), "").workers == 8
+    assert sender_config(load_settings(tmp_path / "missing.toml")).workers == 8

@@ -45,6 +45,7 @@ NOT_REACHABLE = "нет согласия на электронную рассы�
 class LinkSettings:
     """Where links point and the secret that signs them."""
 
+    # The deployment's address (KLASSRUK_APP_URL); each pass puts the admin's setting first.
     app_url: str
     secret: str
 

@@ -6,7 +6,7 @@ import logging
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from sqlalchemy import or_, select, update
@@ -26,6 +26,7 @@ from klassruk.services.notifications.channels.email import SmtpSettings, SmtpTra
 from klassruk.services.notifications.channels.sms import SmsSettings, SmsTransport
 from klassruk.services.notifications.digests import LinkSettings, compose_due
 from klassruk.services.notifications.outbox import expand_events
+from klassruk.services.school_settings import APP_URL_KEY, get_setting, school_address
 
 SENDER = Actor.system("sender")
 # Messages leased, handed over by the workers and recorded in one transaction each round: a
@@ -195,9 +196,10 @@ def run_pass(
         result.expanded += expanded
         if not expanded:
             break
+    links = _links_now(factory, config.links)
     while True:
         with unit_of_work(factory, SENDER) as session:
-            composed = compose_due(session, now=utcnow(), links=config.links)
+            composed = compose_due(session, now=utcnow(), links=links)
         result.composed += composed
         if not composed:
             break
@@ -205,6 +207,13 @@ def run_pass(
     with unit_of_work(factory, SENDER) as session:
         _heartbeat(session, owner, result)
     return result
+
+
+def _links_now(factory: sessionmaker[Session], links: LinkSettings) -> LinkSettings:
+    """Links to the school's address as the admin sets it now (a running sender sees a change)."""
+    with unit_of_work(factory, SENDER, read_only=True) as session:
+        admin_value = get_setting(session, APP_URL_KEY)
+    return replace(links, app_url=school_address(admin_value, links.app_url))
 
 
 def _send_due(

@@ -15,20 +15,23 @@ import re
 import shlex
 import signal
 import socket
+import ssl
 import stat
 import subprocess
 import sys
 import time
 import urllib.request
 from collections.abc import Iterator
+from email.message import Message
 from pathlib import Path
 
 import pytest
 
-from deploy.cluster import stop_process
+from deploy.cluster import Certificate, run_cluster, stop_process
 from klassruk.demo import seed_demo_school
 from klassruk.demo.catalogue import SMALL
 from klassruk.infra.db import make_engine, make_session_factory, unit_of_work
+from klassruk.infra.http_headers import COMPONENT_PATH, HSTS, headers_for
 from klassruk.infra.schema import SchemaState, schema_state
 from klassruk.infra.settings import PROJECT_ROOT
 from klassruk.operations.backup import content_sums
@@ -121,7 +124,7 @@ def test_the_units_commands_migrate_serve_back_up_and_restore(drill_env, tmp_pat
     env_file, data_dir = tmp_path / "klassruk.env", Path(env["KLASSRUK_DATA_DIR"])
     # The app unit runs serve.py, which the cluster below runs too.
     app_unit = " ".join(unit_command("klassruk@.service", env_file=env_file, data_dir=data_dir))
-    assert re.search(r"streamlit run serve\.py .*--server\.address 127\.0\.0\.1", app_unit)
+    assert re.search(r"-m klassruk serve .*--server\.address 127\.0\.0\.1", app_unit)
 
     migrate = _run(unit_command("klassruk-migrate.service", env_file=env_file,
                                 data_dir=data_dir), env)
@@ -169,3 +172,39 @@ def test_the_units_commands_migrate_serve_back_up_and_restore(drill_env, tmp_pat
     with engine.connect() as connection:
         assert content_sums(connection) == seeded
     engine.dispose()
+
+
+def _headers(url: str, context: ssl.SSLContext | None = None) -> Message:
+    try:
+        with urllib.request.urlopen(url, timeout=10, context=context) as response:
+            return response.headers
+    except urllib.error.HTTPError as error:  # a 404 carries the headers too
+        return error.headers
+
+
+def _self_signed(folder: Path) -> Certificate:
+    certificate = Certificate(folder / "chain.pem", folder / "key.pem")
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+         "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
+         "-keyout", str(certificate.key), "-out", str(certificate.chain)],
+        check=True, capture_output=True,
+    )
+    return certificate
+
+
+@pytest.mark.parametrize("https", [False, True])
+def test_nginx_alone_decides_hsts_and_sends_each_header_once(tmp_path, https):
+    # serve.py behind it sends HSTS by the school's address (https here), nginx by the scheme.
+    tls = _self_signed(tmp_path) if https else None
+    with run_cluster(
+        processes=1, proxy=True, script="serve.py", port=_free_port(), app_port=_free_port(),
+        database_url=f"sqlite:///{tmp_path / 'klassruk.sqlite3'}",
+        env={"KLASSRUK_APP_URL": "https://journal.school.example"}, tls=tls,
+    ) as cluster:
+        assert _headers(cluster.apps[0].url).get(HSTS[0]) == HSTS[1]
+        for path in ("/", f"{COMPONENT_PATH}klassruk_cookie/index.html"):
+            headers = _headers(cluster.url + path, tls.client_context() if tls else None)
+            assert headers.get_all(HSTS[0]) == ([HSTS[1]] if https else None), path
+            for name, value in headers_for(https=False, path=path).items():
+                assert headers.get_all(name) == [value], (path, name)

@@ -24,6 +24,7 @@ from klassruk.models.notifications import (
 from klassruk.models.school import ReportingPeriod, SchoolYear
 from klassruk.services.notifications import contacts
 from klassruk.services.notifications.preferences import Preferences, save_preferences
+from klassruk.services.school_settings import APP_URL_KEY, set_setting
 from klassruk.services.timetable.changes import cancel_lesson, move_lesson
 from klassruk.services.timetable.generation import generate_lessons
 from tests.core.services.notifications.conftest import (
@@ -93,6 +94,19 @@ def test_a_grade_saved_in_the_journal_becomes_one_email_naming_child_subject_gra
     # Nothing else is pending, and a second pass sends nothing again.
     assert send(factory, config).sent == 0
     assert len(smtp_sink.messages) == 1
+
+
+def test_links_follow_the_school_address_the_admin_sets_while_the_sender_runs(
+    factory, config, school, smtp_sink, sms_gateway
+):
+    _family(factory, config, school, smtp_sink, sms_gateway)
+    for cell, address in ((0, "http://school.test"), (1, "https://journal.school.example")):
+        if cell:  # the admin changes «Настройки школы»; the same sender process sends on
+            with unit_of_work(factory, SYSTEM) as session:
+                set_setting(session, APP_URL_KEY, address)
+        _grades(factory, school, {(school.two.student_a, school.lessons[cell]): "4"})
+        assert send(factory, config).sent == 1
+        assert smtp_sink.messages[-1]["List-Unsubscribe"].startswith(f"<{address}/?link=")
 
 
 def test_a_daily_digest_collects_the_days_events_into_one_message(
