@@ -32,3 +32,10 @@ def test_the_register_downloads_as_a_spreadsheet(logged_in):
     at.switch_page("app_pages/extracts.py").run()
     labels = [b.proto.label for b in at.get("download_button")]
     assert "Скачать таблицу (XLSX)" in labels
+
+
+def test_the_deputy_head_reads_that_no_schedule_is_set(logged_in):
+    at = logged_in("zavuch").switch_page("app_pages/extracts.py").run()
+    assert not at.exception
+    captions = [c.value for c in at.caption]
+    assert "График не задан: его задаёт классный руководитель." in captions, captions
