@@ -146,3 +146,9 @@ def test_splitting_trud_keeps_its_teacher_and_its_lessons_then_merges_back(logge
     assert not at.exception, at.exception
     assert [s.value for s in at.success] == [f"Предмет «{TRUD}» снова ведётся у всего класса."]
     assert _trud_lessons_a_week(factory, class_id) == before
+
+
+def test_an_individual_plan_is_named_once(logged_in):
+    at = logged_in("klassruk").switch_page("app_pages/study_groups.py").run()
+    plans = [c.value for c in at.caption if c.value.startswith("Индивидуальный учебный план")]
+    assert plans and not [c for c in plans if "ИУП" in c], plans
