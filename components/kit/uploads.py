@@ -20,7 +20,7 @@ DROPZONE_STYLE = """<style>
   display: none;
 }
 [data-testid="stFileUploaderDropzone"] button::after {
-  content: "Выбрать файл"; font-size: 1rem;
+  content: "Выбрать файл"; font-size: 1rem; margin-left: 0.4rem;
 }
 </style>"""
 
