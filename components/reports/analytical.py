@@ -168,7 +168,7 @@ def draw_inbox(actor: Actor) -> None:
     with db_read(actor) as session:
         rows = sending.sent_reports(session, actor)
     if not rows:
-        st.info("Заместитель директора ещё не присылал аналитических отчётов.")
+        st.info("Аналитических отчётов от заместителя директора пока нет.")
         return
     zone = school_timezone()
     by_id = {row.report_id: row for row in rows}
