@@ -8,14 +8,10 @@ from sqlalchemy import select
 
 from klassruk.infra.db import unit_of_work
 from klassruk.models.accounts import AccountStatus, UserAccount
-from klassruk.models.school import (
-    Enrolment,
-    SchoolClass,
-    StudyGroup,
-    TeachingAssignment,
-)
+from klassruk.models.school import Enrolment, SchoolClass
 from klassruk.text.formatting import format_number
 from tests.factories import SYSTEM
+from tests.pages.conftest import teach_a_tenth_grade
 
 
 def _metrics(at) -> dict[str, str]:
@@ -84,24 +80,7 @@ def test_a_student_home_has_no_heading_naming_the_role(logged_in):
 
 
 def test_a_teacher_sees_the_groups_by_grade_not_as_text(logged_in, factory):
-    with unit_of_work(factory, SYSTEM) as session:
-        staff_id = session.scalar(
-            select(UserAccount.staff_id).where(UserAccount.login == "uchitel")
-        )
-        # The small demo ends at grade 7: its 5th grade becomes a 10th, and one of its
-        # lessons goes to the teacher.
-        assignment = session.scalars(
-            select(TeachingAssignment)
-            .join(StudyGroup, StudyGroup.id == TeachingAssignment.group_id)
-            .join(SchoolClass, SchoolClass.id == StudyGroup.class_id)
-            .where(SchoolClass.grade == 5)
-            .order_by(TeachingAssignment.id)
-            .limit(1)
-        ).one()
-        assert assignment.group.school_class is not None and staff_id is not None
-        assignment.group.school_class.grade = 10
-        assignment.group.name = "10А — весь класс"
-        assignment.staff_id = staff_id
+    teach_a_tenth_grade(factory, "uchitel")
     at = logged_in("uchitel")
     groups = next(df.value for df in at.dataframe if "Группа" in df.value.columns)["Группа"]
     grades = [int(re.match(r"\d+", name).group()) for name in groups if re.match(r"\d+", name)]
