@@ -151,6 +151,13 @@ def test_absences_name_their_marks_without_a_half_agreed_verb(family, logged_in)
         assert "-й урок" in text and "(а)" not in text, text
 
 
+def test_a_subgroup_is_named_without_repeating_class_and_subject(family, logged_in):
+    at = logged_in("uchenik").switch_page("app_pages/cabinet_teachers.py").run()
+    lines = [line for line in _text(at).split("\n") if line.startswith("подгруппа")]
+    # «подгруппа: 7А: Иностранный язык (английский), гр. 2» said the class and subject twice.
+    assert lines and all(re.fullmatch(r"подгруппа «гр\. \d+»", line) for line in lines), lines
+
+
 def test_student_home_shows_own_day_and_cannot_acknowledge(family, logged_in):
     at = logged_in("uchenik")
     text = _text(at)
