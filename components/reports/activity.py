@@ -65,7 +65,8 @@ def _table(rows: list[FamilyRow]) -> dict[str, list[object]]:
         "Ребёнок": [r.child for r in rows],
         "Учётная запись": [ACCOUNT_STATE_TITLES[r.account] for r in rows],
         "Последний вход": [format_timestamp(r.last_login_at, zone) for r in rows],
-        "Входов": [r.logins for r in rows],
+        # Counted in the chosen week or period, beside a last login that may be older.
+        "Входов за выбранные дни": [r.logins for r in rows],
         "Разделы": [", ".join(r.sections) or "—" for r in rows],
         "Недель подтверждено": [r.weeks_acknowledged for r in rows],
         "Недель не подтверждено": [r.weeks_pending for r in rows],
