@@ -32,10 +32,10 @@ from klassruk.services.extracts.printing import Family, print_extracts
 from klassruk.services.notifications.messages import Audience, send_message
 from klassruk.services.reports.activity import (
     ACCOUNT_STATE_TITLES,
-    FLAG_TITLES,
     ActivityReport,
     FamilyRow,
     activity_report,
+    flag_title,
 )
 from klassruk.services.reports.rates import classes_compared
 from klassruk.services.scope.classes import ClassChoice
@@ -76,7 +76,9 @@ def _table(rows: list[FamilyRow]) -> dict[str, list[object]]:
         "Доставка": [f"{ROUTE_TITLES[r.route]} ({r.route_reason})" for r in rows],
         "Писем и SMS доставлено": [r.notifications_sent for r in rows],
         "Не доставлено": [r.notifications_failed for r in rows],
-        "Обратить внимание": ["; ".join(FLAG_TITLES[f] for f in r.flags) or "—" for r in rows],
+        "Обратить внимание": [
+            "; ".join(flag_title(f, r.guardian) for f in r.flags) or "—" for r in rows
+        ],
     }
 
 
