@@ -82,8 +82,8 @@ class Flag(enum.StrEnum):
     FAILED_DELIVERY = "failed_delivery"
 
 
+# «Ни разу не входил(а)» is said by `flag_title`, in the guardian's gender.
 FLAG_TITLES: dict[Flag, str] = {
-    Flag.NEVER_LOGGED_IN: "ни разу не входил(а)",
     Flag.SILENT: f"нет подтверждений {SILENT_DAYS} дней и больше",
     Flag.PENDING_ITEMS: "не подтверждены итоговые отметки или рекомендации",
     Flag.FAILED_DELIVERY: "не доставлены письма или SMS",
