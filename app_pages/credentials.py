@@ -12,7 +12,7 @@ from klassruk.access.permissions import Action
 actor = guard_page(__file__)
 st.title("Реквизиты доступа")
 show_outcome()
-address_warning()
+address_warning(actor)
 on = today()
 chosen = class_picker(actor, Action.ISSUE_CREDENTIALS, key="cred_class")
 if chosen is None:

@@ -11,5 +11,8 @@ actor = guard_page(__file__)
 st.title("Главная")
 notices_section(actor)
 for role in sorted(actor.roles):
-    st.header(ROLE_TITLES[role])
+    # A heading per role separates the sections of a person with several; with one it only
+    # named the reader («Обучающийся» over a child's own day).
+    if len(actor.roles) > 1:
+        st.header(ROLE_TITLES[role])
     SECTIONS[role](actor)

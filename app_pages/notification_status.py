@@ -8,5 +8,5 @@ from components.notifications import status
 
 actor = guard_page(__file__)
 st.title("Рассылка уведомлений")
-address_warning()  # the e-mails' links («Ознакомлен(а)», unsubscribe) carry the address
+address_warning(actor)  # the e-mails' links («Ознакомлен(а)», unsubscribe) carry the address
 status.health(actor)

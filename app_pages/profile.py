@@ -15,7 +15,10 @@ PASSWORD_CHANGED = "profile_password_changed"
 actor = guard_page(__file__)
 st.title("Профиль")
 st.write(f"Логин: `{actor.login}`")
-st.write("Роли: " + ", ".join(ROLE_TITLES[role] for role in sorted(actor.roles)))
+st.write(
+    ("Роль: " if len(actor.roles) == 1 else "Роли: ")
+    + ", ".join(ROLE_TITLES[role] for role in sorted(actor.roles))
+)
 
 st.subheader("Смена пароля")
 st.caption("После смены пароля все остальные сеансы этой учётной записи завершаются.")

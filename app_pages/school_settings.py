@@ -12,7 +12,7 @@ from klassruk.services.school_settings import set_app_url, set_timezone, timezon
 actor = guard_page(__file__)
 st.title("Настройки школы")
 show_outcome()
-address_warning()
+address_warning(actor)
 with st.form("school_address"):
     address = st.text_input(
         "Адрес Классрука для пользователей",

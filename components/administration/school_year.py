@@ -19,6 +19,7 @@ from klassruk.services.school_year.rollover import (
     RolloverPlan,
     apply_rollover,
     basic_level_pupils,
+    default_leavers_block_on,
     plan_rollover,
 )
 
@@ -29,6 +30,7 @@ def _choices(actor: Actor) -> tuple[list[int], date | None]:
     """Which 9th graders leave, and from which day leavers' accounts block."""
     with db_read(actor) as session:
         ninth = basic_level_pupils(session, actor)
+        default_block_on = default_leavers_block_on(session, actor)
     names = dict(ninth)
     leaving = multi_picker(
         "Девятиклассники, которые уходят из школы (остальные переходят в 10-й класс)",
@@ -37,12 +39,13 @@ def _choices(actor: Actor) -> tuple[list[int], date | None]:
         format_func=lambda student_id: names[student_id],
         placeholder="Никто не уходит",
     )
+    # Filled in: an empty date field shows Streamlit's English «dd.mm.yyyy».
     block_on = st.date_input(
         "Блокировать учётные записи выпускников с",
-        value=None,
+        value=default_block_on,
         format="DD.MM.YYYY",
         key="school_year_block_on",
-        help="Пусто — через три месяца после конца учебного года.",
+        help="По умолчанию — через три месяца после конца учебного года.",
     )
     return leaving, block_on if isinstance(block_on, date) else None
 

@@ -64,7 +64,7 @@ def new_code_slip(actor: Actor, new_code: NewCode, *, key: str) -> None:
 
     The slip prints the school's address: where it is unset or this computer's, say so here.
     """
-    address_warning()
+    address_warning(actor)
     with db_read(actor) as session:
         slip = code_slip(session, actor, new_code=new_code, on=today())
     pdf = render_slips([slip], school_name=school_settings().school_name, app_url=app_address())

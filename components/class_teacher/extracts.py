@@ -141,7 +141,11 @@ def register_marks(actor: Actor, register: list[RegisterRow], chosen: ClassChoic
 def schedule_form(actor: Actor, chosen: ClassChoice, schedule: ExtractSchedule | None,
                   due: tuple[date, date] | None, on: date, *, may_set: bool) -> None:
     """How often the class's paper families get an extract."""
-    if schedule is not None:
+    if schedule is None:
+        # A reader who may not set it saw the heading over nothing at all.
+        st.caption("График не задан." if may_set else
+                   "График не задан: его задаёт классный руководитель.")
+    else:
         next_due = f" Очередная выписка — за {format_date(due[0])}–{format_date(due[1])}." if (
             due) else ""
         st.caption(f"Сейчас: {EXTRACT_FREQUENCY_TITLES[schedule.frequency]}, с "

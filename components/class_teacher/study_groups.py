@@ -80,8 +80,11 @@ def show_groups(view: ClassView) -> None:
     for split in info.splits:
         if split.unplaced:
             _place_unplaced(view, split)
+    names = view.student_names
     for group in info.individual:
-        st.caption(f"Индивидуальный учебный план: {escape(group.name)}")
+        # The group's own name starts with «ИУП:», which the caption would say twice.
+        pupils = ", ".join(names[i] for i in group.student_ids if i in names) or group.name
+        st.caption(f"Индивидуальный учебный план: {escape(pupils)}")
 
 
 def _place_unplaced(view: ClassView, split: groups.SplitInfo) -> None:

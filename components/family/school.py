@@ -25,7 +25,9 @@ def teachers(actor: Actor, child: ChildRow) -> None:
     lines = [f"Классный руководитель: **{escape(child.class_teacher)}**"]
     for row in rows:
         note = KIND_TITLES[row.kind]
-        group = f"{note}: {escape(row.group)}" if row.kind != GroupKind.WHOLE_CLASS else note
+        # A subgroup's usual name repeats the class and the subject the line already gives.
+        short = row.group.removeprefix(f"{child.class_name}: {row.subject}, ")
+        group = f"{note} «{escape(short)}»" if row.kind != GroupKind.WHOLE_CLASS else note
         lines.append(f"**{escape(row.subject)}** — {escape(row.teacher)}  \n{group}")
     paragraphs(lines)
 

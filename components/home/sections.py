@@ -24,7 +24,7 @@ from klassruk.text.formatting import format_date, format_number
 
 def _school(actor: Actor) -> None:
     if actor.can(Action.MANAGE_SCHOOL_STRUCTURE):
-        address_warning()
+        address_warning(actor)
     with db_read(actor) as session:
         counts = overview.school_counts(session, actor, on=today())
     st.caption(f"Учебный год {counts.school_year}")

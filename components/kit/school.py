@@ -10,6 +10,7 @@ import streamlit as st
 from components.kit.nav import PAGES
 from components.kit.runtime import school_settings, settings
 from components.kit.text import escape
+from klassruk.access.permissions import Action, Actor
 from klassruk.clock import school_today
 from klassruk.services.school_settings import (
     RUSSIAN_TIME_ZONES,
@@ -53,7 +54,7 @@ def _settings_menu_path() -> str:
     return f"{spec.section} → {spec.title}"
 
 
-def address_warning() -> None:
+def address_warning(actor: Actor) -> None:
     """Warn, naming the menu item to fix it, while slips would print an address nobody can open."""
     address = app_address()
     if reachable_by_users(address):
@@ -62,10 +63,12 @@ def address_warning() -> None:
         f"сейчас это адрес самого сервера «{address}», по нему ученики и родители не войдут"
         if address else "на листках с реквизитами не будет адреса"
     )
+    # Who sets it is news to a class teacher, not to the administrator reading it.
+    who = "" if actor.can(Action.MANAGE_SCHOOL_STRUCTURE) else " (это делает администратор)"
     st.warning(
         escape(
             f"Адрес школы для входа не задан: {problem}. Укажите его в разделе "
-            f"«{_settings_menu_path()}» (это делает администратор)."
+            f"«{_settings_menu_path()}»{who}."
         ),
         icon=":material/link_off:",
     )

@@ -2,7 +2,8 @@
 
 # Streamlit 1.67's drop zone prints «Upload», «200MB per file • XLSX» and «Drag and drop a file
 # here» with no argument to change them (streamlit/streamlit#13500, open); a page style hides the
-# hint (the label says the same in Russian) and relabels the button.
+# hint (the label says the same in Russian) and relabels the button. The button's «Upload» is a
+# markdown block with its own font size, so it is hidden by itself (seen in Chromium).
 
 from __future__ import annotations
 
@@ -15,8 +16,11 @@ BYTES_IN_MB = 1024 * 1024
 DROPZONE_STYLE = """<style>
 [data-testid="stFileUploaderDropzoneInstructions"] { display: none; }
 [data-testid="stFileUploaderDropzone"] button { font-size: 0; }
+[data-testid="stFileUploaderDropzone"] button [data-testid="stMarkdownContainer"] {
+  display: none;
+}
 [data-testid="stFileUploaderDropzone"] button::after {
-  content: "Выбрать файл"; font-size: 1rem;
+  content: "Выбрать файл"; font-size: 1rem; margin-left: 0.4rem;
 }
 </style>"""
 

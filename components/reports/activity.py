@@ -33,10 +33,10 @@ from klassruk.services.extracts.printing import Family, print_extracts
 from klassruk.services.notifications.messages import Audience
 from klassruk.services.reports.activity import (
     ACCOUNT_STATE_TITLES,
-    FLAG_TITLES,
     ActivityReport,
     FamilyRow,
     activity_report,
+    flag_title,
 )
 from klassruk.services.reports.rates import classes_compared
 from klassruk.services.scope.classes import ClassChoice
@@ -66,7 +66,8 @@ def _table(rows: list[FamilyRow]) -> dict[str, list[object]]:
         "Ребёнок": [r.child for r in rows],
         "Учётная запись": [ACCOUNT_STATE_TITLES[r.account] for r in rows],
         "Последний вход": [format_timestamp(r.last_login_at, zone) for r in rows],
-        "Входов": [r.logins for r in rows],
+        # Counted in the chosen week or period, beside a last login that may be older.
+        "Входов за выбранные дни": [r.logins for r in rows],
         "Разделы": [", ".join(r.sections) or "—" for r in rows],
         "Недель подтверждено": [r.weeks_acknowledged for r in rows],
         "Недель не подтверждено": [r.weeks_pending for r in rows],
@@ -76,7 +77,9 @@ def _table(rows: list[FamilyRow]) -> dict[str, list[object]]:
         "Доставка": [f"{ROUTE_TITLES[r.route]} ({r.route_reason})" for r in rows],
         "Писем и SMS доставлено": [r.notifications_sent for r in rows],
         "Не доставлено": [r.notifications_failed for r in rows],
-        "Обратить внимание": ["; ".join(FLAG_TITLES[f] for f in r.flags) or "—" for r in rows],
+        "Обратить внимание": [
+            "; ".join(flag_title(f, r.guardian) for f in r.flags) or "—" for r in rows
+        ],
     }
 
 

@@ -89,8 +89,9 @@ def draw_report(report: AnalyticalReport, *, key: str) -> None:
         chosen = st.selectbox("Обучающийся", list(by_id), format_func=lambda i: by_id[i].name,
                               key=f"{key}_student")
         line = by_id[chosen]
-        st.caption(f"Средний балл {format_average(line.average)}; пропущено {line.missed}, "
-                   f"по уважительной причине {line.excused}.")
+        # Label and figure, so a dash reads as well as a number («Средний балл —;» did not).
+        st.caption(f"Средний балл: {format_average(line.average)}. Пропущено уроков: "
+                   f"{line.missed}, из них по уважительной причине: {line.excused}.")
         show_table({
             "Предмет": [s.subject for s in line.subjects],
             "Отметки": [s.grades for s in line.subjects],
@@ -168,7 +169,7 @@ def draw_inbox(actor: Actor) -> None:
     with db_read(actor) as session:
         rows = sending.sent_reports(session, actor)
     if not rows:
-        st.info("Заместитель директора ещё не присылал аналитических отчётов.")
+        st.info("Аналитических отчётов от заместителя директора пока нет.")
         return
     zone = school_timezone()
     by_id = {row.report_id: row for row in rows}

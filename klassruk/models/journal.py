@@ -68,9 +68,10 @@ class AbsenceMark(enum.StrEnum):
     LATE = "ОП"
 
 
+# Nouns, as e-diaries name the marks: a verb («болел(а)») would have to agree with each pupil.
 ABSENCE_TITLES: dict[AbsenceMark, str] = {
-    AbsenceMark.ABSENT: "отсутствовал(а)",
-    AbsenceMark.ILL: "болел(а)",
+    AbsenceMark.ABSENT: "отсутствие",
+    AbsenceMark.ILL: "болезнь",
     AbsenceMark.EXCUSED: "уважительная причина",
     AbsenceMark.LATE: "опоздание",
 }

@@ -231,10 +231,17 @@ def own_teaching_load(session: Session, actor: Actor, *, on: date) -> list[LoadR
         )
         .join(Subject, Subject.id == TeachingAssignment.subject_id)
         .join(StudyGroup, StudyGroup.id == TeachingAssignment.group_id)
+        .outerjoin(SchoolClass, SchoolClass.id == StudyGroup.class_id)
         .outerjoin(GroupMembership, (GroupMembership.group_id == StudyGroup.id) & members)
         .where(TeachingAssignment.staff_id == actor.staff_id)
-        .group_by(Subject.name, StudyGroup.name, TeachingAssignment.hours_per_week)
-        .order_by(StudyGroup.name, Subject.name)
+        .group_by(
+            SchoolClass.grade, SchoolClass.letter, Subject.name, StudyGroup.name,
+            TeachingAssignment.hours_per_week,
+        )
+        # By grade, not by name: «10А» sorted before «7А» as text.
+        .order_by(
+            SchoolClass.grade.nulls_last(), SchoolClass.letter, StudyGroup.name, Subject.name
+        )
     )
     return [LoadRow(*row) for row in session.execute(query)]
 

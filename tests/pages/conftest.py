@@ -7,11 +7,14 @@ from pathlib import Path
 
 import pytest
 import streamlit as st
+from sqlalchemy import select
 from streamlit.testing.v1 import AppTest
 
 from klassruk.demo import seed_demo_school
 from klassruk.demo.catalogue import DEMO_PASSWORD, SMALL
 from klassruk.infra.db import unit_of_work
+from klassruk.models.accounts import UserAccount
+from klassruk.models.school import SchoolClass, StudyGroup, TeachingAssignment
 from tests.factories import SYSTEM
 
 APP_TIMEOUT = 60
@@ -59,3 +62,23 @@ def logged_in(demo_app) -> Callable[[str], AppTest]:
         return login(open_app(), user, password)
 
     return _open
+
+
+def teach_a_tenth_grade(factory, login: str) -> None:
+    """Give `login` a lesson of a 10th grade, so lists sorted as text («10А» < «7А») show it."""
+    with unit_of_work(factory, SYSTEM) as session:
+        staff_id = session.scalar(select(UserAccount.staff_id).where(UserAccount.login == login))
+        # The small demo ends at grade 7: its 5th grade becomes a 10th, and one of its
+        # lessons goes to the teacher.
+        assignment = session.scalars(
+            select(TeachingAssignment)
+            .join(StudyGroup, StudyGroup.id == TeachingAssignment.group_id)
+            .join(SchoolClass, SchoolClass.id == StudyGroup.class_id)
+            .where(SchoolClass.grade == 5)
+            .order_by(TeachingAssignment.id)
+            .limit(1)
+        ).one()
+        assert assignment.group.school_class is not None and staff_id is not None
+        assignment.group.school_class.grade = 10
+        assignment.group.name = "10А — весь класс"
+        assignment.staff_id = staff_id

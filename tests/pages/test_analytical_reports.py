@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from sqlalchemy import select
 
@@ -75,3 +77,19 @@ def test_deputy_head_sends_class_teacher_reads_deputy_sees_it_read(logged_in, fa
 def test_the_page_is_not_in_the_menu_of_others(role):
     actor = Actor(login="x", roles=frozenset({role}))
     assert "app_pages/analytical_reports.py" not in {p.path for p in allowed_pages(actor)}
+
+
+def test_a_class_teacher_without_reports_reads_it_without_a_gendered_verb(logged_in):
+    at = logged_in("klassruk").switch_page("app_pages/analytical_reports.py").run()
+    # «ещё не присылал» spoke of the (female) deputy head in the masculine.
+    shown = [i.value for i in at.info]
+    assert shown == ["Аналитических отчётов от заместителя директора пока нет."], shown
+
+
+def test_a_pupils_line_reads_with_labels(logged_in):
+    at = logged_in("zavuch").switch_page("app_pages/analytical_reports.py").run()
+    lines = [c.value for c in at.caption if c.value.startswith("Средний балл")]
+    assert lines and re.fullmatch(
+        r"Средний балл: (\d,\d\d|—)\. Пропущено уроков: \d+, из них по уважительной "
+        r"причине: \d+\.", lines[0]
+    ), lines

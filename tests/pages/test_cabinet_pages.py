@@ -143,6 +143,21 @@ def test_student_sees_every_section_of_self(family, logged_in, page, expected):
     assert {row[0] for row in viewed} == {_own_student(family)}
 
 
+def test_absences_name_their_marks_without_a_half_agreed_verb(family, logged_in):
+    at = logged_in("roditel").switch_page("app_pages/cabinet_absences.py").run()
+    for student_id in _children(family).values():
+        text = _text(_switch_child(at, student_id))
+        # «болел(а)» makes a mother read a form for both genders about her own son.
+        assert "-й урок" in text and "(а)" not in text, text
+
+
+def test_a_subgroup_is_named_without_repeating_class_and_subject(family, logged_in):
+    at = logged_in("uchenik").switch_page("app_pages/cabinet_teachers.py").run()
+    lines = [line for line in _text(at).split("\n") if line.startswith("подгруппа")]
+    # «подгруппа: 7А: Иностранный язык (английский), гр. 2» said the class and subject twice.
+    assert lines and all(re.fullmatch(r"подгруппа «гр\. \d+»", line) for line in lines), lines
+
+
 def test_student_home_shows_own_day_and_cannot_acknowledge(family, logged_in):
     at = logged_in("uchenik")
     text = _text(at)
@@ -183,8 +198,8 @@ def test_parent_confirms_the_week_and_the_ledger_records_it(family, logged_in):
     # One button for the week and every single item; the items fold away.
     assert [b.label for b in at.button if "Ознакомлен" in b.label] == [ACKNOWLEDGE_ALL]
     folded = [e.label for e in at.expander]
-    assert any(label.startswith("Итоговая оценка: ") for label in folded), folded
-    assert any(label.startswith("Рекомендация учителя: ") for label in folded), folded
+    assert any(label.startswith("Итоговые оценки: ") for label in folded), folded
+    assert any(label.startswith("Рекомендации учителей: ") for label in folded), folded
     next(b for b in at.button if b.label == ACKNOWLEDGE_ALL).click()
     at = at.run()
     assert not at.exception

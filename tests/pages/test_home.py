@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from sqlalchemy import select
 
 from klassruk.infra.db import unit_of_work
@@ -9,6 +11,7 @@ from klassruk.models.accounts import AccountStatus, UserAccount
 from klassruk.models.school import Enrolment, SchoolClass
 from klassruk.text.formatting import format_number
 from tests.factories import SYSTEM
+from tests.pages.conftest import teach_a_tenth_grade
 
 
 def _metrics(at) -> dict[str, str]:
@@ -19,7 +22,7 @@ def test_admin_sees_the_school_in_figures(logged_in):
     at = logged_in("admin")
     assert not at.exception
     assert [t.value for t in at.title] == ["Главная"]
-    assert "Администратор" in [h.value for h in at.header]
+    assert not at.header  # one role: no heading naming it
     assert {"Классов", "Обучающихся", "Родителей", "Сотрудников"} <= set(_metrics(at))
     tables = [df.value for df in at.dataframe]
     assert any("Учётных записей" in t.columns and "Роль" in t.columns for t in tables)
@@ -28,7 +31,8 @@ def test_admin_sees_the_school_in_figures(logged_in):
 def test_class_teacher_sees_the_own_class_and_a_link_to_its_list(logged_in):
     at = logged_in("klassruk")
     assert not at.exception
-    assert "Классный руководитель" in [h.value for h in at.header]
+    # Two roles, a heading for each part of the page.
+    assert [h.value for h in at.header] == ["Классный руководитель", "Учитель"]
     metrics = _metrics(at)
     assert " из " in metrics["Обучающихся вошли"]
     assert any(s.value.endswith(" класс") for s in at.subheader)
@@ -67,3 +71,18 @@ def test_teacher_sees_the_weekly_hours_with_a_decimal_comma(logged_in):
     assert hours and all("." not in value for value in hours)
     total = sum(float(value.replace(",", ".")) for value in hours)
     assert _metrics(at)["Часов в неделю"] == format_number(total)
+
+
+def test_a_student_home_has_no_heading_naming_the_role(logged_in):
+    at = logged_in("uchenik")
+    assert not at.exception
+    assert "Обучающийся" not in [h.value for h in at.header]
+
+
+def test_a_teacher_sees_the_groups_by_grade_not_as_text(logged_in, factory):
+    teach_a_tenth_grade(factory, "uchitel")
+    at = logged_in("uchitel")
+    groups = next(df.value for df in at.dataframe if "Группа" in df.value.columns)["Группа"]
+    grades = [int(re.match(r"\d+", name).group()) for name in groups if re.match(r"\d+", name)]
+    # «10А: Информатика, гр. 2» came before «7А — весь класс».
+    assert len(set(grades)) > 1 and grades == sorted(grades), list(groups)

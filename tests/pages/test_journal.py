@@ -15,6 +15,7 @@ from klassruk.services import calendar, journal
 from klassruk.text.formatting import format_date
 from tests.factories import SYSTEM, actor_of
 from tests.frozen import TODAY
+from tests.pages.conftest import teach_a_tenth_grade
 
 
 @pytest.fixture
@@ -320,3 +321,12 @@ def test_a_planned_test_is_moved_and_cancelled_from_the_journal(logged_in, journ
         row = session.scalars(select(PlannedTest).where(
             PlannedTest.title == "Равноускоренное движение")).one()
         assert row.cancel_reason == "учитель на курсах" and row.cancelled_at is not None
+
+
+def test_the_journal_lists_groups_by_grade_and_opens_on_the_lowest(logged_in, factory):
+    teach_a_tenth_grade(factory, "uchitel")
+    at = logged_in("uchitel").switch_page("app_pages/journal.py").run()
+    picker = at.selectbox(key="journal_assignment")
+    labels = [str(option) for option in picker.options]
+    # «10А — весь класс» sorted before «7А …» as text and was the journal opened first.
+    assert labels[-1].startswith("10А") and not labels[0].startswith("10А"), labels

@@ -45,3 +45,16 @@ def test_families_are_not_offered_a_second_factor(logged_in, login):
     family.switch_page("app_pages/profile.py").run()
     assert not family.exception
     assert not [h for h in family.subheader if h.value == "Второй фактор"]
+
+
+@pytest.mark.parametrize(
+    ("login", "line"),
+    [
+        ("roditel", "Роль: Родитель (законный представитель)"),
+        ("klassruk", "Роли: Классный руководитель, Учитель"),
+    ],
+)
+def test_profile_names_one_role_in_the_singular(logged_in, login, line):
+    user = logged_in(login)
+    user.switch_page("app_pages/profile.py").run()
+    assert line in [m.value for m in user.markdown]

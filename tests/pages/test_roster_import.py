@@ -27,6 +27,8 @@ def test_the_file_field_speaks_russian(logged_in):
     assert field.proto.max_upload_size_mb == 5
     style = " ".join(h.proto.body for h in at.get("html"))
     assert "stFileUploaderDropzoneInstructions" in style and "Выбрать файл" in style
+    # The button's own «Upload» sits in a markdown block that keeps its font size.
+    assert 'button [data-testid="stMarkdownContainer"] {\n  display: none;' in style
 
 
 def _upload(at, name: str, content: bytes):

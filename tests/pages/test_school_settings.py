@@ -111,8 +111,11 @@ def test_slips_warn_where_to_set_the_address_until_the_admin_sets_a_public_one(l
     # The demo runs with the deployment's default address, this computer's.
     [warning] = _address_warnings(teacher)
     assert "localhost" in warning and "Администрирование → Настройки школы" in warning
+    assert warning.endswith("(это делает администратор).")
     admin = logged_in("admin")
     assert _address_warnings(admin)  # the admin's home says it too
+    # The administrator is not told that the administrator does it.
+    assert not [w for w in _address_warnings(admin) if "это делает администратор" in w]
     # The notification e-mails' links carry the address as well.
     assert _address_warnings(admin.switch_page("app_pages/notification_status.py").run())
     admin.switch_page("app_pages/school_settings.py").run()

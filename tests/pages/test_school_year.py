@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import pytest
 from sqlalchemy import select
@@ -34,6 +34,9 @@ def test_during_the_year_the_plan_is_shown_and_the_rollover_is_not_offered(logge
     assert "5А → 6А" in text and "7А → 8А" in text
     assert "Учебный год ещё идёт" in text
     assert at.button(key="school_year_apply").disabled
+    # The leavers' blocking day starts filled in: empty, it showed the English «dd.mm.yyyy».
+    assert at.date_input(key="school_year_block_on").value == date(2027, 8, 31)
+    assert "будут заблокированы с 31.08.2027" in text
 
 
 def test_in_the_summer_the_admin_rolls_over_after_confirming_and_every_page_opens(

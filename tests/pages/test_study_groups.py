@@ -189,3 +189,9 @@ def test_each_group_keeps_the_subjects_teacher_after_a_visit_to_another_page(log
     assert not at.exception and "Группы сохранены" in at.success[0].value
     with factory() as session:
         assert session.scalar(select(StudyGroup.id).where(StudyGroup.name == renamed))
+
+
+def test_an_individual_plan_is_named_once(logged_in):
+    at = logged_in("klassruk").switch_page("app_pages/study_groups.py").run()
+    plans = [c.value for c in at.caption if c.value.startswith("Индивидуальный учебный план")]
+    assert plans and not [c for c in plans if "ИУП" in c], plans

@@ -126,9 +126,10 @@ def week_status(
     return WeekStatus(start, content, ack_state(latest, content.digest, content.shown))
 
 
+# Section titles followed by a count («Итоговые оценки: 16»), hence plural.
 ITEM_TITLES: dict[AckKind, str] = {
-    AckKind.PERIOD_GRADE: "Итоговая оценка",
-    AckKind.RECOMMENDATION: "Рекомендация учителя",
+    AckKind.PERIOD_GRADE: "Итоговые оценки",
+    AckKind.RECOMMENDATION: "Рекомендации учителей",
     AckKind.TEST_SCHEDULE: "График контрольных работ",
 }
 

@@ -12,6 +12,7 @@ from klassruk.access.permissions import Action, Actor
 from klassruk.errors import DomainError
 from klassruk.models.extracts import PaperExtract
 from klassruk.models.school import Guardian, Student
+from klassruk.services.accounts.users import author_names
 from klassruk.services.acknowledgements.paper import record_paper_acknowledgements
 from klassruk.services.extracts.content import ExtractContent
 from klassruk.services.extracts.printing import Family, print_extracts
@@ -31,7 +32,7 @@ class RegisterRow:
     date_from: date
     date_to: date
     printed_at: datetime
-    printed_by: str
+    printed_by: str  # who printed it, by name (the extract keeps the login)
     handed_on: date | None
     returned_on: date | None
     reprint_of: int | None = None
@@ -42,6 +43,22 @@ def extract_register(
 ) -> list[RegisterRow]:
     """Every extract printed for the class, newest first."""
     require_class_scope(session, actor, class_id, Action.VIEW_EXTRACTS)
+    rows = session.execute(
+        select(PaperExtract, Student.last_name, Student.first_name, Guardian.last_name,
+               Guardian.first_name)
+        .join(Student, Student.id == PaperExtract.student_id)
+        .join(Guardian, Guardian.id == PaperExtract.guardian_id)
+        .where(
+            PaperExtract.class_id == class_id,
+            # History through a family that is the class's today: a pupil who left, or a
+            # guardian whose link ended, takes their extracts out of this register.
+            tuple_(PaperExtract.guardian_id, PaperExtract.student_id).in_(
+                families_of_class_query(class_id, on)
+            ),
+        )
+        .order_by(PaperExtract.id.desc())
+    ).all()
+    names = author_names(session, {row.printed_by for row, *_ in rows})
     return [
         RegisterRow(
             number=row.id,
@@ -50,26 +67,12 @@ def extract_register(
             date_from=row.date_from,
             date_to=row.date_to,
             printed_at=row.printed_at,
-            printed_by=row.printed_by,
+            printed_by=names[row.printed_by],
             handed_on=row.handed_on,
             returned_on=row.returned_on,
             reprint_of=row.covered.get("reprint_of"),
         )
-        for row, s_last, s_first, g_last, g_first in session.execute(
-            select(PaperExtract, Student.last_name, Student.first_name, Guardian.last_name,
-                   Guardian.first_name)
-            .join(Student, Student.id == PaperExtract.student_id)
-            .join(Guardian, Guardian.id == PaperExtract.guardian_id)
-            .where(
-                PaperExtract.class_id == class_id,
-                # History through a family that is the class's today: a pupil who left, or a
-                # guardian whose link ended, takes their extracts out of this register.
-                tuple_(PaperExtract.guardian_id, PaperExtract.student_id).in_(
-                    families_of_class_query(class_id, on)
-                ),
-            )
-            .order_by(PaperExtract.id.desc())
-        )
+        for row, s_last, s_first, g_last, g_first in rows
     ]
 
 

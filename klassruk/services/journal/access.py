@@ -12,7 +12,13 @@ from klassruk.errors import DomainError
 from klassruk.models.journal import (
     Lesson,
 )
-from klassruk.models.school import ReportingPeriod, StudyGroup, Subject, TeachingAssignment
+from klassruk.models.school import (
+    ReportingPeriod,
+    SchoolClass,
+    StudyGroup,
+    Subject,
+    TeachingAssignment,
+)
 from klassruk.services import calendar
 from klassruk.services.lookup import get_or_404
 from klassruk.text.formatting import format_date
@@ -39,25 +45,31 @@ def own_assignments(session: Session, actor: Actor) -> list[AssignmentRef]:
     """The journals the actor keeps, then those where the actor covered lessons as a substitute."""
     if not actor.can(Action.EDIT_JOURNAL) or actor.staff_id is None:
         return []
+    # By grade, then letter: «10А» sorted before «7А» as text, and the journal opened on it.
+    columns = (StudyGroup.id, Subject.id, StudyGroup.name, Subject.name,
+               SchoolClass.grade, SchoolClass.letter)
+    order = (SchoolClass.grade.nulls_last(), SchoolClass.letter, StudyGroup.name, Subject.name)
     query = (
-        select(StudyGroup.id, Subject.id, StudyGroup.name, Subject.name)
+        select(*columns)
         .join(TeachingAssignment, TeachingAssignment.group_id == StudyGroup.id)
         .join(Subject, Subject.id == TeachingAssignment.subject_id)
+        .outerjoin(SchoolClass, SchoolClass.id == StudyGroup.class_id)
         .where(TeachingAssignment.staff_id == actor.staff_id)
-        .order_by(StudyGroup.name, Subject.name)
+        .order_by(*order)
     )
-    kept = [AssignmentRef(*row) for row in session.execute(query)]
+    kept = [AssignmentRef(*row[:4]) for row in session.execute(query)]
     kept_keys = {(ref.group_id, ref.subject_id) for ref in kept}
     covered = session.execute(
-        select(StudyGroup.id, Subject.id, StudyGroup.name, Subject.name)
+        select(*columns)
         .join(Lesson, Lesson.group_id == StudyGroup.id)
         .join(Subject, Subject.id == Lesson.subject_id)
+        .outerjoin(SchoolClass, SchoolClass.id == StudyGroup.class_id)
         .where(Lesson.staff_id == actor.staff_id)
         .distinct()
-        .order_by(StudyGroup.name, Subject.name)
+        .order_by(*order)
     )
     return kept + [
-        AssignmentRef(*row, substitute=True)
+        AssignmentRef(*row[:4], substitute=True)
         for row in covered
         if (row[0], row[1]) not in kept_keys
     ]

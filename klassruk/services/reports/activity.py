@@ -43,6 +43,7 @@ from klassruk.services.delivery import Route, decide_for, latest_entries, state_
 from klassruk.services.lookup import get_or_404
 from klassruk.services.reports.rates import WeekRate, family_links, school_weeks, weekly_rates
 from klassruk.services.scope.classes import active_on, require_class_scope
+from klassruk.text.russian import agree_with
 
 # From this many days without any acknowledgement a family is flagged.
 SILENT_DAYS = 14
@@ -81,12 +82,19 @@ class Flag(enum.StrEnum):
     FAILED_DELIVERY = "failed_delivery"
 
 
+# «Ни разу не входил(а)» is said by `flag_title`, in the guardian's gender.
 FLAG_TITLES: dict[Flag, str] = {
-    Flag.NEVER_LOGGED_IN: "ни разу не входил(а)",
     Flag.SILENT: f"нет подтверждений {SILENT_DAYS} дней и больше",
     Flag.PENDING_ITEMS: "не подтверждены итоговые отметки или рекомендации",
     Flag.FAILED_DELIVERY: "не доставлены письма или SMS",
 }
+
+
+def flag_title(flag: Flag, guardian: str) -> str:
+    """What to act on, in the named guardian's gender where it has one («ни разу не входила»)."""
+    if flag is Flag.NEVER_LOGGED_IN:
+        return "ни разу не " + agree_with(guardian, "входил", "входила")
+    return FLAG_TITLES[flag]
 
 
 @dataclass(frozen=True)

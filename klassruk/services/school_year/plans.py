@@ -69,9 +69,12 @@ class RolloverPlan:
         lines = [
             f"Учебный год {self.year_name} будет закрыт: его журнал останется только для чтения.",
             "Закрыть периоды: " + (", ".join(self.periods_to_close) or "все уже закрыты") + ".",
-            f"Итоговые оценки: выставлены по {len(self.year_grades) - len(missing)} "
-            f"предметам классов из {len(self.year_grades)}; не хватает у "
-            f"{sum(len(g.missing) for g in missing)} обучающихся.",
+            # Pupils are counted once each: a sum over subjects (6,500 in a school of 550) is
+            # pupil × subject pairs, which the line names separately.
+            f"Итоговые оценки выставлены полностью: {len(self.year_grades) - len(missing)} из "
+            f"{len(self.year_grades)} предметов классов; обучающихся, у которых не хватает "
+            f"оценок: {len({(g.class_name, name) for g in missing for name in g.missing})} "
+            f"(пар «обучающийся — предмет»: {sum(len(g.missing) for g in missing)}).",
         ]
         promoted = [f"{m.name} → {m.new_name}" for m in self.moves if m.new_name]
         lines.append("Перевести классы: " + (", ".join(promoted) or "нет") + ".")

@@ -89,6 +89,16 @@ def plan_rollover(
                  leavers_block_on=leavers_block_on)
 
 
+def default_leavers_block_on(session: Session, actor: Actor) -> date:
+    """The day leavers' accounts are blocked unless another is chosen."""
+    require(actor, Action.MANAGE_SCHOOL_YEAR)
+    return _default_block_on(_year_to_close(session))
+
+
+def _default_block_on(year: SchoolYear) -> date:
+    return year.ends_on + timedelta(days=LEAVERS_KEEP_DAYS)
+
+
 def basic_level_pupils(session: Session, actor: Actor) -> list[tuple[int, str]]:
     """(id, «9А Фамилия Имя») of the current year's 9th graders, for naming who leaves."""
     require(actor, Action.MANAGE_SCHOOL_YEAR)
@@ -168,7 +178,7 @@ def _plan(
                 leaving=tuple(name for _, name in leaving),
             )
         )
-    block_on = leavers_block_on or year.ends_on + timedelta(days=LEAVERS_KEEP_DAYS)
+    block_on = leavers_block_on or _default_block_on(year)
     open_groups = select(StudyGroup.id).where(StudyGroup.school_year_id == year.id)
     return RolloverPlan(
         year_name=year.name,

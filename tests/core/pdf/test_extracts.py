@@ -98,7 +98,7 @@ def _busy_week() -> ExtractContent:
         class_teacher="Преображенская Екатерина Вячеславовна", date_from=MONDAY,
         date_to=MONDAY + timedelta(days=6), period=None,
         printed_at=datetime(2026, 11, 30, 7, tzinfo=UTC), subjects=subjects,
-        absences=[DatedLine(days[1], SUBJECTS[n], "Б — болел(а)") for n in range(6)],
+        absences=[DatedLine(days[1], SUBJECTS[n], "Б — болезнь") for n in range(6)],
         homework=homework,
         tests=[DatedLine(days[n], SUBJECTS[n], f"Контрольная работа № {n + 3}") for n in range(3)],
         changes=[DatedLine(days[2], "Физика", "замена: урок ведёт Сидорова А. П.; объявлено "

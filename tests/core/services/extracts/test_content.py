@@ -29,7 +29,7 @@ def test_the_paper_list_gets_an_extract_of_the_range_with_everything_the_family_
     assert [line.text for line in extract.tests] == ["Дроби"]
     assert "отмена урока" in extract.changes[0].text
     assert extract.recommendations[0].text.startswith("Повторить таблицу умножения")
-    assert [line.text for line in extract.absences] == ["Б — болел(а)"]
+    assert [line.text for line in extract.absences] == ["Б — болезнь"]
     row = session.get(PaperExtract, extract.number)
     assert row.printed_by == "ct_a" and len(row.covered["grades"]) == 3
     assert (row.date_from, row.date_to) == WEEK

@@ -126,7 +126,7 @@ def test_a_daily_digest_collects_the_days_events_into_one_message(
     lines = [line for line in _text(message).splitlines() if line.startswith("• ")]
     assert len(lines) == 3
     assert "изменена с 5 на 4. Причина: ошибка при вводе" in lines[2]
-    assert "«Н» — отсутствовал(а)" in lines[1]
+    assert "«Н» — отсутствие" in lines[1]
     assert "Белова" not in _text(message)  # another family's child
     (sms,) = sms_gateway.requests
     assert sms["to"] == "79161234567" and sms["api_id"] == "test-api-id"

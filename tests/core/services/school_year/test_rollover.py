@@ -85,6 +85,10 @@ def test_the_plan_lists_everything_and_refuses_a_year_still_going(factory):
     assert plan.leavers_block_on == date(2027, 8, 31)
     text = "\n".join(plan.describe())
     assert "7А → 8А" in text and "Выпускники: 4" in text
+    # Each pupil once: a sum over subjects counted a school of 12 as a hundred-odd pupils.
+    pupils = len({(g.class_name, name) for g in plan.year_grades for name in g.missing})
+    assert pupils <= plan.enrolments_ended
+    assert f"обучающихся, у которых не хватает оценок: {pupils} (" in text
     with unit_of_work(factory, SYSTEM) as session, pytest.raises(DomainError, match="ещё идёт"):
         apply_rollover(session, actor_of(session, "admin"), plan=plan, on=TODAY, now=utcnow())
 
