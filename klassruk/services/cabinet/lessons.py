@@ -272,7 +272,22 @@ def homework(session: Session, actor: Actor, *, student_id: int, on: date) -> li
     """Homework of the past week and the coming days, by date."""
     require_family_scope(session, actor, student_id, on=on)
     attendance = attendance_of(session, student_id)
-    query = (
+    rows = session.execute(_homework_query(), {
+        "group_ids": attendance.group_ids,
+        "starts_on": on - timedelta(days=HOMEWORK_DAYS_BACK),
+        "ends_on": on + timedelta(days=HOMEWORK_DAYS_AHEAD),
+    })
+    return [
+        HomeworkItem(day, subject, topic, text or "")
+        for group_id, subject_id, day, subject, topic, text in rows
+        if attendance.attends(group_id, subject_id, day)
+    ]
+
+
+@cache
+def _homework_query() -> Select[*tuple[Any, ...]]:
+    # Built once, like the lesson queries above: the home screen and the homework screen ask.
+    return (
         select(
             Lesson.group_id,
             Lesson.subject_id,
@@ -283,9 +298,9 @@ def homework(session: Session, actor: Actor, *, student_id: int, on: date) -> li
         )
         .join(Subject, Subject.id == Lesson.subject_id)
         .where(
-            Lesson.group_id.in_(attendance.group_ids),
+            Lesson.group_id.in_(bindparam("group_ids", expanding=True)),
             Lesson.lesson_date.between(
-                on - timedelta(days=HOMEWORK_DAYS_BACK), on + timedelta(days=HOMEWORK_DAYS_AHEAD)
+                bindparam("starts_on", type_=Date), bindparam("ends_on", type_=Date)
             ),
             Lesson.homework.is_not(None),
             Lesson.homework != "",
@@ -293,11 +308,6 @@ def homework(session: Session, actor: Actor, *, student_id: int, on: date) -> li
         )
         .order_by(Lesson.lesson_date, Lesson.number)
     )
-    return [
-        HomeworkItem(day, subject, topic, text or "")
-        for group_id, subject_id, day, subject, topic, text in session.execute(query)
-        if attendance.attends(group_id, subject_id, day)
-    ]
 
 
 @dataclass(frozen=True)
