@@ -337,6 +337,35 @@ class DatabaseConnections:
         self.engine.dispose()
 
 
+class DatabaseBackends:
+    """CPU seconds of the PostgreSQL backends serving the app (same machine), from /proc."""
+
+    def __init__(self, database_url: str) -> None:
+        self.engine = create_engine(database_url) if database_url.startswith("postgresql") else None
+        self.start = self._cpu() if self.engine else {}
+
+    def _cpu(self) -> dict[int, float]:
+        assert self.engine is not None
+        with self.engine.connect() as connection:
+            pids = connection.execute(text(
+                "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+                "AND pid <> pg_backend_pid()"
+            )).scalars().all()
+        used = {}
+        for pid in pids:
+            with suppress(FileNotFoundError, ProcessLookupError):
+                used[pid] = ProcessMeter._cpu(pid)
+        return used
+
+    def used(self) -> float | None:
+        """CPU seconds since the start; None on SQLite. Call while the app still runs."""
+        if self.engine is None:
+            return None
+        now = self._cpu()
+        self.engine.dispose()
+        return sum(cpu - self.start.get(pid, 0.0) for pid, cpu in now.items())
+
+
 async def _meter_loop(meter: ProcessMeter, stop: asyncio.Event) -> None:
     while not stop.is_set():
         meter.sample()
@@ -484,6 +513,7 @@ async def _tour(args: argparse.Namespace, url: str, pid: int) -> None:
     # Streamlit drops its compiled scripts when the last session leaves: one stays, as at a peak.
     bystander = await Client.open(url)
     await bystander.run()
+    backends = DatabaseBackends(args.database_url)
     for login in logins:
         client = await Client.open(url)
         try:
@@ -499,14 +529,19 @@ async def _tour(args: argparse.Namespace, url: str, pid: int) -> None:
                 wall[page or "home"].append(run.seconds)
         finally:
             await client.close()
+    database_cpu = backends.used()
     await bystander.close()
     print(f"\n{len(logins)} {args.role}s one after another, every page once each, one process "
           "(mean server CPU per request — /proc ticks are 10 ms, so means of many; median wall):")
     for page in sorted(cpu, key=lambda name: (name != "login", name)):
-        print(f"  {page:<26}{_ms(statistics.fmean(cpu[page])):>8}"
+        print(f"  {page:<26}{statistics.fmean(cpu[page]) * 1000:>8.1f} ms"
               f"{_ms(statistics.median(wall[page])):>10}")
     pages_only = [value for page, values in cpu.items() if page != "login" for value in values]
-    print(f"  {'every page':<26}{_ms(statistics.fmean(pages_only)):>8}")
+    print(f"  {'every page':<26}{statistics.fmean(pages_only) * 1000:>8.1f} ms")
+    if database_cpu is not None:
+        requests = sum(len(values) for values in cpu.values())
+        print(f"  PostgreSQL backends: {database_cpu / requests * 1000:.1f} ms CPU per request "
+              f"({requests} requests, logins included)")
 
 
 # ---------------------------------------------------------------- setup
