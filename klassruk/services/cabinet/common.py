@@ -9,7 +9,7 @@ from datetime import date
 from functools import cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, bindparam, select
+from sqlalchemy import ColumnElement, Date, Select, and_, bindparam, select
 from sqlalchemy.orm import Session
 
 from klassruk.access.permissions import Actor
@@ -134,6 +134,32 @@ def in_students_lessons(
     PostgreSQL read a few hundred lessons through the group index instead of hashing all
     18,000 lessons of a period (42 → 10 ms for one student in EXPLAIN ANALYZE).
     """
-    attendance = attendances_of(session, student_ids).values()
-    group_ids = sorted({group_id for each in attendance for group_id in each.group_ids})
+    group_ids = _group_ids(session, student_ids)
     return and_(Lesson.group_id.in_(group_ids), Lesson.lesson_date.between(starts_on, ends_on))
+
+
+def in_students_lessons_bound() -> ColumnElement[bool]:
+    """`in_students_lessons` with bound parameters, for a statement built once.
+
+    Its values come from `students_lessons_parameters`.
+    """
+    return and_(
+        Lesson.group_id.in_(bindparam("group_ids", expanding=True)),
+        Lesson.lesson_date.between(
+            bindparam("starts_on", type_=Date), bindparam("ends_on", type_=Date)
+        ),
+    )
+
+
+def students_lessons_parameters(
+    session: Session, student_ids: Collection[int], starts_on: date, ends_on: date
+) -> dict[str, object]:
+    """The values of `in_students_lessons_bound` for these students and dates."""
+    return {
+        "group_ids": _group_ids(session, student_ids), "starts_on": starts_on, "ends_on": ends_on
+    }
+
+
+def _group_ids(session: Session, student_ids: Collection[int]) -> list[int]:
+    attendance = attendances_of(session, student_ids).values()
+    return sorted({group_id for each in attendance for group_id in each.group_ids})
