@@ -181,24 +181,31 @@ def new_grades(
 ) -> list[NewGrade]:
     """Grades given since a moment, newest first (a few)."""
     require_family_scope(session, actor, student_id, on=on)
-    return [
-        NewGrade(*row)
-        for row in session.execute(
-            select(
-                Grade.id,
-                Grade.created_at,
-                Lesson.lesson_date,
-                Subject.name,
-                Grade.value,
-                Grade.kind,
-            )
-            .join(Lesson, Lesson.id == Grade.lesson_id)
-            .join(Subject, Subject.id == Lesson.subject_id)
-            .where(Grade.student_id == student_id, Grade.created_at >= since)
-            .order_by(Grade.created_at.desc(), Grade.id.desc())
-            .limit(NEW_GRADES_SHOWN)
+    rows = session.execute(_new_grades(), {"student_id": student_id, "since": since})
+    return [NewGrade(*row) for row in rows]
+
+
+@cache
+def _new_grades() -> Select[*tuple[Any, ...]]:
+    # Built once: the family's home screen asks on every visit.
+    return (
+        select(
+            Grade.id,
+            Grade.created_at,
+            Lesson.lesson_date,
+            Subject.name,
+            Grade.value,
+            Grade.kind,
         )
-    ]
+        .join(Lesson, Lesson.id == Grade.lesson_id)
+        .join(Subject, Subject.id == Lesson.subject_id)
+        .where(
+            Grade.student_id == bindparam("student_id"),
+            Grade.created_at >= bindparam("since", type_=Grade.created_at.type),
+        )
+        .order_by(Grade.created_at.desc(), Grade.id.desc())
+        .limit(NEW_GRADES_SHOWN)
+    )
 
 
 @dataclass(frozen=True)
