@@ -345,7 +345,20 @@ def student_tests(
 ) -> list[TestItem]:
     """The student's tests of a date range (callers check the scope)."""
     attendance = attendance_of(session, student_id)
-    query = (
+    rows = session.execute(_tests_query(), {
+        "group_ids": attendance.group_ids, "starts_on": starts_on, "ends_on": ends_on
+    })
+    return [
+        TestItem(test_id, on, subject, title, moved_from, reason)
+        for group_id, subject_id, test_id, on, subject, title, moved_from, reason in rows
+        if attendance.attends(group_id, subject_id, on)
+    ]
+
+
+@cache
+def _tests_query() -> Select[*tuple[Any, ...]]:
+    # Built once: the tests screen and the items a guardian acknowledges ask for them.
+    return (
         select(
             PlannedTest.group_id,
             PlannedTest.subject_id,
@@ -358,14 +371,10 @@ def student_tests(
         )
         .join(Subject, Subject.id == PlannedTest.subject_id)
         .where(
-            PlannedTest.group_id.in_(attendance.group_ids),
-            PlannedTest.planned_on.between(starts_on, ends_on),
+            PlannedTest.group_id.in_(bindparam("group_ids", expanding=True)),
+            PlannedTest.planned_on.between(
+                bindparam("starts_on", type_=Date), bindparam("ends_on", type_=Date)
+            ),
         )
         .order_by(PlannedTest.planned_on, Subject.name)
     )
-    return [
-        TestItem(test_id, on, subject, title, moved_from, reason)
-        for group_id, subject_id, test_id, on, subject, title, moved_from, reason
-        in session.execute(query)
-        if attendance.attends(group_id, subject_id, on)
-    ]
