@@ -12,6 +12,9 @@
     .venv/bin/python scripts/bench_load.py logins --database-url … --users 100 --ramp 30
     # server time of one run: a trivial page against an empty Streamlit page, same machine, same run
     .venv/bin/python scripts/bench_load.py runs --database-url … --login roditel --page profile
+    # server CPU per page as the peak meets it: 40 guardians one after another, each logging in
+    # and opening every page of the menu once (per-user caches cold), one process:
+    .venv/bin/python scripts/bench_load.py tour --database-url … --users 40
 
 Each virtual user opens a websocket (`/_stcore/stream`, subprotocol `streamlit`), runs the app,
 logs in through the login form (a `WidgetStates` back message with the form's values and the
@@ -334,6 +337,35 @@ class DatabaseConnections:
         self.engine.dispose()
 
 
+class DatabaseBackends:
+    """CPU seconds of the PostgreSQL backends serving the app (same machine), from /proc."""
+
+    def __init__(self, database_url: str) -> None:
+        self.engine = create_engine(database_url) if database_url.startswith("postgresql") else None
+        self.start = self._cpu() if self.engine else {}
+
+    def _cpu(self) -> dict[int, float]:
+        assert self.engine is not None
+        with self.engine.connect() as connection:
+            pids = connection.execute(text(
+                "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+                "AND pid <> pg_backend_pid()"
+            )).scalars().all()
+        used = {}
+        for pid in pids:
+            with suppress(FileNotFoundError, ProcessLookupError):
+                used[pid] = ProcessMeter._cpu(pid)
+        return used
+
+    def used(self) -> float | None:
+        """CPU seconds since the start; None on SQLite. Call while the app still runs."""
+        if self.engine is None:
+            return None
+        now = self._cpu()
+        self.engine.dispose()
+        return sum(cpu - self.start.get(pid, 0.0) for pid, cpu in now.items())
+
+
 async def _meter_loop(meter: ProcessMeter, stop: asyncio.Event) -> None:
     while not stop.is_set():
         meter.sample()
@@ -472,6 +504,46 @@ async def _runs(
               f"{_ms(cpu)} ({cpu / empty_cpu:.2f}×)")
 
 
+async def _tour(args: argparse.Namespace, url: str, pid: int) -> None:
+    """Users one after another: log in, open every page once; server CPU per page and login."""
+    logins = _logins(args.database_url, args.role, args.users)
+    rng = random.Random(args.seed)
+    cpu: dict[str, list[float]] = defaultdict(list)
+    wall: dict[str, list[float]] = defaultdict(list)
+    # Streamlit drops its compiled scripts when the last session leaves: one stays, as at a peak.
+    bystander = await Client.open(url)
+    await bystander.run()
+    backends = DatabaseBackends(args.database_url)
+    for login in logins:
+        client = await Client.open(url)
+        try:
+            before = ProcessMeter([pid])
+            home = await client.log_in(login)
+            cpu["login"].append(before.cpu_used()[pid])
+            wall["login"].append(home.seconds)
+            pages = args.pages.split(",") if args.pages else sorted(client.pages)
+            for page in rng.sample(pages, len(pages)):
+                before = ProcessMeter([pid])
+                run = await client.open_page(page)
+                cpu[page or "home"].append(before.cpu_used()[pid])
+                wall[page or "home"].append(run.seconds)
+        finally:
+            await client.close()
+    database_cpu = backends.used()
+    await bystander.close()
+    print(f"\n{len(logins)} {args.role}s one after another, every page once each, one process "
+          "(mean server CPU per request — /proc ticks are 10 ms, so means of many; median wall):")
+    for page in sorted(cpu, key=lambda name: (name != "login", name)):
+        print(f"  {page:<26}{statistics.fmean(cpu[page]) * 1000:>8.1f} ms"
+              f"{_ms(statistics.median(wall[page])):>10}")
+    pages_only = [value for page, values in cpu.items() if page != "login" for value in values]
+    print(f"  {'every page':<26}{statistics.fmean(pages_only) * 1000:>8.1f} ms")
+    if database_cpu is not None:
+        requests = sum(len(values) for values in cpu.values())
+        print(f"  PostgreSQL backends: {database_cpu / requests * 1000:.1f} ms CPU per request "
+              f"({requests} requests, logins included)")
+
+
 # ---------------------------------------------------------------- setup
 
 
@@ -520,13 +592,13 @@ def main() -> None:
     """Parse the scenario and run it against freshly started servers."""
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("scenario", choices=["sessions", "logins", "runs"])
+    parser.add_argument("scenario", choices=["sessions", "logins", "runs", "tour"])
     parser.add_argument("--database-url", required=True)
     parser.add_argument("--quick", action="store_true",
                         help="sessions: the smoke version (60 users over 30 s, one minute)")
     parser.add_argument("--processes", type=int, help="sessions: 2, otherwise 1")
     parser.add_argument("--port", type=int, default=8650, help="nginx; apps take the next ones")
-    parser.add_argument("--users", type=int, help="sessions: 1200, logins: 50")
+    parser.add_argument("--users", type=int, help="sessions: 1200, logins, tour: 50")
     parser.add_argument("--role", default="guardian")
     parser.add_argument("--ramp", type=float, help="arrivals spread over seconds (300; 60)")
     parser.add_argument("--duration", type=float, help="seconds in all (sessions: 360)")
@@ -552,6 +624,8 @@ def main() -> None:
             asyncio.run(_sessions(args, url, meter))
         elif args.scenario == "logins":
             asyncio.run(_logins_storm(args, url, meter))
+        elif args.scenario == "tour":
+            asyncio.run(_tour(args, url, pids[0]))
         else:
             empty_port = args.port + args.processes + 1
             log = Path(f"/tmp/klassruk-bench-empty-{empty_port}.log")

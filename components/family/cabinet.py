@@ -9,7 +9,7 @@ from typing import Protocol, TypeVar
 
 import streamlit as st
 
-from components.kit.runtime import db, db_read
+from components.kit.runtime import after_run, db, db_read
 from components.kit.school import school_timezone, today
 from components.kit.text import escape
 from klassruk.access.permissions import Actor
@@ -50,21 +50,26 @@ def day_label(day: date) -> str:
 
 
 def open_screen(actor: Actor, child: ChildRow, section: str) -> None:
-    """Log one row when a screen of a child is opened (not on every rerun of the same screen)."""
+    """Log one row, once the page is drawn, when a child's screen is opened (not on its reruns)."""
     opened = (child.student_id, section)
     if st.session_state.get(_SCREEN) == opened:
         return
     st.session_state[_SCREEN] = opened
-    with db(actor) as session:
-        record_family_event(
-            session,
-            actor,
-            event=FamilyEvent.SCREEN,
-            on=today(),
-            student_id=child.student_id,
-            class_id=child.class_id,
-            section=section,
-        )
+    on = today()
+
+    def record() -> None:
+        with db(actor) as session:
+            record_family_event(
+                session,
+                actor,
+                event=FamilyEvent.SCREEN,
+                on=on,
+                student_id=child.student_id,
+                class_id=child.class_id,
+                section=section,
+            )
+
+    after_run(record)
 
 
 def lesson_line(item: LessonItem) -> str:

@@ -120,21 +120,46 @@ def script_run() -> Iterator[None]:
     A database failure or a domain error no page caught ends the run with its message.
     """
     _this_run.active = True
+    _this_run.after = []
     started = time.monotonic()
     try:
         with _database_failures():
-            yield
+            try:
+                yield
+            finally:
+                _write_after_run()  # also when the page stopped or asked for a rerun
     except DomainError as error:
         # A page drawing its content (outside `reported_errors`) stops here, not in a traceback.
         st.error(escape(str(error)))
     finally:
         SCRIPT_RUN_SECONDS.observe(time.monotonic() - started)
         _this_run.active = False
+        _this_run.after = []
         reads = getattr(_this_run, "reads", None)
         _this_run.reads = None
         if reads is not None:
             _close_quietly(reads)
         freeze_imported_code()
+
+
+def after_run(write: Callable[[], None]) -> None:
+    """Do `write` once the page is drawn: a record this run's reads need not see.
+
+    A write in the middle of a run ends its read-only transaction: what the page checked
+    before (scope, consent) is read again after it, in a new transaction. A screen's activity
+    row, written at the end, costs the run one write and nothing more. Outside a script run
+    (tests of components) the write is done at once.
+    """
+    if getattr(_this_run, "active", False):
+        _this_run.after.append(write)
+    else:
+        write()
+
+
+def _write_after_run() -> None:
+    writes, _this_run.after = _this_run.after, []
+    for write in writes:
+        write()
 
 
 _freezing = threading.Lock()

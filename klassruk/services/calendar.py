@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
+from functools import cache
 
-from sqlalchemy import ColumnElement, select
+from sqlalchemy import ColumnElement, Select, bindparam, select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from klassruk.access.permissions import Action, Actor, require
@@ -55,10 +56,6 @@ class PeriodRef:
         return f"{self.name}: {format_date(self.starts_on)}–{format_date(self.ends_on)}{closed}"
 
 
-def _ref(period: ReportingPeriod) -> PeriodRef:
-    return PeriodRef(period.id, period.name, period.starts_on, period.ends_on, period.is_closed)
-
-
 @dataclass(frozen=True)
 class YearRef:
     """A school year as a picker shows it: the current one, or one closed by the rollover."""
@@ -71,13 +68,37 @@ class YearRef:
 def list_years(session: Session) -> list[YearRef]:
     """The current year first, then the closed years, newest first (their journals stay)."""
     return [
-        YearRef(year.id, year.name, year.is_current)
-        for year in session.scalars(
-            select(SchoolYear)
-            .where(SchoolYear.is_current | SchoolYear.closed_at.is_not(None))
-            .order_by(SchoolYear.is_current.desc(), SchoolYear.starts_on.desc())
-        )
+        YearRef(year_id, name, is_current)
+        for year_id, name, is_current in session.execute(_years())
     ]
+
+
+# Both lists are read by the pickers of most screens: columns, not entities, and statements
+# built once skip the ORM's loading and SQLAlchemy's construction and cache-key work.
+@cache
+def _years() -> Select[int, str, bool]:
+    return (
+        select(SchoolYear.id, SchoolYear.name, SchoolYear.is_current)
+        .where(SchoolYear.is_current | SchoolYear.closed_at.is_not(None))
+        .order_by(SchoolYear.is_current.desc(), SchoolYear.starts_on.desc())
+    )
+
+
+@cache
+def _periods(of_current_year: bool) -> Select[int, str, date, date, bool]:
+    in_year = (
+        in_current_year(ReportingPeriod.school_year_id)
+        if of_current_year
+        else ReportingPeriod.school_year_id == bindparam("year_id")
+    )
+    return (
+        select(
+            ReportingPeriod.id, ReportingPeriod.name, ReportingPeriod.starts_on,
+            ReportingPeriod.ends_on, ReportingPeriod.is_closed,
+        )
+        .where(in_year)
+        .order_by(ReportingPeriod.starts_on)
+    )
 
 
 def list_periods(session: Session, *, year_id: int | None = None) -> list[PeriodRef]:
@@ -86,16 +107,10 @@ def list_periods(session: Session, *, year_id: int | None = None) -> list[Period
     known = read_only_cache(session, "periods")
     key = "current" if year_id is None else year_id
     if key not in known:
-        in_year = (
-            in_current_year(ReportingPeriod.school_year_id)
-            if year_id is None
-            else ReportingPeriod.school_year_id == year_id
-        )
+        rows = session.execute(_periods(year_id is None), {"year_id": year_id})
         known[key] = [
-            _ref(p)
-            for p in session.scalars(
-                select(ReportingPeriod).where(in_year).order_by(ReportingPeriod.starts_on)
-            )
+            PeriodRef(period_id, name, starts_on, ends_on, is_closed)
+            for period_id, name, starts_on, ends_on, is_closed in rows
         ]
     return list(known[key])
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from functools import cache
+
+from sqlalchemy import Select, bindparam, select
 from sqlalchemy.orm import Session
 
 from klassruk.access.passwords import PasswordChange, check_new_password
@@ -85,7 +87,17 @@ def _pending_first_password_code(session: Session, actor: Actor) -> ActivationCo
 
 def needs_first_password(session: Session, actor: Actor) -> bool:
     """Whether this session activated the account by code and may set a password without one."""
+    # The profile asks on every visit; nearly every account has its password: one column says.
+    if session.scalar(_has_password(), {"user_id": actor.user_id}):
+        return False
     return _pending_first_password_code(session, actor) is not None
+
+
+@cache
+def _has_password() -> Select[bool]:
+    return select(UserAccount.password_hash.is_not(None)).where(
+        UserAccount.id == bindparam("user_id")
+    )
 
 
 def set_first_password(

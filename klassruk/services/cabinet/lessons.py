@@ -283,7 +283,22 @@ def homework(session: Session, actor: Actor, *, student_id: int, on: date) -> li
     """Homework of the past week and the coming days, by date."""
     require_family_scope(session, actor, student_id, on=on)
     attendance = attendance_of(session, student_id)
-    query = (
+    rows = session.execute(_homework_query(), {
+        "group_ids": attendance.group_ids,
+        "starts_on": on - timedelta(days=HOMEWORK_DAYS_BACK),
+        "ends_on": on + timedelta(days=HOMEWORK_DAYS_AHEAD),
+    })
+    return [
+        HomeworkItem(day, subject, topic, text or "")
+        for group_id, subject_id, day, subject, topic, text in rows
+        if attendance.attends(group_id, subject_id, day)
+    ]
+
+
+@cache
+def _homework_query() -> Select[*tuple[Any, ...]]:
+    # Built once, like the lesson queries above: the home screen and the homework screen ask.
+    return (
         select(
             Lesson.group_id,
             Lesson.subject_id,
@@ -294,9 +309,9 @@ def homework(session: Session, actor: Actor, *, student_id: int, on: date) -> li
         )
         .join(Subject, Subject.id == Lesson.subject_id)
         .where(
-            Lesson.group_id.in_(attendance.group_ids),
+            Lesson.group_id.in_(bindparam("group_ids", expanding=True)),
             Lesson.lesson_date.between(
-                on - timedelta(days=HOMEWORK_DAYS_BACK), on + timedelta(days=HOMEWORK_DAYS_AHEAD)
+                bindparam("starts_on", type_=Date), bindparam("ends_on", type_=Date)
             ),
             Lesson.homework.is_not(None),
             Lesson.homework != "",
@@ -304,11 +319,6 @@ def homework(session: Session, actor: Actor, *, student_id: int, on: date) -> li
         )
         .order_by(Lesson.lesson_date, Lesson.number)
     )
-    return [
-        HomeworkItem(day, subject, topic, text or "")
-        for group_id, subject_id, day, subject, topic, text in session.execute(query)
-        if attendance.attends(group_id, subject_id, day)
-    ]
 
 
 @dataclass(frozen=True)
@@ -346,7 +356,20 @@ def student_tests(
 ) -> list[TestItem]:
     """The student's tests of a date range (callers check the scope)."""
     attendance = attendance_of(session, student_id)
-    query = (
+    rows = session.execute(_tests_query(), {
+        "group_ids": attendance.group_ids, "starts_on": starts_on, "ends_on": ends_on
+    })
+    return [
+        TestItem(test_id, on, subject, title, moved_from, reason)
+        for group_id, subject_id, test_id, on, subject, title, moved_from, reason in rows
+        if attendance.attends(group_id, subject_id, on)
+    ]
+
+
+@cache
+def _tests_query() -> Select[*tuple[Any, ...]]:
+    # Built once: the tests screen and the items a guardian acknowledges ask for them.
+    return (
         select(
             PlannedTest.group_id,
             PlannedTest.subject_id,
@@ -359,14 +382,10 @@ def student_tests(
         )
         .join(Subject, Subject.id == PlannedTest.subject_id)
         .where(
-            PlannedTest.group_id.in_(attendance.group_ids),
-            PlannedTest.planned_on.between(starts_on, ends_on),
+            PlannedTest.group_id.in_(bindparam("group_ids", expanding=True)),
+            PlannedTest.planned_on.between(
+                bindparam("starts_on", type_=Date), bindparam("ends_on", type_=Date)
+            ),
         )
         .order_by(PlannedTest.planned_on, Subject.name)
     )
-    return [
-        TestItem(test_id, on, subject, title, moved_from, reason)
-        for group_id, subject_id, test_id, on, subject, title, moved_from, reason
-        in session.execute(query)
-        if attendance.attends(group_id, subject_id, on)
-    ]

@@ -6,9 +6,11 @@ from collections import defaultdict
 from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from functools import cache
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, bindparam, func, select
 from sqlalchemy.orm import Session
 
 from klassruk.access.permissions import Actor
@@ -25,7 +27,10 @@ from klassruk.models.journal import (
 )
 from klassruk.models.school import Staff, Subject
 from klassruk.services import calendar
-from klassruk.services.cabinet.common import in_students_lessons
+from klassruk.services.cabinet.common import (
+    in_students_lessons_bound,
+    students_lessons_parameters,
+)
 from klassruk.services.cabinet.lessons import last_school_day
 from klassruk.services.scope.students import require_family_scope
 
@@ -87,9 +92,28 @@ def grades_of_period(
     """Per subject: the period's grades by date, the weighted average (summed in SQL), the grade."""
     require_family_scope(session, actor, student_id, on=on)
     period = calendar.get_period(session, period_id)
-    in_period = in_students_lessons(session, [student_id], period.starts_on, period.ends_on)
+    parameters = {
+        "student_id": student_id,
+        "period_id": period_id,
+        **students_lessons_parameters(session, [student_id], period.starts_on, period.ends_on),
+    }
+    averages, period_grades, grades = _grades_queries()
     subjects: dict[int, SubjectGrades] = {}
-    for subject_id, name, weighted, weights in session.execute(
+    for subject_id, name, weighted, weights in session.execute(averages, parameters):
+        subjects[subject_id] = SubjectGrades(subject_id, name, [], float(weighted), float(weights))
+    for subject_id, name, value in session.execute(period_grades, parameters):
+        subjects.setdefault(subject_id, SubjectGrades(subject_id, name)).period_grade = value
+    for row in session.execute(grades, parameters):
+        subjects[row[0]].grades.append(GradeItem(*row[1:]))
+    return sorted(subjects.values(), key=lambda s: s.subject)
+
+
+# The grades and absences screens: statements built once, with bound parameters, skip
+# SQLAlchemy's construction and cache-key work on every visit.
+@cache
+def _grades_queries() -> tuple[Select[*tuple[Any, ...]], ...]:
+    student = Grade.student_id == bindparam("student_id")
+    averages = (
         select(
             Lesson.subject_id,
             Subject.name,
@@ -98,17 +122,18 @@ def grades_of_period(
         )
         .join(Lesson, Lesson.id == Grade.lesson_id)
         .join(Subject, Subject.id == Lesson.subject_id)
-        .where(Grade.student_id == student_id, in_period)
+        .where(student, in_students_lessons_bound())
         .group_by(Lesson.subject_id, Subject.name)
-    ):
-        subjects[subject_id] = SubjectGrades(subject_id, name, [], float(weighted), float(weights))
-    for subject_id, name, value in session.execute(
+    )
+    period_grades = (
         select(PeriodGrade.subject_id, Subject.name, PeriodGrade.value)
         .join(Subject, Subject.id == PeriodGrade.subject_id)
-        .where(PeriodGrade.student_id == student_id, PeriodGrade.period_id == period_id)
-    ):
-        subjects.setdefault(subject_id, SubjectGrades(subject_id, name)).period_grade = value
-    for row in session.execute(
+        .where(
+            PeriodGrade.student_id == bindparam("student_id"),
+            PeriodGrade.period_id == bindparam("period_id"),
+        )
+    )
+    grades = (
         select(
             Lesson.subject_id,
             Grade.id,
@@ -118,11 +143,29 @@ def grades_of_period(
             Grade.weight,
         )
         .join(Lesson, Lesson.id == Grade.lesson_id)
-        .where(Grade.student_id == student_id, in_period)
+        .where(student, in_students_lessons_bound())
         .order_by(Lesson.lesson_date, Grade.id)
-    ):
-        subjects[row[0]].grades.append(GradeItem(*row[1:]))
-    return sorted(subjects.values(), key=lambda s: s.subject)
+    )
+    return averages, period_grades, grades
+
+
+@cache
+def _absences_queries() -> tuple[Select[*tuple[Any, ...]], ...]:
+    where = (Absence.student_id == bindparam("student_id"), in_students_lessons_bound())
+    items = (
+        select(Lesson.lesson_date, Lesson.number, Subject.name, Absence.mark)
+        .join(Lesson, Lesson.id == Absence.lesson_id)
+        .join(Subject, Subject.id == Lesson.subject_id)
+        .where(*where)
+        .order_by(Lesson.lesson_date.desc(), Lesson.number)
+    )
+    counts = (
+        select(Absence.mark, func.count())
+        .join(Lesson, Lesson.id == Absence.lesson_id)
+        .where(*where)
+        .group_by(Absence.mark)
+    )
+    return items, counts
 
 
 @dataclass(frozen=True)
@@ -154,24 +197,31 @@ def new_grades(
     """Grades given from the school's midnight of `since` on, newest first (a few)."""
     require_family_scope(session, actor, student_id, on=on)
     start = datetime.combine(since, time(0), tzinfo=ZoneInfo(timezone))
-    return [
-        NewGrade(*row)
-        for row in session.execute(
-            select(
-                Grade.id,
-                Grade.created_at,
-                Lesson.lesson_date,
-                Subject.name,
-                Grade.value,
-                Grade.kind,
-            )
-            .join(Lesson, Lesson.id == Grade.lesson_id)
-            .join(Subject, Subject.id == Lesson.subject_id)
-            .where(Grade.student_id == student_id, Grade.created_at >= start)
-            .order_by(Grade.created_at.desc(), Grade.id.desc())
-            .limit(NEW_GRADES_SHOWN)
+    rows = session.execute(_new_grades(), {"student_id": student_id, "since": start})
+    return [NewGrade(*row) for row in rows]
+
+
+@cache
+def _new_grades() -> Select[*tuple[Any, ...]]:
+    # Built once: the family's home screen asks on every visit.
+    return (
+        select(
+            Grade.id,
+            Grade.created_at,
+            Lesson.lesson_date,
+            Subject.name,
+            Grade.value,
+            Grade.kind,
         )
-    ]
+        .join(Lesson, Lesson.id == Grade.lesson_id)
+        .join(Subject, Subject.id == Lesson.subject_id)
+        .where(
+            Grade.student_id == bindparam("student_id"),
+            Grade.created_at >= bindparam("since", type_=Grade.created_at.type),
+        )
+        .order_by(Grade.created_at.desc(), Grade.id.desc())
+        .limit(NEW_GRADES_SHOWN)
+    )
 
 
 @dataclass(frozen=True)
@@ -202,27 +252,14 @@ def absences_of_period(
     """Every absence mark of the period by date, and their counts per kind (counted in SQL)."""
     require_family_scope(session, actor, student_id, on=on)
     period = calendar.get_period(session, period_id)
-    where = (
-        Absence.student_id == student_id,
-        in_students_lessons(session, [student_id], period.starts_on, period.ends_on),
-    )
-    items = [
-        AbsenceItem(*row)
-        for row in session.execute(
-            select(Lesson.lesson_date, Lesson.number, Subject.name, Absence.mark)
-            .join(Lesson, Lesson.id == Absence.lesson_id)
-            .join(Subject, Subject.id == Lesson.subject_id)
-            .where(*where)
-            .order_by(Lesson.lesson_date.desc(), Lesson.number)
-        )
-    ]
+    parameters = {
+        "student_id": student_id,
+        **students_lessons_parameters(session, [student_id], period.starts_on, period.ends_on),
+    }
+    listed, counted = _absences_queries()
+    items = [AbsenceItem(*row) for row in session.execute(listed, parameters)]
     counts: dict[AbsenceMark, int] = defaultdict(int)
-    for mark, count in session.execute(
-        select(Absence.mark, func.count())
-        .join(Lesson, Lesson.id == Absence.lesson_id)
-        .where(*where)
-        .group_by(Absence.mark)
-    ):
+    for mark, count in session.execute(counted, parameters):
         counts[mark] = count
     return Absences(items, dict(counts))
 

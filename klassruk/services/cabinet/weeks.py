@@ -8,15 +8,19 @@ from collections import defaultdict
 from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from functools import cache
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, bindparam, select
 from sqlalchemy.orm import Session
 
 from klassruk.models.journal import Absence, Grade, GradeKind, Lesson
 from klassruk.models.school import Subject
 from klassruk.services import calendar
-from klassruk.services.cabinet.common import in_students_lessons
+from klassruk.services.cabinet.common import (
+    in_students_lessons_bound,
+    students_lessons_parameters,
+)
 from klassruk.services.cabinet.lessons import LessonItem, lessons_of_students
 
 
@@ -69,9 +73,30 @@ def week_contents(
     if not student_ids or not weeks:
         return {}
     starts_on, ends_on = min(weeks), max(weeks) + timedelta(days=6)
-    in_range = in_students_lessons(session, student_ids, starts_on, ends_on)
+    parameters = {
+        "student_ids": list(student_ids),
+        **students_lessons_parameters(session, student_ids, starts_on, ends_on),
+    }
     found: dict[tuple[int, date], _Week] = defaultdict(_Week)
-    for row in session.execute(
+    for row in session.execute(_grades_query(), parameters):
+        found[row[0], calendar.week_start(row[5])].grades.append(row[1:])
+    for absence in session.execute(_absences_query(), parameters):
+        found[absence[0], calendar.week_start(absence[3])].absences.append(absence[1:])
+    for student_id, items in lessons_of_students(session, student_ids, starts_on, ends_on).items():
+        for item in items:
+            found[student_id, calendar.week_start(item.lesson_date)].lessons.append(item)
+    return {
+        (student_id, monday): _content(found.get((student_id, monday), _Week()))
+        for student_id in student_ids
+        for monday in weeks
+    }
+
+
+# The home screen asks for the week on every visit: statements built once skip SQLAlchemy's
+# construction and cache-key work.
+@cache
+def _grades_query() -> Select[*tuple[Any, ...]]:
+    return (
         select(
             Grade.student_id,
             Grade.id,
@@ -83,26 +108,26 @@ def week_contents(
         )
         .join(Lesson, Lesson.id == Grade.lesson_id)
         .join(Subject, Subject.id == Lesson.subject_id)
-        .where(Grade.student_id.in_(list(student_ids)), in_range)
+        .where(
+            Grade.student_id.in_(bindparam("student_ids", expanding=True)),
+            in_students_lessons_bound(),
+        )
         .order_by(Lesson.lesson_date, Grade.id)
-    ):
-        found[row[0], calendar.week_start(row[5])].grades.append(row[1:])
-    for absence in session.execute(
+    )
+
+
+@cache
+def _absences_query() -> Select[*tuple[Any, ...]]:
+    return (
         select(Absence.student_id, Absence.id, Absence.mark, Lesson.lesson_date, Subject.name)
         .join(Lesson, Lesson.id == Absence.lesson_id)
         .join(Subject, Subject.id == Lesson.subject_id)
-        .where(Absence.student_id.in_(list(student_ids)), in_range)
+        .where(
+            Absence.student_id.in_(bindparam("student_ids", expanding=True)),
+            in_students_lessons_bound(),
+        )
         .order_by(Lesson.lesson_date, Absence.id)
-    ):
-        found[absence[0], calendar.week_start(absence[3])].absences.append(absence[1:])
-    for student_id, items in lessons_of_students(session, student_ids, starts_on, ends_on).items():
-        for item in items:
-            found[student_id, calendar.week_start(item.lesson_date)].lessons.append(item)
-    return {
-        (student_id, monday): _content(found.get((student_id, monday), _Week()))
-        for student_id in student_ids
-        for monday in weeks
-    }
+    )
 
 
 def _content(week: _Week) -> WeekContent:

@@ -5,8 +5,9 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import cache
 
-from sqlalchemy import and_, func, select, update
+from sqlalchemy import Date, Select, and_, bindparam, func, select, update
 from sqlalchemy.orm import Session
 
 from klassruk.access.permissions import Action, Actor, require
@@ -73,7 +74,13 @@ def unread_count(session: Session, actor: Actor, *, on: date) -> int:
     """How many messages to the acting guardian (about children in force) are still unread."""
     if actor.guardian_id is None:
         return 0
-    return session.scalar(
+    return session.scalar(_unread(), {"guardian_id": actor.guardian_id, "on": on}) or 0
+
+
+@cache
+def _unread() -> Select[int]:
+    # Built once: the family's home screen asks on every visit.
+    return (
         select(func.count())
         .select_from(ClassMessageRecipient)
         .join(GuardianLink, and_(
@@ -81,12 +88,12 @@ def unread_count(session: Session, actor: Actor, *, on: date) -> int:
             GuardianLink.student_id == ClassMessageRecipient.student_id,
         ))
         .where(
-            ClassMessageRecipient.guardian_id == actor.guardian_id,
+            ClassMessageRecipient.guardian_id == bindparam("guardian_id"),
             ClassMessageRecipient.read_at.is_(None),
             ClassMessageRecipient.paper.is_(False),
-            link_current_on(on),
+            link_current_on(bindparam("on", type_=Date)),
         )
-    ) or 0
+    )
 
 
 def mark_read(session: Session, actor: Actor, *, student_id: int, on: date) -> None:

@@ -26,7 +26,7 @@ OUT_OF_SCOPE = "Эти данные вне вашей зоны ответств�
 def active_on(
     starts_col: ColumnElement[date] | InstrumentedAttribute[date],
     ends_col: ColumnElement[date | None] | InstrumentedAttribute[date | None],
-    on: date,
+    on: date | ColumnElement[date],
 ) -> ColumnElement[bool]:
     """SQL condition: a date range [starts, ends] (open end allowed) contains `on`."""
     return and_(starts_col <= on, or_(ends_col.is_(None), ends_col >= on))

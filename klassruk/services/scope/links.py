@@ -31,7 +31,7 @@ SHARED_GUARDIAN = (
 )
 
 
-def link_current_on(on: date) -> ColumnElement[bool]:
+def link_current_on(on: date | ColumnElement[date]) -> ColumnElement[bool]:
     """SQL condition: the guardian link is in force on `on` (its end day excluded)."""
     return or_(GuardianLink.ends_on.is_(None), GuardianLink.ends_on > on)
 

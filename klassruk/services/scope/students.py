@@ -83,14 +83,30 @@ def require_student_scope(
     raise refused or PermissionDenied(OUT_OF_SCOPE)
 
 
-def family_students_query(actor: Actor, *, on: date) -> Select[int]:
-    """Ids of the students whose cabinet the actor opens on `on`: own children, or self."""
+FamilyStudents = tuple[Select[int], dict[str, object]]
+
+
+def family_students_query(actor: Actor, *, on: date) -> FamilyStudents:
+    """Ids of the students whose cabinet the actor opens on `on`: own children, or self.
+
+    A statement built once with its parameters: every cabinet screen asks it first.
+    """
     if actor.guardian_id is not None and actor.can(Action.VIEW_CABINET):
-        return select(GuardianLink.student_id).where(
-            GuardianLink.guardian_id == actor.guardian_id, link_current_on(on)
-        )
+        return _family_ids("guardian"), {"guardian_id": actor.guardian_id, "on": on}
     if actor.student_id is not None and actor.can(Action.VIEW_CABINET):
-        return select(Student.id).where(Student.id == actor.student_id)
+        return _family_ids("student"), {"student_id": actor.student_id}
+    return _family_ids("nobody"), {}
+
+
+@cache
+def _family_ids(whose: str) -> Select[int]:
+    if whose == "guardian":
+        return select(GuardianLink.student_id).where(
+            GuardianLink.guardian_id == bindparam("guardian_id"),
+            link_current_on(bindparam("on", type_=Date)),
+        )
+    if whose == "student":
+        return select(Student.id).where(Student.id == bindparam("student_id"))
     return select(Student.id).where(false())
 
 
@@ -109,7 +125,8 @@ def require_family_scope(session: Session, actor: Actor, student_id: int, *, on:
         _require_guardian_gate(session, actor, student_id, on=on)
         checked[key] = True
         return
-    reachable = family_students_query(actor, on=on).subquery()
+    family, parameters = family_students_query(actor, on=on)
+    reachable = family.subquery()
     allowed = (
         select(UserAccount.id)
         .where(
@@ -119,7 +136,7 @@ def require_family_scope(session: Session, actor: Actor, student_id: int, *, on:
         )
         .limit(1)
     )
-    if actor.user_id is None or session.scalar(allowed) is None:
+    if actor.user_id is None or session.scalar(allowed, parameters) is None:
         raise PermissionDenied(OUT_OF_SCOPE)
     # Without consent to personal-data processing the family gets paper, not the cabinet.
     require_electronic_access(session, actor, student_id=student_id, on=on)

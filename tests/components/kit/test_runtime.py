@@ -97,6 +97,80 @@ def test_a_run_reads_in_one_transaction_and_a_write_ends_it(demo_app) -> None:
     assert checked_out == 0  # the run's transaction ended with the run
 
 
+def _after_run_script() -> None:
+    import streamlit as st
+    from sqlalchemy import event, select
+
+    from components.kit import runtime
+    from klassruk.access.permissions import Actor
+    from klassruk.models.accounts import AppSetting
+
+    actor = Actor.system("test")
+    engine = runtime.session_factory().kw["bind"]
+    begun: list[object] = []
+
+    def count(connection: object) -> None:
+        begun.append(connection)
+
+    def write() -> None:
+        with runtime.db(actor) as session:
+            session.add(AppSetting(key="probe", value="после страницы"))
+
+    def probe() -> str | None:
+        with runtime.db_read(actor) as session:
+            return session.scalar(select(AppSetting.value).where(AppSetting.key == "probe"))
+
+    event.listen(engine, "begin", count)
+    with runtime.script_run():
+        first = probe()
+        runtime.after_run(write)
+        during = probe()  # the write waits: the page's reads stay one transaction
+        reads = len(begun)
+    after = probe()
+    event.remove(engine, "begin", count)
+    st.text(repr([first, during, reads, after]))
+
+
+def test_a_write_after_the_run_leaves_its_reads_one_transaction(demo_app) -> None:
+    """`after_run`: done once the page is drawn, not in the middle of its reads."""
+    at = AppTest.from_function(_after_run_script, default_timeout=30).run()
+    assert not at.exception
+    first, during, reads, after = eval(at.text[0].value)
+    assert first is None and during is None and reads == 1
+    assert after == "после страницы"
+
+
+def _stopped_run_script() -> None:
+    import streamlit as st
+    from sqlalchemy import select
+
+    from components.kit import runtime
+    from klassruk.access.permissions import Actor
+    from klassruk.models.accounts import AppSetting
+
+    actor = Actor.system("test")
+
+    def write() -> None:
+        with runtime.db(actor) as session:
+            session.add(AppSetting(key="probe", value="записано"))
+
+    if "stopped" not in st.session_state:
+        st.session_state["stopped"] = True
+        with runtime.script_run():
+            runtime.after_run(write)
+            st.stop()
+    with runtime.db_read(actor) as session:
+        st.text(str(session.scalar(select(AppSetting.value).where(AppSetting.key == "probe"))))
+
+
+def test_a_page_that_stops_still_writes_what_it_left_for_after_the_run(demo_app) -> None:
+    """A screen's record is not lost when the page stops (or reruns) after asking for it."""
+    at = AppTest.from_function(_stopped_run_script, default_timeout=30).run()
+    assert not at.exception
+    at.run()
+    assert at.text[0].value == "записано"
+
+
 def test_a_run_that_imported_code_freezes_it_and_a_run_that_did_not_collects_nothing(
     tmp_path, monkeypatch
 ) -> None:

@@ -52,7 +52,7 @@ ALSO_SCOPED = frozenset({"incidents.reports.report_compromise"})
 HELPERS_WITHOUT_ACTOR = frozenset({
     "cabinet.weeks.week_content", "cabinet.weeks.week_contents",
     "cabinet.common.attendance_of", "cabinet.common.attendances_of",
-    "cabinet.common.in_students_lessons",
+    "cabinet.common.in_students_lessons", "cabinet.common.students_lessons_parameters",
     "cabinet.lessons.lessons_of_students", "cabinet.lessons.student_lessons",
     "cabinet.lessons.student_tests", "cabinet.record.recommendations_query",
     "acknowledgements.state.candidate_items", "acknowledgements.state.latest_per_item",
