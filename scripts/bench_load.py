@@ -5,6 +5,9 @@
     .venv/bin/python scripts/bench_load.py sessions --database-url postgresql+psycopg://…/bench
     # its smoke version: 60 guardians over 30 s, one minute
     .venv/bin/python scripts/bench_load.py sessions --database-url postgresql+psycopg://… --quick
+    # the same peak with four families in five back on the login cookie of an earlier visit
+    # (the others type their password: bcrypt, ~0.25 s of CPU each):
+    .venv/bin/python scripts/bench_load.py sessions --database-url … --remembered 0.8
     # one process on a copy of the LARGE demo (SQLite), 150 guardians over 60 s, 3 minutes:
     .venv/bin/python scripts/bench_load.py sessions --database-url sqlite:////tmp/large.sqlite3 \\
         --processes 1 --users 150 --ramp 60 --duration 180
@@ -34,6 +37,7 @@ import asyncio
 import os
 import random
 import resource
+import secrets
 import statistics
 import sys
 import time
@@ -41,6 +45,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -54,6 +59,8 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.typing import Subprotocol
 
 from deploy.cluster import run_cluster, streamlit_server
+from klassruk.access.session_tokens import SessionToken, encode_session_token
+from klassruk.clock import utcnow
 
 PASSWORD = "Демо-пароль-2026"
 LOGIN_LABEL = "Логин"
@@ -61,6 +68,11 @@ PASSWORD_LABEL = "Пароль или код активации"
 SUBMIT_LABEL = "Войти"
 RUN_TIMEOUT_S = 60.0
 COOKIE_COMPONENT = "klassruk_cookie"
+ARRIVALS = ("login", "return")  # a sample that is no page: the form, or a remembered login
+COOKIE_NAME = "klassruk_auth"  # the app's default (KLASSRUK_COOKIE_NAME)
+# The key the app processes this script starts sign their cookies with: a remembered visitor's
+# cookie is signed with it as the app signed it on that visitor's earlier visit.
+COOKIE_KEY = secrets.token_urlsafe(48)
 EMPTY_APP = Path(__file__).resolve().parent / "bench_empty_app.py"
 _FINISHED_EARLY = ForwardMsg.ScriptFinishedStatus.FINISHED_EARLY_FOR_RERUN
 
@@ -101,11 +113,13 @@ class Client:
         self.cookie_confirmation: list[WidgetState] = []
 
     @classmethod
-    async def open(cls, url: str) -> Client:
+    async def open(cls, url: str, cookie: str | None = None) -> Client:
+        """A new tab; `cookie` is the login cookie the browser kept, sent as browsers send it."""
         ws_url = url.replace("http://", "ws://", 1) + "/_stcore/stream"
         socket = await connect(
             ws_url, subprotocols=[Subprotocol("streamlit")], max_size=None,
             open_timeout=RUN_TIMEOUT_S, ping_interval=None,
+            additional_headers={"Cookie": cookie} if cookie else None,
         )
         return cls(socket)
 
@@ -164,6 +178,13 @@ class Client:
         home.seconds += form.seconds
         return home
 
+    async def come_back(self) -> Run:
+        """Open the app with a remembered login: the home page without the form (no bcrypt)."""
+        home = await self.run()
+        if home.has_login_form() or not home.pages or home.exception():
+            raise RunFailed("the remembered login did not reach the home page")
+        return home
+
     async def open_page(self, url_path: str) -> Run:
         """Open a page by its hash; fail unless that page ran without error."""
         page_hash = self.pages[url_path]
@@ -175,6 +196,12 @@ class Client:
         if (error := run.exception()) is not None:
             raise RunFailed(f"{url_path}: {error}")
         return run
+
+
+def remembered_cookie(login: str) -> str:
+    """The Cookie header of a browser that kept `login`'s cookie from an earlier visit."""
+    token = SessionToken(login, utcnow() - timedelta(minutes=1))
+    return f"{COOKIE_NAME}={encode_session_token(token, key=COOKIE_KEY, expiry_days=7)}"
 
 
 def _login_widget_ids(elements: list[Element]) -> dict[str, str]:
@@ -245,8 +272,8 @@ def report_windows(samples: list[Sample], window: float) -> None:
     With users still arriving this is a ramp search: the largest number of sessions whose
     window kept p95 under a second, in one run (logins' bcrypt is part of each window's load).
     """
-    logged_in = sorted(s.at + s.seconds for s in samples if s.page == "login" and s.error is None)
-    pages = [s for s in samples if s.page != "login"]
+    logged_in = sorted(s.at + s.seconds for s in samples if s.page in ARRIVALS and s.error is None)
+    pages = [s for s in samples if s.page not in ARRIVALS]
     end = max((s.at for s in samples), default=0.0)
     print(f"\nper {window:.0f} s window (pages only)")
     print(f"{'from':>6}{'sessions':>10}{'pages':>8}{'errors':>8}{'p50':>10}{'p95':>10}")
@@ -379,19 +406,25 @@ async def _meter_loop(meter: ProcessMeter, stop: asyncio.Event) -> None:
 async def _session_user(
     url: str, login: str, start_at: float, end_at: float, pages: list[str] | None,
     think: tuple[float, float], samples: list[Sample], origin: float, rng: random.Random,
+    remembered: bool = False,
 ) -> None:
     await asyncio.sleep(max(0.0, start_at - time.perf_counter()))
     client: Client | None = None
+    arrival = "return" if remembered else "login"
     try:
         started = time.perf_counter()
         try:
-            client = await Client.open(url)
-            home = await client.log_in(login)
+            if remembered:
+                client = await Client.open(url, remembered_cookie(login))
+                home = await client.come_back()
+            else:
+                client = await Client.open(url)
+                home = await client.log_in(login)
         except Exception as error:  # every failure is counted, none stops the run
-            samples.append(Sample("login", started - origin, time.perf_counter() - started,
+            samples.append(Sample(arrival, started - origin, time.perf_counter() - started,
                                   f"{type(error).__name__}: {error}"))
             return
-        samples.append(Sample("login", started - origin, home.seconds))
+        samples.append(Sample(arrival, started - origin, home.seconds))
         choices = pages or sorted(client.pages)
         while True:
             await asyncio.sleep(rng.uniform(*think))
@@ -420,11 +453,14 @@ async def _sessions(args: argparse.Namespace, url: str, meter: ProcessMeter) -> 
     pages = args.pages.split(",") if args.pages else None
     stop = asyncio.Event()
     metering = asyncio.create_task(_meter_loop(meter, stop))
+    # The first `--remembered` share of the guardians come back with the cookie of an earlier
+    # visit (a phone keeps it for days); the others type their password (bcrypt, ~0.25 s CPU).
+    remembered = round(len(logins) * args.remembered)
     users = [
         _session_user(url, login, origin + rng.uniform(0, args.ramp), end_at, pages,
                       (args.think_min, args.think_max), samples, origin,
-                      random.Random(rng.random()))
-        for login in logins
+                      random.Random(rng.random()), remembered=index < remembered)
+        for index, login in enumerate(logins)
     ]
     connections = DatabaseConnections(args.database_url)
     counting = asyncio.create_task(connections.watch(stop))
@@ -440,9 +476,9 @@ async def _sessions(args: argparse.Namespace, url: str, meter: ProcessMeter) -> 
     report(samples, since=args.ramp, title=f"after the arrival (requests from {args.ramp:.0f} s)")
     if args.window:
         report_windows(samples, args.window)
-    pages = [s for s in samples if s.page != "login"]
+    pages = [s for s in samples if s.page not in ARRIVALS]
     ok_pages = [s.seconds for s in pages if s.error is None]
-    logged_in = sum(1 for s in samples if s.page == "login" and s.error is None)
+    logged_in = sum(1 for s in samples if s.page in ARRIVALS and s.error is None)
     errors = sum(1 for s in samples if s.error is not None)
     print(f"\nin all: {logged_in} of {len(logins)} logged in, {len(pages)} pages, "
           f"{errors} errors; pages p95 {_ms(_percentile(ok_pages, 0.95)) if ok_pages else '—'}")
@@ -571,6 +607,7 @@ def _target(args: argparse.Namespace) -> Iterator[tuple[str, list[int], int | No
         database_url=args.database_url,
         port=args.port,
         app_port=args.port + 1,
+        env={"KLASSRUK_COOKIE_KEY": COOKIE_KEY},
     ) as cluster:
         proxy = cluster.proxy.process.pid if cluster.proxy else None
         yield cluster.url, [app.process.pid for app in cluster.apps], proxy
@@ -608,6 +645,8 @@ def main() -> None:
     parser.add_argument("--login", default="roditel", help="runs: the user")
     parser.add_argument("--page", default="profile", help="runs: url paths, comma-separated")
     parser.add_argument("--repeats", type=int, default=30)
+    parser.add_argument("--remembered", type=float, default=0.0,
+                        help="sessions: share of guardians arriving with a kept login cookie")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--window", type=float,
                         help="sessions: also report p95 per window of this many seconds (30)")
