@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+import pandas as pd
+from streamlit import dataframe_util
 from streamlit.testing.v1 import AppTest
 
 from components.kit.tables import MISSING
@@ -56,5 +58,35 @@ def test_a_table_hides_the_index_and_passes_column_settings_on() -> None:
     proto = at.dataframe[0].proto
     config = json.loads(proto.columns)
     assert config["Обучающийся"]["help"] == "ФИО"
-    assert config["Балл"]["type_config"]["format"] == "localized"
     assert config["_index"]["hidden"] is True
+
+
+def shown(table: object) -> pd.DataFrame:
+    """The text a table's cells show (the pandas Styler's display values), as the reader sees it."""
+    data = table.proto.arrow_data  # type: ignore[attr-defined]
+    return dataframe_util.convert_arrow_bytes_to_pandas_df(data.styler.display_values)
+
+
+def _numbers_script() -> None:
+    from components.kit.tables import show_table
+
+    show_table(
+        {
+            "Класс": ["7А", "7Б", "8А"],
+            "Средний балл": [4.1, 3.98, None],
+            "Часов": [1.5, 12.0, 2.25],
+            "Отметок": [3, 14, 0],
+        },
+        numbers=["Часов"],
+    )
+
+
+def test_numbers_show_the_russian_way_whatever_the_browser_and_sort_as_numbers() -> None:
+    at = AppTest.from_function(_numbers_script, default_timeout=30).run()
+    assert not at.exception
+    table = at.dataframe[0]
+    assert list(shown(table)["Средний балл"]) == ["4,10", "3,98", "—"]
+    assert list(shown(table)["Часов"]) == ["1,5", "12", "2,25"]
+    assert list(shown(table)["Отметок"]) == ["3", "14", "0"]
+    assert pd.api.types.is_float_dtype(table.value["Средний балл"])  # sorts as a number
+    assert "localized" not in table.proto.columns  # the browser's language decides nothing
