@@ -29,6 +29,14 @@ def school_today(session: Session) -> date:
     return clock.school_today(get_setting(session, TIMEZONE_KEY, DEFAULT_TIMEZONE))
 
 
+def without_marks_note(class_name: str) -> str:
+    """What a class taught without marks shows instead of averages (безотметочное обучение)."""
+    return (
+        f"В {class_name} классе безотметочное обучение: отметки не ставятся, поэтому средних "
+        "баллов, успеваемости и качества знаний нет. Пропуски уроков учитываются как обычно."
+    )
+
+
 def require_marks_allowed(session: Session, group_id: int) -> None:
     """Refuse marks in a class taught without them (безотметочное обучение)."""
     row = session.execute(
