@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 import ipaddress
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
+from klassruk import clock
 from klassruk.access.permissions import Action, Actor, Role, require
 from klassruk.clock import utcnow
 from klassruk.errors import DomainError
@@ -99,6 +100,11 @@ def get_setting(session: Session, key: str, default: str = "") -> str:
 
 
 @read_modify_write("the key is the primary key: a first value inserted in a savepoint")
+def school_today(session: Session) -> date:
+    """Today in the school's time zone (callers pass the page's own `today` where it has one)."""
+    return clock.school_today(get_setting(session, TIMEZONE_KEY, DEFAULT_TIMEZONE))
+
+
 def set_setting(session: Session, key: str, value: str) -> None:
     """Store a school-wide setting; of two sessions setting it at once, the later one wins."""
 
