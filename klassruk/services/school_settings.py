@@ -99,12 +99,12 @@ def get_setting(session: Session, key: str, default: str = "") -> str:
     return value if value is not None else default
 
 
-@read_modify_write("the key is the primary key: a first value inserted in a savepoint")
 def school_today(session: Session) -> date:
     """Today in the school's time zone (callers pass the page's own `today` where it has one)."""
     return clock.school_today(get_setting(session, TIMEZONE_KEY, DEFAULT_TIMEZONE))
 
 
+@read_modify_write("the key is the primary key: a first value inserted in a savepoint")
 def set_setting(session: Session, key: str, value: str) -> None:
     """Store a school-wide setting; of two sessions setting it at once, the later one wins."""
 
