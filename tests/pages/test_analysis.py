@@ -6,7 +6,7 @@ import pytest
 
 from components.kit.nav import allowed_pages
 from klassruk.access.permissions import Actor, Role
-from tests.components.kit.test_tables import shown
+from tests.tables import shown
 
 
 def test_deputy_head_pivots_classes_by_subjects_and_switches_measure(logged_in):

@@ -12,9 +12,9 @@ from klassruk.infra.db import unit_of_work
 from klassruk.services import calendar
 from klassruk.services.class_journal.charts import class_charts
 from klassruk.services.scope.classes import classes_in_scope
-from tests.components.kit.test_tables import shown
 from tests.factories import SYSTEM, actor_of
 from tests.frozen import TODAY
+from tests.tables import shown
 
 
 @pytest.fixture

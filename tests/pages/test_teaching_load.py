@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from klassruk.models.school import SchoolClass, Staff, TeachingAssignment, full_name
-from tests.components.kit.test_tables import shown
+from tests.tables import shown
 
 
 def _open(logged_in):

@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 
 import pandas as pd
-from streamlit import dataframe_util
 from streamlit.testing.v1 import AppTest
 
 from components.kit.tables import MISSING
+from tests.tables import shown
 
 
 def _script() -> None:
@@ -59,12 +59,6 @@ def test_a_table_hides_the_index_and_passes_column_settings_on() -> None:
     config = json.loads(proto.columns)
     assert config["Обучающийся"]["help"] == "ФИО"
     assert config["_index"]["hidden"] is True
-
-
-def shown(table: object) -> pd.DataFrame:
-    """The text a table's cells show (the pandas Styler's display values), as the reader sees it."""
-    data = table.proto.arrow_data  # type: ignore[attr-defined]
-    return dataframe_util.convert_arrow_bytes_to_pandas_df(data.styler.display_values)
 
 
 def _numbers_script() -> None:
