@@ -9,7 +9,6 @@ from klassruk.services.class_journal.summary import ClassSummary, SummaryCell
 from klassruk.services.journal.grid import JournalGrid
 from klassruk.text.formatting import format_average
 
-# Averages stay numbers (they sort as numbers; `show_table` and the printed copy write «4,10»).
 # What a class taught without marks (безотметочное обучение) has nothing to put in.
 MARK_COLUMNS = ["Оценки", "Средний", "Средний взвешенный", "Оценок", "За период"]
 
@@ -43,7 +42,7 @@ def summary_frame(summary: ClassSummary) -> pd.DataFrame:
             for cell in cells
         ]
     totals = [summary.totals.get(sid, (None, 0, 0)) for sid, _ in summary.students]
-    table["Средний взвешенный"] = [t[0] for t in totals]
+    table["Средний взвешенный"] = [format_average(t[0]) for t in totals]
     table["Оценок"] = [t[1] for t in totals]
     table["Пропусков"] = [t[2] for t in totals]
     return _marks_kept(pd.DataFrame(table), summary.without_marks)
@@ -60,8 +59,8 @@ def details_frame(summary: ClassSummary) -> pd.DataFrame:
         {
             "Обучающийся": [students.get(s, "") for (s, _), _ in rows],
             "Предмет": [subjects.get(p, "") for (_, p), _ in rows],
-            "Средний": [c.average for _, c in rows],
-            "Средний взвешенный": [c.weighted_average for _, c in rows],
+            "Средний": [format_average(c.average) for _, c in rows],
+            "Средний взвешенный": [format_average(c.weighted_average) for _, c in rows],
             "Оценок": [c.grades for _, c in rows],
             "За период": [c.period_grade or "" for _, c in rows],
             "Пропусков": [c.absences for _, c in rows],
@@ -78,7 +77,7 @@ def grid_frames(grid: JournalGrid, without_marks: bool) -> tuple[pd.DataFrame, p
         marks[labels[lesson.lesson_id]] = [
             grid.cells[(s.student_id, lesson.lesson_id)] for s in grid.students
         ]
-    marks["Средний взвешенный"] = [s.weighted_average for s in grid.students]
+    marks["Средний взвешенный"] = [format_average(s.weighted_average) for s in grid.students]
     marks["Пропусков"] = [s.absences for s in grid.students]
     marks["За период"] = [s.period_grade or "" for s in grid.students]
     lessons = pd.DataFrame(
@@ -99,8 +98,8 @@ def card_frame(card: StudentCard, without_marks: bool) -> pd.DataFrame:
         {
             "Предмет": [s.subject for s in card.subjects],
             "Оценки": [s.marks for s in card.subjects],
-            "Средний": [s.average for s in card.subjects],
-            "Средний взвешенный": [s.weighted_average for s in card.subjects],
+            "Средний": [format_average(s.average) for s in card.subjects],
+            "Средний взвешенный": [format_average(s.weighted_average) for s in card.subjects],
             "За период": [s.period_grade or "" for s in card.subjects],
             "Пропусков": [s.absences for s in card.subjects],
         }

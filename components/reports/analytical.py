@@ -139,12 +139,12 @@ def _marks_report(report: AnalyticalReport, *, key: str) -> None:
             "Успеваемость": [format_percent(s.current.success) for s in report.subjects],
             "Качество": [format_percent(s.current.quality) for s in report.subjects],
             "СОУ": [format_percent(s.current.sou) for s in report.subjects],
-            "Средний балл": [s.current.average for s in report.subjects],
+            "Средний балл": [format_average(s.current.average) for s in report.subjects],
             f"Качество ({before})": [
                 format_percent(s.previous.quality) if s.previous else "—" for s in report.subjects
             ],
             f"Средний балл ({before})": [
-                s.previous.average if s.previous else None for s in report.subjects
+                format_average(s.previous.average) if s.previous else "—" for s in report.subjects
             ],
             "Не аттестованы": [s.unmarked for s in report.subjects],
         },
@@ -187,7 +187,7 @@ def _marks_report(report: AnalyticalReport, *, key: str) -> None:
             {
                 "Предмет": [s.subject for s in line.subjects],
                 "Отметки": [s.grades for s in line.subjects],
-                "Средний балл": [s.average for s in line.subjects],
+                "Средний балл": [format_average(s.average) for s in line.subjects],
                 "Итоговая": [s.period_grade for s in line.subjects],
                 "Отметка": [s.mark for s in line.subjects],
                 f"Отметка ({before})": [s.previous_mark for s in line.subjects],

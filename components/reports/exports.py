@@ -13,7 +13,6 @@ import streamlit as st
 
 from klassruk.pdf.reports import PrintedTable, render_tables
 from klassruk.services.reports.exports import tables_xlsx
-from klassruk.text.formatting import format_average
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -25,8 +24,6 @@ PRINTABLE = str.maketrans({"⚠": "(!)"})
 def _text(value: object) -> str:
     if value is None or (isinstance(value, float) and pd.isna(value)):
         return ""
-    if isinstance(value, float):
-        return format_average(value)  # the screen's «4,10», not Python's «4.1»
     return str(value).translate(PRINTABLE)
 
 
@@ -35,50 +32,25 @@ Frames = Sequence[tuple[str, pd.DataFrame]]
 
 def workbook_of(frames: Frames) -> bytes:
     """The frames as a workbook, a sheet each."""
-    return tables_xlsx(
-        [
-            (
-                heading,
-                [str(c) for c in frame.columns],
-                frame.astype(object).where(frame.notna(), None).values.tolist(),
-            )
-            for heading, frame in frames
-        ]
-    )
+    return tables_xlsx([(heading, [str(c) for c in frame.columns],
+                         frame.astype(object).where(frame.notna(), None).values.tolist())
+                        for heading, frame in frames])
 
 
 def printed_of(title: str, frames: Frames, subtitle: str = "") -> bytes:
     """The frames printed on A4 landscape."""
-    return render_tables(
-        title,
-        [
-            PrintedTable(
-                heading,
-                [str(c) for c in frame.columns],
-                [[_text(v) for v in row] for row in frame.itertuples(index=False)],
-            )
-            for heading, frame in frames
-        ],
-        subtitle=subtitle,
-    )
+    return render_tables(title, [
+        PrintedTable(heading, [str(c) for c in frame.columns],
+                     [[_text(v) for v in row] for row in frame.itertuples(index=False)])
+        for heading, frame in frames
+    ], subtitle=subtitle)
 
 
 def table_files(title: str, frames: Frames, *, stem: str, key: str, subtitle: str = "") -> None:
     """«Скачать XLSX» and «Печать (PDF)» for these tables."""
     left, right = st.columns(2)
-    left.download_button(
-        "Скачать XLSX",
-        lambda: workbook_of(frames),
-        f"{stem}.xlsx",
-        XLSX,
-        key=f"{key}_xlsx",
-        icon=":material/download:",
-    )
-    right.download_button(
-        "Печать (PDF)",
-        lambda: printed_of(title, frames, subtitle),
-        f"{stem}.pdf",
-        "application/pdf",
-        key=f"{key}_pdf",
-        icon=":material/print:",
-    )
+    left.download_button("Скачать XLSX", lambda: workbook_of(frames), f"{stem}.xlsx", XLSX,
+                         key=f"{key}_xlsx", icon=":material/download:")
+    right.download_button("Печать (PDF)", lambda: printed_of(title, frames, subtitle),
+                          f"{stem}.pdf", "application/pdf", key=f"{key}_pdf",
+                          icon=":material/print:")
