@@ -11,7 +11,6 @@ from components.kit.tables import show_table
 from components.kit.text import escape
 from klassruk.access.permissions import Action
 from klassruk.services import groups, overview
-from klassruk.text.formatting import format_number
 
 actor = guard_page(__file__)
 st.title("Кто учит")
@@ -64,6 +63,7 @@ else:
             "Учитель": [r.teacher for r in rows],
             "Группа": [r.group for r in rows],
             "Вид группы": [groups.KIND_TITLES[r.kind] for r in rows],
-            "Часов в неделю": [format_number(r.hours_per_week) for r in rows],
-        }
+            "Часов в неделю": [r.hours_per_week for r in rows],
+        },
+        numbers=["Часов в неделю"],
     )

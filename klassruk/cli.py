@@ -132,7 +132,7 @@ def _parse_day(value: str) -> date:
 
 
 def _command_rollover(database_url: str, args: argparse.Namespace) -> None:
-    from klassruk.services.journal.common import school_today as today_of
+    from klassruk.services.school_settings import school_today as today_of
     from klassruk.services.school_year.rollover import apply_rollover, plan_rollover
 
     factory = make_session_factory(make_engine(database_url))
@@ -140,7 +140,10 @@ def _command_rollover(database_url: str, args: argparse.Namespace) -> None:
     with unit_of_work(factory, CLI_ACTOR, read_only=not args.apply) as session:
         on = today_of(session)
         plan = plan_rollover(
-            session, CLI_ACTOR, on=on, ninth_leavers=args.ninth_leaver,
+            session,
+            CLI_ACTOR,
+            on=on,
+            ninth_leavers=args.ninth_leaver,
             leavers_block_on=block_on,
         )
     print("План перехода на новый учебный год:")
@@ -148,8 +151,10 @@ def _command_rollover(database_url: str, args: argparse.Namespace) -> None:
         print(f"  {line}")
     for grades in plan.year_grades:
         if grades.missing:
-            print(f"  нет итоговых оценок: {grades.class_name}, {grades.subject_name}: "
-                  + ", ".join(grades.missing))
+            print(
+                f"  нет итоговых оценок: {grades.class_name}, {grades.subject_name}: "
+                + ", ".join(grades.missing)
+            )
     for blocker in plan.blockers:
         print(f"  препятствие: {blocker}")
     if not args.apply:
@@ -162,19 +167,24 @@ def _command_rollover(database_url: str, args: argparse.Namespace) -> None:
 
 def _command_retention(database_url: str, args: argparse.Namespace) -> None:
     from klassruk.operations.retention import policy, run_retention
-    from klassruk.services.journal.common import school_today as today_of
+    from klassruk.services.school_settings import school_today as today_of
 
     settings = load_settings()
     print("Сроки хранения:")
-    for rule in policy(family_years=settings.retention_family_years,
-                       log_months=settings.retention_log_months):
+    for rule in policy(
+        family_years=settings.retention_family_years, log_months=settings.retention_log_months
+    ):
         print(f"  {rule.title}: {rule.kept}.")
     factory = make_session_factory(make_engine(database_url))
     with unit_of_work(factory, CLI_ACTOR, read_only=not args.apply) as session:
         report = run_retention(
-            session, CLI_ACTOR, on=today_of(session), now=utcnow(),
+            session,
+            CLI_ACTOR,
+            on=today_of(session),
+            now=utcnow(),
             family_years=settings.retention_family_years,
-            log_months=settings.retention_log_months, apply=args.apply,
+            log_months=settings.retention_log_months,
+            apply=args.apply,
         )
     for line in report.describe():
         print(f"  {line}")
@@ -190,8 +200,11 @@ def sender_config(settings: Settings) -> SenderConfig:
     smtp = sms = None
     if settings.smtp_host:
         smtp = SmtpSettings(
-            host=settings.smtp_host, port=settings.smtp_port, security=settings.smtp_security,
-            username=settings.smtp_user, password=settings.smtp_password,
+            host=settings.smtp_host,
+            port=settings.smtp_port,
+            security=settings.smtp_security,
+            username=settings.smtp_user,
+            password=settings.smtp_password,
             sender=settings.mail_from,
         )
     if settings.sms_provider:
@@ -270,17 +283,22 @@ def build_parser() -> argparse.ArgumentParser:
     restore.add_argument("--force", action="store_true", help="перезаписать непустую базу")
     restore.set_defaults(handler=_command_restore)
 
-
     rollover = commands.add_parser("rollover", help="перейти на новый учебный год")
     mode = rollover.add_mutually_exclusive_group(required=True)
     mode.add_argument("--dry-run", action="store_true", help="показать план, ничего не менять")
     mode.add_argument("--apply", action="store_true", help="выполнить план")
     rollover.add_argument(
-        "--ninth-leaver", type=int, action="append", default=[], metavar="STUDENT_ID",
+        "--ninth-leaver",
+        type=int,
+        action="append",
+        default=[],
+        metavar="STUDENT_ID",
         help="девятиклассник, который уходит из школы (можно несколько раз)",
     )
-    rollover.add_argument("--leavers-block-on", help="с какого дня (ДД.ММ.ГГГГ) блокировать "
-                          "учётные записи выпускников")
+    rollover.add_argument(
+        "--leavers-block-on",
+        help="с какого дня (ДД.ММ.ГГГГ) блокировать учётные записи выпускников",
+    )
     rollover.set_defaults(handler=_command_rollover)
 
     retention = commands.add_parser("retention", help="сроки хранения персональных данных")

@@ -35,6 +35,7 @@ from klassruk.services.class_journal.summary import (
     class_summary,
     subject_drilldown,
 )
+from klassruk.services.journal.common import without_marks_note
 from klassruk.services.journal.grid import JournalGrid
 from klassruk.services.scope.classes import require_class_scope
 from klassruk.services.scope.journals import require_class_card_scope
@@ -137,11 +138,15 @@ def draw_summary(view: JournalView) -> None:
     )
     show_table(frame, empty="В классе нет обучающихся.")
     with notes:
+        if summary.without_marks:
+            st.info(escape(without_marks_note(summary.class_name)))
         if summary.at_risk:
             lines = (f"- **{escape(r.name)}** — {escape(r.reasons)}" for r in summary.at_risk)
             st.warning("Требуют внимания:\n" + "\n".join(lines))
         st.caption(
-            "В клетке — средний взвешенный балл за период, в скобках — оценка за период. "
+            "В клетке — пропущено уроков по предмету за период. ⚠ — много пропусков."
+            if summary.without_marks
+            else "В клетке — средний взвешенный балл за период, в скобках — оценка за период. "
             "⚠ — средний ниже 3 или много пропусков."
         )
     log_access(view.actor, DataAccess.CLASS_JOURNAL, class_id=view.class_id)
@@ -179,7 +184,8 @@ def _pick(label: str, options: dict[int, str], *, key: str, empty: str) -> int |
 
 def draw_subject(view: JournalView) -> None:
     """One subject's journal as its teachers see it, the class's rows only."""
-    subjects = dict(summary_of(view).subjects)
+    summary = summary_of(view)
+    subjects = dict(summary.subjects)
     subject_id = _pick(
         "Предмет", subjects, key="cj_subject", empty="Предметы класса пока не заданы."
     )
@@ -192,13 +198,15 @@ def draw_subject(view: JournalView) -> None:
         st.info("Уроков по предмету в этом периоде нет.")
     for grid in grids:
         st.subheader(escape(grid.group))
-        for frame in grid_frames(grid):
+        for frame in grid_frames(grid, summary.without_marks):
             show_table(frame)
     if grids:
         tables = [
             (f"{grid.group}: {name}", frame)
             for grid in grids
-            for name, frame in zip(("отметки", "уроки"), grid_frames(grid), strict=True)
+            for name, frame in zip(
+                ("отметки", "уроки"), grid_frames(grid, summary.without_marks), strict=True
+            )
         ]
         table_files(
             f"Журнал: {grids[0].subject}, {grids[0].period}",
@@ -210,7 +218,8 @@ def draw_subject(view: JournalView) -> None:
 
 def draw_card(view: JournalView) -> None:
     """One student of the class in all subjects, with the weekly trend."""
-    students = dict(summary_of(view).students)
+    summary = summary_of(view)
+    students = dict(summary.students)
     student_id = _pick("Обучающийся", students, key="cj_student", empty="В классе нет обучающихся.")
     if student_id is None:
         return
@@ -227,17 +236,25 @@ def draw_card(view: JournalView) -> None:
         settings().database_url, view.class_id, student_id, view.period_id, view.version
     )
     log_access(view.actor, DataAccess.STUDENT_CARD, student_id=student_id, class_id=view.class_id)
-    metrics = st.columns(3)
-    metrics[0].metric("Средний взвешенный балл", format_average(card.weighted_average))
-    metrics[1].metric("Оценок", sum(s.grades for s in card.subjects))
-    metrics[2].metric("Пропусков", card.absences)
-    frame = card_frame(card)
+    if summary.without_marks:
+        st.info(escape(without_marks_note(summary.class_name)))
+        st.metric("Пропусков", card.absences)
+        subtitle = f"Пропусков {card.absences}."
+    else:
+        metrics = st.columns(3)
+        metrics[0].metric("Средний взвешенный балл", format_average(card.weighted_average))
+        metrics[1].metric("Оценок", sum(s.grades for s in card.subjects))
+        metrics[2].metric("Пропусков", card.absences)
+        subtitle = (
+            f"Средний взвешенный балл {format_average(card.weighted_average)}, "
+            f"пропусков {card.absences}."
+        )
+    frame = card_frame(card, summary.without_marks)
     show_table(frame, empty="Предметов в этом периоде нет.")
     table_files(
         f"Карточка обучающегося: {card.name}",
         [(card.period, frame)],
-        subtitle=f"Средний взвешенный балл {format_average(card.weighted_average)}, "
-        f"пропусков {card.absences}.",
+        subtitle=subtitle,
         stem=f"kartochka_{card.name}",
         key="cj_card_files",
     )

@@ -9,6 +9,13 @@ from klassruk.services.class_journal.summary import ClassSummary, SummaryCell
 from klassruk.services.journal.grid import JournalGrid
 from klassruk.text.formatting import format_average
 
+# What a class taught without marks (безотметочное обучение) has nothing to put in.
+MARK_COLUMNS = ["Оценки", "Средний", "Средний взвешенный", "Оценок", "За период"]
+
+
+def _marks_kept(frame: pd.DataFrame, without_marks: bool) -> pd.DataFrame:
+    return frame.drop(columns=MARK_COLUMNS, errors="ignore") if without_marks else frame
+
 
 def _cell(cell: SummaryCell | None) -> str:
     if cell is None:
@@ -20,20 +27,25 @@ def _cell(cell: SummaryCell | None) -> str:
 
 
 def summary_frame(summary: ClassSummary) -> pd.DataFrame:
-    """Students × subjects: the weighted average and [period grade] per cell, then totals."""
+    """Students × subjects: the weighted average and [period grade] per cell, then totals.
+
+    A class taught without marks has each subject's absences in its cells instead.
+    """
     risky = {r.student_id for r in summary.at_risk}
     table: dict[str, list[object]] = {
         "Обучающийся": [("⚠ " if sid in risky else "") + name for sid, name in summary.students]
     }
     for subject_id, subject in summary.subjects:
+        cells = [summary.cells.get((sid, subject_id)) for sid, _ in summary.students]
         table[subject] = [
-            _cell(summary.cells.get((sid, subject_id))) for sid, _ in summary.students
+            (cell.absences if cell else 0) if summary.without_marks else _cell(cell)
+            for cell in cells
         ]
     totals = [summary.totals.get(sid, (None, 0, 0)) for sid, _ in summary.students]
     table["Средний взвешенный"] = [format_average(t[0]) for t in totals]
     table["Оценок"] = [t[1] for t in totals]
     table["Пропусков"] = [t[2] for t in totals]
-    return pd.DataFrame(table)
+    return _marks_kept(pd.DataFrame(table), summary.without_marks)
 
 
 def details_frame(summary: ClassSummary) -> pd.DataFrame:
@@ -43,7 +55,7 @@ def details_frame(summary: ClassSummary) -> pd.DataFrame:
         summary.cells.items(),
         key=lambda kv: (students.get(kv[0][0], ""), subjects.get(kv[0][1], "")),
     )
-    return pd.DataFrame(
+    frame = pd.DataFrame(
         {
             "Обучающийся": [students.get(s, "") for (s, _), _ in rows],
             "Предмет": [subjects.get(p, "") for (_, p), _ in rows],
@@ -54,9 +66,10 @@ def details_frame(summary: ClassSummary) -> pd.DataFrame:
             "Пропусков": [c.absences for _, c in rows],
         }
     )
+    return _marks_kept(frame, summary.without_marks)
 
 
-def grid_frames(grid: JournalGrid) -> tuple[pd.DataFrame, pd.DataFrame]:
+def grid_frames(grid: JournalGrid, without_marks: bool) -> tuple[pd.DataFrame, pd.DataFrame]:
     """A subject journal as its teachers see it: the marks table and the lessons table."""
     labels = grid.column_labels()
     marks: dict[str, list[object]] = {"Обучающийся": [s.name for s in grid.students]}
@@ -76,12 +89,12 @@ def grid_frames(grid: JournalGrid) -> tuple[pd.DataFrame, pd.DataFrame]:
             "Контрольная": ["да" if lesson.has_test else "" for lesson in grid.lessons],
         }
     )
-    return pd.DataFrame(marks), lessons
+    return _marks_kept(pd.DataFrame(marks), without_marks), lessons
 
 
-def card_frame(card: StudentCard) -> pd.DataFrame:
+def card_frame(card: StudentCard, without_marks: bool) -> pd.DataFrame:
     """A student card: one row per subject."""
-    return pd.DataFrame(
+    frame = pd.DataFrame(
         {
             "Предмет": [s.subject for s in card.subjects],
             "Оценки": [s.marks for s in card.subjects],
@@ -91,3 +104,4 @@ def card_frame(card: StudentCard) -> pd.DataFrame:
             "Пропусков": [s.absences for s in card.subjects],
         }
     )
+    return _marks_kept(frame, without_marks)

@@ -31,25 +31,37 @@ def history(actor: Actor, board: ClassConsent, chosen: ClassChoice, on: date) ->
     person = people[whose]
     with db_read(actor) as session:
         entries = consent_history(
-            session, actor, class_id=chosen.class_id, on=on, guardian_id=person.guardian_id,
+            session,
+            actor,
+            class_id=chosen.class_id,
+            on=on,
+            guardian_id=person.guardian_id,
             student_id=person.student_id if person.guardian_id is None else None,
         )
     if not entries:
         st.caption(f"О согласии {escape(whose)} записей нет.")
         return
     zone = school_settings().timezone
-    show_table({
-        "№": [h.entry_id for h in entries],
-        "Чьи данные": [whose_data(h.subject, h.child) for h in entries],
-        "Состояние": [CONSENT_STATE_TITLES[h.state] for h in entries],
-        "Дата подписи": [format_date(h.signed_on) for h in entries],
-        "№ бланка": [h.form_number or "—" for h in entries],
-        "Исправляет запись": [h.corrects_id or "—" for h in entries],
-        "Причина": [h.reason or "—" for h in entries],
-        "Записано": [format_timestamp(h.recorded_at, zone) for h in entries],
-        "Кем": [h.recorded_by for h in entries],
-    }, key="consent_history")
-    scans = {f"запись № {h.entry_id}": h.scan_id for h in entries if h.scan_id}
+    # Entries are numbered 1..n within this person's history, oldest first: record ids mean
+    # nothing to a reader and tell how many entries the whole school has.
+    number = {h.entry_id: n for n, h in enumerate(entries, start=1)}
+    show_table(
+        {
+            "№": list(number.values()),
+            "Чьи данные": [whose_data(h.subject, h.child) for h in entries],
+            "Состояние": [CONSENT_STATE_TITLES[h.state] for h in entries],
+            "Дата подписи": [format_date(h.signed_on) for h in entries],
+            "№ бланка": [h.form_number or "—" for h in entries],
+            "Исправляет запись": [
+                f"№ {number[h.corrects_id]}" if h.corrects_id in number else "—" for h in entries
+            ],
+            "Причина": [h.reason or "—" for h in entries],
+            "Записано": [format_timestamp(h.recorded_at, zone) for h in entries],
+            "Кем": [h.recorded_by for h in entries],
+        },
+        key="consent_history",
+    )
+    scans = {f"запись № {number[h.entry_id]}": h.scan_id for h in entries if h.scan_id}
     if scans:
         scan_id = scans[st.selectbox("Скан бланка", list(scans), key="consent_scan_pick")]
         assert scan_id is not None
@@ -57,5 +69,10 @@ def history(actor: Actor, board: ClassConsent, chosen: ClassChoice, on: date) ->
             name, media_type, content = scan_file(
                 session, actor, class_id=chosen.class_id, on=on, scan_id=scan_id
             )
-        st.download_button("Скачать скан", data=content, file_name=name, mime=media_type,
-                           key="consent_scan_download")
+        st.download_button(
+            "Скачать скан",
+            data=content,
+            file_name=name,
+            mime=media_type,
+            key="consent_scan_download",
+        )

@@ -16,7 +16,7 @@ from components.kit.text import escape
 from klassruk.access.permissions import Actor
 from klassruk.services import groups
 from klassruk.services.groups.schedule import groups_without_lessons
-from klassruk.text.formatting import format_date, format_number
+from klassruk.text.formatting import format_date
 from klassruk.text.russian import agree_with
 
 MERGE_CONFIRM = "sg_merge"
@@ -68,9 +68,10 @@ def show_groups(view: ClassView) -> None:
             {
                 "Группа": [g.name for g in all_groups],
                 "Учитель": [g.teacher for g in all_groups],
-                "Часов в неделю": [format_number(g.hours_per_week) for g in all_groups],
+                "Часов в неделю": [g.hours_per_week for g in all_groups],
                 "Обучающихся": [len(g.student_ids) for g in all_groups],
-            }
+            },
+            numbers=["Часов в неделю"],
         )
     if view.without_lessons:
         st.warning(

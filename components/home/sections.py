@@ -124,9 +124,10 @@ def _teacher(actor: Actor) -> None:
         {
             "Группа": [row.group for row in load],
             "Предмет": [row.subject for row in load],
-            "Часов в неделю": [format_number(row.hours_per_week) for row in load],
+            "Часов в неделю": [row.hours_per_week for row in load],
             "Обучающихся": [row.students for row in load],
-        }
+        },
+        numbers=["Часов в неделю"],
     )
 
 

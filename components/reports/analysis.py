@@ -48,9 +48,11 @@ def _chart(result: Pivot, rows: Dimension, title: str) -> alt.Chart:
     encoding = {
         "x": alt.X("row:N", title=DIMENSION_TITLES[rows], sort=result.rows),
         "y": alt.Y("value:Q", title=title),
-        "tooltip": [alt.Tooltip("row:N", title=DIMENSION_TITLES[rows]),
-                    alt.Tooltip("column:N", title="Столбец"),
-                    alt.Tooltip("value:Q", title=title, format=",.2f")],
+        "tooltip": [
+            alt.Tooltip("row:N", title=DIMENSION_TITLES[rows]),
+            alt.Tooltip("column:N", title="Столбец"),
+            alt.Tooltip("value:Q", title=title, format=",.2f"),
+        ],
     }
     if len(result.columns) > 1:
         encoding["color"] = alt.Color("column:N", title=None, sort=result.columns)
@@ -64,37 +66,65 @@ def draw_analysis(actor: Actor) -> None:
         options = analysis_options(session, actor)
     dims = list(Dimension)
     left, middle, right = st.columns(3)
-    rows = left.selectbox("Строки", dims, format_func=DIMENSION_TITLES.__getitem__,
-                          key="an_rows") or Dimension.CLASS
-    columns = middle.selectbox("Столбцы", [None, *dims], index=3,
-                               format_func=lambda d: NONE if d is None else DIMENSION_TITLES[d],
-                               key="an_columns")
-    measure = right.selectbox("Показатель", list(Measure),
-                              format_func=MEASURE_TITLES.__getitem__,
-                              key="an_measure") or Measure.AVERAGE
+    rows = (
+        left.selectbox("Строки", dims, format_func=DIMENSION_TITLES.__getitem__, key="an_rows")
+        or Dimension.CLASS
+    )
+    columns = middle.selectbox(
+        "Столбцы",
+        [None, *dims],
+        index=3,
+        format_func=lambda d: NONE if d is None else DIMENSION_TITLES[d],
+        key="an_columns",
+    )
+    measure = (
+        right.selectbox(
+            "Показатель", list(Measure), format_func=MEASURE_TITLES.__getitem__, key="an_measure"
+        )
+        or Measure.AVERAGE
+    )
     with st.expander("Фильтры"):
         picked = {}
-        for name, label, choices in (("class_ids", "Классы", options.classes),
-                                     ("subject_ids", "Предметы", options.subjects),
-                                     ("period_ids", "Периоды", options.periods),
-                                     ("teacher_ids", "Учителя", options.teachers)):
+        for name, label, choices in (
+            ("class_ids", "Классы", options.classes),
+            ("subject_ids", "Предметы", options.subjects),
+            ("period_ids", "Периоды", options.periods),
+            ("teacher_ids", "Учителя", options.teachers),
+        ):
             titles = dict(choices)
-            picked[name] = multi_picker(label, list(titles), format_func=titles.__getitem__,
-                                        key=f"an_{name}", placeholder="все")
+            picked[name] = multi_picker(
+                label,
+                list(titles),
+                format_func=titles.__getitem__,
+                key=f"an_{name}",
+                placeholder="все",
+            )
     with reported_errors():
         with db_read(actor) as session:
-            result = pivot(session, actor, measure=measure, rows=rows, columns=columns,
-                           filters=Filters(**picked), on=today())
+            result = pivot(
+                session,
+                actor,
+                measure=measure,
+                rows=rows,
+                columns=columns,
+                filters=Filters(**picked),
+                on=today(),
+            )
         if not result.cells:
             st.info("Нет данных для выбранных строк, столбцов и фильтров.")
             return
         frame = _frame(result, rows)
-        show_table(frame)
+        # Averages to two decimals (the default); counts and percentages as they are.
+        show_table(frame, numbers=[] if measure is Measure.AVERAGE else result.columns)
         st.altair_chart(_chart(result, rows, MEASURE_TITLES[measure]))
         left, right = st.columns(2)
         with left:
             xlsx_button(frame, sheet="Анализ", file_name="analiz.xlsx", key="an_xlsx")
         right.download_button(
-            "Скачать CSV", frame.map(export_cell).to_csv(index=False).encode("utf-8-sig"),
-            "analiz.csv", "text/csv", key="an_csv", icon=":material/download:",
+            "Скачать CSV",
+            frame.map(export_cell).to_csv(index=False).encode("utf-8-sig"),
+            "analiz.csv",
+            "text/csv",
+            key="an_csv",
+            icon=":material/download:",
         )

@@ -1,7 +1,7 @@
 """The teaching-load screen (deputy head, admin), one function a tab over one `LoadView`."""
 
 # Hours are edited in a localized number column (a Russian browser shows «1,5») and shown
-# pre-formatted with a decimal comma in read-only tables; saves go through the page kit's `act`.
+# as numbers with the decimal comma in read-only tables (`show_table`); saves go through `act`.
 
 from __future__ import annotations
 

@@ -49,7 +49,7 @@ def periods_tab(actor: Actor, on: date) -> None:
     with db_read(actor) as session:
         periods = calendar.list_periods(session)
     for period in periods:
-        _period_row(period)
+        _period_row(period, on)
     answer = confirmed(PERIOD_CONFIRM)
     if answer is not None:
         period, closing = answer.payload
@@ -85,13 +85,17 @@ def period_question(period: calendar.PeriodRef, closing: bool) -> str:
     )
 
 
-def _period_row(period: calendar.PeriodRef) -> None:
+def _period_row(period: calendar.PeriodRef, on: date) -> None:
     left, right = st.columns([4, 1])
     left.markdown(escape(period.label))
     closing = not period.is_closed
+    # A period still under way is not offered for closing; the button says why when pointed at.
+    early = closing and period.ends_on > on
     if right.button(
         "Закрыть" if closing else "Открыть",
         key=f"tt_{'close' if closing else 'open'}_{period.period_id}",
+        disabled=early,
+        help=calendar.not_ended(period.name, period.ends_on) if early else None,
     ):
         ask(
             PERIOD_CONFIRM,

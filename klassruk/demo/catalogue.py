@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
-from klassruk.clock import utcnow
+from klassruk.clock import school_now, utcnow
 
 
 @dataclass(frozen=True)
@@ -55,6 +55,26 @@ def seeded_moment(moment: datetime) -> datetime:
 def demo_moment(day: date, hour: int, minute: int = 0) -> datetime:
     """A time of a demo school day, given in Moscow (UTC+3 all year), never after now."""
     return seeded_moment(datetime.combine(day, time(hour - 3, minute), tzinfo=UTC))
+
+
+# The demo's bells: the first lesson at 8:30, lessons of 45 minutes, breaks of 10.
+FIRST_LESSON = time(8, 30)
+LESSON_MINUTES, BREAK_MINUTES = 45, 10
+
+
+def lesson_end(day: date, number: int) -> datetime:
+    """When the demo's lesson `number` on `day` ends, in school time (naive)."""
+    minutes = number * LESSON_MINUTES + (number - 1) * BREAK_MINUTES
+    return datetime.combine(day, FIRST_LESSON) + timedelta(minutes=minutes)
+
+
+def seeding_moment(today: date) -> datetime:
+    """Now in school time (naive), within `today`: the journal is filled up to this moment.
+
+    A demo seeded for a day already gone has the whole of it behind; one for a day ahead, none.
+    """
+    now = school_now(TIMEZONE).replace(tzinfo=None)
+    return min(max(now, datetime.combine(today, time.min)), datetime.combine(today, time.max))
 
 
 # The calendar of the 2026/2027 year; a demo seeded on another day gets the school year that

@@ -12,7 +12,7 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from klassruk.access.permissions import Actor
-from klassruk.demo.catalogue import SEEDER, seeded_moment
+from klassruk.demo.catalogue import SEEDER, lesson_end, seeded_moment, seeding_moment
 from klassruk.errors import DomainError
 from klassruk.models.journal import (
     GRADE_KIND_WEIGHTS,
@@ -327,8 +327,9 @@ def _rosters(
 def seed_demo_journal(session: Session, today: date, rng_seed: int = 20260901) -> dict[str, int]:
     """Fill timetable, lessons, grades, absences, topics, homework, tests and changes up to today.
 
-    Lessons are generated for the whole year (the timetable is known ahead), marks only up to
-    `today`. Periods ended before `today` get period grades. Rows go in by bulk inserts.
+    Lessons are generated for the whole year (the timetable is known ahead); topics, homework
+    and marks only in lessons over by the seeding moment (`catalogue.seeding_moment`). Periods
+    ended before `today` get period grades. Rows go in by bulk inserts.
     """
     actor = session.info.get("actor")
     if not isinstance(actor, Actor) or not actor.is_system:
@@ -356,8 +357,10 @@ def _bulk(session: Session, model: type, rows: list[dict[str, Any]]) -> None:
 
 def _seed(session: Session, year: SchoolYear, today: date, rng: random.Random) -> dict[str, int]:
     _bulk(session, TimetableSlot, _plan_slots(session, year, rng))
-    lessons, lesson_changes = _seed_lessons(session, year, today, rng)
-    marks = _Marks(session, year, today)
+    # Seeded at 6:45, today's lessons are still to come: no topic, grade or absence in them yet.
+    moment = seeding_moment(today)
+    lessons, lesson_changes = _seed_lessons(session, year, moment, rng)
+    marks = _Marks(session, year, moment)
     marks.seed(rng)
     stats = {"lessons": lessons, "grades": marks.grades, "absences": marks.absences}
     stats["changed_grades"] = _change_some_grades(session, rng, stats["grades"])
@@ -390,7 +393,7 @@ def _school_days(session: Session, year: SchoolYear) -> list[date]:
 
 
 def _seed_lessons(
-    session: Session, year: SchoolYear, today: date, rng: random.Random
+    session: Session, year: SchoolYear, moment: datetime, rng: random.Random
 ) -> tuple[int, int]:
     """Lessons of the whole year, tests, and a few substitutions, moves and cancellations."""
     slot_columns = (TimetableSlot.id, TimetableSlot.group_id, TimetableSlot.subject_id)
@@ -417,7 +420,8 @@ def _seed_lessons(
                 continue
             key = (slot.group_id, slot.subject_id)
             n = counters[key] = counters[key] + 1
-            row = _lesson_row(slot, day, n, day <= today, short[slot.subject_id], rng)
+            given = lesson_end(day, slot.number) <= moment
+            row = _lesson_row(slot, day, n, given, short[slot.subject_id], rng)
             if n % TEST_EVERY == 0:
                 tests.append(
                     {
@@ -428,7 +432,9 @@ def _seed_lessons(
                         "created_by": SEEDER,
                     }
                 )
-            changes.maybe_change(row, slot, day, past=day <= today, is_test=n % TEST_EVERY == 0)
+            # Changes of the seeding day itself are the family week's (demo/family.py).
+            past = day < moment.date()
+            changes.maybe_change(row, slot, day, past=past, is_test=n % TEST_EVERY == 0)
             lesson_rows.append(row)
     _bulk(session, Lesson, lesson_rows)
     _bulk(session, PlannedTest, tests)
@@ -567,10 +573,10 @@ class _LessonChanges:
 
 
 class _Marks:
-    """Grades, absences and period grades of past lessons, written in batches."""
+    """Grades, absences and period grades of lessons over by `moment`, written in batches."""
 
-    def __init__(self, session: Session, year: SchoolYear, today: date) -> None:
-        self.session, self.year, self.today = session, year, today
+    def __init__(self, session: Session, year: SchoolYear, moment: datetime) -> None:
+        self.session, self.year, self.moment = session, year, moment
         self.rosters = _rosters(session, year)
         self.unmarked = set(
             session.scalars(
@@ -585,7 +591,7 @@ class _Marks:
         self.period_of = {
             d: p.period_id
             for p in calendar.list_periods(session)
-            if p.ends_on < today
+            if p.ends_on < moment.date()
             for d in calendar.dates_between(p.starts_on, p.ends_on)
         }
         self.created = datetime.combine(year.starts_on, time(9, 0), tzinfo=UTC)
@@ -600,19 +606,20 @@ class _Marks:
             for s in students
         }
         truancy = {s: 0.25 if rng.random() < 0.04 else ABSENCE_CHANCE for s in students}
-        for lesson_id, group_id, subject_id, day, status, topic in self.session.execute(
+        for lesson_id, group_id, subject_id, day, number, status, topic in self.session.execute(
             select(
                 Lesson.id,
                 Lesson.group_id,
                 Lesson.subject_id,
                 Lesson.lesson_date,
+                Lesson.number,
                 Lesson.status,
                 Lesson.topic,
             )
-            .where(Lesson.lesson_date <= self.today)
+            .where(Lesson.lesson_date <= self.moment.date())
             .order_by(Lesson.id)
         ):
-            if status == LessonStatus.CANCELLED:
+            if status == LessonStatus.CANCELLED or lesson_end(day, number) > self.moment:
                 continue
             is_test = bool(topic and topic.startswith("Контрольная"))
             at = seeded_moment(

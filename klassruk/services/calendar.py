@@ -17,6 +17,7 @@ from klassruk.models.school import Holiday, ReportingPeriod, SchoolYear
 from klassruk.services.locking import lock_or_404, read_modify_write
 from klassruk.services.lookup import get_or_404
 from klassruk.services.notifications import events
+from klassruk.services.school_settings import school_today
 from klassruk.text.formatting import format_date
 
 NO_CURRENT_YEAR = "Текущий учебный год не задан."
@@ -139,12 +140,23 @@ def period_for_today(session: Session, on: date) -> PeriodRef | None:
     return periods[0] if periods else None
 
 
+def not_ended(name: str, ends_on: date) -> str:
+    """Why a period that has not ended cannot be closed yet."""
+    return (
+        f"Период «{name}» ещё не закончился (он длится по {format_date(ends_on)}): закрыть его "
+        "можно после окончания, когда журнал за него заполнен."
+    )
+
+
 def set_period_closed(session: Session, actor: Actor, *, period_id: int, closed: bool) -> None:
-    """Close a period (teachers can no longer edit it) or reopen it (deputy head)."""
+    """Close an ended period (teachers can no longer edit it) or reopen it (deputy head)."""
     require(actor, Action.MANAGE_CALENDAR)
     period = get_period(session, period_id)
     if period.school_year.closed_at is not None:
         raise DomainError(f"Учебный год {period.school_year.name} закрыт: периоды не меняются.")
+    # A closed period freezes its journal: one still to come would be frozen before it is filled.
+    if closed and period.ends_on > school_today(session):
+        raise DomainError(not_ended(period.name, period.ends_on))
     period.is_closed = closed
     session.flush()
 
@@ -171,9 +183,15 @@ def add_period(
     require(actor, Action.MANAGE_CALENDAR)
     year = current_year(session)
     name = _named_range(
-        year, name, starts_on, ends_on,
-        texts=("Укажите название периода.", "Период начинается позже, чем заканчивается.",
-               "Период должен лежать внутри учебного года"),
+        year,
+        name,
+        starts_on,
+        ends_on,
+        texts=(
+            "Укажите название периода.",
+            "Период начинается позже, чем заканчивается.",
+            "Период должен лежать внутри учебного года",
+        ),
     )
     for other in list_periods(session):
         if other.name == name:
@@ -218,10 +236,15 @@ def add_holiday(
     require(actor, Action.MANAGE_CALENDAR)
     year = current_year(session)
     name = _named_range(
-        year, name, starts_on, ends_on,
-        texts=("Укажите название каникул или выходного дня.",
-               "Каникулы начинаются позже, чем заканчиваются.",
-               "Даты должны лежать внутри учебного года"),
+        year,
+        name,
+        starts_on,
+        ends_on,
+        texts=(
+            "Укажите название каникул или выходного дня.",
+            "Каникулы начинаются позже, чем заканчиваются.",
+            "Даты должны лежать внутри учебного года",
+        ),
     )
     holiday = Holiday(school_year_id=year.id, name=name, starts_on=starts_on, ends_on=ends_on)
     session.add(holiday)
@@ -235,7 +258,9 @@ def delete_holiday(session: Session, actor: Actor, *, holiday_id: int) -> None:
     """Remove holidays entered by mistake."""
     require(actor, Action.MANAGE_CALENDAR)
     holiday = lock_or_404(
-        session, Holiday, holiday_id,
+        session,
+        Holiday,
+        holiday_id,
         "Каникулы не найдены: возможно, их только что удалили в другом сеансе.",
     )
     session.delete(holiday)

@@ -110,8 +110,10 @@ def _if_active(account: Any) -> Any:
     return case((account.status == AccountStatus.ACTIVE, account.id))
 
 
-def class_summaries(session: Session, actor: Actor, *, on: date) -> list[ClassSummary]:
-    """The actor's classes (all classes for school-wide roles) with roster and account counts."""
+def class_summaries(
+    session: Session, actor: Actor, *, on: date, class_id: int | None = None
+) -> list[ClassSummary]:
+    """The actor's classes (all for school-wide roles; only `class_id` if given) with counts."""
     require(actor, Action.VIEW_CLASS)
     year = find_current_year(session)
     if year is None:
@@ -148,6 +150,8 @@ def class_summaries(session: Session, actor: Actor, *, on: date) -> list[ClassSu
     )
     if not actor.is_school_wide_for(Action.VIEW_CLASS):
         query = query.where(SchoolClass.id.in_(own_class_ids_query(actor)))
+    if class_id is not None:
+        query = query.where(SchoolClass.id == class_id)
     return [
         ClassSummary(
             class_id=row[0],
@@ -236,13 +240,14 @@ def own_teaching_load(session: Session, actor: Actor, *, on: date) -> list[LoadR
         .outerjoin(GroupMembership, (GroupMembership.group_id == StudyGroup.id) & members)
         .where(TeachingAssignment.staff_id == actor.staff_id)
         .group_by(
-            SchoolClass.grade, SchoolClass.letter, Subject.name, StudyGroup.name,
+            SchoolClass.grade,
+            SchoolClass.letter,
+            Subject.name,
+            StudyGroup.name,
             TeachingAssignment.hours_per_week,
         )
         # By grade, not by name: «10А» sorted before «7А» as text.
-        .order_by(
-            SchoolClass.grade.nulls_last(), SchoolClass.letter, StudyGroup.name, Subject.name
-        )
+        .order_by(SchoolClass.grade.nulls_last(), SchoolClass.letter, StudyGroup.name, Subject.name)
     )
     return [LoadRow(*row) for row in session.execute(query)]
 
@@ -282,9 +287,16 @@ def _with_class(student_ids_query: Select[int]) -> Select[*tuple[Any, ...]]:
     enrolled = active_on(Enrolment.starts_on, Enrolment.ends_on, bindparam("class_on", type_=Date))
     return (
         select(
-            Student.id, Student.last_name, Student.first_name, Student.middle_name,
-            SchoolClass.id, SchoolClass.grade, SchoolClass.letter,
-            Staff.last_name, Staff.first_name, Staff.middle_name,
+            Student.id,
+            Student.last_name,
+            Student.first_name,
+            Student.middle_name,
+            SchoolClass.id,
+            SchoolClass.grade,
+            SchoolClass.letter,
+            Staff.last_name,
+            Staff.first_name,
+            Staff.middle_name,
         )
         .outerjoin(Enrolment, (Enrolment.student_id == Student.id) & enrolled)
         .outerjoin(SchoolClass, SchoolClass.id == Enrolment.class_id)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 import ipaddress
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
+from klassruk import clock
 from klassruk.access.permissions import Action, Actor, Role, require
 from klassruk.clock import utcnow
 from klassruk.errors import DomainError
@@ -96,6 +97,11 @@ def get_setting(session: Session, key: str, default: str = "") -> str:
     """A school-wide setting from the database."""
     value = session.scalar(select(AppSetting.value).where(AppSetting.key == key))
     return value if value is not None else default
+
+
+def school_today(session: Session) -> date:
+    """Today in the school's time zone (callers pass the page's own `today` where it has one)."""
+    return clock.school_today(get_setting(session, TIMEZONE_KEY, DEFAULT_TIMEZONE))
 
 
 @read_modify_write("the key is the primary key: a first value inserted in a savepoint")

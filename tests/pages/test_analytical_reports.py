@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from components.kit.nav import allowed_pages
 from klassruk.access.permissions import Actor, Role
@@ -40,13 +40,17 @@ def _read_at(factory):
 def test_deputy_head_sends_class_teacher_reads_deputy_sees_it_read(logged_in, factory):
     at = logged_in("zavuch").switch_page("app_pages/analytical_reports.py").run()
     assert not at.exception
-    assert [m.label for m in at.metric] == ["Успеваемость", "Качество знаний", "СОУ",
-                                            "Средний балл"]
+    assert [m.label for m in at.metric] == [
+        "Успеваемость",
+        "Качество знаний",
+        "СОУ",
+        "Средний балл",
+    ]
     assert any(b.label == "Скачать PDF" for b in at.get("download_button"))
     own = _class_of(factory, "klassruk")
-    at.selectbox(key="ar_class").select(next(
-        option for option in at.selectbox(key="ar_class").options if option == own
-    )).run()
+    at.selectbox(key="ar_class").select(
+        next(option for option in at.selectbox(key="ar_class").options if option == own)
+    ).run()
     at.button(key="ar_send").click().run()
     assert not at.exception
     assert any("отправлен" in s.value for s in at.success)
@@ -91,5 +95,22 @@ def test_a_pupils_line_reads_with_labels(logged_in):
     lines = [c.value for c in at.caption if c.value.startswith("Средний балл")]
     assert lines and re.fullmatch(
         r"Средний балл: (\d,\d\d|—)\. Пропущено уроков: \d+, из них по уважительной "
-        r"причине: \d+\.", lines[0]
+        r"причине: \d+\.",
+        lines[0],
     ), lines
+
+
+def test_a_class_taught_without_marks_reports_attendance_not_dashes(logged_in, factory):
+    with unit_of_work(factory, SYSTEM) as session:
+        session.execute(update(SchoolClass).values(without_marks=True))
+    at = logged_in("zavuch").switch_page("app_pages/analytical_reports.py").run()
+    own = _class_of(factory, "klassruk")
+    at.selectbox(key="ar_class").select(own).run()
+    assert not at.exception
+    assert any(f"{own} классе безотметочное обучение" in i.value for i in at.info)
+    assert not at.metric  # no success, quality or average of dashes
+    tables = [d.value for d in at.dataframe]
+    assert not any("Список" in t.columns for t in tables)  # no «Отличники: нет»
+    attendance = next(t for t in tables if "Пропущено уроков" in t.columns)
+    assert len(attendance) > 0
+    assert any(c.value.startswith("Безотметочное обучение. Пропущено уроков:") for c in at.caption)

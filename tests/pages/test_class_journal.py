@@ -7,6 +7,7 @@ from sqlalchemy import func, select, update
 from klassruk.infra.db import unit_of_work
 from klassruk.models.incidents import DataAccess, DataAccessLog
 from klassruk.models.journal import Grade
+from klassruk.models.school import SchoolClass
 from klassruk.services import calendar
 from klassruk.text.formatting import format_date
 from tests.factories import SYSTEM
@@ -78,3 +79,20 @@ def test_the_period_chosen_above_the_table_is_the_one_the_table_shows(logged_in,
         c.value.split(",")[0] for c in at.caption
     ]
     assert _summary_cells(at) != shown_first
+
+
+def test_a_class_taught_without_marks_says_so_and_shows_absences(logged_in, factory):
+    with unit_of_work(factory, SYSTEM) as session:
+        session.execute(update(SchoolClass).values(without_marks=True))
+    at = logged_in("klassruk").switch_page("app_pages/class_journal.py").run()
+    assert not at.exception
+    assert any("классе безотметочное обучение" in i.value for i in at.info)
+    summary = at.dataframe[0].value
+    assert "Средний взвешенный" not in summary.columns and "Оценок" not in summary.columns
+    assert summary["Пропусков"].sum() > 0  # attendance still counts
+    assert any(c.value.startswith("В клетке — пропущено уроков") for c in at.caption)
+    at.session_state["cj_tab"] = "Карточка обучающегося"
+    at.run()
+    assert not at.exception
+    assert [m.label for m in at.metric] == ["Пропусков"]
+    assert "Средний" not in at.dataframe[0].value.columns

@@ -25,8 +25,11 @@ def test_class_teacher_records_a_returned_form_for_a_guardian_not_asked_yet(logg
     assert metrics["Отказ"] == "1"
     at.checkbox(key="consent_filter_missing").check().run()
     assert set(_table(at, "Чьи данные")["Состояние"]) == {"не запрашивалось"}
-    target = next(o for o in at.selectbox(key="consent_target").options
-                  if "данные ребёнка" in o and "не запрашивалось" in o)
+    target = next(
+        o
+        for o in at.selectbox(key="consent_target").options
+        if "данные ребёнка" in o and "не запрашивалось" in o
+    )
     at.selectbox(key="consent_target").set_value(target)
     at.text_input(key="consent_number").input("ПД-0999")
     next(b for b in at.button if b.label == "Записать").click().run()
@@ -84,24 +87,48 @@ def test_class_teacher_prints_the_paper_batch_and_marks_a_slip_returned(logged_i
     assert (_table(at, "Талон возвращён")["Талон возвращён"] != "—").sum() == 2
 
 
-def test_a_parent_whose_consent_was_withdrawn_sees_why_instead_of_the_cabinet(
-    logged_in, factory
-):
+def test_a_parent_whose_consent_was_withdrawn_sees_why_instead_of_the_cabinet(logged_in, factory):
     with factory() as session:
         session.info["actor"] = SYSTEM
         parent = session.scalar(select(UserAccount).where(UserAccount.login == "roditel"))
         for child in session.scalars(
             select(GuardianLink.student_id).where(GuardianLink.guardian_id == parent.guardian_id)
         ):
-            session.add(ConsentEntry(
-                subject=ConsentSubject.CHILD, guardian_id=parent.guardian_id, student_id=child,
-                state=ConsentState.WITHDRAWN, signed_on=TODAY, form_number="ПД-отзыв",
-                recorded_by="klassruk",
-            ))
+            session.add(
+                ConsentEntry(
+                    subject=ConsentSubject.CHILD,
+                    guardian_id=parent.guardian_id,
+                    student_id=child,
+                    state=ConsentState.WITHDRAWN,
+                    signed_on=TODAY,
+                    form_number="ПД-отзыв",
+                    recorded_by="klassruk",
+                )
+            )
         session.commit()
     at = logged_in("roditel")
     assert not at.exception
     at.switch_page("app_pages/cabinet_grades.py").run()
     assert not at.exception
-    assert any("не предоставляются" in w.value and "подпишите согласие" in w.value
-               for w in at.warning)
+    assert any(
+        "не предоставляются" in w.value and "подпишите согласие" in w.value for w in at.warning
+    )
+
+
+def test_the_consent_history_numbers_a_persons_entries_not_by_record_ids(logged_in, factory):
+    at = logged_in("klassruk")
+    at.switch_page("app_pages/consent.py").run()
+    picker = at.selectbox(key="consent_target")
+    target = [o for o in picker.options if "не запрашивалось" in o][-1]
+    person = target.split(" — ")[0]
+    picker.set_value(target)
+    at.text_input(key="consent_number").input("ПД-0778")
+    next(b for b in at.button if b.label == "Записать").click().run()
+    assert not at.exception and at.success
+    with factory() as session:
+        newest = session.scalar(select(func.max(ConsentEntry.id)))
+    at.selectbox(key="consent_history_for").set_value(person).run()
+    history = next(df.value for df in at.dataframe if "Причина" in df.value.columns)
+    numbers = list(history["№"])
+    assert numbers == list(range(1, len(numbers) + 1))
+    assert newest not in numbers  # the new entry's record id is not shown

@@ -12,10 +12,16 @@ def test_class_teacher_sees_the_class_list_in_russian(logged_in):
     at.switch_page("app_pages/my_class.py").run()
     assert not at.exception
     assert [t.value for t in at.title] == ["Мой класс"]
+    # One class is named as on the other pages, not offered in a drop-down of one line.
+    assert not at.selectbox
+    assert [m.value for m in at.markdown if m.value.startswith("Класс: ")] == ["Класс: **7А**"]
     assert at.caption[0].value.startswith("Классный руководитель: ")
     roster = at.dataframe[0].value
     assert list(roster.columns) == [
-        "№", "Обучающийся", "Дата рождения", "Учётная запись",
+        "№",
+        "Обучающийся",
+        "Дата рождения",
+        "Учётная запись",
         "Родители (законные представители)",
     ]
     assert all(re.fullmatch(r"\d\d\.\d\d\.\d{4}", day) for day in roster["Дата рождения"])

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, time, timedelta
 
 from sqlalchemy import select
 
@@ -16,15 +16,32 @@ def _question(at, start: str) -> str | None:
     return next((w.value for w in at.warning if w.value.startswith(start)), None)
 
 
-def test_closing_a_period_waits_for_the_confirmation_and_cancel_keeps_it_open(logged_in, factory):
+def test_a_period_under_way_is_not_offered_for_closing(logged_in, factory):
     at = logged_in("zavuch")
     at.switch_page("app_pages/timetable.py").run()
     with factory() as session:
+        periods = session.scalars(select(ReportingPeriod).where(ReportingPeriod.ends_on > TODAY))
+        ahead = {p.id: p.name for p in periods}
+    assert len(ahead) > 1  # the current period and those after it
+    for period_id, name in ahead.items():
+        button = at.button(key=f"tt_close_{period_id}")
+        assert button.disabled and f"Период «{name}» ещё не закончился" in button.help
+
+
+def test_closing_a_period_waits_for_the_confirmation_and_cancel_keeps_it_open(
+    logged_in, factory, frozen_clock
+):
+    with factory() as session:
         period = session.scalar(
-            select(ReportingPeriod).where(ReportingPeriod.is_closed.is_(False))
+            select(ReportingPeriod)
+            .where(ReportingPeriod.is_closed.is_(False))
             .order_by(ReportingPeriod.starts_on)
         )
         period_id, name = period.id, period.name
+        # Only an ended period can be closed: the school's clock goes to the day after it.
+        frozen_clock.move_to(datetime.combine(period.ends_on + timedelta(days=1), time(7), UTC))
+    at = logged_in("zavuch")
+    at.switch_page("app_pages/timetable.py").run()
     at.button(key=f"tt_close_{period_id}").click().run()
     question = _question(at, "Закрыть период")
     assert question and f"«{name}»" in question and "Учителя больше не смогут" in question
@@ -70,19 +87,20 @@ def test_cancelling_a_lesson_asks_whom_it_touches_and_requires_a_reason(logged_i
     assert not at.exception, at.exception
     assert [s.value for s in at.success] == ["Урок отменён."], [e.value for e in at.error]
     with factory() as session:
-        [change] = session.scalars(
-            select(LessonChange).where(LessonChange.id.not_in(before))
-        ).all()
+        [change] = session.scalars(select(LessonChange).where(LessonChange.id.not_in(before))).all()
         assert change.reason == "учитель на курсах"
         assert session.get(Lesson, change.lesson_id).status is LessonStatus.CANCELLED
 
 
 def _consent_rows(factory) -> list[tuple]:
     with factory() as session:
-        return list(session.execute(
-            select(ConsentEntry.id, ConsentEntry.state, ConsentEntry.reason)
-            .order_by(ConsentEntry.id)
-        ))
+        return list(
+            session.execute(
+                select(ConsentEntry.id, ConsentEntry.state, ConsentEntry.reason).order_by(
+                    ConsentEntry.id
+                )
+            )
+        )
 
 
 def test_withdrawing_consent_names_the_people_requires_a_reason_and_keeps_it(logged_in, factory):
@@ -107,7 +125,7 @@ def test_withdrawing_consent_names_the_people_requires_a_reason_and_keeps_it(log
     at.text_input(key="consent_withdraw_reason").input("заявление родителя от 30.11.2026")
     at.button(key="consent_withdraw_yes").click().run()
     assert not at.exception and at.success
-    added = _consent_rows(factory)[len(before):]
+    added = _consent_rows(factory)[len(before) :]
     assert [(state, reason) for _, state, reason in added] == [
         (ConsentState.WITHDRAWN, "заявление родителя от 30.11.2026")
     ]
@@ -155,8 +173,11 @@ def test_a_message_to_the_class_waits_for_a_word_and_cancel_keeps_the_text(logge
     at = logged_in("klassruk").switch_page("app_pages/class_messages.py").run()
     at = _write(at, "Собрание")
     question = _question(at, "Отправить сообщение «Собрание»")
-    assert re.match(r"Отправить сообщение «Собрание» \d+\sсемь(е|ям) 7А класса "
-                    r"\(\d+\sпис\w+, \d+ SMS\)\?", question), question
+    assert re.match(
+        r"Отправить сообщение «Собрание» \d+\sсемь(е|ям) 7А класса "
+        r"\(\d+\sпис\w+, \d+ SMS\)\?",
+        question,
+    ), question
     assert _messages(factory) == []
     at.button(key="message_send_no").click().run()
     assert not _question(at, "Отправить сообщение")
@@ -170,9 +191,7 @@ def test_a_message_to_the_class_waits_for_a_word_and_cancel_keeps_the_text(logge
     assert at.text_input(key="message_title").value == ""
 
 
-def test_a_message_to_the_whole_school_names_families_letters_and_sms_as_sent(
-    logged_in, factory
-):
+def test_a_message_to_the_whole_school_names_families_letters_and_sms_as_sent(logged_in, factory):
     import re
 
     from klassruk.clock import utcnow
@@ -198,11 +217,23 @@ def test_a_message_to_the_whole_school_names_families_letters_and_sms_as_sent(
             select(UserAccount.id, UserAccount.login).where(UserAccount.guardian_id.is_not(None))
         ).all()
         for user_id, login in parents:
-            session.add(NotificationContact(user_id=user_id, channel=Channel.EMAIL,
-                                            address=f"{login}@example.ru", verified_at=utcnow()))
+            session.add(
+                NotificationContact(
+                    user_id=user_id,
+                    channel=Channel.EMAIL,
+                    address=f"{login}@example.ru",
+                    verified_at=utcnow(),
+                )
+            )
             if login == "roditel":
-                session.add(NotificationContact(user_id=user_id, channel=Channel.SMS,
-                                                address="+79161112233", verified_at=utcnow()))
+                session.add(
+                    NotificationContact(
+                        user_id=user_id,
+                        channel=Channel.SMS,
+                        address="+79161112233",
+                        verified_at=utcnow(),
+                    )
+                )
                 session.add(NotificationPreference(user_id=user_id, email=True, sms=True))
     at = logged_in("zavuch").switch_page("app_pages/class_messages.py").run()
     at.radio(key="message_audience").set_value(MessageAudience.SCHOOL).run()
@@ -231,8 +262,9 @@ def test_a_message_to_the_whole_school_names_families_letters_and_sms_as_sent(
             .join(OutboxEvent, OutboxEvent.id == NotificationItem.event_id)
             .where(OutboxEvent.kind == EventKind.CLASS_MESSAGE)
         ).all()
-    logins = {(user, channel) for user, channel, payload in items
-              if payload["message_id"] == message_id}
+    logins = {
+        (user, channel) for user, channel, payload in items if payload["message_id"] == message_id
+    }
     assert len(recipients) == families
     assert sum(channel is Channel.EMAIL for _, channel in logins) == emails
     assert sum(channel is Channel.SMS for _, channel in logins) == sms

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import json
-
 from sqlalchemy import func, select
 
 from klassruk.models.school import SchoolClass, Staff, TeachingAssignment, full_name
+from tests.tables import shown
 
 
 def _open(logged_in):
@@ -56,16 +55,7 @@ def test_a_stream_is_created_and_its_hours_have_a_decimal_comma(logged_in) -> No
     assert [m.value for m in at.success] == ["Поток «10АБ: Алгебра» создан."]
     table = next(df for df in at.dataframe if "Поток" in df.value.columns)
     assert list(table.value["Часов в неделю"]) == [2.5]
-    assert _number_columns(table) == {"Часов в неделю": "localized"}
-
-
-def _number_columns(df) -> dict[str, str]:
-    config = json.loads(df.proto.columns or "{}")
-    return {
-        name: column.get("type_config", {}).get("format", "")
-        for name, column in config.items()
-        if column.get("type_config", {}).get("type") == "number"
-    }
+    assert list(shown(table)["Часов в неделю"]) == ["2,5"]
 
 
 def test_each_teacher_has_a_total_that_sorts_as_a_number(logged_in, factory) -> None:
@@ -85,14 +75,14 @@ def test_each_teacher_has_a_total_that_sorts_as_a_number(logged_in, factory) -> 
                 .group_by(Staff.id)
             )
         }
-    shown = {
+    rows = {
         row["Учитель"]: (row["Часов в неделю"], row["Строк нагрузки"])
         for _, row in table.iterrows()
     }
-    assert shown == expected and len(shown) > 1
-    # Hours are numbers (a sort puts 9 before 10), shown in the reader's locale («1,5»).
+    assert rows == expected and len(rows) > 1
+    # Hours are numbers (a sort puts 9 before 10), shown with the decimal comma («1,5»).
     assert table["Часов в неделю"].dtype.kind == "f"
-    assert _number_columns(totals) == {"Часов в неделю": "localized"}
+    assert not shown(totals)["Часов в неделю"].str.contains(".", regex=False).any()
     assert any(c.value.startswith("Всего часов в неделю: ") for c in at.caption)
 
 

@@ -6,6 +6,7 @@ from sqlalchemy import select, update
 
 from klassruk.models.school import Subject, TeachingAssignment
 from tests.factories import SYSTEM
+from tests.tables import shown
 
 
 def test_who_teaches_a_student_includes_the_subgroup_teacher(logged_in, factory):
@@ -35,7 +36,7 @@ def test_hours_are_shown_with_a_decimal_comma(logged_in, factory) -> None:
     at.switch_page("app_pages/who_teaches.py").run()
     assert not at.exception
     assert at.subheader[0].value.startswith("Учителя 7А класса")
-    table = at.dataframe[0].value
+    table = shown(at.dataframe[0])  # as the reader sees it; the cells are numbers
     hours = table.groupby("Предмет")["Часов в неделю"].agg(set)
     assert hours["Алгебра"] == {"1,5"}
     assert hours["Физика"] == {"2"}

@@ -73,6 +73,7 @@ class ClassSummary:
     period_id: int
     period: str
     is_closed: bool
+    without_marks: bool
     students: list[tuple[int, str]]
     subjects: list[tuple[int, str]]
     cells: dict[tuple[int, int], SummaryCell]
@@ -117,8 +118,11 @@ def _summary_cells(
             func.count(Grade.id),
         )
         .join(Lesson, Lesson.id == Grade.lesson_id)
-        .where(Grade.student_id.in_(ids), in_period(period),
-               reach.rows(Grade.student_id, Lesson.lesson_date))
+        .where(
+            Grade.student_id.in_(ids),
+            in_period(period),
+            reach.rows(Grade.student_id, Lesson.lesson_date),
+        )
         .group_by(Grade.student_id, Lesson.subject_id)
     ).all()
     absences = session.execute(
@@ -152,7 +156,10 @@ def _summary_cells(
 
 
 def _student_totals(
-    session: Session, ids: list[int], period: ReportingPeriod, reach: JournalReach,
+    session: Session,
+    ids: list[int],
+    period: ReportingPeriod,
+    reach: JournalReach,
     absences_total: dict[int, int],
 ) -> dict[int, tuple[float | None, int, int]]:
     """Per student: weighted average over all subjects, number of grades, absences."""
@@ -161,8 +168,11 @@ def _student_totals(
         for student_id, wavg, count in session.execute(
             select(Grade.student_id, weighted_mean(), func.count(Grade.id))
             .join(Lesson, Lesson.id == Grade.lesson_id)
-            .where(Grade.student_id.in_(ids), in_period(period),
-                   reach.rows(Grade.student_id, Lesson.lesson_date))
+            .where(
+                Grade.student_id.in_(ids),
+                in_period(period),
+                reach.rows(Grade.student_id, Lesson.lesson_date),
+            )
             .group_by(Grade.student_id)
         )
     }
@@ -221,6 +231,7 @@ def class_summary(session: Session, actor: Actor, *, class_id: int, period_id: i
         period_id=period.id,
         period=period.name,
         is_closed=period.is_closed,
+        without_marks=school_class.without_marks,
         students=students,
         subjects=subjects,
         cells=cells,

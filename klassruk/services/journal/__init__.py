@@ -21,7 +21,6 @@ from klassruk.services.journal.common import (
     FUTURE,
     MAX_ERRORS_SHOWN,
     REASON_NEEDED,
-    school_today,
 )
 from klassruk.services.journal.grades import add_grade, change_grade, delete_grade, set_absence
 from klassruk.services.journal.grid import (

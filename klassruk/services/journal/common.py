@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from klassruk import clock
 from klassruk.errors import DomainError
 from klassruk.models.school import SchoolClass, StudyGroup
-from klassruk.services.school_settings import DEFAULT_TIMEZONE, TIMEZONE_KEY, get_setting
 
 REASON_NEEDED = "Укажите причину: изменяются или удаляются уже выставленные оценки."
 MAX_ERRORS_SHOWN = 5
@@ -24,9 +20,12 @@ CONFLICT = (
 FUTURE = "оценки и отметки о пропусках ставят не раньше дня урока (сегодня {today})."
 
 
-def school_today(session: Session) -> date:
-    """Today in the school's time zone (callers pass the page's own `today` where it has one)."""
-    return clock.school_today(get_setting(session, TIMEZONE_KEY, DEFAULT_TIMEZONE))
+def without_marks_note(class_name: str) -> str:
+    """What a class taught without marks shows instead of averages (безотметочное обучение)."""
+    return (
+        f"В {class_name} классе безотметочное обучение: отметки не ставятся, поэтому средних "
+        "баллов, успеваемости и качества знаний нет. Пропуски уроков учитываются как обычно."
+    )
 
 
 def require_marks_allowed(session: Session, group_id: int) -> None:

@@ -19,12 +19,13 @@ from klassruk.models.journal import (
 )
 from klassruk.services.journal.access import _period_of_lesson
 from klassruk.services.journal.cells import default_weight
-from klassruk.services.journal.common import FUTURE, require_marks_allowed, school_today
+from klassruk.services.journal.common import FUTURE, require_marks_allowed
 from klassruk.services.journal.history import _history
 from klassruk.services.journal.members import _check_member
 from klassruk.services.locking import lock_or_404
 from klassruk.services.lookup import get_or_404
 from klassruk.services.notifications import events
+from klassruk.services.school_settings import school_today
 from klassruk.services.scope.journals import require_journal_writer
 from klassruk.text.formatting import format_date
 from klassruk.text.policy import required_reason

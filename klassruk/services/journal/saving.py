@@ -26,13 +26,13 @@ from klassruk.services.journal.common import (
     REASON_NEEDED,
     _bullets,
     require_marks_allowed,
-    school_today,
 )
 from klassruk.services.journal.grades import _new_grade
 from klassruk.services.journal.history import _history
 from klassruk.services.journal.members import Intervals, is_in_lesson, roster_intervals
 from klassruk.services.locking import lock_rows
 from klassruk.services.notifications import events
+from klassruk.services.school_settings import school_today
 from klassruk.services.scope.journals import (
     READ_ONLY,
     may_write_journal,
@@ -196,7 +196,11 @@ def _plan_edit(plan: _Plan, journal: _Journal, key: tuple[int, int], edit: CellE
 
 
 def _write_grades(
-    session: Session, actor: Actor, journal: _Journal, key: tuple[int, int], cell: Cell,
+    session: Session,
+    actor: Actor,
+    journal: _Journal,
+    key: tuple[int, int],
+    cell: Cell,
     reason: str,
 ) -> tuple[int, int, int]:
     """Write the cell's grades over the old ones; (added, changed, deleted)."""
@@ -280,7 +284,11 @@ def save_grid(
     elif not substitute_lessons(session, actor, group_id=group_id, subject_id=subject_id):
         raise PermissionDenied(READ_ONLY)
     journal = _read_journal(
-        session, edits, group_id=group_id, subject_id=subject_id, period=period,
+        session,
+        edits,
+        group_id=group_id,
+        subject_id=subject_id,
+        period=period,
         today=today or school_today(session),
     )
     plan = _Plan()
@@ -292,8 +300,13 @@ def save_grid(
     if not keeps and plan.cells:
         # A substitute: every changed cell must belong to a lesson they taught.
         require_journal_writer(
-            session, actor, group_id=group_id, subject_id=subject_id, period=period,
-            reason=reason, lesson_ids={lesson_id for (_, lesson_id), _ in plan.cells},
+            session,
+            actor,
+            group_id=group_id,
+            subject_id=subject_id,
+            period=period,
+            reason=reason,
+            lesson_ids={lesson_id for (_, lesson_id), _ in plan.cells},
         )
     summary = [0, 0, 0, 0]
     news: list[events.Event] = []

@@ -110,6 +110,8 @@ class AnalyticalReport:
     missed: int
     excused: int
     students: list[StudentLine]
+    # Reports stored before the flag existed read as taught with marks.
+    without_marks: bool = False
 
     @property
     def at_risk(self) -> list[tuple[str, str]]:
@@ -147,31 +149,40 @@ class _Reading:
     names: dict[int, str]
 
 
-def _student_line(reading: _Reading, student_id: int, name: str, subject_ids: list[int],
-                  marked: set[str]) -> StudentLine:
+def _student_line(
+    reading: _Reading, student_id: int, name: str, subject_ids: list[int], marked: set[str]
+) -> StudentLine:
     own = []
     for sid in subject_ids:
         key = (student_id, sid)
         cell, prev = reading.cells.get(key), reading.prev_cells.get(key)
         if cell is None and key not in reading.grades and key not in reading.absences:
             continue
-        own.append(StudentSubject(
-            subject=reading.names[sid],
-            grades=reading.grades.get(key, ""),
-            average=None if cell is None or cell.average is None
-            else round(float(cell.average), 2),
-            period_grade=None if cell is None else cell.period_grade,
-            mark=None if cell is None else int(cell.mark),
-            previous_mark=None if prev is None else int(prev.mark),
-            missed=reading.absences.get(key, (0, 0))[0],
-        ))
+        own.append(
+            StudentSubject(
+                subject=reading.names[sid],
+                grades=reading.grades.get(key, ""),
+                average=None
+                if cell is None or cell.average is None
+                else round(float(cell.average), 2),
+                period_grade=None if cell is None else cell.period_grade,
+                mark=None if cell is None else int(cell.mark),
+                previous_mark=None if prev is None else int(prev.mark),
+                missed=reading.absences.get(key, (0, 0))[0],
+            )
+        )
     missed = sum(s.missed for s in own)
     excused = sum(reading.absences.get((student_id, sid), (0, 0))[1] for sid in subject_ids)
     counts = MarkCounts.tally(s.mark for s in own if s.mark is not None)
     return StudentLine(
-        student_id=student_id, name=name, counts=counts,
-        average=reading.averages.get(student_id), missed=missed, excused=excused,
-        risk=_risk(own, missed, marked), subjects=own,
+        student_id=student_id,
+        name=name,
+        counts=counts,
+        average=reading.averages.get(student_id),
+        missed=missed,
+        excused=excused,
+        risk=_risk(own, missed, marked),
+        subjects=own,
     )
 
 
@@ -183,8 +194,9 @@ def _tally(cells: dict[tuple[int, int], Any], index: int) -> dict[int, MarkCount
     return {key: MarkCounts.tally(marks) for key, marks in found.items()}
 
 
-def _class_report(reading: _Reading, school_class: SchoolClass,
-                  people: list[tuple[int, str]]) -> AnalyticalReport:
+def _class_report(
+    reading: _Reading, school_class: SchoolClass, people: list[tuple[int, str]]
+) -> AnalyticalReport:
     """One class's report; `reading` holds only this class's pupils' cells."""
     by_subject, prev_subject = _tally(reading.cells, 1), _tally(reading.prev_cells, 1)
     subject_ids = sorted(
@@ -194,8 +206,9 @@ def _class_report(reading: _Reading, school_class: SchoolClass,
         key=lambda sid: reading.names[sid],
     )
     marked = {reading.names[sid] for sid in by_subject}
-    lines = [_student_line(reading, student_id, name, subject_ids, marked)
-             for student_id, name in people]
+    lines = [
+        _student_line(reading, student_id, name, subject_ids, marked) for student_id, name in people
+    ]
     prev_pupils = list(_tally(reading.prev_cells, 0).values())
 
     def listed(flag: str) -> list[str]:
@@ -204,6 +217,7 @@ def _class_report(reading: _Reading, school_class: SchoolClass,
     return AnalyticalReport(
         class_id=school_class.id,
         class_name=school_class.name,
+        without_marks=school_class.without_marks,
         period_id=reading.period.id,
         period=reading.period.name,
         previous_period=None if reading.before is None else reading.before.name,
@@ -241,11 +255,18 @@ def build_reports(
     students = pupils_of(class_ids, day)
     people: dict[int, list[tuple[int, str]]] = {c.id: [] for c in classes}
     for class_id, student_id, last, first, middle in session.execute(
-        select(Enrolment.class_id, Student.id, Student.last_name, Student.first_name,
-               Student.middle_name)
+        select(
+            Enrolment.class_id,
+            Student.id,
+            Student.last_name,
+            Student.first_name,
+            Student.middle_name,
+        )
         .join(Student, Student.id == Enrolment.student_id)
-        .where(Enrolment.class_id.in_(class_ids),
-               active_on(Enrolment.starts_on, Enrolment.ends_on, day))
+        .where(
+            Enrolment.class_id.in_(class_ids),
+            active_on(Enrolment.starts_on, Enrolment.ends_on, day),
+        )
         .order_by(Student.last_name, Student.first_name, Student.id)
     ):
         people[class_id].append((student_id, " ".join(p for p in (last, first, middle) if p)))
@@ -256,15 +277,23 @@ def build_reports(
     cells = pupil_marks(session, students, period, many=many)
     subject_ids = {key[1] for key in (*cells, *grades, *teachers)}
     reading = _Reading(
-        period=period, before=before, day=day, cells=cells,
-        prev_cells=pupil_marks(session, students, before, many=many), grades=grades,
+        period=period,
+        before=before,
+        day=day,
+        cells=cells,
+        prev_cells=pupil_marks(session, students, before, many=many),
+        grades=grades,
         absences=absences,
-        averages=overall_averages(cells), teachers=teachers,
-        names={row[0]: row[1] for row in session.execute(
-            select(Subject.id, Subject.name).where(Subject.id.in_(subject_ids)))},
+        averages=overall_averages(cells),
+        teachers=teachers,
+        names={
+            row[0]: row[1]
+            for row in session.execute(
+                select(Subject.id, Subject.name).where(Subject.id.in_(subject_ids))
+            )
+        },
     )
-    class_of = {student_id: class_id for class_id, rows in people.items()
-                for student_id, _ in rows}
+    class_of = {student_id: class_id for class_id, rows in people.items() for student_id, _ in rows}
 
     def split(cells: dict[tuple[int, int], Any]) -> dict[int, dict[tuple[int, int], Any]]:
         parts: dict[int, dict[tuple[int, int], Any]] = {c.id: {} for c in classes}
@@ -273,12 +302,24 @@ def build_reports(
                 parts[class_of[key[0]]][key] = value
         return parts
 
-    parts = [split(reading.cells), split(reading.prev_cells), split(reading.grades),
-             split(reading.absences)]
+    parts = [
+        split(reading.cells),
+        split(reading.prev_cells),
+        split(reading.grades),
+        split(reading.absences),
+    ]
     return [
-        _class_report(replace(reading, cells=parts[0][c.id], prev_cells=parts[1][c.id],
-                              grades=parts[2][c.id], absences=parts[3][c.id]),
-                      c, people[c.id])
+        _class_report(
+            replace(
+                reading,
+                cells=parts[0][c.id],
+                prev_cells=parts[1][c.id],
+                grades=parts[2][c.id],
+                absences=parts[3][c.id],
+            ),
+            c,
+            people[c.id],
+        )
         for c in classes
     ]
 
@@ -291,5 +332,3 @@ def analytical_report(
     school_class = get_or_404(session, SchoolClass, class_id, "Класс не найден.")
     period = calendar.get_period(session, period_id)
     return build_reports(session, classes=[school_class], period=period, on=on)[0]
-
-

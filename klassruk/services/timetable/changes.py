@@ -13,9 +13,9 @@ from klassruk.errors import DomainError, NotFound
 from klassruk.models.journal import Grade, Lesson, LessonChange, LessonChangeKind, LessonStatus
 from klassruk.models.school import Staff, StudyGroup
 from klassruk.services import calendar
-from klassruk.services.journal.common import school_today
 from klassruk.services.locking import lock_or_404, lock_rows
 from klassruk.services.notifications import events
+from klassruk.services.school_settings import school_today
 from klassruk.text.formatting import format_date
 from klassruk.text.policy import optional_reason, required_reason
 from klassruk.text.russian import agree_with

@@ -37,5 +37,5 @@ def test_summary_and_card_files(session):
     card = student_card(session, ct_a, class_id=known.school.class_a,
                         student_id=known.pupils["Васин"], period_id=known.period_id)
     card_text = _text(printed_of(f"Карточка обучающегося: {card.name}",
-                                 [(card.period, card_frame(card))]))
+                                 [(card.period, card_frame(card, False))]))
     assert "Карточка обучающегося: Васин Иван" in card_text and "4 5к 3 4,00 4,25" in card_text

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import func, select
@@ -17,7 +18,7 @@ from klassruk.models.accounts import UserAccount
 from klassruk.models.base import UTCDateTime
 from klassruk.models.consent import ConsentEntry
 from klassruk.models.extracts import PaperExtract
-from klassruk.models.journal import Grade, Lesson, LessonChangeKind
+from klassruk.models.journal import Absence, Grade, Lesson, LessonChange, LessonChangeKind
 from klassruk.models.school import SchoolClass, StudyGroup
 from klassruk.services import calendar
 from klassruk.services.acknowledgements.state import week_status
@@ -104,12 +105,25 @@ def test_a_demo_seeded_in_the_summer_lives_in_the_year_that_starts_next(
 
 
 # Moments that lie ahead by nature: when something expires, is retried or is due.
-AHEAD = {"expires_at", "code_expires_at", "locked_until", "leased_until", "next_attempt_at",
-         "deadline_at", "due_at"}
+AHEAD = {
+    "expires_at",
+    "code_expires_at",
+    "locked_until",
+    "leased_until",
+    "next_attempt_at",
+    "deadline_at",
+    "due_at",
+}
 # The first school day, the rest of the first week, the second week (nothing printed yet),
 # the third, and days the other tests seed on.
-SEEDING_DAYS = (date(2026, 9, 1), date(2026, 9, 4), date(2026, 9, 9), date(2026, 9, 14),
-                *DAYS.values(), date(2027, 9, 1))
+SEEDING_DAYS = (
+    date(2026, 9, 1),
+    date(2026, 9, 4),
+    date(2026, 9, 9),
+    date(2026, 9, 14),
+    *DAYS.values(),
+    date(2027, 9, 1),
+)
 
 
 @pytest.mark.parametrize("day", SEEDING_DAYS, ids=str)
@@ -122,8 +136,10 @@ def test_a_demo_seeded_on_any_day_dates_nothing_after_that_moment(
         f"{table.name}.{column.name}": latest
         for table in Base.metadata.sorted_tables
         for column in table.columns
-        if isinstance(column.type, UTCDateTime) and column.name not in AHEAD
-        and (latest := session.scalar(select(func.max(column)))) is not None and latest > now
+        if isinstance(column.type, UTCDateTime)
+        and column.name not in AHEAD
+        and (latest := session.scalar(select(func.max(column)))) is not None
+        and latest > now
     }
     assert later == {}
     signed = [ConsentEntry.signed_on, PaperExtract.handed_on, PaperExtract.returned_on]
@@ -138,8 +154,10 @@ def test_first_graders_get_no_numeric_grades(session: Session, frozen_clock) -> 
     assert first.without_marks
     group_ids = select(StudyGroup.id).where(StudyGroup.class_id == first.id)
     graded = session.scalar(
-        select(Grade.id).join(Lesson, Lesson.id == Grade.lesson_id)
-        .where(Lesson.group_id.in_(group_ids)).limit(1)
+        select(Grade.id)
+        .join(Lesson, Lesson.id == Grade.lesson_id)
+        .where(Lesson.group_id.in_(group_ids))
+        .limit(1)
     )
     assert graded is None
     lesson = session.scalars(
@@ -154,7 +172,36 @@ def test_first_graders_get_no_numeric_grades(session: Session, frozen_clock) -> 
     ).one()
     before = session.scalar(select(Grade.id).order_by(Grade.id.desc()).limit(1))
     with pytest.raises(DomainError, match="безотметочное обучение"):
-        add_grade(
-            session, actor_of(session, teacher), lesson_id=lesson.id, student_id=1, value=5
-        )
+        add_grade(session, actor_of(session, teacher), lesson_id=lesson.id, student_id=1, value=5)
     assert session.scalar(select(Grade.id).order_by(Grade.id.desc()).limit(1)) == before
+
+
+@pytest.mark.parametrize(
+    ("moscow", "given"),
+    [(time(6, 45), 0), (time(11, 30), 3)],
+    ids=["before the first bell", "after the third lesson"],
+)
+def test_the_journal_is_filled_only_for_lessons_over_by_the_seeding_moment(
+    session: Session, frozen_clock, moscow: time, given: int
+) -> None:
+    day = date(2026, 11, 30)  # a school Monday; bells from 8:30, the third lesson ends at 11:05
+    frozen_clock.move_to(datetime.combine(day, moscow, ZoneInfo(TIMEZONE)))
+    seed_demo_school(session, size=SMALL)
+    session.flush()
+    unchanged = ~select(LessonChange.id).where(LessonChange.lesson_id == Lesson.id).exists()
+    today = session.execute(
+        select(Lesson.id, Lesson.number, Lesson.topic).where(Lesson.lesson_date == day, unchanged)
+    ).all()
+    assert today
+    assert all((topic is not None) == (number <= given) for _, number, topic in today)
+    later = [lesson_id for lesson_id, number, _ in today if number > given]
+    for mark in (Grade.lesson_id, Absence.lesson_id):
+        assert not session.scalar(select(func.count()).where(mark.in_(later)))
+    marked = session.scalar(
+        select(func.count())
+        .select_from(Grade)
+        .where(
+            Grade.lesson_id.in_([lesson_id for lesson_id, number, _ in today if number <= given])
+        )
+    )
+    assert (marked > 0) == (given > 0)

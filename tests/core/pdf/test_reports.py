@@ -6,6 +6,7 @@ import io
 
 from pypdf import PdfReader
 
+from klassruk.models.school import SchoolClass
 from klassruk.pdf.reports import render_analytical_report
 from klassruk.services.reports.analytical import analytical_report
 from tests.core.services.reports.school import build_known_class
@@ -15,8 +16,13 @@ from tests.frozen import TODAY
 
 def test_the_pdf_holds_the_metrics_lists_and_footnotes(session):
     known = build_known_class(session)
-    report = analytical_report(session, act_as(session, "zavuch"), class_id=known.school.class_a,
-                               period_id=known.period_id, on=TODAY)
+    report = analytical_report(
+        session,
+        act_as(session, "zavuch"),
+        class_id=known.school.class_a,
+        period_id=known.period_id,
+        on=TODAY,
+    )
     reader = PdfReader(io.BytesIO(render_analytical_report(report)))
     page = reader.pages[0]
     assert page.mediabox.width > page.mediabox.height  # landscape
@@ -29,3 +35,21 @@ def test_the_pdf_holds_the_metrics_lists_and_footnotes(session):
     assert "Пропущено уроков: 3, из них по уважительной причине: 2" in text
     assert "СОУ (степень обученности) = (1·n5 + 0,64·n4" in text
     assert "Зайцева" not in text
+
+
+def test_a_class_taught_without_marks_says_so_and_lists_absences(session):
+    known = build_known_class(session)
+    session.get_one(SchoolClass, known.school.class_a).without_marks = True
+    session.flush()
+    report = analytical_report(
+        session,
+        act_as(session, "zavuch"),
+        class_id=known.school.class_a,
+        period_id=known.period_id,
+        on=TODAY,
+    )
+    reader = PdfReader(io.BytesIO(render_analytical_report(report)))
+    text = " ".join(" ".join((p.extract_text() or "").split()) for p in reader.pages)
+    assert "В 7А классе безотметочное обучение" in text
+    assert "Пропущено уроков: 3, из них по уважительной причине: 2" in text
+    assert "Отличники" not in text and "Успеваемость" not in text

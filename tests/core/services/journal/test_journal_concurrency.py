@@ -10,7 +10,7 @@ from sqlalchemy import select
 from klassruk.errors import Conflict, DomainError
 from klassruk.infra.db import unit_of_work
 from klassruk.models.journal import AbsenceMark, Grade, GradeChange, Lesson
-from klassruk.services import journal
+from klassruk.services import journal, school_settings
 from klassruk.services.timetable.changes import move_lesson, substitute_teacher
 from tests.concurrency import run_together
 from tests.factories import SYSTEM, actor_of
@@ -170,7 +170,7 @@ def test_reason_is_needed_only_for_grades_that_were_there_when_read(session, sch
 def test_grades_and_absences_may_not_be_dated_after_today(session, school):
     from klassruk.models.school import ReportingPeriod, SchoolYear
 
-    tomorrow = journal.school_today(session) + timedelta(days=1)
+    tomorrow = school_settings.school_today(session) + timedelta(days=1)
     year = session.scalar(select(SchoolYear))
     period = ReportingPeriod(
         school_year_id=year.id, name="Будущее", starts_on=tomorrow, ends_on=tomorrow

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -17,6 +17,7 @@ from klassruk.services import calendar, journal
 from klassruk.services.timetable.changes import cancel_lesson
 from klassruk.services.timetable.generation import generate_lessons
 from tests.factories import actor_of
+from tests.frozen import TODAY
 
 
 def _lesson_dates(session):
@@ -30,9 +31,7 @@ def test_generation_skips_holidays_and_days_outside_periods_and_is_idempotent(se
     assert date(2026, 9, 2) in dates and date(2026, 9, 30) in dates
     before = len(dates)
     assert (
-        generate_lessons(
-            session, deputy, starts_on=date(2026, 9, 1), ends_on=date(2026, 9, 30)
-        )
+        generate_lessons(session, deputy, starts_on=date(2026, 9, 1), ends_on=date(2026, 9, 30))
         == 0
     )
     added = generate_lessons(
@@ -59,9 +58,7 @@ def test_only_the_deputy_head_manages_the_calendar(session, school):
         with pytest.raises(PermissionDenied):
             calendar.set_period_closed(session, actor, period_id=school.open_period, closed=True)
         with pytest.raises(PermissionDenied):
-            generate_lessons(
-                session, actor, starts_on=date(2026, 10, 1), ends_on=date(2026, 10, 2)
-            )
+            generate_lessons(session, actor, starts_on=date(2026, 10, 1), ends_on=date(2026, 10, 2))
         with pytest.raises(PermissionDenied):
             cancel_lesson(session, actor, lesson_id=school.lessons[0], reason="x")
     deputy = actor_of(session, "zavuch")
@@ -109,8 +106,9 @@ def test_last_years_slots_do_not_block_the_same_hour_this_year(session, school):
     from klassruk.services.timetable.slots import add_slot
 
     year = session.scalars(select(SchoolYear)).one()
-    old = SchoolYear(name="2025/2026", starts_on=date(2025, 9, 1), ends_on=date(2026, 5, 31),
-                     is_current=False)
+    old = SchoolYear(
+        name="2025/2026", starts_on=date(2025, 9, 1), ends_on=date(2026, 5, 31), is_current=False
+    )
     session.add(old)
     session.flush()
     # teacher_a's Monday 2nd lesson now belongs to last year's timetable (its group's).
@@ -118,7 +116,24 @@ def test_last_years_slots_do_not_block_the_same_hour_this_year(session, school):
         slot.school_year_id = old.id
     session.flush()
     added = add_slot(  # the same teacher, the same hour, another group of this year
-        session, actor_of(session, "zavuch"), group_id=school.two.group_b, subject_id=school.math,
-        staff_id=school.teacher_a_staff, weekday=1, lesson_number=2,
+        session,
+        actor_of(session, "zavuch"),
+        group_id=school.two.group_b,
+        subject_id=school.math,
+        staff_id=school.teacher_a_staff,
+        weekday=1,
+        lesson_number=2,
     )
     assert added.school_year_id == year.id
+
+
+def test_a_period_is_closed_only_once_it_has_ended(session, school):
+    deputy = actor_of(session, "zavuch")
+    period = session.get_one(ReportingPeriod, school.open_period)
+    period.ends_on = TODAY + timedelta(days=1)  # its last day is tomorrow: still to be filled
+    with pytest.raises(DomainError, match=r"ещё не закончился \(он длится по 01\.12\.2026\)"):
+        calendar.set_period_closed(session, deputy, period_id=period.id, closed=True)
+    assert not period.is_closed
+    period.ends_on = TODAY  # its last day is today: the deputy head may close it
+    calendar.set_period_closed(session, deputy, period_id=period.id, closed=True)
+    assert period.is_closed
