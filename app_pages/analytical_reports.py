@@ -4,7 +4,7 @@ import streamlit as st
 
 from components.kit.auth import guard_page
 from components.kit.feedback import show_outcome
-from components.reports.analytical import draw_inbox, draw_sender
+from components.reports.analytical_sending import draw_inbox, draw_sender
 from klassruk.access.permissions import Action
 
 actor = guard_page(__file__)

@@ -2,7 +2,8 @@
 
 import streamlit as st
 
-from components.class_teacher.class_journal import draw_card, draw_subject, draw_summary, open_view
+from components.class_teacher.class_journal import draw_card, draw_subject, draw_summary
+from components.class_teacher.class_journal_reads import open_view
 from components.kit.auth import guard_page
 from components.kit.feedback import reported_errors
 from components.kit.pickers import class_choice, kept_tabs, period_choice, year_choice

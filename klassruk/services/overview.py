@@ -115,6 +115,8 @@ def class_summaries(
 ) -> list[ClassSummary]:
     """The actor's classes (all for school-wide roles; only `class_id` if given) with counts."""
     require(actor, Action.VIEW_CLASS)
+    if class_id is not None:
+        require_class_scope(session, actor, class_id, Action.VIEW_CLASS)
     year = find_current_year(session)
     if year is None:
         return []

@@ -95,7 +95,6 @@ __all__ = [
     "roster_intervals",
     "save_grid",
     "save_lessons",
-    "school_today",
     "set_absence",
     "set_period_grades",
     "teacher_day",
