@@ -11,7 +11,7 @@ import time_machine
 from sqlalchemy import Engine, create_engine, make_url, text
 from sqlalchemy.orm import Session, sessionmaker
 
-os.environ.setdefault("KLASSRUK_BCRYPT_ROUNDS", "4")
+os.environ.setdefault("KLASSRUK_PASSWORD_HASH_COST", "test")
 
 from alembic import command
 from alembic.script import ScriptDirectory

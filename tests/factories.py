@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
 from dataclasses import dataclass
 from datetime import date
 
+import bcrypt
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -53,7 +56,7 @@ def attempt_login(
     client_address: str | None = None,
     throttle: ThrottlePolicy | None = None,
 ) -> LoginResult:
-    """A login as the app makes it: read the hash, bcrypt outside, then a short write."""
+    """A login as the app makes it: read the hash, check it outside, then a short write."""
     with unit_of_work(factory, LOGIN_ACTOR, read_only=True) as session:
         stored = stored_password_hash(session, login=login)
     check = check_password(login=login, password=password, stored_hash=stored)
@@ -69,6 +72,12 @@ def attempt_login(
 
 
 TEST_PASSWORD = "Надёжный пароль 2026"
+
+
+def legacy_bcrypt_hash(password: str, rounds: int = 4) -> str:
+    """A hash as Klassruk stored it before Argon2id: bcrypt over base64(SHA-256(password))."""
+    prehash = base64.b64encode(hashlib.sha256(password.encode("utf-8")).digest())
+    return bcrypt.hashpw(prehash, bcrypt.gensalt(rounds)).decode("ascii")
 
 
 def make_account(

@@ -72,7 +72,7 @@ def log_in(login: str, password: str) -> str | None:
     (`awaited_second_factor`), and only `log_in_with_code` starts the session.
     """
     policy, throttle = _login_policies()
-    # bcrypt (~0.23 s) runs between two short transactions, never inside the write one.
+    # Password hashing runs between two short transactions, never inside the write one.
     with db_read(LOGIN_ACTOR) as session:
         stored = stored_password_hash(session, login=login)
     check = check_password(login=login, password=password, stored_hash=stored)

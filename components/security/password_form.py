@@ -40,7 +40,7 @@ def password_change_form(actor: Actor) -> bool:
         if not st.form_submit_button("Сменить пароль", type="primary"):
             return False
     with reported_errors():
-        # bcrypt (twice, ~0.5 s) between two short transactions, never inside the write one.
+        # Password hashing (twice) between two short transactions, never inside the write one.
         with db_read(actor) as session:
             stored = None if first_password else stored_password_hash(session, login=actor.login)
             names = account_names(session, login=actor.login)

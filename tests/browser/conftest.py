@@ -81,7 +81,7 @@ def app_server(
             **os.environ,
             "DATABASE_URL": database_url,
             "KLASSRUK_DATA_DIR": str(data_dir),
-            "KLASSRUK_BCRYPT_ROUNDS": "4",
+            "KLASSRUK_PASSWORD_HASH_COST": "test",
             **(env or {}),
         },
         stdout=subprocess.DEVNULL,

@@ -41,7 +41,7 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
         database_url=url,
         port=_free_port(),
         app_port=_free_port(),
-        env={"KLASSRUK_BCRYPT_ROUNDS": "4"},
+        env={"KLASSRUK_PASSWORD_HASH_COST": "test"},
     ) as running:
         yield running
 

@@ -7,6 +7,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
+from argon2 import PasswordHasher
 from sqlalchemy import func, select, text, update
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
@@ -26,9 +27,11 @@ from klassruk.services.accounts.login import LockoutPolicy
 from tests.conftest import TEST_DATABASE_URL
 from tests.factories import SYSTEM, TEST_PASSWORD, attempt_login, make_account
 
-# A writer that waits this long at most; bcrypt at SLOW_ROUNDS takes several times longer.
+# A writer that waits this long at most; a password check at SLOW_HASHER takes seconds.
 BUSY_TIMEOUT_S = 0.3
-SLOW_ROUNDS = 14
+SLOW_HASHER = PasswordHasher(time_cost=150, memory_cost=19456, parallelism=1)
+# ~60 ms a check in 1 MiB: 50 logins at once overlap without taking 50 × 19 MiB.
+OVERLAPPING_HASHER = PasswordHasher(time_cost=150, memory_cost=1024, parallelism=1)
 CONCURRENT_LOGINS = 50
 POLICY = LockoutPolicy(max_failures=5, lock_minutes=15)
 
@@ -82,18 +85,18 @@ def test_open_read_only_unit_does_not_block_a_writer(factory, impatient_factory)
     writer.join()
 
 
-def _accounts_with_hash(factory, logins: list[str], rounds: int) -> None:
+def _accounts_with_hash(factory, logins: list[str], hasher: PasswordHasher) -> None:
     with unit_of_work(factory, SYSTEM) as session:
         for login in logins:
             make_account(session, login, {Role.GUARDIAN})
-        slow_hash = hash_password(TEST_PASSWORD, rounds=rounds)
+        slow_hash = hash_password(TEST_PASSWORD, hasher=hasher)
         session.execute(
             update(UserAccount).where(UserAccount.login.in_(logins)).values(password_hash=slow_hash)
         )
 
 
 def test_password_check_holds_no_write_lock(factory, impatient_factory):
-    _accounts_with_hash(factory, ["roditel"], rounds=SLOW_ROUNDS)
+    _accounts_with_hash(factory, ["roditel"], SLOW_HASHER)
     outcome: list[str | None] = []
     login = threading.Thread(
         target=lambda: outcome.append(
@@ -101,7 +104,7 @@ def test_password_check_holds_no_write_lock(factory, impatient_factory):
         )
     )
     login.start()
-    time.sleep(BUSY_TIMEOUT_S)  # the login is inside bcrypt now (it takes seconds)
+    time.sleep(BUSY_TIMEOUT_S)  # the login is inside the hash check now (it takes seconds)
     assert login.is_alive()
     with unit_of_work(impatient_factory, SYSTEM) as session:
         session.add(AppSetting(key="timezone", value="Asia/Omsk"))
@@ -111,7 +114,7 @@ def test_password_check_holds_no_write_lock(factory, impatient_factory):
 
 def test_fifty_concurrent_logins_raise_no_lock_error(factory):
     logins = [f"roditel.{n}" for n in range(CONCURRENT_LOGINS)]
-    _accounts_with_hash(factory, logins, rounds=10)
+    _accounts_with_hash(factory, logins, OVERLAPPING_HASHER)
 
     def log_in(login: str) -> str | None:
         return attempt_login(factory, login, TEST_PASSWORD, policy=POLICY).error

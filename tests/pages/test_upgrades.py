@@ -104,7 +104,13 @@ def _seed_with_release(commit: str, database_url: str, folder: Path) -> None:
     ).stdout
     with tarfile.open(fileobj=io.BytesIO(archive)) as files:
         files.extractall(folder, filter="data")
-    env = {**os.environ, "KLASSRUK_BCRYPT_ROUNDS": "4", "KLASSRUK_DATA_DIR": str(folder / "data")}
+    env = {
+        **os.environ,
+        # Releases before Argon2id read the bcrypt cost; later ones the hash cost.
+        "KLASSRUK_BCRYPT_ROUNDS": "4",
+        "KLASSRUK_PASSWORD_HASH_COST": "test",
+        "KLASSRUK_DATA_DIR": str(folder / "data"),
+    }
     subprocess.run(
         [sys.executable, "-m", "klassruk", "--database-url", database_url, "demo",
          "--first-grade", "5", "--last-grade", "7", "--classes-per-grade", "1",
@@ -181,6 +187,10 @@ def _every_page_opens_for_every_role(database_url: str) -> None:
         at = login(open_app(), login_name)
         assert not at.exception, (role, at.exception)
         assert at.title[0].value == "Главная", (role, [e.value for e in at.error])
+        with factory() as session:
+            # A release before Argon2id stored bcrypt: the login has replaced it.
+            stored = find_user_by_login(session, login_name)
+            assert stored is not None and (stored.password_hash or "").startswith("$argon2id$")
         for spec in PAGES:
             if spec.action in granted:
                 at.switch_page(spec.path).run()

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from klassruk.access.passwords import dummy_hash, verify_password
+from klassruk.access.passwords import dummy_hash, hash_password, needs_rehash, verify_password
 from klassruk.audit.log import leave_unaudited
 from klassruk.clock import utcnow
 from klassruk.models.accounts import AccountStatus, UserAccount
@@ -78,12 +78,14 @@ def _lock_message(locked_until: datetime) -> str:
 
 @dataclass(frozen=True)
 class PasswordCheck:
-    """The slow half of a login (bcrypt), done before the short write that records it."""
+    """The slow half of a login (password hashing), done before the short write that records it."""
 
     login: str
     password: str
     checked_hash: str | None
     matches: bool
+    # The same password hashed anew, when the matched hash is legacy bcrypt or older settings.
+    upgraded_hash: str | None = None
 
 
 def stored_password_hash(session: Session, *, login: str) -> str | None:
@@ -102,18 +104,27 @@ def account_names(session: Session, *, login: str) -> tuple[str, ...]:
 
 
 def check_password(*, login: str, password: str, stored_hash: str | None) -> PasswordCheck:
-    """Run bcrypt outside any transaction; unknown logins cost the same (dummy hash)."""
+    """Hash outside any transaction; unknown logins cost the same (dummy hash)."""
     if stored_hash is None:
         verify_password(password, dummy_hash())
         return PasswordCheck(normalize_login(login), password, None, matches=False)
     matches = verify_password(password, stored_hash)
-    return PasswordCheck(normalize_login(login), password, stored_hash, matches=matches)
+    upgraded = hash_password(password) if matches and needs_rehash(stored_hash) else None
+    return PasswordCheck(normalize_login(login), password, stored_hash, matches, upgraded)
 
 
-# Columns a login attempt updates; the activity log already records every attempt.
+# Columns a login attempt updates; the activity log already records every attempt. The
+# password hash is among them for an upgrade on login (the same password, hashed anew): it is
+# no password change, so it is neither audited nor a reason to end the other sessions.
 LOGIN_BOOKKEEPING = frozenset(
-    {"failed_attempts", "locked_until", "last_login_at", "totp_last_step"}
+    {"failed_attempts", "locked_until", "last_login_at", "totp_last_step", "password_hash"}
 )
+
+
+def _upgrade_hash(user: UserAccount, check: PasswordCheck) -> None:
+    """Store the password's new hash, unless the row no longer holds the one it replaces."""
+    if check.upgraded_hash is not None and user.password_hash == check.checked_hash:
+        user.password_hash = check.upgraded_hash
 
 
 @dataclass
@@ -225,7 +236,7 @@ def authenticate(
 ) -> LoginResult:
     """Record a checked login attempt; count failures and lock in the database.
 
-    Runs in a short write transaction: bcrypt already ran in `check_password`, so the row lock
+    Runs in a short write transaction: hashing already ran in `check_password`, so the row lock
     (FOR UPDATE on PostgreSQL, BEGIN IMMEDIATE on SQLite) is held for milliseconds. An account
     with a second factor is not logged in here: the result awaits its code (`second_factor`).
     """
@@ -259,6 +270,8 @@ def authenticate(
     if user.status == AccountStatus.BLOCKED:
         recorder.log("login_refused_blocked", user_id=user.id)
         return LoginResult(None, BLOCKED_LOGIN_ERROR)
+    # The password was right: the second factor does not change what it is hashed to.
+    _upgrade_hash(user, check)
     if user.totp_secret is not None:
         # Failures are not forgotten yet: a known password must not reset the count of
         # wrong codes, or the six digits could be guessed without end.

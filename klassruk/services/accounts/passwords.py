@@ -50,7 +50,7 @@ def change_password(
     new_password: str,
     confirmation: str,
 ) -> None:
-    """Both halves in one call (scripts, tests); pages run the bcrypt half before the write."""
+    """Both halves in one call (scripts, tests); pages run the hashing half before the write."""
     require(actor, Action.CHANGE_OWN_PASSWORD)
     user = own_account(session, actor)
     change = check_new_password(
@@ -103,7 +103,7 @@ def _has_password() -> Select[bool]:
 def set_first_password(
     session: Session, actor: Actor, *, new_password: str, confirmation: str
 ) -> None:
-    """Both halves in one call (scripts, tests); pages run the bcrypt half before the write."""
+    """Both halves in one call (scripts, tests); pages run the hashing half before the write."""
     change = check_new_password(
         login=actor.login, new_password=new_password, confirmation=confirmation,
         names=(user.display_name,) if (user := session.get(UserAccount, actor.user_id)) else (),

@@ -133,7 +133,7 @@ def locked_class_for_codes(session: Session, class_id: int) -> SchoolClass:
     # A second issue for the class waits here and then sees the codes the first one made.
     school_class = lock_or_404(session, SchoolClass, class_id, "Класс не найден.")
     # Then one at a time school-wide: a guardian with children in two classes, and logins,
-    # are shared between classes (issuing is quick: no bcrypt, no PDF in here).
+    # are shared between classes (issuing is quick: no password hashing, no PDF in here).
     lock_name(session, "credentials.issue")
     return school_class
 

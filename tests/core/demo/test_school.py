@@ -233,7 +233,7 @@ print(hashlib.sha256(json.dumps(rows, ensure_ascii=False).encode()).hexdigest())
 def test_seeding_does_not_depend_on_the_process_hash_seed() -> None:
     digests = set()
     for hash_seed in ("1", "2"):
-        env = {**os.environ, "PYTHONHASHSEED": hash_seed, "KLASSRUK_BCRYPT_ROUNDS": "4"}
+        env = {**os.environ, "PYTHONHASHSEED": hash_seed, "KLASSRUK_PASSWORD_HASH_COST": "test"}
         result = subprocess.run(
             [sys.executable, "-c", DIGEST_SCRIPT],
             cwd=PROJECT_ROOT,
@@ -351,7 +351,7 @@ def test_the_demo_password_opens_featured_accounts_and_fits_the_policy(session: 
     for login in logins:
         check_password_policy(DEMO_PASSWORD, login=login)
         assert re.fullmatch(r"[a-z0-9.]+", login), login
-    # One bcrypt hash shared by every demo account: seeding the large school stays quick.
+    # One password hash shared by every demo account: seeding the large school stays quick.
     assert session.scalar(select(func.count(func.distinct(UserAccount.password_hash)))) == 1
 
 

@@ -87,7 +87,7 @@ def drill_env(tmp_path: Path) -> Iterator[dict[str, str]]:
         "KLASSRUK_DATA_DIR": str(data_dir),
         "KLASSRUK_BACKUP_DIR": str(data_dir / "backups"),
         "KLASSRUK_COOKIE_KEY": "drill-" + "k" * 40,
-        "KLASSRUK_BCRYPT_ROUNDS": "4",
+        "KLASSRUK_PASSWORD_HASH_COST": "test",
     }
 
 
