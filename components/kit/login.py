@@ -72,24 +72,31 @@ def log_in(login: str, password: str) -> str | None:
     (`awaited_second_factor`), and only `log_in_with_code` starts the session.
     """
     policy, throttle = _login_policies()
-    # Password hashing runs between two short transactions, never inside the write one.
-    with db_read(LOGIN_ACTOR) as session:
-        stored = stored_password_hash(session, login=login)
-    check = check_password(login=login, password=password, stored_hash=stored)
     on = today()
-    with db(LOGIN_ACTOR) as session:
-        result = authenticate(
-            session, check=check, policy=policy, session_id=browser_session_id(),
-            client_address=_client(), throttle=throttle,
-        )
-        if result.awaiting_second_factor:
-            st.session_state[_AWAITED_CODE] = (check.login, time.monotonic())
+    # Twice at most: a second device's login may upgrade the hash between this one's check
+    # and its write (the first login after the move from bcrypt), and that is no wrong password.
+    for _ in range(2):
+        # Password hashing runs between two short transactions, never inside the write one.
+        with db_read(LOGIN_ACTOR) as session:
+            stored = stored_password_hash(session, login=login)
+        check = check_password(login=login, password=password, stored_hash=stored)
+        with db(LOGIN_ACTOR) as session:
+            result = authenticate(
+                session, check=check, policy=policy, session_id=browser_session_id(),
+                client_address=_client(), throttle=throttle,
+            )
+            if result.stale:
+                continue
+            if result.awaiting_second_factor:
+                st.session_state[_AWAITED_CODE] = (check.login, time.monotonic())
+                return None
+            if result.user is None:
+                FAILED_LOGINS.inc()
+                return result.error
+            _start_session(session, result.user, on)
             return None
-        if result.user is None:
-            FAILED_LOGINS.inc()
-            return result.error
-        _start_session(session, result.user, on)
-    return None
+    FAILED_LOGINS.inc()
+    return result.error
 
 
 def awaited_second_factor() -> str | None:

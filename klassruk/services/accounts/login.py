@@ -44,6 +44,9 @@ class LoginResult:
     error: str | None = None
     # The password was right; the account also needs its second-factor code to log in.
     awaiting_second_factor: bool = False
+    # The hash changed after it was read (another login upgraded it, or a password change):
+    # nothing was recorded, and the password is worth checking once more against the new hash.
+    stale: bool = False
 
 
 def normalize_login(login: str) -> str:
@@ -258,8 +261,8 @@ def authenticate(
     if refused is not None:
         return refused
     if user.password_hash != check.checked_hash and user.password_hash is not None:
-        # The password changed between the check and this transaction: not a guess, no count.
-        return LoginResult(None, GENERIC_LOGIN_ERROR)
+        # The hash changed between the check and this transaction: not a guess, no count.
+        return LoginResult(None, GENERIC_LOGIN_ERROR, stale=True)
     accepted, known_error = _check_secret(session, user, check, now, session_id)
     if known_error is not None:
         # The real (used, replaced or expired) code: not a guess, so no lockout count.

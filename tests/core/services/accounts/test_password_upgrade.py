@@ -117,7 +117,7 @@ def test_a_password_change_between_check_and_write_is_not_overwritten(factory, t
     changed = _stored(factory, teacher)
     with unit_of_work(factory, LOGIN_ACTOR) as session:
         result = authenticate(session, check=check, policy=POLICY)
-    assert result.user is None and result.error == GENERIC_LOGIN_ERROR
+    assert result.user is None and result.error == GENERIC_LOGIN_ERROR and result.stale
     assert _stored(factory, teacher) == changed
     assert verify_password(new_password, changed or "")
     assert not verify_password(TEST_PASSWORD, changed or "")
