@@ -12,8 +12,8 @@ from functools import lru_cache
 from importlib.resources import files
 
 import bcrypt
-from argon2 import PasswordHasher
-from argon2.exceptions import VerificationError
+from argon2 import PasswordHasher, extract_parameters
+from argon2.exceptions import InvalidHashError, VerificationError
 from zxcvbn import zxcvbn
 
 from klassruk.access.logins import to_latin
@@ -41,8 +41,9 @@ WEAK_PASSWORD = (
 # OWASP Password Storage Cheat Sheet's first Argon2id choice: 19 MiB, 2 passes, 1 lane
 # (~17 ms of CPU here, against 240 ms for bcrypt cost 12, and memory-hard against GPUs).
 PRODUCTION_HASHER = PasswordHasher(time_cost=2, memory_cost=19456, parallelism=1)
-# The cheapest Argon2id allowed (8 KiB, 1 pass): for tests, which create thousands of accounts.
-TEST_HASHER = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+# Nearly the cheapest Argon2id (8 KiB, 2 passes): for tests, which create thousands of accounts;
+# not the very cheapest, so that an upgrade from weaker settings can be tested under it.
+TEST_HASHER = PasswordHasher(time_cost=2, memory_cost=8, parallelism=1)
 HASH_COST_ENV = "KLASSRUK_PASSWORD_HASH_COST"
 _ARGON2ID = "$argon2id$"
 # The hashes Klassruk wrote before Argon2id: bcrypt over a SHA-256 prehash.
@@ -141,8 +142,18 @@ def verify_password(password: str, password_hash: str) -> bool:
 
 
 def needs_rehash(password_hash: str, *, hasher: PasswordHasher = PASSWORD_HASHER) -> bool:
-    """Whether a hash that just verified should be replaced: legacy bcrypt or older settings."""
-    return not password_hash.startswith(_ARGON2ID) or hasher.check_needs_rehash(password_hash)
+    """Whether a hash that just verified should be replaced: legacy bcrypt or weaker settings.
+
+    Only towards stronger: a server started by mistake with the test cost must not rewrite
+    every strong hash it checks into a weak one.
+    """
+    if not password_hash.startswith(_ARGON2ID):
+        return True
+    try:
+        stored = extract_parameters(password_hash)
+    except InvalidHashError:
+        return True
+    return stored.memory_cost < hasher.memory_cost or stored.time_cost < hasher.time_cost
 
 
 @lru_cache(maxsize=1)

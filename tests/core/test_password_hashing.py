@@ -54,11 +54,17 @@ def test_a_legacy_bcrypt_hash_still_verifies_and_asks_to_be_replaced():
     assert needs_rehash(legacy)
 
 
-def test_argon2id_with_other_parameters_asks_to_be_replaced():
+def test_argon2id_with_weaker_parameters_asks_to_be_replaced():
     older = PasswordHasher(time_cost=1, memory_cost=16, parallelism=1).hash(PASSPHRASE)
     assert verify_password(PASSPHRASE, older)
     assert needs_rehash(older)
+    assert needs_rehash(older, hasher=PasswordHasher(time_cost=2, memory_cost=16, parallelism=1))
     assert not needs_rehash(PASSWORD_HASHER.hash(PASSPHRASE))
+
+
+def test_a_server_started_with_the_test_cost_never_weakens_a_stored_hash():
+    strong = hash_password(PASSPHRASE, hasher=hasher_for(None))
+    assert not needs_rehash(strong, hasher=hasher_for("test"))
 
 
 def test_a_long_passphrase_is_hashed_in_full():

@@ -58,8 +58,8 @@ def test_a_legacy_bcrypt_hash_logs_in_and_is_replaced_by_argon2id(factory, teach
     assert _stored(factory, teacher) == upgraded
 
 
-def test_argon2id_with_outdated_parameters_gets_the_current_ones(factory, teacher):
-    older = PasswordHasher(time_cost=3, memory_cost=16, parallelism=1)
+def test_argon2id_with_weaker_parameters_gets_the_current_ones(factory, teacher):
+    older = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
     _store_hash(factory, teacher, older.hash(TEST_PASSWORD))
     assert attempt_login(factory, teacher, TEST_PASSWORD, policy=POLICY).error is None
     upgraded = _stored(factory, teacher)
