@@ -47,10 +47,12 @@ def printed_of(title: str, frames: Frames, subtitle: str = "") -> bytes:
 
 
 def table_files(title: str, frames: Frames, *, stem: str, key: str, subtitle: str = "") -> None:
-    """«Скачать XLSX» and «Печать (PDF)» for these tables."""
-    left, right = st.columns(2)
-    left.download_button("Скачать XLSX", lambda: workbook_of(frames), f"{stem}.xlsx", XLSX,
-                         key=f"{key}_xlsx", icon=":material/download:")
-    right.download_button("Печать (PDF)", lambda: printed_of(title, frames, subtitle),
+    """«Скачать XLSX» and «Печать (PDF)» for these tables, in one «Скачать или распечатать» menu."""
+    # One closed menu instead of a row of two buttons: the browser draws (and loads the code
+    # of) the buttons only when it is opened, not while the table is coming on screen.
+    menu = st.popover("Скачать или распечатать", icon=":material/download:")
+    menu.download_button("Скачать XLSX", lambda: workbook_of(frames), f"{stem}.xlsx", XLSX,
+                         key=f"{key}_xlsx", icon=":material/table:", width="stretch")
+    menu.download_button("Печать (PDF)", lambda: printed_of(title, frames, subtitle),
                           f"{stem}.pdf", "application/pdf", key=f"{key}_pdf",
-                          icon=":material/print:")
+                          icon=":material/print:", width="stretch")
