@@ -125,7 +125,9 @@ def test_serve_starts_streamlit_with_uvicorns_proxy_trust_from_our_setting(
     monkeypatch.setenv("KLASSRUK_DATA_DIR", str(tmp_path))
     monkeypatch.setenv("FORWARDED_ALLOW_IPS", "*")  # whatever was there before
     monkeypatch.delenv("KLASSRUK_TRUSTED_PROXIES", raising=False)
+    monkeypatch.delenv("MALLOC_MMAP_THRESHOLD_", raising=False)
     assert main(["serve", "--server.port", "8601"]) == 0
+    monkeypatch.setenv("MALLOC_MMAP_THRESHOLD_", "65536")  # a school's own tuning is kept
     monkeypatch.setenv("KLASSRUK_TRUSTED_PROXIES", "10.0.0.5")
     assert main(["--database-url", "sqlite:///x.sqlite3", "serve", "--script", "app.py",
                  "--server.headless", "true"]) == 0
@@ -135,6 +137,9 @@ def test_serve_starts_streamlit_with_uvicorns_proxy_trust_from_our_setting(
     assert untrusted["FORWARDED_ALLOW_IPS"] == ""  # uvicorn then trusts no peer
     assert trusted["FORWARDED_ALLOW_IPS"] == "10.0.0.5/32"
     assert trusted["DATABASE_URL"] == "sqlite:///x.sqlite3"
+    # Argon2id's 19 MiB blocks are mapped and given back, not kept in the threads' heaps.
+    assert untrusted["MALLOC_MMAP_THRESHOLD_"] == "1048576"
+    assert trusted["MALLOC_MMAP_THRESHOLD_"] == "65536"
 
 
 def test_options_for_streamlit_are_refused_by_other_commands(database_url):
