@@ -86,12 +86,23 @@ def test_a_long_passphrase_is_hashed_in_full():
         "$argon2id$v=19$m=19456,t=2,p=1$bad$bad",
         "$argon2id$v=19$m=8,t=1,p=1$" + "A" * 22,
         # Kinds Klassruk never wrote, even when the password is right.
-        PasswordHasher(type=Type.I, memory_cost=8, time_cost=1, parallelism=1).hash(PASSPHRASE),
-        bcrypt.hashpw(PASSPHRASE.encode("utf-8"), bcrypt.gensalt(4)).decode("ascii"),
-        bcrypt.hashpw(
-            base64.b64encode(hashlib.sha256(PASSPHRASE.encode("utf-8")).digest()),
-            bcrypt.gensalt(4, prefix=b"2a"),
-        ).decode("ascii"),
+        # Named, not shown: their salts are random and pytest-xdist's workers must collect the
+        # same test ids.
+        pytest.param(
+            PasswordHasher(type=Type.I, memory_cost=8, time_cost=1, parallelism=1).hash(PASSPHRASE),
+            id="argon2i-right-password",
+        ),
+        pytest.param(
+            bcrypt.hashpw(PASSPHRASE.encode("utf-8"), bcrypt.gensalt(4)).decode("ascii"),
+            id="bcrypt-2b-right-password",
+        ),
+        pytest.param(
+            bcrypt.hashpw(
+                base64.b64encode(hashlib.sha256(PASSPHRASE.encode("utf-8")).digest()),
+                bcrypt.gensalt(4, prefix=b"2a"),
+            ).decode("ascii"),
+            id="bcrypt-2a-sha256-right-password",
+        ),
     ],
 )
 def test_a_malformed_or_foreign_hash_is_a_mismatch_not_an_error(stored):
