@@ -1,7 +1,7 @@
 """Benchmark: issue credentials for a large generated school and render all the slips.
 
 Run: .venv/bin/python scripts/bench_credentials.py [--database-url URL]
-Prints the figures that go in the README. Issuing runs no bcrypt (codes use SHA-256).
+Prints the figures that go in the README. Issuing runs no password hashing (codes use SHA-256).
 """
 
 from __future__ import annotations

@@ -6,7 +6,7 @@
     # its smoke version: 60 guardians over 30 s, one minute
     .venv/bin/python scripts/bench_load.py sessions --database-url postgresql+psycopg://… --quick
     # the same peak with four families in five back on the login cookie of an earlier visit
-    # (the others type their password: bcrypt, ~0.25 s of CPU each):
+    # (the others type their password: Argon2id, ~17 ms of CPU each):
     .venv/bin/python scripts/bench_load.py sessions --database-url … --remembered 0.8
     # one process on a copy of the LARGE demo (SQLite), 150 guardians over 60 s, 3 minutes:
     .venv/bin/python scripts/bench_load.py sessions --database-url sqlite:////tmp/large.sqlite3 \\
@@ -179,7 +179,7 @@ class Client:
         return home
 
     async def come_back(self) -> Run:
-        """Open the app with a remembered login: the home page without the form (no bcrypt)."""
+        """Open the app with a remembered login: the home page, no form, no password hashed."""
         home = await self.run()
         if home.has_login_form() or not home.pages or home.exception():
             raise RunFailed("the remembered login did not reach the home page")
@@ -270,7 +270,7 @@ def report_windows(samples: list[Sample], window: float) -> None:
     """Per time window: sessions logged in by its end, pages served in it, their p95, errors.
 
     With users still arriving this is a ramp search: the largest number of sessions whose
-    window kept p95 under a second, in one run (logins' bcrypt is part of each window's load).
+    window kept p95 under a second, in one run (logins' hashing is part of each window's load).
     """
     logged_in = sorted(s.at + s.seconds for s in samples if s.page in ARRIVALS and s.error is None)
     pages = [s for s in samples if s.page not in ARRIVALS]
@@ -454,7 +454,7 @@ async def _sessions(args: argparse.Namespace, url: str, meter: ProcessMeter) -> 
     stop = asyncio.Event()
     metering = asyncio.create_task(_meter_loop(meter, stop))
     # The first `--remembered` share of the guardians come back with the cookie of an earlier
-    # visit (a phone keeps it for days); the others type their password (bcrypt, ~0.25 s CPU).
+    # visit (a phone keeps it for days); the others type their password (Argon2id, ~17 ms CPU).
     remembered = round(len(logins) * args.remembered)
     users = [
         _session_user(url, login, origin + rng.uniform(0, args.ramp), end_at, pages,
