@@ -42,7 +42,7 @@ import statistics
 import sys
 import time
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -266,31 +266,47 @@ def report(samples: list[Sample], since: float = 0.0, title: str = "") -> None:
         print(f"  {count} × {kind}")
 
 
-def report_windows(samples: list[Sample], window: float) -> None:
+def report_windows(
+    samples: list[Sample], window: float, busy: Callable[[float, float], float | None]
+) -> None:
     """Per time window: sessions logged in by its end, pages served in it, their p95, errors.
 
     With users still arriving this is a ramp search: the largest number of sessions whose
     window kept p95 under a second, in one run (logins' hashing is part of each window's load).
+    `busy` gives the machine's CPU use in a window: whether a slow window was a full machine.
     """
     logged_in = sorted(s.at + s.seconds for s in samples if s.page in ARRIVALS and s.error is None)
     pages = [s for s in samples if s.page not in ARRIVALS]
     end = max((s.at for s in samples), default=0.0)
     print(f"\nper {window:.0f} s window (pages only)")
-    print(f"{'from':>6}{'sessions':>10}{'pages':>8}{'errors':>8}{'p50':>10}{'p95':>10}")
+    print(f"{'from':>6}{'sessions':>10}{'pages':>8}{'errors':>8}{'p50':>10}{'p95':>10}"
+          f"{'machine CPU':>13}")
     start = 0.0
     while start <= end:
         rows = [s for s in pages if start <= s.at < start + window]
         ok = [s.seconds for s in rows if s.error is None]
         sessions = sum(1 for t in logged_in if t < start + window)
         line = f"{start:>5.0f}s{sessions:>10}{len(ok):>8}{len(rows) - len(ok):>8}"
-        if ok:
-            line += f"{_ms(_percentile(ok, 0.5)):>10}{_ms(_percentile(ok, 0.95)):>10}"
+        line += (f"{_ms(_percentile(ok, 0.5)):>10}{_ms(_percentile(ok, 0.95)):>10}" if ok
+                 else f"{'—':>10}{'—':>10}")
+        share = busy(start, start + window)
+        if share is not None:
+            line += f"{share:>12.0%}"
         print(line)
         start += window
 
 
+def machine_ticks() -> tuple[int, int]:
+    """Busy and all clock ticks of the machine's CPUs since boot, from /proc/stat."""
+    user, nice, system, idle, iowait, irq, softirq, steal = (
+        int(value) for value in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:9]
+    )
+    busy = user + nice + system + irq + softirq + steal
+    return busy, busy + idle + iowait
+
+
 class ProcessMeter:
-    """CPU seconds and peak resident memory of server processes, from /proc."""
+    """CPU seconds and peak resident memory of server processes, and the machine's CPU use."""
 
     def __init__(self, pids: list[int], proxy: int | None = None) -> None:
         self.pids = pids
@@ -299,6 +315,13 @@ class ProcessMeter:
         self.start_cpu = {pid: self._cpu(pid) for pid in watched}
         self.idle_rss = {pid: self.rss_mb(pid) for pid in pids}
         self.peak_rss = dict.fromkeys(pids, 0)
+        self.start_own = self._own_cpu()
+        self.machine: list[tuple[float, int, int]] = [(time.perf_counter(), *machine_ticks())]
+
+    @staticmethod
+    def _own_cpu() -> float:
+        usage = resource.getrusage(resource.RUSAGE_SELF)
+        return usage.ru_utime + usage.ru_stime
 
     @staticmethod
     def _cpu(pid: int) -> float:
@@ -315,6 +338,15 @@ class ProcessMeter:
     def sample(self) -> None:
         for pid in self.pids:
             self.peak_rss[pid] = max(self.peak_rss[pid], int(self.rss_mb(pid)))
+        self.machine.append((time.perf_counter(), *machine_ticks()))
+
+    def busy(self, start: float, end: float) -> float | None:
+        """The machine's CPU use (all cores) between two perf_counter times, None if unsampled."""
+        inside = [row for row in self.machine if start <= row[0] <= end]
+        if len(inside) < 2:
+            return None
+        (_, busy_start, all_start), (_, busy_end, all_end) = inside[0], inside[-1]
+        return (busy_end - busy_start) / max(1, all_end - all_start)
 
     def cpu_used(self) -> dict[int, float]:
         return {pid: self._cpu(pid) - cpu for pid, cpu in self.start_cpu.items()}
@@ -327,6 +359,15 @@ class ProcessMeter:
                   f"peak {self.peak_rss[pid]} MB")
         if self.proxy:
             print(f"  nginx: CPU {used[self.proxy]:.1f} s")
+        own = self._own_cpu() - self.start_own
+        print(f"  load generator (this script): CPU {own:.1f} s ({100 * own / wall_s:.0f} % of "
+              "a core)")
+        whole = self.busy(self.machine[0][0], self.machine[-1][0])
+        if whole is not None:
+            cores = os.cpu_count() or 1
+            rest = whole * cores * wall_s - own - sum(used.values())
+            print(f"  machine: {whole:.0%} of its {cores} cores busy over the run; PostgreSQL "
+                  f"and the rest: CPU {rest:.0f} s")
         if requests:
             app_cpu = sum(used[pid] for pid in self.pids)
             print(f"  app CPU per request: {_ms(app_cpu / requests)} ({requests} requests, "
@@ -475,7 +516,8 @@ async def _sessions(args: argparse.Namespace, url: str, meter: ProcessMeter) -> 
     report(samples, title="whole run")
     report(samples, since=args.ramp, title=f"after the arrival (requests from {args.ramp:.0f} s)")
     if args.window:
-        report_windows(samples, args.window)
+        report_windows(samples, args.window,
+                       lambda start, end: meter.busy(origin + start, origin + end))
     pages = [s for s in samples if s.page not in ARRIVALS]
     ok_pages = [s.seconds for s in pages if s.error is None]
     logged_in = sum(1 for s in samples if s.page in ARRIVALS and s.error is None)
