@@ -63,8 +63,10 @@ def _run() -> None:
     actor = set_current_actor(user)
 
     def account() -> None:
-        st.caption(escape(school.school_name))
-        st.markdown(f"**{escape(user.display_name)}**")
+        # One element, not three: it is drawn on every run of every page.
+        st.markdown(
+            f"---\n\n**{escape(user.display_name)}**  \n:gray[{escape(school.school_name)}]"
+        )
         st.button(
             "Выйти", key="sign_out", on_click=log_out, args=(actor,), icon=":material/logout:"
         )

@@ -143,21 +143,20 @@ def uses_family_menu(actor: Actor) -> bool:
 def family_menu(
     sections: dict[str, list[StreamlitPage]], current: StreamlitPage, account: Callable[[], None]
 ) -> None:
-    """«Меню» at the top of every family page: its pages by section, then the account.
+    """«Меню» at the top of every family page: its pages in section order, then the account.
 
     On a phone Streamlit folds a sidebar or top menu into an unlabelled «»» that stays open
     over the page. The popover's key names the current page, so the page a choice opens
-    draws a new, closed one.
+    draws a new, closed one. No section captions: a family has a dozen screens, each with its
+    icon, and every element of the menu is drawn and sent on every run of every family page
+    (the menu was ~10 % of a family page's server CPU with them).
     """
     with st.popover(
         "Меню", icon=":material/menu:", key=f"family_menu_{current.url_path or 'home'}"
     ):
-        for section, pages in sections.items():
-            if section:
-                st.caption(section)
+        for pages in sections.values():
             for page in pages:
                 st.page_link(page, width="stretch")
-        st.divider()
         account()
 
 

@@ -179,7 +179,7 @@ def test_a_read_only_database_file_is_a_message_on_a_real_page(demo_app, engine,
     path = demo_app.removeprefix("sqlite:///")
     # Root ignores file modes: SQLite's own read-only open is the read-only file system here.
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///file:{path}?mode=ro&uri=true")
-    runtime.settings.clear()
+    runtime._process_settings.clear()
     at.switch_page("app_pages/class_journal.py").run()  # opening a page records the visit
     assert not at.exception
     assert [e.value for e in at.error] == [READ_ONLY]
