@@ -240,6 +240,7 @@ def _command_send(database_url: str, args: argparse.Namespace) -> None:
     run_forever(factory, config, owner=owner, interval_s=args.interval)
 
 
+STREAMLIT_LAUNCHER = "components.kit.streamlit_server"
 # glibc's tunable for the size from which malloc maps memory of its own (returned on free).
 MALLOC_MMAP_THRESHOLD = "MALLOC_MMAP_THRESHOLD_"
 
@@ -248,7 +249,10 @@ def _command_serve(database_url: str, args: argparse.Namespace) -> None:
     # uvicorn reads its proxy trust once, before any of our code runs in the server: set it
     # here from KLASSRUK_TRUSTED_PROXIES, so that only our proxies may name the client.
     trust = server_trust(load_settings().trusted_proxies)
-    command = [sys.executable, "-m", "streamlit", "run", args.script, *args.streamlit_options]
+    # `streamlit run`, with its listening socket marked TCP_NODELAY (see the launcher's module).
+    command = [
+        sys.executable, "-m", STREAMLIT_LAUNCHER, "run", args.script, *args.streamlit_options
+    ]
     environment = {**os.environ, "DATABASE_URL": database_url, SERVER_TRUST_VARIABLE: trust}
     # glibc raises its mmap threshold to the size of the first big block freed: Argon2id's
     # 19 MiB per login then came from the threads' heaps, which keep it (peak RSS 540 MB per

@@ -132,7 +132,9 @@ def test_serve_starts_streamlit_with_uvicorns_proxy_trust_from_our_setting(
     assert main(["--database-url", "sqlite:///x.sqlite3", "serve", "--script", "app.py",
                  "--server.headless", "true"]) == 0
     (first, untrusted), (second, trusted) = started
-    assert first[1:] == ["-m", "streamlit", "run", "serve.py", "--server.port", "8601"]
+    assert first[1:] == [
+        "-m", "components.kit.streamlit_server", "run", "serve.py", "--server.port", "8601"
+    ]
     assert second[-3:] == ["app.py", "--server.headless", "true"]
     assert untrusted["FORWARDED_ALLOW_IPS"] == ""  # uvicorn then trusts no peer
     assert trusted["FORWARDED_ALLOW_IPS"] == "10.0.0.5/32"
