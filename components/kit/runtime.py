@@ -202,16 +202,16 @@ def freeze_imported_code() -> None:
         _freezing.release()
 
 
-def _end_run_reads() -> None:
+def _end_run_reads(*, failed: bool = False) -> None:
     reads = getattr(_this_run, "reads", None)
     if reads is not None:
-        _close_quietly(reads)  # the session stays the run's: a new transaction next
+        _close_quietly(reads, failed=failed)  # the session stays the run's: a new transaction next
 
 
-def _close_quietly(session: Session) -> None:
+def _close_quietly(session: Session, *, failed: bool = False) -> None:
     """End a read-only transaction; on a dead connection there is nothing left to end."""
     try:
-        end_read_only_transaction(session)
+        end_read_only_transaction(session, failed=failed)
     except SQLAlchemyError:
         _log.warning("closing a read-only session failed", exc_info=True)
 
@@ -280,7 +280,7 @@ def db_read(actor: Actor) -> Iterator[Session]:
             yield session
             session.flush()  # raises ReadOnlyViolation if the block changed anything
     except BaseException:
-        _end_run_reads()  # a failed statement leaves the transaction unusable
+        _end_run_reads(failed=True)  # a failed statement leaves the transaction unusable
         raise
     finally:
         # What the block loaded leaves the session, as it did when each read had its own:

@@ -8,7 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from argon2 import PasswordHasher
-from sqlalchemy import func, select, text, update
+from sqlalchemy import bindparam, func, select, text, update
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -16,8 +16,10 @@ from klassruk.access.passwords import hash_password
 from klassruk.access.permissions import Role
 from klassruk.infra.db import (
     ReadOnlyViolation,
+    end_read_only_transaction,
     make_engine,
     make_session_factory,
+    read_only_session,
     run_in_transaction,
     unit_of_work,
 )
@@ -158,6 +160,33 @@ def test_a_deadlock_victim_runs_again_and_both_changes_land(factory):
         values = {s.key: s.value for s in session.scalars(select(AppSetting))}
     assert sorted(values["a"]) == sorted(values["b"]) == sorted("abba")
     assert sorted(attempts.values()) == [1, 2]  # one victim, run exactly once more
+
+
+@pytest.mark.skipif(not TEST_DATABASE_URL, reason="psycopg prepares statements; SQLite does not")
+def test_read_only_transactions_end_without_losing_prepared_statements(database_url, engine):
+    """Each run's reads end with COMMIT: psycopg forgets what it prepared at every ROLLBACK,
+    and PostgreSQL then parsed and planned every read of every run afresh."""
+    own = make_engine(database_url)  # its own pool: one connection, used run after run
+    factory = make_session_factory(own)
+    query = select(AppSetting.value).where(AppSetting.key == bindparam("key"))
+    for _ in range(6):  # psycopg prepares a statement at its 5th execution on a connection
+        session = read_only_session(factory, SYSTEM)
+        session.execute(query, {"key": "school_name"}).all()
+        end_read_only_transaction(session)
+    session = read_only_session(factory, SYSTEM)
+    prepared = session.scalars(text("SELECT statement FROM pg_prepared_statements")).all()
+    end_read_only_transaction(session)
+    own.dispose()
+    assert any("FROM app_setting" in statement for statement in prepared), prepared
+
+
+def test_a_failed_read_only_transaction_is_rolled_back_and_the_session_reads_again(factory):
+    session = read_only_session(factory, SYSTEM)
+    with pytest.raises(DBAPIError):
+        session.execute(text("SELECT no_such_column FROM app_setting"))
+    end_read_only_transaction(session, failed=True)
+    assert session.scalar(select(func.count()).select_from(AppSetting)) == 0
+    end_read_only_transaction(session)
 
 
 def test_an_ordinary_failure_is_not_run_again(factory):
