@@ -1,6 +1,7 @@
 """Klassruk entry point: page config, first-run setup, login, role-based navigation."""
 
 from collections.abc import Callable
+from functools import partial
 
 import streamlit as st
 
@@ -62,10 +63,12 @@ def _run() -> None:
 
     actor = set_current_actor(user)
 
-    def account() -> None:
-        # One element, not three: it is drawn on every run of every page.
+    def account(*, below_pages: bool = False) -> None:
+        # One element, not three: it is drawn on every run of every page. The sidebar rules its
+        # menu off itself; in the families' menu the account needs a rule under the pages.
+        rule = "---\n\n" if below_pages else ""
         st.markdown(
-            f"---\n\n**{escape(user.display_name)}**  \n:gray[{escape(school.school_name)}]"
+            f"{rule}**{escape(user.display_name)}**  \n:gray[{escape(school.school_name)}]"
         )
         st.button(
             "Выйти", key="sign_out", on_click=log_out, args=(actor,), icon=":material/logout:"
@@ -92,7 +95,7 @@ def _run() -> None:
         st.navigation(sections, position="sidebar", expanded=True).run()
         return
     page = st.navigation(sections, position="hidden")
-    family_menu(sections, page, account)
+    family_menu(sections, page, partial(account, below_pages=True))
     page.run()
 
 
