@@ -249,6 +249,23 @@ def _ratio(value: float | None, floor: float | None) -> str:
     return "—" if value is None or not floor else f"{value / floor:.2f}×"
 
 
+def _spread(pairs: list[tuple[Times, Times]], event: str) -> str:
+    """The ratio of each round's two loads (measured one after the other): median and quartiles.
+
+    The machine's load drifts over a run; a round's two loads share it, so the spread of these
+    ratios shows how far one run's median can fall from another's on the same code.
+    """
+    ratios = sorted(
+        ours / floor
+        for ours, floor in ((getattr(a, event), getattr(b, event)) for a, b in pairs)
+        if ours is not None and floor
+    )
+    if len(ratios) < 4:
+        return "—"
+    low, middle, high = statistics.quantiles(ratios, n=4)
+    return f"median {middle:.2f}×, middle half {low:.2f}–{high:.2f}× ({len(ratios)} rounds)"
+
+
 def report(results: dict[str, list[Times]], repeats: int) -> None:
     """Medians per page and event, and the class journal's ratios to the floor's pages."""
     med = {key: {field: _median([getattr(t, field) for t in values])
@@ -265,6 +282,10 @@ def report(results: dict[str, list[Times]], repeats: int) -> None:
     print(f"  full load, box:  {_ratio(journal['box'], frame['box'])} the one-frame page "
           f"({_ratio(journal['box'], med['full load: empty page']['box'])} the empty page's title)")
     print(f"  full load, text: {_ratio(journal['text'], frame['text'])} the one-frame page")
+    paired = list(zip(results["full load: class journal"], results["full load: one-frame page"],
+                      strict=True))
+    for event in ("box", "text"):
+        print(f"    {event}, round by round: {_spread(paired, event)}")
     for kind in ("first switch", "switch again"):
         if f"{kind}: Пустая → Таблица" not in med:
             continue
