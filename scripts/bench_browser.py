@@ -250,16 +250,14 @@ def _ratio(value: float | None, floor: float | None) -> str:
 
 
 def _spread(pairs: list[tuple[Times, Times]], event: str) -> str:
-    """The ratio of each round's two loads (measured one after the other): median and quartiles.
-
-    The machine's load drifts over a run; a round's two loads share it, so the spread of these
-    ratios shows how far one run's median can fall from another's on the same code.
-    """
-    ratios = sorted(
+    """The ratio of each round's two loads (measured one after the other): median and quartiles."""
+    # The machine's load drifts over a run; a round's two loads share it, so the spread of these
+    # ratios shows how far one run's median can fall from another's on the same code.
+    ratios = [
         ours / floor
         for ours, floor in ((getattr(a, event), getattr(b, event)) for a, b in pairs)
         if ours is not None and floor
-    )
+    ]
     if len(ratios) < 4:
         return "—"
     low, middle, high = statistics.quantiles(ratios, n=4)

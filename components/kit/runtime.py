@@ -50,8 +50,9 @@ _this_run = threading.local()
 
 
 def _once_per_run(name: str, compute: Callable[[], T]) -> T:
-    """`compute()` once per script run: a Streamlit cache lookup costs ~50 µs, and the settings
-    and the session factory are asked for a dozen times a run (2 % of a family page's CPU)."""
+    """`compute()` once per script run (outside a run: every time)."""
+    # A Streamlit cache lookup costs ~50 µs, and the settings and the session factory are asked
+    # for a dozen times a run (2 % of a family page's CPU).
     memo: dict[str, object] | None = getattr(_this_run, "memo", None)
     if memo is None:
         return compute()
