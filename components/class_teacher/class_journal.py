@@ -20,7 +20,6 @@ from components.class_teacher.class_journal_reads import (
 )
 from components.kit.charts import VegaSpec
 from components.kit.data_access import log_access
-from components.kit.pickers import kept_expander
 from components.kit.runtime import db_read
 from components.kit.tables import show_table
 from components.kit.text import escape
@@ -39,7 +38,7 @@ def _draw_charts(specs: list[VegaSpec]) -> None:
 
 
 def draw_summary(view: JournalView) -> None:
-    """The summary table first (Streamlit sends it at once), then the notes above it, the rest."""
+    """The summary table first (Streamlit sends it at once), then the notes above it, the menu."""
     summary = summary_of(view)
     notes = st.container()
     frame, details_table = summary_tables(view)
@@ -63,21 +62,19 @@ def draw_summary(view: JournalView) -> None:
         stem=f"zhurnal_{summary.class_name}_svodka",
         key="cj_summary_files",
     )
-    details = kept_expander(
-        "Подробно: средний, взвешенный, число оценок, пропуски", key="cj_details"
-    )
-    if details.open:
-        with details:
-            show_table(details_table, empty="Оценок и пропусков за период нет.")
-    # Closed until asked for: drawing four charts held the table back by ~0.1 s in Chromium.
-    charts = kept_expander(
-        "Графики: средние по предметам, оценки, динамика, пропуски", key="cj_charts"
-    )
-    if charts.open:
-        with charts:
-            _draw_charts(
-                class_chart_specs(view)
-            )
+
+
+def draw_details(view: JournalView) -> None:
+    """Per subject and student: the average, the weighted one, how many marks, absences."""
+    _, details_table = summary_tables(view)
+    show_table(details_table, empty="Оценок и пропусков за период нет.")
+    log_access(view.actor, DataAccess.CLASS_JOURNAL, class_id=view.class_id)
+
+
+def draw_charts(view: JournalView) -> None:
+    """Averages by subject, the marks' spread, the weekly trend and absences, two per row."""
+    _draw_charts(class_chart_specs(view))
+    log_access(view.actor, DataAccess.CLASS_JOURNAL, class_id=view.class_id)
 
 
 def _pick(label: str, options: dict[int, str], *, key: str, empty: str) -> int | None:

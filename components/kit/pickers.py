@@ -3,9 +3,8 @@
 # Usage: a picker draws its widget (or, when there is nothing to pick, a Russian message saying
 # why) and returns the choice or None; the page stops on None. Keys are the page's: pass `key`.
 # `kept_choice` is a drop-down whose choice survives its label changing (a state in brackets)
-# after a save; `kept_tabs` keeps the open tab across the rerun after a save, `kept_expander` an
-# optional section open for the session; `multi_picker` is a multiselect with a Russian
-# placeholder and without Streamlit's English «Select all».
+# after a save; `kept_tabs` keeps the open tab for the session; `multi_picker` is a
+# multiselect with a Russian placeholder and without Streamlit's English «Select all».
 
 from __future__ import annotations
 
@@ -114,6 +113,7 @@ class Choice(Generic[T]):
 
     value: T
     draw: Callable[[], object]
+    fixed: bool = False  # the only possible value: a page may name it in its text instead
 
 
 def _planned(key: str, options: Sequence[K], default: K) -> K:
@@ -154,9 +154,12 @@ def year_picker(actor: Actor, key: str) -> int | None:
 
 
 def period_choice(
-    actor: Actor, on: date, key: str, *, year_id: int | None = None
+    actor: Actor, on: date, key: str, *, year_id: int | None = None, dated: bool = True
 ) -> Choice[calendar.PeriodRef | None]:
-    """A reporting period of the current year (or of `year_id`); the current one first chosen."""
+    """A reporting period of the current year (or of `year_id`); the current one first chosen.
+
+    `dated=False` leaves the chosen period's dates out of `draw()` for a page that shows them.
+    """
     with db_read(actor) as session:
         periods = calendar.list_periods(session, year_id=year_id)
         current = calendar.period_for_today(session, on) if year_id is None else None
@@ -177,8 +180,9 @@ def period_choice(
             format_func=lambda i: by_id[i].name,
             key=key,
         )
-        closed = ", закрыт" if period.is_closed else ""
-        st.caption(f"{format_date(period.starts_on)} – {format_date(period.ends_on)}{closed}")
+        if dated:
+            closed = ", закрыт" if period.is_closed else ""
+            st.caption(f"{format_date(period.starts_on)} – {format_date(period.ends_on)}{closed}")
 
     return Choice(period, draw)
 
@@ -200,7 +204,8 @@ def class_choice(
         return Choice(None, lambda: st.info(NO_CLASS))
     if len(classes) == 1:
         # Most class teachers have one class: a drop-down with one line only costs a load.
-        return Choice(classes[0], lambda: st.markdown(f"{label}: **{escape(classes[0].name)}**"))
+        only = classes[0]
+        return Choice(only, lambda: st.markdown(f"{label}: **{escape(only.name)}**"), fixed=True)
     by_id = {choice.class_id: choice for choice in classes}
     chosen = by_id[_planned(key, list(by_id), classes[0].class_id)]
 
@@ -293,19 +298,16 @@ def kept_choice(label: str, options: dict[K, str], *, key: str) -> K | None:
 
 
 def kept_tabs(labels: Sequence[str], *, key: str) -> Sequence[Any]:
-    """Tabs whose selection is state: the page reopens on the same tab after a save's rerun."""
-    return st.tabs(list(labels), key=key, on_change="rerun")
-
-
-def kept_expander(label: str, *, key: str) -> Any:
-    """An expander whose content the page draws only while `.open`; kept open for the session.
-
-    Streamlit forgets a widget's state on a page that does not draw it; the choice is copied
-    aside so a user who opened the section finds it open when coming back to the page.
-    """
+    """Tabs whose selection is state; the page reopens on the same tab for the session."""
+    # Streamlit forgets a widget's state on a page that does not draw it: the open tab is copied
+    # aside so a user who comes back to the page finds it as they left it (the charts, say).
     kept = f"{key}_kept_open"
 
     def keep() -> None:
-        st.session_state[kept] = bool(st.session_state[key])
+        st.session_state[kept] = st.session_state[key]
 
-    return st.expander(label, expanded=st.session_state.get(kept, False), key=key, on_change=keep)
+    # A default beside a value already in the state would make Streamlit warn on the page.
+    remembered = st.session_state.get(kept)
+    default = remembered if key not in st.session_state and remembered in labels else None
+    return st.tabs(list(labels), key=key, default=default, on_change=keep)
+

@@ -40,12 +40,19 @@ def test_class_teacher_page_is_read_only_and_shows_the_charts(logged_in, journal
     assert not at.text_input and not at.text_area and not at.number_input
     assert not [b for b in at.button if "Сохранить" in b.label]
 
-    # The charts' section is closed on arrival (the table comes first) and drawn once opened.
-    assert not at.get("vega_lite_chart")
-    assert "Графики" in [e.label.split(":")[0] for e in at.expander]
-    at.session_state["cj_charts"] = True
+    # Details and charts are tabs of their own: the summary arrives with its table alone.
+    assert [t.label for t in at.tabs] == [
+        "Сводка", "Подробно", "Графики", "По предмету", "Карточка обучающегося"
+    ]
+    assert not at.get("vega_lite_chart") and len(at.dataframe) == 1
+    summary_columns = list(at.dataframe[0].value.columns)
+    at.session_state["cj_tab"] = "Подробно"
     at.run()
-    assert not at.exception
+    assert not at.exception and not at.get("vega_lite_chart")
+    assert len(at.dataframe) == 1 and list(at.dataframe[0].value.columns) != summary_columns
+    at.session_state["cj_tab"] = "Графики"
+    at.run()
+    assert not at.exception and not at.dataframe
     charts = at.get("vega_lite_chart")
     assert len(charts) == 4
     titles = [json.loads(c.proto.spec).get("title") for c in charts]
@@ -72,6 +79,8 @@ def test_class_teacher_page_is_read_only_and_shows_the_charts(logged_in, journal
     assert all(e["scale"]["domain"] == [1, 5] for e in grade_axes)
     bars = next(s for s in specs if "layer" in s)["layer"][0]["encoding"]
     assert bars["x2"] == {"datum": 1}  # bars start at the lowest grade, not off the scale
+    at.session_state["cj_tab"] = "Сводка"
+    at.run()
     summary_cells = at.dataframe[0].value.astype(str).to_numpy().ravel()
     averages = [cell for cell in summary_cells if cell[:1].isdigit() and len(cell) >= 4]
     assert averages and all("," in cell and "." not in cell for cell in averages)
@@ -80,9 +89,13 @@ def test_class_teacher_page_is_read_only_and_shows_the_charts(logged_in, journal
         actor = actor_of(session, "klassruk")
         class_id = classes_in_scope(session, actor, action=Action.VIEW_CLASS_JOURNAL)[0].class_id
         period = calendar.period_for_today(session, TODAY)
+        assert period is not None
         expected = class_charts(
             session, actor, class_id=class_id, period_id=period.period_id
         )
+    # One class and the period: named in the line under the title, no picker of one line.
+    assert f"Класс 7А · {period.label} · Только просмотр" in at.caption[0].value
+    assert not at.selectbox and not [m for m in at.markdown if m.value.startswith("Класс:")]
     averages = next(
         frame
         for chart in charts
