@@ -1,4 +1,4 @@
-"""The class journal screen: its three tabs (summary, a subject, a pupil's card)."""
+"""The class journal screen's tabs: summary, details, charts, a subject, a pupil's card."""
 
 # `draw_*` draw the tabs of a view opened by `class_journal_reads.open_view`.
 
