@@ -39,8 +39,8 @@ if choice.value is not None and period.value is not None:
     with reported_errors():
         view = open_view(actor, choice.value.class_id, period.value.period_id)
         # Only the open tab runs: the summary's table is on screen before anything else is read.
-        # Details and charts are tabs, not sections under the table: fewer elements to draw
-        # on every load of the summary (Chromium: the table's box ~0.1 s sooner).
+        # Details and charts are tabs, not sections under the table: fewer elements to draw on
+        # every load of the summary (README, issue 28: the load's cost grows with the elements).
         tabs = kept_tabs(list(TABS), key="cj_tab")
         for tab, draw in zip(tabs, TABS.values(), strict=True):
             if tab.open:

@@ -38,7 +38,7 @@ def _draw_charts(specs: list[VegaSpec]) -> None:
 
 
 def draw_summary(view: JournalView) -> None:
-    """The summary table first (Streamlit sends it at once), then the notes above it, the menu."""
+    """The summary table first (Streamlit sends it at once), the notes above it, the export menu."""
     summary = summary_of(view)
     notes = st.container()
     frame, details_table = summary_tables(view)
