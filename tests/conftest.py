@@ -56,7 +56,7 @@ TEST_DATABASE_URL = _database_of_this_worker(os.environ.get("TEST_DATABASE_URL",
 def frozen_clock(request: pytest.FixtureRequest) -> Iterator[time_machine.Traveller | None]:
     """Every test lives on one school day whatever the real date is; time still ticks.
 
-    Browser tests talk to a server process on the real clock, so they keep the real date.
+    Browser tests share one shifted clock with the servers they start (tests/browser/conftest.py).
     """
     if request.node.get_closest_marker("browser"):
         yield None
