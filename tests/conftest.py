@@ -20,7 +20,7 @@ from klassruk.access.permissions import Actor
 from klassruk.infra.db import make_engine, make_session_factory
 from klassruk.infra.schema import alembic_config
 from klassruk.models import Base
-from tests.frozen import FROZEN_AT
+from tests.frozen import FROZEN_AT, shared_clock_environment
 
 SYSTEM = Actor.system("test")
 
@@ -52,15 +52,32 @@ def _database_of_this_worker(url: str) -> str:
 TEST_DATABASE_URL = _database_of_this_worker(os.environ.get("TEST_DATABASE_URL", ""))
 
 
-@pytest.fixture(autouse=True)
-def frozen_clock(request: pytest.FixtureRequest) -> Iterator[time_machine.Traveller | None]:
-    """Every test lives on one school day whatever the real date is; time still ticks.
+@pytest.fixture(scope="session", autouse=True)
+def shared_clock() -> Iterator[None]:
+    """The session and every Python process it starts live at FROZEN_AT from the start, ticking.
 
-    Browser tests share one shifted clock with the servers they start (tests/browser/conftest.py).
+    Session-wide fixtures (the browser tests' server and its demo school, a module's cluster)
+    then agree on the day with the tests, whatever the real date is.
+    """
+    with pytest.MonkeyPatch.context() as patch, time_machine.travel(FROZEN_AT, tick=True):
+        for name, value in shared_clock_environment().items():
+            patch.setenv(name, value)
+        yield
+
+
+@pytest.fixture(autouse=True)
+def frozen_clock(
+    request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[time_machine.Traveller | None]:
+    """Every test, and every process it starts, begins on one school day at 10:00; time ticks.
+
+    Browser tests keep the session's clock: their server was started with it.
     """
     if request.node.get_closest_marker("browser"):
         yield None
         return
+    for name, value in shared_clock_environment().items():
+        monkeypatch.setenv(name, value)
     with time_machine.travel(FROZEN_AT, tick=True) as traveller:
         yield traveller
 

@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import time_machine
 
 from klassruk.access.permissions import Actor
 from klassruk.clock import utcnow
@@ -23,10 +22,9 @@ from klassruk.demo import seed_demo_school
 from klassruk.demo.catalogue import DEMO_PASSWORD, SMALL
 from klassruk.infra.db import make_engine, make_session_factory, unit_of_work
 from klassruk.infra.schema import upgrade_to_head
-from tests.frozen import FROZEN_AT
+from tests.frozen import real_time
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
-SHARED_CLOCK = Path(__file__).resolve().parent / "shared_clock"
 COOKIE_DAYS = 7
 CHROMIUM = os.environ.get("KLASSRUK_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -62,22 +60,11 @@ def _wait_healthy(url: str, process: subprocess.Popen[bytes], timeout: float = 6
 
 
 @pytest.fixture(scope="session", autouse=True)
-def shared_clock() -> Iterator[None]:
-    """These tests and every server they start live at the suite's frozen moment, ticking together.
-
-    A test that seeds the demo school or reads a TOTP code and the server it talks to must agree
-    on the day and the second: both are shifted by the same amount from the real clock.
-    """
-    shift = (FROZEN_AT - utcnow()).total_seconds()
-    environment = {
-        "KLASSRUK_TESTS_CLOCK_SHIFT_S": f"{shift:.3f}",
-        "PYTHONPATH": os.pathsep.join(filter(None, [str(SHARED_CLOCK), os.getenv("PYTHONPATH")])),
-        # Chromium keeps the real clock: the login cookie must outlive the gap to the real date.
-        "KLASSRUK_COOKIE_EXPIRY_DAYS": str(COOKIE_DAYS + max(0.0, -shift) / 86_400),
-    }
-    with pytest.MonkeyPatch.context() as patch, time_machine.travel(FROZEN_AT, tick=True):
-        for name, value in environment.items():
-            patch.setenv(name, value)
+def lasting_login_cookie() -> Iterator[None]:
+    """Chromium keeps the real clock: the login cookie the app issues must outlive the gap to it."""
+    days_behind = max(0.0, real_time() - utcnow().timestamp()) / 86_400
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("KLASSRUK_COOKIE_EXPIRY_DAYS", str(COOKIE_DAYS + days_behind))
         yield
 
 
