@@ -4,10 +4,14 @@ import streamlit as st
 
 from components.kit.auth import take_login_notice
 from components.kit.login import (
+    CODE_FIELD,
+    LOGIN_FIELD,
+    PASSWORD_FIELD,
     awaited_second_factor,
     cancel_second_factor,
-    log_in,
-    log_in_with_code,
+    submit_code,
+    submit_password,
+    take_login_error,
 )
 from components.kit.runtime import db_read, school_settings
 from components.kit.text import escape
@@ -23,6 +27,8 @@ if notice:
     st.warning(escape(notice), icon=":material/lock:")
 
 left, right = st.columns([2, 3], gap="large")
+# The buttons check the form in callbacks, before this page runs: a right password draws the
+# user's page in this same run instead of this form once more and then a rerun.
 awaited = awaited_second_factor()
 if awaited is not None:
     with left, st.form("second_factor_form"):
@@ -31,35 +37,27 @@ if awaited is not None:
             f"Пароль для «{escape(awaited)}» верный. "
             "Введите код из приложения-аутентификатора."
         )
-        code = st.text_input(
-            "Код из приложения или резервный код", key="login_code", autocomplete="one-time-code"
+        st.text_input(
+            "Код из приложения или резервный код", key=CODE_FIELD, autocomplete="one-time-code"
         )
         confirm, back = st.columns(2)
-        if back.form_submit_button("Отмена"):
-            cancel_second_factor()
-            st.rerun()
-        if confirm.form_submit_button("Подтвердить", type="primary"):
-            error = log_in_with_code(code)
-            if error:
-                st.error(escape(error))
-            else:
-                st.rerun()
+        back.form_submit_button("Отмена", on_click=cancel_second_factor)
+        confirm.form_submit_button("Подтвердить", type="primary", on_click=submit_code)
+        if error := take_login_error():
+            st.error(escape(error))
 else:
     with left, st.form("login_form"):
         st.subheader("Вход")
-        login = st.text_input("Логин", key="login_login", autocomplete="username")
-        password = st.text_input(
+        st.text_input("Логин", key=LOGIN_FIELD, autocomplete="username")
+        st.text_input(
             "Пароль или код активации",
             type="password",
-            key="login_password",
+            key=PASSWORD_FIELD,
             autocomplete="current-password",
         )
-        if st.form_submit_button("Войти", type="primary"):
-            error = log_in(login, password)
-            if error:
-                st.error(escape(error))
-            else:
-                st.rerun()
+        st.form_submit_button("Войти", type="primary", on_click=submit_password)
+        if error := take_login_error():
+            st.error(escape(error))
 
 with right:
     if demo:

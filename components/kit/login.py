@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from datetime import date
 
 import streamlit as st
@@ -16,6 +17,7 @@ from components.kit.runtime import (
     settings,
 )
 from components.kit.school import today
+from klassruk.errors import DomainError
 from klassruk.models.accounts import UserAccount
 from klassruk.operations.monitoring import FAILED_LOGINS
 from klassruk.services.accounts.login import (
@@ -31,6 +33,9 @@ from klassruk.services.throttling import ThrottlePolicy, client_address_from
 
 # The login (and since when) whose password was right and whose second-factor code is awaited.
 _AWAITED_CODE = "auth_awaited_code"
+# The login form's fields, and the error its last submission left for the form to show.
+LOGIN_FIELD, PASSWORD_FIELD, CODE_FIELD = "login_login", "login_password", "login_code"
+_LOGIN_ERROR = "login_error"
 SECOND_FACTOR_WAIT_S = 300
 
 
@@ -97,6 +102,37 @@ def log_in(login: str, password: str) -> str | None:
             return None
     FAILED_LOGINS.inc()
     return result.error
+
+
+def submit_password() -> None:
+    """«Войти»: checked before the run (a callback), so a right password opens the page in it."""
+    _checked(
+        lambda: log_in(
+            st.session_state.get(LOGIN_FIELD, ""), st.session_state.get(PASSWORD_FIELD, "")
+        )
+    )
+
+
+def submit_code() -> None:
+    """«Подтвердить»: the second factor's code, checked before the run like the password."""
+    _checked(lambda: log_in_with_code(st.session_state.get(CODE_FIELD, "")))
+
+
+def _checked(step: Callable[[], str | None]) -> None:
+    # A callback runs before the page and outside its run: a failure of the database (nothing
+    # saved, `DatabaseUnavailable`) would otherwise reach the user as a traceback.
+    try:
+        error = step()
+    except DomainError as failure:
+        error = str(failure)
+    if error:
+        st.session_state[_LOGIN_ERROR] = error
+
+
+def take_login_error() -> str | None:
+    """The error of the form's last submission, shown once."""
+    error = st.session_state.pop(_LOGIN_ERROR, None)
+    return error if isinstance(error, str) else None
 
 
 def awaited_second_factor() -> str | None:

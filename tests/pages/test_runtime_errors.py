@@ -25,6 +25,7 @@ from components.kit.database_failures import (
     READ_ONLY,
 )
 from components.kit.runtime import db
+from klassruk.demo.catalogue import DEMO_PASSWORD
 from klassruk.errors import CONCURRENT_WRITE, DatabaseUnavailable, DomainError
 from klassruk.models import ActivityLog
 from klassruk.models.accounts import AppSetting
@@ -183,6 +184,25 @@ def test_a_read_only_database_file_is_a_message_on_a_real_page(demo_app, engine,
     at.switch_page("app_pages/class_journal.py").run()  # opening a page records the visit
     assert not at.exception
     assert [e.value for e in at.error] == [READ_ONLY]
+    assert _count(engine, ActivityLog) == activity
+
+
+@on_sqlite
+def test_a_login_on_a_read_only_database_is_a_message_in_the_form(demo_app, engine, monkeypatch):
+    # The form is checked in the button's callback, before the page's run: its database
+    # failure must reach the form as the message, not as a traceback.
+    at = open_app().run()
+    activity = _count(engine, ActivityLog)
+    engine.dispose()
+    path = demo_app.removeprefix("sqlite:///")
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///file:{path}?mode=ro&uri=true")
+    runtime._process_settings.clear()
+    at.text_input(key="login_login").input("roditel")
+    at.text_input(key="login_password").input(DEMO_PASSWORD)
+    at.button[0].click().run()
+    assert not at.exception
+    assert [e.value for e in at.error] == [READ_ONLY]
+    assert at.text_input(key="login_login") is not None  # still the form: not logged in
     assert _count(engine, ActivityLog) == activity
 
 
