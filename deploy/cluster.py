@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import random
 import secrets
 import signal
 import socket
@@ -30,6 +31,9 @@ DEPLOY_DIR = Path(__file__).resolve().parent
 PROJECT_ROOT = DEPLOY_DIR.parent
 NGINX = os.environ.get("KLASSRUK_NGINX", "/usr/sbin/nginx")
 HEALTH_TIMEOUT_S = 90.0
+# Ports handed out below the kernel's range for outgoing connections (ip_local_port_range).
+FIRST_SERVER_PORT = 10000
+EPHEMERAL_RANGE = Path("/proc/sys/net/ipv4/ip_local_port_range")
 
 
 @dataclass(frozen=True)
@@ -70,11 +74,34 @@ def wait_healthy(
     raise RuntimeError(f"{url} did not become healthy in {HEALTH_TIMEOUT_S:.0f} s")
 
 
-def ensure_free(port: int) -> None:
-    """Refuse a port another server listens on: its health check would answer for ours."""
+def _bindable(port: int) -> bool:
+    """Whether a server could bind 127.0.0.1:port now (SO_REUSEADDR, as servers set it)."""
     with socket.socket() as probe:
-        if probe.connect_ex(("127.0.0.1", port)) == 0:
-            raise RuntimeError(f"port {port} is already in use")
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+        return True
+
+
+def free_ports(count: int = 1) -> list[int]:
+    """`count` consecutive ports free now that no outgoing connection can take before we bind."""
+    # A port from bind(0) is ephemeral: any client connection (the database's, say) may get it
+    # as its local port before the server binds it, and the server then fails to start.
+    first_ephemeral = int(EPHEMERAL_RANGE.read_text().split()[0])
+    for _ in range(1000):
+        first = random.randrange(FIRST_SERVER_PORT, first_ephemeral - count)
+        ports = list(range(first, first + count))
+        if all(_bindable(port) for port in ports):
+            return ports
+    raise RuntimeError(f"no {count} consecutive free ports below {first_ephemeral}")
+
+
+def ensure_free(port: int) -> None:
+    """Refuse a port that is taken: its health check would answer for another server."""
+    if not _bindable(port):
+        raise RuntimeError(f"port {port} is already in use")
 
 
 def stop_process(
@@ -110,7 +137,11 @@ def streamlit_server(
         )
     server = Server(f"http://127.0.0.1:{port}", process)
     try:
-        wait_healthy(server.url, process)
+        try:
+            wait_healthy(server.url, process)
+        except RuntimeError as error:
+            log_tail = log_path.read_text(errors="replace")[-3000:]
+            raise RuntimeError(f"{error}; its log ends:\n{log_tail}") from error
         yield server
     finally:
         stop_process(process)

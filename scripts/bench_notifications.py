@@ -17,7 +17,6 @@
 from __future__ import annotations
 
 import argparse
-import socket
 import statistics
 import subprocess
 import sys
@@ -31,6 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import time_machine
 from sqlalchemy import delete, func, insert, select
 
+from deploy.cluster import free_ports
 from klassruk.clock import utcnow
 from klassruk.infra.db import unit_of_work
 from klassruk.models.accounts import UserAccount
@@ -49,12 +49,6 @@ from klassruk.services.notifications.digests import LinkSettings, compose_due
 from klassruk.services.notifications.outbox import expand_events
 from klassruk.services.notifications.sender import SenderConfig, run_pass
 from scripts.bench_seed import SYSTEM, large_school
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def _day_cells(factory, day: date) -> dict[int, dict[tuple[int, int], str]]:  # type: ignore[no-untyped-def]
@@ -184,7 +178,7 @@ def main() -> None:
     print(f"the whole day saved again with the outbox: {events} events, "
           f"{sum(saves) / 1000:.1f} s in {len(saves)} saves")
     families = _confirm_everyone(factory)
-    port = _free_port()
+    (port,) = free_ports()
     sink = subprocess.Popen([sys.executable, "-m", "aiosmtpd", "-n", "-l", f"127.0.0.1:{port}",
                              "-c", "aiosmtpd.handlers.Sink"])
     time.sleep(1.5)

@@ -4,11 +4,6 @@ from __future__ import annotations
 
 import os
 import re
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -16,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from deploy.cluster import free_ports, streamlit_server
 from klassruk.access.permissions import Actor
 from klassruk.clock import utcnow
 from klassruk.demo import seed_demo_school
@@ -39,26 +35,6 @@ CHROMIUM_ARGS = [
 ]
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _wait_healthy(url: str, process: subprocess.Popen[bytes], timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError("streamlit exited before it became healthy")
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.3)
-    raise RuntimeError("streamlit did not become healthy in time")
-
-
 @pytest.fixture(scope="session", autouse=True)
 def lasting_login_cookie() -> Iterator[None]:
     """Chromium keeps the real clock: the login cookie the app issues must outlive the gap to it."""
@@ -79,33 +55,15 @@ def app_server(
     database_url: str, data_dir: Path, *, script: str = "app.py", env: dict[str, str] | None = None
 ) -> Iterator[str]:
     """`python -m klassruk serve` of `script`, as deployed, on a free port; stopped on exit."""
-    port = _free_port()
-    process = subprocess.Popen(
-        [
-            sys.executable, "-m", "klassruk", "serve", "--script", script,
-            "--server.headless", "true",
-            "--server.address", "127.0.0.1",
-            "--server.port", str(port),
-            "--browser.gatherUsageStats", "false",
-        ],
-        cwd=PROJECT_ROOT,
-        env={
-            **os.environ,
-            "DATABASE_URL": database_url,
-            "KLASSRUK_DATA_DIR": str(data_dir),
-            "KLASSRUK_PASSWORD_HASH_COST": "test",
-            **(env or {}),
-        },
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        _wait_healthy(url, process)
-        yield url
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
+    settings = {
+        "DATABASE_URL": database_url,
+        "KLASSRUK_DATA_DIR": str(data_dir),
+        "KLASSRUK_PASSWORD_HASH_COST": "test",
+        **(env or {}),
+    }
+    (port,) = free_ports()
+    with streamlit_server(script, port, settings, data_dir / "server.log") as server:
+        yield server.url
 
 
 @pytest.fixture(scope="session")

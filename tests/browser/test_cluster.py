@@ -11,13 +11,13 @@ from collections.abc import Iterator
 
 import pytest
 
-from deploy.cluster import Cluster, run_cluster
+from deploy.cluster import Cluster, free_ports, run_cluster
 from klassruk.access.permissions import Actor
 from klassruk.demo import seed_demo_school
 from klassruk.demo.catalogue import DEMO_PASSWORD, SMALL
 from klassruk.infra.db import make_engine, make_session_factory, unit_of_work
 from klassruk.infra.schema import upgrade_to_head
-from tests.browser.conftest import _free_port, sign_out
+from tests.browser.conftest import sign_out
 from tests.conftest import reset_postgres_schema
 
 pytestmark = pytest.mark.browser
@@ -36,11 +36,12 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
     with unit_of_work(make_session_factory(engine), Actor.system("test")) as session:
         seed_demo_school(session, size=SMALL)
     engine.dispose()
+    port, app_port, _ = free_ports(3)
     with run_cluster(
         processes=2,
         database_url=url,
-        port=_free_port(),
-        app_port=_free_port(),
+        port=port,
+        app_port=app_port,
         env={"KLASSRUK_PASSWORD_HASH_COST": "test"},
     ) as running:
         yield running

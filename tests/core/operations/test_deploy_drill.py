@@ -14,7 +14,6 @@ import os
 import re
 import shlex
 import signal
-import socket
 import ssl
 import stat
 import subprocess
@@ -27,7 +26,7 @@ from pathlib import Path
 
 import pytest
 
-from deploy.cluster import Certificate, run_cluster, stop_process
+from deploy.cluster import Certificate, free_ports, run_cluster, stop_process
 from klassruk.demo import seed_demo_school
 from klassruk.demo.catalogue import SMALL
 from klassruk.infra.db import make_engine, make_session_factory, unit_of_work
@@ -56,12 +55,6 @@ def unit_command(unit: str, *, env_file: Path, data_dir: Path, instance: int = 1
     }.items():
         line = line.replace(placeholder, value)
     return shlex.split(line.removeprefix("ExecStart="))
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def _get(url: str) -> tuple[int, bytes]:
@@ -108,15 +101,17 @@ def _start_cluster(env: dict[str, str], port: int, app_port: int) -> subprocess.
         cwd=PROJECT_ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
     )
     assert process.stdout is not None
+    printed: list[str] = []
     deadline = time.monotonic() + START_TIMEOUT_S
     while time.monotonic() < deadline:
         line = process.stdout.readline()
         if line.startswith("Klassruk: "):
             return process
+        printed.append(line)
         if not line and process.poll() is not None:
             break
     process.kill()
-    raise AssertionError(f"the cluster did not start: {process.stdout.read()}")
+    raise AssertionError("the cluster did not start:\n" + "".join(printed) + process.stdout.read())
 
 
 def test_the_units_commands_migrate_serve_back_up_and_restore(drill_env, tmp_path):
@@ -138,7 +133,7 @@ def test_the_units_commands_migrate_serve_back_up_and_restore(drill_env, tmp_pat
         seeded = content_sums(connection)
     engine.dispose()
 
-    port, app_port = _free_port(), _free_port()
+    port, app_port, _ = free_ports(3)
     cluster = _start_cluster(env, port, app_port)
     try:
         for url in (f"http://127.0.0.1:{app_port}", f"http://127.0.0.1:{app_port + 1}",
@@ -197,8 +192,9 @@ def _self_signed(folder: Path) -> Certificate:
 def test_nginx_alone_decides_hsts_and_sends_each_header_once(tmp_path, https):
     # serve.py behind it sends HSTS by the school's address (https here), nginx by the scheme.
     tls = _self_signed(tmp_path) if https else None
+    port, app_port = free_ports(2)
     with run_cluster(
-        processes=1, proxy=True, script="serve.py", port=_free_port(), app_port=_free_port(),
+        processes=1, proxy=True, script="serve.py", port=port, app_port=app_port,
         database_url=f"sqlite:///{tmp_path / 'klassruk.sqlite3'}",
         env={"KLASSRUK_APP_URL": "https://journal.school.example"}, tls=tls,
     ) as cluster:

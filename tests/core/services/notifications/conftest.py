@@ -5,7 +5,6 @@ from __future__ import annotations
 import email
 import email.policy
 import json
-import socket
 import threading
 import urllib.parse
 from collections.abc import Iterator
@@ -18,6 +17,7 @@ import pytest
 from aiosmtpd.controller import Controller
 from sqlalchemy import select
 
+from deploy.cluster import free_ports
 from klassruk.infra.db import unit_of_work
 from klassruk.models.accounts import UserAccount
 from klassruk.models.consent import ConsentState, ConsentSubject
@@ -35,12 +35,6 @@ from tests.schools.journal_school import JournalSchool, build_journal_school
 
 SECRET = "test-link-secret-" + "x" * 32
 APP_URL = "http://school.test"
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 class Inbox:
@@ -61,7 +55,7 @@ class Inbox:
 @pytest.fixture
 def smtp_sink() -> Iterator[Inbox]:
     """A real SMTP server on localhost; `.messages` holds what it received, parsed."""
-    inbox = Inbox(free_port())
+    inbox = Inbox(*free_ports())
     controller = Controller(inbox, hostname="127.0.0.1", port=inbox.port)
     controller.start()
     yield inbox
@@ -84,7 +78,7 @@ class Gateway:
 @pytest.fixture
 def sms_gateway() -> Iterator[Gateway]:
     """An HTTP server answering as SMS.ru does (form POST, JSON with a status per number)."""
-    gateway = Gateway(free_port())
+    gateway = Gateway(*free_ports())
 
     class Handler(BaseHTTPRequestHandler):
         def do_POST(self) -> None:
