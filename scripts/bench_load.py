@@ -109,8 +109,6 @@ class Client:
     def __init__(self, socket: ClientConnection) -> None:
         self.socket = socket
         self.pages: dict[str, str] = {}
-        # What the browser's cookie component reports with the next run, as a browser would.
-        self.cookie_confirmation: list[WidgetState] = []
 
     @classmethod
     async def open(cls, url: str, cookie: str | None = None) -> Client:
@@ -126,17 +124,19 @@ class Client:
     async def close(self) -> None:
         await self.socket.close()
 
-    async def run(self, page_hash: str = "", widgets: Iterable[WidgetState] = ()) -> Run:
+    async def run(
+        self, page_hash: str = "", widgets: Iterable[WidgetState] = (), fragment_id: str = ""
+    ) -> Run:
         """Ask for a rerun and collect its messages until the script finished."""
         message = BackMsg()
         message.rerun_script.query_string = ""
         message.rerun_script.page_script_hash = page_hash
+        message.rerun_script.fragment_id = fragment_id
         message.rerun_script.widget_states.widgets.extend(widgets)
-        message.rerun_script.widget_states.widgets.extend(self.cookie_confirmation)
-        self.cookie_confirmation = []
         started = time.perf_counter()
         await self.socket.send(message.SerializeToString())
         run = Run()
+        cookie_writer: tuple[str, str] | None = None  # the component's widget id, its fragment
         async with asyncio.timeout(RUN_TIMEOUT_S):
             while True:
                 forward = ForwardMsg()
@@ -145,7 +145,10 @@ class Client:
                 if kind == "new_session":
                     run.elements.clear()  # a rerun started (after st.rerun): keep its output
                 elif kind == "delta" and forward.delta.WhichOneof("type") == "new_element":
-                    run.elements.append(forward.delta.new_element)
+                    element = forward.delta.new_element
+                    run.elements.append(element)
+                    if COOKIE_COMPONENT in element.component_instance.component_name:
+                        cookie_writer = (element.component_instance.id, forward.delta.fragment_id)
                 elif kind == "navigation":
                     run.pages = {p.url_pathname: p.page_script_hash
                                  for p in forward.navigation.app_pages}
@@ -153,14 +156,14 @@ class Client:
                 elif kind == "script_finished" and forward.script_finished != _FINISHED_EARLY:
                     break
         run.seconds = time.perf_counter() - started
-        for element in run.elements:
-            if COOKIE_COMPONENT in element.component_instance.component_name:
-                # A browser writes the cookie and reports done: the app stops mounting the frame.
-                self.cookie_confirmation = [
-                    WidgetState(id=element.component_instance.id, json_value="true")
-                ]
         if run.pages:
             self.pages = run.pages
+        if cookie_writer is not None:
+            # A browser writes the cookie and reports done at once, as a rerun of the
+            # component's fragment (of the page, were it in none): the app unmounts the frame.
+            widget_id, fragment = cookie_writer
+            await self.run(page_hash or run.current_page,
+                           [WidgetState(id=widget_id, json_value="true")], fragment_id=fragment)
         return run
 
     async def log_in(self, login: str, password: str = PASSWORD) -> Run:

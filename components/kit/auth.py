@@ -2,7 +2,8 @@
 
 # The cookie is read from the request (`st.context.cookies`) on every run. The cookie component
 # (extra-streamlit-components' frontend, an iframe) is mounted only on the runs that must write or
-# delete the cookie, until the browser confirms: ordinary runs mount nothing and trigger no rerun.
+# delete the cookie, until the browser confirms (a rerun of its fragment, not of the page):
+# ordinary runs mount nothing and trigger no rerun.
 
 from __future__ import annotations
 
@@ -78,12 +79,19 @@ def _request_cookie(action: str) -> None:
 def _sync_cookie() -> None:
     """Mount the cookie component only while a cookie write or delete awaits the browser.
 
-    The browser's report reruns the script; that run already finds the report in the session
-    state and mounts nothing, so no frame lingers and no further run follows. The component
-    lives in a slot every run draws first, so the page after it keeps its place in both runs
-    and Streamlit never shows the page twice while the second run replaces the first.
+    It lives in a slot every run draws first, so the page after it keeps its place and
+    Streamlit never shows the page twice. The component sits in a fragment: the browser's
+    report reruns only the fragment, which finds the report and unmounts it, not the page.
     """
     slot = st.empty()
+    if st.session_state.get(_COOKIE_ACTION) is not None:
+        with slot:
+            _cookie_writer()
+
+
+@st.fragment
+def _cookie_writer() -> None:
+    """The cookie component for the awaited write or delete, until the browser has reported."""
     pending = st.session_state.get(_COOKIE_ACTION)
     if pending is None:
         return
@@ -103,8 +111,7 @@ def _sync_cookie() -> None:
         if served_over_https(app_address()):
             options["secure"] = True  # never sent over plain HTTP once the app is on HTTPS
         arguments = {"method": "set", "cookie": name, "value": token, "options": options}
-    with slot:
-        _cookie_component(**arguments, key=key, default=False)
+    _cookie_component(**arguments, key=key, default=False)
 
 
 def start_session(user: UserAccount) -> None:

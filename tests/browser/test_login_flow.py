@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import base64
+
 import pytest
+from streamlit.proto.BackMsg_pb2 import BackMsg
 
 from components.kit.nav import HOME, PAGES
 from klassruk.demo.catalogue import DEMO_PASSWORD
@@ -109,3 +112,47 @@ def test_the_cookie_round_trip_never_shows_a_page_twice(page, server_url):
     page.get_by_label("Логин").first.wait_for()
     wait_until_idle(page)
     assert page.evaluate("window.mostCopies") == {"login": 1, "home": 1}
+
+
+# Keeps every message the page sends on its WebSocket (base64), from the moment it is reset.
+_KEEP_SENT = """(() => {
+  window.sentMessages = [];
+  const send = WebSocket.prototype.send;
+  WebSocket.prototype.send = function(data) {
+    const bytes = ArrayBuffer.isView(data)
+      ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength) : new Uint8Array(data);
+    window.sentMessages.push(btoa(String.fromCharCode(...bytes)));
+    return send.call(this, data);
+  };
+})();"""
+
+
+def _reruns_sent(page) -> list[str]:
+    """The fragment id of every rerun the page asked for since the last reset ("" = the page)."""
+    sent = page.evaluate("window.sentMessages")
+    messages = [BackMsg.FromString(base64.b64decode(message)) for message in sent]
+    page.evaluate("window.sentMessages = []")
+    return [m.rerun_script.fragment_id for m in messages if m.WhichOneof("type") == "rerun_script"]
+
+
+def test_the_cookies_write_and_delete_rerun_only_their_fragment(page, server_url):
+    # The browser's report that the cookie is written (or deleted) reruns the cookie's fragment:
+    # a login or a logout runs the page once, not twice.
+    page.add_init_script(_KEEP_SENT)
+    page.goto(server_url)
+    page.get_by_label("Логин").first.wait_for()
+    wait_until_idle(page)
+    _reruns_sent(page)
+    _log_in(page, "klassruk")
+    _heading(page, "Главная").wait_for()
+    wait_until_idle(page)
+    after_login = _reruns_sent(page)
+    assert any(c["name"] == "klassruk_auth" for c in page.context.cookies())
+    page.get_by_role("button", name="Выйти").click()
+    page.get_by_label("Логин").first.wait_for()
+    wait_until_idle(page)
+    after_logout = _reruns_sent(page)
+    assert not any(c["name"] == "klassruk_auth" for c in page.context.cookies())
+    for reruns in (after_login, after_logout):
+        assert reruns.count("") == 1, reruns
+        assert len(reruns) == 2 and reruns[1], reruns
