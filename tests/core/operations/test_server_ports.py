@@ -11,10 +11,12 @@ from deploy.cluster import EPHEMERAL_RANGE, ensure_free, free_ports
 
 def test_a_port_an_outgoing_connection_holds_is_taken():
     # The CI failure: a database client's local port was the app's, so the app could not bind it.
-    with socket.create_server(("127.0.0.1", 0)) as listener:
-        with socket.create_connection(listener.getsockname()) as client:
-            with pytest.raises(RuntimeError, match="already in use"):
-                ensure_free(client.getsockname()[1])
+    with (
+        socket.create_server(("127.0.0.1", 0)) as listener,
+        socket.create_connection(listener.getsockname()) as client,
+        pytest.raises(RuntimeError, match="already in use"),
+    ):
+        ensure_free(client.getsockname()[1])
 
 
 def test_free_ports_are_consecutive_bindable_and_outside_the_outgoing_range():
