@@ -20,7 +20,6 @@ from klassruk.infra.db import make_engine, make_session_factory, unit_of_work
 from klassruk.infra.schema import upgrade_to_head
 from tests.frozen import real_time
 
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
 COOKIE_DAYS = 7
 CHROMIUM = os.environ.get("KLASSRUK_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
