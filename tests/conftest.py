@@ -82,8 +82,57 @@ def frozen_clock(
         yield traveller
 
 
+# What the full schema a worker built on its PostgreSQL database looked like (per URL): the next
+# test on the full schema empties its tables in place when it still looks so (a few ms instead of
+# ~0.3-0.9 s to drop and create 51 tables; the suite's PostgreSQL run took twice SQLite's).
+_FULL_SCHEMA_BUILT: dict[str, str] = {}
+# Every table, column, index, constraint and trigger of the public schema, and the stamped revision.
+_SCHEMA_FINGERPRINT = text("""
+SELECT md5(string_agg(item, ',' ORDER BY item)) FROM (
+  SELECT concat_ws(':', c.relname, c.relkind::text, a.attname,
+                   format_type(a.atttypid, a.atttypmod), a.attnotnull::text) AS item
+  FROM pg_class c JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
+  WHERE c.relnamespace = 'public'::regnamespace
+  UNION ALL SELECT concat_ws(':', conname, pg_get_constraintdef(oid)) FROM pg_constraint
+  WHERE connamespace = 'public'::regnamespace
+  UNION ALL SELECT tgname::text FROM pg_trigger WHERE NOT tgisinternal
+  AND tgrelid IN (SELECT oid FROM pg_class WHERE relnamespace = 'public'::regnamespace)
+  UNION ALL SELECT 'revision:' || version_num FROM alembic_version
+) AS schema_items
+""")
+_RESTART_SEQUENCES = text(
+    "SELECT setval(s.oid, 1, false) FROM pg_class s"
+    " WHERE s.relkind = 'S' AND s.relnamespace = 'public'::regnamespace"
+)
+
+
+def _emptied_in_place(engine: Engine) -> bool:
+    """Empty the full schema's tables and restart its sequences, if this worker built it as is."""
+    url = engine.url.render_as_string(hide_password=False)
+    built = _FULL_SCHEMA_BUILT.get(url)
+    if built is None:
+        return False
+    with engine.begin() as connection:
+        if connection.scalar(_SCHEMA_FINGERPRINT) != built:
+            return False
+        # As a restore would: no triggers, no foreign-key checks while the rows go.
+        connection.exec_driver_sql("SET LOCAL session_replication_role = replica")
+        connection.exec_driver_sql(
+            "; ".join(f'DELETE FROM "{table.name}"' for table in Base.metadata.sorted_tables)
+        )
+        connection.execute(_RESTART_SEQUENCES).all()
+    return True
+
+
+def _remember_full_schema(engine: Engine) -> None:
+    with engine.connect() as connection:
+        fingerprint = connection.scalar(_SCHEMA_FINGERPRINT)
+    _FULL_SCHEMA_BUILT[engine.url.render_as_string(hide_password=False)] = fingerprint
+
+
 def reset_postgres_schema(url: str) -> None:
     """Drop and recreate the public schema, so each test starts from nothing."""
+    _FULL_SCHEMA_BUILT.pop(make_url(url).render_as_string(hide_password=False), None)
     engine = make_engine(url)
     with engine.begin() as connection:
         connection.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
@@ -116,21 +165,27 @@ def upgrade_to_before(database_url: str, revision: str) -> None:
 
 
 @pytest.fixture
-def database_url(tmp_path: Path) -> str:
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     """An empty database: a new SQLite file, or the cleaned PostgreSQL test database."""
     if TEST_DATABASE_URL:
-        reset_postgres_schema(TEST_DATABASE_URL)
+        if "engine" not in request.fixturenames:  # `engine` empties the full schema itself
+            reset_postgres_schema(TEST_DATABASE_URL)
         return TEST_DATABASE_URL
     return f"sqlite:///{tmp_path / 'test.sqlite3'}"
 
 
 @pytest.fixture
 def engine(database_url: str) -> Iterator[Engine]:
-    """An engine on a database holding the full schema."""
+    """An engine on a database holding the full schema, every table empty."""
     engine = make_engine(database_url)
-    Base.metadata.create_all(engine)
-    # The app migrates an unstamped database on start; this schema is already complete.
-    command.stamp(alembic_config(database_url), "head")
+    if not (TEST_DATABASE_URL and _emptied_in_place(engine)):
+        if TEST_DATABASE_URL:
+            reset_postgres_schema(database_url)
+        Base.metadata.create_all(engine)
+        # The app migrates an unstamped database on start; this schema is already complete.
+        command.stamp(alembic_config(database_url), "head")
+        if TEST_DATABASE_URL:
+            _remember_full_schema(engine)
     yield engine
     engine.dispose()
 
