@@ -27,9 +27,13 @@ def _log_in_with_password(page) -> None:
 
 
 def _shown_key(page) -> str:
-    texts = page.locator('[data-testid="stCode"]').all_inner_texts()
-    key = next(t for t in texts if re.fullmatch(r"[A-Z2-7]{4}( [A-Z2-7]{4})+", t.strip()))
-    return key.replace(" ", "").strip()
+    """The secret key shown beside the QR code, once its block is on the page."""
+    # Its block may come a moment after the QR code: wait for it instead of reading at once.
+    block = page.locator('[data-testid="stCode"]').filter(
+        has_text=re.compile(r"^\s*[A-Z2-7]{4}( [A-Z2-7]{4})+\s*$")
+    ).first
+    block.wait_for()
+    return block.inner_text().replace(" ", "").strip()
 
 
 def test_teacher_enrols_logs_out_and_logs_in_with_the_code(browser, server_url):
