@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 import time_machine
-from sqlalchemy import Engine, create_engine, make_url, text
+from sqlalchemy import URL, Engine, create_engine, make_url, text
 from sqlalchemy.orm import Session, sessionmaker
 
 os.environ.setdefault("KLASSRUK_PASSWORD_HASH_COST", "test")
@@ -106,10 +106,13 @@ _RESTART_SEQUENCES = text(
 )
 
 
-def _emptied_in_place(engine: Engine) -> bool:
+def _url_key(url: str | URL) -> str:
+    return make_url(url).render_as_string(hide_password=False)
+
+
+def emptied_in_place(engine: Engine) -> bool:
     """Empty the full schema's tables and restart its sequences, if this worker built it as is."""
-    url = engine.url.render_as_string(hide_password=False)
-    built = _FULL_SCHEMA_BUILT.get(url)
+    built = _FULL_SCHEMA_BUILT.get(_url_key(engine.url))
     if built is None:
         return False
     with engine.begin() as connection:
@@ -124,15 +127,19 @@ def _emptied_in_place(engine: Engine) -> bool:
     return True
 
 
-def _remember_full_schema(engine: Engine) -> None:
-    with engine.connect() as connection:
-        fingerprint = connection.scalar(_SCHEMA_FINGERPRINT)
-    _FULL_SCHEMA_BUILT[engine.url.render_as_string(hide_password=False)] = fingerprint
+def build_full_schema(engine: Engine) -> None:
+    """The full schema, stamped at head, on an empty database (PostgreSQL: remembered as built)."""
+    Base.metadata.create_all(engine)
+    # The app migrates an unstamped database on start; this schema is already complete.
+    command.stamp(alembic_config(_url_key(engine.url)), "head")
+    if engine.dialect.name == "postgresql":
+        with engine.connect() as connection:
+            _FULL_SCHEMA_BUILT[_url_key(engine.url)] = connection.scalar(_SCHEMA_FINGERPRINT)
 
 
 def reset_postgres_schema(url: str) -> None:
     """Drop and recreate the public schema, so each test starts from nothing."""
-    _FULL_SCHEMA_BUILT.pop(make_url(url).render_as_string(hide_password=False), None)
+    _FULL_SCHEMA_BUILT.pop(_url_key(url), None)
     engine = make_engine(url)
     with engine.begin() as connection:
         connection.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
@@ -178,14 +185,11 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 def engine(database_url: str) -> Iterator[Engine]:
     """An engine on a database holding the full schema, every table empty."""
     engine = make_engine(database_url)
-    if not (TEST_DATABASE_URL and _emptied_in_place(engine)):
-        if TEST_DATABASE_URL:
-            reset_postgres_schema(database_url)
-        Base.metadata.create_all(engine)
-        # The app migrates an unstamped database on start; this schema is already complete.
-        command.stamp(alembic_config(database_url), "head")
-        if TEST_DATABASE_URL:
-            _remember_full_schema(engine)
+    if not TEST_DATABASE_URL:
+        build_full_schema(engine)
+    elif not emptied_in_place(engine):
+        reset_postgres_schema(database_url)
+        build_full_schema(engine)
     yield engine
     engine.dispose()
 
