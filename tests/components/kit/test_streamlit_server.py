@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import gc
 import socket
 
 import pytest
 from streamlit.web.server.starlette import starlette_server
 
-from components.kit.streamlit_server import install
+from components.kit import streamlit_server
+from components.kit.streamlit_server import YOUNG_GENERATION_THRESHOLD, install
 
 
 def _accepted_nodelay(listening: socket.socket) -> int:
@@ -31,4 +33,21 @@ def test_streamlit_alone_leaves_nagle_on_and_the_launcher_turns_it_off(
     assert _accepted_nodelay(_bind()) == 0
     monkeypatch.setattr(starlette_server, "_bind_socket", starlette_server._bind_socket)
     install()
+    assert _accepted_nodelay(_bind()) == 1
+
+
+def test_the_launcher_collects_the_young_generation_less_often(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    started: list[str] = []
+    monkeypatch.setattr(streamlit_server, "main", lambda prog_name: started.append(prog_name))
+    monkeypatch.setattr(starlette_server, "_bind_socket", starlette_server._bind_socket)
+    default = gc.get_threshold()
+    try:
+        gc.set_threshold(700, *default[1:])
+        streamlit_server.run()
+        assert gc.get_threshold() == (YOUNG_GENERATION_THRESHOLD, *default[1:])
+    finally:
+        gc.set_threshold(*default)
+    assert started == ["streamlit"]  # the server starts after the tuning, as `streamlit` would
     assert _accepted_nodelay(_bind()) == 1
