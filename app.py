@@ -63,23 +63,35 @@ def _run() -> None:
 
     actor = set_current_actor(user)
 
-    def account(*, below_pages: bool = False) -> None:
-        # One element, not three: it is drawn on every run of every page. The sidebar rules its
-        # menu off itself; in the families' menu the account needs a rule under the pages.
+    def sign_out_button() -> None:
+        st.button(
+            "Выйти", key="sign_out", on_click=log_out, args=(actor,), icon=":material/logout:"
+        )
+
+    def family_account(*, below_pages: bool = False) -> None:
+        # One element for who and where: it is drawn on every run of every family page. In the
+        # families' menu the account needs a rule under the pages.
         rule = "---\n\n" if below_pages else ""
         st.markdown(
             f"{rule}**{escape(user.display_name)}**  \n:gray[{escape(school.school_name)}]"
         )
-        st.button(
-            "Выйти", key="sign_out", on_click=log_out, args=(actor,), icon=":material/logout:"
-        )
+        sign_out_button()
+
+    def staff_account() -> None:
+        # One popover named for the user: a full load draws no button, so Chromium loads no
+        # button's code before the page's table (README, issue 28).
+        with st.popover(
+            escape(user.display_name), icon=":material/account_circle:", width="stretch"
+        ):
+            st.caption(escape(school.school_name))
+            sign_out_button()
 
     # Families get no sidebar: on a phone it is an unlabelled «»» that covers the page.
     family = uses_family_menu(actor)
     if not family:
         with st.sidebar:
-            account()
-    in_menu = account if family else None
+            staff_account()
+    in_menu = family_account if family else None
 
     if user.must_change_password:
         _show_only(CHANGE_PASSWORD_PAGE, "Смена пароля", in_menu)
@@ -95,7 +107,7 @@ def _run() -> None:
         st.navigation(sections, position="sidebar", expanded=True).run()
         return
     page = st.navigation(sections, position="hidden")
-    family_menu(sections, page, partial(account, below_pages=True))
+    family_menu(sections, page, partial(family_account, below_pages=True))
     page.run()
 
 

@@ -158,7 +158,8 @@ def period_choice(
 ) -> Choice[calendar.PeriodRef | None]:
     """A reporting period of the current year (or of `year_id`); the current one first chosen.
 
-    `dated=False` leaves the chosen period's dates out of `draw()` for a page that shows them.
+    `dated=False` is for a page that shows the period and its dates itself: `draw()` then puts
+    the choice in a popover named for the chosen period.
     """
     with db_read(actor) as session:
         periods = calendar.list_periods(session, year_id=year_id)
@@ -169,7 +170,7 @@ def period_choice(
     default = current.period_id if current else periods[0].period_id
     period = by_id[_planned(key, list(by_id), default)]
 
-    def draw() -> None:
+    def buttons() -> None:
         # Buttons, not a drop-down: a school year has four to six periods, and Chromium showed
         # the table ~50 ms later with a drop-down's code to load first.
         st.segmented_control(
@@ -180,9 +181,17 @@ def period_choice(
             format_func=lambda i: by_id[i].name,
             key=key,
         )
+
+    def draw() -> None:
         if dated:
+            buttons()
             closed = ", закрыт" if period.is_closed else ""
             st.caption(f"{format_date(period.starts_on)} – {format_date(period.ends_on)}{closed}")
+            return
+        # The page names the period and its dates itself: the choice folds into a popover, and
+        # a full load loads no buttons' code before the page's table (README, issue 28).
+        with st.popover(f"Период: {escape(period.name)}", icon=":material/date_range:"):
+            buttons()
 
     return Choice(period, draw)
 

@@ -101,15 +101,16 @@ def wait_until_idle(page: object, settle_ms: int = 1000) -> None:
     page.locator('[data-testid="stStatusWidget"]').wait_for(state="hidden")  # type: ignore[attr-defined]
 
 
-# A logged-in page shows «Выйти» in the sidebar (staff) or a «Меню» holding it (families).
-LOGGED_IN = re.compile(r"^(Выйти|Меню)$")
+def account_button(page: Any) -> Any:
+    """What a logged-in page shows: the user's popover in the sidebar (staff) or «Меню»."""
+    return page.locator('[data-testid="stSidebar"] [data-testid="stPopoverButton"]').or_(
+        page.get_by_role("button", name="Меню", exact=True)
+    )
 
 
 def sign_out(page: Any) -> None:
-    """Click «Выйти»: in the sidebar for staff, inside the «Меню» popover for families."""
-    menu = page.get_by_role("button", name="Меню")
-    if menu.count():
-        menu.click()
+    """Click «Выйти» inside the account's popover (staff) or the «Меню» (families)."""
+    account_button(page).first.click()
     page.get_by_role("button", name="Выйти").click()
 
 

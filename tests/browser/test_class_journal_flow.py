@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from klassruk.demo.catalogue import CLASS_TEACHER_LOGIN
@@ -26,7 +28,9 @@ def test_the_charts_open_on_request_and_stay_open_when_the_teacher_comes_back(
         dates = page.locator('[data-testid="stCaptionContainer"]', has_text="Класс 7А · ").first
         dates.wait_for()
         assert page.get_by_role("combobox", name="Класс").count() == 0
-        # Periods are a radio group of buttons; another one is one click and shows its dates.
+        # The line names the period; the popover named for it holds the periods' buttons, and
+        # another one is a click there that shows its dates in the line.
+        page.get_by_role("button", name=re.compile("^Период: ")).click()
         periods = page.get_by_role("radiogroup", name="Период")
         shown = dates.inner_text()
         first = periods.get_by_role("radio", name="1 четверть")

@@ -15,7 +15,7 @@ from klassruk.models.accounts import AccountStatus, UserAccount
 from klassruk.models.journal import Grade
 from klassruk.models.school import Enrolment, GuardianLink, SchoolClass
 from klassruk.services.accounts.sessions import actor_for
-from tests.browser.conftest import LOGGED_IN, wait_until_idle
+from tests.browser.conftest import account_button, wait_until_idle
 
 pytestmark = pytest.mark.browser
 TIMEOUT_MS = 30_000
@@ -107,7 +107,7 @@ def _log_in(browser, server_url: str, login: str, path: str = ""):
     page.get_by_label("Логин").fill(login)
     page.get_by_label("Пароль").fill(DEMO_PASSWORD)
     page.get_by_role("button", name="Войти").click()
-    page.get_by_role("button", name=LOGGED_IN).first.wait_for()
+    account_button(page).first.wait_for()
     wait_until_idle(page)
     return context, page
 
@@ -146,7 +146,7 @@ def test_class_teacher_reports_a_parent_and_the_admin_restores_the_grade(
         parent.get_by_role("button", name="Меню").click()
         parent.get_by_role("link", name="Оценки").click()
         parent.get_by_label("Логин").wait_for()
-        expect(parent.get_by_role("button", name=LOGGED_IN)).to_have_count(0)
+        expect(account_button(parent)).to_have_count(0)
 
         admin_context, admin = _log_in(browser, server_url, "admin")
         contexts.append(admin_context)

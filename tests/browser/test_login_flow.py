@@ -9,7 +9,7 @@ from streamlit.proto.BackMsg_pb2 import BackMsg
 
 from components.kit.nav import HOME, PAGES
 from klassruk.demo.catalogue import DEMO_PASSWORD
-from tests.browser.conftest import sign_out, wait_until_idle
+from tests.browser.conftest import account_button, sign_out, wait_until_idle
 
 pytestmark = pytest.mark.browser
 TIMEOUT_MS = 30_000
@@ -41,8 +41,8 @@ def test_logged_out_visitor_sees_no_restricted_content(page, server_url, spec):
     page.get_by_label("Логин").first.wait_for()
     page.wait_for_timeout(500)
     assert _heading(page, spec.title).count() == 0
+    assert account_button(page).count() == 0
     body = page.inner_text("body")
-    assert "Выйти" not in body
     assert "Журнал изменений" not in body and "Пользователи" not in body
 
 
@@ -108,7 +108,7 @@ def test_the_cookie_round_trip_never_shows_a_page_twice(page, server_url):
     _log_in(page, "klassruk")
     _heading(page, "Главная").wait_for()
     wait_until_idle(page)
-    page.get_by_role("button", name="Выйти").click()
+    sign_out(page)
     page.get_by_label("Логин").first.wait_for()
     wait_until_idle(page)
     assert page.evaluate("window.mostCopies") == {"login": 1, "home": 1}
@@ -148,7 +148,7 @@ def test_the_cookies_write_and_delete_rerun_only_their_fragment(page, server_url
     wait_until_idle(page)
     after_login = _reruns_sent(page)
     assert any(c["name"] == "klassruk_auth" for c in page.context.cookies())
-    page.get_by_role("button", name="Выйти").click()
+    sign_out(page)
     page.get_by_label("Логин").first.wait_for()
     wait_until_idle(page)
     after_logout = _reruns_sent(page)

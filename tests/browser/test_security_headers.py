@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.browser.conftest import app_server, wait_until_idle
+from tests.browser.conftest import account_button, app_server, wait_until_idle
 
 pytestmark = pytest.mark.browser
 
@@ -42,7 +42,7 @@ def test_headers_are_sent_and_the_login_page_works_under_the_policy(browser, ser
         page.get_by_label("Логин").fill("klassruk")
         page.get_by_label("Пароль").fill("Демо-пароль-2026")
         page.get_by_role("button", name="Войти").click()
-        page.get_by_role("button", name="Выйти").wait_for(timeout=30_000)
+        account_button(page).first.wait_for(timeout=30_000)
         wait_until_idle(page)
         assert violations == []
         assert elsewhere == []

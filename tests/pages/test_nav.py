@@ -6,6 +6,7 @@ import pytest
 from sqlalchemy import select
 
 from components.kit.nav import PAGES, allowed_pages, section_title, spec_of
+from components.kit.text import escape
 from klassruk.access.permissions import Actor, Role
 from klassruk.infra.db import unit_of_work
 from klassruk.models.accounts import UserAccount, UserRole
@@ -83,7 +84,16 @@ def test_families_get_a_labelled_menu_and_no_sidebar(logged_in) -> None:
     assert menu_there.proto.id != menu.proto.id
 
 
-def test_staff_keep_the_sidebar_menu(logged_in) -> None:
+def test_staff_keep_the_sidebar_menu_and_their_account_in_a_popover(logged_in, factory) -> None:
     at = logged_in("uchitel")
-    assert not at.get("popover")
+    with factory() as session:
+        name = session.scalars(
+            select(UserAccount.display_name).where(UserAccount.login == "uchitel")
+        ).one()
+    # The account is one popover in the sidebar named for the user: the school and «Выйти».
+    (account,) = at.get("popover")
+    (in_sidebar,) = at.sidebar.get("popover")
+    assert in_sidebar.proto.id == account.proto.id
+    assert account.proto.popover.label == escape(name)
     assert [b.label for b in at.sidebar.button] == ["Выйти"]
+    assert len(account.get("caption")) == 1
